@@ -1,0 +1,16 @@
+import { defineConfig } from 'tsup';
+
+/** Library build: ESM + CJS + declarations, one entry per public sub-path; the CLI as ESM only. */
+export default defineConfig([
+  {
+    entry: {
+      index: 'lib/index.ts',
+    },
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    clean: true,
+    target: 'node20',
+    external: ['rxjs'],
+  },
+]);
