@@ -1,0 +1,660 @@
+import {
+  BehaviorSubject,
+  EMPTY,
+  Observable,
+  Subject,
+  type Subscription,
+  catchError,
+  concat,
+  defer,
+  distinctUntilChanged,
+  filter,
+  finalize,
+  firstValueFrom,
+  ignoreElements,
+  interval,
+  map,
+  merge,
+  mergeMap,
+  of,
+  switchMap,
+  takeUntil,
+  tap,
+  timer,
+} from 'rxjs';
+import { latestValueFrom } from 'rxjs-for-await';
+import { ClosedError, RateLimitError, TimeoutError, isTerminal } from '../errors.js';
+import { retryWithBackoff } from '../net/backoff.js';
+import type { LoadOptions, LoadResult, StreamMessage, TransportSession } from '../transports/transport.js';
+import type {
+  ClientEvent,
+  ClientStatus,
+  EvalContext,
+  EvalResult,
+  FlagChange,
+  JsonValue,
+  ReadyResult,
+  ValueSource,
+} from '../types.js';
+import { coalesce } from './coalesce.js';
+import { KeyedFanout } from './fanout.js';
+import { checkContext, resolveOptions, type FlagClientOptions, type ResolvedOptions, type StoredFlags } from './options.js';
+import { missingResult, restoredResults, valueResults } from './results.js';
+import { FlagSnapshot, diffSnapshots } from './snapshot.js';
+import { StatusTracker } from './status.js';
+
+/** The flag client: synchronous reads, per-key observables and async iterables over one snapshot. */
+export interface FlagClient {
+  /** Resolves after the first load (network, store or bootstrap) or the timeout. Never rejects. */
+  ready(options?: { timeoutMs?: number }): Promise<ReadyResult>;
+  /** Boolean value; the default when missing, of another type, or not loaded. Never throws. */
+  bool(key: string, def?: boolean): boolean;
+  string(key: string, def: string): string;
+  number(key: string, def: number): number;
+  json<T = JsonValue>(key: string, def: T): T;
+  /** The full result; a missing key gives `reason: 'not_found'`, `errorCode: 'FLAG_NOT_FOUND'`. */
+  evaluate(key: string): EvalResult;
+  /** The current immutable snapshot. */
+  all(): FlagSnapshot;
+  readonly snapshot: FlagSnapshot;
+  /** Hot, shared per key; first value synchronous once loaded; emits only on real change. */
+  flag$(key: string): Observable<EvalResult>;
+  bool$(key: string, def?: boolean): Observable<boolean>;
+  string$(key: string, def: string): Observable<string>;
+  number$(key: string, def: number): Observable<number>;
+  json$<T = JsonValue>(key: string, def: T): Observable<T>;
+  /** The whole state, once loaded, on every change. */
+  readonly flags$: Observable<FlagSnapshot>;
+  /** One emission per changed key. */
+  readonly changes$: Observable<FlagChange>;
+  readonly status$: Observable<ClientStatus>;
+  readonly status: ClientStatus;
+  readonly events$: Observable<ClientEvent>;
+  /** Latest-value iteration (slow consumers skip to the newest); ends on `close()` or `signal`. */
+  values<T extends JsonValue>(key: string, def: T, options?: { signal?: AbortSignal }): AsyncIterable<T>;
+  /** Switches context; resolves once the new context's values are in the snapshot. */
+  identify(context: EvalContext): Promise<void>;
+  /** Loads now; resolves when the snapshot is up to date, rejects with the typed error. */
+  refresh(): Promise<void>;
+  /** One remote evaluation for another context. */
+  evaluateFor(key: string, context: EvalContext): Promise<EvalResult>;
+  /** All flags for another context in one round trip, cached per context until the flags change. */
+  snapshotFor(context: EvalContext): Promise<FlagSnapshot>;
+  /** Forces the circuit breaker closed. */
+  resetCircuit(): void;
+  /** Idempotent; ends every stream, timer, socket and iterable. */
+  close(): void;
+}
+
+/** Creates a flag client. Validates options synchronously (`ConfigError`); sends nothing until used. */
+export function createFlagClient(options: FlagClientOptions): FlagClient {
+  return new ReactiveFlagClient(resolveOptions(options));
+}
+
+/** A request for one load; `settle` is called once, with the error if it failed. */
+interface LoadRequest {
+  options: LoadOptions;
+  settle?: (error?: unknown) => void;
+}
+
+interface ContextSwitch {
+  context: EvalContext;
+  first: boolean;
+  settle?: (error?: unknown) => void;
+}
+
+/** Most contexts `snapshotFor` keeps. */
+const SNAPSHOT_CACHE_LIMIT = 500;
+/** Delay of the one re-check after a stream event whose state the refetch did not show yet. */
+const RECHECK_DELAY_MS = 250;
+
+class ReactiveFlagClient implements FlagClient {
+  private current: FlagSnapshot = FlagSnapshot.empty;
+  private loaded = false;
+  private readonly snapshots = new BehaviorSubject<FlagSnapshot>(FlagSnapshot.empty);
+  private readonly changeSubject = new Subject<FlagChange>();
+  private readonly eventSubject = new Subject<ClientEvent>();
+  private readonly tracker: StatusTracker;
+  private readonly fanout = new KeyedFanout<EvalResult>((key) => (this.loaded ? this.evaluate(key) : undefined));
+  private readonly session: TransportSession;
+  private readonly contexts: BehaviorSubject<ContextSwitch>;
+  private readonly loadRequests = new Subject<LoadRequest>();
+  private readonly terminated = new Subject<void>();
+  private readonly snapshotCache = new Map<string, Promise<FlagSnapshot>>();
+  private readonly waiters = new Set<(error?: unknown) => void>();
+  private readonly readyWaiters = new Set<() => void>();
+  /** Requests of a load cancelled by a context switch; the next context's first load settles them. */
+  private orphans: Array<(error?: unknown) => void> = [];
+  private readonly timers = new Set<Subscription>();
+  private context: EvalContext;
+  private engine: Subscription | undefined;
+  private terminalError: Error | undefined;
+  private lastError: Error | undefined;
+  private readyResult: ReadyResult | undefined;
+  private storeTried = false;
+  private notBefore = 0;
+  private closed = false;
+
+  readonly flags$: Observable<FlagSnapshot>;
+  readonly changes$: Observable<FlagChange>;
+  readonly status$: Observable<ClientStatus>;
+  readonly events$: Observable<ClientEvent>;
+
+  constructor(private readonly options: ResolvedOptions) {
+    const { scheduler, logger, fetch, timeoutMs } = options;
+    this.session = options.transport.connect({ fetch, timeoutMs, logger, scheduler });
+    this.context = options.context;
+    this.contexts = new BehaviorSubject<ContextSwitch>({ context: this.context, first: true });
+    this.tracker = new StatusTracker(scheduler);
+    this.status$ = this.tracker.status$;
+    this.events$ = this.eventSubject.asObservable();
+    this.flags$ = defer(() => {
+      this.start();
+      return this.snapshots.pipe(filter(() => this.loaded));
+    });
+    this.changes$ = defer(() => {
+      this.start();
+      return this.changeSubject;
+    });
+    if (options.bootstrap) {
+      this.apply(valueResults(options.bootstrap, 'bootstrap', this.now()), 'bootstrap');
+    }
+  }
+
+  // ── reads ────────────────────────────────────────────────────────────────
+
+  get snapshot(): FlagSnapshot {
+    return this.current;
+  }
+
+  get status(): ClientStatus {
+    return this.tracker.value;
+  }
+
+  all(): FlagSnapshot {
+    return this.current;
+  }
+
+  bool(key: string, def?: boolean): boolean {
+    const value = this.current.get(key)?.value;
+    return typeof value === 'boolean' ? value : (def ?? this.fallback(key, 'boolean') ?? false);
+  }
+
+  string(key: string, def: string): string {
+    const value = this.current.get(key)?.value;
+    return typeof value === 'string' ? value : def;
+  }
+
+  number(key: string, def: number): number {
+    const value = this.current.get(key)?.value;
+    return typeof value === 'number' ? value : def;
+  }
+
+  json<T = JsonValue>(key: string, def: T): T {
+    return this.current.json(key, def);
+  }
+
+  evaluate(key: string): EvalResult {
+    return this.current.get(key) ?? missingResult(key, this.options.defaults[key], this.now());
+  }
+
+  // ── observables ──────────────────────────────────────────────────────────
+
+  flag$(key: string): Observable<EvalResult> {
+    return defer(() => {
+      this.start();
+      return this.fanout.observe(key);
+    });
+  }
+
+  bool$(key: string, def?: boolean): Observable<boolean> {
+    const fallback = def ?? this.fallback(key, 'boolean') ?? false;
+    return this.typed$(key, (value) => (typeof value === 'boolean' ? value : fallback));
+  }
+
+  string$(key: string, def: string): Observable<string> {
+    return this.typed$(key, (value) => (typeof value === 'string' ? value : def));
+  }
+
+  number$(key: string, def: number): Observable<number> {
+    return this.typed$(key, (value) => (typeof value === 'number' ? value : def));
+  }
+
+  json$<T = JsonValue>(key: string, def: T): Observable<T> {
+    return this.typed$(key, (value) => (value === undefined ? def : (value as T)), true);
+  }
+
+  values<T extends JsonValue>(key: string, def: T, options: { signal?: AbortSignal } = {}): AsyncIterable<T> {
+    const source = this.valueOf$(key, def);
+    const signal = options.signal;
+    const until = signal
+      ? new Observable<void>((subscriber) => {
+          const onAbort = (): void => subscriber.next();
+          if (signal.aborted) onAbort();
+          signal.addEventListener('abort', onAbort, { once: true });
+          return () => signal.removeEventListener('abort', onAbort);
+        })
+      : EMPTY;
+    return { [Symbol.asyncIterator]: () => latestValueFrom(source.pipe(takeUntil(until))) };
+  }
+
+  // ── commands ─────────────────────────────────────────────────────────────
+
+  ready(options: { timeoutMs?: number } = {}): Promise<ReadyResult> {
+    if (this.readyResult) return Promise.resolve(this.readyResult);
+    if (this.closed) return Promise.resolve(this.closedReadyResult());
+    this.start();
+    if (this.readyResult) return Promise.resolve(this.readyResult);
+    const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
+    return new Promise<ReadyResult>((resolve) => {
+      const done = (): void => {
+        this.readyWaiters.delete(done);
+        timeout.unsubscribe();
+        this.timers.delete(timeout);
+        resolve(this.readyResult ?? (this.closed ? this.closedReadyResult() : this.timedOutReadyResult(timeoutMs)));
+      };
+      const timeout = this.options.scheduler.schedule(done, timeoutMs);
+      this.timers.add(timeout);
+      this.readyWaiters.add(done);
+    });
+  }
+
+  identify(context: EvalContext): Promise<void> {
+    checkContext(context, 'context');
+    const blocked = this.blockedError();
+    if (blocked) return Promise.reject(blocked);
+    this.context = { ...context };
+    return this.waitFor((settle) => {
+      this.contexts.next({ context: this.context, first: false, settle });
+      this.start();
+    });
+  }
+
+  refresh(): Promise<void> {
+    const blocked = this.blockedError();
+    if (blocked) return Promise.reject(blocked);
+    return this.waitFor((settle) => {
+      this.start();
+      this.loadRequests.next({ options: { trigger: 'refresh' }, settle });
+    });
+  }
+
+  evaluateFor(key: string, context: EvalContext): Promise<EvalResult> {
+    checkContext(context, 'context');
+    const blocked = this.blockedError();
+    if (blocked) return Promise.reject(blocked);
+    return firstValueFrom(this.session.evaluate(key, { ...context }));
+  }
+
+  snapshotFor(context: EvalContext): Promise<FlagSnapshot> {
+    checkContext(context, 'context');
+    const blocked = this.blockedError();
+    if (blocked) return Promise.reject(blocked);
+    const cacheKey = stableKey(context);
+    const cached = this.snapshotCache.get(cacheKey);
+    if (cached) return cached;
+    const pending = firstValueFrom(this.session.load({ ...context }, { trigger: 'refresh', conditional: false })).then(
+      (result) => FlagSnapshot.from(result.kind === 'flags' ? result.flags : []),
+    );
+    if (this.snapshotCache.size >= SNAPSHOT_CACHE_LIMIT) {
+      this.snapshotCache.delete(this.snapshotCache.keys().next().value as string);
+    }
+    this.snapshotCache.set(cacheKey, pending);
+    pending.catch(() => {
+      if (this.snapshotCache.get(cacheKey) === pending) this.snapshotCache.delete(cacheKey);
+    });
+    return pending;
+  }
+
+  resetCircuit(): void {
+    // The breaker arrives with the shared network layer; until then the circuit is always closed.
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.engine?.unsubscribe();
+    this.session.close?.();
+    for (const pending of this.timers) pending.unsubscribe();
+    this.timers.clear();
+    this.tracker.update({ state: 'closed', streaming: false });
+    this.tracker.complete();
+    for (const settle of [...this.waiters]) settle(new ClosedError());
+    for (const done of [...this.readyWaiters]) done();
+    this.fanout.complete();
+    this.snapshots.complete();
+    this.changeSubject.complete();
+    this.eventSubject.complete();
+    this.terminated.complete();
+    this.snapshotCache.clear();
+  }
+
+  // ── engine ───────────────────────────────────────────────────────────────
+
+  /** Starts loading (once): the first subscription or `ready()`/`refresh()`/`identify()` does. */
+  private start(): void {
+    if (this.engine || this.closed || this.terminalError) return;
+    this.engine = this.contexts
+      .pipe(
+        switchMap((change) => this.runContext(change)),
+        takeUntil(this.terminated),
+      )
+      .subscribe();
+  }
+
+  /** Everything that keeps one context's flags current: initial load, polling, stream. */
+  private runContext(change: ContextSwitch): Observable<never> {
+    const { context } = change;
+    const { scheduler, pollIntervalMs } = this.options;
+    const initial: LoadRequest = {
+      options: { trigger: change.first ? 'initial' : 'identify' },
+      settle: (error) => {
+        change.settle?.(error);
+        for (const orphan of this.orphans.splice(0)) orphan(error);
+      },
+    };
+    const streamOn = this.options.streaming && this.session.stream !== undefined;
+    let initialSent = false;
+    const kick = new Subject<LoadRequest>();
+    const sendInitial = (): Observable<LoadRequest> => {
+      if (initialSent) return EMPTY;
+      initialSent = true;
+      return of(initial);
+    };
+
+    // With a stream, the first load waits (briefly) for the stream to open, so that one request
+    // both readies the client and counts as "after the stream's 200".
+    const initial$ = streamOn
+      ? timer(Math.min(1_000, this.options.timeoutMs), scheduler).pipe(mergeMap(sendInitial))
+      : sendInitial();
+    const poll$ =
+      pollIntervalMs > 0
+        ? interval(pollIntervalMs, scheduler).pipe(map((): LoadRequest => ({ options: { trigger: 'poll' } })))
+        : EMPTY;
+    const firstOr = (other: LoadRequest): Observable<LoadRequest> => (initialSent ? of(other) : sendInitial());
+    const stream$ = streamOn ? this.stream$(context, firstOr, () => sendInitial().subscribe((request) => kick.next(request))) : EMPTY;
+
+    const requests = merge(initial$, kick, this.loadRequests, poll$, stream$);
+    return coalesce(requests, (batch) => this.load(context, batch));
+  }
+
+  /** The change stream, reconnecting with backoff; every (re)connect and change asks for a load. */
+  private stream$(
+    context: EvalContext,
+    firstOr: (other: LoadRequest) => Observable<LoadRequest>,
+    onFailure: () => void,
+  ): Observable<LoadRequest> {
+    const { scheduler, backoff, logger } = this.options;
+    return this.session.stream!(context).pipe(
+      tap({
+        next: (message) => {
+          if (message.type === 'connected' && !this.tracker.value.streaming) {
+            this.tracker.update({ streaming: true });
+            this.emit({ type: 'stream-connected', at: this.now() });
+          }
+        },
+        error: (error: unknown) => {
+          if (this.tracker.value.streaming) {
+            this.tracker.update({ streaming: false });
+            this.emit({ type: 'stream-disconnected', at: this.now(), error: asError(error) });
+          }
+          onFailure();
+        },
+      }),
+      retryWithBackoff<StreamMessage>(backoff, scheduler),
+      catchError((error: unknown) => {
+        if (isTerminal(error)) this.terminate(asError(error));
+        else logger.warn(`streaming is off for this context: ${asError(error).message}; polling continues`);
+        return EMPTY;
+      }),
+      mergeMap((message): Observable<LoadRequest> => {
+        if (message.type === 'flags') {
+          this.apply(message.flags, 'network', context);
+          return EMPTY;
+        }
+        this.snapshotCache.clear();
+        if (message.type === 'connected') {
+          return firstOr({ options: { trigger: 'reconnect' } });
+        }
+        return of({ options: { trigger: 'stream', hint: message } });
+      }),
+    );
+  }
+
+  /** One load for a batch of requests: gated by Retry-After, retried with backoff, applied. */
+  private load(context: EvalContext, batch: LoadRequest[]): Observable<never> {
+    const { scheduler, backoff } = this.options;
+    const options = (batch.find((request) => request.options.trigger === 'initial' || request.options.trigger === 'identify') ??
+      batch[batch.length - 1]!).options;
+    const settleAll = (error?: unknown): void => {
+      for (const request of batch) {
+        request.settle?.(error);
+        request.settle = undefined;
+      }
+    };
+    const identify$ =
+      this.session.identify && (options.trigger === 'initial' || options.trigger === 'identify')
+        ? this.session.identify(context).pipe(ignoreElements())
+        : EMPTY;
+    const attempt$ = defer(() => {
+      const wait = this.notBefore - scheduler.now();
+      const request$ = concat(identify$, this.session.load(context, options));
+      return wait > 0 ? timer(wait, scheduler).pipe(switchMap(() => request$)) : request$;
+    });
+    return attempt$.pipe(
+      retryWithBackoff<LoadResult>(backoff, scheduler, {
+        onRetry: (error) => {
+          this.failed(asError(error));
+          settleAll(error);
+        },
+      }),
+      tap((result) => {
+        this.loadedFromNetwork(context, result, options);
+        settleAll();
+      }),
+      catchError((error: unknown) => {
+        this.failed(asError(error));
+        settleAll(error);
+        return EMPTY;
+      }),
+      ignoreElements(),
+      finalize(() => {
+        for (const request of batch) if (request.settle && !this.closed) this.orphans.push(request.settle);
+      }),
+    );
+  }
+
+  private loadedFromNetwork(context: EvalContext, result: LoadResult, options: LoadOptions): void {
+    if (context !== this.context) return;
+    this.lastError = undefined;
+    const changed = result.kind === 'flags' ? this.apply(result.flags, 'network', context) : 0;
+    this.tracker.update({ state: 'ready', source: 'network', error: undefined });
+    this.settleReady({ ok: true, source: 'network' });
+    this.emit({ type: 'refreshed', at: this.now(), changed });
+    const hint = options.hint;
+    if (hint?.type === 'changed' && hint.key !== undefined && typeof hint.enabled === 'boolean' && !options.recheck) {
+      // The event may be published before the server commits: if the refetch still shows the old
+      // state, look once more shortly after.
+      const seen = this.current.get(hint.key);
+      if (seen && seen.enabled !== hint.enabled) {
+        const recheck = this.options.scheduler.schedule(() => {
+          this.timers.delete(recheck);
+          this.loadRequests.next({ options: { trigger: 'stream', hint, recheck: true } });
+        }, RECHECK_DELAY_MS);
+        this.timers.add(recheck);
+      }
+    }
+  }
+
+  /** Records a failed attempt: status, event, Retry-After gate, fallbacks, terminal stop. */
+  private failed(error: Error): void {
+    if (this.closed) return;
+    this.lastError = error;
+    this.emit({ type: 'error', at: this.now(), error });
+    if (error instanceof RateLimitError && error.retryAfterMs !== undefined) {
+      this.notBefore = Math.max(this.notBefore, this.options.scheduler.now() + error.retryAfterMs);
+    }
+    if (isTerminal(error)) {
+      this.terminate(error);
+      return;
+    }
+    this.tracker.update({ state: this.loaded ? 'stale' : 'error', error });
+    if (!this.storeTried && this.tracker.value.source !== 'network') this.fallBack(error);
+  }
+
+  /** First load failed (not auth): serve the store's values, else the bootstrap. */
+  private fallBack(error: Error): void {
+    this.storeTried = true;
+    const store = this.options.store;
+    const useBootstrap = (): void => {
+      if (this.options.bootstrap) this.settleReady({ ok: true, source: 'bootstrap', error });
+    };
+    if (!store) {
+      useBootstrap();
+      return;
+    }
+    store.load().then(
+      (data) => {
+        if (this.closed || this.tracker.value.source === 'network' || this.terminalError) return;
+        const results = restoredResults(data);
+        if (!results) {
+          useBootstrap();
+          return;
+        }
+        this.apply(results, 'store');
+        this.tracker.update({ source: 'store' });
+        this.settleReady({ ok: true, source: 'store', error });
+      },
+      (loadError: unknown) => {
+        this.options.logger.warn(`flag store load failed: ${asError(loadError).message}`);
+        useBootstrap();
+      },
+    );
+  }
+
+  private terminate(error: Error): void {
+    if (this.terminalError) return;
+    this.terminalError = error;
+    this.tracker.update({ state: 'error', streaming: false, error });
+    this.settleReady({ ok: false, source: this.tracker.value.source, error });
+    this.options.logger.error(`stopped: ${error.message}; serving the last known values`);
+    this.terminated.next();
+    for (const orphan of this.orphans.splice(0)) orphan(error);
+  }
+
+  /** Replaces the snapshot, pushes changes to their keys only, saves network loads. Returns the change count. */
+  private apply(results: EvalResult[], source: ValueSource, context?: EvalContext): number {
+    if (this.closed || (context !== undefined && context !== this.context)) return 0;
+    const next = FlagSnapshot.from(results);
+    const changes = diffSnapshots(this.current, next);
+    const firstLoad = !this.loaded;
+    this.current = next;
+    this.loaded = true;
+    if (source === 'bootstrap') this.tracker.update({ source: 'bootstrap' });
+    else if (source === 'network') this.tracker.update({ source: 'network' });
+    if (changes.length > 0 || firstLoad) {
+      this.snapshotCache.clear();
+      this.snapshots.next(next);
+      if (firstLoad) this.fanout.pushAll();
+      else for (const change of changes) this.fanout.push(change.key, this.evaluate(change.key));
+      for (const change of changes) this.changeSubject.next(change);
+    }
+    if (source === 'network') this.save(next);
+    return changes.length;
+  }
+
+  private save(snapshot: FlagSnapshot): void {
+    const store = this.options.store;
+    if (!store) return;
+    const data: StoredFlags = { version: 1, savedAt: this.now(), flags: snapshot.values() };
+    store.save(data).catch((error: unknown) => this.options.logger.warn(`flag store save failed: ${asError(error).message}`));
+  }
+
+  // ── helpers ──────────────────────────────────────────────────────────────
+
+  private typed$<T>(key: string, pick: (value: JsonValue | undefined) => T, deep = false): Observable<T> {
+    const picked = this.flag$(key).pipe(map((result) => pick(result.value)));
+    return deep ? picked.pipe(distinctUntilChanged((a, b) => JSON.stringify(a) === JSON.stringify(b))) : picked.pipe(distinctUntilChanged());
+  }
+
+  private valueOf$<T extends JsonValue>(key: string, def: T): Observable<T> {
+    switch (typeof def) {
+      case 'boolean':
+        return this.bool$(key, def) as Observable<T>;
+      case 'string':
+        return this.string$(key, def) as Observable<T>;
+      case 'number':
+        return this.number$(key, def) as Observable<T>;
+      default:
+        return this.json$(key, def);
+    }
+  }
+
+  private fallback(key: string, type: 'boolean'): boolean | undefined {
+    const value = this.options.defaults[key];
+    return typeof value === type ? (value as boolean) : undefined;
+  }
+
+  private waitFor(send: (settle: (error?: unknown) => void) => void): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const settle = (error?: unknown): void => {
+        this.waiters.delete(settle);
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      this.waiters.add(settle);
+      send(settle);
+    });
+  }
+
+  private settleReady(result: ReadyResult): void {
+    if (this.readyResult) return;
+    this.readyResult = result;
+    if (!this.loaded) {
+      this.loaded = true;
+      this.fanout.pushAll();
+      this.snapshots.next(this.current);
+    }
+    for (const done of [...this.readyWaiters]) done();
+  }
+
+  private timedOutReadyResult(timeoutMs: number): ReadyResult {
+    const source = this.tracker.value.source;
+    return {
+      ok: source !== 'none',
+      source,
+      error: this.lastError ?? new TimeoutError(timeoutMs, 'ready()'),
+    };
+  }
+
+  private closedReadyResult(): ReadyResult {
+    return { ok: false, source: this.tracker.value.source, error: new ClosedError() };
+  }
+
+  private blockedError(): Error | undefined {
+    if (this.closed) return new ClosedError();
+    return this.terminalError;
+  }
+
+  private emit(event: ClientEvent): void {
+    if (!this.closed) this.eventSubject.next(event);
+  }
+
+  private now(): string {
+    return new Date(this.options.scheduler.now()).toISOString();
+  }
+}
+
+/** A cache key equal for equal contexts (attribute order does not matter). */
+function stableKey(context: EvalContext): string {
+  const attributes = context.attributes ?? {};
+  const sorted = Object.keys(attributes)
+    .sort()
+    .map((name) => [name, attributes[name]]);
+  return JSON.stringify([context.userId ?? '', context.email ?? '', sorted]);
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+

@@ -1,0 +1,141 @@
+import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import { ConfigError } from '../errors.js';
+import { defaultBackoff, type BackoffPolicy } from '../net/backoff.js';
+import type { Transport } from '../transports/transport.js';
+import type { EvalContext, EvalResult, FetchLike, JsonValue, Logger } from '../types.js';
+
+/** What a {@link FlagStore} keeps: the client's own versioned format. */
+export interface StoredFlags {
+  version: 1;
+  /** ISO time of the save. */
+  savedAt: string;
+  flags: EvalResult[];
+}
+
+/** Persistence for cold starts with the server down. */
+export interface FlagStore {
+  /** Called after every successful load or update. */
+  save(data: StoredFlags): Promise<void>;
+  /** Called only when the first load fails for a non-auth reason. */
+  load(): Promise<StoredFlags | undefined>;
+}
+
+/** Options of {@link createFlagClient}. */
+export interface FlagClientOptions {
+  /** The wire protocol: `cuttlegate({...})`, `rollgate({...})`, `ofrep({...})`, or a test source. */
+  transport: Transport;
+  /** Who flags are evaluated for (default: anonymous). */
+  context?: EvalContext;
+  /** Use the transport's change stream (SSE) when it has one (default `true`). */
+  streaming?: boolean;
+  /** Poll every N ms, also while streaming (change kinds the stream does not report); 0 = off. Default 30 000. */
+  pollIntervalMs?: number;
+  /** Per-request timeout, ms (default 10 000). */
+  timeoutMs?: number;
+  /** Typed fallbacks used when a getter is called without a default. */
+  defaults?: Record<string, JsonValue>;
+  /** Persistence: saved after each load, read when the first load fails (not on auth errors). */
+  store?: FlagStore;
+  /** Initial values (SSR, tests), readable at once; replaced by the first network load. */
+  bootstrap?: Record<string, JsonValue>;
+  /** Every timer goes through it (inject a `TestScheduler` for virtual time). Default `asyncScheduler`. */
+  scheduler?: SchedulerLike;
+  /** `fetch` to use (default: the global one, else `cross-fetch`). */
+  fetch?: FetchLike;
+  /** Where warnings go (default: `console`, prefixed). Never receives the API key. */
+  logger?: Logger;
+  /** Retry policy (full-jitter exponential backoff). */
+  backoff?: Partial<BackoffPolicy>;
+}
+
+/** Options after validation, with defaults filled in. */
+export interface ResolvedOptions {
+  transport: Transport;
+  context: EvalContext;
+  streaming: boolean;
+  pollIntervalMs: number;
+  timeoutMs: number;
+  defaults: Record<string, JsonValue>;
+  store: FlagStore | undefined;
+  bootstrap: Record<string, JsonValue> | undefined;
+  scheduler: SchedulerLike;
+  fetch: FetchLike;
+  logger: Logger;
+  backoff: BackoffPolicy;
+}
+
+/** Validates options synchronously; a `ConfigError` names the first bad field. */
+export function resolveOptions(options: FlagClientOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) throw new ConfigError('options', 'must be an object');
+  const { transport } = options;
+  if (!transport || typeof transport.connect !== 'function') {
+    throw new ConfigError('transport', 'is required: cuttlegate({...}), rollgate({...}), ofrep({...}) or a test source');
+  }
+  const pollIntervalMs = nonNegative(options.pollIntervalMs, 30_000, 'pollIntervalMs');
+  const timeoutMs = nonNegative(options.timeoutMs, 10_000, 'timeoutMs');
+  if (timeoutMs === 0) throw new ConfigError('timeoutMs', 'must be greater than 0');
+  checkContext(options.context, 'context');
+  for (const field of ['defaults', 'bootstrap'] as const) {
+    const value = options[field];
+    if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+      throw new ConfigError(field, 'must be an object of flag key → value');
+    }
+  }
+  const store = options.store;
+  if (store !== undefined && (typeof store.save !== 'function' || typeof store.load !== 'function')) {
+    throw new ConfigError('store', 'must have save() and load()');
+  }
+  if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new ConfigError('fetch', 'must be a function');
+  if (options.scheduler !== undefined && typeof options.scheduler.schedule !== 'function') {
+    throw new ConfigError('scheduler', 'must be an rxjs SchedulerLike');
+  }
+  const backoff = { ...defaultBackoff, ...options.backoff };
+  for (const field of ['baseMs', 'capMs', 'healthyMs'] as const) {
+    if (!Number.isFinite(backoff[field]) || backoff[field] < 0) throw new ConfigError(`backoff.${field}`, 'must be a number ≥ 0');
+  }
+  return {
+    transport,
+    context: { ...options.context },
+    streaming: options.streaming ?? true,
+    pollIntervalMs,
+    timeoutMs,
+    defaults: { ...options.defaults },
+    store,
+    bootstrap: options.bootstrap,
+    scheduler: options.scheduler ?? asyncScheduler,
+    fetch: options.fetch ?? defaultFetch(),
+    logger: options.logger ?? consoleLogger,
+    backoff,
+  };
+}
+
+/** Checks an `EvalContext` (used by `identify`, `evaluateFor`, `snapshotFor` too). */
+export function checkContext(context: unknown, field: string): void {
+  if (context === undefined) return;
+  if (typeof context !== 'object' || context === null) throw new ConfigError(field, 'must be an object');
+  const { userId, attributes } = context as EvalContext;
+  if (userId !== undefined && typeof userId !== 'string') throw new ConfigError(`${field}.userId`, 'must be a string');
+  if (attributes !== undefined && (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes))) {
+    throw new ConfigError(`${field}.attributes`, 'must be an object');
+  }
+}
+
+function nonNegative(value: unknown, fallback: number, field: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new ConfigError(field, 'must be a number ≥ 0');
+  return value;
+}
+
+const consoleLogger: Logger = {
+  warn: (message, ...rest) => console.warn(`[flagstream] ${message}`, ...rest),
+  error: (message, ...rest) => console.error(`[flagstream] ${message}`, ...rest),
+};
+
+/** The global `fetch`, or `cross-fetch` loaded on first use where there is none. */
+function defaultFetch(): FetchLike {
+  if (typeof globalThis.fetch === 'function') return (input, init) => globalThis.fetch(input, init);
+  return async (input, init) => {
+    const { fetch } = await import('cross-fetch');
+    return fetch(input, init);
+  };
+}

@@ -1,0 +1,43 @@
+/** flagstream: a reactive feature-flag client for TypeScript, built on RxJS. */
+export { createFlagClient, type FlagClient } from './client/client.js';
+export { FlagSnapshot } from './client/snapshot.js';
+export type { FlagClientOptions, FlagStore, StoredFlags } from './client/options.js';
+export { cuttlegate, type CuttlegateOptions } from './transports/cuttlegate/index.js';
+export type {
+  LoadOptions,
+  LoadResult,
+  LoadTrigger,
+  StreamMessage,
+  Transport,
+  TransportRuntime,
+  TransportSession,
+} from './transports/transport.js';
+export {
+  AuthError,
+  CircuitOpenError,
+  ClosedError,
+  ConfigError,
+  FlagNotFoundError,
+  FlagstreamError,
+  InvalidResponseError,
+  NetworkError,
+  RateLimitError,
+  RequestError,
+  ServerError,
+  TimeoutError,
+} from './errors.js';
+export type {
+  CircuitState,
+  ClientEvent,
+  ClientState,
+  ClientStatus,
+  EvalContext,
+  EvalResult,
+  FetchLike,
+  FlagChange,
+  JsonValue,
+  Logger,
+  ReadyResult,
+  StatusSource,
+  ValueSource,
+} from './types.js';

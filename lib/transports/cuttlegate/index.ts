@@ -1,0 +1,86 @@
+import { EMPTY, concatMap, map, of, type Observable } from 'rxjs';
+import { ConfigError, FlagNotFoundError, RequestError } from '../../errors.js';
+import { describeUrl, httpJson } from '../../net/http.js';
+import { sse } from '../../net/sse.js';
+import type { EvalContext } from '../../types.js';
+import type { StreamMessage, Transport, TransportRuntime, TransportSession } from '../transport.js';
+import { requireHttpUrl, requireString } from '../config.js';
+import { bulkResults, parseChangeEvent, requestBody, toEvalResult } from './wire.js';
+
+/** Options of the {@link cuttlegate} transport. */
+export interface CuttlegateOptions {
+  /** Server root, e.g. `https://flags.example.com`. */
+  serverUrl: string;
+  /** API key (`cg_…`), scoped to one project and environment. Never logged. */
+  apiKey: string;
+  /** Project slug. */
+  project: string;
+  /** Environment slug. */
+  environment: string;
+  /** Silence on the stream after which it counts as dead, ms (default 90 000: three heartbeats). */
+  watchdogMs?: number;
+}
+
+const SLUG = /^[a-z0-9][a-z0-9-]*$/;
+
+/**
+ * The Cuttlegate transport: one bulk `POST …/evaluate` per load, the `flags/stream` SSE feed with
+ * header auth, and the single-flag route for `evaluateFor`. Validates its options synchronously.
+ */
+export function cuttlegate(config: CuttlegateOptions): Transport {
+  const options: Partial<CuttlegateOptions> = config ?? {};
+  const serverUrl = requireHttpUrl(options.serverUrl, 'serverUrl');
+  const apiKey = requireString(options.apiKey, 'apiKey');
+  const project = requireString(options.project, 'project');
+  const environment = requireString(options.environment, 'environment');
+  if (!SLUG.test(project)) throw new ConfigError('project', `must be a slug (${SLUG.source})`);
+  if (!SLUG.test(environment)) throw new ConfigError('environment', `must be a slug (${SLUG.source})`);
+  const watchdogMs = options.watchdogMs ?? 90_000;
+  if (!Number.isFinite(watchdogMs) || watchdogMs < 0) throw new ConfigError('watchdogMs', 'must be a number ≥ 0');
+
+  const base = `${serverUrl}/api/v1/projects/${encodeURIComponent(project)}/environments/${encodeURIComponent(environment)}`;
+  const headers = { Authorization: `Bearer ${apiKey}` };
+
+  return {
+    kind: 'cuttlegate',
+    connect(runtime: TransportRuntime): TransportSession {
+      const warn = (message: string): void => runtime.logger.warn(message);
+      return {
+        load(ctx: EvalContext) {
+          const url = `${base}/evaluate`;
+          return httpJson(runtime, { url, method: 'POST', headers, json: requestBody(ctx, warn), passStatuses: [404] }).pipe(
+            map((response) => {
+              if (response.status === 404) {
+                throw new RequestError(404, `POST ${describeUrl(url)}: project not found (HTTP 404)`);
+              }
+              return { kind: 'flags' as const, flags: bulkResults(response.body, `POST ${describeUrl(url)}`, new Date().toISOString()) };
+            }),
+          );
+        },
+        evaluate(key: string, ctx: EvalContext) {
+          const url = `${base}/flags/${encodeURIComponent(key)}/evaluate`;
+          return httpJson(runtime, { url, method: 'POST', headers, json: requestBody(ctx, warn), passStatuses: [404] }).pipe(
+            map((response) => {
+              if (response.status === 404) throw new FlagNotFoundError(key);
+              return toEvalResult(response.body, new Date().toISOString(), `POST ${describeUrl(url)}`);
+            }),
+          );
+        },
+        stream(): Observable<StreamMessage> {
+          return sse(runtime, { url: `${base}/flags/stream`, headers, watchdogMs }).pipe(
+            concatMap((signal): Observable<StreamMessage> => {
+              if (signal.type === 'open') return of({ type: 'connected' });
+              const event = parseChangeEvent(signal.data);
+              if (!event) {
+                runtime.logger.warn('cuttlegate: ignored a stream frame that is not a JSON event');
+                return EMPTY;
+              }
+              if (event.type !== 'flag.state_changed') return EMPTY;
+              return of({ type: 'changed', key: event.flag_key, enabled: event.enabled, data: event });
+            }),
+          );
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import type { Observable, SchedulerLike } from 'rxjs';
+import type { EvalContext, EvalResult, FetchLike, Logger } from '../types.js';
+
+/**
+ * The one interface between the client and a wire protocol. The client knows nothing of any
+ * wire format; a transport knows nothing of snapshots, retries or status.
+ *
+ * All methods return cold observables: subscribing starts the work, unsubscribing cancels it
+ * (aborts the request, closes the stream). Errors are flagstream's typed errors.
+ */
+export interface Transport {
+  /** Protocol name, for logs (`cuttlegate`, `rollgate`, `ofrep`, `test`). */
+  readonly kind: string;
+  /** Binds the transport to the client's runtime (fetch, timeouts, scheduler, logger). */
+  connect(runtime: TransportRuntime): TransportSession;
+}
+
+/** What the client lends a transport. */
+export interface TransportRuntime {
+  fetch: FetchLike;
+  /** Per-request timeout, ms. */
+  timeoutMs: number;
+  logger: Logger;
+  scheduler: SchedulerLike;
+}
+
+/** Why a load was started; transports may use it (OFREP sends `flagConfig*` only for `stream`). */
+export type LoadTrigger = 'initial' | 'poll' | 'stream' | 'refresh' | 'identify' | 'reconnect';
+
+export interface LoadOptions {
+  trigger: LoadTrigger;
+  /** Detail carried by the stream message that caused this load, if any. */
+  hint?: StreamMessage;
+  /** Send cache validators (ETag) when the protocol has them (default true; off for one-off loads). */
+  conditional?: boolean;
+  /** This load re-checks a stream event the previous load did not reflect yet. */
+  recheck?: boolean;
+}
+
+/** The outcome of one bulk load. */
+export type LoadResult =
+  | { kind: 'flags'; flags: EvalResult[] }
+  /** The server said nothing changed (ETag / 304). */
+  | { kind: 'unchanged' };
+
+/** What a change stream tells the client. */
+export type StreamMessage =
+  /** The stream is open (also after every reconnect): the client refetches. */
+  | { type: 'connected' }
+  /** Something changed; `key` when the server said which. The client refetches, never patches. */
+  | { type: 'changed'; key?: string; enabled?: boolean; data?: unknown }
+  /** A full state pushed by the server (Rollgate `init`): replaces the snapshot. */
+  | { type: 'flags'; flags: EvalResult[] };
+
+/** A transport bound to a runtime. */
+export interface TransportSession {
+  /** One bulk evaluation of every flag for `ctx`. Emits once and completes. */
+  load(ctx: EvalContext, options: LoadOptions): Observable<LoadResult>;
+  /** One remote evaluation of `key` for `ctx` (rejects with `FlagNotFoundError`, …). */
+  evaluate(key: string, ctx: EvalContext): Observable<EvalResult>;
+  /**
+   * The change stream for `ctx`, if the protocol has one. Emits `connected` once open; errors with a
+   * typed error when it breaks or falls silent. The client reconnects (with backoff) by resubscribing.
+   */
+  stream?(ctx: EvalContext): Observable<StreamMessage>;
+  /** Called before the first load and on every context switch (Rollgate posts `identify`). */
+  identify?(ctx: EvalContext): Observable<void>;
+  /** Releases anything the session holds (buffers, sockets). Idempotent. */
+  close?(): void;
+}

@@ -1,0 +1,90 @@
+/** Public value types shared by the client, the transports and the helpers. */
+
+/** A JSON value, as flag values and attributes travel on the wire. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** Who flags are evaluated for. */
+export interface EvalContext {
+  /** Stable user id; `''` or absent means anonymous. */
+  userId?: string;
+  /** Targeting attributes. Transports convert them to what their wire accepts. */
+  attributes?: Record<string, unknown>;
+  /** E-mail, where a protocol has a field for it (Rollgate). */
+  email?: string;
+}
+
+/** Where a value in the snapshot came from. */
+export type ValueSource = 'network' | 'store' | 'bootstrap' | 'default';
+
+/** The full result of evaluating one flag. */
+export interface EvalResult {
+  key: string;
+  /** The flag is switched on (not its boolean value). */
+  enabled: boolean;
+  /** Primary field: `"true"`/`"false"` for bool flags, the variant key otherwise. */
+  variant: string;
+  /** The typed value; `undefined` means "no value: use the caller's default". */
+  value: JsonValue | undefined;
+  /** The server's reason verbatim, or the client's own (`not_found`, `default_fallback`, `cached`, `bootstrap`). */
+  reason: string;
+  /** ISO 8601 evaluation time. */
+  evaluatedAt: string;
+  source: ValueSource;
+  /** Set when the result is an error outcome (`FLAG_NOT_FOUND`, `PARSE_ERROR`, `TYPE_MISMATCH`, …). */
+  errorCode?: string;
+  /** Protocol-specific detail kept verbatim (rule id, rollout flag, metadata…). */
+  details?: Record<string, JsonValue>;
+}
+
+/** One key whose result changed between two snapshots. `undefined` = absent on that side. */
+export interface FlagChange {
+  key: string;
+  previous: EvalResult | undefined;
+  current: EvalResult | undefined;
+}
+
+export type ClientState = 'initializing' | 'ready' | 'stale' | 'error' | 'closed';
+export type StatusSource = 'network' | 'store' | 'bootstrap' | 'none';
+export type CircuitState = 'closed' | 'open' | 'half-open';
+
+/** What the client is doing, as a value. */
+export interface ClientStatus {
+  state: ClientState;
+  /** Where the current snapshot came from. */
+  source: StatusSource;
+  circuit: CircuitState;
+  /** A change stream is connected right now. */
+  streaming: boolean;
+  /** ISO time this status began. */
+  since: string;
+  /** The last error, while it still applies. */
+  error?: Error;
+}
+
+/** Discrete things that happened, for logging and metrics. */
+export type ClientEvent =
+  | { type: 'circuit-open'; at: string }
+  | { type: 'circuit-closed'; at: string }
+  | { type: 'circuit-half-open'; at: string }
+  | { type: 'stream-connected'; at: string }
+  | { type: 'stream-disconnected'; at: string; error?: Error }
+  | { type: 'refreshed'; at: string; changed: number }
+  | { type: 'error'; at: string; error: Error };
+
+/** What `ready()` resolves to. */
+export interface ReadyResult {
+  ok: boolean;
+  source: StatusSource;
+  error?: Error;
+}
+
+/** Minimal logger; it never receives the API key. */
+export interface Logger {
+  debug?(message: string, ...rest: unknown[]): void;
+  info?(message: string, ...rest: unknown[]): void;
+  warn(message: string, ...rest: unknown[]): void;
+  error(message: string, ...rest: unknown[]): void;
+}
+
+/** A `fetch`-compatible function. */
+export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
