@@ -1,0 +1,64 @@
+import { Observable, Subject, of } from 'rxjs';
+import type { EvalResult, Transport } from '../lib/index.js';
+
+/** `count` bool flags named `flag-0` … all `true`. */
+export function boolFlags(count: number, at = '2026-01-01T00:00:00Z'): EvalResult[] {
+  return Array.from({ length: count }, (_, i) => ({
+    key: `flag-${i}`,
+    enabled: true,
+    variant: 'true',
+    value: true,
+    reason: 'default',
+    evaluatedAt: at,
+    source: 'network' as const,
+  }));
+}
+
+/**
+ * An in-process transport whose stream pushes whole states synchronously, so a benchmark measures
+ * the client's own work (diff + fan-out) and nothing of the network.
+ */
+export function pushTransport(initial: EvalResult[]): { transport: Transport; push(flags: EvalResult[]): void } {
+  const pushes = new Subject<EvalResult[]>();
+  const transport: Transport = {
+    kind: 'bench',
+    connect: () => ({
+      load: () => of({ kind: 'flags' as const, flags: initial }),
+      evaluate: () => of(initial[0]!),
+      stream: () =>
+        new Observable((subscriber) => {
+          subscriber.next({ type: 'connected' as const });
+          return pushes.subscribe((flags) => subscriber.next({ type: 'flags' as const, flags }));
+        }),
+    }),
+  };
+  return { transport, push: (flags) => pushes.next(flags) };
+}
+
+/** Runs `fn` `iterations` times after a warm-up; returns ns per call (best of `rounds`). */
+export function nsPerOp(fn: () => unknown, iterations: number, rounds = 5): number {
+  let sink: unknown;
+  for (let i = 0; i < iterations; i += 1) sink = fn();
+  let best = Number.POSITIVE_INFINITY;
+  for (let round = 0; round < rounds; round += 1) {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < iterations; i += 1) sink = fn();
+    const elapsed = Number(process.hrtime.bigint() - start);
+    best = Math.min(best, elapsed / iterations);
+  }
+  if (sink === Symbol.for('never')) console.log(sink);
+  return best;
+}
+
+/** Median and percentile helpers. */
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index]!;
+}
+
+/** One table row: name, value, unit, target, and the ratio line. */
+export function report(rows: Array<[string, string]>): void {
+  const width = Math.max(...rows.map(([name]) => name.length));
+  for (const [name, value] of rows) console.log(`  ${name.padEnd(width)}  ${value}`);
+}
