@@ -1,0 +1,152 @@
+/**
+ * The Cuttlegate routes: bulk and single evaluation, the flag-change stream and the toggle, with
+ * the reference server's check order (401, unknown project, 429, environment, key scope, body, flag).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { authenticate, inScope, type Caller } from './auth.js';
+import { decodeEvalRequest, decodeToggleRequest } from './cuttlegate-request.js';
+import type { Evaluation, EvalInput } from './evaluator.js';
+import type { FlagStateChange, FlagStore } from './flag-store.js';
+import { BodyTooLargeError, readBody, sendError, sendJson } from './http.js';
+import type { FixedWindowLimiter } from './rate-limit.js';
+import type { RouteParams } from './routes.js';
+import type { StreamHub } from './stream-hub.js';
+import { rfc3339Seconds } from './time.js';
+
+/** Settings the handlers read on every request (some are switchable at runtime). */
+export interface CuttlegateSettings {
+  unknownProjectStatus: 403 | 404;
+  maxBodyBytes: number;
+  /** Answer the stream route with the reference commit's 500 `streaming unsupported`. */
+  brokenStream: boolean;
+  limiter: FixedWindowLimiter | undefined;
+}
+
+/** What the handlers work with. */
+export interface CuttlegateDeps {
+  store: FlagStore;
+  hub: StreamHub;
+  settings: CuttlegateSettings;
+  /** Publish a change to the streams; called after the new state is visible. */
+  publish(change: FlagStateChange): void;
+  /** Called with the decoded context of each evaluation request (for the request log). */
+  onContext(input: EvalInput): void;
+}
+
+type Handler = (deps: CuttlegateDeps, req: IncomingMessage, res: ServerResponse, params: RouteParams) => Promise<void>;
+
+const unauthorized = (res: ServerResponse): void => sendError(res, 401, 'unauthorized', 'authentication required');
+const forbidden = (res: ServerResponse): void => sendError(res, 403, 'forbidden', 'access denied');
+const notFound = (res: ServerResponse): void => sendError(res, 404, 'not_found', 'resource not found');
+
+function unknownProject(deps: CuttlegateDeps, res: ServerResponse): void {
+  if (deps.settings.unknownProjectStatus === 403) forbidden(res);
+  else notFound(res);
+}
+
+/** The wire form of one evaluation, fields in the reference order. */
+function wireFlag(evaluation: Evaluation): Record<string, unknown> {
+  return {
+    key: evaluation.key,
+    enabled: evaluation.enabled,
+    value: evaluation.type === 'bool' ? null : evaluation.variant,
+    value_key: evaluation.variant,
+    reason: evaluation.reason,
+    type: evaluation.type,
+  };
+}
+
+/**
+ * Checks shared by both evaluation routes, in the reference order. Returns the decoded input, or
+ * undefined once an error response has been sent.
+ */
+async function admitEvaluation(
+  deps: CuttlegateDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  { project, environment }: RouteParams,
+): Promise<EvalInput | undefined> {
+  const { store, settings } = deps;
+  const caller = authenticate(req.headers.authorization, store);
+  if (caller === undefined) return void unauthorized(res);
+  if (!store.hasProject(project)) return void unknownProject(deps, res);
+  if (settings.limiter !== undefined && !settings.limiter.take(rateLimitId(caller, settings.limiter.options.perKey))) {
+    res.writeHead(429, { 'Retry-After': String(settings.limiter.retryAfterSeconds), 'Content-Length': 0 });
+    return void res.end();
+  }
+  if (!store.hasEnvironment(project, environment) || !inScope(caller, project, environment)) return void forbidden(res);
+  const body = await readBodyOr413(req, res, settings.maxBodyBytes);
+  if (body === undefined) return undefined;
+  const decoded = decodeEvalRequest(body);
+  if (!decoded.ok) return void sendError(res, 400, 'bad_request', decoded.message);
+  deps.onContext(decoded.value);
+  return decoded.value;
+}
+
+/** All API keys share one bucket unless `perKey`; the admin key has its own. */
+function rateLimitId(caller: Caller, perKey: boolean | undefined): string {
+  if (caller.kind === 'admin') return 'admin';
+  return perKey ? `key:${caller.key}` : 'api-keys';
+}
+
+async function readBodyOr413(req: IncomingMessage, res: ServerResponse, limit: number): Promise<string | undefined> {
+  try {
+    return await readBody(req, limit);
+  } catch (error) {
+    if (!(error instanceof BodyTooLargeError)) throw error;
+    sendError(res, 413, 'payload_too_large', `request body exceeds ${limit} bytes`, { Connection: 'close' });
+    return undefined;
+  }
+}
+
+/** `POST …/evaluate`: every flag of the project, in file order. */
+const bulk: Handler = async (deps, req, res, params) => {
+  const input = await admitEvaluation(deps, req, res, params);
+  if (input === undefined) return;
+  const flags = deps.store.evaluateAll(params.project, params.environment, input).map(wireFlag);
+  sendJson(res, 200, { flags, evaluated_at: rfc3339Seconds(new Date()) });
+};
+
+/** `POST …/flags/{key}/evaluate`: one flag; 404 when the project has no such flag. */
+const single: Handler = async (deps, req, res, params) => {
+  const input = await admitEvaluation(deps, req, res, params);
+  if (input === undefined) return;
+  const evaluation = deps.store.evaluate(params.project, params.environment, params.flagKey, input);
+  if (evaluation === undefined) notFound(res);
+  else sendJson(res, 200, wireFlag(evaluation));
+};
+
+/** `GET …/flags/stream`: SSE; unknown environment → 404; unlike the reference, key scope is enforced. */
+const stream: Handler = async (deps, req, res, { project, environment }) => {
+  const { store } = deps;
+  const caller = authenticate(req.headers.authorization, store);
+  if (caller === undefined) return unauthorized(res);
+  if (!store.hasProject(project)) return unknownProject(deps, res);
+  if (!store.hasEnvironment(project, environment)) return notFound(res);
+  if (!inScope(caller, project, environment)) return forbidden(res);
+  if (deps.settings.brokenStream) {
+    res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+    return void res.end('streaming unsupported\n');
+  }
+  deps.hub.open(res, project, environment);
+};
+
+/** `PATCH …/flags/{key}` with `{"enabled":bool}`: admin key only; publishes after the state is visible. */
+const toggle: Handler = async (deps, req, res, params) => {
+  const { store } = deps;
+  const caller = authenticate(req.headers.authorization, store);
+  if (caller === undefined) return unauthorized(res);
+  if (!store.hasProject(params.project)) return unknownProject(deps, res);
+  if (caller.kind !== 'admin' || !store.hasEnvironment(params.project, params.environment)) return forbidden(res);
+  const body = await readBodyOr413(req, res, deps.settings.maxBodyBytes);
+  if (body === undefined) return;
+  const decoded = decodeToggleRequest(body);
+  if (!decoded.ok) return sendError(res, 400, 'bad_request', decoded.message);
+  const enabled = decoded.value;
+  if (!store.toggle(params.project, params.environment, params.flagKey, enabled)) return notFound(res);
+  deps.publish({ project: params.project, environment: params.environment, flagKey: params.flagKey, enabled });
+  sendJson(res, 200, { enabled });
+};
+
+/** Handlers by route name. */
+export const cuttlegateHandlers = { bulk, single, stream, toggle } as const;

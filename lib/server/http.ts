@@ -1,0 +1,49 @@
+/** Small helpers for node:http responses and bounded request bodies. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** The request body exceeded the configured limit. */
+export class BodyTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`request body exceeds ${limit} bytes`);
+  }
+}
+
+/** Send one JSON document followed by `\n`. */
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = `${JSON.stringify(body)}\n`;
+  res.writeHead(status, {
+    ...headers,
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+/** Send a `{"error","message"}` body. */
+export function sendError(res: ServerResponse, status: number, error: string, message: string, headers?: Record<string, string>): void {
+  sendJson(res, status, { error, message }, headers);
+}
+
+/**
+ * Read the whole body as UTF-8, failing fast (by `Content-Length` or while reading) past `limit`
+ * bytes. The request is left undestroyed so a 413 can still be sent on its socket.
+ */
+export function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(new BodyTooLargeError(limit));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size <= limit) {
+        chunks.push(chunk);
+        return;
+      }
+      req.off('data', onData).off('end', onEnd).off('error', reject);
+      reject(new BodyTooLargeError(limit));
+    };
+    const onEnd = (): void => resolve(Buffer.concat(chunks).toString('utf8'));
+    req.on('data', onData).once('end', onEnd).once('error', reject);
+  });
+}

@@ -1,0 +1,40 @@
+/** `flagstream/server`: the local flag server, its flags-file model and the Cuttlegate evaluator. */
+export {
+  startServer,
+  type FlagServer,
+  type RequestCounts,
+  type RequestLogEntry,
+  type ServerOptions,
+} from './server.js';
+export type { FlagStateChange } from './flag-store.js';
+export type { RateLimitOptions } from './rate-limit.js';
+export type { RouteName } from './routes.js';
+export {
+  FlagsFileError,
+  validateFlagsDocument,
+  variantsOf,
+  type ConditionDoc,
+  type EnvironmentDoc,
+  type FlagDoc,
+  type FlagEnvironmentDoc,
+  type FlagsDocument,
+  type FlagsFileIssue,
+  type FlagType,
+  type Operator,
+  type ProjectDoc,
+  type RolloutDoc,
+  type RuleDoc,
+  type SegmentDoc,
+  type ValidatedFlags,
+} from './flags-file.js';
+export { parseFlagsText, readFlagsFile, type LoadedFlags } from './load.js';
+export {
+  compileFlag,
+  evaluateFlag,
+  indexSegments,
+  type CompiledFlag,
+  type EvalInput,
+  type EvalReason,
+  type Evaluation,
+} from './evaluator.js';
+export { bucket } from './bucket.js';

@@ -1,0 +1,288 @@
+/** `startServer`: the local flag server as a library. */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { ConfigError } from '../errors.js';
+import type { Logger } from '../types.js';
+import { cuttlegateHandlers, type CuttlegateDeps, type CuttlegateSettings } from './cuttlegate-routes.js';
+import type { EvalInput } from './evaluator.js';
+import { watchFile, type FileWatch } from './file-watcher.js';
+import { FlagStore, type FlagStateChange } from './flag-store.js';
+import { formatIssue, validateFlagsDocument, type FlagsDocument, type FlagsFileIssue } from './flags-file.js';
+import { sendError, sendJson } from './http.js';
+import { readFlagsFile } from './load.js';
+import { FixedWindowLimiter, type RateLimitOptions } from './rate-limit.js';
+import { matchRoute, type RouteName } from './routes.js';
+import { StreamHub } from './stream-hub.js';
+
+/** Options of {@link startServer}. */
+export interface ServerOptions {
+  /** Flags file to load and (by default) watch. Mutually exclusive with `flags`. */
+  file?: string;
+  /** An in-memory document, validated like a file. Neither `file` nor `flags`: no projects. */
+  flags?: FlagsDocument;
+  /** Interface to bind. Default `127.0.0.1`. */
+  host?: string;
+  /** Port; `0` (the default) picks a free one. */
+  port?: number;
+  /** Interval of the stream's `: keep-alive` comment, counted from each connect. Default 30 000. */
+  heartbeatMs?: number;
+  /** Fixed-window limit on the evaluation routes. Off unless given. */
+  rateLimit?: RateLimitOptions;
+  /** Status for an unknown project: 404 like the wired reference server (default), or 403 like its design notes. */
+  unknownProjectStatus?: 403 | 404;
+  /** Largest accepted request body; larger ones get 413. Default 1 MiB. */
+  maxBodyBytes?: number;
+  /**
+   * On reload, send one `flag.state_changed` per flag whose definition changed in an environment
+   * (default). `false` is the reference's strict mode: events only on toggles.
+   */
+  emitOnReload?: boolean;
+  /** Start with the stream route answering 500 `streaming unsupported`, as the reference commit does. */
+  brokenStream?: boolean;
+  /** Reload `file` when it changes. Default true when `file` is given. */
+  watch?: boolean;
+  /** Debounce for file changes. Default 50 ms. */
+  watchDebounceMs?: number;
+  /** Receives load warnings, rejected reloads and internal errors; `info` (optional) gets reloads. Never sees API keys. */
+  logger?: Logger;
+}
+
+/** One request as the server saw it (for "exactly one request" style assertions). */
+export interface RequestLogEntry {
+  method: string;
+  /** Path and query as sent. */
+  path: string;
+  route: RouteName;
+  /** The decoded context of an evaluation request that got that far. */
+  context?: EvalInput;
+  /** Response status, set once the response has finished (or the stream has closed). */
+  status?: number;
+}
+
+/** Request counts per route, plus `total`. */
+export type RequestCounts = Record<RouteName | 'total', number>;
+
+/** A running server and its test hooks. */
+export interface FlagServer {
+  /** Base URL, e.g. `http://127.0.0.1:53124` (no trailing slash). */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  /** The flags file, resolved to an absolute path, when started with one. */
+  readonly file: string | undefined;
+  /** The live document, runtime toggles included. Treat as read-only. */
+  readonly flags: FlagsDocument;
+  /** Counts per route since start or the last {@link FlagServer.resetRequests}. */
+  readonly requests: Readonly<RequestCounts>;
+  /** Every request since start or the last reset, oldest first. */
+  readonly requestLog: readonly RequestLogEntry[];
+  /** Number of open streams. */
+  readonly streamCount: number;
+  /** Zero the counts and clear the log. */
+  resetRequests(): void;
+  /** Resolves once at least `count` streams are open (default 1); rejects after `timeoutMs` (default 5000). */
+  waitForStreams(count?: number, timeoutMs?: number): Promise<void>;
+  /** End every open stream cleanly, as a server restart would. Returns how many were open. */
+  dropStreams(): number;
+  /** Heartbeat interval for streams opened from now on. */
+  setHeartbeatMs(ms: number): void;
+  /** While on, change events are discarded instead of sent. */
+  setDropEvents(on: boolean): void;
+  /** While on, the stream route answers 500 `streaming unsupported`. */
+  setBrokenStream(on: boolean): void;
+  /** Replace the rate limit; `undefined` turns it off (and resets all windows). */
+  setRateLimit(limit: RateLimitOptions | undefined): void;
+  /**
+   * Validate and swap in a new document (throws `FlagsFileError`, keeping the old one). Sends
+   * change events as a file reload would; returns the changes.
+   */
+  setFlags(document: unknown): FlagStateChange[];
+  /** Re-read the file now (throws when started without one or when the file is invalid). */
+  reload(): Promise<FlagStateChange[]>;
+  /**
+   * Switch a flag on or off, as `PATCH …/flags/{key}` does: always sends one event, even when the
+   * state did not change. Throws when the project, environment or flag does not exist.
+   */
+  toggle(project: string, environment: string, flagKey: string, enabled: boolean): void;
+  /** Stop: end streams, timers and the file watch, close the socket. Idempotent. */
+  close(): Promise<void>;
+}
+
+const consoleLogger: Logger = {
+  warn: (message) => console.warn(message),
+  error: (message) => console.error(message),
+};
+
+/** Start the local flag server; resolves once it is listening. Rejects with `FlagsFileError` for an invalid file. */
+export async function startServer(options: ServerOptions = {}): Promise<FlagServer> {
+  if (options.file !== undefined && options.flags !== undefined) {
+    throw new ConfigError('flags', 'give either "file" or "flags", not both');
+  }
+  const logger = options.logger ?? consoleLogger;
+  const file = options.file === undefined ? undefined : resolve(options.file);
+  const warnAll = (issues: readonly FlagsFileIssue[], source: string): void => {
+    for (const issue of issues) logger.warn(`${source}: ${formatIssue(issue)}`);
+  };
+
+  let lastText: string | undefined;
+  let store: FlagStore;
+  if (file !== undefined) {
+    const loaded = await readFlagsFile(file);
+    warnAll(loaded.warnings, file);
+    lastText = loaded.text;
+    store = new FlagStore(loaded.document);
+  } else {
+    const validated = validateFlagsDocument(options.flags ?? { projects: [] });
+    warnAll(validated.warnings, 'flags');
+    store = new FlagStore(validated.document);
+  }
+
+  const hub = new StreamHub(options.heartbeatMs ?? 30_000);
+  const settings: CuttlegateSettings = {
+    unknownProjectStatus: options.unknownProjectStatus ?? 404,
+    maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
+    brokenStream: options.brokenStream ?? false,
+    limiter: options.rateLimit === undefined ? undefined : new FixedWindowLimiter(options.rateLimit),
+  };
+  const emitOnReload = options.emitOnReload ?? true;
+  let counts = zeroCounts();
+  let log: RequestLogEntry[] = [];
+
+  const publish = (change: FlagStateChange): void => void hub.publish(change);
+  const applyChanges = (changes: FlagStateChange[]): FlagStateChange[] => {
+    if (emitOnReload) changes.forEach(publish);
+    return changes;
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse, entry: RequestLogEntry): Promise<void> => {
+    const match = matchRoute(req.method ?? '', req.url ?? '');
+    if (match.kind !== 'none') entry.route = match.route;
+    counts[entry.route]++;
+    if (match.kind === 'none') return sendError(res, 404, 'not_found', 'resource not found');
+    if (match.kind === 'method-not-allowed') {
+      return sendError(res, 405, 'method_not_allowed', 'method not allowed', { Allow: match.allow });
+    }
+    if (match.route === 'health') return sendJson(res, 200, { status: 'ok' });
+    const deps: CuttlegateDeps = { store, hub, settings, publish, onContext: (input) => void (entry.context = input) };
+    await cuttlegateHandlers[match.route](deps, req, res, match.params);
+  };
+
+  const server = createServer((req, res) => {
+    const entry: RequestLogEntry = { method: req.method ?? '', path: req.url ?? '', route: 'unknown' };
+    log.push(entry);
+    counts.total++;
+    res.once('close', () => void (entry.status = res.statusCode));
+    handle(req, res, entry).catch((error: unknown) => {
+      logger.error(`internal error on ${entry.method} ${entry.route} route: ${(error as Error).message}`);
+      if (res.headersSent) res.destroy();
+      else sendError(res, 500, 'internal_error', 'an unexpected error occurred');
+    });
+  });
+
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolveListen();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  let reloading: Promise<unknown> = Promise.resolve();
+  const reloadFile = async (): Promise<FlagStateChange[]> => {
+    if (file === undefined) throw new ConfigError('file', 'the server was started without a flags file');
+    const loaded = await readFlagsFile(file);
+    if (loaded.text === lastText) return [];
+    warnAll(loaded.warnings, file);
+    lastText = loaded.text;
+    const changes = applyChanges(store.replace(loaded.document));
+    logger.info?.(`reloaded ${file}: ${changes.length} flag change(s)`);
+    return changes;
+  };
+  /** Reloads run one at a time, so a slow read never applies after a newer one. */
+  const queueReload = (): Promise<FlagStateChange[]> => {
+    const next = reloading.then(reloadFile);
+    reloading = next.catch(() => undefined);
+    return next;
+  };
+
+  let watcher: FileWatch | undefined;
+  if (file !== undefined && (options.watch ?? true)) {
+    watcher = watchFile(
+      file,
+      options.watchDebounceMs ?? 50,
+      () => {
+        queueReload().catch((error: NodeJS.ErrnoException) => {
+          if (error.code === 'ENOENT') logger.warn(`${file} is missing; still serving the last good flags`);
+          else logger.error(`${error.message}\nstill serving the last good flags`);
+        });
+      },
+      (error) => logger.error(`stopped watching ${file}: ${error.message}`),
+    );
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    host,
+    port,
+    file,
+    get flags() {
+      return store.document;
+    },
+    get requests() {
+      return { ...counts };
+    },
+    get requestLog() {
+      return log;
+    },
+    get streamCount() {
+      return hub.size;
+    },
+    resetRequests() {
+      counts = zeroCounts();
+      log = [];
+    },
+    waitForStreams: (count = 1, timeoutMs = 5000) => hub.waitForStreams(count, timeoutMs),
+    dropStreams: () => hub.dropAll(),
+    setHeartbeatMs(ms) {
+      hub.heartbeatMs = ms;
+    },
+    setDropEvents(on) {
+      hub.dropEvents = on;
+    },
+    setBrokenStream(on) {
+      settings.brokenStream = on;
+    },
+    setRateLimit(limit) {
+      settings.limiter = limit === undefined ? undefined : new FixedWindowLimiter(limit);
+    },
+    setFlags(document) {
+      const validated = validateFlagsDocument(document);
+      warnAll(validated.warnings, 'flags');
+      return applyChanges(store.replace(validated.document));
+    },
+    reload: queueReload,
+    toggle(project, environment, flagKey, enabled) {
+      if (!store.toggle(project, environment, flagKey, enabled)) {
+        throw new ConfigError('flagKey', `no flag ${flagKey} in ${project}/${environment}`);
+      }
+      publish({ project, environment, flagKey, enabled });
+    },
+    close() {
+      closing ??= new Promise<void>((resolveClose) => {
+        watcher?.close();
+        hub.dropAll();
+        server.close(() => resolveClose());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+function zeroCounts(): RequestCounts {
+  return { health: 0, bulk: 0, single: 0, stream: 0, toggle: 0, unknown: 0, total: 0 };
+}
