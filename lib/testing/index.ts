@@ -1,0 +1,4 @@
+/** flagstream/testing: test doubles for code that uses flagstream. */
+export { createMockClient, type MockClientOptions, type MockFlagClient } from './mock-client.js';
+export { testSource, type SourceFlag, type TestRequest, type TestSource } from './test-source.js';
+export type { FlagInput } from './inputs.js';

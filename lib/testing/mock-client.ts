@@ -1,0 +1,331 @@
+import {
+  BehaviorSubject,
+  EMPTY,
+  Observable,
+  Subject,
+  asyncScheduler,
+  defer,
+  distinctUntilChanged,
+  map,
+  takeUntil,
+  type SchedulerLike,
+} from 'rxjs';
+import { latestValueFrom } from 'rxjs-for-await';
+import type { FlagClient } from '../client/client.js';
+import { KeyedFanout } from '../client/fanout.js';
+import { checkContext } from '../client/options.js';
+import { missingResult } from '../client/results.js';
+import { FlagSnapshot, diffSnapshots } from '../client/snapshot.js';
+import { StatusTracker } from '../client/status.js';
+import { ClosedError, FlagNotFoundError } from '../errors.js';
+import type { ClientEvent, ClientStatus, EvalContext, EvalResult, FlagChange, JsonValue, ReadyResult } from '../types.js';
+import { EvaluationLog } from './evaluation-log.js';
+import { toResult, type FlagInput } from './inputs.js';
+
+/** Options of {@link createMockClient}. */
+export interface MockClientOptions {
+  /** Initial flags: plain values (`{ 'dark-mode': true }`, reason `mock`) or full `EvalResult`s. */
+  flags?: Record<string, FlagInput>;
+  /** Typed fallbacks, as on the real client; a missing key with one reads it with reason `mock_default`. */
+  defaults?: Record<string, JsonValue>;
+  /** The initial context (what `context` returns until `identify`). */
+  context?: EvalContext;
+  /** Clock for `evaluatedAt` and `status.since` (inject a `TestScheduler` for virtual time). */
+  scheduler?: SchedulerLike;
+}
+
+/**
+ * An in-memory {@link FlagClient} for unit tests: no network, always ready, every change applied
+ * synchronously. Reads through getters, `evaluate`, `evaluateFor` and each `flag$` subscription
+ * (so also the typed `$` observables and `values()`) are counted per key; reads of a snapshot
+ * obtained from `all()`/`snapshot` are not.
+ */
+export interface MockFlagClient extends FlagClient {
+  /** Sets one flag; subscribers see it as a real change (only when the result differs). */
+  set(key: string, value: FlagInput): void;
+  /** Sets many flags at once: one snapshot, one `flags$` emission. */
+  set(flags: Record<string, FlagInput>): void;
+  /** Removes a flag; its subscribers receive the missing-key result. */
+  remove(key: string): void;
+  /** Changes the reported status (e.g. `{ state: 'stale', circuit: 'open' }`) to test status-driven UI. */
+  setStatus(patch: Partial<Omit<ClientStatus, 'since'>>): void;
+  /** The context of the last `identify` (or the initial one). */
+  readonly context: EvalContext;
+  /** Throws unless `key` was evaluated (exactly `times` times, when given); the message lists what was. */
+  assertEvaluated(key: string, times?: number): void;
+  /** Throws if `key` was evaluated; the message lists what was. */
+  assertNotEvaluated(key: string): void;
+  /** `{ key: count }` of every evaluated key, in first-evaluation order. */
+  evaluations(): Record<string, number>;
+  /** Forgets the recorded evaluations (flags and status stay as they are). */
+  reset(): void;
+}
+
+/** Creates an in-memory flag client with assertion helpers; see {@link MockFlagClient}. */
+export function createMockClient(options: MockClientOptions = {}): MockFlagClient {
+  return new MockClient(options);
+}
+
+/** Reason of values given to the mock. */
+const MOCK_REASON = 'mock';
+/** Reason of a missing key read through a configured default. */
+const MOCK_DEFAULT_REASON = 'mock_default';
+
+class MockClient implements MockFlagClient {
+  private current: FlagSnapshot;
+  private currentContext: EvalContext;
+  private closed = false;
+  private readonly scheduler: SchedulerLike;
+  private readonly defaults: Record<string, JsonValue>;
+  private readonly log = new EvaluationLog();
+  private readonly tracker: StatusTracker;
+  private readonly snapshots: BehaviorSubject<FlagSnapshot>;
+  private readonly changeSubject = new Subject<FlagChange>();
+  private readonly eventSubject = new Subject<ClientEvent>();
+  private readonly fanout = new KeyedFanout<EvalResult>((key) => this.resultOf(key));
+
+  readonly flags$: Observable<FlagSnapshot>;
+  readonly changes$: Observable<FlagChange>;
+  readonly status$: Observable<ClientStatus>;
+  readonly events$: Observable<ClientEvent>;
+
+  constructor(options: MockClientOptions) {
+    checkContext(options.context, 'context');
+    this.scheduler = options.scheduler ?? asyncScheduler;
+    this.defaults = { ...options.defaults };
+    this.currentContext = { ...options.context };
+    this.current = FlagSnapshot.from(this.toResults(options.flags ?? {}));
+    this.snapshots = new BehaviorSubject(this.current);
+    this.tracker = new StatusTracker(this.scheduler);
+    this.tracker.update({ state: 'ready', source: 'bootstrap' });
+    this.flags$ = this.snapshots.asObservable();
+    this.changes$ = this.changeSubject.asObservable();
+    this.status$ = this.tracker.status$;
+    this.events$ = this.eventSubject.asObservable();
+  }
+
+  // ── test controls ────────────────────────────────────────────────────────
+
+  set(keyOrFlags: string | Record<string, FlagInput>, value?: FlagInput): void {
+    const updates: Record<string, FlagInput> = typeof keyOrFlags === 'string' ? { [keyOrFlags]: value! } : keyOrFlags;
+    const next = new Map(this.current.values().map((result) => [result.key, result]));
+    for (const result of this.toResults(updates)) next.set(result.key, result);
+    this.replace([...next.values()]);
+  }
+
+  remove(key: string): void {
+    this.replace(this.current.values().filter((result) => result.key !== key));
+  }
+
+  setStatus(patch: Partial<Omit<ClientStatus, 'since'>>): void {
+    this.tracker.update(patch);
+  }
+
+  get context(): EvalContext {
+    return this.currentContext;
+  }
+
+  assertEvaluated(key: string, times?: number): void {
+    this.log.assertEvaluated(key, times);
+  }
+
+  assertNotEvaluated(key: string): void {
+    this.log.assertNotEvaluated(key);
+  }
+
+  evaluations(): Record<string, number> {
+    return this.log.entries();
+  }
+
+  reset(): void {
+    this.log.clear();
+  }
+
+  // ── reads ────────────────────────────────────────────────────────────────
+
+  get snapshot(): FlagSnapshot {
+    return this.current;
+  }
+
+  get status(): ClientStatus {
+    return this.tracker.value;
+  }
+
+  all(): FlagSnapshot {
+    return this.current;
+  }
+
+  bool(key: string, def?: boolean): boolean {
+    this.log.record(key);
+    return this.current.bool(key, def ?? this.boolDefault(key));
+  }
+
+  string(key: string, def: string): string {
+    this.log.record(key);
+    return this.current.string(key, def);
+  }
+
+  number(key: string, def: number): number {
+    this.log.record(key);
+    return this.current.number(key, def);
+  }
+
+  json<T = JsonValue>(key: string, def: T): T {
+    this.log.record(key);
+    return this.current.json(key, def);
+  }
+
+  evaluate(key: string): EvalResult {
+    this.log.record(key);
+    return this.resultOf(key);
+  }
+
+  // ── observables ──────────────────────────────────────────────────────────
+
+  flag$(key: string): Observable<EvalResult> {
+    return defer(() => {
+      this.log.record(key);
+      return this.closed ? EMPTY : this.fanout.observe(key);
+    });
+  }
+
+  bool$(key: string, def?: boolean): Observable<boolean> {
+    const fallback = def ?? this.boolDefault(key) ?? false;
+    return this.typed$(key, (value) => (typeof value === 'boolean' ? value : fallback));
+  }
+
+  string$(key: string, def: string): Observable<string> {
+    return this.typed$(key, (value) => (typeof value === 'string' ? value : def));
+  }
+
+  number$(key: string, def: number): Observable<number> {
+    return this.typed$(key, (value) => (typeof value === 'number' ? value : def));
+  }
+
+  json$<T = JsonValue>(key: string, def: T): Observable<T> {
+    return this.flag$(key).pipe(
+      map((result) => (result.value === undefined ? def : (result.value as T))),
+      distinctUntilChanged((a, b) => JSON.stringify(a) === JSON.stringify(b)),
+    );
+  }
+
+  values<T extends JsonValue>(key: string, def: T, options: { signal?: AbortSignal } = {}): AsyncIterable<T> {
+    const source = this.valueOf$(key, def).pipe(takeUntil(aborted(options.signal)));
+    return { [Symbol.asyncIterator]: () => latestValueFrom(source) };
+  }
+
+  // ── commands ─────────────────────────────────────────────────────────────
+
+  ready(): Promise<ReadyResult> {
+    const source = this.tracker.value.source;
+    return Promise.resolve(this.closed ? { ok: false, source, error: new ClosedError() } : { ok: true, source });
+  }
+
+  identify(context: EvalContext): Promise<void> {
+    checkContext(context, 'context');
+    if (this.closed) return Promise.reject(new ClosedError());
+    this.currentContext = { ...context };
+    return Promise.resolve();
+  }
+
+  refresh(): Promise<void> {
+    return this.closed ? Promise.reject(new ClosedError()) : Promise.resolve();
+  }
+
+  evaluateFor(key: string, context: EvalContext): Promise<EvalResult> {
+    checkContext(context, 'context');
+    if (this.closed) return Promise.reject(new ClosedError());
+    this.log.record(key);
+    const result = this.current.get(key);
+    return result ? Promise.resolve(result) : Promise.reject(new FlagNotFoundError(key));
+  }
+
+  snapshotFor(context: EvalContext): Promise<FlagSnapshot> {
+    checkContext(context, 'context');
+    return this.closed ? Promise.reject(new ClosedError()) : Promise.resolve(this.current);
+  }
+
+  resetCircuit(): void {
+    this.tracker.update({ circuit: 'closed' });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.tracker.update({ state: 'closed', streaming: false });
+    this.tracker.complete();
+    this.fanout.complete();
+    this.snapshots.complete();
+    this.changeSubject.complete();
+    this.eventSubject.complete();
+  }
+
+  // ── helpers ──────────────────────────────────────────────────────────────
+
+  /** Swaps in a new snapshot and pushes each changed key to its own subscribers. */
+  private replace(results: EvalResult[]): void {
+    if (this.closed) return;
+    const next = FlagSnapshot.from(results);
+    const changes = diffSnapshots(this.current, next);
+    this.current = next;
+    if (changes.length > 0) {
+      this.snapshots.next(next);
+      for (const change of changes) this.fanout.push(change.key, this.resultOf(change.key));
+      for (const change of changes) this.changeSubject.next(change);
+    }
+    this.eventSubject.next({ type: 'refreshed', at: this.now(), changed: changes.length });
+  }
+
+  /** The result of `key` without counting a read. */
+  private resultOf(key: string): EvalResult {
+    const found = this.current.get(key);
+    if (found) return found;
+    const missing = missingResult(key, this.defaults[key], this.now());
+    return missing.value === undefined ? missing : { ...missing, reason: MOCK_DEFAULT_REASON };
+  }
+
+  private toResults(flags: Record<string, FlagInput>): EvalResult[] {
+    const stamp = { reason: MOCK_REASON, source: 'bootstrap' as const, evaluatedAt: this.now() };
+    return Object.keys(flags).map((key) => toResult(key, flags[key]!, stamp));
+  }
+
+  private typed$<T>(key: string, pick: (value: JsonValue | undefined) => T): Observable<T> {
+    return this.flag$(key).pipe(
+      map((result) => pick(result.value)),
+      distinctUntilChanged(),
+    );
+  }
+
+  private valueOf$<T extends JsonValue>(key: string, def: T): Observable<T> {
+    switch (typeof def) {
+      case 'boolean':
+        return this.bool$(key, def) as Observable<T>;
+      case 'string':
+        return this.string$(key, def) as Observable<T>;
+      case 'number':
+        return this.number$(key, def) as Observable<T>;
+      default:
+        return this.json$(key, def);
+    }
+  }
+
+  private boolDefault(key: string): boolean | undefined {
+    const value = this.defaults[key];
+    return typeof value === 'boolean' ? value : undefined;
+  }
+
+  private now(): string {
+    return new Date(this.scheduler.now()).toISOString();
+  }
+}
+
+/** Emits once when `signal` aborts (at once if it already has); never without a signal. */
+function aborted(signal: AbortSignal | undefined): Observable<void> {
+  if (!signal) return EMPTY;
+  return new Observable<void>((subscriber) => {
+    const onAbort = (): void => subscriber.next();
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    return () => signal.removeEventListener('abort', onAbort);
+  });
+}
