@@ -94,8 +94,13 @@ export class InvalidResponseError extends FlagstreamError {
 /** The circuit breaker is open: no request was sent. */
 export class CircuitOpenError extends FlagstreamError {
   override readonly retryable = true;
-  constructor() {
-    super('circuit breaker is open; serving last known values');
+  /** `retryAfterMs`: time until the breaker lets a probe through, when known. */
+  constructor(readonly retryAfterMs?: number) {
+    super(
+      retryAfterMs === undefined
+        ? 'circuit breaker is open; serving last known values'
+        : `circuit breaker is open for ${Math.ceil(retryAfterMs / 1000)} s more; serving last known values`,
+    );
   }
 }
 
