@@ -1,0 +1,53 @@
+/** The `flagstream` command line: dispatches to one module per command. */
+import { FlagstreamError } from '../errors.js';
+import { UsageError, type Command } from './command.js';
+import { serve } from './serve.js';
+
+const commands: readonly Command[] = [serve];
+
+const help = `Usage: flagstream <command> [options]
+
+Commands:
+${commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join('\n')}
+
+Run "flagstream <command> --help" for a command's options.`;
+
+/** Run the CLI with `argv` (without the node and script paths); resolves to the exit code. */
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    if (name === undefined) {
+      console.error(help);
+      return 2;
+    }
+    const topic = name === 'help' ? commands.find((c) => c.name === rest[0]) : undefined;
+    console.log(topic?.help ?? help);
+    return 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (command === undefined) {
+    console.error(`flagstream: unknown command "${name}"\n\n${help}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest);
+  } catch (error) {
+    return report(command, error);
+  }
+}
+
+/** Usage mistakes exit 2 with a hint; known failures exit 1 with their message; anything else rethrows. */
+function report(command: Command, error: unknown): number {
+  const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+  if (usage) {
+    console.error(`flagstream ${command.name}: ${(error as Error).message}\nRun "flagstream ${command.name} --help" for usage.`);
+    return 2;
+  }
+  if (error instanceof FlagstreamError || (error as NodeJS.ErrnoException).code !== undefined) {
+    console.error(`flagstream ${command.name}: ${(error as Error).message}`);
+    return 1;
+  }
+  throw error;
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,157 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openSse } from '../server/sse-reader.js';
+
+const PROD_KEY = 'cg_demo_production_0123456789abcdefghijklmnopqrstuvwx';
+
+interface Cli {
+  child: ChildProcess;
+  /** Everything printed so far. */
+  stdout(): string;
+  stderr(): string;
+  /** Resolves once stdout contains `text`; rejects on exit or after a bounded timeout. */
+  waitForStdout(text: string, timeoutMs?: number): Promise<string>;
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>;
+}
+
+let running: Cli[] = [];
+let tempDir: string | undefined;
+
+afterEach(async () => {
+  for (const cli of running) if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill('SIGKILL');
+  await Promise.all(running.map((cli) => cli.exited));
+  running = [];
+  if (tempDir !== undefined) await rm(tempDir, { recursive: true, force: true });
+  tempDir = undefined;
+});
+
+function cli(...args: string[]): Cli {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'lib/cli/main.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  const listeners = new Set<() => void>();
+  child.stdout!.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+    listeners.forEach((l) => l());
+  });
+  child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const handle: Cli = {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    waitForStdout: (text, timeoutMs = 10_000) =>
+      new Promise((resolve, reject) => {
+        const check = (): void => {
+          if (!out.includes(text)) return;
+          cleanup();
+          resolve(out);
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`"${text}" not printed within ${timeoutMs} ms; stdout: ${out}; stderr: ${err}`));
+        }, timeoutMs);
+        const cleanup = (): void => {
+          clearTimeout(timer);
+          listeners.delete(check);
+        };
+        listeners.add(check);
+        void exited.then(() => {
+          if (!out.includes(text)) {
+            cleanup();
+            reject(new Error(`exited before printing "${text}"; stderr: ${err}`));
+          }
+        });
+        check();
+      }),
+  };
+  running.push(handle);
+  return handle;
+}
+
+describe('flagstream serve', () => {
+  it('prints the URL, keys and flag count, serves the file, and exits 0 on SIGTERM', async () => {
+    const server = cli('serve', 'examples/flags.json', '--port', '0', '--heartbeat-ms', '50');
+    const out = await server.waitForStdout('Press Ctrl+C to stop.');
+    const url = /listening on (http:\/\/127\.0\.0\.1:\d+)\n/.exec(out)?.[1];
+    expect(url).toBeDefined();
+    expect(out).toContain(`production  API key ${PROD_KEY}`);
+    expect(out).toContain('staging     API key cg_demo_staging_');
+    expect(out).toContain('6 flags');
+    expect(out).toContain('admin key (toggles): dev-admin-key');
+
+    expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok' });
+    const res = await fetch(`${url}/api/v1/projects/demo/environments/production/flags/dark-mode/evaluate`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${PROD_KEY}` },
+      body: JSON.stringify({ context: { user_id: 'u', attributes: { plan: 'pro' } } }),
+    });
+    expect(await res.json()).toMatchObject({ key: 'dark-mode', value_key: 'true', reason: 'rule_match' });
+
+    const stream = await openSse(`${url}/api/v1/projects/demo/environments/production/flags/stream`, PROD_KEY);
+    expect(await stream.next()).toMatchObject({ comments: [': keep-alive'] });
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    expect(await stream.next()).toBeUndefined();
+  });
+
+  it('exits 0 on SIGINT', async () => {
+    const server = cli('serve', 'examples/flags.json', '--port', '0');
+    await server.waitForStdout('Press Ctrl+C to stop.');
+    server.child.kill('SIGINT');
+    expect(await server.exited).toBe(0);
+    expect(server.stderr()).toContain('received SIGINT, shutting down');
+  });
+
+  it('exits 1 with the path and reason for an invalid flags file', async () => {
+    tempDir = await mkdtemp(join(tmpdir(), 'flagstream-cli-'));
+    const file = join(tempDir, 'flags.json');
+    await writeFile(file, JSON.stringify({ projects: [{ slug: 'demo', environments: [], flags: [{ key: 'x', type: 'bool', defaultVariant: 'maybe' }] }] }));
+    const server = cli('serve', file, '--port', '0');
+    expect(await server.exited).toBe(1);
+    expect(server.stderr()).toContain(`invalid flags file ${file}`);
+    expect(server.stderr()).toContain('projects[0].flags[0].defaultVariant: "maybe" is not one of the variants');
+  });
+
+  it('exits 2 with a hint for bad options', async () => {
+    const server = cli('serve', 'examples/flags.json', '--port', 'eighty');
+    expect(await server.exited).toBe(2);
+    expect(server.stderr()).toContain('--port must be an integer from 0 to 65535, got "eighty"');
+    expect(server.stderr()).toContain('flagstream serve --help');
+  });
+
+  it('prints help for the command', async () => {
+    const server = cli('serve', '--help');
+    expect(await server.exited).toBe(0);
+    expect(server.stdout()).toMatch(/^Usage: flagstream serve \[file\] \[options\]/);
+    expect(server.stdout()).toContain('--heartbeat-ms');
+  });
+});
+
+describe('flagstream', () => {
+  it('lists the commands with --help and exits 0', async () => {
+    const main = cli('--help');
+    expect(await main.exited).toBe(0);
+    expect(main.stdout()).toMatch(/Commands:\n {2}serve +run the local flag server/);
+  });
+
+  it('shows help for a command with "help <command>"', async () => {
+    const main = cli('help', 'serve');
+    expect(await main.exited).toBe(0);
+    expect(main.stdout()).toMatch(/^Usage: flagstream serve/);
+  });
+
+  it('exits 2 for an unknown command or none', async () => {
+    const unknown = cli('bogus');
+    const none = cli();
+    expect(await unknown.exited).toBe(2);
+    expect(unknown.stderr()).toContain('unknown command "bogus"');
+    expect(await none.exited).toBe(2);
+    expect(none.stderr()).toContain('Usage: flagstream <command>');
+  });
+});
