@@ -1,0 +1,33 @@
+/**
+ * node-basic: synchronous getters and a flag$ subscription.
+ * Run: npx tsx examples/node-basic/index.ts   (with the local server running: npm start)
+ * Then toggle `dark-mode` (or edit examples/flags.json) and watch the line it prints. Ctrl-C exits.
+ */
+import { createFlagClient } from 'flagstream';
+import { demoTransport } from '../demo-transport.js';
+
+const client = createFlagClient({
+  transport: demoTransport(),
+  context: { userId: 'user-123', attributes: { plan: 'pro', country: 'DE' } },
+});
+
+const { ok, source, error } = await client.ready();
+if (!ok) {
+  console.error(`flags unavailable (${source}): ${error?.message}`);
+  client.close();
+  process.exit(1);
+}
+
+console.log(`dark-mode:       ${client.bool('dark-mode')}`);
+console.log(`banner-text:     ${client.string('banner-text', 'welcome')}`);
+console.log(`max-items:       ${client.number('max-items', 10)}`);
+console.log(`checkout-config: ${JSON.stringify(client.json('checkout-config', {}))}`);
+console.log(`dark-mode detail: ${JSON.stringify(client.evaluate('dark-mode'))}`);
+
+client.flag$('dark-mode').subscribe((result) => {
+  console.log(`dark-mode is now ${result.value} (variant ${result.variant}, reason ${result.reason})`);
+});
+console.log('watching dark-mode; Ctrl-C to stop');
+
+process.once('SIGINT', () => client.close());
+process.once('SIGTERM', () => client.close());
