@@ -181,13 +181,11 @@ class ReactiveFlagClient implements FlagClient {
   }
 
   string(key: string, def: string): string {
-    const value = this.current.get(key)?.value;
-    return typeof value === 'string' ? value : def;
+    return this.current.string(key, def);
   }
 
   number(key: string, def: number): number {
-    const value = this.current.get(key)?.value;
-    return typeof value === 'number' ? value : def;
+    return this.current.number(key, def);
   }
 
   json<T = JsonValue>(key: string, def: T): T {
