@@ -116,9 +116,7 @@ const consoleLogger: Logger = {
 
 /** Start the local flag server; resolves once it is listening. Rejects with `FlagsFileError` for an invalid file. */
 export async function startServer(options: ServerOptions = {}): Promise<FlagServer> {
-  if (options.file !== undefined && options.flags !== undefined) {
-    throw new ConfigError('flags', 'give either "file" or "flags", not both');
-  }
+  checkOptions(options);
   const logger = options.logger ?? consoleLogger;
   const file = options.file === undefined ? undefined : resolve(options.file);
   const warnAll = (issues: readonly FlagsFileIssue[], source: string): void => {
@@ -267,7 +265,7 @@ export async function startServer(options: ServerOptions = {}): Promise<FlagServ
     reload: queueReload,
     toggle(project, environment, flagKey, enabled) {
       if (!store.toggle(project, environment, flagKey, enabled)) {
-        throw new ConfigError('flagKey', `no flag ${flagKey} in ${project}/${environment}`);
+        throw new RangeError(`no flag ${flagKey} in ${project}/${environment}`);
       }
       publish({ project, environment, flagKey, enabled });
     },
@@ -281,6 +279,24 @@ export async function startServer(options: ServerOptions = {}): Promise<FlagServ
       return closing;
     },
   };
+}
+
+/** Synchronous option checks; each failure is a `ConfigError` naming the option. */
+function checkOptions(options: ServerOptions): void {
+  const positive = (value: number | undefined, field: string, min: number): void => {
+    if (value !== undefined && !(Number.isInteger(value) && value >= min)) {
+      throw new ConfigError(field, `must be an integer ≥ ${min}, got ${value}`);
+    }
+  };
+  if (options.file !== undefined && options.flags !== undefined) {
+    throw new ConfigError('flags', 'give either "file" or "flags", not both');
+  }
+  positive(options.port, 'port', 0);
+  positive(options.heartbeatMs, 'heartbeatMs', 1);
+  positive(options.maxBodyBytes, 'maxBodyBytes', 0);
+  positive(options.watchDebounceMs, 'watchDebounceMs', 0);
+  positive(options.rateLimit?.limit, 'rateLimit.limit', 0);
+  positive(options.rateLimit?.windowMs, 'rateLimit.windowMs', 1);
 }
 
 function zeroCounts(): RequestCounts {

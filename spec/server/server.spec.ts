@@ -49,6 +49,15 @@ describe('startServer', () => {
     expect(s.url).toBe(`http://127.0.0.1:${s.port}`);
   });
 
+  it.each<[string, ServerOptions]>([
+    ['flags', { flags: demoFlags(), file: 'flags.json' }],
+    ['heartbeatMs', { heartbeatMs: 0 }],
+    ['port', { port: -1 }],
+    ['rateLimit.windowMs', { rateLimit: { limit: 1, windowMs: 0.5 } }],
+  ])('rejects a bad %s option with ConfigError', async (field, options) => {
+    await expect(startServer(options)).rejects.toMatchObject({ name: 'ConfigError', field });
+  });
+
   it('rejects an invalid document with FlagsFileError', async () => {
     await expect(startServer({ flags: { projects: [{ slug: 'x' }] } as never })).rejects.toThrow(
       /projects\[0\]\.environments: is required/,
