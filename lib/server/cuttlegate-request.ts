@@ -40,7 +40,7 @@ export function decodeToggleRequest(body: string): Decoded<boolean> {
 }
 
 /** Parse the first JSON value of `text`, ignoring whatever follows an object or array. */
-export function firstJsonValue(text: string): Decoded<unknown> {
+function firstJsonValue(text: string): Decoded<unknown> {
   const start = text.search(/\S/);
   if (start < 0) return INVALID;
   const end = text[start] === '{' || text[start] === '[' ? closingIndex(text, start) : text.length;

@@ -46,13 +46,6 @@ export class FlagStore {
     return this.#document.adminKey;
   }
 
-  /** Number of flags over all projects. */
-  get flagCount(): number {
-    let count = 0;
-    for (const project of this.#projects.values()) count += project.flags.length;
-    return count;
-  }
-
   /** The scope of an API key, or undefined when the key is unknown. */
   scopeOf(apiKey: string): KeyScope | undefined {
     return this.#keys.get(apiKey);

@@ -176,7 +176,7 @@ export const OPERATORS = Object.keys(OPERATOR_ARITY) as readonly Operator[];
 export const SEGMENT_OPERATORS: ReadonlySet<Operator> = new Set(['in_segment', 'not_in_segment']);
 
 /** Operators that compare numbers; their value must parse as a finite number. */
-export const NUMERIC_OPERATORS: ReadonlySet<Operator> = new Set(['gt', 'gte', 'lt', 'lte']);
+const NUMERIC_OPERATORS: ReadonlySet<Operator> = new Set(['gt', 'gte', 'lt', 'lte']);
 
 /** Parse a `regex` condition value: a leading `(?i)` becomes the `i` flag. Throws `SyntaxError`. */
 export function compileRegex(pattern: string): RegExp {

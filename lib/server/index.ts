@@ -1,11 +1,6 @@
 /** `flagstream/server`: the local flag server, its flags-file model and the Cuttlegate evaluator. */
-export {
-  startServer,
-  type FlagServer,
-  type RequestCounts,
-  type RequestLogEntry,
-  type ServerOptions,
-} from './server.js';
+export { startServer, type FlagServer, type ServerOptions } from './server.js';
+export type { RequestCounts, RequestLogEntry } from './request-log.js';
 export type { FlagStateChange } from './flag-store.js';
 export type { RateLimitOptions } from './rate-limit.js';
 export type { RouteName } from './routes.js';

@@ -98,7 +98,7 @@ function toNumber(text: string): number | undefined {
  * Rollgate's lenient semver: strip one leading `v`, take the first three dot-separated parts, cut
  * each at the first `-`, parse as an integer (invalid → 0); missing parts are 0.
  */
-export function parseSemver(text: string): [number, number, number] {
+function parseSemver(text: string): [number, number, number] {
   const parts = (text.startsWith('v') ? text.slice(1) : text).split('.');
   const part = (i: number): number => {
     const digits = (parts[i] ?? '').split('-')[0] as string;

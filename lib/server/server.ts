@@ -5,14 +5,14 @@ import { resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../types.js';
 import { cuttlegateHandlers, type CuttlegateDeps, type CuttlegateSettings } from './cuttlegate-routes.js';
-import type { EvalInput } from './evaluator.js';
-import { watchFile, type FileWatch } from './file-watcher.js';
+import { FileSource } from './file-source.js';
 import { FlagStore, type FlagStateChange } from './flag-store.js';
 import { formatIssue, validateFlagsDocument, type FlagsDocument, type FlagsFileIssue } from './flags-file.js';
 import { sendError, sendJson } from './http.js';
 import { readFlagsFile } from './load.js';
 import { FixedWindowLimiter, type RateLimitOptions } from './rate-limit.js';
-import { matchRoute, type RouteName } from './routes.js';
+import { RequestRecorder, type RequestCounts, type RequestLogEntry } from './request-log.js';
+import { matchRoute } from './routes.js';
 import { StreamHub } from './stream-hub.js';
 
 /** Options of {@link startServer}. */
@@ -47,21 +47,6 @@ export interface ServerOptions {
   /** Receives load warnings, rejected reloads and internal errors; `info` (optional) gets reloads. Never sees API keys. */
   logger?: Logger;
 }
-
-/** One request as the server saw it (for "exactly one request" style assertions). */
-export interface RequestLogEntry {
-  method: string;
-  /** Path and query as sent. */
-  path: string;
-  route: RouteName;
-  /** The decoded context of an evaluation request that got that far. */
-  context?: EvalInput;
-  /** Response status, set once the response has finished (or the stream has closed). */
-  status?: number;
-}
-
-/** Request counts per route, plus `total`. */
-export type RequestCounts = Record<RouteName | 'total', number>;
 
 /** A running server and its test hooks. */
 export interface FlagServer {
@@ -123,13 +108,19 @@ export async function startServer(options: ServerOptions = {}): Promise<FlagServ
     for (const issue of issues) logger.warn(`${source}: ${formatIssue(issue)}`);
   };
 
-  let lastText: string | undefined;
   let store: FlagStore;
+  let source: FileSource | undefined;
   if (file !== undefined) {
     const loaded = await readFlagsFile(file);
     warnAll(loaded.warnings, file);
-    lastText = loaded.text;
     store = new FlagStore(loaded.document);
+    source = new FileSource({
+      file,
+      loadedText: loaded.text,
+      logger,
+      warn: warnAll,
+      apply: (document) => applyChanges(store.replace(document)),
+    });
   } else {
     const validated = validateFlagsDocument(options.flags ?? { projects: [] });
     warnAll(validated.warnings, 'flags');
@@ -144,8 +135,7 @@ export async function startServer(options: ServerOptions = {}): Promise<FlagServ
     limiter: options.rateLimit === undefined ? undefined : new FixedWindowLimiter(options.rateLimit),
   };
   const emitOnReload = options.emitOnReload ?? true;
-  let counts = zeroCounts();
-  let log: RequestLogEntry[] = [];
+  const recorder = new RequestRecorder();
 
   const publish = (change: FlagStateChange): void => void hub.publish(change);
   const applyChanges = (changes: FlagStateChange[]): FlagStateChange[] => {
@@ -155,8 +145,7 @@ export async function startServer(options: ServerOptions = {}): Promise<FlagServ
 
   const handle = async (req: IncomingMessage, res: ServerResponse, entry: RequestLogEntry): Promise<void> => {
     const match = matchRoute(req.method ?? '', req.url ?? '');
-    if (match.kind !== 'none') entry.route = match.route;
-    counts[entry.route]++;
+    recorder.route(entry, match.kind === 'none' ? 'unknown' : match.route);
     if (match.kind === 'none') return sendError(res, 404, 'not_found', 'resource not found');
     if (match.kind === 'method-not-allowed') {
       return sendError(res, 405, 'method_not_allowed', 'method not allowed', { Allow: match.allow });
@@ -167,10 +156,7 @@ export async function startServer(options: ServerOptions = {}): Promise<FlagServ
   };
 
   const server = createServer((req, res) => {
-    const entry: RequestLogEntry = { method: req.method ?? '', path: req.url ?? '', route: 'unknown' };
-    log.push(entry);
-    counts.total++;
-    res.once('close', () => void (entry.status = res.statusCode));
+    const entry = recorder.begin(req, res);
     handle(req, res, entry).catch((error: unknown) => {
       logger.error(`internal error on ${entry.method} ${entry.route} route: ${(error as Error).message}`);
       if (res.headersSent) res.destroy();
@@ -188,38 +174,7 @@ export async function startServer(options: ServerOptions = {}): Promise<FlagServ
   });
   const port = (server.address() as AddressInfo).port;
 
-  let reloading: Promise<unknown> = Promise.resolve();
-  const reloadFile = async (): Promise<FlagStateChange[]> => {
-    if (file === undefined) throw new ConfigError('file', 'the server was started without a flags file');
-    const loaded = await readFlagsFile(file);
-    if (loaded.text === lastText) return [];
-    warnAll(loaded.warnings, file);
-    lastText = loaded.text;
-    const changes = applyChanges(store.replace(loaded.document));
-    logger.info?.(`reloaded ${file}: ${changes.length} flag change(s)`);
-    return changes;
-  };
-  /** Reloads run one at a time, so a slow read never applies after a newer one. */
-  const queueReload = (): Promise<FlagStateChange[]> => {
-    const next = reloading.then(reloadFile);
-    reloading = next.catch(() => undefined);
-    return next;
-  };
-
-  let watcher: FileWatch | undefined;
-  if (file !== undefined && (options.watch ?? true)) {
-    watcher = watchFile(
-      file,
-      options.watchDebounceMs ?? 50,
-      () => {
-        queueReload().catch((error: NodeJS.ErrnoException) => {
-          if (error.code === 'ENOENT') logger.warn(`${file} is missing; still serving the last good flags`);
-          else logger.error(`${error.message}\nstill serving the last good flags`);
-        });
-      },
-      (error) => logger.error(`stopped watching ${file}: ${error.message}`),
-    );
-  }
+  if (options.watch ?? true) source?.watch(options.watchDebounceMs ?? 50);
 
   let closing: Promise<void> | undefined;
   return {
@@ -231,18 +186,15 @@ export async function startServer(options: ServerOptions = {}): Promise<FlagServ
       return store.document;
     },
     get requests() {
-      return { ...counts };
+      return recorder.counts;
     },
     get requestLog() {
-      return log;
+      return recorder.log;
     },
     get streamCount() {
       return hub.size;
     },
-    resetRequests() {
-      counts = zeroCounts();
-      log = [];
-    },
+    resetRequests: () => recorder.reset(),
     waitForStreams: (count = 1, timeoutMs = 5000) => hub.waitForStreams(count, timeoutMs),
     dropStreams: () => hub.dropAll(),
     setHeartbeatMs(ms) {
@@ -262,7 +214,10 @@ export async function startServer(options: ServerOptions = {}): Promise<FlagServ
       warnAll(validated.warnings, 'flags');
       return applyChanges(store.replace(validated.document));
     },
-    reload: queueReload,
+    reload() {
+      if (source === undefined) return Promise.reject(new ConfigError('file', 'the server was started without a flags file'));
+      return source.reload();
+    },
     toggle(project, environment, flagKey, enabled) {
       if (!store.toggle(project, environment, flagKey, enabled)) {
         throw new RangeError(`no flag ${flagKey} in ${project}/${environment}`);
@@ -271,7 +226,7 @@ export async function startServer(options: ServerOptions = {}): Promise<FlagServ
     },
     close() {
       closing ??= new Promise<void>((resolveClose) => {
-        watcher?.close();
+        source?.close();
         hub.dropAll();
         server.close(() => resolveClose());
         server.closeAllConnections();
@@ -297,8 +252,4 @@ function checkOptions(options: ServerOptions): void {
   positive(options.watchDebounceMs, 'watchDebounceMs', 0);
   positive(options.rateLimit?.limit, 'rateLimit.limit', 0);
   positive(options.rateLimit?.windowMs, 'rateLimit.windowMs', 1);
-}
-
-function zeroCounts(): RequestCounts {
-  return { health: 0, bulk: 0, single: 0, stream: 0, toggle: 0, unknown: 0, total: 0 };
 }

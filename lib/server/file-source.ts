@@ -1,0 +1,69 @@
+/** Keeps the server's flags in step with its file: reloads on demand or on change, one read at a time. */
+import type { Logger } from '../types.js';
+import { watchFile, type FileWatch } from './file-watcher.js';
+import type { FlagStateChange } from './flag-store.js';
+import type { FlagsDocument, FlagsFileIssue } from './flags-file.js';
+import { readFlagsFile } from './load.js';
+
+/** What a {@link FileSource} needs from the server. */
+export interface FileSourceOptions {
+  /** Absolute path of the flags file. */
+  file: string;
+  /** The text the current flags were loaded from; an unchanged file is not re-applied. */
+  loadedText: string;
+  logger: Logger;
+  /** Report non-fatal findings of a newly read file. */
+  warn(issues: readonly FlagsFileIssue[], source: string): void;
+  /** Make a validated document live; returns the resulting changes. */
+  apply(document: FlagsDocument): FlagStateChange[];
+}
+
+/** Reloads a flags file. Invalid files are never applied: the last good flags stay live. */
+export class FileSource {
+  #loadedText: string;
+  #queue: Promise<unknown> = Promise.resolve();
+  #watch: FileWatch | undefined;
+
+  constructor(private readonly options: FileSourceOptions) {
+    this.#loadedText = options.loadedText;
+  }
+
+  /** Re-read the file now; rejects (changing nothing) when it is missing or invalid. */
+  reload(): Promise<FlagStateChange[]> {
+    const next = this.#queue.then(() => this.#read());
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Reload on every change of the file, logging rejected edits instead of throwing. */
+  watch(debounceMs: number): void {
+    const { file, logger } = this.options;
+    this.#watch = watchFile(
+      file,
+      debounceMs,
+      () => {
+        this.reload().catch((error: NodeJS.ErrnoException) => {
+          if (error.code === 'ENOENT') logger.warn(`${file} is missing; still serving the last good flags`);
+          else logger.error(`${error.message}\nstill serving the last good flags`);
+        });
+      },
+      (error) => logger.error(`stopped watching ${file}: ${error.message}`),
+    );
+  }
+
+  /** Stop watching. */
+  close(): void {
+    this.#watch?.close();
+  }
+
+  async #read(): Promise<FlagStateChange[]> {
+    const { file, logger } = this.options;
+    const loaded = await readFlagsFile(file);
+    if (loaded.text === this.#loadedText) return [];
+    this.options.warn(loaded.warnings, file);
+    this.#loadedText = loaded.text;
+    const changes = this.options.apply(loaded.document);
+    logger.info?.(`reloaded ${file}: ${changes.length} flag change(s)`);
+    return changes;
+  }
+}

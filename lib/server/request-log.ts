@@ -1,0 +1,58 @@
+/** Per-route request counts and a request log, for tests that assert what a client sent. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EvalInput } from './evaluator.js';
+import type { RouteName } from './routes.js';
+
+/** One request as the server saw it. */
+export interface RequestLogEntry {
+  method: string;
+  /** Path and query as sent. */
+  path: string;
+  route: RouteName;
+  /** The decoded context of an evaluation request that got that far. */
+  context?: EvalInput;
+  /** Response status, set once the response has finished (or the stream has closed). */
+  status?: number;
+}
+
+/** Request counts per route, plus `total`. */
+export type RequestCounts = Record<RouteName | 'total', number>;
+
+/** Records every request; the route is filled in once matched. */
+export class RequestRecorder {
+  #counts = zeroCounts();
+  #log: RequestLogEntry[] = [];
+
+  /** A copy of the counts. */
+  get counts(): RequestCounts {
+    return { ...this.#counts };
+  }
+
+  get log(): readonly RequestLogEntry[] {
+    return this.#log;
+  }
+
+  /** Start an entry for a request; its status is filled in when the response closes. */
+  begin(req: IncomingMessage, res: ServerResponse): RequestLogEntry {
+    const entry: RequestLogEntry = { method: req.method ?? '', path: req.url ?? '', route: 'unknown' };
+    this.#log.push(entry);
+    this.#counts.total++;
+    res.once('close', () => void (entry.status = res.statusCode));
+    return entry;
+  }
+
+  /** Attribute an entry to its route (`unknown` when nothing matched). */
+  route(entry: RequestLogEntry, route: RouteName): void {
+    entry.route = route;
+    this.#counts[route]++;
+  }
+
+  reset(): void {
+    this.#counts = zeroCounts();
+    this.#log = [];
+  }
+}
+
+function zeroCounts(): RequestCounts {
+  return { health: 0, bulk: 0, single: 0, stream: 0, toggle: 0, unknown: 0, total: 0 };
+}
