@@ -1,0 +1,84 @@
+import { TestScheduler } from 'rxjs/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createFlagClient, type FlagClient, type Logger } from '../../lib/index.js';
+import { testSource, type TestSource } from '../../lib/testing/index.js';
+
+const silent: Logger = { warn: () => undefined, error: () => undefined };
+
+/**
+ * `values()` is promise-based, so these specs do not run inside `TestScheduler.run()`: the client gets
+ * a scheduler that is never flushed (no real timers), and the source answers synchronously, its stream
+ * turning every `set()` into an immediate refetch.
+ */
+describe('values(), with a synchronous test source', () => {
+  let client: FlagClient | undefined;
+  let source: TestSource;
+
+  afterEach(() => {
+    client?.close();
+    client = undefined;
+  });
+
+  function start(flags: Record<string, number>): FlagClient {
+    source = testSource(flags);
+    const scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+    client = createFlagClient({ transport: source, scheduler, streaming: true, pollIntervalMs: 0, logger: silent });
+    return client;
+  }
+
+  it('gives a slow consumer the latest value, skipping the ones it missed', async () => {
+    const c = start({ limit: 1 });
+    const iterator = c.values('limit', 0)[Symbol.asyncIterator]();
+    expect(await iterator.next()).toEqual({ value: 1, done: false });
+    source.set('limit', 2);
+    source.set('limit', 3);
+    source.set('limit', 4);
+    expect(await iterator.next()).toEqual({ value: 4, done: false });
+    source.set('limit', 5);
+    expect(await iterator.next()).toEqual({ value: 5, done: false });
+    expect(source.loads).toBe(5);
+  });
+
+  it('does not repeat a value when an unrelated flag changes', async () => {
+    const c = start({ limit: 1, other: 1 });
+    const iterator = c.values('limit', 0)[Symbol.asyncIterator]();
+    expect(await iterator.next()).toEqual({ value: 1, done: false });
+    source.set('other', 2);
+    const next = iterator.next();
+    source.set('limit', 7);
+    expect(await next).toEqual({ value: 7, done: false });
+  });
+
+  it('ends when the AbortSignal aborts, also while waiting for a value', async () => {
+    const c = start({ limit: 1 });
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const loop = (async () => {
+      // `<number>`: without it the loop variable is typed as the literal `0` (values<T> infers literals).
+      for await (const limit of c.values<number>('limit', 0, { signal: controller.signal })) {
+        seen.push(limit);
+        if (limit === 2) queueMicrotask(() => controller.abort());
+      }
+    })();
+    await Promise.resolve();
+    source.set('limit', 2);
+    await loop;
+    expect(seen).toEqual([1, 2]);
+    expect(c.status.state).toBe('ready');
+  });
+
+  it('ends at once for a signal that has already aborted', async () => {
+    const c = start({ limit: 1 });
+    const iterator = c.values('limit', 0, { signal: AbortSignal.abort() })[Symbol.asyncIterator]();
+    expect(await iterator.next()).toEqual({ value: undefined, done: true });
+  });
+
+  it('ends on close()', async () => {
+    const c = start({ limit: 1 });
+    const iterator = c.values('limit', 0)[Symbol.asyncIterator]();
+    expect(await iterator.next()).toEqual({ value: 1, done: false });
+    const pending = iterator.next();
+    c.close();
+    expect(await pending).toEqual({ value: undefined, done: true });
+  });
+});
