@@ -1,0 +1,27 @@
+// Builds dist/: ES modules in dist/esm and CommonJS in dist/cjs, one output file per source file
+// (no bundling, so every entry point shares one copy of each class and `instanceof` holds across
+// sub-paths), with declarations beside each. The CLI is ESM only.
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const sources = (dir) =>
+  readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts'))
+    .map((entry) => join(entry.parentPath ?? entry.path, entry.name));
+
+rmSync('dist', { recursive: true, force: true });
+const entryPoints = sources('lib');
+const common = { entryPoints, outbase: 'lib', bundle: false, sourcemap: true, target: 'node20', logLevel: 'warning' };
+await build({ ...common, outdir: 'dist/esm', format: 'esm' });
+await build({ ...common, entryPoints: entryPoints.filter((file) => !file.startsWith(join('lib', 'cli') + '/')), outdir: 'dist/cjs', format: 'cjs' });
+writeFileSync('dist/cjs/package.json', '{ "type": "commonjs" }\n');
+
+execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+cpSync('dist/esm', 'dist/cjs', { recursive: true, filter: (path) => !path.endsWith('.js') && !path.endsWith('.map') && !path.includes(join('esm', 'cli') + '/') && !path.endsWith(join('esm', 'cli')) });
+
+const cli = 'dist/esm/cli/main.js';
+writeFileSync(cli, `#!/usr/bin/env node\n${readFileSync(cli, 'utf8')}`);
+chmodSync(cli, 0o755);
+console.log(`built ${entryPoints.length} modules into dist/esm and dist/cjs`);
