@@ -69,7 +69,43 @@ export type ClientEvent =
   | { type: 'stream-connected'; at: string }
   | { type: 'stream-disconnected'; at: string; error?: Error }
   | { type: 'refreshed'; at: string; changed: number }
-  | { type: 'error'; at: string; error: Error };
+  | { type: 'error'; at: string; error: Error }
+  /** The tracked-event buffer was full: `dropped` oldest events were discarded. */
+  | { type: 'events-dropped'; at: string; dropped: number };
+
+/** A conversion event for A/B analysis (`client.track`). */
+export interface TrackEvent {
+  flagKey: string;
+  eventName: string;
+  /** Default: the client's current `context.userId`. */
+  userId?: string;
+  /** The variation the user saw. */
+  variationId?: string;
+  /** A numeric value (revenue, duration…). */
+  value?: number;
+  metadata?: Record<string, JsonValue>;
+}
+
+/** A tracked event as a transport sends it: user and time filled in. */
+export interface TrackedEvent extends TrackEvent {
+  userId: string;
+  /** RFC 3339 time of the `track()` call. */
+  timestamp: string;
+}
+
+/** Boolean evaluations of one flag over a telemetry period. */
+export interface EvaluationCount {
+  total: number;
+  true: number;
+  false: number;
+}
+
+/** Aggregated evaluation counts for one period (integers). */
+export interface TelemetryReport {
+  evaluations: Record<string, EvaluationCount>;
+  /** Milliseconds the counts cover. */
+  periodMs: number;
+}
 
 /** What `ready()` resolves to. */
 export interface ReadyResult {

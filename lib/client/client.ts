@@ -17,16 +17,20 @@ import {
   merge,
   mergeMap,
   of,
+  skip,
   switchMap,
   takeUntil,
   tap,
+  throwError,
   timer,
 } from 'rxjs';
 import { latestValueFrom } from 'rxjs-for-await';
-import { ClosedError, RateLimitError, TimeoutError, isTerminal } from '../errors.js';
+import { CircuitOpenError, ClosedError, RateLimitError, TimeoutError, isTerminal } from '../errors.js';
 import { retryWithBackoff } from '../net/backoff.js';
+import { CircuitBreaker } from '../net/circuit.js';
 import type { LoadOptions, LoadResult, StreamMessage, TransportSession } from '../transports/transport.js';
 import type {
+  CircuitState,
   ClientEvent,
   ClientStatus,
   EvalContext,
@@ -34,6 +38,7 @@ import type {
   FlagChange,
   JsonValue,
   ReadyResult,
+  TrackEvent,
   ValueSource,
 } from '../types.js';
 import { coalesce } from './coalesce.js';
@@ -42,6 +47,7 @@ import { checkContext, resolveOptions, type FlagClientOptions, type ResolvedOpti
 import { missingResult, restoredResults, valueResults } from './results.js';
 import { FlagSnapshot, diffSnapshots } from './snapshot.js';
 import { StatusTracker } from './status.js';
+import { EvaluationCounter, EventQueue, trackedEvent, type SenderRuntime } from './tracking.js';
 
 /** The flag client: synchronous reads, per-key observables and async iterables over one snapshot. */
 export interface FlagClient {
@@ -80,9 +86,21 @@ export interface FlagClient {
   evaluateFor(key: string, context: EvalContext): Promise<EvalResult>;
   /** All flags for another context in one round trip, cached per context until the flags change. */
   snapshotFor(context: EvalContext): Promise<FlagSnapshot>;
-  /** Forces the circuit breaker closed. */
+  /** Forces the circuit breaker closed; a load the open circuit held back runs at once. */
   resetCircuit(): void;
-  /** Idempotent; ends every stream, timer, socket and iterable. */
+  /**
+   * Buffers a conversion event for the transport's events endpoint (Rollgate), sent in batches.
+   * `userId` defaults to the context's. Throws `ConfigError` for a bad event; a transport without
+   * an events endpoint drops it (logged once).
+   */
+  track(event: TrackEvent): void;
+  /** Sends buffered events and evaluation counts now; rejects with the typed error (nothing is lost). */
+  flush(): Promise<void>;
+  /**
+   * Idempotent; ends every stream, timer, socket and iterable. Buffered events and counts get one
+   * final best-effort flush, aborted after `tracking.closeTimeoutMs`; `await flush()` first to know
+   * they were sent.
+   */
   close(): void;
 }
 
@@ -107,6 +125,8 @@ interface ContextSwitch {
 const SNAPSHOT_CACHE_LIMIT = 500;
 /** Delay of the one re-check after a stream event whose state the refetch did not show yet. */
 const RECHECK_DELAY_MS = 250;
+/** What a load attempt yields instead of a request while the circuit is open. */
+const CIRCUIT_OPEN: unique symbol = Symbol('circuit-open');
 
 class ReactiveFlagClient implements FlagClient {
   private current: FlagSnapshot = FlagSnapshot.empty;
@@ -134,6 +154,12 @@ class ReactiveFlagClient implements FlagClient {
   private storeTried = false;
   private notBefore = 0;
   private closed = false;
+  private readonly breaker: CircuitBreaker | undefined;
+  /** A load the open circuit held back; requested again when it half-opens or is reset. */
+  private heldBack: LoadOptions | undefined;
+  private readonly eventQueue: EventQueue | undefined;
+  private readonly counter: EvaluationCounter | undefined;
+  private warnedNoEventSink = false;
 
   readonly flags$: Observable<FlagSnapshot>;
   readonly changes$: Observable<FlagChange>;
@@ -156,6 +182,31 @@ class ReactiveFlagClient implements FlagClient {
       this.start();
       return this.changeSubject;
     });
+    if (options.circuitBreaker) {
+      this.breaker = new CircuitBreaker(options.circuitBreaker, scheduler);
+      this.breaker.state$.pipe(skip(1)).subscribe((circuit) => this.circuitChanged(circuit));
+    }
+    const senders: SenderRuntime = {
+      scheduler,
+      logger,
+      blocked: () => (this.breaker?.state === 'open' ? new CircuitOpenError(this.breaker.remainingMs) : undefined),
+    };
+    const session = this.session;
+    if (session.track) {
+      this.eventQueue = new EventQueue((events) => session.track!(events), options.tracking, senders, (count) => this.dropped(count));
+    }
+    if (session.telemetry && options.tracking.telemetryIntervalMs > 0) {
+      // Counting costs a map lookup per bool(), and only for transports with a telemetry endpoint:
+      // bool is swapped for a counting version here rather than tested on every call.
+      const counter = new EvaluationCounter((report) => session.telemetry!(report), options.tracking, senders);
+      const read = this.bool;
+      this.counter = counter;
+      this.bool = (key: string, def?: boolean): boolean => {
+        const value = read.call(this, key, def);
+        counter.record(key, value);
+        return value;
+      };
+    }
     if (options.bootstrap) {
       this.apply(valueResults(options.bootstrap, 'bootstrap', this.now()), 'bootstrap');
     }
@@ -281,7 +332,8 @@ class ReactiveFlagClient implements FlagClient {
     checkContext(context, 'context');
     const blocked = this.blockedError();
     if (blocked) return Promise.reject(blocked);
-    return firstValueFrom(this.session.evaluate(key, { ...context }));
+    const target = { ...context };
+    return firstValueFrom(this.guarded(concat(this.identify$(target), this.session.evaluate(key, target))));
   }
 
   snapshotFor(context: EvalContext): Promise<FlagSnapshot> {
@@ -291,9 +343,10 @@ class ReactiveFlagClient implements FlagClient {
     const cacheKey = stableKey(context);
     const cached = this.snapshotCache.get(cacheKey);
     if (cached) return cached;
-    const pending = firstValueFrom(this.session.load({ ...context }, { trigger: 'refresh', conditional: false })).then(
-      (result) => FlagSnapshot.from(result.kind === 'flags' ? result.flags : []),
-    );
+    const target = { ...context };
+    const pending = firstValueFrom(
+      this.guarded(concat(this.identify$(target), this.session.load(target, { trigger: 'refresh', conditional: false }))),
+    ).then((result) => FlagSnapshot.from(result.kind === 'flags' ? result.flags : []));
     if (this.snapshotCache.size >= SNAPSHOT_CACHE_LIMIT) {
       this.snapshotCache.delete(this.snapshotCache.keys().next().value as string);
     }
@@ -305,14 +358,33 @@ class ReactiveFlagClient implements FlagClient {
   }
 
   resetCircuit(): void {
-    // The breaker arrives with the shared network layer; until then the circuit is always closed.
+    this.breaker?.reset();
+  }
+
+  track(event: TrackEvent): void {
+    const tracked = trackedEvent(event, this.context.userId, this.now());
+    if (this.closed) return;
+    if (!this.eventQueue) {
+      if (!this.warnedNoEventSink) {
+        this.warnedNoEventSink = true;
+        this.options.logger.warn(`the ${this.options.transport.kind} transport has no events endpoint; track() events are dropped`);
+      }
+      return;
+    }
+    this.eventQueue.add(tracked);
+  }
+
+  flush(): Promise<void> {
+    if (this.closed) return Promise.reject(new ClosedError());
+    return Promise.all([this.eventQueue?.flush(), this.counter?.flush()]).then(() => undefined);
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.engine?.unsubscribe();
-    this.session.close?.();
+    this.finalFlush();
+    this.breaker?.dispose();
     for (const pending of this.timers) pending.unsubscribe();
     this.timers.clear();
     this.tracker.update({ state: 'closed', streaming: false });
@@ -383,7 +455,9 @@ class ReactiveFlagClient implements FlagClient {
     onFailure: () => void,
   ): Observable<LoadRequest> {
     const { scheduler, backoff, logger } = this.options;
-    return this.session.stream!(context).pipe(
+    const connect$ = this.session.stream!(context);
+    // While the circuit is open the stream does not reconnect either; it waits for half-open.
+    return (this.breaker ? this.breaker.whenAllowed(connect$) : connect$).pipe(
       tap({
         next: (message) => {
           if (message.type === 'connected' && !this.tracker.value.streaming) {
@@ -430,23 +504,28 @@ class ReactiveFlagClient implements FlagClient {
         request.settle = undefined;
       }
     };
-    const identify$ =
-      this.session.identify && (options.trigger === 'initial' || options.trigger === 'identify')
-        ? this.session.identify(context).pipe(ignoreElements())
-        : EMPTY;
+    const identify$ = options.trigger === 'initial' || options.trigger === 'identify' ? this.identify$(context) : EMPTY;
     const attempt$ = defer(() => {
       const wait = this.notBefore - scheduler.now();
-      const request$ = concat(identify$, this.session.load(context, options));
+      // An open circuit ends the load (no request, no retry loop); it is held back until half-open.
+      const request$ = this.guarded(concat(identify$, this.session.load(context, options))).pipe(
+        catchError((error: unknown) => (error instanceof CircuitOpenError ? of(CIRCUIT_OPEN) : throwError(() => error))),
+      );
       return wait > 0 ? timer(wait, scheduler).pipe(switchMap(() => request$)) : request$;
     });
     return attempt$.pipe(
-      retryWithBackoff<LoadResult>(backoff, scheduler, {
+      retryWithBackoff<LoadResult | typeof CIRCUIT_OPEN>(backoff, scheduler, {
         onRetry: (error) => {
           this.failed(asError(error));
           settleAll(error);
         },
       }),
       tap((result) => {
+        if (result === CIRCUIT_OPEN) {
+          this.holdBack(options);
+          settleAll(new CircuitOpenError(this.breaker?.remainingMs));
+          return;
+        }
         this.loadedFromNetwork(context, result, options);
         settleAll();
       }),
@@ -632,6 +711,69 @@ class ReactiveFlagClient implements FlagClient {
   private blockedError(): Error | undefined {
     if (this.closed) return new ClosedError();
     return this.terminalError;
+  }
+
+  /** `source` through the circuit breaker, when there is one. */
+  private guarded<T>(source: Observable<T>): Observable<T> {
+    return this.breaker ? this.breaker.guard(source) : source;
+  }
+
+  /** The transport's identify for `context`, emitting nothing; empty when it has none. */
+  private identify$(context: EvalContext): Observable<never> {
+    return this.session.identify ? this.session.identify(context).pipe(ignoreElements()) : EMPTY;
+  }
+
+  /** Keeps the load to run once the circuit lets requests through (a context load wins over others). */
+  private holdBack(options: LoadOptions): void {
+    const contextLoad = (held: LoadOptions): boolean => held.trigger === 'initial' || held.trigger === 'identify';
+    if (!this.heldBack || !contextLoad(this.heldBack)) this.heldBack = { trigger: options.trigger };
+    if (contextLoad(options)) this.heldBack = { trigger: options.trigger };
+  }
+
+  /** Reports a breaker transition; once requests may pass, runs the load it held back. */
+  private circuitChanged(circuit: CircuitState): void {
+    if (this.closed) return;
+    this.tracker.update(circuit === 'open' ? { circuit, state: this.loaded ? 'stale' : 'error' } : { circuit });
+    const type = circuit === 'open' ? 'circuit-open' : circuit === 'closed' ? 'circuit-closed' : 'circuit-half-open';
+    this.emit({ type, at: this.now() });
+    if (circuit === 'open') {
+      this.options.logger.warn(`circuit breaker open: no requests for ${this.breaker?.remainingMs ?? 0} ms; serving the last known values`);
+      return;
+    }
+    const held = this.heldBack;
+    this.heldBack = undefined;
+    if (held && this.engine && !this.terminalError) this.loadRequests.next({ options: held });
+  }
+
+  /** The event buffer overflowed. */
+  private dropped(count: number): void {
+    this.options.logger.warn(`tracked-event buffer full: dropped the ${count} oldest event(s)`);
+    this.emit({ type: 'events-dropped', at: this.now(), dropped: count });
+  }
+
+  /** One last bounded flush of events and counts, then the session is released. */
+  private finalFlush(): void {
+    const pending = [this.eventQueue?.flush(), this.counter?.flush()].filter((p): p is Promise<void> => p !== undefined);
+    let done = false;
+    let bound: Subscription | undefined;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      bound?.unsubscribe();
+      this.eventQueue?.abort();
+      this.counter?.abort();
+      this.session.close?.();
+    };
+    if (pending.length === 0) {
+      finish();
+      return;
+    }
+    bound = this.options.scheduler.schedule(finish, this.options.tracking.closeTimeoutMs);
+    void Promise.allSettled(pending).then((outcomes) => {
+      const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+      if (failure && !done) this.options.logger.warn(`final flush on close failed: ${asError(failure.reason).message}`);
+      finish();
+    });
   }
 
   private emit(event: ClientEvent): void {

@@ -1,8 +1,10 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { ConfigError } from '../errors.js';
 import { defaultBackoff, type BackoffPolicy } from '../net/backoff.js';
+import { defaultCircuitBreaker, type CircuitBreakerOptions } from '../net/circuit.js';
 import type { Transport } from '../transports/transport.js';
 import type { EvalContext, EvalResult, FetchLike, JsonValue, Logger } from '../types.js';
+import { defaultTracking, type TrackingOptions } from './tracking.js';
 
 /** What a {@link FlagStore} keeps: the client's own versioned format. */
 export interface StoredFlags {
@@ -46,6 +48,13 @@ export interface FlagClientOptions {
   logger?: Logger;
   /** Retry policy (full-jitter exponential backoff). */
   backoff?: Partial<BackoffPolicy>;
+  /**
+   * Circuit breaker over every request to the server (default on: 5 failed requests within 60 s
+   * open it for 30 s; 3 good probes close it). `false` turns it off.
+   */
+  circuitBreaker?: Partial<CircuitBreakerOptions> | false;
+  /** Batching of `track()` events and evaluation telemetry, for transports that accept them. */
+  tracking?: Partial<TrackingOptions>;
 }
 
 /** Options after validation, with defaults filled in. */
@@ -62,6 +71,8 @@ export interface ResolvedOptions {
   fetch: FetchLike;
   logger: Logger;
   backoff: BackoffPolicy;
+  circuitBreaker: CircuitBreakerOptions | false;
+  tracking: TrackingOptions;
 }
 
 /** Validates options synchronously; a `ConfigError` names the first bad field. */
@@ -106,7 +117,39 @@ export function resolveOptions(options: FlagClientOptions): ResolvedOptions {
     fetch: options.fetch ?? defaultFetch(),
     logger: options.logger ?? consoleLogger,
     backoff,
+    circuitBreaker: resolveCircuitBreaker(options.circuitBreaker),
+    tracking: resolveTracking(options.tracking),
   };
+}
+
+function resolveCircuitBreaker(option: FlagClientOptions['circuitBreaker']): CircuitBreakerOptions | false {
+  if (option === false) return false;
+  if (option !== undefined && (typeof option !== 'object' || option === null)) {
+    throw new ConfigError('circuitBreaker', 'must be an object of thresholds or false');
+  }
+  const resolved = { ...defaultCircuitBreaker, ...option };
+  for (const field of ['failureThreshold', 'halfOpenSuccesses'] as const) {
+    if (!Number.isInteger(resolved[field]) || resolved[field] < 1) throw new ConfigError(`circuitBreaker.${field}`, 'must be an integer ≥ 1');
+  }
+  for (const field of ['windowMs', 'openMs'] as const) {
+    if (!Number.isFinite(resolved[field]) || resolved[field] <= 0) throw new ConfigError(`circuitBreaker.${field}`, 'must be a number > 0');
+  }
+  return resolved;
+}
+
+function resolveTracking(option: FlagClientOptions['tracking']): TrackingOptions {
+  if (option !== undefined && (typeof option !== 'object' || option === null)) throw new ConfigError('tracking', 'must be an object');
+  const resolved = { ...defaultTracking, ...option };
+  for (const field of ['batchSize', 'maxQueue'] as const) {
+    if (!Number.isInteger(resolved[field]) || resolved[field] < 1) throw new ConfigError(`tracking.${field}`, 'must be an integer ≥ 1');
+  }
+  for (const field of ['flushIntervalMs', 'closeTimeoutMs'] as const) {
+    if (!Number.isFinite(resolved[field]) || resolved[field] <= 0) throw new ConfigError(`tracking.${field}`, 'must be a number > 0');
+  }
+  if (!Number.isFinite(resolved.telemetryIntervalMs) || resolved.telemetryIntervalMs < 0) {
+    throw new ConfigError('tracking.telemetryIntervalMs', 'must be a number ≥ 0 (0 = off)');
+  }
+  return resolved;
 }
 
 /** Checks an `EvalContext` (used by `identify`, `evaluateFor`, `snapshotFor` too). */

@@ -1,5 +1,5 @@
 import type { Observable, SchedulerLike } from 'rxjs';
-import type { EvalContext, EvalResult, FetchLike, Logger } from '../types.js';
+import type { EvalContext, EvalResult, FetchLike, Logger, TelemetryReport, TrackedEvent } from '../types.js';
 
 /**
  * The one interface between the client and a wire protocol. The client knows nothing of any
@@ -65,6 +65,10 @@ export interface TransportSession {
   stream?(ctx: EvalContext): Observable<StreamMessage>;
   /** Called before the first load and on every context switch (Rollgate posts `identify`). */
   identify?(ctx: EvalContext): Observable<void>;
+  /** Posts one batch of tracked events, if the protocol has an events endpoint. Emits once when accepted. */
+  track?(events: TrackedEvent[]): Observable<void>;
+  /** Posts aggregated boolean-evaluation counts, if the protocol has a telemetry endpoint. Emits once when accepted. */
+  telemetry?(report: TelemetryReport): Observable<void>;
   /** Releases anything the session holds (buffers, sockets). Idempotent. */
   close?(): void;
 }
