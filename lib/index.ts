@@ -3,6 +3,9 @@ export { createFlagClient, type FlagClient } from './client/client.js';
 export { FlagSnapshot } from './client/snapshot.js';
 export type { FlagClientOptions, FlagStore, StoredFlags } from './client/options.js';
 export { cuttlegate, type CuttlegateOptions } from './transports/cuttlegate/index.js';
+export { rollgate, type RollgateOptions } from './transports/rollgate/index.js';
+export type { CircuitBreakerOptions } from './net/circuit.js';
+export type { TrackingOptions } from './client/tracking.js';
 export type {
   LoadOptions,
   LoadResult,
@@ -33,11 +36,15 @@ export type {
   ClientStatus,
   EvalContext,
   EvalResult,
+  EvaluationCount,
   FetchLike,
   FlagChange,
   JsonValue,
   Logger,
   ReadyResult,
   StatusSource,
+  TelemetryReport,
+  TrackEvent,
+  TrackedEvent,
   ValueSource,
 } from './types.js';
