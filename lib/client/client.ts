@@ -727,7 +727,6 @@ class ReactiveFlagClient implements FlagClient {
   private holdBack(options: LoadOptions): void {
     const contextLoad = (held: LoadOptions): boolean => held.trigger === 'initial' || held.trigger === 'identify';
     if (!this.heldBack || !contextLoad(this.heldBack)) this.heldBack = { trigger: options.trigger };
-    if (contextLoad(options)) this.heldBack = { trigger: options.trigger };
   }
 
   /** Reports a breaker transition; once requests may pass, runs the load it held back. */
