@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidResponseError } from '../../lib/errors.js';
+import { eventsBody, identifyBody, mergeInit, telemetryBody, v1Results, v2Results } from '../../lib/transports/rollgate/wire.js';
+import type { EvalResult } from '../../lib/types.js';
+
+const AT = '2026-01-01T00:00:00.000Z';
+
+describe('rollgate wire mapping', () => {
+  it('maps v1 booleans with reasons; absent ruleIndex is 0 and inRollout false', () => {
+    const results = v1Results(
+      { flags: { a: true, b: false, c: true }, reasons: { a: { kind: 'RULE_MATCH', ruleId: 'r1', ruleIndex: 2, inRollout: true }, b: { kind: 'OFF' } } },
+      'GET x',
+      AT,
+    );
+    expect(results).toEqual([
+      { key: 'a', enabled: true, variant: 'true', value: true, reason: 'RULE_MATCH', evaluatedAt: AT, source: 'network', details: { ruleIndex: 2, inRollout: true, ruleId: 'r1' } },
+      { key: 'b', enabled: false, variant: 'false', value: false, reason: 'OFF', evaluatedAt: AT, source: 'network', details: { ruleIndex: 0, inRollout: false } },
+      { key: 'c', enabled: true, variant: 'true', value: true, reason: 'UNKNOWN', evaluatedAt: AT, source: 'network', details: { ruleIndex: 0, inRollout: false } },
+    ]);
+  });
+
+  it('rejects v1 bodies without a flags object of booleans', () => {
+    expect(() => v1Results({ error: { message: 'x' } }, 'GET x', AT)).toThrow(InvalidResponseError);
+    expect(() => v1Results({ flags: { a: 'true' } }, 'GET x', AT)).toThrow(InvalidResponseError);
+    expect(() => v1Results(undefined, 'GET x', AT)).toThrow(InvalidResponseError);
+  });
+
+  it('maps v2 per type: false on a typed flag is no value; a wrong JSON type is TYPE_MISMATCH', () => {
+    const { flags, typed } = v2Results(
+      {
+        flags: {
+          s: { key: 's', type: 'string', value: 'hi', enabled: true, reason: { kind: 'FALLTHROUGH', inRollout: true } },
+          off: { key: 'off', type: 'number', value: false, enabled: false, reason: { kind: 'OFF' } },
+          bad: { key: 'bad', type: 'number', value: 'ten', enabled: true, reason: { kind: 'FALLTHROUGH' } },
+          b: { key: 'b', type: 'boolean', value: true, enabled: true, reason: { kind: 'TARGET_MATCH' } },
+        },
+      },
+      'GET x',
+      AT,
+    );
+    expect(typed).toBe(true);
+    const byKey = new Map(flags.map((flag) => [flag.key, flag]));
+    expect(byKey.get('s')).toMatchObject({ variant: 'hi', value: 'hi', details: { inRollout: true } });
+    expect(byKey.get('off')).toMatchObject({ enabled: false, variant: '', value: undefined, reason: 'OFF' });
+    expect(byKey.get('bad')).toMatchObject({ value: undefined, errorCode: 'TYPE_MISMATCH' });
+    expect(byKey.get('b')).toMatchObject({ variant: 'true', value: true, reason: 'TARGET_MATCH' });
+    expect(v2Results({ flags: { b: { type: 'boolean', value: false, enabled: false } } }, 'GET x', AT).typed).toBe(false);
+  });
+
+  it('keeps __proto__ keys as plain flags and pollutes nothing', () => {
+    const body = JSON.parse('{"flags":{"__proto__":true,"constructor":false}}') as unknown;
+    const results = v1Results(body, 'GET x', AT);
+    expect(results.map((r) => r.key)).toEqual(['__proto__', 'constructor']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    const identify = identifyBody({ userId: 'u', attributes: JSON.parse('{"__proto__":{"polluted":1}}') as Record<string, unknown> }, () => undefined);
+    expect(JSON.stringify(identify)).toBe('{"user":{"id":"u","attributes":{"__proto__":{"polluted":1}}}}');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('identify sends attributes as JSON, drops what JSON cannot carry, and omits an empty e-mail', () => {
+    const warnings: string[] = [];
+    const body = identifyBody(
+      { userId: 'u1', email: '', attributes: { plan: 'pro', age: 31, since: new Date(AT), fn: () => 1, big: 1n, tags: ['a'] } },
+      (message) => warnings.push(message),
+    );
+    expect(JSON.parse(JSON.stringify(body))).toEqual({ user: { id: 'u1', attributes: { plan: 'pro', age: 31, since: AT, tags: ['a'] } } });
+    expect(warnings).toEqual(['rollgate: attributes fn, big are not JSON values and were not sent']);
+  });
+
+  it('events and telemetry bodies: camelCase events, integer period_ms', () => {
+    expect(eventsBody([{ flagKey: 'f', eventName: 'e', userId: 'u', timestamp: AT, value: 0 }])).toEqual({
+      events: [{ flagKey: 'f', eventName: 'e', userId: 'u', value: 0, timestamp: AT }],
+    });
+    expect(telemetryBody({ evaluations: {}, periodMs: 1234.6 })).toEqual({ evaluations: {}, period_ms: 1235 });
+  });
+
+  it('an init that agrees with the last load keeps its full results; a changed boolean is corrected, a typed one loses its value', () => {
+    const known = new Map<string, EvalResult>([
+      ['a', { key: 'a', enabled: true, variant: 'true', value: true, reason: 'FALLTHROUGH', evaluatedAt: AT, source: 'network' }],
+      ['s', { key: 's', enabled: true, variant: 'hi', value: 'hi', reason: 'RULE_MATCH', evaluatedAt: AT, source: 'network' }],
+    ]);
+    const same = mergeInit(known, new Map([['a', true], ['s', true]]), AT);
+    expect(same.changed).toBe(false);
+    expect(same.flags).toEqual([known.get('a'), known.get('s')]);
+    const changed = mergeInit(known, new Map([['a', false], ['s', false]]), AT);
+    expect(changed.changed).toBe(true);
+    expect(changed.flags[0]).toMatchObject({ enabled: false, value: false, variant: 'false', reason: 'UNKNOWN' });
+    expect(changed.flags[1]).toMatchObject({ enabled: false, value: undefined, variant: '' });
+    expect(mergeInit(known, new Map([['a', true]]), AT).changed).toBe(true); // a flag went away
+  });
+});
