@@ -1,9 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidResponseError } from '../../lib/errors.js';
+import { ConfigError, InvalidResponseError } from '../../lib/errors.js';
+import { rollgate } from '../../lib/transports/rollgate/index.js';
 import { eventsBody, identifyBody, mergeInit, telemetryBody, v1Results, v2Results } from '../../lib/transports/rollgate/wire.js';
 import type { EvalResult } from '../../lib/types.js';
 
 const AT = '2026-01-01T00:00:00.000Z';
+
+describe('rollgate() options', () => {
+  it('validates synchronously, naming the field, and defaults the base URL', () => {
+    expect(() => rollgate({ apiKey: '' })).toThrow(new ConfigError('apiKey', 'is required (a non-empty string)'));
+    expect(() => rollgate({ apiKey: 'k', baseUrl: 'ftp://x' })).toThrow(/baseUrl/);
+    expect(() => rollgate({ apiKey: 'k', sseUrl: 'not a url' })).toThrow(/sseUrl/);
+    expect(() => rollgate({ apiKey: 'k', watchdogMs: -1 })).toThrow(/watchdogMs/);
+    expect(rollgate({ apiKey: 'k' }).kind).toBe('rollgate');
+  });
+});
 
 describe('rollgate wire mapping', () => {
   it('maps v1 booleans with reasons; absent ruleIndex is 0 and inRollout false', () => {

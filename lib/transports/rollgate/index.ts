@@ -190,6 +190,8 @@ export function rollgate(config: RollgateOptions): Transport {
           const user = ctx.userId ? `&user_id=${encodeURIComponent(ctx.userId)}` : '';
           const url = `${sseUrl}/api/v1/sdk/stream?token=${encodeURIComponent(apiKey)}${user}`;
           return sse(runtime, { url, events: STREAM_EVENTS, watchdogMs }).pipe(
+            // The URL carries the key: make sure no error text from below can leak it.
+            catchError((error: unknown) => throwError(() => redact(error, [apiKey, encodeURIComponent(apiKey)]))),
             concatMap((signal): Observable<StreamMessage> => {
               if (signal.type === 'open') return of({ type: 'connected' });
               if (signal.event !== 'init') {
@@ -223,6 +225,16 @@ export function rollgate(config: RollgateOptions): Transport {
       };
     },
   };
+}
+
+/** Replaces every occurrence of the secrets in an error's message and stack (in place). */
+function redact(error: unknown, secrets: readonly string[]): unknown {
+  if (!(error instanceof Error)) return error;
+  for (const secret of secrets) {
+    if (error.message.includes(secret)) error.message = error.message.split(secret).join('[redacted]');
+    if (error.stack?.includes(secret)) error.stack = error.stack.split(secret).join('[redacted]');
+  }
+  return error;
 }
 
 /** `…/flags?user_id=…&withReasons=true`; no `user_id` for an anonymous context. */
