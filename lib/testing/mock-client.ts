@@ -17,8 +17,19 @@ import { checkContext } from '../client/options.js';
 import { missingResult } from '../client/results.js';
 import { FlagSnapshot, diffSnapshots } from '../client/snapshot.js';
 import { StatusTracker } from '../client/status.js';
+import { trackedEvent } from '../client/tracking.js';
 import { ClosedError, FlagNotFoundError } from '../errors.js';
-import type { ClientEvent, ClientStatus, EvalContext, EvalResult, FlagChange, JsonValue, ReadyResult } from '../types.js';
+import type {
+  ClientEvent,
+  ClientStatus,
+  EvalContext,
+  EvalResult,
+  FlagChange,
+  JsonValue,
+  ReadyResult,
+  TrackEvent,
+  TrackedEvent,
+} from '../types.js';
 import { EvaluationLog } from './evaluation-log.js';
 import { toResult, type FlagInput } from './inputs.js';
 
@@ -57,7 +68,9 @@ export interface MockFlagClient extends FlagClient {
   assertNotEvaluated(key: string): void;
   /** `{ key: count }` of every evaluated key, in first-evaluation order. */
   evaluations(): Record<string, number>;
-  /** Forgets the recorded evaluations (flags and status stay as they are). */
+  /** Events passed to `track()`, validated and completed as the real client would send them. */
+  tracked(): TrackedEvent[];
+  /** Forgets the recorded evaluations and tracked events (flags and status stay as they are). */
   reset(): void;
 }
 
@@ -78,6 +91,7 @@ class MockClient implements MockFlagClient {
   private readonly scheduler: SchedulerLike;
   private readonly defaults: Record<string, JsonValue>;
   private readonly log = new EvaluationLog();
+  private readonly trackedEvents: TrackedEvent[] = [];
   private readonly tracker: StatusTracker;
   private readonly snapshots: BehaviorSubject<FlagSnapshot>;
   private readonly changeSubject = new Subject<FlagChange>();
@@ -137,8 +151,13 @@ class MockClient implements MockFlagClient {
     return this.log.entries();
   }
 
+  tracked(): TrackedEvent[] {
+    return [...this.trackedEvents];
+  }
+
   reset(): void {
     this.log.clear();
+    this.trackedEvents.length = 0;
   }
 
   // ── reads ────────────────────────────────────────────────────────────────
@@ -247,6 +266,15 @@ class MockClient implements MockFlagClient {
 
   resetCircuit(): void {
     this.tracker.update({ circuit: 'closed' });
+  }
+
+  track(event: TrackEvent): void {
+    const tracked = trackedEvent(event, this.currentContext.userId, this.now());
+    if (!this.closed) this.trackedEvents.push(tracked);
+  }
+
+  flush(): Promise<void> {
+    return this.closed ? Promise.reject(new ClosedError()) : Promise.resolve();
   }
 
   close(): void {

@@ -99,6 +99,9 @@ describe('createMockClient', () => {
     const client = make({ flags: { limit: 1, layout: { cols: 1 } } });
     const limits = firstValueFrom(client.number$('limit', 0).pipe(toArray()));
     const layouts = firstValueFrom(client.json$('layout', {}).pipe(toArray()));
+    const banners = firstValueFrom(client.string$('banner', 'none').pipe(toArray()));
+    client.set('banner', 'spring');
+    client.set('banner', 3);
     client.set('limit', { key: 'limit', enabled: false, variant: '1', value: 1, reason: 'disabled', evaluatedAt: '', source: 'network' });
     client.set('limit', 2);
     client.set('layout', { cols: 1 });
@@ -107,6 +110,7 @@ describe('createMockClient', () => {
     client.close();
     expect(await limits).toEqual([1, 2]);
     expect(await layouts).toEqual([{ cols: 1 }, { cols: 2 }]);
+    expect(await banners).toEqual(['none', 'spring', 'none']);
   });
 
   it('counts every read: getters, evaluate, evaluateFor and each flag$ subscription (typed ones too)', async () => {
@@ -200,6 +204,26 @@ describe('createMockClient', () => {
     await expect(client.evaluateFor('a', { userId: 'x' })).resolves.toMatchObject({ value: 'x', reason: 'mock' });
     await expect(client.evaluateFor('missing', { userId: 'x' })).rejects.toBeInstanceOf(FlagNotFoundError);
     expect((await client.snapshotFor({ userId: 'x' })).toJSON()).toEqual({ a: 'x' });
+  });
+
+  it('track() records events as the real client would send them; flush() resolves; reset() forgets them', async () => {
+    const ts = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+    const client = make({ flags: { checkout: true }, context: { userId: 'u1' }, scheduler: ts });
+    client.track({ flagKey: 'checkout', eventName: 'purchase', value: 9.5, metadata: { plan: 'pro' } });
+    client.track({ flagKey: 'checkout', eventName: 'view', userId: 'u2' });
+    expect(() => client.track({ flagKey: '', eventName: 'x' })).toThrow(ConfigError);
+    await expect(client.flush()).resolves.toBeUndefined();
+    const at = new Date(0).toISOString();
+    expect(client.tracked()).toEqual([
+      { flagKey: 'checkout', eventName: 'purchase', userId: 'u1', timestamp: at, value: 9.5, metadata: { plan: 'pro' } },
+      { flagKey: 'checkout', eventName: 'view', userId: 'u2', timestamp: at },
+    ]);
+    client.reset();
+    expect(client.tracked()).toEqual([]);
+    client.close();
+    client.track({ flagKey: 'checkout', eventName: 'late' });
+    expect(client.tracked()).toEqual([]);
+    await expect(client.flush()).rejects.toBeInstanceOf(ClosedError);
   });
 
   it('values() yields the latest value to a slow consumer and ends on abort', async () => {

@@ -52,12 +52,12 @@ describe('the client’s retry through testSource().fail(), in virtual time', ()
     expect(loadTimes(source)).toEqual([0, 1_000, 3_000, 7_000]);
   });
 
-  it('caps the delay at 30 s and recovers on the first attempt after recover()', () => {
+  it('caps the delay at 30 s and recovers on the first attempt after recover() (breaker off)', () => {
     const source = testSource({ a: 1 });
     source.fail(new ServerError(502));
     const ts = virtualTime();
     ts.run(({ expectObservable }) => {
-      const client = clientOn(source, ts);
+      const client = clientOn(source, ts, { circuitBreaker: false });
       expectObservable(client.number$('a', 0)).toBe('61000ms a 8999ms |', { a: 1 });
       ts.schedule(() => source.recover(), 50_000);
       ts.schedule(() => client.close(), 70_000);
