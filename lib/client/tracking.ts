@@ -75,6 +75,7 @@ export class EventQueue {
   private queue: TrackedEvent[] = [];
   private chain: Promise<void> = Promise.resolve();
   private timer: Subscription | undefined;
+  private stopped = false;
   private readonly sender: Sender<TrackedEvent[]>;
 
   constructor(
@@ -105,8 +106,9 @@ export class EventQueue {
     return run;
   }
 
-  /** Stops the timer and cancels posts in flight. */
+  /** Stops the timer for good and cancels posts in flight. */
   abort(): void {
+    this.stopped = true;
     this.timer?.unsubscribe();
     this.timer = undefined;
     this.sender.abort();
@@ -138,7 +140,7 @@ export class EventQueue {
   }
 
   private arm(): void {
-    if (this.timer) return;
+    if (this.timer || this.stopped) return;
     this.timer = this.runtime.scheduler.schedule(() => {
       this.timer = undefined;
       this.background();
@@ -169,6 +171,7 @@ export class EvaluationCounter {
   private counts = new Map<string, Tally>();
   private periodStart: number;
   private timer: Subscription | undefined;
+  private stopped = false;
   private chain: Promise<void> = Promise.resolve();
   private readonly sender: Sender<TelemetryReport>;
 
@@ -199,7 +202,9 @@ export class EvaluationCounter {
     return run;
   }
 
+  /** Stops the timer for good (later records are never sent) and cancels a post in flight. */
   abort(): void {
+    this.stopped = true;
     this.timer?.unsubscribe();
     this.timer = undefined;
     this.sender.abort();
@@ -233,7 +238,7 @@ export class EvaluationCounter {
   }
 
   private arm(): void {
-    if (this.timer) return;
+    if (this.timer || this.stopped) return;
     this.timer = this.runtime.scheduler.schedule(() => {
       this.timer = undefined;
       this.flush().catch((error: unknown) => this.runtime.logger.warn(`evaluation telemetry not sent, kept for the next try: ${messageOf(error)}`));

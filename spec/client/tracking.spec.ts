@@ -79,8 +79,8 @@ describe('EventQueue (virtual time)', () => {
     expect(queue.size).toBe(0);
   });
 
-  it('abort() cancels a post in flight', async () => {
-    const { senders } = runtime();
+  it('abort() cancels a post in flight and arms no timer afterwards', async () => {
+    const { scheduler, senders } = runtime();
     let unsubscribed = false;
     const hanging = new Observable<void>(() => () => {
       unsubscribed = true;
@@ -91,6 +91,8 @@ describe('EventQueue (virtual time)', () => {
     await settle();
     queue.abort();
     expect(unsubscribed).toBe(true);
+    queue.add(event('late'));
+    expect(scheduler.actions).toHaveLength(0);
   });
 });
 
@@ -123,6 +125,18 @@ describe('EvaluationCounter (virtual time)', () => {
     counter.record('a', true);
     await counter.flush();
     expect(reports[1]).toEqual({ evaluations: { a: { total: 2, true: 2, false: 0 } }, periodMs: 60_000 });
+  });
+
+  it('after abort() (client closed) a record arms no timer and nothing is ever sent', async () => {
+    const { scheduler, senders } = runtime();
+    let posts = 0;
+    const counter = new EvaluationCounter(() => of(void (posts += 1)), defaultTracking, senders);
+    counter.abort();
+    counter.record('a', true);
+    expect(scheduler.actions).toHaveLength(0);
+    scheduler.flush();
+    await settle();
+    expect(posts).toBe(0);
   });
 
   it('keeps a __proto__ flag key as a plain key', async () => {
