@@ -1,0 +1,74 @@
+import { distinctUntilChanged, map } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { describe, expect, it } from 'vitest';
+import { ServerError, createFlagClient, type Logger } from '../../lib/index.js';
+import { testSource, type TestSource } from '../../lib/testing/index.js';
+
+const silent: Logger = { warn: () => undefined, error: () => undefined };
+
+function virtualTime(): TestScheduler {
+  return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+}
+
+/** A loaded client polling every 10 s whose server starts failing at 5 s (and changes `a` to 2). */
+function outageFrom5s(source: TestSource, ts: TestScheduler) {
+  const client = createFlagClient({
+    transport: source,
+    scheduler: ts,
+    streaming: false,
+    pollIntervalMs: 10_000,
+    logger: silent,
+    backoff: { random: () => 1 },
+  });
+  ts.schedule(() => {
+    source.fail(new ServerError(503));
+    source.set('a', 2);
+  }, 5_000);
+  return client;
+}
+
+const loadTimes = (source: TestSource): number[] => source.requests.filter((r) => r.type === 'load').map((r) => r.at);
+
+describe('the circuit breaker, driven by testSource in virtual time', () => {
+  it('opens after 5 failed requests, sends nothing while open, probes after 30 s, closes after 3 good probes', () => {
+    const source = testSource({ a: 1 });
+    const ts = virtualTime();
+    ts.run(({ expectObservable }) => {
+      const client = outageFrom5s(source, ts);
+      // distinct: the engine repeats a status as the source changes (see status.virtual.spec.ts)
+      expectObservable(client.status$.pipe(map((s) => `${s.state}/${s.circuit}`), distinctUntilChanged())).toBe(
+        '(ir) 9996ms s 14999ms o 29999ms (hR) 14996ms c 29999ms (x|)',
+        {
+          i: 'initializing/closed',
+          r: 'ready/closed',
+          s: 'stale/closed',
+          o: 'stale/open',
+          h: 'stale/half-open',
+          R: 'ready/half-open',
+          c: 'ready/closed',
+          x: 'closed/closed',
+        },
+      );
+      // the last good value is served throughout the outage
+      expectObservable(client.number$('a', 0)).toBe('a 54999ms b 44999ms |', { a: 1, b: 2 });
+      ts.schedule(() => source.recover(), 40_000);
+      ts.schedule(() => client.close(), 100_000);
+    });
+    // failures at 10, 11, 13, 17, 25 s open it; the 30–50 s polls are held back; the probe runs at 55 s
+    expect(loadTimes(source)).toEqual([0, 10_000, 11_000, 13_000, 17_000, 25_000, 55_000, 60_000, 70_000, 80_000, 90_000]);
+  });
+
+  it('resetCircuit() closes it and runs the held-back load at once', () => {
+    const source = testSource({ a: 1 });
+    const ts = virtualTime();
+    ts.run(({ expectObservable }) => {
+      const client = outageFrom5s(source, ts);
+      expectObservable(client.number$('a', 0)).toBe('a 44999ms b 4999ms |', { a: 1, b: 2 });
+      ts.schedule(() => source.recover(), 28_000);
+      ts.schedule(() => client.resetCircuit(), 45_000);
+      ts.schedule(() => client.close(), 50_000);
+    });
+    // the retry due at 41 s met the open circuit and was held back: no request until the reset
+    expect(loadTimes(source)).toEqual([0, 10_000, 11_000, 13_000, 17_000, 25_000, 45_000]);
+  });
+});
