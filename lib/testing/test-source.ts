@@ -9,7 +9,7 @@ import type {
   TransportRuntime,
   TransportSession,
 } from '../transports/transport.js';
-import type { EvalContext, EvalResult } from '../types.js';
+import type { EvalContext, EvalResult, TrackedEvent } from '../types.js';
 import { toResult, type FlagInput } from './inputs.js';
 
 /** A flag on a {@link TestSource}: a value or result for everyone, or one computed per context. */
@@ -19,14 +19,15 @@ export type SourceFlag = FlagInput | ((context: EvalContext) => FlagInput);
 export type TestRequest =
   | { type: 'load'; at: number; context: EvalContext; trigger: LoadTrigger }
   | { type: 'evaluate'; at: number; context: EvalContext; key: string }
-  | { type: 'stream'; at: number; context: EvalContext };
+  | { type: 'stream'; at: number; context: EvalContext }
+  | { type: 'track'; at: number; events: TrackedEvent[] };
 
 /**
  * A controllable in-memory {@link Transport} for the real `createFlagClient`. It answers on the
  * client's scheduler only (synchronously, or after `delay()` through it), never with real timers or
  * promises, so `TestScheduler.run()`/`flush()` drive it. Its stream emits `connected` synchronously
  * on subscribe and a `changed` message on every `set()`/`remove()`, so the client refetches as it
- * would from a real server.
+ * would from a real server. It accepts `track()` events, so the client's event batching runs too.
  */
 export interface TestSource extends Transport {
   readonly kind: 'test';
@@ -37,7 +38,7 @@ export interface TestSource extends Transport {
   /** Removes a flag and tells open streams it changed. */
   remove(key: string): void;
   /**
-   * Makes requests (loads and remote evaluations) fail with `error`: the next `times` of them, or
+   * Makes requests (loads, remote evaluations, event posts) fail with `error`: the next `times` of them, or
    * every one until `recover()` when `times` is omitted. A later call replaces an earlier one.
    * Open streams are not touched; use `disconnect()` for those.
    */
@@ -60,6 +61,8 @@ export interface TestSource extends Transport {
   readonly streamConnections: number;
   /** Streams open right now. */
   readonly openStreams: number;
+  /** Events the client posted from `track()` and the source accepted, in order. */
+  readonly tracked: readonly TrackedEvent[];
   /** Every request received, in order. */
   readonly requests: readonly TestRequest[];
 }
@@ -85,6 +88,7 @@ class InMemorySource implements TestSource {
   private readonly flags = new Map<string, SourceFlag>();
   private readonly streams = new Set<Subscriber<StreamMessage>>();
   private readonly log: TestRequest[] = [];
+  private readonly accepted: TrackedEvent[] = [];
   private failure: Failure | undefined;
   private latencyMs = 0;
 
@@ -110,6 +114,10 @@ class InMemorySource implements TestSource {
 
   get requests(): readonly TestRequest[] {
     return this.log;
+  }
+
+  get tracked(): readonly TrackedEvent[] {
+    return this.accepted;
   }
 
   set(keyOrFlags: string | Record<string, SourceFlag>, value?: SourceFlag): void {
@@ -161,6 +169,10 @@ class InMemorySource implements TestSource {
           const flag = this.flags.get(key);
           if (flag === undefined) throw new FlagNotFoundError(key);
           return this.evaluateOne(key, flag, context, scheduler.now());
+        }),
+      track: (events: TrackedEvent[]): Observable<void> =>
+        this.respond(runtime, { type: 'track', events }, () => {
+          this.accepted.push(...events);
         }),
       stream: (context: EvalContext): Observable<StreamMessage> =>
         new Observable<StreamMessage>((subscriber) => {

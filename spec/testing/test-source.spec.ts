@@ -187,6 +187,22 @@ describe('testSource', () => {
     expect(source.requests.map((r) => r.at)).toEqual([0, 500, 1_500]);
   });
 
+  it('accepts the client’s track() events on flush(); a failing source makes flush() reject and keeps them', async () => {
+    const source = testSource({ checkout: true });
+    const c = makeClient(source, { context: { userId: 'u1' }, scheduler: virtualTime() });
+    c.track({ flagKey: 'checkout', eventName: 'purchase', value: 20 });
+    source.fail(new ServerError(503), 1);
+    await expect(c.flush()).rejects.toBeInstanceOf(ServerError);
+    expect(source.tracked).toEqual([]);
+    c.track({ flagKey: 'checkout', eventName: 'refund', userId: 'u2' });
+    await c.flush();
+    expect(source.tracked.map((e) => [e.eventName, e.userId, e.value])).toEqual([
+      ['purchase', 'u1', 20],
+      ['refund', 'u2', undefined],
+    ]);
+    expect(source.requests.map((r) => (r.type === 'track' ? r.events.length : r.type))).toEqual([1, 2]);
+  });
+
   it('rejects bad control arguments', () => {
     const source = testSource();
     expect(() => source.fail(new ServerError(503), 0)).toThrow(RangeError);
