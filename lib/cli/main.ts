@@ -1,9 +1,13 @@
 /** The `flagstream` command line: dispatches to one module per command. */
 import { FlagstreamError } from '../errors.js';
 import { UsageError, type Command } from './command.js';
+import { dev } from './dev.js';
+import { evalCommand } from './eval.js';
+import { ExitCode, exitCodeFor } from './exit-codes.js';
 import { serve } from './serve.js';
+import { watch } from './watch.js';
 
-const commands: readonly Command[] = [serve];
+const commands: readonly Command[] = [serve, watch, evalCommand, dev];
 
 const help = `Usage: flagstream <command> [options]
 
@@ -36,16 +40,19 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** Usage mistakes exit 2 with a hint; known failures exit 1 with their message; anything else rethrows. */
+/**
+ * Usage mistakes exit 2 with a hint; known failures print their one-line message and exit with
+ * their code ({@link exitCodeFor}); anything else rethrows.
+ */
 function report(command: Command, error: unknown): number {
   const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
   if (usage) {
     console.error(`flagstream ${command.name}: ${(error as Error).message}\nRun "flagstream ${command.name} --help" for usage.`);
-    return 2;
+    return ExitCode.usage;
   }
   if (error instanceof FlagstreamError || (error as NodeJS.ErrnoException).code !== undefined) {
     console.error(`flagstream ${command.name}: ${(error as Error).message}`);
-    return 1;
+    return exitCodeFor(error);
   }
   throw error;
 }

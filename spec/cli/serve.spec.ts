@@ -1,78 +1,21 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSse } from '../server/sse-reader.js';
+import { killAll, startCli, type Cli } from './cli-process.js';
 
 const PROD_KEY = 'cg_demo_production_0123456789abcdefghijklmnopqrstuvwx';
 
-interface Cli {
-  child: ChildProcess;
-  /** Everything printed so far. */
-  stdout(): string;
-  stderr(): string;
-  /** Resolves once stdout contains `text`; rejects on exit or after a bounded timeout. */
-  waitForStdout(text: string, timeoutMs?: number): Promise<string>;
-  /** Resolves with the exit code. */
-  exited: Promise<number | null>;
-}
-
-let running: Cli[] = [];
 let tempDir: string | undefined;
 
 afterEach(async () => {
-  for (const cli of running) if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill('SIGKILL');
-  await Promise.all(running.map((cli) => cli.exited));
-  running = [];
+  await killAll();
   if (tempDir !== undefined) await rm(tempDir, { recursive: true, force: true });
   tempDir = undefined;
 });
 
-function cli(...args: string[]): Cli {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'lib/cli/main.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  const listeners = new Set<() => void>();
-  child.stdout!.on('data', (chunk: Buffer) => {
-    out += chunk.toString();
-    listeners.forEach((l) => l());
-  });
-  child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const handle: Cli = {
-    child,
-    stdout: () => out,
-    stderr: () => err,
-    exited,
-    waitForStdout: (text, timeoutMs = 10_000) =>
-      new Promise((resolve, reject) => {
-        const check = (): void => {
-          if (!out.includes(text)) return;
-          cleanup();
-          resolve(out);
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(new Error(`"${text}" not printed within ${timeoutMs} ms; stdout: ${out}; stderr: ${err}`));
-        }, timeoutMs);
-        const cleanup = (): void => {
-          clearTimeout(timer);
-          listeners.delete(check);
-        };
-        listeners.add(check);
-        void exited.then(() => {
-          if (!out.includes(text)) {
-            cleanup();
-            reject(new Error(`exited before printing "${text}"; stderr: ${err}`));
-          }
-        });
-        check();
-      }),
-  };
-  running.push(handle);
-  return handle;
-}
+const cli = (...args: string[]): Cli => startCli(args);
 
 describe('flagstream serve', () => {
   it('prints the URL, keys and flag count, serves the file, and exits 0 on SIGTERM', async () => {
@@ -138,6 +81,7 @@ describe('flagstream', () => {
     const main = cli('--help');
     expect(await main.exited).toBe(0);
     expect(main.stdout()).toMatch(/Commands:\n {2}serve +run the local flag server/);
+    for (const command of ['watch', 'eval', 'dev']) expect(main.stdout()).toMatch(new RegExp(`\n {2}${command} +\\S`));
   });
 
   it('shows help for a command with "help <command>"', async () => {

@@ -1,0 +1,13 @@
+/** Parsing numeric command-line options. */
+import { UsageError } from './command.js';
+
+/** `--name` as an integer in `[min, max]`; undefined when absent; `UsageError` otherwise. */
+export function integer(value: string | undefined, name: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got "${value}"`);
+  return n;
+}
+
+/** Largest timer delay Node accepts, ms. */
+export const MAX_DELAY_MS = 2 ** 31 - 1;

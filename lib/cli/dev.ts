@@ -1,0 +1,94 @@
+/**
+ * `flagstream dev`: the local server and a watcher in one process, for trying flags out: edit the
+ * file and the change shows up in the same terminal.
+ */
+import { parseArgs } from 'node:util';
+import { createFlagClient } from '../client/client.js';
+import { startServer, type FlagsDocument } from '../server/index.js';
+import { integer } from './args.js';
+import { UsageError, type Command } from './command.js';
+import { contextFrom, describeTarget, transportFor, type Connection } from './connection.js';
+import { serverSummary } from './server-summary.js';
+import { viewFor } from './watch-view.js';
+import { watchClient } from './watcher.js';
+
+const help = `Usage: flagstream dev [file] [options]
+
+Serve a flags file (as "flagstream serve" does) and watch it (as "flagstream watch" does) in one
+terminal. The watcher uses the first project, environment and API key of the file; edit the file
+and every changed flag prints a line (or redraws the table on a terminal):
+  <time> <key> <old> → <new> (<reason>)
+
+Arguments:
+  file                 flags file (JSON); default ./flags.json
+
+Options:
+  --host <address>     interface to bind (default 127.0.0.1)
+  --port <n>           port, 0 for any free one (default 8787)
+  --project <slug>     watch this project instead of the first
+  --env <slug>         watch this environment instead of the first with an API key
+  --user-id <id>       user id to evaluate for (default: anonymous)
+  --attr <name=value>  targeting attribute; repeat for more
+  -h, --help           show this help
+
+Stops the watcher and the server on Ctrl+C (SIGINT) or SIGTERM and exits 0.`;
+
+/** The first environment with an API key (narrowed by `--project` / `--env`), as a connection to `serverUrl`. */
+function pickConnection(flags: FlagsDocument, serverUrl: string, project?: string, env?: string): Connection {
+  for (const p of flags.projects) {
+    if (project !== undefined && p.slug !== project) continue;
+    for (const e of p.environments) {
+      if (env !== undefined && e.slug !== env) continue;
+      const apiKey = e.apiKeys?.[0];
+      if (apiKey !== undefined) return { serverUrl, apiKey, project: p.slug, environment: e.slug };
+    }
+  }
+  const where = [project && `project "${project}"`, env && `environment "${env}"`].filter(Boolean).join(', ');
+  throw new UsageError(`the flags file has no API key${where ? ` for ${where}` : ''} to watch with`);
+}
+
+/** The `dev` command. */
+export const dev: Command = {
+  name: 'dev',
+  summary: 'serve a flags file and watch its flags in the same terminal',
+  help,
+  async run(args) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        host: { type: 'string', default: '127.0.0.1' },
+        port: { type: 'string', default: '8787' },
+        project: { type: 'string' },
+        env: { type: 'string' },
+        'user-id': { type: 'string' },
+        attr: { type: 'string', multiple: true },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (values.help) {
+      console.log(help);
+      return 0;
+    }
+    if (positionals.length > 1) throw new UsageError(`expected at most one file, got ${positionals.length}`);
+    const file = positionals[0] ?? 'flags.json';
+    const port = integer(values.port, 'port', 0, 65535);
+    const context = contextFrom(values);
+    const view = viewFor(process.stdout, process.stderr);
+    const note = (message: string): void => view.note(message);
+    const server = await startServer({ file, host: values.host, port, logger: { info: note, warn: note, error: note } });
+    try {
+      const connection = pickConnection(server.flags, server.url, values.project, values.env);
+      view.header([
+        ...serverSummary(server, 'dev'),
+        `watching ${describeTarget(connection, context)} with API key ${connection.apiKey}`,
+        `Edit ${file} to see changes here. Press Ctrl+C to stop.`,
+      ]);
+      const client = createFlagClient({ transport: transportFor(connection), context, streaming: true, logger: { warn: note, error: note } });
+      await watchClient(client, view);
+      return 0;
+    } finally {
+      await server.close();
+    }
+  },
+};

@@ -1,0 +1,70 @@
+/** `flagstream eval`: evaluate one flag for one context on the server, and exit with a code saying how it went. */
+import { parseArgs } from 'node:util';
+import { createFlagClient } from '../client/client.js';
+import { integer, MAX_DELAY_MS } from './args.js';
+import { UsageError, type Command } from './command.js';
+import { connectionHelp, connectionOptions, contextFrom, resolveConnection, transportFor } from './connection.js';
+import { exitCodeHelp } from './exit-codes.js';
+import { formatResult } from './format.js';
+import { stderrLogger } from './log.js';
+
+const help = `Usage: flagstream eval <key> [options]
+
+Evaluate one flag for one context on the server (the single-flag route) and print the result:
+  <key> = <value> (variant "<variant>", reason <reason>, on|off)
+or, with --json, the EvalResult as one JSON line:
+  {"key","enabled","variant","value","reason","evaluatedAt","source"}
+Failures print one line on stderr and exit with a distinct code.
+
+${connectionHelp}
+
+Options:
+  --json               print the EvalResult as JSON
+  --timeout-ms <n>     give up after n ms (default 5000)
+  -h, --help           show this help
+
+${exitCodeHelp}`;
+
+/** The `eval` command. */
+export const evalCommand: Command = {
+  name: 'eval',
+  summary: 'evaluate one flag for a context and print the result',
+  help,
+  async run(args) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        ...connectionOptions,
+        json: { type: 'boolean' },
+        'timeout-ms': { type: 'string', default: '5000' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (values.help) {
+      console.log(help);
+      return 0;
+    }
+    if (positionals.length !== 1) throw new UsageError(`expected one flag key, got ${positionals.length}`);
+    const key = positionals[0] as string;
+    const connection = resolveConnection(values);
+    const context = contextFrom(values);
+    const timeoutMs = integer(values['timeout-ms'], 'timeout-ms', 1, MAX_DELAY_MS);
+    const client = createFlagClient({
+      transport: transportFor(connection),
+      context,
+      streaming: false,
+      pollIntervalMs: 0,
+      timeoutMs,
+      circuitBreaker: false,
+      logger: stderrLogger,
+    });
+    try {
+      const result = await client.evaluateFor(key, context);
+      console.log(values.json ? JSON.stringify(result) : formatResult(result));
+      return 0;
+    } finally {
+      client.close();
+    }
+  },
+};

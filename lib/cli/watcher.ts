@@ -1,0 +1,44 @@
+/** Feeds a client's flags, changes and status to a view until Ctrl+C. */
+import { Subscription, distinctUntilChanged, firstValueFrom, filter, map } from 'rxjs';
+import type { FlagClient } from '../client/client.js';
+import { AuthError } from '../errors.js';
+import { formatStatus } from './format.js';
+import { untilSignal } from './signals.js';
+import type { FlagView } from './watch-view.js';
+
+/**
+ * Show `client` in `view` until SIGINT or SIGTERM, then close it. Changes of the first load are
+ * part of the initial listing, not change lines. Rejects with the `AuthError` when the key is
+ * rejected, since the client stops for good then.
+ */
+export async function watchClient(client: FlagClient, view: FlagView): Promise<void> {
+  const subscriptions = new Subscription();
+  const stopListening = new AbortController();
+  // flags$ emits each snapshot before the changes that led to it: changes arriving while the
+  // first snapshot is the latest belong to the initial listing.
+  let snapshots = 0;
+  const status$ = client.status$.pipe(distinctUntilChanged((a, b) => formatStatus(a) === formatStatus(b)));
+  subscriptions.add(status$.subscribe((status) => view.status(status)));
+  subscriptions.add(
+    client.flags$.subscribe((snapshot) => {
+      snapshots++;
+      view.flags(snapshot);
+    }),
+  );
+  subscriptions.add(client.changes$.pipe(filter(() => snapshots > 1)).subscribe((change) => view.change(change)));
+  const rejected = firstValueFrom(
+    status$.pipe(
+      map((status) => status.error),
+      filter((error): error is AuthError => error instanceof AuthError),
+    ),
+    { defaultValue: undefined },
+  );
+  try {
+    const outcome = await Promise.race([untilSignal(stopListening.signal), rejected]);
+    if (outcome instanceof AuthError) throw outcome;
+  } finally {
+    stopListening.abort();
+    subscriptions.unsubscribe();
+    client.close();
+  }
+}
