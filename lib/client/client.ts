@@ -76,7 +76,13 @@ export interface FlagClient {
   readonly status$: Observable<ClientStatus>;
   readonly status: ClientStatus;
   readonly events$: Observable<ClientEvent>;
-  /** Latest-value iteration (slow consumers skip to the newest); ends on `close()` or `signal`. */
+  /**
+   * Latest-value iteration (slow consumers skip to the newest); ends on `close()` or `signal`. The
+   * default's type picks the getter: boolean, string, number, else any JSON value.
+   */
+  values(key: string, def: boolean, options?: { signal?: AbortSignal }): AsyncIterable<boolean>;
+  values(key: string, def: string, options?: { signal?: AbortSignal }): AsyncIterable<string>;
+  values(key: string, def: number, options?: { signal?: AbortSignal }): AsyncIterable<number>;
   values<T extends JsonValue>(key: string, def: T, options?: { signal?: AbortSignal }): AsyncIterable<T>;
   /** Switches context; resolves once the new context's values are in the snapshot. */
   identify(context: EvalContext): Promise<void>;
@@ -209,6 +215,7 @@ class ReactiveFlagClient implements FlagClient {
     }
     if (options.bootstrap) {
       this.apply(valueResults(options.bootstrap, 'bootstrap', this.now()), 'bootstrap');
+      this.tracker.update({ source: 'bootstrap' });
     }
   }
 
@@ -251,6 +258,7 @@ class ReactiveFlagClient implements FlagClient {
 
   flag$(key: string): Observable<EvalResult> {
     return defer(() => {
+      if (this.closed) return EMPTY;
       this.start();
       return this.fanout.observe(key);
     });
@@ -627,8 +635,6 @@ class ReactiveFlagClient implements FlagClient {
     const firstLoad = !this.loaded;
     this.current = next;
     this.loaded = true;
-    if (source === 'bootstrap') this.tracker.update({ source: 'bootstrap' });
-    else if (source === 'network') this.tracker.update({ source: 'network' });
     if (changes.length > 0 || firstLoad) {
       this.snapshotCache.clear();
       this.snapshots.next(next);

@@ -59,11 +59,7 @@ describe('status$, in virtual time', () => {
     expect(source.openStreams).toBe(0);
   });
 
-  // Engine bug: the first network load emits an extra status. `apply()` (lib/client/client.ts,
-  // `else if (source === 'network') this.tracker.update({ source: 'network' })`) changes the source
-  // before `loadedFromNetwork()` sets `state: 'ready'`, so subscribers briefly see
-  // `{ state: 'initializing', source: 'network' }` (or `error` + `network` after failed attempts).
-  it.fails('goes from initializing straight to ready on the first load, with no in-between status', () => {
+  it('goes from initializing straight to ready on the first load, with no in-between status', () => {
     const source = testSource({ a: true });
     const ts = virtualTime();
     ts.run(({ expectObservable }) => {

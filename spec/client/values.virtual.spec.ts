@@ -54,8 +54,7 @@ describe('values(), with a synchronous test source', () => {
     const controller = new AbortController();
     const seen: number[] = [];
     const loop = (async () => {
-      // `<number>`: without it the loop variable is typed as the literal `0` (values<T> infers literals).
-      for await (const limit of c.values<number>('limit', 0, { signal: controller.signal })) {
+      for await (const limit of c.values('limit', 0, { signal: controller.signal })) {
         seen.push(limit);
         if (limit === 2) queueMicrotask(() => controller.abort());
       }
