@@ -44,10 +44,11 @@ import type {
 import { coalesce } from './coalesce.js';
 import { KeyedFanout } from './fanout.js';
 import { checkContext, resolveOptions, type FlagClientOptions, type ResolvedOptions, type StoredFlags } from './options.js';
+import type { SenderRuntime } from './periodic-sender.js';
 import { missingResult, restoredResults, valueResults } from './results.js';
 import { FlagSnapshot, diffSnapshots } from './snapshot.js';
 import { StatusTracker } from './status.js';
-import { EvaluationCounter, EventQueue, trackedEvent, type SenderRuntime } from './tracking.js';
+import { EvaluationCounter, EventQueue, trackedEvent } from './tracking.js';
 
 /** The flag client: synchronous reads, per-key observables and async iterables over one snapshot. */
 export interface FlagClient {

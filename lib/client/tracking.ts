@@ -1,6 +1,7 @@
-import type { Observable, SchedulerLike, Subscription } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { ConfigError } from '../errors.js';
-import type { EvaluationCount, JsonValue, Logger, TelemetryReport, TrackEvent, TrackedEvent } from '../types.js';
+import type { EvaluationCount, JsonValue, TelemetryReport, TrackEvent, TrackedEvent } from '../types.js';
+import { PeriodicSender, type SenderRuntime } from './periodic-sender.js';
 
 /** How tracked events and evaluation telemetry are batched and sent. */
 export interface TrackingOptions {
@@ -16,6 +17,7 @@ export interface TrackingOptions {
   closeTimeoutMs: number;
 }
 
+/** The tracking options used where the client options leave them out. */
 export const defaultTracking: TrackingOptions = {
   batchSize: 100,
   flushIntervalMs: 30_000,
@@ -24,67 +26,22 @@ export const defaultTracking: TrackingOptions = {
   closeTimeoutMs: 2_000,
 };
 
-/** What the senders need from the client. */
-export interface SenderRuntime {
-  scheduler: SchedulerLike;
-  logger: Logger;
-  /** An error when nothing may be sent now (the circuit is open), else `undefined`. */
-  blocked(): Error | undefined;
-}
-
-/** Sends one payload through a transport sink; remembers the request so `abort()` can cancel it. */
-class Sender<T> {
-  private readonly inflight = new Set<Subscription>();
-
-  constructor(
-    private readonly sink: (payload: T) => Observable<void>,
-    private readonly runtime: SenderRuntime,
-  ) {}
-
-  send(payload: T): Promise<void> {
-    const blocked = this.runtime.blocked();
-    if (blocked) return Promise.reject(blocked);
-    return new Promise<void>((resolve, reject) => {
-      let done = false;
-      let subscription: Subscription | undefined;
-      const finish = (error?: unknown): void => {
-        if (done) return;
-        done = true;
-        if (subscription) this.inflight.delete(subscription);
-        if (error === undefined) resolve();
-        else reject(error);
-      };
-      subscription = this.sink(payload).subscribe({ next: () => finish(), complete: () => finish(), error: finish });
-      if (!done) this.inflight.add(subscription);
-    });
-  }
-
-  /** Cancels every request in flight (their payloads are lost: used only at the close bound). */
-  abort(): void {
-    for (const subscription of this.inflight) subscription.unsubscribe();
-    this.inflight.clear();
-  }
-}
-
 /**
  * Buffers tracked events and posts them in batches: when a batch is full, `flushIntervalMs` after
  * the first buffered event, and on `flush()`. A failed post puts its events back at the front; the
  * buffer keeps at most `maxQueue` events, dropping the oldest (reported through `onDropped`).
+ * `flush()` sends everything buffered, batch by batch, and rejects with the first failure.
  */
-export class EventQueue {
+export class EventQueue extends PeriodicSender<TrackedEvent[]> {
   private queue: TrackedEvent[] = [];
-  private chain: Promise<void> = Promise.resolve();
-  private timer: Subscription | undefined;
-  private stopped = false;
-  private readonly sender: Sender<TrackedEvent[]>;
 
   constructor(
     sink: (events: TrackedEvent[]) => Observable<void>,
     private readonly options: TrackingOptions,
-    private readonly runtime: SenderRuntime,
+    runtime: SenderRuntime,
     private readonly onDropped: (count: number) => void,
   ) {
-    this.sender = new Sender(sink, runtime);
+    super(sink, runtime, options.flushIntervalMs);
   }
 
   /** Events waiting to be sent. */
@@ -92,36 +49,20 @@ export class EventQueue {
     return this.queue.length;
   }
 
+  /** Buffers one event; sends at once when the batch is full, else makes sure the timer is armed. */
   add(event: TrackedEvent): void {
     this.queue.push(event);
     this.trim();
-    if (this.queue.length >= this.options.batchSize) this.background();
+    if (this.queue.length >= this.options.batchSize) this.flushInBackground();
     else this.arm();
   }
 
-  /** Sends everything buffered now, batch by batch; rejects with the first failure (events kept). */
-  flush(): Promise<void> {
-    const run = this.chain.catch(() => undefined).then(() => this.drain());
-    this.chain = run;
-    return run;
-  }
-
-  /** Stops the timer for good and cancels posts in flight. */
-  abort(): void {
-    this.stopped = true;
-    this.timer?.unsubscribe();
-    this.timer = undefined;
-    this.sender.abort();
-  }
-
-  private async drain(): Promise<void> {
-    this.timer?.unsubscribe();
-    this.timer = undefined;
+  protected override async sendBuffered(): Promise<void> {
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.options.batchSize);
         try {
-          await this.sender.send(batch);
+          await this.send(batch);
         } catch (error) {
           this.queue = batch.concat(this.queue);
           this.trim();
@@ -133,18 +74,8 @@ export class EventQueue {
     }
   }
 
-  private background(): void {
-    this.flush().catch((error: unknown) =>
-      this.runtime.logger.warn(`tracked events not sent, ${this.queue.length} kept for the next try: ${messageOf(error)}`),
-    );
-  }
-
-  private arm(): void {
-    if (this.timer || this.stopped) return;
-    this.timer = this.runtime.scheduler.schedule(() => {
-      this.timer = undefined;
-      this.background();
-    }, this.options.flushIntervalMs);
+  protected override failureMessage(error: unknown): string {
+    return `tracked events not sent, ${this.queue.length} kept for the next try: ${messageOf(error)}`;
   }
 
   private trim(): void {
@@ -165,54 +96,30 @@ class Tally {
  * Aggregates boolean evaluations per key and posts them every `telemetryIntervalMs`. `record` is on
  * the `bool()` hot path: one map lookup and one increment; the timer is armed only when a period's
  * first key appears, so an idle client holds no timer. A failed post merges its counts back, and the
- * next report's `periodMs` covers both periods.
+ * next report's `periodMs` covers both periods. `flush()` sends nothing when there are no counts.
  */
-export class EvaluationCounter {
+export class EvaluationCounter extends PeriodicSender<TelemetryReport> {
   private counts = new Map<string, Tally>();
   private periodStart: number;
-  private timer: Subscription | undefined;
-  private stopped = false;
-  private chain: Promise<void> = Promise.resolve();
-  private readonly sender: Sender<TelemetryReport>;
 
-  constructor(
-    sink: (report: TelemetryReport) => Observable<void>,
-    private readonly options: TrackingOptions,
-    private readonly runtime: SenderRuntime,
-  ) {
-    this.sender = new Sender(sink, runtime);
+  constructor(sink: (report: TelemetryReport) => Observable<void>, options: TrackingOptions, runtime: SenderRuntime) {
+    super(sink, runtime, options.telemetryIntervalMs);
     this.periodStart = runtime.scheduler.now();
   }
 
+  /** Counts one boolean evaluation of `key`. */
   record(key: string, value: boolean): void {
     let tally = this.counts.get(key);
     if (tally === undefined) {
       tally = new Tally();
       this.counts.set(key, tally);
-      if (this.timer === undefined) this.arm();
+      this.arm();
     }
     if (value) tally.yes += 1;
     else tally.no += 1;
   }
 
-  /** Sends the counts so far (nothing when there are none); rejects on failure (counts kept). */
-  flush(): Promise<void> {
-    const run = this.chain.catch(() => undefined).then(() => this.send());
-    this.chain = run;
-    return run;
-  }
-
-  /** Stops the timer for good (later records are never sent) and cancels a post in flight. */
-  abort(): void {
-    this.stopped = true;
-    this.timer?.unsubscribe();
-    this.timer = undefined;
-    this.sender.abort();
-  }
-
-  private async send(): Promise<void> {
-    this.timer?.unsubscribe();
-    this.timer = undefined;
+  protected override async sendBuffered(): Promise<void> {
     if (this.counts.size === 0) return;
     const counts = this.counts;
     const now = this.runtime.scheduler.now();
@@ -220,7 +127,7 @@ export class EvaluationCounter {
     const evaluations = Object.create(null) as Record<string, EvaluationCount>;
     for (const [key, tally] of counts) evaluations[key] = { total: tally.yes + tally.no, true: tally.yes, false: tally.no };
     try {
-      await this.sender.send({ evaluations, periodMs: Math.round(now - this.periodStart) });
+      await this.send({ evaluations, periodMs: Math.round(now - this.periodStart) });
       this.periodStart = now;
     } catch (error) {
       for (const [key, tally] of counts) {
@@ -237,12 +144,8 @@ export class EvaluationCounter {
     }
   }
 
-  private arm(): void {
-    if (this.timer || this.stopped) return;
-    this.timer = this.runtime.scheduler.schedule(() => {
-      this.timer = undefined;
-      this.flush().catch((error: unknown) => this.runtime.logger.warn(`evaluation telemetry not sent, kept for the next try: ${messageOf(error)}`));
-    }, this.options.telemetryIntervalMs);
+  protected override failureMessage(error: unknown): string {
+    return `evaluation telemetry not sent, kept for the next try: ${messageOf(error)}`;
   }
 }
 

@@ -1,7 +1,8 @@
 import { Observable, Subject, VirtualTimeScheduler, of, throwError } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { CircuitOpenError, ConfigError, ServerError } from '../../lib/errors.js';
-import { EvaluationCounter, EventQueue, defaultTracking, trackedEvent, type SenderRuntime } from '../../lib/client/tracking.js';
+import type { SenderRuntime } from '../../lib/client/periodic-sender.js';
+import { EvaluationCounter, EventQueue, defaultTracking, trackedEvent } from '../../lib/client/tracking.js';
 import type { TelemetryReport, TrackedEvent } from '../../lib/types.js';
 
 const event = (name: string): TrackedEvent => ({ flagKey: 'f', eventName: name, userId: 'u', timestamp: '2026-01-01T00:00:00.000Z' });
