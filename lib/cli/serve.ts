@@ -9,7 +9,9 @@ import { untilSignal } from './signals.js';
 
 const help = `Usage: flagstream serve [file] [options]
 
-Serve a flags file over the Cuttlegate API on loopback, reloading it on every save.
+Serve a flags file on loopback over the Cuttlegate API (/api/v1/projects/…) and the Rollgate
+SDK API (/api/v1/sdk/…, where the API key selects its project and environment), reloading it on
+every save.
 
 Arguments:
   file                 flags file (JSON); default ./flags.json
@@ -17,7 +19,7 @@ Arguments:
 Options:
   --host <address>     interface to bind (default 127.0.0.1)
   --port <n>           port, 0 for any free one (default 8787)
-  --heartbeat-ms <n>   stream keep-alive interval in ms (default 30000)
+  --heartbeat-ms <n>   stream heartbeat interval in ms (default 30000 Cuttlegate, 15000 Rollgate)
   -h, --help           show this help
 
 Logs go to stderr; stdout carries only the startup summary.

@@ -4,14 +4,25 @@ import type { FlagStore, KeyScope } from './flag-store.js';
 /** Who is calling: the file's admin key (every route, every project) or an API key with its scope. */
 export type Caller = { kind: 'admin' } | { kind: 'api-key'; key: string; scope: KeyScope };
 
-/** Resolve `Authorization: Bearer <token>` (exact prefix, one space); undefined means 401. */
-export function authenticate(header: string | undefined, store: FlagStore): Caller | undefined {
+/** The token of `Authorization: Bearer <token>` (exact prefix, one space), or undefined. */
+export function bearerToken(header: string | undefined): string | undefined {
   if (header === undefined || !header.startsWith('Bearer ')) return undefined;
   const token = header.slice('Bearer '.length);
-  if (token === '') return undefined;
+  return token === '' ? undefined : token;
+}
+
+/** Resolve `Authorization: Bearer <token>`: the admin key or an API key; undefined means 401. */
+export function authenticate(header: string | undefined, store: FlagStore): Caller | undefined {
+  const token = bearerToken(header);
+  if (token === undefined) return undefined;
   if (token === store.adminKey) return { kind: 'admin' };
   const scope = store.scopeOf(token);
   return scope === undefined ? undefined : { kind: 'api-key', key: token, scope };
+}
+
+/** Whether `header` carries the admin key as a bearer token (false when the file has none). */
+export function isAdmin(header: string | undefined, store: FlagStore): boolean {
+  return authenticate(header, store)?.kind === 'admin';
 }
 
 /** Whether the caller may act on this project and environment. */

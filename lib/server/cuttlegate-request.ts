@@ -2,10 +2,8 @@
  * Decoding Cuttlegate request bodies the way the reference server does: only the first JSON value
  * is read, unknown fields are ignored, and field names match case-insensitively.
  */
+import { isObject, type Decoded } from './decoded.js';
 import type { EvalInput } from './evaluator.js';
-
-/** A decoded body, or the `message` of a 400 `bad_request`. */
-export type Decoded<T> = { ok: true; value: T } | { ok: false; message: string };
 
 const INVALID: Decoded<never> = { ok: false, message: 'invalid request body' };
 
@@ -77,8 +75,4 @@ function field(object: Record<string, unknown>, name: string): unknown {
   if (Object.hasOwn(object, name)) return object[name];
   const match = Object.keys(object).find((key) => key.toLowerCase() === name);
   return match === undefined ? undefined : object[match];
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -7,10 +7,10 @@ import { authenticate, inScope, type Caller } from './auth.js';
 import { decodeEvalRequest, decodeToggleRequest } from './cuttlegate-request.js';
 import type { Evaluation, EvalInput } from './evaluator.js';
 import type { FlagStateChange, FlagStore } from './flag-store.js';
-import { BodyTooLargeError, readBody, sendError, sendJson } from './http.js';
+import { readBodyWithin, sendError, sendJson } from './http.js';
 import type { FixedWindowLimiter } from './rate-limit.js';
 import type { RouteParams } from './routes.js';
-import type { StreamHub } from './stream-hub.js';
+import { sseFrame, type StreamHub, type StreamProtocol } from './stream-hub.js';
 import { rfc3339Seconds } from './time.js';
 
 /** Settings the handlers read on every request (some are switchable at runtime). */
@@ -43,6 +43,21 @@ function unknownProject(deps: CuttlegateDeps, res: ServerResponse): void {
   if (deps.settings.unknownProjectStatus === 403) forbidden(res);
   else notFound(res);
 }
+
+/** The Cuttlegate stream: no initial event, `: keep-alive` every 30 s, one `flag.state_changed` per change. */
+const cuttlegateStream: StreamProtocol = {
+  heartbeat: 'keep-alive',
+  defaultHeartbeatMs: 30_000,
+  frame: (change) =>
+    sseFrame({
+      type: 'flag.state_changed',
+      project: change.project,
+      environment: change.environment,
+      flag_key: change.flagKey,
+      enabled: change.enabled,
+      occurred_at: rfc3339Seconds(new Date()),
+    }),
+};
 
 /** The wire form of one evaluation, fields in the reference order. */
 function wireFlag(evaluation: Evaluation): Record<string, unknown> {
@@ -89,14 +104,8 @@ function rateLimitId(caller: Caller, perKey: boolean | undefined): string {
   return perKey ? `key:${caller.key}` : 'api-keys';
 }
 
-async function readBodyOr413(req: IncomingMessage, res: ServerResponse, limit: number): Promise<string | undefined> {
-  try {
-    return await readBody(req, limit);
-  } catch (error) {
-    if (!(error instanceof BodyTooLargeError)) throw error;
-    sendError(res, 413, 'payload_too_large', `request body exceeds ${limit} bytes`, { Connection: 'close' });
-    return undefined;
-  }
+function readBodyOr413(req: IncomingMessage, res: ServerResponse, limit: number): Promise<string | undefined> {
+  return readBodyWithin(req, limit, (message) => sendError(res, 413, 'payload_too_large', message, { Connection: 'close' }));
 }
 
 /** `POST …/evaluate`: every flag of the project, in file order. */
@@ -128,7 +137,7 @@ const stream: Handler = async (deps, req, res, { project, environment }) => {
     res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
     return void res.end('streaming unsupported\n');
   }
-  deps.hub.open(res, project, environment);
+  deps.hub.open(res, project, environment, cuttlegateStream);
 };
 
 /** `PATCH …/flags/{key}` with `{"enabled":bool}`: admin key only; publishes after the state is visible. */

@@ -20,6 +20,16 @@ export interface Evaluation {
   reason: EvalReason;
   /** `reason !== "disabled"`: the flag is switched on, not its boolean value. */
   enabled: boolean;
+  /** The rule that decided, for `rule_match` only. */
+  rule?: MatchedRule;
+}
+
+/** Which rule decided an evaluation. */
+export interface MatchedRule {
+  /** The rule's `id`, else its `name`, else its position as text. */
+  id: string;
+  /** Position in the file's `rules` array (disabled rules included). */
+  index: number;
 }
 
 /** A flag ready for evaluation. */
@@ -39,6 +49,7 @@ export interface CompiledEnvironment {
 }
 
 interface CompiledRule {
+  readonly matched: MatchedRule;
   readonly conditions: readonly Predicate[];
   /** Fixed variant, or a chooser over the user's bucket. */
   readonly serve: { readonly variant: string } | Rollout;
@@ -68,20 +79,22 @@ export function compileFlag(flag: FlagDoc, segments: SegmentIndex): CompiledFlag
 
 function compileEnvironment(state: FlagEnvironmentDoc, segments: SegmentIndex, hashPrefix: number): CompiledEnvironment {
   const rules = (state.rules ?? [])
-    .filter((rule) => rule.enabled !== false)
-    .sort((a, b) => a.priority - b.priority)
-    .map((rule) => compileRule(rule, segments, hashPrefix));
+    .map((rule, index) => ({ rule, index }))
+    .filter(({ rule }) => rule.enabled !== false)
+    .sort((a, b) => a.rule.priority - b.rule.priority)
+    .map(({ rule, index }) => compileRule(rule, index, segments, hashPrefix));
   return { enabled: state.enabled, rules };
 }
 
-function compileRule(rule: RuleDoc, segments: SegmentIndex, hashPrefix: number): CompiledRule {
+function compileRule(rule: RuleDoc, index: number, segments: SegmentIndex, hashPrefix: number): CompiledRule {
+  const matched: MatchedRule = { id: rule.id ?? rule.name ?? String(index), index };
   const conditions = (rule.conditions ?? []).map((condition) => compileCondition(condition, segments));
   if (rule.rollout === undefined || rule.rollout.length === 0) {
-    return { conditions, serve: { variant: rule.variant ?? '' } };
+    return { matched, conditions, serve: { variant: rule.variant ?? '' } };
   }
   let sum = 0;
   const rollout = rule.rollout.map((entry) => [entry.variant, (sum += entry.weight)] as const);
-  return { conditions, serve: { rollout, hashPrefix } };
+  return { matched, conditions, serve: { rollout, hashPrefix } };
 }
 
 /**
@@ -94,9 +107,9 @@ export function evaluateFlag(flag: CompiledFlag, environment: string, input: Eva
   if (state === undefined || !state.enabled) return result(flag, flag.defaultVariant, 'disabled');
   for (const rule of state.rules) {
     if (!rule.conditions.every((matches) => matches(input))) continue;
-    if ('variant' in rule.serve) return result(flag, rule.serve.variant, 'rule_match');
+    if ('variant' in rule.serve) return { ...result(flag, rule.serve.variant, 'rule_match'), rule: rule.matched };
     if (input.userId === '') continue;
-    return result(flag, chooseRollout(rule.serve, input.userId), 'rule_match');
+    return { ...result(flag, chooseRollout(rule.serve, input.userId), 'rule_match'), rule: rule.matched };
   }
   return result(flag, flag.defaultVariant, 'default');
 }

@@ -3,6 +3,7 @@
  * make a document valid; it does no I/O (see `load.ts`).
  */
 import { FlagstreamError } from '../errors.js';
+import { isObject } from './decoded.js';
 
 /** The value type of a flag. */
 export type FlagType = 'bool' | 'string' | 'number' | 'json';
@@ -219,7 +220,7 @@ class Checker {
     required: readonly string[],
     optional: readonly string[],
   ): value is Record<string, unknown> {
-    if (!isPlainObject(value)) return this.fail(path, `expected an object, got ${describe(value)}`);
+    if (!isObject(value)) return this.fail(path, `expected an object, got ${describe(value)}`);
     for (const name of Object.keys(value)) {
       if (!required.includes(name) && !optional.includes(name)) this.fail(join(path, name), 'unknown field');
     }
@@ -275,7 +276,7 @@ class Checker {
   unique(items: unknown[], path: string, field: string, what: string): void {
     const seen = new Set<unknown>();
     items.forEach((item, i) => {
-      if (!isPlainObject(item) || typeof item[field] !== 'string') return;
+      if (!isObject(item) || typeof item[field] !== 'string') return;
       if (seen.has(item[field])) this.fail(`${path}[${i}].${field}`, `duplicate ${what} ${JSON.stringify(item[field])}`);
       seen.add(item[field]);
     });
@@ -359,7 +360,7 @@ function checkFlag(
   }
   if (flag.environments === undefined) return;
   const envsPath = `${path}.environments`;
-  if (!isPlainObject(flag.environments)) {
+  if (!isObject(flag.environments)) {
     check.fail(envsPath, `expected an object keyed by environment slug, got ${describe(flag.environments)}`);
     return;
   }
@@ -526,10 +527,6 @@ function checkCondition(check: Checker, condition: unknown, path: string, segmen
       check.fail(`${path}.values[0]`, `invalid regular expression: ${(error as Error).message}`);
     }
   }
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function describe(value: unknown): string {

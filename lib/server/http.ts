@@ -8,9 +8,18 @@ export class BodyTooLargeError extends Error {
   }
 }
 
+/** The wire text of a JSON response: one document followed by `\n`. */
+export function jsonText(body: unknown): string {
+  return `${JSON.stringify(body)}\n`;
+}
+
 /** Send one JSON document followed by `\n`. */
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = `${JSON.stringify(body)}\n`;
+  sendJsonText(res, status, jsonText(body), headers);
+}
+
+/** Send already serialized JSON text (see {@link jsonText}). */
+export function sendJsonText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, {
     ...headers,
     'Content-Type': 'application/json',
@@ -22,6 +31,19 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 /** Send a `{"error","message"}` body. */
 export function sendError(res: ServerResponse, status: number, error: string, message: string, headers?: Record<string, string>): void {
   sendJson(res, status, { error, message }, headers);
+}
+
+/** CORS headers for browser SDKs (the Rollgate routes): any origin, the SDK methods, ETag exposed. */
+export const CORS_HEADERS: Readonly<Record<string, string>> = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE, OPTIONS',
+  'Access-Control-Allow-Headers': '*',
+  'Access-Control-Expose-Headers': 'ETag, Retry-After',
+};
+
+/** Set {@link CORS_HEADERS} on a response before it is written. */
+export function allowCors(res: ServerResponse): void {
+  for (const [name, value] of Object.entries(CORS_HEADERS)) res.setHeader(name, value);
 }
 
 /**
@@ -46,4 +68,22 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
     const onEnd = (): void => resolve(Buffer.concat(chunks).toString('utf8'));
     req.on('data', onData).once('end', onEnd).once('error', reject);
   });
+}
+
+/**
+ * {@link readBody}, answering 413 through `tooLarge` (with the message) and resolving undefined
+ * when the body exceeds `limit`.
+ */
+export async function readBodyWithin(
+  req: IncomingMessage,
+  limit: number,
+  tooLarge: (message: string) => void,
+): Promise<string | undefined> {
+  try {
+    return await readBody(req, limit);
+  } catch (error) {
+    if (!(error instanceof BodyTooLargeError)) throw error;
+    tooLarge(error.message);
+    return undefined;
+  }
 }

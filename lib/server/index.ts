@@ -1,9 +1,10 @@
-/** `flagstream/server`: the local flag server, its flags-file model and the Cuttlegate evaluator. */
+/** `flagstream/server`: the local flag server (Cuttlegate and Rollgate routes), its flags-file model and the evaluator. */
 export { startServer, type FlagServer, type ServerOptions } from './server.js';
 export type { RequestCounts, RequestLogEntry } from './request-log.js';
 export type { FlagStateChange } from './flag-store.js';
 export type { RateLimitOptions } from './rate-limit.js';
 export type { RouteName } from './routes.js';
+export type { EvaluationCounts, ReceivedEvent, ReceivedTelemetry, TelemetryReportBody, WireEvent } from './rollgate-tracking.js';
 export {
   FlagsFileError,
   validateFlagsDocument,
@@ -31,5 +32,6 @@ export {
   type EvalInput,
   type EvalReason,
   type Evaluation,
+  type MatchedRule,
 } from './evaluator.js';
 export { bucket } from './bucket.js';

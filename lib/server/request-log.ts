@@ -1,7 +1,7 @@
 /** Per-route request counts and a request log, for tests that assert what a client sent. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EvalInput } from './evaluator.js';
-import type { RouteName } from './routes.js';
+import { ROUTE_NAMES, type RouteName } from './routes.js';
 
 /** One request as the server saw it. */
 export interface RequestLogEntry {
@@ -54,5 +54,5 @@ export class RequestRecorder {
 }
 
 function zeroCounts(): RequestCounts {
-  return { health: 0, bulk: 0, single: 0, stream: 0, toggle: 0, unknown: 0, total: 0 };
+  return Object.fromEntries([...ROUTE_NAMES, 'total'].map((name) => [name, 0])) as RequestCounts;
 }

@@ -5,13 +5,17 @@ import { resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../types.js';
 import { cuttlegateHandlers, type CuttlegateDeps, type CuttlegateSettings } from './cuttlegate-routes.js';
+import type { EvalInput } from './evaluator.js';
 import { FileSource } from './file-source.js';
 import { FlagStore, type FlagStateChange } from './flag-store.js';
 import { formatIssue, validateFlagsDocument, type FlagsDocument, type FlagsFileIssue } from './flags-file.js';
-import { sendError, sendJson } from './http.js';
+import { allowCors, sendError, sendJson } from './http.js';
+import { Identities } from './identities.js';
 import { readFlagsFile } from './load.js';
 import { FixedWindowLimiter, type RateLimitOptions } from './rate-limit.js';
 import { RequestRecorder, type RequestCounts, type RequestLogEntry } from './request-log.js';
+import { rollgateHandlers, sendRollgateError, type RollgateDeps } from './rollgate-routes.js';
+import { TrackingSink, type ReceivedEvent, type ReceivedTelemetry } from './rollgate-tracking.js';
 import { matchRoute } from './routes.js';
 import { StreamHub } from './stream-hub.js';
 
@@ -25,7 +29,10 @@ export interface ServerOptions {
   host?: string;
   /** Port; `0` (the default) picks a free one. */
   port?: number;
-  /** Interval of the stream's `: keep-alive` comment, counted from each connect. Default 30 000. */
+  /**
+   * Interval of every stream's heartbeat comment, counted from each connect. Default: 30 000 for
+   * Cuttlegate (`: keep-alive`), 15 000 for Rollgate (`: ping`).
+   */
   heartbeatMs?: number;
   /** Fixed-window limit on the evaluation routes. Off unless given. */
   rateLimit?: RateLimitOptions;
@@ -62,15 +69,21 @@ export interface FlagServer {
   readonly requests: Readonly<RequestCounts>;
   /** Every request since start or the last reset, oldest first. */
   readonly requestLog: readonly RequestLogEntry[];
-  /** Number of open streams. */
+  /** Number of open streams (both protocols). */
   readonly streamCount: number;
+  /** Conversion events accepted by `POST /api/v1/sdk/events`, oldest first. */
+  readonly trackedEvents: readonly ReceivedEvent[];
+  /** Telemetry reports accepted by `POST /api/v1/sdk/telemetry`, oldest first. */
+  readonly telemetry: readonly ReceivedTelemetry[];
+  /** Forget the received events and telemetry. */
+  clearTracking(): void;
   /** Zero the counts and clear the log. */
   resetRequests(): void;
   /** Resolves once at least `count` streams are open (default 1); rejects after `timeoutMs` (default 5000). */
   waitForStreams(count?: number, timeoutMs?: number): Promise<void>;
   /** End every open stream cleanly, as a server restart would. Returns how many were open. */
   dropStreams(): number;
-  /** Heartbeat interval for streams opened from now on. */
+  /** Heartbeat interval for streams (both protocols) opened from now on. */
   setHeartbeatMs(ms: number): void;
   /** While on, change events are discarded instead of sent. */
   setDropEvents(on: boolean): void;
@@ -127,7 +140,9 @@ export async function startServer(options: ServerOptions = {}): Promise<FlagServ
     store = new FlagStore(validated.document);
   }
 
-  const hub = new StreamHub(options.heartbeatMs ?? 30_000);
+  const hub = new StreamHub(options.heartbeatMs);
+  const identities = new Identities();
+  const tracking = new TrackingSink();
   const settings: CuttlegateSettings = {
     unknownProjectStatus: options.unknownProjectStatus ?? 404,
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
@@ -145,13 +160,30 @@ export async function startServer(options: ServerOptions = {}): Promise<FlagServ
 
   const handle = async (req: IncomingMessage, res: ServerResponse, entry: RequestLogEntry): Promise<void> => {
     const match = matchRoute(req.method ?? '', req.url ?? '');
-    recorder.route(entry, match.kind === 'none' ? 'unknown' : match.route);
-    if (match.kind === 'none') return sendError(res, 404, 'not_found', 'resource not found');
-    if (match.kind === 'method-not-allowed') {
-      return sendError(res, 405, 'method_not_allowed', 'method not allowed', { Allow: match.allow });
+    const onContext = (input: EvalInput): void => void (entry.context = input);
+    switch (match.kind) {
+      case 'none':
+        recorder.route(entry, 'unknown');
+        return sendError(res, 404, 'not_found', 'resource not found');
+      case 'preflight':
+        recorder.route(entry, 'preflight');
+        allowCors(res);
+        res.writeHead(200, { 'Content-Length': 0 });
+        return void res.end();
+      case 'method-not-allowed':
+        recorder.route(entry, match.route);
+        if (match.protocol !== 'rollgate') return sendError(res, 405, 'method_not_allowed', 'method not allowed', { Allow: match.allow });
+        allowCors(res);
+        return sendRollgateError(res, 405, 'method not allowed', { Allow: match.allow });
     }
-    if (match.route === 'health') return sendJson(res, 200, { status: 'ok' });
-    const deps: CuttlegateDeps = { store, hub, settings, publish, onContext: (input) => void (entry.context = input) };
+    recorder.route(entry, match.route);
+    if (match.protocol === 'server') return sendJson(res, 200, { status: 'ok' });
+    if (match.protocol === 'rollgate') {
+      allowCors(res);
+      const deps: RollgateDeps = { store, hub, identities, tracking, maxBodyBytes: settings.maxBodyBytes, onContext };
+      return rollgateHandlers[match.route](deps, req, res);
+    }
+    const deps: CuttlegateDeps = { store, hub, settings, publish, onContext };
     await cuttlegateHandlers[match.route](deps, req, res, match.params);
   };
 
@@ -194,6 +226,13 @@ export async function startServer(options: ServerOptions = {}): Promise<FlagServ
     get streamCount() {
       return hub.size;
     },
+    get trackedEvents() {
+      return tracking.events;
+    },
+    get telemetry() {
+      return tracking.telemetry;
+    },
+    clearTracking: () => tracking.clear(),
     resetRequests: () => recorder.reset(),
     waitForStreams: (count = 1, timeoutMs = 5000) => hub.waitForStreams(count, timeoutMs),
     dropStreams: () => hub.dropAll(),

@@ -1,65 +1,80 @@
-/** Server-sent event fan-out for the Cuttlegate flag-change stream. */
+/**
+ * Server-sent event fan-out shared by every protocol's stream route: open connections with their
+ * heartbeat, scoped to one project and environment; each protocol decides the frame it sends.
+ */
 import type { ServerResponse } from 'node:http';
 import type { FlagStateChange } from './flag-store.js';
-import { rfc3339Seconds } from './time.js';
+
+/** How one stream is framed. */
+export interface StreamProtocol {
+  /** Heartbeat comment text (without `: `), e.g. `keep-alive`. */
+  readonly heartbeat: string;
+  /** Heartbeat interval when the server was given none, ms. */
+  readonly defaultHeartbeatMs: number;
+  /** Sent once, right after the headers (Rollgate `init`). */
+  readonly initial?: string;
+  /** The frame(s) for a change, or undefined to send nothing. */
+  frame(change: FlagStateChange): string | undefined;
+}
+
+/** One SSE frame: an optional `event:` line and a `data:` line. */
+export function sseFrame(data: unknown, event?: string): string {
+  return `${event === undefined ? '' : `event: ${event}\n`}data: ${JSON.stringify(data)}\n\n`;
+}
 
 interface Subscriber {
   readonly project: string;
   readonly environment: string;
   readonly res: ServerResponse;
+  readonly protocol: StreamProtocol;
   readonly heartbeat: NodeJS.Timeout;
 }
 
-/** Open SSE connections; each event goes to the streams of its own project and environment. */
+/** Open SSE connections; each change goes to the streams of its own project and environment. */
 export class StreamHub {
   readonly #subscribers = new Set<Subscriber>();
   readonly #waiters = new Set<() => void>();
-  /** Interval of the `: keep-alive` comment, counted from each connect; applies to new connections. */
-  heartbeatMs: number;
-  /** While true, events are silently discarded (simulates lost events). */
+  /** Heartbeat interval for connections opened from now on; undefined = each protocol's default. */
+  heartbeatMs: number | undefined;
+  /** While true, change events are silently discarded (simulates lost events). */
   dropEvents = false;
 
-  constructor(heartbeatMs: number) {
+  constructor(heartbeatMs?: number) {
     this.heartbeatMs = heartbeatMs;
   }
 
-  /** Number of open streams. */
+  /** Number of open streams (every protocol). */
   get size(): number {
     return this.#subscribers.size;
   }
 
-  /** Answer 200 `text/event-stream`, flush the headers, and keep the response for events. */
-  open(res: ServerResponse, project: string, environment: string): void {
+  /** Answer 200 `text/event-stream`, flush the headers (and the initial frame), and keep the response for events. */
+  open(res: ServerResponse, project: string, environment: string, protocol: StreamProtocol): void {
     res.writeHead(200, {
       'Content-Type': 'text/event-stream',
       'Cache-Control': 'no-cache',
       Connection: 'keep-alive',
     });
-    res.flushHeaders();
-    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), this.heartbeatMs);
-    const subscriber: Subscriber = { project, environment, res, heartbeat };
+    if (protocol.initial === undefined) res.flushHeaders();
+    else res.write(protocol.initial);
+    const comment = `: ${protocol.heartbeat}\n\n`;
+    const heartbeat = setInterval(() => res.write(comment), this.heartbeatMs ?? protocol.defaultHeartbeatMs);
+    const subscriber: Subscriber = { project, environment, res, protocol, heartbeat };
     this.#subscribers.add(subscriber);
     res.once('close', () => this.#remove(subscriber));
     for (const wake of this.#waiters) wake();
   }
 
-  /** Send one `flag.state_changed` event to the streams of its project and environment. Returns how many got it. */
+  /** Send a change to the streams of its project and environment. Returns how many got a frame. */
   publish(change: FlagStateChange): number {
     if (this.dropEvents) return 0;
-    const frame = `data: ${JSON.stringify({
-      type: 'flag.state_changed',
-      project: change.project,
-      environment: change.environment,
-      flag_key: change.flagKey,
-      enabled: change.enabled,
-      occurred_at: rfc3339Seconds(new Date()),
-    })}\n\n`;
     let delivered = 0;
     for (const subscriber of this.#subscribers) {
-      if (subscriber.project === change.project && subscriber.environment === change.environment) {
-        subscriber.res.write(frame);
-        delivered++;
-      }
+      if (subscriber.project !== change.project || subscriber.environment !== change.environment) continue;
+      const frame = subscriber.protocol.frame(change);
+      if (frame === undefined) continue;
+      subscriber.res.write(frame);
+      delivered++;
     }
     return delivered;
   }

@@ -101,6 +101,19 @@ describe('evaluateFlag', () => {
     expect(evaluate(boolFlag([{ priority: 1, variant: 'true' }])).variant).toBe('true');
   });
 
+  it('names the deciding rule by id, else name, else file position, with its file position', () => {
+    const rules: RuleDoc[] = [
+      { priority: 1, enabled: false, variant: 'true' },
+      { priority: 3, name: 'pro plan', conditions: [{ attribute: 'plan', operator: 'eq', values: ['pro'] }], variant: 'true' },
+      { priority: 2, id: 'r-beta', conditions: [{ operator: 'in_segment', values: ['beta'] }], variant: 'true' },
+      { priority: 4, rollout: [{ variant: 'true', weight: 100 }] },
+    ];
+    expect(evaluate(boolFlag(rules), { attributes: { plan: 'pro' } }).rule).toEqual({ id: 'pro plan', index: 1 });
+    expect(evaluate(boolFlag(rules), { userId: 'alice', attributes: { plan: 'pro' } }).rule).toEqual({ id: 'r-beta', index: 2 });
+    expect(evaluate(boolFlag(rules), { userId: 'bob' }).rule).toEqual({ id: '3', index: 3 });
+    expect(evaluate(boolFlag(rules)).rule).toBeUndefined();
+  });
+
   it('skips a rollout rule for an anonymous user and continues with the next rule', () => {
     const flag = boolFlag([
       { priority: 1, rollout: [{ variant: 'false', weight: 100 }] },

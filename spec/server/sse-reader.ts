@@ -1,8 +1,9 @@
 /** Test helper: a real SSE reader over fetch's response body, with awaited frames and bounded timeouts. */
 
-/** One SSE block: its comment lines and its `data:` payload (lines joined by `\n`), if any. */
+/** One SSE block: its comment lines, `event:` name and `data:` payload (lines joined by `\n`), if any. */
 export interface SseFrame {
   comments: string[];
+  event: string | undefined;
   data: string | undefined;
   /** The block exactly as received, without the terminating blank line. */
   raw: string;
@@ -17,13 +18,12 @@ export interface SseReader {
   close(): void;
 }
 
-/** Open `url` with a bearer token and read its body as SSE. */
-export async function openSse(url: string, token: string): Promise<SseReader> {
+/** Open `url` (with a bearer token unless `token` is undefined) and read its body as SSE. */
+export async function openSse(url: string, token: string | undefined): Promise<SseReader> {
   const abort = new AbortController();
-  const response = await fetch(url, {
-    headers: { Authorization: `Bearer ${token}`, Accept: 'text/event-stream' },
-    signal: abort.signal,
-  });
+  const headers: Record<string, string> = { Accept: 'text/event-stream' };
+  if (token !== undefined) headers.Authorization = `Bearer ${token}`;
+  const response = await fetch(url, { headers, signal: abort.signal });
   const frames: SseFrame[] = [];
   let ended = false;
   let wake: (() => void) | undefined;
@@ -43,7 +43,8 @@ export async function openSse(url: string, token: string): Promise<SseReader> {
           buffer = buffer.slice(end + 2);
           const lines = raw.split('\n');
           const data = lines.filter((l) => l.startsWith('data:')).map((l) => l.slice(5).replace(/^ /, ''));
-          frames.push({ raw, comments: lines.filter((l) => l.startsWith(':')), data: data.length > 0 ? data.join('\n') : undefined });
+          const event = lines.find((l) => l.startsWith('event:'))?.slice(6).trim();
+          frames.push({ raw, comments: lines.filter((l) => l.startsWith(':')), event, data: data.length > 0 ? data.join('\n') : undefined });
           notify();
         }
       }
