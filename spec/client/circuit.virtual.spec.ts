@@ -1,25 +1,13 @@
 import { distinctUntilChanged, map } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
+import type { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import { ServerError, createFlagClient, type Logger } from '../../lib/index.js';
+import { ServerError } from '../../lib/index.js';
 import { testSource, type TestSource } from '../../lib/testing/index.js';
-
-const silent: Logger = { warn: () => undefined, error: () => undefined };
-
-function virtualTime(): TestScheduler {
-  return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-}
+import { clientOn, virtualTime } from '../support/virtual.js';
 
 /** A loaded client polling every 10 s whose server starts failing at 5 s (and changes `a` to 2). */
 function outageFrom5s(source: TestSource, ts: TestScheduler) {
-  const client = createFlagClient({
-    transport: source,
-    scheduler: ts,
-    streaming: false,
-    pollIntervalMs: 10_000,
-    logger: silent,
-    backoff: { random: () => 1 },
-  });
+  const client = clientOn(source, ts, { pollIntervalMs: 10_000 });
   ts.schedule(() => {
     source.fail(new ServerError(503));
     source.set('a', 2);

@@ -1,26 +1,10 @@
-import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import { ServerError, createFlagClient, type EvalContext, type FlagClientOptions, type Logger } from '../../lib/index.js';
+import { ServerError, type EvalContext } from '../../lib/index.js';
 import { testSource, type TestSource } from '../../lib/testing/index.js';
+import { clientOn, virtualTime } from '../support/virtual.js';
 
-const silent: Logger = { warn: () => undefined, error: () => undefined };
-
-function virtualTime(): TestScheduler {
-  return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-}
-
-function clientOn(source: TestSource, ts: TestScheduler, overrides: Partial<FlagClientOptions> = {}) {
-  return createFlagClient({
-    transport: source,
-    scheduler: ts,
-    streaming: false,
-    pollIntervalMs: 0,
-    logger: silent,
-    context: { userId: 'anon' },
-    backoff: { random: () => 1 },
-    ...overrides,
-  });
-}
+/** Every client here starts as the user `anon`. */
+const asAnon = { context: { userId: 'anon' } };
 
 /** A flag whose value is the plan of the context it is evaluated for. */
 const planFlag = { plan: (ctx: EvalContext) => String(ctx.attributes?.plan ?? 'free') };
@@ -35,7 +19,7 @@ describe('identify(), in virtual time', () => {
     const ts = virtualTime();
     const settled: string[] = [];
     ts.run(({ expectObservable }) => {
-      const client = clientOn(source, ts);
+      const client = clientOn(source, ts, asAnon);
       expectObservable(client.string$('plan', '?')).toBe('100ms f 199ms p 699ms |', { f: 'free', p: 'pro' });
       ts.schedule(() => {
         void client.identify({ userId: 'alice', attributes: { plan: 'pro' } }).then(() => settled.push('alice'));
@@ -53,7 +37,7 @@ describe('identify(), in virtual time', () => {
     const ts = virtualTime();
     const settled: string[] = [];
     ts.run(({ expectObservable }) => {
-      const client = clientOn(source, ts);
+      const client = clientOn(source, ts, asAnon);
       expectObservable(client.string$('plan', '?')).toBe('100ms f 249ms t 649ms |', { f: 'free', t: 'team' });
       const switchTo = (userId: string, plan: string): void => {
         void client.identify({ userId, attributes: { plan } }).then(() => settled.push(userId));
@@ -73,7 +57,7 @@ describe('identify(), in virtual time', () => {
     source.fail(new ServerError(503), 1);
     const ts = virtualTime();
     ts.run(({ expectObservable }) => {
-      const client = clientOn(source, ts);
+      const client = clientOn(source, ts, asAnon);
       expectObservable(client.string$('plan', '?')).toBe('500ms p 9499ms |', { p: 'pro' });
       ts.schedule(() => void client.identify({ userId: 'alice', attributes: { plan: 'pro' } }), 500);
       ts.schedule(() => client.close(), 10_000);

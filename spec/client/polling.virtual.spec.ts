@@ -1,17 +1,7 @@
-import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import { ServerError, createFlagClient, type FlagClientOptions, type Logger } from '../../lib/index.js';
+import { ServerError } from '../../lib/index.js';
 import { testSource, type TestSource } from '../../lib/testing/index.js';
-
-const silent: Logger = { warn: () => undefined, error: () => undefined };
-
-function virtualTime(): TestScheduler {
-  return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-}
-
-function clientOn(source: TestSource, ts: TestScheduler, overrides: Partial<FlagClientOptions> = {}) {
-  return createFlagClient({ transport: source, scheduler: ts, streaming: false, logger: silent, backoff: { random: () => 1 }, ...overrides });
-}
+import { clientOn, virtualTime } from '../support/virtual.js';
 
 /** `time:trigger` of every load. */
 const loads = (source: TestSource): string[] => source.requests.flatMap((r) => (r.type === 'load' ? [`${r.at}:${r.trigger}`] : []));

@@ -1,17 +1,8 @@
-import { TestScheduler } from 'rxjs/testing';
+import type { TestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  ServerError,
-  TimeoutError,
-  createFlagClient,
-  type FlagClient,
-  type FlagClientOptions,
-  type Logger,
-  type ReadyResult,
-} from '../../lib/index.js';
+import { ServerError, TimeoutError, type FlagClient, type FlagClientOptions, type ReadyResult } from '../../lib/index.js';
 import { testSource, type TestSource } from '../../lib/testing/index.js';
-
-const silent: Logger = { warn: () => undefined, error: () => undefined };
+import { clientOn as virtualClientOn, virtualTime } from '../support/virtual.js';
 
 /**
  * `ready()` returns a promise, so these specs step a `TestScheduler` by hand (outside `run()`):
@@ -27,8 +18,8 @@ describe('ready(), stepping virtual time', () => {
   });
 
   function clientOn(source: TestSource, overrides: Partial<FlagClientOptions> = {}): FlagClient {
-    ts = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-    client = createFlagClient({ transport: source, scheduler: ts, streaming: false, pollIntervalMs: 0, logger: silent, ...overrides });
+    ts = virtualTime();
+    client = virtualClientOn(source, ts, overrides);
     return client;
   }
 
@@ -73,7 +64,7 @@ describe('ready(), stepping virtual time', () => {
   it('after a timeout, reports the last load error instead; a later ready() resolves once loaded', async () => {
     const source = testSource({ a: 1 });
     source.fail(new ServerError(503), 2);
-    const c = clientOn(source, { backoff: { random: () => 1 } });
+    const c = clientOn(source);
     const first = c.ready({ timeoutMs: 500 });
     advanceTo(500);
     expect(await settled(first)).toMatchObject({ ok: false, source: 'none', error: expect.any(ServerError) });

@@ -1,26 +1,8 @@
 import { map } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import { NetworkError, ServerError, createFlagClient, type FlagClientOptions, type Logger } from '../../lib/index.js';
-import { testSource, type TestSource } from '../../lib/testing/index.js';
-
-const silent: Logger = { warn: () => undefined, error: () => undefined };
-
-function virtualTime(): TestScheduler {
-  return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-}
-
-function clientOn(source: TestSource, ts: TestScheduler, overrides: Partial<FlagClientOptions> = {}) {
-  return createFlagClient({
-    transport: source,
-    scheduler: ts,
-    streaming: false,
-    pollIntervalMs: 0,
-    logger: silent,
-    backoff: { random: () => 1 },
-    ...overrides,
-  });
-}
+import { NetworkError, ServerError } from '../../lib/index.js';
+import { testSource } from '../../lib/testing/index.js';
+import { clientOn, virtualTime } from '../support/virtual.js';
 
 describe('status$, in virtual time', () => {
   it('goes stale while polls fail, keeps serving the last values, and is ready again after recovery', () => {

@@ -1,9 +1,7 @@
-import { TestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFlagClient, type FlagClient, type Logger } from '../../lib/index.js';
+import type { FlagClient } from '../../lib/index.js';
 import { testSource, type TestSource } from '../../lib/testing/index.js';
-
-const silent: Logger = { warn: () => undefined, error: () => undefined };
+import { clientOn, virtualTime } from '../support/virtual.js';
 
 /**
  * `values()` is promise-based, so these specs do not run inside `TestScheduler.run()`: the client gets
@@ -21,8 +19,7 @@ describe('values(), with a synchronous test source', () => {
 
   function start(flags: Record<string, number>): FlagClient {
     source = testSource(flags);
-    const scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-    client = createFlagClient({ transport: source, scheduler, streaming: true, pollIntervalMs: 0, logger: silent });
+    client = clientOn(source, virtualTime(), { streaming: true });
     return client;
   }
 

@@ -1,27 +1,8 @@
 import { distinctUntilChanged, map } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import { AuthError, RateLimitError, ServerError, createFlagClient, type FlagClientOptions, type Logger, type ReadyResult } from '../../lib/index.js';
+import { AuthError, RateLimitError, ServerError, type ReadyResult } from '../../lib/index.js';
 import { testSource, type TestSource } from '../../lib/testing/index.js';
-
-const silent: Logger = { warn: () => undefined, error: () => undefined };
-
-function virtualTime(): TestScheduler {
-  return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-}
-
-/** A client on `source` in virtual time: no polling, no stream, full-jitter draws at the ceiling. */
-function clientOn(source: TestSource, ts: TestScheduler, overrides: Partial<FlagClientOptions> = {}) {
-  return createFlagClient({
-    transport: source,
-    scheduler: ts,
-    streaming: false,
-    pollIntervalMs: 0,
-    logger: silent,
-    backoff: { random: () => 1 },
-    ...overrides,
-  });
-}
+import { clientOn, virtualTime } from '../support/virtual.js';
 
 const loadTimes = (source: TestSource): number[] => source.requests.filter((r) => r.type === 'load').map((r) => r.at);
 

@@ -1,5 +1,4 @@
 import { firstValueFrom, map, toArray } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   AuthError,
@@ -10,17 +9,11 @@ import {
   createFlagClient,
   type FlagClient,
   type FlagClientOptions,
-  type Logger,
   type ReadyResult,
   type TransportRuntime,
 } from '../../lib/index.js';
 import { testSource, type TestSource } from '../../lib/testing/index.js';
-
-const silent: Logger = { warn: () => undefined, error: () => undefined };
-
-function virtualTime(): TestScheduler {
-  return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-}
+import { silent, virtualTime } from '../support/virtual.js';
 
 describe('testSource', () => {
   let client: FlagClient | undefined;
