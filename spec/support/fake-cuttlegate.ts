@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, json, listenOnLoopback, readBody } from './http-helpers.js';
 
 /** A flag as the fake serves it (Cuttlegate wire shape). */
 export interface FakeFlag {
@@ -55,8 +55,7 @@ export class FakeCuttlegate {
 
   static async start(flags: FakeFlag[]): Promise<FakeCuttlegate> {
     const fake = new FakeCuttlegate(flags);
-    await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
-    fake.url = `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}`;
+    fake.url = await listenOnLoopback(fake.server);
     return fake;
   }
 
@@ -114,8 +113,7 @@ export class FakeCuttlegate {
   async close(): Promise<void> {
     for (const stream of this.streams) stream.destroy();
     for (const res of this.pending) res.destroy();
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   private answeredBulk = 0;
@@ -132,15 +130,7 @@ export class FakeCuttlegate {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
-    let body: unknown;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      body = text;
-    }
+    const body = await readBody(req);
     const path = req.url ?? '/';
     this.requests.push({ method: req.method ?? 'GET', path, authorization: req.headers.authorization, body });
     const base = `/api/v1/projects/${this.project}/environments/${this.environment}`;
@@ -217,9 +207,4 @@ function wire(flag: FakeFlag): Record<string, unknown> {
     reason: flag.reason ?? (flag.enabled ? 'default' : 'disabled'),
     type: flag.type,
   };
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'Content-Type': 'application/json' });
-  res.end(`${JSON.stringify(body)}\n`);
 }

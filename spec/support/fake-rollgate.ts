@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, json, listenOnLoopback, readBody } from './http-helpers.js';
 
 /** A flag as the fake serves it: already evaluated ("on for this user") plus its typed value. */
 export interface FakeRollgateFlag {
@@ -73,8 +73,7 @@ export class FakeRollgate {
 
   static async start(flags: FakeRollgateFlag[]): Promise<FakeRollgate> {
     const fake = new FakeRollgate(flags);
-    await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
-    fake.url = `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}`;
+    fake.url = await listenOnLoopback(fake.server);
     return fake;
   }
 
@@ -140,20 +139,11 @@ export class FakeRollgate {
 
   async close(): Promise<void> {
     for (const stream of this.streams) stream.destroy();
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
-    let body: unknown;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      body = text;
-    }
+    const body = await readBody(req);
     const parsed = new URL(req.url ?? '/', 'http://fake');
     const request: RollgateRequest = {
       method: req.method ?? 'GET',
@@ -281,11 +271,6 @@ export class FakeRollgate {
     }
     return out;
   }
-}
-
-function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
-  res.end(JSON.stringify(body));
 }
 
 function plain(res: ServerResponse, status: number, text: string): void {

@@ -12,6 +12,7 @@ import {
   type StoredFlags,
 } from '../../lib/index.js';
 import { FakeCuttlegate } from '../support/fake-cuttlegate.js';
+import { captureLog } from '../support/log-capture.js';
 
 /** Fast retries so recovery specs finish quickly; jitter fixed at the ceiling's half. */
 const quickBackoff = { baseMs: 20, capMs: 100, random: () => 0.5 };
@@ -30,11 +31,7 @@ describe('cuttlegate transport against a fake server over loopback', () => {
       { key: 'layout', enabled: true, value_key: '{"cols":3}', type: 'json' },
       { key: 'broken-number', enabled: true, value_key: 'lots', type: 'number' },
     ]);
-    logLines = [];
-    logger = {
-      warn: (message, ...rest) => logLines.push([message, ...rest.map(String)].join(' ')),
-      error: (message, ...rest) => logLines.push([message, ...rest.map(String)].join(' ')),
-    };
+    ({ lines: logLines, logger } = captureLog());
   });
 
   afterEach(async () => {

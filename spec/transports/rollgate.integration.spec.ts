@@ -15,6 +15,7 @@ import {
   type Logger,
 } from '../../lib/index.js';
 import { FakeRollgate, type FakeRollgateFlag } from '../support/fake-rollgate.js';
+import { captureLog } from '../support/log-capture.js';
 
 /** Fast retries so recovery specs finish quickly; jitter fixed at the ceiling's half. */
 const quickBackoff = { baseMs: 20, capMs: 60, random: () => 0.5 };
@@ -45,11 +46,7 @@ describe('rollgate transport against a fake server over loopback', () => {
   };
 
   beforeEach(() => {
-    logLines = [];
-    logger = {
-      warn: (message, ...rest) => logLines.push([message, ...rest.map(String)].join(' ')),
-      error: (message, ...rest) => logLines.push([message, ...rest.map(String)].join(' ')),
-    };
+    ({ lines: logLines, logger } = captureLog());
   });
 
   afterEach(async () => {
