@@ -7,7 +7,6 @@ import {
   catchError,
   concat,
   defer,
-  distinctUntilChanged,
   filter,
   finalize,
   firstValueFrom,
@@ -24,7 +23,6 @@ import {
   throwError,
   timer,
 } from 'rxjs';
-import { latestValueFrom } from 'rxjs-for-await';
 import { CircuitOpenError, ClosedError, RateLimitError, TimeoutError, isTerminal } from '../errors.js';
 import { retryWithBackoff } from '../net/backoff.js';
 import { CircuitBreaker } from '../net/circuit.js';
@@ -49,6 +47,7 @@ import { missingResult, restoredResults, valueResults } from './results.js';
 import { FlagSnapshot, diffSnapshots } from './snapshot.js';
 import { StatusTracker } from './status.js';
 import { EvaluationCounter, EventQueue, trackedEvent } from './tracking.js';
+import { boolValue$, jsonValue$, latestValues, numberValue$, stringValue$ } from './typed-values.js';
 
 /** The flag client: synchronous reads, per-key observables and async iterables over one snapshot. */
 export interface FlagClient {
@@ -266,34 +265,23 @@ class ReactiveFlagClient implements FlagClient {
   }
 
   bool$(key: string, def?: boolean): Observable<boolean> {
-    const fallback = def ?? this.fallback(key, 'boolean') ?? false;
-    return this.typed$(key, (value) => (typeof value === 'boolean' ? value : fallback));
+    return boolValue$(this.flag$(key), def ?? this.fallback(key, 'boolean') ?? false);
   }
 
   string$(key: string, def: string): Observable<string> {
-    return this.typed$(key, (value) => (typeof value === 'string' ? value : def));
+    return stringValue$(this.flag$(key), def);
   }
 
   number$(key: string, def: number): Observable<number> {
-    return this.typed$(key, (value) => (typeof value === 'number' ? value : def));
+    return numberValue$(this.flag$(key), def);
   }
 
   json$<T = JsonValue>(key: string, def: T): Observable<T> {
-    return this.typed$(key, (value) => (value === undefined ? def : (value as T)), true);
+    return jsonValue$(this.flag$(key), def);
   }
 
   values<T extends JsonValue>(key: string, def: T, options: { signal?: AbortSignal } = {}): AsyncIterable<T> {
-    const source = this.valueOf$(key, def);
-    const signal = options.signal;
-    const until = signal
-      ? new Observable<void>((subscriber) => {
-          const onAbort = (): void => subscriber.next();
-          if (signal.aborted) onAbort();
-          signal.addEventListener('abort', onAbort, { once: true });
-          return () => signal.removeEventListener('abort', onAbort);
-        })
-      : EMPTY;
-    return { [Symbol.asyncIterator]: () => latestValueFrom(source.pipe(takeUntil(until))) };
+    return latestValues(this.flag$(key), def, options.signal);
   }
 
   // ── commands ─────────────────────────────────────────────────────────────
@@ -655,24 +643,6 @@ class ReactiveFlagClient implements FlagClient {
   }
 
   // ── helpers ──────────────────────────────────────────────────────────────
-
-  private typed$<T>(key: string, pick: (value: JsonValue | undefined) => T, deep = false): Observable<T> {
-    const picked = this.flag$(key).pipe(map((result) => pick(result.value)));
-    return deep ? picked.pipe(distinctUntilChanged((a, b) => JSON.stringify(a) === JSON.stringify(b))) : picked.pipe(distinctUntilChanged());
-  }
-
-  private valueOf$<T extends JsonValue>(key: string, def: T): Observable<T> {
-    switch (typeof def) {
-      case 'boolean':
-        return this.bool$(key, def) as Observable<T>;
-      case 'string':
-        return this.string$(key, def) as Observable<T>;
-      case 'number':
-        return this.number$(key, def) as Observable<T>;
-      default:
-        return this.json$(key, def);
-    }
-  }
 
   private fallback(key: string, type: 'boolean'): boolean | undefined {
     const value = this.options.defaults[key];

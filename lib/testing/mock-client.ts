@@ -1,16 +1,4 @@
-import {
-  BehaviorSubject,
-  EMPTY,
-  Observable,
-  Subject,
-  asyncScheduler,
-  defer,
-  distinctUntilChanged,
-  map,
-  takeUntil,
-  type SchedulerLike,
-} from 'rxjs';
-import { latestValueFrom } from 'rxjs-for-await';
+import { BehaviorSubject, EMPTY, Observable, Subject, asyncScheduler, defer, type SchedulerLike } from 'rxjs';
 import type { FlagClient } from '../client/client.js';
 import { KeyedFanout } from '../client/fanout.js';
 import { checkContext } from '../client/options.js';
@@ -18,6 +6,7 @@ import { missingResult } from '../client/results.js';
 import { FlagSnapshot, diffSnapshots } from '../client/snapshot.js';
 import { StatusTracker } from '../client/status.js';
 import { trackedEvent } from '../client/tracking.js';
+import { boolValue$, jsonValue$, latestValues, numberValue$, stringValue$ } from '../client/typed-values.js';
 import { ClosedError, FlagNotFoundError } from '../errors.js';
 import type {
   ClientEvent,
@@ -209,28 +198,23 @@ class MockClient implements MockFlagClient {
   }
 
   bool$(key: string, def?: boolean): Observable<boolean> {
-    const fallback = def ?? this.boolDefault(key) ?? false;
-    return this.typed$(key, (value) => (typeof value === 'boolean' ? value : fallback));
+    return boolValue$(this.flag$(key), def ?? this.boolDefault(key) ?? false);
   }
 
   string$(key: string, def: string): Observable<string> {
-    return this.typed$(key, (value) => (typeof value === 'string' ? value : def));
+    return stringValue$(this.flag$(key), def);
   }
 
   number$(key: string, def: number): Observable<number> {
-    return this.typed$(key, (value) => (typeof value === 'number' ? value : def));
+    return numberValue$(this.flag$(key), def);
   }
 
   json$<T = JsonValue>(key: string, def: T): Observable<T> {
-    return this.flag$(key).pipe(
-      map((result) => (result.value === undefined ? def : (result.value as T))),
-      distinctUntilChanged((a, b) => JSON.stringify(a) === JSON.stringify(b)),
-    );
+    return jsonValue$(this.flag$(key), def);
   }
 
   values<T extends JsonValue>(key: string, def: T, options: { signal?: AbortSignal } = {}): AsyncIterable<T> {
-    const source = this.valueOf$(key, def).pipe(takeUntil(aborted(options.signal)));
-    return { [Symbol.asyncIterator]: () => latestValueFrom(source) };
+    return latestValues(this.flag$(key), def, options.signal);
   }
 
   // ── commands ─────────────────────────────────────────────────────────────
@@ -317,26 +301,6 @@ class MockClient implements MockFlagClient {
     return Object.keys(flags).map((key) => toResult(key, flags[key]!, stamp));
   }
 
-  private typed$<T>(key: string, pick: (value: JsonValue | undefined) => T): Observable<T> {
-    return this.flag$(key).pipe(
-      map((result) => pick(result.value)),
-      distinctUntilChanged(),
-    );
-  }
-
-  private valueOf$<T extends JsonValue>(key: string, def: T): Observable<T> {
-    switch (typeof def) {
-      case 'boolean':
-        return this.bool$(key, def) as Observable<T>;
-      case 'string':
-        return this.string$(key, def) as Observable<T>;
-      case 'number':
-        return this.number$(key, def) as Observable<T>;
-      default:
-        return this.json$(key, def);
-    }
-  }
-
   private boolDefault(key: string): boolean | undefined {
     const value = this.defaults[key];
     return typeof value === 'boolean' ? value : undefined;
@@ -345,15 +309,4 @@ class MockClient implements MockFlagClient {
   private now(): string {
     return new Date(this.scheduler.now()).toISOString();
   }
-}
-
-/** Emits once when `signal` aborts (at once if it already has); never without a signal. */
-function aborted(signal: AbortSignal | undefined): Observable<void> {
-  if (!signal) return EMPTY;
-  return new Observable<void>((subscriber) => {
-    const onAbort = (): void => subscriber.next();
-    if (signal.aborted) onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    return () => signal.removeEventListener('abort', onAbort);
-  });
 }
