@@ -1,18 +1,15 @@
 import { Observable, throwError } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
+import type { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { AuthError, RateLimitError, RequestError, ServerError } from '../../lib/errors.js';
 import { backoffDelay, defaultBackoff, retryWithBackoff, type BackoffPolicy } from '../../lib/net/backoff.js';
+import { virtualTime } from '../support/virtual.js';
 
 const policy = (random: number, extra: Partial<BackoffPolicy> = {}): BackoffPolicy => ({
   ...defaultBackoff,
   random: () => random,
   ...extra,
 });
-
-function scheduler(): TestScheduler {
-  return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-}
 
 describe('backoffDelay (full jitter)', () => {
   it('doubles the ceiling from 1 s and caps it at 30 s', () => {
@@ -42,7 +39,7 @@ describe('retryWithBackoff in virtual time', () => {
   }
 
   it('retries transient errors at full-jitter delays on the injected scheduler', () => {
-    const ts = scheduler();
+    const ts = virtualTime();
     ts.run(({ expectObservable }) => {
       const times: number[] = [];
       const source = flaky(ts, 3, () => new ServerError(503), times).pipe(retryWithBackoff(policy(1 - 1e-9), ts));
@@ -53,7 +50,7 @@ describe('retryWithBackoff in virtual time', () => {
   });
 
   it('waits exactly the server Retry-After for 429', () => {
-    const ts = scheduler();
+    const ts = virtualTime();
     ts.run(({ expectObservable }) => {
       const times: number[] = [];
       const source = flaky(ts, 1, () => new RateLimitError(42_000), times).pipe(retryWithBackoff(policy(0.5), ts));
@@ -64,7 +61,7 @@ describe('retryWithBackoff in virtual time', () => {
   });
 
   it('passes terminal and non-retryable errors through at once', () => {
-    const ts = scheduler();
+    const ts = virtualTime();
     ts.run(({ expectObservable }) => {
       const auth = new AuthError(401);
       const bad = new RequestError(400);
@@ -74,7 +71,7 @@ describe('retryWithBackoff in virtual time', () => {
   });
 
   it('starts counting again after a healthy period', () => {
-    const ts = scheduler();
+    const ts = virtualTime();
     ts.run(({ cold, expectObservable }) => {
       const delays: number[] = [];
       // Each connection lives 2 minutes then drops: every retry should use attempt 0 again.

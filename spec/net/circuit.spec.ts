@@ -1,9 +1,9 @@
 import { Observable, VirtualTimeScheduler, of, throwError } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { AuthError, CircuitOpenError, NetworkError, RateLimitError, RequestError, ServerError, TimeoutError } from '../../lib/errors.js';
 import { CircuitBreaker, defaultCircuitBreaker, isBreakerFailure } from '../../lib/net/circuit.js';
 import type { CircuitState } from '../../lib/types.js';
+import { virtualTime } from '../support/virtual.js';
 
 /** A breaker on a virtual clock, its transitions recorded with their times. */
 function setup(options = defaultCircuitBreaker) {
@@ -111,7 +111,7 @@ describe('circuit breaker state machine (virtual time)', () => {
   });
 
   it('whenAllowed() waits for half-open before subscribing', () => {
-    const testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+    const testScheduler = virtualTime();
     testScheduler.run(({ expectObservable }) => {
       const breaker = new CircuitBreaker({ ...defaultCircuitBreaker, failureThreshold: 1, openMs: 30_000 }, testScheduler);
       breaker.recordFailure();

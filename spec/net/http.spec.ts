@@ -1,5 +1,4 @@
 import { firstValueFrom } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import {
   AuthError,
@@ -14,6 +13,7 @@ import { httpJson } from '../../lib/net/http.js';
 import type { TransportRuntime } from '../../lib/transports/transport.js';
 import type { FetchLike } from '../../lib/types.js';
 import { asyncScheduler } from 'rxjs';
+import { virtualTime } from '../support/virtual.js';
 
 const secretUrl = 'https://flags.example.com/api/v1/sdk/stream?token=sb_server_SECRET123';
 
@@ -84,7 +84,7 @@ describe('httpJson error mapping', () => {
   });
 
   it('times out on the injected scheduler and aborts the request', () => {
-    const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
+    const ts = virtualTime();
     let aborted = false;
     const hanging: FetchLike = (_url, init) =>
       new Promise((_resolve, reject) => {

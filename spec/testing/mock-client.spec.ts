@@ -1,8 +1,8 @@
 import { firstValueFrom, map, toArray } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClosedError, ConfigError, FlagNotFoundError, type EvalResult, type FlagChange, type FlagClient } from '../../lib/index.js';
 import { createMockClient, type MockFlagClient } from '../../lib/testing/index.js';
+import { virtualTime } from '../support/virtual.js';
 
 /** Code under test, as a user would write it: depends only on the public `FlagClient`. */
 function bannerFor(client: FlagClient): string {
@@ -207,7 +207,7 @@ describe('createMockClient', () => {
   });
 
   it('track() records events as the real client would send them; flush() resolves; reset() forgets them', async () => {
-    const ts = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+    const ts = virtualTime();
     const client = make({ flags: { checkout: true }, context: { userId: 'u1' }, scheduler: ts });
     client.track({ flagKey: 'checkout', eventName: 'purchase', value: 9.5, metadata: { plan: 'pro' } });
     client.track({ flagKey: 'checkout', eventName: 'view', userId: 'u2' });
@@ -254,7 +254,7 @@ describe('createMockClient', () => {
   });
 
   it('works in virtual time: marble-driven set() shows up in typed observables', () => {
-    const ts = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+    const ts = virtualTime();
     ts.run(({ cold, expectObservable }) => {
       const client = make({ flags: { 'dark-mode': false }, scheduler: ts });
       cold('10ms a 9ms b 9ms c', { a: true, b: true, c: false }).subscribe((value) => client.set('dark-mode', value));
