@@ -135,9 +135,9 @@ async function churn(): Promise<void> {
 
 async function bundleSize(): Promise<void> {
   console.log('\n4. Browser bundle, min + brotli (target ≤ 10 KiB, rxjs external)');
-  const size = async (entry: string, external: string[]): Promise<number> => {
+  const size = async (entry: string | { contents: string }, external: string[]): Promise<number> => {
     const result = await build({
-      entryPoints: [entry],
+      ...(typeof entry === 'string' ? { entryPoints: [entry] } : { stdin: { ...entry, resolveDir: '.', loader: 'ts' as const } }),
       bundle: true,
       minify: true,
       format: 'esm',
@@ -148,11 +148,15 @@ async function bundleSize(): Promise<void> {
     });
     return brotliCompressSync(result.outputFiles[0]!.contents).length / 1024;
   };
-  const ours = await size('lib/index.ts', ['rxjs', 'rxjs-for-await', 'eventsource', 'cross-fetch']);
+  const deps = ['rxjs', 'rxjs-for-await', 'eventsource', 'cross-fetch'];
+  const ours = await size('lib/index.ts', deps);
+  // What an app that reads Cuttlegate flags ships: tree-shaking drops the other transports.
+  const app = await size({ contents: "export { createFlagClient, cuttlegate } from './lib/index.ts';" }, deps);
   const withDeps = await size('lib/index.ts', ['rxjs']);
   const openFeature = await size('node_modules/@openfeature/web-sdk/dist/esm/index.js', []);
   report([
-    ['flagstream (our code)', `${ours.toFixed(1)} KiB`],
+    ['flagstream, whole API (our code)', `${ours.toFixed(1)} KiB`],
+    ['flagstream, createFlagClient + cuttlegate', `${app.toFixed(1)} KiB`],
     ['flagstream + rxjs-for-await + eventsource', `${withDeps.toFixed(1)} KiB`],
     ['OpenFeature web SDK (with core)', `${openFeature.toFixed(1)} KiB   ratio ${(openFeature / ours).toFixed(2)}`],
   ]);
