@@ -1,9 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { filter, firstValueFrom, skip, timeout } from 'rxjs';
 import { createFlagClient, cuttlegate } from '../lib/index.js';
 import { startServer } from '../lib/server/index.js';
 import { percentile, report } from './support.js';
 
-const apiKey = 'cg_bench_production_0123456789abcdefghijklmnopqrstuv';
+/** A throwaway key for the in-process server, made per run (Cuttlegate's format: cg_ + 32 random bytes). */
+const apiKey = `cg_${randomBytes(32).toString('base64url')}`;
 
 /** Server-side toggle → `flag$` emission, over real HTTP + SSE on loopback, refetch included. */
 export async function loopbackLatency(): Promise<void> {
