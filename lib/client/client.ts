@@ -163,6 +163,8 @@ class ReactiveFlagClient implements FlagClient {
   private readonly breaker: CircuitBreaker | undefined;
   /** A load the open circuit held back; requested again when it half-opens or is reset. */
   private heldBack: LoadOptions | undefined;
+  /** Emits on `resetCircuit()`: loads and the stream waiting out a backoff retry at once. */
+  private readonly circuitReset = new Subject<void>();
   private readonly eventQueue: EventQueue | undefined;
   private readonly counter: EvaluationCounter | undefined;
   private warnedNoEventSink = false;
@@ -356,6 +358,7 @@ class ReactiveFlagClient implements FlagClient {
 
   resetCircuit(): void {
     this.breaker?.reset();
+    this.circuitReset.next();
   }
 
   track(event: TrackEvent): void {
@@ -393,6 +396,7 @@ class ReactiveFlagClient implements FlagClient {
     this.changeSubject.complete();
     this.eventSubject.complete();
     this.terminated.complete();
+    this.circuitReset.complete();
     this.snapshotCache.clear();
   }
 
@@ -442,7 +446,7 @@ class ReactiveFlagClient implements FlagClient {
     const stream$ = streamOn ? this.stream$(context, firstOr, () => sendInitial().subscribe((request) => kick.next(request))) : EMPTY;
 
     const requests = merge(initial$, kick, this.loadRequests, poll$, stream$);
-    return coalesce(requests, (batch) => this.load(context, batch));
+    return coalesce(requests, (batch, takePending) => this.load(context, batch, takePending));
   }
 
   /** The change stream, reconnecting with backoff; every (re)connect and change asks for a load. */
@@ -470,7 +474,7 @@ class ReactiveFlagClient implements FlagClient {
           onFailure();
         },
       }),
-      retryWithBackoff<StreamMessage>(backoff, scheduler),
+      retryWithBackoff<StreamMessage>(backoff, scheduler, { retryNow: this.circuitReset }),
       catchError((error: unknown) => {
         if (isTerminal(error)) this.terminate(asError(error));
         else logger.warn(`streaming is off for this context: ${asError(error).message}; polling continues`);
@@ -491,7 +495,7 @@ class ReactiveFlagClient implements FlagClient {
   }
 
   /** One load for a batch of requests: gated by Retry-After, retried with backoff, applied. */
-  private load(context: EvalContext, batch: LoadRequest[]): Observable<never> {
+  private load(context: EvalContext, batch: LoadRequest[], takePending: () => LoadRequest[]): Observable<never> {
     const { scheduler, backoff } = this.options;
     const options = (batch.find((request) => request.options.trigger === 'initial' || request.options.trigger === 'identify') ??
       batch[batch.length - 1]!).options;
@@ -502,7 +506,11 @@ class ReactiveFlagClient implements FlagClient {
       }
     };
     const identify$ = options.trigger === 'initial' || options.trigger === 'identify' ? this.identify$(context) : EMPTY;
+    let first = true;
     const attempt$ = defer(() => {
+      // A retry after a backoff wait also serves the requests that arrived during the wait.
+      if (!first) batch.push(...takePending());
+      first = false;
       const wait = this.notBefore - scheduler.now();
       // An open circuit ends the load (no request, no retry loop); it is held back until half-open.
       const request$ = this.guarded(concat(identify$, this.session.load(context, options))).pipe(
@@ -516,6 +524,7 @@ class ReactiveFlagClient implements FlagClient {
           this.failed(asError(error));
           settleAll(error);
         },
+        retryNow: this.circuitReset,
       }),
       tap((result) => {
         if (result === CIRCUIT_OPEN) {

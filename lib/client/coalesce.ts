@@ -3,9 +3,14 @@ import { Observable, Subscription } from 'rxjs';
 /**
  * Runs `work` for requests one batch at a time: a request that arrives while a batch runs waits,
  * and all that waited run together as one trailing batch. A burst of N requests during a load
- * therefore costs one more load, not N. Work errors end the output.
+ * therefore costs one more load, not N. Work may also `takePending()` when it starts a new attempt
+ * (after a backoff wait): requests that arrived before that attempt are served by it and need no
+ * trailing batch. Work errors end the output.
  */
-export function coalesce<T>(requests: Observable<T>, work: (batch: T[]) => Observable<unknown>): Observable<never> {
+export function coalesce<T>(
+  requests: Observable<T>,
+  work: (batch: T[], takePending: () => T[]) => Observable<unknown>,
+): Observable<never> {
   return new Observable<never>((subscriber) => {
     let running = false;
     let pending: T[] = [];
@@ -16,7 +21,7 @@ export function coalesce<T>(requests: Observable<T>, work: (batch: T[]) => Obser
       const holder = new Subscription();
       current = holder;
       holder.add(
-        work(batch).subscribe({
+        work(batch, () => pending.splice(0)).subscribe({
           error: (error: unknown) => subscriber.error(error),
           complete: () => {
             running = false;

@@ -35,6 +35,8 @@ export function retryDelay(error: unknown, attempt: number, policy: BackoffPolic
 export interface RetryHooks {
   /** Called before each wait, with the error and the delay chosen. */
   onRetry?(error: unknown, delayMs: number, attempt: number): void;
+  /** An emission during a wait ends the wait and retries at once (e.g. the circuit was reset). */
+  retryNow?: Observable<unknown>;
 }
 
 /**
@@ -54,6 +56,12 @@ export function retryWithBackoff<T>(
       let inner: Subscription | undefined;
       let wait: Subscription | undefined;
       let closed = false;
+      const cutWait = hooks.retryNow?.subscribe(() => {
+        if (!wait || closed) return;
+        wait.unsubscribe();
+        wait = undefined;
+        start();
+      });
 
       const start = (): void => {
         startedAt = scheduler.now();
@@ -70,6 +78,7 @@ export function retryWithBackoff<T>(
             hooks.onRetry?.(error, delay, attempt);
             attempt += 1;
             wait = scheduler.schedule(() => {
+              wait = undefined;
               if (!closed) start();
             }, delay);
           },
@@ -80,6 +89,7 @@ export function retryWithBackoff<T>(
         closed = true;
         inner?.unsubscribe();
         wait?.unsubscribe();
+        cutWait?.unsubscribe();
       };
     });
 }

@@ -59,4 +59,18 @@ describe('the circuit breaker, driven by testSource in virtual time', () => {
     // the retry due at 41 s met the open circuit and was held back: no request until the reset
     expect(loadTimes(source)).toEqual([0, 10_000, 11_000, 13_000, 17_000, 25_000, 45_000]);
   });
+
+  it('resetCircuit() during a backoff wait retries at once instead of waiting the timer out', () => {
+    const source = testSource({ a: 1 });
+    const ts = virtualTime();
+    ts.run(({ expectObservable }) => {
+      const client = outageFrom5s(source, ts);
+      expectObservable(client.number$('a', 0)).toBe('a 31999ms b 2999ms |', { a: 1, b: 2 });
+      ts.schedule(() => source.recover(), 28_000);
+      ts.schedule(() => client.resetCircuit(), 32_000);
+      ts.schedule(() => client.close(), 35_000);
+    });
+    // the circuit opened at 25 s with the next retry due at 41 s; the reset at 32 s sends it then
+    expect(loadTimes(source)).toEqual([0, 10_000, 11_000, 13_000, 17_000, 25_000, 32_000]);
+  });
 });

@@ -70,6 +70,20 @@ describe('retryWithBackoff in virtual time', () => {
     });
   });
 
+  it('cuts a wait short when retryNow emits, keeping the attempt count', () => {
+    const ts = virtualTime();
+    ts.run(({ hot, expectObservable }) => {
+      const times: number[] = [];
+      const retryNow = hot<void>('2500ms x');
+      const source = flaky(ts, 3, () => new ServerError(503), times).pipe(retryWithBackoff(policy(1 - 1e-9), ts, { retryNow }));
+      // Waits of 999 and 1999 ms would retry at 999 and 2998; the signal at 2500 retries then instead,
+      // and the next wait is the third ceiling (3999 ms).
+      expectObservable(source).toBe('6499ms (a|)', { a: 'ok' });
+      ts.flush();
+      expect(times).toEqual([0, 999, 2500, 6499]);
+    });
+  });
+
   it('starts counting again after a healthy period', () => {
     const ts = virtualTime();
     ts.run(({ cold, expectObservable }) => {
