@@ -47,7 +47,7 @@ import { missingResult, restoredResults, valueResults } from './results.js';
 import { FlagSnapshot, diffSnapshots } from './snapshot.js';
 import { StatusTracker } from './status.js';
 import { EvaluationCounter, EventQueue, trackedEvent } from './tracking.js';
-import { boolValue$, jsonValue$, latestValues, numberValue$, stringValue$ } from './typed-values.js';
+import { FlagViews } from './typed-values.js';
 
 /** The flag client: synchronous reads, per-key observables and async iterables over one snapshot. */
 export interface FlagClient {
@@ -134,7 +134,7 @@ const RECHECK_DELAY_MS = 250;
 /** What a load attempt yields instead of a request while the circuit is open. */
 const CIRCUIT_OPEN: unique symbol = Symbol('circuit-open');
 
-class ReactiveFlagClient implements FlagClient {
+class ReactiveFlagClient extends FlagViews implements FlagClient {
   private current: FlagSnapshot = FlagSnapshot.empty;
   private loaded = false;
   private readonly snapshots = new BehaviorSubject<FlagSnapshot>(FlagSnapshot.empty);
@@ -175,6 +175,7 @@ class ReactiveFlagClient implements FlagClient {
   readonly events$: Observable<ClientEvent>;
 
   constructor(private readonly options: ResolvedOptions) {
+    super(options.defaults);
     const { scheduler, logger, fetch, timeoutMs } = options;
     this.session = options.transport.connect({ fetch, timeoutMs, logger, scheduler });
     this.context = options.context;
@@ -237,7 +238,7 @@ class ReactiveFlagClient implements FlagClient {
 
   bool(key: string, def?: boolean): boolean {
     const value = this.current.get(key)?.value;
-    return typeof value === 'boolean' ? value : (def ?? this.fallback(key, 'boolean') ?? false);
+    return typeof value === 'boolean' ? value : (def ?? this.boolDefault(key));
   }
 
   string(key: string, def: string): string {
@@ -253,7 +254,7 @@ class ReactiveFlagClient implements FlagClient {
   }
 
   evaluate(key: string): EvalResult {
-    return this.current.get(key) ?? missingResult(key, this.options.defaults[key], this.now());
+    return this.current.get(key) ?? missingResult(key, this.defaults[key], this.now());
   }
 
   // ── observables ──────────────────────────────────────────────────────────
@@ -264,26 +265,6 @@ class ReactiveFlagClient implements FlagClient {
       this.start();
       return this.fanout.observe(key);
     });
-  }
-
-  bool$(key: string, def?: boolean): Observable<boolean> {
-    return boolValue$(this.flag$(key), def ?? this.fallback(key, 'boolean') ?? false);
-  }
-
-  string$(key: string, def: string): Observable<string> {
-    return stringValue$(this.flag$(key), def);
-  }
-
-  number$(key: string, def: number): Observable<number> {
-    return numberValue$(this.flag$(key), def);
-  }
-
-  json$<T = JsonValue>(key: string, def: T): Observable<T> {
-    return jsonValue$(this.flag$(key), def);
-  }
-
-  values<T extends JsonValue>(key: string, def: T, options: { signal?: AbortSignal } = {}): AsyncIterable<T> {
-    return latestValues(this.flag$(key), def, options.signal);
   }
 
   // ── commands ─────────────────────────────────────────────────────────────
@@ -652,11 +633,6 @@ class ReactiveFlagClient implements FlagClient {
   }
 
   // ── helpers ──────────────────────────────────────────────────────────────
-
-  private fallback(key: string, type: 'boolean'): boolean | undefined {
-    const value = this.options.defaults[key];
-    return typeof value === type ? (value as boolean) : undefined;
-  }
 
   private waitFor(send: (settle: (error?: unknown) => void) => void): Promise<void> {
     return new Promise<void>((resolve, reject) => {

@@ -6,7 +6,7 @@ import { missingResult } from '../client/results.js';
 import { FlagSnapshot, diffSnapshots } from '../client/snapshot.js';
 import { StatusTracker } from '../client/status.js';
 import { trackedEvent } from '../client/tracking.js';
-import { boolValue$, jsonValue$, latestValues, numberValue$, stringValue$ } from '../client/typed-values.js';
+import { FlagViews } from '../client/typed-values.js';
 import { ClosedError, FlagNotFoundError } from '../errors.js';
 import type {
   ClientEvent,
@@ -73,12 +73,11 @@ const MOCK_REASON = 'mock';
 /** Reason of a missing key read through a configured default. */
 const MOCK_DEFAULT_REASON = 'mock_default';
 
-class MockClient implements MockFlagClient {
+class MockClient extends FlagViews implements MockFlagClient {
   private current: FlagSnapshot;
   private currentContext: EvalContext;
   private closed = false;
   private readonly scheduler: SchedulerLike;
-  private readonly defaults: Record<string, JsonValue>;
   private readonly log = new EvaluationLog();
   private readonly trackedEvents: TrackedEvent[] = [];
   private readonly tracker: StatusTracker;
@@ -93,9 +92,9 @@ class MockClient implements MockFlagClient {
   readonly events$: Observable<ClientEvent>;
 
   constructor(options: MockClientOptions) {
+    super({ ...options.defaults });
     checkContext(options.context, 'context');
     this.scheduler = options.scheduler ?? asyncScheduler;
-    this.defaults = { ...options.defaults };
     this.currentContext = { ...options.context };
     this.current = FlagSnapshot.from(this.toResults(options.flags ?? {}));
     this.snapshots = new BehaviorSubject(this.current);
@@ -197,26 +196,6 @@ class MockClient implements MockFlagClient {
     });
   }
 
-  bool$(key: string, def?: boolean): Observable<boolean> {
-    return boolValue$(this.flag$(key), def ?? this.boolDefault(key) ?? false);
-  }
-
-  string$(key: string, def: string): Observable<string> {
-    return stringValue$(this.flag$(key), def);
-  }
-
-  number$(key: string, def: number): Observable<number> {
-    return numberValue$(this.flag$(key), def);
-  }
-
-  json$<T = JsonValue>(key: string, def: T): Observable<T> {
-    return jsonValue$(this.flag$(key), def);
-  }
-
-  values<T extends JsonValue>(key: string, def: T, options: { signal?: AbortSignal } = {}): AsyncIterable<T> {
-    return latestValues(this.flag$(key), def, options.signal);
-  }
-
   // ── commands ─────────────────────────────────────────────────────────────
 
   ready(): Promise<ReadyResult> {
@@ -299,11 +278,6 @@ class MockClient implements MockFlagClient {
   private toResults(flags: Record<string, FlagInput>): EvalResult[] {
     const stamp = { reason: MOCK_REASON, source: 'bootstrap' as const, evaluatedAt: this.now() };
     return Object.keys(flags).map((key) => toResult(key, flags[key]!, stamp));
-  }
-
-  private boolDefault(key: string): boolean | undefined {
-    const value = this.defaults[key];
-    return typeof value === 'boolean' ? value : undefined;
   }
 
   private now(): string {
