@@ -1,4 +1,4 @@
-/** Parsing numeric command-line options. */
+/** Command-line options shared by several commands, and parsing numeric ones. */
 import { UsageError } from './command.js';
 
 /** `--name` as an integer in `[min, max]`; undefined when absent; `UsageError` otherwise. */
@@ -11,3 +11,9 @@ export function integer(value: string | undefined, name: string, min: number, ma
 
 /** Largest timer delay Node accepts, ms. */
 export const MAX_DELAY_MS = 2 ** 31 - 1;
+
+/** `--host` and `--port` of the commands that start the local server (`serve`, `dev`). */
+export const listenOptions = {
+  host: { type: 'string', default: '127.0.0.1' },
+  port: { type: 'string', default: '8787' },
+} as const;

@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { createFlagClient } from '../client/client.js';
 import { startServer, type FlagsDocument } from '../server/index.js';
-import { integer } from './args.js';
+import { integer, listenOptions } from './args.js';
 import { UsageError, type Command } from './command.js';
 import { contextFrom, describeTarget, transportFor, type Connection } from './connection.js';
 import { serverSummary } from './server-summary.js';
@@ -57,19 +57,13 @@ export const dev: Command = {
       args,
       allowPositionals: true,
       options: {
-        host: { type: 'string', default: '127.0.0.1' },
-        port: { type: 'string', default: '8787' },
+        ...listenOptions,
         project: { type: 'string' },
         env: { type: 'string' },
         'user-id': { type: 'string' },
         attr: { type: 'string', multiple: true },
-        help: { type: 'boolean', short: 'h' },
       },
     });
-    if (values.help) {
-      console.log(help);
-      return 0;
-    }
     if (positionals.length > 1) throw new UsageError(`expected at most one file, got ${positionals.length}`);
     const file = positionals[0] ?? 'flags.json';
     const port = integer(values.port, 'port', 0, 65535);

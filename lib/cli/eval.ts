@@ -38,13 +38,8 @@ export const evalCommand: Command = {
         ...connectionOptions,
         json: { type: 'boolean' },
         'timeout-ms': { type: 'string', default: '5000' },
-        help: { type: 'boolean', short: 'h' },
       },
     });
-    if (values.help) {
-      console.log(help);
-      return 0;
-    }
     if (positionals.length !== 1) throw new UsageError(`expected one flag key, got ${positionals.length}`);
     const key = positionals[0] as string;
     const connection = resolveConnection(values);

@@ -33,6 +33,10 @@ async function main(argv: string[]): Promise<number> {
     console.error(`flagstream: unknown command "${name}"\n\n${help}`);
     return 2;
   }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(command.help);
+    return 0;
+  }
   try {
     return await command.run(rest);
   } catch (error) {

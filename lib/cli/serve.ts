@@ -1,7 +1,7 @@
 /** `flagstream serve`: run the local flag server on a flags file until SIGINT or SIGTERM. */
 import { parseArgs } from 'node:util';
 import { startServer } from '../server/index.js';
-import { integer, MAX_DELAY_MS } from './args.js';
+import { integer, listenOptions, MAX_DELAY_MS } from './args.js';
 import { UsageError, type Command } from './command.js';
 import { stderrLogger } from './log.js';
 import { serverSummary } from './server-summary.js';
@@ -35,16 +35,10 @@ export const serve: Command = {
       args,
       allowPositionals: true,
       options: {
-        host: { type: 'string', default: '127.0.0.1' },
-        port: { type: 'string', default: '8787' },
+        ...listenOptions,
         'heartbeat-ms': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
       },
     });
-    if (values.help) {
-      console.log(help);
-      return 0;
-    }
     if (positionals.length > 1) throw new UsageError(`expected at most one file, got ${positionals.length}`);
     const port = integer(values.port, 'port', 0, 65535);
     const heartbeatMs = integer(values['heartbeat-ms'], 'heartbeat-ms', 1, MAX_DELAY_MS);

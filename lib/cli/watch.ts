@@ -31,12 +31,8 @@ export const watch: Command = {
   async run(args) {
     const { values } = parseArgs({
       args,
-      options: { ...connectionOptions, 'poll-ms': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { ...connectionOptions, 'poll-ms': { type: 'string' } },
     });
-    if (values.help) {
-      console.log(help);
-      return 0;
-    }
     const connection = resolveConnection(values);
     const context = contextFrom(values);
     const pollIntervalMs = integer(values['poll-ms'], 'poll-ms', 0, MAX_DELAY_MS);
