@@ -1,4 +1,5 @@
 import type { Observable, SchedulerLike } from 'rxjs';
+import type { RequestGate } from '../net/gate.js';
 import type { EvalContext, EvalResult, FetchLike, Logger, TelemetryReport, TrackedEvent } from '../types.js';
 
 /**
@@ -11,6 +12,11 @@ import type { EvalContext, EvalResult, FetchLike, Logger, TelemetryReport, Track
 export interface Transport {
   /** Protocol name, for logs (`cuttlegate`, `rollgate`, `ofrep`, `test`). */
   readonly kind: string;
+  /**
+   * Who the flags belong to: server, project and environment (never the API key or a credential).
+   * Stored records and fleet leases are keyed by it plus the context.
+   */
+  readonly identity?: string;
   /** Binds the transport to the client's runtime (fetch, timeouts, scheduler, logger). */
   connect(runtime: TransportRuntime): TransportSession;
 }
@@ -22,6 +28,8 @@ export interface TransportRuntime {
   timeoutMs: number;
   logger: Logger;
   scheduler: SchedulerLike;
+  /** The client's request gate (Retry-After, terminal auth, circuit, close); absent in bare unit use. */
+  gate?: RequestGate;
 }
 
 /** Why a load was started; transports may use it (OFREP sends `flagConfig*` only for `stream`). */
