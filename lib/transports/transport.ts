@@ -1,4 +1,5 @@
 import type { Observable, SchedulerLike } from 'rxjs';
+import type { InvalidResponseError } from '../errors.js';
 import type { RequestGate } from '../net/gate.js';
 import type { EvalContext, EvalResult, FetchLike, Logger, TelemetryReport, TrackedEvent } from '../types.js';
 
@@ -28,6 +29,8 @@ export interface TransportRuntime {
   timeoutMs: number;
   logger: Logger;
   scheduler: SchedulerLike;
+  /** Largest response body accepted, bytes (a bigger one fails with `InvalidResponseError`). */
+  maxResponseBytes?: number;
   /** The client's request gate (Retry-After, terminal auth, circuit, close); absent in bare unit use. */
   gate?: RequestGate;
 }
@@ -43,13 +46,32 @@ export interface LoadOptions {
   conditional?: boolean;
   /** This load re-checks a stream event the previous load did not reflect yet. */
   recheck?: boolean;
+  /**
+   * A one-off for another context (`snapshotFor`): it must change nothing on the server or in the
+   * session (no identify, no stored ETag or stream set), so the main context's values stay as they are.
+   */
+  oneOff?: boolean;
 }
 
 /** The outcome of one bulk load. */
 export type LoadResult =
-  | { kind: 'flags'; flags: EvalResult[] }
+  | {
+      kind: 'flags';
+      flags: EvalResult[];
+      /**
+       * Entries the decoder rejected (wrong field types…): the client keeps their last good values
+       * and reports the errors. The rest of the payload is applied.
+       */
+      invalid?: InvalidFlag[];
+    }
   /** The server said nothing changed (ETag / 304). */
   | { kind: 'unchanged' };
+
+/** One flag of a payload that failed validation. */
+export interface InvalidFlag {
+  key: string;
+  error: InvalidResponseError;
+}
 
 /** What a change stream tells the client. */
 export type StreamMessage =
@@ -71,6 +93,11 @@ export interface TransportSession {
    * typed error when it breaks or falls silent. The client reconnects (with backoff) by resubscribing.
    */
   stream?(ctx: EvalContext): Observable<StreamMessage>;
+  /**
+   * The stream's address comes from a load's answer (OFREP `eventStreams`): the client loads first and
+   * opens the stream after, instead of opening the stream first.
+   */
+  readonly streamFollowsLoad?: boolean;
   /** Called before the first load and on every context switch (Rollgate posts `identify`). */
   identify?(ctx: EvalContext): Observable<void>;
   /** Posts one batch of tracked events, if the protocol has an events endpoint. Emits once when accepted. */
