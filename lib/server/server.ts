@@ -215,6 +215,7 @@ export async function startServer(options: ServerOptions = {}): Promise<FlagServ
     handle(req, res, entry).catch((error: unknown) => {
       logger.error(`internal error on ${entry.method} ${entry.route} route: ${(error as Error).message}`);
       if (res.headersSent) res.destroy();
+      else if (entry.route.startsWith('ofrep-')) sendJson(res, 500, { errorDetails: 'an unexpected error occurred' });
       else sendError(res, 500, 'internal_error', 'an unexpected error occurred');
     });
   });

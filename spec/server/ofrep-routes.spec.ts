@@ -235,6 +235,22 @@ describe('OFREP test switches', () => {
     expect(s.ofrepRefetches).toEqual([]);
   });
 
+  it('answers an internal error with 500 {"errorDetails"} and logs the route only', async () => {
+    const errors: string[] = [];
+    const s = await start({ logger: { warn() {}, error: (message) => void errors.push(message) } });
+    const throwing = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error('boom');
+        },
+      },
+    );
+    s.setOfrep({ failingFlags: throwing });
+    expect(await answer(bulk(s))).toEqual([500, { errorDetails: 'an unexpected error occurred' }]);
+    expect(errors).toEqual(['internal error on POST ofrep-bulk route: boom']);
+  });
+
   it.each<[string, ServerOptions['ofrep']]>([
     ['ofrep.delayMs', { delayMs: -1 }],
     ['ofrep.refetchFailureStatus', { refetchFailureStatus: 404 }],
