@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer, type FlagServer, type ServerOptions } from '../../lib/server/index.js';
 import { ADMIN_KEY, PROD_KEY, STAGING_KEY } from './fixtures.js';
@@ -102,6 +105,24 @@ describe('OFREP stream: refetchEvaluation', () => {
     expect(second.id).toBe(first.id + 1);
     expect(second.data.etag).toBe(s.configEtag);
     expect(second.data.etag).not.toBe(first.data.etag);
+  });
+
+  it('sends one event when the watched flags file is saved with changes', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'flagstream-ofrep-'));
+    try {
+      const file = join(dir, 'flags.json');
+      await writeFile(file, JSON.stringify(ofrepFlags()));
+      const s = await start({ flags: undefined, file, watchDebounceMs: 10 });
+      const stream = await subscribe(s);
+      const edited = ofrepFlags();
+      edited.projects[0]!.flags![0]!.environments!.production!.enabled = false;
+      await writeFile(file, JSON.stringify(edited));
+      expect(refetch(await stream.nextData()).data.etag).toBe(s.configEtag);
+      expect(await darkMode(s)).toBe('DISABLED');
+    } finally {
+      await server?.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('sends one event for a reload that changes several flags, and none for a reload that changes nothing', async () => {
