@@ -1,4 +1,4 @@
-/** Fixtures of the OFREP route specs: the demo document with a rollout and an enabled json flag, and request helpers. */
+/** Fixtures of the OFREP route specs: the demo document with a rollout and an enabled json flag, and request functions. */
 import type { FlagsDocument } from '../../lib/server/index.js';
 import { demoFlags } from './fixtures.js';
 
