@@ -192,10 +192,9 @@ export class LoadEngine {
         this.waiters.succeeded(attempt);
         // The event may be published before the server commits: if the refetch still shows the
         // old state of a key an event named, look once more shortly after.
-        for (const hint of merged.checked) {
-          const seen = this.host.current(hint.key);
-          if (!seen || seen.enabled !== hint.enabled) rechecks.next({ trigger: 'stream', hint: hint.message, recheck: true });
-        }
+        // One re-check covers every such key of the batch.
+        const unseen = merged.checked.filter((hint) => this.host.current(hint.key)?.enabled !== hint.enabled);
+        if (unseen.length > 0) rechecks.next({ trigger: 'stream', hint: unseen[unseen.length - 1]!.message, recheck: true });
         // A half-open circuit needs successes to close: keep probing while it is half-open.
         if (this.gate.circuit === 'half-open') this.requests.next({ trigger: 'refresh' });
       }),
