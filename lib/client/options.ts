@@ -4,6 +4,7 @@ import { defaultBackoff, type BackoffPolicy } from '../net/backoff.js';
 import { defaultCircuitBreaker, type CircuitBreakerOptions } from '../net/circuit.js';
 import type { Transport } from '../transports/transport.js';
 import type { EvalContext, EvalResult, FetchLike, JsonValue, Logger } from '../types.js';
+import { defaultFetch } from './default-fetch.js';
 import { defaultTracking, type TrackingOptions } from './tracking.js';
 
 /** What a {@link FlagStore} keeps: the client's own versioned format. */
@@ -173,12 +174,3 @@ const consoleLogger: Logger = {
   warn: (message, ...rest) => console.warn(`[flagstream] ${message}`, ...rest),
   error: (message, ...rest) => console.error(`[flagstream] ${message}`, ...rest),
 };
-
-/** The global `fetch`, or `cross-fetch` loaded on first use where there is none. */
-function defaultFetch(): FetchLike {
-  if (typeof globalThis.fetch === 'function') return (input, init) => globalThis.fetch(input, init);
-  return async (input, init) => {
-    const { fetch } = await import('cross-fetch');
-    return fetch(input, init);
-  };
-}
