@@ -56,6 +56,12 @@ export interface FlagClientOptions {
   circuitBreaker?: Partial<CircuitBreakerOptions> | false;
   /** Batching of `track()` events and evaluation telemetry, for transports that accept them. */
   tracking?: Partial<TrackingOptions>;
+  /**
+   * In a browser, the change stream closes once the page has been hidden this long (ms) and reopens,
+   * with a refetch, when the page is visible again. 0 keeps it open. Default 60 000; no effect
+   * outside a browser.
+   */
+  hiddenCloseMs?: number;
 }
 
 /** Options after validation, with defaults filled in. */
@@ -74,6 +80,7 @@ export interface ResolvedOptions {
   backoff: BackoffPolicy;
   circuitBreaker: CircuitBreakerOptions | false;
   tracking: TrackingOptions;
+  hiddenCloseMs: number;
 }
 
 /** Validates options synchronously; a `ConfigError` names the first bad field. */
@@ -105,6 +112,8 @@ export function resolveOptions(options: FlagClientOptions): ResolvedOptions {
   for (const field of ['baseMs', 'capMs', 'healthyMs'] as const) {
     if (!Number.isFinite(backoff[field]) || backoff[field] < 0) throw new ConfigError(`backoff.${field}`, 'must be a number ≥ 0');
   }
+  const hiddenCloseMs = nonNegative(options.hiddenCloseMs, 60_000, 'hiddenCloseMs');
+  if (hiddenCloseMs > MAX_TIMER_MS) throw new ConfigError('hiddenCloseMs', `must be at most ${MAX_TIMER_MS}`);
   return {
     transport,
     context: { ...options.context },
@@ -120,6 +129,7 @@ export function resolveOptions(options: FlagClientOptions): ResolvedOptions {
     backoff,
     circuitBreaker: resolveCircuitBreaker(options.circuitBreaker),
     tracking: resolveTracking(options.tracking),
+    hiddenCloseMs,
   };
 }
 
@@ -169,6 +179,9 @@ function nonNegative(value: unknown, fallback: number, field: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new ConfigError(field, 'must be a number ≥ 0');
   return value;
 }
+
+/** The longest delay a timer can wait (setTimeout's limit). */
+const MAX_TIMER_MS = 2_147_483_647;
 
 const consoleLogger: Logger = {
   warn: (message, ...rest) => console.warn(`[flagstream] ${message}`, ...rest),
