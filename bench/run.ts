@@ -139,11 +139,12 @@ async function bundleSize(): Promise<void> {
     console.log(`  skipped: ${sizes.message}`);
     return;
   }
-  const { app, api } = sizes;
+  const { app, api, angular } = sizes;
   const { kib: openFeature } = await browserBundle("export * from '@openfeature/web-sdk';", []);
   report([
     ['flagstream, createFlagClient + cuttlegate', `${app.toFixed(1)} KiB`],
     ['flagstream, whole API', `${api.toFixed(1)} KiB`],
+    ['flagstream/angular entry (core external)', `${angular.toFixed(1)} KiB`],
     ['OpenFeature web SDK (with core)', `${openFeature.toFixed(1)} KiB   ratio ${(openFeature / app).toFixed(2)}`],
   ]);
 }

@@ -38,12 +38,17 @@ export async function browserBundle(contents, external) {
 
 /**
  * The sizes the gate keeps: `app` (createFlagClient + cuttlegate with flagstream's own
- * dependencies, rxjs external) and `api` (the whole public API, same externals).
+ * dependencies, rxjs external), `api` (the whole public API, same externals) and `angular` (the
+ * `flagstream/angular` entry alone: the core, rxjs and Angular external).
  */
 export async function measureSizes() {
-  if (!existsSync(resolve(dist, 'index.js'))) throw new Error('dist/esm is missing: run `npm run build` first');
+  const angularEntry = resolve(dist, 'angular/index.js');
+  if (!existsSync(resolve(dist, 'index.js')) || !existsSync(angularEntry)) {
+    throw new Error('dist/esm is missing: run `npm run build` first');
+  }
   const core = JSON.stringify(resolve(dist, 'index.js'));
   const app = await browserBundle(`export { createFlagClient, cuttlegate } from ${core};`, ['rxjs']);
   const api = await browserBundle(`export * from ${core};`, ['rxjs']);
-  return { app: app.kib, api: api.kib };
+  const angular = await browserBundle(`export * from ${JSON.stringify(angularEntry)};`, ['rxjs', 'flagstream', '@angular/*']);
+  return { app: app.kib, api: api.kib, angular: angular.kib };
 }

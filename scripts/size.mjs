@@ -7,6 +7,7 @@ const budget = JSON.parse(readFileSync(new URL('./size-budget.json', import.meta
 const labels = {
   app: 'createFlagClient + cuttlegate (own deps in, rxjs external)',
   api: 'whole public API (own deps in, rxjs external)',
+  angular: 'flagstream/angular entry (core, rxjs, Angular external)',
 };
 
 const sizes = await measureSizes();
