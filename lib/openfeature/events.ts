@@ -36,7 +36,8 @@ export function healthOf(status: ClientStatus): ProviderHealth {
  *
  * The client emits a snapshot on `flags$` and one `changes$` item per changed key of it, synchronously;
  * each snapshot closes the previous group, and a group still open is sent at the end of the current
- * task (a microtask), so two snapshots in one task still give two events.
+ * task (a microtask), so two snapshots in one task still give two events. The snapshot that is the
+ * client's first load (when the bridge starts before it) sends no change event: PROVIDER_READY covers it.
  */
 export function bridgeEvents(client: FlagClient, events: ProviderEventEmitter<AnyProviderEvent>): Subscription {
   const subscription = new Subscription();
@@ -55,15 +56,33 @@ export function bridgeEvents(client: FlagClient, events: ProviderEventEmitter<An
   );
 
   let group: string[] = [];
+  // The first load (after a failed start) is PROVIDER_READY, not a configuration change: its group is dropped.
+  let dropping = false;
+  let loaded = false;
+  let subscribing = true;
   const flush = (): void => {
     if (group.length === 0) return;
     const flagsChanged = group;
     group = [];
     if (!subscription.closed) events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged });
   };
-  subscription.add(client.flags$.subscribe(flush));
+  subscription.add(
+    client.flags$.subscribe(() => {
+      if (loaded) {
+        flush();
+        return;
+      }
+      loaded = true;
+      group = [];
+      if (subscribing) return;
+      dropping = true;
+      queueMicrotask(() => (dropping = false));
+    }),
+  );
+  subscribing = false;
   subscription.add(
     client.changes$.subscribe((change) => {
+      if (dropping) return;
       if (group.length === 0) queueMicrotask(flush);
       group.push(change.key);
     }),

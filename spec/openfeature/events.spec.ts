@@ -122,6 +122,26 @@ describe('provider events from the real client, in virtual time', () => {
     expect(await OpenFeature.getClient().getBooleanValue('a', true)).toBe(false);
   });
 
+  it('fails initialization when the first load keeps failing, then sends PROVIDER_READY once the client loads', async () => {
+    const source = testSource({ a: true });
+    source.fail(new ServerError(503));
+    client = clientOn(source, ts, { timeoutMs: 5_000 });
+    const setting = OpenFeature.setProviderAndWait(new FlagstreamServerProvider(client)).catch((error: unknown) => error);
+    await tick();
+    advanceTo(5_000);
+    expect(await setting).toMatchObject({ code: ErrorCode.GENERAL });
+    const of = OpenFeature.getClient();
+    expect(of.providerStatus).toBe(ProviderStatus.ERROR);
+    expect(await of.getBooleanDetails('a', false)).toMatchObject({ value: false, errorCode: ErrorCode.PROVIDER_NOT_READY });
+    const events = await recordEvents(OpenFeature, ALL);
+    source.recover();
+    advanceTo(60_000);
+    await tick();
+    expect(events.seen.map((e) => e.type)).toEqual([ProviderEvents.Ready]);
+    expect(of.providerStatus).toBe(ProviderStatus.READY);
+    expect(await of.getBooleanValue('a', false)).toBe(true);
+  });
+
   it('goes stale while polls fail, ready after recovery, and fatal after a 401', async () => {
     const source = testSource({ a: true });
     client = clientOn(source, ts, { pollIntervalMs: 10_000 });
