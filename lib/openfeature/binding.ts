@@ -4,6 +4,7 @@ import { createFlagClient, type FlagClient } from '../client/client.js';
 import type { FlagClientOptions } from '../client/options.js';
 import { isTerminal } from '../errors.js';
 import type { EvalContext } from '../types.js';
+import { contextKey } from './context.js';
 import { FlagstreamEventEmitter } from './event-emitter.js';
 import { bridgeEvents } from './events.js';
 
@@ -15,22 +16,36 @@ export class ClientBinding {
   readonly owned: boolean;
   /** The provider's OpenFeature events. */
   readonly events = new FlagstreamEventEmitter();
-  /** The client's context as far as the provider knows; `undefined` when it cannot tell. */
-  context: EvalContext | undefined;
   private bridge: Subscription | undefined;
+  /** The context the provider last identified (or created) the client with. */
+  private identified: EvalContext | undefined;
 
   constructor(source: FlagClient | FlagClientOptions) {
     if (isFlagClient(source)) {
       this.client = source;
       this.owned = false;
-      // The client exposes its context where it can (the contract's `context` member).
-      const exposed = (source as { context?: unknown }).context;
-      this.context = typeof exposed === 'object' && exposed !== null ? (exposed as EvalContext) : undefined;
     } else {
       this.client = createFlagClient(source);
       this.owned = true;
-      this.context = { ...source.context };
+      this.identified = { ...source.context };
     }
+  }
+
+  /**
+   * The client's current context: the one it exposes (the contract's `context` member), else the one
+   * the provider last gave it; `undefined` when neither is known.
+   */
+  get context(): EvalContext | undefined {
+    const exposed = (this.client as { context?: unknown }).context;
+    return typeof exposed === 'object' && exposed !== null ? (exposed as EvalContext) : this.identified;
+  }
+
+  /** Switches the client to `context` (unless it is known to be there already). */
+  async identify(context: EvalContext): Promise<void> {
+    const known = this.context;
+    if (known && contextKey(known) === contextKey(context)) return;
+    await this.client.identify(context);
+    this.identified = context;
   }
 
   /** Waits for the first load, then bridges events; rejects with the OpenFeature error of a failed start. */

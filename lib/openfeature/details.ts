@@ -58,7 +58,7 @@ export function errorDetails<T>(error: unknown, defaultValue: T): ResolutionDeta
 }
 
 /** Only primitive `details` entries: OpenFeature flag metadata holds strings, numbers and booleans. */
-export function metadataOf(details: Record<string, JsonValue> | undefined): FlagMetadata | undefined {
+function metadataOf(details: Record<string, JsonValue> | undefined): FlagMetadata | undefined {
   if (!details) return undefined;
   let metadata: Record<string, string | number | boolean> | undefined;
   for (const name of Object.keys(details)) {

@@ -6,13 +6,13 @@ import { isTerminal } from '../errors.js';
 import type { ClientStatus } from '../types.js';
 
 /** What the provider reports for a client status. */
-export type ProviderHealth = 'not-ready' | 'ready' | 'stale' | 'error' | 'fatal' | 'closed';
+type ProviderHealth = 'not-ready' | 'ready' | 'stale' | 'error' | 'fatal' | 'closed';
 
 /**
  * The provider-level reading of a client status: an `AuthError` is fatal; `stale`, and `error` while
  * last known values are still served, are stale; `error` with nothing loaded is an error.
  */
-export function healthOf(status: ClientStatus): ProviderHealth {
+function healthOf(status: ClientStatus): ProviderHealth {
   if (isTerminal(status.error)) return 'fatal';
   switch (status.state) {
     case 'ready':

@@ -3,7 +3,7 @@ import type { Provider } from '@openfeature/web-sdk';
 import type { FlagClient } from '../client/client.js';
 import type { FlagClientOptions } from '../client/options.js';
 import { ClientBinding, openFeatureError } from './binding.js';
-import { contextKey, isEmptyContext, toEvalContext } from './context.js';
+import { isEmptyContext, toEvalContext } from './context.js';
 import { toDetails, unavailable } from './details.js';
 
 /**
@@ -80,11 +80,7 @@ export class FlagstreamWebProvider implements Provider {
     return unavailable(client.status, defaultValue) ?? toDetails(client.evaluate(flagKey), flagKey, defaultValue, type);
   }
 
-  private async switchTo(context: EvaluationContext): Promise<void> {
-    const target = toEvalContext(context);
-    const known = this.binding.context;
-    if (known && contextKey(known) === contextKey(target)) return;
-    await this.binding.client.identify(target);
-    this.binding.context = target;
+  private switchTo(context: EvaluationContext): Promise<void> {
+    return this.binding.identify(toEvalContext(context));
   }
 }

@@ -63,6 +63,14 @@ describe('FlagstreamServerProvider (test source)', () => {
     expect(client.string('user', '')).toBe('owner');
   });
 
+  it('follows the client context when the client is identified elsewhere', async () => {
+    await OpenFeature.setProviderAndWait(new FlagstreamServerProvider(client));
+    await client.identify({ userId: 'frank' });
+    const loads = source.loads;
+    expect(await OpenFeature.getClient().getStringValue('user', 'none', { targetingKey: 'frank' })).toBe('frank');
+    expect(source.loads).toBe(loads);
+  });
+
   it('gives FLAG_NOT_FOUND and TYPE_MISMATCH with the caller default, for own and other contexts', async () => {
     await OpenFeature.setProviderAndWait(new FlagstreamServerProvider(client));
     const of = OpenFeature.getClient();

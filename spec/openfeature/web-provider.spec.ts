@@ -1,6 +1,6 @@
 import { ErrorCode, OpenFeature, ProviderEvents, ProviderStatus } from '@openfeature/web-sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AuthError, NetworkError } from '../../lib/index.js';
+import { AuthError, NetworkError, type EvalContext, type FlagClient } from '../../lib/index.js';
 import { FlagstreamWebProvider } from '../../lib/openfeature/index.js';
 import { createMockClient, type MockFlagClient } from '../../lib/testing/index.js';
 import { quietLogger, recordEvents, resetOpenFeature, result } from './support.js';
@@ -80,6 +80,20 @@ describe('FlagstreamWebProvider (mock client)', () => {
     await OpenFeature.setContext({ targetingKey: 'user-2', email: 'a@b.c', plan: 'pro', since: new Date('2026-01-02T00:00:00Z') });
     await OpenFeature.setProviderAndWait(new FlagstreamWebProvider(client));
     expect(client.context).toEqual({ userId: 'user-2', email: 'a@b.c', attributes: { plan: 'pro', since: '2026-01-02T00:00:00.000Z' } });
+  });
+
+  it('identifies a client that does not expose its context, once per distinct context', async () => {
+    const contexts: unknown[] = [];
+    const identify = client.identify.bind(client);
+    const opaque = Object.create(client, {
+      context: { value: undefined },
+      identify: { value: (context: EvalContext) => (contexts.push(context), identify(context)) },
+    }) as FlagClient;
+    await OpenFeature.setContext({ targetingKey: 'user-1' });
+    await OpenFeature.setProviderAndWait(new FlagstreamWebProvider(opaque));
+    await OpenFeature.setContext({ targetingKey: 'user-1' });
+    await OpenFeature.setContext({ targetingKey: 'user-2' });
+    expect(contexts).toEqual([{ userId: 'user-1' }, { userId: 'user-2' }]);
   });
 
   it('runs identify on a context change, reconciling meanwhile', async () => {
