@@ -45,7 +45,8 @@ export function toDetails<T>(result: EvalResult | undefined, key: string, defaul
  * `AuthError` is `PROVIDER_FATAL`; no flags loaded yet (or a closed client) is `PROVIDER_NOT_READY`.
  */
 export function unavailable<T>(status: ClientStatus, defaultValue: T): ResolutionDetails<T> | undefined {
-  if (isTerminal(status.error)) return failure(defaultValue, ErrorCode.PROVIDER_FATAL, status.error!.message);
+  const { error } = status;
+  if (error !== undefined && isTerminal(error)) return failure(defaultValue, ErrorCode.PROVIDER_FATAL, error.message);
   if (status.state === 'closed') return failure(defaultValue, ErrorCode.PROVIDER_NOT_READY, 'the flag client is closed');
   if (status.source === 'none') return failure(defaultValue, ErrorCode.PROVIDER_NOT_READY, 'no flags loaded yet');
   return undefined;
