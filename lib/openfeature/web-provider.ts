@@ -15,6 +15,8 @@ import { toDetails, unavailable } from './details.js';
 export class FlagstreamWebProvider implements Provider {
   readonly metadata = { name: 'flagstream' } as const;
   readonly runsOn = 'client' as const;
+  /** The client holds one static context, so the SDK binds an instance to at most one domain. */
+  readonly domainScoped = true;
   private readonly binding: ClientBinding;
 
   constructor(clientOrOptions: FlagClient | FlagClientOptions) {

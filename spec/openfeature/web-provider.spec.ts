@@ -34,6 +34,7 @@ describe('FlagstreamWebProvider (mock client)', () => {
     const provider = new FlagstreamWebProvider(client);
     expect(provider.metadata.name).toBe('flagstream');
     expect(provider.runsOn).toBe('client');
+    expect(provider.domainScoped).toBe(true);
     expect(provider.client).toBe(client);
   });
 
@@ -130,6 +131,12 @@ describe('FlagstreamWebProvider (mock client)', () => {
     await expect(OpenFeature.setProviderAndWait(new FlagstreamWebProvider(client))).rejects.toMatchObject({ code: ErrorCode.PROVIDER_FATAL });
     expect(OpenFeature.getClient().providerStatus).toBe(ProviderStatus.FATAL);
     expect(OpenFeature.getClient().getBooleanDetails('dark-mode', false)).toMatchObject({ errorCode: ErrorCode.PROVIDER_FATAL });
+  });
+
+  it('serves one domain per instance, since the client holds one context', async () => {
+    const provider = new FlagstreamWebProvider(client);
+    await OpenFeature.setProviderAndWait('one', provider);
+    expect(() => OpenFeature.setProvider('two', provider)).toThrow();
   });
 
   it('never closes a client it was given', async () => {
