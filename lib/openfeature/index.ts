@@ -1,7 +1,7 @@
 /**
- * flagstream/openfeature: flagstream as a provider for the OpenFeature SDKs. Needs only
- * `@openfeature/core` at runtime (a peer of both SDKs), so a web app never loads the server SDK and a
- * server never loads the web SDK.
+ * flagstream/openfeature: flagstream as a provider for the OpenFeature SDKs. It imports only
+ * `@openfeature/core` (a peer of both SDKs), values and types alike, so a web app never loads or
+ * type-checks against the server SDK, and a server never needs the web SDK.
  */
 export { FlagstreamWebProvider } from './web-provider.js';
 export { FlagstreamServerProvider } from './server-provider.js';

@@ -1,5 +1,4 @@
 import type { EvaluationContext, FlagValueType, JsonValue, ResolutionDetails } from '@openfeature/core';
-import type { Provider } from '@openfeature/server-sdk';
 import type { FlagClient } from '../client/client.js';
 import type { FlagClientOptions } from '../client/options.js';
 import { ClientBinding } from './binding.js';
@@ -13,7 +12,7 @@ import { errorDetails, toDetails, unavailable } from './details.js';
  * change. Pass a `FlagClient` (the provider never closes it) or `FlagClientOptions` (the provider
  * creates the client and closes it in `onClose`).
  */
-export class FlagstreamServerProvider implements Provider {
+export class FlagstreamServerProvider {
   readonly metadata = { name: 'flagstream' } as const;
   readonly runsOn = 'server' as const;
   private readonly binding: ClientBinding;

@@ -1,5 +1,4 @@
 import { ErrorCode, type EvaluationContext, type FlagValueType, type JsonValue, type ResolutionDetails } from '@openfeature/core';
-import type { Provider } from '@openfeature/web-sdk';
 import type { FlagClient } from '../client/client.js';
 import type { FlagClientOptions } from '../client/options.js';
 import { ClientBinding, openFeatureError } from './binding.js';
@@ -12,7 +11,7 @@ import { toDetails, unavailable } from './details.js';
  * the SDK reports RECONCILING. Pass a `FlagClient` (the provider never closes it) or
  * `FlagClientOptions` (the provider creates the client and closes it in `onClose`).
  */
-export class FlagstreamWebProvider implements Provider {
+export class FlagstreamWebProvider {
   readonly metadata = { name: 'flagstream' } as const;
   readonly runsOn = 'client' as const;
   /** The client holds one static context, so the SDK binds an instance to at most one domain. */
