@@ -17,6 +17,7 @@ export class ClientBinding {
   /** The provider's OpenFeature events. */
   readonly events = new FlagstreamEventEmitter();
   private bridge: Subscription | undefined;
+  private stopped = false;
   /** The context the provider last identified (or created) the client with. */
   private identified: EvalContext | undefined;
 
@@ -51,12 +52,14 @@ export class ClientBinding {
   /** Waits for the first load, then bridges events; rejects with the OpenFeature error of a failed start. */
   async start(): Promise<void> {
     const result = await this.client.ready();
+    if (this.stopped) return; // closed while waiting: bridge nothing
     this.bridge ??= bridgeEvents(this.client, this.events);
     if (!result.ok) throw openFeatureError(result.error ?? new Error('flags could not be loaded'));
   }
 
   /** Ends every subscription; closes the client only if the provider created it. */
   stop(): void {
+    this.stopped = true;
     this.bridge?.unsubscribe();
     this.bridge = undefined;
     if (this.owned) this.client.close();

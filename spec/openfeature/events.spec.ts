@@ -84,6 +84,21 @@ describe('provider events from the mock client', () => {
     await tick();
     expect(events.seen).toEqual([]);
   });
+
+  it('bridges nothing when closed while the first load is still pending', async () => {
+    const live = { count: 0 };
+    for (const name of ['flags$', 'changes$', 'status$'] as const) {
+      Object.defineProperty(client, name, { value: counted(client[name] as Observable<unknown>, live) });
+    }
+    let loaded!: () => void;
+    client.ready = () => new Promise((resolve) => (loaded = () => resolve({ ok: true, source: 'network' })));
+    const provider = new FlagstreamServerProvider(client);
+    const initializing = provider.initialize();
+    await provider.onClose();
+    loaded();
+    await initializing;
+    expect(live.count).toBe(0);
+  });
 });
 
 describe('provider events from the real client, in virtual time', () => {
