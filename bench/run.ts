@@ -8,6 +8,7 @@ import { InMemoryProvider, OpenFeature, ProviderEvents } from '@openfeature/web-
 import { createFlagClient } from '../lib/index.js';
 import { boolFlags, nsPerOp, percentile, pushTransport, report } from './support.js';
 import { loopbackLatency } from './latency.js';
+import { openFeatureProviders } from './openfeature.js';
 
 const ratio = (ours: number, theirs: number): string => `${(theirs / ours).toFixed(1)}× ${theirs >= ours ? 'faster' : 'slower'}`;
 
@@ -164,6 +165,7 @@ async function main(): Promise<void> {
   await churn();
   await bundleSize();
   await loopbackLatency();
+  await openFeatureProviders();
 }
 
 void main().then(
