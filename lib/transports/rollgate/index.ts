@@ -1,5 +1,5 @@
 import { EMPTY, Observable, catchError, concatMap, defer, map, of, switchMap, throwError } from 'rxjs';
-import { ConfigError, FlagNotFoundError, InvalidResponseError, RequestError } from '../../errors.js';
+import { ConfigError, FlagNotFoundError, InvalidResponseError } from '../../errors.js';
 import { describeUrl, httpJson } from '../../net/http.js';
 import { sse } from '../../net/sse.js';
 import type { EvalContext, EvalResult } from '../../types.js';
@@ -129,24 +129,24 @@ export function rollgate(config: RollgateOptions): Transport {
       /** `/v2/flags`; `undefined` when the server lacks it (asked again after `typedReprobeMs`). */
       const typedLoad = (ctx: EvalContext, oneOff: boolean): Observable<MappedFlags | undefined> => {
         const url = flagsUrl(baseUrl, TYPED_FLAGS_PATH, ctx);
-        return httpJson(runtime, { url, headers: requestHeaders(ctx, oneOff) }).pipe(
+        // A 404 is passed through (not a failed request for the gate): servers answer unknown paths
+        // with a plain-text 404, so this server predates typed values.
+        return httpJson(runtime, { url, headers: requestHeaders(ctx, oneOff), passStatuses: [404] }).pipe(
           map((response): MappedFlags | undefined => {
+            if (response.status === 404) {
+              typedMissingUntil = runtime.scheduler.now() + typedReprobeMs;
+              if (!typedMissingLogged) {
+                typedMissingLogged = true;
+                logger.warn(
+                  `rollgate: ${describeUrl(url)} is not available (HTTP 404); using boolean flags only, so string(), number() and json() return their defaults (asking again in ${Math.round(typedReprobeMs / 1000)} s)`,
+                );
+              }
+              return undefined;
+            }
             const mapped = v2Results(response.body, `GET ${describeUrl(url)}`, now());
             typedMissingUntil = 0;
             typedMissingLogged = false;
             return mapped;
-          }),
-          // Servers answer unknown paths with a plain-text 404: this server predates typed values.
-          catchError((error: unknown) => {
-            if (!(error instanceof RequestError && error.statusCode === 404)) return throwError(() => error);
-            typedMissingUntil = runtime.scheduler.now() + typedReprobeMs;
-            if (!typedMissingLogged) {
-              typedMissingLogged = true;
-              logger.warn(
-                `rollgate: ${describeUrl(url)} is not available (HTTP 404); using boolean flags only, so string(), number() and json() return their defaults (asking again in ${Math.round(typedReprobeMs / 1000)} s)`,
-              );
-            }
-            return of(undefined);
           }),
         );
       };
