@@ -20,9 +20,11 @@ export interface GatedRequest {
 /**
  * Asks the gate whether a request may go. Returns the refusal (`ClosedError`, `AuthError`,
  * `CircuitOpenError`, `RateLimitError`, … as the gate says) or a {@link GatedRequest}; with no gate
- * in the runtime every request goes and nothing is reported.
+ * in the runtime every request goes and nothing is reported. `onClosed` runs when the gate's signal
+ * aborts the request, so the caller fails at once with `ClosedError`, even over a `fetch` that
+ * ignores its abort signal.
  */
-export function admitRequest(runtime: TransportRuntime): Error | GatedRequest {
+export function admitRequest(runtime: TransportRuntime, onClosed: () => void): Error | GatedRequest {
   const gate = runtime.gate;
   if (gate?.signal.aborted) return new ClosedError();
   const refusal = gate?.admit();
@@ -33,6 +35,7 @@ export function admitRequest(runtime: TransportRuntime): Error | GatedRequest {
   const onClose = (): void => {
     closed = true;
     controller.abort();
+    onClosed();
   };
   gate?.signal.addEventListener('abort', onClose, { once: true });
   return {

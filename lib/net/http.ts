@@ -10,7 +10,7 @@ import {
   TimeoutError,
 } from '../errors.js';
 import type { TransportRuntime } from '../transports/transport.js';
-import { admitRequest } from './gated.js';
+import { admitRequest, type GatedRequest } from './gated.js';
 import { parseRetryAfter } from './retry-after.js';
 
 /** One HTTP request with a JSON body (or none). */
@@ -50,11 +50,27 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
  */
 export function httpJson(runtime: TransportRuntime, request: HttpRequest): Observable<HttpResponse> {
   return new Observable<HttpResponse>((subscriber) => {
-    const gated = admitRequest(runtime);
-    if (gated instanceof Error) {
-      subscriber.error(gated);
+    let done = false;
+    /** Ends the request once: stops the timer, reports the outcome, unlinks from the gate. */
+    const settle = (outcome: { value: HttpResponse } | { error: Error }): void => {
+      if (done) return;
+      done = true;
+      timer.unsubscribe();
+      gated.record('error' in outcome ? outcome.error : undefined);
+      gated.release();
+      if ('error' in outcome) {
+        subscriber.error(outcome.error);
+      } else {
+        subscriber.next(outcome.value);
+        subscriber.complete();
+      }
+    };
+    const admitted = admitRequest(runtime, () => settle({ error: new ClosedError() }));
+    if (admitted instanceof Error) {
+      subscriber.error(admitted);
       return undefined;
     }
+    const gated: GatedRequest = admitted;
     const { controller } = gated;
     let timedOut = false;
     const timer = runtime.scheduler.schedule(() => {
@@ -98,21 +114,11 @@ export function httpJson(runtime: TransportRuntime, request: HttpRequest): Obser
     };
 
     run().then(
-      (value) => {
-        timer.unsubscribe();
-        gated.record(undefined);
-        gated.release();
-        subscriber.next(value);
-        subscriber.complete();
-      },
-      (error: Error) => {
-        timer.unsubscribe();
-        gated.record(error);
-        gated.release();
-        subscriber.error(error);
-      },
+      (value) => settle({ value }),
+      (error: Error) => settle({ error }),
     );
     return () => {
+      done = true;
       timer.unsubscribe();
       gated.release();
     };

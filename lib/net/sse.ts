@@ -48,7 +48,7 @@ export interface SseOptions {
  */
 export function sse(runtime: TransportRuntime, options: SseOptions): Observable<SseSignal> {
   return new Observable<SseSignal>((subscriber) => {
-    const admitted = admitRequest(runtime);
+    const admitted = admitRequest(runtime, () => finish(new ClosedError()));
     if (admitted instanceof Error) {
       subscriber.error(admitted);
       return undefined;

@@ -1,29 +1,10 @@
 import { firstValueFrom, lastValueFrom, type Observable } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CircuitOpenError, ClosedError, RateLimitError, ServerError, TimeoutError } from '../../lib/errors.js';
-import type { RequestGate } from '../../lib/net/gate.js';
 import { httpJson } from '../../lib/net/http.js';
 import { sse } from '../../lib/net/sse.js';
+import { FakeGate } from './fake-gate.js';
 import { eventStream, realRuntime, startLoopback, type Loopback } from './loopback.js';
-
-/** A scripted gate: refuses with `refusal` when set, records every outcome. */
-class FakeGate implements RequestGate {
-  refusal: Error | undefined;
-  admitted = 0;
-  readonly outcomes: Array<Error | undefined> = [];
-  private readonly controller = new AbortController();
-  readonly signal = this.controller.signal;
-  admit(): Error | undefined {
-    this.admitted++;
-    return this.refusal;
-  }
-  record(outcome?: Error): void {
-    this.outcomes.push(outcome);
-  }
-  close(): void {
-    this.controller.abort();
-  }
-}
 
 let server: Loopback;
 let gate: FakeGate;
