@@ -14,6 +14,12 @@ export interface RequestGate {
   /**
    * How a request ended: `undefined` for a success (a 2xx or 304, or a stream that opened), else the
    * typed error it failed with. Requests cancelled by their caller are not reported.
+   *
+   * Each admitted request is reported at most once. A status the caller passes through
+   * (`HttpRequest.passStatuses`, e.g. a 404 the transport maps itself) counts as a success here. A
+   * stream is reported when it opens or fails to; a later drop or watchdog timeout is not reported
+   * (the stream's observable errors with it). Requests aborted by the gate's own signal are not
+   * reported either.
    */
   record(outcome?: Error): void;
   /** Aborted when the client closes: every request in flight is cancelled with `ClosedError`. */
