@@ -111,9 +111,19 @@ export class ClosedError extends FlagstreamError {
   }
 }
 
-/** Errors after which the client stops talking to the server for good. */
+/**
+ * The server does not know the configured project (Cuttlegate answers the bulk route with 404).
+ * A configuration error found at run time: terminal, like `AuthError`, until the options change.
+ */
+export class ProjectNotFoundError extends RequestError {
+  constructor(message = 'project not found (HTTP 404)') {
+    super(404, message);
+  }
+}
+
+/** Errors after which the client stops talking to the server for good: `AuthError`, `ProjectNotFoundError`. */
 export function isTerminal(error: unknown): boolean {
-  return error instanceof AuthError;
+  return error instanceof AuthError || error instanceof ProjectNotFoundError;
 }
 
 /** Errors worth another attempt after a backoff. */
