@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -88,6 +88,13 @@ describe('flagstream', () => {
     const main = cli('help', 'serve');
     expect(await main.exited).toBe(0);
     expect(main.stdout()).toMatch(/^Usage: flagstream serve/);
+  });
+
+  it('prints the package version with --version', async () => {
+    const pkg = JSON.parse(await readFile('package.json', 'utf8')) as { version: string };
+    const main = cli('--version');
+    expect(await main.exited).toBe(0);
+    expect(main.stdout()).toBe(`${pkg.version}\n`);
   });
 
   it('exits 2 for an unknown command or none', async () => {
