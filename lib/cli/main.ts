@@ -4,11 +4,12 @@ import { UsageError, type Command } from './command.js';
 import { dev } from './dev.js';
 import { evalCommand } from './eval.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
+import { init } from './init.js';
 import { serve } from './serve.js';
 import { packageVersion } from './version.js';
 import { watch } from './watch.js';
 
-const commands: readonly Command[] = [serve, watch, evalCommand, dev];
+const commands: readonly Command[] = [init, dev, serve, watch, evalCommand];
 
 const help = `Usage: flagstream <command> [options]
 

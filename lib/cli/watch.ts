@@ -4,6 +4,7 @@ import { createFlagClient } from '../client/client.js';
 import { integer, MAX_DELAY_MS } from './args.js';
 import type { Command } from './command.js';
 import { connectionHelp, connectionOptions, contextFrom, describeTarget, resolveConnection, transportFor } from './connection.js';
+import { isMissingProject, ProjectNotFoundError } from './project-not-found.js';
 import { viewFor } from './watch-view.js';
 import { watchClient } from './watcher.js';
 
@@ -21,7 +22,8 @@ Options:
   --poll-ms <n>        also poll every n ms; 0 = stream only (default 30000)
   -h, --help           show this help
 
-Exits 0 on Ctrl+C (SIGINT) or SIGTERM, 4 when the API key is rejected, 2 for a bad command line.`;
+Exits 0 on Ctrl+C (SIGINT) or SIGTERM, 3 when the project is not found, 4 when the API key is
+rejected, 2 for a bad command line.`;
 
 /** The `watch` command. */
 export const watch: Command = {
@@ -45,7 +47,9 @@ export const watch: Command = {
       logger: { warn: view.note, error: view.note },
     });
     view.header([`flagstream watch: ${describeTarget(connection, context)} on ${connection.serverUrl}`]);
-    await watchClient(client, view);
+    await watchClient(client, view).catch((error: unknown) => {
+      throw isMissingProject(error) ? new ProjectNotFoundError(connection) : error;
+    });
     return 0;
   },
 };

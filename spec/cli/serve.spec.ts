@@ -80,8 +80,8 @@ describe('flagstream', () => {
   it('lists the commands with --help and exits 0', async () => {
     const main = cli('--help');
     expect(await main.exited).toBe(0);
-    expect(main.stdout()).toMatch(/Commands:\n {2}serve +run the local flag server/);
-    for (const command of ['watch', 'eval', 'dev']) expect(main.stdout()).toMatch(new RegExp(`\n {2}${command} +\\S`));
+    expect(main.stdout()).toMatch(/Commands:\n {2}init +write a starter flags file/);
+    for (const command of ['dev', 'serve', 'watch', 'eval']) expect(main.stdout()).toMatch(new RegExp(`\n {2}${command} +\\S`));
   });
 
   it('shows help for a command with "help <command>"', async () => {

@@ -69,6 +69,13 @@ describe('flagstream watch (piped)', () => {
     expect(cli.stdout() + cli.stderr()).not.toContain(key);
   });
 
+  it('exits 3 with "project not found" for an unknown project instead of retrying', async () => {
+    const cli = watch('--project', 'nope');
+    expect(await cli.exited).toBe(3);
+    expect(cli.stderr()).toContain(`flagstream watch: project not found: "nope" on ${server.url}/ (check --project and --server)`);
+    expect(server.requests.bulk).toBe(1);
+  });
+
   it('exits 2 with a hint when the connection is incomplete', async () => {
     const cli = startCli(['watch', '--server', server.url]);
     expect(await cli.exited).toBe(2);
