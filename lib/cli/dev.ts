@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { createFlagClient } from '../client/client.js';
+import { isLoopbackHost } from '../server/dashboard/index.js';
 import { integer, listenOptions } from './args.js';
 import type { Command } from './command.js';
 import { contextFrom, describeTarget, transportFor } from './connection.js';
@@ -30,6 +31,7 @@ Options:
   --env <slug>         watch this environment instead of the first with an API key
   --user-id <id>       user id to evaluate for (default: anonymous)
   --attr <name=value>  targeting attribute; repeat for more
+  --no-ui              do not serve the dashboard at / (it is served only on loopback hosts)
   -h, --help           show this help
 
 Stops the watcher and the server on Ctrl+C (SIGINT) or SIGTERM and exits 0.`;
@@ -49,6 +51,7 @@ export const dev: Command = {
         env: { type: 'string' },
         'user-id': { type: 'string' },
         attr: { type: 'string', multiple: true },
+        'no-ui': { type: 'boolean' },
       },
     });
     const file = flagsFileArgument(positionals, 'dev');
@@ -56,11 +59,13 @@ export const dev: Command = {
     const context = contextFrom(values);
     const view = viewFor(process.stdout, process.stderr);
     const note = (message: string): void => view.note(message);
-    const server = await startLocalServer({ file, host: values.host, logger: { info: note, warn: note, error: note } }, port, note);
+    const dashboard = !values['no-ui'] && isLoopbackHost(values.host);
+    if (!values['no-ui'] && !dashboard) note(`dashboard off: it is served only on a loopback host, not ${values.host}`);
+    const server = await startLocalServer({ file, host: values.host, dashboard, logger: { info: note, warn: note, error: note } }, port, note);
     try {
       const connection = pickConnection(server.flags, server.url, values.project, values.env);
       view.header([
-        ...serverSummary(server, 'dev'),
+        ...serverSummary(server, 'dev', dashboard),
         '',
         ...tryItLines(server, connection),
         '',

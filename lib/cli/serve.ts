@@ -21,6 +21,7 @@ Options:
   --host <address>     interface to bind (default 127.0.0.1)
   --port <n>           port, 0 for any free one (default 8787, or the next free one)
   --heartbeat-ms <n>   stream heartbeat interval in ms (default 30000 Cuttlegate, 15000 Rollgate)
+  --ui                 also serve the dashboard at / (loopback hosts only)
   -h, --help           show this help
 
 Logs go to stderr; stdout carries only the startup summary.
@@ -38,14 +39,16 @@ export const serve: Command = {
       options: {
         ...listenOptions,
         'heartbeat-ms': { type: 'string' },
+        ui: { type: 'boolean' },
       },
     });
     const file = flagsFileArgument(positionals, 'serve');
     const port = integer(values.port, 'port', 0, 65535);
     const heartbeatMs = integer(values['heartbeat-ms'], 'heartbeat-ms', 1, MAX_DELAY_MS);
-    const server = await startLocalServer({ file, host: values.host, heartbeatMs, logger: stderrLogger }, port, (message) => stderrLogger.warn(message));
+    const dashboard = values.ui ?? false;
+    const server = await startLocalServer({ file, host: values.host, heartbeatMs, dashboard, logger: stderrLogger }, port, (message) => stderrLogger.warn(message));
     const signal = untilSignal();
-    console.log([...serverSummary(server, 'serve'), '', ...tryItLines(server), '', 'Press Ctrl+C to stop.'].join('\n'));
+    console.log([...serverSummary(server, 'serve', dashboard), '', ...tryItLines(server), '', 'Press Ctrl+C to stop.'].join('\n'));
     stderrLogger.info?.(`received ${await signal}, shutting down`);
     await server.close();
     return 0;

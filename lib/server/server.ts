@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../types.js';
+import { createDashboard, isLoopbackHost } from './dashboard/index.js';
 import { cuttlegateHandlers, type CuttlegateDeps, type CuttlegateSettings } from './cuttlegate-routes.js';
 import type { EvalInput } from './evaluator.js';
 import { FileSource } from './file-source.js';
@@ -53,6 +54,12 @@ export interface ServerOptions {
   watchDebounceMs?: number;
   /** Receives load warnings, rejected reloads and internal errors; `info` (optional) gets reloads. Never sees API keys. */
   logger?: Logger;
+  /**
+   * Serve the dashboard at `GET /`: the flags, an "evaluate as" form and switches, live. Local
+   * development only: allowed only on a loopback `host`, and it hands the page the file's keys.
+   * Default false.
+   */
+  dashboard?: boolean;
 }
 
 /** A running server and its test hooks. */
@@ -152,7 +159,11 @@ export async function startServer(options: ServerOptions = {}): Promise<FlagServ
   const emitOnReload = options.emitOnReload ?? true;
   const recorder = new RequestRecorder();
 
-  const publish = (change: FlagStateChange): void => void hub.publish(change);
+  const dashboard = options.dashboard ? createDashboard(() => store.document) : undefined;
+  const publish = (change: FlagStateChange): void => {
+    hub.publish(change);
+    dashboard?.publish(change);
+  };
   const applyChanges = (changes: FlagStateChange[]): FlagStateChange[] => {
     if (emitOnReload) changes.forEach(publish);
     return changes;
@@ -188,6 +199,7 @@ export async function startServer(options: ServerOptions = {}): Promise<FlagServ
   };
 
   const server = createServer((req, res) => {
+    if (dashboard?.serve(req, res)) return;
     const entry = recorder.begin(req, res);
     handle(req, res, entry).catch((error: unknown) => {
       logger.error(`internal error on ${entry.method} ${entry.route} route: ${(error as Error).message}`);
@@ -284,6 +296,9 @@ function checkOptions(options: ServerOptions): void {
   };
   if (options.file !== undefined && options.flags !== undefined) {
     throw new ConfigError('flags', 'give either "file" or "flags", not both');
+  }
+  if (options.dashboard && !isLoopbackHost(options.host ?? '127.0.0.1')) {
+    throw new ConfigError('dashboard', `is served only on a loopback host (127.0.0.1, ::1 or localhost), not ${options.host}`);
   }
   positive(options.port, 'port', 0);
   positive(options.heartbeatMs, 'heartbeatMs', 1);

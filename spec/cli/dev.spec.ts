@@ -54,6 +54,9 @@ describe('flagstream dev', () => {
       body: JSON.stringify({ context: {} }),
     });
     expect(res.status).toBe(200);
+    expect(out).toContain(`dashboard: ${url}/ (open it in a browser)`);
+    const page = await fetch(`${url}/`);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
 
     const edited = Date.now();
     await editFlags((doc) => void (flag(doc, 'new-checkout').environments.production!.enabled = false));

@@ -29,6 +29,8 @@ describe('flagstream serve', () => {
     expect(out).toContain('admin key (toggles): dev-admin-key');
 
     expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok' });
+    expect(out).not.toContain('dashboard:');
+    expect((await fetch(`${url}/`)).status).toBe(404);
     const res = await fetch(`${url}/api/v1/projects/demo/environments/production/flags/dark-mode/evaluate`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${PROD_KEY}` },
@@ -43,9 +45,12 @@ describe('flagstream serve', () => {
     expect(await stream.next()).toBeUndefined();
   });
 
-  it('exits 0 on SIGINT', async () => {
-    const server = cli('serve', 'examples/flags.json', '--port', '0');
-    await server.waitForStdout('Press Ctrl+C to stop.');
+  it('serves the dashboard with --ui, and exits 0 on SIGINT', async () => {
+    const server = cli('serve', 'examples/flags.json', '--port', '0', '--ui');
+    const out = await server.waitForStdout('Press Ctrl+C to stop.');
+    const url = /listening on (http:\/\/127\.0\.0\.1:\d+)\n/.exec(out)![1]!;
+    expect(out).toContain(`dashboard: ${url}/ (open it in a browser)`);
+    expect((await fetch(`${url}/`)).status).toBe(200);
     server.child.kill('SIGINT');
     expect(await server.exited).toBe(0);
     expect(server.stderr()).toContain('received SIGINT, shutting down');
