@@ -129,6 +129,8 @@ describe.skipIf(!browserAvailable)('the dashboard in Chromium', () => {
       expect(client.bool('new-checkout')).toBe(false);
       expect(await toggle.isChecked()).toBe(false);
       expect(await page.evaluate(() => document.activeElement?.id)).toBe('switch-my-app-development-new-checkout');
+      // The focus stays visible for keyboard users (after the re-render too).
+      expect(await toggle.evaluate((el) => [el.matches(':focus-visible'), getComputedStyle(el).outlineStyle])).toEqual([true, 'solid']);
       expect(await page.locator('tr[data-env="development"][data-flag="new-checkout"] td.reason').textContent()).toBe('disabled');
     } finally {
       client.close();
