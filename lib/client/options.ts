@@ -100,8 +100,13 @@ export function resolveOptions(options: FlagClientOptions): ResolvedOptions {
     throw new ConfigError('transport', 'is required: cuttlegate({...}), rollgate({...}), ofrep({...}) or a test source');
   }
   const pollIntervalMs = nonNegative(options.pollIntervalMs, 30_000, 'pollIntervalMs');
-  const timeoutMs = nonNegative(options.timeoutMs, 10_000, 'timeoutMs');
-  if (timeoutMs === 0) throw new ConfigError('timeoutMs', 'must be greater than 0');
+  if (pollIntervalMs !== 0 && (pollIntervalMs < MIN_POLL_INTERVAL_MS || pollIntervalMs > MAX_TIMER_MS)) {
+    throw new ConfigError('pollIntervalMs', `must be 0 (off) or from ${MIN_POLL_INTERVAL_MS} to ${MAX_TIMER_MS} ms, got ${pollIntervalMs}`);
+  }
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  if (typeof timeoutMs !== 'number' || !(timeoutMs >= 1 && timeoutMs <= MAX_TIMER_MS)) {
+    throw new ConfigError('timeoutMs', `must be a number of ms from 1 to ${MAX_TIMER_MS}, got ${String(timeoutMs)}`);
+  }
   checkContext(options.context, 'context');
   for (const field of ['defaults', 'bootstrap'] as const) {
     const value = options[field];
@@ -185,20 +190,22 @@ export function checkContext(context: unknown, field: string): void {
   }
 }
 
+/** Shortest poll period: polling faster than once a second only loads the server (use streaming for speed). */
+const MIN_POLL_INTERVAL_MS = 1_000;
+/** Longest delay a timer can wait (2^31 − 1 ms); longer ones fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 function nonNegative(value: unknown, fallback: number, field: string): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new ConfigError(field, 'must be a number ≥ 0');
   return value;
 }
 
-
 function positiveInteger(value: unknown, fallback: number, field: string): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new ConfigError(field, 'must be an integer ≥ 1');
   return value;
 }
-/** The longest delay a timer can wait (setTimeout's limit). */
-const MAX_TIMER_MS = 2_147_483_647;
 
 const consoleLogger: Logger = {
   warn: (message, ...rest) => console.warn(`[flagstream] ${message}`, ...rest),

@@ -339,7 +339,7 @@ describe('rollgate transport against a fake server over loopback', () => {
 
     it('keeps polling when the server has no stream endpoint', async () => {
       fake.streamEndpoint = false;
-      const c = makeClient({ streaming: true, pollIntervalMs: 100 });
+      const c = makeClient({ streaming: true, pollIntervalMs: 1_000 });
       expect(await c.ready()).toMatchObject({ ok: true });
       fake.set('banner-text', { value: 'Polled' }, false);
       await firstValueFrom(c.string$('banner-text', '').pipe(filter((v) => v === 'Polled'), timeout(5_000)));
