@@ -3,7 +3,6 @@ import { CircuitOpenError, ClosedError, RateLimitError, TimeoutError, isRetryabl
 import type { InvalidFlag, LoadResult, TransportSession } from '../transports/transport.js';
 import type { CircuitState, ClientEvent, ClientStatus, EvalContext, EvalResult, FlagChange, JsonValue, ReadyResult, TrackEvent, ValueSource } from '../types.js';
 import { gateSession } from '../net/gate.js';
-import { ClientTracking } from './client-tracking.js';
 import { KeyedFanout } from './fanout.js';
 import type { FlagClient } from './flag-client.js';
 import { LoadEngine, type ContextSwitch, type EngineHost } from './load-engine.js';
@@ -14,6 +13,7 @@ import { missingResult, restoredResults, valueResults } from './results.js';
 import { SnapshotCache } from './snapshot-cache.js';
 import { FlagSnapshot, diffSnapshots } from './snapshot.js';
 import { StatusTracker } from './status.js';
+import { untracked, type Tracking } from './tracking-sink.js';
 import { FlagViews } from './typed-values.js';
 
 export type { FlagClient } from './flag-client.js';
@@ -43,7 +43,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   private readonly engine: LoadEngine;
   private readonly contexts: BehaviorSubject<ContextSwitch>;
   private readonly oneOffs: SnapshotCache;
-  private readonly tracking: ClientTracking;
+  private readonly tracking: Tracking;
   private readonly readyWaiters = new Set<() => void>();
   private readonly timers = new Set<Subscription>();
   private activeContext: EvalContext;
@@ -92,7 +92,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
       return this.changeSubject;
     });
     this.gate.circuit$()?.pipe(skip(1)).subscribe((circuit) => this.circuitChanged(circuit));
-    this.tracking = new ClientTracking(this.session, options, (count) => this.dropped(count));
+    this.tracking = options.transport.tracking?.(this.session, options, (count) => this.dropped(count)) ?? untracked(options);
     const counter = this.tracking.counter;
     if (counter) {
       // Counting costs a map lookup per bool(), and only for transports with a telemetry endpoint:

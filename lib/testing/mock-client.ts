@@ -5,7 +5,7 @@ import { checkContext } from '../client/options.js';
 import { missingResult } from '../client/results.js';
 import { FlagSnapshot, diffSnapshots } from '../client/snapshot.js';
 import { StatusTracker } from '../client/status.js';
-import { trackedEvent } from '../client/tracking.js';
+import { trackedEvent } from '../client/tracked-event.js';
 import { FlagViews } from '../client/typed-values.js';
 import { ClosedError, FlagNotFoundError } from '../errors.js';
 import type {

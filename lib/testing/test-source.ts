@@ -11,6 +11,7 @@ import type {
 } from '../transports/transport.js';
 import type { EvalContext, EvalResult, TrackedEvent } from '../types.js';
 import { toResult, type FlagInput } from './inputs.js';
+import { batchedTracking } from '../client/client-tracking.js';
 
 /** A flag on a {@link TestSource}: a value or result for everyone, or one computed per context. */
 export type SourceFlag = FlagInput | ((context: EvalContext) => FlagInput);
@@ -85,6 +86,7 @@ const MOCK_REASON = 'mock';
 
 class InMemorySource implements TestSource {
   readonly kind = 'test' as const;
+  readonly tracking = batchedTracking;
   private readonly flags = new Map<string, SourceFlag>();
   private readonly streams = new Set<Subscriber<StreamMessage>>();
   private readonly log: TestRequest[] = [];

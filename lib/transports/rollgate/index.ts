@@ -16,6 +16,7 @@ import {
   v2Results,
   type MappedFlags,
 } from './wire.js';
+import { batchedTracking } from '../../client/client-tracking.js';
 
 /** Options of the {@link rollgate} transport. */
 export interface RollgateOptions {
@@ -93,6 +94,7 @@ export function rollgate(config: RollgateOptions): Transport {
 
   return {
     kind: 'rollgate',
+    tracking: batchedTracking,
     connect(runtime: TransportRuntime): TransportSession {
       const { logger } = runtime;
       const contexts = new Map<string, ContextState>();
