@@ -1,0 +1,145 @@
+import type { EvalResult, JsonValue } from '../types.js';
+
+/**
+ * Immutable JSON values and own-property lookups. Whatever enters a snapshot (results, values,
+ * details, defaults) is copied once and frozen here, so no reader can change what another reader
+ * sees, and no key can reach `Object.prototype`.
+ */
+
+const hasOwn = Object.prototype.hasOwnProperty;
+/** Top-level values and results this module produced: sealing them again is free. */
+const sealed = new WeakSet<object>();
+
+/** `record[key]` when `key` is the record's own property, else `undefined` (`constructor`, `__proto__` … included). */
+export function ownValue<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
+  return hasOwn.call(record, key) ? record[key] : undefined;
+}
+
+/**
+ * A frozen deep copy of a JSON value, or `undefined` when `value` is not JSON: `undefined`,
+ * functions, symbols, bigints, non-finite numbers, class instances (Date, Map…), cycles. A value
+ * this function returned before is returned as is.
+ */
+export function frozenJson(value: unknown): JsonValue | undefined {
+  if (typeof value !== 'object' || value === null) return scalar(value);
+  if (sealed.has(value)) return value as JsonValue;
+  const copy = copyJson(value, []);
+  if (copy !== undefined && typeof copy === 'object' && copy !== null) sealed.add(copy);
+  return copy;
+}
+
+/**
+ * A frozen copy of `record` with a null prototype, keeping only own keys whose values are JSON
+ * (frozen copies); lookups on it never reach `Object.prototype`.
+ */
+export function ownRecord(record: Readonly<Record<string, unknown>> | undefined): Readonly<Record<string, JsonValue>> {
+  const out: Record<string, JsonValue> = Object.create(null);
+  if (record) {
+    for (const key of Object.keys(record)) {
+      const value = frozenJson(record[key]);
+      if (value !== undefined) out[key] = value;
+    }
+  }
+  return Object.freeze(out);
+}
+
+/**
+ * The frozen form of a result, as snapshots hold it: a copy with a frozen value and details (a value
+ * that is not JSON becomes "no value"; details that are not a JSON object are dropped). A result this
+ * function returned before is returned as is.
+ */
+export function sealResult(result: EvalResult): EvalResult {
+  if (sealed.has(result)) return result;
+  const copy: EvalResult = {
+    key: result.key,
+    enabled: result.enabled,
+    variant: result.variant,
+    value: frozenJson(result.value),
+    reason: result.reason,
+    evaluatedAt: result.evaluatedAt,
+    source: result.source,
+  };
+  if (result.errorCode !== undefined) copy.errorCode = result.errorCode;
+  if (result.details !== undefined) {
+    const details = frozenJson(result.details);
+    if (isJsonObject(details)) copy.details = details;
+  }
+  Object.freeze(copy);
+  sealed.add(copy);
+  return copy;
+}
+
+/** Structural equality of JSON values; bails at the first difference. */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  const array = Array.isArray(a);
+  if (array !== Array.isArray(b)) return false;
+  if (array) {
+    const left = a as unknown[];
+    const right = b as unknown[];
+    if (left.length !== right.length) return false;
+    for (let i = 0; i < left.length; i += 1) if (!sameJson(left[i], right[i])) return false;
+    return true;
+  }
+  const aKeys = Object.keys(a);
+  if (aKeys.length !== Object.keys(b).length) return false;
+  for (const key of aKeys) {
+    if (!hasOwn.call(b, key)) return false;
+    if (!sameJson((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false;
+  }
+  return true;
+}
+
+/** Whether `value` is a (non-array) JSON object. */
+export function isJsonObject(value: unknown): value is Record<string, JsonValue> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function scalar(value: unknown): JsonValue | undefined {
+  switch (typeof value) {
+    case 'boolean':
+    case 'string':
+      return value;
+    case 'number':
+      return Number.isFinite(value) ? value : undefined;
+    default:
+      return value === null ? null : undefined;
+  }
+}
+
+function copyJson(value: object, ancestors: object[]): JsonValue | undefined {
+  if (ancestors.includes(value)) return undefined;
+  ancestors.push(value);
+  let copy: JsonValue[] | Record<string, JsonValue> | undefined;
+  if (Array.isArray(value)) {
+    copy = [];
+    for (let i = 0; i < value.length; i += 1) {
+      const item = member(value[i], ancestors);
+      if (item === undefined) return undefined;
+      copy.push(item);
+    }
+  } else if (isPlainObject(value)) {
+    const out: Record<string, JsonValue> = {};
+    for (const key of Object.keys(value)) {
+      const item = member((value as Record<string, unknown>)[key], ancestors);
+      if (item === undefined) return undefined;
+      // An own "__proto__" key (as JSON.parse makes) stays data, never a prototype switch.
+      if (key === '__proto__') Object.defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true });
+      else out[key] = item;
+    }
+    copy = out;
+  }
+  ancestors.pop();
+  return copy === undefined ? undefined : (Object.freeze(copy) as JsonValue);
+}
+
+function member(value: unknown, ancestors: object[]): JsonValue | undefined {
+  return typeof value === 'object' && value !== null ? copyJson(value, ancestors) : scalar(value);
+}
+
+/** A plain object: its prototype is a realm's `Object.prototype`, or none. */
+function isPlainObject(value: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === null || Object.getPrototypeOf(proto) === null;
+}
