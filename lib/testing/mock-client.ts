@@ -42,6 +42,15 @@ export interface MockClientOptions {
  * obtained from `all()`/`snapshot` are not.
  */
 export interface MockFlagClient extends FlagClient {
+  /** String value; `def`, else the configured default, else `''`. */
+  string(key: string, def?: string): string;
+  /** Number value; `def`, else the configured default, else `0`. */
+  number(key: string, def?: number): number;
+  /** Any JSON value; `def`, else the configured default, else `null`. */
+  json<T = JsonValue>(key: string, def?: T): T;
+  string$(key: string, def?: string): Observable<string>;
+  number$(key: string, def?: number): Observable<number>;
+  json$<T = JsonValue>(key: string, def?: T): Observable<T>;
   /** Sets one flag; subscribers see it as a real change (only when the result differs). */
   set(key: string, value: FlagInput): void;
   /** Sets many flags at once: one snapshot, one `flags$` emission. */
