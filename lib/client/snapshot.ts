@@ -33,16 +33,38 @@ export interface SnapshotUpdate {
   changes: FlagChange[];
 }
 
+/** A snapshot's storage, for the builders below (set by the class's static block). */
+interface SnapshotParts {
+  index: ReadonlyMap<string, number>;
+  order: readonly string[];
+  entries: readonly EvalResult[];
+}
+let internals: (snapshot: FlagSnapshot) => SnapshotParts;
+let build: (index: ReadonlyMap<string, number>, order: readonly string[], entries: readonly EvalResult[]) => FlagSnapshot;
+
 /**
  * An immutable set of evaluated flags: results, their values and details are frozen (copied once
  * when they enter). Typed getters never throw: they return the default when the key is missing, has
  * no value, or holds a value of another type. Lookups are by own key only.
+ *
+ * Storage: a key → position index and the key order, both shared by every later snapshot with the
+ * same keys in the same order, and an array of results per snapshot. A change of values is then a
+ * copy of that array, not a rebuild of the index.
  */
 export class FlagSnapshot {
   /** The empty snapshot. */
-  static readonly empty = new FlagSnapshot(new Map());
+  static readonly empty = new FlagSnapshot(new Map(), [], []);
 
-  private constructor(private readonly results: ReadonlyMap<string, EvalResult>) {}
+  private constructor(
+    private readonly index: ReadonlyMap<string, number>,
+    private readonly order: readonly string[],
+    private readonly entries: readonly EvalResult[],
+  ) {}
+
+  static {
+    internals = (snapshot) => ({ index: snapshot.index, order: snapshot.order, entries: snapshot.entries });
+    build = (index, order, entries) => new FlagSnapshot(index, order, entries);
+  }
 
   /** Builds a snapshot from results (a later duplicate key wins; results are copied and frozen). */
   static from(results: Iterable<EvalResult>): FlagSnapshot {
@@ -53,112 +75,75 @@ export class FlagSnapshot {
    * The snapshot after `previous` when a load returned `results`, and its changes, in one pass: an
    * entry equal to the previous one (source included, evaluation time not) keeps the previous frozen
    * object, so only changed entries are copied and later comparisons are reference checks; `previous`
-   * itself comes back when nothing differs. Keys in `keep` keep their previous entry whatever
-   * `results` says (the payload's entry for them was invalid).
+   * itself comes back when nothing differs. Keys in `keep` that `results` lacks keep their previous
+   * entry (the payload's entry for them was invalid).
    */
   static next(previous: FlagSnapshot, results: Iterable<EvalResult>, keep?: ReadonlySet<string>): SnapshotUpdate {
-    const before = previous.results;
-    const map = new Map<string, EvalResult>();
-    const changes: FlagChange[] = [];
-    let added = 0;
-    let reusedAll = true;
-    let duplicate = false;
-    for (const incoming of results) {
-      const key = incoming.key;
-      const old = before.get(key);
-      let entry: EvalResult;
-      if (old === undefined) {
-        entry = sealResult(incoming);
-        added += 1;
-        changes.push({ key, previous: undefined, current: entry });
-      } else if (old === incoming || (keep !== undefined && keep.has(key))) {
-        entry = old;
-      } else if (sameResult(old, incoming)) {
-        entry = old.source === incoming.source ? old : sealResult(incoming);
-      } else {
-        entry = sealResult(incoming);
-        changes.push({ key, previous: old, current: entry });
-      }
-      if (entry !== old) reusedAll = false;
-      const size = map.size;
-      map.set(key, entry);
-      if (map.size === size) duplicate = true;
-    }
-    if (keep !== undefined) {
-      for (const key of keep) {
-        const old = before.get(key);
-        if (old !== undefined && !map.has(key)) map.set(key, old);
-      }
-    }
-    const next = new FlagSnapshot(map);
-    if (duplicate) return { snapshot: next, changes: diffSnapshots(previous, next) };
-    if (map.size !== before.size || added > 0) {
-      for (const [key, old] of before) if (!map.has(key)) changes.push({ key, previous: old, current: undefined });
-    } else if (reusedAll && sameOrder(before, map)) {
-      return { snapshot: previous, changes };
-    }
-    return { snapshot: next, changes };
+    const list = Array.isArray(results) ? (results as readonly EvalResult[]) : [...results];
+    return sameKeys(previous, list, keep) ?? rebuilt(previous, list, keep);
   }
 
   /** Number of flags. */
   get size(): number {
-    return this.results.size;
+    return this.entries.length;
   }
 
   /** The result for `key`, or `undefined`. */
   get(key: string): EvalResult | undefined {
-    return this.results.get(key);
+    const at = this.index.get(key);
+    return at === undefined ? undefined : this.entries[at];
   }
 
   has(key: string): boolean {
-    return this.results.has(key);
+    return this.index.has(key);
   }
 
   /** Flag keys, in server order. */
   keys(): string[] {
-    return [...this.results.keys()];
+    return this.order.slice();
   }
 
   /** All results, in server order. */
   values(): EvalResult[] {
-    return [...this.results.values()];
+    return this.entries.slice();
   }
 
   /** Boolean value of `key`, else `def`. */
   bool(key: string, def = false): boolean {
-    const value = this.results.get(key)?.value;
+    const value = this.get(key)?.value;
     return typeof value === 'boolean' ? value : def;
   }
 
   /** String value of `key`, else `def`. */
   string(key: string, def: string): string {
-    const value = this.results.get(key)?.value;
+    const value = this.get(key)?.value;
     return typeof value === 'string' ? value : def;
   }
 
   /** Number value of `key`, else `def`. */
   number(key: string, def: number): number {
-    const value = this.results.get(key)?.value;
+    const value = this.get(key)?.value;
     return typeof value === 'number' ? value : def;
   }
 
   /** Any JSON value of `key` (objects, arrays, scalars), else `def`. */
   json<T = JsonValue>(key: string, def: T): T {
-    const value = this.results.get(key)?.value;
+    const value = this.get(key)?.value;
     return value === undefined ? def : (value as T);
   }
 
   /** `{ key: value }` for every flag that has a value. */
   toValues(): Record<string, JsonValue> {
     const out: Record<string, JsonValue> = Object.create(null);
-    for (const [key, result] of this.results) if (result.value !== undefined) out[key] = result.value;
+    for (const result of this.entries) if (result.value !== undefined) out[result.key] = result.value;
     return out;
   }
 
   /** The {@link SnapshotJSON} form: what `JSON.stringify` writes and `bootstrap` accepts. */
   toJSON(): SnapshotJSON {
     const flags: Record<string, SnapshotJSONFlag> = Object.create(null);
-    for (const [key, result] of this.results) {
+    for (const result of this.entries) {
+      const key = result.key;
       const flag: SnapshotJSONFlag = { enabled: result.enabled, variant: result.variant, reason: result.reason, evaluatedAt: result.evaluatedAt };
       if (result.value !== undefined) flag.value = result.value;
       if (result.errorCode !== undefined) flag.errorCode = result.errorCode;
@@ -202,9 +187,76 @@ export function diffSnapshots(previous: FlagSnapshot, next: FlagSnapshot): FlagC
   return changes;
 }
 
-/** Whether two maps with the same keys list them in the same order. */
-function sameOrder(a: ReadonlyMap<string, unknown>, b: ReadonlyMap<string, unknown>): boolean {
-  const other = b.keys();
-  for (const key of a.keys()) if (other.next().value !== key) return false;
-  return true;
+/** The entry to hold for `incoming` given the previous entry of its key. */
+function settle(old: EvalResult | undefined, incoming: EvalResult): EvalResult {
+  if (old === undefined) return sealResult(incoming);
+  if (old === incoming) return old;
+  if (sameResult(old, incoming)) return old.source === incoming.source ? old : sealResult(incoming);
+  return sealResult(incoming);
+}
+
+/**
+ * The fast path: `results` lists the previous keys in the same order (keys in `keep` may be left
+ * out). Shares the index and order, copies the entry array once, and only if an entry differs.
+ * `undefined` when the keys differ.
+ */
+function sameKeys(previous: FlagSnapshot, results: readonly EvalResult[], keep: ReadonlySet<string> | undefined): SnapshotUpdate | undefined {
+  const { index, order, entries: before } = internals(previous);
+  if (results.length > order.length || (keep === undefined && results.length !== order.length)) return undefined;
+  let entries: EvalResult[] | undefined;
+  const changes: FlagChange[] = [];
+  let i = 0;
+  for (let at = 0; at < order.length; at += 1) {
+    const key = order[at]!;
+    const incoming = results[i];
+    if (incoming === undefined || incoming.key !== key) {
+      if (keep !== undefined && keep.has(key)) continue;
+      return undefined;
+    }
+    i += 1;
+    const old = before[at]!;
+    const entry = settle(old, incoming);
+    if (entry === old) continue;
+    (entries ??= before.slice())[at] = entry;
+    if (!sameResult(old, entry)) changes.push({ key, previous: old, current: entry });
+  }
+  if (i !== results.length) return undefined;
+  return { snapshot: entries ? build(index, order, entries) : previous, changes };
+}
+
+/** The general path: new keys, removals or another order. */
+function rebuilt(previous: FlagSnapshot, results: readonly EvalResult[], keep: ReadonlySet<string> | undefined): SnapshotUpdate {
+  const index = new Map<string, number>();
+  const order: string[] = [];
+  const entries: EvalResult[] = [];
+  const changes: FlagChange[] = [];
+  let duplicate = false;
+  const add = (key: string, entry: EvalResult): void => {
+    index.set(key, entries.length);
+    order.push(key);
+    entries.push(entry);
+  };
+  for (const incoming of results) {
+    const key = incoming.key;
+    const old = previous.get(key);
+    const entry = settle(old, incoming);
+    const at = index.get(key);
+    if (at !== undefined) {
+      duplicate = true;
+      entries[at] = entry;
+      continue;
+    }
+    add(key, entry);
+    if (!sameResult(old, entry)) changes.push({ key, previous: old, current: entry });
+  }
+  if (keep !== undefined) {
+    for (const key of keep) {
+      const old = previous.get(key);
+      if (old !== undefined && !index.has(key)) add(key, old);
+    }
+  }
+  const next = build(index, order, entries);
+  if (duplicate) return { snapshot: next, changes: diffSnapshots(previous, next) };
+  for (const old of internals(previous).entries) if (!index.has(old.key)) changes.push({ key: old.key, previous: old, current: undefined });
+  return { snapshot: next, changes };
 }

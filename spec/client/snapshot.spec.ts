@@ -123,6 +123,15 @@ describe('nextSnapshot', () => {
     expect(changes.map((c) => c.key)).toEqual(['a', 'c']);
   });
 
+  it('keeps a kept key in place when the other keys come in the same order', () => {
+    const previous = FlagSnapshot.from(base);
+    const { snapshot, changes } = nextSnapshot(previous, [result('a'), result('c', { value: true })], new Set(['b']));
+    expect(snapshot.keys()).toEqual(['a', 'b', 'c']);
+    expect(snapshot.get('b')).toBe(previous.get('b'));
+    expect(changes.map((c) => [c.key, c.current?.value])).toEqual([['c', true]]);
+    expect(previous.bool('c', true)).toBe(false);
+  });
+
   it('a later duplicate key wins, and the changes say so', () => {
     const previous = FlagSnapshot.from(base);
     const { snapshot, changes } = nextSnapshot(previous, [result('a', { value: false, variant: 'false' }), result('b', { variant: 'x', value: { cols: 3 } }), result('c', { value: false, variant: 'false' }), result('a')]);
