@@ -41,7 +41,7 @@ function structuredCloneJson(value: JsonValue | undefined): JsonValue | undefine
 }
 
 export async function snapshotChanges(): Promise<void> {
-  console.log('\n5. One key changes in a snapshot of 10,000 flags (target ≤ 1 ms)');
+  console.log('\n6. One key changes in a snapshot of 10,000 flags (target ≤ 1 ms)');
   const rows: Array<[string, string]> = [];
   for (const [label, flags] of [
     ['bool values', boolFlags(10_000)],
@@ -76,7 +76,7 @@ export async function snapshotChanges(): Promise<void> {
 }
 
 export async function enginePath(): Promise<void> {
-  console.log('\n6. Engine path: one key changes, 10,000 flag$ subscriptions over 1,000 keys (target ≤ 0.2 ms)');
+  console.log('\n7. Engine path: one key changes, 10,000 flag$ subscriptions over 1,000 keys (target ≤ 0.2 ms)');
   const flags = boolFlags(1_000);
   const payloads = [payload(flags, 0), payload(flags, 1)];
   let current = FlagSnapshot.from(flags);
@@ -108,7 +108,7 @@ export async function enginePath(): Promise<void> {
 }
 
 export async function subscriptionMemory(): Promise<void> {
-  console.log('\n7. Memory per bool$ subscription, 100,000 subscriptions over 1,000 keys (target ≤ 0.7 KiB)');
+  console.log('\n8. Memory per bool$ subscription, 100,000 subscriptions over 1,000 keys (target ≤ 0.7 KiB)');
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) {
     console.log('  skipped: run with node --expose-gc');

@@ -21,10 +21,9 @@ export function ownValue<T>(record: Readonly<Record<string, T>>, key: string): T
  * this function returned before is returned as is.
  */
 export function frozenJson(value: unknown): JsonValue | undefined {
-  if (typeof value !== 'object' || value === null) return scalar(value);
-  if (sealed.has(value)) return value as JsonValue;
+  if (typeof value === 'object' && value !== null && sealed.has(value)) return value as JsonValue;
   const copy = copyJson(value, []);
-  if (copy !== undefined && typeof copy === 'object' && copy !== null) sealed.add(copy);
+  if (typeof copy === 'object' && copy !== null) sealed.add(copy);
   return copy;
 }
 
@@ -50,22 +49,11 @@ export function ownRecord(record: Readonly<Record<string, unknown>> | undefined)
  */
 export function sealResult(result: EvalResult): EvalResult {
   if (sealed.has(result)) return result;
-  const copy: EvalResult = {
-    key: result.key,
-    enabled: result.enabled,
-    variant: result.variant,
-    value: frozenJson(result.value),
-    reason: result.reason,
-    evaluatedAt: result.evaluatedAt,
-    source: result.source,
-  };
-  if (result.errorCode !== undefined) copy.errorCode = result.errorCode;
-  if (result.details !== undefined) {
-    const details = frozenJson(result.details);
-    if (isJsonObject(details)) copy.details = details;
-  }
-  Object.freeze(copy);
-  sealed.add(copy);
+  const copy: EvalResult = { ...result, value: frozenJson(result.value) };
+  const details = frozenJson(result.details);
+  if (isJsonObject(details)) copy.details = details;
+  else delete copy.details;
+  sealed.add(Object.freeze(copy));
   return copy;
 }
 
@@ -99,46 +87,25 @@ export function isJsonObject(value: unknown): value is Record<string, JsonValue>
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function scalar(value: unknown): JsonValue | undefined {
-  switch (typeof value) {
-    case 'boolean':
-    case 'string':
-      return value;
-    case 'number':
-      return Number.isFinite(value) ? value : undefined;
-    default:
-      return value === null ? null : undefined;
+/** A frozen copy of `value`, or `undefined` if it is not JSON; `ancestors` catches cycles. */
+function copyJson(value: unknown, ancestors: object[]): JsonValue | undefined {
+  if (typeof value !== 'object' || value === null) {
+    if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+    return typeof value === 'boolean' || typeof value === 'string' || value === null ? value : undefined;
   }
-}
-
-function copyJson(value: object, ancestors: object[]): JsonValue | undefined {
   if (ancestors.includes(value)) return undefined;
+  const array = Array.isArray(value);
+  if (!array && !isPlainObject(value)) return undefined;
   ancestors.push(value);
-  let copy: JsonValue[] | Record<string, JsonValue> | undefined;
-  if (Array.isArray(value)) {
-    copy = [];
-    for (let i = 0; i < value.length; i += 1) {
-      const item = member(value[i], ancestors);
-      if (item === undefined) return undefined;
-      copy.push(item);
-    }
-  } else if (isPlainObject(value)) {
-    const out: Record<string, JsonValue> = {};
-    for (const key of Object.keys(value)) {
-      const item = member((value as Record<string, unknown>)[key], ancestors);
-      if (item === undefined) return undefined;
-      // An own "__proto__" key (as JSON.parse makes) stays data, never a prototype switch.
-      if (key === '__proto__') Object.defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true });
-      else out[key] = item;
-    }
-    copy = out;
+  const copy: Record<string, JsonValue> = array ? ([] as unknown as Record<string, JsonValue>) : {};
+  for (const key of Object.keys(value)) {
+    const item = copyJson((value as Record<string, unknown>)[key], ancestors);
+    if (item === undefined) return undefined;
+    // An own "__proto__" key (as JSON.parse makes) stays data, never a prototype switch.
+    Object.defineProperty(copy, key, { value: item, enumerable: true, writable: true, configurable: true });
   }
   ancestors.pop();
-  return copy === undefined ? undefined : (Object.freeze(copy) as JsonValue);
-}
-
-function member(value: unknown, ancestors: object[]): JsonValue | undefined {
-  return typeof value === 'object' && value !== null ? copyJson(value, ancestors) : scalar(value);
+  return Object.freeze(copy) as JsonValue;
 }
 
 /** A plain object: its prototype is a realm's `Object.prototype`, or none. */
