@@ -9,6 +9,8 @@ import type { EvalResult, JsonValue } from '../types.js';
 const hasOwn = Object.prototype.hasOwnProperty;
 /** Top-level values and results this module produced: sealing them again is free. */
 const sealed = new WeakSet<object>();
+/** The (never written) ancestors of a scalar. */
+const NO_ANCESTORS: object[] = [];
 
 /** `record[key]` when `key` is the record's own property, else `undefined` (`constructor`, `__proto__` … included). */
 export function ownValue<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
@@ -21,7 +23,8 @@ export function ownValue<T>(record: Readonly<Record<string, T>>, key: string): T
  * this function returned before is returned as is.
  */
 export function frozenJson(value: unknown): JsonValue | undefined {
-  if (typeof value === 'object' && value !== null && sealed.has(value)) return value as JsonValue;
+  if (typeof value !== 'object' || value === null) return copyJson(value, NO_ANCESTORS);
+  if (sealed.has(value)) return value as JsonValue;
   const copy = copyJson(value, []);
   if (typeof copy === 'object' && copy !== null) sealed.add(copy);
   return copy;
@@ -49,10 +52,19 @@ export function ownRecord(record: Readonly<Record<string, unknown>> | undefined)
  */
 export function sealResult(result: EvalResult): EvalResult {
   if (sealed.has(result)) return result;
-  const copy: EvalResult = { ...result, value: frozenJson(result.value) };
+  // A literal of fixed shape (not a spread of the input): every sealed result shares one hidden class.
+  const copy: EvalResult = {
+    key: result.key,
+    enabled: result.enabled,
+    variant: result.variant,
+    value: frozenJson(result.value),
+    reason: result.reason,
+    evaluatedAt: result.evaluatedAt,
+    source: result.source,
+  };
+  if (result.errorCode !== undefined) copy.errorCode = result.errorCode;
   const details = frozenJson(result.details);
   if (isJsonObject(details)) copy.details = details;
-  else delete copy.details;
   sealed.add(Object.freeze(copy));
   return copy;
 }
@@ -102,7 +114,8 @@ function copyJson(value: unknown, ancestors: object[]): JsonValue | undefined {
     const item = copyJson((value as Record<string, unknown>)[key], ancestors);
     if (item === undefined) return undefined;
     // An own "__proto__" key (as JSON.parse makes) stays data, never a prototype switch.
-    Object.defineProperty(copy, key, { value: item, enumerable: true, writable: true, configurable: true });
+    if (key === '__proto__') Object.defineProperty(copy, key, { value: item, enumerable: true, writable: true, configurable: true });
+    else copy[key] = item;
   }
   ancestors.pop();
   return Object.freeze(copy) as JsonValue;
