@@ -13,8 +13,8 @@ type ViewKind = 'bool' | 'string' | 'number' | 'json';
  * both extend it, so they narrow, fall back and drop repeats the same way.
  *
  * A read without a default uses the configured one (`defaults` option) when it has the read's type,
- * else `false`, `''`, `0` or `null` (the `…Default(key)` helpers). Typed observables are shared per key, kind and
- * default: one subscription to `flag$` narrows and de-duplicates for all their subscribers.
+ * else `false`, `''`, `0` or `null` (the `…Default(key)` helpers). Typed observables are shared per
+ * key, kind and default: one subscription to `flag$` narrows and de-duplicates for all subscribers.
  */
 export abstract class FlagViews {
   /** The configured typed fallbacks: a frozen null-prototype copy (own keys only). */

@@ -37,12 +37,13 @@ export function toResult(key: string, input: FlagInput, stamp: ResultStamp): Eva
     return sealResult({ ...input, key, evaluatedAt: input.evaluatedAt ?? stamp.evaluatedAt, source: input.source ?? stamp.source });
   }
   const value = frozenJson(input);
-  const result = value === undefined ? { ...valueResult(key, null, stamp.source, stamp.evaluatedAt), variant: '', value } : valueResult(key, value, stamp.source, stamp.evaluatedAt);
+  const result = valueResult(key, value ?? null, stamp.source, stamp.evaluatedAt);
+  if (value === undefined) Object.assign(result, { variant: '', value: undefined });
   return sealResult({ ...result, reason: stamp.reason });
 }
 
 /** A frozen copy of a flag input, so the test's object can change later without changing the flag. */
 export function frozenInput(input: FlagInput): FlagInput {
   if (isEvalResult(input)) return sealResult(input);
-  return frozenJson(input) ?? null;
+  return frozenJson(input) ?? input;
 }

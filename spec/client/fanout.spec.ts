@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KeyedFanout } from '../../lib/client/fanout.js';
-import { createMockClient } from '../../lib/testing/index.js';
+import { createMockClient, testSource } from '../../lib/testing/index.js';
+import { clientOn, virtualTime } from '../support/virtual.js';
 
 describe('KeyedFanout', () => {
   it('gives a new subscriber the current value synchronously, and nothing before there is one', () => {
@@ -95,6 +96,20 @@ describe('KeyedFanout', () => {
 });
 
 describe('flag$ re-entrancy on a client', () => {
+  it('the real client: a subscriber added inside a flag$ callback sees each value once', async () => {
+    const source = testSource({ a: 1 });
+    const client = clientOn(source, virtualTime(), { streaming: true });
+    await client.ready();
+    const late: unknown[] = [];
+    client.flag$('a').subscribe((result) => {
+      if (result.value === 2) client.flag$('a').subscribe((inner) => late.push(inner.value));
+    });
+    source.set('a', 2);
+    source.set('a', 3);
+    expect(late).toEqual([2, 3]);
+    client.close();
+  });
+
   it('a flag$ subscriber added inside a flag$ callback sees each value once', () => {
     const client = createMockClient({ flags: { a: 1 } });
     const late: unknown[] = [];
