@@ -255,8 +255,14 @@ function rebuilt(previous: FlagSnapshot, results: readonly EvalResult[], keep: R
       if (old !== undefined && !index.has(key)) add(key, old);
     }
   }
-  const next = build(index, order, entries);
-  if (duplicate) return { snapshot: next, changes: diffSnapshots(previous, next) };
+  if (duplicate) {
+    // A later duplicate replaced an entry: compare the final entries again.
+    changes.length = 0;
+    for (const entry of entries) {
+      const old = previous.get(entry.key);
+      if (!sameResult(old, entry)) changes.push({ key: entry.key, previous: old, current: entry });
+    }
+  }
   for (const old of internals(previous).entries) if (!index.has(old.key)) changes.push({ key: old.key, previous: old, current: undefined });
-  return { snapshot: next, changes };
+  return { snapshot: build(index, order, entries), changes };
 }

@@ -139,7 +139,7 @@ describe('nextSnapshot', () => {
     expect(changes).toEqual([]);
   });
 
-  it('agrees with diffSnapshots on random updates', () => {
+  it('agrees with diffSnapshots on random updates, duplicate keys included', () => {
     const values = [true, false, 'x', 1, { n: 1 }, { n: 2 }, [1, 2]];
     let seed = 7;
     const random = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
@@ -151,8 +151,16 @@ describe('nextSnapshot', () => {
         const value = values[random(values.length)]!;
         incoming.push(result(`k${k}`, { value, variant: JSON.stringify(value), reason: random(3) === 0 ? 'rule_match' : 'default' }));
       }
+      const duplicate = random(4) === 0;
+      if (duplicate) {
+        const value = values[random(values.length)]!;
+        incoming.push(result(`k${random(12)}`, { value, variant: JSON.stringify(value) }));
+      }
       const { snapshot, changes } = nextSnapshot(previous, incoming);
-      expect(changes).toEqual(diffSnapshots(previous, FlagSnapshot.from(incoming)));
+      const expected = diffSnapshots(previous, FlagSnapshot.from(incoming));
+      if (duplicate) expect(new Set(changes.map((c) => c.key))).toEqual(new Set(expected.map((c) => c.key)));
+      else expect(changes).toEqual(expected);
+      expect(changes.map((c) => c.current?.value)).toEqual(changes.map((c) => snapshot.get(c.key)?.value));
       expect(snapshot.toValues()).toEqual(FlagSnapshot.from(incoming).toValues());
       previous = snapshot;
     }
