@@ -17,6 +17,8 @@ export interface OfrepRequest {
   headers: IncomingHttpHeaders;
   /** Parsed JSON body, the raw text when not JSON, `undefined` when empty. */
   body: unknown;
+  /** `Date.now()` when the request arrived. */
+  at: number;
 }
 
 /** A `refetchEvaluation` as the fake sends it. */
@@ -24,6 +26,16 @@ export interface RefetchEvent {
   etag?: string;
   lastModified?: number | string;
 }
+
+/** The protocol document's example bulk items (§5): every value type, a code default, a per-flag failure. */
+export const exampleItems = (): unknown[] => [
+  { key: 'discount-banner', value: true, reason: 'TARGETING_MATCH', variant: 'enabled', metadata: { team: 'shop' } },
+  { key: 'theme-color', value: 'blue', reason: 'STATIC', variant: 'default' },
+  { key: 'max-items', value: 25, reason: 'SPLIT', variant: 'b' },
+  { key: 'layout', value: { cols: 3 }, reason: 'DEFAULT', variant: 'grid' },
+  { key: 'new-feature', reason: 'DISABLED' },
+  { key: 'broken-flag', errorCode: 'PARSE_ERROR', errorDetails: 'bad targeting rule' },
+];
 
 const BULK = '/ofrep/v1/evaluate/flags';
 const STREAM_PREFIX = '/ofrep/v1/sse/';
@@ -195,6 +207,7 @@ export class FakeOfrep {
       query: Object.fromEntries(parsedUrl.searchParams),
       headers: req.headers,
       body,
+      at: Date.now(),
     };
     this.requests.push(request);
     this.pending.add(res);
