@@ -150,20 +150,25 @@ export class FakeOfrep {
     this.streams.clear();
   }
 
-  /** Resolves once `ready()` holds, checked after every request and stream change. */
+  /**
+   * Resolves once `ready()` holds: checked after every request and stream change, and every 10 ms
+   * for conditions on the client's side (log lines, status).
+   */
   waitFor(ready: () => boolean, timeoutMs = 5_000): Promise<void> {
     if (ready()) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters.delete(check);
-        reject(new Error(`fake OFREP: condition not met within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const check = (): void => {
-        if (!ready()) return;
+      const finish = (error?: Error): void => {
         clearTimeout(timer);
+        clearInterval(poll);
         this.waiters.delete(check);
-        resolve();
+        if (error) reject(error);
+        else resolve();
       };
+      const check = (): void => {
+        if (ready()) finish();
+      };
+      const timer = setTimeout(() => finish(new Error(`fake OFREP: condition not met within ${timeoutMs} ms`)), timeoutMs);
+      const poll = setInterval(check, 10);
       this.waiters.add(check);
     });
   }

@@ -3,7 +3,7 @@ import { describeUrl } from '../../net/http.js';
 import { sse } from '../../net/sse.js';
 import { redact } from '../redact.js';
 import type { StreamMessage, TransportRuntime } from '../transport.js';
-import { parseStreamEvent } from './wire.js';
+import { parseStreamEvent, type RefetchHint } from './wire.js';
 
 /** What the change stream needs besides the runtime. */
 export interface ChangeStreamOptions {
@@ -17,7 +17,8 @@ export interface ChangeStreamOptions {
  * first load says). Waits for that first answer; connects to every URL of the set; keeps the
  * connections while a new load repeats the same set, replaces them when it differs, and completes
  * when a load advertises none. Emits `connected` on every open and `changed` (with the event's
- * `etag`/`lastModified` as `data`) per `refetchEvaluation`. Any connection failing errors the whole
+ * `etag`/`lastModified` as `data`) per `refetchEvaluation` (the same version announced by several
+ * streams in a row counts once). Any connection failing errors the whole
  * stream; the client resubscribes with backoff.
  */
 export function changeStream(
@@ -30,7 +31,18 @@ export function changeStream(
     distinctUntilChanged(sameSet),
     takeWhile((set) => set.length > 0, true),
     switchMap((set) => (set.length === 0 ? EMPTY : merge(...set.map((url) => connection(runtime, url, options))))),
+    distinctUntilChanged(sameAnnouncement),
   );
+}
+
+/**
+ * Several streams announcing the same configuration version (`etag`) one after the other are one
+ * change, not several: only the first is passed on. A `connected` in between starts afresh.
+ */
+function sameAnnouncement(previous: StreamMessage, next: StreamMessage): boolean {
+  if (previous.type !== 'changed' || next.type !== 'changed') return false;
+  const etag = (next.data as RefetchHint).etag;
+  return etag !== undefined && etag === (previous.data as RefetchHint).etag;
 }
 
 /** One SSE connection, its frames routed on `data.type` (the SSE event name is not looked at). */
