@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { createFlagClient } from '../client/client.js';
 import { integer, MAX_DELAY_MS } from './args.js';
 import { UsageError, type Command } from './command.js';
-import { connectionHelp, connectionOptions, contextFrom, resolveConnection, transportFor } from './connection.js';
+import { connectionHelp, connectionOptions, contextFrom, resolveTarget } from './connection.js';
 import { exitCodeHelp } from './exit-codes.js';
 import { formatResult } from './format.js';
 import { stderrLogger } from './log.js';
@@ -42,11 +42,11 @@ export const evalCommand: Command = {
     });
     if (positionals.length !== 1) throw new UsageError(`expected one flag key, got ${positionals.length}`);
     const key = positionals[0] as string;
-    const connection = resolveConnection(values);
     const context = contextFrom(values);
     const timeoutMs = integer(values['timeout-ms'], 'timeout-ms', 1, MAX_DELAY_MS);
+    const target = resolveTarget(values, { timeoutMs });
     const client = createFlagClient({
-      transport: transportFor(connection),
+      transport: target.transport,
       context,
       streaming: false,
       pollIntervalMs: 0,
