@@ -73,6 +73,8 @@ describe('ofrep event streams against a strict fake server over loopback', () =>
     }
     expect(c.status.streaming).toBe(true);
     expect(events.map((e) => e.type)).toContain('stream-connected');
+    // The load, then one refetch once both streams are open.
+    expect(fake.bulkRequests).toHaveLength(2);
   });
 
   it('refetches on refetchEvaluation with flagConfig* parameters, and sends them on no other request', async () => {

@@ -1,4 +1,4 @@
-import { EMPTY, Observable, catchError, concatMap, distinctUntilChanged, filter, merge, of, switchMap, takeWhile, throwError } from 'rxjs';
+import { EMPTY, Observable, catchError, concatMap, defer, distinctUntilChanged, filter, merge, of, switchMap, takeWhile, throwError } from 'rxjs';
 import { describeUrl } from '../../net/http.js';
 import { sse } from '../../net/sse.js';
 import { redact } from '../redact.js';
@@ -14,7 +14,8 @@ export interface ChangeStreamOptions {
 
 /**
  * The change stream over the event-stream sets a context's loads advertise (`undefined` until the
- * first load says). Waits for that first answer; connects to every URL of the set; keeps the
+ * first load says). Waits for that first answer; connects to every URL of the set (one `connected`
+ * once all are open); keeps the
  * connections while a new load repeats the same set, replaces them when it differs, and completes
  * when a load advertises none. Emits `connected` on every open and `changed` (with the event's
  * `etag`/`lastModified` as `data`) per `refetchEvaluation` (the same version announced by several
@@ -30,7 +31,7 @@ export function changeStream(
     filter((set): set is readonly string[] => set !== undefined),
     distinctUntilChanged(sameSet),
     takeWhile((set) => set.length > 0, true),
-    switchMap((set) => (set.length === 0 ? EMPTY : merge(...set.map((url) => connection(runtime, url, options))))),
+    switchMap((set) => (set.length === 0 ? EMPTY : connections(runtime, set, options))),
     distinctUntilChanged(sameAnnouncement),
   );
 }
@@ -43,6 +44,16 @@ function sameAnnouncement(previous: StreamMessage, next: StreamMessage): boolean
   if (previous.type !== 'changed' || next.type !== 'changed') return false;
   const etag = (next.data as RefetchHint).etag;
   return etag !== undefined && etag === (previous.data as RefetchHint).etag;
+}
+
+/** Every stream of a set at once; one `connected` when all of them are open, so opening N costs one refetch. */
+function connections(runtime: TransportRuntime, set: readonly string[], options: ChangeStreamOptions): Observable<StreamMessage> {
+  return defer(() => {
+    let opened = 0;
+    return merge(...set.map((url) => connection(runtime, url, options))).pipe(
+      filter((message) => message.type !== 'connected' || ++opened === set.length),
+    );
+  });
 }
 
 /** One SSE connection, its frames routed on `data.type` (the SSE event name is not looked at). */
