@@ -14,13 +14,11 @@ export interface ChangeStreamOptions {
 
 /**
  * The change stream over the event-stream sets a context's loads advertise (`undefined` until the
- * first load says). Waits for that first answer; connects to every URL of the set (one `connected`
- * once all are open); keeps the
- * connections while a new load repeats the same set, replaces them when it differs, and completes
- * when a load advertises none. Emits `connected` on every open and `changed` (with the event's
- * `etag`/`lastModified` as `data`) per `refetchEvaluation` (the same version announced by several
- * streams in a row counts once). Any connection failing errors the whole
- * stream; the client resubscribes with backoff.
+ * first load says). Waits for that first answer, then connects to every URL of the set and emits one
+ * `connected` once all are open. A load repeating the same set keeps the connections, a different set
+ * replaces them, an empty one completes the stream. Each `refetchEvaluation` becomes `changed` with
+ * the event's `etag`/`lastModified` as `data` (the same version announced by several streams in a
+ * row counts once). Any connection failing errors the whole stream; the client resubscribes with backoff.
  */
 export function changeStream(
   runtime: TransportRuntime,
