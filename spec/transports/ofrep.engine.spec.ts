@@ -1,10 +1,10 @@
 /**
  * OFREP behaviour that needs the client engine's side of the transport contract: `LoadResult.invalid`
  * (keep the last good value of a rejected item) and `streamFollowsLoad` (load first, then stream,
- * without waiting for a stream to open). The transport's side is asserted directly; the client-level
- * expectations are `it.fails` until the engine honours these fields, and become plain `it` then.
+ * without waiting for a stream to open). The transport's side is asserted in ofrep.session.spec.ts;
+ * these are `it.fails` until the engine honours the two fields, and become plain `it` then.
  */
-import { asyncScheduler, filter, firstValueFrom, timeout } from 'rxjs';
+import { filter, firstValueFrom, timeout } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidResponseError, createFlagClient, ofrep, type FlagClient, type FlagClientOptions } from '../../lib/index.js';
 import { FakeOfrep, exampleItems } from '../support/fake-ofrep.js';
@@ -36,36 +36,6 @@ describe('ofrep and the client engine', () => {
     });
     return client;
   }
-
-  it('a load lists a wrong-type item under LoadResult.invalid and applies the rest', async () => {
-    fake.set({ key: 'max-items', value: 50, reason: 7 });
-    const session = ofrep({ baseUrl: fake.url, apiKey: fake.apiKey }).connect({
-      fetch: (input, init) => fetch(input, init),
-      timeoutMs: 2_000,
-      logger: captureLog().logger,
-      scheduler: asyncScheduler,
-    });
-    const result = await firstValueFrom(session.load({ userId: 'user-1' }, { trigger: 'initial' }));
-    if (result.kind !== 'flags') throw new Error(`expected flags, got ${result.kind}`);
-    expect(result.flags.map((flag) => flag.key)).not.toContain('max-items');
-    expect(result.flags).toHaveLength(5);
-    expect(result.invalid).toHaveLength(1);
-    expect(result.invalid![0]!.key).toBe('max-items');
-    expect(result.invalid![0]!.error).toBeInstanceOf(InvalidResponseError);
-    expect(result.invalid![0]!.error.message).toContain('"max-items"');
-  });
-
-  it('a session with sse says its stream follows a load; polling and none have no stream', () => {
-    const runtime = { fetch, timeoutMs: 1_000, logger: captureLog().logger, scheduler: asyncScheduler };
-    const sse = ofrep({ baseUrl: fake.url, changeDetection: 'sse' }).connect(runtime);
-    expect(sse.streamFollowsLoad).toBe(true);
-    expect(sse.stream).toBeTypeOf('function');
-    for (const mode of ['polling', 'none'] as const) {
-      const session = ofrep({ baseUrl: fake.url, changeDetection: mode }).connect(runtime);
-      expect(session.stream).toBeUndefined();
-      expect(session.streamFollowsLoad).toBeUndefined();
-    }
-  });
 
   it.fails('the client keeps the last good value of an item that turns invalid, and reports the error', async () => {
     const c = makeClient();
