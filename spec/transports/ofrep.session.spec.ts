@@ -101,4 +101,14 @@ describe('the ofrep session', () => {
     expect(again.kind).toBe('flags');
     expect(fake.bulkRequests.map((request) => request.headers['if-none-match'] !== undefined)).toEqual([false, true, false]);
   });
+
+  it('asks unconditionally after an answer without ETag; rejects a 304 it did not ask for and a 200 that is not JSON', async () => {
+    fake.sendEtag = false;
+    await firstValueFrom(session.load(USER, { trigger: 'initial' }));
+    expect((await firstValueFrom(session.load(USER, { trigger: 'poll' }))).kind).toBe('flags');
+    expect(fake.bulkRequests[1]!.headers['if-none-match']).toBeUndefined();
+    fake.faults.push({ status: 304 }, { raw: '<html>login</html>', contentType: 'text/html' });
+    await expect(firstValueFrom(session.load(USER, { trigger: 'poll' }))).rejects.toThrow(/304 to a request without If-None-Match/);
+    await expect(firstValueFrom(session.load(USER, { trigger: 'poll' }))).rejects.toBeInstanceOf(InvalidResponseError);
+  });
 });
