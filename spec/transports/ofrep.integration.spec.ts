@@ -102,6 +102,21 @@ describe('ofrep transport against a strict fake server over loopback', () => {
     expect(fake.bulkRequests[3]!.headers['if-none-match']).not.toBe(fake.bulkRequests[1]!.headers['if-none-match']);
   });
 
+  it('the client keeps the last good value of an item that turns invalid, and reports the error', async () => {
+    const c = makeClient();
+    await c.ready();
+    const errors: Error[] = [];
+    c.events$.subscribe((event) => {
+      if (event.type === 'error') errors.push(event.error);
+    });
+    fake.set({ key: 'max-items', value: 'lots', reason: 7 });
+    fake.set({ key: 'theme-color', value: 'green', reason: 'STATIC' });
+    await c.refresh();
+    expect(c.string('theme-color', '')).toBe('green');
+    expect(c.number('max-items', 0)).toBe(25);
+    expect(errors.some((error) => error instanceof InvalidResponseError)).toBe(true);
+  });
+
   it('rejects a body that is not the bulk shape as InvalidResponseError and keeps the last values', async () => {
     const c = makeClient();
     await c.ready();

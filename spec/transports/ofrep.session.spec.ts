@@ -94,12 +94,16 @@ describe('the ofrep session', () => {
     expect(fake.streamRequests).toHaveLength(0);
   });
 
-  it('answers 304 only to a conditional request: a first load of a context sends no If-None-Match', async () => {
+  it('sends If-None-Match only on conditional re-requests: not on a context\'s first load, not when told not to', async () => {
     await firstValueFrom(session.load(USER, { trigger: 'initial' }));
     expect(await firstValueFrom(session.load(USER, { trigger: 'refresh' }))).toEqual({ kind: 'unchanged' });
     const again = await firstValueFrom(session.load(USER, { trigger: 'identify' }));
     expect(again.kind).toBe('flags');
-    expect(fake.bulkRequests.map((request) => request.headers['if-none-match'] !== undefined)).toEqual([false, true, false]);
+    // Unconditional as asked, and remembered: the next load sends the ETag of that answer.
+    fake.set({ key: 'max-items', value: 26, reason: 'SPLIT' });
+    expect((await firstValueFrom(session.load(USER, { trigger: 'refresh', conditional: false }))).kind).toBe('flags');
+    expect(await firstValueFrom(session.load(USER, { trigger: 'poll' }))).toEqual({ kind: 'unchanged' });
+    expect(fake.bulkRequests.map((request) => request.headers['if-none-match'] !== undefined)).toEqual([false, true, false, false, true]);
   });
 
   it('asks unconditionally after an answer without ETag; rejects a 304 it did not ask for and a 200 that is not JSON', async () => {

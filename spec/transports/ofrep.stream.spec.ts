@@ -77,6 +77,18 @@ describe('ofrep event streams against a strict fake server over loopback', () =>
     expect(fake.bulkRequests).toHaveLength(2);
   });
 
+  it('with streaming on, ready() needs one request and no wait for a stream; the stream opens after it', async () => {
+    fake.eventStreams = [fake.urlEntry('a')];
+    const c = makeClient();
+    const started = Date.now();
+    expect(await c.ready()).toEqual({ ok: true, source: 'network' });
+    // No wait for a stream to open first (an engine that waits for it takes a second).
+    expect(Date.now() - started).toBeLessThan(900);
+    expect(fake.bulkRequests).toHaveLength(1);
+    await firstValueFrom(c.status$.pipe(filter((status) => status.streaming), timeout(5_000)));
+    expect(fake.requests[0]!.path).toBe('/ofrep/v1/evaluate/flags');
+  });
+
   it('refetches on refetchEvaluation with flagConfig* parameters, and sends them on no other request', async () => {
     const c = await streaming();
     const before = fake.bulkRequests.length;

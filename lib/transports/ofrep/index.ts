@@ -65,10 +65,9 @@ export function ofrep(options: OfrepOptions = {}): Transport {
         defer(() => {
           const body = requestBody(ctx, warn);
           // A one-off (another context's snapshot) neither uses nor changes what the session remembers.
-          const oneOff = loadOptions.oneOff === true || loadOptions.conditional === false;
-          const state = oneOff ? undefined : stateFor(JSON.stringify(body.context));
-          // A first load of a context has no values to keep, so it asks unconditionally.
-          const fresh = loadOptions.trigger === 'initial' || loadOptions.trigger === 'identify';
+          const state = loadOptions.oneOff === true ? undefined : stateFor(JSON.stringify(body.context));
+          // A first load of a context has no values to keep, so it asks unconditionally, as asked.
+          const fresh = loadOptions.trigger === 'initial' || loadOptions.trigger === 'identify' || loadOptions.conditional === false;
           const etag = fresh ? undefined : state?.etag;
           const url = loadOptions.trigger === 'stream' ? withFlagConfig(bulkUrl, loadOptions) : bulkUrl;
           const where = `POST ${describeUrl(url)}`;
