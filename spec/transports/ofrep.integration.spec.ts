@@ -1,3 +1,4 @@
+import { filter, firstValueFrom, timeout } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   AuthError,
@@ -138,6 +139,23 @@ describe('ofrep transport against a strict fake server over loopback', () => {
     expect(c.bool('discount-banner')).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 150)); // several backoff periods: no retry may fire
     expect(fake.bulkRequests).toHaveLength(2);
+  });
+
+  it('treats a 5xx as transient: the last values stay while it retries, then the new state lands', async () => {
+    const c = makeClient();
+    await c.ready();
+    fake.faults.push({ status: 500, body: { errorDetails: 'database unavailable' } });
+    fake.set({ key: 'max-items', value: 30, reason: 'SPLIT' });
+    const atError: Array<[string, number]> = [];
+    c.events$.subscribe((event) => {
+      if (event.type === 'error') atError.push([event.error.constructor.name, c.number('max-items', 0)]);
+    });
+    const landed = firstValueFrom(c.number$('max-items', 0).pipe(filter((value) => value === 30), timeout(5_000)));
+    void c.refresh().catch(() => undefined);
+    await landed;
+    expect(atError).toEqual([['ServerError', 25]]);
+    expect(fake.bulkRequests).toHaveLength(3);
+    expect(c.status.state).toBe('ready');
   });
 
   it('evaluates one flag on the single route: percent-encoded key, typed errors for 404 and 400', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, InvalidResponseError, RequestError, ServerError } from '../../lib/errors.js';
+import { ConfigError, InvalidResponseError, RequestError } from '../../lib/errors.js';
 import { ofrep } from '../../lib/transports/ofrep/index.js';
 import { parseEnvHeaders, resolveSettings } from '../../lib/transports/ofrep/options.js';
 import { bulkFlags, eventStreamUrls, failureError, parseStreamEvent, requestBody, toEvalResult } from '../../lib/transports/ofrep/wire.js';
@@ -121,13 +121,11 @@ describe('ofrep bulk mapping', () => {
     expect(eventStreamUrls([], BASE, noWarn)).toEqual([]);
   });
 
-  it('maps error bodies to typed errors naming the code, 5xx as ServerError', () => {
+  it('maps error bodies to a RequestError naming the code and details', () => {
     const rejected = failureError(400, { errorCode: 'INVALID_CONTEXT', errorDetails: 'context must be an object' }, 'POST x');
     expect(rejected).toBeInstanceOf(RequestError);
     expect(rejected.message).toBe('POST x: INVALID_CONTEXT: context must be an object (HTTP 400)');
-    const failed = failureError(500, undefined, 'POST x');
-    expect(failed).toBeInstanceOf(ServerError);
-    expect(failed.message).toBe('POST x: server error (HTTP 500)');
+    expect(failureError(400, undefined, 'POST x').message).toBe('POST x: request rejected (HTTP 400)');
   });
 });
 

@@ -72,7 +72,7 @@ export function ofrep(options: OfrepOptions = {}): Transport {
           const url = loadOptions.trigger === 'stream' ? withFlagConfig(bulkUrl, loadOptions) : bulkUrl;
           const where = `POST ${describeUrl(url)}`;
           const requestHeaders = etag === undefined ? headers : { ...headers, 'If-None-Match': etag };
-          return httpJson(runtime, { url, method: 'POST', headers: requestHeaders, json: body, passStatuses: [400, 500] }).pipe(
+          return httpJson(runtime, { url, method: 'POST', headers: requestHeaders, json: body, passStatuses: [400] }).pipe(
             map((response): LoadResult => {
               if (response.status === 304) {
                 if (etag === undefined) throw new InvalidResponseError(`${where}: 304 to a request without If-None-Match`);
@@ -95,7 +95,7 @@ export function ofrep(options: OfrepOptions = {}): Transport {
         evaluate(key: string, ctx: EvalContext): Observable<EvalResult> {
           const url = `${baseUrl}${BULK_PATH}/${encodeURIComponent(key)}`;
           const where = `POST ${describeUrl(url)}`;
-          return httpJson(runtime, { url, method: 'POST', headers, json: requestBody(ctx, warn), passStatuses: [400, 404, 500] }).pipe(
+          return httpJson(runtime, { url, method: 'POST', headers, json: requestBody(ctx, warn), passStatuses: [400, 404] }).pipe(
             map((response) => {
               if (response.status === 404) throw new FlagNotFoundError(key);
               if (response.status !== 200) throw failureError(response.status, response.body, where);

@@ -1,4 +1,4 @@
-import { InvalidResponseError, RequestError, ServerError } from '../../errors.js';
+import { InvalidResponseError, RequestError } from '../../errors.js';
 import type { EvalContext, EvalResult, JsonValue } from '../../types.js';
 import type { InvalidFlag } from '../transport.js';
 import { isRecord, jsonObject, toJson } from '../values.js';
@@ -165,16 +165,15 @@ function httpUrl(text: string): string | undefined {
 }
 
 /**
- * The typed error of a failed evaluation from its status and `{errorCode, errorDetails}` body:
- * 5xx → `ServerError`, anything else → `RequestError`; the message names the code and the
- * server's details (shortened), never a header or the query string.
+ * The typed error of a rejected evaluation (400) from its `{errorCode, errorDetails}` body: a
+ * `RequestError` whose message names the code and the server's details (shortened), never a header
+ * or the query string. (5xx never reach here: `httpJson` maps them to `ServerError`.)
  */
-export function failureError(status: number, body: unknown, where: string): Error {
+export function failureError(status: number, body: unknown, where: string): RequestError {
   const code = isRecord(body) && typeof body.errorCode === 'string' ? body.errorCode.slice(0, 40) : undefined;
   const details = isRecord(body) && typeof body.errorDetails === 'string' ? body.errorDetails.slice(0, 200) : undefined;
   const said = [code, details].filter((part) => part !== undefined).join(': ');
-  const message = `${where}: ${said === '' ? (status >= 500 ? 'server error' : 'request rejected') : said} (HTTP ${status})`;
-  return status >= 500 ? new ServerError(status, message) : new RequestError(status, message);
+  return new RequestError(status, `${where}: ${said === '' ? 'request rejected' : said} (HTTP ${status})`);
 }
 
 /** What a `refetchEvaluation` event carries: the flag configuration's version, when the server said. */
