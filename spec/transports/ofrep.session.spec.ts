@@ -115,4 +115,18 @@ describe('the ofrep session', () => {
     await expect(firstValueFrom(session.load(USER, { trigger: 'poll' }))).rejects.toThrow(/304 to a request without If-None-Match/);
     await expect(firstValueFrom(session.load(USER, { trigger: 'poll' }))).rejects.toBeInstanceOf(InvalidResponseError);
   });
+
+  it('warns once per session about attributes it cannot send, however often it loads', async () => {
+    const log = captureLog();
+    const quiet = ofrep({ baseUrl: fake.url, apiKey: fake.apiKey }).connect({
+      fetch: (input, init) => fetch(input, init),
+      timeoutMs: 2_000,
+      logger: log.logger,
+      scheduler: asyncScheduler,
+    });
+    const context = { userId: 'u', attributes: { plan: 'pro', big: 10n } };
+    for (const trigger of ['initial', 'poll', 'poll'] as const) await firstValueFrom(quiet.load(context, { trigger }));
+    expect(fake.bulkRequests[0]!.body).toEqual({ context: { targetingKey: 'u', plan: 'pro' } });
+    expect(log.lines).toEqual(['ofrep: attributes big are not JSON values and were not sent']);
+  });
 });

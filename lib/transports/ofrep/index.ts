@@ -5,13 +5,15 @@ import type { EvalContext, EvalResult } from '../../types.js';
 import type { LoadOptions, LoadResult, StreamMessage, Transport, TransportRuntime, TransportSession } from '../transport.js';
 import { processEnv, resolveSettings, type OfrepOptions } from './options.js';
 import { changeStream } from './stream.js';
-import { bulkFlags, failureError, refetchHint, requestBody, toEvalResult } from './wire.js';
+import { bulkFlags, failureError, refetchHint, requestBody, toEvalResult, type OfrepRequest } from './wire.js';
 
 export type { ChangeDetection, OfrepOptions } from './options.js';
 
 const BULK_PATH = '/ofrep/v1/evaluate/flags';
 /** Contexts whose ETag and event-stream set a session remembers. */
 const CONTEXT_LIMIT = 100;
+/** Distinct payload warnings a session logs. */
+const WARNING_LIMIT = 100;
 
 /** What a session remembers per context: the bulk ETag and the event streams the last 200 advertised. */
 interface ContextState {
@@ -41,7 +43,13 @@ export function ofrep(options: OfrepOptions = {}): Transport {
       const runtime = settings.timeoutMs === undefined ? client : { ...client, timeoutMs: settings.timeoutMs };
       const { logger } = runtime;
       for (const warning of settings.warnings) logger.warn(warning);
-      const warn = (message: string): void => logger.warn(message);
+      // Payload warnings (unsendable attributes, malformed eventStreams) would repeat on every load: once each.
+      const warned = new Set<string>();
+      const warn = (message: string): void => {
+        if (warned.has(message) || warned.size >= WARNING_LIMIT) return;
+        warned.add(message);
+        logger.warn(message);
+      };
       const now = (): string => new Date(runtime.scheduler.now()).toISOString();
       const contexts = new Map<string, ContextState>();
 
@@ -65,7 +73,7 @@ export function ofrep(options: OfrepOptions = {}): Transport {
         defer(() => {
           const body = requestBody(ctx, warn);
           // A one-off (another context's snapshot) neither uses nor changes what the session remembers.
-          const state = loadOptions.oneOff === true ? undefined : stateFor(JSON.stringify(body.context));
+          const state = loadOptions.oneOff === true ? undefined : stateFor(contextKey(body));
           // A first load of a context has no values to keep, so it asks unconditionally, as asked.
           const fresh = loadOptions.trigger === 'initial' || loadOptions.trigger === 'identify' || loadOptions.conditional === false;
           const etag = fresh ? undefined : state?.etag;
@@ -78,7 +86,7 @@ export function ofrep(options: OfrepOptions = {}): Transport {
                 if (etag === undefined) throw new InvalidResponseError(`${where}: 304 to a request without If-None-Match`);
                 return { kind: 'unchanged' };
               }
-              if (response.status !== 200) throw failureError(response.status, response.body, where);
+              if (response.status === 400) throw failureError(response.status, response.body, where);
               const mapped = bulkFlags(response.body, where, now(), base.origin, warn);
               if (state) {
                 state.etag = response.headers.get('etag') ?? undefined;
@@ -98,7 +106,7 @@ export function ofrep(options: OfrepOptions = {}): Transport {
           return httpJson(runtime, { url, method: 'POST', headers, json: requestBody(ctx, warn), passStatuses: [400, 404] }).pipe(
             map((response) => {
               if (response.status === 404) throw new FlagNotFoundError(key);
-              if (response.status !== 200) throw failureError(response.status, response.body, where);
+              if (response.status === 400) throw failureError(response.status, response.body, where);
               return toEvalResult(response.body, now(), where);
             }),
           );
@@ -117,7 +125,7 @@ export function ofrep(options: OfrepOptions = {}): Transport {
         streamFollowsLoad: true,
         stream(ctx: EvalContext): Observable<StreamMessage> {
           return defer(() =>
-            changeStream(runtime, stateFor(JSON.stringify(requestBody(ctx, () => undefined).context)).streams, {
+            changeStream(runtime, stateFor(contextKey(requestBody(ctx, () => undefined))).streams, {
               // The configured headers (the API key among them) go only to the server they were meant for.
               headersFor: (url) => (sameOrigin(url) ? headers : {}),
               watchdogMs,
@@ -127,6 +135,11 @@ export function ofrep(options: OfrepOptions = {}): Transport {
       };
     },
   };
+}
+
+/** Equal for contexts the server sees as equal: the request body's context (attributes in name order). */
+function contextKey(body: OfrepRequest): string {
+  return JSON.stringify(body.context);
 }
 
 /** `?flagConfigEtag=…&flagConfigLastModified=…` from the stream event that triggered the load, each only if it said. */
