@@ -4,6 +4,7 @@ import { defaultBackoff, type BackoffPolicy } from '../net/backoff.js';
 import { defaultCircuitBreaker, type CircuitBreakerOptions } from '../net/circuit.js';
 import type { Transport } from '../transports/transport.js';
 import type { EvalContext, EvalResult, FetchLike, JsonValue, Logger } from '../types.js';
+import { defaultFetch } from './default-fetch.js';
 import { defaultTracking, type TrackingOptions } from './tracking.js';
 
 /** What a {@link FlagStore} keeps: the client's own versioned format. */
@@ -62,6 +63,12 @@ export interface FlagClientOptions {
   snapshotForMaxAgeMs?: number;
   /** Largest response body accepted, bytes (default 4 MiB); a bigger one is an `InvalidResponseError`. */
   maxResponseBytes?: number;
+  /**
+   * In a browser, the change stream closes once the page has been hidden this long (ms) and reopens,
+   * with a refetch, when the page is visible again. 0 keeps it open. Default 60 000; no effect
+   * outside a browser.
+   */
+  hiddenCloseMs?: number;
 }
 
 /** Options after validation, with defaults filled in. */
@@ -82,6 +89,7 @@ export interface ResolvedOptions {
   tracking: TrackingOptions;
   snapshotForMaxAgeMs: number;
   maxResponseBytes: number;
+  hiddenCloseMs: number;
 }
 
 /** Validates options synchronously; a `ConfigError` names the first bad field. */
@@ -113,6 +121,8 @@ export function resolveOptions(options: FlagClientOptions): ResolvedOptions {
   for (const field of ['baseMs', 'capMs', 'healthyMs'] as const) {
     if (!Number.isFinite(backoff[field]) || backoff[field] < 0) throw new ConfigError(`backoff.${field}`, 'must be a number ≥ 0');
   }
+  const hiddenCloseMs = nonNegative(options.hiddenCloseMs, 60_000, 'hiddenCloseMs');
+  if (hiddenCloseMs > MAX_TIMER_MS) throw new ConfigError('hiddenCloseMs', `must be at most ${MAX_TIMER_MS}`);
   return {
     transport,
     context: { ...options.context },
@@ -130,6 +140,7 @@ export function resolveOptions(options: FlagClientOptions): ResolvedOptions {
     tracking: resolveTracking(options.tracking),
     snapshotForMaxAgeMs: nonNegative(options.snapshotForMaxAgeMs, pollIntervalMs > 0 ? pollIntervalMs : 30_000, 'snapshotForMaxAgeMs'),
     maxResponseBytes: positiveInteger(options.maxResponseBytes, 4 * 1024 * 1024, 'maxResponseBytes'),
+    hiddenCloseMs,
   };
 }
 
@@ -180,22 +191,16 @@ function nonNegative(value: unknown, fallback: number, field: string): number {
   return value;
 }
 
+
 function positiveInteger(value: unknown, fallback: number, field: string): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new ConfigError(field, 'must be an integer ≥ 1');
   return value;
 }
+/** The longest delay a timer can wait (setTimeout's limit). */
+const MAX_TIMER_MS = 2_147_483_647;
 
 const consoleLogger: Logger = {
   warn: (message, ...rest) => console.warn(`[flagstream] ${message}`, ...rest),
   error: (message, ...rest) => console.error(`[flagstream] ${message}`, ...rest),
 };
-
-/** The global `fetch`, or `cross-fetch` loaded on first use where there is none. */
-function defaultFetch(): FetchLike {
-  if (typeof globalThis.fetch === 'function') return (input, init) => globalThis.fetch(input, init);
-  return async (input, init) => {
-    const { fetch } = await import('cross-fetch');
-    return fetch(input, init);
-  };
-}
