@@ -2,12 +2,16 @@ import type { TransportSession } from '../transports/transport.js';
 import type { TrackEvent } from '../types.js';
 import type { ResolvedOptions } from './options.js';
 import { trackedEvent } from './tracked-event.js';
-import type { EvaluationCounter } from './tracking.js';
+
+/** What `bool()` tells the telemetry counter (an interface, so type copies of the package stay compatible). */
+export interface EvaluationRecorder {
+  record(key: string, value: boolean): void;
+}
 
 /** The client's side of tracked events and evaluation telemetry. */
 export interface Tracking {
   /** Counts `bool()` evaluations; absent without a telemetry sink. */
-  readonly counter?: EvaluationCounter;
+  readonly counter?: EvaluationRecorder;
   /** Buffers one event (validated: throws `ConfigError`). */
   track(event: TrackEvent, userId: string | undefined, now: string): void;
   /** Sends what is buffered now. */
