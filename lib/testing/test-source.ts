@@ -85,6 +85,7 @@ const MOCK_REASON = 'mock';
 
 class InMemorySource implements TestSource {
   readonly kind = 'test' as const;
+  readonly identity = 'test';
   private readonly flags = new Map<string, SourceFlag>();
   private readonly streams = new Set<Subscriber<StreamMessage>>();
   private readonly log: TestRequest[] = [];

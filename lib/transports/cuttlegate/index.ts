@@ -43,6 +43,7 @@ export function cuttlegate(config: CuttlegateOptions): Transport {
 
   return {
     kind: 'cuttlegate',
+    identity: `cuttlegate ${describeUrl(serverUrl)} ${project}/${environment}`,
     connect(runtime: TransportRuntime): TransportSession {
       const warn = (message: string): void => runtime.logger.warn(message);
       return {

@@ -4,6 +4,7 @@ import { describeUrl, httpJson } from '../../net/http.js';
 import { sse } from '../../net/sse.js';
 import type { EvalContext, EvalResult } from '../../types.js';
 import { requireHttpUrl, requireString } from '../config.js';
+import { fingerprint } from '../fingerprint.js';
 import type { LoadOptions, LoadResult, StreamMessage, Transport, TransportRuntime, TransportSession } from '../transport.js';
 import {
   changedKey,
@@ -80,6 +81,7 @@ export function rollgate(config: RollgateOptions): Transport {
 
   return {
     kind: 'rollgate',
+    identity: `rollgate ${describeUrl(baseUrl)} key:${fingerprint(apiKey)}`,
     connect(runtime: TransportRuntime): TransportSession {
       const { logger } = runtime;
       const contexts = new Map<string, ContextState>();
