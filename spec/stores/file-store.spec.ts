@@ -2,10 +2,12 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../lib/index.js';
-import { StoreError, fileStore } from '../../lib/stores/index.js';
+import { ConfigError, FlagSnapshot, cuttlegate } from '../../lib/index.js';
+import { StoreSync } from '../../lib/client/persistence.js';
+import { StoreError, fileStore, storeScope } from '../../lib/stores/index.js';
 import { captureLog } from '../support/log-capture.js';
 import { spawnTs, type Spawned } from '../support/spawn.js';
+import { virtualTime } from '../support/virtual.js';
 import { flag, record } from './records.js';
 
 describe('fileStore()', () => {
@@ -84,6 +86,19 @@ describe('fileStore()', () => {
     await expect(store.load('x')).rejects.toBeInstanceOf(StoreError);
     await expect(store.save(record('a'))).rejects.toMatchObject({ operation: 'save' });
     await expect(store.load('x')).rejects.toMatchObject({ operation: 'load' });
+  });
+
+  it('a client record saved through StoreSync holds no API key', async () => {
+    const path = fresh();
+    const apiKey = 'cg_demo_production_never_on_disk_0123456789abcdef';
+    const transport = cuttlegate({ serverUrl: 'http://127.0.0.1:1', apiKey, project: 'demo', environment: 'production' });
+    const sync = new StoreSync(fileStore(path), virtualTime(), captureLog().logger, () => undefined);
+    sync.saveIfChanged(storeScope(transport.identity!, { userId: 'u1' }), FlagSnapshot.from([flag('dark-mode', true)]));
+    await sync.close();
+    const text = readFileSync(path, 'utf8');
+    expect(text).toContain('demo/production');
+    expect(text).not.toContain(apiKey);
+    expect(text).not.toContain('never_on_disk');
   });
 
   it('rejects bad options with a ConfigError naming the field', () => {

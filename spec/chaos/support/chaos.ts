@@ -36,12 +36,23 @@ function liveHandles(): number {
   return process.getActiveResourcesInfo().filter((name) => name === 'TCPSocketWrap' || name === 'TCPServerWrap' || name === 'Timeout').length;
 }
 
-/** Takes the count of live handles before a test, and checks after it that the test left none behind. */
+/**
+ * Takes the count of live handles before a test and listens for unhandled rejections; after the
+ * test, checks that it left no handle behind and rejected nothing unhandled.
+ */
 export function handleLeakCheck(): { expectNoneLeft(): Promise<void> } {
   const before = liveHandles();
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
   return {
     async expectNoneLeft() {
-      await expect.poll(liveHandles, { timeout: 3_000, interval: 20 }).toBeLessThanOrEqual(before);
+      try {
+        await expect.poll(liveHandles, { timeout: 3_000, interval: 20 }).toBeLessThanOrEqual(before);
+        expect(unhandled).toEqual([]);
+      } finally {
+        process.off('unhandledRejection', onUnhandled);
+      }
     },
   };
 }
