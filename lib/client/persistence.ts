@@ -25,6 +25,11 @@ export function storeScope(identity: string, context: EvalContext): string {
 export interface StoreSyncOptions {
   /** At most one save per this many ms; the latest snapshot of each scope wins (default 1 000). */
   debounceMs?: number;
+  /**
+   * A load or save still pending after this many ms counts as failed (default 5 000), so a store that
+   * hangs (a Redis client queueing commands while offline) neither holds up a cold start nor stalls later saves.
+   */
+  timeoutMs?: number;
 }
 
 /**
@@ -34,6 +39,7 @@ export interface StoreSyncOptions {
  */
 export class StoreSync {
   private readonly debounceMs: number;
+  private readonly timeoutMs: number;
   private readonly pending = new Map<string, FlagSnapshot>();
   /** Per scope: the snapshot last handed to the store, and its content signature once saved. */
   private readonly lastSnapshot = new Map<string, FlagSnapshot>();
@@ -50,6 +56,7 @@ export class StoreSync {
     options: StoreSyncOptions = {},
   ) {
     this.debounceMs = options.debounceMs ?? 1_000;
+    this.timeoutMs = options.timeoutMs ?? 5_000;
   }
 
   /**
@@ -60,7 +67,7 @@ export class StoreSync {
     if (this.closed) return undefined;
     let data: StoredFlags | undefined;
     try {
-      data = await this.store.load(scope);
+      data = await this.within('load', () => this.store.load(scope));
     } catch (error) {
       this.fail(new StoreError('load', `flag store load failed: ${messageOf(error)}`, { cause: error }));
       return undefined;
@@ -113,12 +120,31 @@ export class StoreSync {
   private async write(record: StoredFlags, signature: string): Promise<void> {
     if (this.savedSignature.get(record.scope) === signature) return;
     try {
-      await this.store.save(record);
+      await this.within('save', () => this.store.save(record));
       remember(this.savedSignature, record.scope, signature);
     } catch (error) {
       const quota = error instanceof StoreError && error.quota;
       this.fail(new StoreError('save', `flag store save failed: ${messageOf(error)}`, { cause: error, quota }));
     }
+  }
+
+  /** Runs one store call, failing it with a `StoreError` if it is still pending after `timeoutMs`. */
+  private within<T>(operation: 'load' | 'save', call: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = this.scheduler.schedule(() => reject(new StoreError(operation, `timed out after ${this.timeoutMs} ms`)), this.timeoutMs);
+      Promise.resolve()
+        .then(call)
+        .then(
+          (value) => {
+            timer.unsubscribe();
+            resolve(value);
+          },
+          (error: unknown) => {
+            timer.unsubscribe();
+            reject(error);
+          },
+        );
+    });
   }
 
   private fail(error: StoreError): void {

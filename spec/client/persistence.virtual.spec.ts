@@ -152,6 +152,19 @@ describe('StoreSync.restore()', () => {
     expect(FlagSnapshot.from(results!).get('__proto__')?.value).toEqual({ polluted: true });
   });
 
+  it('a load still pending after timeoutMs gives undefined and is reported', async () => {
+    const { sync, advanceTo, reports } = setup({ save: async () => undefined, load: () => new Promise(() => undefined) });
+    let result: unknown = 'pending';
+    void sync.restore(SCOPE).then((value) => (result = value));
+    advanceTo(4_999);
+    await settle();
+    expect(result).toBe('pending');
+    advanceTo(5_000);
+    await settle();
+    expect(result).toBeUndefined();
+    expect(reports[0]).toMatchObject({ operation: 'load', message: 'flag store load failed: timed out after 5000 ms' });
+  });
+
   it('a store that rejects or throws is logged and reported as a load StoreError; restore never rejects', async () => {
     for (const load of [async () => Promise.reject(new Error('disk on fire')), () => { throw new Error('sync boom'); }]) {
       const { sync, reports, log } = setup({ save: async () => undefined, load } as unknown as FlagStore);
@@ -267,6 +280,25 @@ describe('StoreSync.saveIfChanged()', () => {
     await settle();
     expect(rec.saves.map((s) => s.flags[0]!.key)).toEqual(['a', 'a', 'b']);
     expect(rec.maxInFlight).toBe(1);
+  });
+
+  it('a save still pending after timeoutMs is reported as failed and the next save goes ahead', async () => {
+    const rec = recordingStore();
+    rec.hold = new Promise<void>(() => undefined);
+    const { sync, advanceTo, reports } = setup(rec.store);
+    sync.saveIfChanged(SCOPE, snapshot(flag('a', true)));
+    advanceTo(5_999);
+    await settle();
+    expect(reports).toEqual([]);
+    advanceTo(6_000);
+    await settle();
+    expect(reports).toHaveLength(1);
+    expect(reports[0]!.message).toMatch(/save failed: timed out after 5000 ms/);
+    rec.hold = undefined;
+    sync.saveIfChanged(SCOPE, snapshot(flag('a', false)));
+    advanceTo(7_000);
+    await settle();
+    expect(rec.saves.map((s) => s.flags[0]!.value)).toEqual([false]);
   });
 
   it('close() writes a save still in its debounce window, then ignores later calls', async () => {

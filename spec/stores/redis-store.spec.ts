@@ -1,9 +1,10 @@
+import { asyncScheduler } from 'rxjs';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, rollgate } from '../../lib/index.js';
 import { FlagSnapshot } from '../../lib/index.js';
 import { StoreSync } from '../../lib/client/persistence.js';
-import { redisStore, storeScope } from '../../lib/stores/index.js';
+import { StoreError, redisStore, storeScope } from '../../lib/stores/index.js';
 import { captureLog } from '../support/log-capture.js';
 import { redisAvailable, startRedis, type RedisInstance } from '../support/redis.js';
 import { virtualTime } from '../support/virtual.js';
@@ -60,6 +61,35 @@ describe.skipIf(!redisAvailable)('redisStore() on a real Redis', () => {
     expect(dump).not.toContain(apiKey);
     expect(dump).not.toContain('never_in_redis');
   });
+
+  it('Redis killed: a queued save times out and is reported; once Redis is back the next save lands', async () => {
+    const own = await startRedis();
+    const client = createClient({ url: own.url, socket: { reconnectStrategy: () => 100 } });
+    const errors: unknown[] = [];
+    client.on('error', (error) => errors.push(error));
+    await client.connect();
+    try {
+      const reports: StoreError[] = [];
+      const sync = new StoreSync(redisStore(client, { prefix: 'outage:' }), asyncScheduler, captureLog().logger, (e) => reports.push(e), {
+        debounceMs: 10,
+        timeoutMs: 500,
+      });
+      const scope = record('a').scope;
+      await own.kill();
+      sync.saveIfChanged(scope, FlagSnapshot.from([flag('dark-mode', true)]));
+      await expect.poll(() => reports.length, { timeout: 3_000 }).toBe(1);
+      expect(reports[0]).toMatchObject({ operation: 'save', message: 'flag store save failed: timed out after 500 ms' });
+      await own.restart();
+      await expect.poll(() => client.isReady, { timeout: 5_000 }).toBe(true);
+      sync.saveIfChanged(scope, FlagSnapshot.from([flag('dark-mode', false)]));
+      await expect.poll(async () => (await client.get(`outage:${scope}`)) ?? '', { timeout: 3_000 }).toContain('"value":false');
+      await sync.close();
+      expect(errors.length).toBeGreaterThan(0);
+    } finally {
+      client.destroy();
+      await own.stop();
+    }
+  }, 20_000);
 
   it('rejects a bad ttlSeconds with a ConfigError', () => {
     expect(() => redisStore(redis, { ttlSeconds: 0 })).toThrow(ConfigError);
