@@ -4,6 +4,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserAvailable, launchBrowser } from '../support/browser.js';
 import { closeServer, listenOnLoopback } from '../support/http-helpers.js';
+import type { StoredFlags } from '../../lib/stores/index.js';
 import { record } from './records.js';
 
 /** What the page reports back. */
@@ -58,7 +59,8 @@ describe.skipIf(!browserAvailable)('webStorageStore() in Chromium', () => {
         { key: 'payload', enabled: true, variant: 'x', value: 'x'.repeat(200_000), reason: 'default', evaluatedAt: 'x', source: 'network' },
       ]);
       const outcome = await page.evaluate(
-        async ({ small, big }): Promise<QuotaOutcome> => {
+        async (input: string): Promise<QuotaOutcome> => {
+          const { small, big } = JSON.parse(input) as { small: StoredFlags; big: StoredFlags };
           const { webStorageStore, StoreError } = (window as unknown as { stores: typeof import('../../lib/stores/index.js') }).stores;
           localStorage.clear();
           const store = webStorageStore(localStorage);
@@ -96,7 +98,7 @@ describe.skipIf(!browserAvailable)('webStorageStore() in Chromium', () => {
           localStorage.clear();
           return { threwSynchronously, error, kept, bytesFilled };
         },
-        { small, big },
+        JSON.stringify({ small, big }),
       );
       expect(outcome.bytesFilled).toBeGreaterThan(1_000_000);
       expect(outcome.threwSynchronously).toBe(false);
