@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createFlagClient, cuttlegate, type FlagClient } from '../../lib/index.js';
+import { createFlagClient, cuttlegate, type ClientEvent, type FlagClient } from '../../lib/index.js';
 import { startServer, type FlagServer } from '../../lib/server/index.js';
-import { fileStore } from '../../lib/stores/index.js';
+import { StoreError, fileStore } from '../../lib/stores/index.js';
 import { freePort } from '../support/redis.js';
 import { spawnTs, type Spawned } from '../support/spawn.js';
 import { silent } from '../support/virtual.js';
@@ -95,4 +95,25 @@ describe('chaos: a cold start with the server down', () => {
     expect(result.ok).toBe(false);
     expect(client.string('banner', 'none')).toBe('none');
   }, 40_000);
+
+  it('a store that cannot write never breaks the client: reads stay live and a store-error event reports it', async () => {
+    const port = await freePort();
+    server = await startServer({ flags: flagsDoc('live'), port });
+    const events: ClientEvent[] = [];
+    client = createFlagClient({
+      transport: cuttlegate({ serverUrl: server.url, apiKey: CHAOS_KEY, project: 'demo', environment: 'production' }),
+      store: fileStore(dir),
+      streaming: true,
+      pollIntervalMs: 0,
+      logger: silent,
+      ...fastRetry,
+    });
+    client.events$.subscribe((event) => events.push(event));
+    expect(await client.ready()).toMatchObject({ ok: true, source: 'network' });
+    await until(() => events.some((e) => e.type === 'store-error'), 'a store-error event', 5_000);
+    const reported = events.find((e) => e.type === 'store-error');
+    expect(reported).toMatchObject({ operation: 'save', error: expect.any(StoreError) });
+    expect(client.string('banner', 'none')).toBe('live');
+    expect(client.status.state).toBe('ready');
+  }, 20_000);
 });
