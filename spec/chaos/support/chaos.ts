@@ -31,9 +31,12 @@ export async function until(check: () => boolean, what: string, timeoutMs = 10_0
   }
 }
 
-/** Sockets, servers and timers alive in this process right now. */
+/** Handle kinds a test may open: sockets, servers, timers, child processes and their pipes. */
+const TRACKED = new Set(['TCPSocketWrap', 'TCPServerWrap', 'Timeout', 'ProcessWrap', 'PipeWrap']);
+
+/** Tracked handles alive in this process right now. */
 function liveHandles(): number {
-  return process.getActiveResourcesInfo().filter((name) => name === 'TCPSocketWrap' || name === 'TCPServerWrap' || name === 'Timeout').length;
+  return process.getActiveResourcesInfo().filter((name) => TRACKED.has(name)).length;
 }
 
 /**
