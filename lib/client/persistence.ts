@@ -73,11 +73,11 @@ export class StoreSync {
       return undefined;
     }
     if (data === undefined || data === null) return undefined;
-    if (typeof data !== 'object' || data.scope !== scope) {
+    if (typeof data === 'object' && typeof data.scope === 'string' && data.scope !== scope) {
       this.logger.warn('flag store: ignored a record saved for another client scope');
       return undefined;
     }
-    const results = restoredResults(data);
+    const results = typeof data === 'object' && data.scope === scope ? restoredResults(data) : undefined;
     if (!results) this.logger.warn('flag store: ignored a record that is not a valid version-1 record');
     return results;
   }

@@ -8,7 +8,8 @@ import { parseRecord, storeCall, storeLogger } from './record.js';
  * typed by shape, so `redis` is only loaded by the application that already uses it.
  */
 export interface RedisLike {
-  get(key: string): Promise<string | null | unknown>;
+  /** The stored string, or null when there is none (anything else is ignored). */
+  get(key: string): Promise<unknown>;
   set(key: string, value: string, options?: { EX?: number }): Promise<unknown>;
 }
 
