@@ -102,9 +102,9 @@ describe('chaos: a hostile server', () => {
   it('a stream dropped mid-frame: the half frame is dropped, the client reconnects and refetches', async () => {
     server.script.stream.push(streamThen('data: {"type":"flag.state_changed","project":"demo","flag_k', 'destroy'));
     const c = await readyClient();
-    const bulkBefore = server.count('bulk');
     await until(() => server.count('stream') >= 2 && server.streams.size === 1, 'the reconnect');
-    await until(() => server.count('bulk') > bulkBefore, 'the refetch after the reconnect');
+    const reconnectedAt = server.arrivals.filter((a) => a.kind === 'stream')[1]!.at;
+    await until(() => server.count('bulk', reconnectedAt) > 0, 'the refetch after the reconnect');
     expect(afterFirstLoad(seen)).toEqual([true]);
     server.set('dark-mode', { value_key: 'false' });
     await until(() => c.bool('dark-mode') === false, 'a change on the new stream');
