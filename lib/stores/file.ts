@@ -23,10 +23,28 @@ interface StoreFile {
 
 let tempCounter = 0;
 
+/** One queue of reads and writes per file path, shared by every fileStore of this process on that path. */
+const queues = new Map<string, Promise<unknown>>();
+
+/** Runs `task` after every earlier task on `path`, so read-modify-write cycles never interleave. */
+function serialized<T>(path: string, task: () => Promise<T>): Promise<T> {
+  const run = (queues.get(path) ?? Promise.resolve()).then(task);
+  const settled = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  queues.set(path, settled);
+  void settled.then(() => {
+    if (queues.get(path) === settled) queues.delete(path);
+  });
+  return run;
+}
+
 /**
  * A store in one JSON file holding many scopes (Node). Writes are atomic: the new file is written
  * and synced beside the old one and renamed over it, so a crash leaves the old file or the new one,
- * never half of either. Saves from this store are serialized. A corrupt or foreign file is ignored
+ * never half of either. Saves to one path from this process are serialized (across processes the last
+ * write wins). A corrupt or foreign file is ignored
  * with a warning and replaced on the next save; nothing here crashes the process.
  */
 export function fileStore(path: string, options: FileStoreOptions = {}): FlagStore {
@@ -34,7 +52,6 @@ export function fileStore(path: string, options: FileStoreOptions = {}): FlagSto
   const maxScopes = options.maxScopes ?? 20;
   if (!Number.isInteger(maxScopes) || maxScopes < 1) throw new ConfigError('maxScopes', 'must be an integer ≥ 1');
   const logger = options.logger ?? storeLogger;
-  let queue: Promise<unknown> = Promise.resolve();
 
   const read = async (): Promise<StoredFlags[]> => {
     const { readFile } = await import('node:fs/promises');
@@ -74,7 +91,7 @@ export function fileStore(path: string, options: FileStoreOptions = {}): FlagSto
 
   return {
     save(data) {
-      const run = queue.then(() =>
+      return serialized(path, () =>
         storeCall('save', `fileStore ${path}`, async () => {
           if (!isStoredFlags(data)) throw new StoreError('save', 'fileStore: not a version-1 record');
           const records = (await read()).filter((record) => record.scope !== data.scope);
@@ -82,15 +99,9 @@ export function fileStore(path: string, options: FileStoreOptions = {}): FlagSto
           await write(records.slice(-maxScopes));
         }),
       );
-      queue = run.catch(() => undefined);
-      return run;
     },
     load(scope) {
-      const run = queue.then(() =>
-        storeCall('load', `fileStore ${path}`, async () => (await read()).find((record) => record.scope === scope)),
-      );
-      queue = run.catch(() => undefined);
-      return run;
+      return serialized(path, () => storeCall('load', `fileStore ${path}`, async () => (await read()).find((record) => record.scope === scope)));
     },
   };
 }

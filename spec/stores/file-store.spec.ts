@@ -79,6 +79,14 @@ describe('fileStore()', () => {
     expect(file.records).toHaveLength(40);
   });
 
+  it('two stores on one path in one process never lose each other’s saves', async () => {
+    const path = fresh();
+    const [a, b] = [fileStore(path, { maxScopes: 100 }), fileStore(path, { maxScopes: 100 })];
+    const saves = Array.from({ length: 20 }, (_, i) => [a.save(record(`a${i}`)), b.save(record(`b${i}`))]).flat();
+    await Promise.all(saves);
+    expect(JSON.parse(readFileSync(path, 'utf8')).records).toHaveLength(40);
+  });
+
   it('an unreadable path rejects with a StoreError, never throws or crashes', async () => {
     const path = join(dir, 'is-a-directory');
     mkdirSync(path);
