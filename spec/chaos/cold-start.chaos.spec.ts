@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createFlagClient, cuttlegate, type ClientEvent, type FlagClient } from '../../lib/index.js';
+import { createFlagClient, cuttlegate, rollgate, type ClientEvent, type FlagClient } from '../../lib/index.js';
 import { startServer, type FlagServer } from '../../lib/server/index.js';
 import { StoreError, fileStore } from '../../lib/stores/index.js';
 import { freePort } from '../support/redis.js';
@@ -71,6 +71,32 @@ describe('chaos: a cold start with the server down', () => {
     await until(() => client!.string('banner', 'none') === 'from-today', 'the fresh value', 10_000);
     console.log(`chaos: fresh from the network ${Math.round(performance.now() - upAt)} ms after the server came up`);
     expect(client.status).toMatchObject({ state: 'ready', source: 'network' });
+  }, 40_000);
+
+  it('Rollgate: the record is keyed by a fingerprint of the key, never the key; a cold start serves it', async () => {
+    const path = join(dir, 'flags-cache.json');
+    const port = await freePort();
+    server = await startServer({ flags: flagsDoc('rollgate-yesterday'), port });
+    writer = spawnTs(['spec/chaos/support/store-writer-process.ts'], { CHAOS_URL: server.url, CHAOS_KEY, CHAOS_STORE: path, CHAOS_PROTOCOL: 'rollgate' });
+    await writer.waitFor(/^(saved|failed)/, 20_000);
+    expect(writer.output()).toMatch(/^saved$/m);
+    const text = readFileSync(path, 'utf8');
+    expect(text).not.toContain(CHAOS_KEY);
+    expect(text).not.toContain(CHAOS_KEY.slice(-16));
+    await server.close();
+    server = undefined;
+    client = createFlagClient({
+      transport: rollgate({ baseUrl: `http://127.0.0.1:${port}`, apiKey: CHAOS_KEY }),
+      context: { userId: 'user-1', attributes: { plan: 'pro' } },
+      store: fileStore(path),
+      streaming: true,
+      pollIntervalMs: 0,
+      timeoutMs: 1_000,
+      logger: silent,
+      ...fastRetry,
+    });
+    expect(await client.ready()).toMatchObject({ ok: true, source: 'store' });
+    expect(client.string('banner', 'none')).toBe('rollgate-yesterday');
   }, 40_000);
 
   it('a store record of another user is never served: that client waits for the network instead', async () => {

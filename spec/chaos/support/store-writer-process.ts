@@ -1,15 +1,19 @@
 /**
- * Run by the cold-start chaos spec as its own process: a client of CHAOS_URL with a fileStore at
+ * Run by the cold-start chaos spec as its own process: a client of CHAOS_URL (Cuttlegate, or Rollgate
+ * when CHAOS_PROTOCOL is `rollgate`) with a fileStore at
  * CHAOS_STORE. Waits until the first load is ready and the store file holds a record, closes the
  * client and prints `saved` (or `failed: …`).
  */
 import { existsSync } from 'node:fs';
-import { createFlagClient, cuttlegate } from '../../../lib/index.js';
+import { createFlagClient, cuttlegate, rollgate } from '../../../lib/index.js';
 import { fileStore } from '../../../lib/stores/index.js';
 
 const path = process.env.CHAOS_STORE!;
 const client = createFlagClient({
-  transport: cuttlegate({ serverUrl: process.env.CHAOS_URL!, apiKey: process.env.CHAOS_KEY!, project: 'demo', environment: 'production' }),
+  transport:
+    process.env.CHAOS_PROTOCOL === 'rollgate'
+      ? rollgate({ baseUrl: process.env.CHAOS_URL!, apiKey: process.env.CHAOS_KEY! })
+      : cuttlegate({ serverUrl: process.env.CHAOS_URL!, apiKey: process.env.CHAOS_KEY!, project: 'demo', environment: 'production' }),
   context: { userId: 'user-1', attributes: { plan: 'pro' } },
   store: fileStore(path),
   streaming: false,
