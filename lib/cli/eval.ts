@@ -52,7 +52,8 @@ export const evalCommand: Command = {
       pollIntervalMs: 0,
       timeoutMs,
       circuitBreaker: false,
-      logger: stderrLogger,
+      // eval prints the failure itself (one line); the client's own "stopped: …" line would repeat it
+      logger: { ...stderrLogger, error: () => undefined },
     });
     try {
       const result = await client.evaluateFor(key, context);

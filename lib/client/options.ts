@@ -60,6 +60,13 @@ export interface FlagClientOptions {
   circuitBreaker?: Partial<CircuitBreakerOptions> | false;
   /** Batching of `track()` events and evaluation telemetry, for transports that accept them. */
   tracking?: Partial<TrackingOptions>;
+  /**
+   * How long a `snapshotFor(context)` result is served from the cache, ms (default: the poll
+   * interval, or 30 000 with polling off). Stream events and main-snapshot changes drop it sooner.
+   */
+  snapshotForMaxAgeMs?: number;
+  /** Largest response body accepted, bytes (default 4 MiB); a bigger one is an `InvalidResponseError`. */
+  maxResponseBytes?: number;
 }
 
 /** Options after validation, with defaults filled in. */
@@ -78,6 +85,8 @@ export interface ResolvedOptions {
   backoff: BackoffPolicy;
   circuitBreaker: CircuitBreakerOptions | false;
   tracking: TrackingOptions;
+  snapshotForMaxAgeMs: number;
+  maxResponseBytes: number;
 }
 
 /** Validates options synchronously; a `ConfigError` names the first bad field. */
@@ -124,6 +133,8 @@ export function resolveOptions(options: FlagClientOptions): ResolvedOptions {
     backoff,
     circuitBreaker: resolveCircuitBreaker(options.circuitBreaker),
     tracking: resolveTracking(options.tracking),
+    snapshotForMaxAgeMs: nonNegative(options.snapshotForMaxAgeMs, pollIntervalMs > 0 ? pollIntervalMs : 30_000, 'snapshotForMaxAgeMs'),
+    maxResponseBytes: positiveInteger(options.maxResponseBytes, 4 * 1024 * 1024, 'maxResponseBytes'),
   };
 }
 
@@ -171,6 +182,12 @@ export function checkContext(context: unknown, field: string): void {
 function nonNegative(value: unknown, fallback: number, field: string): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new ConfigError(field, 'must be a number ≥ 0');
+  return value;
+}
+
+function positiveInteger(value: unknown, fallback: number, field: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new ConfigError(field, 'must be an integer ≥ 1');
   return value;
 }
 

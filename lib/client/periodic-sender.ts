@@ -1,12 +1,14 @@
 import type { Observable, SchedulerLike, Subscription } from 'rxjs';
 import type { Logger } from '../types.js';
 
-/** What the senders need from the client. */
+/**
+ * What the senders need from the client. Whether a send may go out (circuit, `Retry-After`, a
+ * terminal error, close) is not their concern: every send passes the client's request gate, which
+ * refuses it with the typed error.
+ */
 export interface SenderRuntime {
   scheduler: SchedulerLike;
   logger: Logger;
-  /** An error when nothing may be sent now (the circuit is open), else `undefined`. */
-  blocked(): Error | undefined;
 }
 
 /** Sends one payload through a transport sink; remembers the request so `abort()` can cancel it. */
@@ -15,12 +17,9 @@ class Sender<T> {
 
   constructor(
     private readonly sink: (payload: T) => Observable<void>,
-    private readonly runtime: SenderRuntime,
   ) {}
 
   send(payload: T): Promise<void> {
-    const blocked = this.runtime.blocked();
-    if (blocked) return Promise.reject(blocked);
     return new Promise<void>((resolve, reject) => {
       let done = false;
       let subscription: Subscription | undefined;
@@ -61,7 +60,7 @@ export abstract class PeriodicSender<T> {
     protected readonly runtime: SenderRuntime,
     private readonly intervalMs: number,
   ) {
-    this.sender = new Sender(sink, runtime);
+    this.sender = new Sender(sink);
   }
 
   /** Sends what is buffered now, after any send under way; rejects on failure (what was not sent is kept). */
@@ -89,7 +88,7 @@ export abstract class PeriodicSender<T> {
   /** The warning logged when a background send fails with `error`. */
   protected abstract failureMessage(error: unknown): string;
 
-  /** Sends one payload through the transport sink (rejects at once while the circuit is open). */
+  /** Sends one payload through the transport sink (the gate rejects it at once when nothing may be sent). */
   protected send(payload: T): Promise<void> {
     return this.sender.send(payload);
   }

@@ -1,5 +1,5 @@
 import { Observable, type MonoTypeOperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
-import { RateLimitError, isRetryable, isTerminal } from '../errors.js';
+import { CircuitOpenError, RateLimitError, isRetryable, isTerminal } from '../errors.js';
 
 /** The retry policy every transport shares. */
 export interface BackoffPolicy {
@@ -26,9 +26,14 @@ export function backoffDelay(attempt: number, policy: BackoffPolicy): number {
   return Math.floor(policy.random() * ceiling);
 }
 
-/** The wait before the next attempt: the server's `Retry-After` when it gave one, else the backoff. */
+/**
+ * The wait before the next attempt: the server's `Retry-After` when it gave one (or the gate's wait
+ * left of it), the time until an open circuit lets probes through, else the backoff.
+ */
 export function retryDelay(error: unknown, attempt: number, policy: BackoffPolicy): number {
-  if (error instanceof RateLimitError && error.retryAfterMs !== undefined) return error.retryAfterMs;
+  if ((error instanceof RateLimitError || error instanceof CircuitOpenError) && error.retryAfterMs !== undefined) {
+    return error.retryAfterMs;
+  }
   return backoffDelay(attempt, policy);
 }
 
@@ -37,6 +42,10 @@ export interface RetryHooks {
   onRetry?(error: unknown, delayMs: number, attempt: number): void;
   /** An emission during a wait ends the wait and retries at once (e.g. the circuit was reset). */
   retryNow?: Observable<unknown>;
+  /** Which errors are retried (default: retryable and not terminal, per the error classes). */
+  retryable?(error: unknown): boolean;
+  /** Adjusts the chosen delay (e.g. a stream that fell back to polling retries rarely). */
+  delayFor?(error: unknown, delayMs: number): number;
 }
 
 /**
@@ -69,12 +78,14 @@ export function retryWithBackoff<T>(
           next: (value) => subscriber.next(value),
           complete: () => subscriber.complete(),
           error: (error: unknown) => {
-            if (isTerminal(error) || !isRetryable(error)) {
+            const retry = hooks.retryable ? hooks.retryable(error) : !isTerminal(error) && isRetryable(error);
+            if (!retry) {
               subscriber.error(error);
               return;
             }
             if (scheduler.now() - startedAt >= policy.healthyMs) attempt = 0;
-            const delay = retryDelay(error, attempt, policy);
+            const chosen = retryDelay(error, attempt, policy);
+            const delay = hooks.delayFor ? hooks.delayFor(error, chosen) : chosen;
             hooks.onRetry?.(error, delay, attempt);
             attempt += 1;
             wait = scheduler.schedule(() => {

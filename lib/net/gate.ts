@@ -1,9 +1,14 @@
+import { Observable } from 'rxjs';
+import { ClosedError } from '../errors.js';
+import type { TransportSession } from '../transports/transport.js';
+
 /**
- * The one gate every request passes: bulk loads, one-off evaluations, streams, tracked events and
- * telemetry. `httpJson` and `sse` (the only two network primitives) ask it before sending and tell it
- * how each request ended, so the rules every request must obey live here and nowhere else:
- * a closed client sends nothing and cancels what is in flight; a terminal auth error stops every
- * request; an open circuit fails fast; a `Retry-After` holds every request back until it passes.
+ * The one gate every request passes: bulk loads, identify calls, one-off evaluations, streams,
+ * tracked events and telemetry. The client wraps its transport session with {@link gateSession},
+ * so the rules every request must obey live here and nowhere else, for every transport (a custom
+ * one included): a closed client sends nothing and cancels what is in flight; a terminal auth error
+ * stops every request; an open circuit fails fast; a `Retry-After` holds every request back until
+ * it passes.
  */
 export interface RequestGate {
   /**
@@ -12,10 +17,76 @@ export interface RequestGate {
    */
   admit(): Error | undefined;
   /**
-   * How a request ended: `undefined` for a success (a 2xx or 304, or a stream that opened), else the
-   * typed error it failed with. Requests cancelled by their caller are not reported.
+   * How a request ended: `undefined` for a success (an answer the transport could use, or a stream
+   * that opened), else the typed error it failed with, a payload that could not be decoded included.
+   * Requests cancelled by their caller are not reported.
    */
   record(outcome?: Error): void;
   /** Aborted when the client closes: every request in flight is cancelled with `ClosedError`. */
   readonly signal: AbortSignal;
+}
+
+/**
+ * `session` with every request observable run through `gate` (see {@link gated}). The session's
+ * own methods are untouched; `close` is passed through.
+ */
+export function gateSession(session: TransportSession, gate: RequestGate): TransportSession {
+  const gatedSession: TransportSession = {
+    load: (ctx, options) => gated(gate, session.load(ctx, options)),
+    evaluate: (key, ctx) => gated(gate, session.evaluate(key, ctx)),
+  };
+  if (session.stream) gatedSession.stream = (ctx) => gated(gate, session.stream!(ctx));
+  if (session.streamFollowsLoad) Object.assign(gatedSession, { streamFollowsLoad: true });
+  if (session.identify) gatedSession.identify = (ctx) => gated(gate, session.identify!(ctx));
+  if (session.track) gatedSession.track = (events) => gated(gate, session.track!(events));
+  if (session.telemetry) gatedSession.telemetry = (report) => gated(gate, session.telemetry!(report));
+  if (session.close) gatedSession.close = () => session.close!();
+  return gatedSession;
+}
+
+/**
+ * Runs `request` through `gate`: refused at subscribe time with the gate's error (nothing is
+ * started), its first value or completion recorded as a success and its error as a failure, and
+ * cancelled with `ClosedError` when the gate's signal aborts. Unsubscribing cancels it unrecorded.
+ */
+export function gated<T>(gate: RequestGate, request: Observable<T>): Observable<T> {
+  return new Observable<T>((subscriber) => {
+    const refusal = gate.admit();
+    if (refusal) {
+      subscriber.error(refusal);
+      return undefined;
+    }
+    const signal = gate.signal;
+    let answered = false;
+    const answer = (): void => {
+      if (answered) return;
+      answered = true;
+      gate.record();
+    };
+    const onAbort = (): void => {
+      inner.unsubscribe();
+      subscriber.error(new ClosedError());
+    };
+    const inner = request.subscribe({
+      next: (value) => {
+        answer();
+        subscriber.next(value);
+      },
+      error: (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        gate.record(error instanceof Error ? error : new Error(String(error)));
+        subscriber.error(error);
+      },
+      complete: () => {
+        signal.removeEventListener('abort', onAbort);
+        answer();
+        subscriber.complete();
+      },
+    });
+    if (!inner.closed) signal.addEventListener('abort', onAbort, { once: true });
+    return () => {
+      signal.removeEventListener('abort', onAbort);
+      inner.unsubscribe();
+    };
+  });
 }

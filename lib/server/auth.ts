@@ -13,8 +13,12 @@ export function bearerToken(header: string | undefined): string | undefined {
 
 /** Resolve `Authorization: Bearer <token>`: the admin key or an API key; undefined means 401. */
 export function authenticate(header: string | undefined, store: FlagStore): Caller | undefined {
-  const token = bearerToken(header);
-  if (token === undefined) return undefined;
+  return callerOf(bearerToken(header), store);
+}
+
+/** Resolve a bare token: the admin key or an API key; undefined (no or an unknown token) means 401. */
+export function callerOf(token: string | undefined, store: FlagStore): Caller | undefined {
+  if (token === undefined || token === '') return undefined;
   if (token === store.adminKey) return { kind: 'admin' };
   const scope = store.scopeOf(token);
   return scope === undefined ? undefined : { kind: 'api-key', key: token, scope };

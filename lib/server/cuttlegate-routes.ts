@@ -99,7 +99,7 @@ async function admitEvaluation(
 }
 
 /** All API keys share one bucket unless `perKey`; the admin key has its own. */
-function rateLimitId(caller: Caller, perKey: boolean | undefined): string {
+export function rateLimitId(caller: Caller, perKey: boolean | undefined): string {
   if (caller.kind === 'admin') return 'admin';
   return perKey ? `key:${caller.key}` : 'api-keys';
 }

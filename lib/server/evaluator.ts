@@ -22,6 +22,11 @@ export interface Evaluation {
   enabled: boolean;
   /** The rule that decided, for `rule_match` only. */
   rule?: MatchedRule;
+  /**
+   * Finer detail, set only when it applies: `static` for `default` when the environment has no
+   * enabled rules, `split` for `rule_match` when a rollout chose the variant (OFREP's reasons).
+   */
+  detail?: 'static' | 'split';
 }
 
 /** Which rule decided an evaluation. */
@@ -109,9 +114,10 @@ export function evaluateFlag(flag: CompiledFlag, environment: string, input: Eva
     if (!rule.conditions.every((matches) => matches(input))) continue;
     if ('variant' in rule.serve) return { ...result(flag, rule.serve.variant, 'rule_match'), rule: rule.matched };
     if (input.userId === '') continue;
-    return { ...result(flag, chooseRollout(rule.serve, input.userId), 'rule_match'), rule: rule.matched };
+    return { ...result(flag, chooseRollout(rule.serve, input.userId), 'rule_match'), rule: rule.matched, detail: 'split' };
   }
-  return result(flag, flag.defaultVariant, 'default');
+  const fallthrough = result(flag, flag.defaultVariant, 'default');
+  return state.rules.length === 0 ? { ...fallthrough, detail: 'static' } : fallthrough;
 }
 
 /** The first entry whose running weight sum exceeds the bucket; the last one if none does. */

@@ -33,11 +33,15 @@ export function sendError(res: ServerResponse, status: number, error: string, me
   sendJson(res, status, { error, message }, headers);
 }
 
-/** CORS headers for browser SDKs (the Rollgate routes): any origin, the SDK methods, ETag exposed. */
+/**
+ * CORS headers for browser SDKs, sent on every route of every protocol (a local-server convenience):
+ * any origin, every method the routes use, the request headers the SDKs send (listed, since `*`
+ * does not cover `Authorization`; it still admits the rest), and `ETag`/`Retry-After` exposed.
+ */
 export const CORS_HEADERS: Readonly<Record<string, string>> = {
   'Access-Control-Allow-Origin': '*',
-  'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE, OPTIONS',
-  'Access-Control-Allow-Headers': '*',
+  'Access-Control-Allow-Methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS',
+  'Access-Control-Allow-Headers': 'Authorization, Content-Type, X-API-Key, If-None-Match, Last-Event-ID, *',
   'Access-Control-Expose-Headers': 'ETag, Retry-After',
 };
 

@@ -54,7 +54,8 @@ export function decodeIdentify(body: string): Decoded<IdentifyRequest> {
   return { ok: true, value: { id: id ?? '', attributes: texts } };
 }
 
-function attributeText(value: unknown): string {
+/** An attribute value as the evaluator's text: strings as they are, `null` → `""`, anything else its compact JSON. */
+export function attributeText(value: unknown): string {
   if (typeof value === 'string') return value;
   return value === null ? '' : JSON.stringify(value);
 }

@@ -1,8 +1,10 @@
-/** `flagstream/server`: the local flag server (Cuttlegate and Rollgate routes), its flags-file model and the evaluator. */
+/** `flagstream/server`: the local flag server (Cuttlegate, Rollgate and OFREP routes), its flags-file model and the evaluator. */
 export { startServer, type FlagServer, type ServerOptions } from './server.js';
 export type { RequestCounts, RequestLogEntry } from './request-log.js';
 export type { FlagStateChange } from './flag-store.js';
 export type { RateLimitOptions } from './rate-limit.js';
+export type { OfrepRefetch, OfrepSwitches, RetryAfter } from './ofrep-switches.js';
+export type { OfrepErrorCode } from './ofrep-evaluation.js';
 export type { RouteName } from './routes.js';
 export type { EvaluationCounts, ReceivedEvent, ReceivedTelemetry, TelemetryReportBody, WireEvent } from './rollgate-tracking.js';
 export {

@@ -6,7 +6,7 @@ import { ROUTE_NAMES, type RouteName } from './routes.js';
 /** One request as the server saw it. */
 export interface RequestLogEntry {
   method: string;
-  /** Path and query as sent. */
+  /** Path and query as sent, with the values of credential-bearing query parameters (`token`, `channel`) replaced by `redacted`. */
   path: string;
   route: RouteName;
   /** The decoded context of an evaluation request that got that far. */
@@ -34,7 +34,7 @@ export class RequestRecorder {
 
   /** Start an entry for a request; its status is filled in when the response closes. */
   begin(req: IncomingMessage, res: ServerResponse): RequestLogEntry {
-    const entry: RequestLogEntry = { method: req.method ?? '', path: req.url ?? '', route: 'unknown' };
+    const entry: RequestLogEntry = { method: req.method ?? '', path: redactCredentials(req.url ?? ''), route: 'unknown' };
     this.#log.push(entry);
     this.#counts.total++;
     res.once('close', () => void (entry.status = res.statusCode));
@@ -51,6 +51,14 @@ export class RequestRecorder {
     this.#counts = zeroCounts();
     this.#log = [];
   }
+}
+
+/** Query parameters whose values are credentials: Rollgate's stream `token` (the API key) and OFREP's stream `channel`. */
+const CREDENTIAL_PARAMS = /([?&](?:token|channel)=)[^&#]*/g;
+
+/** A request target with credential query values replaced. */
+export function redactCredentials(url: string): string {
+  return url.replace(CREDENTIAL_PARAMS, '$1redacted');
 }
 
 function zeroCounts(): RequestCounts {

@@ -14,11 +14,15 @@ export const ROLLGATE_ROUTES = [
   'rollgate-test-telemetry',
 ] as const;
 
+/** The OFREP routes (scoped by the API key): bulk and single evaluation, and the change stream. */
+export const OFREP_ROUTES = ['ofrep-bulk', 'ofrep-single', 'ofrep-stream'] as const;
+
 export type CuttlegateRoute = (typeof CUTTLEGATE_ROUTES)[number];
 export type RollgateRoute = (typeof ROLLGATE_ROUTES)[number];
+export type OfrepRoute = (typeof OFREP_ROUTES)[number];
 
-/** Every route the server counts: health, both protocols, CORS preflights, and `unknown`. */
-export const ROUTE_NAMES = ['health', ...CUTTLEGATE_ROUTES, ...ROLLGATE_ROUTES, 'preflight', 'unknown'] as const;
+/** Every route the server counts: health, the three protocols, CORS preflights, and `unknown`. */
+export const ROUTE_NAMES = ['health', ...CUTTLEGATE_ROUTES, ...ROLLGATE_ROUTES, ...OFREP_ROUTES, 'preflight', 'unknown'] as const;
 export type RouteName = (typeof ROUTE_NAMES)[number];
 
 /** Path parameters of the Cuttlegate routes. */
@@ -33,11 +37,12 @@ export type RouteMatch =
   | { kind: 'route'; protocol: 'server'; route: 'health'; params: RouteParams }
   | { kind: 'route'; protocol: 'cuttlegate'; route: CuttlegateRoute; params: RouteParams }
   | { kind: 'route'; protocol: 'rollgate'; route: RollgateRoute; params: RouteParams }
+  | { kind: 'route'; protocol: 'ofrep'; route: OfrepRoute; params: RouteParams }
   | { kind: 'preflight' }
   | { kind: 'method-not-allowed'; protocol: Protocol; route: Exclude<RouteName, 'unknown' | 'preflight'>; allow: string }
   | { kind: 'none' };
 
-type Protocol = 'server' | 'cuttlegate' | 'rollgate';
+type Protocol = 'server' | 'cuttlegate' | 'rollgate' | 'ofrep';
 
 interface Pattern {
   protocol: Protocol;
@@ -50,6 +55,7 @@ interface Pattern {
 const ENV = ['api', 'v1', 'projects', ':project', 'environments', ':environment'];
 const SDK = ['api', 'v1', 'sdk'];
 const TEST = ['api', 'v1', 'test'];
+const OFREP = ['ofrep', 'v1'];
 
 /** Listed so that the literal `stream` path wins over a flag named `stream` for GET. */
 const PATTERNS: readonly Pattern[] = [
@@ -68,16 +74,20 @@ const PATTERNS: readonly Pattern[] = [
   { protocol: 'rollgate', route: 'rollgate-test-events', method: 'DELETE', segments: [...TEST, 'events'] },
   { protocol: 'rollgate', route: 'rollgate-test-telemetry', method: 'GET', segments: [...TEST, 'telemetry'] },
   { protocol: 'rollgate', route: 'rollgate-test-telemetry', method: 'DELETE', segments: [...TEST, 'telemetry'] },
+  { protocol: 'ofrep', route: 'ofrep-bulk', method: 'POST', segments: [...OFREP, 'evaluate', 'flags'] },
+  { protocol: 'ofrep', route: 'ofrep-single', method: 'POST', segments: [...OFREP, 'evaluate', 'flags', ':flagKey'] },
+  { protocol: 'ofrep', route: 'ofrep-stream', method: 'GET', segments: [...OFREP, 'stream'] },
 ];
 
 /**
- * Match a request. Path segments are percent-decoded; the query string is ignored. `OPTIONS` on
- * any path under `/api/v1/sdk/` or `/api/v1/test/` is a CORS preflight, as on Rollgate.
+ * Match a request. Path segments are percent-decoded; the query string is ignored. `OPTIONS` is a
+ * CORS preflight on any route's path, and on any path under `/api/v1/sdk/` or `/api/v1/test/`
+ * (as on Rollgate).
  */
 export function matchRoute(method: string, url: string): RouteMatch {
   const segments = decodePath(url);
   if (segments === undefined) return { kind: 'none' };
-  if (method === 'OPTIONS' && (startsWith(segments, SDK) || startsWith(segments, TEST))) return { kind: 'preflight' };
+  if (method === 'OPTIONS' && isPreflightPath(segments)) return { kind: 'preflight' };
   let wrongMethod: { pattern: Pattern; allow: string[] } | undefined;
   for (const pattern of PATTERNS) {
     const params = bind(pattern.segments, segments);
@@ -89,6 +99,10 @@ export function matchRoute(method: string, url: string): RouteMatch {
   if (wrongMethod === undefined) return { kind: 'none' };
   const { protocol, route } = wrongMethod.pattern;
   return { kind: 'method-not-allowed', protocol, route, allow: wrongMethod.allow.join(', ') };
+}
+
+function isPreflightPath(segments: readonly string[]): boolean {
+  return startsWith(segments, SDK) || startsWith(segments, TEST) || PATTERNS.some((pattern) => bind(pattern.segments, segments) !== undefined);
 }
 
 function startsWith(segments: readonly string[], prefix: readonly string[]): boolean {

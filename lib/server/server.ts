@@ -12,6 +12,9 @@ import { formatIssue, validateFlagsDocument, type FlagsDocument, type FlagsFileI
 import { allowCors, sendError, sendJson } from './http.js';
 import { Identities } from './identities.js';
 import { readFlagsFile } from './load.js';
+import { ofrepHandlers, type OfrepDeps } from './ofrep-routes.js';
+import { OfrepChannels, OfrepNotifier } from './ofrep-stream.js';
+import { checkOfrepSwitches, type OfrepRefetch, type OfrepSwitches } from './ofrep-switches.js';
 import { FixedWindowLimiter, type RateLimitOptions } from './rate-limit.js';
 import { RequestRecorder, type RequestCounts, type RequestLogEntry } from './request-log.js';
 import { rollgateHandlers, sendRollgateError, type RollgateDeps } from './rollgate-routes.js';
@@ -31,10 +34,10 @@ export interface ServerOptions {
   port?: number;
   /**
    * Interval of every stream's heartbeat comment, counted from each connect. Default: 30 000 for
-   * Cuttlegate (`: keep-alive`), 15 000 for Rollgate (`: ping`).
+   * Cuttlegate (`: keep-alive`), 15 000 for Rollgate and OFREP (`: ping`).
    */
   heartbeatMs?: number;
-  /** Fixed-window limit on the evaluation routes. Off unless given. */
+  /** Fixed-window limit on the evaluation routes (Cuttlegate and OFREP). Off unless given. */
   rateLimit?: RateLimitOptions;
   /** Status for an unknown project: 404 like the wired reference server (default), or 403 like its design notes. */
   unknownProjectStatus?: 403 | 404;
@@ -47,6 +50,8 @@ export interface ServerOptions {
   emitOnReload?: boolean;
   /** Start with the stream route answering 500 `streaming unsupported`, as the reference commit does. */
   brokenStream?: boolean;
+  /** Test switches of the OFREP routes; all off by default. */
+  ofrep?: OfrepSwitches;
   /** Reload `file` when it changes. Default true when `file` is given. */
   watch?: boolean;
   /** Debounce for file changes. Default 50 ms. */
@@ -69,21 +74,27 @@ export interface FlagServer {
   readonly requests: Readonly<RequestCounts>;
   /** Every request since start or the last reset, oldest first. */
   readonly requestLog: readonly RequestLogEntry[];
-  /** Number of open streams (both protocols). */
+  /** Number of open streams (every protocol). */
   readonly streamCount: number;
   /** Conversion events accepted by `POST /api/v1/sdk/events`, oldest first. */
   readonly trackedEvents: readonly ReceivedEvent[];
   /** Telemetry reports accepted by `POST /api/v1/sdk/telemetry`, oldest first. */
   readonly telemetry: readonly ReceivedTelemetry[];
+  /** The OFREP configuration version (quoted), as sent in `refetchEvaluation` events; changes with every reload or toggle. */
+  readonly configEtag: string;
+  /** `flagConfigEtag`/`flagConfigLastModified` of every event-triggered OFREP bulk request, oldest first, since start or the last {@link FlagServer.resetRequests}. */
+  readonly ofrepRefetches: readonly OfrepRefetch[];
+  /** Set OFREP test switches: the given ones replace the current ones, and a switch given as `undefined` is turned off. */
+  setOfrep(switches: OfrepSwitches): void;
   /** Forget the received events and telemetry. */
   clearTracking(): void;
-  /** Zero the counts and clear the log. */
+  /** Zero the counts and clear the log (and the recorded OFREP refetches). */
   resetRequests(): void;
   /** Resolves once at least `count` streams are open (default 1); rejects after `timeoutMs` (default 5000). */
   waitForStreams(count?: number, timeoutMs?: number): Promise<void>;
   /** End every open stream cleanly, as a server restart would. Returns how many were open. */
   dropStreams(): number;
-  /** Heartbeat interval for streams (both protocols) opened from now on. */
+  /** Heartbeat interval for streams (every protocol) opened from now on. */
   setHeartbeatMs(ms: number): void;
   /** While on, change events are discarded instead of sent. */
   setDropEvents(on: boolean): void;
@@ -151,35 +162,47 @@ export async function startServer(options: ServerOptions = {}): Promise<FlagServ
   };
   const emitOnReload = options.emitOnReload ?? true;
   const recorder = new RequestRecorder();
+  const ofrepSwitches: OfrepSwitches = { ...options.ofrep };
+  const channels = new OfrepChannels();
+  const notifier = new OfrepNotifier(hub);
+  const refetches: OfrepRefetch[] = [];
 
-  const publish = (change: FlagStateChange): void => void hub.publish(change);
+  /** A toggle: one event per protocol's stream. */
+  const publish = (change: FlagStateChange): void => {
+    hub.publish(change);
+    notifier.changed([change]);
+  };
+  /** A reload: per-flag events unless strict mode, and one OFREP event when anything changed. */
   const applyChanges = (changes: FlagStateChange[]): FlagStateChange[] => {
-    if (emitOnReload) changes.forEach(publish);
+    if (emitOnReload) changes.forEach((change) => hub.publish(change));
+    notifier.changed(changes);
     return changes;
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse, entry: RequestLogEntry): Promise<void> => {
     const match = matchRoute(req.method ?? '', req.url ?? '');
     const onContext = (input: EvalInput): void => void (entry.context = input);
+    allowCors(res);
     switch (match.kind) {
       case 'none':
         recorder.route(entry, 'unknown');
         return sendError(res, 404, 'not_found', 'resource not found');
       case 'preflight':
         recorder.route(entry, 'preflight');
-        allowCors(res);
         res.writeHead(200, { 'Content-Length': 0 });
         return void res.end();
       case 'method-not-allowed':
         recorder.route(entry, match.route);
         if (match.protocol !== 'rollgate') return sendError(res, 405, 'method_not_allowed', 'method not allowed', { Allow: match.allow });
-        allowCors(res);
         return sendRollgateError(res, 405, 'method not allowed', { Allow: match.allow });
     }
     recorder.route(entry, match.route);
     if (match.protocol === 'server') return sendJson(res, 200, { status: 'ok' });
+    if (match.protocol === 'ofrep') {
+      const deps: OfrepDeps = { store, hub, settings, switches: ofrepSwitches, channels, refetches, onContext };
+      return ofrepHandlers[match.route](deps, req, res, match.params);
+    }
     if (match.protocol === 'rollgate') {
-      allowCors(res);
       const deps: RollgateDeps = { store, hub, identities, tracking, maxBodyBytes: settings.maxBodyBytes, onContext };
       return rollgateHandlers[match.route](deps, req, res);
     }
@@ -192,6 +215,7 @@ export async function startServer(options: ServerOptions = {}): Promise<FlagServ
     handle(req, res, entry).catch((error: unknown) => {
       logger.error(`internal error on ${entry.method} ${entry.route} route: ${(error as Error).message}`);
       if (res.headersSent) res.destroy();
+      else if (entry.route.startsWith('ofrep-')) sendJson(res, 500, { errorDetails: 'an unexpected error occurred' });
       else sendError(res, 500, 'internal_error', 'an unexpected error occurred');
     });
   });
@@ -232,8 +256,24 @@ export async function startServer(options: ServerOptions = {}): Promise<FlagServ
     get telemetry() {
       return tracking.telemetry;
     },
+    get configEtag() {
+      return notifier.configEtag;
+    },
+    get ofrepRefetches() {
+      return refetches;
+    },
+    setOfrep(switches) {
+      checkOfrepSwitches(switches);
+      for (const [name, value] of Object.entries(switches) as [keyof OfrepSwitches, unknown][]) {
+        if (value === undefined) delete ofrepSwitches[name];
+        else Object.assign(ofrepSwitches, { [name]: value });
+      }
+    },
     clearTracking: () => tracking.clear(),
-    resetRequests: () => recorder.reset(),
+    resetRequests: () => {
+      recorder.reset();
+      refetches.length = 0;
+    },
     waitForStreams: (count = 1, timeoutMs = 5000) => hub.waitForStreams(count, timeoutMs),
     dropStreams: () => hub.dropAll(),
     setHeartbeatMs(ms) {
@@ -291,4 +331,5 @@ function checkOptions(options: ServerOptions): void {
   positive(options.watchDebounceMs, 'watchDebounceMs', 0);
   positive(options.rateLimit?.limit, 'rateLimit.limit', 0);
   positive(options.rateLimit?.windowMs, 'rateLimit.windowMs', 1);
+  if (options.ofrep !== undefined) checkOfrepSwitches(options.ofrep);
 }

@@ -17,9 +17,9 @@ export interface StreamProtocol {
   frame(change: FlagStateChange): string | undefined;
 }
 
-/** One SSE frame: an optional `event:` line and a `data:` line. */
-export function sseFrame(data: unknown, event?: string): string {
-  return `${event === undefined ? '' : `event: ${event}\n`}data: ${JSON.stringify(data)}\n\n`;
+/** One SSE frame: optional `id:` and `event:` lines, and a `data:` line. */
+export function sseFrame(data: unknown, event?: string, id?: string | number): string {
+  return `${id === undefined ? '' : `id: ${id}\n`}${event === undefined ? '' : `event: ${event}\n`}data: ${JSON.stringify(data)}\n\n`;
 }
 
 interface Subscriber {
@@ -73,6 +73,21 @@ export class StreamHub {
       if (subscriber.project !== change.project || subscriber.environment !== change.environment) continue;
       const frame = subscriber.protocol.frame(change);
       if (frame === undefined) continue;
+      subscriber.res.write(frame);
+      delivered++;
+    }
+    return delivered;
+  }
+
+  /**
+   * Send one frame to the streams of `protocol` in a project and environment (a notification that
+   * is not per flag). Honours {@link StreamHub.dropEvents}. Returns how many got it.
+   */
+  broadcast(protocol: StreamProtocol, project: string, environment: string, frame: string): number {
+    if (this.dropEvents) return 0;
+    let delivered = 0;
+    for (const subscriber of this.#subscribers) {
+      if (subscriber.protocol !== protocol || subscriber.project !== project || subscriber.environment !== environment) continue;
       subscriber.res.write(frame);
       delivered++;
     }

@@ -1,6 +1,5 @@
 import type { Observable, SchedulerLike } from 'rxjs';
 import type { InvalidResponseError } from '../errors.js';
-import type { RequestGate } from '../net/gate.js';
 import type { EvalContext, EvalResult, FetchLike, Logger, TelemetryReport, TrackedEvent } from '../types.js';
 
 /**
@@ -31,8 +30,6 @@ export interface TransportRuntime {
   scheduler: SchedulerLike;
   /** Largest response body accepted, bytes (a bigger one fails with `InvalidResponseError`). */
   maxResponseBytes?: number;
-  /** The client's request gate (Retry-After, terminal auth, circuit, close); absent in bare unit use. */
-  gate?: RequestGate;
 }
 
 /** Why a load was started; transports may use it (OFREP sends `flagConfig*` only for `stream`). */

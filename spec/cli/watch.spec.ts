@@ -53,7 +53,8 @@ describe('flagstream watch (piped)', () => {
     await server.waitForStreams(1);
     const mark = cli.stdout().length;
     server.dropStreams();
-    await cli.waitForStdout(/ status: ready$/, { after: mark });
+    // the status names the stream's failure until it reconnects
+    await cli.waitForStdout(/ status: ready: stream .*$/, { after: mark });
     await cli.waitForStdout(/ status: ready \(streaming\)$/, { after: mark, timeoutMs: 10_000 });
     await server.waitForStreams(1);
     cli.child.kill('SIGTERM');

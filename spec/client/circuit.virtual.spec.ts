@@ -5,7 +5,10 @@ import { ServerError } from '../../lib/index.js';
 import { testSource, type TestSource } from '../../lib/testing/index.js';
 import { clientOn, virtualTime } from '../support/virtual.js';
 
-/** A loaded client polling every 10 s whose server starts failing at 5 s (and changes `a` to 2). */
+/**
+ * A loaded client polling every 10 s (11 s: random() = 1 draws the +10 % jitter) whose server
+ * starts failing at 5 s (and changes `a` to 2).
+ */
 function outageFrom5s(source: TestSource, ts: TestScheduler) {
   const client = clientOn(source, ts, { pollIntervalMs: 10_000 });
   ts.schedule(() => {
@@ -18,14 +21,14 @@ function outageFrom5s(source: TestSource, ts: TestScheduler) {
 const loadTimes = (source: TestSource): number[] => source.requests.filter((r) => r.type === 'load').map((r) => r.at);
 
 describe('the circuit breaker, driven by testSource in virtual time', () => {
-  it('opens after 5 failed requests, sends nothing while open, probes after 30 s, closes after 3 good probes', () => {
+  it('opens after 5 failed requests, sends nothing while open, then probes on its own until 3 good probes close it', () => {
     const source = testSource({ a: 1 });
     const ts = virtualTime();
     ts.run(({ expectObservable }) => {
       const client = outageFrom5s(source, ts);
       // distinct: the engine repeats a status as the source changes (see status.virtual.spec.ts)
       expectObservable(client.status$.pipe(map((s) => `${s.state}/${s.circuit}`), distinctUntilChanged())).toBe(
-        '(ir) 9996ms s 14999ms o 29999ms (hR) 14996ms c 29999ms (x|)',
+        '(ir) 10996ms s 14999ms o 29999ms (hRc) 43995ms (x|)',
         {
           i: 'initializing/closed',
           r: 'ready/closed',
@@ -38,12 +41,13 @@ describe('the circuit breaker, driven by testSource in virtual time', () => {
         },
       );
       // the last good value is served throughout the outage
-      expectObservable(client.number$('a', 0)).toBe('a 54999ms b 44999ms |', { a: 1, b: 2 });
+      expectObservable(client.number$('a', 0)).toBe('a 55999ms b 43999ms |', { a: 1, b: 2 });
       ts.schedule(() => source.recover(), 40_000);
       ts.schedule(() => client.close(), 100_000);
     });
-    // failures at 10, 11, 13, 17, 25 s open it; the 30–50 s polls are held back; the probe runs at 55 s
-    expect(loadTimes(source)).toEqual([0, 10_000, 11_000, 13_000, 17_000, 25_000, 55_000, 60_000, 70_000, 80_000, 90_000]);
+    // failures at 11, 12, 14, 18, 26 s open it; the retry due at 42 s and the 33–55 s polls wait for
+    // the half-open circuit at 56 s, which then probes three times in a row (no poll needed) and closes
+    expect(loadTimes(source)).toEqual([0, 11_000, 12_000, 14_000, 18_000, 26_000, 56_000, 56_000, 56_000, 66_000, 77_000, 88_000, 99_000]);
   });
 
   it('resetCircuit() closes it and runs the held-back load at once', () => {
@@ -56,8 +60,8 @@ describe('the circuit breaker, driven by testSource in virtual time', () => {
       ts.schedule(() => client.resetCircuit(), 45_000);
       ts.schedule(() => client.close(), 50_000);
     });
-    // the retry due at 41 s met the open circuit and was held back: no request until the reset
-    expect(loadTimes(source)).toEqual([0, 10_000, 11_000, 13_000, 17_000, 25_000, 45_000]);
+    // the retry due at 42 s met the open circuit and waits for it (until 56 s): no request until the reset
+    expect(loadTimes(source)).toEqual([0, 11_000, 12_000, 14_000, 18_000, 26_000, 45_000]);
   });
 
   it('resetCircuit() during a backoff wait retries at once instead of waiting the timer out', () => {
@@ -70,7 +74,8 @@ describe('the circuit breaker, driven by testSource in virtual time', () => {
       ts.schedule(() => client.resetCircuit(), 32_000);
       ts.schedule(() => client.close(), 35_000);
     });
-    // the circuit opened at 25 s with the next retry due at 41 s; the reset at 32 s sends it then
-    expect(loadTimes(source)).toEqual([0, 10_000, 11_000, 13_000, 17_000, 25_000, 32_000]);
+    // the circuit opened at 26 s with the next retry due at 42 s; the reset at 32 s sends it then
+    // (and the 33 s poll follows as usual)
+    expect(loadTimes(source)).toEqual([0, 11_000, 12_000, 14_000, 18_000, 26_000, 32_000, 33_000]);
   });
 });

@@ -13,7 +13,7 @@ describe('status$, in virtual time', () => {
       const client = clientOn(source, ts, { pollIntervalMs: 10_000 });
       const status$ = client.status$.pipe(map((s) => `${s.state}:${s.error === outage ? 503 : '-'}`));
       ts.schedule(() => {
-        expectObservable(status$).toBe('r 19999ms s 6999ms r 12999ms (c|)', { r: 'ready:-', s: 'stale:503', c: 'closed:-' });
+        expectObservable(status$).toBe('r 21999ms s 2999ms r 14999ms (c|)', { r: 'ready:-', s: 'stale:503', c: 'closed:-' });
         expectObservable(client.number$('limit', 0)).toBe('a 39999ms |', { a: 1 });
       }, 0);
       client.flag$('limit').subscribe();
@@ -21,8 +21,9 @@ describe('status$, in virtual time', () => {
       ts.schedule(() => source.recover(), 25_000);
       ts.schedule(() => client.close(), 40_000);
     });
-    // the 20 s poll fails, retries at 21 s and 23 s fail, 27 s succeeds; 30 s is the next poll.
-    expect(source.requests.map((r) => r.at)).toEqual([0, 10_000, 20_000, 21_000, 23_000, 27_000, 30_000]);
+    // polls every 11 s (random() = 1: +10 %): the 22 s poll fails, the retry at 23 s fails, 25 s
+    // succeeds; 33 s is the next poll.
+    expect(source.requests.map((r) => r.at)).toEqual([0, 11_000, 22_000, 23_000, 25_000, 33_000]);
   });
 
   it('reports streaming on connect, off on disconnect, on again after the reconnect', () => {

@@ -1,16 +1,17 @@
-import { Observable, Subject, VirtualTimeScheduler, of, throwError } from 'rxjs';
+import { Observable, Subject, VirtualTimeScheduler, defer, of, throwError } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { CircuitOpenError, ConfigError, ServerError } from '../../lib/errors.js';
+import { gated } from '../../lib/net/gate.js';
 import type { SenderRuntime } from '../../lib/client/periodic-sender.js';
 import { EvaluationCounter, EventQueue, defaultTracking, trackedEvent } from '../../lib/client/tracking.js';
 import type { TelemetryReport, TrackedEvent } from '../../lib/types.js';
 
 const event = (name: string): TrackedEvent => ({ flagKey: 'f', eventName: name, userId: 'u', timestamp: '2026-01-01T00:00:00.000Z' });
 
-function runtime(blocked: () => Error | undefined = () => undefined) {
+function runtime() {
   const scheduler = new VirtualTimeScheduler(undefined, Number.POSITIVE_INFINITY);
   const warnings: string[] = [];
-  const senders: SenderRuntime = { scheduler, logger: { warn: (m) => warnings.push(m), error: (m) => warnings.push(m) }, blocked };
+  const senders: SenderRuntime = { scheduler, logger: { warn: (m) => warnings.push(m), error: (m) => warnings.push(m) } };
   return { scheduler, warnings, senders };
 }
 
@@ -66,11 +67,12 @@ describe('EventQueue (virtual time)', () => {
     expect(dropped).toEqual([1, 1]);
   });
 
-  it('sends nothing while blocked (open circuit) and keeps the events', async () => {
+  it('keeps the events when the gate refuses the post (open circuit)', async () => {
     let blocked: Error | undefined = new CircuitOpenError(1_000);
-    const { senders } = runtime(() => blocked);
+    const { senders } = runtime();
     let posts = 0;
-    const queue = new EventQueue(() => of(void (posts += 1)), defaultTracking, senders, () => undefined);
+    const gate = { admit: () => blocked, record: () => undefined, signal: new AbortController().signal };
+    const queue = new EventQueue(() => gated(gate, defer(() => of(void (posts += 1)))), defaultTracking, senders, () => undefined);
     queue.add(event('a'));
     await expect(queue.flush()).rejects.toBeInstanceOf(CircuitOpenError);
     expect(posts).toBe(0);

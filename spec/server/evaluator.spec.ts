@@ -157,6 +157,15 @@ describe('evaluateFlag', () => {
     expect(evaluate(flag, { userId: 'bob' }).variant).toBe('b');
   });
 
+  it('marks the finer detail: static without enabled rules, split when a rollout chose, nothing otherwise', () => {
+    expect(evaluate(boolFlag([])).detail).toBe('static');
+    expect(evaluate(boolFlag([{ priority: 1, enabled: false, variant: 'true' }])).detail).toBe('static');
+    expect(evaluate(boolFlag([{ priority: 1, conditions: [{ attribute: 'plan', operator: 'eq', values: ['pro'] }], variant: 'true' }])).detail).toBeUndefined();
+    expect(evaluate(boolFlag([{ priority: 1, variant: 'true' }])).detail).toBeUndefined();
+    expect(evaluate(boolFlag([{ priority: 1, rollout: [{ variant: 'true', weight: 100 }] }]), { userId: 'u' }).detail).toBe('split');
+    expect(evaluate(boolFlag([], false)).detail).toBeUndefined();
+  });
+
   it('returns the last rollout entry when the weights do not reach the bucket', () => {
     const flag: FlagDoc = {
       key: 'dark-mode',

@@ -139,10 +139,11 @@ describe('testSource', () => {
     const ts = virtualTime();
     ts.run(({ expectObservable }) => {
       const c = makeClient(source, { streaming: true, scheduler: ts, backoff: { random: () => 1 } });
-      expectObservable(c.events$.pipe(map((e) => e.type))).toBe('(cr) 496ms d 999ms (cr) 496ms |', {
+      expectObservable(c.events$.pipe(map((e) => e.type))).toBe('(cr) 496ms (de) 996ms (cr) 496ms |', {
         c: 'stream-connected',
         r: 'refreshed',
         d: 'stream-disconnected',
+        e: 'error',
       });
       ts.schedule(() => c.flag$('a').subscribe(), 0);
       ts.schedule(() => source.disconnect(), 500);
