@@ -59,6 +59,7 @@ describe('chaos: a reconnect storm', () => {
     await server.stop();
     await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
     server.set('dark-mode', { value_key: 'false' });
+    const breakersOpen = clients.filter((c) => c.status.circuit !== 'closed').length;
     await server.start();
     const upAt = performance.now();
     for (const client of clients) void client.ready();
@@ -72,7 +73,7 @@ describe('chaos: a reconnect storm', () => {
     const reconnectPeak = busiestWindow(reconnects);
     const requestPeak = busiestWindow(after);
     console.log(
-      `chaos: reconnect storm, ${CLIENTS} clients after a ${OUTAGE_MS} ms outage: all fresh in ${freshMs} ms, every stream back in ${recoveredMs} ms; ` +
+      `chaos: reconnect storm, ${CLIENTS} clients after a ${OUTAGE_MS} ms outage (${breakersOpen} breakers not closed when it returned): all fresh in ${freshMs} ms, every stream back in ${recoveredMs} ms; ` +
         `busiest ${WINDOW_MS} ms window: ${reconnectPeak}/${reconnects.length} reconnects (${((100 * reconnectPeak) / reconnects.length).toFixed(1)} %), ` +
         `${requestPeak}/${after.length} requests (${((100 * requestPeak) / after.length).toFixed(1)} %)`,
     );
