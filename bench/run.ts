@@ -2,13 +2,13 @@
  * flagstream benchmarks: each compares against a baseline or a peer SDK in the same run and prints
  * ratios. Run with `npm run bench` (needs `--expose-gc`, which the script passes).
  */
-import { brotliCompressSync } from 'node:zlib';
 import { BehaviorSubject, distinctUntilChanged, map, type Subscription } from 'rxjs';
-import { build } from 'esbuild';
+import { browserBundle, measureSizes } from '../scripts/bundle-size.mjs';
 import { InMemoryProvider, OpenFeature, ProviderEvents } from '@openfeature/web-sdk';
 import { createFlagClient } from '../lib/index.js';
 import { boolFlags, nsPerOp, percentile, pushTransport, report } from './support.js';
 import { loopbackLatency } from './latency.js';
+import { openFeatureProviders } from './openfeature.js';
 
 const ratio = (ours: number, theirs: number): string => `${(theirs / ours).toFixed(1)}× ${theirs >= ours ? 'faster' : 'slower'}`;
 
@@ -134,31 +134,19 @@ async function churn(): Promise<void> {
 }
 
 async function bundleSize(): Promise<void> {
-  console.log('\n4. Browser bundle, min + brotli (target ≤ 10 KiB, rxjs external)');
-  const size = async (entry: string | { contents: string }, external: string[]): Promise<number> => {
-    const result = await build({
-      ...(typeof entry === 'string' ? { entryPoints: [entry] } : { stdin: { ...entry, resolveDir: '.', loader: 'ts' as const } }),
-      bundle: true,
-      minify: true,
-      format: 'esm',
-      platform: 'browser',
-      write: false,
-      external,
-      logLevel: 'silent',
-    });
-    return brotliCompressSync(result.outputFiles[0]!.contents).length / 1024;
-  };
-  const deps = ['rxjs', 'rxjs-for-await', 'eventsource', 'cross-fetch'];
-  const ours = await size('lib/index.ts', deps);
-  // What an app that reads Cuttlegate flags ships: tree-shaking drops the other transports.
-  const app = await size({ contents: "export { createFlagClient, cuttlegate } from './lib/index.ts';" }, deps);
-  const withDeps = await size('lib/index.ts', ['rxjs']);
-  const openFeature = await size('node_modules/@openfeature/web-sdk/dist/esm/index.js', []);
+  console.log('\n4. Browser bundle of the built package, min + brotli (target ≤ 10 KiB, rxjs external)');
+  const sizes = await measureSizes().catch((error: Error) => error);
+  if (sizes instanceof Error) {
+    console.log(`  skipped: ${sizes.message}`);
+    return;
+  }
+  const { app, api, angular } = sizes;
+  const { kib: openFeature } = await browserBundle("export * from '@openfeature/web-sdk';", []);
   report([
-    ['flagstream, whole API (our code)', `${ours.toFixed(1)} KiB`],
     ['flagstream, createFlagClient + cuttlegate', `${app.toFixed(1)} KiB`],
-    ['flagstream + rxjs-for-await + eventsource', `${withDeps.toFixed(1)} KiB`],
-    ['OpenFeature web SDK (with core)', `${openFeature.toFixed(1)} KiB   ratio ${(openFeature / ours).toFixed(2)}`],
+    ['flagstream, whole API', `${api.toFixed(1)} KiB`],
+    ['flagstream/angular entry (core external)', `${angular.toFixed(1)} KiB`],
+    ['OpenFeature web SDK (with core)', `${openFeature.toFixed(1)} KiB   ratio ${(openFeature / app).toFixed(2)}`],
   ]);
 }
 
@@ -177,6 +165,7 @@ async function main(): Promise<void> {
   await churn();
   await bundleSize();
   await loopbackLatency();
+  await openFeatureProviders();
 }
 
 void main().then(

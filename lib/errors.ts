@@ -1,20 +1,48 @@
 /**
  * Typed errors. Every error the SDK produces extends {@link FlagstreamError}, so
  * `catch (e) { if (e instanceof FlagstreamError) … }` covers them all.
+ *
+ * `instanceof` also holds across copies of the package (its ES module and CommonJS builds loaded
+ * side by side, or two installed versions): each class has a `brand`, every instance carries the
+ * brands of its class chain under a `Symbol.for` key, and `Symbol.hasInstance` checks them.
  */
+
+/** Where an instance keeps the brands of its class chain; `Symbol.for`, so every copy shares it. */
+const BRANDS = Symbol.for('flagstream.error.brands');
+
+/** The brands of `type` and its base classes (each class's own static `brand`). */
+function brandsOf(type: object): readonly string[] {
+  const brands: string[] = [];
+  for (let at: object | null = type; at !== null && at !== Function.prototype; at = Object.getPrototypeOf(at) as object | null) {
+    if (Object.hasOwn(at, 'brand')) brands.push((at as { brand: string }).brand);
+  }
+  return Object.freeze(brands);
+}
 
 /** Base class of every flagstream error (`SDKError` in the Python SDK). */
 export class FlagstreamError extends Error {
+  /** A stable name for `instanceof` across copies of the package (class names can be minified). */
+  static readonly brand: string = 'flagstream.FlagstreamError';
   /** Whether retrying the same request later may succeed. */
   readonly retryable: boolean = false;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
+    Object.defineProperty(this, BRANDS, { value: brandsOf(new.target) });
+  }
+
+  /** Prototype chain first; else the brands an instance from another copy of the package carries. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    if (!Object.hasOwn(this, 'brand') || typeof value !== 'object' || value === null) return false;
+    const brands = (value as { [BRANDS]?: unknown })[BRANDS];
+    return Array.isArray(brands) && brands.includes((this as unknown as { brand: string }).brand);
   }
 }
 
 /** Invalid configuration; `field` names the option. Thrown synchronously. */
 export class ConfigError extends FlagstreamError {
+  static override readonly brand: string = 'flagstream.ConfigError';
   constructor(
     readonly field: string,
     message: string,
@@ -25,6 +53,7 @@ export class ConfigError extends FlagstreamError {
 
 /** 401 or 403: the key is wrong, revoked, or not allowed here. Terminal. */
 export class AuthError extends FlagstreamError {
+  static override readonly brand: string = 'flagstream.AuthError';
   constructor(
     readonly statusCode: number,
     message = statusCode === 403 ? 'access denied (HTTP 403)' : 'authentication failed (HTTP 401)',
@@ -35,6 +64,7 @@ export class AuthError extends FlagstreamError {
 
 /** The flag does not exist on the server. */
 export class FlagNotFoundError extends FlagstreamError {
+  static override readonly brand: string = 'flagstream.FlagNotFoundError';
   constructor(readonly key: string) {
     super(`flag not found: ${key}`);
   }
@@ -42,6 +72,7 @@ export class FlagNotFoundError extends FlagstreamError {
 
 /** 5xx from the server. Transient. */
 export class ServerError extends FlagstreamError {
+  static override readonly brand: string = 'flagstream.ServerError';
   override readonly retryable = true;
   constructor(
     readonly statusCode: number,
@@ -53,6 +84,7 @@ export class ServerError extends FlagstreamError {
 
 /** A 4xx the client cannot recover from by retrying (400, 404 on a bulk route, …). */
 export class RequestError extends FlagstreamError {
+  static override readonly brand: string = 'flagstream.RequestError';
   constructor(
     readonly statusCode: number,
     message = `request rejected (HTTP ${statusCode})`,
@@ -63,6 +95,7 @@ export class RequestError extends FlagstreamError {
 
 /** 429: wait `retryAfterMs` (when the server said) before the next request. */
 export class RateLimitError extends FlagstreamError {
+  static override readonly brand: string = 'flagstream.RateLimitError';
   override readonly retryable = true;
   constructor(readonly retryAfterMs: number | undefined) {
     super(
@@ -75,6 +108,7 @@ export class RateLimitError extends FlagstreamError {
 
 /** A request or stream took longer than allowed. Transient. */
 export class TimeoutError extends FlagstreamError {
+  static override readonly brand: string = 'flagstream.TimeoutError';
   override readonly retryable = true;
   constructor(readonly timeoutMs: number, what = 'request') {
     super(`${what} timed out after ${timeoutMs} ms`);
@@ -83,16 +117,19 @@ export class TimeoutError extends FlagstreamError {
 
 /** The server could not be reached, or the connection broke. Transient. */
 export class NetworkError extends FlagstreamError {
+  static override readonly brand: string = 'flagstream.NetworkError';
   override readonly retryable = true;
 }
 
 /** The server answered with something that is not the protocol (bad JSON, wrong shape, HTML). */
 export class InvalidResponseError extends FlagstreamError {
+  static override readonly brand: string = 'flagstream.InvalidResponseError';
   override readonly retryable = true;
 }
 
 /** The circuit breaker is open: no request was sent. */
 export class CircuitOpenError extends FlagstreamError {
+  static override readonly brand: string = 'flagstream.CircuitOpenError';
   override readonly retryable = true;
   /** `retryAfterMs`: time until the breaker lets a probe through, when known. */
   constructor(readonly retryAfterMs?: number) {
@@ -106,14 +143,25 @@ export class CircuitOpenError extends FlagstreamError {
 
 /** The client was closed while the operation was pending. */
 export class ClosedError extends FlagstreamError {
+  static override readonly brand: string = 'flagstream.ClosedError';
   constructor() {
     super('client is closed');
   }
 }
 
-/** Errors after which the client stops talking to the server for good. */
+/**
+ * The server does not know the configured project (Cuttlegate answers the bulk route with 404).
+ * A configuration error found at run time: terminal, like `AuthError`, until the options change.
+ */
+export class ProjectNotFoundError extends RequestError {
+  constructor(message = 'project not found (HTTP 404)') {
+    super(404, message);
+  }
+}
+
+/** Errors after which the client stops talking to the server for good: `AuthError`, `ProjectNotFoundError`. */
 export function isTerminal(error: unknown): boolean {
-  return error instanceof AuthError;
+  return error instanceof AuthError || error instanceof ProjectNotFoundError;
 }
 
 /** Errors worth another attempt after a backoff. */

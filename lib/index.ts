@@ -28,6 +28,8 @@ export {
   RequestError,
   ServerError,
   TimeoutError,
+  ProjectNotFoundError,
+  isTerminal,
 } from './errors.js';
 export type {
   CircuitState,

@@ -1,6 +1,7 @@
 // Builds dist/: ES modules in dist/esm and CommonJS in dist/cjs, one output file per source file
 // (no bundling, so every entry point shares one copy of each class and `instanceof` holds across
-// sub-paths), with declarations beside each. The CLI is ESM only.
+// sub-paths), with declarations beside each. The CLI is ESM only. The Angular entry (lib/angular) is
+// compiled by Angular's compiler in partial mode (ESM only) so AOT apps can link its directive.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,16 +13,22 @@ const sources = (dir) =>
     .map((entry) => join(entry.parentPath ?? entry.path, entry.name));
 
 rmSync('dist', { recursive: true, force: true });
-const entryPoints = sources('lib');
+const angular = join('lib', 'angular') + '/';
+const entryPoints = sources('lib').filter((file) => !file.startsWith(angular));
 const common = { entryPoints, outbase: 'lib', bundle: false, sourcemap: true, target: 'node20', logLevel: 'warning' };
 await build({ ...common, outdir: 'dist/esm', format: 'esm' });
 await build({ ...common, entryPoints: entryPoints.filter((file) => !file.startsWith(join('lib', 'cli') + '/')), outdir: 'dist/cjs', format: 'cjs' });
-writeFileSync('dist/cjs/package.json', '{ "type": "commonjs" }\n');
+// Browser bundlers swap the default fetch for the global one (no cross-fetch), as the root package.json says for dist/esm.
+const browser = { './client/default-fetch.js': './client/default-fetch.browser.js' };
+writeFileSync('dist/cjs/package.json', `${JSON.stringify({ type: 'commonjs', browser }, null, 2)}\n`);
 
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 cpSync('dist/esm', 'dist/cjs', { recursive: true, filter: (path) => !path.endsWith('.js') && !path.endsWith('.map') && !path.includes(join('esm', 'cli') + '/') && !path.endsWith(join('esm', 'cli')) });
 
+// After the core's declarations: the Angular entry type-checks against them ('flagstream' → dist).
+execFileSync(process.execPath, ['node_modules/@angular/compiler-cli/bundles/src/bin/ngc.js', '-p', 'scripts/tsconfig.angular.json'], { stdio: 'inherit' });
+
 const cli = 'dist/esm/cli/main.js';
 writeFileSync(cli, `#!/usr/bin/env node\n${readFileSync(cli, 'utf8')}`);
 chmodSync(cli, 0o755);
-console.log(`built ${entryPoints.length} modules into dist/esm and dist/cjs`);
+console.log(`built ${entryPoints.length} modules into dist/esm and dist/cjs, and the Angular entry into dist/esm/angular`);

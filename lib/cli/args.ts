@@ -12,8 +12,11 @@ export function integer(value: string | undefined, name: string, min: number, ma
 /** Largest timer delay Node accepts, ms. */
 export const MAX_DELAY_MS = 2 ** 31 - 1;
 
-/** `--host` and `--port` of the commands that start the local server (`serve`, `dev`). */
+/** Port of the local server when `--port` is not given. */
+export const DEFAULT_PORT = 8787;
+
+/** `--host` and `--port` of the commands that start the local server (`serve`, `dev`); the port's default is applied later. */
 export const listenOptions = {
   host: { type: 'string', default: '127.0.0.1' },
-  port: { type: 'string', default: '8787' },
+  port: { type: 'string' },
 } as const;

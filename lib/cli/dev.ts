@@ -4,11 +4,13 @@
  */
 import { parseArgs } from 'node:util';
 import { createFlagClient } from '../client/client.js';
-import { startServer, type FlagsDocument } from '../server/index.js';
+import { isLoopbackHost } from '../server/dashboard/index.js';
 import { integer, listenOptions } from './args.js';
-import { UsageError, type Command } from './command.js';
-import { contextFrom, describeTarget, transportFor, type Connection } from './connection.js';
+import type { Command } from './command.js';
+import { contextFrom, describeTarget, transportFor } from './connection.js';
+import { flagsFileArgument, startLocalServer } from './local-server.js';
 import { serverSummary } from './server-summary.js';
+import { pickConnection, tryItLines } from './try-it.js';
 import { viewFor } from './watch-view.js';
 import { watchClient } from './watcher.js';
 
@@ -24,28 +26,15 @@ Arguments:
 
 Options:
   --host <address>     interface to bind (default 127.0.0.1)
-  --port <n>           port, 0 for any free one (default 8787)
+  --port <n>           port, 0 for any free one (default 8787, or the next free one)
   --project <slug>     watch this project instead of the first
   --env <slug>         watch this environment instead of the first with an API key
   --user-id <id>       user id to evaluate for (default: anonymous)
   --attr <name=value>  targeting attribute; repeat for more
+  --no-ui              do not serve the dashboard at / (it is served only on loopback hosts)
   -h, --help           show this help
 
 Stops the watcher and the server on Ctrl+C (SIGINT) or SIGTERM and exits 0.`;
-
-/** The first environment with an API key (narrowed by `--project` / `--env`), as a connection to `serverUrl`. */
-function pickConnection(flags: FlagsDocument, serverUrl: string, project?: string, env?: string): Connection {
-  for (const p of flags.projects) {
-    if (project !== undefined && p.slug !== project) continue;
-    for (const e of p.environments) {
-      if (env !== undefined && e.slug !== env) continue;
-      const apiKey = e.apiKeys?.[0];
-      if (apiKey !== undefined) return { serverUrl, apiKey, project: p.slug, environment: e.slug };
-    }
-  }
-  const where = [project && `project "${project}"`, env && `environment "${env}"`].filter(Boolean).join(', ');
-  throw new UsageError(`the flags file has no API key${where ? ` for ${where}` : ''} to watch with`);
-}
 
 /** The `dev` command. */
 export const dev: Command = {
@@ -62,19 +51,24 @@ export const dev: Command = {
         env: { type: 'string' },
         'user-id': { type: 'string' },
         attr: { type: 'string', multiple: true },
+        'no-ui': { type: 'boolean' },
       },
     });
-    if (positionals.length > 1) throw new UsageError(`expected at most one file, got ${positionals.length}`);
-    const file = positionals[0] ?? 'flags.json';
+    const file = flagsFileArgument(positionals, 'dev');
     const port = integer(values.port, 'port', 0, 65535);
     const context = contextFrom(values);
     const view = viewFor(process.stdout, process.stderr);
     const note = (message: string): void => view.note(message);
-    const server = await startServer({ file, host: values.host, port, logger: { info: note, warn: note, error: note } });
+    const dashboard = !values['no-ui'] && isLoopbackHost(values.host);
+    if (!values['no-ui'] && !dashboard) note(`dashboard off: it is served only on a loopback host, not ${values.host}`);
+    const server = await startLocalServer({ file, host: values.host, dashboard, logger: { info: note, warn: note, error: note } }, port, note);
     try {
       const connection = pickConnection(server.flags, server.url, values.project, values.env);
       view.header([
-        ...serverSummary(server, 'dev'),
+        ...serverSummary(server, 'dev', dashboard),
+        '',
+        ...tryItLines(server, connection),
+        '',
         `watching ${describeTarget(connection, context)} with API key ${connection.apiKey}`,
         `Edit ${file} to see changes here. Press Ctrl+C to stop.`,
       ]);

@@ -1,11 +1,13 @@
 /** `flagstream eval`: evaluate one flag for one context on the server, and exit with a code saying how it went. */
 import { parseArgs } from 'node:util';
 import { createFlagClient } from '../client/client.js';
+import { FlagNotFoundError } from '../errors.js';
 import { integer, MAX_DELAY_MS } from './args.js';
 import { UsageError, type Command } from './command.js';
 import { connectionHelp, connectionOptions, contextFrom, resolveConnection, transportFor } from './connection.js';
 import { exitCodeHelp } from './exit-codes.js';
 import { formatResult } from './format.js';
+import { isMissingProject, ProjectNotFoundError } from './project-not-found.js';
 import { stderrLogger } from './log.js';
 
 const help = `Usage: flagstream eval <key> [options]
@@ -56,7 +58,12 @@ export const evalCommand: Command = {
       logger: { ...stderrLogger, error: () => undefined },
     });
     try {
-      const result = await client.evaluateFor(key, context);
+      const result = await client.evaluateFor(key, context).catch(async (error: unknown) => {
+        // The single-flag route answers 404 for an unknown flag and an unknown project alike; the bulk route tells them apart.
+        if (!(error instanceof FlagNotFoundError)) throw error;
+        const projectMissing = await client.snapshotFor(context).then(() => false, isMissingProject);
+        throw projectMissing ? new ProjectNotFoundError(connection) : error;
+      });
       console.log(values.json ? JSON.stringify(result) : formatResult(result));
       return 0;
     } finally {

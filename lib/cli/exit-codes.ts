@@ -1,5 +1,6 @@
 /** The CLI's exit codes, and which error gives which. */
 import { AuthError, FlagNotFoundError, NetworkError, TimeoutError } from '../errors.js';
+import { ProjectNotFoundError } from './project-not-found.js';
 
 /** Exit codes shared by every command. */
 export const ExitCode = {
@@ -18,7 +19,7 @@ export const ExitCode = {
 
 /** The exit code for a failure. */
 export function exitCodeFor(error: unknown): number {
-  if (error instanceof FlagNotFoundError) return ExitCode.notFound;
+  if (error instanceof FlagNotFoundError || error instanceof ProjectNotFoundError) return ExitCode.notFound;
   if (error instanceof AuthError) return ExitCode.auth;
   if (error instanceof NetworkError || error instanceof TimeoutError) return ExitCode.unreachable;
   return ExitCode.failure;
@@ -29,6 +30,6 @@ export const exitCodeHelp = `Exit codes:
   0  success
   1  other failure (server error, invalid response)
   2  bad command line
-  3  flag not found (or unknown project)
+  3  flag or project not found
   4  API key rejected (HTTP 401/403)
   5  server unreachable or timed out`;

@@ -18,10 +18,23 @@ export function formatTable(results: Iterable<EvalResult>, maxValueWidth = Infin
   return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
 }
 
-/** `<time> <key> <old> → <new> (<reason>)`; the reason is `removed` when the flag is gone. */
+/**
+ * `<time> <key> <old> → <new> (<reason>)`; the reason is `removed` when the flag is gone. When the
+ * value stays the same (a flag switched off that already served its default), the line says what
+ * changed instead: `<time> <key> <value> unchanged, switched off (<reason>)` or `… unchanged, reason <old> → <new>`.
+ */
 export function formatChange(change: FlagChange, at = new Date()): string {
-  const reason = change.current?.reason ?? 'removed';
-  return `${timestamp(at)} ${change.key} ${formatValue(change.previous)} → ${formatValue(change.current)} (${reason})`;
+  const { previous, current } = change;
+  const before = formatValue(previous);
+  const after = formatValue(current);
+  if (previous !== undefined && current !== undefined && before === after) {
+    const what =
+      previous.enabled === current.enabled
+        ? `reason ${previous.reason} → ${current.reason}`
+        : `switched ${current.enabled ? 'on' : 'off'} (${current.reason})`;
+    return `${timestamp(at)} ${change.key} ${after} unchanged, ${what}`;
+  }
+  return `${timestamp(at)} ${change.key} ${before} → ${after} (${current?.reason ?? 'removed'})`;
 }
 
 /** `ready (streaming)`, `stale: <error>`, …; the error message never carries the API key. */

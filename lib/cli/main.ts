@@ -4,21 +4,27 @@ import { UsageError, type Command } from './command.js';
 import { dev } from './dev.js';
 import { evalCommand } from './eval.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
+import { init } from './init.js';
 import { serve } from './serve.js';
+import { packageVersion } from './version.js';
 import { watch } from './watch.js';
 
-const commands: readonly Command[] = [serve, watch, evalCommand, dev];
+const commands: readonly Command[] = [init, dev, serve, watch, evalCommand];
 
 const help = `Usage: flagstream <command> [options]
 
 Commands:
 ${commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join('\n')}
 
-Run "flagstream <command> --help" for a command's options.`;
+Run "flagstream <command> --help" for a command's options, "flagstream --version" for the version.`;
 
 /** Run the CLI with `argv` (without the node and script paths); resolves to the exit code. */
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-v') {
+    console.log(packageVersion());
+    return 0;
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     if (name === undefined) {
       console.error(help);

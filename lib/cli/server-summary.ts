@@ -1,9 +1,14 @@
 /** The startup summary of a local server: URL, file, projects with environments and API keys, flag count, admin key. */
 import type { FlagServer } from '../server/index.js';
 
-/** Summary lines, the first one `flagstream <command>: listening on <url>`. Prints the file's own (dev) keys. */
-export function serverSummary(server: FlagServer, command: string): string[] {
-  const lines = [`flagstream ${command}: listening on ${server.url}`, `flags file: ${server.file} (watching for changes)`];
+/**
+ * Summary lines, the first one `flagstream <command>: listening on <url>`, then the dashboard's
+ * address when it is served. Prints the file's own (dev) keys.
+ */
+export function serverSummary(server: FlagServer, command: string, dashboard = false): string[] {
+  const lines = [`flagstream ${command}: listening on ${server.url}`];
+  if (dashboard) lines.push(`dashboard: ${server.url}/ (open it in a browser)`);
+  lines.push(`flags file: ${server.file} (watching for changes)`);
   for (const project of server.flags.projects) {
     lines.push(`project ${project.slug}`);
     const width = Math.max(...project.environments.map((env) => env.slug.length));

@@ -2,8 +2,9 @@
 import { parseArgs } from 'node:util';
 import { createFlagClient } from '../client/client.js';
 import { integer, MAX_DELAY_MS } from './args.js';
-import type { Command } from './command.js';
+import { UsageError, type Command } from './command.js';
 import { connectionHelp, connectionOptions, contextFrom, describeTarget, resolveConnection, transportFor } from './connection.js';
+import { isMissingProject, ProjectNotFoundError } from './project-not-found.js';
 import { viewFor } from './watch-view.js';
 import { watchClient } from './watcher.js';
 
@@ -18,10 +19,11 @@ and a "<time> status: …" line whenever the client's status changes (ready, sta
 ${connectionHelp}
 
 Options:
-  --poll-ms <n>        also poll every n ms; 0 = stream only (default 30000)
+  --poll-ms <n>        also poll every n ms (at least 1000); 0 = stream only (default 30000)
   -h, --help           show this help
 
-Exits 0 on Ctrl+C (SIGINT) or SIGTERM, 4 when the API key is rejected, 2 for a bad command line.`;
+Exits 0 on Ctrl+C (SIGINT) or SIGTERM, 3 when the project is not found, 4 when the API key is
+rejected, 2 for a bad command line.`;
 
 /** The `watch` command. */
 export const watch: Command = {
@@ -36,6 +38,9 @@ export const watch: Command = {
     const connection = resolveConnection(values);
     const context = contextFrom(values);
     const pollIntervalMs = integer(values['poll-ms'], 'poll-ms', 0, MAX_DELAY_MS);
+    if (pollIntervalMs !== undefined && pollIntervalMs > 0 && pollIntervalMs < 1000) {
+      throw new UsageError(`--poll-ms must be 0 (stream only) or at least 1000, got ${pollIntervalMs}`);
+    }
     const view = viewFor(process.stdout, process.stderr);
     const client = createFlagClient({
       transport: transportFor(connection),
@@ -45,7 +50,9 @@ export const watch: Command = {
       logger: { warn: view.note, error: view.note },
     });
     view.header([`flagstream watch: ${describeTarget(connection, context)} on ${connection.serverUrl}`]);
-    await watchClient(client, view);
+    await watchClient(client, view).catch((error: unknown) => {
+      throw isMissingProject(error) ? new ProjectNotFoundError(connection) : error;
+    });
     return 0;
   },
 };

@@ -3,13 +3,15 @@ import { Subscription, distinctUntilChanged, firstValueFrom, filter, map } from 
 import type { FlagClient } from '../client/client.js';
 import { AuthError } from '../errors.js';
 import { formatStatus } from './format.js';
+import { isMissingProject } from './project-not-found.js';
 import { untilSignal } from './signals.js';
 import type { FlagView } from './watch-view.js';
 
 /**
  * Show `client` in `view` until SIGINT or SIGTERM, then close it. Changes of the first load are
  * part of the initial listing, not change lines. Rejects with the `AuthError` when the key is
- * rejected, since the client stops for good then.
+ * rejected (the client stops for good then), and with the load's 404 `RequestError` when the
+ * project does not exist (retrying would poll a missing project forever).
  */
 export async function watchClient(client: FlagClient, view: FlagView): Promise<void> {
   const subscriptions = new Subscription();
@@ -26,16 +28,16 @@ export async function watchClient(client: FlagClient, view: FlagView): Promise<v
     }),
   );
   subscriptions.add(client.changes$.pipe(filter(() => snapshots > 1)).subscribe((change) => view.change(change)));
-  const rejected = firstValueFrom(
+  const fatal = firstValueFrom(
     status$.pipe(
       map((status) => status.error),
-      filter((error): error is AuthError => error instanceof AuthError),
+      filter((error): error is Error => error instanceof AuthError || isMissingProject(error)),
     ),
     { defaultValue: undefined },
   );
   try {
-    const outcome = await Promise.race([untilSignal(stopListening.signal), rejected]);
-    if (outcome instanceof AuthError) throw outcome;
+    const outcome = await Promise.race([untilSignal(stopListening.signal), fatal]);
+    if (outcome instanceof Error) throw outcome;
   } finally {
     stopListening.abort();
     subscriptions.unsubscribe();

@@ -71,6 +71,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
       loadFailed: (error, final) => this.onLoadFailed(error, final),
       connected: () => this.onStreamConnected(),
       failed: (error) => this.onStreamFailed(error),
+      paused: () => this.streamDown(),
       pushed: (context, flags) => this.apply(flags, 'network', context),
       changed: () => this.oneOffs.clear(),
       current: (key) => this.current.get(key),

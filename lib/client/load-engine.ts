@@ -26,6 +26,7 @@ import type { LoadWaiters } from './load-waiters.js';
 import type { ResolvedOptions } from './options.js';
 import type { ClientRequestGate } from './request-gate.js';
 import { streamLink, type StreamHost } from './stream-link.js';
+import { streamAllowed$ } from './visibility.js';
 
 /** Delay of the one re-check after a stream event whose state the refetch did not show yet. */
 export const RECHECK_DELAY_MS = 250;
@@ -36,6 +37,8 @@ export const POLL_JITTER = 0.1;
 
 /** What the engine tells the client. */
 export interface EngineHost extends Omit<StreamHost, 'down'> {
+  /** The stream was closed on purpose (the page is hidden); no failure. */
+  paused(): void;
   /** A load for `context` answered. */
   loaded(context: EvalContext, result: LoadResult): void;
   /** A load attempt failed; `final`: no retry follows (terminal or not retryable). */
@@ -116,7 +119,7 @@ export class LoadEngine {
     // so that one request both readies the client and follows the stream's start.
     const waitForStream = streamOn && !session.streamFollowsLoad;
     const initial$ = merge(waitForStream ? timer(Math.min(1_000, timeoutMs), scheduler) : of(0), startNow).pipe(mergeMap(initialOnce));
-    const stream$ = streamOn
+    const link$ = streamOn
       ? streamLink(
           session,
           context,
@@ -129,6 +132,19 @@ export class LoadEngine {
             terminate: (error) => this.gate.terminate(error),
           },
           fallback$,
+        )
+      : EMPTY;
+    // A hidden page closes its stream after hiddenCloseMs; visible again, it reconnects and
+    // refetches at once, unconditionally. Outside a browser the stream is always allowed.
+    const stream$ = streamOn
+      ? streamAllowed$(this.options.hiddenCloseMs, scheduler).pipe(
+          switchMap((allowed, index) => {
+            if (!allowed) {
+              this.host.paused();
+              return EMPTY;
+            }
+            return index === 0 ? link$ : concat(of<LoadOptions>({ trigger: 'reconnect', conditional: false }), link$);
+          }),
         )
       : EMPTY;
     const poll$ = fallback$.pipe(

@@ -4,6 +4,7 @@ import { defaultBackoff, type BackoffPolicy } from '../net/backoff.js';
 import { defaultCircuitBreaker, type CircuitBreakerOptions } from '../net/circuit.js';
 import type { Transport } from '../transports/transport.js';
 import type { EvalContext, EvalResult, FetchLike, JsonValue, Logger } from '../types.js';
+import { defaultFetch } from './default-fetch.js';
 import { defaultTracking, type TrackingOptions } from './tracking.js';
 
 /** What a {@link FlagStore} keeps: the client's own versioned format. */
@@ -67,6 +68,12 @@ export interface FlagClientOptions {
   snapshotForMaxAgeMs?: number;
   /** Largest response body accepted, bytes (default 4 MiB); a bigger one is an `InvalidResponseError`. */
   maxResponseBytes?: number;
+  /**
+   * In a browser, the change stream closes once the page has been hidden this long (ms) and reopens,
+   * with a refetch, when the page is visible again. 0 keeps it open. Default 60 000; no effect
+   * outside a browser.
+   */
+  hiddenCloseMs?: number;
 }
 
 /** Options after validation, with defaults filled in. */
@@ -87,6 +94,7 @@ export interface ResolvedOptions {
   tracking: TrackingOptions;
   snapshotForMaxAgeMs: number;
   maxResponseBytes: number;
+  hiddenCloseMs: number;
 }
 
 /** Validates options synchronously; a `ConfigError` names the first bad field. */
@@ -97,8 +105,13 @@ export function resolveOptions(options: FlagClientOptions): ResolvedOptions {
     throw new ConfigError('transport', 'is required: cuttlegate({...}), rollgate({...}), ofrep({...}) or a test source');
   }
   const pollIntervalMs = nonNegative(options.pollIntervalMs, 30_000, 'pollIntervalMs');
-  const timeoutMs = nonNegative(options.timeoutMs, 10_000, 'timeoutMs');
-  if (timeoutMs === 0) throw new ConfigError('timeoutMs', 'must be greater than 0');
+  if (pollIntervalMs !== 0 && (pollIntervalMs < MIN_POLL_INTERVAL_MS || pollIntervalMs > MAX_TIMER_MS)) {
+    throw new ConfigError('pollIntervalMs', `must be 0 (off) or from ${MIN_POLL_INTERVAL_MS} to ${MAX_TIMER_MS} ms, got ${pollIntervalMs}`);
+  }
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  if (typeof timeoutMs !== 'number' || !(timeoutMs >= 1 && timeoutMs <= MAX_TIMER_MS)) {
+    throw new ConfigError('timeoutMs', `must be a number of ms from 1 to ${MAX_TIMER_MS}, got ${String(timeoutMs)}`);
+  }
   checkContext(options.context, 'context');
   for (const field of ['defaults', 'bootstrap'] as const) {
     const value = options[field];
@@ -118,6 +131,8 @@ export function resolveOptions(options: FlagClientOptions): ResolvedOptions {
   for (const field of ['baseMs', 'capMs', 'healthyMs'] as const) {
     if (!Number.isFinite(backoff[field]) || backoff[field] < 0) throw new ConfigError(`backoff.${field}`, 'must be a number ≥ 0');
   }
+  const hiddenCloseMs = nonNegative(options.hiddenCloseMs, 60_000, 'hiddenCloseMs');
+  if (hiddenCloseMs > MAX_TIMER_MS) throw new ConfigError('hiddenCloseMs', `must be at most ${MAX_TIMER_MS}`);
   return {
     transport,
     context: { ...options.context },
@@ -135,6 +150,7 @@ export function resolveOptions(options: FlagClientOptions): ResolvedOptions {
     tracking: resolveTracking(options.tracking),
     snapshotForMaxAgeMs: nonNegative(options.snapshotForMaxAgeMs, pollIntervalMs > 0 ? pollIntervalMs : 30_000, 'snapshotForMaxAgeMs'),
     maxResponseBytes: positiveInteger(options.maxResponseBytes, 4 * 1024 * 1024, 'maxResponseBytes'),
+    hiddenCloseMs,
   };
 }
 
@@ -179,6 +195,11 @@ export function checkContext(context: unknown, field: string): void {
   }
 }
 
+/** Shortest poll period: polling faster than once a second only loads the server (use streaming for speed). */
+const MIN_POLL_INTERVAL_MS = 1_000;
+/** Longest delay a timer can wait (2^31 − 1 ms); longer ones fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 function nonNegative(value: unknown, fallback: number, field: string): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new ConfigError(field, 'must be a number ≥ 0');
@@ -195,12 +216,3 @@ const consoleLogger: Logger = {
   warn: (message, ...rest) => console.warn(`[flagstream] ${message}`, ...rest),
   error: (message, ...rest) => console.error(`[flagstream] ${message}`, ...rest),
 };
-
-/** The global `fetch`, or `cross-fetch` loaded on first use where there is none. */
-function defaultFetch(): FetchLike {
-  if (typeof globalThis.fetch === 'function') return (input, init) => globalThis.fetch(input, init);
-  return async (input, init) => {
-    const { fetch } = await import('cross-fetch');
-    return fetch(input, init);
-  };
-}

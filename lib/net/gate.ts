@@ -51,7 +51,7 @@ export function gateSession(session: TransportSession, gate: RequestGate): Trans
  */
 export function gated<T>(gate: RequestGate, request: Observable<T>): Observable<T> {
   return new Observable<T>((subscriber) => {
-    const refusal = gate.admit();
+    const refusal = gate.signal.aborted ? new ClosedError() : gate.admit();
     if (refusal) {
       subscriber.error(refusal);
       return undefined;

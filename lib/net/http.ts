@@ -30,16 +30,35 @@ export interface HttpResponse {
   body: unknown;
 }
 
+/** Default cap on a response body, bytes (`TransportRuntime.maxResponseBytes` overrides it). */
+export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+
 /**
  * Sends one request through the runtime's `fetch`, with the runtime's timeout (on its scheduler,
  * so virtual time works), and maps failures to typed errors: 401/403 → `AuthError`, 429 →
  * `RateLimitError` (with `Retry-After`), 5xx → `ServerError`, other 4xx → `RequestError`, a 2xx that
- * is not JSON → `InvalidResponseError`, no connection → `NetworkError`, too slow → `TimeoutError`.
+ * is not JSON or a body over `maxResponseBytes` → `InvalidResponseError`, no connection →
+ * `NetworkError`, too slow → `TimeoutError`.
  * Error messages name the method and path only: never the query string or a header value.
- * Unsubscribing aborts the request.
+ * Unsubscribing aborts the request. (The client's request gate wraps the transport session, so
+ * every request made here passes it.)
  */
 export function httpJson(runtime: TransportRuntime, request: HttpRequest): Observable<HttpResponse> {
   return new Observable<HttpResponse>((subscriber) => {
+    let done = false;
+    /** Ends the request once: stops the timer and releases the connection. */
+    const settle = (outcome: { value: HttpResponse } | { error: Error }): void => {
+      if (done) return;
+      done = true;
+      timer.unsubscribe();
+      controller.abort();
+      if ('error' in outcome) {
+        subscriber.error(outcome.error);
+      } else {
+        subscriber.next(outcome.value);
+        subscriber.complete();
+      }
+    };
     const controller = new AbortController();
     let timedOut = false;
     const timer = runtime.scheduler.schedule(() => {
@@ -50,6 +69,14 @@ export function httpJson(runtime: TransportRuntime, request: HttpRequest): Obser
     const where = `${method} ${describeUrl(request.url)}`;
     const headers: Record<string, string> = { Accept: 'application/json', ...request.headers };
     if (request.json !== undefined) headers['Content-Type'] = 'application/json';
+    const maxBytes = runtime.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    /** Why a fetch or body read threw: the timer fired, the body was too large, or the network. */
+    const broken = (cause: unknown, what: string): Error =>
+      timedOut
+        ? new TimeoutError(runtime.timeoutMs, where)
+        : cause instanceof InvalidResponseError
+          ? cause
+          : new NetworkError(`${where}: ${what}`, { cause });
 
     const run = async (): Promise<HttpResponse> => {
       let response: Response;
@@ -61,37 +88,56 @@ export function httpJson(runtime: TransportRuntime, request: HttpRequest): Obser
           signal: controller.signal,
         });
       } catch (cause) {
-        throw timedOut
-          ? new TimeoutError(runtime.timeoutMs, where)
-          : new NetworkError(`${where}: ${describeCause(cause)}`, { cause });
+        throw broken(cause, describeCause(cause));
       }
       let text: string;
       try {
-        text = await response.text();
+        text = await readText(response, maxBytes, where);
       } catch (cause) {
-        throw timedOut
-          ? new TimeoutError(runtime.timeoutMs, where)
-          : new NetworkError(`${where}: response body broke off`, { cause });
+        throw broken(cause, 'response body broke off');
       }
       return interpret(response, text, request, where);
     };
 
     run().then(
-      (value) => {
-        timer.unsubscribe();
-        subscriber.next(value);
-        subscriber.complete();
-      },
-      (error) => {
-        timer.unsubscribe();
-        subscriber.error(error);
-      },
+      (value) => settle({ value }),
+      (error: Error) => settle({ error }),
     );
     return () => {
+      done = true;
       timer.unsubscribe();
       controller.abort();
     };
   });
+}
+
+/**
+ * Reads a body as UTF-8 text, refusing more than `maxBytes`: a larger `Content-Length` is refused
+ * before reading, and the bytes are counted while streaming (a lying or absent length is caught too).
+ */
+async function readText(response: Response, maxBytes: number, where: string): Promise<string> {
+  const tooLarge = (): InvalidResponseError =>
+    new InvalidResponseError(`${where}: response body exceeds the limit of ${maxBytes} bytes (maxResponseBytes)`);
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body?.cancel().catch(() => undefined);
+    throw tooLarge();
+  }
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let size = 0;
+  let text = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text + decoder.decode();
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    text += decoder.decode(value, { stream: true });
+  }
 }
 
 function interpret(response: Response, text: string, request: HttpRequest, where: string): HttpResponse {
@@ -101,20 +147,24 @@ function interpret(response: Response, text: string, request: HttpRequest, where
   if (!passed && (status < 200 || status >= 300)) throw errorForStatus(status, headers, where);
   if (text.trim() === '') return { status, headers, body: undefined };
   const type = headers.get('content-type') ?? '';
+  const success = status >= 200 && status < 300;
+  // A passed-through error status is the caller's to judge by its code; its body is only detail.
+  if (!success && !/\bjson\b/i.test(type)) return { status, headers, body: undefined };
   if (!/\bjson\b/i.test(type)) {
     throw new InvalidResponseError(`${where}: expected JSON, got ${type || 'no content type'} (HTTP ${status})`);
   }
   try {
     return { status, headers, body: JSON.parse(text) };
   } catch {
+    if (!success) return { status, headers, body: undefined };
     throw new InvalidResponseError(`${where}: malformed JSON (HTTP ${status})`);
   }
 }
 
-/** Maps a non-success status to the typed error every transport shares. */
-export function errorForStatus(status: number, headers: Headers, where: string): Error {
+/** Maps a non-success status to the typed error every transport shares (`nowMs`: wall-clock time a dated `Retry-After` is measured from). */
+export function errorForStatus(status: number, headers: Headers, where: string, nowMs = Date.now()): Error {
   if (status === 401 || status === 403) return new AuthError(status, `${where}: ${status === 401 ? 'authentication failed' : 'access denied'} (HTTP ${status})`);
-  if (status === 429) return new RateLimitError(parseRetryAfter(headers.get('retry-after'), Date.now()));
+  if (status === 429) return new RateLimitError(parseRetryAfter(headers.get('retry-after'), nowMs));
   if (status >= 500) return new ServerError(status, `${where}: server error (HTTP ${status})`);
   return new RequestError(status, `${where}: request rejected (HTTP ${status})`);
 }

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../types.js';
+import { createDashboard, isLoopbackHost } from './dashboard/index.js';
 import { cuttlegateHandlers, type CuttlegateDeps, type CuttlegateSettings } from './cuttlegate-routes.js';
 import type { EvalInput } from './evaluator.js';
 import { FileSource } from './file-source.js';
@@ -58,6 +59,12 @@ export interface ServerOptions {
   watchDebounceMs?: number;
   /** Receives load warnings, rejected reloads and internal errors; `info` (optional) gets reloads. Never sees API keys. */
   logger?: Logger;
+  /**
+   * Serve the dashboard at `GET /`: the flags, an "evaluate as" form and switches, live. Local
+   * development only: allowed only on a loopback `host`, and it hands the page the file's keys.
+   * Default false.
+   */
+  dashboard?: boolean;
 }
 
 /** A running server and its test hooks. */
@@ -167,15 +174,18 @@ export async function startServer(options: ServerOptions = {}): Promise<FlagServ
   const notifier = new OfrepNotifier(hub);
   const refetches: OfrepRefetch[] = [];
 
-  /** A toggle: one event per protocol's stream. */
+  const dashboard = options.dashboard ? createDashboard(() => store.document) : undefined;
+  /** A toggle: one event per protocol's stream, and the dashboard's. */
   const publish = (change: FlagStateChange): void => {
     hub.publish(change);
     notifier.changed([change]);
+    dashboard?.publish(change);
   };
-  /** A reload: per-flag events unless strict mode, and one OFREP event when anything changed. */
+  /** A reload: per-flag events unless strict mode, one OFREP event when anything changed, the dashboard always. */
   const applyChanges = (changes: FlagStateChange[]): FlagStateChange[] => {
     if (emitOnReload) changes.forEach((change) => hub.publish(change));
     notifier.changed(changes);
+    for (const change of changes) dashboard?.publish(change);
     return changes;
   };
 
@@ -211,6 +221,7 @@ export async function startServer(options: ServerOptions = {}): Promise<FlagServ
   };
 
   const server = createServer((req, res) => {
+    if (dashboard?.serve(req, res)) return;
     const entry = recorder.begin(req, res);
     handle(req, res, entry).catch((error: unknown) => {
       logger.error(`internal error on ${entry.method} ${entry.route} route: ${(error as Error).message}`);
@@ -324,6 +335,9 @@ function checkOptions(options: ServerOptions): void {
   };
   if (options.file !== undefined && options.flags !== undefined) {
     throw new ConfigError('flags', 'give either "file" or "flags", not both');
+  }
+  if (options.dashboard && !isLoopbackHost(options.host ?? '127.0.0.1')) {
+    throw new ConfigError('dashboard', `is served only on a loopback host (127.0.0.1, ::1 or localhost), not ${options.host}`);
   }
   positive(options.port, 'port', 0);
   positive(options.heartbeatMs, 'heartbeatMs', 1);

@@ -18,13 +18,16 @@ export interface Cli {
 }
 
 const REPO_ROOT = new URL('../..', import.meta.url).pathname;
+/** tsx's loader and the CLI's entry point as absolute paths, so the CLI can run in any directory. */
+const TSX_LOADER = new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
+const CLI_MAIN = new URL('../../lib/cli/main.ts', import.meta.url).pathname;
 const running = new Set<Cli>();
 
-/** `node <nodeArgs>` from the repository root; `FLAGSTREAM_*` variables come only from `env`. */
-export function spawnNode(nodeArgs: string[], env: Record<string, string> = {}): Cli {
+/** `node <nodeArgs>` in `cwd` (default: the repository root); `FLAGSTREAM_*` variables come only from `env`. */
+export function spawnNode(nodeArgs: string[], env: Record<string, string> = {}, cwd = REPO_ROOT): Cli {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('FLAGSTREAM_')));
   const child = spawn(process.execPath, nodeArgs, {
-    cwd: REPO_ROOT,
+    cwd,
     env: { ...inherited, ...env, FORCE_COLOR: '0', NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -76,9 +79,9 @@ export function spawnNode(nodeArgs: string[], env: Record<string, string> = {}):
   return cli;
 }
 
-/** `flagstream <args>` through the TypeScript sources. */
-export function startCli(args: string[], env?: Record<string, string>): Cli {
-  return spawnNode(['--import', 'tsx', 'lib/cli/main.ts', ...args], env);
+/** `flagstream <args>` through the TypeScript sources, in `cwd` (default: the repository root). */
+export function startCli(args: string[], env?: Record<string, string>, cwd?: string): Cli {
+  return spawnNode(['--import', TSX_LOADER, CLI_MAIN, ...args], env, cwd);
 }
 
 /** Kill every CLI still running (for `afterEach`) and wait until they are gone. */

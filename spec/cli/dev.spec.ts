@@ -54,6 +54,9 @@ describe('flagstream dev', () => {
       body: JSON.stringify({ context: {} }),
     });
     expect(res.status).toBe(200);
+    expect(out).toContain(`dashboard: ${url}/ (open it in a browser)`);
+    const page = await fetch(`${url}/`);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
 
     const edited = Date.now();
     await editFlags((doc) => void (flag(doc, 'new-checkout').environments.production!.enabled = false));
@@ -72,7 +75,7 @@ describe('flagstream dev', () => {
     await writeFile(file, '{ "projects": [');
     await expect.poll(() => cli.stderr(), { timeout: 3000 }).toContain('still serving the last good flags');
     await editFlags((doc) => void (flag(doc, 'banner-text').environments.production!.enabled = false), 'examples/flags.json');
-    await cli.waitForStdout(/ banner-text "welcome" → "welcome" \(disabled\)$/, { timeoutMs: 3000 });
+    await cli.waitForStdout(/ banner-text "welcome" unchanged, switched off \(disabled\)$/, { timeoutMs: 3000 });
     cli.child.kill('SIGTERM');
     expect(await cli.exited).toBe(0);
   });
@@ -86,8 +89,9 @@ describe('flagstream dev', () => {
     await started(cli);
     await editFlags((doc) => void (flag(doc, 'dark-mode').environments.staging!.enabled = false));
     await editFlags((doc) => void (flag(doc, 'max-items').environments.production!.enabled = false));
-    await cli.waitForStdout(/ max-items 10 → 10 \(disabled\)$/, { timeoutMs: 3000 });
-    expect(cli.stdout().match(/ → /g)).toHaveLength(1);
+    await cli.waitForStdout(/ max-items 10 unchanged, switched off \(disabled\)$/, { timeoutMs: 3000 });
+    expect(cli.stdout().match(/^\d\d:\d\d:\d\d [\w-]+ \S+ (→|unchanged)/gm)).toHaveLength(1);
+    expect(cli.stdout()).not.toMatch(/ (\S+) → \1 /);
     cli.child.kill('SIGINT');
     expect(await cli.exited).toBe(0);
   });

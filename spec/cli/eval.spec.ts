@@ -74,6 +74,15 @@ describe('flagstream eval', () => {
   });
 
   it.each([
+    ['an unknown project', ['--project', 'nope'], '"nope" on SERVER/'],
+    ['a URL that is not the server root', ['--server', 'SERVER/some/prefix'], '"demo" on SERVER/some/prefix'],
+  ])('exits 3 with "project not found" for %s', async (_, extra, where) => {
+    const cli = evaluate('dark-mode', ...extra.map((arg) => arg.replace('SERVER', server.url)));
+    expect(await cli.exited).toBe(3);
+    expect(cli.stderr()).toBe(`flagstream eval: project not found: ${where.replace('SERVER', server.url)} (check --project and --server)\n`);
+  });
+
+  it.each([
     ['a rejected key (401)', WRONG_KEY, 'production', 'authentication failed (HTTP 401)'],
     ['a key of another environment (403)', STAGING_KEY, 'production', 'access denied (HTTP 403)'],
   ])('exits 4 for %s and never prints the key', async (_, key, env, message) => {
@@ -123,6 +132,6 @@ describe('flagstream eval', () => {
     for (const text of ['--server', '--key', '--project', '--env', '--user-id', '--attr', '--json', '--timeout-ms', 'FLAGSTREAM_API_KEY']) {
       expect(cli.stdout()).toContain(text);
     }
-    expect(cli.stdout()).toMatch(/3 +flag not found[\s\S]*4 +API key rejected[\s\S]*5 +server unreachable or timed out/);
+    expect(cli.stdout()).toMatch(/3 +flag or project not found[\s\S]*4 +API key rejected[\s\S]*5 +server unreachable or timed out/);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -29,6 +29,8 @@ describe('flagstream serve', () => {
     expect(out).toContain('admin key (toggles): dev-admin-key');
 
     expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok' });
+    expect(out).not.toContain('dashboard:');
+    expect((await fetch(`${url}/`)).status).toBe(404);
     const res = await fetch(`${url}/api/v1/projects/demo/environments/production/flags/dark-mode/evaluate`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${PROD_KEY}` },
@@ -43,9 +45,12 @@ describe('flagstream serve', () => {
     expect(await stream.next()).toBeUndefined();
   });
 
-  it('exits 0 on SIGINT', async () => {
-    const server = cli('serve', 'examples/flags.json', '--port', '0');
-    await server.waitForStdout('Press Ctrl+C to stop.');
+  it('serves the dashboard with --ui, and exits 0 on SIGINT', async () => {
+    const server = cli('serve', 'examples/flags.json', '--port', '0', '--ui');
+    const out = await server.waitForStdout('Press Ctrl+C to stop.');
+    const url = /listening on (http:\/\/127\.0\.0\.1:\d+)\n/.exec(out)![1]!;
+    expect(out).toContain(`dashboard: ${url}/ (open it in a browser)`);
+    expect((await fetch(`${url}/`)).status).toBe(200);
     server.child.kill('SIGINT');
     expect(await server.exited).toBe(0);
     expect(server.stderr()).toContain('received SIGINT, shutting down');
@@ -80,14 +85,21 @@ describe('flagstream', () => {
   it('lists the commands with --help and exits 0', async () => {
     const main = cli('--help');
     expect(await main.exited).toBe(0);
-    expect(main.stdout()).toMatch(/Commands:\n {2}serve +run the local flag server/);
-    for (const command of ['watch', 'eval', 'dev']) expect(main.stdout()).toMatch(new RegExp(`\n {2}${command} +\\S`));
+    expect(main.stdout()).toMatch(/Commands:\n {2}init +write a starter flags file/);
+    for (const command of ['dev', 'serve', 'watch', 'eval']) expect(main.stdout()).toMatch(new RegExp(`\n {2}${command} +\\S`));
   });
 
   it('shows help for a command with "help <command>"', async () => {
     const main = cli('help', 'serve');
     expect(await main.exited).toBe(0);
     expect(main.stdout()).toMatch(/^Usage: flagstream serve/);
+  });
+
+  it('prints the package version with --version', async () => {
+    const pkg = JSON.parse(await readFile('package.json', 'utf8')) as { version: string };
+    const main = cli('--version');
+    expect(await main.exited).toBe(0);
+    expect(main.stdout()).toBe(`${pkg.version}\n`);
   });
 
   it('exits 2 for an unknown command or none', async () => {

@@ -35,6 +35,9 @@ describe('pipedView', () => {
     view.flags(FlagSnapshot.from([result('dark-mode', false)]));
     view.change({ key: 'dark-mode', previous: first.get('dark-mode'), current: result('dark-mode', false, 'disabled', false) });
     view.change({ key: 'banner', previous: first.get('banner'), current: undefined });
+    view.change({ key: 'off', previous: result('off', false), current: result('off', false, 'disabled', false) });
+    view.change({ key: 'off', previous: result('off', false, 'disabled', false), current: result('off', false) });
+    view.change({ key: 'plan', previous: result('plan', 'free'), current: result('plan', 'free', 'rule_match') });
     view.status(status({ state: 'stale', streaming: false, error: new Error('fetch failed') }));
     view.note('reloaded');
     const lines = out.text.split('\n').map((line) => line.replace(/^\d\d:\d\d:\d\d /, '<t> '));
@@ -47,6 +50,9 @@ describe('pipedView', () => {
       '  limits     {"max":3}  {"max":3}  default     true',
       '<t> dark-mode true → false (disabled)',
       '<t> banner "welcome" → (absent) (removed)',
+      '<t> off false unchanged, switched off (disabled)',
+      '<t> off false unchanged, switched on (default)',
+      '<t> plan "free" unchanged, reason default → rule_match',
       '<t> status: stale: fetch failed',
       '',
     ]);

@@ -70,10 +70,20 @@ describe('flagstream watch (piped)', () => {
     expect(cli.stdout() + cli.stderr()).not.toContain(key);
   });
 
-  it('exits 2 with a hint when the connection is incomplete', async () => {
+  it('exits 3 with "project not found" for an unknown project instead of retrying', async () => {
+    const cli = watch('--project', 'nope');
+    expect(await cli.exited).toBe(3);
+    expect(cli.stderr()).toContain(`flagstream watch: project not found: "nope" on ${server.url}/ (check --project and --server)`);
+    expect(server.requests.bulk).toBe(1);
+  });
+
+  it('exits 2 with a hint when the connection is incomplete or --poll-ms is too short', async () => {
     const cli = startCli(['watch', '--server', server.url]);
+    const fast = watch('--poll-ms', '500');
     expect(await cli.exited).toBe(2);
     expect(cli.stderr()).toContain('missing --key (or FLAGSTREAM_API_KEY)');
+    expect(await fast.exited).toBe(2);
+    expect(fast.stderr()).toContain('--poll-ms must be 0 (stream only) or at least 1000, got 500');
   });
 
   it('documents its options in --help', async () => {

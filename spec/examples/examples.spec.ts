@@ -49,6 +49,19 @@ describe('examples against the local flag server', () => {
     expect(example.output()).toMatch(/stopped after \d+ jobs/);
   });
 
+  it('openfeature evaluates per context through the server SDK, reports a toggle, and closes on SIGINT', async () => {
+    const example = run('examples/openfeature/index.ts');
+    expect(await example.waitFor(/^user-123:/)).toBe('user-123: dark-mode true (rule_match), banner holiday-sale, max-items 25');
+    expect(await example.waitFor(/^user-456:/)).toMatch(/^user-456: dark-mode false \(\w+\), banner welcome, max-items 10$/);
+    await example.waitFor(/watching for changes/);
+    await server.waitForStreams(1);
+    server.toggle('demo', 'production', 'dark-mode', false);
+    await example.waitFor(/^configuration changed: dark-mode$/);
+    example.child.kill('SIGINT');
+    expect(await example.exited).toBe(0);
+    expect(example.output()).toMatch(/^closed$/m);
+  });
+
   it('express serves per-request flags and a health route, and shuts down on SIGTERM', async () => {
     const example = run('examples/express/server.ts', { PORT: '0' });
     const line = await example.waitFor(/^listening on /);

@@ -20,6 +20,8 @@ export interface RollgateRequest {
   query: URLSearchParams;
   authorization: string | undefined;
   ifNoneMatch: string | undefined;
+  /** The decoded `X-User-Context` header (base64 JSON `{id, email, attributes}`), when sent. */
+  userContext: unknown;
   body: unknown;
 }
 
@@ -151,6 +153,7 @@ export class FakeRollgate {
       query: parsed.searchParams,
       authorization: req.headers.authorization,
       ifNoneMatch: req.headers['if-none-match'],
+      userContext: decodeUserContext(req.headers['x-user-context']),
       body,
     };
     this.requests.push(request);
@@ -180,7 +183,9 @@ export class FakeRollgate {
         res.end(raw.body);
         return;
       }
-      const user = request.query.get('user_id') ?? '';
+      // As the mock: a decodable X-User-Context with an id wins over the query's user_id.
+      const fromHeader = (request.userContext as { id?: unknown } | undefined)?.id;
+      const user = typeof fromHeader === 'string' && fromHeader !== '' ? fromHeader : (request.query.get('user_id') ?? '');
       if (path === '/api/v1/sdk/v2/flags') {
         if (!this.typedEndpoint) return plain(res, 404, '404 page not found');
         return json(res, 200, { flags: this.typed(user) });
@@ -270,6 +275,15 @@ export class FakeRollgate {
       };
     }
     return out;
+  }
+}
+
+function decodeUserContext(header: string | string[] | undefined): unknown {
+  if (typeof header !== 'string') return undefined;
+  try {
+    return JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as unknown;
+  } catch {
+    return undefined;
   }
 }
 

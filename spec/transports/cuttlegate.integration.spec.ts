@@ -121,7 +121,7 @@ describe('cuttlegate transport against a fake server over loopback', () => {
   });
 
   it('treats 401 as terminal: keeps last values, reports AuthError, sends nothing more', async () => {
-    const c = makeClient({ pollIntervalMs: 50 });
+    const c = makeClient({ pollIntervalMs: 1_000 });
     await c.ready();
     fake.faults.push({ status: 401, body: '{"error":"unauthorized","message":"authentication required"}' });
     await expect(c.refresh()).rejects.toBeInstanceOf(AuthError);
@@ -131,7 +131,7 @@ describe('cuttlegate transport against a fake server over loopback', () => {
     const count = fake.requests.length;
     await expect(c.refresh()).rejects.toBeInstanceOf(AuthError);
     await expect(c.evaluateFor('dark-mode', { userId: 'x' })).rejects.toBeInstanceOf(AuthError);
-    await new Promise((resolve) => setTimeout(resolve, 200)); // four poll periods: none may fire
+    await new Promise((resolve) => setTimeout(resolve, 1_200)); // a poll period and more: no poll may fire
     expect(fake.requests.length).toBe(count);
   });
 

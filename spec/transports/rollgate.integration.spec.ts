@@ -104,7 +104,7 @@ describe('rollgate transport against a fake server over loopback', () => {
         source: 'network',
         details: { ruleId: 'pro-rule', ruleIndex: 0, inRollout: true },
       });
-      expect(c.evaluate('enabled-flag').details).toEqual({ ruleIndex: 0, inRollout: false });
+      expect(c.evaluate('enabled-flag').details).toEqual({ ruleIndex: 0, inRollout: false, type: 'boolean' });
       expect(c.evaluate('max-items')).toMatchObject({ variant: '25', value: 25 });
       expect(c.evaluate('config').variant).toBe('{"theme":"dark","cols":[1,2]}');
       expect(c.evaluate('nope')).toMatchObject({ reason: 'not_found', errorCode: 'FLAG_NOT_FOUND' });
@@ -339,7 +339,7 @@ describe('rollgate transport against a fake server over loopback', () => {
 
     it('keeps polling when the server has no stream endpoint', async () => {
       fake.streamEndpoint = false;
-      const c = makeClient({ streaming: true, pollIntervalMs: 100 });
+      const c = makeClient({ streaming: true, pollIntervalMs: 1_000 });
       expect(await c.ready()).toMatchObject({ ok: true });
       fake.set('banner-text', { value: 'Polled' }, false);
       await firstValueFrom(c.string$('banner-text', '').pipe(filter((v) => v === 'Polled'), timeout(5_000)));

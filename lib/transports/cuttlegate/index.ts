@@ -1,9 +1,9 @@
 import { EMPTY, concatMap, map, of, type Observable } from 'rxjs';
-import { ConfigError, FlagNotFoundError, RequestError } from '../../errors.js';
+import { ConfigError, FlagNotFoundError, ProjectNotFoundError } from '../../errors.js';
 import { describeUrl, httpJson } from '../../net/http.js';
 import { sse } from '../../net/sse.js';
 import type { EvalContext } from '../../types.js';
-import type { StreamMessage, Transport, TransportRuntime, TransportSession } from '../transport.js';
+import type { LoadResult, StreamMessage, Transport, TransportRuntime, TransportSession } from '../transport.js';
 import { requireHttpUrl, requireString } from '../config.js';
 import { bulkResults, parseChangeEvent, requestBody, toEvalResult } from './wire.js';
 
@@ -45,16 +45,24 @@ export function cuttlegate(config: CuttlegateOptions): Transport {
     kind: 'cuttlegate',
     identity: `cuttlegate ${describeUrl(serverUrl)} ${project}/${environment}`,
     connect(runtime: TransportRuntime): TransportSession {
-      const warn = (message: string): void => runtime.logger.warn(message);
+      // Each attribute that cannot be sent is reported once per session, not on every poll.
+      const reported = new Set<string>();
+      const warn = (dropped: readonly string[]): void => {
+        const fresh = dropped.filter((name) => !reported.has(name));
+        if (fresh.length === 0) return;
+        for (const name of fresh) reported.add(name);
+        runtime.logger.warn(`cuttlegate: attributes ${fresh.join(', ')} are not strings, numbers or booleans and were not sent`);
+      };
       return {
-        load(ctx: EvalContext) {
+        load(ctx: EvalContext): Observable<LoadResult> {
           const url = `${base}/evaluate`;
           return httpJson(runtime, { url, method: 'POST', headers, json: requestBody(ctx, warn), passStatuses: [404] }).pipe(
             map((response) => {
               if (response.status === 404) {
-                throw new RequestError(404, `POST ${describeUrl(url)}: project not found (HTTP 404)`);
+                throw new ProjectNotFoundError(`POST ${describeUrl(url)}: project ${JSON.stringify(project)} not found (HTTP 404)`);
               }
-              return { kind: 'flags' as const, flags: bulkResults(response.body, `POST ${describeUrl(url)}`, new Date().toISOString()) };
+              const { flags, invalid } = bulkResults(response.body, `POST ${describeUrl(url)}`, new Date().toISOString());
+              return invalid.length > 0 ? { kind: 'flags' as const, flags, invalid } : { kind: 'flags' as const, flags };
             }),
           );
         },

@@ -1,5 +1,6 @@
 import { InvalidResponseError } from '../../errors.js';
 import type { EvalContext, EvalResult, JsonValue } from '../../types.js';
+import type { InvalidFlag } from '../transport.js';
 import { isRecord, typedValue } from '../values.js';
 
 /** One flag as the Cuttlegate evaluation routes send it. */
@@ -22,37 +23,45 @@ export interface CuttlegateChangeEvent {
   occurred_at?: string;
 }
 
-/** The request body: attributes go as strings only, so a request never fails with 400. */
-export function requestBody(ctx: EvalContext, warn: (message: string) => void): unknown {
-  const attributes: Record<string, string> = {};
-  const dropped: string[] = [];
+/**
+ * The request body: attributes go as strings only (numbers, booleans and bigints via `String()`),
+ * so a request never fails with 400. Names of attributes that cannot be sent go to `dropped`.
+ */
+export function requestBody(ctx: EvalContext, dropped: (names: readonly string[]) => void): unknown {
+  const attributes = Object.create(null) as Record<string, string>;
+  const left: string[] = [];
   for (const [name, raw] of Object.entries(ctx.attributes ?? {})) {
     if (typeof raw === 'string') attributes[name] = raw;
     else if (typeof raw === 'number' || typeof raw === 'boolean' || typeof raw === 'bigint') attributes[name] = String(raw);
-    else dropped.push(name);
+    else left.push(name);
   }
-  if (dropped.length > 0) {
-    warn(`cuttlegate: attributes ${dropped.join(', ')} are not strings, numbers or booleans and were not sent`);
-  }
+  if (left.length > 0) dropped(left);
   return { context: { user_id: ctx.userId ?? '', attributes } };
 }
 
-/** Validates and maps one wire flag; `evaluatedAt` comes from the bulk response or the receipt time. */
+/** The flag types of the Cuttlegate wire. */
+const FLAG_TYPES: ReadonlySet<string> = new Set(['bool', 'string', 'number', 'json']);
+
+/**
+ * Validates and maps one wire flag, or throws `InvalidResponseError` naming the flag and the field:
+ * `key` a non-empty string, `enabled` a boolean, `reason` a string, `type` one of `bool`, `string`,
+ * `number`, `json`, `value_key` a string (or absent when `value` is a string), `value` a string or
+ * null (or absent). `evaluatedAt` comes from the bulk response or the receipt time.
+ */
 export function toEvalResult(raw: unknown, evaluatedAt: string, where: string): EvalResult {
-  if (!isRecord(raw) || typeof raw.key !== 'string' || raw.key === '') {
-    throw new InvalidResponseError(`${where}: flag entry without a key`);
-  }
+  if (!isRecord(raw)) throw new InvalidResponseError(`${where}: flag entry is not an object`);
+  if (typeof raw.key !== 'string' || raw.key === '') throw new InvalidResponseError(`${where}: flag entry without a key`);
   const key = raw.key;
-  if (typeof raw.enabled !== 'boolean' || typeof raw.reason !== 'string') {
-    throw new InvalidResponseError(`${where}: flag ${JSON.stringify(key)} lacks enabled/reason`);
-  }
-  const variant =
-    typeof raw.value_key === 'string' && raw.value_key !== ''
-      ? raw.value_key
-      : typeof raw.value === 'string'
-        ? raw.value
-        : '';
-  const type = typeof raw.type === 'string' ? raw.type : 'string';
+  const bad = (field: string, expected: string): InvalidResponseError =>
+    new InvalidResponseError(`${where}: flag ${JSON.stringify(key)}: ${field} must be ${expected}`);
+  if (typeof raw.enabled !== 'boolean') throw bad('enabled', 'a boolean');
+  if (typeof raw.reason !== 'string') throw bad('reason', 'a string');
+  if (typeof raw.type !== 'string' || !FLAG_TYPES.has(raw.type)) throw bad('type', 'one of bool, string, number, json');
+  if (raw.value_key !== undefined && typeof raw.value_key !== 'string') throw bad('value_key', 'a string');
+  if (raw.value !== undefined && raw.value !== null && typeof raw.value !== 'string') throw bad('value', 'a string or null');
+  if (typeof raw.value_key !== 'string' && typeof raw.value !== 'string') throw bad('value_key', 'present');
+  const variant = typeof raw.value_key === 'string' && raw.value_key !== '' ? raw.value_key : typeof raw.value === 'string' ? raw.value : '';
+  const type = raw.type;
   const typed = typedValue(type, variant);
   const result: EvalResult = {
     key,
@@ -68,21 +77,56 @@ export function toEvalResult(raw: unknown, evaluatedAt: string, where: string): 
   return result;
 }
 
-/** Maps a bulk response body, validating it at the boundary. */
-export function bulkResults(body: unknown, where: string, receivedAt: string): EvalResult[] {
+/**
+ * Maps a bulk response body. A body without a `flags` array, or whose entries are all malformed,
+ * throws `InvalidResponseError`; otherwise a flag that fails validation goes to `invalid` (a keyless entry under `#<index>`; a repeated key keeps
+ * its first entry) and the rest are returned.
+ */
+export function bulkResults(body: unknown, where: string, receivedAt: string): { flags: EvalResult[]; invalid: InvalidFlag[] } {
   if (!isRecord(body) || !Array.isArray(body.flags)) {
     throw new InvalidResponseError(`${where}: response has no flags array`);
   }
   const evaluatedAt = typeof body.evaluated_at === 'string' && body.evaluated_at !== '' ? body.evaluated_at : receivedAt;
-  return body.flags.map((flag) => toEvalResult(flag, evaluatedAt, where));
+  const flags: EvalResult[] = [];
+  const invalid: InvalidFlag[] = [];
+  const seen = new Set<string>();
+  body.flags.forEach((entry: unknown, index) => {
+    const key = isRecord(entry) && typeof entry.key === 'string' && entry.key !== '' ? entry.key : `#${index}`;
+    if (seen.has(key)) {
+      invalid.push({ key, error: new InvalidResponseError(`${where}: flag ${JSON.stringify(key)} is listed twice`) });
+      return;
+    }
+    seen.add(key);
+    try {
+      flags.push(toEvalResult(entry, evaluatedAt, where));
+    } catch (error) {
+      if (!(error instanceof InvalidResponseError)) throw error;
+      invalid.push({ key, error });
+    }
+  });
+  if (flags.length === 0 && invalid.length > 0) {
+    throw new InvalidResponseError(`${where}: no valid flag in the payload (${invalid[0]!.error.message})`);
+  }
+  return { flags, invalid };
 }
 
-/** Parses a stream frame; `undefined` for frames that are not JSON objects. */
+/**
+ * Parses a stream frame; `undefined` for frames that are not JSON objects with a string `type`.
+ * Fields of the wrong type are left out (the event is only a hint to refetch).
+ */
 export function parseChangeEvent(data: string): CuttlegateChangeEvent | undefined {
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(data);
-    return isRecord(parsed) && typeof parsed.type === 'string' ? (parsed as unknown as CuttlegateChangeEvent) : undefined;
+    parsed = JSON.parse(data);
   } catch {
     return undefined;
   }
+  if (!isRecord(parsed) || typeof parsed.type !== 'string') return undefined;
+  const event: CuttlegateChangeEvent = { type: parsed.type };
+  for (const field of ['project', 'environment', 'flag_key', 'occurred_at'] as const) {
+    const value = parsed[field];
+    if (typeof value === 'string') event[field] = value;
+  }
+  if (typeof parsed.enabled === 'boolean') event.enabled = parsed.enabled;
+  return event;
 }

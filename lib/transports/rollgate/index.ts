@@ -1,5 +1,5 @@
 import { EMPTY, Observable, catchError, concatMap, defer, map, of, switchMap, throwError } from 'rxjs';
-import { ConfigError, FlagNotFoundError, InvalidResponseError, RequestError } from '../../errors.js';
+import { ConfigError, FlagNotFoundError, InvalidResponseError } from '../../errors.js';
 import { describeUrl, httpJson } from '../../net/http.js';
 import { sse } from '../../net/sse.js';
 import type { EvalContext, EvalResult } from '../../types.js';
@@ -31,6 +31,12 @@ export interface RollgateOptions {
    * no heartbeat. Set it (e.g. 45 000) for servers that send `: ping` comments.
    */
   watchdogMs?: number;
+  /**
+   * After `/v2/flags` answered 404 (a server without typed values), how long to use `/flags` only
+   * before asking `/v2/flags` again, ms (default 600 000). A 404 during a deploy does not turn
+   * typed values off for the client's life.
+   */
+  typedReprobeMs?: number;
 }
 
 const FLAGS_PATH = '/api/v1/sdk/flags';
@@ -68,7 +74,12 @@ interface ContextState {
  * - once a typed load showed booleans only, later loads go to `/flags` with `If-None-Match`
  *   (per context): an unchanged state costs a bodiless 304; a 200 naming a flag not seen before
  *   (possibly a new typed one) is followed by one typed load;
- * - a server without `/v2/flags` (404) is told once in the log and served from `/flags` only.
+ * - a server without `/v2/flags` (404) is told once in the log and served from `/flags` only, until
+ *   `typedReprobeMs` has passed; then `/v2/flags` is asked again.
+ *
+ * One-off loads (`oneOff`, and `evaluate`) send the context in `X-User-Context` instead of relying on
+ * an identify record, and touch no session state. A stream `init` that changes the snapshot drops
+ * the context's ETag.
  */
 export function rollgate(config: RollgateOptions): Transport {
   const options: Partial<RollgateOptions> = config ?? {};
@@ -77,6 +88,8 @@ export function rollgate(config: RollgateOptions): Transport {
   const sseUrl = options.sseUrl === undefined ? baseUrl : requireHttpUrl(options.sseUrl, 'sseUrl');
   const watchdogMs = options.watchdogMs ?? 0;
   if (!Number.isFinite(watchdogMs) || watchdogMs < 0) throw new ConfigError('watchdogMs', 'must be a number ≥ 0');
+  const typedReprobeMs = options.typedReprobeMs ?? 600_000;
+  if (!Number.isFinite(typedReprobeMs) || typedReprobeMs < 0) throw new ConfigError('typedReprobeMs', 'must be a number ≥ 0');
   const authorization = { Authorization: `Bearer ${apiKey}` };
 
   return {
@@ -85,7 +98,10 @@ export function rollgate(config: RollgateOptions): Transport {
     connect(runtime: TransportRuntime): TransportSession {
       const { logger } = runtime;
       const contexts = new Map<string, ContextState>();
-      let typedEndpoint = true;
+      /** Scheduler time until which `/v2/flags` counts as missing (it answered 404); 0 = available. */
+      let typedMissingUntil = 0;
+      let typedMissingLogged = false;
+      const typedEndpoint = (): boolean => runtime.scheduler.now() >= typedMissingUntil;
       const now = (): string => new Date(runtime.scheduler.now()).toISOString();
 
       const stateFor = (ctx: EvalContext): ContextState => {
@@ -101,73 +117,97 @@ export function rollgate(config: RollgateOptions): Transport {
         return state;
       };
 
-      const remember = (state: ContextState, flags: EvalResult[], typed: boolean, etag: string | undefined): LoadResult => {
-        state.results = new Map(flags.map((flag) => [flag.key, flag]));
-        state.typed = typed;
-        state.etag = etag;
-        return { kind: 'flags', flags };
+      /**
+       * Records a load's results and ETag in `state` (a one-off's state is thrown away). An ETag is
+       * kept only for a fully valid payload, so a 304 never pins entries that were rejected.
+       */
+      const remember = (state: ContextState, mapped: MappedFlags, etag: string | undefined): LoadResult => {
+        state.results = new Map(mapped.flags.map((flag) => [flag.key, flag]));
+        state.typed = mapped.typed;
+        state.etag = mapped.invalid.length === 0 ? etag : undefined;
+        return mapped.invalid.length > 0 ? { kind: 'flags', flags: mapped.flags, invalid: mapped.invalid } : { kind: 'flags', flags: mapped.flags };
       };
 
-      /** `/v2/flags`; `undefined` when the server lacks it (then never asked again). */
-      const typedLoad = (ctx: EvalContext): Observable<MappedFlags | undefined> => {
+      /** `/v2/flags`; `undefined` when the server lacks it (asked again after `typedReprobeMs`). */
+      const typedLoad = (ctx: EvalContext, oneOff: boolean): Observable<MappedFlags | undefined> => {
         const url = flagsUrl(baseUrl, TYPED_FLAGS_PATH, ctx);
-        return httpJson(runtime, { url, headers: authorization }).pipe(
-          map((response): MappedFlags | undefined => v2Results(response.body, `GET ${describeUrl(url)}`, now())),
-          // Servers answer unknown paths with a plain-text 404: this server predates typed values.
-          catchError((error: unknown) => {
-            if (!(error instanceof RequestError && error.statusCode === 404)) return throwError(() => error);
-            if (typedEndpoint) {
-              typedEndpoint = false;
-              logger.warn(
-                `rollgate: ${describeUrl(url)} is not available (HTTP 404); using boolean flags only, so string(), number() and json() return their defaults`,
-              );
+        // A 404 is passed through (not a failed request for the gate): servers answer unknown paths
+        // with a plain-text 404, so this server predates typed values.
+        return httpJson(runtime, { url, headers: requestHeaders(ctx, oneOff), passStatuses: [404] }).pipe(
+          map((response): MappedFlags | undefined => {
+            if (response.status === 404) {
+              typedMissingUntil = runtime.scheduler.now() + typedReprobeMs;
+              if (!typedMissingLogged) {
+                typedMissingLogged = true;
+                logger.warn(
+                  `rollgate: ${describeUrl(url)} is not available (HTTP 404); using boolean flags only, so string(), number() and json() return their defaults (asking again in ${Math.round(typedReprobeMs / 1000)} s)`,
+                );
+              }
+              return undefined;
             }
-            return of(undefined);
+            const mapped = v2Results(response.body, `GET ${describeUrl(url)}`, now());
+            typedMissingUntil = 0;
+            typedMissingLogged = false;
+            return mapped;
           }),
         );
       };
 
       /** `/flags`, conditional on the context's ETag when `conditional`. */
-      const booleanLoad = (ctx: EvalContext, state: ContextState, conditional: boolean): Observable<LoadResult> => {
+      const booleanLoad = (ctx: EvalContext, state: ContextState, conditional: boolean, oneOff: boolean): Observable<LoadResult> => {
         const url = flagsUrl(baseUrl, FLAGS_PATH, ctx);
         const where = `GET ${describeUrl(url)}`;
         const etag = conditional ? state.etag : undefined;
-        const headers = etag === undefined ? authorization : { ...authorization, 'If-None-Match': etag };
+        const base = requestHeaders(ctx, oneOff);
+        const headers = etag === undefined ? base : { ...base, 'If-None-Match': etag };
         return httpJson(runtime, { url, headers }).pipe(
           switchMap((response): Observable<LoadResult> => {
             if (response.status === 304) {
               if (etag === undefined) throw new InvalidResponseError(`${where}: 304 to an unconditional request`);
               return of({ kind: 'unchanged' });
             }
-            const flags = v1Results(response.body, where, now());
+            const mapped = v1Results(response.body, where, now());
             const known = state.results;
-            const unseen = known !== undefined && flags.some((flag) => !known.has(flag.key));
-            if (typedEndpoint && unseen) return loadTyped(ctx, state);
-            return of(remember(state, flags, false, response.headers.get('etag') ?? undefined));
+            const unseen = known !== undefined && mapped.flags.some((flag) => !known.has(flag.key));
+            if (typedEndpoint() && unseen) return loadTyped(ctx, state, oneOff);
+            return of(remember(state, mapped, response.headers.get('etag') ?? undefined));
           }),
         );
       };
 
-      const loadTyped = (ctx: EvalContext, state: ContextState): Observable<LoadResult> =>
-        typedLoad(ctx).pipe(
-          switchMap((mapped) => (mapped ? of(remember(state, mapped.flags, mapped.typed, undefined)) : booleanLoad(ctx, state, false))),
+      const loadTyped = (ctx: EvalContext, state: ContextState, oneOff: boolean): Observable<LoadResult> =>
+        typedLoad(ctx, oneOff).pipe(
+          switchMap((mapped) => (mapped ? of(remember(state, mapped, undefined)) : booleanLoad(ctx, state, false, oneOff))),
         );
+
+      /**
+       * Headers of a flag request. A one-off carries its whole context in `X-User-Context` (base64
+       * JSON `{id, email, attributes}`, rollgate.md §3), so no identify is posted and the server's
+       * record for that user id (which the main context's loads and stream use) stays as it is.
+       */
+      const requestHeaders = (ctx: EvalContext, oneOff: boolean): Record<string, string> => {
+        if (!oneOff || !ctx.userId) return authorization;
+        const user = (identifyBody(ctx, (message) => logger.warn(message)) as { user: unknown }).user;
+        return { ...authorization, 'X-User-Context': base64Json(user) };
+      };
 
       const load = (ctx: EvalContext, loadOptions: LoadOptions): Observable<LoadResult> =>
         defer(() => {
-          // One-off loads (`conditional: false`) neither use nor update the context's memory.
-          const oneOff = loadOptions.conditional === false;
+          // One-off loads neither use nor update the session's memory.
+          const oneOff = loadOptions.oneOff === true;
           const state = oneOff ? { typed: true } : stateFor(ctx);
           const newContext = loadOptions.trigger === 'initial' || loadOptions.trigger === 'identify' || state.results === undefined;
-          if (typedEndpoint && (newContext || state.typed)) return loadTyped(ctx, state);
-          return booleanLoad(ctx, state, !oneOff && !newContext);
+          // After a 404 has aged out, the next load asks `/v2/flags` again whatever the state says.
+          const reprobe = typedMissingUntil > 0 && typedEndpoint();
+          if (typedEndpoint() && (newContext || state.typed || reprobe)) return loadTyped(ctx, state, oneOff);
+          return booleanLoad(ctx, state, loadOptions.conditional !== false && !oneOff && !newContext, oneOff);
         });
 
       return {
         load,
 
         evaluate(key: string, ctx: EvalContext): Observable<EvalResult> {
-          return load(ctx, { trigger: 'refresh', conditional: false }).pipe(
+          return load(ctx, { trigger: 'refresh', conditional: false, oneOff: true }).pipe(
             map((result) => {
               const found = result.kind === 'flags' ? result.flags.find((flag) => flag.key === key) : undefined;
               if (!found) throw new FlagNotFoundError(key);
@@ -207,10 +247,15 @@ export function rollgate(config: RollgateOptions): Transport {
               }
               // Every connect already triggers a full refetch; an init that disagrees with the last
               // load corrects the booleans at once (typed values wait for that refetch).
-              const known = contexts.get(contextKey(ctx))?.results;
-              if (!known) return EMPTY;
-              const merged = mergeInit(known, init, now());
-              return merged.changed ? of({ type: 'flags', flags: merged.flags }) : EMPTY;
+              const state = contexts.get(contextKey(ctx));
+              if (!state?.results) return EMPTY;
+              const merged = mergeInit(state.results, init, now());
+              if (!merged.changed) return EMPTY;
+              // The snapshot now differs from the response the ETag stands for: a later 304 must
+              // not pin these values, so the next boolean load is unconditional.
+              state.results = new Map(merged.flags.map((flag) => [flag.key, flag]));
+              state.etag = undefined;
+              return of({ type: 'flags', flags: merged.flags });
             }),
           );
         },
@@ -243,6 +288,14 @@ function redact(error: unknown, secrets: readonly string[]): unknown {
 function flagsUrl(baseUrl: string, path: string, ctx: EvalContext): string {
   const user = ctx.userId ? `user_id=${encodeURIComponent(ctx.userId)}&` : '';
   return `${baseUrl}${path}?${user}withReasons=true`;
+}
+
+/** Base64 (standard alphabet) of the UTF-8 JSON of `value`, without `Buffer` (browsers too). */
+function base64Json(value: unknown): string {
+  const bytes = new TextEncoder().encode(JSON.stringify(value));
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
 }
 
 /** Equal for equal contexts (attribute order does not matter): the server evaluates id + attributes. */

@@ -1,5 +1,6 @@
 import { InvalidResponseError } from '../../errors.js';
 import type { EvalContext, EvalResult, JsonValue, TelemetryReport, TrackedEvent } from '../../types.js';
+import type { InvalidFlag } from '../transport.js';
 import { isRecord } from '../values.js';
 
 /** Rollgate's evaluation reasons (`reason.kind`); others are kept verbatim. */
@@ -11,22 +12,54 @@ export type RollgateFlagType = 'boolean' | 'string' | 'number' | 'json';
 /** Results of one flags response, with what the transport needs to know about them. */
 export interface MappedFlags {
   flags: EvalResult[];
+  /** Entries that failed validation; the client keeps their last good values. */
+  invalid: InvalidFlag[];
   /** Some flag is typed (string, number or json): only `/v2/flags` carries its value. */
   typed: boolean;
 }
 
-/** `reason.kind` and the rule detail, defaults filled in (absent `ruleIndex` = 0, `inRollout` = false). */
-function reasonOf(raw: unknown): { reason: string; details: Record<string, JsonValue> } {
-  if (!isRecord(raw) || typeof raw.kind !== 'string' || raw.kind === '') {
-    return { reason: 'UNKNOWN', details: { ruleIndex: 0, inRollout: false } };
+/** A reason as mapped: `reason.kind` and the rule detail, defaults filled in. */
+interface MappedReason {
+  reason: string;
+  details: Record<string, JsonValue>;
+}
+
+/**
+ * `reason.kind` and the rule detail, defaults filled in (absent `ruleIndex` = 0, `inRollout` = false).
+ * Throws `InvalidResponseError` (via `bad`) for a reason of the wrong shape.
+ */
+function reasonOf(raw: unknown, bad: (field: string, expected: string) => InvalidResponseError): MappedReason {
+  if (!isRecord(raw)) throw bad('reason', 'an object');
+  if (typeof raw.kind !== 'string' || raw.kind === '') throw bad('reason.kind', 'a non-empty string');
+  if (raw.ruleIndex !== undefined && !(typeof raw.ruleIndex === 'number' && Number.isInteger(raw.ruleIndex) && raw.ruleIndex >= 0)) {
+    throw bad('reason.ruleIndex', 'an integer ≥ 0');
   }
-  const details: Record<string, JsonValue> = {
-    ruleIndex: typeof raw.ruleIndex === 'number' && Number.isInteger(raw.ruleIndex) ? raw.ruleIndex : 0,
-    inRollout: raw.inRollout === true,
-  };
+  if (raw.inRollout !== undefined && typeof raw.inRollout !== 'boolean') throw bad('reason.inRollout', 'a boolean');
+  for (const field of ['ruleId', 'errorKind'] as const) {
+    if (raw[field] !== undefined && typeof raw[field] !== 'string') throw bad(`reason.${field}`, 'a string');
+  }
+  const details: Record<string, JsonValue> = { ruleIndex: (raw.ruleIndex as number | undefined) ?? 0, inRollout: raw.inRollout === true };
   if (typeof raw.ruleId === 'string' && raw.ruleId !== '') details.ruleId = raw.ruleId;
   if (typeof raw.errorKind === 'string' && raw.errorKind !== '') details.errorKind = raw.errorKind;
   return { reason: raw.kind, details };
+}
+
+/**
+ * `EvalResult.enabled` means "the flag is switched on" for every transport. Rollgate's booleans
+ * mean "on for this user" instead; a reason tells them apart (`OFF` = switched off). Without a
+ * reason (a stream `init`), `true` still proves the flag is on; `false` keeps `knownEnabled`.
+ */
+export function switchedOn(on: boolean, reason: string | undefined, knownEnabled?: boolean): boolean {
+  if (reason !== undefined && reason !== 'UNKNOWN') return reason !== 'OFF';
+  return on || (knownEnabled ?? false);
+}
+
+/**
+ * The "on for this user" boolean of a mapped Rollgate result (what `/flags` and `init` carry): the
+ * boolean value, or for a typed flag whether it has a value.
+ */
+export function onForUser(result: EvalResult): boolean {
+  return typeof result.value === 'boolean' ? result.value : result.value !== undefined;
 }
 
 function flagsObject(body: unknown, where: string): Record<string, unknown> {
@@ -34,61 +67,111 @@ function flagsObject(body: unknown, where: string): Record<string, unknown> {
   return body.flags;
 }
 
-/** Maps a `GET /api/v1/sdk/flags` body: `flags` must be an object of booleans; `reasons` is optional. */
-export function v1Results(body: unknown, where: string, receivedAt: string): EvalResult[] {
-  const flags = flagsObject(body, where);
-  const reasons = isRecord(body) && isRecord(body.reasons) ? body.reasons : {};
-  return Object.keys(flags).map((key) => {
-    const on = flags[key];
-    if (typeof on !== 'boolean') throw new InvalidResponseError(`${where}: flag ${JSON.stringify(key)} is not a boolean`);
-    const { reason, details } = reasonOf(Object.prototype.hasOwnProperty.call(reasons, key) ? reasons[key] : undefined);
-    return { key, enabled: on, variant: String(on), value: on, reason, evaluatedAt: receivedAt, source: 'network', details };
-  });
+/** A validator's complaint about one field of the flag `key`. */
+function complaint(where: string, key: string): (field: string, expected: string) => InvalidResponseError {
+  return (field, expected) => new InvalidResponseError(`${where}: flag ${JSON.stringify(key)}: ${field} must be ${expected}`);
 }
 
 /**
- * Maps a `GET /api/v1/sdk/v2/flags` body per the protocol's table: boolean flags carry their boolean;
- * `false` on a string/number/json flag means "no value" (the getter returns the caller's default);
- * a value of the wrong JSON type gives no value and `TYPE_MISMATCH`.
+ * Maps every entry of a flags map with `one`; an entry it rejects goes to `invalid`. A map whose
+ * entries are all rejected is not the protocol at all: `InvalidResponseError`.
+ */
+function mapEntries(
+  flags: Record<string, unknown>,
+  where: string,
+  one: (key: string, raw: unknown, bad: ReturnType<typeof complaint>) => EvalResult,
+): { flags: EvalResult[]; invalid: InvalidFlag[] } {
+  const results: EvalResult[] = [];
+  const invalid: InvalidFlag[] = [];
+  for (const key of Object.keys(flags)) {
+    try {
+      results.push(one(key, flags[key], complaint(where, key)));
+    } catch (error) {
+      if (!(error instanceof InvalidResponseError)) throw error;
+      invalid.push({ key, error });
+    }
+  }
+  if (results.length === 0 && invalid.length > 0) {
+    throw new InvalidResponseError(`${where}: no valid flag in the payload (${invalid[0]!.error.message})`);
+  }
+  return { flags: results, invalid };
+}
+
+/**
+ * Maps a `GET /api/v1/sdk/flags` body: `flags` must be an object; each entry a boolean, with a
+ * well-formed reason when `reasons` has one. `value` is the boolean; `enabled` follows
+ * {@link switchedOn}.
+ */
+export function v1Results(body: unknown, where: string, receivedAt: string): MappedFlags {
+  const flags = flagsObject(body, where);
+  const rawReasons = isRecord(body) ? body.reasons : undefined;
+  if (rawReasons !== undefined && rawReasons !== null && !isRecord(rawReasons)) {
+    throw new InvalidResponseError(`${where}: reasons is not an object`);
+  }
+  const reasons = rawReasons ?? {};
+  const mapped = mapEntries(flags, where, (key, on, bad) => {
+    if (typeof on !== 'boolean') throw bad('the value', 'a boolean');
+    const known = Object.prototype.hasOwnProperty.call(reasons, key);
+    const { reason, details } = known ? reasonOf(reasons[key], bad) : { reason: 'UNKNOWN', details: { ruleIndex: 0, inRollout: false } };
+    const enabled = switchedOn(on, known ? reason : undefined);
+    return { key, enabled, variant: String(on), value: on, reason, evaluatedAt: receivedAt, source: 'network', details };
+  });
+  return { ...mapped, typed: false };
+}
+
+/** The value types of `/v2/flags`. */
+const FLAG_TYPES: ReadonlySet<string> = new Set<RollgateFlagType>(['boolean', 'string', 'number', 'json']);
+
+/**
+ * Maps a `GET /api/v1/sdk/v2/flags` body per the protocol's table. Each entry must have `type` one
+ * of boolean/string/number/json, `enabled` a boolean, a well-formed `reason`, `key` (if present)
+ * equal to its map key, and a `value` of its type: a boolean flag carries its boolean; on a
+ * string/number/json flag `false` (or null) means "no value" (the getter returns the caller's
+ * default). An entry that breaks a rule goes to `invalid`.
  */
 export function v2Results(body: unknown, where: string, receivedAt: string): MappedFlags {
   const flags = flagsObject(body, where);
   let typed = false;
-  const results = Object.keys(flags).map((key): EvalResult => {
-    const raw = flags[key];
-    if (!isRecord(raw) || typeof raw.enabled !== 'boolean') {
-      throw new InvalidResponseError(`${where}: flag ${JSON.stringify(key)} lacks enabled`);
-    }
-    const type = flagType(raw.type);
-    if (type !== 'boolean') typed = true;
-    const { reason, details } = reasonOf(raw.reason);
-    const result: EvalResult = { key, enabled: raw.enabled, variant: '', value: undefined, reason, evaluatedAt: receivedAt, source: 'network', details };
-    const value = raw.value as JsonValue | undefined;
+  const mapped = mapEntries(flags, where, (key, raw, bad) => {
+    if (!isRecord(raw)) throw bad('the entry', 'an object');
+    if (typeof raw.type === 'string' && raw.type !== 'boolean' && FLAG_TYPES.has(raw.type)) typed = true;
+    if (raw.key !== undefined && raw.key !== key) throw bad('key', 'its map key');
+    if (typeof raw.type !== 'string' || !FLAG_TYPES.has(raw.type)) throw bad('type', 'one of boolean, string, number, json');
+    if (typeof raw.enabled !== 'boolean') throw bad('enabled', 'a boolean');
+    const type = raw.type as RollgateFlagType;
+    const { reason, details } = reasonOf(raw.reason, bad);
+    const result: EvalResult = {
+      key,
+      enabled: switchedOn(raw.enabled, reason),
+      variant: '',
+      value: undefined,
+      reason,
+      evaluatedAt: receivedAt,
+      source: 'network',
+      details: { ...details, type },
+    };
+    const value = raw.value;
     if (type === 'boolean') {
-      const on = typeof value === 'boolean' ? value : raw.enabled;
-      result.value = on;
-      result.variant = String(on);
-    } else if (value === false || value === undefined || value === null) {
-      // Off, no match or out of rollout: no value.
-    } else if (matchesType(type, value)) {
+      if (typeof value !== 'boolean') throw bad('value', 'a boolean');
       result.value = value;
-      result.variant = typeof value === 'string' ? value : type === 'number' ? String(value) : JSON.stringify(value);
+      result.variant = String(value);
+    } else if (value === false || value === null) {
+      // Off, no match or out of rollout: no value.
+    } else if (type === 'string' && typeof value === 'string') {
+      result.value = value;
+      result.variant = value;
+    } else if (type === 'number' && typeof value === 'number' && Number.isFinite(value)) {
+      result.value = value;
+      result.variant = String(value);
+    } else if (type === 'json' && value !== undefined) {
+      result.value = value as JsonValue;
+      result.variant = JSON.stringify(value);
     } else {
-      result.errorCode = 'TYPE_MISMATCH';
+      throw bad('value', `a ${type} or false`);
     }
     return result;
   });
-  return { flags: results, typed };
-}
-
-function flagType(raw: unknown): RollgateFlagType {
-  return raw === 'string' || raw === 'number' || raw === 'json' ? raw : 'boolean';
-}
-
-function matchesType(type: RollgateFlagType, value: JsonValue): boolean {
-  if (type === 'string') return typeof value === 'string';
-  if (type === 'number') return typeof value === 'number' && Number.isFinite(value);
-  return true;
+  return { ...mapped, typed };
 }
 
 /**
@@ -136,15 +219,16 @@ export function mergeInit(
   const flags: EvalResult[] = [];
   for (const [key, on] of init) {
     const previous = known?.get(key);
-    if (previous && previous.enabled === on) {
+    if (previous && onForUser(previous) === on) {
       flags.push(previous);
       continue;
     }
     changed = true;
-    const typed = previous !== undefined && previous.value !== undefined && typeof previous.value !== 'boolean';
+    const type = previous?.details?.type;
+    const typed = type === 'string' || type === 'number' || type === 'json';
     flags.push({
       key,
-      enabled: on,
+      enabled: switchedOn(on, undefined, previous?.enabled),
       variant: typed ? '' : String(on),
       value: typed ? undefined : on,
       reason: 'UNKNOWN',

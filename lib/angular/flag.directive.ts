@@ -1,0 +1,74 @@
+import { ChangeDetectorRef, DestroyRef, Directive, type EmbeddedViewRef, type OnChanges, TemplateRef, ViewContainerRef, inject } from '@angular/core';
+import type { JsonValue } from 'flagstream';
+import type { Subscription } from 'rxjs';
+import { FLAG_CLIENT } from './provide.js';
+
+/** The template context of {@link FlagDirective}: `$implicit` is the flag's current value. */
+export interface FlagContext {
+  $implicit: JsonValue | undefined;
+  flag: JsonValue | undefined;
+}
+
+/**
+ * Shows its template while a flag is on: `*flag="'new-checkout'; else legacy"` (the boolean value),
+ * or `*flag="'banner-text'; is: 'holiday'; let text"` (the typed value `===` the given one). A
+ * missing key is off. Views are created or destroyed only when the condition flips.
+ */
+@Directive({
+  selector: '[flag]',
+  inputs: [{ name: 'flag', required: true }, 'flagElse', 'flagIs'],
+})
+export class FlagDirective implements OnChanges {
+  /** The flag key. */
+  flag = '';
+  /** Shown while the condition is false. */
+  flagElse: TemplateRef<FlagContext> | null | undefined;
+  /** When set, the condition is `value === flagIs` instead of the boolean value. */
+  flagIs: JsonValue | undefined;
+
+  private readonly client = inject(FLAG_CLIENT);
+  private readonly container = inject(ViewContainerRef);
+  private readonly template = inject<TemplateRef<FlagContext>>(TemplateRef);
+  private readonly changeDetector = inject(ChangeDetectorRef);
+  private readonly context: FlagContext = { $implicit: undefined, flag: undefined };
+  private subscription: Subscription | undefined;
+  private subscribedKey: string | undefined;
+  private shown: TemplateRef<FlagContext> | null | undefined;
+  private view: EmbeddedViewRef<FlagContext> | undefined;
+
+  constructor() {
+    inject(DestroyRef).onDestroy(() => this.subscription?.unsubscribe());
+  }
+
+  /** Narrows the template context for type-checked templates. */
+  static ngTemplateContextGuard(_directive: FlagDirective, _context: unknown): _context is FlagContext {
+    return true;
+  }
+
+  ngOnChanges(): void {
+    if (this.flag !== this.subscribedKey) {
+      this.subscription?.unsubscribe();
+      this.subscribedKey = this.flag;
+      this.subscription = this.client.flag$(this.flag).subscribe(() => this.render());
+    }
+    this.render();
+  }
+
+  private render(): void {
+    const key = this.flag;
+    const result = this.client.evaluate(key);
+    const value = result.errorCode === 'FLAG_NOT_FOUND' ? undefined : result.value;
+    const on = this.flagIs === undefined ? value !== undefined && this.client.bool(key) : value === this.flagIs;
+    const wanted = on ? this.template : (this.flagElse ?? null);
+    let changed = this.context.$implicit !== value;
+    this.context.$implicit = value;
+    this.context.flag = value;
+    if (wanted !== this.shown || (this.view === undefined && wanted !== null)) {
+      this.container.clear();
+      this.view = wanted ? this.container.createEmbeddedView(wanted, this.context) : undefined;
+      this.shown = wanted;
+      changed = true;
+    }
+    if (changed) this.changeDetector.markForCheck();
+  }
+}

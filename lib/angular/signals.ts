@@ -1,0 +1,53 @@
+import { type Injector, type Signal, assertInInjectionContext, inject, Injector as InjectorToken } from '@angular/core';
+import { toSignal } from '@angular/core/rxjs-interop';
+import type { ClientStatus, FlagClient, JsonValue } from 'flagstream';
+import type { Observable } from 'rxjs';
+import { FLAG_CLIENT } from './provide.js';
+
+/** Options of {@link flagSignal} and {@link flagStatus}. */
+export interface FlagSignalOptions {
+  /** Where to find the client and whose `DestroyRef` ends the subscription (needed outside an injection context). */
+  injector?: Injector;
+}
+
+/**
+ * A signal of one flag's value, typed by the default (boolean, string, number or JSON). It holds
+ * the default until the first load, follows every change, keeps the last good value through
+ * errors, and unsubscribes when the owning `DestroyRef` is destroyed.
+ */
+export function flagSignal(key: string, def: boolean, options?: FlagSignalOptions): Signal<boolean>;
+export function flagSignal(key: string, def: string, options?: FlagSignalOptions): Signal<string>;
+export function flagSignal(key: string, def: number, options?: FlagSignalOptions): Signal<number>;
+export function flagSignal<T extends JsonValue>(key: string, def: T, options?: FlagSignalOptions): Signal<T>;
+export function flagSignal<T extends JsonValue>(key: string, def: T, options: FlagSignalOptions = {}): Signal<T> {
+  const injector = owner(flagSignal, options);
+  const client = injector.get(FLAG_CLIENT);
+  return toSignal(typedValue$(client, key, def), { initialValue: def, injector });
+}
+
+/** A signal of the client's status (`state`, `source`, `circuit`, `streaming`, …), ended with the owning `DestroyRef`. */
+export function flagStatus(options: FlagSignalOptions = {}): Signal<ClientStatus> {
+  const injector = owner(flagStatus, options);
+  const client = injector.get(FLAG_CLIENT);
+  return toSignal(client.status$, { initialValue: client.status, injector });
+}
+
+function owner(caller: (...args: never[]) => unknown, options: FlagSignalOptions): Injector {
+  if (options.injector) return options.injector;
+  assertInInjectionContext(caller);
+  return inject(InjectorToken);
+}
+
+/** The typed observable matching `def`'s type; the client's views never error and drop repeats. */
+function typedValue$<T extends JsonValue>(client: FlagClient, key: string, def: T): Observable<T> {
+  switch (typeof def) {
+    case 'boolean':
+      return client.bool$(key, def) as Observable<T>;
+    case 'string':
+      return client.string$(key, def) as Observable<T>;
+    case 'number':
+      return client.number$(key, def) as Observable<T>;
+    default:
+      return client.json$(key, def);
+  }
+}

@@ -1,0 +1,39 @@
+import { type Observable, type SchedulerLike, concat, distinctUntilChanged, fromEvent, map, of, startWith, switchMap, timer } from 'rxjs';
+
+/** The part of `document` the visibility gate reads (a fake one in tests). */
+export interface VisibilitySource {
+  readonly visibilityState: string;
+  addEventListener(type: 'visibilitychange', listener: () => void): void;
+  removeEventListener(type: 'visibilitychange', listener: () => void): void;
+}
+
+/** The page's `document` when there is one with the Page Visibility API, else `undefined` (Node, workers). */
+export function pageDocument(): VisibilitySource | undefined {
+  const doc = (globalThis as { document?: Partial<VisibilitySource> }).document;
+  return doc && typeof doc.visibilityState === 'string' && typeof doc.addEventListener === 'function'
+    ? (doc as VisibilitySource)
+    : undefined;
+}
+
+/**
+ * Whether the change stream may stay open. In a browser: `true` at once, `false` once the page has
+ * been hidden for longer than `hiddenCloseMs` (a timer on `scheduler`, cancelled when the page shows
+ * again sooner), `true` again as soon as it is visible. Outside a browser, or with `hiddenCloseMs`
+ * 0 (off), it emits `true` once and completes. Emits only on change.
+ */
+export function streamAllowed$(
+  hiddenCloseMs: number,
+  scheduler: SchedulerLike,
+  source: VisibilitySource | undefined = pageDocument(),
+): Observable<boolean> {
+  if (!source || hiddenCloseMs <= 0) return of(true);
+  const hidden$ = fromEvent(source, 'visibilitychange').pipe(
+    startWith(undefined),
+    map(() => source.visibilityState === 'hidden'),
+    distinctUntilChanged(),
+  );
+  const allowed$ = hidden$.pipe(
+    switchMap((hidden) => (hidden ? timer(hiddenCloseMs, scheduler).pipe(map(() => false)) : of(true))),
+  );
+  return concat(of(true), allowed$).pipe(distinctUntilChanged());
+}

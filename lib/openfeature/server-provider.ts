@@ -1,0 +1,83 @@
+import type { EvaluationContext, FlagValueType, JsonValue, ResolutionDetails } from '@openfeature/core';
+import type { FlagClient } from '../client/client.js';
+import type { FlagClientOptions } from '../client/options.js';
+import { ClientBinding } from './binding.js';
+import { contextKey, isEmptyContext, toEvalContext } from './context.js';
+import { errorDetails, toDetails, unavailable } from './details.js';
+
+/**
+ * flagstream as a provider for the OpenFeature server SDK (dynamic context). An evaluation for the
+ * client's own context (or an empty one) reads the client's snapshot; any other context is answered
+ * from `client.snapshotFor(context)`: one round trip per context, cached by the client until the flags
+ * change. Pass a `FlagClient` (the provider never closes it) or `FlagClientOptions` (the provider
+ * creates the client and closes it in `onClose`).
+ */
+export class FlagstreamServerProvider {
+  readonly metadata = { name: 'flagstream' } as const;
+  readonly runsOn = 'server' as const;
+  private readonly binding: ClientBinding;
+  private ownKey: { context: unknown; key: string } | undefined;
+
+  constructor(clientOrOptions: FlagClient | FlagClientOptions) {
+    this.binding = new ClientBinding(clientOrOptions);
+  }
+
+  /** The provider's OpenFeature events (the SDK subscribes to them). */
+  get events(): ClientBinding['events'] {
+    return this.binding.events;
+  }
+
+  /** The flag client behind the provider, for its observables and the rest of its API. */
+  get client(): FlagClient {
+    return this.binding.client;
+  }
+
+  /** Waits for the client's first load. */
+  async initialize(): Promise<void> {
+    await this.binding.start();
+  }
+
+  /** Ends the event bridge; closes the client only if the provider created it. */
+  async onClose(): Promise<void> {
+    this.binding.stop();
+  }
+
+  resolveBooleanEvaluation(flagKey: string, defaultValue: boolean, context: EvaluationContext): Promise<ResolutionDetails<boolean>> {
+    return this.resolve(flagKey, defaultValue, context, 'boolean');
+  }
+
+  resolveStringEvaluation(flagKey: string, defaultValue: string, context: EvaluationContext): Promise<ResolutionDetails<string>> {
+    return this.resolve(flagKey, defaultValue, context, 'string');
+  }
+
+  resolveNumberEvaluation(flagKey: string, defaultValue: number, context: EvaluationContext): Promise<ResolutionDetails<number>> {
+    return this.resolve(flagKey, defaultValue, context, 'number');
+  }
+
+  resolveObjectEvaluation<T extends JsonValue>(flagKey: string, defaultValue: T, context: EvaluationContext): Promise<ResolutionDetails<T>> {
+    return this.resolve(flagKey, defaultValue, context, 'object');
+  }
+
+  private async resolve<T>(flagKey: string, defaultValue: T, context: EvaluationContext, type: FlagValueType): Promise<ResolutionDetails<T>> {
+    const client = this.binding.client;
+    const blocked = unavailable(client.status, defaultValue);
+    if (blocked) return blocked;
+    if (isEmptyContext(context)) return toDetails(client.evaluate(flagKey), flagKey, defaultValue, type);
+    const target = toEvalContext(context);
+    if (this.isOwn(target)) return toDetails(client.evaluate(flagKey), flagKey, defaultValue, type);
+    try {
+      const snapshot = await client.snapshotFor(target);
+      return toDetails(snapshot.get(flagKey), flagKey, defaultValue, type);
+    } catch (error) {
+      return errorDetails(error, defaultValue);
+    }
+  }
+
+  /** Whether `target` is the client's own context (compared by value; the key is kept per known context). */
+  private isOwn(target: ReturnType<typeof toEvalContext>): boolean {
+    const known = this.binding.context;
+    if (!known) return false;
+    if (this.ownKey?.context !== known) this.ownKey = { context: known, key: contextKey(known) };
+    return this.ownKey.key === contextKey(target);
+  }
+}

@@ -1,0 +1,87 @@
+import { ErrorCode, type EvaluationContext, type FlagValueType, type JsonValue, type ResolutionDetails } from '@openfeature/core';
+import type { FlagClient } from '../client/client.js';
+import type { FlagClientOptions } from '../client/options.js';
+import { ClientBinding, openFeatureError } from './binding.js';
+import { isEmptyContext, toEvalContext } from './context.js';
+import { toDetails, unavailable } from './details.js';
+
+/**
+ * flagstream as a provider for the OpenFeature web SDK (static context). Every resolution is a
+ * synchronous read of the client's snapshot; a context change runs `client.identify()`, during which
+ * the SDK reports RECONCILING. Pass a `FlagClient` (the provider never closes it) or
+ * `FlagClientOptions` (the provider creates the client and closes it in `onClose`).
+ */
+export class FlagstreamWebProvider {
+  readonly metadata = { name: 'flagstream' } as const;
+  readonly runsOn = 'client' as const;
+  /** The client holds one static context, so the SDK binds an instance to at most one domain. */
+  readonly domainScoped = true;
+  private readonly binding: ClientBinding;
+
+  constructor(clientOrOptions: FlagClient | FlagClientOptions) {
+    this.binding = new ClientBinding(clientOrOptions);
+  }
+
+  /** The provider's OpenFeature events (the SDK subscribes to them). */
+  get events(): ClientBinding['events'] {
+    return this.binding.events;
+  }
+
+  /** The flag client behind the provider, for its observables and the rest of its API. */
+  get client(): FlagClient {
+    return this.binding.client;
+  }
+
+  /** Identifies the client with `context` when it differs from the client's, then waits for the first load. */
+  async initialize(context?: EvaluationContext): Promise<void> {
+    if (!isEmptyContext(context)) {
+      try {
+        await this.switchTo(context!);
+      } catch (error) {
+        // A transient failure is reported by ready() below; only a terminal one stops here.
+        const failure = openFeatureError(error);
+        if (failure.code === ErrorCode.PROVIDER_FATAL) throw failure;
+      }
+    }
+    await this.binding.start();
+  }
+
+  /** Switches the client to the new context; the SDK shows RECONCILING until it resolves. */
+  async onContextChange(_oldContext: EvaluationContext, newContext: EvaluationContext): Promise<void> {
+    try {
+      await this.switchTo(newContext);
+    } catch (error) {
+      throw openFeatureError(error);
+    }
+  }
+
+  /** Ends the event bridge; closes the client only if the provider created it. */
+  async onClose(): Promise<void> {
+    this.binding.stop();
+  }
+
+  resolveBooleanEvaluation(flagKey: string, defaultValue: boolean): ResolutionDetails<boolean> {
+    return this.resolve(flagKey, defaultValue, 'boolean');
+  }
+
+  resolveStringEvaluation(flagKey: string, defaultValue: string): ResolutionDetails<string> {
+    return this.resolve(flagKey, defaultValue, 'string');
+  }
+
+  resolveNumberEvaluation(flagKey: string, defaultValue: number): ResolutionDetails<number> {
+    return this.resolve(flagKey, defaultValue, 'number');
+  }
+
+  resolveObjectEvaluation<T extends JsonValue>(flagKey: string, defaultValue: T): ResolutionDetails<T> {
+    return this.resolve(flagKey, defaultValue, 'object');
+  }
+
+  private resolve<T>(flagKey: string, defaultValue: T, type: FlagValueType): ResolutionDetails<T> {
+    const client = this.binding.client;
+    return unavailable(client.status, defaultValue) ?? toDetails(client.evaluate(flagKey), flagKey, defaultValue, type);
+  }
+
+  private switchTo(context: EvaluationContext): Promise<void> {
+    return this.binding.identify(toEvalContext(context));
+  }
+}

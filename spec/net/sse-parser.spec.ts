@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidResponseError } from '../../lib/errors.js';
+import { SseParser, type ParsedSseEvent } from '../../lib/net/sse-parser.js';
+
+/** Feeds `chunks` in order and returns the dispatched events. */
+function parse(chunks: string[], maxEventBytes?: number): ParsedSseEvent[] {
+  const events: ParsedSseEvent[] = [];
+  const parser = new SseParser((event) => events.push(event), maxEventBytes);
+  for (const chunk of chunks) parser.feed(chunk);
+  return events;
+}
+
+describe('SseParser', () => {
+  it('accepts LF, CRLF and CR line ends, mixed', () => {
+    expect(parse(['data: a\n\ndata: b\r\n\r\ndata: c\r\rdata: d\n\r\n']).map((e) => e.data)).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('treats a CR at the end of one chunk and an LF at the start of the next as one line end', () => {
+    expect(parse(['data: a\r', '\ndata: b\r', '\n\r', '\n']).map((e) => e.data)).toEqual(['a\nb']);
+  });
+
+  it('joins multi-line data with \\n and keeps empty data lines', () => {
+    expect(parse(['data: one\ndata:two\ndata\ndata:  four\n\n'])[0]!.data).toBe('one\ntwo\n\n four');
+  });
+
+  it('names events with event:, defaults to message, and resets the name after each event', () => {
+    const events = parse(['event: init\ndata: {}\n\ndata: x\n\n']);
+    expect(events.map((e) => e.event)).toEqual(['init', 'message']);
+  });
+
+  it('keeps the last id: across events and ignores ids holding a NUL', () => {
+    const events = parse(['id: 7\ndata: a\n\ndata: b\n\nid: x\0y\ndata: c\n\n']);
+    expect(events.map((e) => e.id)).toEqual(['7', '7', '7']);
+  });
+
+  it('ignores comments (heartbeats), retry:, unknown fields, and events without data', () => {
+    const events = parse([': keep-alive\n\nretry: 86400000\n\nfoo: bar\nevent: x\n\n:ping\ndata: real\n\n']);
+    expect(events).toEqual([{ event: 'message', data: 'real', id: '' }]);
+  });
+
+  it('skips a leading BOM only', () => {
+    expect(parse(['\uFEFFdata: a\n\n'])[0]!.data).toBe('a');
+    expect(parse(['data: a\n\n', '\uFEFFdata: b\n\n'])).toHaveLength(1);
+  });
+
+  it('handles a field split across chunks, byte by byte', () => {
+    const text = 'event: flag-changed\r\ndata: {"key":"a"}\r\n\r\n';
+    expect(parse([...text])).toEqual([{ event: 'flag-changed', data: '{"key":"a"}', id: '' }]);
+  });
+
+  it('drops a partial event at the end of the stream', () => {
+    expect(parse(['data: a\n\ndata: b\n'])).toHaveLength(1);
+  });
+
+  it('refuses a line longer than the limit, even without a line end', () => {
+    expect(() => parse(['data: ', 'x'.repeat(600), 'x'.repeat(600)], 1_000)).toThrow(InvalidResponseError);
+    expect(() => parse([`: ${'x'.repeat(2_000)}`], 1_000)).toThrow(/limit of 1000 bytes/);
+  });
+
+  it('refuses an event whose data lines add up past the limit', () => {
+    const lines = Array.from({ length: 20 }, () => `data: ${'x'.repeat(100)}\n`).join('');
+    expect(() => parse([lines], 1_000)).toThrow(InvalidResponseError);
+    expect(parse([lines + '\n'], 10_000)).toHaveLength(1);
+  });
+});

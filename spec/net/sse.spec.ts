@@ -1,0 +1,106 @@
+import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AuthError, InvalidResponseError, NetworkError, RateLimitError } from '../../lib/errors.js';
+import { sse, type SseOptions, type SseSignal } from '../../lib/net/sse.js';
+import { eventStream, realRuntime, startLoopback, type Loopback } from './loopback.js';
+
+let server: Loopback | undefined;
+afterEach(async () => {
+  await server?.stop();
+  server = undefined;
+});
+
+function failure(url: string, extra: Partial<SseOptions> = {}): Promise<Error> {
+  return lastValueFrom(sse(realRuntime(), { url, watchdogMs: 0, ...extra })).then(
+    () => {
+      throw new Error('expected a failure');
+    },
+    (error: Error) => error,
+  );
+}
+
+describe('sse over loopback', () => {
+  it('sends Accept and the given headers, opens, and reports wanted events only', async () => {
+    server = await startLoopback({
+      '/s': eventStream(
+        ': keep-alive\n\nretry: 86400000\n\ndata: one\r\n\r\nevent: init\ndata: {"a":1}\n\nevent: other\ndata: x\n\nevent: flag-changed\ndata: l1\ndata: l2\n\n',
+      ),
+    });
+    const signals = await lastValueFrom(
+      sse(realRuntime(), { url: `${server.url}/s`, headers: { Authorization: 'Bearer k' }, events: ['init', 'flag-changed'], watchdogMs: 0 }).pipe(
+        take(4),
+        toArray(),
+      ),
+    );
+    expect(signals).toEqual<SseSignal[]>([
+      { type: 'open' },
+      { type: 'event', event: 'message', data: 'one' },
+      { type: 'event', event: 'init', data: '{"a":1}' },
+      { type: 'event', event: 'flag-changed', data: 'l1\nl2' },
+    ]);
+    expect(server.requests[0]!.headers.accept).toBe('text/event-stream');
+    expect(server.requests[0]!.headers.authorization).toBe('Bearer k');
+  });
+
+  it('maps a 429 with its real headers: RateLimitError with the Retry-After wait', async () => {
+    server = await startLoopback({ '/s': (_req, res) => res.writeHead(429, { 'Retry-After': '42' }).end() });
+    const error = await failure(`${server.url}/s`);
+    expect(error).toBeInstanceOf(RateLimitError);
+    expect((error as RateLimitError).retryAfterMs).toBe(42_000);
+  });
+
+  it('maps 401 to AuthError and a non-stream 200 to InvalidResponseError', async () => {
+    server = await startLoopback({
+      '/auth': (_req, res) => res.writeHead(401).end(),
+      '/html': (_req, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end('<html>'),
+    });
+    expect(await failure(`${server.url}/auth`)).toBeInstanceOf(AuthError);
+    expect(await failure(`${server.url}/html`)).toBeInstanceOf(InvalidResponseError);
+  });
+
+  it('fails with NetworkError when the server ends the stream, and does not reconnect', async () => {
+    server = await startLoopback({
+      '/s': (req, res) => {
+        eventStream('retry: 10\n\ndata: a\n\n')(req, res);
+        res.end();
+      },
+    });
+    const error = await failure(`${server.url}/s`);
+    expect(error).toBeInstanceOf(NetworkError);
+    expect(error.message).toContain('ended the stream');
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('refuses an event over maxEventBytes and closes the connection', async () => {
+    server = await startLoopback({ '/s': eventStream(`data: ${'x'.repeat(5_000)}\n`) });
+    const closed = server.closed('/s');
+    const error = await failure(`${server.url}/s`, { maxEventBytes: 4_096 });
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    expect(error.message).toContain('4096 bytes');
+    await closed;
+  });
+
+  it('caps an unbounded line by default (1 MiB) while the server keeps sending', async () => {
+    const chunk = 'y'.repeat(64 * 1024);
+    server = await startLoopback({
+      '/s': (req, res) => {
+        eventStream('data: ')(req, res);
+        const pump = (): void => {
+          while (!res.destroyed && res.write(chunk));
+          if (!res.destroyed) res.once('drain', pump);
+        };
+        pump();
+      },
+    });
+    const error = await failure(`${server.url}/s`);
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    expect(error.message).toContain(`${1024 * 1024} bytes`);
+  });
+
+  it('closes the socket when the caller unsubscribes', async () => {
+    server = await startLoopback({ '/s': eventStream('data: a\n\n') });
+    const closed = server.closed('/s');
+    await firstValueFrom(sse(realRuntime(), { url: `${server.url}/s`, watchdogMs: 0 }));
+    await closed;
+  });
+});

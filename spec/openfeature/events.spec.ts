@@ -1,0 +1,198 @@
+import { ErrorCode, OpenFeature, ProviderEvents, ProviderStatus } from '@openfeature/server-sdk';
+import { OpenFeature as WebOpenFeature, ProviderEvents as WebProviderEvents } from '@openfeature/web-sdk';
+import { Observable, finalize } from 'rxjs';
+import type { TestScheduler } from 'rxjs/testing';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AuthError, ServerError, type FlagClient } from '../../lib/index.js';
+import { FlagstreamServerProvider, FlagstreamWebProvider } from '../../lib/openfeature/index.js';
+import { createMockClient, testSource, type MockFlagClient } from '../../lib/testing/index.js';
+import { clientOn, virtualTime } from '../support/virtual.js';
+import { quietLogger, recordEvents, resetOpenFeature } from './support.js';
+
+const ALL = [ProviderEvents.Ready, ProviderEvents.Error, ProviderEvents.Stale, ProviderEvents.ConfigurationChanged];
+/** Lets queued microtasks (the end-of-task flush of a change group, the SDK's async handlers) run. */
+const tick = async (): Promise<void> => {
+  for (let i = 0; i < 5; i += 1) await Promise.resolve();
+};
+
+describe('provider events from the mock client', () => {
+  let client: MockFlagClient;
+
+  beforeEach(() => {
+    OpenFeature.setLogger(quietLogger);
+    WebOpenFeature.setLogger(quietLogger);
+    client = createMockClient({ flags: { a: 1, b: 'x', c: true } });
+  });
+
+  afterEach(async () => {
+    await resetOpenFeature();
+    client.close();
+  });
+
+  it('sends one PROVIDER_CONFIGURATION_CHANGED per snapshot change, listing exactly its keys', async () => {
+    await OpenFeature.setProviderAndWait(new FlagstreamServerProvider(client));
+    const events = await recordEvents(OpenFeature, [ProviderEvents.ConfigurationChanged]);
+    client.set({ a: 2, b: 'y', c: true }); // c is unchanged
+    await tick();
+    client.set('a', 3); // two snapshots in the same task: two events
+    client.remove('c');
+    await tick();
+    client.set('b', 'y'); // no change, no event
+    await tick();
+    expect(events.seen.map((e) => e.details?.flagsChanged)).toEqual([['a', 'b'], ['a'], ['c']]);
+    expect(events.seen.every((e) => e.details?.providerName === 'flagstream')).toBe(true);
+  });
+
+  it('maps status changes to PROVIDER_STALE, PROVIDER_READY and PROVIDER_ERROR (FATAL after an AuthError)', async () => {
+    await OpenFeature.setProviderAndWait(new FlagstreamServerProvider(client));
+    const events = await recordEvents(OpenFeature, ALL);
+    const of = OpenFeature.getClient();
+    client.setStatus({ state: 'stale', circuit: 'open', error: new ServerError(503) });
+    await tick();
+    expect(of.providerStatus).toBe(ProviderStatus.STALE);
+    client.setStatus({ state: 'ready', circuit: 'closed', error: undefined });
+    await tick();
+    expect(of.providerStatus).toBe(ProviderStatus.READY);
+    client.setStatus({ state: 'error', source: 'none', error: new ServerError(500) });
+    await tick();
+    expect(of.providerStatus).toBe(ProviderStatus.ERROR);
+    client.setStatus({ state: 'error', error: new AuthError(401) });
+    await tick();
+    expect(of.providerStatus).toBe(ProviderStatus.FATAL);
+    expect(events.seen.map((e) => [e.type, e.details?.errorCode])).toEqual([
+      [ProviderEvents.Stale, undefined],
+      [ProviderEvents.Ready, undefined],
+      [ProviderEvents.Error, ErrorCode.GENERAL],
+      [ProviderEvents.Error, ErrorCode.PROVIDER_FATAL],
+    ]);
+    expect(events.seen[0]!.details?.message).toBe('server error (HTTP 503)');
+    expect(await of.getNumberDetails('a', 0)).toMatchObject({ value: 0, errorCode: ErrorCode.PROVIDER_FATAL });
+  });
+
+  it('keeps no subscription on the client after close, and sends nothing more', async () => {
+    const live = { count: 0 };
+    for (const name of ['flags$', 'changes$', 'status$'] as const) {
+      Object.defineProperty(client, name, { value: counted(client[name] as Observable<unknown>, live) });
+    }
+    await WebOpenFeature.setProviderAndWait(new FlagstreamWebProvider(client));
+    const events = await recordEvents(WebOpenFeature, [WebProviderEvents.ConfigurationChanged, WebProviderEvents.Stale]);
+    expect(live.count).toBe(3);
+    await WebOpenFeature.close();
+    expect(live.count).toBe(0);
+    client.set('a', 9);
+    client.setStatus({ state: 'stale' });
+    await tick();
+    expect(events.seen).toEqual([]);
+  });
+
+  it('bridges nothing when closed while the first load is still pending', async () => {
+    const live = { count: 0 };
+    for (const name of ['flags$', 'changes$', 'status$'] as const) {
+      Object.defineProperty(client, name, { value: counted(client[name] as Observable<unknown>, live) });
+    }
+    let loaded!: () => void;
+    client.ready = () => new Promise((resolve) => (loaded = () => resolve({ ok: true, source: 'network' })));
+    const provider = new FlagstreamServerProvider(client);
+    const initializing = provider.initialize();
+    await provider.onClose();
+    loaded();
+    await initializing;
+    expect(live.count).toBe(0);
+  });
+});
+
+describe('provider events from the real client, in virtual time', () => {
+  let ts: TestScheduler;
+  let client: FlagClient;
+
+  beforeEach(() => {
+    OpenFeature.setLogger(quietLogger);
+    ts = virtualTime();
+  });
+
+  afterEach(async () => {
+    await resetOpenFeature();
+    client.close();
+  });
+
+  function advanceTo(frame: number): void {
+    ts.maxFrames = frame;
+    ts.flush();
+  }
+
+  it('turns a streamed change of two keys into one event with both keys, after one refetch', async () => {
+    const source = testSource({ a: true, b: 'x', c: 1 });
+    client = clientOn(source, ts, { streaming: true });
+    const ready = client.ready();
+    advanceTo(1_000);
+    await ready;
+    await OpenFeature.setProviderAndWait(new FlagstreamServerProvider(client));
+    const events = await recordEvents(OpenFeature, ALL);
+    const loadsBefore = source.loads;
+    source.set({ a: false, c: 2 });
+    advanceTo(2_000);
+    await tick();
+    expect(events.seen.map((e) => [e.type, e.details?.flagsChanged])).toEqual([[ProviderEvents.ConfigurationChanged, ['a', 'c']]]);
+    expect(source.loads - loadsBefore).toBeGreaterThanOrEqual(1);
+    expect(await OpenFeature.getClient().getBooleanValue('a', true)).toBe(false);
+  });
+
+  it('fails initialization when the first load keeps failing, then sends PROVIDER_READY once the client loads', async () => {
+    const source = testSource({ a: true });
+    source.fail(new ServerError(503));
+    client = clientOn(source, ts, { timeoutMs: 5_000 });
+    const setting = OpenFeature.setProviderAndWait(new FlagstreamServerProvider(client)).catch((error: unknown) => error);
+    await tick();
+    advanceTo(5_000);
+    expect(await setting).toMatchObject({ code: ErrorCode.GENERAL });
+    const of = OpenFeature.getClient();
+    expect(of.providerStatus).toBe(ProviderStatus.ERROR);
+    expect(await of.getBooleanDetails('a', false)).toMatchObject({ value: false, errorCode: ErrorCode.PROVIDER_NOT_READY });
+    const events = await recordEvents(OpenFeature, ALL);
+    source.recover();
+    advanceTo(60_000);
+    await tick();
+    expect(events.seen.map((e) => e.type)).toEqual([ProviderEvents.Ready]);
+    expect(of.providerStatus).toBe(ProviderStatus.READY);
+    expect(await of.getBooleanValue('a', false)).toBe(true);
+  });
+
+  it('goes stale while polls fail, ready after recovery, and fatal after a 401', async () => {
+    const source = testSource({ a: true });
+    // random() = 0.5: polls exactly every 10 s (the ±10 % jitter at its centre)
+    client = clientOn(source, ts, { pollIntervalMs: 10_000, backoff: { random: () => 0.5 } });
+    const ready = client.ready();
+    advanceTo(0);
+    await ready;
+    await OpenFeature.setProviderAndWait(new FlagstreamServerProvider(client));
+    const events = await recordEvents(OpenFeature, ALL);
+    const of = OpenFeature.getClient();
+    source.fail(new ServerError(503));
+    advanceTo(10_000);
+    await tick();
+    expect(of.providerStatus).toBe(ProviderStatus.STALE);
+    // Last good values are still served while stale.
+    expect(await of.getBooleanDetails('a', false)).toMatchObject({ value: true, reason: 'mock' });
+    source.recover();
+    advanceTo(20_000);
+    await tick();
+    expect(of.providerStatus).toBe(ProviderStatus.READY);
+    source.fail(new AuthError(401));
+    advanceTo(30_000);
+    await tick();
+    expect(of.providerStatus).toBe(ProviderStatus.FATAL);
+    expect(events.seen.map((e) => [e.type, e.details?.errorCode])).toEqual([
+      [ProviderEvents.Stale, undefined],
+      [ProviderEvents.Ready, undefined],
+      [ProviderEvents.Error, ErrorCode.PROVIDER_FATAL],
+    ]);
+  });
+});
+
+/** `source` with a live-subscription counter. */
+function counted<T>(source: Observable<T>, live: { count: number }): Observable<T> {
+  return new Observable<T>((subscriber) => {
+    live.count += 1;
+    return source.pipe(finalize(() => (live.count -= 1))).subscribe(subscriber);
+  });
+}

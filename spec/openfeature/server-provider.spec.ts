@@ -1,0 +1,108 @@
+import { ErrorCode, OpenFeature, ProviderStatus, type EvaluationContext } from '@openfeature/server-sdk';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AuthError, createFlagClient, NetworkError, type EvalContext, type FlagClient } from '../../lib/index.js';
+import { FlagstreamServerProvider } from '../../lib/openfeature/index.js';
+import { testSource, type TestSource } from '../../lib/testing/index.js';
+import { silent } from '../support/virtual.js';
+import { quietLogger, resetOpenFeature, result } from './support.js';
+
+/** The server provider through the real OpenFeature server SDK, on a real client over a test source. */
+describe('FlagstreamServerProvider (test source)', () => {
+  let source: TestSource;
+  let client: FlagClient;
+
+  beforeEach(() => {
+    OpenFeature.setLogger(quietLogger);
+    source = testSource({
+      plan: (context: EvalContext) => String(context.attributes?.plan ?? 'free'),
+      user: (context: EvalContext) => context.userId ?? 'anonymous',
+      limit: 10,
+      layout: { columns: 2 },
+      flag: result('flag', { value: true, variant: 'true', reason: 'SPLIT', details: { bucket: 17, rule: ['x'] } }),
+    });
+    client = createFlagClient({ transport: source, context: { userId: 'owner', attributes: { plan: 'pro' } }, streaming: false, pollIntervalMs: 0, logger: silent });
+  });
+
+  afterEach(async () => {
+    await resetOpenFeature();
+    client.close();
+  });
+
+  it('names itself flagstream and runs on the server', () => {
+    const provider = new FlagstreamServerProvider(client);
+    expect(provider.metadata.name).toBe('flagstream');
+    expect(provider.runsOn).toBe('server');
+  });
+
+  it('reads the client snapshot for its own context and for an empty one, with no request', async () => {
+    await OpenFeature.setProviderAndWait(new FlagstreamServerProvider(client));
+    const of = OpenFeature.getClient();
+    const loads = source.loads;
+    expect(await of.getStringValue('plan', 'none')).toBe('pro');
+    expect(await of.getStringValue('plan', 'none', { targetingKey: 'owner', plan: 'pro' })).toBe('pro');
+    expect(await of.getNumberValue('limit', 0)).toBe(10);
+    expect(await of.getObjectValue('layout', {})).toEqual({ columns: 2 });
+    expect(await of.getBooleanDetails('flag', false)).toMatchObject({ value: true, variant: 'true', reason: 'SPLIT', flagMetadata: { bucket: 17 } });
+    expect(source.loads).toBe(loads);
+  });
+
+  it('answers other contexts through snapshotFor: one round trip per context, then cached', async () => {
+    await OpenFeature.setProviderAndWait(new FlagstreamServerProvider(client));
+    const of = OpenFeature.getClient();
+    const loads = source.loads;
+    const alice = { targetingKey: 'alice', plan: 'free' };
+    expect(await of.getStringValue('user', 'none', alice)).toBe('alice');
+    expect(await of.getStringValue('plan', 'none', alice)).toBe('free');
+    expect(await of.getStringValue('plan', 'none', { plan: 'free', targetingKey: 'alice' })).toBe('free');
+    expect(source.loads).toBe(loads + 1);
+    expect(await of.getStringValue('user', 'none', { targetingKey: 'bob' })).toBe('bob');
+    expect(source.loads).toBe(loads + 2);
+    const requested = source.requests.filter((r) => r.type === 'load').slice(-2).map((r) => r.context);
+    expect(requested).toEqual([{ userId: 'alice', attributes: { plan: 'free' } }, { userId: 'bob' }]);
+    // The client's own context is unchanged.
+    expect(client.string('user', '')).toBe('owner');
+  });
+
+  it('follows the client context when the client is identified elsewhere', async () => {
+    await OpenFeature.setProviderAndWait(new FlagstreamServerProvider(client));
+    await client.identify({ userId: 'frank' });
+    const loads = source.loads;
+    expect(await OpenFeature.getClient().getStringValue('user', 'none', { targetingKey: 'frank' })).toBe('frank');
+    expect(source.loads).toBe(loads);
+  });
+
+  it('gives FLAG_NOT_FOUND and TYPE_MISMATCH with the caller default, for own and other contexts', async () => {
+    await OpenFeature.setProviderAndWait(new FlagstreamServerProvider(client));
+    const of = OpenFeature.getClient();
+    for (const context of [{}, { targetingKey: 'carol' }] as EvaluationContext[]) {
+      expect(await of.getBooleanDetails('missing', true, context)).toMatchObject({ value: true, errorCode: ErrorCode.FLAG_NOT_FOUND });
+      expect(await of.getBooleanDetails('limit', true, context)).toMatchObject({ value: true, errorCode: ErrorCode.TYPE_MISMATCH });
+    }
+  });
+
+  it('reports a failed remote load as GENERAL and an AuthError as PROVIDER_FATAL, with the caller default', async () => {
+    await OpenFeature.setProviderAndWait(new FlagstreamServerProvider(client));
+    const of = OpenFeature.getClient();
+    source.fail(new NetworkError('connection refused'), 1);
+    expect(await of.getStringDetails('user', 'd', { targetingKey: 'dave' })).toMatchObject({ value: 'd', errorCode: ErrorCode.GENERAL });
+    source.fail(new AuthError(401), 1);
+    expect(await of.getStringDetails('user', 'd', { targetingKey: 'erin' })).toMatchObject({ value: 'd', errorCode: ErrorCode.PROVIDER_FATAL });
+  });
+
+  it('fails initialization with PROVIDER_FATAL after a 401 on the first load', async () => {
+    source.fail(new AuthError(401));
+    await expect(OpenFeature.setProviderAndWait(new FlagstreamServerProvider(client))).rejects.toMatchObject({ code: ErrorCode.PROVIDER_FATAL });
+    expect(OpenFeature.getClient().providerStatus).toBe(ProviderStatus.FATAL);
+  });
+
+  it('creates and closes its own client from options, and leaves a passed client open', async () => {
+    const owned = new FlagstreamServerProvider({ transport: source, streaming: false, pollIntervalMs: 0, logger: silent });
+    await OpenFeature.setProviderAndWait('owned', owned);
+    await OpenFeature.setProviderAndWait(new FlagstreamServerProvider(client));
+    expect(await OpenFeature.getClient('owned').getNumberValue('limit', 0)).toBe(10);
+    await OpenFeature.close();
+    expect(owned.client.status.state).toBe('closed');
+    expect(client.status.state).toBe('ready');
+    expect(client.string('plan', '')).toBe('pro');
+  });
+});

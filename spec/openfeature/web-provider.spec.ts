@@ -1,0 +1,147 @@
+import { ErrorCode, OpenFeature, ProviderEvents, ProviderStatus } from '@openfeature/web-sdk';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AuthError, NetworkError, type EvalContext, type FlagClient } from '../../lib/index.js';
+import { FlagstreamWebProvider } from '../../lib/openfeature/index.js';
+import { createMockClient, type MockFlagClient } from '../../lib/testing/index.js';
+import { quietLogger, recordEvents, resetOpenFeature, result } from './support.js';
+
+/** The web provider through the real OpenFeature web SDK, on the mock client. */
+describe('FlagstreamWebProvider (mock client)', () => {
+  let client: MockFlagClient;
+
+  beforeEach(() => {
+    OpenFeature.setLogger(quietLogger);
+    client = createMockClient({
+      context: { userId: 'user-1' },
+      flags: {
+        'dark-mode': result('dark-mode', { value: true, variant: 'true', reason: 'rule_match', details: { ruleId: 'r1', rollout: false, weight: 50, rule: { nested: 1 } } }),
+        banner: 'holiday',
+        'max-items': 25,
+        config: { columns: 3 },
+        'code-default': result('code-default', { value: undefined, variant: 'off', reason: 'DISABLED', enabled: false }),
+        broken: result('broken', { value: undefined, variant: '', reason: 'ERROR', errorCode: 'PARSE_ERROR' }),
+        weird: result('weird', { value: undefined, variant: '', reason: 'ERROR', errorCode: 'SOMETHING_NEW' }),
+      },
+    });
+  });
+
+  afterEach(async () => {
+    await resetOpenFeature();
+    client.close();
+  });
+
+  it('names itself flagstream and runs on the client', () => {
+    const provider = new FlagstreamWebProvider(client);
+    expect(provider.metadata.name).toBe('flagstream');
+    expect(provider.runsOn).toBe('client');
+    expect(provider.domainScoped).toBe(true);
+    expect(provider.client).toBe(client);
+  });
+
+  it('resolves values and details for every type synchronously from the snapshot', async () => {
+    await OpenFeature.setProviderAndWait(new FlagstreamWebProvider(client));
+    const of = OpenFeature.getClient();
+    expect(of.getBooleanValue('dark-mode', false)).toBe(true);
+    expect(of.getStringValue('banner', 'none')).toBe('holiday');
+    expect(of.getNumberValue('max-items', 10)).toBe(25);
+    expect(of.getObjectValue('config', {})).toEqual({ columns: 3 });
+    const details = of.getBooleanDetails('dark-mode', false);
+    expect(details).toMatchObject({ value: true, variant: 'true', reason: 'rule_match', flagKey: 'dark-mode' });
+    expect(details.errorCode).toBeUndefined();
+    // Only primitive detail values become flag metadata.
+    expect(details.flagMetadata).toEqual({ ruleId: 'r1', rollout: false, weight: 50 });
+    expect(of.getStringDetails('banner', 'none')).toMatchObject({ value: 'holiday', variant: 'holiday', reason: 'mock' });
+  });
+
+  it('gives the caller default with FLAG_NOT_FOUND, TYPE_MISMATCH and the entry error code', async () => {
+    await OpenFeature.setProviderAndWait(new FlagstreamWebProvider(client));
+    const of = OpenFeature.getClient();
+    expect(of.getBooleanDetails('missing', true)).toMatchObject({ value: true, reason: 'ERROR', errorCode: ErrorCode.FLAG_NOT_FOUND });
+    expect(of.getNumberDetails('banner', 7)).toMatchObject({ value: 7, reason: 'ERROR', errorCode: ErrorCode.TYPE_MISMATCH });
+    expect(of.getObjectDetails('banner', { a: 1 })).toMatchObject({ value: { a: 1 }, errorCode: ErrorCode.TYPE_MISMATCH });
+    expect(of.getBooleanDetails('config', false)).toMatchObject({ value: false, errorCode: ErrorCode.TYPE_MISMATCH });
+    expect(of.getStringDetails('broken', 'd')).toMatchObject({ value: 'd', errorCode: ErrorCode.PARSE_ERROR });
+    expect(of.getStringDetails('weird', 'd')).toMatchObject({ value: 'd', errorCode: ErrorCode.GENERAL });
+  });
+
+  it('serves the caller default for a code-default entry, keeping the server reason and variant', async () => {
+    await OpenFeature.setProviderAndWait(new FlagstreamWebProvider(client));
+    const details = OpenFeature.getClient().getBooleanDetails('code-default', true);
+    expect(details).toMatchObject({ value: true, variant: 'off', reason: 'DISABLED' });
+    expect(details.errorCode).toBeUndefined();
+  });
+
+  it('identifies the client with the initial context when it differs, and not when it is the same', async () => {
+    const provider = new FlagstreamWebProvider(client);
+    await OpenFeature.setContext({ targetingKey: 'user-1' });
+    await OpenFeature.setProviderAndWait(provider);
+    expect(client.context).toEqual({ userId: 'user-1' });
+
+    await resetOpenFeature();
+    await OpenFeature.setContext({ targetingKey: 'user-2', email: 'a@b.c', plan: 'pro', since: new Date('2026-01-02T00:00:00Z') });
+    await OpenFeature.setProviderAndWait(new FlagstreamWebProvider(client));
+    expect(client.context).toEqual({ userId: 'user-2', email: 'a@b.c', attributes: { plan: 'pro', since: '2026-01-02T00:00:00.000Z' } });
+  });
+
+  it('identifies a client that does not expose its context, once per distinct context', async () => {
+    const contexts: unknown[] = [];
+    const identify = client.identify.bind(client);
+    const opaque = Object.create(client, {
+      context: { value: undefined },
+      identify: { value: (context: EvalContext) => (contexts.push(context), identify(context)) },
+    }) as FlagClient;
+    await OpenFeature.setContext({ targetingKey: 'user-1' });
+    await OpenFeature.setProviderAndWait(new FlagstreamWebProvider(opaque));
+    await OpenFeature.setContext({ targetingKey: 'user-1' });
+    await OpenFeature.setContext({ targetingKey: 'user-2' });
+    expect(contexts).toEqual([{ userId: 'user-1' }, { userId: 'user-2' }]);
+  });
+
+  it('runs identify on a context change, reconciling meanwhile', async () => {
+    await OpenFeature.setProviderAndWait(new FlagstreamWebProvider(client));
+    const events = await recordEvents(OpenFeature, [ProviderEvents.Reconciling, ProviderEvents.ContextChanged]);
+    const change = OpenFeature.setContext({ targetingKey: 'user-9', country: 'DE' });
+    expect(OpenFeature.getClient().providerStatus).toBe(ProviderStatus.RECONCILING);
+    await change;
+    expect(client.context).toEqual({ userId: 'user-9', attributes: { country: 'DE' } });
+    expect(OpenFeature.getClient().providerStatus).toBe(ProviderStatus.READY);
+    expect(events.seen.map((e) => e.type)).toEqual([ProviderEvents.Reconciling, ProviderEvents.ContextChanged]);
+  });
+
+  it('reports a failed identify as a provider error', async () => {
+    await OpenFeature.setProviderAndWait(new FlagstreamWebProvider(client));
+    client.identify = () => Promise.reject(new NetworkError('connection refused'));
+    const events = await recordEvents(OpenFeature, [ProviderEvents.Error]);
+    await OpenFeature.setContext({ targetingKey: 'user-3' });
+    expect(events.seen).toHaveLength(1);
+    expect(OpenFeature.getClient().providerStatus).toBe(ProviderStatus.ERROR);
+  });
+
+  it('answers PROVIDER_NOT_READY before the first load and PROVIDER_FATAL after an AuthError', () => {
+    const provider = new FlagstreamWebProvider(client);
+    client.setStatus({ state: 'initializing', source: 'none' });
+    expect(provider.resolveBooleanEvaluation('dark-mode', false)).toMatchObject({ value: false, errorCode: ErrorCode.PROVIDER_NOT_READY });
+    client.setStatus({ state: 'error', source: 'network', error: new AuthError(401) });
+    expect(provider.resolveBooleanEvaluation('dark-mode', false)).toMatchObject({ value: false, errorCode: ErrorCode.PROVIDER_FATAL });
+  });
+
+  it('fails initialization with PROVIDER_FATAL when the first load hits an AuthError', async () => {
+    client.ready = () => Promise.resolve({ ok: false, source: 'none', error: new AuthError(401) });
+    client.setStatus({ state: 'error', source: 'none', error: new AuthError(401) });
+    await expect(OpenFeature.setProviderAndWait(new FlagstreamWebProvider(client))).rejects.toMatchObject({ code: ErrorCode.PROVIDER_FATAL });
+    expect(OpenFeature.getClient().providerStatus).toBe(ProviderStatus.FATAL);
+    expect(OpenFeature.getClient().getBooleanDetails('dark-mode', false)).toMatchObject({ errorCode: ErrorCode.PROVIDER_FATAL });
+  });
+
+  it('serves one domain per instance, since the client holds one context', async () => {
+    const provider = new FlagstreamWebProvider(client);
+    await OpenFeature.setProviderAndWait('one', provider);
+    expect(() => OpenFeature.setProvider('two', provider)).toThrow();
+  });
+
+  it('never closes a client it was given', async () => {
+    await OpenFeature.setProviderAndWait(new FlagstreamWebProvider(client));
+    await OpenFeature.close();
+    expect(client.status.state).toBe('ready');
+  });
+});

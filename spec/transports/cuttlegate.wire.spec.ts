@@ -1,0 +1,98 @@
+import { asyncScheduler, lastValueFrom } from 'rxjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { InvalidResponseError, ProjectNotFoundError, RequestError, isTerminal } from '../../lib/errors.js';
+import { cuttlegate } from '../../lib/transports/cuttlegate/index.js';
+import { bulkResults, parseChangeEvent, toEvalResult } from '../../lib/transports/cuttlegate/wire.js';
+import type { TransportRuntime, TransportSession } from '../../lib/transports/transport.js';
+import { FakeCuttlegate } from '../support/fake-cuttlegate.js';
+import { captureLog } from '../support/log-capture.js';
+
+const at = '2026-01-01T00:00:00Z';
+const good = { key: 'a', enabled: true, value: null, value_key: 'true', reason: 'default', type: 'bool' };
+
+describe('cuttlegate wire validation', () => {
+  it.each([
+    ['value_key: 0', { value_key: 0 }, 'value_key'],
+    ['type: 7', { type: 7 }, 'type'],
+    ['an unknown type', { type: 'float' }, 'type'],
+    ['enabled as a string', { enabled: 'true' }, 'enabled'],
+    ['reason: null', { reason: null }, 'reason'],
+    ['value as an object', { value: { a: 1 }, type: 'string', value_key: 'x' }, 'value'],
+    ['no value_key and no value', { value_key: undefined, value: null }, 'value_key'],
+  ])('refuses a flag with %s', (_name, patch, field) => {
+    expect(() => toEvalResult({ ...good, ...patch }, at, 'POST x')).toThrow(InvalidResponseError);
+    expect(() => toEvalResult({ ...good, ...patch }, at, 'POST x')).toThrow(new RegExp(`"a": ${field}`));
+  });
+
+  it('puts malformed flags in invalid and applies the rest', () => {
+    const body = {
+      flags: [good, { ...good, key: 'b', value_key: 0 }, { key: 7 }, 'junk', { ...good, key: 'a', value_key: 'false' }],
+      evaluated_at: at,
+    };
+    const { flags, invalid } = bulkResults(body, 'POST x', 'later');
+    expect(flags.map((flag) => [flag.key, flag.value])).toEqual([['a', true]]);
+    expect(invalid.map((entry) => entry.key)).toEqual(['b', '#2', '#3', 'a']);
+    for (const entry of invalid) expect(entry.error).toBeInstanceOf(InvalidResponseError);
+  });
+
+  it('throws InvalidResponseError for a payload that is not the shape at all', () => {
+    for (const body of [null, [], 'x', { flags: {} }, { flags: null }, { flags: [{ key: 'a' }, 7] }]) {
+      expect(() => bulkResults(body, 'POST x', at)).toThrow(InvalidResponseError);
+    }
+  });
+
+  it('keeps __proto__, constructor and prototype as plain flag keys without polluting', () => {
+    const text = `{"flags":[${['__proto__', 'constructor', 'prototype'].map((key) => JSON.stringify({ ...good, key })).join(',')}]}`;
+    const { flags, invalid } = bulkResults(JSON.parse(text), 'POST x', at);
+    expect(flags.map((flag) => flag.key)).toEqual(['__proto__', 'constructor', 'prototype']);
+    expect(invalid).toEqual([]);
+    expect(({} as Record<string, unknown>).enabled).toBeUndefined();
+  });
+
+  it('keeps only well-typed fields of a stream event', () => {
+    expect(parseChangeEvent('{"type":"flag.state_changed","flag_key":7,"enabled":"yes","project":"p"}')).toEqual({
+      type: 'flag.state_changed',
+      project: 'p',
+    });
+    expect(parseChangeEvent('{"type":1}')).toBeUndefined();
+    expect(parseChangeEvent('[1]')).toBeUndefined();
+  });
+});
+
+describe('cuttlegate session over loopback', () => {
+  let fake: FakeCuttlegate;
+  afterEach(() => fake.close());
+
+  function session(project = 'demo', logger = captureLog().logger): TransportSession {
+    const runtime: TransportRuntime = { fetch, timeoutMs: 5_000, scheduler: asyncScheduler, logger };
+    return cuttlegate({ serverUrl: fake.url, apiKey: fake.apiKey, project, environment: 'production' }).connect(runtime);
+  }
+
+  it('reports a malformed flag in LoadResult.invalid and returns the others', async () => {
+    fake = await FakeCuttlegate.start([]);
+    fake.faults.push({ raw: JSON.stringify({ flags: [good, { ...good, key: 'b', type: 7 }], evaluated_at: at }) });
+    const result = await lastValueFrom(session().load({ userId: 'u' }, { trigger: 'initial' }));
+    expect(result).toMatchObject({ kind: 'flags', flags: [{ key: 'a' }], invalid: [{ key: 'b' }] });
+  });
+
+  it('fails a load for an unknown project with the terminal ProjectNotFoundError', async () => {
+    fake = await FakeCuttlegate.start([]);
+    const error = await lastValueFrom(session('nope').load({}, { trigger: 'initial' })).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(ProjectNotFoundError);
+    expect(error).toBeInstanceOf(RequestError);
+    expect(isTerminal(error)).toBe(true);
+    expect((error as Error).message).toContain('"nope"');
+  });
+
+  it('warns about an attribute it cannot send once per session, not on every poll', async () => {
+    fake = await FakeCuttlegate.start([{ key: 'a', enabled: true, value_key: 'true', type: 'bool' }]);
+    const { lines, logger } = captureLog();
+    const s = session('demo', logger);
+    const ctx = { userId: 'u', attributes: { tags: ['x'], plan: 'pro' } };
+    for (let i = 0; i < 3; i++) await lastValueFrom(s.load(ctx, { trigger: 'poll' }));
+    expect(lines.filter((line) => line.includes('tags'))).toHaveLength(1);
+    await lastValueFrom(s.load({ ...ctx, attributes: { ...ctx.attributes, nested: { a: 1 } } }, { trigger: 'poll' }));
+    expect(lines.filter((line) => line.includes('nested'))).toHaveLength(1);
+    expect(lines).toHaveLength(2);
+  });
+});
