@@ -9,6 +9,7 @@ import { createFlagClient } from '../lib/index.js';
 import { boolFlags, nsPerOp, percentile, pushTransport, report } from './support.js';
 import { loopbackLatency } from './latency.js';
 import { openFeatureProviders } from './openfeature.js';
+import { enginePath, snapshotChanges, subscriptionMemory } from './snapshot.js';
 
 const ratio = (ours: number, theirs: number): string => `${(theirs / ours).toFixed(1)}× ${theirs >= ours ? 'faster' : 'slower'}`;
 
@@ -160,12 +161,20 @@ function openFeatureConfig(count: number, value: boolean): Record<string, { vari
 
 async function main(): Promise<void> {
   console.log(`flagstream benchmarks — node ${process.version}, ${process.platform}/${process.arch}`);
-  await hotRead();
-  await fanOut();
-  await churn();
-  await bundleSize();
-  await loopbackLatency();
-  await openFeatureProviders();
+  // `npm run bench -- snapshot memory` runs only the named sections.
+  const sections: Array<[string, () => Promise<void>]> = [
+    ['hot', hotRead],
+    ['fanout', fanOut],
+    ['churn', churn],
+    ['bundle', bundleSize],
+    ['latency', loopbackLatency],
+    ['snapshot', snapshotChanges],
+    ['engine', enginePath],
+    ['memory', subscriptionMemory],
+    ['openfeature', openFeatureProviders],
+  ];
+  const only = process.argv.slice(2);
+  for (const [name, run] of sections) if (only.length === 0 || only.includes(name)) await run();
 }
 
 void main().then(

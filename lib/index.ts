@@ -1,6 +1,7 @@
 /** flagstream: a reactive feature-flag client for TypeScript, built on RxJS. */
 export { createFlagClient, type FlagClient } from './client/client.js';
 export { FlagSnapshot } from './client/snapshot.js';
+export type { SnapshotJSON, SnapshotJSONFlag } from './client/snapshot.js';
 export type { FlagClientOptions, FlagStore, StoredFlags } from './client/options.js';
 export { cuttlegate, type CuttlegateOptions } from './transports/cuttlegate/index.js';
 export { rollgate, type RollgateOptions } from './transports/rollgate/index.js';

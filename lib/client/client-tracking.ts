@@ -3,14 +3,16 @@ import { ClosedError } from '../errors.js';
 import type { TransportSession } from '../transports/transport.js';
 import type { TrackEvent } from '../types.js';
 import type { ResolvedOptions } from './options.js';
-import { EvaluationCounter, EventQueue, trackedEvent } from './tracking.js';
+import { trackedEvent } from './tracked-event.js';
+import type { Tracking, TrackingFactory } from './tracking-sink.js';
+import { EvaluationCounter, EventQueue } from './tracking.js';
 
 /**
  * The client's tracked events and evaluation telemetry, for transports that have sinks for them.
  * Every post goes through the transport, so through the client's request gate: while the circuit
  * is open, a `Retry-After` runs or after a terminal error, nothing is sent and nothing is lost.
  */
-export class ClientTracking {
+export class ClientTracking implements Tracking {
   private readonly queue: EventQueue | undefined;
   /** Counts `bool()` evaluations; `undefined` when the transport has no telemetry sink. */
   readonly counter: EvaluationCounter | undefined;
@@ -82,3 +84,6 @@ export class ClientTracking {
     });
   }
 }
+
+/** The {@link TrackingFactory} of transports with event or telemetry sinks (Rollgate, the test source). */
+export const batchedTracking: TrackingFactory = (session, options, onDropped) => new ClientTracking(session, options, onDropped);

@@ -3,7 +3,6 @@ import { CircuitOpenError, ClosedError, RateLimitError, TimeoutError, isRetryabl
 import type { InvalidFlag, LoadResult, TransportSession } from '../transports/transport.js';
 import type { CircuitState, ClientEvent, ClientStatus, EvalContext, EvalResult, FlagChange, JsonValue, ReadyResult, TrackEvent, ValueSource } from '../types.js';
 import { gateSession } from '../net/gate.js';
-import { ClientTracking } from './client-tracking.js';
 import { KeyedFanout } from './fanout.js';
 import type { FlagClient } from './flag-client.js';
 import { LoadEngine, type ContextSwitch, type EngineHost } from './load-engine.js';
@@ -12,8 +11,9 @@ import { checkContext, resolveOptions, type FlagClientOptions, type ResolvedOpti
 import { ClientRequestGate } from './request-gate.js';
 import { missingResult, restoredResults, valueResults } from './results.js';
 import { SnapshotCache } from './snapshot-cache.js';
-import { FlagSnapshot, diffSnapshots } from './snapshot.js';
+import { FlagSnapshot, nextSnapshot } from './snapshot.js';
 import { StatusTracker } from './status.js';
+import { untracked, type Tracking } from './tracking-sink.js';
 import { FlagViews } from './typed-values.js';
 
 export type { FlagClient } from './flag-client.js';
@@ -43,7 +43,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   private readonly engine: LoadEngine;
   private readonly contexts: BehaviorSubject<ContextSwitch>;
   private readonly oneOffs: SnapshotCache;
-  private readonly tracking: ClientTracking;
+  private readonly tracking: Tracking;
   private readonly readyWaiters = new Set<() => void>();
   private readonly timers = new Set<Subscription>();
   private activeContext: EvalContext;
@@ -92,7 +92,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
       return this.changeSubject;
     });
     this.gate.circuit$()?.pipe(skip(1)).subscribe((circuit) => this.circuitChanged(circuit));
-    this.tracking = new ClientTracking(this.session, options, (count) => this.dropped(count));
+    this.tracking = options.transport.tracking?.(this.session, options, (count) => this.dropped(count)) ?? untracked(options);
     const counter = this.tracking.counter;
     if (counter) {
       // Counting costs a map lookup per bool(), and only for transports with a telemetry endpoint:
@@ -134,16 +134,16 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     return typeof value === 'boolean' ? value : (def ?? this.boolDefault(key));
   }
 
-  string(key: string, def: string): string {
-    return this.current.string(key, def);
+  string(key: string, def?: string): string {
+    return this.current.string(key, def ?? this.stringDefault(key));
   }
 
-  number(key: string, def: number): number {
-    return this.current.number(key, def);
+  number(key: string, def?: number): number {
+    return this.current.number(key, def ?? this.numberDefault(key));
   }
 
-  json<T = JsonValue>(key: string, def: T): T {
-    return this.current.json(key, def);
+  json<T = JsonValue>(key: string, def?: T): T {
+    return this.current.json(key, def === undefined ? (this.jsonDefault(key) as T) : def);
   }
 
   evaluate(key: string): EvalResult {
@@ -161,8 +161,9 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   // ── commands ─────────────────────────────────────────────────────────────
 
   ready(options: { timeoutMs?: number } = {}): Promise<ReadyResult> {
-    if (this.readyResult) return Promise.resolve(this.readyResult);
+    // A closed client is not ready, whatever it was before (the mock client agrees).
     if (this.closed) return Promise.resolve(this.closedReadyResult());
+    if (this.readyResult) return Promise.resolve(this.readyResult);
     this.start();
     if (this.readyResult) return Promise.resolve(this.readyResult);
     const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
@@ -353,17 +354,8 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
    */
   private apply(results: EvalResult[], source: ValueSource, context?: EvalContext, invalid: InvalidFlag[] = []): number {
     if (this.closed || (context !== undefined && context !== this.activeContext)) return 0;
-    let incoming = results;
-    if (invalid.length > 0) {
-      const kept = new Set(invalid.map((entry) => entry.key));
-      incoming = results.filter((result) => !kept.has(result.key));
-      for (const key of kept) {
-        const previous = this.current.get(key);
-        if (previous) incoming.push(previous);
-      }
-    }
-    const next = FlagSnapshot.from(incoming);
-    const changes = diffSnapshots(this.current, next);
+    const keep = invalid.length > 0 ? new Set(invalid.map((entry) => entry.key)) : undefined;
+    const { snapshot: next, changes } = nextSnapshot(this.current, results, keep);
     const firstLoad = !this.loaded;
     this.current = next;
     this.loaded = true;

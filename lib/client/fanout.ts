@@ -1,9 +1,55 @@
 import { Observable, type Subscriber } from 'rxjs';
 
 /**
+ * The subscribers of one channel. A push reaches each subscriber once: one that joins during a push
+ * (from inside a callback) already got the current value when it subscribed and is skipped, and a
+ * push made from inside a callback delivers the newer value to everyone and ends the older push.
+ */
+export class Listeners<T> {
+  /** Subscriber → the push round it joined in. */
+  private readonly joined = new Map<Subscriber<T>, number>();
+  private round = 0;
+
+  get size(): number {
+    return this.joined.size;
+  }
+
+  add(subscriber: Subscriber<T>): void {
+    this.joined.set(subscriber, this.round);
+  }
+
+  delete(subscriber: Subscriber<T>): void {
+    this.joined.delete(subscriber);
+  }
+
+  /** Sends `value` to every subscriber that joined before this push. */
+  next(value: T): void {
+    const round = (this.round += 1);
+    for (const [subscriber, joined] of this.joined) {
+      if (this.round !== round) return;
+      if (joined !== round) subscriber.next(value);
+    }
+  }
+
+  /** Completes and forgets every subscriber. */
+  complete(): void {
+    const subscribers = [...this.joined.keys()];
+    this.joined.clear();
+    for (const subscriber of subscribers) subscriber.complete();
+  }
+
+  /** Errors and forgets every subscriber. */
+  error(error: unknown): void {
+    const subscribers = [...this.joined.keys()];
+    this.joined.clear();
+    for (const subscriber of subscribers) subscriber.error(error);
+  }
+}
+
+/**
  * Keyed fan-out: one hot, shared observable per key, and a push to one key touches only that
- * key's subscribers. Channels are created on first subscription and dropped with the last one, so
- * subscribe/unsubscribe churn leaves nothing behind.
+ * key's subscribers. A channel is registered by its first subscription and dropped with its last,
+ * so subscribe/unsubscribe churn (or an observable that is never subscribed) leaves nothing behind.
  */
 export class KeyedFanout<T> {
   private readonly channels = new Map<string, Channel<T>>();
@@ -16,19 +62,17 @@ export class KeyedFanout<T> {
 
   /** The shared observable of `key`. */
   observe(key: string): Observable<T> {
-    return this.channel(key).observable;
+    return (this.channels.get(key) ?? this.detached(key)).observable;
   }
 
   /** Pushes a new value of `key` to its subscribers (if any). */
   push(key: string, value: T): void {
-    const channel = this.channels.get(key);
-    if (!channel) return;
-    for (const subscriber of channel.subscribers) subscriber.next(value);
+    this.channels.get(key)?.listeners.next(value);
   }
 
   /** Pushes the current value of every observed key (e.g. once the first load lands). */
   pushAll(): void {
-    for (const key of this.channels.keys()) {
+    for (const key of [...this.channels.keys()]) {
       const value = this.current(key);
       if (value !== undefined) this.push(key, value);
     }
@@ -36,10 +80,9 @@ export class KeyedFanout<T> {
 
   /** Completes every subscriber. */
   complete(): void {
-    for (const channel of this.channels.values()) {
-      for (const subscriber of [...channel.subscribers]) subscriber.complete();
-    }
+    const channels = [...this.channels.values()];
     this.channels.clear();
+    for (const channel of channels) channel.listeners.complete();
   }
 
   /** Number of keys with at least one subscriber. */
@@ -47,30 +90,28 @@ export class KeyedFanout<T> {
     return this.channels.size;
   }
 
-  private channel(key: string): Channel<T> {
-    let channel = this.channels.get(key);
-    if (channel) return channel;
+  /** A channel for `key` that registers itself (or joins the registered one) on subscription. */
+  private detached(key: string): Channel<T> {
     const created: Channel<T> = {
-      subscribers: new Set<Subscriber<T>>(),
+      listeners: new Listeners<T>(),
       observable: new Observable<T>((subscriber) => {
-        // Re-register if the channel was dropped while a caller still held this observable.
-        const live = this.channels.get(key) ?? (this.channels.set(key, created), created);
-        live.subscribers.add(subscriber);
+        let live = this.channels.get(key);
+        if (!live) this.channels.set(key, (live = created));
+        live.listeners.add(subscriber);
         const value = this.current(key);
         if (value !== undefined) subscriber.next(value);
+        const channel = live;
         return () => {
-          live.subscribers.delete(subscriber);
-          if (live.subscribers.size === 0 && this.channels.get(key) === live) this.channels.delete(key);
+          channel.listeners.delete(subscriber);
+          if (channel.listeners.size === 0 && this.channels.get(key) === channel) this.channels.delete(key);
         };
       }),
     };
-    channel = created;
-    this.channels.set(key, channel);
-    return channel;
+    return created;
   }
 }
 
 interface Channel<T> {
   observable: Observable<T>;
-  subscribers: Set<Subscriber<T>>;
+  listeners: Listeners<T>;
 }

@@ -8,9 +8,12 @@ export interface FlagClient {
   ready(options?: { timeoutMs?: number }): Promise<ReadyResult>;
   /** Boolean value; the default when missing, of another type, or not loaded. Never throws. */
   bool(key: string, def?: boolean): boolean;
-  string(key: string, def: string): string;
-  number(key: string, def: number): number;
-  json<T = JsonValue>(key: string, def: T): T;
+  /** String value; `def`, else the configured default (`defaults`), else `''`. Never throws. */
+  string(key: string, def?: string): string;
+  /** Number value; `def`, else the configured default, else `0`. Never throws. */
+  number(key: string, def?: number): number;
+  /** Any JSON value; `def`, else the configured default, else `null`. Never throws. */
+  json<T = JsonValue>(key: string, def?: T): T;
   /** The full result; a missing key gives `reason: 'not_found'`, `errorCode: 'FLAG_NOT_FOUND'`. */
   evaluate(key: string): EvalResult;
   /** The current immutable snapshot. */
@@ -19,9 +22,9 @@ export interface FlagClient {
   /** Hot, shared per key; first value synchronous once loaded; emits only on real change. */
   flag$(key: string): Observable<EvalResult>;
   bool$(key: string, def?: boolean): Observable<boolean>;
-  string$(key: string, def: string): Observable<string>;
-  number$(key: string, def: number): Observable<number>;
-  json$<T = JsonValue>(key: string, def: T): Observable<T>;
+  string$(key: string, def?: string): Observable<string>;
+  number$(key: string, def?: number): Observable<number>;
+  json$<T = JsonValue>(key: string, def?: T): Observable<T>;
   /** The whole state, once loaded, on every change. */
   readonly flags$: Observable<FlagSnapshot>;
   /** One emission per changed key. */
@@ -37,6 +40,8 @@ export interface FlagClient {
   values(key: string, def: string, options?: { signal?: AbortSignal }): AsyncIterable<string>;
   values(key: string, def: number, options?: { signal?: AbortSignal }): AsyncIterable<number>;
   values<T extends JsonValue>(key: string, def: T, options?: { signal?: AbortSignal }): AsyncIterable<T>;
+  /** Without a default, the configured one picks the view (none: any JSON value, else `null`). */
+  values<T extends JsonValue = JsonValue>(key: string): AsyncIterable<T>;
   /** The current context (a copy; it changes only through `identify`). */
   readonly context: EvalContext;
   /**

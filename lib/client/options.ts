@@ -5,6 +5,8 @@ import { defaultCircuitBreaker, type CircuitBreakerOptions } from '../net/circui
 import type { Transport } from '../transports/transport.js';
 import type { EvalContext, EvalResult, FetchLike, JsonValue, Logger } from '../types.js';
 import { defaultFetch } from './default-fetch.js';
+import { ownRecord } from './json-values.js';
+import type { SnapshotJSON } from './snapshot.js';
 import { defaultTracking, type TrackingOptions } from './tracking.js';
 
 /** What a {@link FlagStore} keeps: the client's own versioned format. */
@@ -44,8 +46,11 @@ export interface FlagClientOptions {
   defaults?: Record<string, JsonValue>;
   /** Persistence: saved after each load, read when the first load fails (not on auth errors). */
   store?: FlagStore;
-  /** Initial values (SSR, tests), readable at once; replaced by the first network load. */
-  bootstrap?: Record<string, JsonValue>;
+  /**
+   * Initial values (SSR, tests), readable at once; replaced by the first network load. A plain
+   * `{ key: value }` map, or a server client's `snapshot.toJSON()` (values, variants and reasons kept).
+   */
+  bootstrap?: Record<string, JsonValue> | SnapshotJSON;
   /** Every timer goes through it (inject a `TestScheduler` for virtual time). Default `asyncScheduler`. */
   scheduler?: SchedulerLike;
   /** `fetch` to use (default: the global one, else `cross-fetch`). */
@@ -83,9 +88,10 @@ export interface ResolvedOptions {
   streaming: boolean;
   pollIntervalMs: number;
   timeoutMs: number;
-  defaults: Record<string, JsonValue>;
+  /** Frozen, null-prototype: `defaults[key]` reads own keys only. */
+  defaults: Readonly<Record<string, JsonValue>>;
   store: FlagStore | undefined;
-  bootstrap: Record<string, JsonValue> | undefined;
+  bootstrap: Record<string, JsonValue> | SnapshotJSON | undefined;
   scheduler: SchedulerLike;
   fetch: FetchLike;
   logger: Logger;
@@ -139,7 +145,7 @@ export function resolveOptions(options: FlagClientOptions): ResolvedOptions {
     streaming: options.streaming ?? true,
     pollIntervalMs,
     timeoutMs,
-    defaults: { ...options.defaults },
+    defaults: ownRecord(options.defaults),
     store,
     bootstrap: options.bootstrap,
     scheduler: options.scheduler ?? asyncScheduler,

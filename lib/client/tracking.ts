@@ -1,6 +1,5 @@
 import type { Observable } from 'rxjs';
-import { ConfigError } from '../errors.js';
-import type { EvaluationCount, JsonValue, TelemetryReport, TrackEvent, TrackedEvent } from '../types.js';
+import type { EvaluationCount, TelemetryReport, TrackedEvent } from '../types.js';
 import { PeriodicSender, type SenderRuntime } from './periodic-sender.js';
 
 /** How tracked events and evaluation telemetry are batched and sent. */
@@ -147,41 +146,6 @@ export class EvaluationCounter extends PeriodicSender<TelemetryReport> {
   protected override failureMessage(error: unknown): string {
     return `evaluation telemetry not sent, kept for the next try: ${messageOf(error)}`;
   }
-}
-
-/**
- * Validates a `track()` argument and copies it (metadata deep-copied, so later mutation changes
- * nothing queued). `userId` defaults to the context's. Throws `ConfigError` naming the bad field.
- */
-export function trackedEvent(event: TrackEvent, contextUserId: string | undefined, timestamp: string): TrackedEvent {
-  if (typeof event !== 'object' || event === null) throw new ConfigError('event', 'must be an object');
-  const text = (value: unknown, field: string): string => {
-    if (typeof value !== 'string' || value === '') throw new ConfigError(`event.${field}`, 'is required (a non-empty string)');
-    return value;
-  };
-  const tracked: TrackedEvent = {
-    flagKey: text(event.flagKey, 'flagKey'),
-    eventName: text(event.eventName, 'eventName'),
-    userId: text(event.userId ?? contextUserId, 'userId'),
-    timestamp,
-  };
-  if (event.variationId !== undefined) tracked.variationId = text(event.variationId, 'variationId');
-  if (event.value !== undefined) {
-    if (typeof event.value !== 'number' || !Number.isFinite(event.value)) throw new ConfigError('event.value', 'must be a finite number');
-    tracked.value = event.value;
-  }
-  if (event.metadata !== undefined) {
-    const { metadata } = event;
-    if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
-      throw new ConfigError('event.metadata', 'must be an object');
-    }
-    try {
-      tracked.metadata = JSON.parse(JSON.stringify(metadata)) as Record<string, JsonValue>;
-    } catch {
-      throw new ConfigError('event.metadata', 'must be JSON-serializable');
-    }
-  }
-  return tracked;
 }
 
 function messageOf(error: unknown): string {

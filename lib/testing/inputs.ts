@@ -1,4 +1,5 @@
-import { valueResults } from '../client/results.js';
+import { frozenJson, sealResult } from '../client/json-values.js';
+import { valueResult } from '../client/results.js';
 import type { EvalResult, JsonValue, ValueSource } from '../types.js';
 
 /** A flag as a test gives it: a plain value (`true`, `'x'`, `{ cols: 3 }`) or a full `EvalResult`. */
@@ -21,18 +22,28 @@ export function isEvalResult(input: unknown): input is EvalResult {
     typeof candidate.enabled === 'boolean' &&
     typeof candidate.variant === 'string' &&
     typeof candidate.reason === 'string' &&
-    'value' in candidate
+    Object.prototype.hasOwnProperty.call(candidate, 'value')
   );
 }
 
 /**
- * The result for `key`: a given `EvalResult` is kept as is (its `key` forced to `key`, its time and
- * source filled in when missing); a plain value becomes an enabled result with `stamp`'s reason.
+ * The result for `key`, frozen (values copied, so a test changing its object later changes nothing):
+ * a given `EvalResult` is kept as is (its `key` forced to `key`, its time and source filled in when
+ * missing); a plain value becomes an enabled result with `stamp`'s reason (a value that is not JSON:
+ * no value).
  */
 export function toResult(key: string, input: FlagInput, stamp: ResultStamp): EvalResult {
   if (isEvalResult(input)) {
-    return { ...input, key, evaluatedAt: input.evaluatedAt ?? stamp.evaluatedAt, source: input.source ?? stamp.source };
+    return sealResult({ ...input, key, evaluatedAt: input.evaluatedAt ?? stamp.evaluatedAt, source: input.source ?? stamp.source });
   }
-  const [result] = valueResults({ [key]: input }, stamp.source, stamp.evaluatedAt);
-  return { ...result!, reason: stamp.reason };
+  const value = frozenJson(input);
+  const result = valueResult(key, value ?? null, stamp.source, stamp.evaluatedAt);
+  if (value === undefined) Object.assign(result, { variant: '', value: undefined });
+  return sealResult({ ...result, reason: stamp.reason });
+}
+
+/** A frozen copy of a flag input, so the test's object can change later without changing the flag. */
+export function frozenInput(input: FlagInput): FlagInput {
+  if (isEvalResult(input)) return sealResult(input);
+  return frozenJson(input) ?? input;
 }

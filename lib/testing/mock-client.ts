@@ -2,10 +2,11 @@ import { BehaviorSubject, EMPTY, Observable, Subject, asyncScheduler, defer, typ
 import type { FlagClient } from '../client/client.js';
 import { KeyedFanout } from '../client/fanout.js';
 import { checkContext } from '../client/options.js';
+import { ownValue } from '../client/json-values.js';
 import { missingResult } from '../client/results.js';
-import { FlagSnapshot, diffSnapshots } from '../client/snapshot.js';
+import { FlagSnapshot } from '../client/snapshot.js';
 import { StatusTracker } from '../client/status.js';
-import { trackedEvent } from '../client/tracking.js';
+import { trackedEvent } from '../client/tracked-event.js';
 import { FlagViews } from '../client/typed-values.js';
 import { ClosedError, FlagNotFoundError } from '../errors.js';
 import type {
@@ -92,7 +93,7 @@ class MockClient extends FlagViews implements MockFlagClient {
   readonly events$: Observable<ClientEvent>;
 
   constructor(options: MockClientOptions) {
-    super({ ...options.defaults });
+    super(options.defaults);
     checkContext(options.context, 'context');
     this.scheduler = options.scheduler ?? asyncScheduler;
     this.currentContext = { ...options.context };
@@ -110,17 +111,28 @@ class MockClient extends FlagViews implements MockFlagClient {
 
   set(keyOrFlags: string | Record<string, FlagInput>, value?: FlagInput): void {
     const updates: Record<string, FlagInput> = typeof keyOrFlags === 'string' ? { [keyOrFlags]: value! } : keyOrFlags;
-    const next = new Map(this.current.values().map((result) => [result.key, result]));
-    for (const result of this.toResults(updates)) next.set(result.key, result);
-    this.replace([...next.values()]);
+    const changed = new Map(this.toResults(updates).map((result) => [result.key, result]));
+    const results = this.current.values().map((result) => changed.get(result.key) ?? result);
+    for (const [key, result] of changed) if (!this.current.has(key)) results.push(result);
+    this.replace(results);
   }
 
   remove(key: string): void {
     this.replace(this.current.values().filter((result) => result.key !== key));
   }
 
+  /**
+   * A circuit change emits its `circuit-…` event, as the real client does; opening it also makes the
+   * state `stale` unless the patch names a state.
+   */
   setStatus(patch: Partial<Omit<ClientStatus, 'since'>>): void {
-    this.tracker.update(patch);
+    const circuit = patch.circuit;
+    if (circuit === undefined || circuit === this.tracker.value.circuit) {
+      this.tracker.update(patch);
+      return;
+    }
+    this.tracker.update(circuit === 'open' ? { state: 'stale', ...patch } : patch);
+    this.emit({ type: circuit === 'open' ? 'circuit-open' : circuit === 'closed' ? 'circuit-closed' : 'circuit-half-open', at: this.now() });
   }
 
   get context(): EvalContext {
@@ -167,19 +179,19 @@ class MockClient extends FlagViews implements MockFlagClient {
     return this.current.bool(key, def ?? this.boolDefault(key));
   }
 
-  string(key: string, def: string): string {
+  string(key: string, def?: string): string {
     this.log.record(key);
-    return this.current.string(key, def);
+    return this.current.string(key, def ?? this.stringDefault(key));
   }
 
-  number(key: string, def: number): number {
+  number(key: string, def?: number): number {
     this.log.record(key);
-    return this.current.number(key, def);
+    return this.current.number(key, def ?? this.numberDefault(key));
   }
 
-  json<T = JsonValue>(key: string, def: T): T {
+  json<T = JsonValue>(key: string, def?: T): T {
     this.log.record(key);
-    return this.current.json(key, def);
+    return this.current.json(key, def === undefined ? (this.jsonDefault(key) as T) : def);
   }
 
   evaluate(key: string): EvalResult {
@@ -192,8 +204,17 @@ class MockClient extends FlagViews implements MockFlagClient {
   flag$(key: string): Observable<EvalResult> {
     return defer(() => {
       this.log.record(key);
-      return this.closed ? EMPTY : this.fanout.observe(key);
+      return this.results$(key);
     });
+  }
+
+  /** Typed views follow the results without counting; each of their subscriptions counts once ({@link viewed}). */
+  protected override viewSource$(key: string): Observable<EvalResult> {
+    return defer(() => this.results$(key));
+  }
+
+  protected override viewed(key: string): void {
+    this.log.record(key);
   }
 
   // ── commands ─────────────────────────────────────────────────────────────
@@ -207,11 +228,15 @@ class MockClient extends FlagViews implements MockFlagClient {
     checkContext(context, 'context');
     if (this.closed) return Promise.reject(new ClosedError());
     this.currentContext = { ...context };
+    this.emit({ type: 'refreshed', at: this.now(), changed: 0 });
     return Promise.resolve();
   }
 
+  /** Like a load that found nothing new: a `refreshed` event with `changed: 0`. */
   refresh(): Promise<void> {
-    return this.closed ? Promise.reject(new ClosedError()) : Promise.resolve();
+    if (this.closed) return Promise.reject(new ClosedError());
+    this.emit({ type: 'refreshed', at: this.now(), changed: 0 });
+    return Promise.resolve();
   }
 
   evaluateFor(key: string, context: EvalContext): Promise<EvalResult> {
@@ -228,7 +253,7 @@ class MockClient extends FlagViews implements MockFlagClient {
   }
 
   resetCircuit(): void {
-    this.tracker.update({ circuit: 'closed' });
+    this.setStatus({ circuit: 'closed' });
   }
 
   track(event: TrackEvent): void {
@@ -256,23 +281,30 @@ class MockClient extends FlagViews implements MockFlagClient {
   /** Swaps in a new snapshot and pushes each changed key to its own subscribers. */
   private replace(results: EvalResult[]): void {
     if (this.closed) return;
-    const next = FlagSnapshot.from(results);
-    const changes = diffSnapshots(this.current, next);
-    this.current = next;
+    const { snapshot, changes } = FlagSnapshot.next(this.current, results);
+    this.current = snapshot;
     if (changes.length > 0) {
-      this.snapshots.next(next);
+      this.snapshots.next(snapshot);
       for (const change of changes) this.fanout.push(change.key, this.resultOf(change.key));
       for (const change of changes) this.changeSubject.next(change);
     }
-    this.eventSubject.next({ type: 'refreshed', at: this.now(), changed: changes.length });
+    this.emit({ type: 'refreshed', at: this.now(), changed: changes.length });
+  }
+
+  private results$(key: string): Observable<EvalResult> {
+    return this.closed ? EMPTY : this.fanout.observe(key);
+  }
+
+  private emit(event: ClientEvent): void {
+    if (!this.closed) this.eventSubject.next(event);
   }
 
   /** The result of `key` without counting a read. */
   private resultOf(key: string): EvalResult {
     const found = this.current.get(key);
     if (found) return found;
-    const missing = missingResult(key, this.defaults[key], this.now());
-    return missing.value === undefined ? missing : { ...missing, reason: MOCK_DEFAULT_REASON };
+    const missing = missingResult(key, ownValue(this.defaults, key), this.now());
+    return missing.value === undefined ? missing : Object.freeze({ ...missing, reason: MOCK_DEFAULT_REASON });
   }
 
   private toResults(flags: Record<string, FlagInput>): EvalResult[] {

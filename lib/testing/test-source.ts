@@ -10,7 +10,8 @@ import type {
   TransportSession,
 } from '../transports/transport.js';
 import type { EvalContext, EvalResult, TrackedEvent } from '../types.js';
-import { toResult, type FlagInput } from './inputs.js';
+import { batchedTracking } from '../client/client-tracking.js';
+import { frozenInput, toResult, type FlagInput } from './inputs.js';
 
 /** A flag on a {@link TestSource}: a value or result for everyone, or one computed per context. */
 export type SourceFlag = FlagInput | ((context: EvalContext) => FlagInput);
@@ -86,6 +87,7 @@ const MOCK_REASON = 'mock';
 class InMemorySource implements TestSource {
   readonly kind = 'test' as const;
   readonly identity = 'test';
+  readonly tracking = batchedTracking;
   private readonly flags = new Map<string, SourceFlag>();
   private readonly streams = new Set<Subscriber<StreamMessage>>();
   private readonly log: TestRequest[] = [];
@@ -94,7 +96,7 @@ class InMemorySource implements TestSource {
   private latencyMs = 0;
 
   constructor(initial: Record<string, SourceFlag>) {
-    for (const key of Object.keys(initial)) this.flags.set(key, initial[key]!);
+    for (const key of Object.keys(initial)) this.flags.set(key, frozenFlag(initial[key]!));
   }
 
   get loads(): number {
@@ -124,7 +126,7 @@ class InMemorySource implements TestSource {
   set(keyOrFlags: string | Record<string, SourceFlag>, value?: SourceFlag): void {
     const updates: Record<string, SourceFlag> = typeof keyOrFlags === 'string' ? { [keyOrFlags]: value! } : keyOrFlags;
     const keys = Object.keys(updates);
-    for (const key of keys) this.flags.set(key, updates[key]!);
+    for (const key of keys) this.flags.set(key, frozenFlag(updates[key]!));
     for (const key of keys) this.broadcast({ type: 'changed', key });
   }
 
@@ -235,4 +237,9 @@ class InMemorySource implements TestSource {
     for (const request of this.log) if (request.type === type) total += 1;
     return total;
   }
+}
+
+/** A per-context flag as given; a value or result frozen (copied), so the caller's object stays theirs. */
+function frozenFlag(flag: SourceFlag): SourceFlag {
+  return typeof flag === 'function' ? flag : frozenInput(flag);
 }

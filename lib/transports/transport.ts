@@ -1,4 +1,5 @@
 import type { Observable, SchedulerLike } from 'rxjs';
+import type { TrackingFactory } from '../client/tracking-sink.js';
 import type { InvalidResponseError } from '../errors.js';
 import type { EvalContext, EvalResult, FetchLike, Logger, TelemetryReport, TrackedEvent } from '../types.js';
 
@@ -17,6 +18,11 @@ export interface Transport {
    * Stored records and fleet leases are keyed by it plus the context.
    */
   readonly identity?: string;
+  /**
+   * How the client batches this transport's `track`/`telemetry` posts; set by transports that have
+   * those sinks (`batchedTracking`), so apps on other transports never bundle the batching code.
+   */
+  readonly tracking?: TrackingFactory;
   /** Binds the transport to the client's runtime (fetch, timeouts, scheduler, logger). */
   connect(runtime: TransportRuntime): TransportSession;
 }

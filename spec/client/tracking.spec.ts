@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { CircuitOpenError, ConfigError, ServerError } from '../../lib/errors.js';
 import { gated } from '../../lib/net/gate.js';
 import type { SenderRuntime } from '../../lib/client/periodic-sender.js';
-import { EvaluationCounter, EventQueue, defaultTracking, trackedEvent } from '../../lib/client/tracking.js';
+import { trackedEvent } from '../../lib/client/tracked-event.js';
+import { EvaluationCounter, EventQueue, defaultTracking } from '../../lib/client/tracking.js';
 import type { TelemetryReport, TrackedEvent } from '../../lib/types.js';
 
 const event = (name: string): TrackedEvent => ({ flagKey: 'f', eventName: name, userId: 'u', timestamp: '2026-01-01T00:00:00.000Z' });

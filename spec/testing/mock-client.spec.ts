@@ -27,7 +27,7 @@ describe('createMockClient', () => {
     expect(client.evaluate('limit')).toMatchObject({ variant: '5', value: 5, reason: 'mock' });
     expect(client.string('dark-mode', 'wrong type')).toBe('wrong type');
     expect(client.all().keys()).toEqual(['dark-mode', 'banner', 'limit', 'layout']);
-    expect(client.snapshot.toJSON()).toEqual({ 'dark-mode': true, banner: 'x', limit: 5, layout: { cols: 3 } });
+    expect(client.snapshot.toValues()).toEqual({ 'dark-mode': true, banner: 'x', limit: 5, layout: { cols: 3 } });
   });
 
   it('keeps full EvalResults as given, under the key they are set for', () => {
@@ -83,7 +83,7 @@ describe('createMockClient', () => {
     const client = make({ flags: { a: 1 }, defaults: { b: 0 } });
     const snapshots: Array<Record<string, unknown>> = [];
     const b: EvalResult[] = [];
-    client.flags$.subscribe((snapshot) => snapshots.push(snapshot.toJSON()));
+    client.flags$.subscribe((snapshot) => snapshots.push(snapshot.toValues()));
     client.flag$('b').subscribe((result) => b.push(result));
     client.set({ a: 2, b: 3 });
     client.remove('b');
@@ -203,7 +203,7 @@ describe('createMockClient', () => {
     await expect(client.refresh()).resolves.toBeUndefined();
     await expect(client.evaluateFor('a', { userId: 'x' })).resolves.toMatchObject({ value: 'x', reason: 'mock' });
     await expect(client.evaluateFor('missing', { userId: 'x' })).rejects.toBeInstanceOf(FlagNotFoundError);
-    expect((await client.snapshotFor({ userId: 'x' })).toJSON()).toEqual({ a: 'x' });
+    expect((await client.snapshotFor({ userId: 'x' })).toValues()).toEqual({ a: 'x' });
   });
 
   it('track() records events as the real client would send them; flush() resolves; reset() forgets them', async () => {

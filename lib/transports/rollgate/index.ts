@@ -17,6 +17,7 @@ import {
   v2Results,
   type MappedFlags,
 } from './wire.js';
+import { batchedTracking } from '../../client/client-tracking.js';
 
 /** Options of the {@link rollgate} transport. */
 export interface RollgateOptions {
@@ -95,6 +96,7 @@ export function rollgate(config: RollgateOptions): Transport {
   return {
     kind: 'rollgate',
     identity: `rollgate ${describeUrl(baseUrl)} key:${fingerprint(apiKey)}`,
+    tracking: batchedTracking,
     connect(runtime: TransportRuntime): TransportSession {
       const { logger } = runtime;
       const contexts = new Map<string, ContextState>();
