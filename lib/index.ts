@@ -5,6 +5,7 @@ export type { SnapshotJSON, SnapshotJSONFlag } from './client/snapshot.js';
 export type { FlagClientOptions, FlagStore, StoredFlags } from './client/options.js';
 export { cuttlegate, type CuttlegateOptions } from './transports/cuttlegate/index.js';
 export { rollgate, type RollgateOptions } from './transports/rollgate/index.js';
+export { ofrep, type OfrepOptions } from './transports/ofrep/index.js';
 export type { CircuitBreakerOptions } from './net/circuit.js';
 export type { TrackingOptions } from './client/tracking.js';
 export type {

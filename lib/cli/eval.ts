@@ -4,10 +4,10 @@ import { createFlagClient } from '../client/client.js';
 import { FlagNotFoundError } from '../errors.js';
 import { integer, MAX_DELAY_MS } from './args.js';
 import { UsageError, type Command } from './command.js';
-import { connectionHelp, connectionOptions, contextFrom, resolveConnection, transportFor } from './connection.js';
+import { connectionHelp, connectionOptions, contextFrom, resolveTarget } from './connection.js';
 import { exitCodeHelp } from './exit-codes.js';
 import { formatResult } from './format.js';
-import { isMissingProject, ProjectNotFoundError } from './project-not-found.js';
+import { isMissingProject } from './project-not-found.js';
 import { stderrLogger } from './log.js';
 
 const help = `Usage: flagstream eval <key> [options]
@@ -44,11 +44,11 @@ export const evalCommand: Command = {
     });
     if (positionals.length !== 1) throw new UsageError(`expected one flag key, got ${positionals.length}`);
     const key = positionals[0] as string;
-    const connection = resolveConnection(values);
     const context = contextFrom(values);
     const timeoutMs = integer(values['timeout-ms'], 'timeout-ms', 1, MAX_DELAY_MS);
+    const target = resolveTarget(values, { timeoutMs });
     const client = createFlagClient({
-      transport: transportFor(connection),
+      transport: target.transport,
       context,
       streaming: false,
       pollIntervalMs: 0,
@@ -61,8 +61,9 @@ export const evalCommand: Command = {
       const result = await client.evaluateFor(key, context).catch(async (error: unknown) => {
         // The single-flag route answers 404 for an unknown flag and an unknown project alike; the bulk route tells them apart.
         if (!(error instanceof FlagNotFoundError)) throw error;
+        if (!target.missingProject) throw error;
         const projectMissing = await client.snapshotFor(context).then(() => false, isMissingProject);
-        throw projectMissing ? new ProjectNotFoundError(connection) : error;
+        throw projectMissing ? target.missingProject() : error;
       });
       console.log(values.json ? JSON.stringify(result) : formatResult(result));
       return 0;

@@ -1,6 +1,5 @@
 /** The CLI's exit codes, and which error gives which. */
-import { AuthError, FlagNotFoundError, NetworkError, TimeoutError } from '../errors.js';
-import { ProjectNotFoundError } from './project-not-found.js';
+import { AuthError, FlagNotFoundError, NetworkError, ProjectNotFoundError, TimeoutError } from '../errors.js';
 
 /** Exit codes shared by every command. */
 export const ExitCode = {

@@ -3,8 +3,8 @@ import { parseArgs } from 'node:util';
 import { createFlagClient } from '../client/client.js';
 import { integer, MAX_DELAY_MS } from './args.js';
 import { UsageError, type Command } from './command.js';
-import { connectionHelp, connectionOptions, contextFrom, describeTarget, resolveConnection, transportFor } from './connection.js';
-import { isMissingProject, ProjectNotFoundError } from './project-not-found.js';
+import { connectionHelp, connectionOptions, contextFrom, resolveTarget } from './connection.js';
+import { isMissingProject } from './project-not-found.js';
 import { viewFor } from './watch-view.js';
 import { watchClient } from './watcher.js';
 
@@ -35,7 +35,7 @@ export const watch: Command = {
       args,
       options: { ...connectionOptions, 'poll-ms': { type: 'string' } },
     });
-    const connection = resolveConnection(values);
+    const target = resolveTarget(values);
     const context = contextFrom(values);
     const pollIntervalMs = integer(values['poll-ms'], 'poll-ms', 0, MAX_DELAY_MS);
     if (pollIntervalMs !== undefined && pollIntervalMs > 0 && pollIntervalMs < 1000) {
@@ -43,15 +43,15 @@ export const watch: Command = {
     }
     const view = viewFor(process.stdout, process.stderr);
     const client = createFlagClient({
-      transport: transportFor(connection),
+      transport: target.transport,
       context,
       streaming: true,
       pollIntervalMs,
       logger: { warn: view.note, error: view.note },
     });
-    view.header([`flagstream watch: ${describeTarget(connection, context)} on ${connection.serverUrl}`]);
+    view.header([`flagstream watch: ${target.describe(context)} on ${target.server}`]);
     await watchClient(client, view).catch((error: unknown) => {
-      throw isMissingProject(error) ? new ProjectNotFoundError(connection) : error;
+      throw isMissingProject(error) && target.missingProject ? target.missingProject() : error;
     });
     return 0;
   },

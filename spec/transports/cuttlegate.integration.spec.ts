@@ -271,7 +271,7 @@ describe('cuttlegate transport against a fake server over loopback', () => {
     expect((await completed).length).toBeGreaterThan(0);
     expect(iterated.length).toBeLessThanOrEqual(1);
     expect(c.status.state).toBe('closed');
-    expect(await c.ready()).toMatchObject({ ok: true, source: 'network' });
+    expect(await c.ready()).toMatchObject({ ok: false, error: { name: 'ClosedError' } });
     await expect.poll(() => fake.openStreams, { timeout: 5_000 }).toBe(0);
   });
 

@@ -5,6 +5,7 @@ import { sse } from '../../net/sse.js';
 import type { EvalContext, EvalResult } from '../../types.js';
 import { requireHttpUrl, requireString } from '../config.js';
 import { fingerprint } from '../fingerprint.js';
+import { redact } from '../redact.js';
 import type { LoadOptions, LoadResult, StreamMessage, Transport, TransportRuntime, TransportSession } from '../transport.js';
 import {
   changedKey,
@@ -274,16 +275,6 @@ export function rollgate(config: RollgateOptions): Transport {
       };
     },
   };
-}
-
-/** Replaces every occurrence of the secrets in an error's message and stack (in place). */
-function redact(error: unknown, secrets: readonly string[]): unknown {
-  if (!(error instanceof Error)) return error;
-  for (const secret of secrets) {
-    if (error.message.includes(secret)) error.message = error.message.split(secret).join('[redacted]');
-    if (error.stack?.includes(secret)) error.stack = error.stack.split(secret).join('[redacted]');
-  }
-  return error;
 }
 
 /** `…/flags?user_id=…&withReasons=true`; no `user_id` for an anonymous context. */

@@ -1,7 +1,7 @@
 import { InvalidResponseError } from '../../errors.js';
 import type { EvalContext, EvalResult, JsonValue, TelemetryReport, TrackedEvent } from '../../types.js';
 import type { InvalidFlag } from '../transport.js';
-import { isRecord } from '../values.js';
+import { isRecord, jsonObject, toJson } from '../values.js';
 
 /** Rollgate's evaluation reasons (`reason.kind`); others are kept verbatim. */
 export type RollgateReasonKind = 'OFF' | 'TARGET_MATCH' | 'RULE_MATCH' | 'FALLTHROUGH' | 'UNKNOWN' | 'ERROR';
@@ -257,29 +257,6 @@ export function identifyBody(ctx: EvalContext, warn: (message: string) => void):
   const user: Record<string, unknown> = { id: ctx.userId ?? '', attributes };
   if (ctx.email !== undefined && ctx.email !== '') user.email = ctx.email;
   return { user };
-}
-
-function toJson(raw: unknown, depth = 0): JsonValue | undefined {
-  if (raw === null || typeof raw === 'string' || typeof raw === 'boolean') return raw;
-  if (typeof raw === 'number') return Number.isFinite(raw) ? raw : undefined;
-  if (raw instanceof Date) return Number.isNaN(raw.getTime()) ? undefined : raw.toISOString();
-  if (depth > 32 || typeof raw !== 'object') return undefined;
-  if (Array.isArray(raw)) {
-    const items = raw.map((item) => toJson(item, depth + 1));
-    return items.every((item) => item !== undefined) ? (items as JsonValue[]) : undefined;
-  }
-  const out = jsonObject();
-  for (const [name, value] of Object.entries(raw)) {
-    const json = toJson(value, depth + 1);
-    if (json === undefined) return undefined;
-    out[name] = json;
-  }
-  return out;
-}
-
-/** An object without a prototype, so keys such as `__proto__` stay plain keys. */
-function jsonObject(): Record<string, JsonValue> {
-  return Object.create(null) as Record<string, JsonValue>;
 }
 
 /** The events body: camelCase fields, optional ones omitted when undefined. */

@@ -1,0 +1,86 @@
+import { EMPTY, Observable, catchError, concatMap, defer, distinctUntilChanged, filter, merge, of, switchMap, takeWhile, throwError } from 'rxjs';
+import { describeUrl } from '../../net/http.js';
+import { sse } from '../../net/sse.js';
+import { redact } from '../redact.js';
+import type { StreamMessage, TransportRuntime } from '../transport.js';
+import { parseStreamEvent, type RefetchHint } from './wire.js';
+
+/** What the change stream needs besides the runtime. */
+export interface ChangeStreamOptions {
+  /** Headers for a stream URL (the configured ones only on the base URL's origin). */
+  headersFor(url: string): Record<string, string>;
+  watchdogMs: number;
+}
+
+/**
+ * The change stream over the event-stream sets a context's loads advertise (`undefined` until the
+ * first load says). Waits for that first answer, then connects to every URL of the set and emits one
+ * `connected` once all are open. A load repeating the same set keeps the connections, a different set
+ * replaces them, an empty one completes the stream. Each `refetchEvaluation` becomes `changed` with
+ * the event's `etag`/`lastModified` as `data` (the same version announced by several streams in a
+ * row counts once). Any connection failing errors the whole stream; the client resubscribes with backoff.
+ */
+export function changeStream(
+  runtime: TransportRuntime,
+  sets: Observable<readonly string[] | undefined>,
+  options: ChangeStreamOptions,
+): Observable<StreamMessage> {
+  return sets.pipe(
+    filter((set): set is readonly string[] => set !== undefined),
+    distinctUntilChanged(sameSet),
+    takeWhile((set) => set.length > 0, true),
+    switchMap((set) => (set.length === 0 ? EMPTY : connections(runtime, set, options))),
+    distinctUntilChanged(sameAnnouncement),
+  );
+}
+
+/**
+ * Several streams announcing the same configuration version (`etag`) one after the other are one
+ * change, not several: only the first is passed on. A `connected` in between starts afresh.
+ */
+function sameAnnouncement(previous: StreamMessage, next: StreamMessage): boolean {
+  if (previous.type !== 'changed' || next.type !== 'changed') return false;
+  const etag = (next.data as RefetchHint).etag;
+  return etag !== undefined && etag === (previous.data as RefetchHint).etag;
+}
+
+/** Every stream of a set at once; one `connected` when all of them are open, so opening N costs one refetch. */
+function connections(runtime: TransportRuntime, set: readonly string[], options: ChangeStreamOptions): Observable<StreamMessage> {
+  return defer(() => {
+    let opened = 0;
+    return merge(...set.map((url) => connection(runtime, url, options))).pipe(
+      filter((message) => message.type !== 'connected' || ++opened === set.length),
+    );
+  });
+}
+
+/** One SSE connection, its frames routed on `data.type` (the SSE event name is not looked at). */
+function connection(runtime: TransportRuntime, url: string, options: ChangeStreamOptions): Observable<StreamMessage> {
+  const { logger } = runtime;
+  const query = new URL(url).search;
+  return sse(runtime, {
+    url,
+    headers: options.headersFor(url),
+    // Routing is on `data.type`; servers that name the event after it are heard as well.
+    events: ['refetchEvaluation'],
+    watchdogMs: options.watchdogMs,
+  }).pipe(
+    // The URL's query may carry a token: make sure no error text from below can show it.
+    catchError((error: unknown) => throwError(() => redact(error, query.length > 1 ? [url, query] : [url]))),
+    concatMap((signal): Observable<StreamMessage> => {
+      if (signal.type === 'open') return of({ type: 'connected' });
+      const event = parseStreamEvent(signal.data);
+      if (event.type === 'refetchEvaluation') return of({ type: 'changed', data: event.hint });
+      if (event.type === 'unparsable') {
+        logger.warn(`ofrep: ignored a stream event from ${describeUrl(url)} whose data is not a JSON event`);
+      } else {
+        logger.warn(`ofrep: ignored a stream event of unknown type ${JSON.stringify(event.name.slice(0, 40))} from ${describeUrl(url)}`);
+      }
+      return EMPTY;
+    }),
+  );
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((url) => b.includes(url));
+}
