@@ -168,3 +168,20 @@ export function isTerminal(error: unknown): boolean {
 export function isRetryable(error: unknown): boolean {
   return error instanceof FlagstreamError ? error.retryable : true;
 }
+
+/**
+ * A `FlagStore` failed to load or save (`quota` when the storage is full). The client logs and
+ * reports it and carries on with the values it has.
+ */
+export class StoreError extends FlagstreamError {
+  /** The storage refused the write because it is full (web storage quota). */
+  readonly quota: boolean;
+  constructor(
+    readonly operation: 'load' | 'save',
+    message: string,
+    options: { cause?: unknown; quota?: boolean } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.quota = options.quota ?? false;
+  }
+}

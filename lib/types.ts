@@ -71,7 +71,9 @@ export type ClientEvent =
   | { type: 'refreshed'; at: string; changed: number }
   | { type: 'error'; at: string; error: Error }
   /** The tracked-event buffer was full: `dropped` oldest events were discarded. */
-  | { type: 'events-dropped'; at: string; dropped: number };
+  | { type: 'events-dropped'; at: string; dropped: number }
+  /** The `store` failed to load or save (the client carries on with the values it has). */
+  | { type: 'store-error'; at: string; operation: 'load' | 'save'; error: Error };
 
 /** A conversion event for A/B analysis (`client.track`). */
 export interface TrackEvent {

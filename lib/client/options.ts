@@ -12,6 +12,11 @@ import { defaultTracking, type TrackingOptions } from './tracking.js';
 /** What a {@link FlagStore} keeps: the client's own versioned format. */
 export interface StoredFlags {
   version: 1;
+  /**
+   * Whose flags these are: the transport's identity (server, project, environment; never the API
+   * key) plus the context, as `storeScope()` encodes them. A record is only restored for its scope.
+   */
+  scope: string;
   /** ISO time of the save. */
   savedAt: string;
   flags: EvalResult[];
@@ -19,10 +24,10 @@ export interface StoredFlags {
 
 /** Persistence for cold starts with the server down. */
 export interface FlagStore {
-  /** Called after every successful load or update. */
+  /** Keeps `data` as the record of `data.scope` (replacing the previous one). */
   save(data: StoredFlags): Promise<void>;
-  /** Called only when the first load fails for a non-auth reason. */
-  load(): Promise<StoredFlags | undefined>;
+  /** The record saved for `scope`, if any. Called only when the first load fails for a non-auth reason. */
+  load(scope: string): Promise<StoredFlags | undefined>;
 }
 
 /** Options of {@link createFlagClient}. */

@@ -86,6 +86,7 @@ const MOCK_REASON = 'mock';
 
 class InMemorySource implements TestSource {
   readonly kind = 'test' as const;
+  readonly identity = 'test';
   readonly tracking = batchedTracking;
   private readonly flags = new Map<string, SourceFlag>();
   private readonly streams = new Set<Subscriber<StreamMessage>>();

@@ -43,6 +43,7 @@ export function cuttlegate(config: CuttlegateOptions): Transport {
 
   return {
     kind: 'cuttlegate',
+    identity: `cuttlegate ${describeUrl(serverUrl)} ${project}/${environment}`,
     connect(runtime: TransportRuntime): TransportSession {
       // Each attribute that cannot be sent is reported once per session, not on every poll.
       const reported = new Set<string>();

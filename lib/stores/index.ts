@@ -1,0 +1,8 @@
+/** flagstream/stores: where a client keeps its last good flags for cold starts with the server down. */
+export { memoryStore } from './memory.js';
+export { fileStore, type FileStoreOptions } from './file.js';
+export { webStorageStore, type WebStorageLike, type WebStorageStoreOptions } from './web-storage.js';
+export { redisStore, type RedisLike, type RedisStoreOptions } from './redis.js';
+export { storeScope } from '../client/persistence.js';
+export { StoreError } from '../errors.js';
+export type { FlagStore, StoredFlags } from '../client/options.js';

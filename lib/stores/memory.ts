@@ -1,0 +1,18 @@
+import type { FlagStore, StoredFlags } from '../client/options.js';
+
+/**
+ * A store in this process's memory: survives a client being closed and recreated (not a restart).
+ * Records are copied in and out, so nobody can change a saved record in place.
+ */
+export function memoryStore(): FlagStore {
+  const records = new Map<string, StoredFlags>();
+  return {
+    async save(data) {
+      records.set(data.scope, structuredClone(data));
+    },
+    async load(scope) {
+      const record = records.get(scope);
+      return record === undefined ? undefined : structuredClone(record);
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import type { StoredFlags } from '../client/options.js';
+import { StoreError } from '../errors.js';
+import type { Logger } from '../types.js';
+
+/** Where a store's warnings go by default. */
+export const storeLogger: Logger = {
+  warn: (message, ...rest) => console.warn(`[flagstream] ${message}`, ...rest),
+  error: (message, ...rest) => console.error(`[flagstream] ${message}`, ...rest),
+};
+
+/** The shape every store checks before handing a record back (the client validates the flags). */
+export function isStoredFlags(value: unknown): value is StoredFlags {
+  if (typeof value !== 'object' || value === null) return false;
+  const record = value as Partial<StoredFlags>;
+  return record.version === 1 && typeof record.scope === 'string' && typeof record.savedAt === 'string' && Array.isArray(record.flags);
+}
+
+/**
+ * Parses one serialized record: the record when it is one and belongs to `scope`; `undefined` (with
+ * a warning naming `where`) when the text is not a record.
+ */
+export function parseRecord(text: string, scope: string, where: string, logger: Logger): StoredFlags | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    logger.warn(`${where}: ignored a stored value that is not JSON`);
+    return undefined;
+  }
+  if (!isStoredFlags(value)) {
+    logger.warn(`${where}: ignored a stored value that is not a flagstream record`);
+    return undefined;
+  }
+  return value.scope === scope ? value : undefined;
+}
+
+/** Runs `operation`, turning anything it throws into a `StoreError` for `operation`. */
+export async function storeCall<T>(operation: 'load' | 'save', what: string, run: () => Promise<T> | T): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof StoreError) throw error;
+    throw new StoreError(operation, `${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}

@@ -1,0 +1,53 @@
+import type { FlagStore } from '../client/options.js';
+import { StoreError } from '../errors.js';
+import type { Logger } from '../types.js';
+import { parseRecord, storeCall, storeLogger } from './record.js';
+
+/** The part of the Web Storage API (`localStorage`, `sessionStorage`) the store uses. */
+export interface WebStorageLike {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}
+
+/** Options of {@link webStorageStore}. */
+export interface WebStorageStoreOptions {
+  /** Prefix of every key (default `flagstream:`); each scope has its own key. */
+  prefix?: string;
+  /** Where warnings about unreadable entries go (default: `console`). */
+  logger?: Logger;
+}
+
+/**
+ * A store in `localStorage` (or any Web Storage): one key per scope. A full storage rejects the
+ * save with a `StoreError` whose `quota` is true (the client reports it and carries on); nothing
+ * throws synchronously.
+ */
+export function webStorageStore(storage: WebStorageLike, options: WebStorageStoreOptions = {}): FlagStore {
+  const prefix = options.prefix ?? 'flagstream:';
+  const logger = options.logger ?? storeLogger;
+  return {
+    save(data) {
+      return storeCall('save', 'webStorageStore', () => {
+        try {
+          storage.setItem(prefix + data.scope, JSON.stringify(data));
+        } catch (error) {
+          if (!isQuotaError(error)) throw error;
+          throw new StoreError('save', 'webStorageStore: the storage is full (quota exceeded)', { cause: error, quota: true });
+        }
+      });
+    },
+    load(scope) {
+      return storeCall('load', 'webStorageStore', () => {
+        const text = storage.getItem(prefix + scope);
+        return text === null ? undefined : parseRecord(text, scope, 'webStorageStore', logger);
+      });
+    },
+  };
+}
+
+/** Browsers name it `QuotaExceededError` (old ones: code 22, or Firefox's `NS_ERROR_DOM_QUOTA_REACHED`). */
+function isQuotaError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { name, code } = error as { name?: unknown; code?: unknown };
+  return name === 'QuotaExceededError' || name === 'NS_ERROR_DOM_QUOTA_REACHED' || code === 22 || code === 1014;
+}
