@@ -7,9 +7,10 @@ import { KeyedFanout } from './fanout.js';
 import type { FlagClient } from './flag-client.js';
 import { LoadEngine, type ContextSwitch, type EngineHost } from './load-engine.js';
 import { LoadWaiters } from './load-waiters.js';
-import { checkContext, resolveOptions, type FlagClientOptions, type ResolvedOptions, type StoredFlags } from './options.js';
+import { checkContext, resolveOptions, type FlagClientOptions, type ResolvedOptions } from './options.js';
+import { StoreSync, storeScope } from './persistence.js';
 import { ClientRequestGate } from './request-gate.js';
-import { missingResult, restoredResults, valueResults } from './results.js';
+import { missingResult, valueResults } from './results.js';
 import { SnapshotCache } from './snapshot-cache.js';
 import { FlagSnapshot, nextSnapshot } from './snapshot.js';
 import { StatusTracker } from './status.js';
@@ -44,6 +45,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   private readonly contexts: BehaviorSubject<ContextSwitch>;
   private readonly oneOffs: SnapshotCache;
   private readonly tracking: Tracking;
+  private readonly storeSync: StoreSync | undefined;
   private readonly readyWaiters = new Set<() => void>();
   private readonly timers = new Set<Subscription>();
   private activeContext: EvalContext;
@@ -92,6 +94,11 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
       return this.changeSubject;
     });
     this.gate.circuit$()?.pipe(skip(1)).subscribe((circuit) => this.circuitChanged(circuit));
+    if (options.store) {
+      this.storeSync = new StoreSync(options.store, scheduler, logger, (error) =>
+        this.emit({ type: 'store-error', at: this.now(), operation: error.operation, error }),
+      );
+    }
     this.tracking = options.transport.tracking?.(this.session, options, (count) => this.dropped(count)) ?? untracked(options);
     const counter = this.tracking.counter;
     if (counter) {
@@ -259,6 +266,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     this.changeSubject.complete();
     this.eventSubject.complete();
     this.oneOffs.clear();
+    void this.storeSync?.close();
   }
 
   // ── what the engine reports ──────────────────────────────────────────────
@@ -307,35 +315,31 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     this.running = this.engine.run(this.contexts).subscribe();
   }
 
-  /** First load failed (not auth): serve the store's values, else the bootstrap; else say so if `final`. */
+  /**
+   * First load failed (not auth): serve the store's record for this transport and context, else the
+   * bootstrap; else, if `final`, say so.
+   */
   private fallBack(error: Error, final: boolean): void {
     this.storeTried = true;
-    const store = this.options.store;
     const noFallback = (): void => {
       if (this.options.bootstrap) this.settleReady({ ok: true, source: 'bootstrap', error });
       else if (final) this.settleReady({ ok: false, source: this.tracker.value.source, error });
     };
-    if (!store) {
+    if (!this.storeSync) {
       noFallback();
       return;
     }
-    store.load().then(
-      (data) => {
-        if (this.closed || this.tracker.value.source === 'network' || this.gate.terminalError) return;
-        const results = restoredResults(data);
-        if (!results) {
-          noFallback();
-          return;
-        }
-        this.apply(results, 'store');
-        this.tracker.update({ source: 'store' });
-        this.settleReady({ ok: true, source: 'store', error });
-      },
-      (loadError: unknown) => {
-        this.options.logger.warn(`flag store load failed: ${asError(loadError).message}`);
+    const context = this.activeContext;
+    void this.storeSync.restore(this.scopeOf(context)).then((results) => {
+      if (this.closed || this.tracker.value.source === 'network' || this.gate.terminalError || context !== this.activeContext) return;
+      if (!results) {
         noFallback();
-      },
-    );
+        return;
+      }
+      this.apply(results, 'store', context);
+      this.tracker.update({ source: 'store' });
+      this.settleReady({ ok: true, source: 'store', error });
+    });
   }
 
   /** A terminal error (401/403, a wrong project): every request stops; the last values stay. */
@@ -370,11 +374,14 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     return changes.length;
   }
 
+  /** Hands a changed network snapshot to the store (debounced, off the read path). */
   private save(snapshot: FlagSnapshot): void {
-    const store = this.options.store;
-    if (!store) return;
-    const data: StoredFlags = { version: 1, savedAt: this.now(), flags: snapshot.values() };
-    store.save(data).catch((error: unknown) => this.options.logger.warn(`flag store save failed: ${asError(error).message}`));
+    this.storeSync?.saveIfChanged(this.scopeOf(this.activeContext), snapshot);
+  }
+
+  /** The store scope of `context`: the transport's identity (never its key) plus the context. */
+  private scopeOf(context: EvalContext): string {
+    return storeScope(this.options.transport.identity ?? this.options.transport.kind, context);
   }
 
   private settleReady(result: ReadyResult): void {
@@ -445,8 +452,4 @@ function copyContext(context: EvalContext): EvalContext {
   const copy: EvalContext = { ...context };
   if (context.attributes) copy.attributes = { ...context.attributes };
   return copy;
-}
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
 }

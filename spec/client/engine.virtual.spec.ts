@@ -224,12 +224,15 @@ describe('the client reports only what happened (virtual time)', () => {
     const scheduler = new VirtualTimeScheduler(undefined, 100_000);
     const client = clientOn(source, scheduler as never, {
       pollIntervalMs: 10_000,
-      store: { save: async () => void saved.push(scheduler.now()), load: async () => undefined },
+      store: { save: async (data) => void saved.push(Date.parse(data.savedAt)), load: async () => undefined },
     });
     void client.ready();
     scheduler.schedule(() => source.set('a', 2), 45_000);
     scheduler.flush();
-    expect(saved).toEqual([0, 55_000]);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    // saved 1 s (the debounce) after the first load and after the poll that saw the change (55 s);
+    // the polls at 11–44 s and 66–99 s changed nothing and wrote nothing
+    expect(saved).toEqual([1_000, 56_000]);
     client.close();
   });
 });

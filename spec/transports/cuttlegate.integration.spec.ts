@@ -1,5 +1,5 @@
 import { filter, firstValueFrom, take, timeout, toArray } from 'rxjs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   AuthError,
   FlagNotFoundError,
@@ -240,19 +240,21 @@ describe('cuttlegate transport against a fake server over loopback', () => {
 
   it('falls back to the store when the first load fails, and saves after a load', async () => {
     const saved: StoredFlags[] = [];
-    const stored: StoredFlags = {
+    const stored: Omit<StoredFlags, 'scope'> = {
       version: 1,
       savedAt: '2026-01-01T00:00:00.000Z',
       flags: [{ key: 'dark-mode', enabled: true, variant: 'false', value: false, reason: 'default', evaluatedAt: 'x', source: 'network' }],
     };
     fake.faults.push({ status: 503 });
-    const c = makeClient({ store: { save: async (d) => void saved.push(d), load: async () => stored } });
+    // the store hands back a record of the scope it is asked for (the transport's identity + context)
+    const c = makeClient({ store: { save: async (d) => void saved.push(d), load: async (scope) => ({ ...stored, scope }) } });
     const result = await c.ready();
     expect(result.ok).toBe(true);
     expect(result.source).toBe('store');
     expect(c.evaluate('dark-mode')).toMatchObject({ value: false, reason: 'cached', source: 'store' });
     await firstValueFrom(c.bool$('dark-mode').pipe(filter((v) => v), timeout(5_000)));
-    expect(saved.at(-1)?.flags.map((f) => f.key)).toContain('dark-mode');
+    // saves are debounced (1 s) and off the read path
+    await vi.waitFor(() => expect(saved.at(-1)?.flags.map((f) => f.key)).toContain('dark-mode'), { timeout: 5_000 });
     expect(c.status.source).toBe('network');
   });
 
