@@ -5,6 +5,7 @@ import { defaultCircuitBreaker, type CircuitBreakerOptions } from '../net/circui
 import type { Transport } from '../transports/transport.js';
 import type { EvalContext, EvalResult, FetchLike, JsonValue, Logger } from '../types.js';
 import { defaultTracking, type TrackingOptions } from './tracking.js';
+import type { FleetOption } from './fleet-link.js';
 
 /** What a {@link FlagStore} keeps: the client's own versioned format. */
 export interface StoredFlags {
@@ -62,6 +63,12 @@ export interface FlagClientOptions {
   snapshotForMaxAgeMs?: number;
   /** Largest response body accepted, bytes (default 4 MiB); a bigger one is an `InvalidResponseError`. */
   maxResponseBytes?: number;
+  /**
+   * Fleet mode (`redisFleet(redis)` from `flagstream/stores`): the processes with the same transport
+   * identity and context share one upstream connection; one leader loads and streams, the others
+   * read its snapshots. Needs a transport with an `identity`.
+   */
+  fleet?: FleetOption;
 }
 
 /** Options after validation, with defaults filled in. */
@@ -82,6 +89,7 @@ export interface ResolvedOptions {
   tracking: TrackingOptions;
   snapshotForMaxAgeMs: number;
   maxResponseBytes: number;
+  fleet: FleetOption | undefined;
 }
 
 /** Validates options synchronously; a `ConfigError` names the first bad field. */
@@ -105,6 +113,11 @@ export function resolveOptions(options: FlagClientOptions): ResolvedOptions {
   if (store !== undefined && (typeof store.save !== 'function' || typeof store.load !== 'function')) {
     throw new ConfigError('store', 'must have save() and load()');
   }
+  const fleet = options.fleet;
+  if (fleet !== undefined && (typeof fleet !== 'object' || fleet === null || typeof fleet.attach !== 'function')) {
+    throw new ConfigError('fleet', 'must be a fleet option such as redisFleet(redis)');
+  }
+  if (fleet !== undefined && !transport.identity) throw new ConfigError('fleet', `needs a transport with an identity (${transport.kind} has none)`);
   if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new ConfigError('fetch', 'must be a function');
   if (options.scheduler !== undefined && typeof options.scheduler.schedule !== 'function') {
     throw new ConfigError('scheduler', 'must be an rxjs SchedulerLike');
@@ -130,6 +143,7 @@ export function resolveOptions(options: FlagClientOptions): ResolvedOptions {
     tracking: resolveTracking(options.tracking),
     snapshotForMaxAgeMs: nonNegative(options.snapshotForMaxAgeMs, pollIntervalMs > 0 ? pollIntervalMs : 30_000, 'snapshotForMaxAgeMs'),
     maxResponseBytes: positiveInteger(options.maxResponseBytes, 4 * 1024 * 1024, 'maxResponseBytes'),
+    fleet,
   };
 }
 
