@@ -9,6 +9,7 @@ import { InMemoryProvider, OpenFeature, ProviderEvents } from '@openfeature/web-
 import { createFlagClient } from '../lib/index.js';
 import { boolFlags, nsPerOp, percentile, pushTransport, report } from './support.js';
 import { loopbackLatency } from './latency.js';
+import { fleetRequests } from './fleet.js';
 
 const ratio = (ours: number, theirs: number): string => `${(theirs / ours).toFixed(1)}× ${theirs >= ours ? 'faster' : 'slower'}`;
 
@@ -177,6 +178,7 @@ async function main(): Promise<void> {
   await churn();
   await bundleSize();
   await loopbackLatency();
+  await fleetRequests();
 }
 
 void main().then(
