@@ -149,7 +149,12 @@ export class FleetLink implements FleetHandle {
     this.scope = scope;
     this.version = 0;
     this.generation += 1;
-    if (this.role === 'leader') this.role = undefined; // the new scope's lease is not ours yet
+    if (this.role) {
+      // The role was the old scope's: stop loading until the new scope's claim decides (a leader's
+      // engine restarts for the new context at once, so no snapshot of the old one is shared).
+      this.role = undefined;
+      this.host.engine(false);
+    }
     void this.elect(this.generation);
   }
 

@@ -114,6 +114,30 @@ describe.skipIf(!redisAvailable)('fleet mode in one process (real Redis)', () =>
     await role(b, 'follower');
     expect(b.bool('dark-mode')).toBe(true); // user-1 is in the beta segment
     expect(a.status.role).toBe('leader');
+    // A leader that moves to a context nobody leads leads it, and shares that context's snapshot.
+    await a.identify({ userId: 'user-3' });
+    const c = member({ userId: 'user-3' });
+    await c.ready();
+    expect(c.status.role).toBe('follower');
+    expect(c.bool('dark-mode')).toBe(false);
+    expect(a.bool('dark-mode')).toBe(false);
+  });
+
+  it('a Redis that does not answer is bounded by timeoutMs: the client goes solo and loads by itself', async () => {
+    const hanging = { sendCommand: () => new Promise<never>(() => {}), duplicate: () => { throw new Error('not used'); } };
+    server.resetRequests();
+    const client = createFlagClient({
+      transport: cuttlegate({ serverUrl: server.url, apiKey: PROD_KEY, project: 'demo', environment: 'production' }),
+      pollIntervalMs: 0,
+      logger: { warn() {}, error() {} },
+      fleet: redisFleet(hanging as never, { leaseMs: 1_500, timeoutMs: 200 }),
+    });
+    clients.push(client);
+    const solo = firstValueFrom(client.events$.pipe(filter((e) => e.type === 'fleet-solo'), timeout(3_000)));
+    expect(await client.ready()).toEqual({ ok: true, source: 'network' });
+    expect(await solo).toMatchObject({ type: 'fleet-solo', error: { name: 'TimeoutError' } });
+    expect(client.status.role).toBe('solo');
+    expect(server.requests.bulk).toBe(1);
   });
 
   it('rejects a transport without identity and a value that is not a Redis client', () => {
