@@ -114,10 +114,9 @@ export function resolveOptions(options: FlagClientOptions): ResolvedOptions {
     throw new ConfigError('store', 'must have save() and load()');
   }
   const fleet = options.fleet;
-  if (fleet !== undefined && (typeof fleet !== 'object' || fleet === null || typeof fleet.attach !== 'function')) {
-    throw new ConfigError('fleet', 'must be a fleet option such as redisFleet(redis)');
+  if (fleet !== undefined && (typeof fleet?.attach !== 'function' || !transport.identity)) {
+    throw new ConfigError('fleet', 'must be redisFleet(redis), with a transport that has an identity');
   }
-  if (fleet !== undefined && !transport.identity) throw new ConfigError('fleet', `needs a transport with an identity (${transport.kind} has none)`);
   if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new ConfigError('fetch', 'must be a function');
   if (options.scheduler !== undefined && typeof options.scheduler.schedule !== 'function') {
     throw new ConfigError('scheduler', 'must be an rxjs SchedulerLike');

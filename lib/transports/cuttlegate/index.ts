@@ -41,10 +41,10 @@ export function cuttlegate(config: CuttlegateOptions): Transport {
   const base = `${serverUrl}/api/v1/projects/${encodeURIComponent(project)}/environments/${encodeURIComponent(environment)}`;
   const headers = { Authorization: `Bearer ${apiKey}` };
 
-  const { origin, pathname } = new URL(serverUrl);
   return {
     kind: 'cuttlegate',
-    identity: `cuttlegate ${origin}${pathname.replace(/\/+$/, '')} ${project} ${environment}`,
+    // serverUrl has no credentials and no trailing slash (requireHttpUrl).
+    identity: `cuttlegate ${serverUrl} ${project} ${environment}`,
     connect(runtime: TransportRuntime): TransportSession {
       const warn = (message: string): void => runtime.logger.warn(message);
       return {
