@@ -37,16 +37,16 @@ describe.skipIf(!redisAvailable)('fleet mode on Redis (child processes)', () => 
   });
 
   /** Starts `count` members in a fresh key space; resolves once all serve the flag in one leader + followers. */
-  async function startFleet(count: number): Promise<Member[]> {
+  async function startFleet(count: number, userIds: readonly string[] = ['']): Promise<Member[]> {
     group += 1;
     const env = { SERVER_URL: server.url, API_KEY: PROD_KEY, REDIS_URL: redis.url, LEASE_MS: String(LEASE_MS), TIMEOUT_MS: '1000', FLAG, PREFIX: `spec${group}:` };
-    members = Array.from({ length: count }, () => startMember(bundle.file, env));
+    members = Array.from({ length: count }, (_, i) => startMember(bundle.file, { ...env, USER_ID: userIds[i % userIds.length]! }));
     // Starting 20 processes at once is CPU-bound: a member may go solo for a moment while the others
     // start. Formed: one leader, the rest followers, every value current, no role change for 1.5 s.
     const settled = (m: Member): boolean => m.lines.every((line) => !('role' in line) || Date.now() - line.receivedAt > 1_500);
     const formed = (): boolean =>
       members.every((m) => m.state.enabled === enabled && (m.state.role === 'leader' || m.state.role === 'follower') && settled(m)) &&
-      leaders(members).length === 1;
+      leaders(members).length === userIds.length;
     await until(formed, 3_000 * count, `${count} members ready`, () => summary(members));
     return members;
   }
@@ -90,6 +90,23 @@ describe.skipIf(!redisAvailable)('fleet mode on Redis (child processes)', () => 
   it('N = 20: the same, still 1 upstream request per change', async () => {
     expect(await formsAndSharesOneConnection(20)).toBe(1);
   }, 90_000);
+
+  it('one leader per scope: members with two contexts form two groups, one request per group per change', async () => {
+    const fleet = await startFleet(6, ['user-1', 'user-2']);
+    const byUser = (userIndex: number): Member[] => fleet.filter((_, i) => i % 2 === userIndex);
+    expect(leaders(byUser(0))).toHaveLength(1);
+    expect(leaders(byUser(1))).toHaveLength(1);
+    await until(() => server.streamCount === 2, 3_000, 'only the two leaders to stream');
+    server.resetRequests();
+    enabled = false;
+    server.toggle('demo', 'production', FLAG, false);
+    await until(() => fleet.every((m) => m.state.enabled === false), 2_000, 'every member to see the toggle');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(server.requests.bulk).toBe(2);
+    enabled = true;
+    server.toggle('demo', 'production', FLAG, true);
+    await until(() => fleet.every((m) => m.state.enabled === true), 2_000, 'every member to see the toggle back');
+  }, 40_000);
 
   it('a SIGKILLed leader is replaced within leaseMs + 2 s and changes keep arriving', async () => {
     const fleet = await startFleet(5);
