@@ -32,6 +32,8 @@ client.status$.subscribe((status) => {
 });
 client.flag$(env('FLAG')).subscribe((result) => print({ flag: result.key, enabled: result.enabled }));
 
+// The spec holds our stdin: if it goes away without stopping us, exit rather than linger.
+process.stdin.once('close', () => process.exit(0)).resume();
 process.once('SIGTERM', () => {
   client.close();
   setTimeout(() => void redis.close().finally(() => process.exit(0)), 50);

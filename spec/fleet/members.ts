@@ -43,7 +43,7 @@ export async function bundleMember(): Promise<{ file: string; remove(): Promise<
 
 /** Starts one member with the given environment. */
 export function startMember(file: string, env: Record<string, string>): Member {
-  const child: ChildProcess = spawn(process.execPath, [file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [file], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   const state: MemberState = {};
   const lines: Member['lines'] = [];
   let buffer = '';
