@@ -168,7 +168,12 @@ export class FleetLink implements FleetHandle {
         this.become('leader');
       } else {
         if (!this.stopListening) {
-          const stop = await this.call(() => this.store.listen(scope, () => this.pull(generation, false)));
+          const listening = this.store.listen(scope, () => this.pull(generation, false));
+          // A subscription that answers after its timeout is ended as soon as it does.
+          const stop = await this.call(() => listening).catch((error: unknown) => {
+            listening.then((late) => late(), () => undefined);
+            throw error;
+          });
           if (this.stale(generation)) return stop();
           this.stopListening = stop;
         }
@@ -238,6 +243,7 @@ export class FleetLink implements FleetHandle {
 
   /** Follower: apply the shared snapshot if it is newer than the last one applied (or `force`). */
   private async pullNow(generation: number, force: boolean): Promise<void> {
+    if (this.stale(generation)) return;
     const record = await this.call(() => this.store.read(this.scope!));
     if (this.stale(generation) || this.role !== 'follower' || !record) return;
     if (!force && record.version <= this.version) return;

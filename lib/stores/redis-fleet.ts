@@ -22,7 +22,7 @@ export interface RedisFleetOptions {
  * loads and streams; it writes each new snapshot to Redis and publishes a notice; the others apply
  * it. If Redis is unreachable every process loads on its own (`status.role` `'solo'`) until it
  * answers again. `redis` is a connected node-redis client; the fleet opens one more connection
- * (`duplicate()`) per client for SUBSCRIBE.
+ * (`duplicate()`) for SUBSCRIBE, shared by the clients given this option.
  */
 export function redisFleet(redis: FleetRedisClient, options: RedisFleetOptions = {}): FleetOption {
   if (!redis || typeof redis.sendCommand !== 'function' || typeof redis.duplicate !== 'function') {
@@ -33,9 +33,9 @@ export function redisFleet(redis: FleetRedisClient, options: RedisFleetOptions =
   const leaseMs = positive(options.leaseMs, 10_000, 'leaseMs');
   const timeoutMs = positive(options.timeoutMs, Math.min(1_000, leaseMs / 5), 'timeoutMs');
   const sharedTtlMs = positive(options.sharedTtlMs, 30_000, 'sharedTtlMs');
-  return {
-    attach: (host) => new FleetLink(new RedisCoordinator(redis, { prefix, leaseMs, timeoutMs, sharedTtlMs }), host),
-  };
+  // Clients given the same option share one subscriber connection.
+  const coordinator = new RedisCoordinator(redis, { prefix, leaseMs, timeoutMs, sharedTtlMs });
+  return { attach: (host) => new FleetLink(coordinator.retain(), host) };
 }
 
 function positive(value: unknown, fallback: number, field: string): number {

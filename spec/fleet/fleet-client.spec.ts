@@ -140,6 +140,24 @@ describe.skipIf(!redisAvailable)('fleet mode in one process (real Redis)', () =>
     expect(server.requests.bulk).toBe(1);
   });
 
+  it('clients given one redisFleet option share one subscriber connection', async () => {
+    const fleet = redisFleet(redis, { prefix: 'shared-sub:', leaseMs: 1_500 });
+    const transport = cuttlegate({ serverUrl: server.url, apiKey: PROD_KEY, project: 'demo', environment: 'production' });
+    const make = (): FlagClient => {
+      const client = createFlagClient({ transport, pollIntervalMs: 0, logger: { warn() {}, error() {} }, fleet });
+      clients.push(client);
+      return client;
+    };
+    const leader = make();
+    await leader.ready();
+    await role(leader, 'leader');
+    const followers = [make(), make()];
+    await Promise.all(followers.map((client) => client.ready()));
+    expect(followers.map((client) => client.status.role)).toEqual(['follower', 'follower']);
+    const [channel] = (await redis.sendCommand(['PUBSUB', 'CHANNELS', 'shared-sub:*'])) as string[];
+    expect(await redis.sendCommand(['PUBSUB', 'NUMSUB', channel!])).toEqual([channel, 1]);
+  });
+
   it('rejects a transport without identity and a value that is not a Redis client', () => {
     expect(() => createFlagClient({ transport: testSource(), fleet: redisFleet(redis) })).toThrow(ConfigError);
     expect(() => redisFleet({} as never)).toThrow(ConfigError);

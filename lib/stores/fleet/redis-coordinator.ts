@@ -49,7 +49,8 @@ return v`;
 /**
  * A {@link FleetCoordinator} on Redis. Keys are `<prefix>fleet:<hash of scope>:lease|version|snapshot`
  * and the notice channel `…:changed`; the scope (which holds the context) is hashed, so user ids do
- * not appear in key names. One subscriber connection (`duplicate()`), opened on first use.
+ * not appear in key names. One subscriber connection (`duplicate()`) for every link using it, opened
+ * on first use and closed with the last link.
  */
 export class RedisCoordinator implements FleetCoordinator {
   readonly leaseMs: number;
@@ -57,6 +58,8 @@ export class RedisCoordinator implements FleetCoordinator {
   readonly sharedTtlMs: number;
   private subscriber: Promise<FleetRedisSubscriber> | undefined;
   private readonly listeners = new Map<string, Set<() => void>>();
+  /** Links using this coordinator: the subscriber connection closes when the last one does. */
+  private users = 0;
 
   constructor(
     private readonly redis: FleetRedisClient,
@@ -92,9 +95,14 @@ export class RedisCoordinator implements FleetCoordinator {
     if (!set) {
       const fresh = new Set<() => void>();
       this.listeners.set(channel, (set = fresh));
-      await subscriber.subscribe(channel, () => {
-        for (const listener of [...fresh]) listener();
-      });
+      try {
+        await subscriber.subscribe(channel, () => {
+          for (const listener of [...fresh]) listener();
+        });
+      } catch (error) {
+        if (this.listeners.get(channel) === fresh) this.listeners.delete(channel);
+        throw error;
+      }
     }
     set.add(notice);
     return () => {
@@ -116,7 +124,15 @@ export class RedisCoordinator implements FleetCoordinator {
     await this.redis.sendCommand(['SET', this.sharedKey(key), JSON.stringify(flags), 'PX', String(this.sharedTtlMs)]);
   }
 
+  /** One more link uses the coordinator (and will call {@link close} once). */
+  retain(): this {
+    this.users += 1;
+    return this;
+  }
+
   async close(): Promise<void> {
+    this.users = Math.max(0, this.users - 1);
+    if (this.users > 0) return;
     const subscriber = this.subscriber;
     this.subscriber = undefined;
     this.listeners.clear();
