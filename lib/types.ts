@@ -59,7 +59,16 @@ export interface ClientStatus {
   since: string;
   /** The last error, while it still applies. */
   error?: Error;
+  /** With a fleet (`redisFleet`): this process's part in it. Absent without a fleet. */
+  role?: FleetRole;
 }
+
+/**
+ * A process's part in a fleet: the `leader` holds the lease and talks to the server; a `follower`
+ * reads the leader's snapshots from the fleet's store; `solo` means the store is unreachable and the
+ * process talks to the server on its own until the fleet re-forms.
+ */
+export type FleetRole = 'leader' | 'follower' | 'solo';
 
 /** Discrete things that happened, for logging and metrics. */
 export type ClientEvent =
@@ -73,7 +82,13 @@ export type ClientEvent =
   /** The tracked-event buffer was full: `dropped` oldest events were discarded. */
   | { type: 'events-dropped'; at: string; dropped: number }
   /** The `store` failed to load or save (the client carries on with the values it has). */
-  | { type: 'store-error'; at: string; operation: 'load' | 'save'; error: Error };
+  | { type: 'store-error'; at: string; operation: 'load' | 'save'; error: Error }
+  /** This process took the fleet's lease: it now loads and streams for the whole fleet. */
+  | { type: 'fleet-leader'; at: string }
+  /** Another process holds the lease: values now come from the fleet's store. */
+  | { type: 'fleet-follower'; at: string }
+  /** The fleet's store failed (`error`): this process talks to the server itself until it re-forms. */
+  | { type: 'fleet-solo'; at: string; error: Error };
 
 /** A conversion event for A/B analysis (`client.track`). */
 export interface TrackEvent {

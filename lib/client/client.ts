@@ -3,6 +3,7 @@ import { CircuitOpenError, ClosedError, RateLimitError, TimeoutError, isRetryabl
 import type { InvalidFlag, LoadResult, TransportSession } from '../transports/transport.js';
 import type { CircuitState, ClientEvent, ClientStatus, EvalContext, EvalResult, FlagChange, JsonValue, ReadyResult, TrackEvent, ValueSource } from '../types.js';
 import { gateSession } from '../net/gate.js';
+import type { FleetHandle } from './fleet-link.js';
 import { KeyedFanout } from './fanout.js';
 import type { FlagClient } from './flag-client.js';
 import { LoadEngine, type ContextSwitch, type EngineHost } from './load-engine.js';
@@ -46,6 +47,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   private readonly oneOffs: SnapshotCache;
   private readonly tracking: Tracking;
   private readonly storeSync: StoreSync | undefined;
+  private readonly fleet: FleetHandle | undefined;
   private readonly readyWaiters = new Set<() => void>();
   private readonly timers = new Set<Subscription>();
   private activeContext: EvalContext;
@@ -100,6 +102,22 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
       );
     }
     this.tracking = options.transport.tracking?.(this.session, options, (count) => this.dropped(count)) ?? untracked(options);
+    // ── fleet hook (fleet-link.ts): the link decides whether this process runs the engine ──
+    this.fleet = options.fleet?.attach({
+      identity: options.transport.identity!, contexts: this.contexts, scheduler, logger,
+      engine: (on) => (on ? (this.running ??= this.engine.run(this.contexts).subscribe()) : this.stopEngine()),
+      received: (flags) => {
+        const attempt = this.waiters.start(); // settles refresh()/identify() like a load would
+        this.onLoaded(this.activeContext, { kind: 'flags', flags });
+        this.waiters.succeeded(attempt);
+      },
+      current: () => (this.loaded ? this.current.values() : undefined),
+      role: (role, event) => {
+        this.tracker.update({ role });
+        this.emit(event);
+      },
+    });
+    // ── end fleet hook ──
     const counter = this.tracking.counter;
     if (counter) {
       // Counting costs a map lookup per bool(), and only for transports with a telemetry endpoint:
@@ -206,6 +224,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     const settled = this.waiters.wait();
     this.start();
     this.engine.request({ trigger: 'refresh' });
+    this.fleet?.refresh();
     return settled;
   }
 
@@ -221,11 +240,9 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     const stopped = this.stoppedError();
     if (stopped) return Promise.reject(stopped);
     const target = copyContext(context);
-    return this.oneOffs.get(target, () =>
-      firstValueFrom(this.session.load(target, { trigger: 'refresh', conditional: false, oneOff: true })).then((result) =>
-        FlagSnapshot.from(result.kind === 'flags' ? result.flags : []),
-      ),
-    );
+    const load = (): Promise<EvalResult[]> =>
+      firstValueFrom(this.session.load(target, { trigger: 'refresh', conditional: false, oneOff: true })).then((result) => (result.kind === 'flags' ? result.flags : []));
+    return this.oneOffs.get(target, () => (this.fleet ? this.fleet.snapshotFor(target, load) : load()).then((flags) => FlagSnapshot.from(flags)));
   }
 
   resetCircuit(): void {
@@ -248,6 +265,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.fleet?.close();
     this.running?.unsubscribe();
     // evaluateFor/snapshotFor in flight fail with ClosedError; the final flush may still send.
     this.gate.cancelInFlight();
@@ -312,7 +330,15 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   /** Starts the engine (once): the first subscription or `ready()`/`refresh()`/`identify()` does. */
   private start(): void {
     if (this.running || this.closed || this.gate.terminalError) return;
-    this.running = this.engine.run(this.contexts).subscribe();
+    if (this.fleet) this.fleet.start();
+    else this.running = this.engine.run(this.contexts).subscribe();
+  }
+
+  /** A fleet follower does not load: its engine (and stream) stop. */
+  private stopEngine(): void {
+    this.running?.unsubscribe();
+    this.running = undefined;
+    this.streamDown();
   }
 
   /**
@@ -369,7 +395,10 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
       if (firstLoad) this.fanout.pushAll();
       else for (const change of changes) this.fanout.push(change.key, this.evaluate(change.key));
       for (const change of changes) this.changeSubject.next(change);
-      if (source === 'network') this.save(next);
+      if (source === 'network') {
+        this.save(next);
+        this.fleet?.published(next.values());
+      }
     }
     return changes.length;
   }

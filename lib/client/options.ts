@@ -8,6 +8,7 @@ import { defaultFetch } from './default-fetch.js';
 import { ownRecord } from './json-values.js';
 import type { SnapshotJSON } from './snapshot.js';
 import { defaultTracking, type TrackingOptions } from './tracking.js';
+import type { FleetOption } from './fleet-link.js';
 
 /** What a {@link FlagStore} keeps: the client's own versioned format. */
 export interface StoredFlags {
@@ -79,6 +80,12 @@ export interface FlagClientOptions {
    * outside a browser.
    */
   hiddenCloseMs?: number;
+  /**
+   * Fleet mode (`redisFleet(redis)` from `flagstream/stores`): the processes with the same transport
+   * identity and context share one upstream connection; one leader loads and streams, the others
+   * read its snapshots. Needs a transport with an `identity`.
+   */
+  fleet?: FleetOption;
 }
 
 /** Options after validation, with defaults filled in. */
@@ -101,6 +108,7 @@ export interface ResolvedOptions {
   snapshotForMaxAgeMs: number;
   maxResponseBytes: number;
   hiddenCloseMs: number;
+  fleet: FleetOption | undefined;
 }
 
 /** Validates options synchronously; a `ConfigError` names the first bad field. */
@@ -128,6 +136,10 @@ export function resolveOptions(options: FlagClientOptions): ResolvedOptions {
   const store = options.store;
   if (store !== undefined && (typeof store.save !== 'function' || typeof store.load !== 'function')) {
     throw new ConfigError('store', 'must have save() and load()');
+  }
+  const fleet = options.fleet;
+  if (fleet !== undefined && (typeof fleet?.attach !== 'function' || !transport.identity)) {
+    throw new ConfigError('fleet', 'must be redisFleet(redis), with a transport that has an identity');
   }
   if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new ConfigError('fetch', 'must be a function');
   if (options.scheduler !== undefined && typeof options.scheduler.schedule !== 'function') {
@@ -157,6 +169,7 @@ export function resolveOptions(options: FlagClientOptions): ResolvedOptions {
     snapshotForMaxAgeMs: nonNegative(options.snapshotForMaxAgeMs, pollIntervalMs > 0 ? pollIntervalMs : 30_000, 'snapshotForMaxAgeMs'),
     maxResponseBytes: positiveInteger(options.maxResponseBytes, 4 * 1024 * 1024, 'maxResponseBytes'),
     hiddenCloseMs,
+    fleet,
   };
 }
 

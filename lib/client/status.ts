@@ -33,7 +33,8 @@ export class StatusTracker {
       next.source === previous.source &&
       next.circuit === previous.circuit &&
       next.streaming === previous.streaming &&
-      next.error === previous.error;
+      next.error === previous.error &&
+      next.role === previous.role;
     if (same) return;
     next.since = next.state === previous.state ? previous.since : this.now();
     this.subject.next(Object.freeze(next));

@@ -6,3 +6,6 @@ export { redisStore, type RedisLike, type RedisStoreOptions } from './redis.js';
 export { storeScope } from '../client/persistence.js';
 export { StoreError } from '../errors.js';
 export type { FlagStore, StoredFlags } from '../client/options.js';
+export { redisFleet, type RedisFleetOptions, type FleetRedisClient, type FleetRedisSubscriber } from './redis-fleet.js';
+export type { FleetOption } from '../client/fleet-link.js';
+export type { FleetRole } from '../types.js';

@@ -1,0 +1,45 @@
+import { ConfigError } from '../errors.js';
+import { FleetLink, type FleetOption } from '../client/fleet-link.js';
+import { RedisCoordinator, type FleetRedisClient } from './fleet/redis-coordinator.js';
+
+export type { FleetRedisClient, FleetRedisSubscriber } from './fleet/redis-coordinator.js';
+
+/** Options of {@link redisFleet}. */
+export interface RedisFleetOptions {
+  /** Prefix of every key and channel (default `flagstream:`). */
+  prefix?: string;
+  /** Lease length, ms (default 10 000): a dead leader is replaced within about this long. */
+  leaseMs?: number;
+  /** Bound on each Redis call, ms (default: `leaseMs / 5`, at most 1 000); past it Redis counts as unreachable. */
+  timeoutMs?: number;
+  /** How long a shared `snapshotFor` result is kept, ms (default 30 000; a configuration change makes new keys at once). */
+  sharedTtlMs?: number;
+}
+
+/**
+ * Fleet mode on Redis: `createFlagClient({ transport, fleet: redisFleet(redis) })`. Processes with
+ * the same transport identity and context share one upstream connection: one holds a lease and
+ * loads and streams; it writes each new snapshot to Redis and publishes a notice; the others apply
+ * it. If Redis is unreachable every process loads on its own (`status.role` `'solo'`) until it
+ * answers again. `redis` is a connected node-redis client; the fleet opens one more connection
+ * (`duplicate()`) for SUBSCRIBE, shared by the clients given this option.
+ */
+export function redisFleet(redis: FleetRedisClient, options: RedisFleetOptions = {}): FleetOption {
+  if (!redis || typeof redis.sendCommand !== 'function' || typeof redis.duplicate !== 'function') {
+    throw new ConfigError('redis', 'must be a connected node-redis client');
+  }
+  const prefix = options.prefix ?? 'flagstream:';
+  if (typeof prefix !== 'string') throw new ConfigError('prefix', 'must be a string');
+  const leaseMs = positive(options.leaseMs, 10_000, 'leaseMs');
+  const timeoutMs = positive(options.timeoutMs, Math.min(1_000, leaseMs / 5), 'timeoutMs');
+  const sharedTtlMs = positive(options.sharedTtlMs, 30_000, 'sharedTtlMs');
+  // Clients given the same option share one subscriber connection.
+  const coordinator = new RedisCoordinator(redis, { prefix, leaseMs, timeoutMs, sharedTtlMs });
+  return { attach: (host) => new FleetLink(coordinator.retain(), host) };
+}
+
+function positive(value: unknown, fallback: number, field: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new ConfigError(field, 'must be a number > 0');
+  return value;
+}
