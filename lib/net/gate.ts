@@ -46,8 +46,9 @@ export function gateSession(session: TransportSession, gate: RequestGate): Trans
 
 /**
  * Runs `request` through `gate`: refused at subscribe time with the gate's error (nothing is
- * started), its first value or completion recorded as a success and its error as a failure, and
- * cancelled with `ClosedError` when the gate's signal aborts. Unsubscribing cancels it unrecorded.
+ * started), its first value or completion recorded as a success, an error before any value as a
+ * failure, and cancelled with `ClosedError` when the gate's signal aborts. Each request is recorded
+ * once; unsubscribing cancels it unrecorded.
  */
 export function gated<T>(gate: RequestGate, request: Observable<T>): Observable<T> {
   return new Observable<T>((subscriber) => {
@@ -74,7 +75,9 @@ export function gated<T>(gate: RequestGate, request: Observable<T>): Observable<
       },
       error: (error: unknown) => {
         signal.removeEventListener('abort', onAbort);
-        gate.record(error instanceof Error ? error : new Error(String(error)));
+        // A request is one outcome: a stream that opened was a success, and its later drop is a
+        // disconnect the caller reconnects from, not another failed request.
+        if (!answered) gate.record(error instanceof Error ? error : new Error(String(error)));
         subscriber.error(error);
       },
       complete: () => {

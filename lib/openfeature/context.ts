@@ -34,14 +34,6 @@ export function isEmptyContext(context: EvaluationContext | undefined): boolean 
   return true;
 }
 
-/** A key equal for equal flagstream contexts (attribute order does not matter). */
-export function contextKey(context: EvalContext): string {
-  const attributes = context.attributes ?? {};
-  const sorted = Object.keys(attributes)
-    .sort()
-    .map((name) => [name, attributes[name]]);
-  return JSON.stringify([context.userId ?? '', context.email ?? '', sorted]);
-}
 
 function attributeValue(value: EvaluationContextValue): unknown {
   if (value instanceof Date) return value.toISOString();

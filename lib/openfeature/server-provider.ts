@@ -2,7 +2,8 @@ import type { EvaluationContext, FlagValueType, JsonValue, ResolutionDetails } f
 import type { FlagClient } from '../client/client.js';
 import type { FlagClientOptions } from '../client/options.js';
 import { ClientBinding } from './binding.js';
-import { contextKey, isEmptyContext, toEvalContext } from './context.js';
+import { contextKey } from '../client/snapshot-cache.js';
+import { isEmptyContext, toEvalContext } from './context.js';
 import { errorDetails, toDetails, unavailable } from './details.js';
 
 /**

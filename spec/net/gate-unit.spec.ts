@@ -1,6 +1,6 @@
-import { asyncScheduler, lastValueFrom, type Observable } from 'rxjs';
+import { asyncScheduler, concat, lastValueFrom, of, throwError, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { ClosedError } from '../../lib/errors.js';
+import { ClosedError, NetworkError } from '../../lib/errors.js';
 import { gated } from '../../lib/net/gate.js';
 import { httpJson } from '../../lib/net/http.js';
 import { sse } from '../../lib/net/sse.js';
@@ -32,3 +32,20 @@ describe('gated() with a fetch that ignores its abort signal (unit)', () => {
   });
 });
 
+
+describe('gated(): one outcome per request (unit)', () => {
+  it('records a stream that opened as a success, and not its later drop', async () => {
+    const gate = new FakeGate();
+    const dropped = concat(of('open'), throwError(() => new NetworkError('connection lost')));
+    expect(await outcome(gated(gate, dropped))).toBeInstanceOf(NetworkError);
+    expect(gate.outcomes).toEqual([undefined]);
+  });
+
+  it('records a request that failed before answering as that failure', async () => {
+    const gate = new FakeGate();
+    const refused = throwError(() => new NetworkError('connection refused'));
+    expect(await outcome(gated(gate, refused))).toBeInstanceOf(NetworkError);
+    expect(gate.outcomes).toHaveLength(1);
+    expect(gate.outcomes[0]).toBeInstanceOf(NetworkError);
+  });
+});

@@ -1,6 +1,7 @@
 import type { EvaluationContext } from '@openfeature/core';
 import { describe, expect, it } from 'vitest';
-import { contextKey, isEmptyContext } from '../../lib/openfeature/context.js';
+import { contextKey } from '../../lib/client/snapshot-cache.js';
+import { isEmptyContext } from '../../lib/openfeature/context.js';
 import { toEvalContext, toEvaluationContext } from '../../lib/openfeature/index.js';
 
 describe('OpenFeature ↔ flagstream context mapping', () => {
