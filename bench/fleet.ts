@@ -26,7 +26,7 @@ type Redis = ReturnType<typeof createClient>;
 
 /** Upstream requests/min and per change, and 429s, for each fleet size with and without fleet mode. */
 export async function fleetRequests(): Promise<void> {
-  console.log(`\n6. Fleet mode: upstream requests vs fleet size (poll every ${POLL_MS / 1000} s, limit 600/min shared; target: 1 per change, independent of N)`);
+  console.log(`\n10. Fleet mode: upstream requests vs fleet size (poll every ${POLL_MS / 1000} s, limit 600/min shared; target: 1 per change, independent of N)`);
   if (!redisAvailable) {
     console.log('  skipped: redis-server is not installed');
     return;

@@ -20,7 +20,7 @@ const CHANGED_KEY = 'flag-7';
 
 /** Hot read and change-to-handler for both providers on one OpenFeature web SDK (one domain each). */
 export async function openFeatureProviders(): Promise<void> {
-  console.log(`\n6. OpenFeature web SDK: FlagstreamWebProvider vs OFREPWebProvider (${FLAGS} flags, loopback SSE)`);
+  console.log(`\n9. OpenFeature web SDK: FlagstreamWebProvider vs OFREPWebProvider (${FLAGS} flags, loopback SSE)`);
   // Node 20 has no global EventSource; the OFREP web provider expects the browser's.
   (globalThis as { EventSource?: unknown }).EventSource ??= EventSource;
   const apiKey = `cg_${randomBytes(32).toString('base64url')}`;
