@@ -10,6 +10,7 @@ import { LoadEngine, type ContextSwitch, type EngineHost } from './load-engine.j
 import { LoadWaiters } from './load-waiters.js';
 import { checkContext, resolveOptions, type FlagClientOptions, type ResolvedOptions } from './options.js';
 import { StoreSync, storeScope } from './persistence.js';
+import { ReadyLatch } from './ready-latch.js';
 import { ClientRequestGate } from './request-gate.js';
 import { missingResult, valueResults } from './results.js';
 import { SnapshotCache } from './snapshot-cache.js';
@@ -48,11 +49,9 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   private readonly tracking: Tracking;
   private readonly storeSync: StoreSync | undefined;
   private readonly fleet: FleetHandle | undefined;
-  private readonly readyWaiters = new Set<() => void>();
-  private readonly timers = new Set<Subscription>();
+  private readonly readiness: ReadyLatch;
   private activeContext: EvalContext;
   private running: Subscription | undefined;
-  private readyResult: ReadyResult | undefined;
   /** The last load failure and the last stream failure, while they apply; `status.error` shows the first. */
   private loadError: Error | undefined;
   private streamError: Error | undefined;
@@ -85,6 +84,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     this.contexts = new BehaviorSubject<ContextSwitch>({ context: this.activeContext, first: true });
     this.oneOffs = new SnapshotCache(scheduler, options.snapshotForMaxAgeMs);
     this.tracker = new StatusTracker(scheduler);
+    this.readiness = new ReadyLatch(scheduler, (timeoutMs) => (this.closed ? this.closedReadyResult() : this.timedOutReadyResult(timeoutMs)));
     this.status$ = this.tracker.status$;
     this.events$ = this.eventSubject.asObservable();
     this.flags$ = defer(() => {
@@ -188,21 +188,8 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   ready(options: { timeoutMs?: number } = {}): Promise<ReadyResult> {
     // A closed client is not ready, whatever it was before (the mock client agrees).
     if (this.closed) return Promise.resolve(this.closedReadyResult());
-    if (this.readyResult) return Promise.resolve(this.readyResult);
-    this.start();
-    if (this.readyResult) return Promise.resolve(this.readyResult);
-    const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
-    return new Promise<ReadyResult>((resolve) => {
-      const done = (): void => {
-        this.readyWaiters.delete(done);
-        timeout.unsubscribe();
-        this.timers.delete(timeout);
-        resolve(this.readyResult ?? (this.closed ? this.closedReadyResult() : this.timedOutReadyResult(timeoutMs)));
-      };
-      const timeout = this.options.scheduler.schedule(done, timeoutMs);
-      this.timers.add(timeout);
-      this.readyWaiters.add(done);
-    });
+    if (!this.readiness.result) this.start();
+    return this.readiness.wait(options.timeoutMs ?? this.options.timeoutMs);
   }
 
   identify(context: EvalContext): Promise<void> {
@@ -273,12 +260,10 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
       this.gate.dispose();
       this.session.close?.();
     });
-    for (const pending of this.timers) pending.unsubscribe();
-    this.timers.clear();
     this.waiters.rejectAll(new ClosedError());
     this.tracker.update({ state: 'closed', streaming: false });
     this.tracker.complete();
-    for (const done of [...this.readyWaiters]) done();
+    this.readiness.releaseAll();
     this.fanout.complete();
     this.snapshots.complete();
     this.changeSubject.complete();
@@ -414,15 +399,12 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   }
 
   private settleReady(result: ReadyResult): void {
-    if (this.readyResult) return;
-    this.readyResult = result;
-    if (!this.loaded) {
-      this.loaded = true;
-      this.fanout.pushAll();
-      this.snapshots.next(this.current);
-    }
-    for (const done of [...this.readyWaiters]) done();
+    if (!this.readiness.settle(result) || this.loaded) return;
+    this.loaded = true;
+    this.fanout.pushAll();
+    this.snapshots.next(this.current);
   }
+
 
   /**
    * The stream is no longer connected (a failure, or a context switch closed it); `statusError` is
