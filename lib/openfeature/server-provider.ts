@@ -1,7 +1,5 @@
 import type { EvaluationContext, FlagValueType, JsonValue, ResolutionDetails } from '@openfeature/core';
-import type { FlagClient } from '../client/client.js';
-import type { FlagClientOptions } from '../client/options.js';
-import { ClientBinding } from './binding.js';
+import { BoundProvider } from './bound-provider.js';
 import { contextKey } from '../client/snapshot-cache.js';
 import { isEmptyContext, toEvalContext } from './context.js';
 import { errorDetails, toDetails, unavailable } from './details.js';
@@ -13,34 +11,13 @@ import { errorDetails, toDetails, unavailable } from './details.js';
  * change. Pass a `FlagClient` (the provider never closes it) or `FlagClientOptions` (the provider
  * creates the client and closes it in `onClose`).
  */
-export class FlagstreamServerProvider {
-  readonly metadata = { name: 'flagstream' } as const;
+export class FlagstreamServerProvider extends BoundProvider {
   readonly runsOn = 'server' as const;
-  private readonly binding: ClientBinding;
   private ownKey: { context: unknown; key: string } | undefined;
-
-  constructor(clientOrOptions: FlagClient | FlagClientOptions) {
-    this.binding = new ClientBinding(clientOrOptions);
-  }
-
-  /** The provider's OpenFeature events (the SDK subscribes to them). */
-  get events(): ClientBinding['events'] {
-    return this.binding.events;
-  }
-
-  /** The flag client behind the provider, for its observables and the rest of its API. */
-  get client(): FlagClient {
-    return this.binding.client;
-  }
 
   /** Waits for the client's first load. */
   async initialize(): Promise<void> {
     await this.binding.start();
-  }
-
-  /** Ends the event bridge; closes the client only if the provider created it. */
-  async onClose(): Promise<void> {
-    this.binding.stop();
   }
 
   resolveBooleanEvaluation(flagKey: string, defaultValue: boolean, context: EvaluationContext): Promise<ResolutionDetails<boolean>> {

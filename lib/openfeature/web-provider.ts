@@ -1,7 +1,6 @@
 import { ErrorCode, type EvaluationContext, type FlagValueType, type JsonValue, type ResolutionDetails } from '@openfeature/core';
-import type { FlagClient } from '../client/client.js';
-import type { FlagClientOptions } from '../client/options.js';
-import { ClientBinding, openFeatureError } from './binding.js';
+import { openFeatureError } from './binding.js';
+import { BoundProvider } from './bound-provider.js';
 import { isEmptyContext, toEvalContext } from './context.js';
 import { toDetails, unavailable } from './details.js';
 
@@ -11,26 +10,10 @@ import { toDetails, unavailable } from './details.js';
  * the SDK reports RECONCILING. Pass a `FlagClient` (the provider never closes it) or
  * `FlagClientOptions` (the provider creates the client and closes it in `onClose`).
  */
-export class FlagstreamWebProvider {
-  readonly metadata = { name: 'flagstream' } as const;
+export class FlagstreamWebProvider extends BoundProvider {
   readonly runsOn = 'client' as const;
   /** The client holds one static context, so the SDK binds an instance to at most one domain. */
   readonly domainScoped = true;
-  private readonly binding: ClientBinding;
-
-  constructor(clientOrOptions: FlagClient | FlagClientOptions) {
-    this.binding = new ClientBinding(clientOrOptions);
-  }
-
-  /** The provider's OpenFeature events (the SDK subscribes to them). */
-  get events(): ClientBinding['events'] {
-    return this.binding.events;
-  }
-
-  /** The flag client behind the provider, for its observables and the rest of its API. */
-  get client(): FlagClient {
-    return this.binding.client;
-  }
 
   /** Identifies the client with `context` when it differs from the client's, then waits for the first load. */
   async initialize(context?: EvaluationContext): Promise<void> {
@@ -53,11 +36,6 @@ export class FlagstreamWebProvider {
     } catch (error) {
       throw openFeatureError(error);
     }
-  }
-
-  /** Ends the event bridge; closes the client only if the provider created it. */
-  async onClose(): Promise<void> {
-    this.binding.stop();
   }
 
   resolveBooleanEvaluation(flagKey: string, defaultValue: boolean): ResolutionDetails<boolean> {
