@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidResponseError } from '../../lib/errors.js';
 import { bulkResults, parseChangeEvent, toEvalResult } from '../../lib/transports/cuttlegate/wire.js';
+import { bulkFlags, parseStreamEvent } from '../../lib/transports/ofrep/wire.js';
 import { changedKey, mergeInit, parseInitFlags, v1Results, v2Results } from '../../lib/transports/rollgate/wire.js';
 import type { EvalResult } from '../../lib/types.js';
 
@@ -186,5 +187,50 @@ describe('wire decoders under random and mutated payloads', () => {
     expect(mapped.flags[0]).toMatchObject({ key: '__proto__', value: { polluted: 1 } });
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(before);
+  });
+
+  it('ofrep bulk: only InvalidResponseError, well-typed results, each key once (first item wins), stream URLs well-formed', () => {
+    const item = fc.record(
+      {
+        key: flagKey,
+        value: fc.oneof(fc.boolean(), fc.string(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.jsonValue(), fc.constant(null)),
+        reason: fc.constantFrom('STATIC', 'TARGETING_MATCH', 'SPLIT', 'DISABLED', 'DEFAULT', 'ERROR'),
+        variant: fc.string(),
+        errorCode: fc.constantFrom('FLAG_NOT_FOUND', 'PARSE_ERROR', 'GENERAL'),
+        metadata: fc.dictionary(fc.string(), fc.oneof(fc.boolean(), fc.string(), fc.integer())),
+      },
+      { requiredKeys: ['key'] },
+    );
+    const streams = fc.array(fc.oneof(fc.jsonValue(), fc.record({ type: fc.constant('sse'), url: fc.webUrl() }), fc.record({ type: fc.constant('sse'), endpoint: fc.record({ requestUri: fc.string() }) })), { maxLength: 3 });
+    const payload = fc.oneof(fc.jsonValue(), fc.record({ flags: fc.array(fc.oneof(item, mutated(item), fc.jsonValue()), { maxLength: 8 }), eventStreams: fc.oneof(streams, fc.jsonValue()) }));
+    fc.assert(
+      fc.property(payload, (body) => {
+        const mapped = decodesOrRejects(() => bulkFlags(body, 'POST x', AT, 'http://127.0.0.1:1', () => undefined));
+        if (!mapped) return;
+        expectWellTyped(mapped.flags);
+        for (const entry of mapped.invalid) expect(entry.error).toBeInstanceOf(InvalidResponseError);
+        const keyed = (body as { flags: unknown[] }).flags.flatMap((raw) => {
+          const key = (raw as { key?: unknown } | null)?.key;
+          return typeof key === 'string' && key !== '' ? [key] : [];
+        });
+        const decoded = [...mapped.flags.map((flag) => flag.key), ...mapped.invalid.map((entry) => entry.key)];
+        expect(decoded.sort()).toEqual([...new Set(keyed)].sort());
+        for (const url of mapped.eventStreams) expect(typeof url).toBe('string');
+      }),
+      runs,
+    );
+  });
+
+  it('ofrep stream events: never throw; a refetch hint keeps only well-typed fields', () => {
+    const text = fc.oneof(fc.string(), fc.jsonValue().map((value) => JSON.stringify(value)), mutated(fc.record({ type: fc.constant('refetchEvaluation'), etag: fc.string(), lastModified: fc.integer() })).map((v) => JSON.stringify(v)));
+    fc.assert(
+      fc.property(text, (data) => {
+        const event = parseStreamEvent(data);
+        if (event.type !== 'refetchEvaluation') return;
+        if (event.hint.etag !== undefined) expect(typeof event.hint.etag).toBe('string');
+        if (event.hint.lastModified !== undefined) expect(['number', 'string']).toContain(typeof event.hint.lastModified);
+      }),
+      runs,
+    );
   });
 });

@@ -101,15 +101,20 @@ function metadataOf(raw: unknown, invalid: () => Error): Record<string, JsonValu
 
 /**
  * Maps a bulk 200 body. A body that is not `{flags: [...]}` throws `InvalidResponseError`; an item
- * that fails validation goes to `invalid` under its key (the others apply), and an item without a
- * key is skipped with a warning. `eventStreams` entries are resolved against `baseOrigin`.
+ * that fails validation goes to `invalid` under its key (the others apply), an item without a key is
+ * skipped with a warning, and a repeated key keeps its first item. `eventStreams` entries are resolved against `baseOrigin`.
  */
 export function bulkFlags(body: unknown, where: string, receivedAt: string, baseOrigin: string, warn: (message: string) => void): BulkFlags {
   if (!isRecord(body) || !Array.isArray(body.flags)) throw new InvalidResponseError(`${where}: response has no flags array`);
   const flags: EvalResult[] = [];
   const invalid: InvalidFlag[] = [];
   let keyless = 0;
+  const seen = new Set<string>();
   for (const item of body.flags) {
+    // A repeated key keeps its first item, as on every transport.
+    const key = isRecord(item) && typeof item.key === 'string' ? item.key : undefined;
+    if (key !== undefined && seen.has(key)) continue;
+    if (key !== undefined) seen.add(key);
     try {
       flags.push(toEvalResult(item, receivedAt, where));
     } catch (error) {
