@@ -75,7 +75,7 @@ export function streamLink(
           if (failuresBeforeOpen >= STREAM_UNSUPPORTED_AFTER && !fallback$.value) {
             if (!warned) {
               warned = true;
-              options.logger.warn(`the server refuses the change stream (${failure.message}); polling instead, and trying the stream again now and then`);
+              options.logger.warn(`the server refuses the change stream (${failure.message}); polling, and retrying the stream every few minutes`);
             }
             fallback$.next(true);
           }
