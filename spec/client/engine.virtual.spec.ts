@@ -135,6 +135,33 @@ describe('the load engine: no change is lost (virtual time)', () => {
   });
 });
 
+describe('the load engine: a context starts with its identify (virtual time)', () => {
+  it('with a stream, the first load of a new context follows its identify post, even when the stream is up first', () => {
+    const calls: string[] = [];
+    const scheduler = new VirtualTimeScheduler(undefined, 5_000);
+    const transport: Transport = {
+      kind: 'test',
+      connect: (runtime) => ({
+        load: (ctx) => defer(() => (calls.push(`${runtime.scheduler.now()}:load:${ctx.userId}`), of({ kind: 'flags' as const, flags: [] }))),
+        evaluate: () => throwError(() => new RequestError(400)),
+        identify: (ctx) => timer(50, runtime.scheduler).pipe(map(() => void calls.push(`${runtime.scheduler.now()}:identify:${ctx.userId}`))),
+        stream: () => new Observable<StreamMessage>((subscriber) => subscriber.next({ type: 'connected' })),
+      }),
+    };
+    const client = clientOn(transport as never, scheduler as never, { streaming: true, context: { userId: 'a' } });
+    client.flag$('x').subscribe();
+    scheduler.schedule(() => {
+      void client.identify({ userId: 'b' });
+      void client.refresh().catch(() => undefined);
+    }, 1_000);
+    scheduler.flush();
+    // a's and b's first loads each wait for their identify (50 ms); no load for b goes out before it
+    // (the refresh made during b's identify is the trailing load after it)
+    expect(calls).toEqual(['50:identify:a', '50:load:a', '1050:identify:b', '1050:load:b', '1050:load:b']);
+    client.close();
+  });
+});
+
 describe('the load engine: streams and the circuit on their own (virtual time)', () => {
   it('a stream the server keeps refusing with 5xx falls back to polling (polling off) with one warning, and is retried rarely', () => {
     const server = new ScriptedServer();
