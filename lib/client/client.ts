@@ -1,5 +1,5 @@
 import { BehaviorSubject, EMPTY, Observable, Subject, type Subscription, defer, filter, firstValueFrom, skip } from 'rxjs';
-import { CircuitOpenError, ClosedError, RateLimitError, TimeoutError, isRetryable } from '../errors.js';
+import { ClosedError, isRetryable } from '../errors.js';
 import type { InvalidFlag, LoadResult, TransportSession } from '../transports/transport.js';
 import type { CircuitState, ClientEvent, ClientStatus, EvalContext, EvalResult, FlagChange, JsonValue, ReadyResult, TrackEvent, ValueSource } from '../types.js';
 import { gateSession } from '../net/gate.js';
@@ -15,7 +15,7 @@ import { ClientRequestGate } from './request-gate.js';
 import { missingResult, valueResults } from './results.js';
 import { SnapshotCache } from './snapshot-cache.js';
 import { FlagSnapshot, nextSnapshot } from './snapshot.js';
-import { StatusTracker } from './status.js';
+import { ClientReporter } from './reporter.js';
 import { untracked, type Tracking } from './tracking-sink.js';
 import { FlagViews } from './typed-values.js';
 
@@ -37,8 +37,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   private loaded = false;
   private readonly snapshots = new BehaviorSubject<FlagSnapshot>(FlagSnapshot.empty);
   private readonly changeSubject = new Subject<FlagChange>();
-  private readonly eventSubject = new Subject<ClientEvent>();
-  private readonly tracker: StatusTracker;
+  private readonly report: ClientReporter;
   private readonly fanout = new KeyedFanout<EvalResult>((key) => (this.loaded ? this.evaluate(key) : undefined));
   private readonly session: TransportSession;
   private readonly gate: ClientRequestGate;
@@ -52,9 +51,6 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   private readonly readiness: ReadyLatch;
   private activeContext: EvalContext;
   private running: Subscription | undefined;
-  /** The last load failure and the last stream failure, while they apply; `status.error` shows the first. */
-  private loadError: Error | undefined;
-  private streamError: Error | undefined;
   private storeTried = false;
   private closed = false;
 
@@ -72,9 +68,9 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     const host: EngineHost = {
       loaded: (context, result) => this.onLoaded(context, result),
       loadFailed: (error, final) => this.onLoadFailed(error, final),
-      connected: () => this.onStreamConnected(),
+      connected: () => this.report.streamConnected(),
       failed: (error) => this.onStreamFailed(error),
-      paused: () => this.streamDown(),
+      paused: () => this.report.streamDown(),
       pushed: (context, flags) => this.apply(flags, 'network', context),
       changed: () => this.oneOffs.clear(),
       current: (key) => this.current.get(key),
@@ -83,10 +79,10 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     this.activeContext = options.context;
     this.contexts = new BehaviorSubject<ContextSwitch>({ context: this.activeContext, first: true });
     this.oneOffs = new SnapshotCache(scheduler, options.snapshotForMaxAgeMs);
-    this.tracker = new StatusTracker(scheduler);
-    this.readiness = new ReadyLatch(scheduler, (timeoutMs) => (this.closed ? this.closedReadyResult() : this.timedOutReadyResult(timeoutMs)));
-    this.status$ = this.tracker.status$;
-    this.events$ = this.eventSubject.asObservable();
+    this.report = new ClientReporter(scheduler);
+    this.readiness = new ReadyLatch(scheduler, (timeoutMs) => this.report.unsettledReady(timeoutMs));
+    this.status$ = this.report.status$;
+    this.events$ = this.report.events$;
     this.flags$ = defer(() => {
       this.start();
       return this.snapshots.pipe(filter(() => this.loaded));
@@ -98,7 +94,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     this.gate.circuit$()?.pipe(skip(1)).subscribe((circuit) => this.circuitChanged(circuit));
     if (options.store) {
       this.storeSync = new StoreSync(options.store, scheduler, logger, (error) =>
-        this.emit({ type: 'store-error', at: this.now(), operation: error.operation, error }),
+        this.report.emit({ type: 'store-error', at: this.report.now(), operation: error.operation, error }),
       );
     }
     this.tracking = options.transport.tracking?.(this.session, options, (count) => this.dropped(count)) ?? untracked(options);
@@ -113,8 +109,8 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
       },
       current: () => (this.loaded ? this.current.values() : undefined),
       role: (role, event) => {
-        this.tracker.update({ role });
-        this.emit(event);
+        this.report.update({ role });
+        this.report.emit(event);
       },
     });
     // ── end fleet hook ──
@@ -131,8 +127,8 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
       };
     }
     if (options.bootstrap) {
-      this.apply(valueResults(options.bootstrap, 'bootstrap', this.now()), 'bootstrap');
-      this.tracker.update({ source: 'bootstrap' });
+      this.apply(valueResults(options.bootstrap, 'bootstrap', this.report.now()), 'bootstrap');
+      this.report.update({ source: 'bootstrap' });
     }
   }
 
@@ -143,7 +139,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   }
 
   get status(): ClientStatus {
-    return this.tracker.value;
+    return this.report.status;
   }
 
   get context(): EvalContext {
@@ -172,7 +168,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   }
 
   evaluate(key: string): EvalResult {
-    return this.current.get(key) ?? missingResult(key, this.defaults[key], this.now());
+    return this.current.get(key) ?? missingResult(key, this.defaults[key], this.report.now());
   }
 
   flag$(key: string): Observable<EvalResult> {
@@ -187,7 +183,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
 
   ready(options: { timeoutMs?: number } = {}): Promise<ReadyResult> {
     // A closed client is not ready, whatever it was before (the mock client agrees).
-    if (this.closed) return Promise.resolve(this.closedReadyResult());
+    if (this.closed) return Promise.resolve(this.report.unsettledReady(0));
     if (!this.readiness.result) this.start();
     return this.readiness.wait(options.timeoutMs ?? this.options.timeoutMs);
   }
@@ -199,7 +195,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     this.activeContext = copyContext(context);
     // Settled by the new context's first load (or a later one), whatever happens in between.
     const settled = this.waiters.wait();
-    this.streamDown();
+    this.report.streamDown();
     this.contexts.next({ context: this.activeContext, first: false });
     this.start();
     return settled;
@@ -238,7 +234,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   }
 
   track(event: TrackEvent): void {
-    const now = this.now();
+    const now = this.report.now();
     if (this.closed) return;
     this.tracking.track(event, this.activeContext.userId, now);
   }
@@ -261,13 +257,11 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
       this.session.close?.();
     });
     this.waiters.rejectAll(new ClosedError());
-    this.tracker.update({ state: 'closed', streaming: false });
-    this.tracker.complete();
+    this.report.close();
     this.readiness.releaseAll();
     this.fanout.complete();
     this.snapshots.complete();
     this.changeSubject.complete();
-    this.eventSubject.complete();
     this.oneOffs.clear();
     void this.storeSync?.close();
   }
@@ -278,36 +272,22 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     if (this.closed || context !== this.activeContext) return;
     const invalid = result.kind === 'flags' ? (result.invalid ?? []) : [];
     const changed = result.kind === 'flags' ? this.apply(result.flags, 'network', context, invalid) : 0;
-    this.loadError = invalid[0]?.error;
-    this.tracker.update({ state: 'ready', source: 'network', error: this.loadError ?? this.streamError });
+    this.report.loaded(invalid);
     this.settleReady({ ok: true, source: 'network' });
-    for (const { error } of invalid) this.emit({ type: 'error', at: this.now(), error });
-    this.emit({ type: 'refreshed', at: this.now(), changed });
+    this.report.refreshed(invalid, changed);
   }
 
   private onLoadFailed(error: Error, final: boolean): void {
     if (this.closed) return;
-    const refusal = error instanceof CircuitOpenError || (error instanceof RateLimitError && this.loadError instanceof RateLimitError);
-    if (!refusal) this.emit({ type: 'error', at: this.now(), error });
+    this.report.loadFailed(error, this.loaded, this.gate.terminalError !== undefined);
     if (this.gate.terminalError) return;
-    this.loadError = error;
-    this.tracker.update({ state: this.loaded ? 'stale' : 'error', error });
-    if (!this.storeTried && this.tracker.value.source !== 'network') this.fallBack(error, final);
-    else if (final && !isRetryable(error)) this.settleReady({ ok: this.tracker.value.source !== 'none', source: this.tracker.value.source, error });
-  }
-
-  private onStreamConnected(): void {
-    this.streamError = undefined;
-    if (this.tracker.value.streaming) return;
-    this.tracker.update({ streaming: true, error: this.loadError });
-    this.emit({ type: 'stream-connected', at: this.now() });
+    const { source } = this.report.status;
+    if (!this.storeTried && source !== 'network') this.fallBack(error, final);
+    else if (final && !isRetryable(error)) this.settleReady({ ok: source !== 'none', source, error });
   }
 
   private onStreamFailed(error: Error): void {
-    if (this.closed || this.gate.terminalError) return;
-    this.streamError = error;
-    this.streamDown(error, this.loadError ?? error);
-    this.emit({ type: 'error', at: this.now(), error });
+    if (!this.closed && !this.gate.terminalError) this.report.streamFailed(error);
   }
 
   // ── state ────────────────────────────────────────────────────────────────
@@ -323,7 +303,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   private stopEngine(): void {
     this.running?.unsubscribe();
     this.running = undefined;
-    this.streamDown();
+    this.report.streamDown();
   }
 
   /**
@@ -334,7 +314,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     this.storeTried = true;
     const noFallback = (): void => {
       if (this.options.bootstrap) this.settleReady({ ok: true, source: 'bootstrap', error });
-      else if (final) this.settleReady({ ok: false, source: this.tracker.value.source, error });
+      else if (final) this.settleReady({ ok: false, source: this.report.status.source, error });
     };
     if (!this.storeSync) {
       noFallback();
@@ -342,21 +322,21 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     }
     const context = this.activeContext;
     void this.storeSync.restore(this.scopeOf(context)).then((results) => {
-      if (this.closed || this.tracker.value.source === 'network' || this.gate.terminalError || context !== this.activeContext) return;
+      if (this.closed || this.report.status.source === 'network' || this.gate.terminalError || context !== this.activeContext) return;
       if (!results) {
         noFallback();
         return;
       }
       this.apply(results, 'store', context);
-      this.tracker.update({ source: 'store' });
+      this.report.update({ source: 'store' });
       this.settleReady({ ok: true, source: 'store', error });
     });
   }
 
   /** A terminal error (401/403, a wrong project): every request stops; the last values stay. */
   private terminate(error: Error): void {
-    this.tracker.update({ state: 'error', streaming: false, error });
-    this.settleReady({ ok: false, source: this.tracker.value.source, error });
+    this.report.update({ state: 'error', streaming: false, error });
+    this.settleReady({ ok: false, source: this.report.status.source, error });
     this.options.logger.error(`stopped: ${error.message}; serving the last known values`);
     this.running?.unsubscribe();
     this.tracking.abort();
@@ -406,37 +386,15 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   }
 
 
-  /**
-   * The stream is no longer connected (a failure, or a context switch closed it); `statusError` is
-   * what `status.error` shows from now on.
-   */
-  private streamDown(error?: Error, statusError?: Error): void {
-    const wasStreaming = this.tracker.value.streaming;
-    this.tracker.update(statusError ? { streaming: false, error: statusError } : { streaming: false });
-    if (!wasStreaming) return;
-    this.emit(error ? { type: 'stream-disconnected', at: this.now(), error } : { type: 'stream-disconnected', at: this.now() });
-  }
-
   /** Reports a breaker transition; a half-open circuit gets a probe load at once. */
   private circuitChanged(circuit: CircuitState): void {
     if (this.closed) return;
-    this.tracker.update(circuit === 'open' ? { circuit, state: this.loaded ? 'stale' : 'error' } : { circuit });
-    const type = circuit === 'open' ? 'circuit-open' : circuit === 'closed' ? 'circuit-closed' : 'circuit-half-open';
-    this.emit({ type, at: this.now() });
+    this.report.circuit(circuit, this.loaded);
     if (circuit === 'open') {
       this.options.logger.warn(`circuit breaker open: no requests for ${this.options.circuitBreaker ? this.options.circuitBreaker.openMs : 0} ms; serving the last known values`);
     } else if (circuit === 'half-open' && this.running) {
       this.engine.request({ trigger: 'refresh' });
     }
-  }
-
-  private timedOutReadyResult(timeoutMs: number): ReadyResult {
-    const source = this.tracker.value.source;
-    return { ok: source !== 'none', source, error: this.loadError ?? new TimeoutError(timeoutMs, 'ready()') };
-  }
-
-  private closedReadyResult(): ReadyResult {
-    return { ok: false, source: this.tracker.value.source, error: new ClosedError() };
   }
 
   /** Why no command may run: closed, or stopped by a terminal error. */
@@ -446,16 +404,9 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
 
   private dropped(count: number): void {
     this.options.logger.warn(`tracked-event buffer full: dropped the ${count} oldest event(s)`);
-    this.emit({ type: 'events-dropped', at: this.now(), dropped: count });
+    this.report.emit({ type: 'events-dropped', at: this.report.now(), dropped: count });
   }
 
-  private emit(event: ClientEvent): void {
-    if (!this.closed) this.eventSubject.next(event);
-  }
-
-  private now(): string {
-    return new Date(this.options.scheduler.now()).toISOString();
-  }
 }
 
 /** A copy of a context that later changes to the caller's object cannot reach. */
