@@ -2,7 +2,7 @@ import type { Observable, SchedulerLike, Subscription } from 'rxjs';
 import { TimeoutError } from '../errors.js';
 import type { ClientEvent, EvalContext, EvalResult, FleetRole, Logger } from '../types.js';
 import type { ContextSwitch } from './load-engine.js';
-import { contextKey } from './snapshot-cache.js';
+import { contextKey } from './context-key.js';
 
 /** A snapshot as a fleet shares it: the leader writes one per change. */
 export interface FleetRecord {

@@ -1,5 +1,6 @@
 import type { SchedulerLike, Subscription } from 'rxjs';
 import { StoreError } from '../errors.js';
+import { canonicalJson, contextKey } from './context-key.js';
 import type { EvalContext, EvalResult, Logger } from '../types.js';
 import type { FlagStore, StoredFlags } from './options.js';
 import { restoredResults } from './results.js';
@@ -17,8 +18,7 @@ const REMEMBERED_SCOPES = 16;
  * Equal contexts give equal scopes whatever the order their attributes were written in.
  */
 export function storeScope(identity: string, context: EvalContext): string {
-  const who = { userId: context.userId ?? '', email: context.email ?? '', attributes: context.attributes ?? {} };
-  return `${SCOPE_VERSION} ${identity} ${canonicalJson(who)}`;
+  return `${SCOPE_VERSION} ${identity} ${contextKey(context)}`;
 }
 
 /** Options of {@link StoreSync}. */
@@ -167,25 +167,6 @@ function remember<V>(map: Map<string, V>, key: string, value: V): void {
 /** What a save compares: every field of every flag except the evaluation time. */
 function signatureOf(flags: readonly EvalResult[]): string {
   return canonicalJson(flags.map((f) => [f.key, f.enabled, f.variant, f.value ?? null, f.reason, f.errorCode ?? null, f.details ?? null]));
-}
-
-/** JSON with object keys sorted at every depth; never throws (cycles, bigints and functions are encoded as markers). */
-function canonicalJson(value: unknown, seen = new Set<object>()): string {
-  if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number') return Number.isFinite(value) ? JSON.stringify(value) : 'null';
-  if (typeof value === 'bigint') return JSON.stringify(`${value}n`);
-  if (typeof value !== 'object') return 'null';
-  if (seen.has(value)) return '"[circular]"';
-  seen.add(value);
-  const text = Array.isArray(value)
-    ? `[${value.map((item) => canonicalJson(item, seen)).join(',')}]`
-    : `{${Object.keys(value)
-        .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
-        .sort()
-        .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key], seen)}`)
-        .join(',')}}`;
-  seen.delete(value);
-  return text;
 }
 
 function messageOf(error: unknown): string {

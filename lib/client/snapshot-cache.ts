@@ -1,5 +1,6 @@
 import type { SchedulerLike } from 'rxjs';
 import type { EvalContext } from '../types.js';
+import { contextKey } from './context-key.js';
 import type { FlagSnapshot } from './snapshot.js';
 
 /** Most contexts the cache keeps; the oldest entry goes first. */
@@ -40,13 +41,4 @@ export class SnapshotCache {
   clear(): void {
     this.entries.clear();
   }
-}
-
-/** A key equal for equal contexts (attribute order does not matter). */
-export function contextKey(context: EvalContext): string {
-  const attributes = context.attributes ?? {};
-  const sorted = Object.keys(attributes)
-    .sort()
-    .map((name) => [name, attributes[name]]);
-  return JSON.stringify([context.userId ?? '', context.email ?? '', sorted]);
 }

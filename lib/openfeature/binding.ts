@@ -4,7 +4,7 @@ import { createFlagClient, type FlagClient } from '../client/client.js';
 import type { FlagClientOptions } from '../client/options.js';
 import { isTerminal } from '../errors.js';
 import type { EvalContext } from '../types.js';
-import { contextKey } from '../client/snapshot-cache.js';
+import { contextKey } from '../client/context-key.js';
 import { FlagstreamEventEmitter } from './event-emitter.js';
 import { bridgeEvents } from './events.js';
 

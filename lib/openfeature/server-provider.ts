@@ -1,6 +1,6 @@
 import type { EvaluationContext, FlagValueType, JsonValue, ResolutionDetails } from '@openfeature/core';
 import { BoundProvider } from './bound-provider.js';
-import { contextKey } from '../client/snapshot-cache.js';
+import { contextKey } from '../client/context-key.js';
 import { isEmptyContext, toEvalContext } from './context.js';
 import { errorDetails, toDetails, unavailable } from './details.js';
 

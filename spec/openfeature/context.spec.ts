@@ -1,6 +1,6 @@
 import type { EvaluationContext } from '@openfeature/core';
 import { describe, expect, it } from 'vitest';
-import { contextKey } from '../../lib/client/snapshot-cache.js';
+import { contextKey } from '../../lib/client/context-key.js';
 import { isEmptyContext } from '../../lib/openfeature/context.js';
 import { toEvalContext, toEvaluationContext } from '../../lib/openfeature/index.js';
 

@@ -19,6 +19,7 @@ import {
   type MappedFlags,
 } from './wire.js';
 import { batchedTracking } from '../../client/client-tracking.js';
+import { contextKey } from '../../client/context-key.js';
 
 /** Options of the {@link rollgate} transport. */
 export interface RollgateOptions {
@@ -289,20 +290,4 @@ function base64Json(value: unknown): string {
   let binary = '';
   for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(binary);
-}
-
-/** Equal for equal contexts (attribute order does not matter): the server evaluates id + attributes. */
-function contextKey(ctx: EvalContext): string {
-  const attributes = ctx.attributes ?? {};
-  const sorted = Object.keys(attributes)
-    .sort()
-    .map((name) => [name, attributes[name]]);
-  try {
-    return JSON.stringify([ctx.userId ?? '', ctx.email ?? '', sorted], (_name, value: unknown) =>
-      typeof value === 'bigint' ? value.toString() : value,
-    );
-  } catch {
-    // Circular attributes: they cannot be sent either, so the id alone tells contexts apart.
-    return JSON.stringify([ctx.userId ?? '', ctx.email ?? '']);
-  }
 }
