@@ -185,3 +185,13 @@ export class StoreError extends FlagstreamError {
     this.quota = options.quota ?? false;
   }
 }
+
+/** `error` as an `Error` (anything thrown that is not one is wrapped, its text kept). Internal. */
+export function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/** The message of anything thrown. Internal. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

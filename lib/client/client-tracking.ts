@@ -1,5 +1,5 @@
 import type { Subscription } from 'rxjs';
-import { ClosedError } from '../errors.js';
+import { ClosedError, messageOf } from '../errors.js';
 import type { TransportSession } from '../transports/transport.js';
 import type { TrackEvent } from '../types.js';
 import type { ResolvedOptions } from './options.js';
@@ -77,8 +77,7 @@ export class ClientTracking implements Tracking {
     void Promise.allSettled(pending).then((outcomes) => {
       const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
       if (failure && !finished && !(failure.reason instanceof ClosedError)) {
-        const reason = failure.reason instanceof Error ? failure.reason.message : String(failure.reason);
-        this.options.logger.warn(`final flush on close failed: ${reason}`);
+        this.options.logger.warn(`final flush on close failed: ${messageOf(failure.reason)}`);
       }
       finish();
     });

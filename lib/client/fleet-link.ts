@@ -1,5 +1,5 @@
 import type { Observable, SchedulerLike, Subscription } from 'rxjs';
-import { TimeoutError } from '../errors.js';
+import { TimeoutError, asError } from '../errors.js';
 import type { ClientEvent, EvalContext, EvalResult, FleetRole, Logger } from '../types.js';
 import type { ContextSwitch } from './load-engine.js';
 import { contextKey } from './context-key.js';
@@ -285,8 +285,4 @@ export class FleetLink implements FleetHandle {
   private now(): string {
     return new Date(this.host.scheduler.now()).toISOString();
   }
-}
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
 }

@@ -17,7 +17,7 @@ import {
   tap,
   timer,
 } from 'rxjs';
-import { isTerminal } from '../errors.js';
+import { asError, isTerminal } from '../errors.js';
 import { retryWithBackoff } from '../net/backoff.js';
 import type { LoadOptions, LoadResult, LoadTrigger, StreamMessage, TransportSession } from '../transports/transport.js';
 import type { EvalContext, EvalResult } from '../types.js';
@@ -246,8 +246,4 @@ function mergeBatch(batch: readonly LoadOptions[]): { options: LoadOptions; iden
     checked.push({ key: hint.key, enabled: hint.enabled, message: hint });
   }
   return { options, identify: first !== undefined, checked };
-}
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
 }

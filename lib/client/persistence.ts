@@ -1,5 +1,5 @@
 import type { SchedulerLike, Subscription } from 'rxjs';
-import { StoreError } from '../errors.js';
+import { StoreError, messageOf } from '../errors.js';
 import { canonicalJson, contextKey } from './context-key.js';
 import type { EvalContext, EvalResult, Logger } from '../types.js';
 import type { FlagStore, StoredFlags } from './options.js';
@@ -167,8 +167,4 @@ function remember<V>(map: Map<string, V>, key: string, value: V): void {
 /** What a save compares: every field of every flag except the evaluation time. */
 function signatureOf(flags: readonly EvalResult[]): string {
   return canonicalJson(flags.map((f) => [f.key, f.enabled, f.variant, f.value ?? null, f.reason, f.errorCode ?? null, f.details ?? null]));
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

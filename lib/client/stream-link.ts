@@ -1,5 +1,5 @@
 import { BehaviorSubject, EMPTY, Observable, catchError, defer, mergeMap, of, tap, type SchedulerLike } from 'rxjs';
-import { CircuitOpenError, ClosedError, RequestError, ServerError, isTerminal } from '../errors.js';
+import { CircuitOpenError, ClosedError, RequestError, ServerError, asError, isTerminal } from '../errors.js';
 import { retryWithBackoff, type BackoffPolicy } from '../net/backoff.js';
 import type { LoadOptions, StreamMessage, TransportSession } from '../transports/transport.js';
 import type { EvalContext, EvalResult, Logger } from '../types.js';
@@ -104,8 +104,4 @@ export function streamLink(
       return of({ trigger: 'stream', hint: message });
     }),
   );
-}
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
 }

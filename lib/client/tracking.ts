@@ -1,6 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { EvaluationCount, TelemetryReport, TrackedEvent } from '../types.js';
 import { PeriodicSender, type SenderRuntime } from './periodic-sender.js';
+import { messageOf } from '../errors.js';
 
 /** How tracked events and evaluation telemetry are batched and sent. */
 export interface TrackingOptions {
@@ -146,8 +147,4 @@ export class EvaluationCounter extends PeriodicSender<TelemetryReport> {
   protected override failureMessage(error: unknown): string {
     return `evaluation telemetry not sent, kept for the next try: ${messageOf(error)}`;
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

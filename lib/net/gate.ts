@@ -1,5 +1,5 @@
 import { Observable } from 'rxjs';
-import { ClosedError } from '../errors.js';
+import { ClosedError, asError } from '../errors.js';
 import type { TransportSession } from '../transports/transport.js';
 
 /**
@@ -77,7 +77,7 @@ export function gated<T>(gate: RequestGate, request: Observable<T>): Observable<
         signal.removeEventListener('abort', onAbort);
         // A request is one outcome: a stream that opened was a success, and its later drop is a
         // disconnect the caller reconnects from, not another failed request.
-        if (!answered) gate.record(error instanceof Error ? error : new Error(String(error)));
+        if (!answered) gate.record(asError(error));
         subscriber.error(error);
       },
       complete: () => {

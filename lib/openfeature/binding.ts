@@ -2,7 +2,7 @@ import { GeneralError, ProviderFatalError, type OpenFeatureError } from '@openfe
 import type { Subscription } from 'rxjs';
 import { createFlagClient, type FlagClient } from '../client/client.js';
 import type { FlagClientOptions } from '../client/options.js';
-import { isTerminal } from '../errors.js';
+import { isTerminal, messageOf } from '../errors.js';
 import type { EvalContext } from '../types.js';
 import { contextKey } from '../client/context-key.js';
 import { FlagstreamEventEmitter } from './event-emitter.js';
@@ -68,7 +68,7 @@ export class ClientBinding {
 
 /** The OpenFeature error for a failed call: `ProviderFatalError` for an `AuthError`, else `GeneralError`. */
 export function openFeatureError(error: unknown): OpenFeatureError {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   return isTerminal(error) ? new ProviderFatalError(message, { cause: error }) : new GeneralError(message, { cause: error });
 }
 

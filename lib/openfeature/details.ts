@@ -5,7 +5,7 @@ import {
   type FlagValueType,
   type ResolutionDetails,
 } from '@openfeature/core';
-import { isTerminal } from '../errors.js';
+import { isTerminal, messageOf } from '../errors.js';
 import type { ClientStatus, EvalResult, JsonValue } from '../types.js';
 
 /** Success details per result: results are frozen and shared by snapshots, so this is a pure cache. */
@@ -54,7 +54,7 @@ export function unavailable<T>(status: ClientStatus, defaultValue: T): Resolutio
 
 /** An error outcome with the caller's default: `PROVIDER_FATAL` for an `AuthError`, else `GENERAL`. */
 export function errorDetails<T>(error: unknown, defaultValue: T): ResolutionDetails<T> {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   return failure(defaultValue, isTerminal(error) ? ErrorCode.PROVIDER_FATAL : ErrorCode.GENERAL, message);
 }
 

@@ -1,5 +1,5 @@
 import type { StoredFlags } from '../client/options.js';
-import { StoreError } from '../errors.js';
+import { StoreError, messageOf } from '../errors.js';
 import type { Logger } from '../types.js';
 
 /** Where a store's warnings go by default. */
@@ -40,6 +40,6 @@ export async function storeCall<T>(operation: 'load' | 'save', what: string, run
     return await run();
   } catch (error) {
     if (error instanceof StoreError) throw error;
-    throw new StoreError(operation, `${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new StoreError(operation, `${what}: ${messageOf(error)}`, { cause: error });
   }
 }
