@@ -1,26 +1,20 @@
 import { asyncScheduler } from 'rxjs';
 import { createClient } from 'redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, rollgate } from '../../lib/index.js';
 import { FlagSnapshot } from '../../lib/index.js';
 import { StoreSync } from '../../lib/client/persistence.js';
 import { StoreError, redisStore, storeScope } from '../../lib/stores/index.js';
 import { captureLog } from '../support/log-capture.js';
-import { redisAvailable, startRedis, type RedisInstance } from '../support/redis.js';
+import { redisAvailable, startRedis, useRedis, type RedisClient } from '../support/redis.js';
 import { virtualTime } from '../support/virtual.js';
 import { flag, record } from './records.js';
 
 describe.skipIf(!redisAvailable)('redisStore() on a real Redis', () => {
-  let server: RedisInstance;
-  let redis: ReturnType<typeof createClient>;
-  beforeAll(async () => {
-    server = await startRedis();
-    redis = createClient({ url: server.url });
-    await redis.connect();
-  });
-  afterAll(async () => {
-    redis?.destroy();
-    await server?.stop();
+  const shared = useRedis();
+  let redis: RedisClient;
+  beforeEach(() => {
+    redis = shared.redis();
   });
 
   it('one string key per scope under the prefix, no expiry by default', async () => {

@@ -1,10 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient } from 'redis';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { fileStore, memoryStore, redisStore, webStorageStore } from '../../lib/stores/index.js';
-import { redisAvailable, startRedis, type RedisInstance } from '../support/redis.js';
+import { redisAvailable, useRedis } from '../support/redis.js';
 import { storeContract } from './contract.js';
 import { MemoryStorage } from './memory-storage.js';
 
@@ -27,17 +26,7 @@ describe('webStorageStore() keeps the FlagStore contract', () => {
 });
 
 describe.skipIf(!redisAvailable)('redisStore() on a real Redis keeps the FlagStore contract', () => {
-  let server: RedisInstance;
-  let redis: ReturnType<typeof createClient>;
+  const { redis } = useRedis();
   let n = 0;
-  beforeAll(async () => {
-    server = await startRedis();
-    redis = createClient({ url: server.url });
-    await redis.connect();
-  });
-  afterAll(async () => {
-    redis?.destroy();
-    await server?.stop();
-  });
-  storeContract(() => redisStore(redis, { prefix: `contract-${++n}:` }));
+  storeContract(() => redisStore(redis(), { prefix: `contract-${++n}:` }));
 });

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { createClient } from 'redis';
+import { afterAll, beforeAll } from 'vitest';
 import { hasService } from './services.js';
 
 /** `redis-server` is here (else its specs skip, except in CI). Use with `describe.skipIf(!redisAvailable)`. */
@@ -83,4 +85,26 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** A node-redis client connected to a {@link RedisInstance}. */
+export type RedisClient = ReturnType<typeof createClient>;
+
+/**
+ * A real Redis and a connected client for the enclosing `describe`: started in `beforeAll`, the
+ * client destroyed and the server stopped (by PID) in `afterAll`. Read `redis()` inside tests.
+ */
+export function useRedis(): { redis: () => RedisClient; server: () => RedisInstance } {
+  let server: RedisInstance | undefined;
+  let client: RedisClient | undefined;
+  beforeAll(async () => {
+    server = await startRedis();
+    client = createClient({ url: server.url });
+    await client.connect();
+  });
+  afterAll(async () => {
+    client?.destroy();
+    await server?.stop();
+  });
+  return { redis: () => client!, server: () => server! };
 }
