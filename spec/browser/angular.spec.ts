@@ -5,9 +5,8 @@ import { startServer, type FlagServer } from '../../lib/server/index.js';
 import { browserAvailable, launchBrowser } from '../support/browser.js';
 import { buildAngularExample, type ExampleBuild } from './example-build.js';
 import { serveStatic, type StaticSite } from './static-server.js';
+import { ADMIN_KEY, PROD_KEY as API_KEY } from '../server/fixtures.js';
 
-const API_KEY = 'cg_demo_production_0123456789abcdefghijklmnopqrstuvwx';
-const ADMIN_KEY = 'dev-admin-key';
 /** Whether the local server answers CORS (preflight included) on the Cuttlegate routes; it does on the Rollgate routes only so far. */
 const CUTTLEGATE_CORS = true;
 

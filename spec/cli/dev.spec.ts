@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { killAll, spawnNode, startCli, type Cli } from './cli-process.js';
-
-const PROD_KEY = 'cg_demo_production_0123456789abcdefghijklmnopqrstuvwx';
+import { PROD_KEY } from '../server/fixtures.js';
 
 let dir: string;
 let file: string;

@@ -3,9 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startServer, type FlagServer } from '../../lib/server/index.js';
 import { killAll, startCli } from './cli-process.js';
+import { PROD_KEY, STAGING_KEY } from '../server/fixtures.js';
 
-const PROD_KEY = 'cg_demo_production_0123456789abcdefghijklmnopqrstuvwx';
-const STAGING_KEY = 'cg_demo_staging_0123456789abcdefghijklmnopqrstuvwxyz01';
 const WRONG_KEY = 'cg_wrong_0123456789abcdefghijklmnopqrstuvwxyz0123';
 
 let server: FlagServer;

@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSse } from '../server/sse-reader.js';
 import { killAll, startCli, type Cli } from './cli-process.js';
-
-const PROD_KEY = 'cg_demo_production_0123456789abcdefghijklmnopqrstuvwx';
+import { PROD_KEY } from '../server/fixtures.js';
 
 let tempDir: string | undefined;
 

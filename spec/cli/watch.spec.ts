@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startServer, type FlagServer } from '../../lib/server/index.js';
 import { killAll, startCli, type Cli } from './cli-process.js';
+import { PROD_KEY } from '../server/fixtures.js';
 
-const PROD_KEY = 'cg_demo_production_0123456789abcdefghijklmnopqrstuvwx';
 const CHANGE_LINE = /^\d\d:\d\d:\d\d \S+ .+ → .+ \(\S+\)$/;
 
 let server: FlagServer;

@@ -1,7 +1,9 @@
 /** The flags document the OpenFeature integration specs serve from the local server. */
 import type { FlagsDocument } from '../../lib/server/index.js';
+import { PROD_KEY } from '../server/fixtures.js';
 
-export const API_KEY = 'cg_demo_production_0123456789abcdefghijklmnopqrstuvwx';
+/** The production key of the served flags. */
+export const API_KEY = PROD_KEY;
 export const WRONG_KEY = 'cg_demo_production_wrongwrongwrongwrongwrongwrongwr';
 
 /** Project `demo`, environment `production`: one flag of each type, with targeting on `plan` and `country`. */

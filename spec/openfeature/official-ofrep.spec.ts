@@ -11,10 +11,8 @@ import { EventSource } from 'eventsource';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFlagClient, cuttlegate, type EvalContext, type FlagClient } from '../../lib/index.js';
 import { startServer, type FlagServer } from '../../lib/server/index.js';
+import { ADMIN_KEY, PROD_KEY, STAGING_KEY } from '../server/fixtures.js';
 
-const PROD_KEY = 'cg_demo_production_0123456789abcdefghijklmnopqrstuvwx';
-const STAGING_KEY = 'cg_demo_staging_0123456789abcdefghijklmnopqrstuvwxyz01';
-const ADMIN_KEY = 'dev-admin-key';
 const quiet = { warn() {}, error() {} };
 
 let server: FlagServer;

@@ -1,4 +1,7 @@
-/** Test fixtures: a small flags document and request helpers for the server specs. */
+/**
+ * Test fixtures: a small flags document and request helpers for the server specs. Its keys are also
+ * those of examples/flags.json, which the client, CLI and browser specs serve.
+ */
 import type { FlagsDocument } from '../../lib/server/index.js';
 
 export const PROD_KEY = 'cg_demo_production_0123456789abcdefghijklmnopqrstuvwx';

@@ -3,8 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuthError, createFlagClient, cuttlegate, ofrep, type EvalContext, type FlagClient, type FlagClientOptions } from '../../lib/index.js';
 import { startServer, type FlagServer } from '../../lib/server/index.js';
 import { captureLog, type LogCapture } from '../support/log-capture.js';
+import { PROD_KEY } from '../server/fixtures.js';
 
-const PROD_KEY = 'cg_demo_production_0123456789abcdefghijklmnopqrstuvwx';
 const quiet = { warn() {}, error() {} };
 
 let server: FlagServer;

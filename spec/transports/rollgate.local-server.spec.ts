@@ -2,8 +2,8 @@ import { filter, firstValueFrom } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFlagClient, cuttlegate, rollgate, type EvalContext, type FlagClient, type FlagClientOptions } from '../../lib/index.js';
 import { startServer, type FlagServer } from '../../lib/server/index.js';
+import { PROD_KEY } from '../server/fixtures.js';
 
-const PROD_KEY = 'cg_demo_production_0123456789abcdefghijklmnopqrstuvwx';
 const quiet = { warn() {}, error() {} };
 
 let server: FlagServer;
