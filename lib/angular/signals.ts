@@ -1,7 +1,6 @@
 import { type Injector, type Signal, assertInInjectionContext, inject, Injector as InjectorToken } from '@angular/core';
 import { toSignal } from '@angular/core/rxjs-interop';
-import type { ClientStatus, FlagClient, JsonValue } from 'flagstream';
-import type { Observable } from 'rxjs';
+import type { ClientStatus, JsonValue } from 'flagstream';
 import { FLAG_CLIENT } from './provide.js';
 
 /** Options of {@link flagSignal} and {@link flagStatus}. */
@@ -22,7 +21,7 @@ export function flagSignal<T extends JsonValue>(key: string, def: T, options?: F
 export function flagSignal<T extends JsonValue>(key: string, def: T, options: FlagSignalOptions = {}): Signal<T> {
   const injector = owner(flagSignal, options);
   const client = injector.get(FLAG_CLIENT);
-  return toSignal(typedValue$(client, key, def), { initialValue: def, injector });
+  return toSignal(client.value$(key, def), { initialValue: def, injector });
 }
 
 /** A signal of the client's status (`state`, `source`, `circuit`, `streaming`, …), ended with the owning `DestroyRef`. */
@@ -36,18 +35,4 @@ function owner(caller: (...args: never[]) => unknown, options: FlagSignalOptions
   if (options.injector) return options.injector;
   assertInInjectionContext(caller);
   return inject(InjectorToken);
-}
-
-/** The typed observable matching `def`'s type; the client's views never error and drop repeats. */
-function typedValue$<T extends JsonValue>(client: FlagClient, key: string, def: T): Observable<T> {
-  switch (typeof def) {
-    case 'boolean':
-      return client.bool$(key, def) as Observable<T>;
-    case 'string':
-      return client.string$(key, def) as Observable<T>;
-    case 'number':
-      return client.number$(key, def) as Observable<T>;
-    default:
-      return client.json$(key, def);
-  }
 }

@@ -32,6 +32,11 @@ export interface FlagClient {
   readonly status$: Observable<ClientStatus>;
   readonly status: ClientStatus;
   readonly events$: Observable<ClientEvent>;
+  /** The typed observable the default's type picks: `bool$`, `string$`, `number$`, else `json$`. */
+  value$(key: string, def: boolean): Observable<boolean>;
+  value$(key: string, def: string): Observable<string>;
+  value$(key: string, def: number): Observable<number>;
+  value$<T extends JsonValue>(key: string, def: T): Observable<T>;
   /**
    * Latest-value iteration (slow consumers skip to the newest); ends on `close()` or `signal`. The
    * default's type picks the getter: boolean, string, number, else any JSON value.

@@ -52,7 +52,7 @@ export abstract class FlagViews {
    */
   values<T extends JsonValue>(key: string, def?: T, options: { signal?: AbortSignal } = {}): AsyncIterable<T> {
     const fallback = (def === undefined ? this.jsonDefault(key) : def) as T;
-    const source = this.valueOf$(key, fallback).pipe(takeUntil(aborted(options.signal)));
+    const source = this.value$(key, fallback).pipe(takeUntil(aborted(options.signal)));
     return { [Symbol.asyncIterator]: () => latestValueFrom(source) };
   }
 
@@ -89,7 +89,8 @@ export abstract class FlagViews {
     void key;
   }
 
-  private valueOf$<T extends JsonValue>(key: string, def: T): Observable<T> {
+  /** The typed view that matches `def`'s type: `bool$`, `string$`, `number$`, else `json$`. */
+  value$<T extends JsonValue>(key: string, def: T): Observable<T> {
     switch (typeof def) {
       case 'boolean':
         return this.bool$(key, def) as Observable<T>;

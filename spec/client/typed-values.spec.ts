@@ -140,3 +140,16 @@ describe('defaults for every typed read', () => {
     await iterator.return?.();
   });
 });
+
+describe('value$(key, def): the view the default picks', () => {
+  it('narrows by the default’s type, like values()', async () => {
+    const mock = createMockClient({ flags: { on: true, text: 'hi', count: 3, cfg: { a: 1 } } });
+    expect(await firstValueFrom(mock.value$('on', false))).toBe(true);
+    expect(await firstValueFrom(mock.value$('text', 'none'))).toBe('hi');
+    expect(await firstValueFrom(mock.value$('count', 0))).toBe(3);
+    expect(await firstValueFrom(mock.value$('cfg', { a: 0 }))).toEqual({ a: 1 });
+    // a value of another type gives the default of the picked view
+    expect(await firstValueFrom(mock.value$('text', 7))).toBe(7);
+    mock.close();
+  });
+});
