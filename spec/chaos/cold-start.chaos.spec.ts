@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createFlagClient, cuttlegate, rollgate, type ClientEvent, type FlagClient } from '../../lib/index.js';
+import { createFlagClient, cuttlegate, rollgate, type ClientEvent, type FlagClient, type Transport } from '../../lib/index.js';
 import { startServer, type FlagServer } from '../../lib/server/index.js';
 import { StoreError, fileStore } from '../../lib/stores/index.js';
 import { freePort } from '../support/redis.js';
@@ -13,6 +13,20 @@ import { fastRetry, handleLeakCheck, until } from './support/chaos.js';
 import { CHAOS_KEY, flagsDoc } from './support/flags-doc.js';
 
 /** A process starts while the server is down: yesterday's store file serves, the server's answer replaces it. */
+/** A streaming client of user-1 (plan pro) whose store is the file at `path`, with the suite's fast retries. */
+function storeBackedClient(transport: Transport, path: string): FlagClient {
+  return createFlagClient({
+    transport,
+    context: { userId: 'user-1', attributes: { plan: 'pro' } },
+    store: fileStore(path),
+    streaming: true,
+    pollIntervalMs: 0,
+    timeoutMs: 1_000,
+    logger: silent,
+    ...fastRetry,
+  });
+}
+
 describe('chaos: a cold start with the server down', () => {
   let dir: string;
   let server: FlagServer | undefined;
@@ -51,16 +65,7 @@ describe('chaos: a cold start with the server down', () => {
     server = undefined;
 
     const started = performance.now();
-    client = createFlagClient({
-      transport: cuttlegate({ serverUrl: `http://127.0.0.1:${port}`, apiKey: CHAOS_KEY, project: 'demo', environment: 'production' }),
-      context: { attributes: { plan: 'pro' }, userId: 'user-1' },
-      store: fileStore(path),
-      streaming: true,
-      pollIntervalMs: 0,
-      timeoutMs: 1_000,
-      logger: silent,
-      ...fastRetry,
-    });
+    client = storeBackedClient(cuttlegate({ serverUrl: `http://127.0.0.1:${port}`, apiKey: CHAOS_KEY, project: 'demo', environment: 'production' }), path);
     expect(await client.ready()).toMatchObject({ ok: true, source: 'store' });
     console.log(`chaos: cold start with the server down, ready from the store file in ${Math.round(performance.now() - started)} ms`);
     expect(client.string('banner', 'none')).toBe('from-yesterday');
@@ -85,16 +90,7 @@ describe('chaos: a cold start with the server down', () => {
     expect(text).not.toContain(CHAOS_KEY.slice(-16));
     await server.close();
     server = undefined;
-    client = createFlagClient({
-      transport: rollgate({ baseUrl: `http://127.0.0.1:${port}`, apiKey: CHAOS_KEY }),
-      context: { userId: 'user-1', attributes: { plan: 'pro' } },
-      store: fileStore(path),
-      streaming: true,
-      pollIntervalMs: 0,
-      timeoutMs: 1_000,
-      logger: silent,
-      ...fastRetry,
-    });
+    client = storeBackedClient(rollgate({ baseUrl: `http://127.0.0.1:${port}`, apiKey: CHAOS_KEY }), path);
     expect(await client.ready()).toMatchObject({ ok: true, source: 'store' });
     expect(client.string('banner', 'none')).toBe('rollgate-yesterday');
   }, 40_000);
