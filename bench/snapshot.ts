@@ -4,9 +4,9 @@
  * each next to a baseline measured in the same run.
  */
 import { BehaviorSubject, Subject, distinctUntilChanged, map, type Subscription } from 'rxjs';
-import { KeyedFanout } from '../lib/client/fanout.js';
-import { sealResult } from '../lib/client/json-values.js';
-import { FlagSnapshot, diffSnapshots, nextSnapshot } from '../lib/client/snapshot.js';
+import { KeyedFanout } from '../lib/client/state/fanout.js';
+import { sealResult } from '../lib/client/state/json-values.js';
+import { FlagSnapshot, diffSnapshots, nextSnapshot } from '../lib/client/state/snapshot.js';
 import { createFlagClient, type EvalResult, type JsonValue } from '../lib/index.js';
 import { boolFlags, nsPerOp, percentile, pushTransport, report } from './support.js';
 

@@ -1,13 +1,13 @@
 /** flagstream: a reactive feature-flag client for TypeScript, built on RxJS. */
 export { createFlagClient, type FlagClient } from './client/client.js';
-export { FlagSnapshot } from './client/snapshot.js';
-export type { SnapshotJSON, SnapshotJSONFlag } from './client/snapshot.js';
+export { FlagSnapshot } from './client/state/snapshot.js';
+export type { SnapshotJSON, SnapshotJSONFlag } from './client/state/snapshot.js';
 export type { FlagClientOptions, FlagStore, StoredFlags } from './client/options.js';
 export { cuttlegate, type CuttlegateOptions } from './transports/cuttlegate/index.js';
 export { rollgate, type RollgateOptions } from './transports/rollgate/index.js';
 export { ofrep, type OfrepOptions } from './transports/ofrep/index.js';
 export type { CircuitBreakerOptions } from './net/circuit.js';
-export type { TrackingOptions } from './client/tracking.js';
+export type { TrackingOptions } from './client/features/tracking.js';
 export type {
   LoadOptions,
   LoadResult,

@@ -2,7 +2,7 @@
  * How `watch` and `dev` show flags: a table redrawn in place on a terminal, or an initial listing
  * followed by one line per change when the output is piped.
  */
-import type { FlagSnapshot } from '../client/snapshot.js';
+import type { FlagSnapshot } from '../client/state/snapshot.js';
 import type { ClientStatus, FlagChange } from '../types.js';
 import { formatChange, formatStatus, formatTable } from './format.js';
 import { timestamp } from './log.js';

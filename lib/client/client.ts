@@ -2,22 +2,22 @@ import { BehaviorSubject, EMPTY, Observable, Subject, type Subscription, defer, 
 import { ClosedError, isRetryable } from '../errors.js';
 import type { InvalidFlag, LoadResult, TransportSession } from '../transports/transport.js';
 import type { CircuitState, ClientEvent, ClientStatus, EvalContext, EvalResult, FlagChange, JsonValue, ReadyResult, TrackEvent, ValueSource } from '../types.js';
-import { gateSession } from '../net/gate.js';
-import type { FleetHandle } from './fleet-link.js';
-import { KeyedFanout } from './fanout.js';
+import { gateSession } from '../transports/gate.js';
+import type { FleetHandle } from './features/fleet-link.js';
+import { KeyedFanout } from './state/fanout.js';
 import type { FlagClient } from './flag-client.js';
-import { LoadEngine, type ContextSwitch, type EngineHost } from './load-engine.js';
-import { LoadWaiters } from './load-waiters.js';
+import { LoadEngine, type ContextSwitch, type EngineHost } from './engine/load-engine.js';
+import { LoadWaiters } from './engine/load-waiters.js';
 import { checkContext, resolveOptions, type FlagClientOptions, type ResolvedOptions } from './options.js';
-import { StoreSync, storeScope } from './persistence.js';
-import { ReadyLatch } from './ready-latch.js';
-import { ClientRequestGate } from './request-gate.js';
-import { missingResult, valueResults } from './results.js';
-import { SnapshotCache } from './snapshot-cache.js';
-import { FlagSnapshot, nextSnapshot } from './snapshot.js';
-import { ClientReporter } from './reporter.js';
-import { untracked, type Tracking } from './tracking-sink.js';
-import { FlagViews } from './typed-values.js';
+import { StoreSync, storeScope } from './features/persistence.js';
+import { ReadyLatch } from './engine/ready-latch.js';
+import { ClientRequestGate } from './engine/request-gate.js';
+import { missingResult, valueResults } from './state/results.js';
+import { SnapshotCache } from './engine/snapshot-cache.js';
+import { FlagSnapshot, nextSnapshot } from './state/snapshot.js';
+import { ClientReporter } from './engine/reporter.js';
+import { untracked, type Tracking } from './features/tracking-sink.js';
+import { FlagViews } from './state/typed-values.js';
 
 export type { FlagClient } from './flag-client.js';
 

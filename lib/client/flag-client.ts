@@ -1,6 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { ClientEvent, ClientStatus, EvalContext, EvalResult, FlagChange, JsonValue, ReadyResult, TrackEvent } from '../types.js';
-import type { FlagSnapshot } from './snapshot.js';
+import type { FlagSnapshot } from './state/snapshot.js';
 
 /** The flag client: synchronous reads, per-key observables and async iterables over one snapshot. */
 export interface FlagClient {

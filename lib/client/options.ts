@@ -5,10 +5,10 @@ import { defaultCircuitBreaker, type CircuitBreakerOptions } from '../net/circui
 import type { Transport } from '../transports/transport.js';
 import type { EvalContext, EvalResult, FetchLike, JsonValue, Logger } from '../types.js';
 import { defaultFetch } from './default-fetch.js';
-import { ownRecord } from './json-values.js';
-import type { SnapshotJSON } from './snapshot.js';
-import { defaultTracking, type TrackingOptions } from './tracking.js';
-import type { FleetOption } from './fleet-link.js';
+import { ownRecord } from './state/json-values.js';
+import type { SnapshotJSON } from './state/snapshot.js';
+import { defaultTracking, type TrackingOptions } from './features/tracking.js';
+import type { FleetOption } from './features/fleet-link.js';
 
 /** What a {@link FlagStore} keeps: the client's own versioned format. */
 export interface StoredFlags {

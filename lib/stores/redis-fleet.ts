@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import { FleetLink, type FleetOption } from '../client/fleet-link.js';
+import { FleetLink, type FleetOption } from '../client/features/fleet-link.js';
 import { RedisCoordinator, type FleetRedisClient } from './fleet/redis-coordinator.js';
 
 export type { FleetRedisClient, FleetRedisSubscriber } from './fleet/redis-coordinator.js';

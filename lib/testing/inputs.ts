@@ -1,5 +1,5 @@
-import { frozenJson, sealResult } from '../client/json-values.js';
-import { valueResult } from '../client/results.js';
+import { frozenJson, sealResult } from '../client/state/json-values.js';
+import { valueResult } from '../client/state/results.js';
 import type { EvalResult, JsonValue, ValueSource } from '../types.js';
 
 /** A flag as a test gives it: a plain value (`true`, `'x'`, `{ cols: 3 }`) or a full `EvalResult`. */

@@ -1,13 +1,13 @@
 import { BehaviorSubject, EMPTY, Observable, Subject, asyncScheduler, defer, type SchedulerLike } from 'rxjs';
 import type { FlagClient } from '../client/client.js';
-import { KeyedFanout } from '../client/fanout.js';
+import { KeyedFanout } from '../client/state/fanout.js';
 import { checkContext } from '../client/options.js';
-import { ownValue } from '../client/json-values.js';
-import { missingResult } from '../client/results.js';
-import { FlagSnapshot } from '../client/snapshot.js';
-import { StatusTracker } from '../client/status.js';
-import { trackedEvent } from '../client/tracked-event.js';
-import { FlagViews } from '../client/typed-values.js';
+import { ownValue } from '../client/state/json-values.js';
+import { missingResult } from '../client/state/results.js';
+import { FlagSnapshot } from '../client/state/snapshot.js';
+import { StatusTracker } from '../client/engine/status.js';
+import { trackedEvent } from '../client/features/tracked-event.js';
+import { FlagViews } from '../client/state/typed-values.js';
 import { ClosedError, FlagNotFoundError } from '../errors.js';
 import type {
   ClientEvent,

@@ -10,7 +10,7 @@ import type {
   TransportSession,
 } from '../transports/transport.js';
 import type { EvalContext, EvalResult, TrackedEvent } from '../types.js';
-import { batchedTracking } from '../client/client-tracking.js';
+import { batchedTracking } from '../client/features/client-tracking.js';
 import { frozenInput, toResult, type FlagInput } from './inputs.js';
 
 /** A flag on a {@link TestSource}: a value or result for everyone, or one computed per context. */

@@ -1,5 +1,5 @@
 import type { Observable, SchedulerLike } from 'rxjs';
-import type { TrackingFactory } from '../client/tracking-sink.js';
+import type { TrackingFactory } from '../client/features/tracking-sink.js';
 import type { InvalidResponseError } from '../errors.js';
 import type { EvalContext, EvalResult, FetchLike, Logger, TelemetryReport, TrackedEvent } from '../types.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FlagSnapshot } from '../../lib/client/snapshot.js';
+import { FlagSnapshot } from '../../lib/client/state/snapshot.js';
 import { pipedView, ttyView, viewFor } from '../../lib/cli/watch-view.js';
 import type { ClientStatus, EvalResult } from '../../lib/types.js';
 

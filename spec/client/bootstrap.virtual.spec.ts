@@ -1,6 +1,6 @@
 import type { TestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { valueResults } from '../../lib/client/results.js';
+import { valueResults } from '../../lib/client/state/results.js';
 import type { EvalResult, FlagChange, FlagClient, FlagClientOptions } from '../../lib/index.js';
 import { testSource } from '../../lib/testing/index.js';
 import { clientOn, virtualTime } from '../support/virtual.js';

@@ -5,8 +5,8 @@
  */
 import { BehaviorSubject, asyncScheduler } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FleetLink, type FleetCoordinator, type FleetRecord } from '../../lib/client/fleet-link.js';
-import type { ContextSwitch } from '../../lib/client/load-engine.js';
+import { FleetLink, type FleetCoordinator, type FleetRecord } from '../../lib/client/features/fleet-link.js';
+import type { ContextSwitch } from '../../lib/client/engine/load-engine.js';
 import type { EvalResult, FleetRole } from '../../lib/types.js';
 
 const LEASE_MS = 3_000;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, FlagSnapshot, cuttlegate } from '../../lib/index.js';
-import { StoreSync } from '../../lib/client/persistence.js';
+import { StoreSync } from '../../lib/client/features/persistence.js';
 import { StoreError, fileStore, storeScope } from '../../lib/stores/index.js';
 import { captureLog } from '../support/log-capture.js';
 import { spawnTs, type Spawned } from '../support/spawn.js';

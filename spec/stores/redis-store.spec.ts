@@ -3,7 +3,7 @@ import { createClient } from 'redis';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, rollgate } from '../../lib/index.js';
 import { FlagSnapshot } from '../../lib/index.js';
-import { StoreSync } from '../../lib/client/persistence.js';
+import { StoreSync } from '../../lib/client/features/persistence.js';
 import { StoreError, redisStore, storeScope } from '../../lib/stores/index.js';
 import { captureLog } from '../support/log-capture.js';
 import { redisAvailable, startRedis, useRedis, type RedisClient } from '../support/redis.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FlagSnapshot } from '../../lib/index.js';
-import { StoreSync } from '../../lib/client/persistence.js';
+import { StoreSync } from '../../lib/client/features/persistence.js';
 import { StoreError, webStorageStore } from '../../lib/stores/index.js';
 import { captureLog } from '../support/log-capture.js';
 import { virtualTime } from '../support/virtual.js';

@@ -1,4 +1,4 @@
-import type { FleetCoordinator, FleetRecord } from '../../client/fleet-link.js';
+import type { FleetCoordinator, FleetRecord } from '../../client/features/fleet-link.js';
 import type { EvalResult } from '../../types.js';
 import { sha256Base64Url } from './sha256.js';
 

@@ -18,7 +18,7 @@ import {
   v2Results,
   type MappedFlags,
 } from './wire.js';
-import { batchedTracking } from '../../client/client-tracking.js';
+import { batchedTracking } from '../../client/features/client-tracking.js';
 import { contextKey } from '../../client/context-key.js';
 
 /** Options of the {@link rollgate} transport. */

@@ -1,0 +1,249 @@
+import {
+  BehaviorSubject,
+  EMPTY,
+  Observable,
+  Subject,
+  catchError,
+  concat,
+  defer,
+  distinctUntilChanged,
+  ignoreElements,
+  map,
+  merge,
+  mergeMap,
+  of,
+  repeat,
+  switchMap,
+  tap,
+  timer,
+} from 'rxjs';
+import { asError, isTerminal } from '../../errors.js';
+import { retryWithBackoff } from '../../net/backoff.js';
+import type { LoadOptions, LoadResult, LoadTrigger, StreamMessage, TransportSession } from '../../transports/transport.js';
+import type { EvalContext, EvalResult } from '../../types.js';
+import { coalesce } from './coalesce.js';
+import type { LoadWaiters } from './load-waiters.js';
+import type { ResolvedOptions } from '../options.js';
+import type { ClientRequestGate } from './request-gate.js';
+import { streamLink, type StreamHost } from './stream-link.js';
+import { streamAllowed$ } from '../features/visibility.js';
+
+/** Delay of the one re-check after a stream event whose state the refetch did not show yet. */
+export const RECHECK_DELAY_MS = 250;
+/** The poll period of a client whose stream fell back to polling while its own polling is off, ms. */
+export const FALLBACK_POLL_MS = 30_000;
+/** Polls are spread by ± this fraction of the period, so clients that started together drift apart. */
+export const POLL_JITTER = 0.1;
+
+/** What the engine tells the client. */
+export interface EngineHost extends Omit<StreamHost, 'down'> {
+  /** The stream was closed on purpose (the page is hidden); no failure. */
+  paused(): void;
+  /** A load for `context` answered. */
+  loaded(context: EvalContext, result: LoadResult): void;
+  /** A load attempt failed; `final`: no retry follows (terminal or not retryable). */
+  loadFailed(error: Error, final: boolean): void;
+  /** The result the snapshot holds for `key` now (for re-checks). */
+  current(key: string): EvalResult | undefined;
+}
+
+/** One context to keep current; `first` for the client's initial context. */
+export interface ContextSwitch {
+  context: EvalContext;
+  first: boolean;
+}
+
+/** A stream event that named a key and its new on/off state: its load is re-checked once. */
+interface CheckedHint {
+  key: string;
+  enabled: boolean;
+  message: StreamMessage;
+}
+
+/**
+ * Keeps the current context's flags current: the initial load, jittered polls, the change stream,
+ * explicit refreshes, re-checks and circuit probes, all as load requests into one coalescing queue
+ * (one load in flight, at most one trailing). Each load is retried with the shared backoff; every
+ * request it sends passes the client's request gate.
+ *
+ * Follow one request: `request()` (or a poll tick, a stream event…) → `coalesce` batches it →
+ * `load()` starts an attempt (numbered by {@link LoadWaiters}) → success: `host.loaded`, waiters
+ * resolved, re-checks and probes queued; failure: `host.loadFailed`, waiters rejected, retry after
+ * the backoff (or the gate's wait) unless the error is final.
+ */
+export class LoadEngine {
+  private readonly requests = new Subject<LoadOptions>();
+  private readonly retryNowSubject = new Subject<void>();
+
+  constructor(
+    private readonly session: TransportSession,
+    private readonly options: ResolvedOptions,
+    private readonly gate: ClientRequestGate,
+    private readonly waiters: LoadWaiters,
+    private readonly host: EngineHost,
+  ) {}
+
+  /** Runs the engine over the context switches (the latest wins) until unsubscribed. */
+  run(contexts: Observable<ContextSwitch>): Observable<never> {
+    return contexts.pipe(switchMap((change) => this.runContext(change)));
+  }
+
+  /** Asks for a load now (coalesced with the one in flight). */
+  request(options: LoadOptions): void {
+    this.requests.next(options);
+  }
+
+  /** Ends every backoff wait at once (the circuit was reset). */
+  retryNow(): void {
+    this.retryNowSubject.next();
+  }
+
+  private runContext({ context, first }: ContextSwitch): Observable<never> {
+    const { scheduler, timeoutMs } = this.options;
+    const session = this.session;
+    const streamOn = this.options.streaming && session.stream !== undefined;
+    const firstTrigger: LoadTrigger = first ? 'initial' : 'identify';
+    const fallback$ = new BehaviorSubject(false);
+    const rechecks = new Subject<LoadOptions>();
+    const startNow = new Subject<void>();
+    let initialSent = false;
+
+    // Whatever asks first, the first load of a context is its initial load: identify, then load.
+    const asFirst = (request: LoadOptions): LoadOptions => {
+      if (initialSent) return request;
+      initialSent = true;
+      return { ...request, trigger: firstTrigger };
+    };
+    const initialOnce = (): Observable<LoadOptions> => (initialSent ? EMPTY : of(asFirst({ trigger: firstTrigger })));
+    // With a stream that does not depend on a load, the first load waits (briefly) for it to open,
+    // so that one request both readies the client and follows the stream's start.
+    const waitForStream = streamOn && !session.streamFollowsLoad;
+    const initial$ = merge(waitForStream ? timer(Math.min(1_000, timeoutMs), scheduler) : of(0), startNow).pipe(mergeMap(initialOnce));
+    const link$ = streamOn
+      ? streamLink(
+          session,
+          context,
+          { ...this.host, down: () => startNow.next() },
+          {
+            scheduler,
+            backoff: this.options.backoff,
+            logger: this.options.logger,
+            retryNow: this.retryNowSubject,
+            terminate: (error) => this.gate.terminate(error),
+          },
+          fallback$,
+        )
+      : EMPTY;
+    // A hidden page closes its stream after hiddenCloseMs; visible again, it reconnects and
+    // refetches at once, unconditionally. Outside a browser the stream is always allowed.
+    const stream$ = streamOn
+      ? streamAllowed$(this.options.hiddenCloseMs, scheduler).pipe(
+          switchMap((allowed, index) => {
+            if (!allowed) {
+              this.host.paused();
+              return EMPTY;
+            }
+            return index === 0 ? link$ : concat(of<LoadOptions>({ trigger: 'reconnect', conditional: false }), link$);
+          }),
+        )
+      : EMPTY;
+    const poll$ = fallback$.pipe(
+      distinctUntilChanged(),
+      switchMap((fallback) => {
+        const period = this.options.pollIntervalMs > 0 ? this.options.pollIntervalMs : fallback ? FALLBACK_POLL_MS : 0;
+        return period > 0 ? this.pollTicks(period) : EMPTY;
+      }),
+    );
+    const recheck$ = rechecks.pipe(mergeMap((request) => timer(RECHECK_DELAY_MS, scheduler).pipe(map(() => request))));
+    const requests$ = merge(initial$, this.requests, poll$, stream$, recheck$).pipe(map(asFirst));
+    const identified = { done: false };
+    return coalesce(requests$, (batch, takePending) => this.load(context, identified, batch, takePending, rechecks));
+  }
+
+  /** Poll requests every `period` ± {@link POLL_JITTER}, each period drawn anew. */
+  private pollTicks(period: number): Observable<LoadOptions> {
+    const { scheduler, backoff } = this.options;
+    return defer(() => timer(period * (1 - POLL_JITTER + 2 * POLL_JITTER * backoff.random()), scheduler)).pipe(
+      repeat(),
+      map((): LoadOptions => ({ trigger: 'poll' })),
+    );
+  }
+
+  /**
+   * One load for a batch of requests, retried until it lands or fails for good. The context's first
+   * load posts its identify first (once it has gone through, retries do not repeat it).
+   */
+  private load(
+    context: EvalContext,
+    identified: { done: boolean },
+    batch: LoadOptions[],
+    takePending: () => LoadOptions[],
+    rechecks: Subject<LoadOptions>,
+  ): Observable<never> {
+    const { scheduler, backoff } = this.options;
+    let attempt = 0;
+    let merged = mergeBatch(batch);
+    const attempt$ = defer(() => {
+      // A retry after a backoff wait also serves the requests that arrived during the wait.
+      if (attempt > 0) {
+        batch.push(...takePending());
+        merged = mergeBatch(batch);
+      }
+      attempt = this.waiters.start();
+      const load$ = this.session.load(context, merged.options);
+      if (!merged.identify || identified.done || !this.session.identify) return load$;
+      const identify$ = this.session.identify(context).pipe(
+        ignoreElements(),
+        tap({ complete: () => (identified.done = true) }),
+      );
+      return concat(identify$, load$);
+    });
+    return attempt$.pipe(
+      retryWithBackoff<LoadResult>(backoff, scheduler, {
+        retryNow: this.retryNowSubject,
+        onRetry: (error) => this.failed(attempt, asError(error), false),
+      }),
+      tap((result) => {
+        this.host.loaded(context, result);
+        this.waiters.succeeded(attempt);
+        // The event may be published before the server commits: if the refetch still shows the
+        // old state of a key an event named, look once more shortly after.
+        // One re-check covers every such key of the batch.
+        const unseen = merged.checked.filter((hint) => this.host.current(hint.key)?.enabled !== hint.enabled);
+        if (unseen.length > 0) rechecks.next({ trigger: 'stream', hint: unseen[unseen.length - 1]!.message, recheck: true });
+        // A half-open circuit needs successes to close: keep probing while it is half-open.
+        if (this.gate.circuit === 'half-open') this.requests.next({ trigger: 'refresh' });
+      }),
+      catchError((error: unknown) => {
+        this.failed(attempt, asError(error), true);
+        return EMPTY;
+      }),
+      ignoreElements(),
+    );
+  }
+
+  private failed(attempt: number, error: Error, final: boolean): void {
+    // A terminal outcome the gate did not see as an HTTP status (a wrong project) stops it too.
+    if (isTerminal(error)) this.gate.terminate(error);
+    this.host.loadFailed(error, final);
+    this.waiters.failed(attempt, error);
+  }
+}
+
+/** The load a batch of requests needs: the context's first load wins; every event hint is kept. */
+function mergeBatch(batch: readonly LoadOptions[]): { options: LoadOptions; identify: boolean; checked: CheckedHint[] } {
+  const first = batch.find((request) => request.trigger === 'initial' || request.trigger === 'identify');
+  const last = batch[batch.length - 1]!;
+  const hinted = [...batch].reverse().find((request) => request.hint?.type === 'changed');
+  const options: LoadOptions = { trigger: (first ?? last).trigger };
+  if (hinted?.hint) options.hint = hinted.hint;
+  if (batch.every((request) => request.recheck)) options.recheck = true;
+  if (batch.some((request) => request.conditional === false)) options.conditional = false;
+  const checked: CheckedHint[] = [];
+  for (const request of batch) {
+    const hint = request.hint;
+    if (request.recheck || hint?.type !== 'changed' || hint.key === undefined || typeof hint.enabled !== 'boolean') continue;
+    checked.push({ key: hint.key, enabled: hint.enabled, message: hint });
+  }
+  return { options, identify: first !== undefined, checked };
+}

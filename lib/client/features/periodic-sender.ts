@@ -1,0 +1,114 @@
+import type { Observable, SchedulerLike, Subscription } from 'rxjs';
+import type { Logger } from '../../types.js';
+
+/**
+ * What the senders need from the client. Whether a send may go out (circuit, `Retry-After`, a
+ * terminal error, close) is not their concern: every send passes the client's request gate, which
+ * refuses it with the typed error.
+ */
+export interface SenderRuntime {
+  scheduler: SchedulerLike;
+  logger: Logger;
+}
+
+/** Sends one payload through a transport sink; remembers the request so `abort()` can cancel it. */
+class Sender<T> {
+  private readonly inflight = new Set<Subscription>();
+
+  constructor(
+    private readonly sink: (payload: T) => Observable<void>,
+  ) {}
+
+  send(payload: T): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let done = false;
+      let subscription: Subscription | undefined;
+      const finish = (error?: unknown): void => {
+        if (done) return;
+        done = true;
+        if (subscription) this.inflight.delete(subscription);
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      subscription = this.sink(payload).subscribe({ next: () => finish(), complete: () => finish(), error: finish });
+      if (!done) this.inflight.add(subscription);
+    });
+  }
+
+  /** Cancels every request in flight (their payloads are lost: used only at the close bound). */
+  abort(): void {
+    for (const subscription of this.inflight) subscription.unsubscribe();
+    this.inflight.clear();
+  }
+}
+
+/**
+ * A buffer that is sent now and then: one send at a time (each `flush()` runs after the one before
+ * it has settled, whatever its outcome), a timer armed on demand that sends in the background, and
+ * `abort()` to stop both for good. A subclass says how to send what it holds (`sendBuffered`) and
+ * what to log when a background send fails (`failureMessage`).
+ */
+export abstract class PeriodicSender<T> {
+  private chain: Promise<void> = Promise.resolve();
+  private timer: Subscription | undefined;
+  private stopped = false;
+  private readonly sender: Sender<T>;
+
+  protected constructor(
+    sink: (payload: T) => Observable<void>,
+    /** Scheduler, logger and circuit state of the client. */
+    protected readonly runtime: SenderRuntime,
+    private readonly intervalMs: number,
+  ) {
+    this.sender = new Sender(sink);
+  }
+
+  /** Sends what is buffered now, after any send under way; rejects on failure (what was not sent is kept). */
+  flush(): Promise<void> {
+    const run = this.chain
+      .catch(() => undefined)
+      .then(() => {
+        this.disarm();
+        return this.sendBuffered();
+      });
+    this.chain = run;
+    return run;
+  }
+
+  /** Stops the timer for good (later additions are never sent by it) and cancels sends in flight. */
+  abort(): void {
+    this.stopped = true;
+    this.disarm();
+    this.sender.abort();
+  }
+
+  /** Sends the buffer; on failure keeps what was not sent, re-arms as needed and rejects. */
+  protected abstract sendBuffered(): Promise<void>;
+
+  /** The warning logged when a background send fails with `error`. */
+  protected abstract failureMessage(error: unknown): string;
+
+  /** Sends one payload through the transport sink (the gate rejects it at once when nothing may be sent). */
+  protected send(payload: T): Promise<void> {
+    return this.sender.send(payload);
+  }
+
+  /** Flushes without waiting; a failure is logged as a warning. */
+  protected flushInBackground(): void {
+    this.flush().catch((error: unknown) => this.runtime.logger.warn(this.failureMessage(error)));
+  }
+
+  /** Schedules a background flush `intervalMs` from now, unless one is pending or `abort()` was called. */
+  protected arm(): void {
+    if (this.timer || this.stopped) return;
+    this.timer = this.runtime.scheduler.schedule(() => {
+      this.timer = undefined;
+      this.flushInBackground();
+    }, this.intervalMs);
+  }
+
+  private disarm(): void {
+    this.timer?.unsubscribe();
+    this.timer = undefined;
+  }
+}

@@ -1,0 +1,170 @@
+import type { SchedulerLike, Subscription } from 'rxjs';
+import { StoreError, messageOf } from '../../errors.js';
+import { canonicalJson, contextKey } from '../context-key.js';
+import type { EvalContext, EvalResult, Logger } from '../../types.js';
+import type { FlagStore, StoredFlags } from '../options.js';
+import { restoredResults } from '../state/results.js';
+import type { FlagSnapshot } from '../state/snapshot.js';
+
+/** Version of the scope encoding; a new encoding never matches records saved under an old one. */
+const SCOPE_VERSION = 'v1';
+
+/** Scopes whose last save is remembered (a client switching contexts often forgets the oldest). */
+const REMEMBERED_SCOPES = 16;
+
+/**
+ * The stable scope of a stored record: the transport's identity (server, project, environment;
+ * never the API key) plus the context (user id, e-mail, attributes with keys sorted at every depth).
+ * Equal contexts give equal scopes whatever the order their attributes were written in.
+ */
+export function storeScope(identity: string, context: EvalContext): string {
+  return `${SCOPE_VERSION} ${identity} ${contextKey(context)}`;
+}
+
+/** Options of {@link StoreSync}. */
+export interface StoreSyncOptions {
+  /** At most one save per this many ms; the latest snapshot of each scope wins (default 1 000). */
+  debounceMs?: number;
+  /**
+   * A load or save still pending after this many ms counts as failed (default 5 000), so a store that
+   * hangs (a Redis client queueing commands while offline) neither holds up a cold start nor stalls later saves.
+   */
+  timeoutMs?: number;
+}
+
+/**
+ * The client's side of a {@link FlagStore}: restores a record for exactly one scope, saves changed
+ * snapshots off the read path (debounced on the client's scheduler, one write at a time), and turns
+ * every store failure into a log line plus a `report` call. Nothing here throws or rejects.
+ */
+export class StoreSync {
+  private readonly debounceMs: number;
+  private readonly timeoutMs: number;
+  private readonly pending = new Map<string, FlagSnapshot>();
+  /** Per scope: the snapshot last handed to the store, and its content signature once saved. */
+  private readonly lastSnapshot = new Map<string, FlagSnapshot>();
+  private readonly savedSignature = new Map<string, string>();
+  private timer: Subscription | undefined;
+  private writes: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    private readonly store: FlagStore,
+    private readonly scheduler: SchedulerLike,
+    private readonly logger: Logger,
+    private readonly report: (error: StoreError) => void,
+    options: StoreSyncOptions = {},
+  ) {
+    this.debounceMs = options.debounceMs ?? 1_000;
+    this.timeoutMs = options.timeoutMs ?? 5_000;
+  }
+
+  /**
+   * The results stored for `scope` (reason `cached`, source `store`), or `undefined` when there is
+   * none, the record belongs to another scope, it is not a valid record, or the store failed.
+   */
+  async restore(scope: string): Promise<EvalResult[] | undefined> {
+    if (this.closed) return undefined;
+    let data: StoredFlags | undefined;
+    try {
+      data = await this.within('load', () => this.store.load(scope));
+    } catch (error) {
+      this.fail(new StoreError('load', `flag store load failed: ${messageOf(error)}`, { cause: error }));
+      return undefined;
+    }
+    if (data === undefined || data === null) return undefined;
+    if (typeof data === 'object' && typeof data.scope === 'string' && data.scope !== scope) {
+      this.logger.warn('flag store: ignored a record saved for another client scope');
+      return undefined;
+    }
+    const results = typeof data === 'object' && data.scope === scope ? restoredResults(data) : undefined;
+    if (!results) this.logger.warn('flag store: ignored a record that is not a valid version-1 record');
+    return results;
+  }
+
+  /**
+   * Saves `snapshot` as the record of `scope` if its flags differ from the last save of that scope.
+   * Returns at once; the write happens after `debounceMs` on the scheduler.
+   */
+  saveIfChanged(scope: string, snapshot: FlagSnapshot): void {
+    if (this.closed || this.lastSnapshot.get(scope) === snapshot) return;
+    this.pending.set(scope, snapshot);
+    this.timer ??= this.scheduler.schedule(() => {
+      this.timer = undefined;
+      this.flush();
+    }, this.debounceMs);
+  }
+
+  /** Stops: a save still waiting for its debounce is written now; later calls do nothing. Resolves once writes settle. */
+  close(): Promise<void> {
+    if (!this.closed) {
+      this.timer?.unsubscribe();
+      this.timer = undefined;
+      this.flush();
+      this.closed = true;
+    }
+    return this.writes;
+  }
+
+  private flush(): void {
+    for (const [scope, snapshot] of this.pending) {
+      remember(this.lastSnapshot, scope, snapshot);
+      const flags = snapshot.values();
+      const signature = signatureOf(flags);
+      const record: StoredFlags = { version: 1, scope, savedAt: new Date(this.scheduler.now()).toISOString(), flags };
+      this.writes = this.writes.then(() => this.write(record, signature));
+    }
+    this.pending.clear();
+  }
+
+  private async write(record: StoredFlags, signature: string): Promise<void> {
+    if (this.savedSignature.get(record.scope) === signature) return;
+    try {
+      await this.within('save', () => this.store.save(record));
+      remember(this.savedSignature, record.scope, signature);
+    } catch (error) {
+      const quota = error instanceof StoreError && error.quota;
+      this.fail(new StoreError('save', `flag store save failed: ${messageOf(error)}`, { cause: error, quota }));
+    }
+  }
+
+  /** Runs one store call, failing it with a `StoreError` if it is still pending after `timeoutMs`. */
+  private within<T>(operation: 'load' | 'save', call: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = this.scheduler.schedule(() => reject(new StoreError(operation, `timed out after ${this.timeoutMs} ms`)), this.timeoutMs);
+      Promise.resolve()
+        .then(call)
+        .then(
+          (value) => {
+            timer.unsubscribe();
+            resolve(value);
+          },
+          (error: unknown) => {
+            timer.unsubscribe();
+            reject(error);
+          },
+        );
+    });
+  }
+
+  private fail(error: StoreError): void {
+    this.logger.warn(error.message);
+    try {
+      this.report(error);
+    } catch (reportError) {
+      this.logger.warn(`flag store: the error report failed: ${messageOf(reportError)}`);
+    }
+  }
+}
+
+/** Sets `key` as the newest entry of `map`, dropping the oldest beyond {@link REMEMBERED_SCOPES}. */
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > REMEMBERED_SCOPES) map.delete(map.keys().next().value as string);
+}
+
+/** What a save compares: every field of every flag except the evaluation time. */
+function signatureOf(flags: readonly EvalResult[]): string {
+  return canonicalJson(flags.map((f) => [f.key, f.enabled, f.variant, f.value ?? null, f.reason, f.errorCode ?? null, f.details ?? null]));
+}

@@ -1,0 +1,45 @@
+import type { TransportSession } from '../../transports/transport.js';
+import type { TrackEvent } from '../../types.js';
+import type { ResolvedOptions } from '../options.js';
+import { trackedEvent } from './tracked-event.js';
+
+/** What `bool()` tells the telemetry counter (an interface, so type copies of the package stay compatible). */
+export interface EvaluationRecorder {
+  record(key: string, value: boolean): void;
+}
+
+/** The client's side of tracked events and evaluation telemetry. */
+export interface Tracking {
+  /** Counts `bool()` evaluations; absent without a telemetry sink. */
+  readonly counter?: EvaluationRecorder;
+  /** Buffers one event (validated: throws `ConfigError`). */
+  track(event: TrackEvent, userId: string | undefined, now: string): void;
+  /** Sends what is buffered now. */
+  flush(): Promise<void>;
+  /** Stops the timers for good and cancels sends in flight. */
+  abort(): void;
+  /** One last bounded flush; `done` runs once at the end either way. */
+  finalFlush(done: () => void): void;
+}
+
+/**
+ * Builds the batching for a transport's `track`/`telemetry` sinks. A transport with sinks sets it
+ * (`Transport.tracking`), so the batching code is only in bundles of apps that use such a transport.
+ */
+export type TrackingFactory = (session: TransportSession, options: ResolvedOptions, onDropped: (count: number) => void) => Tracking;
+
+/** Tracking for a transport without sinks: events are validated, then dropped with one warning. */
+export function untracked(options: ResolvedOptions): Tracking {
+  let warned = false;
+  return {
+    track(event, userId, now) {
+      trackedEvent(event, userId, now);
+      if (warned) return;
+      warned = true;
+      options.logger.warn(`the ${options.transport.kind} transport has no events endpoint; track() events are dropped`);
+    },
+    flush: () => Promise.resolve(),
+    abort: () => undefined,
+    finalFlush: (done) => done(),
+  };
+}

@@ -1,0 +1,101 @@
+import type { EvalResult, JsonValue, ValueSource } from '../../types.js';
+import { frozenJson, isJsonObject, ownValue } from './json-values.js';
+import type { StoredFlags } from '../options.js';
+import type { SnapshotJSON } from './snapshot.js';
+
+/** The result for a key the snapshot does not have: the configured default, else no value (frozen). */
+export function missingResult(key: string, fallback: JsonValue | undefined, evaluatedAt: string): EvalResult {
+  return Object.freeze({
+    key,
+    enabled: false,
+    variant: fallback === undefined ? '' : variantOf(fallback),
+    value: fallback,
+    reason: fallback === undefined ? 'not_found' : 'default_fallback',
+    evaluatedAt,
+    source: 'default',
+    errorCode: 'FLAG_NOT_FOUND',
+  });
+}
+
+/**
+ * Results for initial values (`bootstrap`): a plain `{ key: value }` map (reason = `source`), or a
+ * snapshot's {@link SnapshotJSON} (values, variants, reasons and times kept). Untrusted input: own
+ * keys only, entries that are not JSON or not well-formed are skipped, values are copied and frozen.
+ */
+export function valueResults(values: Readonly<Record<string, unknown>> | SnapshotJSON, source: ValueSource, evaluatedAt: string): EvalResult[] {
+  if (typeof values !== 'object' || values === null) return [];
+  if (isSnapshotJSON(values)) return snapshotResults(values.flags, source, evaluatedAt);
+  const results: EvalResult[] = [];
+  for (const key of Object.keys(values)) {
+    const value = frozenJson((values as Record<string, unknown>)[key]);
+    if (value !== undefined) results.push(valueResult(key, value, source, evaluatedAt));
+  }
+  return results;
+}
+
+/** The result of one plain value: enabled, variant from the value, reason = `source`. */
+export function valueResult(key: string, value: JsonValue, source: ValueSource, evaluatedAt: string): EvalResult {
+  return { key, enabled: true, variant: variantOf(value), value, reason: source, evaluatedAt, source };
+}
+
+/** Whether `input` has the {@link SnapshotJSON} shape (marker and a `flags` object). */
+export function isSnapshotJSON(input: unknown): input is SnapshotJSON {
+  return isJsonObject(input) && ownValue(input, '$flagstream') === 1 && isJsonObject(ownValue(input, 'flags'));
+}
+
+/** Validates what a store returned; `undefined` when it is not a version-1 record. Reason becomes `cached`. */
+export function restoredResults(data: StoredFlags | undefined): EvalResult[] | undefined {
+  if (!data || typeof data !== 'object' || data.version !== 1 || !Array.isArray(data.flags)) return undefined;
+  const results: EvalResult[] = [];
+  for (const item of data.flags as unknown[]) {
+    if (!isStoredResult(item)) continue;
+    const result: EvalResult = {
+      key: item.key,
+      enabled: item.enabled,
+      variant: item.variant,
+      value: item.value,
+      reason: 'cached',
+      evaluatedAt: typeof item.evaluatedAt === 'string' ? item.evaluatedAt : data.savedAt,
+      source: 'store',
+    };
+    if (typeof item.errorCode === 'string') result.errorCode = item.errorCode;
+    results.push(result);
+  }
+  return results.length > 0 ? results : undefined;
+}
+
+/** The variant text of a value: `"true"`/`"false"`, the string, the number's text, or JSON. */
+export function variantOf(value: JsonValue): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'boolean' || typeof value === 'number') return String(value);
+  return JSON.stringify(value);
+}
+
+function snapshotResults(flags: Record<string, unknown>, source: ValueSource, evaluatedAt: string): EvalResult[] {
+  const results: EvalResult[] = [];
+  for (const key of Object.keys(flags)) {
+    const entry = flags[key];
+    if (!isJsonObject(entry)) continue;
+    const enabled = ownValue(entry, 'enabled');
+    const variant = ownValue(entry, 'variant');
+    const reason = ownValue(entry, 'reason');
+    if (typeof enabled !== 'boolean' || typeof variant !== 'string' || typeof reason !== 'string') continue;
+    const raw = ownValue(entry, 'value');
+    const value = frozenJson(raw);
+    if (raw !== undefined && value === undefined) continue;
+    const at = ownValue(entry, 'evaluatedAt');
+    const result: EvalResult = { key, enabled, variant, value, reason, evaluatedAt: typeof at === 'string' ? at : evaluatedAt, source };
+    const errorCode = ownValue(entry, 'errorCode');
+    if (typeof errorCode === 'string') result.errorCode = errorCode;
+    const details = frozenJson(ownValue(entry, 'details'));
+    if (isJsonObject(details)) result.details = details;
+    results.push(result);
+  }
+  return results;
+}
+
+function isStoredResult(item: unknown): item is EvalResult {
+  if (typeof item !== 'object' || item === null) return false;
+  const candidate = item as Partial<EvalResult>;
+  return typeof candidate.key === 'string' && typeof candidate.enabled === 'boolean' && typeof candidate.variant === 'string';
+}

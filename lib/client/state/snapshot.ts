@@ -1,0 +1,268 @@
+import type { EvalResult, FlagChange, JsonValue } from '../../types.js';
+import { isJsonObject, sameJson, sealResult } from './json-values.js';
+
+export { sameJson } from './json-values.js';
+
+/**
+ * What `JSON.stringify(snapshot)` writes: every flag with its value, variant, reason and time, so a
+ * client given it as `bootstrap` (server-side rendering, preloading) reads exactly what this one did.
+ */
+export interface SnapshotJSON {
+  /** Marks the shape and its version (tells it apart from a plain `{ key: value }` map). */
+  $flagstream: 1;
+  /** Flag key → result, without the key and the source. */
+  flags: Record<string, SnapshotJSONFlag>;
+}
+
+/** One flag of a {@link SnapshotJSON}. */
+export interface SnapshotJSONFlag {
+  enabled: boolean;
+  variant: string;
+  /** Absent: no value (the caller's default applies). */
+  value?: JsonValue;
+  reason: string;
+  evaluatedAt: string;
+  errorCode?: string;
+  details?: Record<string, JsonValue>;
+}
+
+/** A new snapshot and what changed to get there. */
+export interface SnapshotUpdate {
+  snapshot: FlagSnapshot;
+  /** One entry per changed key: `next`'s order, then removals. */
+  changes: FlagChange[];
+}
+
+/** A snapshot's storage, for the builders below (set by the class's static block). */
+interface SnapshotParts {
+  index: ReadonlyMap<string, number>;
+  order: readonly string[];
+  entries: readonly EvalResult[];
+}
+let internals: (snapshot: FlagSnapshot) => SnapshotParts;
+let build: (index: ReadonlyMap<string, number>, order: readonly string[], entries: readonly EvalResult[]) => FlagSnapshot;
+
+/**
+ * An immutable set of evaluated flags: results, their values and details are frozen (copied once
+ * when they enter). Typed getters never throw: they return the default when the key is missing, has
+ * no value, or holds a value of another type. Lookups are by own key only.
+ *
+ * Storage: a key → position index and the key order, both shared by every later snapshot with the
+ * same keys in the same order, and an array of results per snapshot. A change of values is then a
+ * copy of that array, not a rebuild of the index.
+ */
+export class FlagSnapshot {
+  /** The empty snapshot. */
+  static readonly empty = new FlagSnapshot(new Map(), [], []);
+
+  private constructor(
+    private readonly index: ReadonlyMap<string, number>,
+    private readonly order: readonly string[],
+    private readonly entries: readonly EvalResult[],
+  ) {}
+
+  static {
+    internals = (snapshot) => ({ index: snapshot.index, order: snapshot.order, entries: snapshot.entries });
+    build = (index, order, entries) => new FlagSnapshot(index, order, entries);
+  }
+
+  /** Builds a snapshot from results (a later duplicate key wins; results are copied and frozen). */
+  static from(results: Iterable<EvalResult>): FlagSnapshot {
+    return FlagSnapshot.next(FlagSnapshot.empty, results).snapshot;
+  }
+
+  /**
+   * The snapshot after `previous` when a load returned `results`, and its changes, in one pass: an
+   * entry equal to the previous one (source included, evaluation time not) keeps the previous frozen
+   * object, so only changed entries are copied and later comparisons are reference checks; `previous`
+   * itself comes back when nothing differs. Keys in `keep` that `results` lacks keep their previous
+   * entry (the payload's entry for them was invalid).
+   */
+  static next(previous: FlagSnapshot, results: Iterable<EvalResult>, keep?: ReadonlySet<string>): SnapshotUpdate {
+    const list = Array.isArray(results) ? (results as readonly EvalResult[]) : [...results];
+    return sameKeys(previous, list, keep) ?? rebuilt(previous, list, keep);
+  }
+
+  /** Number of flags. */
+  get size(): number {
+    return this.entries.length;
+  }
+
+  /** The result for `key`, or `undefined`. */
+  get(key: string): EvalResult | undefined {
+    const at = this.index.get(key);
+    return at === undefined ? undefined : this.entries[at];
+  }
+
+  has(key: string): boolean {
+    return this.index.has(key);
+  }
+
+  /** Flag keys, in server order. */
+  keys(): string[] {
+    return this.order.slice();
+  }
+
+  /** All results, in server order. */
+  values(): EvalResult[] {
+    return this.entries.slice();
+  }
+
+  /** Boolean value of `key`, else `def`. */
+  bool(key: string, def = false): boolean {
+    const value = this.get(key)?.value;
+    return typeof value === 'boolean' ? value : def;
+  }
+
+  /** String value of `key`, else `def`. */
+  string(key: string, def: string): string {
+    const value = this.get(key)?.value;
+    return typeof value === 'string' ? value : def;
+  }
+
+  /** Number value of `key`, else `def`. */
+  number(key: string, def: number): number {
+    const value = this.get(key)?.value;
+    return typeof value === 'number' ? value : def;
+  }
+
+  /** Any JSON value of `key` (objects, arrays, scalars), else `def`. */
+  json<T = JsonValue>(key: string, def: T): T {
+    const value = this.get(key)?.value;
+    return value === undefined ? def : (value as T);
+  }
+
+  /** `{ key: value }` for every flag that has a value. */
+  toValues(): Record<string, JsonValue> {
+    const out: Record<string, JsonValue> = Object.create(null);
+    for (const result of this.entries) if (result.value !== undefined) out[result.key] = result.value;
+    return out;
+  }
+
+  /** The {@link SnapshotJSON} form: what `JSON.stringify` writes and `bootstrap` accepts. */
+  toJSON(): SnapshotJSON {
+    const flags: Record<string, SnapshotJSONFlag> = Object.create(null);
+    for (const result of this.entries) {
+      const key = result.key;
+      const flag: SnapshotJSONFlag = { enabled: result.enabled, variant: result.variant, reason: result.reason, evaluatedAt: result.evaluatedAt };
+      if (result.value !== undefined) flag.value = result.value;
+      if (result.errorCode !== undefined) flag.errorCode = result.errorCode;
+      if (isJsonObject(result.details)) flag.details = result.details;
+      flags[key] = flag;
+    }
+    return { $flagstream: 1, flags };
+  }
+}
+
+/** {@link FlagSnapshot.next} as a function: the snapshot after `previous` given a load's `results`. */
+export function nextSnapshot(previous: FlagSnapshot, results: Iterable<EvalResult>, keep?: ReadonlySet<string>): SnapshotUpdate {
+  return FlagSnapshot.next(previous, results, keep);
+}
+
+/** Whether two results say the same thing (the evaluation time and the source do not count). */
+export function sameResult(a: EvalResult | undefined, b: EvalResult | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  return (
+    a.enabled === b.enabled &&
+    a.variant === b.variant &&
+    a.reason === b.reason &&
+    a.errorCode === b.errorCode &&
+    sameJson(a.value, b.value) &&
+    sameJson(a.details, b.details)
+  );
+}
+
+/** Keys whose results differ between two snapshots, in the order of `next` then removals. */
+export function diffSnapshots(previous: FlagSnapshot, next: FlagSnapshot): FlagChange[] {
+  const changes: FlagChange[] = [];
+  if (previous === next) return changes;
+  for (const current of next.values()) {
+    const before = previous.get(current.key);
+    if (!sameResult(before, current)) changes.push({ key: current.key, previous: before, current });
+  }
+  for (const before of previous.values()) {
+    if (!next.has(before.key)) changes.push({ key: before.key, previous: before, current: undefined });
+  }
+  return changes;
+}
+
+/** The entry to hold for `incoming` given the previous entry of its key. */
+function settle(old: EvalResult | undefined, incoming: EvalResult): EvalResult {
+  if (old === undefined) return sealResult(incoming);
+  if (old === incoming) return old;
+  if (sameResult(old, incoming)) return old.source === incoming.source ? old : sealResult(incoming);
+  return sealResult(incoming);
+}
+
+/**
+ * The fast path: `results` lists the previous keys in the same order (keys in `keep` may be left
+ * out). Shares the index and order, copies the entry array once, and only if an entry differs.
+ * `undefined` when the keys differ.
+ */
+function sameKeys(previous: FlagSnapshot, results: readonly EvalResult[], keep: ReadonlySet<string> | undefined): SnapshotUpdate | undefined {
+  const { index, order, entries: before } = internals(previous);
+  if (results.length > order.length || (keep === undefined && results.length !== order.length)) return undefined;
+  let entries: EvalResult[] | undefined;
+  const changes: FlagChange[] = [];
+  let i = 0;
+  for (let at = 0; at < order.length; at += 1) {
+    const key = order[at]!;
+    const incoming = results[i];
+    if (incoming === undefined || incoming.key !== key) {
+      if (keep !== undefined && keep.has(key)) continue;
+      return undefined;
+    }
+    i += 1;
+    const old = before[at]!;
+    const entry = settle(old, incoming);
+    if (entry === old) continue;
+    (entries ??= before.slice())[at] = entry;
+    if (!sameResult(old, entry)) changes.push({ key, previous: old, current: entry });
+  }
+  if (i !== results.length) return undefined;
+  return { snapshot: entries ? build(index, order, entries) : previous, changes };
+}
+
+/** The general path: new keys, removals or another order. */
+function rebuilt(previous: FlagSnapshot, results: readonly EvalResult[], keep: ReadonlySet<string> | undefined): SnapshotUpdate {
+  const index = new Map<string, number>();
+  const order: string[] = [];
+  const entries: EvalResult[] = [];
+  const changes: FlagChange[] = [];
+  let duplicate = false;
+  const add = (key: string, entry: EvalResult): void => {
+    index.set(key, entries.length);
+    order.push(key);
+    entries.push(entry);
+  };
+  for (const incoming of results) {
+    const key = incoming.key;
+    const old = previous.get(key);
+    const entry = settle(old, incoming);
+    const at = index.get(key);
+    if (at !== undefined) {
+      duplicate = true;
+      entries[at] = entry;
+      continue;
+    }
+    add(key, entry);
+    if (!sameResult(old, entry)) changes.push({ key, previous: old, current: entry });
+  }
+  if (keep !== undefined) {
+    for (const key of keep) {
+      const old = previous.get(key);
+      if (old !== undefined && !index.has(key)) add(key, old);
+    }
+  }
+  if (duplicate) {
+    // A later duplicate replaced an entry: compare the final entries again.
+    changes.length = 0;
+    for (const entry of entries) {
+      const old = previous.get(entry.key);
+      if (!sameResult(old, entry)) changes.push({ key: entry.key, previous: old, current: entry });
+    }
+  }
+  for (const old of internals(previous).entries) if (!index.has(old.key)) changes.push({ key: old.key, previous: old, current: undefined });
+  return { snapshot: build(index, order, entries), changes };
+}

@@ -1,0 +1,192 @@
+import { EMPTY, Observable, Subscription, takeUntil } from 'rxjs';
+import { latestValueFrom } from 'rxjs-for-await';
+import type { EvalResult, JsonValue } from '../../types.js';
+import { Listeners } from './fanout.js';
+import { ownRecord, ownValue, sameJson } from './json-values.js';
+
+/** The kinds of typed view. */
+type ViewKind = 'bool' | 'string' | 'number' | 'json';
+
+/**
+ * The typed views every flag client derives from its `flag$`: `bool$`, `string$`, `number$`,
+ * `json$` and `values()`, and the defaults of its synchronous getters. The client and the mock client
+ * both extend it, so they narrow, fall back and drop repeats the same way.
+ *
+ * A read without a default uses the configured one (`defaults` option) when it has the read's type,
+ * else `false`, `''`, `0` or `null` (the `…Default(key)` helpers). Typed observables are shared per
+ * key, kind and default: one subscription to `flag$` narrows and de-duplicates for all subscribers.
+ */
+export abstract class FlagViews {
+  /** The configured typed fallbacks: a frozen null-prototype copy (own keys only). */
+  protected readonly defaults: Readonly<Record<string, JsonValue>>;
+  private readonly views = new Map<string, Map<unknown, ViewChannel<unknown>>>();
+
+  /** @param defaults the configured typed fallbacks (`defaults` option). */
+  constructor(defaults: Readonly<Record<string, JsonValue>> | undefined) {
+    this.defaults = ownRecord(defaults);
+  }
+
+  /** The full result of `key`, per change. */
+  abstract flag$(key: string): Observable<EvalResult>;
+
+  bool$(key: string, def?: boolean): Observable<boolean> {
+    return this.view('bool', key, def ?? this.boolDefault(key));
+  }
+
+  string$(key: string, def?: string): Observable<string> {
+    return this.view('string', key, def ?? this.stringDefault(key));
+  }
+
+  number$(key: string, def?: number): Observable<number> {
+    return this.view('number', key, def ?? this.numberDefault(key));
+  }
+
+  json$<T = JsonValue>(key: string, def?: T): Observable<T> {
+    return this.view('json', key, def === undefined ? (this.jsonDefault(key) as T) : def);
+  }
+
+  /**
+   * The latest value of the view that matches `def`'s type (boolean, string, number, else JSON),
+   * skipping values a slow consumer missed, until `close()` or the signal aborts. Without `def`, the
+   * configured default picks the view and is the fallback (none: any JSON value, else `null`).
+   */
+  values<T extends JsonValue>(key: string, def?: T, options: { signal?: AbortSignal } = {}): AsyncIterable<T> {
+    const fallback = (def === undefined ? this.jsonDefault(key) : def) as T;
+    const source = this.value$(key, fallback).pipe(takeUntil(aborted(options.signal)));
+    return { [Symbol.asyncIterator]: () => latestValueFrom(source) };
+  }
+
+  /** The configured boolean default of `key`, else `false`. */
+  protected boolDefault(key: string): boolean {
+    const value = ownValue(this.defaults, key);
+    return typeof value === 'boolean' ? value : false;
+  }
+
+  /** The configured string default of `key`, else `''`. */
+  protected stringDefault(key: string): string {
+    const value = ownValue(this.defaults, key);
+    return typeof value === 'string' ? value : '';
+  }
+
+  /** The configured number default of `key`, else `0`. */
+  protected numberDefault(key: string): number {
+    const value = ownValue(this.defaults, key);
+    return typeof value === 'number' ? value : 0;
+  }
+
+  /** The configured default of `key` (any JSON value), else `null`. */
+  protected jsonDefault(key: string): JsonValue {
+    return ownValue(this.defaults, key) ?? null;
+  }
+
+  /** The results the shared typed views follow (one subscription per view); `flag$` by default. */
+  protected viewSource$(key: string): Observable<EvalResult> {
+    return this.flag$(key);
+  }
+
+  /** Called once per typed-view subscription (the mock client counts it as a read). */
+  protected viewed(key: string): void {
+    void key;
+  }
+
+  /** The typed view that matches `def`'s type: `bool$`, `string$`, `number$`, else `json$`. */
+  value$<T extends JsonValue>(key: string, def: T): Observable<T> {
+    switch (typeof def) {
+      case 'boolean':
+        return this.bool$(key, def) as Observable<T>;
+      case 'string':
+        return this.string$(key, def) as Observable<T>;
+      case 'number':
+        return this.number$(key, def) as Observable<T>;
+      default:
+        return this.json$(key, def);
+    }
+  }
+
+  /** The shared view of `key` of one kind with one default; it registers on its first subscription. */
+  private view<T>(kind: ViewKind, key: string, def: T): Observable<T> {
+    const id = `${kind}:${key}`;
+    const found = this.views.get(id)?.get(def);
+    if (found) return found.observable as Observable<T>;
+    const pick = picker(kind, def);
+    const same = kind === 'json' ? sameJson : Object.is;
+    const created: ViewChannel<T> = {
+      listeners: new Listeners<T>(),
+      upstream: undefined,
+      has: false,
+      last: def,
+      observable: new Observable<T>((subscriber) => {
+        this.viewed(key);
+        let table = this.views.get(id);
+        if (!table) this.views.set(id, (table = new Map()));
+        let live = table.get(def) as ViewChannel<T> | undefined;
+        if (!live) table.set(def, (live = created));
+        const channel = live;
+        channel.listeners.add(subscriber);
+        if (channel.upstream === undefined) {
+          // Set before subscribing: a source that completes at once (a closed client) drops it again.
+          const upstream = (channel.upstream = new Subscription());
+          upstream.add(this.viewSource$(key).subscribe({
+            next: (result) => {
+              const value = pick(result.value);
+              if (channel.has && same(channel.last, value)) return;
+              channel.has = true;
+              channel.last = value;
+              channel.listeners.next(value);
+            },
+            error: (error: unknown) => this.drop(id, def, channel) && channel.listeners.error(error),
+            complete: () => this.drop(id, def, channel) && channel.listeners.complete(),
+          }));
+        } else if (channel.has) {
+          subscriber.next(channel.last);
+        }
+        return () => {
+          channel.listeners.delete(subscriber);
+          if (channel.listeners.size === 0) this.drop(id, def, channel);
+        };
+      }),
+    };
+    return created.observable;
+  }
+
+  /** Unregisters a view channel and ends its upstream subscription; `true` (for chaining). */
+  private drop(id: string, def: unknown, channel: ViewChannel<unknown>): true {
+    const table = this.views.get(id);
+    if (table?.get(def) === channel) {
+      table.delete(def);
+      if (table.size === 0) this.views.delete(id);
+    }
+    const upstream = channel.upstream;
+    channel.upstream = undefined;
+    channel.has = false;
+    upstream?.unsubscribe();
+    return true;
+  }
+}
+
+/** One shared typed view: its subscribers, its `flag$` subscription and the last value it sent. */
+interface ViewChannel<T> {
+  observable: Observable<T>;
+  listeners: Listeners<T>;
+  upstream: Subscription | undefined;
+  has: boolean;
+  last: T;
+}
+
+/** Narrows a flag's value to the view's kind, else the default. */
+function picker<T>(kind: ViewKind, def: T): (value: JsonValue | undefined) => T {
+  if (kind === 'json') return (value) => (value === undefined ? def : (value as T));
+  const type = kind === 'bool' ? 'boolean' : kind;
+  return (value) => (typeof value === type ? (value as T) : def);
+}
+
+/** Emits once `signal` aborts (at once if it already has); never without one. */
+function aborted(signal: AbortSignal | undefined): Observable<void> {
+  if (!signal) return EMPTY;
+  return new Observable<void>((subscriber) => {
+    const onAbort = (): void => subscriber.next();
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    return () => signal.removeEventListener('abort', onAbort);
+  });
+}

@@ -1,0 +1,95 @@
+import { Observable } from 'rxjs';
+import { ClosedError, asError } from '../errors.js';
+import type { TransportSession } from './transport.js';
+
+/**
+ * The one gate every request passes: bulk loads, identify calls, one-off evaluations, streams,
+ * tracked events and telemetry. The client wraps its transport session with {@link gateSession},
+ * so the rules every request must obey live here and nowhere else, for every transport (a custom
+ * one included): a closed client sends nothing and cancels what is in flight; a terminal auth error
+ * stops every request; an open circuit fails fast; a `Retry-After` holds every request back until
+ * it passes.
+ */
+export interface RequestGate {
+  /**
+   * Why a request may not be sent now: `ClosedError`, the terminal `AuthError`, `CircuitOpenError`
+   * (with the time left), or `RateLimitError` (with the wait left of a `Retry-After`). `undefined`: go.
+   */
+  admit(): Error | undefined;
+  /**
+   * How a request ended: `undefined` for a success (an answer the transport could use, or a stream
+   * that opened), else the typed error it failed with, a payload that could not be decoded included.
+   * Requests cancelled by their caller are not reported.
+   */
+  record(outcome?: Error): void;
+  /** Aborted when the client closes: every request in flight is cancelled with `ClosedError`. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * `session` with every request observable run through `gate` (see {@link gated}). The session's
+ * own methods are untouched; `close` is passed through.
+ */
+export function gateSession(session: TransportSession, gate: RequestGate): TransportSession {
+  const gatedSession: TransportSession = {
+    load: (ctx, options) => gated(gate, session.load(ctx, options)),
+    evaluate: (key, ctx) => gated(gate, session.evaluate(key, ctx)),
+  };
+  if (session.stream) gatedSession.stream = (ctx) => gated(gate, session.stream!(ctx));
+  if (session.streamFollowsLoad) Object.assign(gatedSession, { streamFollowsLoad: true });
+  if (session.identify) gatedSession.identify = (ctx) => gated(gate, session.identify!(ctx));
+  if (session.track) gatedSession.track = (events) => gated(gate, session.track!(events));
+  if (session.telemetry) gatedSession.telemetry = (report) => gated(gate, session.telemetry!(report));
+  if (session.close) gatedSession.close = () => session.close!();
+  return gatedSession;
+}
+
+/**
+ * Runs `request` through `gate`: refused at subscribe time with the gate's error (nothing is
+ * started), its first value or completion recorded as a success, an error before any value as a
+ * failure, and cancelled with `ClosedError` when the gate's signal aborts. Each request is recorded
+ * once; unsubscribing cancels it unrecorded.
+ */
+export function gated<T>(gate: RequestGate, request: Observable<T>): Observable<T> {
+  return new Observable<T>((subscriber) => {
+    const refusal = gate.signal.aborted ? new ClosedError() : gate.admit();
+    if (refusal) {
+      subscriber.error(refusal);
+      return undefined;
+    }
+    const signal = gate.signal;
+    let answered = false;
+    const answer = (): void => {
+      if (answered) return;
+      answered = true;
+      gate.record();
+    };
+    const onAbort = (): void => {
+      inner.unsubscribe();
+      subscriber.error(new ClosedError());
+    };
+    const inner = request.subscribe({
+      next: (value) => {
+        answer();
+        subscriber.next(value);
+      },
+      error: (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        // A request is one outcome: a stream that opened was a success, and its later drop is a
+        // disconnect the caller reconnects from, not another failed request.
+        if (!answered) gate.record(asError(error));
+        subscriber.error(error);
+      },
+      complete: () => {
+        signal.removeEventListener('abort', onAbort);
+        answer();
+        subscriber.complete();
+      },
+    });
+    if (!inner.closed) signal.addEventListener('abort', onAbort, { once: true });
+    return () => {
+      signal.removeEventListener('abort', onAbort);
+      inner.unsubscribe();
+    };
+  });
+}

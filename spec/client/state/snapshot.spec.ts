@@ -1,0 +1,191 @@
+import { describe, expect, it } from 'vitest';
+import { FlagSnapshot, diffSnapshots, nextSnapshot, sameResult } from '../../../lib/client/state/snapshot.js';
+import type { EvalResult, JsonValue } from '../../../lib/types.js';
+
+const result = (key: string, patch: Partial<EvalResult> = {}): EvalResult => ({
+  key,
+  enabled: true,
+  variant: 'true',
+  value: true,
+  reason: 'default',
+  evaluatedAt: '2026-01-01T00:00:00Z',
+  source: 'network',
+  ...patch,
+});
+
+describe('FlagSnapshot', () => {
+  const snapshot = FlagSnapshot.from([
+    result('on'),
+    result('banner', { variant: 'holiday', value: 'holiday' }),
+    result('limit', { variant: '25', value: 25 }),
+    result('layout', { variant: '{"cols":3}', value: { cols: 3 } }),
+    result('code-default', { variant: 'x', value: undefined }),
+  ]);
+
+  it('reads typed values and falls back on missing keys and wrong types', () => {
+    expect(snapshot.bool('on')).toBe(true);
+    expect(snapshot.bool('missing')).toBe(false);
+    expect(snapshot.bool('banner', true)).toBe(true);
+    expect(snapshot.string('banner', 'd')).toBe('holiday');
+    expect(snapshot.string('limit', 'd')).toBe('d');
+    expect(snapshot.number('limit', 1)).toBe(25);
+    expect(snapshot.json('layout', {})).toEqual({ cols: 3 });
+    expect(snapshot.json('code-default', 'fallback')).toBe('fallback');
+  });
+
+  it('is immutable', () => {
+    expect(() => {
+      (snapshot.get('on') as { value: unknown }).value = false;
+    }).toThrow(TypeError);
+    expect(snapshot.bool('on')).toBe(true);
+  });
+
+  it('serializes as SnapshotJSON, and cannot be polluted through __proto__ keys', () => {
+    const polluted = FlagSnapshot.from([result('__proto__', { variant: 'x', value: { admin: true } }), result('on')]);
+    const json = JSON.parse(JSON.stringify(polluted)) as { $flagstream: number; flags: Record<string, { value: unknown }> };
+    expect(json.$flagstream).toBe(1);
+    expect(json.flags.on!.value).toBe(true);
+    expect(polluted.toValues().on).toBe(true);
+    expect(({} as Record<string, unknown>).admin).toBeUndefined();
+    expect(polluted.json('__proto__', null)).toEqual({ admin: true });
+  });
+});
+
+describe('diffSnapshots', () => {
+  it('reports changed, added and removed keys; ignores evaluation time and source', () => {
+    const before = FlagSnapshot.from([result('a'), result('b'), result('c')]);
+    const after = FlagSnapshot.from([
+      result('a', { evaluatedAt: '2027-01-01T00:00:00Z', source: 'store' }),
+      result('b', { variant: 'false', value: false }),
+      result('d'),
+    ]);
+    const changes = diffSnapshots(before, after);
+    expect(changes.map((c) => [c.key, c.previous?.value, c.current?.value])).toEqual([
+      ['b', true, false],
+      ['d', undefined, true],
+      ['c', true, undefined],
+    ]);
+  });
+
+  it('compares JSON values structurally', () => {
+    expect(sameResult(result('j', { value: { a: [1, 2] } }), result('j', { value: { a: [1, 2] } }))).toBe(true);
+    expect(sameResult(result('j', { value: { a: [1, 2] } }), result('j', { value: { a: [2, 1] } }))).toBe(false);
+    expect(sameResult(result('j', { reason: 'default' }), result('j', { reason: 'rule_match' }))).toBe(false);
+  });
+});
+
+describe('nextSnapshot', () => {
+  const base = [result('a'), result('b', { variant: 'x', value: { cols: 3 } }), result('c', { value: false, variant: 'false' })];
+
+  it('keeps the previous frozen entry for an unchanged key and reports only the changed ones', () => {
+    const previous = FlagSnapshot.from(base);
+    const incoming = [result('a', { evaluatedAt: 'later' }), result('b', { variant: 'x', value: { cols: 3 } }), result('c', { value: true })];
+    const { snapshot, changes } = nextSnapshot(previous, incoming);
+    expect(snapshot.get('a')).toBe(previous.get('a'));
+    expect(snapshot.get('b')).toBe(previous.get('b'));
+    expect(snapshot.get('c')).not.toBe(previous.get('c'));
+    expect(Object.isFrozen(snapshot.get('c'))).toBe(true);
+    expect(changes).toEqual([{ key: 'c', previous: previous.get('c'), current: snapshot.get('c') }]);
+    expect(snapshot.keys()).toEqual(['a', 'b', 'c']);
+  });
+
+  it('returns the previous snapshot itself when nothing differs', () => {
+    const previous = FlagSnapshot.from(base);
+    const update = nextSnapshot(previous, base.map((r) => ({ ...r, evaluatedAt: 'later' })));
+    expect(update.snapshot).toBe(previous);
+    expect(update.changes).toEqual([]);
+    expect(nextSnapshot(previous, [...base].reverse()).snapshot.keys()).toEqual(['c', 'b', 'a']);
+  });
+
+  it('takes a new source without reporting a change (bootstrap → network)', () => {
+    const previous = FlagSnapshot.from([result('a', { source: 'bootstrap' })]);
+    const { snapshot, changes } = nextSnapshot(previous, [result('a')]);
+    expect(changes).toEqual([]);
+    expect(snapshot.get('a')?.source).toBe('network');
+  });
+
+  it('reports additions in order, then removals', () => {
+    const previous = FlagSnapshot.from(base);
+    const { snapshot, changes } = nextSnapshot(previous, [result('d'), result('a')]);
+    expect(snapshot.keys()).toEqual(['d', 'a']);
+    expect(changes.map((c) => [c.key, c.previous?.key, c.current?.key])).toEqual([
+      ['d', undefined, 'd'],
+      ['b', 'b', undefined],
+      ['c', 'c', undefined],
+    ]);
+  });
+
+  it('keeps the previous entry of keys in `keep` (their new entry was invalid)', () => {
+    const previous = FlagSnapshot.from(base);
+    const { snapshot, changes } = nextSnapshot(previous, [result('a', { value: false, variant: 'false' })], new Set(['b', 'missing']));
+    expect(snapshot.get('b')).toBe(previous.get('b'));
+    expect(snapshot.has('missing')).toBe(false);
+    expect(changes.map((c) => c.key)).toEqual(['a', 'c']);
+  });
+
+  it('keeps a kept key in place when the other keys come in the same order', () => {
+    const previous = FlagSnapshot.from(base);
+    const { snapshot, changes } = nextSnapshot(previous, [result('a'), result('c', { value: true })], new Set(['b']));
+    expect(snapshot.keys()).toEqual(['a', 'b', 'c']);
+    expect(snapshot.get('b')).toBe(previous.get('b'));
+    expect(changes.map((c) => [c.key, c.current?.value])).toEqual([['c', true]]);
+    expect(previous.bool('c', true)).toBe(false);
+  });
+
+  it('a later duplicate key wins, and the changes say so', () => {
+    const previous = FlagSnapshot.from(base);
+    const { snapshot, changes } = nextSnapshot(previous, [result('a', { value: false, variant: 'false' }), result('b', { variant: 'x', value: { cols: 3 } }), result('c', { value: false, variant: 'false' }), result('a')]);
+    expect(snapshot.bool('a')).toBe(true);
+    expect(changes).toEqual([]);
+  });
+
+  it('agrees with diffSnapshots on random updates, duplicate keys included', () => {
+    const values = [true, false, 'x', 1, { n: 1 }, { n: 2 }, [1, 2]];
+    let seed = 7;
+    const random = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    let previous = FlagSnapshot.empty;
+    for (let round = 0; round < 200; round += 1) {
+      const incoming: EvalResult[] = [];
+      for (let k = 0; k < 12; k += 1) {
+        if (random(4) === 0) continue;
+        const value = values[random(values.length)]!;
+        incoming.push(result(`k${k}`, { value, variant: JSON.stringify(value), reason: random(3) === 0 ? 'rule_match' : 'default' }));
+      }
+      const duplicate = random(4) === 0;
+      if (duplicate) {
+        const value = values[random(values.length)]!;
+        incoming.push(result(`k${random(12)}`, { value, variant: JSON.stringify(value) }));
+      }
+      const { snapshot, changes } = nextSnapshot(previous, incoming);
+      const expected = diffSnapshots(previous, FlagSnapshot.from(incoming));
+      if (duplicate) expect(new Set(changes.map((c) => c.key))).toEqual(new Set(expected.map((c) => c.key)));
+      else expect(changes).toEqual(expected);
+      expect(changes.map((c) => c.current?.value)).toEqual(changes.map((c) => snapshot.get(c.key)?.value));
+      expect(snapshot.toValues()).toEqual(FlagSnapshot.from(incoming).toValues());
+      previous = snapshot;
+    }
+  });
+});
+
+describe('immutable entries', () => {
+  it('copies values and details when they enter, and freezes them deep', () => {
+    const value = { cols: 3, nested: { on: [1, 2] } };
+    const details = { ruleId: 'r1', meta: { team: 'a' } };
+    const snapshot = FlagSnapshot.from([result('layout', { variant: 'x', value, details })]);
+    value.nested.on.push(3);
+    details.meta.team = 'b';
+    expect(snapshot.json('layout', null)).toEqual({ cols: 3, nested: { on: [1, 2] } });
+    expect(snapshot.get('layout')?.details).toEqual({ ruleId: 'r1', meta: { team: 'a' } });
+    const got = snapshot.json<{ nested: { on: number[] } }>('layout', { nested: { on: [] } });
+    expect(() => got.nested.on.push(4)).toThrow(TypeError);
+    expect(Object.isFrozen(snapshot.get('layout')!.details!.meta)).toBe(true);
+  });
+
+  it('keeps an own "__proto__" key of a value as data', () => {
+    const value = JSON.parse('{"__proto__": {"admin": true}, "a": 1}') as JsonValue;
+    const snapshot = FlagSnapshot.from([result('v', { variant: 'x', value })]);
+    const got = snapshot.json<Record<string, unknown>>('v', {});
+    expect(Object.keys(got)).toEqual(['__proto__', 'a']);
+    expect((got as { admin?: boolean }).admin).toBeUndefined();
+  });
+});

@@ -1,0 +1,155 @@
+import { Observable, Subject, firstValueFrom } from 'rxjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { KeyedFanout } from '../../../lib/client/state/fanout.js';
+import { FlagViews } from '../../../lib/client/state/typed-values.js';
+import type { EvalResult, FlagClient, JsonValue } from '../../../lib/index.js';
+import { createMockClient, testSource } from '../../../lib/testing/index.js';
+import { clientOn, virtualTime } from '../../support/virtual.js';
+
+const result = (key: string, value: JsonValue | undefined): EvalResult => ({
+  key,
+  enabled: true,
+  variant: String(value),
+  value,
+  reason: 'default',
+  evaluatedAt: '',
+  source: 'network',
+});
+
+/** FlagViews over a hand-driven fan-out, counting the flag$ subscriptions it makes. */
+class Views extends FlagViews {
+  stored = new Map<string, JsonValue | undefined>();
+  subscriptions = 0;
+  readonly ended = new Subject<void>();
+  readonly fanout = new KeyedFanout<EvalResult>((key) => (this.stored.has(key) ? result(key, this.stored.get(key)) : undefined));
+
+  flag$(key: string): Observable<EvalResult> {
+    return new Observable<EvalResult>((subscriber) => {
+      this.subscriptions += 1;
+      const inner = this.fanout.observe(key).subscribe(subscriber);
+      const end = this.ended.subscribe(() => subscriber.complete());
+      return () => {
+        this.subscriptions -= 1;
+        inner.unsubscribe();
+        end.unsubscribe();
+      };
+    });
+  }
+
+  put(key: string, value: JsonValue | undefined): void {
+    this.stored.set(key, value);
+    this.fanout.push(key, result(key, value));
+  }
+}
+
+describe('shared typed views', () => {
+  it('one flag$ subscription serves every subscriber of a key, kind and default', () => {
+    const views = new Views({});
+    views.put('a', true);
+    const seen: boolean[][] = [[], [], []];
+    const subs = seen.map((list) => views.bool$('a').subscribe((v) => list.push(v)));
+    expect(views.subscriptions).toBe(1);
+    views.bool$('a', true).subscribe().unsubscribe();
+    views.string$('a', 'x').subscribe();
+    expect(views.subscriptions).toBe(2);
+    views.put('a', false);
+    views.put('a', 'not a boolean');
+    views.put('a', true);
+    expect(seen).toEqual([
+      [true, false, true],
+      [true, false, true],
+      [true, false, true],
+    ]);
+    for (const sub of subs) sub.unsubscribe();
+    expect(views.subscriptions).toBe(1);
+  });
+
+  it('a late subscriber gets the current value; each subscriber sees only changes', () => {
+    const views = new Views({});
+    const first: number[] = [];
+    views.number$('n', 0).subscribe((v) => first.push(v));
+    expect(first).toEqual([]);
+    views.put('n', 1);
+    views.put('n', 1);
+    const late: number[] = [];
+    views.number$('n', 0).subscribe((v) => late.push(v));
+    views.put('n', 2);
+    expect(first).toEqual([1, 2]);
+    expect(late).toEqual([1, 2]);
+  });
+
+  it('json$ compares structurally', () => {
+    const views = new Views({});
+    views.put('j', { a: [1] });
+    const seen: JsonValue[] = [];
+    views.json$('j', null).subscribe((v) => seen.push(v));
+    views.put('j', { a: [1] });
+    views.put('j', { a: [2] });
+    expect(seen).toEqual([{ a: [1] }, { a: [2] }]);
+  });
+
+  it('completes with its source, and a held observable works again afterwards', () => {
+    const views = new Views({});
+    views.put('a', true);
+    const held = views.bool$('a');
+    let completed = 0;
+    held.subscribe({ complete: () => (completed += 1) });
+    views.bool$('a').subscribe({ complete: () => (completed += 1) });
+    views.ended.next();
+    expect(completed).toBe(2);
+    expect(views.subscriptions).toBe(0);
+    const again: boolean[] = [];
+    held.subscribe((v) => again.push(v));
+    expect(again).toEqual([true]);
+    expect(views.subscriptions).toBe(1);
+  });
+});
+
+describe('defaults for every typed read', () => {
+  const defaults = { on: true, banner: 'hello', limit: 5, layout: { cols: 2 } };
+  let client: FlagClient | undefined;
+
+  afterEach(() => {
+    client?.close();
+    client = undefined;
+  });
+
+  it('the mock client applies configured defaults to every getter called without a default', async () => {
+    const mock = createMockClient({ defaults });
+    client = mock;
+    expect([mock.bool('on'), mock.string('banner'), mock.number('limit'), mock.json('layout')]).toEqual([true, 'hello', 5, { cols: 2 }]);
+    expect([mock.string('nope'), mock.number('nope'), mock.json('nope')]).toEqual(['', 0, null]);
+    expect(mock.string('limit')).toBe('');
+    expect(await firstValueFrom(mock.string$('banner'))).toBe('hello');
+  });
+
+  it('the real client applies them to the typed observables and values()', async () => {
+    // The typed views as FlagViews declares them (defaults optional).
+    const c = clientOn(testSource({ other: 1 }), virtualTime(), { defaults });
+    client = c;
+    await c.ready();
+    const views = c as unknown as Pick<FlagViews, 'bool$' | 'string$' | 'number$' | 'json$' | 'values'>;
+    expect(await firstValueFrom(views.bool$('on'))).toBe(true);
+    expect(await firstValueFrom(views.string$('banner'))).toBe('hello');
+    expect(await firstValueFrom(views.number$('limit'))).toBe(5);
+    expect(await firstValueFrom(views.json$('layout'))).toEqual({ cols: 2 });
+    expect(await firstValueFrom(views.string$('nope'))).toBe('');
+    expect(await firstValueFrom(views.number$('banner'))).toBe(0);
+    const iterator = views.values('limit')[Symbol.asyncIterator]();
+    expect((await iterator.next()).value).toBe(5);
+    await iterator.return?.();
+  });
+});
+
+describe('value$(key, def): the view the default picks', () => {
+  it('narrows by the default’s type, like values()', async () => {
+    const mock = createMockClient({ flags: { on: true, text: 'hi', count: 3, cfg: { a: 1 } } });
+    expect(await firstValueFrom(mock.value$('on', false))).toBe(true);
+    expect(await firstValueFrom(mock.value$('text', 'none'))).toBe('hi');
+    expect(await firstValueFrom(mock.value$('count', 0))).toBe(3);
+    expect(await firstValueFrom(mock.value$('cfg', { a: 0 }))).toEqual({ a: 1 });
+    // a value of another type gives the default of the picked view
+    expect(await firstValueFrom(mock.value$('text', 7))).toBe(7);
+    mock.close();
+  });
+});
