@@ -47,7 +47,7 @@ redis.call('PUBLISH', ARGV[3], tostring(v))
 return v`;
 
 /**
- * A {@link FleetCoordinator} on Redis. Keys are `<prefix>fleet:<hash of scope>:lease|version|snapshot`
+ * A {@link FleetCoordinator} on Redis. Keys are `<prefix>fleet:{<hash of scope>}:lease|version|snapshot`
  * and the notice channel `…:changed`; the scope (which holds the context) is hashed, so user ids do
  * not appear in key names. One subscriber connection (`duplicate()`) for every link using it, opened
  * on first use and closed with the last link.
@@ -159,7 +159,8 @@ export class RedisCoordinator implements FleetCoordinator {
   }
 
   private key(scope: string, part: string): string {
-    return `${this.options.prefix}fleet:${digest(scope)}:${part}`;
+    // The hash tag ({…}) puts every key of one scope in one cluster slot: one script may touch them all.
+    return `${this.options.prefix}fleet:{${digest(scope)}}:${part}`;
   }
 
   private sharedKey(key: string): string {
