@@ -65,6 +65,24 @@ describe('flagstream serve', () => {
     expect(server.stderr()).toContain('projects[0].flags[0].defaultVariant: "maybe" is not one of the variants');
   });
 
+  it('exits 2 naming the path when the flags file is a directory', async () => {
+    tempDir = await mkdtemp(join(tmpdir(), 'flagstream-cli-'));
+    const server = cli('serve', tempDir, '--port', '0');
+    expect(await server.exited).toBe(2);
+    expect(server.stderr()).toContain(`${tempDir} is a directory, not a flags file`);
+    expect(server.stderr()).toContain(`flagstream serve ${join(tempDir, 'flags.json')}`);
+    expect(server.stderr()).not.toContain('EISDIR');
+  });
+
+  it('warns that keys and the admin route are reachable off this machine on a non-loopback host, and not on loopback', async () => {
+    const open = cli('serve', 'examples/flags.json', '--port', '0', '--host', '0.0.0.0');
+    await open.waitForStdout('Press Ctrl+C to stop.');
+    expect(open.stderr()).toContain('warning: listening on 0.0.0.0, not loopback: other machines can reach the flags, the API keys');
+    const loopback = cli('serve', 'examples/flags.json', '--port', '0');
+    await loopback.waitForStdout('Press Ctrl+C to stop.');
+    expect(loopback.stderr()).not.toContain('warning: listening on');
+  });
+
   it('exits 2 with a hint for bad options', async () => {
     const server = cli('serve', 'examples/flags.json', '--port', 'eighty');
     expect(await server.exited).toBe(2);
