@@ -144,7 +144,7 @@ function interpret(response: Response, text: string, request: HttpRequest, where
   const { status, headers } = response;
   if (status === 304) return { status, headers, body: undefined };
   const passed = request.passStatuses?.includes(status) ?? false;
-  if (!passed && (status < 200 || status >= 300)) throw errorForStatus(status, headers, where);
+  if (!passed && (status < 200 || status >= 300)) throw errorForStatus(status, headers, where, Date.now(), serverMessage(text));
   if (text.trim() === '') return { status, headers, body: undefined };
   const type = headers.get('content-type') ?? '';
   const success = status >= 200 && status < 300;
@@ -161,12 +161,34 @@ function interpret(response: Response, text: string, request: HttpRequest, where
   }
 }
 
-/** Maps a non-success status to the typed error every transport shares (`nowMs`: wall-clock time a dated `Retry-After` is measured from). */
-export function errorForStatus(status: number, headers: Headers, where: string, nowMs = Date.now()): Error {
-  if (status === 401 || status === 403) return new AuthError(status, `${where}: ${status === 401 ? 'authentication failed' : 'access denied'} (HTTP ${status})`);
+/**
+ * Maps a non-success status to the typed error every transport shares (`nowMs`: wall-clock time a dated
+ * `Retry-After` is measured from; `detail`: the server's own explanation of a 401/403, when it gave one).
+ */
+export function errorForStatus(status: number, headers: Headers, where: string, nowMs = Date.now(), detail?: string): Error {
+  if (status === 401 || status === 403) {
+    const what = `${where}: ${status === 401 ? 'authentication failed' : 'access denied'} (HTTP ${status})`;
+    return new AuthError(status, detail === undefined ? what : `${what}: ${detail}`);
+  }
   if (status === 429) return new RateLimitError(parseRetryAfter(headers.get('retry-after'), nowMs));
   if (status >= 500) return new ServerError(status, `${where}: server error (HTTP ${status})`);
   return new RequestError(status, `${where}: request rejected (HTTP ${status})`);
+}
+
+/** Longest server explanation quoted in an error. */
+const MAX_DETAIL = 200;
+
+/** The `message` of a JSON error body, minus a leading restatement of the status ("access denied: …"), bounded in length. */
+function serverMessage(text: string): string | undefined {
+  try {
+    const message = (JSON.parse(text) as { message?: unknown } | null)?.message;
+    if (typeof message !== 'string') return undefined;
+    const detail = message.replace(/^(access denied|authentication required)(:\s*|$)/i, '').trim();
+    if (detail === '') return undefined;
+    return detail.length > MAX_DETAIL ? `${detail.slice(0, MAX_DETAIL)}…` : detail;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Origin and path of a URL, without query or fragment (they may carry a token). */
