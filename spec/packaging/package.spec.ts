@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killAll, spawnNode } from '../cli/cli-process.js';
 import { schemaViolations } from '../support/json-schema.js';
 import { packBuild, type Packed } from './packed.js';
+import { PRELUDE, snippets } from '../docs/snippets.js';
 
 const run = promisify(execFile);
 const TSC = new URL('../../node_modules/typescript/bin/tsc', import.meta.url).pathname;
@@ -170,5 +171,22 @@ export const error: ConfigError = new ConfigError('field', 'message');
     } finally {
       await writeFile(manifest, original);
     }
+  }, 120_000);
+
+  it('type-checks every TypeScript block of the README and the guides against the package as installed', async () => {
+    const dir = await mkdtemp(join(packed.app, 'snippets-'));
+    const blocks = snippets();
+    expect(blocks.length).toBeGreaterThan(10);
+    await writeFile(join(dir, 'prelude.d.ts'), PRELUDE);
+    for (const block of blocks) await writeFile(join(dir, block.file), block.code);
+    const compilerOptions = {
+      target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', lib: ['ES2022', 'DOM', 'DOM.Iterable'], types: ['node'],
+      strict: true, noEmit: true, skipLibCheck: true, experimentalDecorators: true,
+    };
+    await writeFile(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, include: ['*.ts'] }));
+    const result = await run(process.execPath, [TSC, '-p', '.'], { cwd: dir }).then(() => '', (error: { stdout: string }) => error.stdout);
+    // Name each error by its document and line, not the temp file.
+    const errors = result.replace(/^(\S+)-(\d+)\.ts\((\d+),\d+\)/gm, (_, doc: string, fence: string, line: string) => `${doc.replace(/-/g, '/')}:${Number(fence) + Number(line)}`);
+    expect(errors).toBe('');
   }, 120_000);
 });
