@@ -1,11 +1,10 @@
-import { rmSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type FlagServer } from '../../lib/server/index.js';
-import { browserAvailable, launchBrowser } from '../support/browser.js';
-import { ADMIN_KEY, PROD_KEY as API_KEY } from '../server/fixtures.js';
-import { buildAngularExample, type ExampleBuild } from './example-build.js';
-import { serveStatic, type StaticSite } from './static-server.js';
+import type { FlagServer } from '../../lib/server/index.js';
+import { browserAvailable } from '../support/browser.js';
+import { PROD_KEY as API_KEY } from '../server/fixtures.js';
+import { openAngularExample, type AngularExample } from './angular-example.js';
+import type { ExampleBuild } from './example-build.js';
 
 /**
  * The OpenFeature Angular example: `@openfeature/angular-sdk` over `FlagstreamWebProvider`, built in
@@ -13,46 +12,16 @@ import { serveStatic, type StaticSite } from './static-server.js';
  * flag API proxied under the page's own origin.
  */
 describe.skipIf(!browserAvailable)('Angular + OpenFeature example in Chromium', () => {
-  let flags: FlagServer;
-  let site: StaticSite;
-  let browser: Browser;
-  let page: Page;
-  let built: ExampleBuild;
-  const consoleLines: string[] = [];
-  const errors: string[] = [];
+  let example: AngularExample;
+  let flags: FlagServer, page: Page, built: ExampleBuild;
+  let textOf: AngularExample['textOf'], waitForText: AngularExample['waitForText'], toggle: AngularExample['toggle'];
 
   beforeAll(async () => {
-    built = await buildAngularExample(150_000, 'angular-openfeature');
-    flags = await startServer({ file: 'examples/flags.json' });
-    site = await serveStatic(built.site, flags.url);
-    browser = await launchBrowser();
-    page = await browser.newPage();
-    page.on('console', (message) => {
-      consoleLines.push(`${message.type()}: ${message.text()}`);
-      if (message.type() === 'error') errors.push(message.text());
-    });
-    page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(site.url);
+    example = await openAngularExample('angular-openfeature');
+    ({ flags, page, built, textOf, waitForText, toggle } = example);
   }, 180_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-    await flags?.close();
-    if (built) rmSync(built.dir, { recursive: true, force: true });
-  });
-
-  const textOf = (selector: string): Promise<string | null> => page.locator(selector).textContent({ timeout: 5_000 });
-  const waitForText = (selector: string, text: string): Promise<unknown> =>
-    page.waitForFunction(([s, t]) => document.querySelector(s!)?.textContent?.trim() === t, [selector, text], { timeout: 5_000 });
-  const toggle = async (flagKey: string, enabled: boolean): Promise<void> => {
-    const response = await fetch(`${flags.url}/api/v1/projects/demo/environments/production/flags/${flagKey}`, {
-      method: 'PATCH',
-      headers: { Authorization: `Bearer ${ADMIN_KEY}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ enabled }),
-    });
-    expect(response.status).toBe(200);
-  };
+  afterAll(() => example?.close());
 
   it('bundles flagstream from the package build: the OpenFeature entry and the core, with the browser fetch', () => {
     const ours = built.inputs.filter((input) => input.startsWith('../../dist/') || input.startsWith('../../lib/'));
@@ -96,7 +65,7 @@ describe.skipIf(!browserAvailable)('Angular + OpenFeature example in Chromium', 
   });
 
   it('logs no error, and the API key in no console line', () => {
-    expect(errors).toEqual([]);
-    expect(consoleLines.filter((line) => line.includes(API_KEY))).toEqual([]);
+    expect(example.errors).toEqual([]);
+    expect(example.consoleLines.filter((line) => line.includes(API_KEY))).toEqual([]);
   });
 });
