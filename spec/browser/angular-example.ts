@@ -1,5 +1,5 @@
 /**
- * Test helper: an Angular example built in production mode, served with the flag API proxied under
+ * For the browser specs: an Angular example built in production mode, served with the flag API proxied under
  * its own origin, against the local flag server (examples/flags.json), open in Chromium, with every
  * console line and page error recorded.
  */

@@ -1,5 +1,5 @@
 /**
- * Test helper: the official OFREP OpenAPI documents (vendored in spec/vendor/ofrep, see its README)
+ * For the conformance spec: the official OFREP OpenAPI documents (vendored in spec/vendor/ofrep, see its README)
  * as a real JSON Schema 2020-12 validator (Ajv with formats), so a spec can check any response of
  * an OFREP route, and any event of an OFREP stream, against the schema the document gives for it.
  */
