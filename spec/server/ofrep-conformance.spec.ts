@@ -128,6 +128,7 @@ describe('every OFREP response of the local server conforms to the OpenAPI docum
       expect(reasons.length).toBe(FLAG_KEYS.length);
     }
     expect((await bulk({ context: {} }, { 'X-API-Key': PROD_KEY })).status).toBe(200);
+    expect((await bulk({ context: {} }, undefined, `?flagConfigEtag=${encodeURIComponent(server.configEtag)}&flagConfigLastModified=1771622898`)).status).toBe(200);
     server.setOfrep({ disabledServesDefault: true, failingFlags: { banner: 'PARSE_ERROR', ratio: 'GENERAL', layout: 'TARGETING_KEY_MISSING', config: 'INVALID_CONTEXT' } });
     try {
       const body = JSON.parse((await bulk({ context: CONTEXTS[0] })).body) as { flags: { errorCode?: string }[] };
