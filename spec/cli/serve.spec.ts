@@ -83,6 +83,19 @@ describe('flagstream serve', () => {
     expect(loopback.stderr()).not.toContain('warning: listening on');
   });
 
+  it('warns about json variants OFREP cannot say, and serves the file', async () => {
+    tempDir = await mkdtemp(join(tmpdir(), 'flagstream-cli-'));
+    const file = join(tempDir, 'flags.json');
+    const flag = { key: 'layout', type: 'json', variants: ['null', '[1,2]'], defaultVariant: 'null' };
+    await writeFile(file, JSON.stringify({ projects: [{ slug: 'demo', environments: [{ slug: 'production', apiKeys: [PROD_KEY] }], flags: [flag] }] }));
+    const server = cli('serve', file, '--port', '0');
+    await server.waitForStdout('Press Ctrl+C to stop.');
+    expect(server.stderr()).toContain(`warning: ${file}: projects[0].flags[0].variants[0]: OFREP has no null value: OFREP clients get their code default`);
+    expect(server.stderr()).toContain(`warning: ${file}: projects[0].flags[0].variants[1]: an array is outside OFREP's object value`);
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+  });
+
   it('exits 2 with a hint for bad options', async () => {
     const server = cli('serve', 'examples/flags.json', '--port', 'eighty');
     expect(await server.exited).toBe(2);

@@ -180,8 +180,6 @@ describe('errors and their precedence', () => {
   it.each<[string, Record<string, string>]>([
     ['no Authorization header', {}],
     ['another scheme', { Authorization: `Basic ${PROD_KEY}` }],
-    ['a lower-case scheme', { Authorization: `bearer ${PROD_KEY}` }],
-    ['two spaces', { Authorization: `Bearer  ${PROD_KEY}` }],
     ['an unknown key', { Authorization: 'Bearer cg_unknown' }],
     ['an empty token', { Authorization: 'Bearer ' }],
   ])('answers 401 for %s', async (_name, headers) => {
