@@ -30,14 +30,15 @@ const STANDARD_REASONS: ReadonlyMap<string, StandardReason> = new Map<string, St
   ['FALLTHROUGH', DEFAULT],
   // OFREP: the standard words.
   ...Object.values(StandardResolutionReasons).map((reason): [string, StandardReason] => [reason, reason]),
-  // The client's own: a configured default (`defaults`) or initial value (`bootstrap`), a stored one, the mock client's.
-  ['default_fallback', DEFAULT],
+  // The client's own: an initial value (`bootstrap`), a stored one, the mock client's, and a
+  // missing key (with or without a configured default: `FLAG_NOT_FOUND` either way).
   ['bootstrap', DEFAULT],
   ['cached', CACHED],
   ['store', CACHED],
   ['mock', STATIC],
-  ['mock_default', DEFAULT],
   ['not_found', ERROR],
+  ['default_fallback', ERROR],
+  ['mock_default', ERROR],
 ]);
 
 /** The standard reason for a reason word of any transport (or the client), UNKNOWN for a word it does not know. */
