@@ -8,13 +8,12 @@
  */
 import { OpenFeature as ServerOpenFeature, type Client as ServerClient, type EvaluationContext, type EvaluationDetails, type FlagValue } from '@openfeature/server-sdk';
 import { OpenFeature as WebOpenFeature, type Client as WebClient } from '@openfeature/web-sdk';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { cuttlegate, ofrep, rollgate, type EvalContext, type FlagClientOptions, type Transport } from '../../lib/index.js';
 import { FlagstreamServerProvider, FlagstreamWebProvider } from '../../lib/openfeature/index.js';
-import { startServer, type FlagServer } from '../../lib/server/index.js';
 import { silent } from '../support/virtual.js';
 import { API_KEY } from './fixtures.js';
-import { quietLogger, resetOpenFeature } from './support.js';
+import { sameAnswerServer } from './support.js';
 
 type Wire = 'cuttlegate' | 'rollgate' | 'ofrep';
 const WIRES: readonly Wire[] = ['cuttlegate', 'rollgate', 'ofrep'];
@@ -86,30 +85,16 @@ function resolveWeb(client: WebClient, row: Row): EvaluationDetails<FlagValue> {
 }
 
 describe('the same OpenFeature answer on every transport (local server)', () => {
-  let server: FlagServer;
+  const server = sameAnswerServer();
 
-  beforeAll(async () => {
-    server = await startServer({ file: 'spec/openfeature/fixtures/same-answer.flags.json', watch: false, logger: silent });
-  });
-
-  afterAll(async () => {
-    await server.close();
-  });
-
-  beforeEach(() => {
-    ServerOpenFeature.setLogger(quietLogger);
-    WebOpenFeature.setLogger(quietLogger);
-  });
-
-  afterEach(async () => {
-    await resetOpenFeature();
-    server.setOfrep({ requireTargetingKey: undefined });
+  afterEach(() => {
+    server().setOfrep({ requireTargetingKey: undefined });
   });
 
   const transports: Record<Wire, () => Transport> = {
-    cuttlegate: () => cuttlegate({ serverUrl: server.url, apiKey: API_KEY, project: 'demo', environment: 'production' }),
-    rollgate: () => rollgate({ baseUrl: server.url, apiKey: API_KEY }),
-    ofrep: () => ofrep({ baseUrl: server.url, apiKey: API_KEY }),
+    cuttlegate: () => cuttlegate({ serverUrl: server().url, apiKey: API_KEY, project: 'demo', environment: 'production' }),
+    rollgate: () => rollgate({ baseUrl: server().url, apiKey: API_KEY }),
+    ofrep: () => ofrep({ baseUrl: server().url, apiKey: API_KEY }),
   };
 
   const options = (wire: Wire, context: EvalContext = USER): FlagClientOptions => ({
@@ -142,7 +127,7 @@ describe('the same OpenFeature answer on every transport (local server)', () => 
   });
 
   it('reports a request the OFREP server rejects with its wire code (400 TARGETING_KEY_MISSING)', async () => {
-    server.setOfrep({ requireTargetingKey: true });
+    server().setOfrep({ requireTargetingKey: true });
     await ServerOpenFeature.setProviderAndWait('ofrep', new FlagstreamServerProvider(options('ofrep')));
     const details = await ServerOpenFeature.getClient('ofrep').getBooleanDetails('dark-mode', false, { plan: 'pro' });
     expect(details).toMatchObject({ value: false, reason: 'ERROR', errorCode: 'TARGETING_KEY_MISSING' });

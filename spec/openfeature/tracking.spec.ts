@@ -4,35 +4,23 @@
  */
 import { OpenFeature as ServerOpenFeature } from '@openfeature/server-sdk';
 import { OpenFeature as WebOpenFeature } from '@openfeature/web-sdk';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { cuttlegate, rollgate, type FlagClientOptions, type Transport } from '../../lib/index.js';
 import { FlagstreamServerProvider, FlagstreamWebProvider } from '../../lib/openfeature/index.js';
-import { startServer, type FlagServer } from '../../lib/server/index.js';
+import type { FlagServer } from '../../lib/server/index.js';
 import { captureLog } from '../support/log-capture.js';
 import { silent } from '../support/virtual.js';
 import { API_KEY } from './fixtures.js';
-import { quietLogger, resetOpenFeature } from './support.js';
+import { sameAnswerServer } from './support.js';
 
 describe('OpenFeature track() through the flagstream providers (local server)', () => {
+  const local = sameAnswerServer();
   let server: FlagServer;
 
-  beforeAll(async () => {
-    server = await startServer({ file: 'spec/openfeature/fixtures/same-answer.flags.json', watch: false, logger: silent });
-  });
-
-  afterAll(async () => {
-    await server.close();
-  });
-
   beforeEach(() => {
-    ServerOpenFeature.setLogger(quietLogger);
-    WebOpenFeature.setLogger(quietLogger);
+    server = local();
     server.clearTracking();
     server.resetRequests();
-  });
-
-  afterEach(async () => {
-    await resetOpenFeature();
   });
 
   const options = (transport: Transport, overrides: Partial<FlagClientOptions> = {}): FlagClientOptions => ({
