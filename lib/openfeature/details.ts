@@ -31,6 +31,7 @@ export function toDetails<T>(result: EvalResult | undefined, key: string, defaul
   return stale && details.reason !== ERROR ? { ...details, reason: STALE } : details;
 }
 
+/** {@link toDetails} before staleness; a success with a value of the read type is cached per result. */
 function resolved<T>(result: EvalResult, key: string, defaultValue: T, type: FlagValueType): ResolutionDetails<T> {
   const cached = successes.get(result);
   if (cached && matches(cached.value, type)) return cached as ResolutionDetails<T>;
