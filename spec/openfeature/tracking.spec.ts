@@ -5,13 +5,13 @@
 import { OpenFeature as ServerOpenFeature } from '@openfeature/server-sdk';
 import { OpenFeature as WebOpenFeature } from '@openfeature/web-sdk';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { cuttlegate, rollgate, type FlagClientOptions, type Transport } from '../../lib/index.js';
+import { ConfigError, cuttlegate, rollgate, type FlagClientOptions, type Transport } from '../../lib/index.js';
 import { FlagstreamServerProvider, FlagstreamWebProvider } from '../../lib/openfeature/index.js';
 import type { FlagServer } from '../../lib/server/index.js';
 import { captureLog } from '../support/log-capture.js';
 import { silent } from '../support/virtual.js';
 import { API_KEY } from './fixtures.js';
-import { sameAnswerServer } from './support.js';
+import { quietLogger, sameAnswerServer } from './support.js';
 
 describe('OpenFeature track() through the flagstream providers (local server)', () => {
   const local = sameAnswerServer();
@@ -63,6 +63,17 @@ describe('OpenFeature track() through the flagstream providers (local server)', 
     await provider.client.flush();
     expect(server.trackedEvents).toEqual([expect.objectContaining({ flagKey: 'dark-mode', eventName: 'signup', userId: 'user-7' })]);
     expect(server.trackedEvents[0]).not.toHaveProperty('metadata');
+  });
+
+  it('a malformed event (no flagKey) is the client’s ConfigError, which the SDK logs at debug level; nothing is sent', async () => {
+    const logged: unknown[] = [];
+    ServerOpenFeature.setLogger({ ...quietLogger, debug: (...args: unknown[]) => logged.push(...args) });
+    const provider = new FlagstreamServerProvider(options(rollgate({ baseUrl: server.url, apiKey: API_KEY })));
+    await ServerOpenFeature.setProviderAndWait(provider);
+    ServerOpenFeature.getClient().track('purchase', { targetingKey: 'user-9' }, { value: 5 });
+    await provider.client.flush();
+    expect(server.trackedEvents).toEqual([]);
+    expect(logged.find((item) => item instanceof ConfigError)).toMatchObject({ field: 'event.flagKey' });
   });
 
   it('on cuttlegate() (no events endpoint) it sends nothing and warns once', async () => {
