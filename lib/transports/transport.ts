@@ -83,7 +83,12 @@ export type StreamMessage =
   /** Something changed; `key` when the server said which. The client refetches, never patches. */
   | { type: 'changed'; key?: string; enabled?: boolean; data?: unknown }
   /** A full state pushed by the server (Rollgate `init`): replaces the snapshot. */
-  | { type: 'flags'; flags: EvalResult[] };
+  | { type: 'flags'; flags: EvalResult[] }
+  /**
+   * Nothing to connect to for now (OFREP: the latest answer announced no event streams): not
+   * streaming, and not a failure. The stream stays subscribed; a later `connected` resumes it.
+   */
+  | { type: 'idle' };
 
 /** A transport bound to a runtime. */
 export interface TransportSession {

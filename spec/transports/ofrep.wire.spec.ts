@@ -124,6 +124,7 @@ describe('ofrep bulk mapping', () => {
   it('maps error bodies to a RequestError naming the code and details', () => {
     const rejected = failureError(400, { errorCode: 'INVALID_CONTEXT', errorDetails: 'context must be an object' }, 'POST x');
     expect(rejected).toBeInstanceOf(RequestError);
+    expect(rejected.errorCode).toBe('INVALID_CONTEXT');
     expect(rejected.message).toBe('POST x: INVALID_CONTEXT: context must be an object (HTTP 400)');
     expect(failureError(400, undefined, 'POST x').message).toBe('POST x: request rejected (HTTP 400)');
   });
