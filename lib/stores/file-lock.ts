@@ -71,9 +71,12 @@ export async function withFileLock<T>(path: string, times: LockTimes, task: (bro
       const handle = await open(lockPath, 'wx', 0o600);
       try {
         await handle.writeFile(text);
-      } finally {
+      } catch (error) {
         await handle.close();
+        await unlink(lockPath).catch(() => undefined);
+        throw error;
       }
+      await handle.close();
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
