@@ -1,11 +1,24 @@
 /**
  * What lets many processes write one store file safely (Node): the file's real path, an exclusive
- * lock file beside it, and the clean-up of what a writer killed mid-write left behind.
+ * lock file beside it, and the clean-up of what a writer killed mid-write left behind. Node's
+ * modules are imported on first use, so a browser bundle of `flagstream/stores` never pulls them.
  */
-import { randomUUID } from 'node:crypto';
-import { link, mkdir, open, readFile, readdir, realpath, rename, stat, unlink } from 'node:fs/promises';
-import { hostname } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+
+/** The Node modules used here, loaded once. */
+let nodeModules: Promise<NodeModules> | undefined;
+type NodeModules = typeof import('node:fs/promises') & Pick<typeof import('node:path'), 'basename' | 'dirname' | 'join' | 'resolve'> & { hostname(): string };
+
+function node(): Promise<NodeModules> {
+  nodeModules ??= Promise.all([import('node:fs/promises'), import('node:path'), import('node:os')]).then(([fs, path, os]) => ({
+    ...fs,
+    basename: path.basename,
+    dirname: path.dirname,
+    join: path.join,
+    resolve: path.resolve,
+    hostname: os.hostname,
+  }));
+  return nodeModules;
+}
 
 /** How long a lock file may stay empty (its writer between creating and filling it) before it counts as abandoned. */
 const EMPTY_LOCK_GRACE_MS = 1_000;
@@ -15,6 +28,7 @@ const EMPTY_LOCK_GRACE_MS = 1_000;
  * one key. Parts that do not exist yet are appended to the real path of the deepest existing one.
  */
 export async function realFilePath(path: string): Promise<string> {
+  const { basename, dirname, join, realpath, resolve } = await node();
   const absolute = resolve(path);
   const missing: string[] = [];
   for (let head = absolute; ; head = dirname(head)) {
@@ -61,9 +75,11 @@ export interface LockTimes {
  * `task` learns whether it should look for such leftovers (`true` after an abandoned lock).
  */
 export async function withFileLock<T>(path: string, times: LockTimes, task: (brokeLock: boolean) => Promise<T>): Promise<T> {
+  const { dirname, hostname, mkdir, open, readFile, unlink } = await node();
   const lockPath = `${path}.lock`;
   await mkdir(dirname(path), { recursive: true });
-  const text = JSON.stringify({ pid: process.pid, host: hostname(), token: randomUUID() });
+  const host = hostname();
+  const text = JSON.stringify({ pid: process.pid, host, token: globalThis.crypto.randomUUID() });
   const deadline = Date.now() + times.timeoutMs;
   let brokeLock = false;
   for (let delayMs = 2; ; ) {
@@ -83,7 +99,7 @@ export async function withFileLock<T>(path: string, times: LockTimes, task: (bro
     }
     const holder = await readHolder(lockPath);
     if (holder === undefined) continue;
-    if (abandoned(holder, times.staleMs)) {
+    if (abandoned(holder, times.staleMs, host)) {
       await breakLock(lockPath, holder.text);
       brokeLock = true;
       continue;
@@ -101,6 +117,7 @@ export async function withFileLock<T>(path: string, times: LockTimes, task: (bro
 }
 
 async function readHolder(lockPath: string): Promise<Holder | undefined> {
+  const { readFile, stat } = await node();
   try {
     const [text, info] = await Promise.all([readFile(lockPath, 'utf8'), stat(lockPath)]);
     let parsed: { pid?: unknown; host?: unknown } = {};
@@ -121,10 +138,10 @@ async function readHolder(lockPath: string): Promise<Holder | undefined> {
   }
 }
 
-function abandoned(holder: Holder, staleMs: number): boolean {
+function abandoned(holder: Holder, staleMs: number, host: string): boolean {
   if (holder.ageMs > staleMs) return true;
   if (holder.pid === undefined) return holder.ageMs > EMPTY_LOCK_GRACE_MS;
-  return holder.host === hostname() && !alive(holder.pid);
+  return holder.host === host && !alive(holder.pid);
 }
 
 /**
@@ -132,6 +149,7 @@ function abandoned(holder: Holder, staleMs: number): boolean {
  * another writer broke it and took a fresh lock in between, that fresh lock is put back, not lost.
  */
 async function breakLock(lockPath: string, seen: string): Promise<void> {
+  const { link, readFile, rename, unlink } = await node();
   const aside = `${lockPath}.${process.pid}.${++asideCounter}.stale`;
   try {
     await rename(lockPath, aside);
@@ -144,7 +162,8 @@ async function breakLock(lockPath: string, seen: string): Promise<void> {
 }
 
 /** The name of a temp file of `path` written by `pid`. */
-export function tempName(path: string, pid: number, counter: number): string {
+export async function tempName(path: string, pid: number, counter: number): Promise<string> {
+  const { basename, dirname, join } = await node();
   return join(dirname(path), `.${basename(path)}.${pid}.${counter}.tmp`);
 }
 
@@ -154,6 +173,7 @@ export function tempName(path: string, pid: number, counter: number): string {
  * older than `staleMs`. Called while holding the lock, so no live writer of this file is mid-write.
  */
 export async function removeLeftovers(path: string, staleMs: number): Promise<void> {
+  const { basename, dirname, join, readdir, stat, unlink } = await node();
   const dir = dirname(path);
   const name = escapeRegExp(basename(path));
   const pattern = new RegExp(`^(?:\\.${name}\\.(\\d+)\\.\\d+\\.tmp|${name}\\.lock\\.(\\d+)\\.\\d+\\.stale)$`);

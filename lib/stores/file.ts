@@ -95,7 +95,7 @@ export function fileStore(path: string, options: FileStoreOptions = {}): FlagSto
 
   const write = async (file: string, records: StoredFlags[]): Promise<void> => {
     const [{ open, rename, unlink }, { tempName }] = await Promise.all([import('node:fs/promises'), import('./file-lock.js')]);
-    const temp = tempName(file, process.pid, ++tempCounter);
+    const temp = await tempName(file, process.pid, ++tempCounter);
     const content: StoreFile = { format: FORMAT, version: 1, records };
     try {
       const handle = await open(temp, 'w', 0o600);
