@@ -70,9 +70,9 @@ export interface LockTimes {
 
 /**
  * Runs `task` holding `<path>.lock`, created exclusively (`O_EXCL`) with this process's pid, host
- * and a token (the directory is created first when missing). A lock whose process is gone (same host), or older than `staleMs`, or empty for more
- * than a second is abandoned: it is moved aside and removed, and so are the writer's temp files.
- * `task` learns whether it should look for such leftovers (`true` after an abandoned lock).
+ * and a token (the directory is created first when missing). A lock whose process has ended (same
+ * host), or older than `staleMs`, or empty for more than a second, is abandoned: it is moved aside
+ * and removed. `task` learns whether it broke one, so it can remove that writer's temp files.
  */
 export async function withFileLock<T>(path: string, times: LockTimes, task: (brokeLock: boolean) => Promise<T>): Promise<T> {
   const { dirname, hostname, mkdir, open, readFile, unlink } = await node();
