@@ -14,8 +14,10 @@ export interface Transport {
   /** Protocol name, for logs (`cuttlegate`, `rollgate`, `ofrep`, `test`). */
   readonly kind: string;
   /**
-   * Who the flags belong to: server, project and environment (never the API key or a credential).
-   * Stored records and fleet leases are keyed by it plus the context.
+   * Who the flags belong to: the server and whatever selects the environment there (project and
+   * environment, or a fingerprint of the API key and headers; never a credential in clear), so two
+   * environments never share a record or a lease. Stored records and fleet leases are keyed by it
+   * plus the context.
    */
   readonly identity?: string;
   /**

@@ -5,6 +5,7 @@ import { sse } from '../../net/sse.js';
 import type { EvalContext } from '../../types.js';
 import type { LoadResult, StreamMessage, Transport, TransportRuntime, TransportSession } from '../transport.js';
 import { requireHttpUrl, requireString } from '../config.js';
+import { transportIdentity } from '../identity.js';
 import { bulkResults, parseChangeEvent, requestBody, toEvalResult } from './wire.js';
 
 /** Options of the {@link cuttlegate} transport. */
@@ -43,7 +44,7 @@ export function cuttlegate(config: CuttlegateOptions): Transport {
 
   return {
     kind: 'cuttlegate',
-    identity: `cuttlegate ${describeUrl(serverUrl)} ${project}/${environment}`,
+    identity: transportIdentity('cuttlegate', serverUrl, `${project}/${environment}`),
     connect(runtime: TransportRuntime): TransportSession {
       // Each attribute that cannot be sent is reported once per session, not on every poll.
       const reported = new Set<string>();
