@@ -12,6 +12,8 @@ import { createFlagClient, cuttlegate, type FlagClient } from '../lib/index.js';
 import { startServer, type FlagServer } from '../lib/server/index.js';
 import { redisFleet } from '../lib/stores/index.js';
 import { redisAvailable, startRedis } from '../spec/support/redis.js';
+import { PROD_KEY, demoFlags } from '../spec/server/fixtures.js';
+import { bundleMember, startMember, stopMembers, type Member } from '../spec/fleet/members.js';
 import { report } from './support.js';
 
 const apiKey = `cg_${randomBytes(32).toString('base64url')}`;
@@ -49,6 +51,56 @@ export async function fleetRequests(): Promise<void> {
   } finally {
     await redis.close();
     await Promise.all([server.close(), redisServer.stop()]);
+  }
+  report(rows);
+}
+
+/**
+ * Takeover time: fleets of 4 member processes (spec/fleet/child.ts) at two lease lengths; the leader
+ * is SIGKILLed 3 times each, with a change made right after each kill. Prints the time from the kill
+ * to the next leader, and to every survivor serving the change.
+ */
+export async function fleetTakeover(): Promise<void> {
+  const KILLS = 3;
+  console.log(`\n11. Fleet takeover: a SIGKILLed leader, ${KILLS} kills per lease length (4 processes, timeoutMs default)`);
+  if (!redisAvailable) {
+    console.log('  skipped: redis-server is not installed');
+    return;
+  }
+  const [redisServer, server, bundle] = await Promise.all([startRedis(), startServer({ flags: demoFlags(), logger: { warn() {}, error() {} } }), bundleMember()]);
+  const rows: Array<[string, string]> = [];
+  let enabled = true;
+  try {
+    for (const leaseMs of [10_000, 3_000]) {
+      const env = { SERVER_URL: server.url, API_KEY: PROD_KEY, REDIS_URL: redisServer.url, LEASE_MS: String(leaseMs), TIMEOUT_MS: String(Math.min(1_000, leaseMs / 5)), FLAG: 'dark-mode', PREFIX: `takeover${leaseMs}:` };
+      let members: Member[] = Array.from({ length: KILLS + 1 }, () => startMember(bundle.file, env));
+      const leaders = (): Member[] => members.filter((m) => m.state.role === 'leader');
+      const takeovers: number[] = [];
+      const reached: number[] = [];
+      try {
+        await until(() => leaders().length === 1 && members.every((m) => m.state.role !== undefined && m.state.enabled === enabled), 30_000);
+        for (let kill = 0; kill < KILLS; kill += 1) {
+          await delay(Math.random() * (leaseMs / 3)); // an arbitrary phase of the renewal beat
+          const [leader] = leaders();
+          leader!.kill('SIGKILL');
+          await leader!.exited;
+          const killedAt = Date.now();
+          members = members.filter((m) => m !== leader);
+          enabled = !enabled;
+          server.toggle('demo', 'production', 'dark-mode', enabled);
+          await until(() => leaders().length === 1, leaseMs * 2);
+          takeovers.push(Date.now() - killedAt);
+          await until(() => members.every((m) => m.state.enabled === enabled && m.state.state === 'ready'), 5_000);
+          reached.push(Date.now() - killedAt);
+        }
+      } finally {
+        await stopMembers(members);
+      }
+      const range = (values: number[]): string => `${(Math.min(...values) / 1000).toFixed(2)}–${(Math.max(...values) / 1000).toFixed(2)} s`;
+      rows.push([`leaseMs ${leaseMs}`, `new leader after ${range(takeovers)}, the change made in the gap everywhere after ${range(reached)}`]);
+    }
+  } finally {
+    await Promise.all([server.close(), redisServer.stop(), bundle.remove()]);
   }
   report(rows);
 }

@@ -10,7 +10,7 @@ import { boolFlags, nsPerOp, percentile, pushTransport, report } from './support
 import { loopbackLatency } from './latency.js';
 import { openFeatureProviders } from './openfeature.js';
 import { enginePath, snapshotChanges, subscriptionMemory } from './snapshot.js';
-import { fleetRequests } from './fleet.js';
+import { fleetRequests, fleetTakeover } from './fleet.js';
 
 const ratio = (ours: number, theirs: number): string => `${(theirs / ours).toFixed(1)}× ${theirs >= ours ? 'faster' : 'slower'}`;
 
@@ -174,6 +174,7 @@ async function main(): Promise<void> {
     ['memory', subscriptionMemory],
     ['openfeature', openFeatureProviders],
     ['fleet', fleetRequests],
+    ['takeover', fleetTakeover],
   ];
   const only = process.argv.slice(2);
   for (const [name, run] of sections) if (only.length === 0 || only.includes(name)) await run();

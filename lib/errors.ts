@@ -167,6 +167,24 @@ export class ClosedError extends FlagstreamError {
 }
 
 /**
+ * A fleet follower's view of its leader's upstream trouble: the leader's loads fail or its stream is
+ * down (`leaderError`: the leader's error name and message, `since`: when the leader's state last
+ * changed), or the leader stopped renewing its lease (`leaderError` absent). The follower serves
+ * the last snapshot the leader shared.
+ */
+export class FleetLeaderError extends FlagstreamError {
+  static override readonly brand: string = 'flagstream.FleetLeaderError';
+  override readonly retryable = true;
+  constructor(
+    message: string,
+    readonly leaderError?: { name: string; message: string },
+    readonly since?: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
  * The server does not know the configured project (Cuttlegate answers the bulk route with 404).
  * A configuration error found at run time: terminal, like `AuthError`, until the options change.
  */

@@ -23,6 +23,7 @@ export {
   ClosedError,
   ConfigError,
   FlagNotFoundError,
+  FleetLeaderError,
   FlagstreamError,
   InvalidResponseError,
   NetworkError,

@@ -72,7 +72,10 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
       failed: (error) => this.onStreamFailed(error),
       paused: () => this.report.streamDown(),
       pushed: (context, flags) => this.apply(flags, 'network', context),
-      changed: () => this.oneOffs.clear(),
+      changed: () => {
+        this.oneOffs.clear();
+        this.fleet?.changed();
+      },
       current: (key) => this.current.get(key),
     };
     this.engine = new LoadEngine(this.session, options, this.gate, this.waiters, host);
@@ -100,9 +103,11 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     this.tracking = options.transport.tracking?.(this.session, options, (count) => this.dropped(count)) ?? untracked(options);
     // ── fleet hook (fleet-link.ts): the link decides whether this process runs the engine ──
     this.fleet = options.fleet?.attach({
-      identity: options.transport.identity!, contexts: this.contexts, scheduler, logger,
+      identity: options.transport.identity!, contexts: this.contexts, status: this.report.status$, scheduler, logger,
       engine: (on) => (on ? (this.running ??= this.engine.run(this.contexts).subscribe()) : this.stopEngine()),
+      mirror: (health) => this.report.follow(health, this.loaded),
       received: (flags) => {
+        this.oneOffs.clear(); // every record the fleet shares is a change it learned of
         const attempt = this.waiters.start(); // settles refresh()/identify() like a load would
         this.onLoaded(this.activeContext, { kind: 'flags', flags });
         this.waiters.succeeded(attempt);
@@ -335,6 +340,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
 
   /** A terminal error (401/403, a wrong project): every request stops; the last values stay. */
   private terminate(error: Error): void {
+    this.fleet?.stopped(error); // another process leads
     this.report.update({ state: 'error', streaming: false, error });
     this.settleReady({ ok: false, source: this.report.status.source, error });
     this.options.logger.error(`stopped: ${error.message}; serving the last known values`);

@@ -1,7 +1,7 @@
 /**
  * One fleet member for the fleet specs and bench: a client on the local server's Cuttlegate routes
- * with `redisFleet`. Prints JSON lines: `{"role":…}` on each role change, `{"flag":…,"enabled":…}`
- * on each value of FLAG. Exits on SIGTERM after closing the client.
+ * with `redisFleet`. Prints JSON lines: `{"role":…}` on each role change, `{"state":…,"error":…}` on
+ * each state change (the error's name), `{"flag":…,"enabled":…}` on each value of FLAG. Exits on SIGTERM after closing the client.
  * Environment: SERVER_URL, API_KEY, REDIS_URL, LEASE_MS, TIMEOUT_MS, FLAG; PREFIX and USER_ID optional.
  */
 import { createClient } from 'redis';
@@ -27,8 +27,10 @@ const client = createFlagClient({
   fleet: redisFleet(redis, { leaseMs: Number(env('LEASE_MS')), timeoutMs: Number(env('TIMEOUT_MS')), prefix: process.env.PREFIX }),
 });
 let role: string | undefined;
+let state: string | undefined;
 client.status$.subscribe((status) => {
   if (status.role !== role) print({ role: (role = status.role) });
+  if (status.state !== state) print({ state: (state = status.state), error: status.error?.name });
 });
 client.flag$(env('FLAG')).subscribe((result) => print({ flag: result.key, enabled: result.enabled }));
 

@@ -5,9 +5,10 @@
  */
 import { BehaviorSubject, asyncScheduler } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FleetLink, type FleetCoordinator, type FleetRecord } from '../../lib/client/features/fleet-link.js';
+import { AuthError, FleetLeaderError, NetworkError } from '../../lib/errors.js';
+import { FleetLink, type FleetClaim, type FleetCoordinator, type FleetHealth, type FleetRecord, type FleetView, type MirroredHealth } from '../../lib/client/features/fleet-link.js';
 import type { ContextSwitch } from '../../lib/client/engine/load-engine.js';
-import type { EvalResult, FleetRole } from '../../lib/types.js';
+import type { ClientStatus, EvalResult, FleetRole } from '../../lib/types.js';
 
 const LEASE_MS = 3_000;
 
@@ -18,33 +19,39 @@ class MemoryCoordinator implements FleetCoordinator {
   readonly sharedTtlMs = 10_000;
   down = false;
   claims = 0;
-  private readonly leases = new Map<string, { holder: string; until: number }>();
-  private readonly records = new Map<string, FleetRecord>();
+  private readonly leases = new Map<string, { holder: string; until: number; health: FleetHealth }>();
+  readonly records = new Map<string, FleetRecord>();
   private readonly listeners = new Map<string, Set<() => void>>();
 
-  async claim(scope: string, holder: string): Promise<boolean> {
+  async claim(scope: string, holder: string, health: FleetHealth): Promise<FleetClaim> {
     this.check();
+    if (this.frozen.has(holder)) return new Promise<never>(() => {});
     this.claims += 1;
-    const lease = this.leases.get(scope);
-    if (lease && lease.until > Date.now() && lease.holder !== holder) return false;
-    this.leases.set(scope, { holder, until: Date.now() + this.leaseMs });
-    return true;
+    const lease = this.live(scope);
+    const shared = this.records.has(scope);
+    if (lease && lease.holder !== holder) return { held: false, fresh: false, shared, remainingMs: lease.until - Date.now() };
+    const changed = JSON.stringify(lease?.health) !== JSON.stringify(health);
+    this.leases.set(scope, { holder, until: Date.now() + this.leaseMs, health });
+    if (changed) this.notify(scope);
+    return { held: true, fresh: !lease, shared, remainingMs: 0 };
   }
   async release(scope: string, holder: string): Promise<void> {
-    if (this.leases.get(scope)?.holder === holder) this.leases.delete(scope);
+    if (this.leases.get(scope)?.holder !== holder) return;
+    this.leases.delete(scope);
+    this.notify(scope);
   }
-  async publish(scope: string, holder: string, record: Omit<FleetRecord, 'version'>): Promise<number | undefined> {
+  async publish(scope: string, holder: string, record: FleetRecord): Promise<boolean> {
     this.check();
-    const lease = this.leases.get(scope);
-    if (!lease || lease.holder !== holder || lease.until <= Date.now()) return undefined;
-    const version = (this.records.get(scope)?.version ?? 0) + 1;
-    this.records.set(scope, { ...record, version });
-    for (const notice of this.listeners.get(scope) ?? []) notice();
-    return version;
+    if (this.live(scope)?.holder !== holder) return false;
+    this.records.set(scope, record);
+    this.notify(scope);
+    return true;
   }
-  async read(scope: string): Promise<FleetRecord | undefined> {
+  async read(scope: string): Promise<FleetView> {
     this.check();
-    return this.records.get(scope);
+    const record = this.records.get(scope);
+    const leader = this.live(scope)?.health;
+    return { ...(record ? { record } : {}), ...(leader ? { leader } : {}) };
   }
   async listen(scope: string, notice: () => void): Promise<() => void> {
     this.check();
@@ -59,28 +66,58 @@ class MemoryCoordinator implements FleetCoordinator {
   async close(): Promise<void> {}
   /** Someone else takes the lease of every scope (as after a long pause of the holder). */
   steal(): void {
-    for (const [scope] of this.leases) this.leases.set(scope, { holder: 'thief', until: Date.now() + this.leaseMs });
+    for (const [scope, lease] of this.leases) this.leases.set(scope, { ...lease, holder: 'thief', until: Date.now() + this.leaseMs });
   }
+  /** Everything is lost, as after a restart without persistence. */
+  wipe(): void {
+    this.leases.clear();
+    this.records.clear();
+  }
+  private live(scope: string): { holder: string; until: number; health: FleetHealth } | undefined {
+    const lease = this.leases.get(scope);
+    return lease && lease.until > Date.now() ? lease : undefined;
+  }
+  private notify(scope: string): void {
+    for (const notice of this.listeners.get(scope) ?? []) notice();
+  }
+  /** The holders of the current leases stop answering (as a SIGKILLed or frozen process): their claims never settle. */
+  freeze(): void {
+    for (const lease of this.leases.values()) this.frozen.add(lease.holder);
+  }
+  private readonly frozen = new Set<string>();
   private check(): void {
     if (this.down) throw new Error('connection refused');
   }
 }
 
-/** One member: a link and a record of what it told its client. */
-function member(store: MemoryCoordinator) {
-  const seen = { engine: false, roles: [] as FleetRole[], received: [] as EvalResult[][] };
+/** One member: a link and a record of what it told its client; `status` is the client's status it reads. */
+function member(store: MemoryCoordinator, current: EvalResult[] = [flag(true)]) {
+  const seen = { engine: false, roles: [] as FleetRole[], received: [] as EvalResult[][], mirrored: [] as Array<MirroredHealth | undefined> };
+  const status = new BehaviorSubject<ClientStatus>({ state: 'ready', source: 'network', circuit: 'closed', streaming: true, since: '2026-01-01T00:00:00.000Z' });
   const link = new FleetLink(store, {
     identity: 'test server',
     contexts: new BehaviorSubject<ContextSwitch>({ context: {}, first: true }),
+    status,
     scheduler: asyncScheduler,
     logger: { warn() {}, error() {} },
     engine: (on) => void (seen.engine = on),
+    mirror: (health) => void seen.mirrored.push(health),
     received: (flags) => void seen.received.push(flags),
-    current: () => [flag(true)],
+    current: () => current,
     role: (role) => void seen.roles.push(role),
   });
   link.start();
-  return { link, seen, role: () => seen.roles.at(-1) };
+  return { link, seen, status, role: () => seen.roles.at(-1) };
+}
+
+/** A leader `a` and a follower `b` on one store. */
+async function pair() {
+  const store = new MemoryCoordinator();
+  const a = member(store);
+  await vi.advanceTimersByTimeAsync(0);
+  const b = member(store);
+  await vi.advanceTimersByTimeAsync(0);
+  return { store, a, b };
 }
 
 function flag(value: boolean): EvalResult {
@@ -92,31 +129,24 @@ describe('FleetLink (fake time, in-memory coordinator)', () => {
   afterEach(() => void vi.useRealTimers());
 
   it('one leader runs the engine; followers apply each published version once, in order', async () => {
-    const store = new MemoryCoordinator();
-    const a = member(store);
-    await vi.advanceTimersByTimeAsync(0);
-    const b = member(store);
-    await vi.advanceTimersByTimeAsync(0);
+    const { a, b } = await pair();
     expect([a.role(), a.seen.engine, b.role(), b.seen.engine]).toEqual(['leader', true, 'follower', false]);
     a.link.published([flag(false)]);
     a.link.published([flag(true)]);
     b.link.published([flag(false)]); // a follower never publishes
     await vi.advanceTimersByTimeAsync(0);
-    expect(b.seen.received).toEqual([[flag(false)], [flag(true)]]);
+    // The leader shared what it held when it took the lease, then each change.
+    expect(b.seen.received).toEqual([[flag(true)], [flag(false)], [flag(true)]]);
     // Ticks re-read the snapshot but apply nothing older or equal.
     await vi.advanceTimersByTimeAsync(LEASE_MS * 2);
-    expect(b.seen.received).toHaveLength(2);
+    expect(b.seen.received).toHaveLength(3);
     expect([a.role(), b.role()]).toEqual(['leader', 'follower']);
     a.link.close();
     b.link.close();
   });
 
   it('the leader renews every leaseMs / 3; a follower takes over once the leader stops renewing', async () => {
-    const store = new MemoryCoordinator();
-    const a = member(store);
-    await vi.advanceTimersByTimeAsync(0);
-    const b = member(store);
-    await vi.advanceTimersByTimeAsync(0);
+    const { store, a, b } = await pair();
     store.claims = 0;
     await vi.advanceTimersByTimeAsync(LEASE_MS);
     expect(store.claims).toBeGreaterThanOrEqual(3 + 2); // the leader's 3 renewals, the follower's 2–3 tries
@@ -139,11 +169,7 @@ describe('FleetLink (fake time, in-memory coordinator)', () => {
   });
 
   it('store failures make every member solo (engine on); when the store is back one leads again', async () => {
-    const store = new MemoryCoordinator();
-    const a = member(store);
-    await vi.advanceTimersByTimeAsync(0);
-    const b = member(store);
-    await vi.advanceTimersByTimeAsync(0);
+    const { store, a, b } = await pair();
     store.down = true;
     await vi.advanceTimersByTimeAsync(LEASE_MS / 3 * 1.2);
     expect([a.role(), b.role(), a.seen.engine, b.seen.engine]).toEqual(['solo', 'solo', true, true]);
@@ -154,6 +180,96 @@ describe('FleetLink (fake time, in-memory coordinator)', () => {
     expect(follower.seen.engine).toBe(false);
     // The leader was running already: it shared what it had at once.
     expect(follower.seen.received.at(-1)).toEqual([flag(true)]);
+    a.link.close();
+    b.link.close();
+  });
+
+  it('lost store state: whoever re-claims the absent lease republishes under a new epoch; followers apply it whatever its version', async () => {
+    const store = new MemoryCoordinator();
+    const a = member(store);
+    await vi.advanceTimersByTimeAsync(0);
+    const b = member(store, [flag(false)]);
+    await vi.advanceTimersByTimeAsync(0);
+    for (const value of [false, true, false, true]) a.link.published([flag(value)]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(store.records.values().next().value?.version).toBe(5);
+    store.wipe();
+    await vi.advanceTimersByTimeAsync(LEASE_MS / 3 * 1.2);
+    const [leader, follower] = a.role() === 'leader' ? [a, b] : [b, a];
+    expect(follower.role()).toBe('follower');
+    const record = store.records.values().next().value!;
+    expect(record.version).toBe(1); // a new epoch starts again at 1
+    expect(follower.seen.received.at(-1)).toEqual(record.flags);
+    leader.link.published([flag(false)]);
+    leader.link.published([flag(true)]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(follower.seen.received.slice(-2)).toEqual([[flag(false)], [flag(true)]]);
+    a.link.close();
+    b.link.close();
+  });
+
+  it('a dead leader (no renewals) is replaced when its lease lapses: within leaseMs of its last renewal', async () => {
+    const store = new MemoryCoordinator();
+    const a = member(store);
+    await vi.advanceTimersByTimeAsync(0);
+    const b = member(store);
+    await vi.advanceTimersByTimeAsync(LEASE_MS * 2 + 123); // some renewals, at an arbitrary phase
+    store.freeze();
+    const frozenAt = Date.now();
+    while (b.role() !== 'leader') await vi.advanceTimersByTimeAsync(10);
+    // The last renewal was at most leaseMs / 3 before the freeze: taken over within leaseMs of the freeze (+ jitter).
+    expect(Date.now() - frozenAt).toBeLessThanOrEqual(LEASE_MS + 40);
+    expect(Date.now() - frozenAt).toBeGreaterThanOrEqual((LEASE_MS * 2) / 3 - 40);
+    expect(b.seen.engine).toBe(true);
+    a.link.close();
+    b.link.close();
+  });
+
+  it("followers mirror the leader's health as soon as it changes, with its error and since when", async () => {
+    const { a, b } = await pair();
+    expect(b.seen.mirrored.at(-1)).toEqual({ state: 'ready' });
+    const since = '2026-01-01T00:01:00.000Z';
+    a.status.next({ ...a.status.value, state: 'stale', since, error: new NetworkError('connect ECONNREFUSED') });
+    await vi.advanceTimersByTimeAsync(0); // no tick: the claim carrying the new health runs at once
+    const mirrored = b.seen.mirrored.at(-1)!;
+    expect(mirrored.state).toBe('stale');
+    expect(mirrored.error).toBeInstanceOf(FleetLeaderError);
+    expect(mirrored.error).toMatchObject({ leaderError: { name: 'NetworkError', message: 'connect ECONNREFUSED' }, since });
+    a.status.next({ ...a.status.value, state: 'ready', error: undefined, since: '2026-01-01T00:02:00.000Z' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(b.seen.mirrored.at(-1)).toEqual({ state: 'ready' });
+    a.link.close();
+    b.link.close();
+  });
+
+  it('a leader stopped by a terminal error releases its lease: a follower sees the heartbeat gone, says stale, and leads at once', async () => {
+    const { store, a, b } = await pair();
+    a.link.stopped(new AuthError(401));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(a.seen.roles.at(-1)).toBe('solo');
+    expect(b.role()).toBe('leader');
+    expect(b.seen.engine).toBe(true);
+    // Between the release and its claim, the follower said its leader was gone; as leader it is itself again.
+    expect(b.seen.mirrored).toContainEqual({ state: 'stale', error: expect.any(FleetLeaderError) });
+    expect(b.seen.mirrored.at(-1)).toBeUndefined();
+    // The stopped process claims no more.
+    store.claims = 0;
+    await vi.advanceTimersByTimeAsync(LEASE_MS);
+    expect(store.claims).toBeLessThanOrEqual(4); // b's renewals only
+    a.link.close();
+    b.link.close();
+  });
+
+  it('a change the leader learns of (a stream event) is a new version even when its own flags did not change', async () => {
+    const { store, a, b } = await pair();
+    const before = store.records.values().next().value!.version;
+    a.link.changed();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(store.records.values().next().value!.version).toBe(before + 1);
+    expect(b.seen.received).toHaveLength(2);
+    b.link.changed(); // a follower learns of changes from its leader only
+    await vi.advanceTimersByTimeAsync(0);
+    expect(store.records.values().next().value!.version).toBe(before + 1);
     a.link.close();
     b.link.close();
   });

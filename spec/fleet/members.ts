@@ -9,6 +9,9 @@ import { build } from 'esbuild';
 export interface MemberState {
   role?: string;
   enabled?: boolean;
+  /** `status.state`, and the name of `status.error` when it changed with it. */
+  state?: string;
+  error?: string;
 }
 
 /** One member process and what it reported. */
@@ -29,6 +32,7 @@ export async function bundleMember(): Promise<{ file: string; remove(): Promise<
     entryPoints: [new URL('./child.ts', import.meta.url).pathname],
     bundle: true,
     minify: true,
+    keepNames: true, // error names (status.error.name) as the library gives them
     // Node 20 has a global fetch: the client never loads cross-fetch, so it stays out of the bundle.
     external: ['cross-fetch'],
     platform: 'node',
@@ -57,6 +61,10 @@ export function startMember(file: string, env: Record<string, string>): Member {
       lines.push({ ...parsed, receivedAt: Date.now() });
       if ('role' in parsed) state.role = parsed.role as string | undefined;
       if ('enabled' in parsed) state.enabled = parsed.enabled as boolean;
+      if ('state' in parsed) {
+        state.state = parsed.state as string;
+        state.error = parsed.error as string | undefined;
+      }
     }
   });
   child.stderr!.on('data', (chunk: Buffer) => lines.push({ stderr: chunk.toString('utf8'), receivedAt: Date.now() }));
@@ -86,4 +94,14 @@ export async function until(condition: () => boolean, timeoutMs: number, what: s
 export async function stopMembers(members: readonly Member[]): Promise<void> {
   for (const member of members) member.kill('SIGKILL');
   await Promise.all(members.map((member) => member.exited));
+}
+
+/** One line per member: its pid, state and last lines (for timeout messages). */
+export function summary(members: readonly Member[]): string {
+  return members.map((m) => `${m.pid} ${JSON.stringify(m.state)} ${JSON.stringify(m.lines.slice(-4))}`).join('\n');
+}
+
+/** The members that say they lead. */
+export function leaders(members: readonly Member[]): Member[] {
+  return members.filter((m) => m.state.role === 'leader');
 }

@@ -2,6 +2,7 @@ import { Subject, type Observable, type SchedulerLike } from 'rxjs';
 import { CircuitOpenError, ClosedError, RateLimitError, TimeoutError } from '../../errors.js';
 import type { InvalidFlag } from '../../transports/transport.js';
 import type { CircuitState, ClientEvent, ClientStatus, ReadyResult } from '../../types.js';
+import type { MirroredHealth } from '../features/fleet-contract.js';
 import { StatusTracker } from './status.js';
 
 /**
@@ -14,6 +15,8 @@ export class ClientReporter {
   private readonly events = new Subject<ClientEvent>();
   private loadError: Error | undefined;
   private streamError: Error | undefined;
+  /** A fleet follower's readiness is its leader's. */
+  private leader: MirroredHealth | undefined;
   private closed = false;
   readonly status$: Observable<ClientStatus>;
   readonly events$: Observable<ClientEvent> = this.events.asObservable();
@@ -44,7 +47,23 @@ export class ClientReporter {
   /** A load landed: ready from the network; a rejected flag is what the status error shows. */
   loaded(invalid: readonly InvalidFlag[]): void {
     this.loadError = invalid[0]?.error;
-    this.tracker.update({ state: 'ready', source: 'network', error: this.loadError ?? this.streamError });
+    this.tracker.update({ ...this.readiness(), source: 'network' });
+  }
+
+  /**
+   * A fleet follower's status follows its leader's health (`undefined`: its own again). Nothing
+   * applied yet: a leader in trouble makes it `error`, else it stays `initializing`.
+   */
+  follow(leader: MirroredHealth | undefined, loaded: boolean): void {
+    if (!leader && !this.leader) return;
+    this.leader = leader;
+    if (loaded) this.tracker.update(this.readiness());
+    else this.tracker.update(leader && leader.state !== 'ready' ? { state: 'error', error: leader.error } : { state: 'initializing', error: undefined });
+  }
+
+  /** The state and error of a process with values: its leader's when it follows one. */
+  private readiness(): Pick<ClientStatus, 'state' | 'error'> {
+    return this.leader ? { state: this.leader.state, error: this.leader.error } : { state: 'ready', error: this.loadError ?? this.streamError };
   }
 
   /** The events of a landed load: one `error` per rejected flag, then `refreshed`. */

@@ -1,90 +1,20 @@
-import type { Observable, SchedulerLike, Subscription } from 'rxjs';
-import { TimeoutError, asError } from '../../errors.js';
-import type { ClientEvent, EvalContext, EvalResult, FleetRole, Logger } from '../../types.js';
-import type { ContextSwitch } from '../engine/load-engine.js';
+import type { Subscription } from 'rxjs';
+import { FleetLeaderError, TimeoutError, asError } from '../../errors.js';
+import type { ClientStatus, EvalContext, EvalResult, FleetRole } from '../../types.js';
 import { contextKey } from '../context-key.js';
+import type { FleetClaim, FleetCoordinator, FleetHandle, FleetHealth, FleetHost, FleetView, MirroredHealth } from './fleet-contract.js';
 
-/** A snapshot as a fleet shares it: the leader writes one per change. */
-export interface FleetRecord {
-  /** Monotonically increasing per scope; followers apply only newer versions. */
-  version: number;
-  /** ISO time the leader applied it. */
-  at: string;
-  flags: EvalResult[];
-}
-
-/**
- * Where a fleet coordinates (Redis for `redisFleet`): leases, the shared snapshot, change notices and
- * shared `snapshotFor` results. A scope is a transport identity plus a context key. Any call may fail
- * or hang; the link bounds each by `timeoutMs` and treats a failure as "the store is unreachable".
- */
-export interface FleetCoordinator {
-  readonly leaseMs: number;
-  /** Bound on each call, ms. */
-  readonly timeoutMs: number;
-  /** How long a shared `snapshotFor` result is kept, ms. */
-  readonly sharedTtlMs: number;
-  /** Takes the lease of `scope` if it is free, or renews it if `holder` has it; false: another holds it. */
-  claim(scope: string, holder: string): Promise<boolean>;
-  /** Gives the lease up if `holder` still has it. */
-  release(scope: string, holder: string): Promise<void>;
-  /** Stores `flags` as the next version and notifies the followers, only while `holder` has the lease; the version, or undefined if not. */
-  publish(scope: string, holder: string, record: Omit<FleetRecord, 'version'>): Promise<number | undefined>;
-  /** The last published snapshot of `scope`. */
-  read(scope: string): Promise<FleetRecord | undefined>;
-  /** Calls `notice` on each publish to `scope` until the returned function is called. */
-  listen(scope: string, notice: () => void): Promise<() => void>;
-  /** A shared result stored under `key`. */
-  getShared(key: string): Promise<EvalResult[] | undefined>;
-  putShared(key: string, flags: EvalResult[]): Promise<void>;
-  /** Frees what the coordinator opened (its subscriber connection). */
-  close(): Promise<void>;
-}
-
-/** What a fleet link needs from the client it serves. */
-export interface FleetHost {
-  /** The transport's identity (server, project, environment; never a key). */
-  identity: string;
-  /** The client's context switches (the current one first). */
-  contexts: Observable<ContextSwitch>;
-  scheduler: SchedulerLike;
-  logger: Logger;
-  /** Runs (`true`) or stops (`false`) the client's own load engine. */
-  engine(on: boolean): void;
-  /** A follower got a snapshot: apply it as a network load. */
-  received(flags: EvalResult[]): void;
-  /** The snapshot the client holds now (published when a running process becomes leader). */
-  current(): EvalResult[] | undefined;
-  /** The role changed: report it in `status.role` and `events$`. */
-  role(role: FleetRole, event: ClientEvent): void;
-}
-
-/** The client's side of a fleet: what `createFlagClient` calls. */
-export interface FleetHandle {
-  /** Joins the fleet (idempotent): decides the role, then runs the engine or follows. */
-  start(): void;
-  /** The client applied a changed network snapshot: a leader shares it. */
-  published(flags: EvalResult[]): void;
-  /** `refresh()` on a follower: re-read the shared snapshot and apply it. */
-  refresh(): void;
-  /** `snapshotFor`: read-through the fleet's shared results for this context and configuration version. */
-  snapshotFor(context: EvalContext, load: () => Promise<EvalResult[]>): Promise<EvalResult[]>;
-  /** Leaves the fleet: releases a held lease, stops listening. */
-  close(): void;
-}
-
-/** The `fleet` option of `createFlagClient` (`redisFleet(redis)` from `flagstream/stores`). */
-export interface FleetOption {
-  attach(host: FleetHost): FleetHandle;
-}
+export type * from './fleet-contract.js';
 
 /**
  * One client's membership in a fleet. Each scope (identity + context) has one lease; every
- * `leaseMs / 3` (followers: ± 20 % jitter) the link claims it, which renews it for the leader and
- * takes it over for a follower once it lapsed. The leader runs the engine and publishes each change;
- * followers apply the published snapshots on each notice and on each tick (a missed notice costs at
- * most one tick). Any store failure makes the process `solo`: it runs its own engine, and re-joins
- * on a later tick once the store answers again.
+ * `leaseMs / 3` (followers: ± 20 %, and at the moment the holder's lease lapses) the link claims it,
+ * which renews it (with the leader's health as heartbeat) for the leader and takes it over for a
+ * follower once it lapsed. The leader runs the engine and publishes each change under its epoch;
+ * a lease taken afresh, or a shared snapshot gone missing, makes it republish what it holds.
+ * Followers apply the published snapshots on each notice and on each tick, and mirror the leader's
+ * health in their status. A terminal error leaves the fleet; any store failure makes the process
+ * `solo`: it runs its own engine, and re-joins on a later tick once the store answers again.
  */
 export class FleetLink implements FleetHandle {
   private readonly holder = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
@@ -92,12 +22,25 @@ export class FleetLink implements FleetHandle {
   private scope: string | undefined;
   /** Bumped on each scope switch: answers for an older scope are dropped. */
   private generation = 0;
-  /** The version last applied (follower) or published (leader). */
+  /** Leaderships this process has begun (each makes a new epoch). */
+  private terms = 0;
+  /** The epoch and version last applied (follower) or published (leader). */
+  private epoch = '';
   private version = 0;
+  /** Follower: the time the holder's lease lapses unless renewed (scheduler time). */
+  private lapsesAt: number | undefined;
+  /** The leader health last mirrored (its JSON), so an unchanged heartbeat changes nothing. */
+  private mirrored: string | undefined;
+  private health: FleetHealth = { state: 'initializing', since: '' };
+  /** The generation a claim is running for, and whether another was asked for meanwhile. */
+  private electing: number | undefined;
+  private again = false;
   private stopListening: (() => void) | undefined;
   private tick: Subscription | undefined;
-  private contexts: Subscription | undefined;
+  private subscriptions: Subscription[] = [];
   private publishing: Promise<unknown> = Promise.resolve();
+  /** Out of the fleet: closed, or stopped by a terminal error. */
+  private left = false;
   private closed = false;
 
   constructor(
@@ -106,12 +49,21 @@ export class FleetLink implements FleetHandle {
   ) {}
 
   start(): void {
-    if (this.contexts || this.closed) return;
-    this.contexts = this.host.contexts.subscribe(({ context }) => this.enter(`${this.host.identity}\n${contextKey(context)}`));
+    if (this.subscriptions.length > 0 || this.left) return;
+    this.subscriptions = [
+      this.host.status.subscribe((status) => this.healthChanged(status)),
+      this.host.contexts.subscribe(({ context }) => this.enter(`${this.host.identity}\n${contextKey(context)}`)),
+    ];
   }
 
   published(flags: EvalResult[]): void {
     if (this.role === 'leader') this.share(flags);
+  }
+
+  changed(): void {
+    // A new version, even of the same flags, moves every process's shared snapshotFor key on.
+    const current = this.host.current();
+    if (this.role === 'leader' && current) this.share(current);
   }
 
   refresh(): void {
@@ -120,7 +72,7 @@ export class FleetLink implements FleetHandle {
 
   async snapshotFor(context: EvalContext, load: () => Promise<EvalResult[]>): Promise<EvalResult[]> {
     if ((this.role !== 'leader' && this.role !== 'follower') || this.version === 0) return load();
-    const key = `${this.host.identity}\n${contextKey(context)}\n${this.scope ?? ''}\n${this.version}`;
+    const key = `${this.host.identity}\n${contextKey(context)}\n${this.scope ?? ''}\n${this.epoch}\n${this.version}`;
     const hit = await this.call(() => this.store.getShared(key)).catch(() => undefined);
     if (hit) return hit;
     const flags = await load();
@@ -128,15 +80,30 @@ export class FleetLink implements FleetHandle {
     return flags;
   }
 
+  stopped(error: Error): void {
+    if (this.left) return;
+    void this.leave();
+    this.mirror(undefined);
+    this.role = 'solo';
+    this.host.logger.warn(`fleet: left the fleet (${error.message}); another process leads`);
+    this.host.role('solo', { type: 'fleet-solo', at: this.now(), error });
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.contexts?.unsubscribe();
+    void this.leave().then(() => this.store.close().catch(() => undefined));
+  }
+
+  /** Stops every activity and gives a held lease up. */
+  private leave(): Promise<void> {
+    this.left = true;
+    for (const subscription of this.subscriptions) subscription.unsubscribe();
     this.tick?.unsubscribe();
     this.unlisten();
     const { scope } = this;
     const release = this.role === 'leader' && scope ? this.call(() => this.store.release(scope, this.holder)) : Promise.resolve();
-    void release.catch(() => undefined).then(() => this.store.close().catch(() => undefined));
+    return release.catch(() => undefined);
   }
 
   /** A new scope (start, or a context switch): leave the old lease, decide afresh. */
@@ -147,108 +114,171 @@ export class FleetLink implements FleetHandle {
     this.unlisten();
     this.tick?.unsubscribe();
     this.scope = scope;
+    this.epoch = '';
     this.version = 0;
+    this.lapsesAt = undefined;
     this.generation += 1;
     if (this.role) {
       // The role was the old scope's: stop loading until the new scope's claim decides (a leader's
       // engine restarts for the new context at once, so no snapshot of the old one is shared).
+      this.mirror(undefined);
       this.role = undefined;
       this.host.engine(false);
     }
-    void this.elect(this.generation);
+    this.elect(this.generation);
   }
 
-  /** One claim: decides the role, then schedules the next. */
-  private async elect(generation: number): Promise<void> {
+  /** A leader shares a changed health at once (a claim carries it), not on the next tick. */
+  private healthChanged(status: ClientStatus): void {
+    const error = status.error ? { name: status.error.name, message: status.error.message } : undefined;
+    const health: FleetHealth = error ? { state: status.state, since: status.since, error } : { state: status.state, since: status.since };
+    const changed = JSON.stringify(health) !== JSON.stringify(this.health);
+    this.health = health;
+    if (changed && this.role === 'leader') this.elect(this.generation);
+  }
+
+  /** Claims now (one claim at a time per scope: a request meanwhile runs right after). */
+  private elect(generation: number): void {
+    if (this.electing === generation) {
+      this.again = true;
+      return;
+    }
+    this.electing = generation;
+    this.again = false;
+    void this.claim(generation).finally(() => {
+      if (this.electing === generation) this.electing = undefined;
+      if (this.stale(generation)) return;
+      if (this.again) this.elect(generation);
+      else this.schedule(generation);
+    });
+  }
+
+  /** One claim: decides the role. */
+  private async claim(generation: number): Promise<void> {
     const scope = this.scope!;
     try {
-      const mine = await this.call(() => this.store.claim(scope, this.holder));
+      const claim = await this.call(() => this.store.claim(scope, this.holder, this.health));
       if (this.stale(generation)) return;
-      if (mine) {
-        this.become('leader');
-      } else {
-        if (!this.stopListening) {
-          const listening = this.store.listen(scope, () => this.pull(generation, false));
-          // A subscription that answers after its timeout is ended as soon as it does.
-          const stop = await this.call(() => listening).catch((error: unknown) => {
-            listening.then((late) => late(), () => undefined);
-            throw error;
-          });
-          if (this.stale(generation)) return stop();
-          this.stopListening = stop;
-        }
-        this.become('follower');
-        await this.pullNow(generation, false);
-      }
+      this.lapsesAt = claim.held ? undefined : this.host.scheduler.now() + Math.max(0, claim.remainingMs);
+      if (claim.held) this.lead(claim);
+      else await this.follow(generation, scope);
     } catch (error) {
       if (!this.stale(generation)) this.goSolo(asError(error));
-    } finally {
-      if (!this.stale(generation)) this.schedule(generation);
     }
+  }
+
+  /** The lease is ours: a new leadership (or a lost snapshot) republishes what this process holds. */
+  private lead(claim: FleetClaim): void {
+    const newLeadership = claim.fresh || this.role !== 'leader';
+    if (newLeadership) {
+      this.terms += 1;
+      this.epoch = `${this.holder}.${this.terms}`;
+      this.version = 0;
+    }
+    this.become('leader');
+    const current = this.host.current();
+    if ((newLeadership || !claim.shared) && current) this.share(current);
+  }
+
+  private async follow(generation: number, scope: string): Promise<void> {
+    if (!this.stopListening) {
+      const listening = this.store.listen(scope, () => this.pull(generation, false));
+      // A subscription that answers after its timeout is ended as soon as it does.
+      const stop = await this.call(() => listening).catch((error: unknown) => {
+        listening.then((late) => late(), () => undefined);
+        throw error;
+      });
+      if (this.stale(generation)) return stop();
+      this.stopListening = stop;
+    }
+    this.become('follower');
+    await this.pullNow(generation, false);
   }
 
   private schedule(generation: number): void {
     const third = this.store.leaseMs / 3;
-    const delay = this.role === 'leader' ? third : third * (0.8 + 0.4 * Math.random());
+    let delay = this.role === 'leader' ? third : third * (0.8 + 0.4 * Math.random());
+    // A follower also claims the moment the holder's lease lapses: a dead leader is replaced within one lease.
+    if (this.role === 'follower' && this.lapsesAt !== undefined) {
+      delay = Math.min(delay, Math.max(0, this.lapsesAt - this.host.scheduler.now()) + 5 + 20 * Math.random());
+    }
     this.tick?.unsubscribe();
-    this.tick = this.host.scheduler.schedule(() => void this.elect(generation), delay);
+    this.tick = this.host.scheduler.schedule(() => this.elect(generation), delay);
   }
 
   private become(role: 'leader' | 'follower'): void {
     if (role === this.role) return;
-    const previous = this.role;
     this.role = role;
-    if (role === 'leader') this.unlisten();
+    if (role === 'leader') {
+      this.unlisten();
+      this.mirror(undefined);
+    }
     this.host.engine(role === 'leader');
     this.host.role(role, { type: role === 'leader' ? 'fleet-leader' : 'fleet-follower', at: this.now() });
-    // A process that was already running (solo) shares what it has at once; a fresh one after its load.
-    if (role === 'leader' && previous === 'solo') {
-      const current = this.host.current();
-      if (current) this.share(current);
-    }
   }
 
   private goSolo(error: Error): void {
     if (this.role === 'solo') return;
     this.role = 'solo';
     this.unlisten();
+    this.mirror(undefined);
     this.host.logger.warn(`fleet store unreachable (${error.message}); loading from the server directly until it answers again`);
     this.host.engine(true);
     this.host.role('solo', { type: 'fleet-solo', at: this.now(), error });
   }
 
-  /** Leader: store the snapshot under the next version (in order) and notify the followers. */
+  /** Leader: store the snapshot under the epoch's next version (in order) and notify the followers. */
   private share(flags: EvalResult[]): void {
     const scope = this.scope!;
     const generation = this.generation;
-    const record = { at: this.now(), flags };
+    const at = this.now();
     this.publishing = this.publishing.then(async () => {
       if (this.stale(generation) || this.role !== 'leader') return;
+      const record = { epoch: this.epoch, version: this.version + 1, at, flags };
       try {
-        const version = await this.call(() => this.store.publish(scope, this.holder, record));
+        const stored = await this.call(() => this.store.publish(scope, this.holder, record));
         if (this.stale(generation)) return;
-        if (version === undefined) this.become('follower');
-        else this.version = version;
+        if (!stored) this.become('follower');
+        else if (record.epoch === this.epoch) this.version = Math.max(this.version, record.version);
       } catch (error) {
         if (!this.stale(generation)) this.goSolo(asError(error));
       }
     });
   }
 
+  /** On a notice: apply what changed; a heartbeat that is gone means the lease is free, so claim it now. */
   private pull(generation: number, force: boolean): void {
-    this.pullNow(generation, force).catch((error: unknown) => {
-      if (!this.stale(generation)) this.goSolo(asError(error));
-    });
+    this.pullNow(generation, force).then(
+      (view) => {
+        if (view && !view.leader && !this.stale(generation) && this.role === 'follower') this.elect(generation);
+      },
+      (error: unknown) => {
+        if (!this.stale(generation)) this.goSolo(asError(error));
+      },
+    );
   }
 
-  /** Follower: apply the shared snapshot if it is newer than the last one applied (or `force`). */
-  private async pullNow(generation: number, force: boolean): Promise<void> {
-    if (this.stale(generation)) return;
-    const record = await this.call(() => this.store.read(this.scope!));
-    if (this.stale(generation) || this.role !== 'follower' || !record) return;
-    if (!force && record.version <= this.version) return;
-    this.version = record.version;
-    this.host.received(record.flags);
+  /** Follower: mirror the leader's health; apply the shared snapshot if it is another epoch's or newer (or `force`). */
+  private async pullNow(generation: number, force: boolean): Promise<FleetView | undefined> {
+    if (this.stale(generation)) return undefined;
+    const view = await this.call(() => this.store.read(this.scope!));
+    if (this.stale(generation) || this.role !== 'follower') return undefined;
+    this.mirror(mirrorOf(view.leader));
+    const { record } = view;
+    if (record && (force || record.epoch !== this.epoch || record.version > this.version)) {
+      this.epoch = record.epoch;
+      this.version = record.version;
+      this.host.received(record.flags);
+    }
+    return view;
+  }
+
+  /** Hands the leader's health to the client's status, when it changed. */
+  private mirror(health: MirroredHealth | undefined): void {
+    const text = health && JSON.stringify([health.state, health.error?.message]);
+    if (text === this.mirrored) return;
+    this.mirrored = text;
+    this.host.mirror(health);
   }
 
   private unlisten(): void {
@@ -257,7 +287,7 @@ export class FleetLink implements FleetHandle {
   }
 
   private stale(generation: number): boolean {
-    return this.closed || generation !== this.generation;
+    return this.left || generation !== this.generation;
   }
 
   /** A store call bounded by the store's timeout. */
@@ -285,4 +315,15 @@ export class FleetLink implements FleetHandle {
   private now(): string {
     return new Date(this.host.scheduler.now()).toISOString();
   }
+}
+
+/**
+ * What a follower's status says for its leader's heartbeat: a leader still starting lends nothing
+ * (the follower is `initializing` or serves what it applied); no heartbeat at all is `stale`.
+ */
+function mirrorOf(leader: FleetHealth | undefined): MirroredHealth | undefined {
+  if (!leader) return { state: 'stale', error: new FleetLeaderError('fleet leader: no heartbeat for a whole lease') };
+  const { state, error, since } = leader;
+  if (state !== 'ready' && state !== 'stale' && state !== 'error') return undefined;
+  return error ? { state, error: new FleetLeaderError(`fleet leader: ${error.name}: ${error.message} (since ${since})`, error, since) } : { state };
 }

@@ -1,4 +1,4 @@
-import type { FleetCoordinator, FleetRecord } from '../../client/features/fleet-link.js';
+import type { FleetClaim, FleetCoordinator, FleetHealth, FleetRecord, FleetView } from '../../client/features/fleet-link.js';
 import type { EvalResult } from '../../types.js';
 import { sha256Base64Url } from './sha256.js';
 
@@ -29,26 +29,43 @@ export interface RedisCoordinatorOptions {
   sharedTtlMs: number;
 }
 
-// Takes the lease when free (SET NX PX) or renews it when the holder has it: only the holder renews.
+// Takes the lease when free or renews it when the holder has it (only the holder renews), and
+// stores the holder's health as its heartbeat for one lease, with a notice when it changed.
+// Answers {1 + 2 if taken afresh + 4 if a snapshot exists, 0}, or {0, ms left of the holder's lease}.
 const CLAIM = `local v = redis.call('GET', KEYS[1])
-if v == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
-if v then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
-return 1`;
+local fresh = 0
+if not v then
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+fresh = 2
+elseif v == ARGV[1] then
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+else
+return {0, redis.call('PTTL', KEYS[1])}
+end
+if redis.call('GET', KEYS[2]) == ARGV[3] then
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+else
+redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[2])
+redis.call('PUBLISH', ARGV[4], 'health')
+end
+return {1 + fresh + 4 * redis.call('EXISTS', KEYS[3]), 0}`;
 
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('PUBLISH', ARGV[2], 'released')
+end
 return 0`;
 
-// Only the lease holder writes: the next version, the snapshot with it, then the notice.
+// Only the lease holder writes: the snapshot, then the notice.
 const PUBLISH = `if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-local v = redis.call('INCR', KEYS[2])
-redis.call('SET', KEYS[3], '{"version":' .. v .. ',' .. string.sub(ARGV[2], 2))
-redis.call('PUBLISH', ARGV[3], tostring(v))
-return v`;
+redis.call('SET', KEYS[2], ARGV[2])
+redis.call('PUBLISH', ARGV[3], 'snapshot')
+return 1`;
 
 /**
- * A {@link FleetCoordinator} on Redis. Keys are `<prefix>fleet:{<hash of scope>}:lease|version|snapshot`
- * and the notice channel `…:changed`; the scope (which holds the context) is hashed, so user ids do
+ * A {@link FleetCoordinator} on Redis. Keys are `<prefix>fleet:{<hash of scope>}:lease|health|snapshot`
+ * (the lease holds the leader's id, health its heartbeat for one lease, snapshot the last
+ * {@link FleetRecord} as JSON) and the notice channel `…:changed`; the scope (which holds the context) is hashed, so user ids do
  * not appear in key names. One subscriber connection (`duplicate()`) for every link using it, opened
  * on first use and closed with the last link.
  */
@@ -70,22 +87,34 @@ export class RedisCoordinator implements FleetCoordinator {
     this.sharedTtlMs = options.sharedTtlMs;
   }
 
-  async claim(scope: string, holder: string): Promise<boolean> {
-    return (await this.eval(CLAIM, [this.key(scope, 'lease')], [holder, String(this.leaseMs)])) === 1;
+  async claim(scope: string, holder: string, health: FleetHealth): Promise<FleetClaim> {
+    const keys = [this.key(scope, 'lease'), this.key(scope, 'health'), this.key(scope, 'snapshot')];
+    const answer = await this.eval(CLAIM, keys, [holder, String(this.leaseMs), JSON.stringify(health), this.key(scope, 'changed')]);
+    const [code, left] = Array.isArray(answer) ? answer.map(Number) : [Number.NaN, Number.NaN];
+    if (code === undefined || !Number.isInteger(code)) throw new Error('unexpected answer to the fleet claim script');
+    // A lease without expiry (never written so) counts as a whole lease.
+    return { held: (code & 1) === 1, fresh: (code & 2) === 2, shared: (code & 4) === 4, remainingMs: left! > 0 ? left! : this.leaseMs };
   }
 
   async release(scope: string, holder: string): Promise<void> {
-    await this.eval(RELEASE, [this.key(scope, 'lease')], [holder]);
+    await this.eval(RELEASE, [this.key(scope, 'lease'), this.key(scope, 'health')], [holder, this.key(scope, 'changed')]);
   }
 
-  async publish(scope: string, holder: string, record: Omit<FleetRecord, 'version'>): Promise<number | undefined> {
-    const keys = [this.key(scope, 'lease'), this.key(scope, 'version'), this.key(scope, 'snapshot')];
-    const version = await this.eval(PUBLISH, keys, [holder, JSON.stringify(record), this.key(scope, 'changed')]);
-    return typeof version === 'number' && version > 0 ? version : undefined;
+  async publish(scope: string, holder: string, record: FleetRecord): Promise<boolean> {
+    const keys = [this.key(scope, 'lease'), this.key(scope, 'snapshot')];
+    return (await this.eval(PUBLISH, keys, [holder, JSON.stringify(record), this.key(scope, 'changed')])) === 1;
   }
 
-  async read(scope: string): Promise<FleetRecord | undefined> {
-    return parseRecord(await this.redis.sendCommand(['GET', this.key(scope, 'snapshot')]));
+  async read(scope: string): Promise<FleetView> {
+    // One slot (the hash tag), so one MGET reads both on a cluster too.
+    const answer = await this.command(['MGET', this.key(scope, 'snapshot'), this.key(scope, 'health')]);
+    const [record, health] = Array.isArray(answer) ? answer : [];
+    const view: FleetView = {};
+    const parsedRecord = parseRecord(record);
+    const parsedHealth = parseHealth(health);
+    if (parsedRecord) view.record = parsedRecord;
+    if (parsedHealth) view.leader = parsedHealth;
+    return view;
   }
 
   async listen(scope: string, notice: () => void): Promise<() => void> {
@@ -114,14 +143,14 @@ export class RedisCoordinator implements FleetCoordinator {
   }
 
   async getShared(key: string): Promise<EvalResult[] | undefined> {
-    const text = await this.redis.sendCommand(['GET', this.sharedKey(key)]);
+    const text = await this.command(['GET', this.sharedKey(key)]);
     if (typeof text !== 'string') return undefined;
     const parsed: unknown = JSON.parse(text);
     return Array.isArray(parsed) ? (parsed as EvalResult[]) : undefined;
   }
 
   async putShared(key: string, flags: EvalResult[]): Promise<void> {
-    await this.redis.sendCommand(['SET', this.sharedKey(key), JSON.stringify(flags), 'PX', String(this.sharedTtlMs)]);
+    await this.command(['SET', this.sharedKey(key), JSON.stringify(flags), 'PX', String(this.sharedTtlMs)]);
   }
 
   /** One more link uses the coordinator (and will call {@link close} once). */
@@ -155,7 +184,11 @@ export class RedisCoordinator implements FleetCoordinator {
   }
 
   private eval(script: string, keys: string[], args: string[]): Promise<unknown> {
-    return this.redis.sendCommand(['EVAL', script, String(keys.length), ...keys, ...args]);
+    return this.command(['EVAL', script, String(keys.length), ...keys, ...args]);
+  }
+
+  private command(args: string[]): Promise<unknown> {
+    return this.redis.sendCommand(args);
   }
 
   private key(scope: string, part: string): string {
@@ -174,8 +207,24 @@ function digest(text: string): string {
 
 /** A stored record, or undefined when absent or not one. */
 function parseRecord(text: unknown): FleetRecord | undefined {
+  const parsed = parseJson(text) as Partial<FleetRecord> | undefined;
+  if (!parsed || typeof parsed.epoch !== 'string' || typeof parsed.version !== 'number' || !Array.isArray(parsed.flags)) return undefined;
+  return { epoch: parsed.epoch, version: parsed.version, at: String(parsed.at), flags: parsed.flags };
+}
+
+/** A stored heartbeat, or undefined when absent or not one. */
+function parseHealth(text: unknown): FleetHealth | undefined {
+  const parsed = parseJson(text) as Partial<FleetHealth> | undefined;
+  if (!parsed || typeof parsed.state !== 'string' || typeof parsed.since !== 'string') return undefined;
+  const { state, since, error } = parsed;
+  return error && typeof error.name === 'string' && typeof error.message === 'string' ? { state, since, error: { name: error.name, message: error.message } } : { state, since };
+}
+
+function parseJson(text: unknown): unknown {
   if (typeof text !== 'string') return undefined;
-  const parsed = JSON.parse(text) as Partial<FleetRecord> | null;
-  if (!parsed || typeof parsed.version !== 'number' || !Array.isArray(parsed.flags)) return undefined;
-  return { version: parsed.version, at: String(parsed.at), flags: parsed.flags };
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,0 +1,128 @@
+import type { Observable, SchedulerLike } from 'rxjs';
+import type { ClientEvent, ClientStatus, EvalContext, EvalResult, FleetRole, Logger } from '../../types.js';
+import type { ContextSwitch } from '../engine/load-engine.js';
+
+/** A snapshot as a fleet shares it: the leader writes one per change. */
+export interface FleetRecord {
+  /**
+   * The leadership that wrote it: a new one for every lease taken afresh (the holder's id and its
+   * term), so a follower applies a newer leader's record whatever its version.
+   */
+  epoch: string;
+  /** Increasing within an epoch; followers apply only newer versions of the epoch they applied. */
+  version: number;
+  /** ISO time the leader applied it. */
+  at: string;
+  flags: EvalResult[];
+}
+
+/** The leader's upstream health, shared with every renewal of its lease (its heartbeat). */
+export interface FleetHealth {
+  state: 'initializing' | 'ready' | 'stale' | 'error' | 'closed';
+  /** ISO time `state` last changed on the leader. */
+  since: string;
+  /** What the leader's `status.error` says: name and (redacted) message, nothing else. */
+  error?: { name: string; message: string };
+}
+
+/** The answer to a claim. */
+export interface FleetClaim {
+  /** The lease is the claimant's now (taken or renewed). */
+  held: boolean;
+  /** It was free and has just been taken: a new leadership, whose first act is to republish. */
+  fresh: boolean;
+  /** A shared snapshot exists (false once the store lost it: a restart, a flush, an eviction). */
+  shared: boolean;
+  /** Not held: how long the holder's lease still runs, ms, unless renewed. */
+  remainingMs: number;
+}
+
+/** What a follower reads: the shared snapshot and the leader's last heartbeat. */
+export interface FleetView {
+  record?: FleetRecord;
+  /** Absent once the leader has not renewed for a whole lease. */
+  leader?: FleetHealth;
+}
+
+/**
+ * Where a fleet coordinates (Redis for `redisFleet`): leases, the shared snapshot, the leader's
+ * heartbeat, change notices and shared `snapshotFor` results. A scope is a transport identity plus
+ * a context key. Any call may fail or hang; the link bounds each by `timeoutMs` and treats a failure
+ * as "the store is unreachable".
+ */
+export interface FleetCoordinator {
+  readonly leaseMs: number;
+  /** Bound on each call, ms. */
+  readonly timeoutMs: number;
+  /** How long a shared `snapshotFor` result is kept, ms. */
+  readonly sharedTtlMs: number;
+  /**
+   * Takes the lease of `scope` if it is free, or renews it if `holder` has it; while held, stores
+   * `health` as the leader's heartbeat (for one lease) and notifies the followers when it changed.
+   */
+  claim(scope: string, holder: string, health: FleetHealth): Promise<FleetClaim>;
+  /** Gives the lease (and the heartbeat) up if `holder` still has it, and notifies the followers. */
+  release(scope: string, holder: string): Promise<void>;
+  /** Stores `record` as the shared snapshot and notifies the followers, only while `holder` has the lease; false if not. */
+  publish(scope: string, holder: string, record: FleetRecord): Promise<boolean>;
+  /** The shared snapshot of `scope` and the leader's heartbeat. */
+  read(scope: string): Promise<FleetView>;
+  /** Calls `notice` on each publish, heartbeat change or release in `scope` until the returned function is called. */
+  listen(scope: string, notice: () => void): Promise<() => void>;
+  /** A shared result stored under `key`. */
+  getShared(key: string): Promise<EvalResult[] | undefined>;
+  putShared(key: string, flags: EvalResult[]): Promise<void>;
+  /** Frees what the coordinator opened (its subscriber connection). */
+  close(): Promise<void>;
+}
+
+/** A follower's status borrowed from its leader: `state` and the error to show. */
+export interface MirroredHealth {
+  state: 'ready' | 'stale' | 'error';
+  error?: Error;
+}
+
+/** What a fleet link needs from the client it serves. */
+export interface FleetHost {
+  /** The transport's identity (server, project, environment; never a key). */
+  identity: string;
+  /** The client's context switches (the current one first). */
+  contexts: Observable<ContextSwitch>;
+  /** The client's status (the current one first): a leader shares its health from it. */
+  status: Observable<ClientStatus>;
+  scheduler: SchedulerLike;
+  logger: Logger;
+  /** Runs (`true`) or stops (`false`) the client's own load engine. */
+  engine(on: boolean): void;
+  /** A follower's status follows its leader's health; `undefined`: the process's own again. */
+  mirror(health: MirroredHealth | undefined): void;
+  /** A follower got a snapshot: apply it as a network load. */
+  received(flags: EvalResult[]): void;
+  /** The snapshot the client holds now (published when a running process becomes leader). */
+  current(): EvalResult[] | undefined;
+  /** The role changed: report it in `status.role` and `events$`. */
+  role(role: FleetRole, event: ClientEvent): void;
+}
+
+/** The client's side of a fleet: what `createFlagClient` calls. */
+export interface FleetHandle {
+  /** Joins the fleet (idempotent): decides the role, then runs the engine or follows. */
+  start(): void;
+  /** The client applied a changed network snapshot: a leader shares it. */
+  published(flags: EvalResult[]): void;
+  /** The server announced a change (a stream event): a leader makes the fleet's shared one-off results stale. */
+  changed(): void;
+  /** `refresh()` on a follower: re-read the shared snapshot and apply it. */
+  refresh(): void;
+  /** `snapshotFor`: read-through the fleet's shared results for this context and the last change the fleet saw. */
+  snapshotFor(context: EvalContext, load: () => Promise<EvalResult[]>): Promise<EvalResult[]>;
+  /** The client stopped for good (401/403): give the lease up and leave the fleet; others lead. */
+  stopped(error: Error): void;
+  /** Leaves the fleet: releases a held lease, stops listening. */
+  close(): void;
+}
+
+/** The `fleet` option of `createFlagClient` (`redisFleet(redis)` from `flagstream/stores`). */
+export interface FleetOption {
+  attach(host: FleetHost): FleetHandle;
+}

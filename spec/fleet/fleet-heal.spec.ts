@@ -1,0 +1,161 @@
+/**
+ * Fleets that heal, in one process (real redis-server, the local server): lost Redis state is
+ * rebuilt (FLUSHALL, an evicted snapshot), a leader stopped by a 401 hands over, followers mirror
+ * the leader's upstream health, and shared `snapshotFor` results follow every change the fleet
+ * learns of. Each check reads the value AND the status.
+ */
+import { describe, expect, it } from 'vitest';
+import { filter, firstValueFrom, timeout } from 'rxjs';
+import { AuthError, FleetLeaderError, createFlagClient, cuttlegate, type ClientStatus, type FlagClient } from '../../lib/index.js';
+import { startServer, type FlagsDocument } from '../../lib/server/index.js';
+import { redisFleet } from '../../lib/stores/index.js';
+import { redisAvailable } from '../support/redis.js';
+import { useFleetWorld } from './in-process.js';
+import { PROD_KEY, demoFlags } from '../server/fixtures.js';
+import { until } from './members.js';
+
+const LEASE_MS = 1_500;
+/** A second production key, revoked by some specs. */
+const ROTATED_KEY = 'cg_demo_production_rotated_0123456789abcdefghijklmno';
+
+/** demoFlags() with a second production key (or only PROD_KEY once `revoked`), and dark-mode's `pro` rule unless `withoutPro`. */
+function fleetFlags(options: { revoked?: boolean; withoutPro?: boolean } = {}): FlagsDocument {
+  const doc = demoFlags();
+  const demo = doc.projects[0]!;
+  demo.environments[0]!.apiKeys = options.revoked ? [PROD_KEY] : [PROD_KEY, ROTATED_KEY];
+  if (options.withoutPro) demo.flags![0]!.environments!.production!.rules = demo.flags![0]!.environments!.production!.rules!.slice(1);
+  return doc;
+}
+
+describe.skipIf(!redisAvailable)('fleets that heal (one process, real Redis)', () => {
+  const world = useFleetWorld(fleetFlags, (w) => void w.server().setFlags(fleetFlags()));
+  let run = 0;
+
+  function member(options: { apiKey?: string; url?: string } = {}): FlagClient {
+    const client = createFlagClient({
+      transport: cuttlegate({ serverUrl: options.url ?? world.server().url, apiKey: options.apiKey ?? PROD_KEY, project: 'demo', environment: 'production' }),
+      pollIntervalMs: 0,
+      circuitBreaker: false,
+      logger: { warn() {}, error() {} },
+      fleet: redisFleet(world.redis(), { prefix: `heal${run}:`, leaseMs: LEASE_MS }),
+    });
+    world.track(client);
+    return client;
+  }
+
+  const status = (client: FlagClient, wanted: (status: ClientStatus) => boolean, what: string, timeoutMs = 5_000): Promise<ClientStatus> =>
+    firstValueFrom(client.status$.pipe(filter(wanted), timeout({ first: timeoutMs, with: () => { throw new Error(`timed out waiting for ${what}: ${JSON.stringify(client.status)}`); } })));
+  const role = (client: FlagClient, wanted: string): Promise<ClientStatus> => status(client, (s) => s.role === wanted, `role ${wanted}`);
+
+  /** A leader, then `followers` followers, all ready. */
+  async function fleet(followers: number, leaderKey = PROD_KEY): Promise<[FlagClient, ...FlagClient[]]> {
+    run += 1;
+    const leader = member({ apiKey: leaderKey });
+    await leader.ready();
+    await role(leader, 'leader');
+    const rest = Array.from({ length: followers }, () => member());
+    await Promise.all(rest.map((client) => client.ready()));
+    for (const client of rest) expect(client.status.role).toBe('follower');
+    return [leader, ...rest];
+  }
+
+  /** Toggles dark-mode and resolves once every client serves it with `ready` status. */
+  async function toggleReaches(among: readonly FlagClient[], enabled: boolean, timeoutMs = 2_000): Promise<void> {
+    world.server().toggle('demo', 'production', 'dark-mode', enabled);
+    await until(
+      () => among.every((client) => client.evaluate('dark-mode').enabled === enabled && client.status.state === 'ready'),
+      timeoutMs,
+      `dark-mode = ${enabled} everywhere`,
+      () => among.map((client) => `${client.evaluate('dark-mode').enabled} ${JSON.stringify(client.status)}`).join('\n'),
+    );
+  }
+
+  const leaseKeys = async (): Promise<string[]> => (await world.redis().sendCommand(['KEYS', `heal${run}:*:lease`])) as string[];
+
+  it('FLUSHALL: the leader re-claims and republishes; a joiner gets flags at once, old followers every next change', async () => {
+    const [leader, follower] = await fleet(1);
+    await toggleReaches([leader, follower], false);
+    await world.redis().sendCommand(['FLUSHALL']);
+    // Whoever claims the absent lease first republishes what it has.
+    const deadline = Date.now() + LEASE_MS;
+    while ((await leaseKeys()).length === 0) {
+      if (Date.now() > deadline) throw new Error('the lease was not claimed again');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const joiner = member();
+    const ready = await joiner.ready({ timeoutMs: LEASE_MS });
+    expect(ready).toMatchObject({ ok: true, source: 'network' });
+    expect(joiner.evaluate('dark-mode').enabled).toBe(false);
+    for (const enabled of [true, false, true]) await toggleReaches([leader, follower, joiner], enabled);
+  });
+
+  it('an evicted snapshot key: the leader notices on its next renewal and republishes for a joiner', async () => {
+    const [leader, follower] = await fleet(1);
+    const [snapshotKey] = (await world.redis().sendCommand(['KEYS', `heal${run}:*:snapshot`])) as string[];
+    await world.redis().sendCommand(['DEL', snapshotKey!]);
+    const joiner = member();
+    expect(await joiner.ready({ timeoutMs: LEASE_MS })).toMatchObject({ ok: true, source: 'network' });
+    expect(joiner.status).toMatchObject({ state: 'ready', role: 'follower' });
+    await toggleReaches([leader, follower, joiner], false);
+  });
+
+  it('a leader whose key is revoked releases its lease; a follower with a good key leads and every change arrives', async () => {
+    const [leader, ...followers] = await fleet(2, ROTATED_KEY);
+    world.server().setFlags(fleetFlags({ revoked: true }));
+    world.server().toggle('demo', 'production', 'dark-mode', false);
+    const stopped = await status(leader, (s) => s.state === 'error', 'the leader to stop');
+    expect(stopped.error).toBeInstanceOf(AuthError);
+    expect(stopped.role).toBe('solo');
+    await until(() => followers.some((client) => client.status.role === 'leader'), LEASE_MS + 1_000, 'a follower to lead');
+    await until(() => followers.every((client) => client.evaluate('dark-mode').enabled === false && client.status.state === 'ready'), 2_000, 'the change to arrive');
+    await toggleReaches(followers, true);
+  });
+
+  it('a leader whose key is rejected from the start: followers with a good key do not stay without flags', async () => {
+    run += 1;
+    world.server().setFlags(fleetFlags({ revoked: true }));
+    const rejected = member({ apiKey: ROTATED_KEY });
+    expect(await rejected.ready()).toMatchObject({ ok: false, error: expect.any(AuthError) });
+    const good = member();
+    expect(await good.ready({ timeoutMs: LEASE_MS + 2_000 })).toMatchObject({ ok: true, source: 'network' });
+    expect(good.status).toMatchObject({ state: 'ready', role: 'leader' });
+    expect(rejected.status).toMatchObject({ state: 'error', role: 'solo' });
+  });
+
+  it("followers mirror the leader's upstream health: stale with the leader's error while its loads fail", async () => {
+    // A server of its own, to stop under the leader.
+    const own = await startServer({ flags: fleetFlags(), logger: { warn() {}, error() {} } });
+    try {
+      run += 1;
+      const leader = member({ url: own.url });
+      await leader.ready();
+      await role(leader, 'leader');
+      const follower = member({ url: own.url });
+      await follower.ready();
+      expect(follower.status).toMatchObject({ state: 'ready', role: 'follower' });
+      await own.close();
+      await leader.refresh().catch(() => undefined);
+      const mirrored = await status(follower, (s) => s.state === 'stale', 'the follower to say stale', LEASE_MS * 2);
+      expect(mirrored.error).toBeInstanceOf(FleetLeaderError);
+      const error = mirrored.error as FleetLeaderError;
+      expect(error.leaderError?.name).toBe(leader.status.error?.name);
+      expect(error.since).toBe(leader.status.since);
+      expect(follower.evaluate('dark-mode').enabled).toBe(leader.evaluate('dark-mode').enabled);
+      expect(JSON.stringify(mirrored.error?.message)).not.toContain(PROD_KEY);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('snapshotFor: a change that affects only another context reaches the shared results of leader and follower', async () => {
+    const [leader, follower] = await fleet(1);
+    const pro = { userId: 'u-9', attributes: { plan: 'pro' } };
+    expect((await follower.snapshotFor(pro)).bool('dark-mode')).toBe(true);
+    expect((await leader.snapshotFor(pro)).bool('dark-mode')).toBe(true);
+    const learned = Promise.all([leader, follower].map((client) => firstValueFrom(client.events$.pipe(filter((e) => e.type === 'refreshed'), timeout(3_000)))));
+    world.server().setFlags(fleetFlags({ withoutPro: true })); // the main context's values do not change
+    await learned;
+    expect((await leader.snapshotFor(pro)).bool('dark-mode')).toBe(false);
+    expect((await follower.snapshotFor(pro)).bool('dark-mode')).toBe(false);
+  });
+});
