@@ -52,6 +52,8 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   private activeContext: EvalContext;
   private running: Subscription | undefined;
   private storeTried = false;
+  /** The first load failed and neither the store nor a bootstrap had anything to serve. */
+  private nothingToServe = false;
   private closed = false;
 
   readonly flags$: Observable<FlagSnapshot>;
@@ -313,8 +315,10 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   private fallBack(error: Error, final: boolean): void {
     this.storeTried = true;
     const noFallback = (): void => {
-      if (this.options.bootstrap) this.settleReady({ ok: true, source: 'bootstrap', error });
-      else if (final) this.settleReady({ ok: false, source: this.report.status.source, error });
+      if (this.options.bootstrap) return void this.settleReady({ ok: true, source: 'bootstrap', error });
+      this.nothingToServe = true;
+      if (final) this.settleReady({ ok: false, source: this.report.status.source, error });
+      else this.unreachable();
     };
     if (!this.storeSync) {
       noFallback();
@@ -337,7 +341,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   private terminate(error: Error): void {
     this.report.update({ state: 'error', streaming: false, error });
     this.settleReady({ ok: false, source: this.report.status.source, error });
-    this.options.logger.error(`stopped: ${error.message}; serving the last known values`);
+    this.options.logger.error(`stopped: ${error.message}; ${this.report.serving()}`);
     this.running?.unsubscribe();
     this.tracking.abort();
     this.waiters.rejectAll(error);
@@ -391,10 +395,24 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     if (this.closed) return;
     this.report.circuit(circuit, this.loaded);
     if (circuit === 'open') {
-      this.options.logger.warn(`circuit breaker open: no requests for ${this.options.circuitBreaker ? this.options.circuitBreaker.openMs : 0} ms; serving the last known values`);
-    } else if (circuit === 'half-open' && this.running) {
-      this.engine.request({ trigger: 'refresh' });
+      this.options.logger.warn(`circuit breaker open: no requests for ${this.gate.openForMs} ms; ${this.report.serving()}`);
+      this.unreachable();
+    } else {
+      this.readiness.unblock();
+      if (circuit === 'half-open' && this.running) this.engine.request({ trigger: 'refresh' });
     }
+  }
+
+  /**
+   * With the circuit open, nothing loaded and nothing to fall back on, no `ready()` that times out
+   * before the circuit lets a probe through can succeed: those resolve now, with the failure that
+   * opened the circuit.
+   */
+  private unreachable(): void {
+    if (!this.nothingToServe || this.gate.circuit !== 'open' || this.report.status.source !== 'none') return;
+    const error = this.gate.lastFailure ?? this.gate.admit();
+    if (!error) return;
+    this.readiness.failUntil({ ok: false, source: 'none', error }, this.options.scheduler.now() + this.gate.openForMs);
   }
 
   /** Why no command may run: closed, or stopped by a terminal error. */
