@@ -1,5 +1,5 @@
 import { BehaviorSubject, EMPTY, Observable, Subject, type Subscription, defer, filter, firstValueFrom, skip } from 'rxjs';
-import { ClosedError, isRetryable } from '../errors.js';
+import { CircuitOpenError, ClosedError, isRetryable } from '../errors.js';
 import type { InvalidFlag, LoadResult, TransportSession } from '../transports/transport.js';
 import type { CircuitState, ClientEvent, ClientStatus, EvalContext, EvalResult, FlagChange, JsonValue, ReadyResult, TrackEvent, ValueSource } from '../types.js';
 import { gateSession } from '../transports/gate.js';
@@ -54,6 +54,8 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   private storeTried = false;
   /** The first load failed and neither the store nor a bootstrap had anything to serve. */
   private nothingToServe = false;
+  /** When the load engine tries again after a failure (scheduler time), and why it failed. */
+  private retry: { at: number; error: Error } | undefined;
   private closed = false;
 
   readonly flags$: Observable<FlagSnapshot>;
@@ -69,7 +71,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     this.session = gateSession(options.transport.connect({ fetch, timeoutMs, logger, scheduler, maxResponseBytes }), this.gate);
     const host: EngineHost = {
       loaded: (context, result) => this.onLoaded(context, result),
-      loadFailed: (error, final) => this.onLoadFailed(error, final),
+      loadFailed: (error, final, retryInMs) => this.onLoadFailed(error, final, retryInMs),
       connected: () => this.report.streamConnected(),
       failed: (error) => this.onStreamFailed(error),
       paused: () => this.report.streamDown(),
@@ -195,6 +197,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     const stopped = this.stoppedError();
     if (stopped) return Promise.reject(stopped);
     this.activeContext = copyContext(context);
+    this.retryNow();
     // Settled by the new context's first load (or a later one), whatever happens in between.
     const settled = this.waiters.wait();
     this.report.streamDown();
@@ -232,6 +235,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
 
   resetCircuit(): void {
     this.gate.resetCircuit();
+    this.retryNow();
     this.engine.retryNow();
   }
 
@@ -279,13 +283,17 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     this.report.refreshed(invalid, changed);
   }
 
-  private onLoadFailed(error: Error, final: boolean): void {
+  private onLoadFailed(error: Error, final: boolean, retryInMs?: number): void {
     if (this.closed) return;
+    // A refusal of the open circuit stands for the failure that opened it.
+    const root = error instanceof CircuitOpenError && error.cause instanceof Error ? error.cause : error;
+    this.retry = retryInMs === undefined ? undefined : { at: this.options.scheduler.now() + retryInMs, error: root };
     this.report.loadFailed(error, this.loaded, this.gate.terminalError !== undefined);
     if (this.gate.terminalError) return;
     const { source } = this.report.status;
     if (!this.storeTried && source !== 'network') this.fallBack(error, final);
     else if (final && !isRetryable(error)) this.settleReady({ ok: source !== 'none', source, error });
+    this.unreachable();
   }
 
   private onStreamFailed(error: Error): void {
@@ -404,15 +412,23 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   }
 
   /**
-   * With the circuit open, nothing loaded and nothing to fall back on, no `ready()` that times out
-   * before the circuit lets a probe through can succeed: those resolve now, with the failure that
-   * opened the circuit.
+   * With nothing loaded and nothing to fall back on, no `ready()` that times out before the next load
+   * attempt (after the backoff, or once an open circuit lets a probe through) can succeed: those
+   * resolve now, with the failure that stands in the way. (In a fleet, the leader may still deliver.)
    */
   private unreachable(): void {
-    if (!this.nothingToServe || this.gate.circuit !== 'open' || this.report.status.source !== 'none') return;
-    const error = this.gate.lastFailure ?? this.gate.admit();
-    if (!error) return;
-    this.readiness.failUntil({ ok: false, source: 'none', error }, this.options.scheduler.now() + this.gate.openForMs);
+    if (this.fleet || !this.nothingToServe || this.report.status.source !== 'none') return;
+    const now = this.options.scheduler.now();
+    const retry = this.retry && this.retry.at > now ? this.retry : undefined;
+    const until = Math.max(retry?.at ?? now, now + this.gate.openForMs);
+    const error = this.gate.circuit === 'open' ? (this.gate.lastFailure ?? retry?.error) : retry?.error;
+    if (error && until > now) this.readiness.failUntil({ ok: false, source: 'none', error }, until);
+  }
+
+  /** A load may start at once (the circuit was reset, the context changed): `ready()` may succeed again. */
+  private retryNow(): void {
+    this.retry = undefined;
+    this.readiness.unblock();
   }
 
   /** Why no command may run: closed, or stopped by a terminal error. */

@@ -65,6 +65,52 @@ describe('ready() against a server that cannot be reached', () => {
     expect(log.lines.join('\n')).not.toMatch(/last known values/);
   });
 
+  it('without a breaker, settles once the next retry is due after its timeout (backoff 1, 2, 4, then 8 s)', async () => {
+    const source = testSource({ a: 1 });
+    source.fail(refused());
+    const c = clientOn(source, { circuitBreaker: false, timeoutMs: 10_000 });
+    const ready = c.ready();
+    const patient = c.ready({ timeoutMs: 16_000 });
+    advanceTo(6_999); // failures at 0, 1 and 3 s: the retries at 1, 3 and 7 s may still succeed
+    expect(await settled(ready)).toBe('pending');
+    advanceTo(7_000); // the next try is at 15 s
+    expect(await settled(ready)).toEqual({ ok: false, source: 'none', error: expect.any(NetworkError) });
+    expect(await settled(patient)).toBe('pending');
+    source.recover();
+    advanceTo(15_000);
+    expect(await settled(patient)).toEqual({ ok: true, source: 'network' });
+  });
+
+  it('resetCircuit() starts a load at once, so a ready() after it waits for that load', async () => {
+    const source = testSource({ a: 1 });
+    source.fail(refused());
+    const c = clientOn(source);
+    const first = c.ready();
+    advanceTo(3_000);
+    expect(await settled(first)).toMatchObject({ ok: false, source: 'none' });
+    expect(await settled(c.ready())).toMatchObject({ ok: false, source: 'none' });
+    source.recover();
+    c.resetCircuit();
+    expect(await settled(c.ready())).toEqual({ ok: true, source: 'network' });
+  });
+
+  it('identify() starts a load at once, so a ready() after it waits for that load', async () => {
+    const source = testSource({ a: 1 });
+    source.fail(refused());
+    const c = clientOn(source, { circuitBreaker: false });
+    const first = c.ready();
+    advanceTo(15_000); // the next retry is at 31 s
+    expect(await settled(first)).toMatchObject({ ok: false, source: 'none' });
+    source.recover();
+    source.delay(100);
+    const switched = c.identify({ userId: 'other' });
+    const ready = c.ready();
+    expect(await settled(ready)).toBe('pending');
+    advanceTo(15_100);
+    expect(await settled(ready)).toEqual({ ok: true, source: 'network' });
+    await switched;
+  });
+
   it('a ready() whose timeout outlasts the open circuit keeps waiting, and the server coming back readies it', async () => {
     const source = testSource({ a: 1 });
     source.fail(refused());
