@@ -72,6 +72,16 @@ describe('values() in a worker loop: the final state is never lost', () => {
     return client;
   }
 
+  /** A loop over `limit` (1 at first) that waited for a change, got 2 and is now busy on it. */
+  async function busyOn2(c: FlagClient): Promise<ReturnType<typeof workerLoop<number>>> {
+    const loop = workerLoop(c.values('limit', 0));
+    expect(await loop.next()).toBe(1);
+    loop.hold();
+    source.set('limit', 2);
+    expect(await loop.next()).toBe(2);
+    return loop;
+  }
+
   it('idle, then busy: a change that lands while the body works is the next value', async () => {
     const c = start({ limit: 1 });
     const loop = workerLoop(c.values('limit', 0));
@@ -98,11 +108,7 @@ describe('values() in a worker loop: the final state is never lost', () => {
 
   it('busy twice: each busy period ends with the newest value only', async () => {
     const c = start({ limit: 1 });
-    const loop = workerLoop(c.values('limit', 0));
-    expect(await loop.next()).toBe(1);
-    loop.hold();
-    source.set('limit', 2);
-    expect(await loop.next()).toBe(2);
+    const loop = await busyOn2(c);
     source.set('limit', 3);
     source.set('limit', 4);
     loop.release();
@@ -117,11 +123,7 @@ describe('values() in a worker loop: the final state is never lost', () => {
 
   it('yields only distinct values: a change and its undo while busy, or another flag, yield nothing', async () => {
     const c = start({ limit: 1, other: 1 });
-    const loop = workerLoop(c.values('limit', 0));
-    expect(await loop.next()).toBe(1);
-    loop.hold();
-    source.set('limit', 2);
-    expect(await loop.next()).toBe(2);
+    const loop = await busyOn2(c);
     source.set('limit', 3);
     source.set('limit', 2); // back to what the body has
     source.set('other', 2);

@@ -4,7 +4,7 @@ import { AuthError, CircuitOpenError, NetworkError, type FlagClient, type FlagCl
 import { memoryStore } from '../../../lib/stores/index.js';
 import { testSource, type TestSource } from '../../../lib/testing/index.js';
 import { captureLog, type LogCapture } from '../../support/log-capture.js';
-import { clientOn as virtualClientOn, virtualTime } from '../../support/virtual.js';
+import { advanceTo as runTo, clientOn as virtualClientOn, settledValue, virtualTime } from '../../support/virtual.js';
 
 const refused = (): NetworkError => new NetworkError('POST http://127.0.0.1:1/evaluate: connection failed (ECONNREFUSED)');
 
@@ -30,18 +30,9 @@ describe('ready() against a server that cannot be reached', () => {
     return client;
   }
 
-  function advanceTo(frame: number): void {
-    ts.maxFrames = frame;
-    ts.flush();
-  }
+  const advanceTo = (frame: number): void => runTo(ts, frame);
 
-  /** What `promise` has resolved to after pending reactions ran, or `'pending'`. */
-  async function settled(promise: Promise<ReadyResult>): Promise<ReadyResult | 'pending'> {
-    let result: ReadyResult | 'pending' = 'pending';
-    void promise.then((value) => (result = value));
-    for (let i = 0; i < 5; i++) await Promise.resolve();
-    return result;
-  }
+  const settled = (promise: Promise<ReadyResult>): Promise<ReadyResult | 'pending'> => settledValue(promise, 5);
 
   it('settles when the circuit opens, with the refused connection as the error, not after its timeout', async () => {
     const source = testSource({ a: 1 });
