@@ -65,10 +65,8 @@ export function redact(error: unknown, secrets: readonly string[] = []): unknown
     if (typeof stack === 'string') set('stack', clean(stack), false);
     // Own on a copy: a prototype getter (DOMException's) would throw on an object without its internals.
     if (!own) set('name', String(readSafely(input, 'name') ?? 'Error'), Object.prototype.propertyIsEnumerable.call(input, 'name'));
-    if (Object.hasOwn(input, 'cause') || 'cause' in input) {
-      const cause = readSafely(input, 'cause');
-      if (cause !== undefined) set('cause', value(cause, depth + 1), false);
-    }
+    const cause = readSafely(input, 'cause');
+    if (cause !== undefined) set('cause', value(cause, depth + 1), false);
     const errors = readSafely(input, 'errors');
     if (Array.isArray(errors)) set('errors', value(errors, depth + 1), false);
     for (const key of Object.keys(input)) {
