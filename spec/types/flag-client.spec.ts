@@ -124,6 +124,10 @@ function mock(client: MockFlagClient<Flags>): void {
 function assignable(client: FlagClient<Flags>, mocked: MockFlagClient<Flags>): FlagClient[] {
   return [client, mocked];
 }
+declare const provideFlagClient: typeof import('../../lib/angular/index.js').provideFlagClient;
+function provided(client: FlagClient<Flags>): void {
+  provideFlagClient(() => client);
+}
 
 describe('FlagClient<Flags>', () => {
   it('is the same client at run time: typed reads return what the untyped ones do', async () => {
@@ -135,6 +139,6 @@ describe('FlagClient<Flags>', () => {
     client.close();
     const mocked = createMockClient<Flags>({ flags: { 'checkout-config': { steps: 2, currency: 'USD' } } });
     expect(mocked.json('checkout-config').steps).toBe(2);
-    void [typed, untyped, interfaceDefault, angularInterfaceDefault, mock];
+    void [typed, untyped, interfaceDefault, angularInterfaceDefault, mock, provided];
   });
 });
