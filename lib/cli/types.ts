@@ -2,7 +2,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createFlagClient } from '../client/client.js';
 import { ConfigError } from '../errors.js';
 import { describeUrl } from '../net/http.js';
 import { readFlagsFile } from '../server/load.js';
@@ -10,12 +9,12 @@ import { rollgate } from '../transports/rollgate/index.js';
 import type { Transport } from '../transports/transport.js';
 import { integer, MAX_DELAY_MS } from './args.js';
 import { UsageError, type Command } from './command.js';
-import { connectionOptions, contextFrom, resolveTarget, type ClientTarget } from './connection.js';
+import { connectionOptions, contextFrom, resolveTarget, type ClientTarget, type ConnectionArgs } from './connection.js';
 import { ExitCode } from './exit-codes.js';
 import { chooseProject, declaredFromFile, declaredFromResults, renderInterface } from './flag-interface.js';
 import { flagsFileArgument } from './local-server.js';
-import { stderrLogger } from './log.js';
 import { isMissingProject } from './project-not-found.js';
+import { oneShotClient } from './one-shot.js';
 
 const help = `Usage: flagstream types [FILE] [options]
        flagstream types --server <url> --key <api-key> [options]
@@ -71,7 +70,8 @@ export const types: Command = {
   },
 };
 
-type Values = { project?: string; env?: string; key?: string; protocol?: string; server?: string; 'user-id'?: string; attr?: string[]; 'timeout-ms'?: string };
+/** The parsed options `types` reads. */
+type Values = ConnectionArgs & { 'timeout-ms'?: string };
 
 /** The generated text and how many flags it declares. */
 interface Generated {
@@ -101,15 +101,7 @@ async function fromServer(positionals: string[], values: Values, out: string | u
   const timeoutMs = integer(values['timeout-ms'], 'timeout-ms', 1, MAX_DELAY_MS);
   const target = protocol === 'rollgate' ? rollgateTarget(values) : resolveTarget({ ...values, protocol }, { timeoutMs });
   const context = contextFrom(values);
-  const client = createFlagClient({
-    transport: target.transport,
-    context,
-    streaming: false,
-    pollIntervalMs: 0,
-    timeoutMs,
-    circuitBreaker: false,
-    logger: { ...stderrLogger, error: () => undefined },
-  });
+  const client = oneShotClient(target.transport, context, timeoutMs);
   try {
     const snapshot = await client.snapshotFor(context).catch((error: unknown) => {
       throw isMissingProject(error) && target.missingProject ? target.missingProject() : error;
