@@ -107,9 +107,12 @@ async function fromServer(positionals: string[], values: Values, out: string | u
       throw isMissingProject(error) && target.missingProject ? target.missingProject() : error;
     });
     const server = describeUrl(target.server).replace(/\/$/, '');
-    const where = protocol === 'cuttlegate' ? ['--project', values.project ?? '', '--env', values.env ?? ''] : [];
-    const command = ['npx flagstream types --server', server, '--protocol', protocol, ...where, '--key "$FLAGSTREAM_API_KEY"', ...(out ? ['--out', out] : [])];
-    const source = `${protocol} server ${server}${protocol === 'cuttlegate' ? `, ${values.project}/${values.env}` : ''} (string flags are typed string: evaluations carry no variants)`;
+    const project = values.project ?? process.env.FLAGSTREAM_PROJECT;
+    const env = values.env ?? process.env.FLAGSTREAM_ENV;
+    const where = protocol === 'cuttlegate' ? ['--project', `${project}`, '--env', `${env}`] : [];
+    const key = (values.key ?? process.env.FLAGSTREAM_API_KEY) ? ['--key "$FLAGSTREAM_API_KEY"'] : [];
+    const command = ['npx flagstream types --server', server, '--protocol', protocol, ...where, ...key, ...(out ? ['--out', out] : [])];
+    const source = `${protocol} server ${server}${protocol === 'cuttlegate' ? `, ${project}/${env}` : ''} (string flags are typed string: evaluations carry no variants)`;
     const flags = declaredFromResults(snapshot.values());
     return { text: renderInterface(flags, header(source, command, out), 'Flags', `The flags served by ${server}.`), count: flags.length };
   } finally {

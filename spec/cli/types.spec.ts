@@ -141,6 +141,19 @@ describe('flagstream types --server', () => {
     expect(server.requests[route]).toBe(before + 1);
   });
 
+  it('--check against the server: fresh after writing, from the key in FLAGSTREAM_* variables', async () => {
+    const out = join(dir, 'served.ts');
+    const env = { FLAGSTREAM_API_KEY: PROD_KEY, FLAGSTREAM_PROJECT: 'demo', FLAGSTREAM_ENV: 'production' };
+    const write = startCli(['types', '--server', server.url, '--out', out], env);
+    expect(await write.exited).toBe(0);
+    const text = await readFile(out, 'utf8');
+    expect(text).toContain(`//   npx flagstream types --server ${server.url.replace(/\/$/, '')} --protocol cuttlegate --project demo --env production --key "$FLAGSTREAM_API_KEY" --out ${out}\n`);
+    expect(text).not.toContain(PROD_KEY);
+    const fresh = startCli(['types', '--server', server.url, '--out', out, '--check'], env);
+    expect(await fresh.exited).toBe(0);
+    expect(fresh.stdout()).toBe(`${out} is up to date (6 flag(s))\n`);
+  });
+
   it('rejects an unknown protocol, listing the three', async () => {
     const { code, stderr } = await types('--server', server.url, '--key', PROD_KEY, '--protocol', 'grpc');
     expect(code).toBe(2);
