@@ -6,6 +6,7 @@ import { gateSession } from '../transports/gate.js';
 import type { FleetHandle } from './features/fleet-link.js';
 import { KeyedFanout } from './state/fanout.js';
 import type { FlagClient } from './flag-client.js';
+import type { UntypedFlags } from './flag-keys.js';
 import { LoadEngine, type ContextSwitch, type EngineHost } from './engine/load-engine.js';
 import { LoadWaiters } from './engine/load-waiters.js';
 import { checkContext, resolveOptions, type FlagClientOptions, type ResolvedOptions } from './options.js';
@@ -21,9 +22,13 @@ import { FlagViews } from './state/typed-values.js';
 
 export type { FlagClient } from './flag-client.js';
 
-/** Creates a flag client. Validates options synchronously (`ConfigError`); sends nothing until used. */
-export function createFlagClient(options: FlagClientOptions): FlagClient {
-  return new ReactiveFlagClient(resolveOptions(options));
+/**
+ * Creates a flag client. Validates options synchronously (`ConfigError`); sends nothing until used.
+ * `F`, a flags interface, types the keys and values of every keyed method (see {@link FlagClient}).
+ */
+export function createFlagClient<F extends object = UntypedFlags>(options: FlagClientOptions): FlagClient<F> {
+  // F is a compile-time view of the same client: nothing at run time depends on it.
+  return new ReactiveFlagClient(resolveOptions(options)) as unknown as FlagClient<F>;
 }
 
 /**

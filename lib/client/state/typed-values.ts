@@ -51,7 +51,7 @@ export abstract class FlagViews {
    * `close()` or the signal aborts. Without `def`, the configured default picks the view and is the
    * fallback (none: any JSON value, else `null`).
    */
-  values<T extends JsonValue>(key: string, def?: T, options: { signal?: AbortSignal } = {}): AsyncIterable<T> {
+  values<T extends JsonValue | object>(key: string, def?: T, options: { signal?: AbortSignal } = {}): AsyncIterable<T> {
     const fallback = (def === undefined ? this.jsonDefault(key) : def) as T;
     const source = this.value$(key, fallback).pipe(takeUntil(aborted(options.signal)));
     return { [Symbol.asyncIterator]: () => latestValues(source, sameJson) };
@@ -91,7 +91,7 @@ export abstract class FlagViews {
   }
 
   /** The typed view that matches `def`'s type: `bool$`, `string$`, `number$`, else `json$`. */
-  value$<T extends JsonValue>(key: string, def: T): Observable<T> {
+  value$<T extends JsonValue | object>(key: string, def: T): Observable<T> {
     switch (typeof def) {
       case 'boolean':
         return this.bool$(key, def) as Observable<T>;
