@@ -1,5 +1,5 @@
 import type { Observable, SchedulerLike, Subscription } from 'rxjs';
-import { TimeoutError, asError } from '../../errors.js';
+import { TimeoutError, asError, isRetryable } from '../../errors.js';
 import type { ClientEvent, EvalContext, EvalResult, FleetRole, Logger } from '../../types.js';
 import type { ContextSwitch } from '../engine/load-engine.js';
 import { contextKey } from '../context-key.js';
@@ -212,7 +212,9 @@ export class FleetLink implements FleetHandle {
     if (this.role === 'solo') return;
     this.role = 'solo';
     this.unlisten();
-    this.host.logger.warn(`fleet store unreachable (${error.message}); loading from the server directly until it answers again`);
+    // A refused command (CROSSSLOT, a syntax error: not retryable) is not an outage: say what it was.
+    const what = isRetryable(error) ? 'unreachable' : 'refused a command';
+    this.host.logger.warn(`fleet store ${what} (${error.message}); loading from the server directly until it answers again`);
     this.host.engine(true);
     this.host.role('solo', { type: 'fleet-solo', at: this.now(), error });
   }

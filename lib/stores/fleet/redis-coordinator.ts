@@ -1,25 +1,7 @@
 import type { FleetCoordinator, FleetRecord } from '../../client/features/fleet-link.js';
 import type { EvalResult } from '../../types.js';
+import type { RedisConnection, RedisSubscription } from '../redis-connection.js';
 import { sha256Base64Url } from './sha256.js';
-
-/**
- * The part of a connected node-redis client (v4 and later) a fleet uses, typed structurally so
- * that the core never imports `redis`.
- */
-export interface FleetRedisClient {
-  sendCommand(args: string[]): Promise<unknown>;
-  /** A new, unconnected client with the same options (for SUBSCRIBE). */
-  duplicate(): FleetRedisSubscriber;
-}
-
-/** The subscriber connection a fleet opens with `duplicate()`. */
-export interface FleetRedisSubscriber {
-  connect(): Promise<unknown>;
-  subscribe(channel: string, listener: (message: string, channel: string) => void): Promise<unknown>;
-  unsubscribe(channel: string): Promise<unknown>;
-  on(event: 'error', listener: (error: Error) => void): unknown;
-  destroy(): void;
-}
 
 /** Settings of the Redis coordinator (see `redisFleet`). */
 export interface RedisCoordinatorOptions {
@@ -49,20 +31,20 @@ return v`;
 /**
  * A {@link FleetCoordinator} on Redis. Keys are `<prefix>fleet:{<hash of scope>}:lease|version|snapshot`
  * and the notice channel `…:changed`; the scope (which holds the context) is hashed, so user ids do
- * not appear in key names. One subscriber connection (`duplicate()`) for every link using it, opened
+ * not appear in key names. One subscriber connection (`subscriber()`) for every link using it, opened
  * on first use and closed with the last link.
  */
 export class RedisCoordinator implements FleetCoordinator {
   readonly leaseMs: number;
   readonly timeoutMs: number;
   readonly sharedTtlMs: number;
-  private subscriber: Promise<FleetRedisSubscriber> | undefined;
+  private subscriber: Promise<RedisSubscription> | undefined;
   private readonly listeners = new Map<string, Set<() => void>>();
   /** Links using this coordinator: the subscriber connection closes when the last one does. */
   private users = 0;
 
   constructor(
-    private readonly redis: FleetRedisClient,
+    private readonly redis: RedisConnection,
     private readonly options: RedisCoordinatorOptions,
   ) {
     this.leaseMs = options.leaseMs;
@@ -85,7 +67,7 @@ export class RedisCoordinator implements FleetCoordinator {
   }
 
   async read(scope: string): Promise<FleetRecord | undefined> {
-    return parseRecord(await this.redis.sendCommand(['GET', this.key(scope, 'snapshot')]));
+    return parseRecord(await this.redis.get(this.key(scope, 'snapshot')));
   }
 
   async listen(scope: string, notice: () => void): Promise<() => void> {
@@ -114,14 +96,14 @@ export class RedisCoordinator implements FleetCoordinator {
   }
 
   async getShared(key: string): Promise<EvalResult[] | undefined> {
-    const text = await this.redis.sendCommand(['GET', this.sharedKey(key)]);
+    const text = await this.redis.get(this.sharedKey(key));
     if (typeof text !== 'string') return undefined;
     const parsed: unknown = JSON.parse(text);
     return Array.isArray(parsed) ? (parsed as EvalResult[]) : undefined;
   }
 
   async putShared(key: string, flags: EvalResult[]): Promise<void> {
-    await this.redis.sendCommand(['SET', this.sharedKey(key), JSON.stringify(flags), 'PX', String(this.sharedTtlMs)]);
+    await this.redis.set(this.sharedKey(key), JSON.stringify(flags), { ms: this.sharedTtlMs });
   }
 
   /** One more link uses the coordinator (and will call {@link close} once). */
@@ -139,14 +121,8 @@ export class RedisCoordinator implements FleetCoordinator {
     if (subscriber) (await subscriber.catch(() => undefined))?.destroy();
   }
 
-  private connectSubscriber(): Promise<FleetRedisSubscriber> {
-    this.subscriber ??= (async () => {
-      const subscriber = this.redis.duplicate();
-      // node-redis reconnects (and re-subscribes) by itself; errors only need to be kept from crashing.
-      subscriber.on('error', () => undefined);
-      await subscriber.connect();
-      return subscriber;
-    })();
+  private connectSubscriber(): Promise<RedisSubscription> {
+    this.subscriber ??= this.redis.subscriber();
     const pending = this.subscriber;
     pending.catch(() => {
       if (this.subscriber === pending) this.subscriber = undefined;
@@ -155,7 +131,7 @@ export class RedisCoordinator implements FleetCoordinator {
   }
 
   private eval(script: string, keys: string[], args: string[]): Promise<unknown> {
-    return this.redis.sendCommand(['EVAL', script, String(keys.length), ...keys, ...args]);
+    return this.redis.eval(script, keys, args);
   }
 
   private key(scope: string, part: string): string {
