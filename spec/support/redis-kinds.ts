@@ -3,19 +3,14 @@
  * standalone `redis-server` and on a 3-master Redis Cluster. A spec file starts the servers once
  * (`useRedisServers`) and runs its cases per kind (`describe.each(REDIS_KINDS)` + `useRedisKind`).
  */
-import { Cluster, Redis } from 'ioredis';
 import { createClient, createCluster } from 'redis';
 import { afterAll, beforeAll } from 'vitest';
 import type { RedisClientLike } from '../../lib/stores/index.js';
+import { REDIS_KINDS, onCluster, openClient, type RedisKind } from './redis-clients.js';
 import { startRedisCluster, type RedisClusterInstance } from './redis-cluster.js';
 import { startRedis, type RedisInstance } from './redis.js';
 
-/** Every client kind the stores and the fleet accept. */
-export const REDIS_KINDS = ['node-redis', 'node-redis cluster', 'ioredis', 'ioredis cluster'] as const;
-export type RedisKind = (typeof REDIS_KINDS)[number];
-
-/** Whether `kind` talks to the cluster. */
-export const onCluster = (kind: RedisKind): boolean => kind.endsWith('cluster');
+export { REDIS_KINDS, onCluster, openClient, type RedisKind };
 
 /** Inspection of what is stored, whatever the client under test (node-redis underneath). */
 export interface RedisAdmin {
@@ -64,6 +59,8 @@ export function useRedisServers(): RedisServers {
 async function openAdmins(standalone: RedisInstance, cluster: RedisClusterInstance) {
   const nodes = [createClient({ url: standalone.url }), ...cluster.urls.map((url) => createClient({ url }))];
   const routed = createCluster({ rootNodes: [{ url: cluster.urls[0]! }] });
+  // The fleet's outage specs kill the standalone server under these clients: they reconnect quietly.
+  for (const client of [...nodes, routed]) client.on('error', () => undefined);
   await Promise.all([...nodes.map((node) => node.connect()), routed.connect()]);
   const [single, ...clusterNodes] = nodes;
   const admin = (byKey: typeof single | typeof routed, every: Array<typeof single>): RedisAdmin => ({
@@ -104,44 +101,6 @@ export async function connectRedis(kind: RedisKind, servers: RedisServers): Prom
   const urls = onCluster(kind) ? servers.cluster().urls : [servers.standalone().url];
   const client = await openClient(kind, urls);
   return { kind, urls, client: client.client, close: client.close };
-}
-
-/** A client of `kind` on `urls` (what spec/fleet/child.ts does too). */
-export async function openClient(
-  kind: RedisKind,
-  urls: readonly string[],
-  auth: { username?: string; password?: string } = {},
-): Promise<{ client: RedisClientLike; close(): Promise<void> }> {
-  const addresses = urls.map((url) => {
-    const { hostname, port } = new URL(url);
-    return { host: hostname, port: Number(port) };
-  });
-  switch (kind) {
-    case 'node-redis': {
-      const client = createClient({ url: urls[0]!, ...auth, socket: { reconnectStrategy: () => 200, connectTimeout: 1_000 } });
-      client.on('error', () => undefined);
-      await client.connect();
-      return { client, close: async () => client.destroy() };
-    }
-    case 'node-redis cluster': {
-      const cluster = createCluster({ rootNodes: urls.map((url) => ({ url })), defaults: auth });
-      cluster.on('error', () => undefined);
-      await cluster.connect();
-      return { client: cluster, close: async () => cluster.destroy() };
-    }
-    case 'ioredis': {
-      const client = new Redis({ ...addresses[0]!, ...auth, lazyConnect: true });
-      client.on('error', () => undefined);
-      await client.connect();
-      return { client, close: async () => client.disconnect() };
-    }
-    case 'ioredis cluster': {
-      const cluster = new Cluster(addresses, { lazyConnect: true, redisOptions: auth });
-      cluster.on('error', () => undefined);
-      await cluster.connect();
-      return { client: cluster, close: async () => cluster.disconnect() };
-    }
-  }
 }
 
 /** A client of `kind` for the enclosing `describe`: connected in `beforeAll`, closed in `afterAll`. */
