@@ -16,7 +16,9 @@ const env = (name: string): string => {
 };
 const print = (line: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify({ pid: process.pid, ...line })}\n`);
 
-const { client: redis, close: closeRedis } = await openClient((process.env.REDIS_KIND ?? 'node-redis') as RedisKind, env('REDIS_URL').split(','));
+const kind = (process.env.REDIS_KIND ?? 'node-redis') as RedisKind;
+const { client: redis, close: closeRedis } = await openClient(kind, env('REDIS_URL').split(','));
+print({ redis: kind }); // connected (a member that hangs before this line shows none in a failure summary)
 const client = createFlagClient({
   transport: cuttlegate({ serverUrl: env('SERVER_URL'), apiKey: env('API_KEY'), project: 'demo', environment: 'production' }),
   context: process.env.USER_ID ? { userId: process.env.USER_ID } : {},

@@ -63,6 +63,17 @@ describe.skipIf(!redisAvailable)('fleet mode in one process (real Redis)', () =>
       );
     }
 
+    /** A leader, then a follower of the same scope. */
+    async function leaderAndFollower(options: { userId?: string; leaseMs?: number } = {}): Promise<[FlagClient, FlagClient]> {
+      const leader = member(options);
+      await leader.ready();
+      await role(leader, 'leader');
+      const follower = member(options);
+      await follower.ready();
+      await role(follower, 'follower');
+      return [leader, follower];
+    }
+
     it('reports the role in status and events; the follower is ready from the leader’s snapshot', async () => {
       run += 1;
       const leader = member();
@@ -86,12 +97,7 @@ describe.skipIf(!redisAvailable)('fleet mode in one process (real Redis)', () =>
     it('a change reaches a follower by its pub/sub notice, long before its next claim; keys carry no user id', async () => {
       run += 1;
       // With a 60 s lease the follower's next claim (and re-read) is 16 s or more away: only the notice can bring the change.
-      const leader = member({ userId: 'user-1', leaseMs: 60_000 });
-      await leader.ready();
-      await role(leader, 'leader');
-      const follower = member({ userId: 'user-1', leaseMs: 60_000 });
-      await follower.ready();
-      await role(follower, 'follower');
+      const [, follower] = await leaderAndFollower({ userId: 'user-1', leaseMs: 60_000 });
       await server.waitForStreams(1);
       expect(follower.bool('dark-mode')).toBe(true);
       try {
@@ -108,11 +114,7 @@ describe.skipIf(!redisAvailable)('fleet mode in one process (real Redis)', () =>
 
     it('shares snapshotFor results: a context is evaluated once for the fleet per snapshot version', async () => {
       run += 1;
-      const leader = member();
-      await leader.ready();
-      await role(leader, 'leader');
-      const follower = member();
-      await follower.ready();
+      const [leader, follower] = await leaderAndFollower();
       server.resetRequests();
       const pro = { userId: 'u-9', attributes: { plan: 'pro' } };
       const first = await follower.snapshotFor(pro);
@@ -124,12 +126,7 @@ describe.skipIf(!redisAvailable)('fleet mode in one process (real Redis)', () =>
 
     it('close() releases the lease: a follower takes over well before it would lapse', async () => {
       run += 1;
-      const first = member();
-      await first.ready();
-      await role(first, 'leader');
-      const second = member();
-      await second.ready();
-      await role(second, 'follower');
+      const [first, second] = await leaderAndFollower();
       const closedAt = Date.now();
       first.close();
       await role(second, 'leader');

@@ -1,9 +1,9 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from './redis.js';
+import { freePort, spawnRedisServer } from './redis.js';
 
 const run = promisify(execFile);
 
@@ -56,44 +56,9 @@ async function distinctPorts(taken: readonly number[]): Promise<[number, number]
 }
 
 function launchNode(port: number, busPort: number, dir: string, timeoutMs: number): Promise<ChildProcess> {
-  const child = spawn(
-    'redis-server',
-    [
-      '--port', String(port),
-      '--cluster-port', String(busPort),
-      '--bind', '127.0.0.1',
-      '--cluster-enabled', 'yes',
-      '--cluster-config-file', join(dir, `nodes-${port}.conf`),
-      '--cluster-node-timeout', '5000',
-      '--dir', dir,
-      '--save', '',
-      '--appendonly', 'no',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`redis-server (cluster node ${port}) did not start within ${timeoutMs} ms:\n${output}`));
-    }, timeoutMs);
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString('utf8');
-      if (/Ready to accept connections/.test(output)) {
-        clearTimeout(timer);
-        child.stdout!.off('data', onData);
-        child.stdout!.resume();
-        child.stderr!.resume();
-        resolve(child);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`redis-server (cluster node ${port}) exited (${code}) before it was ready:\n${output}`));
-    });
-  });
+  const config = ['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--cluster-node-timeout', '5000'];
+  const args = ['--port', String(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1', ...config, '--dir', dir, '--save', '', '--appendonly', 'no'];
+  return spawnRedisServer(args, timeoutMs);
 }
 
 /** Resolves once the node on `port` says `cluster_state:ok` (polled every 100 ms). */
