@@ -18,8 +18,9 @@ export interface NodeRedisClientLike {
 export interface NodeRedisClusterLike {
   sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: string[]): Promise<unknown>;
   duplicate(): NodeRedisSubscriber;
-  /** Present on a cluster only: how it is told from a client. */
-  readonly masters: unknown;
+  /** A cluster has `masters` (v4: `getMasters()`), a client neither: how they are told apart. */
+  readonly masters?: unknown;
+  getMasters?(): unknown;
 }
 
 /** A node-redis connection from `duplicate()` used for SUBSCRIBE (`destroy` from v5, `disconnect` in v4). */
@@ -101,20 +102,25 @@ const ACCEPTED =
 export function redisConnection(redis: unknown, field = 'redis'): RedisConnection {
   const value = redis as Record<string, unknown> | null;
   if (typeof value !== 'object' || value === null || typeof value.duplicate !== 'function') throw new ConfigError(field, ACCEPTED);
-  if (typeof value.isCluster === 'boolean' && typeof value.call === 'function') return ioredis(redis as IoRedisLike);
+  if (typeof value.isCluster === 'boolean') {
+    // ioredis (before v5 without call(); its sendCommand takes a Command object, not node-redis's arguments).
+    if (typeof value.call !== 'function') throw new ConfigError(field, ACCEPTED);
+    return ioredis(redis as IoRedisLike);
+  }
   if (typeof value.sendCommand !== 'function') throw new ConfigError(field, ACCEPTED);
-  return 'masters' in value ? nodeRedisCluster(redis as NodeRedisClusterLike) : nodeRedis(redis as NodeRedisClientLike);
+  const cluster = 'masters' in value || typeof value.getMasters === 'function';
+  return cluster ? nodeRedisCluster(redis as NodeRedisClusterLike) : nodeRedis(redis as NodeRedisClientLike);
 }
 
 function nodeRedis(client: NodeRedisClientLike): RedisConnection {
   const send = (args: string[]): Promise<unknown> => command(args[0]!, client.sendCommand(args));
-  return connection('node-redis', send, () => nodeSubscriber(client.duplicate()));
+  return connection('node-redis', send, async () => nodeSubscriber(client.duplicate()));
 }
 
 function nodeRedisCluster(cluster: NodeRedisClusterLike): RedisConnection {
   // Never "read-only": a follower reads the snapshot right after its notice, so replicas (useReplicas) would lag.
   const send = (args: string[], key: string): Promise<unknown> => command(args[0]!, cluster.sendCommand(key, false, args));
-  return connection('node-redis cluster', send, () => nodeSubscriber(cluster.duplicate()));
+  return connection('node-redis cluster', send, async () => nodeSubscriber(cluster.duplicate()));
 }
 
 function ioredis(client: IoRedisLike): RedisConnection {

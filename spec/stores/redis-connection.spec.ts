@@ -34,6 +34,7 @@ describe('redisConnection()', () => {
     const { sent, answer } = recorder(null);
     const connection = redisConnection({ sendCommand: answer, duplicate() {}, masters: [] });
     expect(connection.kind).toBe('node-redis cluster');
+    expect(redisConnection({ sendCommand() {}, duplicate() {}, getMasters() {} }).kind).toBe('node-redis cluster'); // v4 before 4.6's getters
     expect(await connection.get('k')).toBeUndefined();
     await connection.set('k', 'v', { seconds: 60 });
     await connection.eval('return 1', ['{t}:a', '{t}:b'], []);
@@ -56,7 +57,7 @@ describe('redisConnection()', () => {
   });
 
   it('anything else is a ConfigError naming what is accepted', () => {
-    for (const wrong of [undefined, null, 42, 'redis://x', {}, { get() {}, set() {} }, { sendCommand() {} }, { duplicate() {} }, { call() {}, duplicate() {} }]) {
+    for (const wrong of [undefined, null, 42, 'redis://x', {}, { get() {}, set() {} }, { sendCommand() {} }, { duplicate() {} }, { call() {}, duplicate() {} }, { isCluster: false, sendCommand() {}, duplicate() {} }]) {
       expect(() => redisConnection(wrong)).toThrow(ConfigError);
     }
     expect(() => redisConnection({}, 'redis')).toThrow(/^redis: must be a connected node-redis client or cluster .* or an ioredis Redis or Cluster/);
