@@ -7,7 +7,7 @@ import type { EvalContext, EvalResult, FetchLike, JsonValue, Logger } from '../t
 import { defaultFetch } from './default-fetch.js';
 import { ownRecord } from './state/json-values.js';
 import type { SnapshotJSON } from './state/snapshot.js';
-import { defaultTracking, type TrackingOptions } from './features/tracking.js';
+import type { TrackingOptions } from './features/tracking.js';
 import type { FleetOption } from './features/fleet-link.js';
 
 /** What a {@link FlagStore} keeps: the client's own versioned format. */
@@ -104,7 +104,8 @@ export interface ResolvedOptions {
   logger: Logger;
   backoff: BackoffPolicy;
   circuitBreaker: CircuitBreakerOptions | false;
-  tracking: TrackingOptions;
+  /** Checked and completed by the tracking of a transport with sinks (`resolveTracking`), unused otherwise. */
+  tracking: Partial<TrackingOptions> | undefined;
   snapshotForMaxAgeMs: number;
   maxResponseBytes: number;
   hiddenCloseMs: number;
@@ -165,7 +166,7 @@ export function resolveOptions(options: FlagClientOptions): ResolvedOptions {
     logger: options.logger ?? consoleLogger,
     backoff,
     circuitBreaker: resolveCircuitBreaker(options.circuitBreaker),
-    tracking: resolveTracking(options.tracking),
+    tracking: options.tracking,
     snapshotForMaxAgeMs: nonNegative(options.snapshotForMaxAgeMs, pollIntervalMs > 0 ? pollIntervalMs : 30_000, 'snapshotForMaxAgeMs'),
     maxResponseBytes: positiveInteger(options.maxResponseBytes, 4 * 1024 * 1024, 'maxResponseBytes'),
     hiddenCloseMs,
@@ -184,21 +185,6 @@ function resolveCircuitBreaker(option: FlagClientOptions['circuitBreaker']): Cir
   }
   for (const field of ['windowMs', 'openMs'] as const) {
     if (!Number.isFinite(resolved[field]) || resolved[field] <= 0) throw new ConfigError(`circuitBreaker.${field}`, 'must be a number > 0');
-  }
-  return resolved;
-}
-
-function resolveTracking(option: FlagClientOptions['tracking']): TrackingOptions {
-  if (option !== undefined && (typeof option !== 'object' || option === null)) throw new ConfigError('tracking', 'must be an object');
-  const resolved = { ...defaultTracking, ...option };
-  for (const field of ['batchSize', 'maxQueue'] as const) {
-    if (!Number.isInteger(resolved[field]) || resolved[field] < 1) throw new ConfigError(`tracking.${field}`, 'must be an integer ≥ 1');
-  }
-  for (const field of ['flushIntervalMs', 'closeTimeoutMs'] as const) {
-    if (!Number.isFinite(resolved[field]) || resolved[field] <= 0) throw new ConfigError(`tracking.${field}`, 'must be a number > 0');
-  }
-  if (!Number.isFinite(resolved.telemetryIntervalMs) || resolved.telemetryIntervalMs < 0) {
-    throw new ConfigError('tracking.telemetryIntervalMs', 'must be a number ≥ 0 (0 = off)');
   }
   return resolved;
 }

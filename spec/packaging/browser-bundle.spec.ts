@@ -4,9 +4,21 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserBundle } from '../../scripts/bundle-size.mjs';
 import { packBuild, type Packed } from './packed.js';
 
 const run = promisify(execFile);
+
+/** The optional features' modules: each comes with the option value (or transport) that uses it. */
+const OPTIONAL_FEATURES = [
+  'client/features/persistence.js',
+  'client/features/fleet-link.js',
+  'client/features/client-tracking.js',
+  'client/features/tracking.js',
+  'client/features/periodic-sender.js',
+  'client/features/tracked-event.js',
+  'stores/',
+];
 
 /** The entries a browser app may import (`flagstream/server` and the CLI are Node-only by design). */
 const BROWSER_ENTRIES = ['flagstream', 'flagstream/stores', 'flagstream/openfeature', 'flagstream/angular', 'flagstream/testing'];
@@ -85,5 +97,13 @@ console.log(JSON.parse(await readFile('node-flags.json', 'utf8')).records.length
     );
     const { stdout } = await run(process.execPath, [probe], { cwd: packed.app });
     expect(stdout.trim()).toBe('1');
+  });
+
+  it('a Cuttlegate-only app loads none of the optional features; the store sync is split off for apps with a store', async () => {
+    const app = await browserBundle(`export { createFlagClient, cuttlegate } from 'flagstream';`, ['rxjs'], packed.app);
+    const modules = app.inputs.map((input) => input.replace(/^.*flagstream\/dist\/esm\//, ''));
+    expect(modules).toContain('client/client.js');
+    expect(modules.filter((module) => OPTIONAL_FEATURES.some((feature) => module.startsWith(feature)))).toEqual([]);
+    expect(app.lazyInputs.map((input) => input.replace(/^.*flagstream\/dist\/esm\//, ''))).toEqual(['client/features/persistence.js']);
   });
 });

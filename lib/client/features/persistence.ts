@@ -21,6 +21,30 @@ export function storeScope(identity: string, context: EvalContext): string {
   return `${SCOPE_VERSION} ${identity} ${contextKey(context)}`;
 }
 
+/** What the client asks of its store, per context (the scope is worked out here). */
+export interface StoreLink {
+  /** The results stored for `context`, if any (see {@link StoreSync.restore}). */
+  restore(context: EvalContext): Promise<EvalResult[] | undefined>;
+  /** Saves `snapshot` for `context` if it changed (see {@link StoreSync.saveIfChanged}). */
+  save(context: EvalContext, snapshot: FlagSnapshot): void;
+  /** Writes what is pending and stops. */
+  close(): Promise<void>;
+}
+
+/**
+ * The client's link to its `store`, scoped by the transport's `identity`. The client loads this
+ * module only when it has a store (a dynamic import, split off by bundlers), so an app without one
+ * never loads the store sync.
+ */
+export function storeLink(store: FlagStore, identity: string, scheduler: SchedulerLike, logger: Logger, report: (error: StoreError) => void): StoreLink {
+  const sync = new StoreSync(store, scheduler, logger, report);
+  return {
+    restore: (context) => sync.restore(storeScope(identity, context)),
+    save: (context, snapshot) => sync.saveIfChanged(storeScope(identity, context), snapshot),
+    close: () => sync.close(),
+  };
+}
+
 /** Options of {@link StoreSync}. */
 export interface StoreSyncOptions {
   /** At most one save per this many ms; the latest snapshot of each scope wins (default 1 000). */

@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { EvaluationCount, TelemetryReport, TrackedEvent } from '../../types.js';
 import { PeriodicSender, type SenderRuntime } from './periodic-sender.js';
-import { messageOf } from '../../errors.js';
+import { ConfigError, messageOf } from '../../errors.js';
 
 /** How tracked events and evaluation telemetry are batched and sent. */
 export interface TrackingOptions {
@@ -25,6 +25,25 @@ export const defaultTracking: TrackingOptions = {
   telemetryIntervalMs: 60_000,
   closeTimeoutMs: 2_000,
 };
+
+/**
+ * The client's `tracking` option, checked and completed with {@link defaultTracking}. Checked here,
+ * with the tracking it configures, so a transport without sinks carries none of it.
+ */
+export function resolveTracking(option: Partial<TrackingOptions> | undefined): TrackingOptions {
+  if (option !== undefined && (typeof option !== 'object' || option === null)) throw new ConfigError('tracking', 'must be an object');
+  const resolved = { ...defaultTracking, ...option };
+  for (const field of ['batchSize', 'maxQueue'] as const) {
+    if (!Number.isInteger(resolved[field]) || resolved[field] < 1) throw new ConfigError(`tracking.${field}`, 'must be an integer ≥ 1');
+  }
+  for (const field of ['flushIntervalMs', 'closeTimeoutMs'] as const) {
+    if (!Number.isFinite(resolved[field]) || resolved[field] <= 0) throw new ConfigError(`tracking.${field}`, 'must be a number > 0');
+  }
+  if (!Number.isFinite(resolved.telemetryIntervalMs) || resolved.telemetryIntervalMs < 0) {
+    throw new ConfigError('tracking.telemetryIntervalMs', 'must be a number ≥ 0 (0 = off)');
+  }
+  return resolved;
+}
 
 /**
  * Buffers tracked events and posts them in batches: when a batch is full, `flushIntervalMs` after
