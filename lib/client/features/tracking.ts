@@ -2,6 +2,7 @@ import type { Observable } from 'rxjs';
 import type { EvaluationCount, TelemetryReport, TrackedEvent } from '../../types.js';
 import { PeriodicSender, type SenderRuntime } from './periodic-sender.js';
 import { ConfigError, messageOf } from '../../errors.js';
+import { numberGroup } from '../number-options.js';
 
 /** How tracked events and evaluation telemetry are batched and sent. */
 export interface TrackingOptions {
@@ -31,16 +32,9 @@ export const defaultTracking: TrackingOptions = {
  * with the tracking it configures, so a transport without sinks carries none of it.
  */
 export function resolveTracking(option: Partial<TrackingOptions> | undefined): TrackingOptions {
-  if (option !== undefined && (typeof option !== 'object' || option === null)) throw new ConfigError('tracking', 'must be an object');
-  const resolved = { ...defaultTracking, ...option };
+  const resolved = numberGroup('tracking', option, defaultTracking, 1, ['telemetryIntervalMs']);
   for (const field of ['batchSize', 'maxQueue'] as const) {
-    if (!Number.isInteger(resolved[field]) || resolved[field] < 1) throw new ConfigError(`tracking.${field}`, 'must be an integer ≥ 1');
-  }
-  for (const field of ['flushIntervalMs', 'closeTimeoutMs'] as const) {
-    if (!Number.isFinite(resolved[field]) || resolved[field] <= 0) throw new ConfigError(`tracking.${field}`, 'must be a number > 0');
-  }
-  if (!Number.isFinite(resolved.telemetryIntervalMs) || resolved.telemetryIntervalMs < 0) {
-    throw new ConfigError('tracking.telemetryIntervalMs', 'must be a number ≥ 0 (0 = off)');
+    if (!Number.isInteger(resolved[field])) throw new ConfigError(`tracking.${field}`, `must be an integer, got ${resolved[field]}`);
   }
   return resolved;
 }
