@@ -8,7 +8,7 @@ import { InMemoryProvider, OpenFeature, ProviderEvents } from '@openfeature/web-
 import { createFlagClient } from '../lib/index.js';
 import { boolFlags, nsPerOp, percentile, pushTransport, report } from './support.js';
 import { loopbackLatency } from './latency.js';
-import { openFeatureProviders } from './openfeature.js';
+import { flagMemory, openFeatureProviders } from './openfeature.js';
 import { enginePath, snapshotChanges, subscriptionMemory } from './snapshot.js';
 import { fleetRequests } from './fleet.js';
 
@@ -173,6 +173,7 @@ async function main(): Promise<void> {
     ['engine', enginePath],
     ['memory', subscriptionMemory],
     ['openfeature', openFeatureProviders],
+    ['flagmemory', flagMemory],
     ['fleet', fleetRequests],
   ];
   const only = process.argv.slice(2);
