@@ -87,7 +87,7 @@ export async function openFeatureProviders(): Promise<void> {
  * 1,000 flags. What counts is what each keeps per flag (snapshot, index, caches), not its fixed cost.
  */
 export async function flagMemory(): Promise<void> {
-  console.log(`\n10. Memory per 1,000 flags held, flagstream vs OpenFeature web (OFREP provider), same responder (target ≤ OpenFeature's)`);
+  console.log(`\n11. Memory per 1,000 flags held, flagstream vs OpenFeature web (OFREP provider), same responder (target ≤ OpenFeature's)`);
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) {
     console.log('  skipped: run with node --expose-gc');

@@ -173,8 +173,8 @@ async function main(): Promise<void> {
     ['engine', enginePath],
     ['memory', subscriptionMemory],
     ['openfeature', openFeatureProviders],
-    ['flagmemory', flagMemory],
     ['fleet', fleetRequests],
+    ['flagmemory', flagMemory],
   ];
   const only = process.argv.slice(2);
   for (const [name, run] of sections) if (only.length === 0 || only.includes(name)) await run();
