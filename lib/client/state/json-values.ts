@@ -58,21 +58,33 @@ export function ownRecord(record: Readonly<Record<string, unknown>> | undefined)
  */
 export function sealResult(result: EvalResult): EvalResult {
   if (Object.isFrozen(result) && frozenJson(result.value) === result.value && (result.details === undefined || sealed.has(result.details))) return result;
-  // A literal of fixed shape (not a spread of the input): every sealed result shares one hidden class.
-  const copy: EvalResult = {
-    key: result.key,
-    enabled: result.enabled,
-    variant: result.variant,
-    value: frozenJson(result.value),
-    reason: result.reason,
-    evaluatedAt: result.evaluatedAt,
-    source: result.source,
-  };
+  const { key, enabled, variant, reason, evaluatedAt, source } = result;
+  const value = frozenJson(result.value);
+  const details = sharedDetails(result.details);
+  // Literals of fixed shape (not a spread of the input), with or without details: each allocates
+  // exactly its fields, and results share two hidden classes.
+  const copy: EvalResult = details ? { key, enabled, variant, value, reason, evaluatedAt, source, details } : { key, enabled, variant, value, reason, evaluatedAt, source };
   if (result.errorCode !== undefined) copy.errorCode = result.errorCode;
-  const details = frozenJson(result.details);
-  // Empty details say nothing: left out, so the result keeps its seven-field shape (no property store).
-  if (isJsonObject(details) && details !== EMPTY_OBJECT) copy.details = details;
   return Object.freeze(copy);
+}
+
+/** Frozen small details by their JSON text, shared by every result that has the same ones. */
+const detailsByText = new Map<string, Record<string, JsonValue>>();
+/** Details longer than this (JSON text) are not shared; at most this many are kept. */
+const SHARED_DETAILS_TEXT = 128;
+const SHARED_DETAILS_COUNT = 512;
+
+/**
+ * Frozen details, or `undefined` when they are not a JSON object or are empty (they say nothing).
+ * Small ones are shared: Cuttlegate's `{ type: 'bool' }` is one object, not one per flag.
+ */
+function sharedDetails(input: unknown): Record<string, JsonValue> | undefined {
+  const details = frozenJson(input);
+  if (!isJsonObject(details) || details === EMPTY_OBJECT) return undefined;
+  const text = JSON.stringify(details);
+  if (text.length > SHARED_DETAILS_TEXT) return details;
+  if (!detailsByText.has(text) && detailsByText.size < SHARED_DETAILS_COUNT) detailsByText.set(text, details);
+  return detailsByText.get(text) ?? details;
 }
 
 /** Structural equality of JSON values; bails at the first difference. */

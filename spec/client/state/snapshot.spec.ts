@@ -201,4 +201,11 @@ describe('immutable entries', () => {
     expect(empty.get('d')!.value).toBe(empty.get('e')!.value);
     expect(Object.isFrozen(empty.get('d')!.value)).toBe(true);
   });
+
+  it('shares small equal details between results (one frozen object), still frozen and equal', () => {
+    const snapshot = FlagSnapshot.from([result('a', { details: { type: 'bool' } }), result('b', { details: { type: 'bool' } }), result('c', { details: { type: 'json' } })]);
+    expect(snapshot.get('a')!.details).toBe(snapshot.get('b')!.details);
+    expect(snapshot.get('c')!.details).toEqual({ type: 'json' });
+    expect(Object.isFrozen(snapshot.get('a')!.details)).toBe(true);
+  });
 });
