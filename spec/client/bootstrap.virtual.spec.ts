@@ -1,11 +1,11 @@
-import { type Observable, switchMap, throwError, timer } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { valueResults } from '../../lib/client/state/results.js';
 import { NetworkError, createFlagClient } from '../../lib/index.js';
-import type { EvalContext, EvalResult, FlagChange, FlagClient, FlagClientOptions } from '../../lib/index.js';
+import type { EvalResult, FlagChange, FlagClient, FlagClientOptions } from '../../lib/index.js';
 import { testSource, type TestSource } from '../../lib/testing/index.js';
-import type { StreamMessage, Transport } from '../../lib/transports/transport.js';
+import type { Transport } from '../../lib/transports/transport.js';
+import { slowStream } from '../support/slow-stream.js';
 import { clientOn, silent, virtualTime } from '../support/virtual.js';
 
 const served = (key: string, patch: Partial<EvalResult>): EvalResult => ({
@@ -104,22 +104,6 @@ describe('bootstrap from a snapshot (SSR, preloading)', () => {
     expect(browser.evaluate('limit')).toMatchObject({ value: 5, variant: '5', reason: 'bootstrap', source: 'bootstrap' });
   });
 });
-
-/**
- * A transport on `source` whose change stream opens (or, with `failWith`, fails) only after
- * `afterMs`: a slow proxy or a cold server, the case where the 1 s wait for the stream runs out.
- */
-function slowStream(source: TestSource, afterMs: number, failWith?: Error): Transport {
-  return {
-    kind: 'test',
-    connect(runtime) {
-      const session = source.connect(runtime);
-      const opened = (context: EvalContext): Observable<StreamMessage> =>
-        failWith ? throwError(() => failWith) : session.stream!(context);
-      return { ...session, stream: (context) => timer(afterMs, runtime.scheduler).pipe(switchMap(() => opened(context))) };
-    },
-  };
-}
 
 /** A server render's snapshot in the page: the browser needs no bulk load before the stream's connect refetch. */
 describe('a fresh bootstrap (freshBootstrap)', () => {
