@@ -1,5 +1,5 @@
 import '@angular/compiler';
-import { Component, REQUEST, inject, provideZonelessChangeDetection } from '@angular/core';
+import { Component, ErrorHandler, REQUEST, inject, provideZonelessChangeDetection, type Provider } from '@angular/core';
 import { bootstrapApplication, type BootstrapContext } from '@angular/platform-browser';
 import { provideServerRendering, renderApplication } from '@angular/platform-server';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -26,9 +26,9 @@ const rendered: FlagClient[] = [];
 afterEach(() => void rendered.splice(0));
 
 /** One server render of {@link Page} for `url` with `provideFlagClient(source, { transferState: true })`. */
-function render(source: FlagClientSource, url = 'http://app.test/'): Promise<string> {
-  const bootstrap = (context: BootstrapContext) =>
-    bootstrapApplication(Page, { providers: [provideZonelessChangeDetection(), provideServerRendering(), provideFlagClient(source, { transferState: true })] }, context);
+function render(source: FlagClientSource, url = 'http://app.test/', extra: Provider[] = []): Promise<string> {
+  const providers = [provideZonelessChangeDetection(), provideServerRendering(), provideFlagClient(source, { transferState: true }), ...extra];
+  const bootstrap = (context: BootstrapContext) => bootstrapApplication(Page, { providers }, context);
   return renderApplication(bootstrap, {
     document: '<html><head></head><body><app-root></app-root></body></html>',
     url,
@@ -91,7 +91,8 @@ describe('provideFlagClient(…, { transferState: true }) in a server render', (
 
   it('needs options: a factory returning a ready-made client is a ConfigError', async () => {
     const mock = createMockClient({ flags: { 'new-checkout': true } });
-    await expect(render(() => mock)).rejects.toBeInstanceOf(ConfigError);
+    const quiet: Provider = { provide: ErrorHandler, useValue: { handleError: () => undefined } }; // the rejection is the report
+    await expect(render(() => mock, undefined, [quiet])).rejects.toBeInstanceOf(ConfigError);
   });
 });
 
