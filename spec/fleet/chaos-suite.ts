@@ -62,10 +62,10 @@ export function fleetChaosSuite(factory: ChaosRedisFactory): void {
     /** Starts `count` members in a fresh key space (the first with `firstKey`); resolves once formed. */
     async function startFleet(count: number, firstKey = PROD_KEY): Promise<Member[]> {
       group += 1;
-      const env = { ...redis.env, SERVER_URL: server.url, LEASE_MS: String(LEASE_MS), TIMEOUT_MS: String(TIMEOUT_MS), FLAG, PREFIX: `chaos${group}:` };
-      const first = startMember(bundle.file, { ...env, API_KEY: firstKey });
+      const env = (member: number) => ({ ...redis.env(member), SERVER_URL: server.url, LEASE_MS: String(LEASE_MS), TIMEOUT_MS: String(TIMEOUT_MS), FLAG, PREFIX: `chaos${group}:` });
+      const first = startMember(bundle.file, { ...env(0), API_KEY: firstKey });
       await until(() => first.state.role === 'leader', 10_000, 'the first member to lead', () => summary([first]));
-      members = [first, ...Array.from({ length: count - 1 }, () => startMember(bundle.file, { ...env, API_KEY: PROD_KEY }))];
+      members = [first, ...Array.from({ length: count - 1 }, (_, i) => startMember(bundle.file, { ...env(i + 1), API_KEY: PROD_KEY }))];
       await formed(members, 10_000);
       return members;
     }
@@ -118,7 +118,9 @@ export function fleetChaosSuite(factory: ChaosRedisFactory): void {
 
     it('Redis restarted empty, a change at once: it and every later change reach all; the fleet re-forms', async () => {
       const fleet = await startFleet(4);
+      const down = Date.now();
       await redis.restartEmpty();
+      const restartMs = Date.now() - down;
       toggle();
       const first = await converge(fleet, LEASE_MS + CHANGE_BOUND_MS);
       const reformMs = await formed(fleet, LEASE_MS * 3);
@@ -127,7 +129,7 @@ export function fleetChaosSuite(factory: ChaosRedisFactory): void {
         toggle();
         changes.push(await converge(fleet, CHANGE_BOUND_MS));
       }
-      note(`Redis restarted empty: a change made at once reached all 4 in ${first} ms (one leader again ${first + reformMs} ms after the restart); the next 3 in ${changes.join(', ')} ms`);
+      note(`Redis restarted empty (back after ${restartMs} ms): a change made at once reached all 4 in ${first} ms (one leader again ${first + reformMs} ms after the restart); the next 3 in ${changes.join(', ')} ms`);
       expect(await requestsPerChange(fleet)).toBe(1);
     }, 40_000);
 

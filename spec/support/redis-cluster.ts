@@ -13,8 +13,21 @@ export interface RedisClusterInstance {
   ports: number[];
   /** `redis://127.0.0.1:<port>` of each master (any one is enough to discover the cluster). */
   urls: string[];
+  /** The node processes' PIDs (they change with `restartEmpty()`). */
+  readonly pids: number[];
+  /**
+   * Stops every node, starts each again empty (no data, no cluster configuration) on the same
+   * ports, creates the cluster anew and resolves once every node says `cluster_state:ok`.
+   */
+  restartEmpty(): Promise<void>;
   /** Stops every node (SIGTERM by PID), waits for them to exit and removes their directories. */
   stop(): Promise<void>;
+}
+
+/** One node's addresses. */
+interface NodePorts {
+  port: number;
+  busPort: number;
 }
 
 /**
@@ -24,41 +37,67 @@ export interface RedisClusterInstance {
  */
 export async function startRedisCluster(timeoutMs = 20_000): Promise<RedisClusterInstance> {
   const dir = await mkdtemp(join(tmpdir(), 'flagstream-cluster-'));
-  const nodes: ChildProcess[] = [];
-  const ports: number[] = [];
-  const stop = async (): Promise<void> => {
+  const addresses: NodePorts[] = [];
+  let nodes: ChildProcess[] = [];
+  const stopNodes = async (): Promise<void> => {
     await Promise.all(nodes.map(stopNode));
+    nodes = [];
+  };
+  const stop = async (): Promise<void> => {
+    await stopNodes();
     await rm(dir, { recursive: true, force: true });
   };
+  const ports = (): number[] => addresses.map((node) => node.port);
+  const form = async (): Promise<void> => {
+    nodes = await Promise.all(addresses.map((node) => launchNode(node, dir, timeoutMs)));
+    await create(ports(), timeoutMs);
+  };
   try {
-    for (let i = 0; i < 3; i += 1) {
-      const [port, busPort] = await distinctPorts(ports);
-      ports.push(port);
-      nodes.push(await launchNode(port, busPort, dir, timeoutMs));
-    }
-    const addresses = ports.map((port) => `127.0.0.1:${port}`);
-    await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], { timeout: timeoutMs });
-    await Promise.all(ports.map((port) => clusterOk(port, timeoutMs)));
+    for (let i = 0; i < 3; i += 1) addresses.push(await distinctPorts(addresses));
+    await form();
   } catch (error) {
     await stop();
     throw error;
   }
-  return { ports, urls: ports.map((port) => `redis://127.0.0.1:${port}`), stop };
+  return {
+    ports: ports(),
+    urls: ports().map((port) => `redis://127.0.0.1:${port}`),
+    get pids() {
+      return nodes.map((node) => node.pid!);
+    },
+    async restartEmpty() {
+      await stopNodes();
+      // Without its config file a node starts as a new, empty node that knows no cluster.
+      await Promise.all(addresses.map(({ port }) => rm(configFile(dir, port), { force: true })));
+      await form();
+    },
+    stop,
+  };
 }
 
 /** A data port and a bus port, free and not among `taken`. */
-async function distinctPorts(taken: readonly number[]): Promise<[number, number]> {
+async function distinctPorts(taken: readonly NodePorts[]): Promise<NodePorts> {
+  const used = taken.flatMap((node) => [node.port, node.busPort]);
   for (;;) {
     const port = await freePort();
     const busPort = await freePort();
-    if (port !== busPort && !taken.includes(port) && !taken.includes(busPort)) return [port, busPort];
+    if (port !== busPort && !used.includes(port) && !used.includes(busPort)) return { port, busPort };
   }
 }
 
-function launchNode(port: number, busPort: number, dir: string, timeoutMs: number): Promise<ChildProcess> {
-  const config = ['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--cluster-node-timeout', '5000'];
+const configFile = (dir: string, port: number): string => join(dir, `nodes-${port}.conf`);
+
+function launchNode({ port, busPort }: NodePorts, dir: string, timeoutMs: number): Promise<ChildProcess> {
+  const config = ['--cluster-enabled', 'yes', '--cluster-config-file', configFile(dir, port), '--cluster-node-timeout', '5000'];
   const args = ['--port', String(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1', ...config, '--dir', dir, '--save', '', '--appendonly', 'no'];
   return spawnRedisServer(args, timeoutMs);
+}
+
+/** Joins the nodes on `ports` into one cluster (slots split in their order) and waits for `cluster_state:ok` on each. */
+async function create(ports: readonly number[], timeoutMs: number): Promise<void> {
+  const addresses = ports.map((port) => `127.0.0.1:${port}`);
+  await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], { timeout: timeoutMs });
+  await Promise.all(ports.map((port) => clusterOk(port, timeoutMs)));
 }
 
 /** Resolves once the node on `port` says `cluster_state:ok` (polled every 100 ms). */
