@@ -19,6 +19,11 @@ export interface ChaosRedis {
   pause(): void;
   /** Thaws them (SIGCONT). */
   resume(): void;
+  /**
+   * A cluster only: freezes (SIGSTOP) one master, the one holding the keys that match `pattern` or
+   * (`holding` false) one holding none of them; resolves to the function that thaws it.
+   */
+  freezeMaster?(pattern: string, holding: boolean): Promise<() => void>;
   /** Stops everything it started (by PID), removes its files and closes its clients. */
   stop(): Promise<void>;
 }
@@ -26,6 +31,8 @@ export interface ChaosRedis {
 /** A factory of one kind of deployment, with the name the suite reports. */
 export interface ChaosRedisFactory {
   name: string;
+  /** Its deployments have several masters (and `freezeMaster`). */
+  cluster?: boolean;
   start(): Promise<ChaosRedis>;
 }
 
@@ -57,13 +64,15 @@ export const standaloneRedis: ChaosRedisFactory = {
 
 /**
  * A 3-master Redis Cluster on loopback (spec/support/redis-cluster.ts), the members of a fleet
- * connecting with each of `kinds` in turn (one fleet, different clients on the same keys). A restart stops every node, starts each empty on the same ports and
- * creates the cluster again (`redis-cli --cluster create`, then `cluster_state:ok` on every node);
- * `FLUSHALL` runs on every master; a freeze stops every node process.
+ * connecting with each of `kinds` in turn (one fleet, different clients on the same keys). A restart
+ * stops every node, starts each empty on the same ports and creates the cluster again
+ * (`redis-cli --cluster create`, then `cluster_state:ok` on every node); `FLUSHALL` runs on every
+ * master; a freeze stops every node process, `freezeMaster` one.
  */
 export function clusterRedis(kinds: ReadonlyArray<Extract<RedisKind, `${string} cluster`>>): ChaosRedisFactory {
   return {
     name: `3-master Redis Cluster, members on ${kinds.join(' / ')} in turn`,
+    cluster: true,
     async start() {
       const cluster = await startRedisCluster();
       let nodes = await AdminNodes.open(cluster.urls);
@@ -78,6 +87,13 @@ export function clusterRedis(kinds: ReadonlyArray<Extract<RedisKind, `${string} 
         },
         pause: () => signal('SIGSTOP'),
         resume: () => signal('SIGCONT'),
+        async freezeMaster(pattern, holding) {
+          const holds = await nodes.holding(pattern);
+          const pid = cluster.pids[holds.indexOf(holding)];
+          if (pid === undefined) throw new Error(`no master ${holding ? 'holds' : 'lacks'} keys matching ${pattern}`);
+          process.kill(pid, 'SIGSTOP');
+          return () => void process.kill(pid, 'SIGCONT');
+        },
         async stop() {
           nodes.close();
           signal('SIGCONT'); // paused nodes could not stop
@@ -88,7 +104,7 @@ export function clusterRedis(kinds: ReadonlyArray<Extract<RedisKind, `${string} 
   };
 }
 
-/** A node-redis client on each server (each master of a cluster), for FLUSHALL. */
+/** A node-redis client on each server (each master of a cluster, in the cluster's order), for FLUSHALL and KEYS. */
 class AdminNodes {
   private constructor(private readonly clients: ReadonlyArray<{ sendCommand(args: string[]): Promise<unknown>; destroy(): void }>) {}
 
@@ -101,6 +117,12 @@ class AdminNodes {
 
   async flushAll(): Promise<void> {
     await Promise.all(this.clients.map((client) => client.sendCommand(['FLUSHALL'])));
+  }
+
+  /** Per node, whether it holds a key matching `pattern`. */
+  async holding(pattern: string): Promise<boolean[]> {
+    const keys = await Promise.all(this.clients.map((client) => client.sendCommand(['KEYS', pattern]) as Promise<string[]>));
+    return keys.map((found) => found.length > 0);
   }
 
   close(): void {

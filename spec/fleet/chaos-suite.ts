@@ -2,10 +2,10 @@
  * The fleet chaos suite: real fleet members (child processes, spec/fleet/child.ts), the local flag
  * server, and a Redis deployment from a {@link ChaosRedisFactory}. Each scenario provokes one fault
  * (Redis restarted empty, FLUSHALL, Redis frozen then thawed, the leader's key revoked, the leader
- * SIGKILLed five times with a change in each gap) and then checks, with a stated bound: every
- * member serves the server's current value with status `ready`, none says `ready` while it serves
- * another value past the bound, and once re-formed a change costs one upstream request. The
- * figures it prints are the README's.
+ * SIGKILLed five times with a change in each gap; on a cluster also one master frozen) and then
+ * checks, with a stated bound: every member serves the server's current value with status `ready`,
+ * none says `ready` while it serves another value past the bound, and once re-formed a change costs
+ * one upstream request. The figures it prints are the README's.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type FlagServer, type FlagsDocument } from '../../lib/server/index.js';
@@ -20,6 +20,8 @@ const LEASE_MS = 1_500;
 const TIMEOUT_MS = 300;
 /** How long a change may take to reach every member of a formed fleet. */
 const CHANGE_BOUND_MS = 2_000;
+/** A cluster's one-master freeze: shorter than the cluster's node timeout (5 s), so the cluster itself stays up. */
+const MASTER_FREEZE_MS = 3_000;
 /** A second production key, revoked by the 401 scenario. */
 const LEADER_KEY = 'cg_demo_production_leaderkey_0123456789abcdefghijkl';
 
@@ -166,6 +168,34 @@ export function fleetChaosSuite(factory: ChaosRedisFactory): void {
       expect(server.requests.bulk).toBeLessThanOrEqual(4 * 2 + 2);
       expect(await requestsPerChange(fleet)).toBe(1);
     }, 40_000);
+
+    it.skipIf(!factory.cluster)(
+      `one master frozen for ${MASTER_FREEZE_MS / 1000} s (under cluster-node-timeout), first one without the fleet's keys, then theirs: changes reach all, the fleet re-forms`,
+      async () => {
+        const fleet = await startFleet(4);
+        const keys = `chaos${group}:*`;
+        let thaw = await redis.freezeMaster!(keys, false);
+        const frozenAt = Date.now();
+        try {
+          toggle();
+          // A follower subscribed through the frozen master misses the notice; its next read (every leaseMs / 3) finds the change.
+          const other = await converge(fleet, CHANGE_BOUND_MS);
+          expect(isFormed(fleet)).toBe(true);
+          await new Promise((resolve) => setTimeout(resolve, Math.max(0, MASTER_FREEZE_MS - (Date.now() - frozenAt))));
+          thaw();
+          thaw = await redis.freezeMaster!(keys, true);
+          const soloMs = await until(() => fleet.every((m) => m.state.role === 'solo'), LEASE_MS + TIMEOUT_MS, 'every member to go solo', () => summary(fleet));
+          toggle();
+          const own = await converge(fleet, CHANGE_BOUND_MS);
+          note(`one master frozen: not the fleet's, the fleet stayed formed and a change reached all in ${other} ms; the fleet's, all solo after ${soloMs} ms and a change reached all in ${own} ms`);
+        } finally {
+          thaw();
+        }
+        note(`  re-formed ${await formed(fleet, LEASE_MS * 3)} ms after SIGCONT`);
+        expect(await requestsPerChange(fleet)).toBe(1);
+      },
+      40_000,
+    );
 
     it("a leader stopped by a 401 (its key revoked): it releases the lease, a follower leads, every change reaches the rest", async () => {
       const fleet = await startFleet(4, LEADER_KEY);
