@@ -8,7 +8,12 @@ export type { FleetRedisClient, FleetRedisSubscriber } from './fleet/redis-coord
 export interface RedisFleetOptions {
   /** Prefix of every key and channel (default `flagstream:`). */
   prefix?: string;
-  /** Lease length, ms (default 10 000): a dead leader is replaced within about this long. */
+  /**
+   * Lease length, ms (default 10 000). The leader renews every `leaseMs / 3`; followers claim on the
+   * same beat and the moment a lease lapses, so a dead leader is replaced within `leaseMs` of its last
+   * renewal (between ⅔ × and 1 × `leaseMs` after it died). A change made meanwhile reaches everyone
+   * with the new leader's first load. Followers mirror the leader's heartbeat, kept for one lease.
+   */
   leaseMs?: number;
   /** Bound on each Redis call, ms (default: `leaseMs / 5`, at most 1 000); past it Redis counts as unreachable. */
   timeoutMs?: number;
@@ -20,8 +25,10 @@ export interface RedisFleetOptions {
  * Fleet mode on Redis: `createFlagClient({ transport, fleet: redisFleet(redis) })`. Processes with
  * the same transport identity and context share one upstream connection: one holds a lease and
  * loads and streams; it writes each new snapshot to Redis and publishes a notice; the others apply
- * it. If Redis is unreachable every process loads on its own (`status.role` `'solo'`) until it
- * answers again. `redis` is a connected node-redis client; the fleet opens one more connection
+ * it and show the leader's upstream health in their status. Lost Redis state (a restart, FLUSHALL,
+ * eviction) is rebuilt by the next claim; a leader stopped by a 401/403 hands the lease over. If
+ * Redis is unreachable every process loads on its own (`status.role` `'solo'`) until it answers
+ * again. `redis` is a connected node-redis client; the fleet opens one more connection
  * (`duplicate()`) for SUBSCRIBE, shared by the clients given this option.
  */
 export function redisFleet(redis: FleetRedisClient, options: RedisFleetOptions = {}): FleetOption {

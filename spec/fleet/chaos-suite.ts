@@ -12,7 +12,7 @@ import { startServer, type FlagServer, type FlagsDocument } from '../../lib/serv
 import { redisAvailable } from '../support/redis.js';
 import { PROD_KEY, demoFlags } from '../server/fixtures.js';
 import type { ChaosRedis, ChaosRedisFactory } from './chaos-redis.js';
-import { bundleMember, startMember, stopMembers, until, type Member } from './members.js';
+import { bundleMember, leaders, startMember, stopMembers, summary, until, type Member } from './members.js';
 
 const FLAG = 'dark-mode';
 /** Short leases keep the suite short; bounds below are stated in leases. */
@@ -203,12 +203,4 @@ export function fleetChaosSuite(factory: ChaosRedisFactory): void {
       expect(await requestsPerChange(alive)).toBe(1);
     }, 60_000);
   });
-}
-
-function summary(members: readonly Member[]): string {
-  return members.map((m) => `${m.pid} ${JSON.stringify(m.state)} ${JSON.stringify(m.lines.slice(-4))}`).join('\n');
-}
-
-function leaders(members: readonly Member[]): Member[] {
-  return members.filter((m) => m.state.role === 'leader');
 }

@@ -3,48 +3,28 @@
  * server. Roles in status and events, shared snapshotFor results, lease release on close, context
  * switches, and option errors.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createClient } from 'redis';
+import { describe, expect, it } from 'vitest';
 import { filter, firstValueFrom, timeout, toArray, take } from 'rxjs';
 import { ConfigError, createFlagClient, cuttlegate, type ClientEvent, type FlagClient } from '../../lib/index.js';
-import { startServer, type FlagServer } from '../../lib/server/index.js';
 import { redisFleet } from '../../lib/stores/index.js';
 import { testSource } from '../../lib/testing/index.js';
-import { redisAvailable, startRedis, type RedisInstance } from '../support/redis.js';
+import { redisAvailable } from '../support/redis.js';
+import { useFleetWorld } from './in-process.js';
 import { PROD_KEY, demoFlags } from '../server/fixtures.js';
 
 describe.skipIf(!redisAvailable)('fleet mode in one process (real Redis)', () => {
-  let redisServer: RedisInstance;
-  let server: FlagServer;
-  let redis: ReturnType<typeof createClient>;
-  let clients: FlagClient[] = [];
+  const world = useFleetWorld(demoFlags);
   let run = 0;
-
-  beforeAll(async () => {
-    [redisServer, server] = await Promise.all([startRedis(), startServer({ flags: demoFlags(), logger: { warn() {}, error() {} } })]);
-    redis = createClient({ url: redisServer.url });
-    await redis.connect();
-  }, 20_000);
-
-  afterEach(() => {
-    for (const client of clients) client.close();
-    clients = [];
-  });
-
-  afterAll(async () => {
-    await redis?.close();
-    await Promise.all([redisServer?.stop(), server?.close()]);
-  });
 
   function member(options: { userId?: string } = {}): FlagClient {
     const client = createFlagClient({
-      transport: cuttlegate({ serverUrl: server.url, apiKey: PROD_KEY, project: 'demo', environment: 'production' }),
+      transport: cuttlegate({ serverUrl: world.server().url, apiKey: PROD_KEY, project: 'demo', environment: 'production' }),
       context: options.userId ? { userId: options.userId } : {},
       pollIntervalMs: 0,
       logger: { warn() {}, error() {} },
-      fleet: redisFleet(redis, { prefix: `unit${run}:`, leaseMs: 1_500 }),
+      fleet: redisFleet(world.redis(), { prefix: `unit${run}:`, leaseMs: 1_500 }),
     });
-    clients.push(client);
+    world.track(client);
     return client;
   }
 
@@ -59,7 +39,7 @@ describe.skipIf(!redisAvailable)('fleet mode in one process (real Redis)', () =>
     await role(leader, 'leader');
     expect(await leaderEvents).toEqual([{ type: 'fleet-leader', at: expect.any(String) }]);
 
-    server.resetRequests();
+    world.server().resetRequests();
     const follower = member();
     const events: ClientEvent[] = [];
     follower.events$.subscribe((event) => events.push(event));
@@ -68,7 +48,7 @@ describe.skipIf(!redisAvailable)('fleet mode in one process (real Redis)', () =>
     expect(follower.status).toMatchObject({ role: 'follower', state: 'ready', source: 'network', streaming: false });
     expect(events.map((e) => e.type)).toContain('fleet-follower');
     expect(follower.bool('dark-mode')).toBe(leader.bool('dark-mode'));
-    expect(server.requests.total).toBe(0);
+    expect(world.server().requests.total).toBe(0);
   });
 
   it('shares snapshotFor results: a context is evaluated once for the fleet per snapshot version', async () => {
@@ -78,13 +58,13 @@ describe.skipIf(!redisAvailable)('fleet mode in one process (real Redis)', () =>
     await role(leader, 'leader');
     const follower = member();
     await follower.ready();
-    server.resetRequests();
+    world.server().resetRequests();
     const pro = { userId: 'u-9', attributes: { plan: 'pro' } };
     const first = await follower.snapshotFor(pro);
     const second = await leader.snapshotFor({ attributes: { plan: 'pro' }, userId: 'u-9' });
     expect(first.bool('dark-mode')).toBe(true);
     expect(second.values()).toEqual(first.values());
-    expect(server.requests.bulk).toBe(1);
+    expect(world.server().requests.bulk).toBe(1);
   });
 
   it('close() releases the lease: a follower takes over well before it would lapse', async () => {
@@ -125,27 +105,27 @@ describe.skipIf(!redisAvailable)('fleet mode in one process (real Redis)', () =>
 
   it('a Redis that does not answer is bounded by timeoutMs: the client goes solo and loads by itself', async () => {
     const hanging = { sendCommand: () => new Promise<never>(() => {}), duplicate: () => { throw new Error('not used'); } };
-    server.resetRequests();
+    world.server().resetRequests();
     const client = createFlagClient({
-      transport: cuttlegate({ serverUrl: server.url, apiKey: PROD_KEY, project: 'demo', environment: 'production' }),
+      transport: cuttlegate({ serverUrl: world.server().url, apiKey: PROD_KEY, project: 'demo', environment: 'production' }),
       pollIntervalMs: 0,
       logger: { warn() {}, error() {} },
       fleet: redisFleet(hanging as never, { leaseMs: 1_500, timeoutMs: 200 }),
     });
-    clients.push(client);
+    world.track(client);
     const solo = firstValueFrom(client.events$.pipe(filter((e) => e.type === 'fleet-solo'), timeout(3_000)));
     expect(await client.ready()).toEqual({ ok: true, source: 'network' });
     expect(await solo).toMatchObject({ type: 'fleet-solo', error: { name: 'TimeoutError' } });
     expect(client.status.role).toBe('solo');
-    expect(server.requests.bulk).toBe(1);
+    expect(world.server().requests.bulk).toBe(1);
   });
 
   it('clients given one redisFleet option share one subscriber connection', async () => {
-    const fleet = redisFleet(redis, { prefix: 'shared-sub:', leaseMs: 1_500 });
-    const transport = cuttlegate({ serverUrl: server.url, apiKey: PROD_KEY, project: 'demo', environment: 'production' });
+    const fleet = redisFleet(world.redis(), { prefix: 'shared-sub:', leaseMs: 1_500 });
+    const transport = cuttlegate({ serverUrl: world.server().url, apiKey: PROD_KEY, project: 'demo', environment: 'production' });
     const make = (): FlagClient => {
       const client = createFlagClient({ transport, pollIntervalMs: 0, logger: { warn() {}, error() {} }, fleet });
-      clients.push(client);
+      world.track(client);
       return client;
     };
     const leader = make();
@@ -154,15 +134,15 @@ describe.skipIf(!redisAvailable)('fleet mode in one process (real Redis)', () =>
     const followers = [make(), make()];
     await Promise.all(followers.map((client) => client.ready()));
     expect(followers.map((client) => client.status.role)).toEqual(['follower', 'follower']);
-    const [channel] = (await redis.sendCommand(['PUBSUB', 'CHANNELS', 'shared-sub:*'])) as string[];
-    expect(await redis.sendCommand(['PUBSUB', 'NUMSUB', channel!])).toEqual([channel, 1]);
+    const [channel] = (await world.redis().sendCommand(['PUBSUB', 'CHANNELS', 'shared-sub:*'])) as string[];
+    expect(await world.redis().sendCommand(['PUBSUB', 'NUMSUB', channel!])).toEqual([channel, 1]);
   });
 
   it('rejects a transport without identity and a value that is not a Redis client', () => {
     const source = testSource();
     const anonymous = { kind: 'bare', connect: source.connect.bind(source) }; // a transport with no identity
-    expect(() => createFlagClient({ transport: anonymous, fleet: redisFleet(redis) })).toThrow(ConfigError);
+    expect(() => createFlagClient({ transport: anonymous, fleet: redisFleet(world.redis()) })).toThrow(ConfigError);
     expect(() => redisFleet({} as never)).toThrow(ConfigError);
-    expect(() => redisFleet(redis, { leaseMs: 0 })).toThrow(ConfigError);
+    expect(() => redisFleet(world.redis(), { leaseMs: 0 })).toThrow(ConfigError);
   });
 });

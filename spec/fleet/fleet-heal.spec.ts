@@ -4,13 +4,13 @@
  * the leader's upstream health, and shared `snapshotFor` results follow every change the fleet
  * learns of. Each check reads the value AND the status.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createClient } from 'redis';
+import { describe, expect, it } from 'vitest';
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import { AuthError, FleetLeaderError, createFlagClient, cuttlegate, type ClientStatus, type FlagClient } from '../../lib/index.js';
-import { startServer, type FlagServer, type FlagsDocument } from '../../lib/server/index.js';
+import { startServer, type FlagsDocument } from '../../lib/server/index.js';
 import { redisFleet } from '../../lib/stores/index.js';
-import { redisAvailable, startRedis, type RedisInstance } from '../support/redis.js';
+import { redisAvailable } from '../support/redis.js';
+import { useFleetWorld } from './in-process.js';
 import { PROD_KEY, demoFlags } from '../server/fixtures.js';
 import { until } from './members.js';
 
@@ -28,38 +28,18 @@ function fleetFlags(options: { revoked?: boolean; withoutPro?: boolean } = {}): 
 }
 
 describe.skipIf(!redisAvailable)('fleets that heal (one process, real Redis)', () => {
-  let redisServer: RedisInstance;
-  let server: FlagServer;
-  let redis: ReturnType<typeof createClient>;
-  let clients: FlagClient[] = [];
+  const world = useFleetWorld(fleetFlags, (w) => void w.server().setFlags(fleetFlags()));
   let run = 0;
-
-  beforeAll(async () => {
-    [redisServer, server] = await Promise.all([startRedis(), startServer({ flags: fleetFlags(), logger: { warn() {}, error() {} } })]);
-    redis = createClient({ url: redisServer.url });
-    await redis.connect();
-  }, 20_000);
-
-  afterEach(() => {
-    for (const client of clients) client.close();
-    clients = [];
-    server.setFlags(fleetFlags());
-  });
-
-  afterAll(async () => {
-    await redis?.close();
-    await Promise.all([redisServer?.stop(), server?.close()]);
-  });
 
   function member(options: { apiKey?: string; url?: string } = {}): FlagClient {
     const client = createFlagClient({
-      transport: cuttlegate({ serverUrl: options.url ?? server.url, apiKey: options.apiKey ?? PROD_KEY, project: 'demo', environment: 'production' }),
+      transport: cuttlegate({ serverUrl: options.url ?? world.server().url, apiKey: options.apiKey ?? PROD_KEY, project: 'demo', environment: 'production' }),
       pollIntervalMs: 0,
       circuitBreaker: false,
       logger: { warn() {}, error() {} },
-      fleet: redisFleet(redis, { prefix: `heal${run}:`, leaseMs: LEASE_MS }),
+      fleet: redisFleet(world.redis(), { prefix: `heal${run}:`, leaseMs: LEASE_MS }),
     });
-    clients.push(client);
+    world.track(client);
     return client;
   }
 
@@ -81,7 +61,7 @@ describe.skipIf(!redisAvailable)('fleets that heal (one process, real Redis)', (
 
   /** Toggles dark-mode and resolves once every client serves it with `ready` status. */
   async function toggleReaches(among: readonly FlagClient[], enabled: boolean, timeoutMs = 2_000): Promise<void> {
-    server.toggle('demo', 'production', 'dark-mode', enabled);
+    world.server().toggle('demo', 'production', 'dark-mode', enabled);
     await until(
       () => among.every((client) => client.evaluate('dark-mode').enabled === enabled && client.status.state === 'ready'),
       timeoutMs,
@@ -90,12 +70,12 @@ describe.skipIf(!redisAvailable)('fleets that heal (one process, real Redis)', (
     );
   }
 
-  const leaseKeys = async (): Promise<string[]> => (await redis.sendCommand(['KEYS', `heal${run}:*:lease`])) as string[];
+  const leaseKeys = async (): Promise<string[]> => (await world.redis().sendCommand(['KEYS', `heal${run}:*:lease`])) as string[];
 
   it('FLUSHALL: the leader re-claims and republishes; a joiner gets flags at once, old followers every next change', async () => {
     const [leader, follower] = await fleet(1);
     await toggleReaches([leader, follower], false);
-    await redis.sendCommand(['FLUSHALL']);
+    await world.redis().sendCommand(['FLUSHALL']);
     // Whoever claims the absent lease first republishes what it has.
     const deadline = Date.now() + LEASE_MS;
     while ((await leaseKeys()).length === 0) {
@@ -111,8 +91,8 @@ describe.skipIf(!redisAvailable)('fleets that heal (one process, real Redis)', (
 
   it('an evicted snapshot key: the leader notices on its next renewal and republishes for a joiner', async () => {
     const [leader, follower] = await fleet(1);
-    const [snapshotKey] = (await redis.sendCommand(['KEYS', `heal${run}:*:snapshot`])) as string[];
-    await redis.sendCommand(['DEL', snapshotKey!]);
+    const [snapshotKey] = (await world.redis().sendCommand(['KEYS', `heal${run}:*:snapshot`])) as string[];
+    await world.redis().sendCommand(['DEL', snapshotKey!]);
     const joiner = member();
     expect(await joiner.ready({ timeoutMs: LEASE_MS })).toMatchObject({ ok: true, source: 'network' });
     expect(joiner.status).toMatchObject({ state: 'ready', role: 'follower' });
@@ -121,8 +101,8 @@ describe.skipIf(!redisAvailable)('fleets that heal (one process, real Redis)', (
 
   it('a leader whose key is revoked releases its lease; a follower with a good key leads and every change arrives', async () => {
     const [leader, ...followers] = await fleet(2, ROTATED_KEY);
-    server.setFlags(fleetFlags({ revoked: true }));
-    server.toggle('demo', 'production', 'dark-mode', false);
+    world.server().setFlags(fleetFlags({ revoked: true }));
+    world.server().toggle('demo', 'production', 'dark-mode', false);
     const stopped = await status(leader, (s) => s.state === 'error', 'the leader to stop');
     expect(stopped.error).toBeInstanceOf(AuthError);
     expect(stopped.role).toBe('solo');
@@ -133,7 +113,7 @@ describe.skipIf(!redisAvailable)('fleets that heal (one process, real Redis)', (
 
   it('a leader whose key is rejected from the start: followers with a good key do not stay without flags', async () => {
     run += 1;
-    server.setFlags(fleetFlags({ revoked: true }));
+    world.server().setFlags(fleetFlags({ revoked: true }));
     const rejected = member({ apiKey: ROTATED_KEY });
     expect(await rejected.ready()).toMatchObject({ ok: false, error: expect.any(AuthError) });
     const good = member();
@@ -173,7 +153,7 @@ describe.skipIf(!redisAvailable)('fleets that heal (one process, real Redis)', (
     expect((await follower.snapshotFor(pro)).bool('dark-mode')).toBe(true);
     expect((await leader.snapshotFor(pro)).bool('dark-mode')).toBe(true);
     const learned = Promise.all([leader, follower].map((client) => firstValueFrom(client.events$.pipe(filter((e) => e.type === 'refreshed'), timeout(3_000)))));
-    server.setFlags(fleetFlags({ withoutPro: true })); // the main context's values do not change
+    world.server().setFlags(fleetFlags({ withoutPro: true })); // the main context's values do not change
     await learned;
     expect((await leader.snapshotFor(pro)).bool('dark-mode')).toBe(false);
     expect((await follower.snapshotFor(pro)).bool('dark-mode')).toBe(false);

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type FlagServer } from '../../lib/server/index.js';
 import { redisAvailable, startRedis, type RedisInstance } from '../support/redis.js';
 import { ADMIN_KEY, PROD_KEY, demoFlags } from '../server/fixtures.js';
-import { bundleMember, startMember, stopMembers, until, type Member } from './members.js';
+import { bundleMember, leaders, startMember, stopMembers, summary, until, type Member } from './members.js';
 
 const FLAG = 'dark-mode';
 const LEASE_MS = 2_000;
@@ -144,11 +144,3 @@ describe.skipIf(!redisAvailable)('fleet mode on Redis (child processes)', () => 
     expect(await requestsForOneToggle(fleet)).toBe(1);
   }, 60_000);
 });
-
-function summary(members: readonly Member[]): string {
-  return members.map((m) => `${m.pid} ${JSON.stringify(m.state)} ${JSON.stringify(m.lines.slice(-4))}`).join('\n');
-}
-
-function leaders(members: readonly Member[]): Member[] {
-  return members.filter((m) => m.state.role === 'leader');
-}

@@ -95,3 +95,13 @@ export async function stopMembers(members: readonly Member[]): Promise<void> {
   for (const member of members) member.kill('SIGKILL');
   await Promise.all(members.map((member) => member.exited));
 }
+
+/** One line per member: its pid, state and last lines (for timeout messages). */
+export function summary(members: readonly Member[]): string {
+  return members.map((m) => `${m.pid} ${JSON.stringify(m.state)} ${JSON.stringify(m.lines.slice(-4))}`).join('\n');
+}
+
+/** The members that say they lead. */
+export function leaders(members: readonly Member[]): Member[] {
+  return members.filter((m) => m.state.role === 'leader');
+}
