@@ -110,6 +110,16 @@ function member(store: MemoryCoordinator, current: EvalResult[] = [flag(true)]) 
   return { link, seen, status, role: () => seen.roles.at(-1) };
 }
 
+/** A leader `a` and a follower `b` on one store. */
+async function pair() {
+  const store = new MemoryCoordinator();
+  const a = member(store);
+  await vi.advanceTimersByTimeAsync(0);
+  const b = member(store);
+  await vi.advanceTimersByTimeAsync(0);
+  return { store, a, b };
+}
+
 function flag(value: boolean): EvalResult {
   return { key: 'f', enabled: true, variant: String(value), value, reason: 'default', evaluatedAt: '2026-01-01T00:00:00Z', source: 'network' };
 }
@@ -119,11 +129,7 @@ describe('FleetLink (fake time, in-memory coordinator)', () => {
   afterEach(() => void vi.useRealTimers());
 
   it('one leader runs the engine; followers apply each published version once, in order', async () => {
-    const store = new MemoryCoordinator();
-    const a = member(store);
-    await vi.advanceTimersByTimeAsync(0);
-    const b = member(store);
-    await vi.advanceTimersByTimeAsync(0);
+    const { a, b } = await pair();
     expect([a.role(), a.seen.engine, b.role(), b.seen.engine]).toEqual(['leader', true, 'follower', false]);
     a.link.published([flag(false)]);
     a.link.published([flag(true)]);
@@ -140,11 +146,7 @@ describe('FleetLink (fake time, in-memory coordinator)', () => {
   });
 
   it('the leader renews every leaseMs / 3; a follower takes over once the leader stops renewing', async () => {
-    const store = new MemoryCoordinator();
-    const a = member(store);
-    await vi.advanceTimersByTimeAsync(0);
-    const b = member(store);
-    await vi.advanceTimersByTimeAsync(0);
+    const { store, a, b } = await pair();
     store.claims = 0;
     await vi.advanceTimersByTimeAsync(LEASE_MS);
     expect(store.claims).toBeGreaterThanOrEqual(3 + 2); // the leader's 3 renewals, the follower's 2–3 tries
@@ -167,11 +169,7 @@ describe('FleetLink (fake time, in-memory coordinator)', () => {
   });
 
   it('store failures make every member solo (engine on); when the store is back one leads again', async () => {
-    const store = new MemoryCoordinator();
-    const a = member(store);
-    await vi.advanceTimersByTimeAsync(0);
-    const b = member(store);
-    await vi.advanceTimersByTimeAsync(0);
+    const { store, a, b } = await pair();
     store.down = true;
     await vi.advanceTimersByTimeAsync(LEASE_MS / 3 * 1.2);
     expect([a.role(), b.role(), a.seen.engine, b.seen.engine]).toEqual(['solo', 'solo', true, true]);
@@ -228,11 +226,7 @@ describe('FleetLink (fake time, in-memory coordinator)', () => {
   });
 
   it("followers mirror the leader's health as soon as it changes, with its error and since when", async () => {
-    const store = new MemoryCoordinator();
-    const a = member(store);
-    await vi.advanceTimersByTimeAsync(0);
-    const b = member(store);
-    await vi.advanceTimersByTimeAsync(0);
+    const { a, b } = await pair();
     expect(b.seen.mirrored.at(-1)).toEqual({ state: 'ready' });
     const since = '2026-01-01T00:01:00.000Z';
     a.status.next({ ...a.status.value, state: 'stale', since, error: new NetworkError('connect ECONNREFUSED') });
@@ -249,11 +243,7 @@ describe('FleetLink (fake time, in-memory coordinator)', () => {
   });
 
   it('a leader stopped by a terminal error releases its lease: a follower sees the heartbeat gone, says stale, and leads at once', async () => {
-    const store = new MemoryCoordinator();
-    const a = member(store);
-    await vi.advanceTimersByTimeAsync(0);
-    const b = member(store);
-    await vi.advanceTimersByTimeAsync(0);
+    const { store, a, b } = await pair();
     a.link.stopped(new AuthError(401));
     await vi.advanceTimersByTimeAsync(0);
     expect(a.seen.roles.at(-1)).toBe('solo');
@@ -271,11 +261,7 @@ describe('FleetLink (fake time, in-memory coordinator)', () => {
   });
 
   it('a change the leader learns of (a stream event) is a new version even when its own flags did not change', async () => {
-    const store = new MemoryCoordinator();
-    const a = member(store);
-    await vi.advanceTimersByTimeAsync(0);
-    const b = member(store);
-    await vi.advanceTimersByTimeAsync(0);
+    const { store, a, b } = await pair();
     const before = store.records.values().next().value!.version;
     a.link.changed();
     await vi.advanceTimersByTimeAsync(0);
