@@ -159,9 +159,9 @@ export class FleetLeaderError extends FlagstreamError {
   static override readonly brand: string = 'flagstream.FleetLeaderError';
   override readonly retryable = true;
   constructor(
-    readonly leaderError: { name: string; message: string } | undefined,
-    readonly since: string | undefined,
-    message = leaderError ? `fleet leader: ${leaderError.name}: ${leaderError.message}${since ? ` (since ${since})` : ''}` : 'fleet leader: no heartbeat',
+    message: string,
+    readonly leaderError?: { name: string; message: string },
+    readonly since?: string,
   ) {
     super(message);
   }

@@ -322,7 +322,8 @@ export class FleetLink implements FleetHandle {
  * (the follower is `initializing` or serves what it applied); no heartbeat at all is `stale`.
  */
 function mirrorOf(leader: FleetHealth | undefined): MirroredHealth | undefined {
-  if (!leader) return { state: 'stale', error: new FleetLeaderError(undefined, undefined, 'fleet leader: no heartbeat for a whole lease') };
-  if (leader.state !== 'ready' && leader.state !== 'stale' && leader.state !== 'error') return undefined;
-  return leader.error ? { state: leader.state, error: new FleetLeaderError(leader.error, leader.since) } : { state: leader.state };
+  if (!leader) return { state: 'stale', error: new FleetLeaderError('fleet leader: no heartbeat for a whole lease') };
+  const { state, error, since } = leader;
+  if (state !== 'ready' && state !== 'stale' && state !== 'error') return undefined;
+  return error ? { state, error: new FleetLeaderError(`fleet leader: ${error.name}: ${error.message} (since ${since})`, error, since) } : { state };
 }

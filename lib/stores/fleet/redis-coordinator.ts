@@ -35,24 +35,24 @@ export interface RedisCoordinatorOptions {
 const CLAIM = `local v = redis.call('GET', KEYS[1])
 local fresh = 0
 if not v then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  fresh = 2
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+fresh = 2
 elseif v == ARGV[1] then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
 else
-  return {0, redis.call('PTTL', KEYS[1])}
+return {0, redis.call('PTTL', KEYS[1])}
 end
 if redis.call('GET', KEYS[2]) == ARGV[3] then
-  redis.call('PEXPIRE', KEYS[2], ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
 else
-  redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[2])
-  redis.call('PUBLISH', ARGV[4], 'health')
+redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[2])
+redis.call('PUBLISH', ARGV[4], 'health')
 end
 return {1 + fresh + 4 * redis.call('EXISTS', KEYS[3]), 0}`;
 
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('DEL', KEYS[1], KEYS[2])
-  redis.call('PUBLISH', ARGV[2], 'released')
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('PUBLISH', ARGV[2], 'released')
 end
 return 0`;
 
