@@ -10,8 +10,6 @@ import { startRedis } from '../support/redis.js';
 export interface ChaosRedis {
   /** What a member process (spec/fleet/child.ts) needs in its environment to connect. */
   readonly env: Record<string, string>;
-  /** Runs one command on the deployment (on every master where that matters, e.g. KEYS). */
-  command(args: string[]): Promise<unknown>;
   /** Drops every key (FLUSHALL), as a flush or a mass eviction would. */
   flushAll(): Promise<void>;
   /** Stops every server and starts it again empty, on the same address (no persistence). */
@@ -41,7 +39,6 @@ export const standaloneRedis: ChaosRedisFactory = {
     const signal = (name: NodeJS.Signals): void => void process.kill(server.pid, name);
     return {
       env: { REDIS_URL: server.url },
-      command: (args) => client.sendCommand(args),
       flushAll: async () => void (await client.sendCommand(['FLUSHALL'])),
       async restartEmpty() {
         client.destroy();
