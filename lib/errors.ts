@@ -25,9 +25,16 @@ export class FlagstreamError extends Error {
   static readonly brand: string = 'flagstream.FlagstreamError';
   /** Whether retrying the same request later may succeed. */
   readonly retryable: boolean = false;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  /**
+   * The code the server's answer carried, verbatim, when it carried one: OFREP's `errorCode`
+   * (`TARGETING_KEY_MISSING`, `INVALID_CONTEXT`, `PARSE_ERROR`, `GENERAL`, `FLAG_NOT_FOUND`),
+   * Cuttlegate's and Rollgate's `error` (`bad_request`, `AUTH_004`, …). `undefined` otherwise.
+   */
+  readonly errorCode: string | undefined;
+  constructor(message: string, options?: { cause?: unknown; errorCode?: string }) {
+    super(message, options && 'cause' in options ? { cause: options.cause } : undefined);
     this.name = new.target.name;
+    this.errorCode = options?.errorCode;
     Object.defineProperty(this, BRANDS, { value: brandsOf(new.target) });
   }
 
@@ -51,57 +58,67 @@ export class ConfigError extends FlagstreamError {
   }
 }
 
-/** 401 or 403: the key is wrong, revoked, or not allowed here. Terminal. */
+/** 401 or 403: the key is wrong, revoked, or not allowed here. Terminal. `errorCode`: the body's code, if any. */
 export class AuthError extends FlagstreamError {
   static override readonly brand: string = 'flagstream.AuthError';
   constructor(
     readonly statusCode: number,
     message = statusCode === 403 ? 'access denied (HTTP 403)' : 'authentication failed (HTTP 401)',
+    errorCode?: string,
   ) {
-    super(message);
+    super(message, { errorCode });
   }
 }
 
-/** The flag does not exist on the server. */
+/** The flag does not exist on the server. `errorCode` is `FLAG_NOT_FOUND` (OFREP's and OpenFeature's word). */
 export class FlagNotFoundError extends FlagstreamError {
   static override readonly brand: string = 'flagstream.FlagNotFoundError';
   constructor(readonly key: string) {
-    super(`flag not found: ${key}`);
+    super(`flag not found: ${key}`, { errorCode: 'FLAG_NOT_FOUND' });
   }
 }
 
-/** 5xx from the server. Transient. */
+/** 5xx from the server. Transient. `errorCode`: the body's code, if any. */
 export class ServerError extends FlagstreamError {
   static override readonly brand: string = 'flagstream.ServerError';
   override readonly retryable = true;
   constructor(
     readonly statusCode: number,
     message = `server error (HTTP ${statusCode})`,
+    errorCode?: string,
   ) {
-    super(message);
+    super(message, { errorCode });
   }
 }
 
-/** A 4xx the client cannot recover from by retrying (400, 404 on a bulk route, …). */
+/**
+ * A 4xx the client cannot recover from by retrying (400, 404 on a bulk route, …). `errorCode`: the
+ * body's code, if any (an OFREP 400's `TARGETING_KEY_MISSING`, `INVALID_CONTEXT`, `PARSE_ERROR`, `GENERAL`).
+ */
 export class RequestError extends FlagstreamError {
   static override readonly brand: string = 'flagstream.RequestError';
   constructor(
     readonly statusCode: number,
     message = `request rejected (HTTP ${statusCode})`,
+    errorCode?: string,
   ) {
-    super(message);
+    super(message, { errorCode });
   }
 }
 
-/** 429: wait `retryAfterMs` (when the server said) before the next request. */
+/** 429: wait `retryAfterMs` (when the server said) before the next request. `errorCode`: the body's code, if any. */
 export class RateLimitError extends FlagstreamError {
   static override readonly brand: string = 'flagstream.RateLimitError';
   override readonly retryable = true;
-  constructor(readonly retryAfterMs: number | undefined) {
+  constructor(
+    readonly retryAfterMs: number | undefined,
+    errorCode?: string,
+  ) {
     super(
       retryAfterMs === undefined
         ? 'rate limited (HTTP 429)'
         : `rate limited (HTTP 429), retry after ${Math.ceil(retryAfterMs / 1000)} s`,
+      { errorCode },
     );
   }
 }
@@ -172,8 +189,8 @@ export class FleetLeaderError extends FlagstreamError {
  * A configuration error found at run time: terminal, like `AuthError`, until the options change.
  */
 export class ProjectNotFoundError extends RequestError {
-  constructor(message = 'project not found (HTTP 404)') {
-    super(404, message);
+  constructor(message = 'project not found (HTTP 404)', errorCode?: string) {
+    super(404, message, errorCode);
   }
 }
 

@@ -1,5 +1,7 @@
 /** Starting the local server for `serve` and `dev`: the flags file argument, and a port that may be taken. */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { isLoopbackHost } from '../server/dashboard/index.js';
 import { startServer, type FlagServer, type ServerOptions } from '../server/index.js';
 import { DEFAULT_PORT } from './args.js';
 import { UsageError } from './command.js';
@@ -15,7 +17,10 @@ export function flagsFileArgument(positionals: readonly string[], command: strin
   if (positionals.length > 1) throw new UsageError(`expected at most one file, got ${positionals.length}`);
   const given = positionals[0];
   const file = given ?? DEFAULT_FLAGS_FILE;
-  if (existsSync(file)) return file;
+  if (existsSync(file)) {
+    if (!statSync(file).isDirectory()) return file;
+    throw new UsageError(`${file} is a directory, not a flags file; name the file in it, e.g. flagstream ${command} ${join(file, DEFAULT_FLAGS_FILE)}`);
+  }
   if (given === undefined) {
     throw new UsageError(
       `no flags file given and no ${DEFAULT_FLAGS_FILE} in ${process.cwd()}.\n` +
@@ -26,7 +31,8 @@ export function flagsFileArgument(positionals: readonly string[], command: strin
 }
 
 /**
- * Start the server on `port`. An explicit port that is taken is a `UsageError` naming it and
+ * Start the server on `port`; on a host other than loopback, `note` warns that the admin route and
+ * the file's API keys are reachable from other machines. An explicit port that is taken is a `UsageError` naming it and
  * `--port`; without one, `defaultPort` and the next few are tried, then any free port, and
  * `note` says which port was taken.
  */
@@ -35,6 +41,23 @@ export async function startLocalServer(
   port: number | undefined,
   note: (message: string) => void,
   defaultPort = DEFAULT_PORT,
+): Promise<FlagServer> {
+  const server = await listen(options, port, note, defaultPort);
+  const { host } = server;
+  if (!isLoopbackHost(host)) {
+    note(
+      `warning: listening on ${host}, not loopback: other machines can reach the flags, the API keys printed here and, ` +
+        `with the admin key, the toggle route. Use --host 127.0.0.1 unless that is what you want.`,
+    );
+  }
+  return server;
+}
+
+async function listen(
+  options: Omit<ServerOptions, 'port'>,
+  port: number | undefined,
+  note: (message: string) => void,
+  defaultPort: number,
 ): Promise<FlagServer> {
   if (port !== undefined) {
     try {

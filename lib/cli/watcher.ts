@@ -1,5 +1,5 @@
 /** Feeds a client's flags, changes and status to a view until Ctrl+C. */
-import { Subscription, distinctUntilChanged, firstValueFrom, filter, map } from 'rxjs';
+import { Subscription, combineLatest, distinctUntilChanged, firstValueFrom, filter, map } from 'rxjs';
 import type { FlagClient } from '../client/client.js';
 import { AuthError } from '../errors.js';
 import { formatStatus } from './format.js';
@@ -20,13 +20,20 @@ export async function watchClient(client: FlagClient, view: FlagView): Promise<v
   // first snapshot is the latest belong to the initial listing.
   let snapshots = 0;
   const status$ = client.status$.pipe(distinctUntilChanged((a, b) => formatStatus(a) === formatStatus(b)));
-  subscriptions.add(status$.subscribe((status) => view.status(status)));
+  // Nothing is listed until something was loaded: a rejected key or a missing project shows no empty table.
+  const loaded$ = combineLatest([client.flags$, client.status$]).pipe(
+    filter(([, status]) => status.source !== 'none'),
+    map(([snapshot]) => snapshot),
+    distinctUntilChanged(),
+  );
   subscriptions.add(
-    client.flags$.subscribe((snapshot) => {
+    loaded$.subscribe((snapshot) => {
       snapshots++;
       view.flags(snapshot);
     }),
   );
+  // After the listing: a first load prints its table before the status it brought.
+  subscriptions.add(status$.subscribe((status) => view.status(status)));
   subscriptions.add(client.changes$.pipe(filter(() => snapshots > 1)).subscribe((change) => view.change(change)));
   const fatal = firstValueFrom(
     status$.pipe(

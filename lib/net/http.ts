@@ -144,7 +144,10 @@ function interpret(response: Response, text: string, request: HttpRequest, where
   const { status, headers } = response;
   if (status === 304) return { status, headers, body: undefined };
   const passed = request.passStatuses?.includes(status) ?? false;
-  if (!passed && (status < 200 || status >= 300)) throw errorForStatus(status, headers, where);
+  if (!passed && (status < 200 || status >= 300)) {
+    const body = errorBody(text, headers);
+    throw errorForStatus(status, headers, where, Date.now(), wireErrorCode(body), serverMessage(body));
+  }
   if (text.trim() === '') return { status, headers, body: undefined };
   const type = headers.get('content-type') ?? '';
   const success = status >= 200 && status < 300;
@@ -161,12 +164,59 @@ function interpret(response: Response, text: string, request: HttpRequest, where
   }
 }
 
-/** Maps a non-success status to the typed error every transport shares (`nowMs`: wall-clock time a dated `Retry-After` is measured from). */
-export function errorForStatus(status: number, headers: Headers, where: string, nowMs = Date.now()): Error {
-  if (status === 401 || status === 403) return new AuthError(status, `${where}: ${status === 401 ? 'authentication failed' : 'access denied'} (HTTP ${status})`);
-  if (status === 429) return new RateLimitError(parseRetryAfter(headers.get('retry-after'), nowMs));
-  if (status >= 500) return new ServerError(status, `${where}: server error (HTTP ${status})`);
-  return new RequestError(status, `${where}: request rejected (HTTP ${status})`);
+/**
+ * Maps a non-success status to the typed error every transport shares (`nowMs`: wall-clock time a
+ * dated `Retry-After` is measured from; `errorCode`: the code the body carried, see {@link wireErrorCode};
+ * `detail`: the server's own explanation of a 401/403, when it gave one).
+ */
+export function errorForStatus(status: number, headers: Headers, where: string, nowMs = Date.now(), errorCode?: string, detail?: string): Error {
+  if (status === 401 || status === 403) {
+    const what = `${where}: ${status === 401 ? 'authentication failed' : 'access denied'} (HTTP ${status})`;
+    return new AuthError(status, detail === undefined ? what : `${what}: ${detail}`, errorCode);
+  }
+  if (status === 429) return new RateLimitError(parseRetryAfter(headers.get('retry-after'), nowMs), errorCode);
+  if (status >= 500) return new ServerError(status, `${where}: server error (HTTP ${status})`, errorCode);
+  return new RequestError(status, `${where}: request rejected (HTTP ${status})`, errorCode);
+}
+
+/** A code: letters, digits, `_`, `-`, `.` only (a body's free text never becomes one). */
+const CODE = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/**
+ * The error code an error body carries, whichever wire it came from: OFREP's `{errorCode}`,
+ * Cuttlegate's and Rollgate's `{error: "code"}`, Rollgate's `{error: {code}}`. `undefined` when the
+ * body has none, or its code is not a plain token.
+ */
+export function wireErrorCode(body: unknown): string | undefined {
+  if (!isObject(body)) return undefined;
+  const code = typeof body.errorCode === 'string' ? body.errorCode : typeof body.error === 'string' ? body.error : isObject(body.error) ? body.error.code : undefined;
+  return typeof code === 'string' && CODE.test(code) ? code : undefined;
+}
+
+/** A JSON error body, parsed; `undefined` for any other body. */
+function errorBody(text: string, headers: Headers): unknown {
+  if (!/\bjson\b/i.test(headers.get('content-type') ?? '')) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Longest server explanation quoted in an error. */
+const MAX_DETAIL = 200;
+
+/** The `message` of an error body, minus a leading restatement of the status ("access denied: …"), bounded in length. */
+function serverMessage(body: unknown): string | undefined {
+  const message = isObject(body) ? body.message : undefined;
+  if (typeof message !== 'string') return undefined;
+  const detail = message.replace(/^(access denied|authentication required)(:\s*|$)/i, '').trim();
+  if (detail === '') return undefined;
+  return detail.length > MAX_DETAIL ? `${detail.slice(0, MAX_DETAIL)}…` : detail;
 }
 
 /** Origin and path of a URL, without query or fragment (they may carry a token). */

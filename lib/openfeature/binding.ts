@@ -1,11 +1,12 @@
-import { GeneralError, ProviderFatalError, type OpenFeatureError } from '@openfeature/core';
+import { ErrorCode, GeneralError, ProviderFatalError, instantiateErrorByErrorCode, type OpenFeatureError } from '@openfeature/core';
 import type { Subscription } from 'rxjs';
 import { createFlagClient, type FlagClient } from '../client/client.js';
 import type { FlagClientOptions } from '../client/options.js';
-import { isTerminal, messageOf } from '../errors.js';
+import { messageOf } from '../errors.js';
 import type { EvalContext } from '../types.js';
 import { contextKey } from '../client/context-key.js';
 import { FlagstreamEventEmitter } from './event-emitter.js';
+import { errorCodeOf } from './details.js';
 import { bridgeEvents } from './events.js';
 
 /** What both providers share: the client, who owns it, its known context, and the event bridge. */
@@ -66,10 +67,12 @@ export class ClientBinding {
   }
 }
 
-/** The OpenFeature error for a failed call: `ProviderFatalError` for an `AuthError`, else `GeneralError`. */
+/** The OpenFeature error for a failed call, of the code {@link errorCodeOf} gives (the cause kept where the class takes one). */
 export function openFeatureError(error: unknown): OpenFeatureError {
   const message = messageOf(error);
-  return isTerminal(error) ? new ProviderFatalError(message, { cause: error }) : new GeneralError(message, { cause: error });
+  const code = errorCodeOf(error);
+  if (code === ErrorCode.PROVIDER_FATAL) return new ProviderFatalError(message, { cause: error });
+  return code === ErrorCode.GENERAL ? new GeneralError(message, { cause: error }) : instantiateErrorByErrorCode(code, message);
 }
 
 function isFlagClient(source: FlagClient | FlagClientOptions): source is FlagClient {

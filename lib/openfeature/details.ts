@@ -5,37 +5,48 @@ import {
   type FlagValueType,
   type ResolutionDetails,
 } from '@openfeature/core';
-import { isTerminal, messageOf } from '../errors.js';
+import { FlagstreamError, isTerminal, messageOf } from '../errors.js';
+import { standardReason } from './reasons.js';
 import type { ClientStatus, EvalResult, JsonValue } from '../types.js';
 
 /** Success details per result: results are frozen and shared by snapshots, so this is a pure cache. */
 const successes = new WeakMap<EvalResult, ResolutionDetails<JsonValue>>();
 const knownCodes = new Set<string>(Object.values(ErrorCode));
+const { DISABLED, ERROR, STALE } = StandardResolutionReasons;
 
 /**
- * OpenFeature details for one flag read as `type`: `value`, `variant`, the server's `reason` and
- * `flagMetadata` from the result's `details`. A missing key gives `FLAG_NOT_FOUND`, a value of another
- * type `TYPE_MISMATCH`, an error entry its code (unknown codes → `GENERAL`), all with the caller's
- * default. A code-default entry (no value) gives the caller's default with the server's reason and variant.
+ * OpenFeature details for one flag read as `type`. `reason` is the standard reason of the result's
+ * (see {@link standardReason}), or `STALE` while `stale` (the client's values may be out of date);
+ * `flagMetadata` holds the primitive `details` entries and the transport's own word as `serverReason`.
+ * A disabled flag gives the caller's default with `DISABLED` and no variant, on every transport. A
+ * code-default entry (no value) gives the caller's default with the server's variant. A missing key
+ * gives `FLAG_NOT_FOUND`, a value of another type `TYPE_MISMATCH`, an error entry its code (unknown
+ * codes → `GENERAL`), all with the caller's default.
  */
-export function toDetails<T>(result: EvalResult | undefined, key: string, defaultValue: T, type: FlagValueType): ResolutionDetails<T> {
+export function toDetails<T>(result: EvalResult | undefined, key: string, defaultValue: T, type: FlagValueType, stale = false): ResolutionDetails<T> {
   if (!result || result.errorCode === ErrorCode.FLAG_NOT_FOUND) {
     return failure(defaultValue, ErrorCode.FLAG_NOT_FOUND, `flag not found: ${key}`);
   }
+  const details = resolved(result, key, defaultValue, type);
+  return stale && details.reason !== ERROR ? { ...details, reason: STALE } : details;
+}
+
+/** {@link toDetails} before staleness; a success with a value of the read type is cached per result. */
+function resolved<T>(result: EvalResult, key: string, defaultValue: T, type: FlagValueType): ResolutionDetails<T> {
   const cached = successes.get(result);
   if (cached && matches(cached.value, type)) return cached as ResolutionDetails<T>;
-  const flagMetadata = metadataOf(result.details);
-  if (result.errorCode !== undefined) {
-    const code = knownCodes.has(result.errorCode) ? (result.errorCode as ErrorCode) : ErrorCode.GENERAL;
-    return failure(defaultValue, code, `flag ${key} failed to evaluate: ${result.errorCode}`, flagMetadata);
+  const flagMetadata = metadataOf(result);
+  const reason = standardReason(result.reason);
+  if (result.errorCode !== undefined || reason === ERROR) {
+    const said = result.errorCode ?? result.reason;
+    return failure(defaultValue, openFeatureCode(result.errorCode), `flag ${key} failed to evaluate: ${said}`, flagMetadata);
   }
-  if (result.value === undefined) {
-    return withVariant({ value: defaultValue, reason: result.reason, flagMetadata }, result.variant);
-  }
+  if (reason === DISABLED) return { value: defaultValue, reason, flagMetadata };
+  if (result.value === undefined) return withVariant({ value: defaultValue, reason, flagMetadata }, result.variant);
   if (!matches(result.value, type)) {
     return failure(defaultValue, ErrorCode.TYPE_MISMATCH, `flag ${key} holds ${kindOf(result.value)}, not ${type}`, flagMetadata);
   }
-  const details = withVariant({ value: result.value, reason: result.reason, flagMetadata }, result.variant);
+  const details = withVariant({ value: result.value, reason, flagMetadata }, result.variant);
   successes.set(result, details);
   return details as ResolutionDetails<T>;
 }
@@ -52,22 +63,34 @@ export function unavailable<T>(status: ClientStatus, defaultValue: T): Resolutio
   return undefined;
 }
 
-/** An error outcome with the caller's default: `PROVIDER_FATAL` for an `AuthError`, else `GENERAL`. */
+/** An error outcome with the caller's default and the error's code ({@link errorCodeOf}). */
 export function errorDetails<T>(error: unknown, defaultValue: T): ResolutionDetails<T> {
-  const message = messageOf(error);
-  return failure(defaultValue, isTerminal(error) ? ErrorCode.PROVIDER_FATAL : ErrorCode.GENERAL, message);
+  return failure(defaultValue, errorCodeOf(error), messageOf(error));
 }
 
-/** Only primitive `details` entries: OpenFeature flag metadata holds strings, numbers and booleans. */
-function metadataOf(details: Record<string, JsonValue> | undefined): FlagMetadata | undefined {
-  if (!details) return undefined;
-  let metadata: Record<string, string | number | boolean> | undefined;
+/**
+ * The OpenFeature error code of a failed call: `PROVIDER_FATAL` for an `AuthError`, else the wire
+ * code it carries (`errorCode`: an OFREP 400's `TARGETING_KEY_MISSING`, …) when OpenFeature has it, else `GENERAL`.
+ */
+export function errorCodeOf(error: unknown): ErrorCode {
+  if (isTerminal(error)) return ErrorCode.PROVIDER_FATAL;
+  return openFeatureCode(error instanceof FlagstreamError ? error.errorCode : undefined);
+}
+
+/** The OpenFeature error code for a wire code: the same code when OpenFeature has it, else `GENERAL`. */
+function openFeatureCode(code: string | undefined): ErrorCode {
+  return code !== undefined && knownCodes.has(code) ? (code as ErrorCode) : ErrorCode.GENERAL;
+}
+
+/** The primitive `details` entries (OpenFeature flag metadata holds strings, numbers and booleans) and `serverReason`. */
+function metadataOf(result: EvalResult): FlagMetadata {
+  const metadata: Record<string, string | number | boolean> = {};
+  const details = result.details ?? {};
   for (const name of Object.keys(details)) {
     const value = details[name];
-    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
-      (metadata ??= {})[name] = value;
-    }
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') metadata[name] = value;
   }
+  metadata.serverReason = result.reason;
   return metadata;
 }
 
@@ -79,7 +102,6 @@ function failure<T>(value: T, errorCode: ErrorCode, errorMessage: string, flagMe
 
 function withVariant<T>(details: ResolutionDetails<T>, variant: string): ResolutionDetails<T> {
   if (variant !== '') details.variant = variant;
-  if (details.flagMetadata === undefined) delete details.flagMetadata;
   return details;
 }
 

@@ -28,6 +28,11 @@ function healthOf(status: ClientStatus): ProviderHealth {
   }
 }
 
+/** Whether the client serves values that may be out of date: what `PROVIDER_STALE` reports, and answers say as `STALE`. */
+export function isStale(status: ClientStatus): boolean {
+  return healthOf(status) === 'stale';
+}
+
 /**
  * Bridges a client to OpenFeature provider events until the returned subscription ends:
  * - `PROVIDER_READY`, `PROVIDER_STALE` and `PROVIDER_ERROR` (with `errorCode: PROVIDER_FATAL` after an

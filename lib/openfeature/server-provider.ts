@@ -3,6 +3,7 @@ import { BoundProvider } from './bound-provider.js';
 import { contextKey } from '../client/context-key.js';
 import { isEmptyContext, toEvalContext } from './context.js';
 import { errorDetails, toDetails, unavailable } from './details.js';
+import { isStale } from './events.js';
 
 /**
  * flagstream as a provider for the OpenFeature server SDK (dynamic context). An evaluation for the
@@ -40,12 +41,11 @@ export class FlagstreamServerProvider extends BoundProvider {
     const client = this.binding.client;
     const blocked = unavailable(client.status, defaultValue);
     if (blocked) return blocked;
-    if (isEmptyContext(context)) return toDetails(client.evaluate(flagKey), flagKey, defaultValue, type);
-    const target = toEvalContext(context);
-    if (this.isOwn(target)) return toDetails(client.evaluate(flagKey), flagKey, defaultValue, type);
+    const target = isEmptyContext(context) ? undefined : toEvalContext(context);
+    if (target === undefined || this.isOwn(target)) return toDetails(client.evaluate(flagKey), flagKey, defaultValue, type, isStale(client.status));
     try {
       const snapshot = await client.snapshotFor(target);
-      return toDetails(snapshot.get(flagKey), flagKey, defaultValue, type);
+      return toDetails(snapshot.get(flagKey), flagKey, defaultValue, type, isStale(client.status));
     } catch (error) {
       return errorDetails(error, defaultValue);
     }

@@ -3,6 +3,7 @@ import { openFeatureError } from './binding.js';
 import { BoundProvider } from './bound-provider.js';
 import { isEmptyContext, toEvalContext } from './context.js';
 import { toDetails, unavailable } from './details.js';
+import { isStale } from './events.js';
 
 /**
  * flagstream as a provider for the OpenFeature web SDK (static context). Every resolution is a
@@ -56,7 +57,8 @@ export class FlagstreamWebProvider extends BoundProvider {
 
   private resolve<T>(flagKey: string, defaultValue: T, type: FlagValueType): ResolutionDetails<T> {
     const client = this.binding.client;
-    return unavailable(client.status, defaultValue) ?? toDetails(client.evaluate(flagKey), flagKey, defaultValue, type);
+    const { status } = client;
+    return unavailable(status, defaultValue) ?? toDetails(client.evaluate(flagKey), flagKey, defaultValue, type, isStale(status));
   }
 
   private switchTo(context: EvaluationContext): Promise<void> {

@@ -4,11 +4,16 @@ import type { FlagStore, KeyScope } from './flag-store.js';
 /** Who is calling: the file's admin key (every route, every project) or an API key with its scope. */
 export type Caller = { kind: 'admin' } | { kind: 'api-key'; key: string; scope: KeyScope };
 
-/** The token of `Authorization: Bearer <token>` (exact prefix, one space), or undefined. */
+/**
+ * `Authorization: Bearer <token>`: the scheme name in any case (`bearer`, `BEARER`: HTTP scheme
+ * names are case-insensitive), one or more spaces, then the token. Undefined for no header, another
+ * scheme or an empty token. Every route of every protocol reads its bearer token here.
+ */
+const BEARER = /^bearer +(\S.*)$/i;
+
+/** The token of an `Authorization: Bearer <token>` header (see {@link BEARER}), or undefined. */
 export function bearerToken(header: string | undefined): string | undefined {
-  if (header === undefined || !header.startsWith('Bearer ')) return undefined;
-  const token = header.slice('Bearer '.length);
-  return token === '' ? undefined : token;
+  return header === undefined ? undefined : BEARER.exec(header)?.[1];
 }
 
 /** Resolve `Authorization: Bearer <token>`: the admin key or an API key; undefined means 401. */

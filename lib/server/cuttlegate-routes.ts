@@ -36,7 +36,18 @@ export interface CuttlegateDeps {
 type Handler = (deps: CuttlegateDeps, req: IncomingMessage, res: ServerResponse, params: RouteParams) => Promise<void>;
 
 const unauthorized = (res: ServerResponse): void => sendError(res, 401, 'unauthorized', 'authentication required');
-const forbidden = (res: ServerResponse): void => sendError(res, 403, 'forbidden', 'access denied');
+const forbidden = (res: ServerResponse, detail?: string): void =>
+  sendError(res, 403, 'forbidden', detail === undefined ? 'access denied' : `access denied: ${detail}`);
+
+/**
+ * Why an API key may not use this environment, naming where the key belongs (never the key): a wrong
+ * environment slug otherwise reads like a bad key. The error code stays the reference's `forbidden`.
+ */
+function outOfScope(caller: Caller, project: string, environment: string, exists: boolean): string | undefined {
+  if (caller.kind !== 'api-key') return undefined;
+  const asked = exists ? `${project}/${environment}` : `${project}/${environment} (no such environment)`;
+  return `this API key belongs to ${caller.scope.project}/${caller.scope.environment}, not ${asked}`;
+}
 const notFound = (res: ServerResponse): void => sendError(res, 404, 'not_found', 'resource not found');
 
 function unknownProject(deps: CuttlegateDeps, res: ServerResponse): void {
@@ -89,7 +100,8 @@ async function admitEvaluation(
     res.writeHead(429, { 'Retry-After': String(settings.limiter.retryAfterSeconds), 'Content-Length': 0 });
     return void res.end();
   }
-  if (!store.hasEnvironment(project, environment) || !inScope(caller, project, environment)) return void forbidden(res);
+  const exists = store.hasEnvironment(project, environment);
+  if (!exists || !inScope(caller, project, environment)) return void forbidden(res, outOfScope(caller, project, environment, exists));
   const body = await readBodyOr413(req, res, settings.maxBodyBytes);
   if (body === undefined) return undefined;
   const decoded = decodeEvalRequest(body);
@@ -132,7 +144,7 @@ const stream: Handler = async (deps, req, res, { project, environment }) => {
   if (caller === undefined) return unauthorized(res);
   if (!store.hasProject(project)) return unknownProject(deps, res);
   if (!store.hasEnvironment(project, environment)) return notFound(res);
-  if (!inScope(caller, project, environment)) return forbidden(res);
+  if (!inScope(caller, project, environment)) return forbidden(res, outOfScope(caller, project, environment, true));
   if (deps.settings.brokenStream) {
     res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
     return void res.end('streaming unsupported\n');

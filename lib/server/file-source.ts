@@ -23,6 +23,8 @@ export class FileSource {
   #loadedText: string;
   #queue: Promise<unknown> = Promise.resolve();
   #watch: FileWatch | undefined;
+  /** The last read failed (missing or invalid file): the next good read says the file is back. */
+  #broken = false;
 
   constructor(private readonly options: FileSourceOptions) {
     this.#loadedText = options.loadedText;
@@ -31,7 +33,9 @@ export class FileSource {
   /** Re-read the file now; rejects (changing nothing) when it is missing or invalid. */
   reload(): Promise<FlagStateChange[]> {
     const next = this.#queue.then(() => this.#read());
-    this.#queue = next.catch(() => undefined);
+    this.#queue = next.catch(() => {
+      this.#broken = true;
+    });
     return next;
   }
 
@@ -59,11 +63,24 @@ export class FileSource {
   async #read(): Promise<FlagStateChange[]> {
     const { file, logger } = this.options;
     const loaded = await readFlagsFile(file);
-    if (loaded.text === this.#loadedText) return [];
+    const recovered = this.#broken;
+    this.#broken = false;
+    if (loaded.text === this.#loadedText) {
+      if (recovered) logger.info?.(`${file} is valid again: serving it (no flag changed)`);
+      return [];
+    }
     this.options.warn(loaded.warnings, file);
     this.#loadedText = loaded.text;
     const changes = this.options.apply(loaded.document);
-    logger.info?.(`reloaded ${file}: ${changes.length} flag change(s)`);
+    logger.info?.(`${recovered ? `${file} is valid again: reloaded` : `reloaded ${file}`}: ${describeChanges(changes)}`);
     return changes;
   }
+}
+
+/** "no flag changed", or the count per project/environment: "demo/production 2 flag changes, demo/staging 1 flag change". */
+function describeChanges(changes: readonly FlagStateChange[]): string {
+  if (changes.length === 0) return 'no flag changed';
+  const counts = new Map<string, number>();
+  for (const { project, environment } of changes) counts.set(`${project}/${environment}`, (counts.get(`${project}/${environment}`) ?? 0) + 1);
+  return [...counts].map(([where, n]) => `${where} ${n} flag change${n === 1 ? '' : 's'}`).join(', ');
 }

@@ -394,6 +394,10 @@ function checkVariants(check: Checker, flag: Record<string, unknown>, path: stri
   variants.forEach((variant, i) => {
     const problem = variantProblem(type, variant);
     if (problem !== undefined) ok = check.fail(`${vPath}[${i}]`, problem);
+    else if (type === 'json') {
+      const note = ofrepNote(JSON.parse(variant));
+      if (note !== undefined) check.warn(`${vPath}[${i}]`, note);
+    }
   });
   if (type === 'bool' && (variants.length !== 2 || !variants.includes('true') || !variants.includes('false'))) {
     ok = check.fail(vPath, 'bool flags have exactly the variants "true" and "false"');
@@ -411,6 +415,21 @@ function variantProblem(type: FlagType, variant: string): string | undefined {
     } catch {
       return `${JSON.stringify(variant)} is not valid JSON (json flags use the value's text as the variant key)`;
     }
+  }
+  return undefined;
+}
+
+/**
+ * What OFREP clients see of a json value the OFREP schema cannot say: it has no null value (a
+ * missing or null value means "use the code default" to every OFREP client), and its object value
+ * excludes arrays. Cuttlegate and Rollgate serve both as they are.
+ */
+function ofrepNote(value: unknown): string | undefined {
+  if (value === null) {
+    return 'OFREP has no null value: OFREP clients get their code default for this variant (the server sends no "value"); Cuttlegate and Rollgate clients get null';
+  }
+  if (Array.isArray(value)) {
+    return 'an array is outside OFREP\'s object value: the server sends it as it is, flagstream\'s ofrep() and the OpenFeature OFREP providers read it, a client that checks the OFREP schema rejects it';
   }
   return undefined;
 }

@@ -37,14 +37,17 @@ export interface OfrepMapping {
 }
 
 /**
- * Map one evaluation: disabled → `DISABLED` without value (unless `disabledServesDefault`);
+ * Map one evaluation: disabled → `DISABLED` without value (unless `disabledServesDefault`; a null
+ * json value is sent without value too, as OFREP has no null);
  * default with no rules → `STATIC`; default → `DEFAULT`; a rule → `TARGETING_MATCH`, or `SPLIT`
  * when a rollout chose the variant. Metadata carries the flag type and the deciding rule's id.
  */
 export function ofrepItem(evaluation: Evaluation, mapping: OfrepMapping): OfrepSuccessItem {
   const metadata: Record<string, string> = { type: evaluation.type };
   if (evaluation.rule !== undefined) metadata.ruleId = evaluation.rule.id;
-  const served = { variant: evaluation.variant, value: typedValue(evaluation), metadata };
+  const value = typedValue(evaluation);
+  // OFREP has no null value: a null json variant is said the one way the schema allows, as a code default (no `value`).
+  const served = value === null ? { variant: evaluation.variant, metadata } : { variant: evaluation.variant, value, metadata };
   switch (evaluation.reason) {
     case 'disabled':
       return mapping.disabledServesDefault ? { key: evaluation.key, reason: 'DISABLED', ...served } : { key: evaluation.key, reason: 'DISABLED', metadata };

@@ -8,7 +8,7 @@ import { bearerToken, isAdmin } from './auth.js';
 import type { EvalInput } from './evaluator.js';
 import type { FlagStore, KeyScope } from './flag-store.js';
 import { jsonText, readBodyWithin, sendJson, sendJsonText } from './http.js';
-import { decodeIdentify, type Identities } from './identities.js';
+import { decodeIdentify, evalInput, userFromHeaders, type Identities } from './identities.js';
 import { etagOf, isOn, matchesEtag, v1Body, v2Body } from './rollgate-evaluation.js';
 import { decodeEvents, decodeTelemetry, type TrackingSink } from './rollgate-tracking.js';
 import type { RollgateRoute } from './routes.js';
@@ -61,19 +61,23 @@ function readBodyOr413(deps: RollgateDeps, req: IncomingMessage, res: ServerResp
   return readBodyWithin(req, deps.maxBodyBytes, (message) => sendRollgateError(res, 413, message, { Connection: 'close' }));
 }
 
-/** The evaluation input of `?user_id=` with that user's identify record. */
-function inputOf(deps: RollgateDeps, query: URLSearchParams): EvalInput {
-  const input = deps.identities.input(query.get('user_id') ?? '');
+/**
+ * The evaluation input of a flag request: the user its `X-User-Context` (or `X-User-ID`) header
+ * names, whole, as Rollgate reads it; else `?user_id=` with that user's identify record.
+ */
+function inputOf(deps: RollgateDeps, req: IncomingMessage, query: URLSearchParams): EvalInput {
+  const fromHeaders = userFromHeaders(req.headers);
+  const input = fromHeaders === undefined ? deps.identities.input(query.get('user_id') ?? '') : evalInput(fromHeaders);
   deps.onContext(input);
   return input;
 }
 
-/** `GET /api/v1/sdk/flags?user_id=…&withReasons=true`: the v1 map; ETag over the body (reasons included), `If-None-Match` → 304. */
+/** `GET /api/v1/sdk/flags?user_id=…&withReasons=true` (or a user in the headers): the v1 map; ETag over the body (reasons included), `If-None-Match` → 304. */
 const flags: Handler = async (deps, req, res) => {
   const scope = keyScope(deps.store, req);
   if (scope === undefined) return unauthorized(res);
   const query = queryOf(req);
-  const evaluations = deps.store.evaluateAll(scope.project, scope.environment, inputOf(deps, query));
+  const evaluations = deps.store.evaluateAll(scope.project, scope.environment, inputOf(deps, req, query));
   const text = jsonText(v1Body(evaluations, query.get('withReasons') === 'true'));
   const etag = etagOf(text);
   if (matchesEtag(req.headers['if-none-match'], etag)) {
@@ -87,7 +91,7 @@ const flags: Handler = async (deps, req, res) => {
 const flagsV2: Handler = async (deps, req, res) => {
   const scope = keyScope(deps.store, req);
   if (scope === undefined) return unauthorized(res);
-  sendJson(res, 200, v2Body(deps.store.evaluateAll(scope.project, scope.environment, inputOf(deps, queryOf(req)))));
+  sendJson(res, 200, v2Body(deps.store.evaluateAll(scope.project, scope.environment, inputOf(deps, req, queryOf(req)))));
 };
 
 /**

@@ -135,7 +135,10 @@ export async function startServer(options: ServerOptions = {}): Promise<FlagServ
   checkOptions(options);
   const logger = options.logger ?? consoleLogger;
   const file = options.file === undefined ? undefined : resolve(options.file);
+  /** The warnings of the last accepted load, for the dashboard. */
+  let loadWarnings: readonly string[] = [];
   const warnAll = (issues: readonly FlagsFileIssue[], source: string): void => {
+    loadWarnings = issues.map(formatIssue);
     for (const issue of issues) logger.warn(`${source}: ${formatIssue(issue)}`);
   };
 
@@ -174,7 +177,7 @@ export async function startServer(options: ServerOptions = {}): Promise<FlagServ
   const notifier = new OfrepNotifier(hub);
   const refetches: OfrepRefetch[] = [];
 
-  const dashboard = options.dashboard ? createDashboard(() => store.document) : undefined;
+  const dashboard = options.dashboard ? createDashboard(() => store.document, () => loadWarnings) : undefined;
   /** A toggle: one event per protocol's stream, and the dashboard's. */
   const publish = (change: FlagStateChange): void => {
     hub.publish(change);

@@ -14,8 +14,10 @@ export interface Transport {
   /** Protocol name, for logs (`cuttlegate`, `rollgate`, `ofrep`, `test`). */
   readonly kind: string;
   /**
-   * Who the flags belong to: server, project and environment (never the API key or a credential).
-   * Stored records and fleet leases are keyed by it plus the context.
+   * Who the flags belong to: the server and whatever selects the environment there (project and
+   * environment, or a fingerprint of the API key and headers; never a credential in clear), so two
+   * environments never share a record or a lease. Stored records and fleet leases are keyed by it
+   * plus the context.
    */
   readonly identity?: string;
   /**
@@ -83,7 +85,12 @@ export type StreamMessage =
   /** Something changed; `key` when the server said which. The client refetches, never patches. */
   | { type: 'changed'; key?: string; enabled?: boolean; data?: unknown }
   /** A full state pushed by the server (Rollgate `init`): replaces the snapshot. */
-  | { type: 'flags'; flags: EvalResult[] };
+  | { type: 'flags'; flags: EvalResult[] }
+  /**
+   * Nothing to connect to for now (OFREP: the latest answer announced no event streams): not
+   * streaming, and not a failure. The stream stays subscribed; a later `connected` resumes it.
+   */
+  | { type: 'idle' };
 
 /** A transport bound to a runtime. */
 export interface TransportSession {

@@ -1,11 +1,11 @@
-import { rmSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type FlagServer } from '../../lib/server/index.js';
-import { browserAvailable, launchBrowser } from '../support/browser.js';
-import { buildAngularExample, type ExampleBuild } from './example-build.js';
-import { serveStatic, type StaticSite } from './static-server.js';
-import { ADMIN_KEY, PROD_KEY as API_KEY } from '../server/fixtures.js';
+import type { FlagServer } from '../../lib/server/index.js';
+import { browserAvailable } from '../support/browser.js';
+import { openAngularExample, type AngularExample } from './angular-example.js';
+import type { ExampleBuild } from './example-build.js';
+import type { StaticSite } from './static-server.js';
+import { PROD_KEY as API_KEY } from '../server/fixtures.js';
 
 /** Whether the local server answers CORS (preflight included) on the Cuttlegate routes; it does on the Rollgate routes only so far. */
 const CUTTLEGATE_CORS = true;
@@ -17,46 +17,16 @@ const CUTTLEGATE_CORS = true;
  * answers CORS only on the Rollgate routes on this branch).
  */
 describe.skipIf(!browserAvailable)('Angular example in Chromium', () => {
-  let flags: FlagServer;
-  let site: StaticSite;
-  let browser: Browser;
-  let page: Page;
-  let built: ExampleBuild;
-  const consoleLines: string[] = [];
-  const errors: string[] = [];
+  let example: AngularExample;
+  let flags: FlagServer, browser: Browser, page: Page, built: ExampleBuild, site: StaticSite;
+  let textOf: AngularExample['textOf'], waitForText: AngularExample['waitForText'], toggle: AngularExample['toggle'];
 
   beforeAll(async () => {
-    built = await buildAngularExample(150_000);
-    flags = await startServer({ file: 'examples/flags.json' });
-    site = await serveStatic(built.site, flags.url);
-    browser = await launchBrowser();
-    page = await browser.newPage();
-    page.on('console', (message) => {
-      consoleLines.push(`${message.type()}: ${message.text()}`);
-      if (message.type() === 'error') errors.push(message.text());
-    });
-    page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(site.url);
+    example = await openAngularExample('angular');
+    ({ flags, browser, page, built, site, textOf, waitForText, toggle } = example);
   }, 180_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-    await flags?.close();
-    if (built) rmSync(built.dir, { recursive: true, force: true });
-  });
-
-  const textOf = (selector: string): Promise<string | null> => page.locator(selector).textContent({ timeout: 5_000 });
-  const waitForText = (selector: string, text: string): Promise<unknown> =>
-    page.waitForFunction(([s, t]) => document.querySelector(s!)?.textContent?.trim() === t, [selector, text], { timeout: 5_000 });
-  const toggle = async (flagKey: string, enabled: boolean): Promise<void> => {
-    const response = await fetch(`${flags.url}/api/v1/projects/demo/environments/production/flags/${flagKey}`, {
-      method: 'PATCH',
-      headers: { Authorization: `Bearer ${ADMIN_KEY}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ enabled }),
-    });
-    expect(response.status).toBe(200);
-  };
+  afterAll(() => example?.close());
 
   it('bundles one copy of flagstream, from the package build, with the browser fetch and no cross-fetch', () => {
     const ours = built.inputs.filter((input) => input.startsWith('../../dist/') || input.startsWith('../../lib/'));
@@ -101,8 +71,8 @@ describe.skipIf(!browserAvailable)('Angular example in Chromium', () => {
   });
 
   it('logs no error, and the API key in no console line', () => {
-    expect(errors).toEqual([]);
-    expect(consoleLines.filter((line) => line.includes(API_KEY))).toEqual([]);
+    expect(example.errors).toEqual([]);
+    expect(example.consoleLines.filter((line) => line.includes(API_KEY))).toEqual([]);
   });
 
   it.skipIf(!CUTTLEGATE_CORS)('also works cross-origin, straight to the local server', async () => {

@@ -147,6 +147,19 @@ describe.skipIf(!browserAvailable)('the dashboard in Chromium', () => {
     expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(1);
   });
 
+  it('lists the warnings of the file, updated by an edit without a reload', async () => {
+    const warnings = page.locator('#warnings');
+    expect(await warnings.isHidden()).toBe(true);
+    const edited = JSON.parse(await readFile(file, 'utf8')) as FlagsDocument;
+    edited.projects[0]!.flags!.push({ key: 'layout', type: 'json', variants: ['{"cols":3}', 'null'], defaultVariant: '{"cols":3}' });
+    await writeFile(file, JSON.stringify(edited, null, 2));
+    await warnings.getByRole('listitem').first().waitFor({ timeout: 10_000 });
+    expect(await warnings.getByRole('listitem').allTextContents()).toEqual([
+      expect.stringMatching(/^projects\[0\]\.flags\[\d+\]\.variants\[1\]: OFREP has no null value: OFREP clients get their code default/),
+    ]);
+    expect(await page.getByRole('heading', { name: 'Warnings about the flags file' }).isVisible()).toBe(true);
+  });
+
   it('logs no console errors', () => {
     expect(consoleErrors).toEqual([]);
   });

@@ -13,24 +13,25 @@ export interface ExampleBuild {
   dir: string;
   /** The directory to serve. */
   site: string;
-  /** The files the bundler read, relative to examples/angular. */
+  /** The files the bundler read, relative to the example's directory. */
   inputs: string[];
 }
 
 /**
- * Builds examples/angular in production mode with Angular's own builder (`ng build`) into a new
- * temporary directory. The app imports the built package (dist/), so the package is built first
- * when dist/ has no Angular entry yet (CI builds it before the tests).
+ * Builds an Angular example (`examples/<example>`, default `angular`) in production mode with
+ * Angular's own builder (`ng build`) into a new temporary directory. The app imports the built
+ * package (dist/), so the package is built first when dist/ has no Angular entry yet (CI builds it
+ * before the tests).
  */
-export async function buildAngularExample(timeoutMs: number): Promise<ExampleBuild> {
+export async function buildAngularExample(timeoutMs: number, example: 'angular' | 'angular-openfeature' = 'angular'): Promise<ExampleBuild> {
   const env = { ...process.env, NG_CLI_ANALYTICS: 'false', CI: 'true' };
   if (!existsSync(join(root, 'dist/esm/angular/index.js'))) {
     await run(process.execPath, ['scripts/build.mjs'], { cwd: root, env, timeout: timeoutMs });
   }
-  const out = mkdtempSync(join(tmpdir(), 'flagstream-angular-example-'));
+  const out = mkdtempSync(join(tmpdir(), `flagstream-${example}-example-`));
   const ng = join(root, 'node_modules/@angular/cli/bin/ng.js');
   await run(process.execPath, [ng, 'build', '--configuration', 'production', '--stats-json', '--output-path', out], {
-    cwd: join(root, 'examples/angular'),
+    cwd: join(root, 'examples', example),
     env,
     timeout: timeoutMs,
   });

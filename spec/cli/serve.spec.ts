@@ -65,6 +65,37 @@ describe('flagstream serve', () => {
     expect(server.stderr()).toContain('projects[0].flags[0].defaultVariant: "maybe" is not one of the variants');
   });
 
+  it('exits 2 naming the path when the flags file is a directory', async () => {
+    tempDir = await mkdtemp(join(tmpdir(), 'flagstream-cli-'));
+    const server = cli('serve', tempDir, '--port', '0');
+    expect(await server.exited).toBe(2);
+    expect(server.stderr()).toContain(`${tempDir} is a directory, not a flags file`);
+    expect(server.stderr()).toContain(`flagstream serve ${join(tempDir, 'flags.json')}`);
+    expect(server.stderr()).not.toContain('EISDIR');
+  });
+
+  it('warns that keys and the admin route are reachable off this machine on a non-loopback host, and not on loopback', async () => {
+    const open = cli('serve', 'examples/flags.json', '--port', '0', '--host', '0.0.0.0');
+    await open.waitForStdout('Press Ctrl+C to stop.');
+    expect(open.stderr()).toContain('warning: listening on 0.0.0.0, not loopback: other machines can reach the flags, the API keys');
+    const loopback = cli('serve', 'examples/flags.json', '--port', '0');
+    await loopback.waitForStdout('Press Ctrl+C to stop.');
+    expect(loopback.stderr()).not.toContain('warning: listening on');
+  });
+
+  it('warns about json variants OFREP cannot say, and serves the file', async () => {
+    tempDir = await mkdtemp(join(tmpdir(), 'flagstream-cli-'));
+    const file = join(tempDir, 'flags.json');
+    const flag = { key: 'layout', type: 'json', variants: ['null', '[1,2]'], defaultVariant: 'null' };
+    await writeFile(file, JSON.stringify({ projects: [{ slug: 'demo', environments: [{ slug: 'production', apiKeys: [PROD_KEY] }], flags: [flag] }] }));
+    const server = cli('serve', file, '--port', '0');
+    await server.waitForStdout('Press Ctrl+C to stop.');
+    expect(server.stderr()).toContain(`warning: ${file}: projects[0].flags[0].variants[0]: OFREP has no null value: OFREP clients get their code default`);
+    expect(server.stderr()).toContain(`warning: ${file}: projects[0].flags[0].variants[1]: an array is outside OFREP's object value`);
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+  });
+
   it('exits 2 with a hint for bad options', async () => {
     const server = cli('serve', 'examples/flags.json', '--port', 'eighty');
     expect(await server.exited).toBe(2);

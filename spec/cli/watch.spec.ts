@@ -67,6 +67,7 @@ describe('flagstream watch (piped)', () => {
     expect(await cli.exited).toBe(4);
     expect(cli.stderr()).toContain('authentication failed (HTTP 401)');
     expect(cli.stdout()).toMatch(/ status: error: .*authentication failed \(HTTP 401\)$/m);
+    expect(cli.stdout()).not.toMatch(/\b0 flags:/);
     expect(cli.stdout() + cli.stderr()).not.toContain(key);
   });
 
@@ -74,6 +75,7 @@ describe('flagstream watch (piped)', () => {
     const cli = watch('--project', 'nope');
     expect(await cli.exited).toBe(3);
     expect(cli.stderr()).toContain(`flagstream watch: project not found: "nope" on ${server.url}/ (check --project and --server)`);
+    expect(cli.stdout()).not.toMatch(/\b0 flags:/);
     expect(server.requests.bulk).toBe(1);
   });
 

@@ -51,7 +51,7 @@ describe('examples against the local flag server', () => {
 
   it('openfeature evaluates per context through the server SDK, reports a toggle, and closes on SIGINT', async () => {
     const example = run('examples/openfeature/index.ts');
-    expect(await example.waitFor(/^user-123:/)).toBe('user-123: dark-mode true (rule_match), banner holiday-sale, max-items 25');
+    expect(await example.waitFor(/^user-123:/)).toBe('user-123: dark-mode true (TARGETING_MATCH), banner holiday-sale, max-items 25');
     expect(await example.waitFor(/^user-456:/)).toMatch(/^user-456: dark-mode false \(\w+\), banner welcome, max-items 10$/);
     await example.waitFor(/watching for changes/);
     await server.waitForStreams(1);

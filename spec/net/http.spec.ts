@@ -50,6 +50,19 @@ describe('httpJson error mapping', () => {
     expect(error.message).not.toContain('SECRET');
   });
 
+  it.each([
+    ['OFREP', 400, { errorCode: 'TARGETING_KEY_MISSING', errorDetails: 'x' }, 'TARGETING_KEY_MISSING'],
+    ['Cuttlegate', 404, { error: 'not_found', message: 'resource not found' }, 'not_found'],
+    ['Rollgate (object)', 401, { error: { code: 'AUTH_004', category: 'AUTH', message: 'x' } }, 'AUTH_004'],
+    ['Rollgate (string)', 429, { error: 'RateLimitError', message: 'x' }, 'RateLimitError'],
+    ['Cuttlegate 500', 500, { error: 'internal_error', message: 'x' }, 'internal_error'],
+    ['free text, not a code', 400, { error: 'bad request: the key SECRET is wrong' }, undefined],
+    ['no code', 400, { message: 'x' }, undefined],
+  ])('keeps the code of a %s error body as errorCode', async (_, status, body, code) => {
+    const error = await failure(respond(status, JSON.stringify(body)));
+    expect((error as RequestError).errorCode).toBe(code);
+  });
+
   it('reads Retry-After into RateLimitError.retryAfterMs', async () => {
     const error = await failure(respond(429, '', { 'Retry-After': '7' }));
     expect((error as RateLimitError).retryAfterMs).toBe(7_000);

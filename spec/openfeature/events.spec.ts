@@ -171,12 +171,13 @@ describe('provider events from the real client, in virtual time', () => {
     advanceTo(10_000);
     await tick();
     expect(of.providerStatus).toBe(ProviderStatus.STALE);
-    // Last good values are still served while stale.
-    expect(await of.getBooleanDetails('a', false)).toMatchObject({ value: true, reason: 'mock' });
+    // Last good values are still served while stale, and say so.
+    expect(await of.getBooleanDetails('a', false)).toMatchObject({ value: true, reason: 'STALE', flagMetadata: { serverReason: 'mock' } });
     source.recover();
     advanceTo(20_000);
     await tick();
     expect(of.providerStatus).toBe(ProviderStatus.READY);
+    expect(await of.getBooleanDetails('a', false)).toMatchObject({ value: true, reason: 'STATIC' });
     source.fail(new AuthError(401));
     advanceTo(30_000);
     await tick();

@@ -45,8 +45,8 @@ describe('OpenFeature providers against the local flag server', () => {
       expect(of.getStringValue('banner', 'none')).toBe('holiday');
       expect(of.getNumberValue('max-items', 0)).toBe(25);
       expect(of.getObjectValue('layout', {})).toEqual({ columns: 3 });
-      expect(of.getBooleanDetails('dark-mode', false)).toMatchObject({ value: true, variant: 'true', reason: 'rule_match', flagMetadata: { type: 'bool' } });
-      expect(of.getNumberDetails('max-items', 0)).toMatchObject({ value: 25, variant: '25', reason: 'default' });
+      expect(of.getBooleanDetails('dark-mode', false)).toMatchObject({ value: true, variant: 'true', reason: 'TARGETING_MATCH', flagMetadata: { type: 'bool', serverReason: 'rule_match' } });
+      expect(of.getNumberDetails('max-items', 0)).toMatchObject({ value: 25, variant: '25', reason: 'DEFAULT' });
       expect(of.getNumberDetails('banner', 5)).toMatchObject({ value: 5, errorCode: ErrorCode.TYPE_MISMATCH });
       expect(of.getStringDetails('no-such-flag', 'd')).toMatchObject({ value: 'd', errorCode: ErrorCode.FLAG_NOT_FOUND });
       expect(server.requests.bulk).toBe(1);
@@ -74,7 +74,7 @@ describe('OpenFeature providers against the local flag server', () => {
       const changed = events.next(ProviderEvents.ConfigurationChanged);
       server.toggle('demo', 'production', 'dark-mode', false);
       expect((await changed).details?.flagsChanged).toEqual(['dark-mode']);
-      expect(OpenFeature.getClient().getBooleanDetails('dark-mode', true)).toMatchObject({ value: false, reason: 'disabled' });
+      expect(OpenFeature.getClient().getBooleanDetails('dark-mode', true)).toMatchObject({ value: true, reason: 'DISABLED' });
       expect(events.seen).toHaveLength(1);
     });
 
@@ -107,7 +107,7 @@ describe('OpenFeature providers against the local flag server', () => {
       expect(await of.getBooleanValue('dark-mode', false, { targetingKey: 'svc', plan: 'pro' })).toBe(true);
       expect(server.requests.bulk).toBe(1);
       const free = { targetingKey: 'u-1', plan: 'free', country: 'DE' };
-      expect(await of.getBooleanDetails('dark-mode', true, free)).toMatchObject({ value: false, variant: 'false', reason: 'default' });
+      expect(await of.getBooleanDetails('dark-mode', true, free)).toMatchObject({ value: false, variant: 'false', reason: 'DEFAULT' });
       expect(await of.getStringValue('banner', 'none', free)).toBe('holiday');
       expect(await of.getObjectValue('layout', {}, free)).toEqual({ columns: 3 });
       expect(await of.getNumberDetails('banner', 1, free)).toMatchObject({ value: 1, errorCode: ErrorCode.TYPE_MISMATCH });

@@ -11,7 +11,7 @@ import { EventSource } from 'eventsource';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFlagClient, cuttlegate, type EvalContext, type FlagClient } from '../../lib/index.js';
 import { startServer, type FlagServer } from '../../lib/server/index.js';
-import { ADMIN_KEY, PROD_KEY, STAGING_KEY } from '../server/fixtures.js';
+import { ADMIN_KEY, PROD_KEY } from '../server/fixtures.js';
 
 const quiet = { warn() {}, error() {} };
 
@@ -84,10 +84,29 @@ describe('@openfeature/ofrep-provider (server SDK) against the local server', ()
     expect(details).toMatchObject({ value: true, reason: 'ERROR', errorCode: 'FLAG_NOT_FOUND' });
   });
 
-  it('gives a disabled flag (no value on the wire) the caller’s default', async () => {
-    await ServerFeature.setProviderAndWait('ofrep', serverProvider(STAGING_KEY));
-    const details = await ServerFeature.getClient('ofrep').getNumberDetails('max-items', 7, { targetingKey: 'alice' });
-    expect(details.value).toBe(7);
+  // A pin of 0.1.x as it is: it reads a code-default answer (a disabled flag: no `value`, as OFREP
+  // ADR-0006 says) as malformed. The caller's default comes back, but as a GENERAL error. When a
+  // release reads it as DISABLED, this fails: then update the README's OpenFeature section.
+  it('reports a disabled flag (no value on the wire) as a GENERAL error with the caller’s default, bool and string alike', async () => {
+    server.toggle('demo', 'production', 'new-checkout', false);
+    server.toggle('demo', 'production', 'banner-text', false);
+    await ServerFeature.setProviderAndWait('ofrep', serverProvider(PROD_KEY));
+    const client = ServerFeature.getClient('ofrep');
+    const malformed = { reason: 'ERROR', errorCode: 'GENERAL', errorMessage: 'The OFREP response does not match the expected format' };
+    for (const fallback of [true, false]) {
+      expect(await client.getBooleanDetails('new-checkout', fallback, { targetingKey: 'alice' })).toMatchObject({ value: fallback, ...malformed });
+    }
+    expect(await client.getStringDetails('banner-text', 'fallback', { targetingKey: 'alice' })).toMatchObject({ value: 'fallback', ...malformed });
+  });
+
+  it('gets a disabled flag clean when the server serves its default variant instead (the disabledServesDefault switch)', async () => {
+    server.toggle('demo', 'production', 'new-checkout', false);
+    server.setOfrep({ disabledServesDefault: true });
+    await ServerFeature.setProviderAndWait('ofrep', serverProvider(PROD_KEY));
+    const details = await ServerFeature.getClient('ofrep').getBooleanDetails('new-checkout', true, { targetingKey: 'alice' });
+    // The flag's default variant (false), not the caller's default: what OFREP servers without code defaults send.
+    expect(details).toMatchObject({ value: false, variant: 'false', reason: 'DISABLED' });
+    expect(details.errorCode).toBeUndefined();
   });
 
   it.each([
@@ -136,6 +155,22 @@ describe('@openfeature/ofrep-web-provider (web SDK) against the local server', (
     expect(server.requestLog.filter((entry) => entry.route === 'ofrep-stream').map((entry) => entry.path)).toEqual([
       '/ofrep/v1/stream?channel=redacted',
     ]);
+  });
+
+  // A pin of the web provider as it is: unlike the server provider it reads a code-default answer as
+  // DISABLED with the caller's default, the answer flagstream's providers give on every transport.
+  it('gives a disabled flag (no value on the wire) the caller’s default with DISABLED, bool and string alike', async () => {
+    server.toggle('demo', 'production', 'new-checkout', false);
+    server.toggle('demo', 'production', 'banner-text', false);
+    await WebFeature.setContext('ofrep-web', { targetingKey: 'alice' });
+    await WebFeature.setProviderAndWait('ofrep-web', webProvider(PROD_KEY));
+    const client = WebFeature.getClient('ofrep-web');
+    for (const fallback of [true, false]) {
+      const details = client.getBooleanDetails('new-checkout', fallback);
+      expect(details).toMatchObject({ value: fallback, reason: 'DISABLED' });
+      expect([details.variant, details.errorCode]).toEqual([undefined, undefined]);
+    }
+    expect(client.getStringDetails('banner-text', 'fallback')).toMatchObject({ value: 'fallback', reason: 'DISABLED' });
   });
 
   it('turns a rejected key into a fatal provider error', async () => {

@@ -2,7 +2,10 @@
 import { OpenFeature as ServerOpenFeature } from '@openfeature/server-sdk';
 import type { AnyProviderEvent, EventDetails } from '@openfeature/core';
 import { OpenFeature as WebOpenFeature } from '@openfeature/web-sdk';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import type { EvalResult } from '../../lib/index.js';
+import { startServer, type FlagServer } from '../../lib/server/index.js';
+import { silent } from '../support/virtual.js';
 
 /** Puts both OpenFeature singletons back to their defaults: providers closed, handlers, hooks and contexts gone. */
 export async function resetOpenFeature(): Promise<void> {
@@ -64,4 +67,26 @@ export function result(key: string, overrides: Partial<EvalResult>): EvalResult 
     source: 'network',
     ...overrides,
   };
+}
+
+/**
+ * For the enclosing `describe`: one local server on `spec/openfeature/fixtures/same-answer.flags.json`,
+ * quiet SDK loggers, and both OpenFeature singletons reset after each test. Returns the server's getter.
+ */
+export function sameAnswerServer(): () => FlagServer {
+  let server: FlagServer | undefined;
+  beforeAll(async () => {
+    server = await startServer({ file: 'spec/openfeature/fixtures/same-answer.flags.json', watch: false, logger: silent });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  beforeEach(() => {
+    ServerOpenFeature.setLogger(quietLogger);
+    WebOpenFeature.setLogger(quietLogger);
+  });
+  afterEach(async () => {
+    await resetOpenFeature();
+  });
+  return () => server!;
 }

@@ -18,7 +18,9 @@ describe('FlagstreamWebProvider (mock client)', () => {
         banner: 'holiday',
         'max-items': 25,
         config: { columns: 3 },
-        'code-default': result('code-default', { value: undefined, variant: 'off', reason: 'DISABLED', enabled: false }),
+        'code-default': result('code-default', { value: undefined, variant: 'off', reason: 'DEFAULT' }),
+        'switched-off': result('switched-off', { value: false, variant: 'false', reason: 'disabled', enabled: false }),
+        vendor: result('vendor', { value: 'x', variant: 'x', reason: 'SOMETHING_ELSE' }),
         broken: result('broken', { value: undefined, variant: '', reason: 'ERROR', errorCode: 'PARSE_ERROR' }),
         weird: result('weird', { value: undefined, variant: '', reason: 'ERROR', errorCode: 'SOMETHING_NEW' }),
       },
@@ -46,11 +48,12 @@ describe('FlagstreamWebProvider (mock client)', () => {
     expect(of.getNumberValue('max-items', 10)).toBe(25);
     expect(of.getObjectValue('config', {})).toEqual({ columns: 3 });
     const details = of.getBooleanDetails('dark-mode', false);
-    expect(details).toMatchObject({ value: true, variant: 'true', reason: 'rule_match', flagKey: 'dark-mode' });
+    expect(details).toMatchObject({ value: true, variant: 'true', reason: 'TARGETING_MATCH', flagKey: 'dark-mode' });
     expect(details.errorCode).toBeUndefined();
-    // Only primitive detail values become flag metadata.
-    expect(details.flagMetadata).toEqual({ ruleId: 'r1', rollout: false, weight: 50 });
-    expect(of.getStringDetails('banner', 'none')).toMatchObject({ value: 'holiday', variant: 'holiday', reason: 'mock' });
+    // Only primitive detail values become flag metadata, and the transport's own reason is kept.
+    expect(details.flagMetadata).toEqual({ ruleId: 'r1', rollout: false, weight: 50, serverReason: 'rule_match' });
+    expect(of.getStringDetails('banner', 'none')).toMatchObject({ value: 'holiday', variant: 'holiday', reason: 'STATIC', flagMetadata: { serverReason: 'mock' } });
+    expect(of.getStringDetails('vendor', 'none')).toMatchObject({ value: 'x', reason: 'UNKNOWN', flagMetadata: { serverReason: 'SOMETHING_ELSE' } });
   });
 
   it('gives the caller default with FLAG_NOT_FOUND, TYPE_MISMATCH and the entry error code', async () => {
@@ -67,8 +70,21 @@ describe('FlagstreamWebProvider (mock client)', () => {
   it('serves the caller default for a code-default entry, keeping the server reason and variant', async () => {
     await OpenFeature.setProviderAndWait(new FlagstreamWebProvider(client));
     const details = OpenFeature.getClient().getBooleanDetails('code-default', true);
-    expect(details).toMatchObject({ value: true, variant: 'off', reason: 'DISABLED' });
+    expect(details).toMatchObject({ value: true, variant: 'off', reason: 'DEFAULT' });
     expect(details.errorCode).toBeUndefined();
+  });
+
+  it('serves the caller default, with DISABLED and no variant, for a disabled flag whatever value the wire carried', async () => {
+    await OpenFeature.setProviderAndWait(new FlagstreamWebProvider(client));
+    const of = OpenFeature.getClient();
+    for (const fallback of [true, false]) {
+      const details = of.getBooleanDetails('switched-off', fallback);
+      expect(details).toMatchObject({ value: fallback, reason: 'DISABLED', flagMetadata: { serverReason: 'disabled' } });
+      expect(details.variant).toBeUndefined();
+      expect(details.errorCode).toBeUndefined();
+    }
+    // A disabled flag is DISABLED for every type it is read as, not TYPE_MISMATCH.
+    expect(of.getStringDetails('switched-off', 'd')).toMatchObject({ value: 'd', reason: 'DISABLED' });
   });
 
   it('identifies the client with the initial context when it differs, and not when it is the same', async () => {

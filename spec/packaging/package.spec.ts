@@ -1,14 +1,17 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { checkPackage, createPackageFromTarballData } from '@arethetypeswrong/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killAll, spawnNode } from '../cli/cli-process.js';
 import { schemaViolations } from '../support/json-schema.js';
 import { packBuild, type Packed } from './packed.js';
+import { PRELUDE, snippets } from '../docs/snippets.js';
 
 const run = promisify(execFile);
 const TSC = new URL('../../node_modules/typescript/bin/tsc', import.meta.url).pathname;
+
 
 let packed: Packed;
 let cli: string;
@@ -31,12 +34,33 @@ async function flagstream(args: string[], cwd: string): Promise<{ code: number |
 }
 
 describe('the packed package', () => {
-  it('ships the build, the schema, README, LICENSE and CHANGELOG, and no sources or specs', () => {
-    for (const file of ['LICENSE', 'CHANGELOG.md', 'README.md', 'package.json', 'schema/flags.schema.json', 'dist/esm/cli/main.js', 'dist/cjs/index.js', 'dist/cjs/testing/index.d.ts']) {
+  it('ships the build, the sources its maps name, the schema, README, LICENSE and CHANGELOG, and no specs or scripts', () => {
+    for (const file of ['LICENSE', 'CHANGELOG.md', 'README.md', 'package.json', 'schema/flags.schema.json', 'dist/esm/cli/main.js', 'dist/cjs/index.js', 'dist/cjs/testing/index.d.ts', 'lib/index.ts']) {
       expect(packed.files).toContain(file);
     }
-    expect(packed.files.filter((file) => /^(lib|spec|scripts)\//.test(file))).toEqual([]);
+    expect(packed.files.filter((file) => /^(spec|scripts)\//.test(file))).toEqual([]);
   });
+
+  it('has source maps whose every source is a file in the package (go-to-definition lands on real code)', async () => {
+    const maps = packed.files.filter((file) => file.endsWith('.map'));
+    expect(maps.filter((file) => file.endsWith('.d.ts.map')).length).toBeGreaterThan(50);
+    expect(maps.filter((file) => file.endsWith('.js.map')).length).toBeGreaterThan(50);
+    const unresolved: string[] = [];
+    for (const map of maps) {
+      const { sources } = JSON.parse(await readFile(join(packed.installed, map), 'utf8')) as { sources: string[] };
+      for (const source of sources) {
+        const target = relative(packed.installed, resolve(packed.installed, dirname(map), source));
+        if (!packed.files.includes(target)) unresolved.push(`${map} → ${source}`);
+      }
+    }
+    expect(unresolved).toEqual([]);
+  });
+
+  it('passes "are the types wrong" for every entry (the Angular entry is ESM only, as Angular is)', async () => {
+    const result = await checkPackage(createPackageFromTarballData(await readFile(packed.tarball)));
+    const problems = 'problems' in result ? result.problems : [{ kind: 'no types', entrypoint: '.' }];
+    expect(problems.filter((problem) => !(problem.kind === 'CJSResolvesToESM' && 'entrypoint' in problem && problem.entrypoint === './angular'))).toEqual([]);
+  }, 60_000);
 
   it('answers --version from its package.json', async () => {
     const { version } = JSON.parse(await readFile(join(packed.installed, 'package.json'), 'utf8')) as { version: string };
@@ -147,5 +171,22 @@ export const error: ConfigError = new ConfigError('field', 'message');
     } finally {
       await writeFile(manifest, original);
     }
+  }, 120_000);
+
+  it('type-checks every TypeScript block of the README and the guides against the package as installed', async () => {
+    const dir = await mkdtemp(join(packed.app, 'snippets-'));
+    const blocks = snippets();
+    expect(blocks.length).toBeGreaterThan(10);
+    await writeFile(join(dir, 'prelude.d.ts'), PRELUDE);
+    for (const block of blocks) await writeFile(join(dir, block.file), block.code);
+    const compilerOptions = {
+      target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', lib: ['ES2022', 'DOM', 'DOM.Iterable'], types: ['node'],
+      strict: true, noEmit: true, skipLibCheck: true, experimentalDecorators: true,
+    };
+    await writeFile(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, include: ['*.ts'] }));
+    const result = await run(process.execPath, [TSC, '-p', '.'], { cwd: dir }).then(() => '', (error: { stdout: string }) => error.stdout);
+    // Name each error by its document and line, not the temp file.
+    const errors = result.replace(/^(\S+)-(\d+)\.ts\((\d+),\d+\)/gm, (_, doc: string, fence: string, line: string) => `${doc.replace(/-/g, '/')}:${Number(fence) + Number(line)}`);
+    expect(errors).toBe('');
   }, 120_000);
 });

@@ -60,6 +60,19 @@ describe('the dashboard routes', () => {
     await reader.cancel();
   });
 
+  it('serve the warnings of the last load, which a new document replaces', async () => {
+    const warned = demoFlags();
+    warned.projects[0]!.flags!.push({ key: 'layout', type: 'json', variants: ['null', '[1]'], defaultVariant: 'null' });
+    server = await startServer({ flags: warned, dashboard: true, logger: { warn() {}, error() {} } });
+    const warnings = async (): Promise<string[]> => (JSON.parse((await get('/_dashboard/warnings.json', `127.0.0.1:${server!.port}`)).body) as { warnings: string[] }).warnings;
+    expect(await warnings()).toEqual([
+      expect.stringMatching(/^projects\[0\]\.flags\[4\]\.variants\[0\]: OFREP has no null value: OFREP clients get their code default/),
+      expect.stringMatching(/^projects\[0\]\.flags\[4\]\.variants\[1\]: an array is outside OFREP's object value/),
+    ]);
+    server.setFlags(demoFlags());
+    expect(await warnings()).toEqual([]);
+  });
+
   it('weigh a few kilobytes in all', () => {
     console.log(`dashboard: ${DASHBOARD_BYTES} bytes (page, script, styles, icon)`);
     expect(DASHBOARD_BYTES).toBeLessThan(16 * 1024);

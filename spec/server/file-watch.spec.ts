@@ -107,6 +107,29 @@ describe('watching the flags file', () => {
     expect(await valueKey(s, 'max-items')).toBe('10');
   });
 
+  it('says when a broken file is valid again, even when its flags are the last good ones', async () => {
+    const log = recordingLogger();
+    await startWatching(log);
+    const rejected = log.next('error');
+    await writeFile(file, '{ "projects": [');
+    await rejected;
+    const back = log.next('info');
+    await writeFile(file, JSON.stringify(demoFlags(), null, 2));
+    expect(await back).toBe(`${file} is valid again: serving it (no flag changed)`);
+  });
+
+  it('counts reloaded changes per project and environment, as a watcher of one environment lists them', async () => {
+    const log = recordingLogger();
+    await startWatching(log);
+    const reloaded = log.next('info');
+    await writeFile(file, JSON.stringify(edit((d) => {
+      d.projects[0]!.flags![0]!.environments!.production!.enabled = false;
+      d.projects[0]!.flags![2]!.environments!.production!.enabled = false;
+      d.projects[0]!.flags![0]!.environments!.staging = { enabled: false };
+    })));
+    expect(await reloaded).toBe(`reloaded ${file}: demo/production 2 flag changes, demo/staging 1 flag change`);
+  });
+
   it('warns when the file disappears and picks it up again when it returns', async () => {
     const log = recordingLogger();
     const { server: s, reader: r } = await startWatching(log);

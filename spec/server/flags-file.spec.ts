@@ -150,6 +150,16 @@ describe('validateFlagsDocument', () => {
     ]);
   });
 
+  it('warns, without failing, about json variants OFREP cannot say: null (a code default there) and arrays (outside its object value)', () => {
+    const d = doc();
+    d.projects[0].flags.push({ key: 'layout', type: 'json', variants: ['{"cols":3}', 'null', '[1,2]'], defaultVariant: 'null' });
+    const { warnings } = validateFlagsDocument(d);
+    expect(warnings.map(formatIssue)).toEqual([
+      'projects[0].flags[3].variants[1]: OFREP has no null value: OFREP clients get their code default for this variant (the server sends no "value"); Cuttlegate and Rollgate clients get null',
+      'projects[0].flags[3].variants[2]: an array is outside OFREP\'s object value: the server sends it as it is, flagstream\'s ofrep() and the OpenFeature OFREP providers read it, a client that checks the OFREP schema rejects it',
+    ]);
+  });
+
   it('is a FlagstreamError whose message lists every issue', () => {
     const d = doc();
     d.projects[0].flags[1].defaultVariant = 'blue';

@@ -70,6 +70,16 @@ describe('OFREP evaluation: the §12 mapping', () => {
     }
   });
 
+  it('sends a null json value as a code-default item (OFREP has no null), keeping reason and variant', async () => {
+    const flags = ofrepFlags();
+    flags.projects[0]!.flags!.push({ key: 'nothing', type: 'json', variants: ['null'], defaultVariant: 'null', environments: { production: { enabled: true } } });
+    const s = await start({ flags });
+    const item = { key: 'nothing', reason: 'STATIC', variant: 'null', metadata: { type: 'json' } };
+    expect(await answer(single(s, 'nothing'))).toEqual([200, item]);
+    const [, body] = await answer(bulk(s));
+    expect((body as { flags: { key: string }[] }).flags.find((f) => f.key === 'nothing')).toEqual(item);
+  });
+
   it('answers 404 FLAG_NOT_FOUND for an unknown key (percent-decoded)', async () => {
     const s = await start();
     expect(await answer(single(s, 'no/such flag'))).toEqual([404, { key: 'no/such flag', errorCode: 'FLAG_NOT_FOUND', errorDetails: 'no flag no/such flag' }]);

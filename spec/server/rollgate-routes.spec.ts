@@ -205,6 +205,50 @@ describe('POST /api/v1/sdk/identify', () => {
     await expectRollgateError(postJson(`${SDK}/identify`, { user: { id: 'x', attributes: [1] } }), 400, 'VAL_001', /attributes must be an object/);
     await expectRollgateError(postJson(`${SDK}/identify`, { user: { id: 5 } }), 400, 'VAL_001', /user\.id must be a string/);
   });
+  describe('a user named in the headers (rollgate.md §3), first match wins', () => {
+    const b64 = (value: unknown, encoding: BufferEncoding = 'base64'): string => Buffer.from(JSON.stringify(value)).toString(encoding);
+    async function flagsWith(headers: Record<string, string>, query = ''): Promise<Record<string, boolean>> {
+      return ((await (await get(`${SDK}/flags${query}`, PROD_KEY, headers)).json()) as { flags: Record<string, boolean> }).flags;
+    }
+
+    it('X-User-Context: its whole user, over user_id and that user’s identify record; v1 and v2 alike', async () => {
+      server = await startServer({ flags: typedDoc(), logger: { warn() {}, error() {} } });
+      await postJson(`${SDK}/identify`, { user: { id: 'u7', attributes: { score: 10, verified: true } } });
+      const context = { 'X-User-Context': b64({ id: 'u7', email: 'ann@example.com', attributes: { score: 150, app: '2.0.0' } }) };
+      const expected = { 'by-id': true, 'high-score': true, 'new-app': true, staff: true, 'verified-only': false };
+      expect(await flagsWith(context, '?user_id=u7')).toEqual(expected);
+      expect(await flagsWith(context, '?user_id=someone-else')).toEqual(expected);
+      const v2 = (await (await get(`${SDK}/v2/flags?user_id=u7`, PROD_KEY, context)).json()) as { flags: Record<string, { value: boolean }> };
+      expect(Object.fromEntries(Object.entries(v2.flags).map(([key, flag]) => [key, flag.value]))).toEqual(expected);
+      // the header changed nothing on the server: u7's record still evaluates as identified
+      expect(await flagsWith({}, '?user_id=u7')).toEqual({ 'by-id': true, 'high-score': false, 'new-app': false, staff: false, 'verified-only': true });
+    });
+
+    it('accepts URL-safe base64 and non-ASCII text; an attribute named email wins over email', async () => {
+      server = await startServer({ flags: typedDoc(), logger: { warn() {}, error() {} } });
+      const user = { id: 'u7', email: 'ann@example.org', attributes: { email: 'zoë?>@example.com', app: '1.6.0' } };
+      const urlSafe = b64(user).replace(/\+/g, '-').replace(/\//g, '_');
+      expect(urlSafe).toMatch(/[-_]/);
+      expect(await flagsWith({ 'X-User-Context': urlSafe })).toMatchObject({ staff: true, 'new-app': true, 'by-id': true });
+    });
+
+    it('an X-User-Context that does not decode, or has no id, is skipped: X-User-ID, then user_id apply', async () => {
+      server = await startServer({ flags: typedDoc(), logger: { warn() {}, error() {} } });
+      await postJson(`${SDK}/identify`, { user: { id: 'u8', attributes: { verified: true } } });
+      const idHeaders = { 'X-User-ID': 'u7', 'X-User-Email': 'bo@example.com', 'X-User-Attributes': '{"score":100}' };
+      for (const broken of ['not base64!', b64({ email: 'x@example.com' }), b64([1]), b64({ id: 'u7', attributes: [1] }), Buffer.from('{"id":').toString('base64')]) {
+        expect(await flagsWith({ 'X-User-Context': broken, ...idHeaders }, '?user_id=u8')).toEqual({
+          'by-id': true,
+          'high-score': true,
+          'new-app': false,
+          staff: true,
+          'verified-only': false,
+        });
+        expect(await flagsWith({ 'X-User-Context': broken }, '?user_id=u8')).toMatchObject({ 'verified-only': true, 'by-id': false });
+      }
+      expect(await flagsWith({ 'X-User-ID': 'u7', 'X-User-Attributes': 'not json' })).toMatchObject({ 'by-id': true, 'high-score': false });
+    });
+  });
 });
 
 describe('GET /api/v1/sdk/stream', () => {

@@ -17,6 +17,6 @@ const big = Array.from({ length: 5_000 }, (_, i) => ({
   source: 'network' as const,
 }));
 for (let n = 1; ; n++) {
-  await store.save(record('crash', n % 2 === 0 ? big : big.slice(0, 1), new Date(n).toISOString()));
+  await store.save(record('crash', n % 2 === 0 ? big : big.slice(0, 1), new Date().toISOString()));
   console.log(`saved ${n}`);
 }

@@ -9,8 +9,8 @@ import { existsSync } from 'node:fs';
 export function hasService(binary: string, candidates: string[] = []): boolean {
   const found = [...candidates, ...pathCandidates(binary)].some((path) => existsSync(path));
   if (!found) {
-    if (process.env.CI) throw new Error(`${binary} is not installed, and CI must not skip: .ci/run installs it`);
-    console.warn(`skipped: ${binary} is not installed here (apt-get install ${binary}); CI runs these specs`);
+    if (process.env.CI) throw new Error(`${binary} is not installed, and CI must not skip: apt-get install -y ${binary} (.ci/run does this)`);
+    console.warn(`skipped: install ${binary} (apt-get install -y ${binary}) to run these specs; CI runs them`);
   }
   return found;
 }

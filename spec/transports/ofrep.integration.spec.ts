@@ -135,6 +135,7 @@ describe('ofrep transport against a strict fake server over loopback', () => {
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(RequestError);
+    expect(error).toMatchObject({ statusCode: 400, errorCode: 'INVALID_CONTEXT' });
     expect((error as Error).message).toContain('INVALID_CONTEXT: plan must be a string (HTTP 400)');
     expect(c.bool('discount-banner')).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 150)); // several backoff periods: no retry may fire
@@ -170,6 +171,24 @@ describe('ofrep transport against a strict fake server over loopback', () => {
     expect((failed as Error).message).toContain('PARSE_ERROR: bad targeting rule (HTTP 400)');
     expect(await c.evaluateFor('new-feature', { userId: 'u' })).toMatchObject({ value: undefined, reason: 'DISABLED' });
     expect(fake.bulkRequests).toHaveLength(0);
+  });
+
+  it.each(['TARGETING_KEY_MISSING', 'INVALID_CONTEXT', 'PARSE_ERROR', 'GENERAL'])(
+    'rejects a single evaluation the server answers 400 %s with an error whose errorCode is that code',
+    async (code) => {
+      const c = makeClient();
+      fake.faults.push({ status: 400, body: { key: 'theme-color', errorCode: code, errorDetails: 'no' } });
+      const failed = await c.evaluateFor('theme-color', { userId: 'u' }).catch((e: unknown) => e);
+      expect(failed).toBeInstanceOf(RequestError);
+      expect(failed).toMatchObject({ statusCode: 400, errorCode: code });
+    },
+  );
+
+  it('rejects a single evaluation of an unknown key with errorCode FLAG_NOT_FOUND', async () => {
+    const c = makeClient();
+    const failed = await c.evaluateFor('nope', { userId: 'u' }).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(FlagNotFoundError);
+    expect(failed).toMatchObject({ errorCode: 'FLAG_NOT_FOUND', key: 'nope' });
   });
 
   it.each([

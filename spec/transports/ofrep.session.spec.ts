@@ -87,10 +87,11 @@ describe('the ofrep session', () => {
     ]);
   });
 
-  it('a stream completes without error when the load advertises no event streams', async () => {
+  it('a stream says idle, without error or connection, while the load advertises no event streams, and ends with the session', async () => {
     const done = lastValueFrom(session.stream!(USER).pipe(toArray()));
     await firstValueFrom(session.load(USER, { trigger: 'initial' }));
-    expect(await done).toEqual([]);
+    session.close!();
+    expect(await done).toEqual([{ type: 'idle' }]);
     expect(fake.streamRequests).toHaveLength(0);
   });
 

@@ -181,6 +181,36 @@ describe('ofrep event streams against a strict fake server over loopback', () =>
     await fake.waitFor(() => fake.openStreams === 0);
   });
 
+  it('follows the latest answer: a context first answered without eventStreams streams once one announces them, stops when removed, starts again', async () => {
+    fake.eventStreams = undefined;
+    const c = makeClient();
+    await c.ready();
+    await settled();
+    expect([fake.streamRequests.length, c.status.streaming]).toEqual([0, false]);
+
+    fake.change(() => (fake.eventStreams = [fake.urlEntry('a')]), false);
+    await c.refresh();
+    await fake.waitForOpenStreams(1);
+    await firstValueFrom(c.status$.pipe(filter((status) => status.streaming), timeout(5_000)));
+    fake.change(() => fake.set({ key: 'max-items', value: 7, reason: 'SPLIT' }));
+    await valueOf(c, 'max-items', 7);
+
+    fake.change(() => (fake.eventStreams = undefined), false);
+    await c.refresh();
+    await fake.waitFor(() => fake.openStreams === 0);
+    // Not streaming, and not an error: the server announced no stream.
+    await firstValueFrom(c.status$.pipe(filter((status) => !status.streaming), timeout(5_000)));
+    expect(c.status).toMatchObject({ state: 'ready', streaming: false });
+    expect(c.status.error).toBeUndefined();
+
+    fake.change(() => (fake.eventStreams = [fake.endpointEntry('b')]), false);
+    await c.refresh();
+    await fake.waitFor(() => fake.openStreams === 1 && fake.streamRequests.at(-1)!.path === '/ofrep/v1/sse/b');
+    await firstValueFrom(c.status$.pipe(filter((status) => status.streaming), timeout(5_000)));
+    expect(fake.streamRequests.map((request) => request.path)).toEqual(['/ofrep/v1/sse/a', '/ofrep/v1/sse/b']);
+    expect(events.filter((event) => event.type === 'error')).toEqual([]);
+  });
+
   it('sends the configured headers only to the base URL origin, never to a stream on another origin', async () => {
     other = await FakeOfrep.start([]);
     fake.eventStreams = [other.urlEntry('x')];

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, InvalidResponseError, RequestError } from '../../lib/errors.js';
-import { ofrep } from '../../lib/transports/ofrep/index.js';
 import { parseEnvHeaders, resolveSettings } from '../../lib/transports/ofrep/options.js';
 import { bulkFlags, eventStreamUrls, failureError, parseStreamEvent, requestBody, toEvalResult } from '../../lib/transports/ofrep/wire.js';
 
@@ -124,6 +123,7 @@ describe('ofrep bulk mapping', () => {
   it('maps error bodies to a RequestError naming the code and details', () => {
     const rejected = failureError(400, { errorCode: 'INVALID_CONTEXT', errorDetails: 'context must be an object' }, 'POST x');
     expect(rejected).toBeInstanceOf(RequestError);
+    expect(rejected.errorCode).toBe('INVALID_CONTEXT');
     expect(rejected.message).toBe('POST x: INVALID_CONTEXT: context must be an object (HTTP 400)');
     expect(failureError(400, undefined, 'POST x').message).toBe('POST x: request rejected (HTTP 400)');
   });
@@ -186,11 +186,5 @@ describe('ofrep() options', () => {
       ['X-Sp', 'a'],
     ]);
     expect(warnings).toEqual(['ofrep: OFREP_HEADERS entry 3 is not name=value; skipped', 'ofrep: OFREP_HEADERS entry 4 is not name=value; skipped']);
-  });
-
-  it('names itself by the base URL only: no key, no credentials', () => {
-    const transport = ofrep({ baseUrl: `${BASE}/prefix/`, apiKey: 'secret-key', changeDetection: 'none' });
-    expect(transport.kind).toBe('ofrep');
-    expect(transport.identity).toBe('ofrep:http://flags.test:8016/prefix');
   });
 });

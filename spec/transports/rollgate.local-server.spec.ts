@@ -55,6 +55,21 @@ describe('rollgate() against the local server', () => {
     expect(rg.json('checkout-config', {})).toEqual({ currency: 'EUR', maxRetries: 3 });
   });
 
+  it('evaluateFor() and snapshotFor() evaluate the other context’s attributes (X-User-Context), even for the same user id', async () => {
+    const rg = client({ context: { userId: 'bob', attributes: { plan: 'free' } }, streaming: false });
+    await rg.ready();
+    expect(rg.evaluate('dark-mode')).toMatchObject({ value: false, reason: 'FALLTHROUGH' });
+    const asPro = await rg.evaluateFor('dark-mode', { userId: 'bob', attributes: { plan: 'pro' } });
+    expect(asPro).toMatchObject({ key: 'dark-mode', value: true, reason: 'RULE_MATCH' });
+    const other = await rg.evaluateFor('max-items', { userId: 'carol', attributes: { app_version: '2.1.0' } });
+    expect(other).toMatchObject({ value: 50, reason: 'RULE_MATCH' });
+    expect((await rg.snapshotFor({ userId: 'dave', attributes: { plan: 'pro' } })).get('dark-mode')).toMatchObject({ value: true, reason: 'RULE_MATCH' });
+    // no identify was posted for the one-offs: bob's record, and so the main context's values, are as they were
+    expect(server.requests['rollgate-identify']).toBe(1);
+    await rg.refresh();
+    expect(rg.evaluate('dark-mode')).toMatchObject({ value: false, reason: 'FALLTHROUGH' });
+  });
+
   it('receives a toggle over the stream', async () => {
     const rg = client({ context: { userId: 'alice' }, streaming: true });
     await rg.ready();

@@ -37,8 +37,6 @@ export const POLL_JITTER = 0.1;
 
 /** What the engine tells the client. */
 export interface EngineHost extends Omit<StreamHost, 'down'> {
-  /** The stream was closed on purpose (the page is hidden); no failure. */
-  paused(): void;
   /** A load for `context` answered. */
   loaded(context: EvalContext, result: LoadResult): void;
   /** A load attempt failed; `final`: no retry follows (terminal or not retryable). */

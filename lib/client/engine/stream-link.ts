@@ -19,6 +19,8 @@ export interface StreamHost {
   changed(): void;
   /** The stream failed; nothing is connected (the first load need not wait for it). */
   down(): void;
+  /** The stream was closed on purpose (the page is hidden, the server announces no stream); no failure. */
+  paused(): void;
 }
 
 export interface StreamLinkOptions {
@@ -97,6 +99,10 @@ export function streamLink(
     mergeMap((message): Observable<LoadOptions> => {
       if (message.type === 'flags') {
         host.pushed(context, message.flags);
+        return EMPTY;
+      }
+      if (message.type === 'idle') {
+        host.paused();
         return EMPTY;
       }
       host.changed();

@@ -44,8 +44,11 @@ export interface Dashboard {
   publish(change: FlagStateChange): void;
 }
 
-/** A dashboard over the server's live document. */
-export function createDashboard(document: () => FlagsDocument): Dashboard {
+/**
+ * A dashboard over the server's live document and the warnings of its last load (`path: message`
+ * lines, served as `/_dashboard/warnings.json` and listed above the flags).
+ */
+export function createDashboard(document: () => FlagsDocument, warnings: () => readonly string[]): Dashboard {
   const pages = new Set<ServerResponse>();
   const openEvents = (res: ServerResponse): void => {
     res.writeHead(200, { 'Content-Type': 'text/event-stream', ...SECURITY_HEADERS, Connection: 'keep-alive' });
@@ -69,6 +72,8 @@ export function createDashboard(document: () => FlagsDocument): Dashboard {
         openEvents(res);
       } else if (path === '/_dashboard/flags.json') {
         sendJson(res, 200, document(), SECURITY_HEADERS);
+      } else if (path === '/_dashboard/warnings.json') {
+        sendJson(res, 200, { warnings: warnings() }, SECURITY_HEADERS);
       } else {
         const asset = ASSETS[path];
         if (asset === undefined) sendError(res, 404, 'not_found', 'resource not found');

@@ -1,6 +1,6 @@
 /** The dashboard's HTML and CSS, served as they are (no build step). */
 
-/** The page: a form for the evaluation context, a live status line, and the flag tables the script fills in. */
+/** The page: a form for the evaluation context, a live status line, the file's warnings, and the flag tables the script fills in. */
 export const DASHBOARD_HTML = `<!doctype html>
 <html lang="en">
 <head>
@@ -29,6 +29,10 @@ export const DASHBOARD_HTML = `<!doctype html>
 </fieldset>
 </form>
 <p id="message" role="alert"></p>
+<section id="warnings" aria-labelledby="warnings-title" hidden>
+<h2 id="warnings-title">Warnings about the flags file</h2>
+<ul></ul>
+</section>
 <div id="projects"></div>
 </main>
 </body>
@@ -54,6 +58,7 @@ button{background:var(--accent);color:#fff;border-color:var(--accent);cursor:poi
 small{color:var(--muted)}
 :focus-visible{outline:3px solid var(--accent);outline-offset:2px}
 #message:empty{display:none}#message{color:#c0392b;font-weight:600}
+#warnings{border-left:4px solid #c98a00;padding:.25rem 1rem;margin:1rem 0}#warnings h2{margin:.25rem 0}#warnings ul{margin:.25rem 0;padding-left:1.1rem}
 h2{font-size:1.1rem;margin:1.5rem 0 .5rem}
 table{width:100%;border-collapse:collapse;margin-bottom:1.25rem;table-layout:fixed}
 th:nth-child(1){width:24%}th:nth-child(2){width:5.5rem}th:nth-child(3){width:5rem}th:nth-child(4){width:10%}th:nth-child(6){width:14%}th:nth-child(7){width:8.5rem}

@@ -1,6 +1,7 @@
 /**
  * The dashboard's browser script, served as it is (plain ES2020, no framework, no build step).
- * It reads the flags document from `/_dashboard/flags.json`, evaluates every environment through
+ * It reads the flags document from `/_dashboard/flags.json` and the file's warnings from
+ * `/_dashboard/warnings.json`, evaluates every environment through
  * the server's own bulk route (`POST …/evaluate`), toggles through the admin route
  * (`PATCH …/flags/{key}`), and refreshes on every event of `/_dashboard/events`.
  */
@@ -118,6 +119,13 @@ function render() {
   if (focused && byId(focused)) byId(focused).focus();
 }
 
+/** The warnings of the file's last load, as a list above the flags (hidden when there are none). */
+function showWarnings(lines) {
+  const section = byId('warnings');
+  section.querySelector('ul').replaceChildren(...lines.map((line) => h('li', {}, line)));
+  section.hidden = lines.length === 0;
+}
+
 let running = null;
 let again = false;
 /** Re-read the document and every evaluation; calls during a refresh coalesce into one more. */
@@ -127,9 +135,11 @@ async function refresh() {
     do {
       again = false;
       try {
-        const res = await fetch('/_dashboard/flags.json');
+        const [res, warned] = await Promise.all([fetch('/_dashboard/flags.json'), fetch('/_dashboard/warnings.json')]);
         if (!res.ok) throw new Error('reading the flags failed (HTTP ' + res.status + ')');
+        if (!warned.ok) throw new Error('reading the warnings failed (HTTP ' + warned.status + ')');
         state.doc = await res.json();
+        showWarnings((await warned.json()).warnings);
         state.results = new Map();
         await Promise.all(state.doc.projects.flatMap((p) => p.environments.map((e) => evaluate(p, e))));
         byId('message').textContent = '';

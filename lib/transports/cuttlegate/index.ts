@@ -1,10 +1,11 @@
 import { EMPTY, concatMap, map, of, type Observable } from 'rxjs';
 import { ConfigError, FlagNotFoundError, ProjectNotFoundError } from '../../errors.js';
-import { describeUrl, httpJson } from '../../net/http.js';
+import { describeUrl, httpJson, wireErrorCode } from '../../net/http.js';
 import { sse } from '../../net/sse.js';
 import type { EvalContext } from '../../types.js';
 import type { LoadResult, StreamMessage, Transport, TransportRuntime, TransportSession } from '../transport.js';
 import { requireHttpUrl, requireString } from '../config.js';
+import { transportIdentity } from '../identity.js';
 import { bulkResults, parseChangeEvent, requestBody, toEvalResult } from './wire.js';
 
 /** Options of the {@link cuttlegate} transport. */
@@ -43,7 +44,7 @@ export function cuttlegate(config: CuttlegateOptions): Transport {
 
   return {
     kind: 'cuttlegate',
-    identity: `cuttlegate ${describeUrl(serverUrl)} ${project}/${environment}`,
+    identity: transportIdentity('cuttlegate', serverUrl, `${project}/${environment}`),
     connect(runtime: TransportRuntime): TransportSession {
       // Each attribute that cannot be sent is reported once per session, not on every poll.
       const reported = new Set<string>();
@@ -59,7 +60,8 @@ export function cuttlegate(config: CuttlegateOptions): Transport {
           return httpJson(runtime, { url, method: 'POST', headers, json: requestBody(ctx, warn), passStatuses: [404] }).pipe(
             map((response) => {
               if (response.status === 404) {
-                throw new ProjectNotFoundError(`POST ${describeUrl(url)}: project ${JSON.stringify(project)} not found (HTTP 404)`);
+                const said = `POST ${describeUrl(url)}: project ${JSON.stringify(project)} not found (HTTP 404)`;
+                throw new ProjectNotFoundError(said, wireErrorCode(response.body));
               }
               const { flags, invalid } = bulkResults(response.body, `POST ${describeUrl(url)}`, new Date().toISOString());
               return invalid.length > 0 ? { kind: 'flags' as const, flags, invalid } : { kind: 'flags' as const, flags };

@@ -2,6 +2,7 @@ import { BehaviorSubject, Observable, defer, map } from 'rxjs';
 import { FlagNotFoundError, InvalidResponseError } from '../../errors.js';
 import { describeUrl, httpJson } from '../../net/http.js';
 import type { EvalContext, EvalResult } from '../../types.js';
+import { headerSelectors, transportIdentity } from '../identity.js';
 import type { LoadOptions, LoadResult, StreamMessage, Transport, TransportRuntime, TransportSession } from '../transport.js';
 import { processEnv, resolveSettings, type OfrepOptions } from './options.js';
 import { changeStream } from './stream.js';
@@ -38,7 +39,7 @@ export function ofrep(options: OfrepOptions = {}): Transport {
 
   return {
     kind: 'ofrep',
-    identity: `ofrep:${base.origin}${base.pathname.replace(/\/+$/, '')}`,
+    identity: transportIdentity('ofrep', baseUrl, ...headerSelectors(headers)),
     connect(client: TransportRuntime): TransportSession {
       const runtime = settings.timeoutMs === undefined ? client : { ...client, timeoutMs: settings.timeoutMs };
       const { logger } = runtime;

@@ -1,4 +1,4 @@
-import { EMPTY, Observable, catchError, concatMap, defer, distinctUntilChanged, filter, merge, of, switchMap, takeWhile, throwError } from 'rxjs';
+import { EMPTY, Observable, catchError, concatMap, defer, distinctUntilChanged, filter, merge, of, switchMap, throwError } from 'rxjs';
 import { describeUrl } from '../../net/http.js';
 import { sse } from '../../net/sse.js';
 import { redact } from '../redact.js';
@@ -14,11 +14,13 @@ export interface ChangeStreamOptions {
 
 /**
  * The change stream over the event-stream sets a context's loads advertise (`undefined` until the
- * first load says). Waits for that first answer, then connects to every URL of the set and emits one
- * `connected` once all are open. A load repeating the same set keeps the connections, a different set
- * replaces them, an empty one completes the stream. Each `refetchEvaluation` becomes `changed` with
- * the event's `etag`/`lastModified` as `data` (the same version announced by several streams in a
- * row counts once). Any connection failing errors the whole stream; the client resubscribes with backoff.
+ * first load says). It follows the latest answer for as long as it is subscribed: a set connects to
+ * every URL of it and emits one `connected` once all are open; a load repeating the same set keeps
+ * the connections, a different set replaces them, and an empty one closes them and emits `idle`
+ * (no stream, no failure) until a later answer announces streams again. Each `refetchEvaluation`
+ * becomes `changed` with the event's `etag`/`lastModified` as `data` (the same version announced by
+ * several streams in a row counts once). Any connection failing errors the whole stream; the client
+ * resubscribes with backoff.
  */
 export function changeStream(
   runtime: TransportRuntime,
@@ -28,8 +30,7 @@ export function changeStream(
   return sets.pipe(
     filter((set): set is readonly string[] => set !== undefined),
     distinctUntilChanged(sameSet),
-    takeWhile((set) => set.length > 0, true),
-    switchMap((set) => (set.length === 0 ? EMPTY : connections(runtime, set, options))),
+    switchMap((set) => (set.length === 0 ? of<StreamMessage>({ type: 'idle' }) : connections(runtime, set, options))),
     distinctUntilChanged(sameAnnouncement),
   );
 }

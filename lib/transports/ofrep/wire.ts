@@ -1,4 +1,5 @@
 import { InvalidResponseError, RequestError } from '../../errors.js';
+import { wireErrorCode } from '../../net/http.js';
 import type { EvalContext, EvalResult, JsonValue } from '../../types.js';
 import type { InvalidFlag } from '../transport.js';
 import { isRecord, jsonObject, toJson } from '../values.js';
@@ -171,14 +172,15 @@ function httpUrl(text: string): string | undefined {
 
 /**
  * The typed error of a rejected evaluation (400) from its `{errorCode, errorDetails}` body: a
- * `RequestError` whose message names the code and the server's details (shortened), never a header
- * or the query string. (5xx never reach here: `httpJson` maps them to `ServerError`.)
+ * `RequestError` whose `errorCode` is the body's (`TARGETING_KEY_MISSING`, `INVALID_CONTEXT`,
+ * `PARSE_ERROR`, `GENERAL`) and whose message names it and the server's details (shortened), never a
+ * header or the query string. (5xx never reach here: `httpJson` maps them to `ServerError`.)
  */
 export function failureError(status: number, body: unknown, where: string): RequestError {
-  const code = isRecord(body) && typeof body.errorCode === 'string' ? body.errorCode.slice(0, 40) : undefined;
+  const code = wireErrorCode(body);
   const details = isRecord(body) && typeof body.errorDetails === 'string' ? body.errorDetails.slice(0, 200) : undefined;
   const said = [code, details].filter((part) => part !== undefined).join(': ');
-  return new RequestError(status, `${where}: ${said === '' ? 'request rejected' : said} (HTTP ${status})`);
+  return new RequestError(status, `${where}: ${said === '' ? 'request rejected' : said} (HTTP ${status})`, code);
 }
 
 /** What a `refetchEvaluation` event carries: the flag configuration's version, when the server said. */

@@ -4,7 +4,7 @@ import { describeUrl, httpJson } from '../../net/http.js';
 import { sse } from '../../net/sse.js';
 import type { EvalContext, EvalResult } from '../../types.js';
 import { requireHttpUrl, requireString } from '../config.js';
-import { fingerprint } from '../fingerprint.js';
+import { keySelector, transportIdentity } from '../identity.js';
 import { redact } from '../redact.js';
 import type { LoadOptions, LoadResult, StreamMessage, Transport, TransportRuntime, TransportSession } from '../transport.js';
 import {
@@ -97,7 +97,7 @@ export function rollgate(config: RollgateOptions): Transport {
 
   return {
     kind: 'rollgate',
-    identity: `rollgate ${describeUrl(baseUrl)} key:${fingerprint(apiKey)}`,
+    identity: transportIdentity('rollgate', baseUrl, keySelector(apiKey)),
     tracking: batchedTracking,
     connect(runtime: TransportRuntime): TransportSession {
       const { logger } = runtime;

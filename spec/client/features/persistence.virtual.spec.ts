@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { FlagSnapshot, cuttlegate, rollgate, type EvalResult, type FlagStore, type StoredFlags } from '../../../lib/index.js';
+import { FlagSnapshot, rollgate, type EvalResult, type FlagStore, type StoredFlags } from '../../../lib/index.js';
 import { StoreError } from '../../../lib/errors.js';
 import { StoreSync, storeScope } from '../../../lib/client/features/persistence.js';
 import { memoryStore } from '../../../lib/stores/index.js';
-import { testSource } from '../../../lib/testing/index.js';
 import { captureLog } from '../../support/log-capture.js';
 import { virtualTime } from '../../support/virtual.js';
 
@@ -89,28 +88,6 @@ describe('storeScope()', () => {
     const cyclic: Record<string, unknown> = { n: 10n };
     cyclic.self = cyclic;
     expect(() => storeScope('id', { attributes: cyclic })).not.toThrow();
-  });
-});
-
-describe('transport identity', () => {
-  const apiKey = 'cg_demo_production_0123456789abcdefghijklmnopqrstuvwx';
-
-  it('cuttlegate: server (no query), project and environment; never the key', () => {
-    const t = cuttlegate({ serverUrl: 'https://flags.example.com/base?token=secret#x', apiKey, project: 'demo', environment: 'production' });
-    expect(t.identity).toBe('cuttlegate https://flags.example.com/base demo/production');
-    expect(t.identity).not.toContain(apiKey);
-  });
-
-  it('rollgate: base URL and a short fingerprint of the key, different per key, never the key', () => {
-    const a = rollgate({ baseUrl: 'http://127.0.0.1:1', apiKey: 'rg_server_aaaaaaaaaaaaaaaa' });
-    const b = rollgate({ baseUrl: 'http://127.0.0.1:1', apiKey: 'rg_server_bbbbbbbbbbbbbbbb' });
-    expect(a.identity).toMatch(/^rollgate http:\/\/127\.0\.0\.1:1\/ key:[0-9a-f]{8}$/);
-    expect(a.identity).not.toBe(b.identity);
-    expect(a.identity).not.toContain('aaaaaaaa');
-  });
-
-  it('testSource has one', () => {
-    expect(testSource().identity).toBe('test');
   });
 });
 
