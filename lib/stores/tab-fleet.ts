@@ -1,0 +1,54 @@
+import { ConfigError } from '../errors.js';
+import { FleetLink, type FleetCoordinator, type FleetOption } from '../client/features/fleet-link.js';
+import { TabCoordinator, type TabChannel, type TabLocks } from './fleet/tab-coordinator.js';
+
+/** Options of {@link tabFleet}. */
+export interface TabFleetOptions {
+  /**
+   * Names the fleet (default `default`): tabs share a stream only with tabs using the same name, so
+   * two apps on one origin keep apart.
+   */
+  name?: string;
+}
+
+/** Heartbeat lease, ms: the leader beats every second; a leader silent for 3 s shows as `stale` in followers. */
+const LEASE_MS = 3_000;
+
+/**
+ * Tab fleet: `createFlagClient({ transport, fleet: tabFleet() })` in a browser. The tabs of one origin
+ * with the same transport identity and context share one stream: one tab holds a Web Lock and is the
+ * only one that streams and loads; it sends each new snapshot to the others on a `BroadcastChannel`,
+ * which apply it through the same getters and observables and show its upstream health in their
+ * status. When the leader's tab closes or is discarded the browser hands the lock to the next tab at
+ * once, whose first load picks up anything changed meanwhile. Where Web Locks or BroadcastChannel are
+ * missing (old browsers, workers without them, Node), every client loads on its own: `status.role`
+ * is `'solo'`.
+ */
+export function tabFleet(options: TabFleetOptions = {}): FleetOption {
+  const name = options.name ?? 'default';
+  if (typeof name !== 'string' || name === '') throw new ConfigError('name', 'must be a non-empty string');
+  const scope = globalThis as { navigator?: { locks?: TabLocks }; BroadcastChannel?: new (name: string) => TabChannel };
+  const locks = scope.navigator?.locks;
+  const Channel = scope.BroadcastChannel;
+  if (!locks || typeof locks.request !== 'function' || typeof Channel !== 'function') {
+    return { attach: (host) => new FleetLink(unsupported, host) };
+  }
+  // Clients given the same option share one channel.
+  const coordinator = new TabCoordinator({ locks, channel: (channel) => new Channel(channel) }, { name, leaseMs: LEASE_MS, timeoutMs: 1_000 });
+  return { attach: (host) => new FleetLink(coordinator.retain(), host) };
+}
+
+/** Where the browser lacks Web Locks or BroadcastChannel: every claim fails, so each link is solo. */
+const unsupported: FleetCoordinator = {
+  leaseMs: LEASE_MS,
+  timeoutMs: 1_000,
+  sharedTtlMs: 0,
+  claim: () => Promise.reject(new Error('tab fleet needs Web Locks and BroadcastChannel, which this environment lacks')),
+  release: () => Promise.resolve(),
+  publish: () => Promise.resolve(false),
+  read: () => Promise.resolve({}),
+  listen: () => Promise.resolve(() => undefined),
+  getShared: () => Promise.resolve(undefined),
+  putShared: () => Promise.resolve(),
+  close: () => Promise.resolve(),
+};
