@@ -1,0 +1,187 @@
+/**
+ * tabFleet() in Chromium: tabs (pages of one browser context) of a page that bundles the client for
+ * the browser, against the local server over loopback. One stream and one bulk request per change
+ * however many tabs; the leader's tab closes → another streams within a second; identify() in one
+ * tab moves only that tab. Prints the streams and bulk requests per change for 1 and 3 tabs.
+ */
+import { build } from 'esbuild';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startServer, type FlagServer } from '../../lib/server/index.js';
+import { browserAvailable, launchBrowser } from '../support/browser.js';
+import { serveStatic, type StaticSite } from './static-server.js';
+
+const lib = (path: string): string => JSON.stringify(resolve(import.meta.dirname, '../../lib', path));
+
+/** A page whose client joins the tab fleet and shows its flag and role in the body's dataset. */
+const PAGE_SCRIPT = `
+import { createFlagClient, cuttlegate } from ${lib('index.ts')};
+import { tabFleet } from ${lib('stores/index.ts')};
+const client = createFlagClient({
+  transport: cuttlegate({ serverUrl: location.origin, apiKey: 'cg_demo_production_0123456789abcdefghijklmnopqrstuvwx', project: 'demo', environment: 'production' }),
+  pollIntervalMs: 0,
+  // ?solo: the same page without the fleet (what every tab costs otherwise).
+  ...(location.search === '?solo' ? {} : { fleet: tabFleet() }),
+});
+client.bool$('new-checkout', false).subscribe((on) => (document.body.dataset.newCheckout = String(on)));
+client.status$.subscribe((status) => (document.body.dataset.role = status.role ?? 'none'));
+window.identify = (context) => client.identify(context);
+`;
+
+type Change = { streams: number; bulk: number };
+
+describe.skipIf(!browserAvailable)('tabFleet() in Chromium: tabs share one stream', () => {
+  let flags: FlagServer;
+  let site: StaticSite;
+  let browser: Browser;
+  let dir: string;
+  let enabled = true;
+  const figures: Record<string, Change> = {};
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'flagstream-tabs-'));
+    await build({
+      stdin: { contents: PAGE_SCRIPT, resolveDir: dir, loader: 'js' },
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      external: ['node:*'], // fileStore's lazy imports, never reached in a page
+      outfile: join(dir, 'page.js'),
+      logLevel: 'silent',
+    });
+    writeFileSync(join(dir, 'index.html'), '<!doctype html><html><body><script type="module" src="/page.js"></script></body></html>');
+    flags = await startServer({ file: 'examples/flags.json' });
+    site = await serveStatic(dir, flags.url);
+    browser = await launchBrowser();
+  }, 60_000);
+
+  afterAll(async () => {
+    if (Object.keys(figures).length > 0) {
+      console.log(`tabFleet figures (Chromium, local server, one toggle): ${Object.entries(figures).map(([tabs, f]) => `${tabs}: ${f.streams} stream(s), ${f.bulk} bulk request(s) per change`).join('; ')}`);
+    }
+    await browser?.close();
+    await site?.close();
+    await flags?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The previous test's tabs are gone (their streams closed at the server). */
+  const noStreams = (): Promise<unknown> => vi.waitFor(() => expect(flags.streamCount).toBe(0), { timeout: 3_000, interval: 20 });
+  const settle = (): Promise<unknown> => new Promise((done) => setTimeout(done, 300));
+  const shows = (page: Page, value: boolean): Promise<unknown> =>
+    page.waitForFunction((v) => document.body.dataset['newCheckout'] === String(v), value, { timeout: 5_000 });
+  const roleOf = (page: Page): Promise<string | undefined> => page.evaluate(() => document.body.dataset['role']);
+
+  async function openTabs(context: BrowserContext, count: number, query = ''): Promise<Page[]> {
+    const pages: Page[] = [];
+    for (let i = 0; i < count; i += 1) {
+      const page = await context.newPage();
+      await page.goto(site.url + query);
+      await shows(page, enabled);
+      pages.push(page);
+    }
+    return pages;
+  }
+
+  /** Toggles the flag; waits until every page shows it and the request log is quiet; counts the bulk requests it took. */
+  async function toggle(pages: Page[]): Promise<number> {
+    flags.resetRequests();
+    enabled = !enabled;
+    flags.toggle('demo', 'production', 'new-checkout', enabled);
+    for (const page of pages) await shows(page, enabled);
+    await settle(); // room for any duplicate request to arrive
+    return flags.requests.bulk;
+  }
+
+  async function measure(tabs: number): Promise<void> {
+    const context = await browser.newContext();
+    try {
+      await noStreams();
+      const pages = await openTabs(context, tabs);
+      await flags.waitForStreams(1);
+      const bulk = await toggle(pages);
+      figures[`${tabs} tab${tabs > 1 ? 's' : ''}`] = { streams: flags.streamCount, bulk };
+      expect(flags.streamCount).toBe(1);
+      expect(bulk).toBe(1);
+      const roles = await Promise.all(pages.map(roleOf));
+      expect(roles.sort()).toEqual([...Array<string>(tabs - 1).fill('follower'), 'leader']);
+    } finally {
+      await context.close();
+    }
+  }
+
+  it('without the fleet (baseline): three tabs open three streams and make three bulk requests per change', async () => {
+    const context = await browser.newContext();
+    try {
+      await noStreams();
+      const pages = await openTabs(context, 3, '?solo');
+      await flags.waitForStreams(3);
+      const bulk = await toggle(pages);
+      figures['3 tabs without tabFleet'] = { streams: flags.streamCount, bulk };
+      expect([flags.streamCount, bulk]).toEqual([3, 3]);
+    } finally {
+      await context.close();
+    }
+  }, 30_000);
+
+  it('one tab: one stream, one bulk request per change', () => measure(1), 30_000);
+
+  it('three tabs: still one stream and one bulk request per change', () => measure(3), 30_000);
+
+  it('the leader tab closes: one stream again within a second; a change made meanwhile and the next toggle reach the other two', async () => {
+    const context = await browser.newContext();
+    try {
+      await noStreams();
+      const pages = await openTabs(context, 3);
+      await flags.waitForStreams(1);
+      const roles = await Promise.all(pages.map(roleOf));
+      const leader = pages[roles.indexOf('leader')]!;
+      const others = pages.filter((page) => page !== leader);
+      flags.resetRequests();
+      const closedAt = Date.now();
+      await leader.close();
+      enabled = !enabled;
+      flags.toggle('demo', 'production', 'new-checkout', enabled); // while no tab leads
+      await Promise.race(others.map((page) => page.waitForFunction(() => document.body.dataset['role'] === 'leader', undefined, { timeout: 1_000 })));
+      while (flags.requests.stream < 1 && Date.now() - closedAt < 1_000) await new Promise((done) => setTimeout(done, 10));
+      const handoverMs = Date.now() - closedAt;
+      console.log(`tabFleet handover (Chromium): a new leader streams ${handoverMs} ms after the leader's tab closed`);
+      expect(flags.requests.stream).toBe(1);
+      expect(handoverMs).toBeLessThan(1_000);
+      await flags.waitForStreams(1);
+      expect(flags.streamCount).toBe(1);
+      await settle();
+      expect(flags.requests.bulk).toBe(1); // the new leader's first load: the change made meanwhile is not lost
+      for (const page of others) await shows(page, enabled);
+      const bulk = await toggle(others);
+      expect(bulk).toBe(1);
+      expect((await Promise.all(others.map(roleOf))).sort()).toEqual(['follower', 'leader']);
+    } finally {
+      await context.close();
+    }
+  }, 30_000);
+
+  it('identify() in one tab moves only that tab: it leads its own scope', async () => {
+    const context = await browser.newContext();
+    try {
+      await noStreams();
+      const pages = await openTabs(context, 3);
+      await flags.waitForStreams(1);
+      const roles = await Promise.all(pages.map(roleOf));
+      const mover = pages[roles.indexOf('follower')]!;
+      const stay = pages.filter((page) => page !== mover);
+      await mover.evaluate(() => (window as unknown as { identify(c: object): Promise<unknown> }).identify({ userId: 'u-tab' }));
+      await mover.waitForFunction(() => document.body.dataset['role'] === 'leader', undefined, { timeout: 2_000 });
+      await flags.waitForStreams(2);
+      expect((await Promise.all(stay.map(roleOf))).sort()).toEqual(['follower', 'leader']);
+      const bulk = await toggle(pages);
+      expect(bulk).toBe(2); // one per scope
+      expect(flags.streamCount).toBe(2);
+    } finally {
+      await context.close();
+    }
+  }, 30_000);
+});
