@@ -4,14 +4,13 @@
  * however many tabs; the leader's tab closes → another streams within a second; identify() in one
  * tab moves only that tab. Prints the streams and bulk requests per change for 1 and 3 tabs.
  */
-import { build } from 'esbuild';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startServer, type FlagServer } from '../../lib/server/index.js';
 import { browserAvailable, launchBrowser } from '../support/browser.js';
+import { bundlePage } from './page-bundle.js';
 import { serveStatic, type StaticSite } from './static-server.js';
 
 const lib = (path: string): string => JSON.stringify(resolve(import.meta.dirname, '../../lib', path));
@@ -42,17 +41,7 @@ describe.skipIf(!browserAvailable)('tabFleet() in Chromium: tabs share one strea
   const figures: Record<string, Change> = {};
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'flagstream-tabs-'));
-    await build({
-      stdin: { contents: PAGE_SCRIPT, resolveDir: dir, loader: 'js' },
-      bundle: true,
-      format: 'esm',
-      platform: 'browser',
-      external: ['node:*'], // fileStore's lazy imports, never reached in a page
-      outfile: join(dir, 'page.js'),
-      logLevel: 'silent',
-    });
-    writeFileSync(join(dir, 'index.html'), '<!doctype html><html><body><script type="module" src="/page.js"></script></body></html>');
+    dir = await bundlePage(PAGE_SCRIPT, 'flagstream-tabs-');
     flags = await startServer({ file: 'examples/flags.json' });
     site = await serveStatic(dir, flags.url);
     browser = await launchBrowser();
@@ -86,6 +75,22 @@ describe.skipIf(!browserAvailable)('tabFleet() in Chromium: tabs share one strea
     return pages;
   }
 
+  /**
+   * Opens `count` tabs of the page in a new browser context once the previous tabs' streams are
+   * gone, waits for the first stream, runs `check` with the pages and their roles, closes the context.
+   */
+  async function withTabs(count: number, query: string, check: (pages: Page[], roles: Array<string | undefined>) => Promise<void>): Promise<void> {
+    const context = await browser.newContext();
+    try {
+      await noStreams();
+      const pages = await openTabs(context, count, query);
+      await flags.waitForStreams(1);
+      await check(pages, await Promise.all(pages.map(roleOf)));
+    } finally {
+      await context.close();
+    }
+  }
+
   /** Toggles the flag; waits until every page shows it and the request log is quiet; counts the bulk requests it took. */
   async function toggle(pages: Page[]): Promise<number> {
     flags.resetRequests();
@@ -96,48 +101,32 @@ describe.skipIf(!browserAvailable)('tabFleet() in Chromium: tabs share one strea
     return flags.requests.bulk;
   }
 
-  async function measure(tabs: number): Promise<void> {
-    const context = await browser.newContext();
-    try {
-      await noStreams();
-      const pages = await openTabs(context, tabs);
-      await flags.waitForStreams(1);
+  /** Streams and bulk requests per change for `tabs` tabs (with the fleet, or `?solo` without it), and the tabs' roles. */
+  async function measure(tabs: number, query = ''): Promise<Change & { roles: string[] }> {
+    let figure = { streams: 0, bulk: 0, roles: [] as string[] };
+    await withTabs(tabs, query, async (pages, roles) => {
+      await flags.waitForStreams(query ? tabs : 1);
       const bulk = await toggle(pages);
-      figures[`${tabs} tab${tabs > 1 ? 's' : ''}`] = { streams: flags.streamCount, bulk };
-      expect(flags.streamCount).toBe(1);
-      expect(bulk).toBe(1);
-      const roles = await Promise.all(pages.map(roleOf));
-      expect(roles.sort()).toEqual([...Array<string>(tabs - 1).fill('follower'), 'leader']);
-    } finally {
-      await context.close();
-    }
+      figure = { streams: flags.streamCount, bulk, roles: roles.map(String).sort() };
+    });
+    return figure;
   }
 
   it('without the fleet (baseline): three tabs open three streams and make three bulk requests per change', async () => {
-    const context = await browser.newContext();
-    try {
-      await noStreams();
-      const pages = await openTabs(context, 3, '?solo');
-      await flags.waitForStreams(3);
-      const bulk = await toggle(pages);
-      figures['3 tabs without tabFleet'] = { streams: flags.streamCount, bulk };
-      expect([flags.streamCount, bulk]).toEqual([3, 3]);
-    } finally {
-      await context.close();
-    }
+    const { streams, bulk } = await measure(3, '?solo');
+    figures['3 tabs without tabFleet'] = { streams, bulk };
+    expect({ streams, bulk }).toEqual({ streams: 3, bulk: 3 });
   }, 30_000);
 
-  it('one tab: one stream, one bulk request per change', () => measure(1), 30_000);
+  it.each([1, 3])('%i tab(s) with the fleet: one stream, one bulk request per change, one leader', async (tabs) => {
+    const { streams, bulk, roles } = await measure(tabs);
+    figures[`${tabs} tab${tabs > 1 ? 's' : ''}`] = { streams, bulk };
+    expect({ streams, bulk }).toEqual({ streams: 1, bulk: 1 });
+    expect(roles).toEqual([...Array<string>(tabs - 1).fill('follower'), 'leader']);
+  }, 30_000);
 
-  it('three tabs: still one stream and one bulk request per change', () => measure(3), 30_000);
-
-  it('the leader tab closes: one stream again within a second; a change made meanwhile and the next toggle reach the other two', async () => {
-    const context = await browser.newContext();
-    try {
-      await noStreams();
-      const pages = await openTabs(context, 3);
-      await flags.waitForStreams(1);
-      const roles = await Promise.all(pages.map(roleOf));
+  it('the leader tab closes: one stream again within a second; a change made meanwhile and the next toggle reach the other two', () =>
+    withTabs(3, '', async (pages, roles) => {
       const leader = pages[roles.indexOf('leader')]!;
       const others = pages.filter((page) => page !== leader);
       flags.resetRequests();
@@ -159,18 +148,10 @@ describe.skipIf(!browserAvailable)('tabFleet() in Chromium: tabs share one strea
       const bulk = await toggle(others);
       expect(bulk).toBe(1);
       expect((await Promise.all(others.map(roleOf))).sort()).toEqual(['follower', 'leader']);
-    } finally {
-      await context.close();
-    }
-  }, 30_000);
+    }), 30_000);
 
-  it('identify() in one tab moves only that tab: it leads its own scope', async () => {
-    const context = await browser.newContext();
-    try {
-      await noStreams();
-      const pages = await openTabs(context, 3);
-      await flags.waitForStreams(1);
-      const roles = await Promise.all(pages.map(roleOf));
+  it('identify() in one tab moves only that tab: it leads its own scope', () =>
+    withTabs(3, '', async (pages, roles) => {
       const mover = pages[roles.indexOf('follower')]!;
       const stay = pages.filter((page) => page !== mover);
       await mover.evaluate(() => (window as unknown as { identify(c: object): Promise<unknown> }).identify({ userId: 'u-tab' }));
@@ -180,8 +161,5 @@ describe.skipIf(!browserAvailable)('tabFleet() in Chromium: tabs share one strea
       const bulk = await toggle(pages);
       expect(bulk).toBe(2); // one per scope
       expect(flags.streamCount).toBe(2);
-    } finally {
-      await context.close();
-    }
-  }, 30_000);
+    }), 30_000);
 });
