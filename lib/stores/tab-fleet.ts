@@ -11,7 +11,7 @@ export interface TabFleetOptions {
   name?: string;
 }
 
-/** Heartbeat lease, ms: the leader beats every second; a leader silent for 3 s shows as `stale` in followers. */
+/** Claim cadence (`leaseMs / 3`): how often a link re-checks its role; the lock, not this, hands leadership over. */
 const LEASE_MS = 3_000;
 
 /**

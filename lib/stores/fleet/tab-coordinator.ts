@@ -49,9 +49,8 @@ interface Scope {
   readonly name: string;
   readonly key: string;
   record?: FleetRecord;
-  /** The leader's last heartbeat and when it was heard (scheduler time). */
+  /** The leader's health as last heard. */
   leader?: FleetHealth;
-  heardAt: number;
   /** The holder in this tab that leads, if one does. */
   holder?: string;
   readonly locks: Map<string, Lock>;
@@ -65,9 +64,10 @@ interface Scope {
  * `flagstream-fleet:<name>:<hash of scope>`: a claim takes it when free and otherwise queues a
  * request, so when the holder's tab closes (or is discarded) the browser grants it to the next tab
  * at once, which is then told to claim. A claim holds while the lock is held; `release` drops it.
- * The leader's heartbeat (each claim) and each snapshot go out on one `BroadcastChannel`; a tab that
- * has heard nothing asks, and the leader answers with both. A heartbeat not heard for a whole lease
- * is gone. `snapshotFor` results are not shared between tabs.
+ * The leader's health (when it changes) and each snapshot go out on one `BroadcastChannel`; a tab
+ * that has heard nothing asks, and the leader answers with both. The lock, not a heartbeat timer,
+ * says the leader lives: a background tab's throttled timers never make its followers stale, and
+ * Chrome does not freeze a page that holds a lock. `snapshotFor` results are not shared between tabs.
  */
 export class TabCoordinator implements FleetCoordinator {
   readonly leaseMs: number;
@@ -96,8 +96,10 @@ export class TabCoordinator implements FleetCoordinator {
     const fresh = lock.fresh;
     lock.fresh = false;
     state.holder = holder;
+    // The lock, not a timer, says the leader lives (a background tab's timers are throttled): its
+    // health goes out when it changed, and to every tab when a leadership begins.
+    if (fresh || JSON.stringify(health) !== JSON.stringify(state.leader)) this.post({ key: state.key, kind: 'beat', health });
     this.heard(state, health, undefined);
-    this.post({ key: state.key, kind: 'beat', health });
     return { held: true, fresh, shared, remainingMs: 0 };
   }
 
@@ -109,6 +111,7 @@ export class TabCoordinator implements FleetCoordinator {
     if (state.holder === holder) state.holder = undefined;
     lock.abort.abort();
     lock.release();
+    if (state.locks.size === 0 && state.listeners.size === 0) this.scopes.delete(scope);
   }
 
   async publish(scope: string, holder: string, record: FleetRecord): Promise<boolean> {
@@ -123,11 +126,11 @@ export class TabCoordinator implements FleetCoordinator {
   async read(scope: string): Promise<FleetView> {
     const state = this.scope(scope);
     const granted = [...state.locks.values()].some((lock) => lock.granted);
-    if (!granted && !this.alive(state)) await this.ask(state);
+    if (!granted && !state.leader) await this.ask(state);
     const view: FleetView = {};
     if (state.record) view.record = state.record;
     // A lock granted here but not yet claimed: whoever held it is gone, so the lease is free.
-    const leader = granted && state.holder === undefined ? undefined : this.alive(state);
+    const leader = granted && state.holder === undefined ? undefined : state.leader;
     if (leader) view.leader = leader;
     return view;
   }
@@ -253,15 +256,10 @@ export class TabCoordinator implements FleetCoordinator {
 
   /** Takes a heartbeat (and a record) in; notifies when either changed. */
   private heard(state: Scope, health: FleetHealth, record: FleetRecord | undefined): void {
-    const changed = JSON.stringify(health) !== JSON.stringify(state.leader) || !this.alive(state) || (record !== undefined && record !== state.record);
+    const changed = JSON.stringify(health) !== JSON.stringify(state.leader) || (record !== undefined && record !== state.record);
     state.leader = health;
-    state.heardAt = this.scheduler.now();
     if (record) state.record = record;
     if (changed) this.notify(state);
-  }
-
-  private alive(state: Scope): FleetHealth | undefined {
-    return state.leader && this.scheduler.now() - state.heardAt < this.leaseMs ? state.leader : undefined;
   }
 
   private notify(state: Scope): void {
@@ -285,7 +283,7 @@ export class TabCoordinator implements FleetCoordinator {
     let state = this.scopes.get(scope);
     if (!state) {
       const key = sha256Base64Url(scope).slice(0, 27);
-      state = { name: scope, key, heardAt: 0, locks: new Map(), listeners: new Set(), waiting: new Set() };
+      state = { name: scope, key, locks: new Map(), listeners: new Set(), waiting: new Set() };
       this.scopes.set(scope, state);
     }
     return state;
