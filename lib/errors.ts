@@ -144,16 +144,22 @@ export class InvalidResponseError extends FlagstreamError {
   override readonly retryable = true;
 }
 
-/** The circuit breaker is open: no request was sent. */
+/**
+ * The circuit breaker is open: no request was sent. Its `cause` is the failure that opened it, when
+ * known (the server's own state, e.g. a refused connection). What the client serves meanwhile is
+ * `status.source`'s to say.
+ */
 export class CircuitOpenError extends FlagstreamError {
   static override readonly brand: string = 'flagstream.CircuitOpenError';
   override readonly retryable = true;
   /** `retryAfterMs`: time until the breaker lets a probe through, when known. */
-  constructor(readonly retryAfterMs?: number) {
+  constructor(readonly retryAfterMs?: number, options?: { cause?: Error }) {
+    const reason = options?.cause ? ` after ${options.cause.message}` : '';
     super(
       retryAfterMs === undefined
-        ? 'circuit breaker is open; serving last known values'
-        : `circuit breaker is open for ${Math.ceil(retryAfterMs / 1000)} s more; serving last known values`,
+        ? `circuit breaker is open${reason}`
+        : `circuit breaker is open for ${Math.ceil(retryAfterMs / 1000)} s more${reason}`,
+      options?.cause ? { cause: options.cause } : undefined,
     );
   }
 }

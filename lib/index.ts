@@ -1,5 +1,6 @@
 /** flagstream: a reactive feature-flag client for TypeScript, built on RxJS. */
 export { createFlagClient, type FlagClient } from './client/client.js';
+export type { AnyFlagKey, FlagKeyOf, FlagValueOf, IsUntyped, TypedKey, UntypedFlags, UntypedKey } from './client/flag-keys.js';
 export { FlagSnapshot } from './client/state/snapshot.js';
 export type { SnapshotJSON, SnapshotJSONFlag } from './client/state/snapshot.js';
 export type { FlagClientOptions, FlagStore, StoredFlags } from './client/options.js';

@@ -16,15 +16,18 @@ export interface EvalContext {
 /** Where a value in the snapshot came from. */
 export type ValueSource = 'network' | 'store' | 'bootstrap' | 'default';
 
-/** The full result of evaluating one flag. */
-export interface EvalResult {
+/**
+ * The full result of evaluating one flag. `V` is the value's type: any JSON value, or the flag's
+ * declared type on a client with a flags interface (`FlagClient<Flags>`).
+ */
+export interface EvalResult<V = JsonValue> {
   key: string;
   /** The flag is switched on (not its boolean value). */
   enabled: boolean;
   /** Primary field: `"true"`/`"false"` for bool flags, the variant key otherwise. */
   variant: string;
   /** The typed value; `undefined` means "no value: use the caller's default". */
-  value: JsonValue | undefined;
+  value: V | undefined;
   /** The server's reason verbatim, or the client's own (`not_found`, `default_fallback`, `cached`, `bootstrap`). */
   reason: string;
   /** ISO 8601 evaluation time. */

@@ -1,6 +1,7 @@
 import { ChangeDetectorRef, DestroyRef, Directive, type EmbeddedViewRef, type OnChanges, TemplateRef, ViewContainerRef, inject } from '@angular/core';
-import type { JsonValue } from 'flagstream';
+import type { AnyFlagKey, JsonValue } from 'flagstream';
 import type { Subscription } from 'rxjs';
+import type { AppFlagTypes } from './app-flags.js';
 import { FLAG_CLIENT } from './provide.js';
 
 /** The template context of {@link FlagDirective}: `$implicit` is the flag's current value. */
@@ -13,14 +14,17 @@ export interface FlagContext {
  * Shows its template while a flag is on: `*flag="'new-checkout'; else legacy"` (the boolean value),
  * or `*flag="'banner-text'; is: 'holiday'; let text"` (the typed value `===` the given one). A
  * missing key is off. Views are created or destroyed only when the condition flips.
+ *
+ * The key is a `string`, or, once the app registers its flags interface ({@link AppFlags}), one of
+ * its keys: with `strictTemplates`, Angular's template type-checker then rejects an unknown key.
  */
 @Directive({
   selector: '[flag]',
   inputs: [{ name: 'flag', required: true }, 'flagElse', 'flagIs'],
 })
 export class FlagDirective implements OnChanges {
-  /** The flag key. */
-  flag = '';
+  /** The flag key: any string, or a key of the registered {@link AppFlags}. */
+  flag = '' as AnyFlagKey<AppFlagTypes>;
   /** Shown while the condition is false. */
   flagElse: TemplateRef<FlagContext> | null | undefined;
   /** When set, the condition is `value === flagIs` instead of the boolean value. */

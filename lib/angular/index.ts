@@ -2,3 +2,4 @@
 export { FLAG_CLIENT, injectFlagClient, provideFlagClient, type FlagClientSource, type ProvideFlagClientOptions } from './provide.js';
 export { flagSignal, flagStatus, type FlagSignalOptions } from './signals.js';
 export { FlagDirective, type FlagContext } from './flag.directive.js';
+export type { AppFlags } from './app-flags.js';

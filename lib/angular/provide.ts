@@ -9,6 +9,7 @@ import {
   provideAppInitializer,
 } from '@angular/core';
 import { createFlagClient, type FlagClient, type FlagClientOptions } from 'flagstream';
+import type { AppFlagTypes } from './app-flags.js';
 
 /** The environment's {@link FlagClient}, provided by {@link provideFlagClient}. */
 export const FLAG_CLIENT = new InjectionToken<FlagClient>('FLAG_CLIENT');
@@ -42,8 +43,11 @@ export function provideFlagClient(source: FlagClientSource, { awaitReady = false
   return makeEnvironmentProviders(providers);
 }
 
-/** The environment's {@link FlagClient}; call it in an injection context or pass an injector. */
-export function injectFlagClient(options: { injector?: Injector } = {}): FlagClient {
+/**
+ * The environment's {@link FlagClient}; call it in an injection context or pass an injector. Typed by
+ * the registered {@link AppFlags}, if any.
+ */
+export function injectFlagClient(options: { injector?: Injector } = {}): FlagClient<AppFlagTypes> {
   return options.injector ? options.injector.get(FLAG_CLIENT) : inject(FLAG_CLIENT);
 }
 

@@ -1,6 +1,7 @@
 import { type Injector, type Signal, assertInInjectionContext, inject, Injector as InjectorToken } from '@angular/core';
 import { toSignal } from '@angular/core/rxjs-interop';
-import type { ClientStatus, JsonValue } from 'flagstream';
+import type { ClientStatus, FlagValueOf, JsonValue, TypedKey, UntypedKey } from 'flagstream';
+import type { AppFlagTypes } from './app-flags.js';
 import { FLAG_CLIENT } from './provide.js';
 
 /** Options of {@link flagSignal} and {@link flagStatus}. */
@@ -10,15 +11,22 @@ export interface FlagSignalOptions {
 }
 
 /**
- * A signal of one flag's value, typed by the default (boolean, string, number or JSON). It holds
- * the default until the first load, follows every change, keeps the last good value through
- * errors, and unsubscribes when the owning `DestroyRef` is destroyed.
+ * A signal of one flag's value, typed by the default (boolean, string, number or JSON, an
+ * interface-typed default included). It holds the default until the first load, follows every
+ * change, keeps the last good value through errors, and unsubscribes when the owning `DestroyRef` is
+ * destroyed. With a registered flags interface ({@link AppFlags}) the key must be one of its flags and
+ * the signal has the flag's declared type.
  */
-export function flagSignal(key: string, def: boolean, options?: FlagSignalOptions): Signal<boolean>;
-export function flagSignal(key: string, def: string, options?: FlagSignalOptions): Signal<string>;
-export function flagSignal(key: string, def: number, options?: FlagSignalOptions): Signal<number>;
-export function flagSignal<T extends JsonValue>(key: string, def: T, options?: FlagSignalOptions): Signal<T>;
-export function flagSignal<T extends JsonValue>(key: string, def: T, options: FlagSignalOptions = {}): Signal<T> {
+export function flagSignal(key: UntypedKey<AppFlagTypes>, def: boolean, options?: FlagSignalOptions): Signal<boolean>;
+export function flagSignal(key: UntypedKey<AppFlagTypes>, def: string, options?: FlagSignalOptions): Signal<string>;
+export function flagSignal(key: UntypedKey<AppFlagTypes>, def: number, options?: FlagSignalOptions): Signal<number>;
+export function flagSignal<T extends JsonValue | object>(key: UntypedKey<AppFlagTypes>, def: T, options?: FlagSignalOptions): Signal<T>;
+export function flagSignal<K extends TypedKey<AppFlagTypes>>(
+  key: K,
+  def: FlagValueOf<AppFlagTypes, K, JsonValue>,
+  options?: FlagSignalOptions,
+): Signal<FlagValueOf<AppFlagTypes, K, JsonValue>>;
+export function flagSignal<T extends JsonValue | object>(key: string, def: T, options: FlagSignalOptions = {}): Signal<T> {
   const injector = owner(flagSignal, options);
   const client = injector.get(FLAG_CLIENT);
   return toSignal(client.value$(key, def), { initialValue: def, injector });

@@ -1,6 +1,5 @@
 /** `flagstream eval`: evaluate one flag for one context on the server, and exit with a code saying how it went. */
 import { parseArgs } from 'node:util';
-import { createFlagClient } from '../client/client.js';
 import { FlagNotFoundError } from '../errors.js';
 import { integer, MAX_DELAY_MS } from './args.js';
 import { UsageError, type Command } from './command.js';
@@ -8,7 +7,7 @@ import { connectionHelp, connectionOptions, contextFrom, resolveTarget } from '.
 import { exitCodeHelp } from './exit-codes.js';
 import { formatResult } from './format.js';
 import { isMissingProject } from './project-not-found.js';
-import { stderrLogger } from './log.js';
+import { oneShotClient } from './one-shot.js';
 
 const help = `Usage: flagstream eval <key> [options]
 
@@ -47,16 +46,7 @@ export const evalCommand: Command = {
     const context = contextFrom(values);
     const timeoutMs = integer(values['timeout-ms'], 'timeout-ms', 1, MAX_DELAY_MS);
     const target = resolveTarget(values, { timeoutMs });
-    const client = createFlagClient({
-      transport: target.transport,
-      context,
-      streaming: false,
-      pollIntervalMs: 0,
-      timeoutMs,
-      circuitBreaker: false,
-      // eval prints the failure itself (one line); the client's own "stopped: …" line would repeat it
-      logger: { ...stderrLogger, error: () => undefined },
-    });
+    const client = oneShotClient(target.transport, context, timeoutMs);
     try {
       const result = await client.evaluateFor(key, context).catch(async (error: unknown) => {
         // The single-flag route answers 404 for an unknown flag and an unknown project alike; the bulk route tells them apart.

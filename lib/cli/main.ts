@@ -6,10 +6,11 @@ import { evalCommand } from './eval.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 import { init } from './init.js';
 import { serve } from './serve.js';
+import { types } from './types.js';
 import { packageVersion } from './version.js';
 import { watch } from './watch.js';
 
-const commands: readonly Command[] = [init, dev, serve, watch, evalCommand];
+const commands: readonly Command[] = [init, dev, serve, watch, evalCommand, types];
 
 const help = `Usage: flagstream <command> [options]
 

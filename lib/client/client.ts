@@ -1,11 +1,12 @@
 import { BehaviorSubject, EMPTY, Observable, Subject, type Subscription, defer, filter, firstValueFrom, skip } from 'rxjs';
-import { ClosedError, isRetryable } from '../errors.js';
+import { CircuitOpenError, ClosedError, isRetryable } from '../errors.js';
 import type { InvalidFlag, LoadResult, TransportSession } from '../transports/transport.js';
 import type { CircuitState, ClientEvent, ClientStatus, EvalContext, EvalResult, FlagChange, JsonValue, ReadyResult, TrackEvent, ValueSource } from '../types.js';
 import { gateSession } from '../transports/gate.js';
 import type { FleetHandle } from './features/fleet-link.js';
 import { KeyedFanout } from './state/fanout.js';
 import type { FlagClient } from './flag-client.js';
+import type { UntypedFlags } from './flag-keys.js';
 import { LoadEngine, type ContextSwitch, type EngineHost } from './engine/load-engine.js';
 import { LoadWaiters } from './engine/load-waiters.js';
 import { checkContext, resolveOptions, type FlagClientOptions, type ResolvedOptions } from './options.js';
@@ -21,9 +22,13 @@ import { FlagViews } from './state/typed-values.js';
 
 export type { FlagClient } from './flag-client.js';
 
-/** Creates a flag client. Validates options synchronously (`ConfigError`); sends nothing until used. */
-export function createFlagClient(options: FlagClientOptions): FlagClient {
-  return new ReactiveFlagClient(resolveOptions(options));
+/**
+ * Creates a flag client. Validates options synchronously (`ConfigError`); sends nothing until used.
+ * `F`, a flags interface, types the keys and values of every keyed method (see {@link FlagClient}).
+ */
+export function createFlagClient<F extends object = UntypedFlags>(options: FlagClientOptions): FlagClient<F> {
+  // F is a compile-time view of the same client: nothing at run time depends on it.
+  return new ReactiveFlagClient(resolveOptions(options)) as unknown as FlagClient<F>;
 }
 
 /**
@@ -52,6 +57,10 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   private activeContext: EvalContext;
   private running: Subscription | undefined;
   private storeTried = false;
+  /** The first load failed and neither the store nor a bootstrap had anything to serve. */
+  private nothingToServe = false;
+  /** When the load engine tries again after a failure (scheduler time), and why it failed. */
+  private retry: { at: number; error: Error } | undefined;
   private closed = false;
 
   readonly flags$: Observable<FlagSnapshot>;
@@ -67,7 +76,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     this.session = gateSession(options.transport.connect({ fetch, timeoutMs, logger, scheduler, maxResponseBytes }), this.gate);
     const host: EngineHost = {
       loaded: (context, result) => this.onLoaded(context, result),
-      loadFailed: (error, final) => this.onLoadFailed(error, final),
+      loadFailed: (error, final, retryInMs) => this.onLoadFailed(error, final, retryInMs),
       connected: () => this.report.streamConnected(),
       failed: (error) => this.onStreamFailed(error),
       paused: () => this.report.streamDown(),
@@ -198,6 +207,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     const stopped = this.stoppedError();
     if (stopped) return Promise.reject(stopped);
     this.activeContext = copyContext(context);
+    this.retryNow();
     // Settled by the new context's first load (or a later one), whatever happens in between.
     const settled = this.waiters.wait();
     this.report.streamDown();
@@ -235,6 +245,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
 
   resetCircuit(): void {
     this.gate.resetCircuit();
+    this.retryNow();
     this.engine.retryNow();
   }
 
@@ -282,13 +293,17 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     this.report.refreshed(invalid, changed);
   }
 
-  private onLoadFailed(error: Error, final: boolean): void {
+  private onLoadFailed(error: Error, final: boolean, retryInMs?: number): void {
     if (this.closed) return;
+    // A refusal of the open circuit stands for the failure that opened it.
+    const root = error instanceof CircuitOpenError && error.cause instanceof Error ? error.cause : error;
+    this.retry = retryInMs === undefined ? undefined : { at: this.options.scheduler.now() + retryInMs, error: root };
     this.report.loadFailed(error, this.loaded, this.gate.terminalError !== undefined);
     if (this.gate.terminalError) return;
     const { source } = this.report.status;
     if (!this.storeTried && source !== 'network') this.fallBack(error, final);
     else if (final && !isRetryable(error)) this.settleReady({ ok: source !== 'none', source, error });
+    this.unreachable();
   }
 
   private onStreamFailed(error: Error): void {
@@ -318,8 +333,10 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   private fallBack(error: Error, final: boolean): void {
     this.storeTried = true;
     const noFallback = (): void => {
-      if (this.options.bootstrap) this.settleReady({ ok: true, source: 'bootstrap', error });
-      else if (final) this.settleReady({ ok: false, source: this.report.status.source, error });
+      if (this.options.bootstrap) return void this.settleReady({ ok: true, source: 'bootstrap', error });
+      this.nothingToServe = true;
+      if (final) this.settleReady({ ok: false, source: this.report.status.source, error });
+      else this.unreachable();
     };
     if (!this.storeSync) {
       noFallback();
@@ -343,7 +360,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     this.fleet?.stopped(error); // another process leads
     this.report.update({ state: 'error', streaming: false, error });
     this.settleReady({ ok: false, source: this.report.status.source, error });
-    this.options.logger.error(`stopped: ${error.message}; serving the last known values`);
+    this.options.logger.error(`stopped: ${error.message}; ${this.report.serving()}`);
     this.running?.unsubscribe();
     this.tracking.abort();
     this.waiters.rejectAll(error);
@@ -397,10 +414,32 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     if (this.closed) return;
     this.report.circuit(circuit, this.loaded);
     if (circuit === 'open') {
-      this.options.logger.warn(`circuit breaker open: no requests for ${this.options.circuitBreaker ? this.options.circuitBreaker.openMs : 0} ms; serving the last known values`);
-    } else if (circuit === 'half-open' && this.running) {
-      this.engine.request({ trigger: 'refresh' });
+      this.options.logger.warn(`circuit breaker open: no requests for ${this.gate.openForMs} ms; ${this.report.serving()}`);
+      this.unreachable();
+    } else {
+      this.readiness.unblock();
+      if (circuit === 'half-open' && this.running) this.engine.request({ trigger: 'refresh' });
     }
+  }
+
+  /**
+   * With nothing loaded and nothing to fall back on, no `ready()` that times out before the next load
+   * attempt (after the backoff, or once an open circuit lets a probe through) can succeed: those
+   * resolve now, with the failure that stands in the way. (In a fleet, the leader may still deliver.)
+   */
+  private unreachable(): void {
+    if (this.fleet || !this.nothingToServe || this.report.status.source !== 'none') return;
+    const now = this.options.scheduler.now();
+    const retry = this.retry && this.retry.at > now ? this.retry : undefined;
+    const until = Math.max(retry?.at ?? now, now + this.gate.openForMs);
+    const error = this.gate.circuit === 'open' ? (this.gate.lastFailure ?? retry?.error) : retry?.error;
+    if (error && until > now) this.readiness.failUntil({ ok: false, source: 'none', error }, until);
+  }
+
+  /** A load may start at once (the circuit was reset, the context changed): `ready()` may succeed again. */
+  private retryNow(): void {
+    this.retry = undefined;
+    this.readiness.unblock();
   }
 
   /** Why no command may run: closed, or stopped by a terminal error. */

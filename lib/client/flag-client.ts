@@ -1,30 +1,50 @@
 import type { Observable } from 'rxjs';
 import type { ClientEvent, ClientStatus, EvalContext, EvalResult, FlagChange, JsonValue, ReadyResult, TrackEvent } from '../types.js';
+import type { AnyFlagKey, FlagKeyOf, FlagValueOf, TypedKey, UntypedFlags, UntypedKey } from './flag-keys.js';
 import type { FlagSnapshot } from './state/snapshot.js';
 
-/** The flag client: synchronous reads, per-key observables and async iterables over one snapshot. */
-export interface FlagClient {
+/** Options of {@link FlagClient.values}. */
+type ValuesOptions = { signal?: AbortSignal };
+
+/**
+ * The flag client: synchronous reads, per-key observables and async iterables over one snapshot.
+ *
+ * `F` is an optional flags interface (`flagstream types` writes one from a flags file): with it,
+ * every keyed method accepts only the keys of the matching type and returns the declared type
+ * (`bool` takes boolean flags, `string` returns the union of a string flag's variants, `json`
+ * returns a JSON flag's shape). Without it, keys are strings and values have the default types.
+ * Types only: the runtime does not know `F`, so a value the interface does not declare (a stale
+ * interface, or a read's fallback before the first load) is not caught.
+ */
+export interface FlagClient<F extends object = UntypedFlags> {
   /** Resolves after the first load (network, store or bootstrap) or the timeout. Never rejects. */
   ready(options?: { timeoutMs?: number }): Promise<ReadyResult>;
   /** Boolean value; the default when missing, of another type, or not loaded. Never throws. */
-  bool(key: string, def?: boolean): boolean;
+  bool(key: FlagKeyOf<F, boolean>, def?: boolean): boolean;
   /** String value; `def`, else the configured default (`defaults`), else `''`. Never throws. */
-  string(key: string, def?: string): string;
+  string<K extends FlagKeyOf<F, string>>(key: K, def?: FlagValueOf<F, K, string>): FlagValueOf<F, K, string>;
   /** Number value; `def`, else the configured default, else `0`. Never throws. */
-  number(key: string, def?: number): number;
+  number<K extends FlagKeyOf<F, number>>(key: K, def?: FlagValueOf<F, K, number>): FlagValueOf<F, K, number>;
   /** Any JSON value; `def`, else the configured default, else `null`. Never throws. */
-  json<T = JsonValue>(key: string, def?: T): T;
+  json<T = JsonValue>(key: UntypedKey<F>, def?: T): T;
+  /** With a flags interface: any flag's value, typed as declared. */
+  json<K extends TypedKey<F>>(key: K, def?: FlagValueOf<F, K, JsonValue>): FlagValueOf<F, K, JsonValue>;
   /** The full result; a missing key gives `reason: 'not_found'`, `errorCode: 'FLAG_NOT_FOUND'`. */
-  evaluate(key: string): EvalResult;
+  evaluate<K extends AnyFlagKey<F>>(key: K): EvalResult<FlagValueOf<F, K, JsonValue>>;
   /** The current immutable snapshot. */
   all(): FlagSnapshot;
   readonly snapshot: FlagSnapshot;
   /** Hot, shared per key; first value synchronous once loaded; emits only on real change. */
-  flag$(key: string): Observable<EvalResult>;
-  bool$(key: string, def?: boolean): Observable<boolean>;
-  string$(key: string, def?: string): Observable<string>;
-  number$(key: string, def?: number): Observable<number>;
-  json$<T = JsonValue>(key: string, def?: T): Observable<T>;
+  flag$<K extends AnyFlagKey<F>>(key: K): Observable<EvalResult<FlagValueOf<F, K, JsonValue>>>;
+  /** `bool()` per change, shared per key and default. */
+  bool$(key: FlagKeyOf<F, boolean>, def?: boolean): Observable<boolean>;
+  /** `string()` per change, shared per key and default. */
+  string$<K extends FlagKeyOf<F, string>>(key: K, def?: FlagValueOf<F, K, string>): Observable<FlagValueOf<F, K, string>>;
+  /** `number()` per change, shared per key and default. */
+  number$<K extends FlagKeyOf<F, number>>(key: K, def?: FlagValueOf<F, K, number>): Observable<FlagValueOf<F, K, number>>;
+  /** `json()` per change, shared per key and default. */
+  json$<T = JsonValue>(key: UntypedKey<F>, def?: T): Observable<T>;
+  json$<K extends TypedKey<F>>(key: K, def?: FlagValueOf<F, K, JsonValue>): Observable<FlagValueOf<F, K, JsonValue>>;
   /** The whole state, once loaded, on every change. */
   readonly flags$: Observable<FlagSnapshot>;
   /** One emission per changed key. */
@@ -33,20 +53,24 @@ export interface FlagClient {
   readonly status: ClientStatus;
   readonly events$: Observable<ClientEvent>;
   /** The typed observable the default's type picks: `bool$`, `string$`, `number$`, else `json$`. */
-  value$(key: string, def: boolean): Observable<boolean>;
-  value$(key: string, def: string): Observable<string>;
-  value$(key: string, def: number): Observable<number>;
-  value$<T extends JsonValue>(key: string, def: T): Observable<T>;
+  value$(key: UntypedKey<F>, def: boolean): Observable<boolean>;
+  value$(key: UntypedKey<F>, def: string): Observable<string>;
+  value$(key: UntypedKey<F>, def: number): Observable<number>;
+  /** Any JSON default, an interface-typed one included (`interface Cfg { steps: number }`). */
+  value$<T extends JsonValue | object>(key: UntypedKey<F>, def: T): Observable<T>;
+  value$<K extends TypedKey<F>>(key: K, def: FlagValueOf<F, K, JsonValue>): Observable<FlagValueOf<F, K, JsonValue>>;
   /**
    * Latest-value iteration (slow consumers skip to the newest); ends on `close()` or `signal`. The
    * default's type picks the getter: boolean, string, number, else any JSON value.
    */
-  values(key: string, def: boolean, options?: { signal?: AbortSignal }): AsyncIterable<boolean>;
-  values(key: string, def: string, options?: { signal?: AbortSignal }): AsyncIterable<string>;
-  values(key: string, def: number, options?: { signal?: AbortSignal }): AsyncIterable<number>;
-  values<T extends JsonValue>(key: string, def: T, options?: { signal?: AbortSignal }): AsyncIterable<T>;
+  values(key: UntypedKey<F>, def: boolean, options?: ValuesOptions): AsyncIterable<boolean>;
+  values(key: UntypedKey<F>, def: string, options?: ValuesOptions): AsyncIterable<string>;
+  values(key: UntypedKey<F>, def: number, options?: ValuesOptions): AsyncIterable<number>;
+  values<T extends JsonValue | object>(key: UntypedKey<F>, def: T, options?: ValuesOptions): AsyncIterable<T>;
   /** Without a default, the configured one picks the view (none: any JSON value, else `null`). */
-  values<T extends JsonValue = JsonValue>(key: string): AsyncIterable<T>;
+  values<T extends JsonValue = JsonValue>(key: UntypedKey<F>): AsyncIterable<T>;
+  /** With a flags interface: the declared type; without `def`, the fallback is the configured default, else `null`. */
+  values<K extends TypedKey<F>>(key: K, def?: FlagValueOf<F, K, JsonValue>, options?: ValuesOptions): AsyncIterable<FlagValueOf<F, K, JsonValue>>;
   /** The current context (a copy; it changes only through `identify`). */
   readonly context: EvalContext;
   /**
@@ -60,7 +84,7 @@ export interface FlagClient {
    */
   refresh(): Promise<void>;
   /** One remote evaluation for another context. */
-  evaluateFor(key: string, context: EvalContext): Promise<EvalResult>;
+  evaluateFor<K extends AnyFlagKey<F>>(key: K, context: EvalContext): Promise<EvalResult<FlagValueOf<F, K, JsonValue>>>;
   /**
    * All flags for another context in one round trip; cached per context for `snapshotForMaxAgeMs`
    * and until the flags change. It changes nothing on the server for the main context.

@@ -9,6 +9,7 @@ import {
   TimeoutError,
 } from '../errors.js';
 import type { TransportRuntime } from '../transports/transport.js';
+import { bodyReader, discardBody } from './body.js';
 import { parseRetryAfter } from './retry-after.js';
 
 /** One HTTP request with a JSON body (or none). */
@@ -120,11 +121,11 @@ async function readText(response: Response, maxBytes: number, where: string): Pr
     new InvalidResponseError(`${where}: response body exceeds the limit of ${maxBytes} bytes (maxResponseBytes)`);
   const declared = Number(response.headers.get('content-length') ?? Number.NaN);
   if (Number.isFinite(declared) && declared > maxBytes) {
-    await response.body?.cancel().catch(() => undefined);
+    await discardBody(response.body);
     throw tooLarge();
   }
-  if (!response.body) return '';
-  const reader = response.body.getReader();
+  const reader = bodyReader(response.body);
+  if (!reader) return '';
   const decoder = new TextDecoder();
   let size = 0;
   let text = '';
@@ -133,7 +134,7 @@ async function readText(response: Response, maxBytes: number, where: string): Pr
     if (done) return text + decoder.decode();
     size += value.byteLength;
     if (size > maxBytes) {
-      await reader.cancel().catch(() => undefined);
+      await reader.cancel();
       throw tooLarge();
     }
     text += decoder.decode(value, { stream: true });
@@ -229,8 +230,19 @@ export function describeUrl(url: string): string {
   }
 }
 
-function describeCause(cause: unknown): string {
-  const inner = (cause as { cause?: { code?: string; message?: string } })?.cause;
-  if (inner?.code) return `connection failed (${inner.code})`;
+/**
+ * Why a `fetch` call threw, in a few words: the system error code (`ECONNREFUSED`, `ENOTFOUND`, …)
+ * where the implementation gives one (undici on the error's `cause`, node-fetch on the error itself),
+ * else its message.
+ */
+export function describeCause(cause: unknown): string {
+  const code = codeOf(cause) ?? codeOf((cause as { cause?: unknown } | undefined)?.cause);
+  if (code) return `connection failed (${code})`;
   return cause instanceof Error ? cause.message : 'connection failed';
+}
+
+/** A system error code (`E…`) on `error`, if any. */
+function codeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' && /^E[A-Z_]+$/.test(code) ? code : undefined;
 }

@@ -15,7 +15,8 @@ export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
 
 /**
  * An incremental `text/event-stream` parser, per the HTML SSE spec: lines end with LF, CRLF or CR
- * (a CR at the end of one chunk and an LF at the start of the next are one line end); `data` lines
+ * (a CR at the end of one chunk and an LF at the start of the next are one line end, even with empty
+ * chunks between them); `data` lines
  * are joined with `\n`; `event:` names the event; `id:` sets the last event id (ignored if it holds
  * a NUL); lines starting with `:` are comments (heartbeats); one space after the colon is dropped;
  * `retry:` and unknown fields are ignored (the client runs its own backoff); a blank line dispatches;
@@ -38,8 +39,10 @@ export class SseParser {
 
   /** Feeds decoded text; calls `onEvent` for every event it completes. */
   feed(chunk: string): void {
+    // An empty chunk changes nothing: above all it must not forget a CR that an LF may still complete.
+    if (chunk.length === 0) return;
     let text = chunk;
-    if (this.atStart && text.length > 0) {
+    if (this.atStart) {
       this.atStart = false;
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     }

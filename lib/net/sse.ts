@@ -1,7 +1,8 @@
 import { Observable } from 'rxjs';
 import { ClosedError, InvalidResponseError, NetworkError, TimeoutError } from '../errors.js';
 import type { TransportRuntime } from '../transports/transport.js';
-import { describeUrl, errorForStatus } from './http.js';
+import { bodyReader, discardBody, type BodyChunk, type BodyReader } from './body.js';
+import { describeCause, describeUrl, errorForStatus } from './http.js';
 import { DEFAULT_MAX_EVENT_BYTES, SseParser } from './sse-parser.js';
 
 /** One server-sent event. */
@@ -54,13 +55,13 @@ export function sse(runtime: TransportRuntime, options: SseOptions): Observable<
         watchdog = runtime.scheduler.schedule(() => finish(new TimeoutError(options.watchdogMs, `${where} silent; watchdog`)), options.watchdogMs);
       }
     };
-    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    let reader: BodyReader | undefined;
     /** Ends the connection: timers, socket and body reader. */
     const close = (): void => {
       ended = true;
       watchdog.unsubscribe();
       controller.abort();
-      reader?.cancel().catch(() => undefined);
+      void reader?.cancel();
     };
     function finish(error: Error): void {
       if (ended) return;
@@ -79,14 +80,15 @@ export function sse(runtime: TransportRuntime, options: SseOptions): Observable<
           signal: controller.signal,
         });
       } catch (cause) {
-        throw broken(cause, 'connection failed');
+        throw broken(cause, describeCause(cause));
       }
       const opened = ended ? new ClosedError() : checkOpen(response, where);
       if (opened) {
-        await response.body?.cancel().catch(() => undefined);
+        await discardBody(response.body);
         throw opened;
       }
-      reader = response.body!.getReader();
+      reader = bodyReader(response.body);
+      if (!reader) throw new InvalidResponseError(`${where}: the response body is not a readable stream`);
       armWatchdog();
       subscriber.next({ type: 'open' });
       const parser = new SseParser((event) => {
@@ -94,7 +96,7 @@ export function sse(runtime: TransportRuntime, options: SseOptions): Observable<
       }, options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES);
       const decoder = new TextDecoder();
       for (;;) {
-        let chunk: ReadableStreamReadResult<Uint8Array>;
+        let chunk: BodyChunk;
         try {
           chunk = await reader.read();
         } catch (cause) {

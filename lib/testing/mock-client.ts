@@ -1,5 +1,6 @@
 import { BehaviorSubject, EMPTY, Observable, Subject, asyncScheduler, defer, type SchedulerLike } from 'rxjs';
 import type { FlagClient } from '../client/client.js';
+import type { AnyFlagKey, FlagValueOf, IsUntyped, UntypedFlags } from '../client/flag-keys.js';
 import { KeyedFanout } from '../client/state/fanout.js';
 import { checkContext } from '../client/options.js';
 import { ownValue } from '../client/state/json-values.js';
@@ -23,10 +24,19 @@ import type {
 import { EvaluationLog } from './evaluation-log.js';
 import { toResult, type FlagInput } from './inputs.js';
 
+/**
+ * What a test gives the mock for flag `K`: with a flags interface, a value of the declared type or a
+ * full result; without one, any {@link FlagInput}.
+ */
+export type MockFlagInput<F, K> = IsUntyped<F> extends true ? FlagInput : FlagValueOf<F, K, JsonValue> | EvalResult<FlagValueOf<F, K, JsonValue>>;
+
+/** Flags given to the mock at once: any keys, or with a flags interface some of its keys. */
+export type MockFlags<F> = IsUntyped<F> extends true ? Record<string, FlagInput> : { [K in AnyFlagKey<F>]?: MockFlagInput<F, K> };
+
 /** Options of {@link createMockClient}. */
-export interface MockClientOptions {
+export interface MockClientOptions<F extends object = UntypedFlags> {
   /** Initial flags: plain values (`{ 'dark-mode': true }`, reason `mock`) or full `EvalResult`s. */
-  flags?: Record<string, FlagInput>;
+  flags?: MockFlags<F>;
   /** Typed fallbacks, as on the real client; a missing key with one reads it with reason `mock_default`. */
   defaults?: Record<string, JsonValue>;
   /** The initial context (what `context` returns until `identify`). */
@@ -41,21 +51,21 @@ export interface MockClientOptions {
  * (so also the typed `$` observables and `values()`) are counted per key; reads of a snapshot
  * obtained from `all()`/`snapshot` are not.
  */
-export interface MockFlagClient extends FlagClient {
+export interface MockFlagClient<F extends object = UntypedFlags> extends FlagClient<F> {
   /** Sets one flag; subscribers see it as a real change (only when the result differs). */
-  set(key: string, value: FlagInput): void;
+  set<K extends AnyFlagKey<F>>(key: K, value: MockFlagInput<F, K>): void;
   /** Sets many flags at once: one snapshot, one `flags$` emission. */
-  set(flags: Record<string, FlagInput>): void;
+  set(flags: MockFlags<F>): void;
   /** Removes a flag; its subscribers receive the missing-key result. */
-  remove(key: string): void;
+  remove(key: AnyFlagKey<F>): void;
   /** Changes the reported status (e.g. `{ state: 'stale', circuit: 'open' }`) to test status-driven UI. */
   setStatus(patch: Partial<Omit<ClientStatus, 'since'>>): void;
   /** The context of the last `identify` (or the initial one). */
   readonly context: EvalContext;
   /** Throws unless `key` was evaluated (exactly `times` times, when given); the message lists what was. */
-  assertEvaluated(key: string, times?: number): void;
+  assertEvaluated(key: AnyFlagKey<F>, times?: number): void;
   /** Throws if `key` was evaluated; the message lists what was. */
-  assertNotEvaluated(key: string): void;
+  assertNotEvaluated(key: AnyFlagKey<F>): void;
   /** `{ key: count }` of every evaluated key, in first-evaluation order. */
   evaluations(): Record<string, number>;
   /** Events passed to `track()`, validated and completed as the real client would send them. */
@@ -64,9 +74,13 @@ export interface MockFlagClient extends FlagClient {
   reset(): void;
 }
 
-/** Creates an in-memory flag client with assertion helpers; see {@link MockFlagClient}. */
-export function createMockClient(options: MockClientOptions = {}): MockFlagClient {
-  return new MockClient(options);
+/**
+ * Creates an in-memory flag client with assertion helpers; see {@link MockFlagClient}. `F`, a flags
+ * interface, types its keys and values as on `createFlagClient<F>`.
+ */
+export function createMockClient<F extends object = UntypedFlags>(options: MockClientOptions<F> = {}): MockFlagClient<F> {
+  // F is a compile-time view of the same mock: nothing at run time depends on it.
+  return new MockClient(options as unknown as MockClientOptions) as unknown as MockFlagClient<F>;
 }
 
 /** Reason of values given to the mock. */

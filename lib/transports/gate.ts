@@ -1,5 +1,6 @@
 import { Observable } from 'rxjs';
 import { ClosedError, asError } from '../errors.js';
+import { redact } from './redact.js';
 import type { TransportSession } from './transport.js';
 
 /**
@@ -8,7 +9,8 @@ import type { TransportSession } from './transport.js';
  * so the rules every request must obey live here and nowhere else, for every transport (a custom
  * one included): a closed client sends nothing and cancels what is in flight; a terminal auth error
  * stops every request; an open circuit fails fast; a `Retry-After` holds every request back until
- * it passes.
+ * it passes; and every error a request fails with is redacted (see `redact`: URL queries, tokens,
+ * the whole `cause` chain) before anything else sees it.
  */
 export interface RequestGate {
   /**
@@ -75,10 +77,12 @@ export function gated<T>(gate: RequestGate, request: Observable<T>): Observable<
       },
       error: (error: unknown) => {
         signal.removeEventListener('abort', onAbort);
+        // Every error of every request leaves here, so this is where secrets are taken out of it.
+        const safe = asError(redact(error));
         // A request is one outcome: a stream that opened was a success, and its later drop is a
         // disconnect the caller reconnects from, not another failed request.
-        if (!answered) gate.record(asError(error));
-        subscriber.error(error);
+        if (!answered) gate.record(safe);
+        subscriber.error(safe);
       },
       complete: () => {
         signal.removeEventListener('abort', onAbort);

@@ -199,7 +199,7 @@ export function fleetChaosSuite(factory: ChaosRedisFactory): void {
         await formed(alive, CHANGE_BOUND_MS);
       }
       note(`5 SIGKILLs of the leader: replaced after ${takeovers.join(', ')} ms; the change made in the gap reached all after ${changes.join(', ')} ms`);
-      expect(Math.max(...takeovers)).toBeLessThanOrEqual(LEASE_MS + 100);
+      expect(Math.max(...takeovers)).toBeLessThanOrEqual(LEASE_MS + 300); // the lapse, jitter, a claim and the line reaching us
       expect(await requestsPerChange(alive)).toBe(1);
     }, 60_000);
   });

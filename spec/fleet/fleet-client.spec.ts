@@ -51,11 +51,13 @@ describe.skipIf(!redisAvailable)('fleet mode in one process (real Redis)', () =>
     expect(world.server().requests.total).toBe(0);
   });
 
-  it('shares snapshotFor results: a context is evaluated once for the fleet per snapshot version', async () => {
+  it('shares snapshotFor results: a context is evaluated once for the fleet per change', async () => {
     run += 1;
     const leader = member();
     await leader.ready();
     await role(leader, 'leader');
+    // Once streaming: the stream's (re)connect is a change the fleet learns of, and moves the shared key on.
+    await firstValueFrom(leader.status$.pipe(filter((status) => status.streaming), timeout(5_000)));
     const follower = member();
     await follower.ready();
     world.server().resetRequests();

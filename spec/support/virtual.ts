@@ -26,3 +26,17 @@ export function clientOn(source: TestSource, scheduler: TestScheduler, overrides
     ...overrides,
   });
 }
+
+/** Runs every timer of `ts` due by `frame` (outside `run()`, for promise-based specs). */
+export function advanceTo(ts: TestScheduler, frame: number): void {
+  ts.maxFrames = frame;
+  ts.flush();
+}
+
+/** What `promise` has resolved to after `ticks` rounds of pending reactions, or `'pending'`. */
+export async function settledValue<T>(promise: Promise<T>, ticks = 2): Promise<T | 'pending'> {
+  let result: T | 'pending' = 'pending';
+  void promise.then((value) => (result = value));
+  for (let i = 0; i < ticks; i++) await Promise.resolve();
+  return result;
+}

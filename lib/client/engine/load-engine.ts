@@ -39,8 +39,11 @@ export const POLL_JITTER = 0.1;
 export interface EngineHost extends Omit<StreamHost, 'down'> {
   /** A load for `context` answered. */
   loaded(context: EvalContext, result: LoadResult): void;
-  /** A load attempt failed; `final`: no retry follows (terminal or not retryable). */
-  loadFailed(error: Error, final: boolean): void;
+  /**
+   * A load attempt failed; `final`: no retry follows (terminal or not retryable), else the next
+   * attempt starts in `retryInMs`.
+   */
+  loadFailed(error: Error, final: boolean, retryInMs?: number): void;
   /** The result the snapshot holds for `key` now (for re-checks). */
   current(key: string): EvalResult | undefined;
 }
@@ -199,7 +202,7 @@ export class LoadEngine {
     return attempt$.pipe(
       retryWithBackoff<LoadResult>(backoff, scheduler, {
         retryNow: this.retryNowSubject,
-        onRetry: (error) => this.failed(attempt, asError(error), false),
+        onRetry: (error, delayMs) => this.failed(attempt, asError(error), false, delayMs),
       }),
       tap((result) => {
         this.host.loaded(context, result);
@@ -220,10 +223,10 @@ export class LoadEngine {
     );
   }
 
-  private failed(attempt: number, error: Error, final: boolean): void {
+  private failed(attempt: number, error: Error, final: boolean, retryInMs?: number): void {
     // A terminal outcome the gate did not see as an HTTP status (a wrong project) stops it too.
     if (isTerminal(error)) this.gate.terminate(error);
-    this.host.loadFailed(error, final);
+    this.host.loadFailed(error, final, retryInMs);
     this.waiters.failed(attempt, error);
   }
 }

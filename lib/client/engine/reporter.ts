@@ -116,6 +116,12 @@ export class ClientReporter {
     this.emit({ type, at: this.now() });
   }
 
+  /** What reads serve now, for log lines: the last values and where they came from, or the defaults. */
+  serving(): string {
+    const { source } = this.tracker.value;
+    return source === 'none' ? 'serving defaults (nothing was loaded)' : `serving the last known values (from ${source})`;
+  }
+
   /** What an unsettled `ready()` resolves to when its time runs out, or the client has closed. */
   unsettledReady(timeoutMs: number): ReadyResult {
     const source = this.tracker.value.source;

@@ -9,7 +9,8 @@ import type { CircuitState } from '../../types.js';
  *
  * - Closed: nothing is sent, and what is in flight is cancelled (`ClosedError`).
  * - Terminal (401/403, a wrong project): nothing is sent ever again; every refusal is that error.
- * - Circuit open: refused with `CircuitOpenError` carrying the time until the probes start.
+ * - Circuit open: refused with `CircuitOpenError` carrying the time until the probes start, and
+ *   the failure that opened it as its `cause`.
  * - `Retry-After`: after a 429 that named a wait, every request is refused with a
  *   `RateLimitError` carrying the wait left, whatever path it comes from.
  *
@@ -20,6 +21,7 @@ export class ClientRequestGate implements RequestGate {
   private controller = new AbortController();
   private notBefore = 0;
   private terminal: Error | undefined;
+  private failure: Error | undefined;
   private closed = false;
   private readonly breaker: CircuitBreaker | undefined;
 
@@ -46,6 +48,16 @@ export class ClientRequestGate implements RequestGate {
     return this.breaker?.state$;
   }
 
+  /** The last request failure that counted against the breaker (what opened it, when it is open). */
+  get lastFailure(): Error | undefined {
+    return this.failure;
+  }
+
+  /** Milliseconds until an open circuit lets a probe through; 0 when it is not open. */
+  get openForMs(): number {
+    return this.breaker?.remainingMs ?? 0;
+  }
+
   /** The error that stopped the client for good, if any. */
   get terminalError(): Error | undefined {
     return this.terminal;
@@ -54,7 +66,7 @@ export class ClientRequestGate implements RequestGate {
   admit(): Error | undefined {
     if (this.closed) return new ClosedError();
     if (this.terminal) return this.terminal;
-    if (this.breaker?.state === 'open') return new CircuitOpenError(this.breaker.remainingMs);
+    if (this.breaker?.state === 'open') return new CircuitOpenError(this.breaker.remainingMs, { cause: this.failure });
     const wait = this.notBefore - this.scheduler.now();
     if (wait > 0) return new RateLimitError(wait);
     return undefined;
@@ -69,7 +81,10 @@ export class ClientRequestGate implements RequestGate {
       this.notBefore = Math.max(this.notBefore, this.scheduler.now() + outcome.retryAfterMs);
     }
     if (isTerminal(outcome)) this.terminate(outcome);
-    else if (isBreakerFailure(outcome)) this.breaker?.recordFailure();
+    else if (isBreakerFailure(outcome)) {
+      this.failure = outcome;
+      this.breaker?.recordFailure();
+    }
   }
 
   /**

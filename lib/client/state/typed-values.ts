@@ -1,8 +1,8 @@
 import { EMPTY, Observable, Subscription, takeUntil } from 'rxjs';
-import { latestValueFrom } from 'rxjs-for-await';
 import type { EvalResult, JsonValue } from '../../types.js';
 import { Listeners } from './fanout.js';
 import { ownRecord, ownValue, sameJson } from './json-values.js';
+import { latestValues } from './latest-values.js';
 
 /** The kinds of typed view. */
 type ViewKind = 'bool' | 'string' | 'number' | 'json';
@@ -47,13 +47,14 @@ export abstract class FlagViews {
 
   /**
    * The latest value of the view that matches `def`'s type (boolean, string, number, else JSON),
-   * skipping values a slow consumer missed, until `close()` or the signal aborts. Without `def`, the
-   * configured default picks the view and is the fallback (none: any JSON value, else `null`).
+   * skipping values a slow consumer missed but never the newest one (see `latestValues`), until
+   * `close()` or the signal aborts. Without `def`, the configured default picks the view and is the
+   * fallback (none: any JSON value, else `null`).
    */
-  values<T extends JsonValue>(key: string, def?: T, options: { signal?: AbortSignal } = {}): AsyncIterable<T> {
+  values<T extends JsonValue | object>(key: string, def?: T, options: { signal?: AbortSignal } = {}): AsyncIterable<T> {
     const fallback = (def === undefined ? this.jsonDefault(key) : def) as T;
     const source = this.value$(key, fallback).pipe(takeUntil(aborted(options.signal)));
-    return { [Symbol.asyncIterator]: () => latestValueFrom(source) };
+    return { [Symbol.asyncIterator]: () => latestValues(source, sameJson) };
   }
 
   /** The configured boolean default of `key`, else `false`. */
@@ -90,7 +91,7 @@ export abstract class FlagViews {
   }
 
   /** The typed view that matches `def`'s type: `bool$`, `string$`, `number$`, else `json$`. */
-  value$<T extends JsonValue>(key: string, def: T): Observable<T> {
+  value$<T extends JsonValue | object>(key: string, def: T): Observable<T> {
     switch (typeof def) {
       case 'boolean':
         return this.bool$(key, def) as Observable<T>;

@@ -2,7 +2,7 @@ import type { TestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ServerError, TimeoutError, type FlagClient, type FlagClientOptions, type ReadyResult } from '../../../lib/index.js';
 import { testSource, type TestSource } from '../../../lib/testing/index.js';
-import { clientOn as virtualClientOn, virtualTime } from '../../support/virtual.js';
+import { advanceTo as runTo, clientOn as virtualClientOn, settledValue, virtualTime } from '../../support/virtual.js';
 
 /**
  * `ready()` returns a promise, so these specs step a `TestScheduler` by hand (outside `run()`):
@@ -23,19 +23,9 @@ describe('ready(), stepping virtual time', () => {
     return client;
   }
 
-  function advanceTo(frame: number): void {
-    ts.maxFrames = frame;
-    ts.flush();
-  }
+  const advanceTo = (frame: number): void => runTo(ts, frame);
 
-  /** What `promise` has resolved to after pending reactions ran, or `'pending'`. */
-  async function settled(promise: Promise<ReadyResult>): Promise<ReadyResult | 'pending'> {
-    let result: ReadyResult | 'pending' = 'pending';
-    void promise.then((value) => (result = value));
-    await Promise.resolve();
-    await Promise.resolve();
-    return result;
-  }
+  const settled = (promise: Promise<ReadyResult>): Promise<ReadyResult | 'pending'> => settledValue(promise);
 
   it('resolves when the first (slow) load lands', async () => {
     const source = testSource({ a: 1 });

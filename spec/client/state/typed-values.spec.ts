@@ -105,6 +105,38 @@ describe('shared typed views', () => {
   });
 });
 
+describe('values(): no subscription outlives its loop', () => {
+  it('an abort (waiting or busy), a break and close() each end the flag$ subscription', async () => {
+    const views = new Views({});
+    views.put('n', 1);
+    const controller = new AbortController();
+    const waiting = views.values('n', 0, { signal: controller.signal })[Symbol.asyncIterator]();
+    expect((await waiting.next()).value).toBe(1);
+    const next = waiting.next();
+    expect(views.subscriptions).toBe(1);
+    controller.abort();
+    expect(await next).toEqual({ value: undefined, done: true });
+    expect(views.subscriptions).toBe(0);
+
+    const busy = new AbortController();
+    for await (const n of views.values('n', 0, { signal: busy.signal })) {
+      expect(n).toBe(1);
+      views.put('n', 2);
+      busy.abort();
+    }
+    expect(views.subscriptions).toBe(0);
+
+    for await (const n of views.values<number>('n', 0)) if (n === 2) break;
+    expect(views.subscriptions).toBe(0);
+
+    const ended = views.values('n', 0)[Symbol.asyncIterator]();
+    await ended.next();
+    views.ended.next();
+    expect(await ended.next()).toEqual({ value: undefined, done: true });
+    expect(views.subscriptions).toBe(0);
+  });
+});
+
 describe('defaults for every typed read', () => {
   const defaults = { on: true, banner: 'hello', limit: 5, layout: { cols: 2 } };
   let client: FlagClient | undefined;

@@ -1,0 +1,49 @@
+/** One read of a {@link BodyReader}. */
+export type BodyChunk = { done: true; value?: undefined } | { done: false; value: Uint8Array };
+
+/** A response body read chunk by chunk, whichever kind of stream the `fetch` implementation gives. */
+export interface BodyReader {
+  read(): Promise<BodyChunk>;
+  /** Stops reading and releases the connection; never rejects. */
+  cancel(): Promise<void>;
+}
+
+/**
+ * A reader over `body`: a WHATWG `ReadableStream` (the global `fetch`, browsers) or an async-iterable
+ * Node stream (`cross-fetch` on Node, which is `node-fetch` 2). `undefined` for no body, or a body of
+ * neither kind.
+ */
+export function bodyReader(body: unknown): BodyReader | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const web = body as { getReader?: () => ReadableStreamDefaultReader<Uint8Array> };
+  if (typeof web.getReader === 'function') {
+    const reader = web.getReader();
+    return {
+      read: () => reader.read() as Promise<BodyChunk>,
+      cancel: () => reader.cancel().catch(() => undefined),
+    };
+  }
+  const node = body as { [Symbol.asyncIterator]?: () => AsyncIterator<unknown>; destroy?: () => void };
+  if (typeof node[Symbol.asyncIterator] !== 'function') return undefined;
+  const chunks = node[Symbol.asyncIterator]!();
+  return {
+    read: async () => {
+      const next = await chunks.next();
+      return next.done ? { done: true } : { done: false, value: bytes(next.value) };
+    },
+    cancel: async () => {
+      node.destroy?.();
+      await chunks.return?.().catch(() => undefined);
+    },
+  };
+}
+
+/** Discards `body` (an answer that will not be read), releasing its connection. */
+export async function discardBody(body: unknown): Promise<void> {
+  await bodyReader(body)?.cancel();
+}
+
+function bytes(chunk: unknown): Uint8Array {
+  if (chunk instanceof Uint8Array) return chunk;
+  return new TextEncoder().encode(String(chunk));
+}

@@ -1,0 +1,61 @@
+import { inspect } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { NetworkError } from '../../lib/errors.js';
+import { redact } from '../../lib/transports/redact.js';
+
+const KEY = 'k3y-abcdef123456';
+
+/** node-fetch 2's error: the URL (with its query) in an own, enumerable message, plus system fields. */
+class FetchError extends Error {
+  constructor(
+    message: string,
+    readonly type: string,
+    readonly code: string,
+  ) {
+    super(message);
+    Object.defineProperty(this, 'message', { value: message, enumerable: true, writable: true });
+  }
+}
+
+describe('redact', () => {
+  it('cleans our error in place and replaces a foreign cause by a clean copy of the same kind', () => {
+    const original = new FetchError(`request to http://h:1/stream?token=${KEY}&user_id=u failed, reason: connect ECONNREFUSED`, 'system', 'ECONNREFUSED');
+    const error = new NetworkError('stream http://h:1/stream: connection failed (ECONNREFUSED)', { cause: original });
+    const out = redact(error) as NetworkError;
+    expect(out).toBe(error);
+    const cause = out.cause as FetchError;
+    expect(cause).not.toBe(original);
+    expect(cause).toBeInstanceOf(FetchError);
+    expect(cause.message).toBe('request to http://h:1/stream?[redacted] failed, reason: connect ECONNREFUSED');
+    expect(cause.code).toBe('ECONNREFUSED');
+    expect(cause.stack).not.toContain(KEY);
+    expect(inspect(out, { depth: 10, showHidden: true })).not.toContain(KEY);
+    expect(original.message).toContain(KEY); // the foreign object itself is left alone
+  });
+
+  it('follows the whole cause chain, nested errors, arrays and plain objects, and survives cycles', () => {
+    const inner: Error & { detail?: unknown } = new Error(`fetch failed for /sse?channel=${KEY}`);
+    inner.detail = { url: `https://x.example/a?token=${KEY}`, list: [`Bearer ${KEY}`] };
+    const aggregate = new AggregateError([inner], 'many');
+    const middle = new Error('middle', { cause: aggregate });
+    (middle as Error & { self?: unknown }).self = middle;
+    const top = new NetworkError('top', { cause: middle });
+    const text = inspect(redact(top), { depth: 20, showHidden: true });
+    expect(text).not.toContain(KEY);
+    expect(text).toContain('Bearer [redacted]');
+  });
+
+  it('replaces the given secrets anywhere, and keeps texts without secrets as they are', () => {
+    const error = new NetworkError(`bad key ${KEY} at POST http://h:1/evaluate`);
+    expect((redact(error, [KEY]) as Error).message).toBe('bad key [redacted] at POST http://h:1/evaluate');
+  });
+
+  it('copes with a DOMException cause and with values that are not errors', () => {
+    const abort = new DOMException(`aborted http://h/?token=${KEY}`, 'AbortError');
+    const error = redact(new NetworkError('x', { cause: abort })) as NetworkError;
+    expect((error.cause as Error).name).toBe('AbortError');
+    expect(inspect(error, { depth: 5, showHidden: true })).not.toContain(KEY);
+    expect(redact(`GET http://h/?token=${KEY}`)).toBe('GET http://h/?[redacted]');
+    expect(redact(42)).toBe(42);
+  });
+});
