@@ -6,40 +6,18 @@
 import { BehaviorSubject, asyncScheduler } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FleetLeaderError } from '../../lib/errors.js';
-import { FleetLink, type MirroredHealth } from '../../lib/client/features/fleet-link.js';
 import type { ContextSwitch } from '../../lib/client/engine/load-engine.js';
 import { TabCoordinator } from '../../lib/stores/fleet/tab-coordinator.js';
 import { tabFleet } from '../../lib/stores/index.js';
-import type { ClientStatus, EvalContext, EvalResult, FleetRole } from '../../lib/types.js';
+import type { ClientStatus, FleetRole } from '../../lib/types.js';
 import { FakeOrigin } from './fake-tabs.js';
+import { flag, linkMember } from './link-member.js';
 
 const LEASE_MS = 3_000;
 
 /** A tab: its own coordinator on the shared origin, and one client's link. */
-function tab(origin: FakeOrigin, id: number, current: EvalResult[] = [flag(true)]) {
-  const seen = { engine: false, roles: [] as FleetRole[], received: [] as EvalResult[][], mirrored: [] as Array<MirroredHealth | undefined> };
-  const status = new BehaviorSubject<ClientStatus>({ state: 'ready', source: 'network', circuit: 'closed', streaming: true, since: '2026-01-01T00:00:00.000Z' });
-  const contexts = new BehaviorSubject<ContextSwitch>({ context: {}, first: true });
-  const coordinator = new TabCoordinator(origin.tab(id), { name: 'default', leaseMs: LEASE_MS, timeoutMs: 1_000 }).retain();
-  const link = new FleetLink(coordinator, {
-    identity: 'test server',
-    contexts,
-    status,
-    scheduler: asyncScheduler,
-    logger: { warn() {}, error() {} },
-    engine: (on) => void (seen.engine = on),
-    mirror: (health) => void seen.mirrored.push(health),
-    received: (flags) => void seen.received.push(flags),
-    current: () => current,
-    role: (role) => void seen.roles.push(role),
-  });
-  link.start();
-  const identify = (context: EvalContext): void => contexts.next({ context, first: false });
-  return { link, seen, status, identify, role: () => seen.roles.at(-1) };
-}
-
-function flag(value: boolean): EvalResult {
-  return { key: 'f', enabled: true, variant: String(value), value, reason: 'default', evaluatedAt: '2026-01-01T00:00:00Z', source: 'network' };
+function tab(origin: FakeOrigin, id: number) {
+  return linkMember(new TabCoordinator(origin.tab(id), { name: 'default', leaseMs: LEASE_MS, timeoutMs: 1_000 }).retain());
 }
 
 async function threeTabs() {
