@@ -134,6 +134,16 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
     expect(origin.names()).toEqual([]);
   });
 
+  it('a lock released before the browser granted it is let go at once, not held by nobody', async () => {
+    const origin = new FakeOrigin();
+    const coordinator = new TabCoordinator(origin.tab(1), { name: 'default', leaseMs: LEASE_MS, timeoutMs: 1_000 });
+    const claimed = coordinator.claim('s', 'a', { state: 'ready', since: '' });
+    await coordinator.release('s', 'a'); // the link left before the claim settled
+    await vi.advanceTimersByTimeAsync(10);
+    expect((await claimed).held).toBe(false);
+    expect(origin.names()).toEqual([]);
+  });
+
   it('without Web Locks (here: Node) every client is solo and loads itself', async () => {
     const seen = { engine: false, roles: [] as FleetRole[] };
     const link = tabFleet().attach({

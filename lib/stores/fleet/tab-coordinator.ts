@@ -106,12 +106,7 @@ export class TabCoordinator implements FleetCoordinator {
   async release(scope: string, holder: string): Promise<void> {
     const state = this.scopes.get(scope);
     const lock = state?.locks.get(holder);
-    if (!state || !lock) return;
-    state.locks.delete(holder);
-    if (state.holder === holder) state.holder = undefined;
-    lock.abort.abort();
-    lock.release();
-    if (state.locks.size === 0 && state.listeners.size === 0) this.scopes.delete(scope);
+    if (state && lock) this.drop(state, holder, lock);
   }
 
   async publish(scope: string, holder: string, record: FleetRecord): Promise<boolean> {
@@ -143,12 +138,8 @@ export class TabCoordinator implements FleetCoordinator {
       state.listeners.delete(notice);
       if (state.listeners.size > 0) return;
       // Nobody here follows the scope any more: its queued lock requests are withdrawn.
-      for (const [holder, lock] of state.locks) {
-        if (lock.granted) continue;
-        lock.abort.abort();
-        state.locks.delete(holder);
-      }
-      if (state.locks.size === 0) this.scopes.delete(scope);
+      for (const [holder, lock] of [...state.locks]) if (!lock.granted) this.drop(state, holder, lock);
+      if (state.locks.size === 0 && this.scopes.get(scope) === state) this.scopes.delete(scope);
     };
   }
 
@@ -178,17 +169,30 @@ export class TabCoordinator implements FleetCoordinator {
     this.channel = undefined;
   }
 
+  /** Lets the holder's lock go (or withdraws its request); a scope nobody here uses any more is forgotten. */
+  private drop(state: Scope, holder: string, lock: Lock): void {
+    if (state.locks.get(holder) !== lock) return;
+    state.locks.delete(holder);
+    if (state.holder === holder) state.holder = undefined;
+    lock.abort.abort();
+    lock.release();
+    if (state.locks.size === 0 && state.listeners.size === 0 && this.scopes.get(state.name) === state) this.scopes.delete(state.name);
+  }
+
   /** Takes the lock if it is free; else queues a request that the browser grants when it is. */
   private request(state: Scope, holder: string): Promise<Lock> {
     this.connect();
     const name = `flagstream-fleet:${this.options.name}:${state.key}`;
     const lock: Lock = { granted: false, fresh: true, claimedAt: this.scheduler.now(), release: () => undefined, abort: new AbortController() };
     state.locks.set(holder, lock);
-    const hold = (): Promise<void> =>
-      new Promise<void>((release) => {
-        lock.granted = true;
-        lock.release = release;
-      });
+    // Held until released; a lock released or withdrawn before the browser granted it is let go at once.
+    const hold = (): Promise<void> | undefined =>
+      lock.abort.signal.aborted
+        ? undefined
+        : new Promise<void>((release) => {
+            lock.granted = true;
+            lock.release = release;
+          });
     return new Promise<Lock>((resolve, reject) => {
       this.platform.locks
         .request(name, { ifAvailable: true }, (free) => {
@@ -209,15 +213,16 @@ export class TabCoordinator implements FleetCoordinator {
   }
 
   /** Waits for the lock behind the holder; once granted, the scope's followers here are told to claim. */
-  private queue(state: Scope, holder: string, lock: Lock, name: string, hold: () => Promise<void>): void {
+  private queue(state: Scope, holder: string, lock: Lock, name: string, hold: () => Promise<void> | undefined): void {
     this.platform.locks
       .request(name, { signal: lock.abort.signal }, () => {
         const held = hold();
+        if (!held) return undefined;
         const grantedAt = this.scheduler.now();
         // A holder that has stopped claiming (it left the scope) gives the lock back after a lease.
         const idle = Math.max(0, lock.claimedAt + this.leaseMs - grantedAt);
         this.scheduler.schedule(() => {
-          if (lock.claimedAt < grantedAt && state.locks.get(holder) === lock) void this.release(state.name, holder);
+          if (lock.claimedAt < grantedAt) this.drop(state, holder, lock);
         }, idle);
         this.notify(state);
         return held;
