@@ -19,7 +19,7 @@ const LEASE_MS = 3_000;
  * with the same transport identity and context share one stream: one tab holds a Web Lock and is the
  * only one that streams and loads; it sends each new snapshot to the others on a `BroadcastChannel`,
  * which apply it through the same getters and observables and show its upstream health in their
- * status. When the leader's tab closes or is discarded the browser hands the lock to the next tab at
+ * status. When the leader's tab closes, is discarded or is frozen the lock goes to the next tab at
  * once, whose first load picks up anything changed meanwhile. Where Web Locks or BroadcastChannel are
  * missing (old browsers, workers without them, Node), every client loads on its own: `status.role`
  * is `'solo'`.
@@ -34,7 +34,9 @@ export function tabFleet(options: TabFleetOptions = {}): FleetOption {
     return { attach: (host) => new FleetLink(unsupported, host) };
   }
   // Clients given the same option share one channel.
-  const coordinator = new TabCoordinator({ locks, channel: (channel) => new Channel(channel) }, { name, leaseMs: LEASE_MS, timeoutMs: 1_000 });
+  const page = (globalThis as { document?: { addEventListener(type: 'freeze', listener: () => void): void } }).document;
+  const platform = { locks, channel: (channel: string) => new Channel(channel), onFreeze: (listener: () => void) => page?.addEventListener('freeze', listener) };
+  const coordinator = new TabCoordinator(platform, { name, leaseMs: LEASE_MS, timeoutMs: 1_000 });
   return { attach: (host) => new FleetLink(coordinator.retain(), host) };
 }
 

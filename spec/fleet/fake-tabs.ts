@@ -11,13 +11,14 @@ interface Request {
  * Web Locks and BroadcastChannel of one origin in memory, for specs in fake time: exclusive locks
  * granted in request order (a macrotask after the request, as browsers do), messages delivered to
  * every other open channel of the same name a macrotask after posting. `close(tab)` is a tab
- * closing: its locks are freed and its channels stop; `freeze(tab)` a tab that stops running.
+ * closing: its locks are freed and its channels stop; `mute` and `freeze` are a quiet or frozen tab.
  */
 export class FakeOrigin {
   private readonly holders = new Map<string, Request>();
   private readonly queues = new Map<string, Request[]>();
   private readonly channels = new Set<{ tab: number; name: string; channel: TabChannel }>();
   private readonly frozen = new Set<number>();
+  private readonly freezeListeners = new Map<number, Array<() => void>>();
   posted = 0;
 
   /** What tab `tab` sees as `navigator.locks` and `BroadcastChannel`. */
@@ -44,6 +45,7 @@ export class FakeOrigin {
     };
     return {
       locks,
+      onFreeze: (listener) => this.freezeListeners.set(tab, [...(this.freezeListeners.get(tab) ?? []), listener]),
       channel: (name) => {
         const entry = { tab, name, channel: undefined as unknown as TabChannel };
         entry.channel = {
@@ -76,9 +78,19 @@ export class FakeOrigin {
     }
   }
 
-  /** The tab stops running (a frozen or hung page): it keeps its locks, sends and hears nothing. */
-  freeze(tab: number): void {
+  /** The tab goes quiet (a hung page, or one whose timers are throttled): it keeps its locks, sends and hears nothing. */
+  mute(tab: number): void {
     this.frozen.add(tab);
+  }
+
+  /** The page is frozen: its `freeze` listeners run, then it sends and hears nothing until {@link resume}. */
+  freeze(tab: number): void {
+    for (const listener of this.freezeListeners.get(tab) ?? []) listener();
+    this.frozen.add(tab);
+  }
+
+  resume(tab: number): void {
+    this.frozen.delete(tab);
   }
 
   /** Lock names held or requested. */

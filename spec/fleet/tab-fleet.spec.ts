@@ -63,9 +63,9 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
     leader.status.next({ state: 'ready', source: 'network', circuit: 'closed', streaming: true, since: '2026-01-01T00:02:00.000Z' });
     await vi.advanceTimersByTimeAsync(10);
     expect(follower.seen.mirrored.at(-1)).toEqual({ state: 'ready' });
-    // The leader's tab goes quiet (throttled timers, or frozen) but holds the lock: it still leads.
+    // The leader's tab goes quiet (throttled timers) but holds the lock: it still leads.
     const posted = origin.posted;
-    origin.freeze(1);
+    origin.mute(1);
     await vi.advanceTimersByTimeAsync(LEASE_MS * 5);
     expect(follower.seen.mirrored.at(-1)).toEqual({ state: 'ready' });
     expect([follower.role(), follower.seen.engine]).toEqual(['follower', false]);
@@ -89,6 +89,22 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
     expect(first.role()).toBe('leader'); // the closed tab is gone; nothing more reaches it
     second.link.close();
     third.link.close();
+  });
+
+  it('the leader’s page is frozen: it lets the lock go, the next tab leads at once; resumed, it follows', async () => {
+    const { origin, tabs } = await threeTabs();
+    const [first, second, third] = tabs as [ReturnType<typeof tab>, ReturnType<typeof tab>, ReturnType<typeof tab>];
+    origin.freeze(1);
+    await vi.advanceTimersByTimeAsync(20);
+    expect([second.role(), second.seen.engine, third.role()]).toEqual(['leader', true, 'follower']);
+    origin.resume(1);
+    await vi.advanceTimersByTimeAsync(LEASE_MS / 3 * 1.2);
+    expect([first.role(), first.seen.engine]).toEqual(['follower', false]);
+    second.link.published([flag(false)]);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(first.seen.received.at(-1)).toEqual([flag(false)]);
+    expect(third.seen.received.at(-1)).toEqual([flag(false)]);
+    for (const t of tabs) t.link.close();
   });
 
   it('close() releases the lock: a follower leads within a tick', async () => {

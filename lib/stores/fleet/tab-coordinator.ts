@@ -19,6 +19,8 @@ export interface TabChannel {
 export interface TabPlatform {
   locks: TabLocks;
   channel(name: string): TabChannel;
+  /** Calls `listener` when the page is about to be frozen (the Page Lifecycle `freeze` event). */
+  onFreeze?(listener: () => void): void;
   scheduler?: SchedulerLike;
 }
 
@@ -66,8 +68,8 @@ interface Scope {
  * at once, which is then told to claim. A claim holds while the lock is held; `release` drops it.
  * The leader's health (when it changes) and each snapshot go out on one `BroadcastChannel`; a tab
  * that has heard nothing asks, and the leader answers with both. The lock, not a heartbeat timer,
- * says the leader lives: a background tab's throttled timers never make its followers stale, and
- * Chrome does not freeze a page that holds a lock. `snapshotFor` results are not shared between tabs.
+ * says the leader lives, so a background tab's throttled timers never make its followers stale; a
+ * page about to be frozen lets its locks go. `snapshotFor` results are not shared between tabs.
  */
 export class TabCoordinator implements FleetCoordinator {
   readonly leaseMs: number;
@@ -85,6 +87,11 @@ export class TabCoordinator implements FleetCoordinator {
     this.leaseMs = options.leaseMs;
     this.timeoutMs = options.timeoutMs;
     this.scheduler = platform.scheduler ?? asyncScheduler;
+    // A frozen page cannot stream or answer: it lets its locks go, so another tab leads at once; once
+    // resumed, its links' next claims find the lock taken and follow.
+    platform.onFreeze?.(() => {
+      for (const state of [...this.scopes.values()]) for (const [holder, lock] of [...state.locks]) this.drop(state, holder, lock);
+    });
   }
 
   async claim(scope: string, holder: string, health: FleetHealth): Promise<FleetClaim> {
