@@ -2,7 +2,8 @@
  * tabFleet() in Chromium: tabs (pages of one browser context) of a page that bundles the client for
  * the browser, against the local server over loopback. One stream and one bulk request per change
  * however many tabs; the leader's tab closes → another streams within a second; identify() in one
- * tab moves only that tab. Prints the streams and bulk requests per change for 1 and 3 tabs.
+ * tab moves only that tab. (A frozen leader is covered in fake time by spec/fleet/tab-fleet.spec.ts:
+ * headless Chromium does not fire `freeze` for CDP's Page.setWebLifecycleState.) Prints the streams and bulk requests per change for 1 and 3 tabs.
  */
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
