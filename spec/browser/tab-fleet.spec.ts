@@ -27,7 +27,10 @@ const client = createFlagClient({
   ...(location.search === '?solo' ? {} : { fleet: tabFleet() }),
 });
 client.bool$('new-checkout', false).subscribe((on) => (document.body.dataset.newCheckout = String(on)));
-client.status$.subscribe((status) => (document.body.dataset.role = status.role ?? 'none'));
+client.status$.subscribe((status) => {
+  document.body.dataset.role = status.role ?? 'none';
+  document.body.dataset.state = status.state + '/' + status.source;
+});
 window.identify = (context) => client.identify(context);
 `;
 
@@ -109,6 +112,8 @@ describe.skipIf(!browserAvailable)('tabFleet() in Chromium: tabs share one strea
       await flags.waitForStreams(query ? tabs : 1);
       const bulk = await toggle(pages);
       figure = { streams: flags.streamCount, bulk, roles: roles.map(String).sort() };
+      // Followers say where their values come from: the leader's network load, ready.
+      for (const page of pages) expect(await page.evaluate(() => document.body.dataset['state'])).toBe('ready/network');
     });
     return figure;
   }
