@@ -33,11 +33,10 @@ export function tabFleet(options: TabFleetOptions = {}): FleetOption {
   if (!locks || typeof locks.request !== 'function' || typeof Channel !== 'function') {
     return { attach: (host) => new FleetLink(unsupported, host) };
   }
-  // Clients given the same option share one channel.
+  // One coordinator (one channel) per client: two clients in one tab coordinate as two tabs would.
   const page = (globalThis as { document?: { addEventListener(type: 'freeze', listener: () => void): void } }).document;
   const platform = { locks, channel: (channel: string) => new Channel(channel), onFreeze: (listener: () => void) => page?.addEventListener('freeze', listener) };
-  const coordinator = new TabCoordinator(platform, { name, leaseMs: LEASE_MS, timeoutMs: 1_000 });
-  return { attach: (host) => new FleetLink(coordinator.retain(), host) };
+  return { attach: (host) => new FleetLink(new TabCoordinator(platform, { name, leaseMs: LEASE_MS, timeoutMs: 1_000 }), host) };
 }
 
 /** Where the browser lacks Web Locks or BroadcastChannel: every claim fails, so each link is solo. */

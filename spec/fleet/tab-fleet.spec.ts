@@ -17,7 +17,7 @@ const LEASE_MS = 3_000;
 
 /** A tab: its own coordinator on the shared origin, and one client's link. */
 function tab(origin: FakeOrigin, id: number) {
-  return linkMember(new TabCoordinator(origin.tab(id), { name: 'default', leaseMs: LEASE_MS, timeoutMs: 1_000 }).retain());
+  return linkMember(new TabCoordinator(origin.tab(id), { name: 'default', leaseMs: LEASE_MS, timeoutMs: 1_000 }));
 }
 
 async function threeTabs() {

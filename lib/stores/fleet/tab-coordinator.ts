@@ -78,7 +78,6 @@ export class TabCoordinator implements FleetCoordinator {
   private readonly scopes = new Map<string, Scope>();
   private readonly scheduler: SchedulerLike;
   private channel: TabChannel | undefined;
-  private users = 0;
 
   constructor(
     private readonly platform: TabPlatform,
@@ -156,15 +155,7 @@ export class TabCoordinator implements FleetCoordinator {
 
   async putShared(): Promise<void> {}
 
-  /** One more link uses the coordinator (and will call {@link close} once). */
-  retain(): this {
-    this.users += 1;
-    return this;
-  }
-
   async close(): Promise<void> {
-    this.users = Math.max(0, this.users - 1);
-    if (this.users > 0) return;
     for (const state of this.scopes.values()) {
       for (const lock of state.locks.values()) {
         lock.abort.abort();
