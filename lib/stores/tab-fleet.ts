@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import { FleetLink, type FleetCoordinator, type FleetOption } from '../client/features/fleet-link.js';
+import { FleetLink, type FleetHandle, type FleetHost, type FleetOption } from '../client/features/fleet-link.js';
 import { TabCoordinator, type TabChannel, type TabLocks } from './fleet/tab-coordinator.js';
 
 /** Options of {@link tabFleet}. */
@@ -31,7 +31,7 @@ export function tabFleet(options: TabFleetOptions = {}): FleetOption {
   const locks = scope.navigator?.locks;
   const Channel = scope.BroadcastChannel;
   if (!locks || typeof locks.request !== 'function' || typeof Channel !== 'function') {
-    return { attach: (host) => new FleetLink(unsupported, host) };
+    return { attach: (host) => solo(host) };
   }
   // One coordinator (one channel) per client: two clients in one tab coordinate as two tabs would.
   const page = (globalThis as { document?: { addEventListener(type: 'freeze', listener: () => void): void } }).document;
@@ -39,17 +39,25 @@ export function tabFleet(options: TabFleetOptions = {}): FleetOption {
   return { attach: (host) => new FleetLink(new TabCoordinator(platform, { name, leaseMs: LEASE_MS, timeoutMs: 1_000 }), host) };
 }
 
-/** Where the browser lacks Web Locks or BroadcastChannel: every claim fails, so each link is solo. */
-const unsupported: FleetCoordinator = {
-  leaseMs: LEASE_MS,
-  timeoutMs: 1_000,
-  sharedTtlMs: 0,
-  claim: () => Promise.reject(new Error('tab fleet needs Web Locks and BroadcastChannel, which this environment lacks')),
-  release: () => Promise.resolve(),
-  publish: () => Promise.resolve(false),
-  read: () => Promise.resolve({}),
-  listen: () => Promise.resolve(() => undefined),
-  getShared: () => Promise.resolve(undefined),
-  putShared: () => Promise.resolve(),
-  close: () => Promise.resolve(),
-};
+/**
+ * Where Web Locks or BroadcastChannel are missing: the client runs its own engine and says so in
+ * `status.role` (`'solo'`) and a `fleet-solo` event, once, without a warning per client.
+ */
+function solo(host: FleetHost): FleetHandle {
+  let started = false;
+  return {
+    start: () => {
+      if (started) return;
+      started = true;
+      host.engine(true);
+      const error = new Error('tab fleet: this environment lacks Web Locks or BroadcastChannel; the client loads on its own');
+      host.role('solo', { type: 'fleet-solo', at: new Date(host.scheduler.now()).toISOString(), error });
+    },
+    published: () => undefined,
+    changed: () => undefined,
+    refresh: () => undefined,
+    snapshotFor: (_context, load) => load(),
+    stopped: () => undefined,
+    close: () => undefined,
+  };
+}

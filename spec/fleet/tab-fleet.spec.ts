@@ -5,7 +5,7 @@
  */
 import { BehaviorSubject, asyncScheduler } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FleetLeaderError } from '../../lib/errors.js';
+import { ConfigError, FleetLeaderError } from '../../lib/errors.js';
 import type { ContextSwitch } from '../../lib/client/engine/load-engine.js';
 import { TabCoordinator } from '../../lib/stores/fleet/tab-coordinator.js';
 import { tabFleet } from '../../lib/stores/index.js';
@@ -161,13 +161,13 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
   });
 
   it('without Web Locks (here: Node) every client is solo and loads itself', async () => {
-    const seen = { engine: false, roles: [] as FleetRole[] };
+    const seen = { engine: false, roles: [] as FleetRole[], warnings: [] as string[] };
     const link = tabFleet().attach({
       identity: 'test server',
       contexts: new BehaviorSubject<ContextSwitch>({ context: {}, first: true }),
       status: new BehaviorSubject<ClientStatus>({ state: 'initializing', source: 'none', circuit: 'closed', streaming: false, since: '' }),
       scheduler: asyncScheduler,
-      logger: { warn() {}, error() {} },
+      logger: { warn: (message) => void seen.warnings.push(message), error() {} },
       engine: (on) => void (seen.engine = on),
       mirror: () => undefined,
       received: () => undefined,
@@ -176,7 +176,9 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
     });
     link.start();
     await vi.advanceTimersByTimeAsync(10);
-    expect(seen).toEqual({ engine: true, roles: ['solo'] });
+    await vi.advanceTimersByTimeAsync(LEASE_MS * 3);
+    expect(seen).toEqual({ engine: true, roles: ['solo'], warnings: [] });
     link.close();
+    expect(() => tabFleet({ name: '' })).toThrow(ConfigError);
   });
 });
