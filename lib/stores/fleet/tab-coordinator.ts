@@ -78,6 +78,7 @@ export class TabCoordinator implements FleetCoordinator {
   private readonly scopes = new Map<string, Scope>();
   private readonly scheduler: SchedulerLike;
   private channel: TabChannel | undefined;
+  private closed = false;
 
   constructor(
     private readonly platform: TabPlatform,
@@ -156,6 +157,7 @@ export class TabCoordinator implements FleetCoordinator {
   async putShared(): Promise<void> {}
 
   async close(): Promise<void> {
+    this.closed = true;
     for (const state of this.scopes.values()) {
       for (const lock of state.locks.values()) {
         lock.abort.abort();
@@ -179,6 +181,7 @@ export class TabCoordinator implements FleetCoordinator {
 
   /** Takes the lock if it is free; else queues a request that the browser grants when it is. */
   private request(state: Scope, holder: string): Promise<Lock> {
+    if (this.closed) return Promise.reject(new Error('tab fleet: coordinator closed'));
     this.connect();
     const name = `flagstream-fleet:${this.options.name}:${state.key}`;
     const lock: Lock = { granted: false, fresh: true, claimedAt: this.scheduler.now(), release: () => undefined, abort: new AbortController() };
