@@ -136,16 +136,17 @@ describe.skipIf(!browserAvailable)('tabFleet() in Chromium: tabs share one strea
       const leader = pages[roles.indexOf('leader')]!;
       const others = pages.filter((page) => page !== leader);
       flags.resetRequests();
-      const closedAt = Date.now();
+      const closing = Date.now();
       await leader.close();
+      const closed = Date.now(); // the page is gone, and its lock with it
       enabled = !enabled;
       flags.toggle('demo', 'production', 'new-checkout', enabled); // while no tab leads
-      await Promise.race(others.map((page) => page.waitForFunction(() => document.body.dataset['role'] === 'leader', undefined, { timeout: 1_000 })));
-      while (flags.requests.stream < 1 && Date.now() - closedAt < 1_000) await new Promise((done) => setTimeout(done, 10));
-      const handoverMs = Date.now() - closedAt;
-      console.log(`tabFleet handover (Chromium): a new leader streams ${handoverMs} ms after the leader's tab closed`);
+      await Promise.race(others.map((page) => page.waitForFunction(() => document.body.dataset['role'] === 'leader', undefined, { timeout: 2_000 })));
+      while (flags.requests.stream < 1 && Date.now() - closed < 2_000) await new Promise((done) => setTimeout(done, 10));
+      const streaming = Date.now();
+      console.log(`tabFleet handover (Chromium): a new leader streams ${streaming - closing} ms after the leader tab's close() began (${streaming - closed} ms after it returned)`);
       expect(flags.requests.stream).toBe(1);
-      expect(handoverMs).toBeLessThan(1_000);
+      expect(streaming - closed).toBeLessThan(1_000);
       await flags.waitForStreams(1);
       expect(flags.streamCount).toBe(1);
       await settle();
