@@ -7,8 +7,12 @@ import type { EvalResult, JsonValue } from '../../types.js';
  */
 
 const hasOwn = Object.prototype.hasOwnProperty;
-/** Top-level values and results this module produced: sealing them again is free. */
+/** Top-level JSON values this module produced: sealing them again is free. */
 const sealed = new WeakSet<object>();
+/** The one frozen empty object and array every empty value shares (no copy per flag of `{}` details). */
+const EMPTY_OBJECT = Object.freeze({}) as JsonValue & object;
+const EMPTY_ARRAY = Object.freeze([]) as unknown as JsonValue & object;
+sealed.add(EMPTY_OBJECT).add(EMPTY_ARRAY);
 /** The (never written) ancestors of a scalar. */
 const NO_ANCESTORS: object[] = [];
 
@@ -25,6 +29,7 @@ export function ownValue<T>(record: Readonly<Record<string, T>>, key: string): T
 export function frozenJson(value: unknown): JsonValue | undefined {
   if (typeof value !== 'object' || value === null) return copyJson(value, NO_ANCESTORS);
   if (sealed.has(value)) return value as JsonValue;
+  if (isEmpty(value)) return Array.isArray(value) ? EMPTY_ARRAY : isPlainObject(value) ? EMPTY_OBJECT : undefined;
   const copy = copyJson(value, []);
   if (typeof copy === 'object' && copy !== null) sealed.add(copy);
   return copy;
@@ -47,26 +52,39 @@ export function ownRecord(record: Readonly<Record<string, unknown>> | undefined)
 
 /**
  * The frozen form of a result, as snapshots hold it: a copy with a frozen value and details (a value
- * that is not JSON becomes "no value"; details that are not a JSON object are dropped). A result this
- * function returned before is returned as is.
+ * that is not JSON becomes "no value"; details that are not a JSON object, or are empty, are dropped). A frozen
+ * result whose value and details are already sealed (one this function returned) is returned as is:
+ * no registry entry per result, which would cost more memory than the result itself.
  */
 export function sealResult(result: EvalResult): EvalResult {
-  if (sealed.has(result)) return result;
-  // A literal of fixed shape (not a spread of the input): every sealed result shares one hidden class.
-  const copy: EvalResult = {
-    key: result.key,
-    enabled: result.enabled,
-    variant: result.variant,
-    value: frozenJson(result.value),
-    reason: result.reason,
-    evaluatedAt: result.evaluatedAt,
-    source: result.source,
-  };
+  if (Object.isFrozen(result) && frozenJson(result.value) === result.value && (result.details === undefined || sealed.has(result.details))) return result;
+  const { key, enabled, variant, reason, evaluatedAt, source } = result;
+  const value = frozenJson(result.value);
+  const details = sharedDetails(result.details);
+  // Literals of fixed shape (not a spread of the input), with or without details: each allocates
+  // exactly its fields, and results share two hidden classes.
+  const copy: EvalResult = details ? { key, enabled, variant, value, reason, evaluatedAt, source, details } : { key, enabled, variant, value, reason, evaluatedAt, source };
   if (result.errorCode !== undefined) copy.errorCode = result.errorCode;
-  const details = frozenJson(result.details);
-  if (isJsonObject(details)) copy.details = details;
-  sealed.add(Object.freeze(copy));
-  return copy;
+  return Object.freeze(copy);
+}
+
+/** Frozen small details by their JSON text, shared by every result that has the same ones. */
+const detailsByText = new Map<string, Record<string, JsonValue>>();
+/** Details longer than this (JSON text) are not shared; at most this many are kept. */
+const SHARED_DETAILS_TEXT = 128;
+const SHARED_DETAILS_COUNT = 512;
+
+/**
+ * Frozen details, or `undefined` when they are not a JSON object or are empty (they say nothing).
+ * Small ones are shared: Cuttlegate's `{ type: 'bool' }` is one object, not one per flag.
+ */
+function sharedDetails(input: unknown): Record<string, JsonValue> | undefined {
+  const details = frozenJson(input);
+  if (!isJsonObject(details) || details === EMPTY_OBJECT) return undefined;
+  const text = JSON.stringify(details);
+  if (text.length > SHARED_DETAILS_TEXT) return details;
+  if (!detailsByText.has(text) && detailsByText.size < SHARED_DETAILS_COUNT) detailsByText.set(text, details);
+  return detailsByText.get(text) ?? details;
 }
 
 /** Structural equality of JSON values; bails at the first difference. */
@@ -119,6 +137,12 @@ function copyJson(value: unknown, ancestors: object[]): JsonValue | undefined {
   }
   ancestors.pop();
   return Object.freeze(copy) as JsonValue;
+}
+
+/** Whether an object or array has no own enumerable keys (without allocating a key list). */
+function isEmpty(value: object): boolean {
+  for (const key in value) if (hasOwn.call(value, key)) return false;
+  return true;
 }
 
 /** A plain object: its prototype is a realm's `Object.prototype`, or none. */
