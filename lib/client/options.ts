@@ -53,6 +53,14 @@ export interface FlagClientOptions {
    * `{ key: value }` map, or a server client's `snapshot.toJSON()` (values, variants and reasons kept).
    */
   bootstrap?: Record<string, JsonValue> | SnapshotJSON;
+  /**
+   * The `bootstrap` is fresh (a server render's snapshot of this very page): with a change stream,
+   * the first load is the stream's connect refetch, so no bulk request goes out before the stream
+   * opens, however long that takes (without it the first load waits at most 1 s for the stream). If
+   * the stream fails first, the client loads at once. No effect without a bootstrap or a stream, or
+   * when the transport opens its stream after a load (OFREP). Default `false`.
+   */
+  freshBootstrap?: boolean;
   /** Every timer goes through it (inject a `TestScheduler` for virtual time). Default `asyncScheduler`. */
   scheduler?: SchedulerLike;
   /** `fetch` to use (default: the global one, else `cross-fetch`). */
@@ -100,6 +108,7 @@ export interface ResolvedOptions {
   defaults: Readonly<Record<string, JsonValue>>;
   store: FlagStore | undefined;
   bootstrap: Record<string, JsonValue> | SnapshotJSON | undefined;
+  freshBootstrap: boolean;
   scheduler: SchedulerLike;
   fetch: FetchLike;
   logger: Logger;
@@ -145,6 +154,7 @@ export function resolveOptions(options: FlagClientOptions): ResolvedOptions {
     defaults: ownRecord(options.defaults),
     store,
     bootstrap: options.bootstrap,
+    freshBootstrap: !!(options.bootstrap && options.freshBootstrap),
     scheduler: options.scheduler ?? asyncScheduler,
     fetch: options.fetch ?? defaultFetch(),
     logger: options.logger ?? consoleLogger,
