@@ -18,3 +18,4 @@ export type { FlagStore, StoredFlags } from '../client/options.js';
 export { redisFleet, type RedisFleetOptions, type FleetRedisClient, type FleetRedisSubscriber } from './redis-fleet.js';
 export type { FleetOption } from '../client/features/fleet-link.js';
 export type { FleetRole } from '../types.js';
+export { tabFleet, type TabFleetOptions } from './tab-fleet.js';

@@ -1,11 +1,10 @@
-import { build } from 'esbuild';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startServer, type FlagServer } from '../../lib/server/index.js';
 import { browserAvailable, launchBrowser } from '../support/browser.js';
+import { bundlePage } from './page-bundle.js';
 import { serveStatic, type StaticSite } from './static-server.js';
 
 /**
@@ -39,16 +38,7 @@ describe.skipIf(!browserAvailable || !ENGINE_WIRED)('hiddenCloseMs in Chromium (
   let dir: string;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'flagstream-visibility-'));
-    await build({
-      stdin: { contents: PAGE_SCRIPT, resolveDir: dir, loader: 'js' },
-      bundle: true,
-      format: 'esm',
-      platform: 'browser',
-      outfile: join(dir, 'page.js'),
-      logLevel: 'silent',
-    });
-    writeFileSync(join(dir, 'index.html'), '<!doctype html><html><body><script type="module" src="/page.js"></script></body></html>');
+    dir = await bundlePage(PAGE_SCRIPT, 'flagstream-visibility-');
     flags = await startServer({ file: 'examples/flags.json' });
     site = await serveStatic(dir, flags.url);
     browser = await launchBrowser();

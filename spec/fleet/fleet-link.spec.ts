@@ -3,12 +3,11 @@
  * takeover once a lease lapses, stepping down when the lease is lost, solo on store failures and
  * re-forming, and versions applied in order.
  */
-import { BehaviorSubject, asyncScheduler } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AuthError, FleetLeaderError, NetworkError } from '../../lib/errors.js';
-import { FleetLink, type FleetClaim, type FleetCoordinator, type FleetHealth, type FleetRecord, type FleetView, type MirroredHealth } from '../../lib/client/features/fleet-link.js';
-import type { ContextSwitch } from '../../lib/client/engine/load-engine.js';
-import type { ClientStatus, EvalResult, FleetRole } from '../../lib/types.js';
+import type { FleetClaim, FleetCoordinator, FleetHealth, FleetRecord, FleetView } from '../../lib/client/features/fleet-link.js';
+import type { EvalResult } from '../../lib/types.js';
+import { flag, linkMember } from './link-member.js';
 
 const LEASE_MS = 3_000;
 
@@ -90,39 +89,16 @@ class MemoryCoordinator implements FleetCoordinator {
   }
 }
 
-/** One member: a link and a record of what it told its client; `status` is the client's status it reads. */
-function member(store: MemoryCoordinator, current: EvalResult[] = [flag(true)]) {
-  const seen = { engine: false, roles: [] as FleetRole[], received: [] as EvalResult[][], mirrored: [] as Array<MirroredHealth | undefined> };
-  const status = new BehaviorSubject<ClientStatus>({ state: 'ready', source: 'network', circuit: 'closed', streaming: true, since: '2026-01-01T00:00:00.000Z' });
-  const link = new FleetLink(store, {
-    identity: 'test server',
-    contexts: new BehaviorSubject<ContextSwitch>({ context: {}, first: true }),
-    status,
-    scheduler: asyncScheduler,
-    logger: { warn() {}, error() {} },
-    engine: (on) => void (seen.engine = on),
-    mirror: (health) => void seen.mirrored.push(health),
-    received: (flags) => void seen.received.push(flags),
-    current: () => current,
-    role: (role) => void seen.roles.push(role),
-  });
-  link.start();
-  return { link, seen, status, role: () => seen.roles.at(-1) };
-}
-
 /** A leader `a` and a follower `b` on one store. */
 async function pair() {
   const store = new MemoryCoordinator();
-  const a = member(store);
+  const a = linkMember(store);
   await vi.advanceTimersByTimeAsync(0);
-  const b = member(store);
+  const b = linkMember(store);
   await vi.advanceTimersByTimeAsync(0);
   return { store, a, b };
 }
 
-function flag(value: boolean): EvalResult {
-  return { key: 'f', enabled: true, variant: String(value), value, reason: 'default', evaluatedAt: '2026-01-01T00:00:00Z', source: 'network' };
-}
 
 describe('FleetLink (fake time, in-memory coordinator)', () => {
   beforeEach(() => void vi.useFakeTimers());
@@ -159,7 +135,7 @@ describe('FleetLink (fake time, in-memory coordinator)', () => {
 
   it('a leader that finds its lease taken steps down and stops its engine', async () => {
     const store = new MemoryCoordinator();
-    const a = member(store);
+    const a = linkMember(store);
     await vi.advanceTimersByTimeAsync(0);
     store.steal();
     await vi.advanceTimersByTimeAsync(LEASE_MS / 3);
@@ -186,9 +162,9 @@ describe('FleetLink (fake time, in-memory coordinator)', () => {
 
   it('lost store state: whoever re-claims the absent lease republishes under a new epoch; followers apply it whatever its version', async () => {
     const store = new MemoryCoordinator();
-    const a = member(store);
+    const a = linkMember(store);
     await vi.advanceTimersByTimeAsync(0);
-    const b = member(store, [flag(false)]);
+    const b = linkMember(store, [flag(false)]);
     await vi.advanceTimersByTimeAsync(0);
     for (const value of [false, true, false, true]) a.link.published([flag(value)]);
     await vi.advanceTimersByTimeAsync(0);
@@ -210,9 +186,9 @@ describe('FleetLink (fake time, in-memory coordinator)', () => {
 
   it('a dead leader (no renewals) is replaced when its lease lapses: within leaseMs of its last renewal', async () => {
     const store = new MemoryCoordinator();
-    const a = member(store);
+    const a = linkMember(store);
     await vi.advanceTimersByTimeAsync(0);
-    const b = member(store);
+    const b = linkMember(store);
     await vi.advanceTimersByTimeAsync(LEASE_MS * 2 + 123); // some renewals, at an arbitrary phase
     store.freeze();
     const frozenAt = Date.now();

@@ -1,0 +1,316 @@
+import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import type { FleetClaim, FleetCoordinator, FleetHealth, FleetRecord, FleetView } from '../../client/features/fleet-link.js';
+import type { EvalResult } from '../../types.js';
+import { sha256Base64Url } from './sha256.js';
+
+/** The part of `navigator.locks` (Web Locks) a tab fleet uses. */
+export interface TabLocks {
+  request(name: string, options: { ifAvailable?: boolean; signal?: AbortSignal }, granted: (lock: unknown) => Promise<void> | undefined): Promise<unknown>;
+}
+
+/** The part of a `BroadcastChannel` a tab fleet uses. */
+export interface TabChannel {
+  postMessage(message: unknown): void;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  close(): void;
+}
+
+/** What the coordinator runs on: the browser's Web Locks and BroadcastChannel, or fakes in specs. */
+export interface TabPlatform {
+  locks: TabLocks;
+  channel(name: string): TabChannel;
+  /** Calls `listener` when the page is about to be frozen (the Page Lifecycle `freeze` event). */
+  onFreeze?(listener: () => void): void;
+  scheduler?: SchedulerLike;
+}
+
+/** Settings of the tab coordinator (see `tabFleet`). */
+export interface TabCoordinatorOptions {
+  name: string;
+  leaseMs: number;
+  timeoutMs: number;
+}
+
+/** What tabs tell each other about one scope (`key`: its hash). */
+type Message = { key: string; kind: 'ask' } | { key: string; kind: 'beat'; health: FleetHealth; record?: FleetRecord };
+
+/** One holder's lock request for a scope: queued, then held until released. */
+interface Lock {
+  granted: boolean;
+  /** Granted and not yet claimed: the next claim starts a new leadership. */
+  fresh: boolean;
+  /** Scheduler time of the holder's last claim: a lock granted to a holder that stopped claiming is given back. */
+  claimedAt: number;
+  release(): void;
+  readonly abort: AbortController;
+}
+
+/** What this tab knows of one scope. */
+interface Scope {
+  /** The scope as the link names it, and its hash (what lock names and messages carry). */
+  readonly name: string;
+  readonly key: string;
+  record?: FleetRecord;
+  /** The leader's health as last heard. */
+  leader?: FleetHealth;
+  /** The holder in this tab that leads, if one does. */
+  holder?: string;
+  readonly locks: Map<string, Lock>;
+  readonly listeners: Set<() => void>;
+  /** Answers awaited by `read` after an ask. */
+  readonly waiting: Set<() => void>;
+}
+
+/**
+ * A {@link FleetCoordinator} across the tabs of one origin. The lease of a scope is the Web Lock
+ * `flagstream-fleet:<name>:<hash of scope>`: a claim takes it when free and otherwise queues a
+ * request, so when the holder's tab closes (or is discarded) the browser grants it to the next tab
+ * at once, which is then told to claim. A claim holds while the lock is held; `release` drops it.
+ * The leader's health (when it changes) and each snapshot go out on one `BroadcastChannel`; a tab
+ * that has heard nothing asks, and the leader answers with both. The lock, not a heartbeat timer,
+ * says the leader lives, so a background tab's throttled timers never make its followers stale; a
+ * page about to be frozen lets its locks go. `snapshotFor` results are not shared between tabs.
+ */
+export class TabCoordinator implements FleetCoordinator {
+  readonly leaseMs: number;
+  readonly timeoutMs: number;
+  readonly sharedTtlMs = 0;
+  private readonly scopes = new Map<string, Scope>();
+  private readonly scheduler: SchedulerLike;
+  private channel: TabChannel | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly platform: TabPlatform,
+    private readonly options: TabCoordinatorOptions,
+  ) {
+    this.leaseMs = options.leaseMs;
+    this.timeoutMs = options.timeoutMs;
+    this.scheduler = platform.scheduler ?? asyncScheduler;
+    // A frozen page cannot stream or answer: it lets its locks go, so another tab leads at once; once
+    // resumed, its links' next claims find the lock taken and follow.
+    platform.onFreeze?.(() => {
+      for (const state of [...this.scopes.values()]) for (const [holder, lock] of [...state.locks]) this.drop(state, holder, lock);
+    });
+  }
+
+  async claim(scope: string, holder: string, health: FleetHealth): Promise<FleetClaim> {
+    const state = this.scope(scope);
+    const lock = state.locks.get(holder) ?? (await this.request(state, holder));
+    lock.claimedAt = this.scheduler.now();
+    const shared = state.record !== undefined;
+    if (!lock.granted) return { held: false, fresh: false, shared, remainingMs: this.leaseMs };
+    const fresh = lock.fresh;
+    lock.fresh = false;
+    state.holder = holder;
+    // The lock, not a timer, says the leader lives (a background tab's timers are throttled): its
+    // health goes out when it changed, and to every tab when a leadership begins.
+    if (fresh || JSON.stringify(health) !== JSON.stringify(state.leader)) this.post({ key: state.key, kind: 'beat', health });
+    this.heard(state, health, undefined);
+    return { held: true, fresh, shared, remainingMs: 0 };
+  }
+
+  async release(scope: string, holder: string): Promise<void> {
+    const state = this.scopes.get(scope);
+    const lock = state?.locks.get(holder);
+    if (state && lock) this.drop(state, holder, lock);
+  }
+
+  async publish(scope: string, holder: string, record: FleetRecord): Promise<boolean> {
+    const state = this.scope(scope);
+    if (state.holder !== holder || !state.locks.get(holder)?.granted) return false;
+    const health = state.leader!;
+    this.heard(state, health, record);
+    this.post({ key: state.key, kind: 'beat', health, record });
+    return true;
+  }
+
+  async read(scope: string): Promise<FleetView> {
+    const state = this.scope(scope);
+    const granted = [...state.locks.values()].some((lock) => lock.granted);
+    if (!granted && !state.leader) await this.ask(state);
+    const view: FleetView = {};
+    if (state.record) view.record = state.record;
+    // A lock granted here but not yet claimed: whoever held it is gone, so the lease is free.
+    const leader = granted && state.holder === undefined ? undefined : state.leader;
+    if (leader) view.leader = leader;
+    return view;
+  }
+
+  async listen(scope: string, notice: () => void): Promise<() => void> {
+    const state = this.scope(scope);
+    this.connect();
+    state.listeners.add(notice);
+    return () => {
+      state.listeners.delete(notice);
+      if (state.listeners.size > 0) return;
+      // Nobody here follows the scope any more: its queued lock requests are withdrawn.
+      for (const [holder, lock] of [...state.locks]) if (!lock.granted) this.drop(state, holder, lock);
+      if (state.locks.size === 0 && this.scopes.get(scope) === state) this.scopes.delete(scope);
+    };
+  }
+
+  async getShared(): Promise<EvalResult[] | undefined> {
+    return undefined;
+  }
+
+  async putShared(): Promise<void> {}
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const state of this.scopes.values()) {
+      for (const lock of state.locks.values()) {
+        lock.abort.abort();
+        lock.release();
+      }
+    }
+    this.scopes.clear();
+    this.channel?.close();
+    this.channel = undefined;
+  }
+
+  /** Lets the holder's lock go (or withdraws its request); a scope nobody here uses any more is forgotten. */
+  private drop(state: Scope, holder: string, lock: Lock): void {
+    if (state.locks.get(holder) !== lock) return;
+    state.locks.delete(holder);
+    if (state.holder === holder) state.holder = undefined;
+    lock.abort.abort();
+    lock.release();
+    if (state.locks.size === 0 && state.listeners.size === 0 && this.scopes.get(state.name) === state) this.scopes.delete(state.name);
+  }
+
+  /** Takes the lock if it is free; else queues a request that the browser grants when it is. */
+  private request(state: Scope, holder: string): Promise<Lock> {
+    if (this.closed) return Promise.reject(new Error('tab fleet: coordinator closed'));
+    this.connect();
+    const name = `flagstream-fleet:${this.options.name}:${state.key}`;
+    const lock: Lock = { granted: false, fresh: true, claimedAt: this.scheduler.now(), release: () => undefined, abort: new AbortController() };
+    state.locks.set(holder, lock);
+    // Held until released; a lock released or withdrawn before the browser granted it is let go at once.
+    const hold = (): Promise<void> | undefined =>
+      lock.abort.signal.aborted
+        ? undefined
+        : new Promise<void>((release) => {
+            lock.granted = true;
+            lock.release = release;
+          });
+    return new Promise<Lock>((resolve, reject) => {
+      this.platform.locks
+        .request(name, { ifAvailable: true }, (free) => {
+          if (free) {
+            const held = hold();
+            resolve(lock);
+            return held;
+          }
+          resolve(lock);
+          if (!lock.abort.signal.aborted) this.queue(state, holder, lock, name, hold);
+          return undefined;
+        })
+        .catch((error: unknown) => {
+          state.locks.delete(holder);
+          reject(error instanceof Error ? error : new Error(String(error)));
+        });
+    });
+  }
+
+  /** Waits for the lock behind the holder; once granted, the scope's followers here are told to claim. */
+  private queue(state: Scope, holder: string, lock: Lock, name: string, hold: () => Promise<void> | undefined): void {
+    this.platform.locks
+      .request(name, { signal: lock.abort.signal }, () => {
+        const held = hold();
+        if (!held) return undefined;
+        const grantedAt = this.scheduler.now();
+        // A holder that has stopped claiming (it left the scope) gives the lock back after a lease.
+        const idle = Math.max(0, lock.claimedAt + this.leaseMs - grantedAt);
+        this.scheduler.schedule(() => {
+          if (lock.claimedAt < grantedAt) this.drop(state, holder, lock);
+        }, idle);
+        this.notify(state);
+        return held;
+      })
+      .catch(() => undefined); // withdrawn (AbortError)
+  }
+
+  /** Posts an ask and waits for the leader's answer, at most half a call's bound. */
+  private ask(state: Scope): Promise<void> {
+    this.post({ key: state.key, kind: 'ask' });
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        state.waiting.delete(done);
+        timer.unsubscribe();
+        resolve();
+      };
+      const timer = this.scheduler.schedule(done, Math.min(250, this.timeoutMs / 2));
+      state.waiting.add(done);
+    });
+  }
+
+  /** A message from another tab. */
+  private received(data: unknown): void {
+    const message = parseMessage(data);
+    const state = message && [...this.scopes.values()].find((candidate) => candidate.key === message.key);
+    if (!message || !state) return;
+    if (message.kind === 'ask') {
+      if (state.holder && state.leader) this.post({ key: state.key, kind: 'beat', health: state.leader, ...(state.record ? { record: state.record } : {}) });
+      return;
+    }
+    // A beat from another tab while one here leads: the other is about to find it cannot publish.
+    if (state.holder) return;
+    this.heard(state, message.health, message.record);
+    for (const done of [...state.waiting]) done();
+  }
+
+  /** Takes a heartbeat (and a record) in; notifies when either changed. */
+  private heard(state: Scope, health: FleetHealth, record: FleetRecord | undefined): void {
+    const changed = JSON.stringify(health) !== JSON.stringify(state.leader) || (record !== undefined && record !== state.record);
+    state.leader = health;
+    if (record) state.record = record;
+    if (changed) this.notify(state);
+  }
+
+  private notify(state: Scope): void {
+    for (const notice of [...state.listeners]) notice();
+  }
+
+  private post(message: Message): void {
+    this.connect().postMessage(message);
+  }
+
+  private connect(): TabChannel {
+    if (!this.channel) {
+      const channel = this.platform.channel(`flagstream-fleet:${this.options.name}`);
+      channel.onmessage = (event) => this.received(event.data);
+      this.channel = channel;
+    }
+    return this.channel;
+  }
+
+  private scope(scope: string): Scope {
+    let state = this.scopes.get(scope);
+    if (!state) {
+      const key = sha256Base64Url(scope).slice(0, 27);
+      state = { name: scope, key, locks: new Map(), listeners: new Set(), waiting: new Set() };
+      this.scopes.set(scope, state);
+    }
+    return state;
+  }
+}
+
+function parseMessage(data: unknown): Message | undefined {
+  if (!data || typeof data !== 'object') return undefined;
+  const { key, kind, health, record } = data as Record<string, unknown>;
+  if (typeof key !== 'string') return undefined;
+  if (kind === 'ask') return { key, kind };
+  if (kind !== 'beat' || !isHealth(health)) return undefined;
+  return isRecord(record) ? { key, kind, health, record } : { key, kind, health };
+}
+
+function isHealth(value: unknown): value is FleetHealth {
+  const health = value as Partial<FleetHealth> | undefined;
+  return !!health && typeof health.state === 'string' && typeof health.since === 'string';
+}
+
+function isRecord(value: unknown): value is FleetRecord {
+  const record = value as Partial<FleetRecord> | undefined;
+  return !!record && typeof record.epoch === 'string' && typeof record.version === 'number' && Array.isArray(record.flags);
+}

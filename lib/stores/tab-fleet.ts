@@ -1,0 +1,63 @@
+import { ConfigError } from '../errors.js';
+import { FleetLink, type FleetHandle, type FleetHost, type FleetOption } from '../client/features/fleet-link.js';
+import { TabCoordinator, type TabChannel, type TabLocks } from './fleet/tab-coordinator.js';
+
+/** Options of {@link tabFleet}. */
+export interface TabFleetOptions {
+  /**
+   * Names the fleet (default `default`): tabs share a stream only with tabs using the same name, so
+   * two apps on one origin keep apart.
+   */
+  name?: string;
+}
+
+/** Claim cadence (`leaseMs / 3`): how often a link re-checks its role; the lock, not this, hands leadership over. */
+const LEASE_MS = 3_000;
+
+/**
+ * Tab fleet: `createFlagClient({ transport, fleet: tabFleet() })` in a browser. The tabs of one origin
+ * with the same transport identity and context share one stream: one tab holds a Web Lock and is the
+ * only one that streams and loads; it sends each new snapshot to the others on a `BroadcastChannel`,
+ * which apply it through the same getters and observables and show its upstream health in their
+ * status. When the leader's tab closes, is discarded or is frozen the lock goes to the next tab at
+ * once, whose first load picks up anything changed meanwhile. Where Web Locks or BroadcastChannel are
+ * missing (old browsers, workers without them, Node), every client loads on its own: `status.role`
+ * is `'solo'`.
+ */
+export function tabFleet(options: TabFleetOptions = {}): FleetOption {
+  const name = options.name ?? 'default';
+  if (typeof name !== 'string' || name === '') throw new ConfigError('name', 'must be a non-empty string');
+  const scope = globalThis as { navigator?: { locks?: TabLocks }; BroadcastChannel?: new (name: string) => TabChannel };
+  const locks = scope.navigator?.locks;
+  const Channel = scope.BroadcastChannel;
+  if (!locks || typeof locks.request !== 'function' || typeof Channel !== 'function') {
+    return { attach: (host) => solo(host) };
+  }
+  // One coordinator (one channel) per client: two clients in one tab coordinate as two tabs would.
+  const page = (globalThis as { document?: { addEventListener(type: 'freeze', listener: () => void): void } }).document;
+  const platform = { locks, channel: (channel: string) => new Channel(channel), onFreeze: (listener: () => void) => page?.addEventListener('freeze', listener) };
+  return { attach: (host) => new FleetLink(new TabCoordinator(platform, { name, leaseMs: LEASE_MS, timeoutMs: 1_000 }), host) };
+}
+
+/**
+ * Where Web Locks or BroadcastChannel are missing: the client runs its own engine and says so in
+ * `status.role` (`'solo'`) and a `fleet-solo` event, once, without a warning per client.
+ */
+function solo(host: FleetHost): FleetHandle {
+  let started = false;
+  return {
+    start: () => {
+      if (started) return;
+      started = true;
+      host.engine(true);
+      const error = new Error('tab fleet: this environment lacks Web Locks or BroadcastChannel; the client loads on its own');
+      host.role('solo', { type: 'fleet-solo', at: new Date(host.scheduler.now()).toISOString(), error });
+    },
+    published: () => undefined,
+    changed: () => undefined,
+    refresh: () => undefined,
+    snapshotFor: (_context, load) => load(),
+    stopped: () => undefined,
+    close: () => undefined,
+  };
+}

@@ -1,0 +1,172 @@
+/**
+ * tabFleet() in Chromium: tabs (pages of one browser context) of a page that bundles the client for
+ * the browser, against the local server over loopback. One stream and one bulk request per change
+ * however many tabs; the leader's tab closes → another streams within a second; identify() in one
+ * tab moves only that tab. (A frozen leader is covered in fake time by spec/fleet/tab-fleet.spec.ts:
+ * headless Chromium does not fire `freeze` for CDP's Page.setWebLifecycleState.) Prints the streams and bulk requests per change for 1 and 3 tabs.
+ */
+import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startServer, type FlagServer } from '../../lib/server/index.js';
+import { browserAvailable, launchBrowser } from '../support/browser.js';
+import { bundlePage } from './page-bundle.js';
+import { serveStatic, type StaticSite } from './static-server.js';
+
+const lib = (path: string): string => JSON.stringify(resolve(import.meta.dirname, '../../lib', path));
+
+/** A page whose client joins the tab fleet and shows its flag and role in the body's dataset. */
+const PAGE_SCRIPT = `
+import { createFlagClient, cuttlegate } from ${lib('index.ts')};
+import { tabFleet } from ${lib('stores/index.ts')};
+const client = createFlagClient({
+  transport: cuttlegate({ serverUrl: location.origin, apiKey: 'cg_demo_production_0123456789abcdefghijklmnopqrstuvwx', project: 'demo', environment: 'production' }),
+  pollIntervalMs: 0,
+  // ?solo: the same page without the fleet (what every tab costs otherwise).
+  ...(location.search === '?solo' ? {} : { fleet: tabFleet() }),
+});
+client.bool$('new-checkout', false).subscribe((on) => (document.body.dataset.newCheckout = String(on)));
+client.status$.subscribe((status) => {
+  document.body.dataset.role = status.role ?? 'none';
+  document.body.dataset.state = status.state + '/' + status.source;
+});
+window.identify = (context) => client.identify(context);
+`;
+
+type Change = { streams: number; bulk: number };
+
+describe.skipIf(!browserAvailable)('tabFleet() in Chromium: tabs share one stream', () => {
+  let flags: FlagServer;
+  let site: StaticSite;
+  let browser: Browser;
+  let dir: string;
+  let enabled = true;
+  const figures: Record<string, Change> = {};
+
+  beforeAll(async () => {
+    dir = await bundlePage(PAGE_SCRIPT, 'flagstream-tabs-');
+    flags = await startServer({ file: 'examples/flags.json' });
+    site = await serveStatic(dir, flags.url);
+    browser = await launchBrowser();
+  }, 60_000);
+
+  afterAll(async () => {
+    if (Object.keys(figures).length > 0) {
+      console.log(`tabFleet figures (Chromium, local server, one toggle): ${Object.entries(figures).map(([tabs, f]) => `${tabs}: ${f.streams} stream(s), ${f.bulk} bulk request(s) per change`).join('; ')}`);
+    }
+    await browser?.close();
+    await site?.close();
+    await flags?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The previous test's tabs are gone (their streams closed at the server). */
+  const noStreams = (): Promise<unknown> => vi.waitFor(() => expect(flags.streamCount).toBe(0), { timeout: 3_000, interval: 20 });
+  const settle = (): Promise<unknown> => new Promise((done) => setTimeout(done, 300));
+  const shows = (page: Page, value: boolean): Promise<unknown> =>
+    page.waitForFunction((v) => document.body.dataset['newCheckout'] === String(v), value, { timeout: 5_000 });
+  const roleOf = (page: Page): Promise<string | undefined> => page.evaluate(() => document.body.dataset['role']);
+
+  async function openTabs(context: BrowserContext, count: number, query = ''): Promise<Page[]> {
+    const pages: Page[] = [];
+    for (let i = 0; i < count; i += 1) {
+      const page = await context.newPage();
+      await page.goto(site.url + query);
+      await shows(page, enabled);
+      pages.push(page);
+    }
+    return pages;
+  }
+
+  /**
+   * Opens `count` tabs of the page in a new browser context once the previous tabs' streams are
+   * gone, waits for the first stream, runs `check` with the pages and their roles, closes the context.
+   */
+  async function withTabs(count: number, query: string, check: (pages: Page[], roles: Array<string | undefined>) => Promise<void>): Promise<void> {
+    const context = await browser.newContext();
+    try {
+      await noStreams();
+      const pages = await openTabs(context, count, query);
+      await flags.waitForStreams(1);
+      await check(pages, await Promise.all(pages.map(roleOf)));
+    } finally {
+      await context.close();
+    }
+  }
+
+  /** Toggles the flag; waits until every page shows it and the request log is quiet; counts the bulk requests it took. */
+  async function toggle(pages: Page[]): Promise<number> {
+    flags.resetRequests();
+    enabled = !enabled;
+    flags.toggle('demo', 'production', 'new-checkout', enabled);
+    for (const page of pages) await shows(page, enabled);
+    await settle(); // room for any duplicate request to arrive
+    return flags.requests.bulk;
+  }
+
+  /** Streams and bulk requests per change for `tabs` tabs (with the fleet, or `?solo` without it), and the tabs' roles. */
+  async function measure(tabs: number, query = ''): Promise<Change & { roles: string[] }> {
+    let figure = { streams: 0, bulk: 0, roles: [] as string[] };
+    await withTabs(tabs, query, async (pages, roles) => {
+      await flags.waitForStreams(query ? tabs : 1);
+      const bulk = await toggle(pages);
+      figure = { streams: flags.streamCount, bulk, roles: roles.map(String).sort() };
+      // Followers say where their values come from: the leader's network load, ready.
+      for (const page of pages) expect(await page.evaluate(() => document.body.dataset['state'])).toBe('ready/network');
+    });
+    return figure;
+  }
+
+  it('without the fleet (baseline): three tabs open three streams and make three bulk requests per change', async () => {
+    const { streams, bulk } = await measure(3, '?solo');
+    figures['3 tabs without tabFleet'] = { streams, bulk };
+    expect({ streams, bulk }).toEqual({ streams: 3, bulk: 3 });
+  }, 30_000);
+
+  it.each([1, 3])('%i tab(s) with the fleet: one stream, one bulk request per change, one leader', async (tabs) => {
+    const { streams, bulk, roles } = await measure(tabs);
+    figures[`${tabs} tab${tabs > 1 ? 's' : ''}`] = { streams, bulk };
+    expect({ streams, bulk }).toEqual({ streams: 1, bulk: 1 });
+    expect(roles).toEqual([...Array<string>(tabs - 1).fill('follower'), 'leader']);
+  }, 30_000);
+
+  it('the leader tab closes: one stream again within a second; a change made meanwhile and the next toggle reach the other two', () =>
+    withTabs(3, '', async (pages, roles) => {
+      const leader = pages[roles.indexOf('leader')]!;
+      const others = pages.filter((page) => page !== leader);
+      flags.resetRequests();
+      const closing = Date.now();
+      await leader.close();
+      const closed = Date.now(); // the page is gone, and its lock with it
+      enabled = !enabled;
+      flags.toggle('demo', 'production', 'new-checkout', enabled); // while no tab leads
+      await Promise.race(others.map((page) => page.waitForFunction(() => document.body.dataset['role'] === 'leader', undefined, { timeout: 2_000 })));
+      while (flags.requests.stream < 1 && Date.now() - closed < 2_000) await new Promise((done) => setTimeout(done, 10));
+      const streaming = Date.now();
+      console.log(`tabFleet handover (Chromium): a new leader streams ${streaming - closing} ms after the leader tab's close() began (${streaming - closed} ms after it returned)`);
+      expect(flags.requests.stream).toBe(1);
+      expect(streaming - closed).toBeLessThan(1_000);
+      await flags.waitForStreams(1);
+      expect(flags.streamCount).toBe(1);
+      await settle();
+      expect(flags.requests.bulk).toBe(1); // the new leader's first load: the change made meanwhile is not lost
+      for (const page of others) await shows(page, enabled);
+      const bulk = await toggle(others);
+      expect(bulk).toBe(1);
+      expect((await Promise.all(others.map(roleOf))).sort()).toEqual(['follower', 'leader']);
+    }), 30_000);
+
+  it('identify() in one tab moves only that tab: it leads its own scope', () =>
+    withTabs(3, '', async (pages, roles) => {
+      const mover = pages[roles.indexOf('follower')]!;
+      const stay = pages.filter((page) => page !== mover);
+      await mover.evaluate(() => (window as unknown as { identify(c: object): Promise<unknown> }).identify({ userId: 'u-tab' }));
+      await mover.waitForFunction(() => document.body.dataset['role'] === 'leader', undefined, { timeout: 2_000 });
+      await flags.waitForStreams(2);
+      expect((await Promise.all(stay.map(roleOf))).sort()).toEqual(['follower', 'leader']);
+      const bulk = await toggle(pages);
+      expect(bulk).toBe(2); // one per scope
+      expect(flags.streamCount).toBe(2);
+    }), 30_000);
+});

@@ -1,0 +1,114 @@
+import type { TabChannel, TabLocks, TabPlatform } from '../../lib/stores/fleet/tab-coordinator.js';
+
+interface Request {
+  tab: number;
+  granted: (lock: unknown) => Promise<void> | undefined;
+  done: (value: unknown) => void;
+  fail: (error: unknown) => void;
+}
+
+/**
+ * Web Locks and BroadcastChannel of one origin in memory, for specs in fake time: exclusive locks
+ * granted in request order (a macrotask after the request, as browsers do), messages delivered to
+ * every other open channel of the same name a macrotask after posting. `close(tab)` is a tab
+ * closing: its locks are freed and its channels stop; `mute` and `freeze` are a quiet or frozen tab.
+ */
+export class FakeOrigin {
+  private readonly holders = new Map<string, Request>();
+  private readonly queues = new Map<string, Request[]>();
+  private readonly channels = new Set<{ tab: number; name: string; channel: TabChannel }>();
+  private readonly frozen = new Set<number>();
+  private readonly freezeListeners = new Map<number, Array<() => void>>();
+  posted = 0;
+
+  /** What tab `tab` sees as `navigator.locks` and `BroadcastChannel`. */
+  tab(tab: number): TabPlatform {
+    const locks: TabLocks = {
+      request: (name, options, granted) =>
+        new Promise((done, fail) => {
+          const request: Request = { tab, granted, done, fail };
+          const free = !this.holders.has(name) && (this.queues.get(name)?.length ?? 0) === 0;
+          if (options.ifAvailable && !free) {
+            setTimeout(() => Promise.resolve(granted(null)).then(done, fail), 0);
+            return;
+          }
+          if (options.signal?.aborted) return fail(new DOMException('aborted', 'AbortError'));
+          options.signal?.addEventListener('abort', () => {
+            const queue = this.queues.get(name) ?? [];
+            if (!queue.includes(request)) return;
+            queue.splice(queue.indexOf(request), 1);
+            fail(new DOMException('aborted', 'AbortError'));
+          });
+          this.queues.set(name, [...(this.queues.get(name) ?? []), request]);
+          setTimeout(() => this.grant(name), 0);
+        }),
+    };
+    return {
+      locks,
+      onFreeze: (listener) => this.freezeListeners.set(tab, [...(this.freezeListeners.get(tab) ?? []), listener]),
+      channel: (name) => {
+        const entry = { tab, name, channel: undefined as unknown as TabChannel };
+        entry.channel = {
+          onmessage: null,
+          postMessage: (message) => {
+            if (this.frozen.has(tab)) return;
+            this.posted += 1;
+            const copy: unknown = JSON.parse(JSON.stringify(message));
+            for (const other of this.channels) {
+              if (other === entry || other.name !== name || this.frozen.has(other.tab)) continue;
+              setTimeout(() => this.channels.has(other) && other.channel.onmessage?.({ data: copy }), 0);
+            }
+          },
+          close: () => void this.channels.delete(entry),
+        };
+        this.channels.add(entry);
+        return entry.channel;
+      },
+    };
+  }
+
+  /** The tab closes (or is discarded): its locks go to the next in line, its channels stop. */
+  close(tab: number): void {
+    for (const entry of [...this.channels]) if (entry.tab === tab) this.channels.delete(entry);
+    for (const [name, queue] of this.queues) this.queues.set(name, queue.filter((request) => request.tab !== tab));
+    for (const [name, holder] of [...this.holders]) {
+      if (holder.tab !== tab) continue;
+      this.holders.delete(name);
+      setTimeout(() => this.grant(name), 0);
+    }
+  }
+
+  /** The tab goes quiet (a hung page, or one whose timers are throttled): it keeps its locks, sends and hears nothing. */
+  mute(tab: number): void {
+    this.frozen.add(tab);
+  }
+
+  /** The page is frozen: its `freeze` listeners run, then it sends and hears nothing until {@link resume}. */
+  freeze(tab: number): void {
+    for (const listener of this.freezeListeners.get(tab) ?? []) listener();
+    this.frozen.add(tab);
+  }
+
+  resume(tab: number): void {
+    this.frozen.delete(tab);
+  }
+
+  /** Lock names held or requested. */
+  names(): string[] {
+    return [...new Set([...this.holders.keys(), ...[...this.queues].filter(([, queue]) => queue.length > 0).map(([name]) => name)])];
+  }
+
+  private grant(name: string): void {
+    if (this.holders.has(name)) return;
+    const next = this.queues.get(name)?.shift();
+    if (!next) return;
+    this.holders.set(name, next);
+    Promise.resolve(next.granted({ name }))
+      .then(next.done, next.fail)
+      .finally(() => {
+        if (this.holders.get(name) !== next) return;
+        this.holders.delete(name);
+        this.grant(name);
+      });
+  }
+}

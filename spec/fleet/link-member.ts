@@ -1,0 +1,34 @@
+import { BehaviorSubject, asyncScheduler } from 'rxjs';
+import { FleetLink, type FleetCoordinator, type MirroredHealth } from '../../lib/client/features/fleet-link.js';
+import type { ContextSwitch } from '../../lib/client/engine/load-engine.js';
+import type { ClientStatus, EvalContext, EvalResult, FleetRole } from '../../lib/types.js';
+
+/** A flag `f` with a boolean value, as a load would return it. */
+export function flag(value: boolean): EvalResult {
+  return { key: 'f', enabled: true, variant: String(value), value, reason: 'default', evaluatedAt: '2026-01-01T00:00:00Z', source: 'network' };
+}
+
+/**
+ * One fleet member without a client: a started link on `store` and a record of what it told its
+ * client (`seen`); `status` is the client's status the link reads, `identify` switches its context.
+ */
+export function linkMember(store: FleetCoordinator, current: EvalResult[] = [flag(true)]) {
+  const seen = { engine: false, roles: [] as FleetRole[], received: [] as EvalResult[][], mirrored: [] as Array<MirroredHealth | undefined> };
+  const status = new BehaviorSubject<ClientStatus>({ state: 'ready', source: 'network', circuit: 'closed', streaming: true, since: '2026-01-01T00:00:00.000Z' });
+  const contexts = new BehaviorSubject<ContextSwitch>({ context: {}, first: true });
+  const link = new FleetLink(store, {
+    identity: 'test server',
+    contexts,
+    status,
+    scheduler: asyncScheduler,
+    logger: { warn() {}, error() {} },
+    engine: (on) => void (seen.engine = on),
+    mirror: (health) => void seen.mirrored.push(health),
+    received: (flags) => void seen.received.push(flags),
+    current: () => current,
+    role: (role) => void seen.roles.push(role),
+  });
+  link.start();
+  const identify = (context: EvalContext): void => contexts.next({ context, first: false });
+  return { link, seen, status, identify, role: () => seen.roles.at(-1) };
+}

@@ -1,0 +1,184 @@
+/**
+ * The tab fleet in fake time: FleetLinks on TabCoordinators over an in-memory origin (Web Locks and
+ * BroadcastChannel fakes). One leader per scope, snapshots and health reaching followers, the
+ * next tab leading at once when the leader's tab closes, context switches, and solo without Web Locks.
+ */
+import { BehaviorSubject, asyncScheduler } from 'rxjs';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ConfigError, FleetLeaderError } from '../../lib/errors.js';
+import type { ContextSwitch } from '../../lib/client/engine/load-engine.js';
+import { TabCoordinator } from '../../lib/stores/fleet/tab-coordinator.js';
+import { tabFleet } from '../../lib/stores/index.js';
+import type { ClientStatus, FleetRole } from '../../lib/types.js';
+import { FakeOrigin } from './fake-tabs.js';
+import { flag, linkMember } from './link-member.js';
+
+const LEASE_MS = 3_000;
+
+/** A tab: its own coordinator on the shared origin, and one client's link. */
+function tab(origin: FakeOrigin, id: number) {
+  return linkMember(new TabCoordinator(origin.tab(id), { name: 'default', leaseMs: LEASE_MS, timeoutMs: 1_000 }));
+}
+
+async function threeTabs() {
+  const origin = new FakeOrigin();
+  const tabs = [];
+  for (const id of [1, 2, 3]) {
+    tabs.push(tab(origin, id));
+    await vi.advanceTimersByTimeAsync(10);
+  }
+  return { origin, tabs };
+}
+
+describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
+  beforeEach(() => void vi.useFakeTimers());
+  afterEach(() => void vi.useRealTimers());
+
+  it('three tabs: one leads (engine on), two follow and apply each snapshot once, in order', async () => {
+    const { origin, tabs } = await threeTabs();
+    expect(tabs.map((t) => [t.role(), t.seen.engine])).toEqual([['leader', true], ['follower', false], ['follower', false]]);
+    // A joining tab asked and got what the leader held.
+    expect(tabs[1]!.seen.received).toEqual([[flag(true)]]);
+    tabs[0]!.link.published([flag(false)]);
+    tabs[0]!.link.published([flag(true)]);
+    await vi.advanceTimersByTimeAsync(10);
+    for (const follower of tabs.slice(1)) expect(follower.seen.received).toEqual([[flag(true)], [flag(false)], [flag(true)]]);
+    // Renewals keep everyone in place without a message; nothing is applied twice.
+    const posted = origin.posted;
+    await vi.advanceTimersByTimeAsync(LEASE_MS * 3);
+    expect(origin.posted).toBe(posted);
+    expect(tabs.map((t) => t.role())).toEqual(['leader', 'follower', 'follower']);
+    expect(tabs[2]!.seen.received).toHaveLength(3);
+    for (const t of tabs) t.link.close();
+  });
+
+  it('followers mirror the leader’s upstream health; a leader whose timers stall (a background tab) is still followed', async () => {
+    const { origin, tabs } = await threeTabs();
+    const [leader, follower] = tabs as [ReturnType<typeof tab>, ReturnType<typeof tab>];
+    leader.status.next({ state: 'stale', source: 'network', circuit: 'open', streaming: false, since: '2026-01-01T00:01:00.000Z', error: new Error('upstream 503') });
+    await vi.advanceTimersByTimeAsync(10);
+    expect(follower.seen.mirrored.at(-1)?.state).toBe('stale');
+    expect(follower.seen.mirrored.at(-1)?.error).toBeInstanceOf(FleetLeaderError);
+    expect(follower.seen.mirrored.at(-1)?.error?.message).toContain('upstream 503');
+    leader.status.next({ state: 'ready', source: 'network', circuit: 'closed', streaming: true, since: '2026-01-01T00:02:00.000Z' });
+    await vi.advanceTimersByTimeAsync(10);
+    expect(follower.seen.mirrored.at(-1)).toEqual({ state: 'ready' });
+    // The leader's tab goes quiet (throttled timers) but holds the lock: it still leads.
+    const posted = origin.posted;
+    origin.mute(1);
+    await vi.advanceTimersByTimeAsync(LEASE_MS * 5);
+    expect(follower.seen.mirrored.at(-1)).toEqual({ state: 'ready' });
+    expect([follower.role(), follower.seen.engine]).toEqual(['follower', false]);
+    expect(origin.posted).toBe(posted); // nothing goes out while nothing changes
+    for (const t of tabs) t.link.close();
+  });
+
+  it('the leader’s tab closes: the next tab leads at once, republishes and loads; the third follows it', async () => {
+    const { origin, tabs } = await threeTabs();
+    const [first, second, third] = tabs as [ReturnType<typeof tab>, ReturnType<typeof tab>, ReturnType<typeof tab>];
+    origin.close(1); // no release, no goodbye: the browser frees the lock
+    const closedAt = Date.now();
+    await vi.waitFor(() => expect(second.role()).toBe('leader'), { timeout: 1_000, interval: 1 });
+    await vi.advanceTimersByTimeAsync(10);
+    expect(Date.now() - closedAt).toBeLessThan(100);
+    expect(second.seen.engine).toBe(true); // its first load picks up a change made meanwhile
+    expect(third.role()).toBe('follower');
+    second.link.published([flag(false)]);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(third.seen.received.at(-1)).toEqual([flag(false)]);
+    expect(first.role()).toBe('leader'); // the closed tab is gone; nothing more reaches it
+    second.link.close();
+    third.link.close();
+  });
+
+  it('the leader’s page is frozen: it lets the lock go, the next tab leads at once; resumed, it follows', async () => {
+    const { origin, tabs } = await threeTabs();
+    const [first, second, third] = tabs as [ReturnType<typeof tab>, ReturnType<typeof tab>, ReturnType<typeof tab>];
+    origin.freeze(1);
+    await vi.advanceTimersByTimeAsync(20);
+    expect([second.role(), second.seen.engine, third.role()]).toEqual(['leader', true, 'follower']);
+    origin.resume(1);
+    await vi.advanceTimersByTimeAsync(LEASE_MS / 3 * 1.2);
+    expect([first.role(), first.seen.engine]).toEqual(['follower', false]);
+    second.link.published([flag(false)]);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(first.seen.received.at(-1)).toEqual([flag(false)]);
+    expect(third.seen.received.at(-1)).toEqual([flag(false)]);
+    for (const t of tabs) t.link.close();
+  });
+
+  it('close() releases the lock: a follower leads within a tick', async () => {
+    const { tabs } = await threeTabs();
+    tabs[0]!.link.close();
+    await vi.advanceTimersByTimeAsync(20);
+    expect(tabs.slice(1).map((t) => t.role()).sort()).toEqual(['follower', 'leader']);
+  });
+
+  it('identify() in one tab moves only it: it leads its own scope, and gives up its place in the old queue', async () => {
+    const { origin, tabs } = await threeTabs();
+    const [first, second, third] = tabs as [ReturnType<typeof tab>, ReturnType<typeof tab>, ReturnType<typeof tab>];
+    second.identify({ userId: 'u-2' });
+    await vi.advanceTimersByTimeAsync(20);
+    expect([first.role(), second.role(), third.role()]).toEqual(['leader', 'leader', 'follower']);
+    expect(origin.names()).toHaveLength(2);
+    first.link.published([flag(false)]);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(third.seen.received.at(-1)).toEqual([flag(false)]);
+    expect(second.seen.received).toEqual([[flag(true)]]); // only what it got before it switched
+    origin.close(1);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(third.role()).toBe('leader');
+    second.link.close();
+    third.link.close();
+  });
+
+  it('a lock granted to a tab that has left the scope is given back within a lease', async () => {
+    const origin = new FakeOrigin();
+    const coordinator = new TabCoordinator(origin.tab(2), { name: 'default', leaseMs: LEASE_MS, timeoutMs: 1_000 });
+    const holder = new TabCoordinator(origin.tab(1), { name: 'default', leaseMs: LEASE_MS, timeoutMs: 1_000 });
+    const health = { state: 'ready' as const, since: '' };
+    const held = holder.claim('s', 'a', health);
+    await vi.advanceTimersByTimeAsync(10);
+    expect((await held).held).toBe(true);
+    const claimed = coordinator.claim('s', 'b', health);
+    await vi.advanceTimersByTimeAsync(10);
+    expect((await claimed).held).toBe(false);
+    expect(origin.names()).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(LEASE_MS * 2); // 'b' never claims again
+    origin.close(1);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(origin.names()).toEqual([]);
+  });
+
+  it('a lock released before the browser granted it is let go at once, not held by nobody', async () => {
+    const origin = new FakeOrigin();
+    const coordinator = new TabCoordinator(origin.tab(1), { name: 'default', leaseMs: LEASE_MS, timeoutMs: 1_000 });
+    const claimed = coordinator.claim('s', 'a', { state: 'ready', since: '' });
+    await coordinator.release('s', 'a'); // the link left before the claim settled
+    await vi.advanceTimersByTimeAsync(10);
+    expect((await claimed).held).toBe(false);
+    expect(origin.names()).toEqual([]);
+  });
+
+  it('without Web Locks (here: Node) every client is solo and loads itself', async () => {
+    const seen = { engine: false, roles: [] as FleetRole[], warnings: [] as string[] };
+    const link = tabFleet().attach({
+      identity: 'test server',
+      contexts: new BehaviorSubject<ContextSwitch>({ context: {}, first: true }),
+      status: new BehaviorSubject<ClientStatus>({ state: 'initializing', source: 'none', circuit: 'closed', streaming: false, since: '' }),
+      scheduler: asyncScheduler,
+      logger: { warn: (message) => void seen.warnings.push(message), error() {} },
+      engine: (on) => void (seen.engine = on),
+      mirror: () => undefined,
+      received: () => undefined,
+      current: () => undefined,
+      role: (role) => void seen.roles.push(role),
+    });
+    link.start();
+    await vi.advanceTimersByTimeAsync(10);
+    await vi.advanceTimersByTimeAsync(LEASE_MS * 3);
+    expect(seen).toEqual({ engine: true, roles: ['solo'], warnings: [] });
+    link.close();
+    expect(() => tabFleet({ name: '' })).toThrow(ConfigError);
+  });
+});
