@@ -11,7 +11,7 @@ const REPO = new URL('../..', import.meta.url).pathname;
 export interface Snippet {
   /** `README.md:67`: the document and the line of the opening fence. */
   where: string;
-  /** A file name for it: `README.md-67.ts`. */
+  /** A file name for it: `README.md-67.ts`, or the name its first line gives (`// src/flags.ts` → `flags.ts`). */
   file: string;
   code: string;
 }
@@ -35,7 +35,10 @@ export function snippets(): Snippet[] {
       if (start < 0 && /^```(ts|typescript)\s*$/.test(line)) start = i;
       else if (start >= 0 && /^```\s*$/.test(line)) {
         const where = `${relative(REPO, join(REPO, document))}:${start + 1}`;
-        found.push({ where, file: `${where.replace(/[/:]/g, '-')}.ts`, code: `${lines.slice(start + 1, i).join('\n')}\nexport {};\n` });
+        // A block that names its file (`// src/flags.ts …`) is written under that name, so later blocks can import it.
+        const named = /^\/\/ (?:\S+\/)?([\w.-]+)\.ts\b/.exec(lines[start + 1] ?? '')?.[1];
+        const file = named === undefined ? `${where.replace(/[/:]/g, '-')}.ts` : `${named}.ts`;
+        found.push({ where, file, code: `${lines.slice(start + 1, i).join('\n')}\nexport {};\n` });
         start = -1;
       }
     }

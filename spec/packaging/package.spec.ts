@@ -186,7 +186,11 @@ export const error: ConfigError = new ConfigError('field', 'message');
     await writeFile(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, include: ['*.ts'] }));
     const result = await run(process.execPath, [TSC, '-p', '.'], { cwd: dir }).then(() => '', (error: { stdout: string }) => error.stdout);
     // Name each error by its document and line, not the temp file.
-    const errors = result.replace(/^(\S+)-(\d+)\.ts\((\d+),\d+\)/gm, (_, doc: string, fence: string, line: string) => `${doc.replace(/-/g, '/')}:${Number(fence) + Number(line)}`);
+    const fences = new Map(blocks.map((block) => [block.file, block.where]));
+    const errors = result.replace(/^(\S+\.ts)\((\d+),\d+\)/gm, (text, file: string, line: string) => {
+      const [doc, fence] = fences.get(file)?.split(':') ?? [];
+      return doc === undefined ? text : `${doc}:${Number(fence) + Number(line)}`;
+    });
     expect(errors).toBe('');
   }, 120_000);
 });
