@@ -1,15 +1,18 @@
 /** flagstream: a reactive feature-flag client for TypeScript, built on RxJS. */
 export { createFlagClient, type FlagClient } from './client/client.js';
+export type { ValuesOptions } from './client/flag-client.js';
 export type { AnyFlagKey, FlagKeyOf, FlagValueOf, IsUntyped, TypedKey, UntypedFlags, UntypedKey } from './client/flag-keys.js';
 export { FlagSnapshot } from './client/state/snapshot.js';
-export type { SnapshotJSON, SnapshotJSONFlag } from './client/state/snapshot.js';
+export type { SnapshotJSON, SnapshotJSONFlag, SnapshotUpdate } from './client/state/snapshot.js';
 export type { FlagClientOptions, FlagStore, StoredFlags } from './client/options.js';
 export { cuttlegate, type CuttlegateOptions } from './transports/cuttlegate/index.js';
 export { rollgate, type RollgateOptions } from './transports/rollgate/index.js';
-export { ofrep, type OfrepOptions } from './transports/ofrep/index.js';
+export { ofrep, type ChangeDetection, type OfrepOptions } from './transports/ofrep/index.js';
+export type { BackoffPolicy } from './net/backoff.js';
 export type { CircuitBreakerOptions } from './net/circuit.js';
 export type { TrackingOptions } from './client/features/tracking.js';
 export type {
+  InvalidFlag,
   LoadOptions,
   LoadResult,
   LoadTrigger,

@@ -46,8 +46,15 @@ export interface FlagChange {
   current: EvalResult | undefined;
 }
 
+/**
+ * `initializing` until the first values arrive; `ready` while loads succeed; `stale` when a load failed
+ * (or the circuit is open) after values were loaded, which are still served; `error` when it failed with
+ * nothing loaded (defaults are served); `closed` after `close()`.
+ */
 export type ClientState = 'initializing' | 'ready' | 'stale' | 'error' | 'closed';
+/** Where the current snapshot came from: the server, a store (cold start), a bootstrap snapshot, or nothing yet. */
 export type StatusSource = 'network' | 'store' | 'bootstrap' | 'none';
+/** The circuit breaker around network fetches: `open` refuses requests, `half-open` lets one probe through. */
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
 /** What the client is doing, as a value. */
@@ -136,9 +143,13 @@ export interface ReadyResult {
 
 /** Minimal logger; it never receives the API key. */
 export interface Logger {
+  /** Fine-grained detail (optional). */
   debug?(message: string, ...rest: unknown[]): void;
+  /** Notable events such as a recovery (optional). */
   info?(message: string, ...rest: unknown[]): void;
+  /** A fault the client works around (it keeps serving). */
   warn(message: string, ...rest: unknown[]): void;
+  /** A fault that stops the client (a terminal error such as a 401). */
   error(message: string, ...rest: unknown[]): void;
 }
 

@@ -4,7 +4,10 @@ import type { AnyFlagKey, FlagKeyOf, FlagValueOf, TypedKey, UntypedFlags, Untype
 import type { FlagSnapshot } from './state/snapshot.js';
 
 /** Options of {@link FlagClient.values}. */
-type ValuesOptions = { signal?: AbortSignal };
+export type ValuesOptions = {
+  /** Aborting it ends the iteration (as `close()` does). */
+  signal?: AbortSignal;
+};
 
 /**
  * The flag client: synchronous reads, per-key observables and async iterables over one snapshot.
@@ -44,6 +47,7 @@ export interface FlagClient<F extends object = UntypedFlags> {
   number$<K extends FlagKeyOf<F, number>>(key: K, def?: FlagValueOf<F, K, number>): Observable<FlagValueOf<F, K, number>>;
   /** `json()` per change, shared per key and default. */
   json$<T = JsonValue>(key: UntypedKey<F>, def?: T): Observable<T>;
+  /** With a flags interface: `json()` per change, typed as declared. */
   json$<K extends TypedKey<F>>(key: K, def?: FlagValueOf<F, K, JsonValue>): Observable<FlagValueOf<F, K, JsonValue>>;
   /** The whole state, once loaded, on every change. */
   readonly flags$: Observable<FlagSnapshot>;
@@ -54,18 +58,24 @@ export interface FlagClient<F extends object = UntypedFlags> {
   readonly events$: Observable<ClientEvent>;
   /** The typed observable the default's type picks: `bool$`, `string$`, `number$`, else `json$`. */
   value$(key: UntypedKey<F>, def: boolean): Observable<boolean>;
+  /** A string default: `string$`. */
   value$(key: UntypedKey<F>, def: string): Observable<string>;
+  /** A number default: `number$`. */
   value$(key: UntypedKey<F>, def: number): Observable<number>;
   /** Any JSON default, an interface-typed one included (`interface Cfg { steps: number }`). */
   value$<T extends JsonValue | object>(key: UntypedKey<F>, def: T): Observable<T>;
+  /** With a flags interface: the declared type. */
   value$<K extends TypedKey<F>>(key: K, def: FlagValueOf<F, K, JsonValue>): Observable<FlagValueOf<F, K, JsonValue>>;
   /**
    * Latest-value iteration (slow consumers skip to the newest); ends on `close()` or `signal`. The
    * default's type picks the getter: boolean, string, number, else any JSON value.
    */
   values(key: UntypedKey<F>, def: boolean, options?: ValuesOptions): AsyncIterable<boolean>;
+  /** A string default: the flag's string values. */
   values(key: UntypedKey<F>, def: string, options?: ValuesOptions): AsyncIterable<string>;
+  /** A number default: the flag's number values. */
   values(key: UntypedKey<F>, def: number, options?: ValuesOptions): AsyncIterable<number>;
+  /** Any JSON default, an interface-typed one included: the flag's JSON values. */
   values<T extends JsonValue | object>(key: UntypedKey<F>, def: T, options?: ValuesOptions): AsyncIterable<T>;
   /** Without a default, the configured one picks the view (none: any JSON value, else `null`). */
   values<T extends JsonValue = JsonValue>(key: UntypedKey<F>): AsyncIterable<T>;

@@ -2,7 +2,7 @@ import { BehaviorSubject, Observable, defer, distinctUntilChanged, filter, switc
 import { CircuitOpenError, RateLimitError, isRetryable, isTerminal } from '../errors.js';
 import type { CircuitState } from '../types.js';
 
-/** Thresholds of the {@link CircuitBreaker}. */
+/** Thresholds of the circuit breaker that wraps every network fetch. */
 export interface CircuitBreakerOptions {
   /** Failed requests within `windowMs` that open the circuit (default 5). */
   failureThreshold: number;

@@ -21,18 +21,22 @@ export class FlagstreamServerProvider extends BoundProvider {
     await this.binding.start();
   }
 
+  /** Resolves a boolean flag for `context` (see the class comment); `defaultValue` when it is missing, of another type or unavailable. */
   resolveBooleanEvaluation(flagKey: string, defaultValue: boolean, context: EvaluationContext): Promise<ResolutionDetails<boolean>> {
     return this.resolve(flagKey, defaultValue, context, 'boolean');
   }
 
+  /** Resolves a string flag for `context` (see the class comment); `defaultValue` when it is missing, of another type or unavailable. */
   resolveStringEvaluation(flagKey: string, defaultValue: string, context: EvaluationContext): Promise<ResolutionDetails<string>> {
     return this.resolve(flagKey, defaultValue, context, 'string');
   }
 
+  /** Resolves a number flag for `context` (see the class comment); `defaultValue` when it is missing, of another type or unavailable. */
   resolveNumberEvaluation(flagKey: string, defaultValue: number, context: EvaluationContext): Promise<ResolutionDetails<number>> {
     return this.resolve(flagKey, defaultValue, context, 'number');
   }
 
+  /** Resolves a JSON (object) flag for `context` (see the class comment); `defaultValue` when it is missing, of another type or unavailable. */
   resolveObjectEvaluation<T extends JsonValue>(flagKey: string, defaultValue: T, context: EvaluationContext): Promise<ResolutionDetails<T>> {
     return this.resolve(flagKey, defaultValue, context, 'object');
   }

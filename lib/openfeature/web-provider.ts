@@ -39,18 +39,22 @@ export class FlagstreamWebProvider extends BoundProvider {
     }
   }
 
+  /** Resolves a boolean flag from the client's snapshot, synchronously; `defaultValue` when it is missing, of another type or unavailable. */
   resolveBooleanEvaluation(flagKey: string, defaultValue: boolean): ResolutionDetails<boolean> {
     return this.resolve(flagKey, defaultValue, 'boolean');
   }
 
+  /** Resolves a string flag from the client's snapshot, synchronously; `defaultValue` when it is missing, of another type or unavailable. */
   resolveStringEvaluation(flagKey: string, defaultValue: string): ResolutionDetails<string> {
     return this.resolve(flagKey, defaultValue, 'string');
   }
 
+  /** Resolves a number flag from the client's snapshot, synchronously; `defaultValue` when it is missing, of another type or unavailable. */
   resolveNumberEvaluation(flagKey: string, defaultValue: number): ResolutionDetails<number> {
     return this.resolve(flagKey, defaultValue, 'number');
   }
 
+  /** Resolves a JSON (object) flag from the client's snapshot, synchronously; `defaultValue` when it is missing, of another type or unavailable. */
   resolveObjectEvaluation<T extends JsonValue>(flagKey: string, defaultValue: T): ResolutionDetails<T> {
     return this.resolve(flagKey, defaultValue, 'object');
   }

@@ -5,7 +5,8 @@ export type { FlagStateChange } from './flag-store.js';
 export type { RateLimitOptions } from './rate-limit.js';
 export type { OfrepRefetch, OfrepSwitches, RetryAfter } from './ofrep-switches.js';
 export type { OfrepErrorCode } from './ofrep-evaluation.js';
-export type { RouteName } from './routes.js';
+export { ROUTE_NAMES, type RouteName } from './routes.js';
+export type { SegmentIndex } from './operators.js';
 export type { EvaluationCounts, ReceivedEvent, ReceivedTelemetry, TelemetryReportBody, WireEvent } from './rollgate-tracking.js';
 export {
   FlagsFileError,

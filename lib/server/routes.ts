@@ -23,6 +23,7 @@ export type OfrepRoute = (typeof OFREP_ROUTES)[number];
 
 /** Every route the server counts: health, the three protocols, CORS preflights, and `unknown`. */
 export const ROUTE_NAMES = ['health', ...CUTTLEGATE_ROUTES, ...ROLLGATE_ROUTES, ...OFREP_ROUTES, 'preflight', 'unknown'] as const;
+/** The name of one of {@link ROUTE_NAMES}, as counted in the request log. */
 export type RouteName = (typeof ROUTE_NAMES)[number];
 
 /** Path parameters of the Cuttlegate routes. */

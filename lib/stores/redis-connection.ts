@@ -9,6 +9,7 @@ export type RedisClientLike = NodeRedisClientLike | NodeRedisClusterLike | IoRed
 
 /** A node-redis client (`createClient()`, connected). */
 export interface NodeRedisClientLike {
+  /** Sends one command (`['GET', key]`) and resolves with its reply. */
   sendCommand(args: string[]): Promise<unknown>;
   /** A new, unconnected client with the same options (the fleet's SUBSCRIBE connection). */
   duplicate(): NodeRedisSubscriber;
@@ -16,26 +17,36 @@ export interface NodeRedisClientLike {
 
 /** A node-redis cluster (`createCluster()`, connected): commands are routed by their first key. */
 export interface NodeRedisClusterLike {
+  /** Sends one command to the node that owns `firstKey` and resolves with its reply. */
   sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: string[]): Promise<unknown>;
+  /** A new, unconnected cluster client with the same options (the fleet's SUBSCRIBE connection). */
   duplicate(): NodeRedisSubscriber;
   /** A cluster has `masters` (v4: `getMasters()`), a client neither: how they are told apart. */
   readonly masters?: unknown;
+  /** The v4 form of `masters`. */
   getMasters?(): unknown;
 }
 
 /** A node-redis connection from `duplicate()` used for SUBSCRIBE (`destroy` from v5, `disconnect` in v4). */
 export interface NodeRedisSubscriber {
+  /** Opens the connection. */
   connect(): Promise<unknown>;
+  /** Subscribes to `channel`; `listener` gets each message. */
   subscribe(channel: string, listener: (message: string, channel: string) => void): Promise<unknown>;
+  /** Stops listening to `channel`. */
   unsubscribe(channel: string): Promise<unknown>;
+  /** Connection errors (a listener keeps them from being thrown). */
   on(event: 'error', listener: (error: Error) => void): unknown;
+  /** Closes the connection at once (v5). */
   destroy?(): void;
+  /** Closes the connection (v4). */
   disconnect?(): Promise<unknown>;
 }
 
 /** An ioredis `Redis` or `Cluster` (`isCluster` tells them apart; both route `call` by key). */
 export interface IoRedisLike {
   readonly isCluster: boolean;
+  /** Sends one command (`call('GET', key)`) and resolves with its reply. */
   call(command: string, ...args: string[]): Promise<unknown>;
   /** A new connection (cluster) with the same options; it connects by itself. */
   duplicate(): IoRedisSubscriber;
@@ -43,10 +54,15 @@ export interface IoRedisLike {
 
 /** An ioredis connection from `duplicate()` used for SUBSCRIBE; notices come as `'message'` events. */
 export interface IoRedisSubscriber {
+  /** Subscribes to `channels`; their messages come as `'message'` events. */
   subscribe(...channels: string[]): Promise<unknown>;
+  /** Stops listening to `channels`. */
   unsubscribe(...channels: string[]): Promise<unknown>;
+  /** A message published on a subscribed channel. */
   on(event: 'message', listener: (channel: string, message: string) => void): unknown;
+  /** Connection errors (a listener keeps them from being thrown). */
   on(event: 'error', listener: (error: Error) => void): unknown;
+  /** Closes the connection. */
   disconnect(): void;
 }
 

@@ -5,7 +5,9 @@ import { parseRecord, storeCall, storeLogger } from './record.js';
 
 /** The part of the Web Storage API (`localStorage`, `sessionStorage`) the store uses. */
 export interface WebStorageLike {
+  /** The stored text for `key`, or `null`. */
   getItem(key: string): string | null;
+  /** Stores `value` under `key` (may throw when the quota is exceeded). */
   setItem(key: string, value: string): void;
 }
 

@@ -1,4 +1,4 @@
 /** flagstream/testing: test doubles for code that uses flagstream. */
-export { createMockClient, type MockClientOptions, type MockFlagClient } from './mock-client.js';
+export { createMockClient, type MockClientOptions, type MockFlagClient, type MockFlagInput, type MockFlags } from './mock-client.js';
 export { testSource, type SourceFlag, type TestRequest, type TestSource } from './test-source.js';
 export type { FlagInput } from './inputs.js';

@@ -43,6 +43,7 @@ export interface TransportRuntime {
 /** Why a load was started; transports may use it (OFREP sends `flagConfig*` only for `stream`). */
 export type LoadTrigger = 'initial' | 'poll' | 'stream' | 'refresh' | 'identify' | 'reconnect';
 
+/** What the client tells a transport about one bulk load. */
 export interface LoadOptions {
   trigger: LoadTrigger;
   /** Detail carried by the stream message that caused this load, if any. */

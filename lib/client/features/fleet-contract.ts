@@ -124,5 +124,6 @@ export interface FleetHandle {
 
 /** The `fleet` option of `createFlagClient` (`redisFleet(redis)` from `flagstream/stores`). */
 export interface FleetOption {
+  /** Joins `host` (the client) to the fleet; `createFlagClient` calls it, applications do not. */
   attach(host: FleetHost): FleetHandle;
 }

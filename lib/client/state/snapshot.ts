@@ -92,6 +92,7 @@ export class FlagSnapshot {
     return at === undefined ? undefined : this.entries[at];
   }
 
+  /** Whether the snapshot holds a result for `key`. */
   has(key: string): boolean {
     return this.index.has(key);
   }
