@@ -1,4 +1,8 @@
-/** flagstream: a reactive feature-flag client for TypeScript, built on RxJS. */
+/**
+ * flagstream: a reactive feature-flag client for TypeScript, built on RxJS.
+ *
+ * @module flagstream
+ */
 export { createFlagClient, type FlagClient } from './client/client.js';
 export type { ValuesOptions } from './client/flag-client.js';
 export type { AnyFlagKey, FlagKeyOf, FlagValueOf, IsUntyped, TypedKey, UntypedFlags, UntypedKey } from './client/flag-keys.js';

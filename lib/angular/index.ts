@@ -1,4 +1,8 @@
-/** flagstream for Angular (≥ 20, standalone, zoneless-safe): the client as a provider, flags as signals, `*flag`. */
+/**
+ * flagstream for Angular (≥ 20, standalone, zoneless-safe): the client as a provider, flags as signals, `*flag`.
+ *
+ * @module flagstream/angular
+ */
 export { FLAG_SNAPSHOT_KEY } from './transfer.js';
 export { FLAG_CLIENT, injectFlagClient, provideFlagClient, type FlagClientSource, type ProvideFlagClientOptions } from './provide.js';
 export { flagSignal, flagStatus, type FlagSignalOptions } from './signals.js';

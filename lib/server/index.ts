@@ -1,4 +1,8 @@
-/** `flagstream/server`: the local flag server (Cuttlegate, Rollgate and OFREP routes), its flags-file model and the evaluator. */
+/**
+ * `flagstream/server`: the local flag server (Cuttlegate, Rollgate and OFREP routes), its flags-file model and the evaluator.
+ *
+ * @module flagstream/server
+ */
 export { startServer, type FlagServer, type ServerOptions } from './server.js';
 export type { RequestCounts, RequestLogEntry } from './request-log.js';
 export type { FlagStateChange } from './flag-store.js';

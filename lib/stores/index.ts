@@ -1,4 +1,8 @@
-/** flagstream/stores: where a client keeps its last good flags for cold starts with the server down. */
+/**
+ * flagstream/stores: where a client keeps its last good flags for cold starts with the server down.
+ *
+ * @module flagstream/stores
+ */
 export { memoryStore } from './memory.js';
 export { fileStore, type FileStoreOptions } from './file.js';
 export { webStorageStore, type WebStorageLike, type WebStorageStoreOptions } from './web-storage.js';
