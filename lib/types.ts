@@ -21,6 +21,7 @@ export type ValueSource = 'network' | 'store' | 'bootstrap' | 'default';
  * declared type on a client with a flags interface (`FlagClient<Flags>`).
  */
 export interface EvalResult<V = JsonValue> {
+  /** The flag's key. */
   key: string;
   /** The flag is switched on (not its boolean value). */
   enabled: boolean;
@@ -32,6 +33,7 @@ export interface EvalResult<V = JsonValue> {
   reason: string;
   /** ISO 8601 evaluation time. */
   evaluatedAt: string;
+  /** Where this result came from (`default`: no result, the caller's default applies). */
   source: ValueSource;
   /** Set when the result is an error outcome (`FLAG_NOT_FOUND`, `PARSE_ERROR`, `TYPE_MISMATCH`, …). */
   errorCode?: string;
@@ -41,8 +43,11 @@ export interface EvalResult<V = JsonValue> {
 
 /** One key whose result changed between two snapshots. `undefined` = absent on that side. */
 export interface FlagChange {
+  /** The flag's key. */
   key: string;
+  /** The result before the change. */
   previous: EvalResult | undefined;
+  /** The result after the change. */
   current: EvalResult | undefined;
 }
 
@@ -59,9 +64,11 @@ export type CircuitState = 'closed' | 'open' | 'half-open';
 
 /** What the client is doing, as a value. */
 export interface ClientStatus {
+  /** What the client is doing (see {@link ClientState}). */
   state: ClientState;
   /** Where the current snapshot came from. */
   source: StatusSource;
+  /** The circuit breaker's state. */
   circuit: CircuitState;
   /** A change stream is connected right now. */
   streaming: boolean;
@@ -102,7 +109,9 @@ export type ClientEvent =
 
 /** A conversion event for A/B analysis (`client.track`). */
 export interface TrackEvent {
+  /** The flag the event is attributed to. */
   flagKey: string;
+  /** What happened (`checkout`, `signup`…). */
   eventName: string;
   /** Default: the client's current `context.userId`. */
   userId?: string;
@@ -110,11 +119,13 @@ export interface TrackEvent {
   variationId?: string;
   /** A numeric value (revenue, duration…). */
   value?: number;
+  /** Further detail, sent as it is. */
   metadata?: Record<string, JsonValue>;
 }
 
 /** A tracked event as a transport sends it: user and time filled in. */
 export interface TrackedEvent extends TrackEvent {
+  /** The event's user (the context's when `track()` named none). */
   userId: string;
   /** RFC 3339 time of the `track()` call. */
   timestamp: string;
@@ -122,13 +133,17 @@ export interface TrackedEvent extends TrackEvent {
 
 /** Boolean evaluations of one flag over a telemetry period. */
 export interface EvaluationCount {
+  /** Evaluations in the period. */
   total: number;
+  /** Of those, how many gave `true`. */
   true: number;
+  /** Of those, how many gave `false`. */
   false: number;
 }
 
 /** Aggregated evaluation counts for one period (integers). */
 export interface TelemetryReport {
+  /** Flag key → its counts. */
   evaluations: Record<string, EvaluationCount>;
   /** Milliseconds the counts cover. */
   periodMs: number;
@@ -136,8 +151,11 @@ export interface TelemetryReport {
 
 /** What `ready()` resolves to. */
 export interface ReadyResult {
+  /** Values were loaded (from any source) before the timeout or a final failure. */
   ok: boolean;
+  /** Where the values came from; `none` when nothing loaded. */
   source: StatusSource;
+  /** The failed network load, if one settled it (values may still have come from a store or bootstrap). */
   error?: Error;
 }
 

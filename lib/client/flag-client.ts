@@ -36,6 +36,7 @@ export interface FlagClient<F extends object = UntypedFlags> {
   evaluate<K extends AnyFlagKey<F>>(key: K): EvalResult<FlagValueOf<F, K, JsonValue>>;
   /** The current immutable snapshot. */
   all(): FlagSnapshot;
+  /** The current immutable snapshot (as `all()`). */
   readonly snapshot: FlagSnapshot;
   /** Hot, shared per key; first value synchronous once loaded; emits only on real change. */
   flag$<K extends AnyFlagKey<F>>(key: K): Observable<EvalResult<FlagValueOf<F, K, JsonValue>>>;
@@ -53,8 +54,11 @@ export interface FlagClient<F extends object = UntypedFlags> {
   readonly flags$: Observable<FlagSnapshot>;
   /** One emission per changed key. */
   readonly changes$: Observable<FlagChange>;
+  /** The client's status, the current one first, then on every change. */
   readonly status$: Observable<ClientStatus>;
+  /** The client's status now. */
   readonly status: ClientStatus;
+  /** Discrete events (circuit, stream, refresh, errors, fleet role) as they happen. */
   readonly events$: Observable<ClientEvent>;
   /** The typed observable the default's type picks: `bool$`, `string$`, `number$`, else `json$`. */
   value$(key: UntypedKey<F>, def: boolean): Observable<boolean>;

@@ -9,7 +9,12 @@ import { toTrackEvent } from './tracking.js';
  * provider's OpenFeature events, the client itself, and closing.
  */
 export abstract class BoundProvider {
+  /** The provider's name for the OpenFeature SDK: `flagstream`. */
   readonly metadata = { name: 'flagstream' } as const;
+  /**
+   * The client (owned or lent) and the event bridge.
+   * @internal
+   */
   protected readonly binding: ClientBinding;
 
   constructor(clientOrOptions: FlagClient | FlagClientOptions) {

@@ -13,6 +13,7 @@ import { isStale } from './events.js';
  * creates the client and closes it in `onClose`).
  */
 export class FlagstreamServerProvider extends BoundProvider {
+  /** Tells the OpenFeature SDKs this is a server-side (dynamic context) provider. */
   readonly runsOn = 'server' as const;
   private ownKey: { context: unknown; key: string } | undefined;
 

@@ -12,6 +12,7 @@ import { isStale } from './events.js';
  * `FlagClientOptions` (the provider creates the client and closes it in `onClose`).
  */
 export class FlagstreamWebProvider extends BoundProvider {
+  /** Tells the OpenFeature SDKs this is a client-side (static context) provider. */
   readonly runsOn = 'client' as const;
   /** The client holds one static context, so the SDK binds an instance to at most one domain. */
   readonly domainScoped = true;
