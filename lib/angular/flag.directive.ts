@@ -6,7 +6,9 @@ import { FLAG_CLIENT } from './provide.js';
 
 /** The template context of {@link FlagDirective}: `$implicit` is the flag's current value. */
 export interface FlagContext {
+  /** The flag's current value (`*flag="'key'; let value"`). */
   $implicit: JsonValue | undefined;
+  /** The same value under the directive's name (`*flag="'key' as value"`). */
   flag: JsonValue | undefined;
 }
 

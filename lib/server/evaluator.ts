@@ -13,10 +13,13 @@ export type EvalReason = 'disabled' | 'default' | 'rule_match';
 
 /** The outcome of evaluating one flag. */
 export interface Evaluation {
+  /** The flag's key. */
   key: string;
+  /** The flag's value type. */
   type: FlagType;
   /** The resolved variant key (`value_key` on the wire). */
   variant: string;
+  /** Why this variant: the flag is disabled, no rule matched, or a rule did. */
   reason: EvalReason;
   /** `reason !== "disabled"`: the flag is switched on, not its boolean value. */
   enabled: boolean;
@@ -39,8 +42,11 @@ export interface MatchedRule {
 
 /** A flag ready for evaluation. */
 export interface CompiledFlag {
+  /** The flag's key. */
   readonly key: string;
+  /** The flag's value type. */
   readonly type: FlagType;
+  /** The variant served when no rule matches. */
   readonly defaultVariant: string;
   /** Environment slug → state; a missing entry means disabled. */
   readonly environments: ReadonlyMap<string, CompiledEnvironment>;

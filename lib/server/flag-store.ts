@@ -13,9 +13,13 @@ export interface KeyScope {
 
 /** A flag whose state changed in one environment; `enabled` is its state now (false when deleted). */
 export interface FlagStateChange {
+  /** The project's slug. */
   project: string;
+  /** The environment's slug. */
   environment: string;
+  /** The flag's key. */
   flagKey: string;
+  /** The flag's state now. */
   enabled: boolean;
 }
 

@@ -34,13 +34,17 @@ export interface FlagsDocument {
   $schema?: string;
   /** Bearer token that may toggle flags (`PATCH …/flags/{key}`) and call every route. */
   adminKey?: string;
+  /** Every project the server serves. */
   projects: ProjectDoc[];
 }
 
 /** One project: its environments, segments and flags. */
 export interface ProjectDoc {
+  /** The project's slug in request paths and keys' scopes. */
   slug: string;
+  /** The project's environments. */
   environments: EnvironmentDoc[];
+  /** Named user lists the rules' segment operators refer to. */
   segments?: SegmentDoc[];
   /** Array order is the bulk response order. */
   flags?: FlagDoc[];
@@ -48,26 +52,33 @@ export interface ProjectDoc {
 
 /** An environment and the API keys scoped to it. */
 export interface EnvironmentDoc {
+  /** The environment's slug. */
   slug: string;
+  /** Keys that read this environment's flags (and nothing else). */
   apiKeys?: string[];
 }
 
 /** A named list of user ids, matched exactly against the context's user id. */
 export interface SegmentDoc {
+  /** The name conditions use. */
   slug: string;
+  /** The member user ids. */
   members: string[];
 }
 
 /** One flag and its per-environment targeting. */
 export interface FlagDoc {
+  /** The flag's key, unique in its project. */
   key: string;
   /** Display name (defaults to the key). */
   name?: string;
   /** Free text for humans; ignored by evaluation. */
   description?: string;
+  /** The value type of every variant. */
   type: FlagType;
   /** Variant keys. Implicitly `["true","false"]` for bool flags; for number and json flags the key is the value's text. */
   variants?: string[];
+  /** The variant served when the flag is on and no rule matches. */
   defaultVariant: string;
   /** Keyed by environment slug; a missing environment means disabled there. */
   environments?: Record<string, FlagEnvironmentDoc>;
@@ -75,13 +86,17 @@ export interface FlagDoc {
 
 /** A flag's state in one environment. */
 export interface FlagEnvironmentDoc {
+  /** The flag is on in this environment (off: the disabled result, no value). */
   enabled: boolean;
+  /** Targeting rules, tried by ascending `priority`. */
   rules?: RuleDoc[];
 }
 
 /** A targeting rule: all conditions ANDed, then a fixed variant or a weighted rollout. */
 export interface RuleDoc {
+  /** The rule's id, reported with a match. */
   id?: string;
+  /** The rule's display name, reported with a match. */
   name?: string;
   /** Lower runs first; unique per flag and environment. */
   priority: number;
@@ -89,6 +104,7 @@ export interface RuleDoc {
   enabled?: boolean;
   /** Empty or absent: matches everyone. */
   conditions?: ConditionDoc[];
+  /** The fixed variant a match serves (or `rollout`). */
   variant?: string;
   /** Weights ≥ 1, summing to 100, walked in this order. */
   rollout?: RolloutDoc[];
@@ -98,26 +114,34 @@ export interface RuleDoc {
 export interface ConditionDoc {
   /** Context attribute name; ignored (may be omitted) for the segment operators. */
   attribute?: string;
+  /** How the attribute is compared with `values`. */
   operator: Operator;
+  /** The operand(s): values, or segment slugs for the segment operators. */
   values: string[];
 }
 
 /** One weighted entry of a rollout. */
 export interface RolloutDoc {
+  /** The variant served to this share of users. */
   variant: string;
+  /** The share, in percent. */
   weight: number;
 }
 
 /** One problem in a document, located by its JSON path (`projects[0].flags[2].defaultVariant`). */
 export interface FlagsFileIssue {
+  /** Where: the JSON path, `''` for the document itself. */
   path: string;
+  /** What is wrong. */
   message: string;
 }
 
 /** A flags document failed validation; `issues` lists every violation found. */
 export class FlagsFileError extends FlagstreamError {
   constructor(
+    /** Every violation found. */
     readonly issues: readonly FlagsFileIssue[],
+    /** The file's path, when the document came from a file. */
     readonly file?: string,
   ) {
     super(
@@ -129,7 +153,9 @@ export class FlagsFileError extends FlagstreamError {
 
 /** A validated document plus the non-fatal findings (unknown segments, unusual key formats). */
 export interface ValidatedFlags {
+  /** The document, valid. */
   document: FlagsDocument;
+  /** Non-fatal findings. */
   warnings: FlagsFileIssue[];
 }
 

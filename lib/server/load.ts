@@ -4,6 +4,7 @@ import { FlagsFileError, validateFlagsDocument, type ValidatedFlags } from './fl
 
 /** A validated file plus the exact text it was read from (to skip no-op reloads). */
 export interface LoadedFlags extends ValidatedFlags {
+  /** The file's text as read. */
   text: string;
 }
 

@@ -24,6 +24,7 @@ export interface OfrepSwitches {
 
 /** The event metadata a bulk request carried, as received (protocol doc §9.3). */
 export interface OfrepRefetch {
+  /** The `flagConfigEtag` the request carried. */
   flagConfigEtag: string;
   /** Absent when the request did not carry it. */
   flagConfigLastModified?: string;

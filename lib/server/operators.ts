@@ -3,6 +3,7 @@ import { compileRegex, type ConditionDoc } from './flags-file.js';
 
 /** What a flag is evaluated for: the user id (`""` = anonymous) and string attributes. */
 export interface EvalInput {
+  /** The user id (`''`: anonymous). */
   userId: string;
   /** Only own properties count as present. */
   attributes: Readonly<Record<string, string>>;

@@ -2,6 +2,7 @@
 
 /** Limit settings: at most `limit` requests per caller per window. */
 export interface RateLimitOptions {
+  /** Requests allowed per window. */
   limit: number;
   /** Window length; `Retry-After` is the whole window in seconds, rounded up. */
   windowMs: number;

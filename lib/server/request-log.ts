@@ -5,9 +5,11 @@ import { ROUTE_NAMES, type RouteName } from './routes.js';
 
 /** One request as the server saw it. */
 export interface RequestLogEntry {
+  /** The HTTP method. */
   method: string;
   /** Path and query as sent, with the values of credential-bearing query parameters (`token`, `channel`) replaced by `redacted`. */
   path: string;
+  /** The route the request matched. */
   route: RouteName;
   /** The decoded context of an evaluation request that got that far. */
   context?: EvalInput;

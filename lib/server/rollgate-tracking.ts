@@ -7,7 +7,9 @@ import { isObject, parseJson, type Decoded } from './decoded.js';
 
 /** Where a batch came from: the scope of the API key that posted it, and when. */
 interface Received {
+  /** The key's project slug. */
   project: string;
+  /** The key's environment slug. */
   environment: string;
   /** ISO time the server accepted the batch. */
   receivedAt: string;
@@ -15,11 +17,17 @@ interface Received {
 
 /** One conversion event as posted to `/api/v1/sdk/events`. */
 export interface WireEvent {
+  /** The flag the event is attributed to. */
   flagKey: string;
+  /** What happened. */
   eventName: string;
+  /** The event's user. */
   userId: string;
+  /** The variation the user saw. */
   variationId?: string;
+  /** A numeric value (revenue, duration…). */
   value?: number;
+  /** Further detail, as sent. */
   metadata?: Record<string, JsonValue>;
   /** RFC 3339. */
   timestamp?: string;
@@ -30,14 +38,19 @@ export interface ReceivedEvent extends WireEvent, Received {}
 
 /** Boolean evaluations of one flag. */
 export interface EvaluationCounts {
+  /** Evaluations in the period. */
   total: number;
+  /** Of those, how many gave `true`. */
   true: number;
+  /** Of those, how many gave `false`. */
   false: number;
 }
 
 /** One telemetry report as posted to `/api/v1/sdk/telemetry` (`period_ms` on the wire). */
 export interface TelemetryReportBody {
+  /** Flag key → its counts. */
   evaluations: Record<string, EvaluationCounts>;
+  /** Milliseconds the counts cover. */
   periodMs: number;
 }
 

@@ -71,7 +71,9 @@ export interface ServerOptions {
 export interface FlagServer {
   /** Base URL, e.g. `http://127.0.0.1:53124` (no trailing slash). */
   readonly url: string;
+  /** The host it listens on. */
   readonly host: string;
+  /** The port it listens on (the one chosen when started with port 0). */
   readonly port: number;
   /** The flags file, resolved to an absolute path, when started with one. */
   readonly file: string | undefined;

@@ -45,6 +45,7 @@ export interface NodeRedisSubscriber {
 
 /** An ioredis `Redis` or `Cluster` (`isCluster` tells them apart; both route `call` by key). */
 export interface IoRedisLike {
+  /** `true` on a `Cluster`. */
   readonly isCluster: boolean;
   /** Sends one command (`call('GET', key)`) and resolves with its reply. */
   call(command: string, ...args: string[]): Promise<unknown>;
@@ -79,6 +80,7 @@ export class RedisCommandError extends FlagstreamError {
   /** The reply's first word (`ERR`, `CROSSSLOT`, …). */
   readonly code: string;
   constructor(
+    /** The command Redis refused, by name. */
     readonly command: string,
     reply: string,
     options?: { cause?: unknown },

@@ -31,10 +31,13 @@ export interface Transport {
 
 /** What the client lends a transport. */
 export interface TransportRuntime {
+  /** The `fetch` every request goes through. */
   fetch: FetchLike;
   /** Per-request timeout, ms. */
   timeoutMs: number;
+  /** The client's logger. */
   logger: Logger;
+  /** The client's scheduler (timers, retries; virtual in tests). */
   scheduler: SchedulerLike;
   /** Largest response body accepted, bytes (a bigger one fails with `InvalidResponseError`). */
   maxResponseBytes?: number;
@@ -45,6 +48,7 @@ export type LoadTrigger = 'initial' | 'poll' | 'stream' | 'refresh' | 'identify'
 
 /** What the client tells a transport about one bulk load. */
 export interface LoadOptions {
+  /** Why the load started. */
   trigger: LoadTrigger;
   /** Detail carried by the stream message that caused this load, if any. */
   hint?: StreamMessage;
@@ -75,7 +79,9 @@ export type LoadResult =
 
 /** One flag of a payload that failed validation. */
 export interface InvalidFlag {
+  /** The flag's key. */
   key: string;
+  /** What was wrong with its entry. */
   error: InvalidResponseError;
 }
 
