@@ -11,6 +11,7 @@ import { loopbackLatency } from './latency.js';
 import { openFeatureProviders } from './openfeature.js';
 import { enginePath, snapshotChanges, subscriptionMemory } from './snapshot.js';
 import { fleetRequests, fleetTakeover } from './fleet.js';
+import { flagMemory } from './flag-memory.js';
 
 const ratio = (ours: number, theirs: number): string => `${(theirs / ours).toFixed(1)}× ${theirs >= ours ? 'faster' : 'slower'}`;
 
@@ -175,6 +176,7 @@ async function main(): Promise<void> {
     ['openfeature', openFeatureProviders],
     ['fleet', fleetRequests],
     ['takeover', fleetTakeover],
+    ['flagmemory', flagMemory],
   ];
   const only = process.argv.slice(2);
   for (const [name, run] of sections) if (only.length === 0 || only.includes(name)) await run();

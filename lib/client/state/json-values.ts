@@ -7,7 +7,7 @@ import type { EvalResult, JsonValue } from '../../types.js';
  */
 
 const hasOwn = Object.prototype.hasOwnProperty;
-/** Top-level values and results this module produced: sealing them again is free. */
+/** Top-level object values this module produced: freezing them again is free. */
 const sealed = new WeakSet<object>();
 /** The (never written) ancestors of a scalar. */
 const NO_ANCESTORS: object[] = [];
@@ -45,28 +45,47 @@ export function ownRecord(record: Readonly<Record<string, unknown>> | undefined)
   return Object.freeze(out);
 }
 
+/** Returns one shared copy of equal strings (see {@link interner}). */
+export type Intern = (text: string) => string;
+
+/**
+ * An intern table for one build: equal strings (reasons, variants, times, string values) decoded
+ * separately come back as one string, so a snapshot holds each text once, not once per flag.
+ */
+export function interner(): Intern {
+  const table = new Map<string, string>();
+  return (text) => {
+    const known = table.get(text);
+    if (known !== undefined) return known;
+    table.set(text, text);
+    return text;
+  };
+}
+
+const keepText: Intern = (text) => text;
+
 /**
  * The frozen form of a result, as snapshots hold it: a copy with a frozen value and details (a value
- * that is not JSON becomes "no value"; details that are not a JSON object are dropped). A result this
- * function returned before is returned as is.
+ * that is not JSON becomes "no value"; details that are not a JSON object are dropped). Its texts go
+ * through `intern`. Results are not marked: sealing a sealed result copies its shell (its value and
+ * details, already frozen, are kept as they are).
  */
-export function sealResult(result: EvalResult): EvalResult {
-  if (sealed.has(result)) return result;
+export function sealResult(result: EvalResult, intern: Intern = keepText): EvalResult {
+  const value = frozenJson(result.value);
   // A literal of fixed shape (not a spread of the input): every sealed result shares one hidden class.
   const copy: EvalResult = {
     key: result.key,
     enabled: result.enabled,
-    variant: result.variant,
-    value: frozenJson(result.value),
-    reason: result.reason,
-    evaluatedAt: result.evaluatedAt,
+    variant: intern(result.variant),
+    value: typeof value === 'string' ? intern(value) : value,
+    reason: intern(result.reason),
+    evaluatedAt: intern(result.evaluatedAt),
     source: result.source,
   };
-  if (result.errorCode !== undefined) copy.errorCode = result.errorCode;
+  if (result.errorCode !== undefined) copy.errorCode = intern(result.errorCode);
   const details = frozenJson(result.details);
   if (isJsonObject(details)) copy.details = details;
-  sealed.add(Object.freeze(copy));
-  return copy;
+  return Object.freeze(copy);
 }
 
 /** Structural equality of JSON values; bails at the first difference. */
@@ -109,7 +128,8 @@ function copyJson(value: unknown, ancestors: object[]): JsonValue | undefined {
   const array = Array.isArray(value);
   if (!array && !isPlainObject(value)) return undefined;
   ancestors.push(value);
-  const copy: Record<string, JsonValue> = array ? ([] as unknown as Record<string, JsonValue>) : {};
+  // An array of its final length: growing one from `[]` would keep spare capacity in every copy.
+  const copy: Record<string, JsonValue> = array ? (new Array((value as unknown[]).length) as unknown as Record<string, JsonValue>) : {};
   for (const key of Object.keys(value)) {
     const item = copyJson((value as Record<string, unknown>)[key], ancestors);
     if (item === undefined) return undefined;

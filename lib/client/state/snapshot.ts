@@ -1,5 +1,5 @@
 import type { EvalResult, FlagChange, JsonValue } from '../../types.js';
-import { isJsonObject, sameJson, sealResult } from './json-values.js';
+import { interner, isJsonObject, sameJson, sealResult, type Intern } from './json-values.js';
 
 export { sameJson } from './json-values.js';
 
@@ -36,34 +36,33 @@ export interface SnapshotUpdate {
 /** A snapshot's storage, for the builders below (set by the class's static block). */
 interface SnapshotParts {
   index: ReadonlyMap<string, number>;
-  order: readonly string[];
   entries: readonly EvalResult[];
 }
 let internals: (snapshot: FlagSnapshot) => SnapshotParts;
-let build: (index: ReadonlyMap<string, number>, order: readonly string[], entries: readonly EvalResult[]) => FlagSnapshot;
+let build: (index: ReadonlyMap<string, number>, entries: readonly EvalResult[]) => FlagSnapshot;
 
 /**
  * An immutable set of evaluated flags: results, their values and details are frozen (copied once
  * when they enter). Typed getters never throw: they return the default when the key is missing, has
  * no value, or holds a value of another type. Lookups are by own key only.
  *
- * Storage: a key → position index and the key order, both shared by every later snapshot with the
- * same keys in the same order, and an array of results per snapshot. A change of values is then a
- * copy of that array, not a rebuild of the index.
+ * Storage: a key → position index, shared by every later snapshot with the same keys in the same
+ * order, and an array of results per snapshot (the key order is the array's). A change of values is
+ * then a copy of that array, not a rebuild of the index. Nothing else is kept per flag: equal texts
+ * (reasons, variants, times) are stored once per load, results carry no wrappers or closures.
  */
 export class FlagSnapshot {
   /** The empty snapshot. */
-  static readonly empty = new FlagSnapshot(new Map(), [], []);
+  static readonly empty = new FlagSnapshot(new Map(), []);
 
   private constructor(
     private readonly index: ReadonlyMap<string, number>,
-    private readonly order: readonly string[],
     private readonly entries: readonly EvalResult[],
   ) {}
 
   static {
-    internals = (snapshot) => ({ index: snapshot.index, order: snapshot.order, entries: snapshot.entries });
-    build = (index, order, entries) => new FlagSnapshot(index, order, entries);
+    internals = (snapshot) => ({ index: snapshot.index, entries: snapshot.entries });
+    build = (index, entries) => new FlagSnapshot(index, entries);
   }
 
   /** Builds a snapshot from results (a later duplicate key wins; results are copied and frozen). */
@@ -100,7 +99,7 @@ export class FlagSnapshot {
 
   /** Flag keys, in server order. */
   keys(): string[] {
-    return this.order.slice();
+    return this.entries.map((result) => result.key);
   }
 
   /** All results, in server order. */
@@ -187,12 +186,12 @@ export function diffSnapshots(previous: FlagSnapshot, next: FlagSnapshot): FlagC
   return changes;
 }
 
-/** The entry to hold for `incoming` given the previous entry of its key. */
-function settle(old: EvalResult | undefined, incoming: EvalResult): EvalResult {
-  if (old === undefined) return sealResult(incoming);
+/** The entry to hold for `incoming` given the previous entry of its key (new texts go through `intern`). */
+function settle(old: EvalResult | undefined, incoming: EvalResult, intern: Intern): EvalResult {
+  if (old === undefined) return sealResult(incoming, intern);
   if (old === incoming) return old;
-  if (sameResult(old, incoming)) return old.source === incoming.source ? old : sealResult(incoming);
-  return sealResult(incoming);
+  if (sameResult(old, incoming) && old.source === incoming.source) return old;
+  return sealResult(incoming, intern);
 }
 
 /**
@@ -201,45 +200,45 @@ function settle(old: EvalResult | undefined, incoming: EvalResult): EvalResult {
  * `undefined` when the keys differ.
  */
 function sameKeys(previous: FlagSnapshot, results: readonly EvalResult[], keep: ReadonlySet<string> | undefined): SnapshotUpdate | undefined {
-  const { index, order, entries: before } = internals(previous);
-  if (results.length > order.length || (keep === undefined && results.length !== order.length)) return undefined;
+  const { index, entries: before } = internals(previous);
+  if (results.length > before.length || (keep === undefined && results.length !== before.length)) return undefined;
   let entries: EvalResult[] | undefined;
+  let intern: Intern | undefined;
   const changes: FlagChange[] = [];
   let i = 0;
-  for (let at = 0; at < order.length; at += 1) {
-    const key = order[at]!;
+  for (let at = 0; at < before.length; at += 1) {
+    const old = before[at]!;
+    const key = old.key;
     const incoming = results[i];
     if (incoming === undefined || incoming.key !== key) {
       if (keep !== undefined && keep.has(key)) continue;
       return undefined;
     }
     i += 1;
-    const old = before[at]!;
-    const entry = settle(old, incoming);
+    const entry = settle(old, incoming, (intern ??= interner()));
     if (entry === old) continue;
     (entries ??= before.slice())[at] = entry;
     if (!sameResult(old, entry)) changes.push({ key, previous: old, current: entry });
   }
   if (i !== results.length) return undefined;
-  return { snapshot: entries ? build(index, order, entries) : previous, changes };
+  return { snapshot: entries ? build(index, entries) : previous, changes };
 }
 
 /** The general path: new keys, removals or another order. */
 function rebuilt(previous: FlagSnapshot, results: readonly EvalResult[], keep: ReadonlySet<string> | undefined): SnapshotUpdate {
   const index = new Map<string, number>();
-  const order: string[] = [];
   const entries: EvalResult[] = [];
   const changes: FlagChange[] = [];
+  const intern = interner();
   let duplicate = false;
   const add = (key: string, entry: EvalResult): void => {
     index.set(key, entries.length);
-    order.push(key);
     entries.push(entry);
   };
   for (const incoming of results) {
     const key = incoming.key;
     const old = previous.get(key);
-    const entry = settle(old, incoming);
+    const entry = settle(old, incoming, intern);
     const at = index.get(key);
     if (at !== undefined) {
       duplicate = true;
@@ -264,5 +263,5 @@ function rebuilt(previous: FlagSnapshot, results: readonly EvalResult[], keep: R
     }
   }
   for (const old of internals(previous).entries) if (!index.has(old.key)) changes.push({ key: old.key, previous: old, current: undefined });
-  return { snapshot: build(index, order, entries), changes };
+  return { snapshot: build(index, entries), changes };
 }
