@@ -186,12 +186,15 @@ export function diffSnapshots(previous: FlagSnapshot, next: FlagSnapshot): FlagC
   return changes;
 }
 
-/** The entry to hold for `incoming` given the previous entry of its key (new texts go through `intern`). */
+/**
+ * The entry to hold for `incoming` given the previous entry of its key: that entry when nothing
+ * differs, else a sealed copy that keeps the previous value and details where they are equal.
+ */
 function settle(old: EvalResult | undefined, incoming: EvalResult, intern: Intern): EvalResult {
   if (old === undefined) return sealResult(incoming, intern);
   if (old === incoming) return old;
   if (sameResult(old, incoming) && old.source === incoming.source) return old;
-  return sealResult(incoming, intern);
+  return sealResult(incoming, intern, old);
 }
 
 /**
