@@ -52,7 +52,7 @@ function retained(gc: () => void, text: string, build: (decoded: unknown) => unk
 }
 
 export async function flagMemory(): Promise<void> {
-  console.log(`\n12. Memory per flag: a snapshot of ${FLAGS.toLocaleString('en')} flags of mixed types vs OpenFeature web's in-memory flags`);
+  console.log(`\n12a. Memory per flag: a snapshot of ${FLAGS.toLocaleString('en')} flags of mixed types vs OpenFeature web's in-memory flags`);
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) {
     console.log('  skipped: run with node --expose-gc');

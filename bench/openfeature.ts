@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { EventSource } from 'eventsource';
 import { OFREPWebProvider } from '@openfeature/ofrep-web-provider';
 import { OpenFeature, ProviderEvents, type Client } from '@openfeature/web-sdk';
-import { cuttlegate } from '../lib/index.js';
+import { createFlagClient, cuttlegate, ofrep, type FlagClient } from '../lib/index.js';
 import { FlagstreamWebProvider } from '../lib/openfeature/index.js';
 import { startServer, type FlagsDocument } from '../lib/server/index.js';
 import { nsPerOp, percentile, report } from './support.js';
@@ -77,6 +77,60 @@ export async function openFeatureProviders(): Promise<void> {
     await OpenFeature.clearProviders();
     await responder.close();
     await server.close();
+  }
+}
+
+/**
+ * Memory per 1,000 flags, flagstream against the OpenFeature web SDK's OFREP provider in the same
+ * run, both loading the same bulk evaluation from one loopback OFREP responder: the heap retained by
+ * `HOLDERS` loaded clients (providers) of `FLAGS` flags, less that of as many with one flag, per
+ * 1,000 flags. What counts is what each keeps per flag (snapshot, index, caches), not its fixed cost.
+ */
+export async function clientMemory(): Promise<void> {
+  console.log(`\n12b. Memory per 1,000 flags held by a whole client, flagstream vs OpenFeature web (OFREP provider), same responder (target ≤ OpenFeature's)`);
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) {
+    console.log('  skipped: run with node --expose-gc');
+    return;
+  }
+  const HOLDERS = 10;
+  const big = await ofrepResponder(FLAGS);
+  const small = await ofrepResponder(1);
+  const context = { targetingKey: 'bench-user' };
+  const retained = async (load: (url: string) => Promise<unknown>, url: string): Promise<number> => {
+    await load(url); // warm-up: code and shapes, not counted
+    gc();
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const held: unknown[] = [];
+    for (let i = 0; i < HOLDERS; i += 1) held.push(await load(url));
+    gc();
+    gc();
+    const bytes = process.memoryUsage().heapUsed - before;
+    for (const holder of held) (holder as { close?: () => void; onClose?: () => Promise<void> }).close?.();
+    return bytes / HOLDERS;
+  };
+  const flagstream = async (url: string): Promise<FlagClient> => {
+    const client = createFlagClient({ transport: ofrep({ baseUrl: url }), context: { userId: 'bench-user' }, streaming: false, pollIntervalMs: 0 });
+    await client.ready();
+    return client;
+  };
+  const openFeature = async (url: string): Promise<OFREPWebProvider> => {
+    const provider = new OFREPWebProvider({ baseUrl: url, changeDetection: 'none', pollInterval: 0, cacheMode: 'disabled' });
+    await provider.initialize(context);
+    return provider;
+  };
+  try {
+    const perThousand = (many: number, one: number): number => ((many - one) / (FLAGS - 1)) * 1_000 / 1024;
+    const ours = perThousand(await retained(flagstream, big.url), await retained(flagstream, small.url));
+    const theirs = perThousand(await retained(openFeature, big.url), await retained(openFeature, small.url));
+    report([
+      ['flagstream client (ofrep transport)', `${ours.toFixed(0)} KiB per 1,000 flags`],
+      ['OpenFeature web OFREPWebProvider', `${theirs.toFixed(0)} KiB per 1,000 flags   flagstream / OpenFeature = ${(ours / theirs).toFixed(2)}`],
+    ]);
+  } finally {
+    await big.close();
+    await small.close();
   }
 }
 

@@ -21,8 +21,13 @@ function brandsOf(type: object): readonly string[] {
 
 /** Base class of every flagstream error (`SDKError` in the Python SDK). */
 export class FlagstreamError extends Error {
-  /** A stable name for `instanceof` across copies of the package (class names can be minified). */
-  static readonly brand: string = 'flagstream.FlagstreamError';
+  /**
+   * A stable name for `instanceof` across copies of the package (class names can be minified). A
+   * getter, not a static field: a class with no static field stays tree-shakable in every build.
+   */
+  static get brand(): string {
+    return 'flagstream.FlagstreamError';
+  }
   /** Whether retrying the same request later may succeed. */
   readonly retryable: boolean = false;
   /**
@@ -49,7 +54,9 @@ export class FlagstreamError extends Error {
 
 /** Invalid configuration; `field` names the option. Thrown synchronously. */
 export class ConfigError extends FlagstreamError {
-  static override readonly brand: string = 'flagstream.ConfigError';
+  static override get brand(): string {
+    return 'flagstream.ConfigError';
+  }
   constructor(
     readonly field: string,
     message: string,
@@ -60,7 +67,9 @@ export class ConfigError extends FlagstreamError {
 
 /** 401 or 403: the key is wrong, revoked, or not allowed here. Terminal. `errorCode`: the body's code, if any. */
 export class AuthError extends FlagstreamError {
-  static override readonly brand: string = 'flagstream.AuthError';
+  static override get brand(): string {
+    return 'flagstream.AuthError';
+  }
   constructor(
     readonly statusCode: number,
     message = statusCode === 403 ? 'access denied (HTTP 403)' : 'authentication failed (HTTP 401)',
@@ -72,7 +81,9 @@ export class AuthError extends FlagstreamError {
 
 /** The flag does not exist on the server. `errorCode` is `FLAG_NOT_FOUND` (OFREP's and OpenFeature's word). */
 export class FlagNotFoundError extends FlagstreamError {
-  static override readonly brand: string = 'flagstream.FlagNotFoundError';
+  static override get brand(): string {
+    return 'flagstream.FlagNotFoundError';
+  }
   constructor(readonly key: string) {
     super(`flag not found: ${key}`, { errorCode: 'FLAG_NOT_FOUND' });
   }
@@ -80,7 +91,9 @@ export class FlagNotFoundError extends FlagstreamError {
 
 /** 5xx from the server. Transient. `errorCode`: the body's code, if any. */
 export class ServerError extends FlagstreamError {
-  static override readonly brand: string = 'flagstream.ServerError';
+  static override get brand(): string {
+    return 'flagstream.ServerError';
+  }
   override readonly retryable = true;
   constructor(
     readonly statusCode: number,
@@ -96,7 +109,9 @@ export class ServerError extends FlagstreamError {
  * body's code, if any (an OFREP 400's `TARGETING_KEY_MISSING`, `INVALID_CONTEXT`, `PARSE_ERROR`, `GENERAL`).
  */
 export class RequestError extends FlagstreamError {
-  static override readonly brand: string = 'flagstream.RequestError';
+  static override get brand(): string {
+    return 'flagstream.RequestError';
+  }
   constructor(
     readonly statusCode: number,
     message = `request rejected (HTTP ${statusCode})`,
@@ -108,7 +123,9 @@ export class RequestError extends FlagstreamError {
 
 /** 429: wait `retryAfterMs` (when the server said) before the next request. `errorCode`: the body's code, if any. */
 export class RateLimitError extends FlagstreamError {
-  static override readonly brand: string = 'flagstream.RateLimitError';
+  static override get brand(): string {
+    return 'flagstream.RateLimitError';
+  }
   override readonly retryable = true;
   constructor(
     readonly retryAfterMs: number | undefined,
@@ -125,7 +142,9 @@ export class RateLimitError extends FlagstreamError {
 
 /** A request or stream took longer than allowed. Transient. */
 export class TimeoutError extends FlagstreamError {
-  static override readonly brand: string = 'flagstream.TimeoutError';
+  static override get brand(): string {
+    return 'flagstream.TimeoutError';
+  }
   override readonly retryable = true;
   constructor(readonly timeoutMs: number, what = 'request') {
     super(`${what} timed out after ${timeoutMs} ms`);
@@ -134,13 +153,17 @@ export class TimeoutError extends FlagstreamError {
 
 /** The server could not be reached, or the connection broke. Transient. */
 export class NetworkError extends FlagstreamError {
-  static override readonly brand: string = 'flagstream.NetworkError';
+  static override get brand(): string {
+    return 'flagstream.NetworkError';
+  }
   override readonly retryable = true;
 }
 
 /** The server answered with something that is not the protocol (bad JSON, wrong shape, HTML). */
 export class InvalidResponseError extends FlagstreamError {
-  static override readonly brand: string = 'flagstream.InvalidResponseError';
+  static override get brand(): string {
+    return 'flagstream.InvalidResponseError';
+  }
   override readonly retryable = true;
 }
 
@@ -150,7 +173,9 @@ export class InvalidResponseError extends FlagstreamError {
  * `status.source`'s to say.
  */
 export class CircuitOpenError extends FlagstreamError {
-  static override readonly brand: string = 'flagstream.CircuitOpenError';
+  static override get brand(): string {
+    return 'flagstream.CircuitOpenError';
+  }
   override readonly retryable = true;
   /** `retryAfterMs`: time until the breaker lets a probe through, when known. */
   constructor(readonly retryAfterMs?: number, options?: { cause?: Error }) {
@@ -166,7 +191,9 @@ export class CircuitOpenError extends FlagstreamError {
 
 /** The client was closed while the operation was pending. */
 export class ClosedError extends FlagstreamError {
-  static override readonly brand: string = 'flagstream.ClosedError';
+  static override get brand(): string {
+    return 'flagstream.ClosedError';
+  }
   constructor() {
     super('client is closed');
   }

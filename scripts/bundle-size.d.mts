@@ -1,4 +1,20 @@
-/** Brotli size (KiB) and bundled inputs of a browser bundle of `contents`. */
-export function browserBundle(contents: string, external: string[]): Promise<{ kib: number; inputs: string[] }>;
-/** Sizes (KiB, min + brotli) of the app bundle, the whole public API and the Angular entry. */
-export function measureSizes(): Promise<{ app: number; api: number; angular: number }>;
+/** A browser bundle: brotli size (KiB) and inputs of what loads up front, and of the chunks behind dynamic imports. */
+export interface BrowserBundle {
+  kib: number;
+  inputs: string[];
+  lazyKib: number;
+  lazyInputs: string[];
+}
+/** Bundles `contents` for the browser (packages resolved from `resolveDir`, default this checkout). */
+export function browserBundle(contents: string, external: string[], resolveDir?: string): Promise<BrowserBundle>;
+/** The gated sizes (KiB, min + brotli, loaded up front) of a built package (default: this checkout). */
+export interface BundleSizes {
+  app: number;
+  api: number;
+  angular: number;
+  openfeature: number;
+  stores: number;
+  testing: number;
+}
+/** Sizes of the app bundle, the whole public API and each sub-path entry of the package in `dir`. */
+export function measureSizes(dir?: string): Promise<BundleSizes>;

@@ -10,6 +10,7 @@ import {
 } from '@angular/core';
 import { createFlagClient, type FlagClient, type FlagClientOptions } from 'flagstream';
 import type { AppFlagTypes } from './app-flags.js';
+import { isFlagClient, transferSnapshot, transferStateClient } from './transfer.js';
 
 /** The environment's {@link FlagClient}, provided by {@link provideFlagClient}. */
 export const FLAG_CLIENT = new InjectionToken<FlagClient>('FLAG_CLIENT');
@@ -21,24 +22,37 @@ export type FlagClientSource = FlagClientOptions | (() => FlagClientOptions | Fl
 export interface ProvideFlagClientOptions {
   /** Hold the first render until `ready()` settles (an app initializer; bounded by `timeoutMs`). Default `false`. */
   awaitReady?: boolean;
+  /**
+   * Server-side rendering without a flash (needs options, or a factory returning options; the factory
+   * may read the request through Angular's `REQUEST` token). In a server render the client lives for
+   * that request only (streaming and polling off), the render waits for its `ready()`, and its
+   * snapshot goes into Angular's `TransferState`. In the browser the
+   * client starts from that snapshot (`bootstrap` with `freshBootstrap`): the first render equals the
+   * server HTML, and no bulk request goes out before the change stream opens. Default `false`.
+   */
+  transferState?: boolean;
 }
 
 /**
  * Provides one {@link FlagClient} per environment injector, created on first injection and closed
  * when that injector is destroyed, whether it came from options or from the factory.
  */
-export function provideFlagClient(source: FlagClientSource, { awaitReady = false }: ProvideFlagClientOptions = {}): EnvironmentProviders {
+export function provideFlagClient(
+  source: FlagClientSource,
+  { awaitReady = false, transferState = false }: ProvideFlagClientOptions = {},
+): EnvironmentProviders {
   const providers: Array<Provider | EnvironmentProviders> = [
     {
       provide: FLAG_CLIENT,
       useFactory: (): FlagClient => {
         const made = typeof source === 'function' ? source() : source;
-        const client = isFlagClient(made) ? made : createFlagClient(made);
+        const client = transferState ? transferStateClient(made) : isFlagClient(made) ? made : createFlagClient(made);
         inject(DestroyRef).onDestroy(() => client.close());
         return client;
       },
     },
   ];
+  if (transferState) providers.push(provideAppInitializer(() => transferSnapshot(inject(FLAG_CLIENT))));
   if (awaitReady) providers.push(provideAppInitializer(() => inject(FLAG_CLIENT).ready().then(() => undefined)));
   return makeEnvironmentProviders(providers);
 }
@@ -49,9 +63,4 @@ export function provideFlagClient(source: FlagClientSource, { awaitReady = false
  */
 export function injectFlagClient(options: { injector?: Injector } = {}): FlagClient<AppFlagTypes> {
   return options.injector ? options.injector.get(FLAG_CLIENT) : inject(FLAG_CLIENT);
-}
-
-function isFlagClient(value: FlagClientOptions | FlagClient): value is FlagClient {
-  const candidate = value as Partial<FlagClient>;
-  return typeof candidate.flag$ === 'function' && typeof candidate.close === 'function';
 }

@@ -1,5 +1,5 @@
 import { BehaviorSubject, EMPTY, Observable, Subject, type Subscription, defer, filter, firstValueFrom, skip } from 'rxjs';
-import { CircuitOpenError, ClosedError, isRetryable } from '../errors.js';
+import { CircuitOpenError, ClosedError, isRetryable, messageOf } from '../errors.js';
 import type { InvalidFlag, LoadResult, TransportSession } from '../transports/transport.js';
 import type { CircuitState, ClientEvent, ClientStatus, EvalContext, EvalResult, FlagChange, JsonValue, ReadyResult, TrackEvent, ValueSource } from '../types.js';
 import { gateSession } from '../transports/gate.js';
@@ -10,7 +10,7 @@ import type { UntypedFlags } from './flag-keys.js';
 import { LoadEngine, type ContextSwitch, type EngineHost } from './engine/load-engine.js';
 import { LoadWaiters } from './engine/load-waiters.js';
 import { checkContext, resolveOptions, type FlagClientOptions, type ResolvedOptions } from './options.js';
-import { StoreSync, storeScope } from './features/persistence.js';
+import type { StoreLink } from './features/persistence.js';
 import { ReadyLatch } from './engine/ready-latch.js';
 import { ClientRequestGate } from './engine/request-gate.js';
 import { missingResult, valueResults } from './state/results.js';
@@ -51,7 +51,8 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   private readonly contexts: BehaviorSubject<ContextSwitch>;
   private readonly oneOffs: SnapshotCache;
   private readonly tracking: Tracking;
-  private readonly storeSync: StoreSync | undefined;
+  /** The store link; a promise while its module loads, `undefined` without a store. */
+  private store: StoreLink | Promise<StoreLink | undefined> | undefined;
   private readonly fleet: FleetHandle | undefined;
   private readonly readiness: ReadyLatch;
   private activeContext: EvalContext;
@@ -104,9 +105,15 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
       return this.changeSubject;
     });
     this.gate.circuit$()?.pipe(skip(1)).subscribe((circuit) => this.circuitChanged(circuit));
-    if (options.store) {
-      this.storeSync = new StoreSync(options.store, scheduler, logger, (error) =>
-        this.report.emit({ type: 'store-error', at: this.report.now(), operation: error.operation, error }),
+    const { store, transport } = options;
+    if (store) {
+      // Split off (a dynamic import): an app without a store never loads the store sync.
+      this.store = import('./features/persistence.js').then(
+        ({ storeLink }) =>
+          (this.store = storeLink(store, transport.identity ?? transport.kind, scheduler, logger, (error) =>
+            this.report.emit({ type: 'store-error', at: this.report.now(), operation: error.operation, error }),
+          )),
+        (error: unknown) => void logger.warn(`flag store unavailable: ${messageOf(error)}`),
       );
     }
     this.tracking = options.transport.tracking?.(this.session, options, (count) => this.dropped(count)) ?? untracked(options);
@@ -279,7 +286,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     this.snapshots.complete();
     this.changeSubject.complete();
     this.oneOffs.clear();
-    void this.storeSync?.close();
+    this.withStore((link) => void link?.close());
   }
 
   // ── what the engine reports ──────────────────────────────────────────────
@@ -338,21 +345,30 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
       if (final) this.settleReady({ ok: false, source: this.report.status.source, error });
       else this.unreachable();
     };
-    if (!this.storeSync) {
-      noFallback();
-      return;
-    }
     const context = this.activeContext;
-    void this.storeSync.restore(this.scopeOf(context)).then((results) => {
-      if (this.closed || this.report.status.source === 'network' || this.gate.terminalError || context !== this.activeContext) return;
-      if (!results) {
+    this.withStore((link) => {
+      if (!link) {
         noFallback();
         return;
       }
-      this.apply(results, 'store', context);
-      this.report.update({ source: 'store' });
-      this.settleReady({ ok: true, source: 'store', error });
+      void link.restore(context).then((results) => {
+        if (this.closed || this.report.status.source === 'network' || this.gate.terminalError || context !== this.activeContext) return;
+        if (!results) {
+          noFallback();
+          return;
+        }
+        this.apply(results, 'store', context);
+        this.report.update({ source: 'store' });
+        this.settleReady({ ok: true, source: 'store', error });
+      });
     });
+  }
+
+  /** Runs `use` with the store link: at once once loaded (or without a store), else when it has loaded. */
+  private withStore(use: (link: StoreLink | undefined) => void): void {
+    const store = this.store;
+    if (store instanceof Promise) void store.then(use);
+    else use(store);
   }
 
   /** A terminal error (401/403, a wrong project): every request stops; the last values stay. */
@@ -393,12 +409,8 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
 
   /** Hands a changed network snapshot to the store (debounced, off the read path). */
   private save(snapshot: FlagSnapshot): void {
-    this.storeSync?.saveIfChanged(this.scopeOf(this.activeContext), snapshot);
-  }
-
-  /** The store scope of `context`: the transport's identity (never its key) plus the context. */
-  private scopeOf(context: EvalContext): string {
-    return storeScope(this.options.transport.identity ?? this.options.transport.kind, context);
+    const context = this.activeContext;
+    this.withStore((link) => link?.save(context, snapshot));
   }
 
   private settleReady(result: ReadyResult): void {

@@ -95,7 +95,7 @@ export interface FlagClient<F extends object = UntypedFlags> {
   /**
    * Buffers a conversion event for the transport's events endpoint (Rollgate), sent in batches.
    * `userId` defaults to the context's. Throws `ConfigError` for a bad event; a transport without
-   * an events endpoint drops it (logged once).
+   * an events endpoint drops every event unchecked (logged once).
    */
   track(event: TrackEvent): void;
   /** Sends buffered events and evaluation counts now; rejects with the typed error (nothing is lost). */

@@ -16,6 +16,8 @@ export interface FileSourceOptions {
   warn(issues: readonly FlagsFileIssue[], source: string): void;
   /** Make a validated document live; returns the resulting changes. */
   apply(document: FlagsDocument): FlagStateChange[];
+  /** The file turned missing or invalid (`problem` says why), or is good again (`undefined`). */
+  problemChanged?(problem: string | undefined): void;
 }
 
 /** Reloads a flags file. Invalid files are never applied: the last good flags stay live. */
@@ -23,8 +25,8 @@ export class FileSource {
   #loadedText: string;
   #queue: Promise<unknown> = Promise.resolve();
   #watch: FileWatch | undefined;
-  /** The last read failed (missing or invalid file): the next good read says the file is back. */
-  #broken = false;
+  /** Why the last read failed (missing or invalid file); the next good read clears it and says the file is back. */
+  #problem: string | undefined;
 
   constructor(private readonly options: FileSourceOptions) {
     this.#loadedText = options.loadedText;
@@ -33,10 +35,21 @@ export class FileSource {
   /** Re-read the file now; rejects (changing nothing) when it is missing or invalid. */
   reload(): Promise<FlagStateChange[]> {
     const next = this.#queue.then(() => this.#read());
-    this.#queue = next.catch(() => {
-      this.#broken = true;
+    this.#queue = next.catch((error: NodeJS.ErrnoException) => {
+      this.#setProblem(error.code === 'ENOENT' ? `${this.options.file} is missing` : error.message);
     });
     return next;
+  }
+
+  /** Why the file is not being served now (missing or invalid; the last good flags are), or `undefined`. */
+  get problem(): string | undefined {
+    return this.#problem;
+  }
+
+  #setProblem(problem: string | undefined): void {
+    if (problem === this.#problem) return;
+    this.#problem = problem;
+    this.options.problemChanged?.(problem);
   }
 
   /** Reload on every change of the file, logging rejected edits instead of throwing. */
@@ -63,8 +76,8 @@ export class FileSource {
   async #read(): Promise<FlagStateChange[]> {
     const { file, logger } = this.options;
     const loaded = await readFlagsFile(file);
-    const recovered = this.#broken;
-    this.#broken = false;
+    const recovered = this.#problem !== undefined;
+    this.#setProblem(undefined);
     if (loaded.text === this.#loadedText) {
       if (recovered) logger.info?.(`${file} is valid again: serving it (no flag changed)`);
       return [];

@@ -154,6 +154,7 @@ export async function startServer(options: ServerOptions = {}): Promise<FlagServ
       logger,
       warn: warnAll,
       apply: (document) => applyChanges(store.replace(document)),
+      problemChanged: () => dashboard?.refresh(),
     });
   } else {
     const validated = validateFlagsDocument(options.flags ?? { projects: [] });
@@ -177,7 +178,9 @@ export async function startServer(options: ServerOptions = {}): Promise<FlagServ
   const notifier = new OfrepNotifier(hub);
   const refetches: OfrepRefetch[] = [];
 
-  const dashboard = options.dashboard ? createDashboard(() => store.document, () => loadWarnings) : undefined;
+  const dashboard = options.dashboard
+    ? createDashboard(() => store.document, () => ({ warnings: loadWarnings, fileProblem: source?.problem ?? null }))
+    : undefined;
   /** A toggle: one event per protocol's stream, and the dashboard's. */
   const publish = (change: FlagStateChange): void => {
     hub.publish(change);

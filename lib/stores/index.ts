@@ -3,6 +3,15 @@ export { memoryStore } from './memory.js';
 export { fileStore, type FileStoreOptions } from './file.js';
 export { webStorageStore, type WebStorageLike, type WebStorageStoreOptions } from './web-storage.js';
 export { redisStore, type RedisLike, type RedisStoreOptions } from './redis.js';
+export {
+  RedisCommandError,
+  type RedisClientLike,
+  type NodeRedisClientLike,
+  type NodeRedisClusterLike,
+  type NodeRedisSubscriber,
+  type IoRedisLike,
+  type IoRedisSubscriber,
+} from './redis-connection.js';
 export { storeScope } from '../client/features/persistence.js';
 export { StoreError } from '../errors.js';
 export type { FlagStore, StoredFlags } from '../client/options.js';

@@ -1,8 +1,12 @@
 import { ConfigError } from '../errors.js';
 import { FleetLink, type FleetOption } from '../client/features/fleet-link.js';
-import { RedisCoordinator, type FleetRedisClient } from './fleet/redis-coordinator.js';
+import { RedisCoordinator } from './fleet/redis-coordinator.js';
+import { redisConnection, type NodeRedisSubscriber, type RedisClientLike } from './redis-connection.js';
 
-export type { FleetRedisClient, FleetRedisSubscriber } from './fleet/redis-coordinator.js';
+/** The Redis clients a fleet accepts: node-redis or ioredis, standalone or cluster (see {@link RedisClientLike}). */
+export type FleetRedisClient = RedisClientLike;
+/** The SUBSCRIBE connection a fleet opens with a node-redis client's `duplicate()`. */
+export type FleetRedisSubscriber = NodeRedisSubscriber;
 
 /** Options of {@link redisFleet}. */
 export interface RedisFleetOptions {
@@ -28,20 +32,19 @@ export interface RedisFleetOptions {
  * it and show the leader's upstream health in their status. Lost Redis state (a restart, FLUSHALL,
  * eviction) is rebuilt by the next claim; a leader stopped by a 401/403 hands the lease over. If
  * Redis is unreachable every process loads on its own (`status.role` `'solo'`) until it answers
- * again. `redis` is a connected node-redis client; the fleet opens one more connection
- * (`duplicate()`) for SUBSCRIBE, shared by the clients given this option.
+ * again. `redis` is a connected node-redis client or cluster (`createClient` / `createCluster`) or
+ * an ioredis `Redis` or `Cluster`, anything else a `ConfigError`; the fleet opens one more
+ * connection (`duplicate()`) for SUBSCRIBE, shared by the clients given this option.
  */
 export function redisFleet(redis: FleetRedisClient, options: RedisFleetOptions = {}): FleetOption {
-  if (!redis || typeof redis.sendCommand !== 'function' || typeof redis.duplicate !== 'function') {
-    throw new ConfigError('redis', 'must be a connected node-redis client');
-  }
+  const connection = redisConnection(redis);
   const prefix = options.prefix ?? 'flagstream:';
   if (typeof prefix !== 'string') throw new ConfigError('prefix', 'must be a string');
   const leaseMs = positive(options.leaseMs, 10_000, 'leaseMs');
   const timeoutMs = positive(options.timeoutMs, Math.min(1_000, leaseMs / 5), 'timeoutMs');
   const sharedTtlMs = positive(options.sharedTtlMs, 30_000, 'sharedTtlMs');
   // Clients given the same option share one subscriber connection.
-  const coordinator = new RedisCoordinator(redis, { prefix, leaseMs, timeoutMs, sharedTtlMs });
+  const coordinator = new RedisCoordinator(connection, { prefix, leaseMs, timeoutMs, sharedTtlMs });
   return { attach: (host) => new FleetLink(coordinator.retain(), host) };
 }
 

@@ -1,21 +1,19 @@
 import type { FlagStore } from '../client/options.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../types.js';
+import { sha256Base64Url } from './fleet/sha256.js';
 import { parseRecord, storeCall, storeLogger } from './record.js';
+import { redisConnection, type RedisClientLike } from './redis-connection.js';
 
 /**
- * The commands the store needs from a connected node-redis client (`createClient().connect()`):
- * typed by shape, so `redis` is only loaded by the application that already uses it.
+ * The Redis clients the store accepts: node-redis or ioredis, standalone or cluster (see
+ * {@link RedisClientLike}), typed by shape so that neither is loaded by flagstream itself.
  */
-export interface RedisLike {
-  /** The stored string, or null when there is none (anything else is ignored). */
-  get(key: string): Promise<unknown>;
-  set(key: string, value: string, options?: { EX?: number }): Promise<unknown>;
-}
+export type RedisLike = RedisClientLike;
 
 /** Options of {@link redisStore}. */
 export interface RedisStoreOptions {
-  /** Prefix of every key (default `flagstream:`); each scope has its own key. */
+  /** Prefix of every key (default `flagstream:`); each scope has its own key, `<prefix><SHA-256 of the scope>`. */
   prefix?: string;
   /** Records expire this many seconds after their last save (default: never). */
   ttlSeconds?: number;
@@ -23,25 +21,30 @@ export interface RedisStoreOptions {
   logger?: Logger;
 }
 
-/** A store in Redis: one string key per scope, written with `SET` (with `EX` when `ttlSeconds` is set). */
+/**
+ * A store in Redis: one string key per scope, written with `SET` (with `EX` when `ttlSeconds` is
+ * set). Key names carry a hash of the scope, never the scope (it holds user ids and e-mail
+ * addresses); the record inside keeps the scope, and a record whose scope differs is not restored.
+ */
 export function redisStore(redis: RedisLike, options: RedisStoreOptions = {}): FlagStore {
+  const connection = redisConnection(redis);
   const prefix = options.prefix ?? 'flagstream:';
   const logger = options.logger ?? storeLogger;
   const { ttlSeconds } = options;
   if (ttlSeconds !== undefined && (!Number.isInteger(ttlSeconds) || ttlSeconds < 1)) {
     throw new ConfigError('ttlSeconds', 'must be an integer ≥ 1');
   }
+  const key = (scope: string): string => prefix + sha256Base64Url(scope);
   return {
     save(data) {
       return storeCall('save', 'redisStore', async () => {
-        const text = JSON.stringify(data);
-        await (ttlSeconds === undefined ? redis.set(prefix + data.scope, text) : redis.set(prefix + data.scope, text, { EX: ttlSeconds }));
+        await connection.set(key(data.scope), JSON.stringify(data), ttlSeconds === undefined ? undefined : { seconds: ttlSeconds });
       });
     },
     load(scope) {
       return storeCall('load', 'redisStore', async () => {
-        const text = await redis.get(prefix + scope);
-        return typeof text === 'string' ? parseRecord(text, scope, 'redisStore', logger) : undefined;
+        const text = await connection.get(key(scope));
+        return text === undefined ? undefined : parseRecord(text, scope, 'redisStore', logger);
       });
     },
   };

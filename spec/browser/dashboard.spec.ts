@@ -160,6 +160,26 @@ describe.skipIf(!browserAvailable)('the dashboard in Chromium', () => {
     expect(await page.getByRole('heading', { name: 'Warnings about the flags file' }).isVisible()).toBe(true);
   });
 
+  it('says the file is invalid and the last good flags are served, and clears it once the file is valid again', async () => {
+    const problem = page.locator('#file-problem');
+    expect(await problem.textContent()).toBe('');
+    const good = await readFile(file, 'utf8');
+    await writeFile(file, '{ "projects": [');
+    await expect.poll(() => problem.textContent(), { timeout: 10_000 }).toContain('The flags file is not valid, so the last good flags are served:');
+    expect(await problem.textContent()).toContain(file);
+    expect(await page.locator('tr[data-env="development"][data-flag="dark-mode"]').count()).toBe(1);
+    await writeFile(file, good);
+    await expect.poll(() => problem.textContent(), { timeout: 10_000 }).toBe('');
+  });
+
+  it('"evaluate as" says what is wrong with an attribute without "=", and changes nothing', async () => {
+    const before = await page.locator('#projects').innerHTML();
+    await page.getByLabel('Attributes').fill('plan=pro, beta');
+    await page.getByRole('button', { name: 'Evaluate' }).click();
+    expect(await page.locator('#message').textContent()).toBe('Attributes are name=value pairs separated by commas; "beta" is not one. Nothing was changed.');
+    expect(await page.locator('#projects').innerHTML()).toBe(before);
+  });
+
   it('logs no console errors', () => {
     expect(consoleErrors).toEqual([]);
   });

@@ -23,7 +23,7 @@ export interface ExampleBuild {
  * package (dist/), so the package is built first when dist/ has no Angular entry yet (CI builds it
  * before the tests).
  */
-export async function buildAngularExample(timeoutMs: number, example: 'angular' | 'angular-openfeature' = 'angular'): Promise<ExampleBuild> {
+export async function buildAngularExample(timeoutMs: number, example: 'angular' | 'angular-openfeature' | 'angular-ssr' = 'angular'): Promise<ExampleBuild> {
   const env = { ...process.env, NG_CLI_ANALYTICS: 'false', CI: 'true' };
   if (!existsSync(join(root, 'dist/esm/angular/index.js'))) {
     await run(process.execPath, ['scripts/build.mjs'], { cwd: root, env, timeout: timeoutMs });

@@ -1,9 +1,12 @@
 import type { TestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { valueResults } from '../../lib/client/state/results.js';
+import { NetworkError, createFlagClient } from '../../lib/index.js';
 import type { EvalResult, FlagChange, FlagClient, FlagClientOptions } from '../../lib/index.js';
-import { testSource } from '../../lib/testing/index.js';
-import { clientOn, virtualTime } from '../support/virtual.js';
+import { testSource, type TestSource } from '../../lib/testing/index.js';
+import type { Transport } from '../../lib/transports/transport.js';
+import { slowStream } from '../support/slow-stream.js';
+import { clientOn, silent, virtualTime } from '../support/virtual.js';
 
 const served = (key: string, patch: Partial<EvalResult>): EvalResult => ({
   key,
@@ -99,5 +102,66 @@ describe('bootstrap from a snapshot (SSR, preloading)', () => {
     const browser = open(testSource({}), { bootstrap: plain as never });
     expect(browser.snapshot.keys()).toEqual(['on', 'limit', 'cfg']);
     expect(browser.evaluate('limit')).toMatchObject({ value: 5, variant: '5', reason: 'bootstrap', source: 'bootstrap' });
+  });
+});
+
+/** A server render's snapshot in the page: the browser needs no bulk load before the stream's connect refetch. */
+describe('a fresh bootstrap (freshBootstrap)', () => {
+  const clients: FlagClient[] = [];
+  afterEach(() => {
+    for (const client of clients.splice(0)) client.close();
+  });
+
+  function browser(ts: TestScheduler, transport: Transport, overrides: Partial<FlagClientOptions>): FlagClient {
+    const client = createFlagClient({ transport, scheduler: ts, pollIntervalMs: 0, logger: silent, backoff: { random: () => 1 }, ...overrides });
+    clients.push(client);
+    client.flags$.subscribe();
+    return client;
+  }
+
+  const rendered = { $flagstream: 1, flags: { banner: { enabled: true, variant: 'holiday', value: 'holiday', reason: 'rule_match' } } };
+  const requests = (source: TestSource): string[] =>
+    source.requests.map((request) => `${request.at}:${request.type}${request.type === 'load' ? `:${request.trigger}` : ''}`);
+
+  it('sends no bulk request before the stream opens, however late; its connect refetch is the first load', () => {
+    const ts = virtualTime();
+    const source = testSource({ banner: 'spring' });
+    const client = browser(ts, slowStream(source, 3_000), { bootstrap: rendered as never, freshBootstrap: true });
+    const seen: string[] = [];
+    ts.schedule(() => seen.push(`${client.status.source}:${client.string('banner', 'none')}`), 2_999);
+    ts.maxFrames = 10_000;
+    ts.flush();
+    expect(requests(source)).toEqual(['3000:stream', '3000:load:initial']);
+    expect(seen).toEqual(['bootstrap:holiday']);
+    expect(client.status).toMatchObject({ source: 'network', streaming: true });
+    expect(client.string('banner', 'none')).toBe('spring');
+  });
+
+  it('without it, the first load waits at most 1 s for the stream (the case above loads before the stream)', () => {
+    const ts = virtualTime();
+    const source = testSource({ banner: 'spring' });
+    browser(ts, slowStream(source, 3_000), { bootstrap: rendered as never });
+    ts.maxFrames = 10_000;
+    ts.flush();
+    expect(requests(source)).toEqual(['1000:load:initial', '3000:stream', '3000:load:reconnect']);
+  });
+
+  it('loads at once when the stream fails before it opens', () => {
+    const ts = virtualTime();
+    const source = testSource({ banner: 'spring' });
+    const client = browser(ts, slowStream(source, 2_000, new NetworkError('refused')), { bootstrap: rendered as never, freshBootstrap: true });
+    ts.maxFrames = 2_500;
+    ts.flush();
+    expect(requests(source)[0]).toBe('2000:load:initial');
+    expect(client.status.source).toBe('network');
+    expect(client.string('banner', 'none')).toBe('spring');
+  });
+
+  it('changes nothing without a stream: streaming off loads at once', () => {
+    const ts = virtualTime();
+    const source = testSource({ banner: 'spring' });
+    browser(ts, source, { bootstrap: rendered as never, freshBootstrap: true, streaming: false });
+    ts.flush();
+    expect(requests(source)).toEqual(['0:load:initial']);
   });
 });

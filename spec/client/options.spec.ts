@@ -21,7 +21,7 @@ describe('createFlagClient option ranges', () => {
   it.each([1, 50, 999, 2 ** 31])('refuses pollIntervalMs %d, naming the valid values', (pollIntervalMs) => {
     const error = configError({ pollIntervalMs });
     expect(error?.field).toBe('pollIntervalMs');
-    expect(error?.message).toBe(`pollIntervalMs: must be 0 (off) or from 1000 to 2147483647 ms, got ${pollIntervalMs}`);
+    expect(error?.message).toBe(`pollIntervalMs: must be 0 (off) or a number from 1000 to 2147483647, got ${pollIntervalMs}`);
   });
 
   it('still refuses a negative or non-numeric pollIntervalMs', () => {
@@ -36,6 +36,22 @@ describe('createFlagClient option ranges', () => {
   it.each([0, -5, 2 ** 31, Number.NaN, '100'])('refuses timeoutMs %s with the valid range', (timeoutMs) => {
     const error = configError({ timeoutMs });
     expect(error?.field).toBe('timeoutMs');
-    expect(error?.message).toBe(`timeoutMs: must be a number of ms from 1 to 2147483647, got ${String(timeoutMs)}`);
+    expect(error?.message).toBe(`timeoutMs: must be a number from 1 to 2147483647, got ${String(timeoutMs)}`);
+  });
+
+  it.each([
+    [{ circuitBreaker: { openMs: 0 } }, 'circuitBreaker.openMs: must be a number from 1 to 2147483647, got 0'],
+    [{ circuitBreaker: 'on' }, 'circuitBreaker: must be an object'],
+    [{ backoff: { baseMs: -1 } }, 'backoff.baseMs: must be a number from 0 to 2147483647, got -1'],
+    [{ tracking: { flushIntervalMs: Number.NaN } }, 'tracking.flushIntervalMs: must be a number from 1 to 2147483647, got NaN'],
+    [{ tracking: { batchSize: 1.5 } }, 'tracking.batchSize: must be an integer, got 1.5'],
+    [{ hiddenCloseMs: 2 ** 31 }, 'hiddenCloseMs: must be a number from 0 to 2147483647, got 2147483648'],
+    [{ maxResponseBytes: 0 }, 'maxResponseBytes: must be a number from 1 to 2147483647, got 0'],
+  ])('every number option follows one rule, named in its error: %j', (options, message) => {
+    expect(configError(options)?.message).toBe(message);
+  });
+
+  it('accepts 0 where it means off, and a circuit breaker turned off', () => {
+    expect(configError({ tracking: { telemetryIntervalMs: 0 }, hiddenCloseMs: 0, circuitBreaker: false, backoff: { baseMs: 0 } })).toBeUndefined();
   });
 });

@@ -2,11 +2,12 @@
  * One fleet member for the fleet specs and bench: a client on the local server's Cuttlegate routes
  * with `redisFleet`. Prints JSON lines: `{"role":…}` on each role change, `{"state":…,"error":…}` on
  * each state change (the error's name), `{"flag":…,"enabled":…}` on each value of FLAG. Exits on SIGTERM after closing the client.
- * Environment: SERVER_URL, API_KEY, REDIS_URL, LEASE_MS, TIMEOUT_MS, FLAG; PREFIX and USER_ID optional.
+ * Environment: SERVER_URL, API_KEY, REDIS_URL (a cluster: its nodes' URLs, comma-separated), LEASE_MS,
+ * TIMEOUT_MS, FLAG; PREFIX, USER_ID and REDIS_KIND (default `node-redis`; see spec/support/redis-clients.ts) optional.
  */
-import { createClient } from 'redis';
 import { createFlagClient, cuttlegate } from '../../lib/index.js';
 import { redisFleet } from '../../lib/stores/index.js';
+import { openClient, type RedisKind } from '../support/redis-clients.js';
 
 const env = (name: string): string => {
   const value = process.env[name];
@@ -15,9 +16,9 @@ const env = (name: string): string => {
 };
 const print = (line: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify({ pid: process.pid, ...line })}\n`);
 
-const redis = createClient({ url: env('REDIS_URL'), socket: { reconnectStrategy: () => 200, connectTimeout: 1_000 } });
-redis.on('error', () => undefined); // the fleet reports Redis trouble through status and events
-await redis.connect();
+const kind = (process.env.REDIS_KIND ?? 'node-redis') as RedisKind;
+const { client: redis, close: closeRedis } = await openClient(kind, env('REDIS_URL').split(','));
+print({ redis: kind }); // connected (a member that hangs before this line shows none in a failure summary)
 const client = createFlagClient({
   transport: cuttlegate({ serverUrl: env('SERVER_URL'), apiKey: env('API_KEY'), project: 'demo', environment: 'production' }),
   context: process.env.USER_ID ? { userId: process.env.USER_ID } : {},
@@ -38,5 +39,5 @@ client.flag$(env('FLAG')).subscribe((result) => print({ flag: result.key, enable
 process.stdin.once('close', () => process.exit(0)).resume();
 process.once('SIGTERM', () => {
   client.close();
-  setTimeout(() => void redis.close().finally(() => process.exit(0)), 50);
+  setTimeout(() => void closeRedis().finally(() => process.exit(0)), 50);
 });

@@ -65,6 +65,7 @@ describe('the dashboard routes', () => {
     warned.projects[0]!.flags!.push({ key: 'layout', type: 'json', variants: ['null', '[1]'], defaultVariant: 'null' });
     server = await startServer({ flags: warned, dashboard: true, logger: { warn() {}, error() {} } });
     const warnings = async (): Promise<string[]> => (JSON.parse((await get('/_dashboard/warnings.json', `127.0.0.1:${server!.port}`)).body) as { warnings: string[] }).warnings;
+    expect(JSON.parse((await get('/_dashboard/warnings.json', `127.0.0.1:${server.port}`)).body)).toMatchObject({ fileProblem: null });
     expect(await warnings()).toEqual([
       expect.stringMatching(/^projects\[0\]\.flags\[4\]\.variants\[0\]: OFREP has no null value: OFREP clients get their code default/),
       expect.stringMatching(/^projects\[0\]\.flags\[4\]\.variants\[1\]: an array is outside OFREP's object value/),

@@ -45,16 +45,18 @@ export async function startRedis(timeoutMs = 10_000): Promise<RedisInstance> {
 }
 
 function launch(port: number, timeoutMs: number): Promise<ChildProcess> {
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  return spawnRedisServer(['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], timeoutMs);
+}
+
+/** Runs `redis-server` with `args`; resolves once it accepts connections (it is killed if that takes over `timeoutMs`). */
+export function spawnRedisServer(args: string[], timeoutMs: number): Promise<ChildProcess> {
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const what = `redis-server ${args.slice(0, 2).join(' ')}`;
   return new Promise((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`redis-server did not start within ${timeoutMs} ms:\n${output}`));
+      reject(new Error(`${what} did not start within ${timeoutMs} ms:\n${output}`));
     }, timeoutMs);
     const onData = (chunk: Buffer): void => {
       output += chunk.toString('utf8');
@@ -70,7 +72,7 @@ function launch(port: number, timeoutMs: number): Promise<ChildProcess> {
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`redis-server exited (${code}) before it was ready:\n${output}`));
+      reject(new Error(`${what} exited (${code}) before it was ready:\n${output}`));
     });
   });
 }

@@ -13,6 +13,9 @@ import {
 } from '../../lib/index.js';
 import { FakeCuttlegate } from '../support/fake-cuttlegate.js';
 import { captureLog } from '../support/log-capture.js';
+// Loaded up front, as a cached chunk would be: the client's dynamic import of the store sync then
+// settles before the first retry, so the store fallback below does not race the module's load.
+import '../../lib/client/features/persistence.js';
 
 /** Fast retries so recovery specs finish quickly; jitter fixed at the ceiling's half. */
 const quickBackoff = { baseMs: 20, capMs: 100, random: () => 0.5 };

@@ -117,9 +117,11 @@ export class LoadEngine {
     };
     const initialOnce = (): Observable<LoadOptions> => (initialSent ? EMPTY : of(asFirst({ trigger: firstTrigger })));
     // With a stream that does not depend on a load, the first load waits (briefly) for it to open,
-    // so that one request both readies the client and follows the stream's start.
+    // so that one request both readies the client and follows the stream's start. A fresh bootstrap
+    // waits for the stream however long it takes (or until it fails: `startNow`).
     const waitForStream = streamOn && !session.streamFollowsLoad;
-    const initial$ = merge(waitForStream ? timer(Math.min(1_000, timeoutMs), scheduler) : of(0), startNow).pipe(mergeMap(initialOnce));
+    const waitLimit$ = first && this.options.freshBootstrap ? EMPTY : timer(Math.min(1_000, timeoutMs), scheduler);
+    const initial$ = merge(waitForStream ? waitLimit$ : of(0), startNow).pipe(mergeMap(initialOnce));
     const link$ = streamOn
       ? streamLink(
           session,

@@ -5,7 +5,7 @@ import type { TrackEvent } from '../../types.js';
 import type { ResolvedOptions } from '../options.js';
 import { trackedEvent } from './tracked-event.js';
 import type { Tracking, TrackingFactory } from './tracking-sink.js';
-import { EvaluationCounter, EventQueue } from './tracking.js';
+import { EvaluationCounter, EventQueue, resolveTracking, type TrackingOptions } from './tracking.js';
 
 /**
  * The client's tracked events and evaluation telemetry, for transports that have sinks for them.
@@ -17,6 +17,7 @@ export class ClientTracking implements Tracking {
   /** Counts `bool()` evaluations; `undefined` when the transport has no telemetry sink. */
   readonly counter: EvaluationCounter | undefined;
   private warnedNoSink = false;
+  private readonly settings: TrackingOptions;
 
   constructor(
     session: TransportSession,
@@ -24,11 +25,12 @@ export class ClientTracking implements Tracking {
     onDropped: (count: number) => void,
   ) {
     const runtime = { scheduler: options.scheduler, logger: options.logger };
+    const settings = (this.settings = resolveTracking(options.tracking));
     if (session.track) {
-      this.queue = new EventQueue((events) => session.track!(events), options.tracking, runtime, onDropped);
+      this.queue = new EventQueue((events) => session.track!(events), settings, runtime, onDropped);
     }
-    if (session.telemetry && options.tracking.telemetryIntervalMs > 0) {
-      this.counter = new EvaluationCounter((report) => session.telemetry!(report), options.tracking, runtime);
+    if (session.telemetry && settings.telemetryIntervalMs > 0) {
+      this.counter = new EvaluationCounter((report) => session.telemetry!(report), settings, runtime);
     }
   }
 
@@ -73,7 +75,7 @@ export class ClientTracking implements Tracking {
       finish();
       return;
     }
-    bound = this.options.scheduler.schedule(finish, this.options.tracking.closeTimeoutMs);
+    bound = this.options.scheduler.schedule(finish, this.settings.closeTimeoutMs);
     void Promise.allSettled(pending).then((outcomes) => {
       const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
       if (failure && !finished && !(failure.reason instanceof ClosedError)) {

@@ -1,5 +1,5 @@
 import type { Subscription } from 'rxjs';
-import { FleetLeaderError, TimeoutError, asError } from '../../errors.js';
+import { FleetLeaderError, TimeoutError, asError, isRetryable } from '../../errors.js';
 import type { ClientStatus, EvalContext, EvalResult, FleetRole } from '../../types.js';
 import { contextKey } from '../context-key.js';
 import type { FleetClaim, FleetCoordinator, FleetHandle, FleetHealth, FleetHost, FleetView, MirroredHealth } from './fleet-contract.js';
@@ -222,7 +222,9 @@ export class FleetLink implements FleetHandle {
     this.role = 'solo';
     this.unlisten();
     this.mirror(undefined);
-    this.host.logger.warn(`fleet store unreachable (${error.message}); loading from the server directly until it answers again`);
+    // A refused command (CROSSSLOT, a syntax error: not retryable) is not an outage: say what it was.
+    const what = isRetryable(error) ? 'unreachable' : 'refused a command';
+    this.host.logger.warn(`fleet store ${what} (${error.message}); loading from the server directly until it answers again`);
     this.host.engine(true);
     this.host.role('solo', { type: 'fleet-solo', at: this.now(), error });
   }

@@ -3,7 +3,6 @@ import { StoreError, messageOf } from '../../errors.js';
 import { canonicalJson, contextKey } from '../context-key.js';
 import type { EvalContext, EvalResult, Logger } from '../../types.js';
 import type { FlagStore, StoredFlags } from '../options.js';
-import { restoredResults } from '../state/results.js';
 import type { FlagSnapshot } from '../state/snapshot.js';
 
 /** Version of the scope encoding; a new encoding never matches records saved under an old one. */
@@ -19,6 +18,30 @@ const REMEMBERED_SCOPES = 16;
  */
 export function storeScope(identity: string, context: EvalContext): string {
   return `${SCOPE_VERSION} ${identity} ${contextKey(context)}`;
+}
+
+/** What the client asks of its store, per context (the scope is worked out here). */
+export interface StoreLink {
+  /** The results stored for `context`, if any (see {@link StoreSync.restore}). */
+  restore(context: EvalContext): Promise<EvalResult[] | undefined>;
+  /** Saves `snapshot` for `context` if it changed (see {@link StoreSync.saveIfChanged}). */
+  save(context: EvalContext, snapshot: FlagSnapshot): void;
+  /** Writes what is pending and stops. */
+  close(): Promise<void>;
+}
+
+/**
+ * The client's link to its `store`, scoped by the transport's `identity`. The client loads this
+ * module only when it has a store (a dynamic import, split off by bundlers), so an app without one
+ * never loads the store sync.
+ */
+export function storeLink(store: FlagStore, identity: string, scheduler: SchedulerLike, logger: Logger, report: (error: StoreError) => void): StoreLink {
+  const sync = new StoreSync(store, scheduler, logger, report);
+  return {
+    restore: (context) => sync.restore(storeScope(identity, context)),
+    save: (context, snapshot) => sync.saveIfChanged(storeScope(identity, context), snapshot),
+    close: () => sync.close(),
+  };
 }
 
 /** Options of {@link StoreSync}. */
@@ -167,4 +190,31 @@ function remember<V>(map: Map<string, V>, key: string, value: V): void {
 /** What a save compares: every field of every flag except the evaluation time. */
 function signatureOf(flags: readonly EvalResult[]): string {
   return canonicalJson(flags.map((f) => [f.key, f.enabled, f.variant, f.value ?? null, f.reason, f.errorCode ?? null, f.details ?? null]));
+}
+
+/** Validates what a store returned; `undefined` when it is not a version-1 record. Reason becomes `cached`. */
+export function restoredResults(data: StoredFlags | undefined): EvalResult[] | undefined {
+  if (!data || typeof data !== 'object' || data.version !== 1 || !Array.isArray(data.flags)) return undefined;
+  const results: EvalResult[] = [];
+  for (const item of data.flags as unknown[]) {
+    if (!isStoredResult(item)) continue;
+    const result: EvalResult = {
+      key: item.key,
+      enabled: item.enabled,
+      variant: item.variant,
+      value: item.value,
+      reason: 'cached',
+      evaluatedAt: typeof item.evaluatedAt === 'string' ? item.evaluatedAt : data.savedAt,
+      source: 'store',
+    };
+    if (typeof item.errorCode === 'string') result.errorCode = item.errorCode;
+    results.push(result);
+  }
+  return results.length > 0 ? results : undefined;
+}
+
+function isStoredResult(item: unknown): item is EvalResult {
+  if (typeof item !== 'object' || item === null) return false;
+  const candidate = item as Partial<EvalResult>;
+  return typeof candidate.key === 'string' && typeof candidate.enabled === 'boolean' && typeof candidate.variant === 'string';
 }

@@ -1,7 +1,6 @@
 import type { TransportSession } from '../../transports/transport.js';
 import type { TrackEvent } from '../../types.js';
 import type { ResolvedOptions } from '../options.js';
-import { trackedEvent } from './tracked-event.js';
 
 /** What `bool()` tells the telemetry counter (an interface, so type copies of the package stay compatible). */
 export interface EvaluationRecorder {
@@ -28,12 +27,14 @@ export interface Tracking {
  */
 export type TrackingFactory = (session: TransportSession, options: ResolvedOptions, onDropped: (count: number) => void) => Tracking;
 
-/** Tracking for a transport without sinks: events are validated, then dropped with one warning. */
+/**
+ * Tracking for a transport without sinks: events are dropped with one warning, unchecked (checking
+ * an event comes with the tracking that sends it, so a Cuttlegate-only app carries none of it).
+ */
 export function untracked(options: ResolvedOptions): Tracking {
   let warned = false;
   return {
-    track(event, userId, now) {
-      trackedEvent(event, userId, now);
+    track() {
       if (warned) return;
       warned = true;
       options.logger.warn(`the ${options.transport.kind} transport has no events endpoint; track() events are dropped`);

@@ -1,7 +1,8 @@
 import type { Observable } from 'rxjs';
 import type { EvaluationCount, TelemetryReport, TrackedEvent } from '../../types.js';
 import { PeriodicSender, type SenderRuntime } from './periodic-sender.js';
-import { messageOf } from '../../errors.js';
+import { ConfigError, messageOf } from '../../errors.js';
+import { numberGroup } from '../number-options.js';
 
 /** How tracked events and evaluation telemetry are batched and sent. */
 export interface TrackingOptions {
@@ -25,6 +26,18 @@ export const defaultTracking: TrackingOptions = {
   telemetryIntervalMs: 60_000,
   closeTimeoutMs: 2_000,
 };
+
+/**
+ * The client's `tracking` option, checked and completed with {@link defaultTracking}. Checked here,
+ * with the tracking it configures, so a transport without sinks carries none of it.
+ */
+export function resolveTracking(option: Partial<TrackingOptions> | undefined): TrackingOptions {
+  const resolved = numberGroup('tracking', option, defaultTracking, 1, ['telemetryIntervalMs']);
+  for (const field of ['batchSize', 'maxQueue'] as const) {
+    if (!Number.isInteger(resolved[field])) throw new ConfigError(`tracking.${field}`, `must be an integer, got ${resolved[field]}`);
+  }
+  return resolved;
+}
 
 /**
  * Buffers tracked events and posts them in batches: when a batch is full, `flushIntervalMs` after

@@ -7,8 +7,13 @@ import type { EvalResult, JsonValue } from '../../types.js';
  */
 
 const hasOwn = Object.prototype.hasOwnProperty;
-/** Top-level object values this module produced: freezing them again is free. */
+/** Top-level JSON values this module produced: sealing them again is free. */
 const sealed = new WeakSet<object>();
+/** The one frozen empty object and array every empty value shares (no copy per flag of `{}` details). */
+const EMPTY_OBJECT = Object.freeze({}) as JsonValue & object;
+const EMPTY_ARRAY = Object.freeze([]) as unknown as JsonValue & object;
+sealed.add(EMPTY_OBJECT).add(EMPTY_ARRAY);
+
 /** `record[key]` when `key` is the record's own property, else `undefined` (`constructor`, `__proto__` … included). */
 export function ownValue<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
   return hasOwn.call(record, key) ? record[key] : undefined;
@@ -23,6 +28,7 @@ export function ownValue<T>(record: Readonly<Record<string, T>>, key: string): T
 export function frozenJson(value: unknown): JsonValue | undefined {
   if (typeof value !== 'object' || value === null) return isJsonScalar(value) ? (value as JsonValue) : undefined;
   if (sealed.has(value)) return value as JsonValue;
+  if (isEmpty(value)) return Array.isArray(value) ? EMPTY_ARRAY : isPlainObject(value) ? EMPTY_OBJECT : undefined;
   if (!isJsonTree(value, [])) return undefined;
   // Checked first, then copied through its JSON text: the parser sizes every object and array to
   // its members, where a copy grown key by key keeps spare slots (a fifth more memory per value).
@@ -67,27 +73,47 @@ const keepText: Intern = (text) => text;
 
 /**
  * The frozen form of a result, as snapshots hold it: a copy with a frozen value and details (a value
- * that is not JSON becomes "no value"; details that are not a JSON object are dropped). Its texts go
- * through `intern`; a value or details equal to `previous`'s (the key's entry so far) are taken from
- * it, neither copied nor frozen again. Results are not marked: sealing a sealed result copies its
- * shell only (its value and details, already frozen, are kept as they are).
+ * that is not JSON becomes "no value"; details that are not a JSON object, or are empty, are
+ * dropped). Its texts go through `intern`; a value or details equal to `previous`'s (the key's entry
+ * so far) are taken from it, neither copied nor frozen again. A frozen result whose value and details
+ * are already sealed (one this function returned) is returned as is: no registry entry per result,
+ * which would cost more memory than the result itself.
  */
 export function sealResult(result: EvalResult, intern: Intern = keepText, previous?: EvalResult): EvalResult {
   const value = previous !== undefined && sameJson(previous.value, result.value) ? previous.value : frozenJson(result.value);
-  // A literal of fixed shape (not a spread of the input): every sealed result shares one hidden class.
-  const copy: EvalResult = {
-    key: result.key,
-    enabled: result.enabled,
-    variant: intern(result.variant),
-    value: typeof value === 'string' ? intern(value) : value,
-    reason: intern(result.reason),
-    evaluatedAt: intern(result.evaluatedAt),
-    source: result.source,
-  };
+  if (Object.isFrozen(result) && value === result.value && (result.details === undefined || sealed.has(result.details))) return result;
+  const details = previous !== undefined && sameJson(previous.details, result.details) ? previous.details : sharedDetails(result.details);
+  const { key, enabled, source } = result;
+  const variant = intern(result.variant);
+  const reason = intern(result.reason);
+  const evaluatedAt = intern(result.evaluatedAt);
+  const held = typeof value === 'string' ? intern(value) : value;
+  // Literals of fixed shape (not a spread of the input), with or without details: each allocates
+  // exactly its fields, and results share two hidden classes.
+  const copy: EvalResult = details
+    ? { key, enabled, variant, value: held, reason, evaluatedAt, source, details }
+    : { key, enabled, variant, value: held, reason, evaluatedAt, source };
   if (result.errorCode !== undefined) copy.errorCode = intern(result.errorCode);
-  const details = previous !== undefined && sameJson(previous.details, result.details) ? previous.details : frozenJson(result.details);
-  if (isJsonObject(details)) copy.details = details;
   return Object.freeze(copy);
+}
+
+/** Frozen small details by their JSON text, shared by every result that has the same ones. */
+const detailsByText = new Map<string, Record<string, JsonValue>>();
+/** Details longer than this (JSON text) are not shared; at most this many are kept. */
+const SHARED_DETAILS_TEXT = 128;
+const SHARED_DETAILS_COUNT = 512;
+
+/**
+ * Frozen details, or `undefined` when they are not a JSON object or are empty (they say nothing).
+ * Small ones are shared: Cuttlegate's `{ type: 'bool' }` is one object, not one per flag.
+ */
+function sharedDetails(input: unknown): Record<string, JsonValue> | undefined {
+  const details = frozenJson(input);
+  if (!isJsonObject(details) || details === EMPTY_OBJECT) return undefined;
+  const text = JSON.stringify(details);
+  if (text.length > SHARED_DETAILS_TEXT) return details;
+  if (!detailsByText.has(text) && detailsByText.size < SHARED_DETAILS_COUNT) detailsByText.set(text, details);
+  return detailsByText.get(text) ?? details;
 }
 
 /**
@@ -154,6 +180,12 @@ function freezeTree(value: JsonValue): JsonValue {
     Object.freeze(value);
   }
   return value;
+}
+
+/** Whether an object or array has no own enumerable keys (without allocating a key list). */
+function isEmpty(value: object): boolean {
+  for (const key in value) if (hasOwn.call(value, key)) return false;
+  return true;
 }
 
 /** A plain object: its prototype is a realm's `Object.prototype`, or none. */

@@ -1,6 +1,5 @@
 import type { EvalResult, JsonValue, ValueSource } from '../../types.js';
 import { frozenJson, isJsonObject, ownValue } from './json-values.js';
-import type { StoredFlags } from '../options.js';
 import type { SnapshotJSON } from './snapshot.js';
 
 /** The result for a key the snapshot does not have: the configured default, else no value (frozen). */
@@ -43,27 +42,6 @@ export function isSnapshotJSON(input: unknown): input is SnapshotJSON {
   return isJsonObject(input) && ownValue(input, '$flagstream') === 1 && isJsonObject(ownValue(input, 'flags'));
 }
 
-/** Validates what a store returned; `undefined` when it is not a version-1 record. Reason becomes `cached`. */
-export function restoredResults(data: StoredFlags | undefined): EvalResult[] | undefined {
-  if (!data || typeof data !== 'object' || data.version !== 1 || !Array.isArray(data.flags)) return undefined;
-  const results: EvalResult[] = [];
-  for (const item of data.flags as unknown[]) {
-    if (!isStoredResult(item)) continue;
-    const result: EvalResult = {
-      key: item.key,
-      enabled: item.enabled,
-      variant: item.variant,
-      value: item.value,
-      reason: 'cached',
-      evaluatedAt: typeof item.evaluatedAt === 'string' ? item.evaluatedAt : data.savedAt,
-      source: 'store',
-    };
-    if (typeof item.errorCode === 'string') result.errorCode = item.errorCode;
-    results.push(result);
-  }
-  return results.length > 0 ? results : undefined;
-}
-
 /** The variant text of a value: `"true"`/`"false"`, the string, the number's text, or JSON. */
 export function variantOf(value: JsonValue): string {
   if (typeof value === 'string') return value;
@@ -92,10 +70,4 @@ function snapshotResults(flags: Record<string, unknown>, source: ValueSource, ev
     results.push(result);
   }
   return results;
-}
-
-function isStoredResult(item: unknown): item is EvalResult {
-  if (typeof item !== 'object' || item === null) return false;
-  const candidate = item as Partial<EvalResult>;
-  return typeof candidate.key === 'string' && typeof candidate.enabled === 'boolean' && typeof candidate.variant === 'string';
 }

@@ -42,13 +42,22 @@ export interface Dashboard {
   serve(req: IncomingMessage, res: ServerResponse): boolean;
   /** Tell every open page that a flag changed (a toggle or a reload). */
   publish(change: FlagStateChange): void;
+  /** Tell every open page to read the document and the file's state again (the file broke or recovered). */
+  refresh(): void;
+}
+
+/** What the page shows above the flags: the last load's warnings, and why the file is not served now (`null`: it is). */
+export interface FileState {
+  warnings: readonly string[];
+  fileProblem: string | null;
 }
 
 /**
- * A dashboard over the server's live document and the warnings of its last load (`path: message`
- * lines, served as `/_dashboard/warnings.json` and listed above the flags).
+ * A dashboard over the server's live document and the state of its file: the warnings of its last load
+ * (`path: message` lines) and, while the file is missing or invalid, why (served as
+ * `/_dashboard/warnings.json` and shown above the flags).
  */
-export function createDashboard(document: () => FlagsDocument, warnings: () => readonly string[]): Dashboard {
+export function createDashboard(document: () => FlagsDocument, fileState: () => FileState): Dashboard {
   const pages = new Set<ServerResponse>();
   const openEvents = (res: ServerResponse): void => {
     res.writeHead(200, { 'Content-Type': 'text/event-stream', ...SECURITY_HEADERS, Connection: 'keep-alive' });
@@ -73,7 +82,7 @@ export function createDashboard(document: () => FlagsDocument, warnings: () => r
       } else if (path === '/_dashboard/flags.json') {
         sendJson(res, 200, document(), SECURITY_HEADERS);
       } else if (path === '/_dashboard/warnings.json') {
-        sendJson(res, 200, { warnings: warnings() }, SECURITY_HEADERS);
+        sendJson(res, 200, fileState(), SECURITY_HEADERS);
       } else {
         const asset = ASSETS[path];
         if (asset === undefined) sendError(res, 404, 'not_found', 'resource not found');
@@ -87,6 +96,9 @@ export function createDashboard(document: () => FlagsDocument, warnings: () => r
     publish(change) {
       const frame = `data: ${JSON.stringify({ project: change.project, environment: change.environment, flagKey: change.flagKey, enabled: change.enabled })}\n\n`;
       for (const page of pages) page.write(frame);
+    },
+    refresh() {
+      for (const page of pages) page.write('data: {}\n\n');
     },
   };
 }

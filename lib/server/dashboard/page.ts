@@ -29,6 +29,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 </fieldset>
 </form>
 <p id="message" role="alert"></p>
+<p id="file-problem" role="alert"></p>
 <section id="warnings" aria-labelledby="warnings-title" hidden>
 <h2 id="warnings-title">Warnings about the flags file</h2>
 <ul></ul>
@@ -57,7 +58,7 @@ input,button{font:inherit;padding:.3rem .5rem;border:1px solid var(--line);borde
 button{background:var(--accent);color:#fff;border-color:var(--accent);cursor:pointer}
 small{color:var(--muted)}
 :focus-visible{outline:3px solid var(--accent);outline-offset:2px}
-#message:empty{display:none}#message{color:#c0392b;font-weight:600}
+#message:empty,#file-problem:empty{display:none}#message,#file-problem{color:#c0392b;font-weight:600}#file-problem{white-space:pre-wrap}
 #warnings{border-left:4px solid #c98a00;padding:.25rem 1rem;margin:1rem 0}#warnings h2{margin:.25rem 0}#warnings ul{margin:.25rem 0;padding-left:1.1rem}
 h2{font-size:1.1rem;margin:1.5rem 0 .5rem}
 table{width:100%;border-collapse:collapse;margin-bottom:1.25rem;table-layout:fixed}

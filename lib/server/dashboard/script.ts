@@ -119,11 +119,12 @@ function render() {
   if (focused && byId(focused)) byId(focused).focus();
 }
 
-/** The warnings of the file's last load, as a list above the flags (hidden when there are none). */
-function showWarnings(lines) {
+/** The file's state above the flags: why it is not served (while missing or invalid), and its last load's warnings. */
+function showFileState({ warnings, fileProblem }) {
+  byId('file-problem').textContent = fileProblem ? 'The flags file is not valid, so the last good flags are served: ' + fileProblem : '';
   const section = byId('warnings');
-  section.querySelector('ul').replaceChildren(...lines.map((line) => h('li', {}, line)));
-  section.hidden = lines.length === 0;
+  section.querySelector('ul').replaceChildren(...warnings.map((line) => h('li', {}, line)));
+  section.hidden = warnings.length === 0;
 }
 
 let running = null;
@@ -139,7 +140,7 @@ async function refresh() {
         if (!res.ok) throw new Error('reading the flags failed (HTTP ' + res.status + ')');
         if (!warned.ok) throw new Error('reading the warnings failed (HTTP ' + warned.status + ')');
         state.doc = await res.json();
-        showWarnings((await warned.json()).warnings);
+        showFileState(await warned.json());
         state.results = new Map();
         await Promise.all(state.doc.projects.flatMap((p) => p.environments.map((e) => evaluate(p, e))));
         byId('message').textContent = '';
@@ -158,8 +159,13 @@ byId('evaluate-as').addEventListener('submit', (event) => {
   event.preventDefault();
   const attributes = {};
   for (const pair of byId('attributes').value.split(',')) {
+    if (pair.trim() === '') continue;
     const at = pair.indexOf('=');
-    if (at > 0) attributes[pair.slice(0, at).trim()] = pair.slice(at + 1).trim();
+    if (at <= 0) {
+      byId('message').textContent = 'Attributes are name=value pairs separated by commas; "' + pair.trim() + '" is not one. Nothing was changed.';
+      return;
+    }
+    attributes[pair.slice(0, at).trim()] = pair.slice(at + 1).trim();
   }
   state.context = { user_id: byId('user-id').value.trim(), attributes };
   refresh();

@@ -1,25 +1,7 @@
 import type { FleetClaim, FleetCoordinator, FleetHealth, FleetRecord, FleetView } from '../../client/features/fleet-link.js';
 import type { EvalResult } from '../../types.js';
+import type { RedisConnection, RedisSubscription } from '../redis-connection.js';
 import { sha256Base64Url } from './sha256.js';
-
-/**
- * The part of a connected node-redis client (v4 and later) a fleet uses, typed structurally so
- * that the core never imports `redis`.
- */
-export interface FleetRedisClient {
-  sendCommand(args: string[]): Promise<unknown>;
-  /** A new, unconnected client with the same options (for SUBSCRIBE). */
-  duplicate(): FleetRedisSubscriber;
-}
-
-/** The subscriber connection a fleet opens with `duplicate()`. */
-export interface FleetRedisSubscriber {
-  connect(): Promise<unknown>;
-  subscribe(channel: string, listener: (message: string, channel: string) => void): Promise<unknown>;
-  unsubscribe(channel: string): Promise<unknown>;
-  on(event: 'error', listener: (error: Error) => void): unknown;
-  destroy(): void;
-}
 
 /** Settings of the Redis coordinator (see `redisFleet`). */
 export interface RedisCoordinatorOptions {
@@ -62,24 +44,27 @@ redis.call('SET', KEYS[2], ARGV[2])
 redis.call('PUBLISH', ARGV[3], 'snapshot')
 return 1`;
 
+// The snapshot and the heartbeat in one round trip (false for a missing key).
+const READ = `return {redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2])}`;
+
 /**
  * A {@link FleetCoordinator} on Redis. Keys are `<prefix>fleet:{<hash of scope>}:lease|health|snapshot`
  * (the lease holds the leader's id, health its heartbeat for one lease, snapshot the last
  * {@link FleetRecord} as JSON) and the notice channel `…:changed`; the scope (which holds the context) is hashed, so user ids do
- * not appear in key names. One subscriber connection (`duplicate()`) for every link using it, opened
+ * not appear in key names. One subscriber connection (`subscriber()`) for every link using it, opened
  * on first use and closed with the last link.
  */
 export class RedisCoordinator implements FleetCoordinator {
   readonly leaseMs: number;
   readonly timeoutMs: number;
   readonly sharedTtlMs: number;
-  private subscriber: Promise<FleetRedisSubscriber> | undefined;
+  private subscriber: Promise<RedisSubscription> | undefined;
   private readonly listeners = new Map<string, Set<() => void>>();
   /** Links using this coordinator: the subscriber connection closes when the last one does. */
   private users = 0;
 
   constructor(
-    private readonly redis: FleetRedisClient,
+    private readonly redis: RedisConnection,
     private readonly options: RedisCoordinatorOptions,
   ) {
     this.leaseMs = options.leaseMs;
@@ -106,8 +91,8 @@ export class RedisCoordinator implements FleetCoordinator {
   }
 
   async read(scope: string): Promise<FleetView> {
-    // One slot (the hash tag), so one MGET reads both on a cluster too.
-    const answer = await this.command(['MGET', this.key(scope, 'snapshot'), this.key(scope, 'health')]);
+    // One slot (the hash tag), so one script reads both on a cluster too.
+    const answer = await this.eval(READ, [this.key(scope, 'snapshot'), this.key(scope, 'health')], []);
     const [record, health] = Array.isArray(answer) ? answer : [];
     const view: FleetView = {};
     const parsedRecord = parseRecord(record);
@@ -143,14 +128,14 @@ export class RedisCoordinator implements FleetCoordinator {
   }
 
   async getShared(key: string): Promise<EvalResult[] | undefined> {
-    const text = await this.command(['GET', this.sharedKey(key)]);
+    const text = await this.redis.get(this.sharedKey(key));
     if (typeof text !== 'string') return undefined;
     const parsed: unknown = JSON.parse(text);
     return Array.isArray(parsed) ? (parsed as EvalResult[]) : undefined;
   }
 
   async putShared(key: string, flags: EvalResult[]): Promise<void> {
-    await this.command(['SET', this.sharedKey(key), JSON.stringify(flags), 'PX', String(this.sharedTtlMs)]);
+    await this.redis.set(this.sharedKey(key), JSON.stringify(flags), { ms: this.sharedTtlMs });
   }
 
   /** One more link uses the coordinator (and will call {@link close} once). */
@@ -168,14 +153,8 @@ export class RedisCoordinator implements FleetCoordinator {
     if (subscriber) (await subscriber.catch(() => undefined))?.destroy();
   }
 
-  private connectSubscriber(): Promise<FleetRedisSubscriber> {
-    this.subscriber ??= (async () => {
-      const subscriber = this.redis.duplicate();
-      // node-redis reconnects (and re-subscribes) by itself; errors only need to be kept from crashing.
-      subscriber.on('error', () => undefined);
-      await subscriber.connect();
-      return subscriber;
-    })();
+  private connectSubscriber(): Promise<RedisSubscription> {
+    this.subscriber ??= this.redis.subscriber();
     const pending = this.subscriber;
     pending.catch(() => {
       if (this.subscriber === pending) this.subscriber = undefined;
@@ -184,11 +163,7 @@ export class RedisCoordinator implements FleetCoordinator {
   }
 
   private eval(script: string, keys: string[], args: string[]): Promise<unknown> {
-    return this.command(['EVAL', script, String(keys.length), ...keys, ...args]);
-  }
-
-  private command(args: string[]): Promise<unknown> {
-    return this.redis.sendCommand(args);
+    return this.redis.eval(script, keys, args);
   }
 
   private key(scope: string, part: string): string {

@@ -13,6 +13,8 @@ import {
 } from '../../../lib/index.js';
 import { testSource } from '../../../lib/testing/index.js';
 import { clientOn } from '../../support/virtual.js';
+// Loaded up front, so the client's dynamic import of the store sync resolves within one real tick.
+import '../../../lib/client/features/persistence.js';
 
 /**
  * A scripted server for engine specs: flags with an on/off state, loads answered after `latencyMs`
@@ -253,6 +255,8 @@ describe('the client reports only what happened (virtual time)', () => {
       pollIntervalMs: 10_000,
       store: { save: async (data) => void saved.push(Date.parse(data.savedAt)), load: async () => undefined },
     });
+    // The store sync is a dynamic import: let it load before virtual time runs.
+    await new Promise((resolve) => setTimeout(resolve, 0));
     void client.ready();
     scheduler.schedule(() => source.set('a', 2), 45_000);
     scheduler.flush();

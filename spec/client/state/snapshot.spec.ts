@@ -188,6 +188,26 @@ describe('immutable entries', () => {
     expect(Object.keys(got)).toEqual(['__proto__', 'a']);
     expect((got as { admin?: boolean }).admin).toBeUndefined();
   });
+
+  it('holds a sealed result as is, copies a frozen one whose value is not sealed, and drops empty details', () => {
+    const sealed = FlagSnapshot.from([result('a', { details: { ruleId: 'r1' } })]).get('a')!;
+    expect(FlagSnapshot.from([sealed]).get('a')).toBe(sealed);
+    const foreign = Object.freeze(result('b', { variant: 'x', value: { cols: [1] } }));
+    const held = FlagSnapshot.from([foreign]).get('b')!;
+    expect(held).not.toBe(foreign);
+    expect(Object.isFrozen((held.value as { cols: number[] }).cols)).toBe(true);
+    const empty = FlagSnapshot.from([result('c', { details: {} }), result('d', { variant: 'x', value: [] }), result('e', { variant: 'y', value: [] })]);
+    expect(empty.get('c')).not.toHaveProperty('details');
+    expect(empty.get('d')!.value).toBe(empty.get('e')!.value);
+    expect(Object.isFrozen(empty.get('d')!.value)).toBe(true);
+  });
+
+  it('shares small equal details between results (one frozen object), still frozen and equal', () => {
+    const snapshot = FlagSnapshot.from([result('a', { details: { type: 'bool' } }), result('b', { details: { type: 'bool' } }), result('c', { details: { type: 'json' } })]);
+    expect(snapshot.get('a')!.details).toBe(snapshot.get('b')!.details);
+    expect(snapshot.get('c')!.details).toEqual({ type: 'json' });
+    expect(Object.isFrozen(snapshot.get('a')!.details)).toBe(true);
+  });
 });
 
 describe('unchanged JSON values across loads', () => {

@@ -1,0 +1,207 @@
+import { ConfigError, FlagstreamError } from '../errors.js';
+
+/**
+ * The Redis clients `redisStore` and `redisFleet` accept, typed by shape so that the library never
+ * imports `redis` or `ioredis`: a node-redis client or cluster (`createClient` / `createCluster`,
+ * v4.6 and later) or an ioredis `Redis` or `Cluster` (v5 and later), connected.
+ */
+export type RedisClientLike = NodeRedisClientLike | NodeRedisClusterLike | IoRedisLike;
+
+/** A node-redis client (`createClient()`, connected). */
+export interface NodeRedisClientLike {
+  sendCommand(args: string[]): Promise<unknown>;
+  /** A new, unconnected client with the same options (the fleet's SUBSCRIBE connection). */
+  duplicate(): NodeRedisSubscriber;
+}
+
+/** A node-redis cluster (`createCluster()`, connected): commands are routed by their first key. */
+export interface NodeRedisClusterLike {
+  sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: string[]): Promise<unknown>;
+  duplicate(): NodeRedisSubscriber;
+  /** A cluster has `masters` (v4: `getMasters()`), a client neither: how they are told apart. */
+  readonly masters?: unknown;
+  getMasters?(): unknown;
+}
+
+/** A node-redis connection from `duplicate()` used for SUBSCRIBE (`destroy` from v5, `disconnect` in v4). */
+export interface NodeRedisSubscriber {
+  connect(): Promise<unknown>;
+  subscribe(channel: string, listener: (message: string, channel: string) => void): Promise<unknown>;
+  unsubscribe(channel: string): Promise<unknown>;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  destroy?(): void;
+  disconnect?(): Promise<unknown>;
+}
+
+/** An ioredis `Redis` or `Cluster` (`isCluster` tells them apart; both route `call` by key). */
+export interface IoRedisLike {
+  readonly isCluster: boolean;
+  call(command: string, ...args: string[]): Promise<unknown>;
+  /** A new connection (cluster) with the same options; it connects by itself. */
+  duplicate(): IoRedisSubscriber;
+}
+
+/** An ioredis connection from `duplicate()` used for SUBSCRIBE; notices come as `'message'` events. */
+export interface IoRedisSubscriber {
+  subscribe(...channels: string[]): Promise<unknown>;
+  unsubscribe(...channels: string[]): Promise<unknown>;
+  on(event: 'message', listener: (channel: string, message: string) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  disconnect(): void;
+}
+
+/**
+ * Redis answered a command with an error reply (`CROSSSLOT`, `ERR syntax error`, `NOPERM`, …):
+ * Redis is reachable, the command was refused. `code` is the reply's first word. Retryable only
+ * for the codes of a passing state (`LOADING`, `TRYAGAIN`, `CLUSTERDOWN`, `MASTERDOWN`, …).
+ */
+export class RedisCommandError extends FlagstreamError {
+  static override readonly brand: string = 'flagstream.RedisCommandError';
+  override readonly retryable: boolean;
+  /** The reply's first word (`ERR`, `CROSSSLOT`, …). */
+  readonly code: string;
+  constructor(
+    readonly command: string,
+    reply: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Redis refused ${command}: ${reply}`, options);
+    this.code = /^\S+/.exec(reply)?.[0] ?? 'ERR';
+    this.retryable = PASSING.has(this.code);
+  }
+}
+
+/** Reply codes of a state that passes by itself (loading, failover, resharding). */
+const PASSING = new Set(['LOADING', 'BUSY', 'TRYAGAIN', 'CLUSTERDOWN', 'MASTERDOWN', 'READONLY', 'MOVED', 'ASK', 'NOREPLICAS']);
+
+/** A dedicated SUBSCRIBE connection: `listener` gets each message of `channel`. */
+export interface RedisSubscription {
+  subscribe(channel: string, listener: () => void): Promise<unknown>;
+  unsubscribe(channel: string): Promise<unknown>;
+  destroy(): void;
+}
+
+/** The few operations the store and the fleet need, the same on every accepted client. */
+export interface RedisConnection {
+  /** Which client it is (for messages). */
+  readonly kind: 'node-redis' | 'node-redis cluster' | 'ioredis' | 'ioredis cluster';
+  /** EVAL; on a cluster it runs on the node of `keys[0]` (the keys must share a hash slot). */
+  eval(script: string, keys: string[], args: string[]): Promise<unknown>;
+  /** The string at `key`, or undefined. */
+  get(key: string): Promise<string | undefined>;
+  /** SET, with an expiry in ms (`PX`) or s (`EX`) when given. */
+  set(key: string, value: string, expiry?: { ms: number } | { seconds: number }): Promise<void>;
+  /** Opens a new SUBSCRIBE connection. */
+  subscriber(): Promise<RedisSubscription>;
+}
+
+const ACCEPTED =
+  'must be a connected node-redis client or cluster (createClient / createCluster, redis ≥ 4.6) or an ioredis Redis or Cluster (ioredis ≥ 5)';
+
+/** Recognises `redis` by its shape; a `ConfigError` naming `field` and what is accepted otherwise. */
+export function redisConnection(redis: unknown, field = 'redis'): RedisConnection {
+  const value = redis as Record<string, unknown> | null;
+  if (typeof value !== 'object' || value === null || typeof value.duplicate !== 'function') throw new ConfigError(field, ACCEPTED);
+  if (typeof value.isCluster === 'boolean') {
+    // ioredis (before v5 without call(); its sendCommand takes a Command object, not node-redis's arguments).
+    if (typeof value.call !== 'function') throw new ConfigError(field, ACCEPTED);
+    return ioredis(redis as IoRedisLike);
+  }
+  if (typeof value.sendCommand !== 'function') throw new ConfigError(field, ACCEPTED);
+  const cluster = 'masters' in value || typeof value.getMasters === 'function';
+  return cluster ? nodeRedisCluster(redis as NodeRedisClusterLike) : nodeRedis(redis as NodeRedisClientLike);
+}
+
+function nodeRedis(client: NodeRedisClientLike): RedisConnection {
+  const send = (args: string[]): Promise<unknown> => command(args[0]!, client.sendCommand(args));
+  return connection('node-redis', send, async () => nodeSubscriber(client.duplicate()));
+}
+
+function nodeRedisCluster(cluster: NodeRedisClusterLike): RedisConnection {
+  // Never "read-only": a follower reads the snapshot right after its notice, so replicas (useReplicas) would lag.
+  const send = (args: string[], key: string): Promise<unknown> => command(args[0]!, cluster.sendCommand(key, false, args));
+  return connection('node-redis cluster', send, async () => nodeSubscriber(cluster.duplicate()));
+}
+
+function ioredis(client: IoRedisLike): RedisConnection {
+  const send = (args: string[]): Promise<unknown> => command(args[0]!, client.call(args[0]!, ...args.slice(1)));
+  return connection(client.isCluster ? 'ioredis cluster' : 'ioredis', send, async () => {
+    const subscriber = client.duplicate();
+    // ioredis reconnects and re-subscribes by itself; errors only need to be kept from being reported as unhandled.
+    subscriber.on('error', () => undefined);
+    const listeners = new Map<string, () => void>();
+    subscriber.on('message', (channel) => listeners.get(channel)?.());
+    return {
+      async subscribe(channel, listener) {
+        listeners.set(channel, listener);
+        await command('SUBSCRIBE', subscriber.subscribe(channel)).catch((error: unknown) => {
+          listeners.delete(channel);
+          throw error;
+        });
+      },
+      unsubscribe(channel) {
+        listeners.delete(channel);
+        return command('UNSUBSCRIBE', subscriber.unsubscribe(channel));
+      },
+      destroy: () => subscriber.disconnect(),
+    };
+  });
+}
+
+async function nodeSubscriber(subscriber: NodeRedisSubscriber): Promise<RedisSubscription> {
+  // node-redis reconnects (and re-subscribes) by itself; errors only need to be kept from crashing.
+  subscriber.on('error', () => undefined);
+  await subscriber.connect();
+  return {
+    subscribe: (channel, listener) => command('SUBSCRIBE', subscriber.subscribe(channel, () => listener())),
+    unsubscribe: (channel) => command('UNSUBSCRIBE', subscriber.unsubscribe(channel)),
+    destroy: () => void (subscriber.destroy ? subscriber.destroy() : subscriber.disconnect?.().catch(() => undefined)),
+  };
+}
+
+/** The operations on one way of sending a command (`key`: the key a cluster routes by). */
+function connection(
+  kind: RedisConnection['kind'],
+  send: (args: string[], key: string) => Promise<unknown>,
+  subscriber: () => Promise<RedisSubscription>,
+): RedisConnection {
+  return {
+    kind,
+    eval: (script, keys, args) => send(['EVAL', script, String(keys.length), ...keys, ...args], keys[0]!),
+    get: async (key) => text(await send(['GET', key], key)),
+    async set(key, value, expiry) {
+      const tail = expiry === undefined ? [] : 'ms' in expiry ? ['PX', String(expiry.ms)] : ['EX', String(expiry.seconds)];
+      await send(['SET', key, value, ...tail], key);
+    },
+    subscriber,
+  };
+}
+
+/** A reply as text: strings as they are, buffers (a client with a buffer type mapping) decoded. */
+function text(reply: unknown): string | undefined {
+  if (typeof reply === 'string') return reply;
+  return reply instanceof Uint8Array ? new TextDecoder().decode(reply) : undefined;
+}
+
+/** `pending`, with an error reply from Redis turned into a {@link RedisCommandError} naming `name`. */
+async function command<T>(name: string, pending: Promise<T>): Promise<T> {
+  try {
+    return await pending;
+  } catch (error) {
+    throw isErrorReply(error) ? new RedisCommandError(name.toUpperCase(), error.message, { cause: error }) : error;
+  }
+}
+
+/**
+ * Whether Redis itself answered with this error: node-redis's `ErrorReply` or ioredis's
+ * `ReplyError` by class, or (in a bundle that renamed them) a message that starts the way every
+ * Redis error reply does, with an upper-case code (`ERR …`, `CROSSSLOT …`).
+ */
+function isErrorReply(error: unknown): error is Error {
+  if (!(error instanceof Error)) return false;
+  for (let at: object | null = Object.getPrototypeOf(error) as object | null; at && at !== Error.prototype; at = Object.getPrototypeOf(at) as object | null) {
+    const name = (at.constructor as { name?: string } | undefined)?.name;
+    if (name === 'ErrorReply' || name === 'ReplyError') return true;
+  }
+  return /^[A-Z]{2,}[A-Z_]* /.test(error.message);
+}

@@ -1,0 +1,109 @@
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserBundle } from '../../scripts/bundle-size.mjs';
+import { packBuild, type Packed } from './packed.js';
+
+const run = promisify(execFile);
+
+/** The optional features' modules: each comes with the option value (or transport) that uses it. */
+const OPTIONAL_FEATURES = [
+  'client/features/persistence.js',
+  'client/features/fleet-link.js',
+  'client/features/client-tracking.js',
+  'client/features/tracking.js',
+  'client/features/periodic-sender.js',
+  'client/features/tracked-event.js',
+  'stores/',
+];
+
+/** The entries a browser app may import (`flagstream/server` and the CLI are Node-only by design). */
+const BROWSER_ENTRIES = ['flagstream', 'flagstream/stores', 'flagstream/openfeature', 'flagstream/angular', 'flagstream/testing'];
+
+let packed: Packed;
+
+beforeAll(async () => {
+  packed = await packBuild();
+}, 180_000);
+
+afterAll(async () => {
+  await packed?.remove();
+});
+
+/**
+ * Bundles `entry` of the installed package as an app bundler does for a browser (platform
+ * `browser`: the `browser` field and export conditions apply). Node built-ins are left external so
+ * the metafile can name every module that imports one, rather than the build stopping at the first.
+ */
+async function nodeImports(entry: string): Promise<string[]> {
+  const result = await build({
+    stdin: { contents: `export * from '${entry}';`, resolveDir: packed.app, loader: 'js', sourcefile: 'app.js' },
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    write: false,
+    metafile: true,
+    // Peers the app brings itself; everything of flagstream's own is bundled.
+    external: ['rxjs', '@angular/*', '@openfeature/*', 'node:*'],
+    logLevel: 'silent',
+  });
+  return Object.entries(result.metafile.inputs).flatMap(([file, input]) =>
+    input.imports.filter((imported) => imported.path.startsWith('node:')).map((imported) => `${file.replace(/^.*node_modules\//, '')} → ${imported.path}`),
+  );
+}
+
+describe('browser bundles of the packed package', () => {
+  it.each(BROWSER_ENTRIES)('%s reaches no Node built-in', async (entry) => {
+    expect(await nodeImports(entry)).toEqual([]);
+  });
+
+  it('gives a browser fileStore that fails with a ConfigError naming the browser stores', async () => {
+    const app = join(packed.app, 'browser-file-store.mjs');
+    const result = await build({
+      stdin: {
+        contents: `import { fileStore } from 'flagstream/stores';\ntry { fileStore('flags.json'); } catch (error) { console.log(JSON.stringify({ name: error.name, message: error.message })); }`,
+        resolveDir: packed.app,
+        loader: 'js',
+        sourcefile: 'app.js',
+      },
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      external: ['rxjs'],
+      outfile: app,
+      logLevel: 'silent',
+    });
+    expect(result.errors).toEqual([]);
+    const { stdout } = await run(process.execPath, [app], { cwd: packed.app });
+    const error = JSON.parse(stdout) as { name: string; message: string };
+    expect(error.name).toBe('ConfigError');
+    expect(error.message).toContain('fileStore');
+    expect(error.message).toContain('webStorageStore');
+  });
+
+  it('keeps the real fileStore for Node', async () => {
+    const probe = join(packed.app, 'node-file-store.mjs');
+    await writeFile(
+      probe,
+      `import { fileStore } from 'flagstream/stores';
+import { readFile } from 'node:fs/promises';
+const record = { version: 1, scope: 's', savedAt: new Date(0).toISOString(), flags: [] };
+await fileStore('node-flags.json').save(record);
+console.log(JSON.parse(await readFile('node-flags.json', 'utf8')).records.length);
+`,
+    );
+    const { stdout } = await run(process.execPath, [probe], { cwd: packed.app });
+    expect(stdout.trim()).toBe('1');
+  });
+
+  it('a Cuttlegate-only app loads none of the optional features; the store sync is split off for apps with a store', async () => {
+    const app = await browserBundle(`export { createFlagClient, cuttlegate } from 'flagstream';`, ['rxjs'], packed.app);
+    const modules = app.inputs.map((input) => input.replace(/^.*flagstream\/dist\/esm\//, ''));
+    expect(modules).toContain('client/client.js');
+    expect(modules.filter((module) => OPTIONAL_FEATURES.some((feature) => module.startsWith(feature)))).toEqual([]);
+    expect(app.lazyInputs.map((input) => input.replace(/^.*flagstream\/dist\/esm\//, ''))).toEqual(['client/features/persistence.js']);
+  });
+});
