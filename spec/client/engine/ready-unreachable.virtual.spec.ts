@@ -133,6 +133,8 @@ describe('ready() against a server that cannot be reached', () => {
     const empty = testSource({ a: 1 });
     empty.fail(refused());
     const c = clientOn(empty, { store: memoryStore() });
+    // The store sync arrives by dynamic import (only apps with a store load it): one real turn of the event loop.
+    await new Promise((resolve) => setImmediate(resolve));
     const ready = c.ready();
     advanceTo(0);
     expect(await settled(ready)).toBe('pending'); // the store answered: nothing
