@@ -147,6 +147,14 @@ export function sameJson(a: unknown, b: unknown): boolean {
   return count === 0;
 }
 
+/**
+ * Details as a snapshot holds them, for comparing: a non-empty object, else `undefined` (empty or
+ * non-object details say nothing and are dropped when a result is sealed).
+ */
+export function heldDetails(details: unknown): unknown {
+  return isJsonObject(details) && !isEmpty(details) ? details : undefined;
+}
+
 /** Whether `value` is a (non-array) JSON object. */
 export function isJsonObject(value: unknown): value is Record<string, JsonValue> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -1,5 +1,5 @@
 import type { EvalResult, FlagChange, JsonValue } from '../../types.js';
-import { interner, isJsonObject, sameJson, sealResult, type Intern } from './json-values.js';
+import { heldDetails, interner, isJsonObject, sameJson, sealResult, type Intern } from './json-values.js';
 
 export { sameJson } from './json-values.js';
 
@@ -158,7 +158,7 @@ export function nextSnapshot(previous: FlagSnapshot, results: Iterable<EvalResul
   return FlagSnapshot.next(previous, results, keep);
 }
 
-/** Whether two results say the same thing (the evaluation time and the source do not count). */
+/** Whether two results say the same thing (the evaluation time and the source do not count; nor do empty details). */
 export function sameResult(a: EvalResult | undefined, b: EvalResult | undefined): boolean {
   if (a === b) return true;
   if (!a || !b) return false;
@@ -168,7 +168,7 @@ export function sameResult(a: EvalResult | undefined, b: EvalResult | undefined)
     a.reason === b.reason &&
     a.errorCode === b.errorCode &&
     sameJson(a.value, b.value) &&
-    sameJson(a.details, b.details)
+    sameJson(heldDetails(a.details), heldDetails(b.details))
   );
 }
 

@@ -272,3 +272,16 @@ describe('unchanged JSON values across loads', () => {
     expect(holes.json('h', null)).toEqual([1, null, 3]);
   });
 });
+
+describe('empty details', () => {
+  it('are the same as none: a reload with `{}` details (OFREP without metadata) keeps the entries and the snapshot', () => {
+    const decoded = (): EvalResult[] => [result('a', { details: Object.create(null) as Record<string, JsonValue> }), result('b', { details: {} })];
+    const first = FlagSnapshot.from(decoded());
+    expect(first.get('a')).not.toHaveProperty('details');
+    const { snapshot, changes } = nextSnapshot(first, decoded());
+    expect(changes).toEqual([]);
+    expect(snapshot).toBe(first);
+    expect(sameResult(result('a', { details: {} }), result('a'))).toBe(true);
+    expect(sameResult(result('a', { details: { ruleId: 'r1' } }), result('a'))).toBe(false);
+  });
+});
