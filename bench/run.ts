@@ -8,9 +8,10 @@ import { InMemoryProvider, OpenFeature, ProviderEvents } from '@openfeature/web-
 import { createFlagClient } from '../lib/index.js';
 import { boolFlags, nsPerOp, percentile, pushTransport, report } from './support.js';
 import { loopbackLatency } from './latency.js';
-import { flagMemory, openFeatureProviders } from './openfeature.js';
+import { clientMemory, openFeatureProviders } from './openfeature.js';
 import { enginePath, snapshotChanges, subscriptionMemory } from './snapshot.js';
 import { fleetRequests, fleetTakeover } from './fleet.js';
+import { flagMemory } from './flag-memory.js';
 
 const ratio = (ours: number, theirs: number): string => `${(theirs / ours).toFixed(1)}× ${theirs >= ours ? 'faster' : 'slower'}`;
 
@@ -175,7 +176,7 @@ async function main(): Promise<void> {
     ['openfeature', openFeatureProviders],
     ['fleet', fleetRequests],
     ['takeover', fleetTakeover],
-    ['flagmemory', flagMemory],
+    ['flagmemory', async () => (await flagMemory(), await clientMemory())],
   ];
   const only = process.argv.slice(2);
   for (const [name, run] of sections) if (only.length === 0 || only.includes(name)) await run();

@@ -1,5 +1,6 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { ConfigError } from '../errors.js';
+import { checkKeys } from '../transports/config.js';
 import { defaultBackoff, type BackoffPolicy } from '../net/backoff.js';
 import { defaultCircuitBreaker, type CircuitBreakerOptions } from '../net/circuit.js';
 import type { Transport } from '../transports/transport.js';
@@ -125,6 +126,7 @@ export interface ResolvedOptions {
 /** Validates options synchronously; a `ConfigError` names the first bad field and its rule. */
 export function resolveOptions(options: FlagClientOptions): ResolvedOptions {
   if (!isObject(options)) throw new ConfigError('options', 'must be an object');
+  checkKeys(options, OPTION_KEYS);
   const { transport, store, fleet } = options;
   if (typeof transport?.connect !== 'function') {
     throw new ConfigError('transport', 'is required: cuttlegate({...}), rollgate({...}), ofrep({...}) or a test source');
@@ -169,6 +171,12 @@ export function resolveOptions(options: FlagClientOptions): ResolvedOptions {
 }
 
 const isRecord = (value: unknown): boolean => isObject(value) && !Array.isArray(value);
+
+/** Every key of {@link FlagClientOptions}: any other is a typo, rejected with the nearest of these. */
+export const OPTION_KEYS: readonly (keyof FlagClientOptions)[] = [
+  'transport', 'context', 'streaming', 'pollIntervalMs', 'timeoutMs', 'defaults', 'store', 'bootstrap', 'freshBootstrap', 'scheduler',
+  'fetch', 'logger', 'backoff', 'circuitBreaker', 'tracking', 'snapshotForMaxAgeMs', 'maxResponseBytes', 'hiddenCloseMs', 'fleet',
+];
 
 /** Checks an `EvalContext` (used by `identify`, `evaluateFor`, `snapshotFor` too). */
 export function checkContext(context: unknown, field: string): void {

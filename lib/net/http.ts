@@ -1,4 +1,4 @@
-import { Observable } from 'rxjs';
+import { Observable, type SchedulerLike } from 'rxjs';
 import {
   AuthError,
   InvalidResponseError,
@@ -8,7 +8,7 @@ import {
   ServerError,
   TimeoutError,
 } from '../errors.js';
-import type { TransportRuntime } from '../transports/transport.js';
+import type { FetchLike } from '../types.js';
 import { bodyReader, discardBody } from './body.js';
 import { parseRetryAfter } from './retry-after.js';
 
@@ -31,7 +31,17 @@ export interface HttpResponse {
   body: unknown;
 }
 
-/** Default cap on a response body, bytes (`TransportRuntime.maxResponseBytes` overrides it). */
+/** What a request needs from its caller (a transport's runtime is one). */
+export interface HttpRuntime {
+  fetch: FetchLike;
+  /** Per-request timeout, ms. */
+  timeoutMs: number;
+  scheduler: SchedulerLike;
+  /** Largest response body accepted, bytes. */
+  maxResponseBytes?: number;
+}
+
+/** Default cap on a response body, bytes (`HttpRuntime.maxResponseBytes` overrides it). */
 export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
 /**
@@ -44,7 +54,7 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
  * Unsubscribing aborts the request. (The client's request gate wraps the transport session, so
  * every request made here passes it.)
  */
-export function httpJson(runtime: TransportRuntime, request: HttpRequest): Observable<HttpResponse> {
+export function httpJson(runtime: HttpRuntime, request: HttpRequest): Observable<HttpResponse> {
   return new Observable<HttpResponse>((subscriber) => {
     let done = false;
     /** Ends the request once: stops the timer and releases the connection. */

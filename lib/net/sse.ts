@@ -1,8 +1,7 @@
 import { Observable } from 'rxjs';
 import { ClosedError, InvalidResponseError, NetworkError, TimeoutError } from '../errors.js';
-import type { TransportRuntime } from '../transports/transport.js';
 import { bodyReader, discardBody, type BodyChunk, type BodyReader } from './body.js';
-import { describeCause, describeUrl, errorForStatus } from './http.js';
+import { describeCause, describeUrl, errorForStatus, type HttpRuntime } from './http.js';
 import { DEFAULT_MAX_EVENT_BYTES, SseParser } from './sse-parser.js';
 
 /** One server-sent event. */
@@ -42,7 +41,7 @@ export interface SseOptions {
  * The server's `retry:` is ignored: the caller runs its own backoff.
  * Unsubscribing closes the socket.
  */
-export function sse(runtime: TransportRuntime, options: SseOptions): Observable<SseSignal> {
+export function sse(runtime: HttpRuntime, options: SseOptions): Observable<SseSignal> {
   return new Observable<SseSignal>((subscriber) => {
     const controller = new AbortController();
     const where = `stream ${describeUrl(options.url)}`;

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { ConfigError, createFlagClient } from '../../lib/index.js';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { ConfigError, createFlagClient, cuttlegate, ofrep, rollgate, type FlagClientOptions } from '../../lib/index.js';
+import { OPTION_KEYS } from '../../lib/client/options.js';
 import { testSource } from '../../lib/testing/index.js';
 
 /** The ConfigError `createFlagClient` throws for `options`, or undefined when it accepts them. */
@@ -53,5 +54,32 @@ describe('createFlagClient option ranges', () => {
 
   it('accepts 0 where it means off, and a circuit breaker turned off', () => {
     expect(configError({ tracking: { telemetryIntervalMs: 0 }, hiddenCloseMs: 0, circuitBreaker: false, backoff: { baseMs: 0 } })).toBeUndefined();
+  });
+});
+
+describe('unknown option keys', () => {
+  it('are refused, naming the key and the option it was meant to be', () => {
+    expect(configError({ contxt: { userId: 'u' } })?.message).toBe('contxt: is not an option; did you mean context?');
+    expect(configError({ pollIntervalMS: 5_000 })?.message).toBe('pollIntervalMS: is not an option; did you mean pollIntervalMs?');
+    expect(configError({ zzz: 1 })?.message).toMatch(/^zzz: is not an option \(options: transport, context, streaming, /);
+  });
+
+  it('of every transport too, and ofrep() without a base URL names OFREP_ENDPOINT', () => {
+    expect(() => cuttlegate({ serverUrl: 'http://127.0.0.1:1', apiKey: 'k', project: 'p', environment: 'e', enviroment: 'e' } as never)).toThrow(
+      'enviroment: is not an option; did you mean environment?',
+    );
+    expect(() => rollgate({ apiKey: 'k', baseURL: 'http://127.0.0.1:1' } as never)).toThrow('baseURL: is not an option; did you mean baseUrl?');
+    expect(() => ofrep({ baseUrl: 'http://127.0.0.1:1', header: {} } as never)).toThrow('header: is not an option; did you mean headers?');
+    const saved = process.env.OFREP_ENDPOINT;
+    delete process.env.OFREP_ENDPOINT;
+    try {
+      expect(() => ofrep({})).toThrow('baseUrl: is required: the part before /ofrep, e.g. http://localhost:8016 (or set OFREP_ENDPOINT)');
+    } finally {
+      if (saved !== undefined) process.env.OFREP_ENDPOINT = saved;
+    }
+  });
+
+  it('list every key of FlagClientOptions as known', () => {
+    expectTypeOf<Exclude<keyof FlagClientOptions, (typeof OPTION_KEYS)[number]>>().toBeNever();
   });
 });

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { TimeoutError } from '../../lib/errors.js';
 import { sse } from '../../lib/net/sse.js';
 import type { FetchLike } from '../../lib/types.js';
-import { silent } from '../support/virtual.js';
 
 /** A fetch that answers with an open event stream whose body never ends; `aborted` tells when it was aborted. */
 function openStream(): { fetch: FetchLike; aborted: () => boolean } {
@@ -31,7 +30,7 @@ describe('sse timers on the injected scheduler', () => {
     const hanging: FetchLike = (_url, init) =>
       new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => ((aborted = true), reject(new Error('aborted')))));
     let failure: unknown;
-    sse({ fetch: hanging, timeoutMs: 10_000, scheduler: ts, logger: silent }, { url: 'http://127.0.0.1:1/s', watchdogMs: 0 }).subscribe({
+    sse({ fetch: hanging, timeoutMs: 10_000, scheduler: ts }, { url: 'http://127.0.0.1:1/s', watchdogMs: 0 }).subscribe({
       error: (error) => (failure = error),
     });
     ts.flush();
@@ -46,7 +45,7 @@ describe('sse timers on the injected scheduler', () => {
     const stream = openStream();
     const signals: string[] = [];
     let failure: unknown;
-    sse({ fetch: stream.fetch, timeoutMs: 10_000, scheduler: ts, logger: silent }, { url: 'http://127.0.0.1:1/s', watchdogMs: 30_000 }).subscribe({
+    sse({ fetch: stream.fetch, timeoutMs: 10_000, scheduler: ts }, { url: 'http://127.0.0.1:1/s', watchdogMs: 30_000 }).subscribe({
       next: (signal) => signals.push(signal.type),
       error: (error) => (failure = error),
     });
@@ -63,7 +62,7 @@ describe('sse timers on the injected scheduler', () => {
   it('leaves no timer scheduled after unsubscribe', async () => {
     const ts = clock();
     const stream = openStream();
-    const subscription = sse({ fetch: stream.fetch, timeoutMs: 10_000, scheduler: ts, logger: silent }, { url: 'http://127.0.0.1:1/s', watchdogMs: 30_000 }).subscribe();
+    const subscription = sse({ fetch: stream.fetch, timeoutMs: 10_000, scheduler: ts }, { url: 'http://127.0.0.1:1/s', watchdogMs: 30_000 }).subscribe();
     await settle();
     subscription.unsubscribe();
     expect(stream.aborted()).toBe(true);

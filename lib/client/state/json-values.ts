@@ -13,8 +13,6 @@ const sealed = new WeakSet<object>();
 const EMPTY_OBJECT = Object.freeze({}) as JsonValue & object;
 const EMPTY_ARRAY = Object.freeze([]) as unknown as JsonValue & object;
 sealed.add(EMPTY_OBJECT).add(EMPTY_ARRAY);
-/** The (never written) ancestors of a scalar. */
-const NO_ANCESTORS: object[] = [];
 
 /** `record[key]` when `key` is the record's own property, else `undefined` (`constructor`, `__proto__` … included). */
 export function ownValue<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
@@ -23,15 +21,19 @@ export function ownValue<T>(record: Readonly<Record<string, T>>, key: string): T
 
 /**
  * A frozen deep copy of a JSON value, or `undefined` when `value` is not JSON: `undefined`,
- * functions, symbols, bigints, non-finite numbers, class instances (Date, Map…), cycles. A value
- * this function returned before is returned as is.
+ * functions, symbols, bigints, non-finite numbers, class instances (Date, Map…), cycles (an array's
+ * holes become `null`, as `JSON.stringify` writes them). A value this function returned before is
+ * returned as is.
  */
 export function frozenJson(value: unknown): JsonValue | undefined {
-  if (typeof value !== 'object' || value === null) return copyJson(value, NO_ANCESTORS);
+  if (typeof value !== 'object' || value === null) return isJsonScalar(value) ? (value as JsonValue) : undefined;
   if (sealed.has(value)) return value as JsonValue;
   if (isEmpty(value)) return Array.isArray(value) ? EMPTY_ARRAY : isPlainObject(value) ? EMPTY_OBJECT : undefined;
-  const copy = copyJson(value, []);
-  if (typeof copy === 'object' && copy !== null) sealed.add(copy);
+  if (!isJsonTree(value, [])) return undefined;
+  // Checked first, then copied through its JSON text: the parser sizes every object and array to
+  // its members, where a copy grown key by key keeps spare slots (a fifth more memory per value).
+  const copy = freezeTree(JSON.parse(JSON.stringify(value)) as JsonValue);
+  sealed.add(copy as object);
   return copy;
 }
 
@@ -50,21 +52,48 @@ export function ownRecord(record: Readonly<Record<string, unknown>> | undefined)
   return Object.freeze(out);
 }
 
+/** Returns one shared copy of equal strings (see {@link interner}). */
+export type Intern = (text: string) => string;
+
+/**
+ * An intern table for one build: equal strings (reasons, variants, times, string values) decoded
+ * separately come back as one string, so a snapshot holds each text once, not once per flag.
+ */
+export function interner(): Intern {
+  const table = new Map<string, string>();
+  return (text) => {
+    const known = table.get(text);
+    if (known !== undefined) return known;
+    table.set(text, text);
+    return text;
+  };
+}
+
+const keepText: Intern = (text) => text;
+
 /**
  * The frozen form of a result, as snapshots hold it: a copy with a frozen value and details (a value
- * that is not JSON becomes "no value"; details that are not a JSON object, or are empty, are dropped). A frozen
- * result whose value and details are already sealed (one this function returned) is returned as is:
- * no registry entry per result, which would cost more memory than the result itself.
+ * that is not JSON becomes "no value"; details that are not a JSON object, or are empty, are
+ * dropped). Its texts go through `intern`; a value or details equal to `previous`'s (the key's entry
+ * so far) are taken from it, neither copied nor frozen again. A frozen result whose value and details
+ * are already sealed (one this function returned) is returned as is: no registry entry per result,
+ * which would cost more memory than the result itself.
  */
-export function sealResult(result: EvalResult): EvalResult {
-  if (Object.isFrozen(result) && frozenJson(result.value) === result.value && (result.details === undefined || sealed.has(result.details))) return result;
-  const { key, enabled, variant, reason, evaluatedAt, source } = result;
-  const value = frozenJson(result.value);
-  const details = sharedDetails(result.details);
+export function sealResult(result: EvalResult, intern: Intern = keepText, previous?: EvalResult): EvalResult {
+  const value = previous !== undefined && sameJson(previous.value, result.value) ? previous.value : frozenJson(result.value);
+  if (Object.isFrozen(result) && value === result.value && (result.details === undefined || sealed.has(result.details))) return result;
+  const details = previous !== undefined && sameJson(previous.details, result.details) ? previous.details : sharedDetails(result.details);
+  const { key, enabled, source } = result;
+  const variant = intern(result.variant);
+  const reason = intern(result.reason);
+  const evaluatedAt = intern(result.evaluatedAt);
+  const held = typeof value === 'string' ? intern(value) : value;
   // Literals of fixed shape (not a spread of the input), with or without details: each allocates
   // exactly its fields, and results share two hidden classes.
-  const copy: EvalResult = details ? { key, enabled, variant, value, reason, evaluatedAt, source, details } : { key, enabled, variant, value, reason, evaluatedAt, source };
-  if (result.errorCode !== undefined) copy.errorCode = result.errorCode;
+  const copy: EvalResult = details
+    ? { key, enabled, variant, value: held, reason, evaluatedAt, source, details }
+    : { key, enabled, variant, value: held, reason, evaluatedAt, source };
+  if (result.errorCode !== undefined) copy.errorCode = intern(result.errorCode);
   return Object.freeze(copy);
 }
 
@@ -87,29 +116,43 @@ function sharedDetails(input: unknown): Record<string, JsonValue> | undefined {
   return detailsByText.get(text) ?? details;
 }
 
-/** Structural equality of JSON values; bails at the first difference. */
+/**
+ * Structural equality of JSON values; bails at the first difference. Members that are the same
+ * reference (shared scalars, reused frozen parts) are not descended into.
+ */
 export function sameJson(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  const array = Array.isArray(a);
-  if (array !== Array.isArray(b)) return false;
-  if (array) {
-    const left = a as unknown[];
-    const right = b as unknown[];
-    if (left.length !== right.length) return false;
-    for (let i = 0; i < left.length; i += 1) if (!sameJson(left[i], right[i])) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i += 1) {
+      const x: unknown = a[i];
+      const y: unknown = b[i];
+      if (x !== y && !sameJson(x, y)) return false;
+    }
     return true;
   }
+  if (Array.isArray(b)) return false;
   // for…in rather than Object.keys: no key arrays are allocated on this hot path of every load.
   let count = 0;
   for (const key in a) {
     if (!hasOwn.call(a, key)) continue;
-    if (!hasOwn.call(b, key)) return false;
-    if (!sameJson((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false;
+    const x = (a as Record<string, unknown>)[key];
+    const y = (b as Record<string, unknown>)[key];
+    if (x !== y && !sameJson(x, y)) return false;
+    if (y === undefined && !hasOwn.call(b, key)) return false;
     count += 1;
   }
   for (const key in b) if (hasOwn.call(b, key)) count -= 1;
   return count === 0;
+}
+
+/**
+ * Details as a snapshot holds them, for comparing: a non-empty object, else `undefined` (empty or
+ * non-object details say nothing and are dropped when a result is sealed).
+ */
+export function heldDetails(details: unknown): unknown {
+  return isJsonObject(details) && !isEmpty(details) ? details : undefined;
 }
 
 /** Whether `value` is a (non-array) JSON object. */
@@ -117,26 +160,34 @@ export function isJsonObject(value: unknown): value is Record<string, JsonValue>
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** A frozen copy of `value`, or `undefined` if it is not JSON; `ancestors` catches cycles. */
-function copyJson(value: unknown, ancestors: object[]): JsonValue | undefined {
-  if (typeof value !== 'object' || value === null) {
-    if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
-    return typeof value === 'boolean' || typeof value === 'string' || value === null ? value : undefined;
-  }
-  if (ancestors.includes(value)) return undefined;
-  const array = Array.isArray(value);
-  if (!array && !isPlainObject(value)) return undefined;
+/** A JSON scalar: a boolean, a string, a finite number or `null`. */
+function isJsonScalar(value: unknown): boolean {
+  if (typeof value === 'number') return Number.isFinite(value);
+  return typeof value === 'boolean' || typeof value === 'string' || value === null;
+}
+
+/** Whether `value` is JSON throughout: plain objects and arrays of JSON, no cycles (`ancestors`). */
+function isJsonTree(value: unknown, ancestors: object[]): boolean {
+  if (typeof value !== 'object' || value === null) return isJsonScalar(value);
+  if (ancestors.includes(value)) return false;
   ancestors.push(value);
-  const copy: Record<string, JsonValue> = array ? ([] as unknown as Record<string, JsonValue>) : {};
-  for (const key of Object.keys(value)) {
-    const item = copyJson((value as Record<string, unknown>)[key], ancestors);
-    if (item === undefined) return undefined;
-    // An own "__proto__" key (as JSON.parse makes) stays data, never a prototype switch.
-    if (key === '__proto__') Object.defineProperty(copy, key, { value: item, enumerable: true, writable: true, configurable: true });
-    else copy[key] = item;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i += 1) if (hasOwn.call(value, i) && !isJsonTree(value[i], ancestors)) return false;
+  } else {
+    if (!isPlainObject(value)) return false;
+    for (const key of Object.keys(value)) if (!isJsonTree((value as Record<string, unknown>)[key], ancestors)) return false;
   }
   ancestors.pop();
-  return Object.freeze(copy) as JsonValue;
+  return true;
+}
+
+/** Freezes a freshly parsed JSON value and everything in it; returns it. */
+function freezeTree(value: JsonValue): JsonValue {
+  if (typeof value === 'object' && value !== null) {
+    for (const key of Object.keys(value)) freezeTree((value as Record<string, JsonValue>)[key]!);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /** Whether an object or array has no own enumerable keys (without allocating a key list). */

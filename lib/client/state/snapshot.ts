@@ -1,5 +1,5 @@
 import type { EvalResult, FlagChange, JsonValue } from '../../types.js';
-import { isJsonObject, sameJson, sealResult } from './json-values.js';
+import { heldDetails, interner, isJsonObject, sameJson, sealResult, type Intern } from './json-values.js';
 
 export { sameJson } from './json-values.js';
 
@@ -47,8 +47,9 @@ let build: (index: ReadonlyMap<string, number>, entries: readonly EvalResult[]) 
  * no value, or holds a value of another type. Lookups are by own key only.
  *
  * Storage: a key → position index, shared by every later snapshot with the same keys in the same
- * order, and an array of results per snapshot (whose keys give the order). A change of values is
- * then a copy of that array, not a rebuild of the index.
+ * order, and an array of results per snapshot (the key order is the array's). A change of values is
+ * then a copy of that array, not a rebuild of the index. Nothing else is kept per flag: equal texts
+ * (reasons, variants, times) are stored once per load, results carry no wrappers or closures.
  */
 export class FlagSnapshot {
   /** The empty snapshot. */
@@ -158,7 +159,7 @@ export function nextSnapshot(previous: FlagSnapshot, results: Iterable<EvalResul
   return FlagSnapshot.next(previous, results, keep);
 }
 
-/** Whether two results say the same thing (the evaluation time and the source do not count). */
+/** Whether two results say the same thing (the evaluation time and the source do not count; nor do empty details). */
 export function sameResult(a: EvalResult | undefined, b: EvalResult | undefined): boolean {
   if (a === b) return true;
   if (!a || !b) return false;
@@ -168,7 +169,7 @@ export function sameResult(a: EvalResult | undefined, b: EvalResult | undefined)
     a.reason === b.reason &&
     a.errorCode === b.errorCode &&
     sameJson(a.value, b.value) &&
-    sameJson(a.details, b.details)
+    sameJson(heldDetails(a.details), heldDetails(b.details))
   );
 }
 
@@ -186,12 +187,15 @@ export function diffSnapshots(previous: FlagSnapshot, next: FlagSnapshot): FlagC
   return changes;
 }
 
-/** The entry to hold for `incoming` given the previous entry of its key. */
-function settle(old: EvalResult | undefined, incoming: EvalResult): EvalResult {
-  if (old === undefined) return sealResult(incoming);
+/**
+ * The entry to hold for `incoming` given the previous entry of its key: that entry when nothing
+ * differs, else a sealed copy that keeps the previous value and details where they are equal.
+ */
+function settle(old: EvalResult | undefined, incoming: EvalResult, intern: Intern): EvalResult {
+  if (old === undefined) return sealResult(incoming, intern);
   if (old === incoming) return old;
-  if (sameResult(old, incoming)) return old.source === incoming.source ? old : sealResult(incoming);
-  return sealResult(incoming);
+  if (sameResult(old, incoming) && old.source === incoming.source) return old;
+  return sealResult(incoming, intern, old);
 }
 
 /**
@@ -203,18 +207,19 @@ function sameKeys(previous: FlagSnapshot, results: readonly EvalResult[], keep: 
   const { index, entries: before } = internals(previous);
   if (results.length > before.length || (keep === undefined && results.length !== before.length)) return undefined;
   let entries: EvalResult[] | undefined;
+  let intern: Intern | undefined;
   const changes: FlagChange[] = [];
   let i = 0;
   for (let at = 0; at < before.length; at += 1) {
-    const key = before[at]!.key;
+    const old = before[at]!;
+    const key = old.key;
     const incoming = results[i];
     if (incoming === undefined || incoming.key !== key) {
       if (keep !== undefined && keep.has(key)) continue;
       return undefined;
     }
     i += 1;
-    const old = before[at]!;
-    const entry = settle(old, incoming);
+    const entry = settle(old, incoming, (intern ??= interner()));
     if (entry === old) continue;
     (entries ??= before.slice())[at] = entry;
     if (!sameResult(old, entry)) changes.push({ key, previous: old, current: entry });
@@ -228,6 +233,7 @@ function rebuilt(previous: FlagSnapshot, results: readonly EvalResult[], keep: R
   const index = new Map<string, number>();
   const entries: EvalResult[] = [];
   const changes: FlagChange[] = [];
+  const intern = interner();
   let duplicate = false;
   const add = (key: string, entry: EvalResult): void => {
     index.set(key, entries.length);
@@ -236,7 +242,7 @@ function rebuilt(previous: FlagSnapshot, results: readonly EvalResult[], keep: R
   for (const incoming of results) {
     const key = incoming.key;
     const old = previous.get(key);
-    const entry = settle(old, incoming);
+    const entry = settle(old, incoming, intern);
     const at = index.get(key);
     if (at !== undefined) {
       duplicate = true;

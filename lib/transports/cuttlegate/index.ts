@@ -4,7 +4,7 @@ import { describeUrl, httpJson, wireErrorCode } from '../../net/http.js';
 import { sse } from '../../net/sse.js';
 import type { EvalContext } from '../../types.js';
 import type { LoadResult, StreamMessage, Transport, TransportRuntime, TransportSession } from '../transport.js';
-import { requireHttpUrl, requireString } from '../config.js';
+import { checkKeys, requireHttpUrl, requireString } from '../config.js';
 import { transportIdentity } from '../identity.js';
 import { bulkResults, parseChangeEvent, requestBody, toEvalResult } from './wire.js';
 
@@ -30,6 +30,7 @@ const SLUG = /^[a-z0-9][a-z0-9-]*$/;
  */
 export function cuttlegate(config: CuttlegateOptions): Transport {
   const options: Partial<CuttlegateOptions> = config ?? {};
+  checkKeys(options, ['serverUrl', 'apiKey', 'project', 'environment', 'watchdogMs']);
   const serverUrl = requireHttpUrl(options.serverUrl, 'serverUrl');
   const apiKey = requireString(options.apiKey, 'apiKey');
   const project = requireString(options.project, 'project');

@@ -1,5 +1,5 @@
 import { ConfigError } from '../../errors.js';
-import { requireHttpUrl } from '../config.js';
+import { checkKeys, requireHttpUrl } from '../config.js';
 
 /** How an {@link ofrep} client learns that flags changed. */
 export type ChangeDetection = 'sse' | 'polling' | 'none';
@@ -51,7 +51,11 @@ export function processEnv(): Record<string, string | undefined> {
 /** Validates `options` and fills the gaps from `env` (`ConfigError` naming the option or variable). */
 export function resolveSettings(options: OfrepOptions, env: Record<string, string | undefined>): OfrepSettings {
   const warnings: string[] = [];
-  const fromEnv = options.baseUrl === undefined && env.OFREP_ENDPOINT !== undefined;
+  checkKeys(options, ['baseUrl', 'apiKey', 'headers', 'changeDetection', 'timeoutMs', 'watchdogMs']);
+  if (options.baseUrl === undefined && env.OFREP_ENDPOINT === undefined) {
+    throw new ConfigError('baseUrl', 'is required: the part before /ofrep, e.g. http://localhost:8016 (or set OFREP_ENDPOINT)');
+  }
+  const fromEnv = options.baseUrl === undefined;
   const field = fromEnv ? 'OFREP_ENDPOINT' : 'baseUrl';
   const baseUrl = requireHttpUrl(fromEnv ? env.OFREP_ENDPOINT : options.baseUrl, field);
   const parsed = new URL(baseUrl);

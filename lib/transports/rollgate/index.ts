@@ -3,7 +3,7 @@ import { ConfigError, FlagNotFoundError, InvalidResponseError } from '../../erro
 import { describeUrl, httpJson } from '../../net/http.js';
 import { sse } from '../../net/sse.js';
 import type { EvalContext, EvalResult } from '../../types.js';
-import { requireHttpUrl, requireString } from '../config.js';
+import { checkKeys, requireHttpUrl, requireString } from '../config.js';
 import { keySelector, transportIdentity } from '../identity.js';
 import { redact } from '../redact.js';
 import type { LoadOptions, LoadResult, StreamMessage, Transport, TransportRuntime, TransportSession } from '../transport.js';
@@ -86,6 +86,7 @@ interface ContextState {
  */
 export function rollgate(config: RollgateOptions): Transport {
   const options: Partial<RollgateOptions> = config ?? {};
+  checkKeys(options, ['apiKey', 'baseUrl', 'sseUrl', 'watchdogMs', 'typedReprobeMs']);
   const apiKey = requireString(options.apiKey, 'apiKey');
   const baseUrl = requireHttpUrl(options.baseUrl ?? 'https://api.rollgate.io', 'baseUrl');
   const sseUrl = options.sseUrl === undefined ? baseUrl : requireHttpUrl(options.sseUrl, 'sseUrl');

@@ -209,3 +209,79 @@ describe('immutable entries', () => {
     expect(Object.isFrozen(snapshot.get('a')!.details)).toBe(true);
   });
 });
+
+describe('unchanged JSON values across loads', () => {
+  const value = { limit: 5, tags: ['a', 'b'], rules: { match: [{ attr: 'country', in: ['de', 'fr'] }] } };
+  const details = { ruleId: 'r1', meta: { team: 'a' } };
+  /** The flag as a decoder hands it over on every load: fresh objects, equal content. */
+  const decoded = (patch: Partial<EvalResult> = {}): EvalResult =>
+    result('layout', { variant: 'wide', value: JSON.parse(JSON.stringify(value)) as JsonValue, details: JSON.parse(JSON.stringify(details)) as Record<string, JsonValue>, ...patch });
+
+  it('keeps the frozen value object when a load decodes the same value again', () => {
+    const first = FlagSnapshot.from([decoded(), result('on')]);
+    const kept = first.json('layout', null);
+    const { snapshot, changes } = nextSnapshot(first, [decoded({ evaluatedAt: 'later' }), result('on')]);
+    expect(changes).toEqual([]);
+    expect(snapshot.json('layout', null)).toBe(kept);
+    expect(Object.isFrozen(kept)).toBe(true);
+  });
+
+  it('keeps the value and details objects when only the reason changes, and reports the change', () => {
+    const first = FlagSnapshot.from([decoded(), result('on')]);
+    const { snapshot, changes } = nextSnapshot(first, [decoded({ reason: 'rule_match' }), result('on')]);
+    expect(changes.map((c) => c.key)).toEqual(['layout']);
+    expect(snapshot.get('layout')).not.toBe(first.get('layout'));
+    expect(snapshot.get('layout')!.reason).toBe('rule_match');
+    expect(snapshot.get('layout')!.value).toBe(first.get('layout')!.value);
+    expect(snapshot.get('layout')!.details).toBe(first.get('layout')!.details);
+    expect(Object.isFrozen(snapshot.get('layout'))).toBe(true);
+  });
+
+  it('keeps them when the key set changes too (a flag added in front)', () => {
+    const first = FlagSnapshot.from([decoded()]);
+    const { snapshot, changes } = nextSnapshot(first, [result('new'), decoded({ source: 'store', reason: 'cached' })]);
+    expect(changes.map((c) => c.key)).toEqual(['new', 'layout']);
+    expect(snapshot.get('layout')!.value).toBe(first.get('layout')!.value);
+    expect(snapshot.get('layout')!.details).toBe(first.get('layout')!.details);
+  });
+
+  it('sees a changed nested field: a new deep-frozen value, the old snapshot untouched', () => {
+    const first = FlagSnapshot.from([decoded()]);
+    const changed = JSON.parse(JSON.stringify(value)) as typeof value;
+    changed.rules.match[0]!.in[1] = 'it';
+    const { snapshot, changes } = nextSnapshot(first, [decoded({ value: changed })]);
+    expect(changes.map((c) => c.key)).toEqual(['layout']);
+    const now = snapshot.json<typeof value>('layout', value);
+    expect(now).not.toBe(first.json('layout', null));
+    expect(now.rules.match[0]!.in).toEqual(['de', 'it']);
+    expect(Object.isFrozen(now.rules.match[0]!.in)).toBe(true);
+    expect(Object.isFrozen(now.rules.match[0])).toBe(true);
+    expect(first.json<typeof value>('layout', value).rules.match[0]!.in).toEqual(['de', 'fr']);
+    // The caller's object stays the caller's: not frozen, not adopted.
+    expect(Object.isFrozen(changed)).toBe(false);
+  });
+
+  it('still rejects values that are not JSON and writes holes as null', () => {
+    const withUndefined = FlagSnapshot.from([result('u', { variant: 'x', value: { a: undefined } as unknown as JsonValue })]);
+    expect(withUndefined.get('u')!.value).toBeUndefined();
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(FlagSnapshot.from([result('c', { variant: 'x', value: cyclic as JsonValue })]).get('c')!.value).toBeUndefined();
+    // eslint-disable-next-line no-sparse-arrays
+    const holes = FlagSnapshot.from([result('h', { variant: 'x', value: [1, , 3] as JsonValue })]);
+    expect(holes.json('h', null)).toEqual([1, null, 3]);
+  });
+});
+
+describe('empty details', () => {
+  it('are the same as none: a reload with `{}` details (OFREP without metadata) keeps the entries and the snapshot', () => {
+    const decoded = (): EvalResult[] => [result('a', { details: Object.create(null) as Record<string, JsonValue> }), result('b', { details: {} })];
+    const first = FlagSnapshot.from(decoded());
+    expect(first.get('a')).not.toHaveProperty('details');
+    const { snapshot, changes } = nextSnapshot(first, decoded());
+    expect(changes).toEqual([]);
+    expect(snapshot).toBe(first);
+    expect(sameResult(result('a', { details: {} }), result('a'))).toBe(true);
+    expect(sameResult(result('a', { details: { ruleId: 'r1' } }), result('a'))).toBe(false);
+  });
+});
