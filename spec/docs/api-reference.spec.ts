@@ -37,7 +37,7 @@ describe('the API reference (docs/api)', () => {
   const logger = new CollectingLogger();
 
   beforeAll(async () => {
-    const app = await Application.bootstrapWithPlugins({ options: join(REPO, 'typedoc.json'), out });
+    const app = await Application.bootstrapWithPlugins({ options: join(REPO, 'typedoc.json'), out, logLevel: LogLevel.Warn });
     app.logger = logger;
     const project = await app.convert();
     if (!project) throw new Error(`TypeDoc could not convert the entry points:\n${logger.problems.join('\n')}`);
