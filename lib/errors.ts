@@ -206,7 +206,9 @@ export class ClosedError extends FlagstreamError {
  * the last snapshot the leader shared.
  */
 export class FleetLeaderError extends FlagstreamError {
-  static override readonly brand: string = 'flagstream.FleetLeaderError';
+  static override get brand(): string {
+    return 'flagstream.FleetLeaderError';
+  }
   override readonly retryable = true;
   constructor(
     message: string,

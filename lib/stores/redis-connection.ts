@@ -56,7 +56,9 @@ export interface IoRedisSubscriber {
  * for the codes of a passing state (`LOADING`, `TRYAGAIN`, `CLUSTERDOWN`, `MASTERDOWN`, …).
  */
 export class RedisCommandError extends FlagstreamError {
-  static override readonly brand: string = 'flagstream.RedisCommandError';
+  static override get brand(): string {
+    return 'flagstream.RedisCommandError';
+  }
   override readonly retryable: boolean;
   /** The reply's first word (`ERR`, `CROSSSLOT`, …). */
   readonly code: string;
