@@ -38,107 +38,104 @@ export function createFlagClient<F extends object = UntypedFlags>(options: FlagC
  * reports status and events, and answers the public API.
  */
 class ReactiveFlagClient extends FlagViews implements FlagClient {
-  #current: FlagSnapshot = FlagSnapshot.empty;
-  #loaded = false;
-  readonly #snapshots = new BehaviorSubject<FlagSnapshot>(FlagSnapshot.empty);
-  readonly #changeSubject = new Subject<FlagChange>();
-  readonly #report: ClientReporter;
-  readonly #fanout = new KeyedFanout<EvalResult>((key) => (this.#loaded ? this.evaluate(key) : undefined));
-  readonly #session: TransportSession;
-  readonly #gate: ClientRequestGate;
-  readonly #waiters = new LoadWaiters();
-  readonly #engine: LoadEngine;
-  readonly #contexts: BehaviorSubject<ContextSwitch>;
-  readonly #oneOffs: SnapshotCache;
-  readonly #tracking: Tracking;
+  private current: FlagSnapshot = FlagSnapshot.empty;
+  private loaded = false;
+  private readonly snapshots = new BehaviorSubject<FlagSnapshot>(FlagSnapshot.empty);
+  private readonly changeSubject = new Subject<FlagChange>();
+  private readonly report: ClientReporter;
+  private readonly fanout = new KeyedFanout<EvalResult>((key) => (this.loaded ? this.evaluate(key) : undefined));
+  private readonly session: TransportSession;
+  private readonly gate: ClientRequestGate;
+  private readonly waiters = new LoadWaiters();
+  private readonly engine: LoadEngine;
+  private readonly contexts: BehaviorSubject<ContextSwitch>;
+  private readonly oneOffs: SnapshotCache;
+  private readonly tracking: Tracking;
   /** The store link; a promise while its module loads, `undefined` without a store. */
-  #store: StoreLink | Promise<StoreLink | undefined> | undefined;
-  readonly #fleet: FleetHandle | undefined;
-  readonly #readiness: ReadyLatch;
-  #activeContext: EvalContext;
-  #running: Subscription | undefined;
-  #storeTried = false;
+  private store: StoreLink | Promise<StoreLink | undefined> | undefined;
+  private readonly fleet: FleetHandle | undefined;
+  private readonly readiness: ReadyLatch;
+  private activeContext: EvalContext;
+  private running: Subscription | undefined;
+  private storeTried = false;
   /** The first load failed and neither the store nor a bootstrap had anything to serve. */
-  #nothingToServe = false;
+  private nothingToServe = false;
   /** When the load engine tries again after a failure (scheduler time), and why it failed. */
-  #retry: { at: number; error: Error } | undefined;
-  #closed = false;
+  private retry: { at: number; error: Error } | undefined;
+  private closed = false;
 
   readonly flags$: Observable<FlagSnapshot>;
   readonly changes$: Observable<FlagChange>;
   readonly status$: Observable<ClientStatus>;
   readonly events$: Observable<ClientEvent>;
 
-  readonly #options: ResolvedOptions;
-
-  constructor(options: ResolvedOptions) {
+  constructor(private readonly options: ResolvedOptions) {
     super(options.defaults);
-    this.#options = options;
     const { scheduler, logger, fetch, timeoutMs, maxResponseBytes } = options;
-    this.#gate = new ClientRequestGate(options.circuitBreaker, scheduler, (error) => this.#terminate(error));
+    this.gate = new ClientRequestGate(options.circuitBreaker, scheduler, (error) => this.terminate(error));
     // Every request of every path goes through the gate: loads, identify, one-offs, the stream, tracking.
-    this.#session = gateSession(options.transport.connect({ fetch, timeoutMs, logger, scheduler, maxResponseBytes }), this.#gate);
+    this.session = gateSession(options.transport.connect({ fetch, timeoutMs, logger, scheduler, maxResponseBytes }), this.gate);
     const host: EngineHost = {
-      loaded: (context, result) => this.#onLoaded(context, result),
-      loadFailed: (error, final, retryInMs) => this.#onLoadFailed(error, final, retryInMs),
-      connected: () => this.#report.streamConnected(),
-      failed: (error) => this.#onStreamFailed(error),
-      paused: () => this.#report.streamDown(),
-      pushed: (context, flags) => this.#apply(flags, 'network', context),
+      loaded: (context, result) => this.onLoaded(context, result),
+      loadFailed: (error, final, retryInMs) => this.onLoadFailed(error, final, retryInMs),
+      connected: () => this.report.streamConnected(),
+      failed: (error) => this.onStreamFailed(error),
+      paused: () => this.report.streamDown(),
+      pushed: (context, flags) => this.apply(flags, 'network', context),
       changed: () => {
-        this.#oneOffs.clear();
-        this.#fleet?.changed();
+        this.oneOffs.clear();
+        this.fleet?.changed();
       },
-      current: (key) => this.#current.get(key),
+      current: (key) => this.current.get(key),
     };
-    this.#engine = new LoadEngine(this.#session, options, this.#gate, this.#waiters, host);
-    this.#activeContext = options.context;
-    this.#contexts = new BehaviorSubject<ContextSwitch>({ context: this.#activeContext, first: true });
-    this.#oneOffs = new SnapshotCache(scheduler, options.snapshotForMaxAgeMs);
-    this.#report = new ClientReporter(scheduler);
-    this.#readiness = new ReadyLatch(scheduler, (timeoutMs) => this.#report.unsettledReady(timeoutMs));
-    this.status$ = this.#report.status$;
-    this.events$ = this.#report.events$;
+    this.engine = new LoadEngine(this.session, options, this.gate, this.waiters, host);
+    this.activeContext = options.context;
+    this.contexts = new BehaviorSubject<ContextSwitch>({ context: this.activeContext, first: true });
+    this.oneOffs = new SnapshotCache(scheduler, options.snapshotForMaxAgeMs);
+    this.report = new ClientReporter(scheduler);
+    this.readiness = new ReadyLatch(scheduler, (timeoutMs) => this.report.unsettledReady(timeoutMs));
+    this.status$ = this.report.status$;
+    this.events$ = this.report.events$;
     this.flags$ = defer(() => {
-      this.#start();
-      return this.#snapshots.pipe(filter(() => this.#loaded));
+      this.start();
+      return this.snapshots.pipe(filter(() => this.loaded));
     });
     this.changes$ = defer(() => {
-      this.#start();
-      return this.#changeSubject;
+      this.start();
+      return this.changeSubject;
     });
-    this.#gate.circuit$()?.pipe(skip(1)).subscribe((circuit) => this.#circuitChanged(circuit));
+    this.gate.circuit$()?.pipe(skip(1)).subscribe((circuit) => this.circuitChanged(circuit));
     const { store, transport } = options;
     if (store) {
       // Split off (a dynamic import): an app without a store never loads the store sync.
-      this.#store = import('./features/persistence.js').then(
+      this.store = import('./features/persistence.js').then(
         ({ storeLink }) =>
-          (this.#store = storeLink(store, transport.identity ?? transport.kind, scheduler, logger, (error) =>
-            this.#report.emit({ type: 'store-error', at: this.#report.now(), operation: error.operation, error }),
+          (this.store = storeLink(store, transport.identity ?? transport.kind, scheduler, logger, (error) =>
+            this.report.emit({ type: 'store-error', at: this.report.now(), operation: error.operation, error }),
           )),
         (error: unknown) => void logger.warn(`flag store unavailable: ${messageOf(error)}`),
       );
     }
-    this.#tracking = options.transport.tracking?.(this.#session, options, (count) => this.#dropped(count)) ?? untracked(options);
+    this.tracking = options.transport.tracking?.(this.session, options, (count) => this.dropped(count)) ?? untracked(options);
     // ── fleet hook (fleet-link.ts): the link decides whether this process runs the engine ──
-    this.#fleet = options.fleet?.attach({
-      identity: options.transport.identity!, contexts: this.#contexts, status: this.#report.status$, scheduler, logger,
-      engine: (on) => (on ? (this.#running ??= this.#engine.run(this.#contexts).subscribe()) : this.#stopEngine()),
-      mirror: (health) => this.#report.follow(health, this.#loaded),
+    this.fleet = options.fleet?.attach({
+      identity: options.transport.identity!, contexts: this.contexts, status: this.report.status$, scheduler, logger,
+      engine: (on) => (on ? (this.running ??= this.engine.run(this.contexts).subscribe()) : this.stopEngine()),
+      mirror: (health) => this.report.follow(health, this.loaded),
       received: (flags) => {
-        this.#oneOffs.clear(); // every record the fleet shares is a change it learned of
-        const attempt = this.#waiters.start(); // settles refresh()/identify() like a load would
-        this.#onLoaded(this.#activeContext, { kind: 'flags', flags });
-        this.#waiters.succeeded(attempt);
+        this.oneOffs.clear(); // every record the fleet shares is a change it learned of
+        const attempt = this.waiters.start(); // settles refresh()/identify() like a load would
+        this.onLoaded(this.activeContext, { kind: 'flags', flags });
+        this.waiters.succeeded(attempt);
       },
-      current: () => (this.#loaded ? this.#current.values() : undefined),
+      current: () => (this.loaded ? this.current.values() : undefined),
       role: (role, event) => {
-        this.#report.update({ role });
-        this.#report.emit(event);
+        this.report.update({ role });
+        this.report.emit(event);
       },
     });
     // ── end fleet hook ──
-    const counter = this.#tracking.counter;
+    const counter = this.tracking.counter;
     if (counter) {
       // Counting costs a map lookup per bool(), and only for transports with a telemetry endpoint:
       // bool is swapped for a counting version here rather than tested on every call. Only reads of
@@ -146,60 +143,60 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
       const read = this.bool;
       this.bool = (key: string, def?: boolean): boolean => {
         const value = read.call(this, key, def);
-        if (this.#loaded && this.#running) counter.record(key, value);
+        if (this.loaded && this.running) counter.record(key, value);
         return value;
       };
     }
     if (options.bootstrap) {
-      this.#apply(valueResults(options.bootstrap, 'bootstrap', this.#report.now()), 'bootstrap');
-      this.#report.update({ source: 'bootstrap' });
+      this.apply(valueResults(options.bootstrap, 'bootstrap', this.report.now()), 'bootstrap');
+      this.report.update({ source: 'bootstrap' });
     }
   }
 
   // ── reads ────────────────────────────────────────────────────────────────
 
   get snapshot(): FlagSnapshot {
-    return this.#current;
+    return this.current;
   }
 
   get status(): ClientStatus {
-    return this.#report.status;
+    return this.report.status;
   }
 
   get context(): EvalContext {
-    return copyContext(this.#activeContext);
+    return copyContext(this.activeContext);
   }
 
   all(): FlagSnapshot {
-    return this.#current;
+    return this.current;
   }
 
   bool(key: string, def?: boolean): boolean {
-    const value = this.#current.get(key)?.value;
+    const value = this.current.get(key)?.value;
     return typeof value === 'boolean' ? value : (def ?? this.boolDefault(key));
   }
 
   string(key: string, def?: string): string {
-    return this.#current.string(key, def ?? this.stringDefault(key));
+    return this.current.string(key, def ?? this.stringDefault(key));
   }
 
   number(key: string, def?: number): number {
-    return this.#current.number(key, def ?? this.numberDefault(key));
+    return this.current.number(key, def ?? this.numberDefault(key));
   }
 
   json<T = JsonValue>(key: string, def?: T): T {
-    return this.#current.json(key, def === undefined ? (this.jsonDefault(key) as T) : def);
+    return this.current.json(key, def === undefined ? (this.jsonDefault(key) as T) : def);
   }
 
   evaluate(key: string): EvalResult {
-    return this.#current.get(key) ?? missingResult(key, this.defaults[key], this.#report.now());
+    return this.current.get(key) ?? missingResult(key, this.defaults[key], this.report.now());
   }
 
   flag$(key: string): Observable<EvalResult> {
     return defer(() => {
-      if (this.#closed) return EMPTY;
-      this.#start();
-      return this.#fanout.observe(key);
+      if (this.closed) return EMPTY;
+      this.start();
+      return this.fanout.observe(key);
     });
   }
 
@@ -207,233 +204,233 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
 
   ready(options: { timeoutMs?: number } = {}): Promise<ReadyResult> {
     // A closed client is not ready, whatever it was before (the mock client agrees).
-    if (this.#closed) return Promise.resolve(this.#report.unsettledReady(0));
-    if (!this.#readiness.result) this.#start();
-    return this.#readiness.wait(options.timeoutMs ?? this.#options.timeoutMs);
+    if (this.closed) return Promise.resolve(this.report.unsettledReady(0));
+    if (!this.readiness.result) this.start();
+    return this.readiness.wait(options.timeoutMs ?? this.options.timeoutMs);
   }
 
   identify(context: EvalContext): Promise<void> {
     checkContext(context, 'context');
-    const stopped = this.#stoppedError();
+    const stopped = this.stoppedError();
     if (stopped) return Promise.reject(stopped);
-    this.#activeContext = copyContext(context);
-    this.#retryNow();
+    this.activeContext = copyContext(context);
+    this.retryNow();
     // Settled by the new context's first load (or a later one), whatever happens in between.
-    const settled = this.#waiters.wait();
-    this.#report.streamDown();
-    this.#contexts.next({ context: this.#activeContext, first: false });
-    this.#start();
+    const settled = this.waiters.wait();
+    this.report.streamDown();
+    this.contexts.next({ context: this.activeContext, first: false });
+    this.start();
     return settled;
   }
 
   refresh(): Promise<void> {
-    const refused = this.#stoppedError() ?? (this.#running ? this.#gate.admit() : undefined);
+    const refused = this.stoppedError() ?? (this.running ? this.gate.admit() : undefined);
     if (refused) return Promise.reject(refused);
-    const settled = this.#waiters.wait();
-    this.#start();
-    this.#engine.request({ trigger: 'refresh' });
-    this.#fleet?.refresh();
+    const settled = this.waiters.wait();
+    this.start();
+    this.engine.request({ trigger: 'refresh' });
+    this.fleet?.refresh();
     return settled;
   }
 
   evaluateFor(key: string, context: EvalContext): Promise<EvalResult> {
     checkContext(context, 'context');
-    const stopped = this.#stoppedError();
+    const stopped = this.stoppedError();
     if (stopped) return Promise.reject(stopped);
-    return firstValueFrom(this.#session.evaluate(key, copyContext(context)));
+    return firstValueFrom(this.session.evaluate(key, copyContext(context)));
   }
 
   snapshotFor(context: EvalContext): Promise<FlagSnapshot> {
     checkContext(context, 'context');
-    const stopped = this.#stoppedError();
+    const stopped = this.stoppedError();
     if (stopped) return Promise.reject(stopped);
     const target = copyContext(context);
     const load = (): Promise<EvalResult[]> =>
-      firstValueFrom(this.#session.load(target, { trigger: 'refresh', conditional: false, oneOff: true })).then((result) => (result.kind === 'flags' ? result.flags : []));
-    return this.#oneOffs.get(target, () => (this.#fleet ? this.#fleet.snapshotFor(target, load) : load()).then((flags) => FlagSnapshot.from(flags)));
+      firstValueFrom(this.session.load(target, { trigger: 'refresh', conditional: false, oneOff: true })).then((result) => (result.kind === 'flags' ? result.flags : []));
+    return this.oneOffs.get(target, () => (this.fleet ? this.fleet.snapshotFor(target, load) : load()).then((flags) => FlagSnapshot.from(flags)));
   }
 
   resetCircuit(): void {
-    this.#gate.resetCircuit();
-    this.#retryNow();
-    this.#engine.retryNow();
+    this.gate.resetCircuit();
+    this.retryNow();
+    this.engine.retryNow();
   }
 
   track(event: TrackEvent): void {
-    const now = this.#report.now();
-    if (this.#closed) return;
-    this.#tracking.track(event, this.#activeContext.userId, now);
+    const now = this.report.now();
+    if (this.closed) return;
+    this.tracking.track(event, this.activeContext.userId, now);
   }
 
   flush(): Promise<void> {
-    const stopped = this.#stoppedError();
+    const stopped = this.stoppedError();
     if (stopped) return Promise.reject(stopped);
-    return this.#tracking.flush();
+    return this.tracking.flush();
   }
 
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#fleet?.close();
-    this.#running?.unsubscribe();
+    if (this.closed) return;
+    this.closed = true;
+    this.fleet?.close();
+    this.running?.unsubscribe();
     // evaluateFor/snapshotFor in flight fail with ClosedError; the final flush may still send.
-    this.#gate.cancelInFlight();
-    this.#tracking.finalFlush(() => {
-      this.#gate.dispose();
-      this.#session.close?.();
+    this.gate.cancelInFlight();
+    this.tracking.finalFlush(() => {
+      this.gate.dispose();
+      this.session.close?.();
     });
-    this.#waiters.rejectAll(new ClosedError());
-    this.#report.close();
-    this.#readiness.releaseAll();
-    this.#fanout.complete();
-    this.#snapshots.complete();
-    this.#changeSubject.complete();
-    this.#oneOffs.clear();
-    this.#withStore((link) => void link?.close());
+    this.waiters.rejectAll(new ClosedError());
+    this.report.close();
+    this.readiness.releaseAll();
+    this.fanout.complete();
+    this.snapshots.complete();
+    this.changeSubject.complete();
+    this.oneOffs.clear();
+    this.withStore((link) => void link?.close());
   }
 
   // ── what the engine reports ──────────────────────────────────────────────
 
-  #onLoaded(context: EvalContext, result: LoadResult): void {
-    if (this.#closed || context !== this.#activeContext) return;
+  private onLoaded(context: EvalContext, result: LoadResult): void {
+    if (this.closed || context !== this.activeContext) return;
     const invalid = result.kind === 'flags' ? (result.invalid ?? []) : [];
-    const changed = result.kind === 'flags' ? this.#apply(result.flags, 'network', context, invalid) : 0;
-    this.#report.loaded(invalid);
-    this.#settleReady({ ok: true, source: 'network' });
-    this.#report.refreshed(invalid, changed);
+    const changed = result.kind === 'flags' ? this.apply(result.flags, 'network', context, invalid) : 0;
+    this.report.loaded(invalid);
+    this.settleReady({ ok: true, source: 'network' });
+    this.report.refreshed(invalid, changed);
   }
 
-  #onLoadFailed(error: Error, final: boolean, retryInMs?: number): void {
-    if (this.#closed) return;
+  private onLoadFailed(error: Error, final: boolean, retryInMs?: number): void {
+    if (this.closed) return;
     // A refusal of the open circuit stands for the failure that opened it.
     const root = error instanceof CircuitOpenError && error.cause instanceof Error ? error.cause : error;
-    this.#retry = retryInMs === undefined ? undefined : { at: this.#options.scheduler.now() + retryInMs, error: root };
-    this.#report.loadFailed(error, this.#loaded, this.#gate.terminalError !== undefined);
-    if (this.#gate.terminalError) return;
-    const { source } = this.#report.status;
-    if (!this.#storeTried && source !== 'network') this.#fallBack(error, final);
-    else if (final && !isRetryable(error)) this.#settleReady({ ok: source !== 'none', source, error });
-    this.#unreachable();
+    this.retry = retryInMs === undefined ? undefined : { at: this.options.scheduler.now() + retryInMs, error: root };
+    this.report.loadFailed(error, this.loaded, this.gate.terminalError !== undefined);
+    if (this.gate.terminalError) return;
+    const { source } = this.report.status;
+    if (!this.storeTried && source !== 'network') this.fallBack(error, final);
+    else if (final && !isRetryable(error)) this.settleReady({ ok: source !== 'none', source, error });
+    this.unreachable();
   }
 
-  #onStreamFailed(error: Error): void {
-    if (!this.#closed && !this.#gate.terminalError) this.#report.streamFailed(error);
+  private onStreamFailed(error: Error): void {
+    if (!this.closed && !this.gate.terminalError) this.report.streamFailed(error);
   }
 
   // ── state ────────────────────────────────────────────────────────────────
 
   /** Starts the engine (once): the first subscription or `ready()`/`refresh()`/`identify()` does. */
-  #start(): void {
-    if (this.#running || this.#closed || this.#gate.terminalError) return;
-    if (this.#fleet) this.#fleet.start();
-    else this.#running = this.#engine.run(this.#contexts).subscribe();
+  private start(): void {
+    if (this.running || this.closed || this.gate.terminalError) return;
+    if (this.fleet) this.fleet.start();
+    else this.running = this.engine.run(this.contexts).subscribe();
   }
 
   /** A fleet follower does not load: its engine (and stream) stop. */
-  #stopEngine(): void {
-    this.#running?.unsubscribe();
-    this.#running = undefined;
-    this.#report.streamDown();
+  private stopEngine(): void {
+    this.running?.unsubscribe();
+    this.running = undefined;
+    this.report.streamDown();
   }
 
   /**
    * First load failed (not auth): serve the store's record for this transport and context, else the
    * bootstrap; else, if `final`, say so.
    */
-  #fallBack(error: Error, final: boolean): void {
-    this.#storeTried = true;
+  private fallBack(error: Error, final: boolean): void {
+    this.storeTried = true;
     const noFallback = (): void => {
-      if (this.#options.bootstrap) return void this.#settleReady({ ok: true, source: 'bootstrap', error });
-      this.#nothingToServe = true;
-      if (final) this.#settleReady({ ok: false, source: this.#report.status.source, error });
-      else this.#unreachable();
+      if (this.options.bootstrap) return void this.settleReady({ ok: true, source: 'bootstrap', error });
+      this.nothingToServe = true;
+      if (final) this.settleReady({ ok: false, source: this.report.status.source, error });
+      else this.unreachable();
     };
-    const context = this.#activeContext;
-    this.#withStore((link) => {
+    const context = this.activeContext;
+    this.withStore((link) => {
       if (!link) {
         noFallback();
         return;
       }
       void link.restore(context).then((results) => {
-        if (this.#closed || this.#report.status.source === 'network' || this.#gate.terminalError || context !== this.#activeContext) return;
+        if (this.closed || this.report.status.source === 'network' || this.gate.terminalError || context !== this.activeContext) return;
         if (!results) {
           noFallback();
           return;
         }
-        this.#apply(results, 'store', context);
-        this.#report.update({ source: 'store' });
-        this.#settleReady({ ok: true, source: 'store', error });
+        this.apply(results, 'store', context);
+        this.report.update({ source: 'store' });
+        this.settleReady({ ok: true, source: 'store', error });
       });
     });
   }
 
   /** Runs `use` with the store link: at once once loaded (or without a store), else when it has loaded. */
-  #withStore(use: (link: StoreLink | undefined) => void): void {
-    const store = this.#store;
+  private withStore(use: (link: StoreLink | undefined) => void): void {
+    const store = this.store;
     if (store instanceof Promise) void store.then(use);
     else use(store);
   }
 
   /** A terminal error (401/403, a wrong project): every request stops; the last values stay. */
-  #terminate(error: Error): void {
-    this.#fleet?.stopped(error); // another process leads
-    this.#report.update({ state: 'error', streaming: false, error });
-    this.#settleReady({ ok: false, source: this.#report.status.source, error });
-    this.#options.logger.error(`stopped: ${error.message}; ${this.#report.serving()}`);
-    this.#running?.unsubscribe();
-    this.#tracking.abort();
-    this.#waiters.rejectAll(error);
+  private terminate(error: Error): void {
+    this.fleet?.stopped(error); // another process leads
+    this.report.update({ state: 'error', streaming: false, error });
+    this.settleReady({ ok: false, source: this.report.status.source, error });
+    this.options.logger.error(`stopped: ${error.message}; ${this.report.serving()}`);
+    this.running?.unsubscribe();
+    this.tracking.abort();
+    this.waiters.rejectAll(error);
   }
 
   /**
    * Replaces the snapshot, pushes changes to their keys only, saves network loads that changed
    * something. Entries listed in `invalid` keep their last good value. Returns the change count.
    */
-  #apply(results: EvalResult[], source: ValueSource, context?: EvalContext, invalid: InvalidFlag[] = []): number {
-    if (this.#closed || (context !== undefined && context !== this.#activeContext)) return 0;
+  private apply(results: EvalResult[], source: ValueSource, context?: EvalContext, invalid: InvalidFlag[] = []): number {
+    if (this.closed || (context !== undefined && context !== this.activeContext)) return 0;
     const keep = invalid.length > 0 ? new Set(invalid.map((entry) => entry.key)) : undefined;
-    const { snapshot: next, changes } = nextSnapshot(this.#current, results, keep);
-    const firstLoad = !this.#loaded;
-    this.#current = next;
-    this.#loaded = true;
+    const { snapshot: next, changes } = nextSnapshot(this.current, results, keep);
+    const firstLoad = !this.loaded;
+    this.current = next;
+    this.loaded = true;
     if (changes.length > 0 || firstLoad) {
-      this.#oneOffs.clear();
-      this.#snapshots.next(next);
-      if (firstLoad) this.#fanout.pushAll();
-      else for (const change of changes) this.#fanout.push(change.key, this.evaluate(change.key));
-      for (const change of changes) this.#changeSubject.next(change);
+      this.oneOffs.clear();
+      this.snapshots.next(next);
+      if (firstLoad) this.fanout.pushAll();
+      else for (const change of changes) this.fanout.push(change.key, this.evaluate(change.key));
+      for (const change of changes) this.changeSubject.next(change);
       if (source === 'network') {
-        this.#save(next);
-        this.#fleet?.published(next.values());
+        this.save(next);
+        this.fleet?.published(next.values());
       }
     }
     return changes.length;
   }
 
   /** Hands a changed network snapshot to the store (debounced, off the read path). */
-  #save(snapshot: FlagSnapshot): void {
-    const context = this.#activeContext;
-    this.#withStore((link) => link?.save(context, snapshot));
+  private save(snapshot: FlagSnapshot): void {
+    const context = this.activeContext;
+    this.withStore((link) => link?.save(context, snapshot));
   }
 
-  #settleReady(result: ReadyResult): void {
-    if (!this.#readiness.settle(result) || this.#loaded) return;
-    this.#loaded = true;
-    this.#fanout.pushAll();
-    this.#snapshots.next(this.#current);
+  private settleReady(result: ReadyResult): void {
+    if (!this.readiness.settle(result) || this.loaded) return;
+    this.loaded = true;
+    this.fanout.pushAll();
+    this.snapshots.next(this.current);
   }
 
 
   /** Reports a breaker transition; a half-open circuit gets a probe load at once. */
-  #circuitChanged(circuit: CircuitState): void {
-    if (this.#closed) return;
-    this.#report.circuit(circuit, this.#loaded);
+  private circuitChanged(circuit: CircuitState): void {
+    if (this.closed) return;
+    this.report.circuit(circuit, this.loaded);
     if (circuit === 'open') {
-      this.#options.logger.warn(`circuit breaker open: no requests for ${this.#gate.openForMs} ms; ${this.#report.serving()}`);
-      this.#unreachable();
+      this.options.logger.warn(`circuit breaker open: no requests for ${this.gate.openForMs} ms; ${this.report.serving()}`);
+      this.unreachable();
     } else {
-      this.#readiness.unblock();
-      if (circuit === 'half-open' && this.#running) this.#engine.request({ trigger: 'refresh' });
+      this.readiness.unblock();
+      if (circuit === 'half-open' && this.running) this.engine.request({ trigger: 'refresh' });
     }
   }
 
@@ -442,29 +439,29 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
    * attempt (after the backoff, or once an open circuit lets a probe through) can succeed: those
    * resolve now, with the failure that stands in the way. (In a fleet, the leader may still deliver.)
    */
-  #unreachable(): void {
-    if (this.#fleet || !this.#nothingToServe || this.#report.status.source !== 'none') return;
-    const now = this.#options.scheduler.now();
-    const retry = this.#retry && this.#retry.at > now ? this.#retry : undefined;
-    const until = Math.max(retry?.at ?? now, now + this.#gate.openForMs);
-    const error = this.#gate.circuit === 'open' ? (this.#gate.lastFailure ?? retry?.error) : retry?.error;
-    if (error && until > now) this.#readiness.failUntil({ ok: false, source: 'none', error }, until);
+  private unreachable(): void {
+    if (this.fleet || !this.nothingToServe || this.report.status.source !== 'none') return;
+    const now = this.options.scheduler.now();
+    const retry = this.retry && this.retry.at > now ? this.retry : undefined;
+    const until = Math.max(retry?.at ?? now, now + this.gate.openForMs);
+    const error = this.gate.circuit === 'open' ? (this.gate.lastFailure ?? retry?.error) : retry?.error;
+    if (error && until > now) this.readiness.failUntil({ ok: false, source: 'none', error }, until);
   }
 
   /** A load may start at once (the circuit was reset, the context changed): `ready()` may succeed again. */
-  #retryNow(): void {
-    this.#retry = undefined;
-    this.#readiness.unblock();
+  private retryNow(): void {
+    this.retry = undefined;
+    this.readiness.unblock();
   }
 
   /** Why no command may run: closed, or stopped by a terminal error. */
-  #stoppedError(): Error | undefined {
-    return this.#closed ? new ClosedError() : this.#gate.terminalError;
+  private stoppedError(): Error | undefined {
+    return this.closed ? new ClosedError() : this.gate.terminalError;
   }
 
-  #dropped(count: number): void {
-    this.#options.logger.warn(`tracked-event buffer full: dropped the ${count} oldest event(s)`);
-    this.#report.emit({ type: 'events-dropped', at: this.#report.now(), dropped: count });
+  private dropped(count: number): void {
+    this.options.logger.warn(`tracked-event buffer full: dropped the ${count} oldest event(s)`);
+    this.report.emit({ type: 'events-dropped', at: this.report.now(), dropped: count });
   }
 
 }

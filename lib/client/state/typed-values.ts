@@ -19,7 +19,7 @@ type ViewKind = 'bool' | 'string' | 'number' | 'json';
 export abstract class FlagViews {
   /** The configured typed fallbacks: a frozen null-prototype copy (own keys only). */
   protected readonly defaults: Readonly<Record<string, JsonValue>>;
-  readonly #views = new Map<string, Map<unknown, ViewChannel<unknown>>>();
+  private readonly views = new Map<string, Map<unknown, ViewChannel<unknown>>>();
 
   /** @param defaults the configured typed fallbacks (`defaults` option). */
   constructor(defaults: Readonly<Record<string, JsonValue>> | undefined) {
@@ -30,19 +30,19 @@ export abstract class FlagViews {
   abstract flag$(key: string): Observable<EvalResult>;
 
   bool$(key: string, def?: boolean): Observable<boolean> {
-    return this.#view('bool', key, def ?? this.boolDefault(key));
+    return this.view('bool', key, def ?? this.boolDefault(key));
   }
 
   string$(key: string, def?: string): Observable<string> {
-    return this.#view('string', key, def ?? this.stringDefault(key));
+    return this.view('string', key, def ?? this.stringDefault(key));
   }
 
   number$(key: string, def?: number): Observable<number> {
-    return this.#view('number', key, def ?? this.numberDefault(key));
+    return this.view('number', key, def ?? this.numberDefault(key));
   }
 
   json$<T = JsonValue>(key: string, def?: T): Observable<T> {
-    return this.#view('json', key, def === undefined ? (this.jsonDefault(key) as T) : def);
+    return this.view('json', key, def === undefined ? (this.jsonDefault(key) as T) : def);
   }
 
   /**
@@ -105,9 +105,9 @@ export abstract class FlagViews {
   }
 
   /** The shared view of `key` of one kind with one default; it registers on its first subscription. */
-  #view<T>(kind: ViewKind, key: string, def: T): Observable<T> {
+  private view<T>(kind: ViewKind, key: string, def: T): Observable<T> {
     const id = `${kind}:${key}`;
-    const found = this.#views.get(id)?.get(def);
+    const found = this.views.get(id)?.get(def);
     if (found) return found.observable as Observable<T>;
     const pick = picker(kind, def);
     const same = kind === 'json' ? sameJson : Object.is;
@@ -118,8 +118,8 @@ export abstract class FlagViews {
       last: def,
       observable: new Observable<T>((subscriber) => {
         this.viewed(key);
-        let table = this.#views.get(id);
-        if (!table) this.#views.set(id, (table = new Map()));
+        let table = this.views.get(id);
+        if (!table) this.views.set(id, (table = new Map()));
         let live = table.get(def) as ViewChannel<T> | undefined;
         if (!live) table.set(def, (live = created));
         const channel = live;
@@ -135,15 +135,15 @@ export abstract class FlagViews {
               channel.last = value;
               channel.listeners.next(value);
             },
-            error: (error: unknown) => this.#drop(id, def, channel) && channel.listeners.error(error),
-            complete: () => this.#drop(id, def, channel) && channel.listeners.complete(),
+            error: (error: unknown) => this.drop(id, def, channel) && channel.listeners.error(error),
+            complete: () => this.drop(id, def, channel) && channel.listeners.complete(),
           }));
         } else if (channel.has) {
           subscriber.next(channel.last);
         }
         return () => {
           channel.listeners.delete(subscriber);
-          if (channel.listeners.size === 0) this.#drop(id, def, channel);
+          if (channel.listeners.size === 0) this.drop(id, def, channel);
         };
       }),
     };
@@ -151,11 +151,11 @@ export abstract class FlagViews {
   }
 
   /** Unregisters a view channel and ends its upstream subscription; `true` (for chaining). */
-  #drop(id: string, def: unknown, channel: ViewChannel<unknown>): true {
-    const table = this.#views.get(id);
+  private drop(id: string, def: unknown, channel: ViewChannel<unknown>): true {
+    const table = this.views.get(id);
     if (table?.get(def) === channel) {
       table.delete(def);
-      if (table.size === 0) this.#views.delete(id);
+      if (table.size === 0) this.views.delete(id);
     }
     const upstream = channel.upstream;
     channel.upstream = undefined;
