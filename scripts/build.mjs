@@ -18,9 +18,14 @@ const entryPoints = sources('lib').filter((file) => !file.startsWith(angular));
 const common = { entryPoints, outbase: 'lib', bundle: false, sourcemap: true, target: 'node20', logLevel: 'warning' };
 await build({ ...common, outdir: 'dist/esm', format: 'esm' });
 await build({ ...common, entryPoints: entryPoints.filter((file) => !file.startsWith(join('lib', 'cli') + '/')), outdir: 'dist/cjs', format: 'cjs' });
-// Browser bundlers swap the default fetch for the global one (no cross-fetch) and fileStore for one that
-// fails at once (no node:fs), as the root package.json says for dist/esm.
-const browser = { './client/default-fetch.js': './client/default-fetch.browser.js', './stores/file.js': './stores/file.browser.js' };
+// Browser bundlers swap the default fetch for the global one (no cross-fetch), the body reader for the
+// web-stream one (no Node streams), and fileStore for one that fails at once
+// (no node:fs), as the root package.json says for dist/esm.
+const browser = {
+  './client/default-fetch.js': './client/default-fetch.browser.js',
+  './net/body.js': './net/body.browser.js',
+  './stores/file.js': './stores/file.browser.js',
+};
 writeFileSync('dist/cjs/package.json', `${JSON.stringify({ type: 'commonjs', browser }, null, 2)}\n`);
 
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });

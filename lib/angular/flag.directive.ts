@@ -32,18 +32,18 @@ export class FlagDirective implements OnChanges {
   /** When set, the condition is `value === flagIs` instead of the boolean value. */
   flagIs: JsonValue | undefined;
 
-  private readonly client = inject(FLAG_CLIENT);
-  private readonly container = inject(ViewContainerRef);
-  private readonly template = inject<TemplateRef<FlagContext>>(TemplateRef);
-  private readonly changeDetector = inject(ChangeDetectorRef);
-  private readonly context: FlagContext = { $implicit: undefined, flag: undefined };
-  private subscription: Subscription | undefined;
-  private subscribedKey: string | undefined;
-  private shown: TemplateRef<FlagContext> | null | undefined;
-  private view: EmbeddedViewRef<FlagContext> | undefined;
+  readonly #client = inject(FLAG_CLIENT);
+  readonly #container = inject(ViewContainerRef);
+  readonly #template = inject<TemplateRef<FlagContext>>(TemplateRef);
+  readonly #changeDetector = inject(ChangeDetectorRef);
+  readonly #context: FlagContext = { $implicit: undefined, flag: undefined };
+  #subscription: Subscription | undefined;
+  #subscribedKey: string | undefined;
+  #shown: TemplateRef<FlagContext> | null | undefined;
+  #view: EmbeddedViewRef<FlagContext> | undefined;
 
   constructor() {
-    inject(DestroyRef).onDestroy(() => this.subscription?.unsubscribe());
+    inject(DestroyRef).onDestroy(() => this.#subscription?.unsubscribe());
   }
 
   /** Narrows the template context for type-checked templates. */
@@ -52,29 +52,29 @@ export class FlagDirective implements OnChanges {
   }
 
   ngOnChanges(): void {
-    if (this.flag !== this.subscribedKey) {
-      this.subscription?.unsubscribe();
-      this.subscribedKey = this.flag;
-      this.subscription = this.client.flag$(this.flag).subscribe(() => this.render());
+    if (this.flag !== this.#subscribedKey) {
+      this.#subscription?.unsubscribe();
+      this.#subscribedKey = this.flag;
+      this.#subscription = this.#client.flag$(this.flag).subscribe(() => this.#render());
     }
-    this.render();
+    this.#render();
   }
 
-  private render(): void {
+  #render(): void {
     const key = this.flag;
-    const result = this.client.evaluate(key);
+    const result = this.#client.evaluate(key);
     const value = result.errorCode === 'FLAG_NOT_FOUND' ? undefined : result.value;
-    const on = this.flagIs === undefined ? value !== undefined && this.client.bool(key) : value === this.flagIs;
-    const wanted = on ? this.template : (this.flagElse ?? null);
-    let changed = this.context.$implicit !== value;
-    this.context.$implicit = value;
-    this.context.flag = value;
-    if (wanted !== this.shown || (this.view === undefined && wanted !== null)) {
-      this.container.clear();
-      this.view = wanted ? this.container.createEmbeddedView(wanted, this.context) : undefined;
-      this.shown = wanted;
+    const on = this.flagIs === undefined ? value !== undefined && this.#client.bool(key) : value === this.flagIs;
+    const wanted = on ? this.#template : (this.flagElse ?? null);
+    let changed = this.#context.$implicit !== value;
+    this.#context.$implicit = value;
+    this.#context.flag = value;
+    if (wanted !== this.#shown || (this.#view === undefined && wanted !== null)) {
+      this.#container.clear();
+      this.#view = wanted ? this.#container.createEmbeddedView(wanted, this.#context) : undefined;
+      this.#shown = wanted;
       changed = true;
     }
-    if (changed) this.changeDetector.markForCheck();
+    if (changed) this.#changeDetector.markForCheck();
   }
 }

@@ -8,9 +8,9 @@ import {
   makeEnvironmentProviders,
   provideAppInitializer,
 } from '@angular/core';
-import { createFlagClient, type FlagClient, type FlagClientOptions } from 'flagstream';
+import { ConfigError, createFlagClient, type FlagClient, type FlagClientOptions } from 'flagstream';
 import type { AppFlagTypes } from './app-flags.js';
-import { isFlagClient, transferSnapshot, transferStateClient } from './transfer.js';
+import { transferSnapshot, transferStateClient } from './transfer.js';
 
 /** The environment's {@link FlagClient}, provided by {@link provideFlagClient}. */
 export const FLAG_CLIENT = new InjectionToken<FlagClient>('FLAG_CLIENT');
@@ -46,7 +46,10 @@ export function provideFlagClient(
       provide: FLAG_CLIENT,
       useFactory: (): FlagClient => {
         const made = typeof source === 'function' ? source() : source;
-        const client = transferState ? transferStateClient(made) : isFlagClient(made) ? made : createFlagClient(made);
+        // A client has methods; options have none (a factory may return either).
+        const given = typeof (made as Partial<FlagClient>).flag$ === 'function';
+        if (given && transferState) throw new ConfigError('transferState', 'needs options, not a client');
+        const client = given ? (made as FlagClient) : (transferState ? transferStateClient : createFlagClient)(made as FlagClientOptions);
         inject(DestroyRef).onDestroy(() => client.close());
         return client;
       },

@@ -1,5 +1,5 @@
 import { PLATFORM_ID, TransferState, inject, makeStateKey } from '@angular/core';
-import { ConfigError, createFlagClient, type FlagClient, type FlagClientOptions, type SnapshotJSON } from 'flagstream';
+import { createFlagClient, type FlagClient, type FlagClientOptions, type SnapshotJSON } from 'flagstream';
 
 /** The `TransferState` key under which a server render leaves its flag snapshot for the browser. */
 export const FLAG_SNAPSHOT_KEY = makeStateKey<SnapshotJSON>('flagstream.snapshot');
@@ -11,15 +11,12 @@ export const FLAG_SNAPSHOT_KEY = makeStateKey<SnapshotJSON>('flagstream.snapshot
  * taken out of `TransferState` so that a later client does not mistake it for fresh; without one,
  * a plain client.
  */
-export function transferStateClient(made: FlagClientOptions | FlagClient): FlagClient {
-  if (isFlagClient(made)) {
-    throw new ConfigError('transferState', 'needs options (or a factory returning options), not a client');
-  }
-  if (onServer()) return createFlagClient({ ...made, streaming: false, pollIntervalMs: 0 });
+export function transferStateClient(options: FlagClientOptions): FlagClient {
+  if (onServer()) return createFlagClient({ ...options, streaming: false, pollIntervalMs: 0 });
   const state = inject(TransferState);
   const snapshot = state.get(FLAG_SNAPSHOT_KEY, null);
   state.remove(FLAG_SNAPSHOT_KEY);
-  return createFlagClient(snapshot ? { ...made, bootstrap: snapshot, freshBootstrap: true } : made);
+  return createFlagClient(snapshot ? { ...options, bootstrap: snapshot, freshBootstrap: true } : options);
 }
 
 /**
@@ -31,17 +28,11 @@ export function transferStateClient(made: FlagClientOptions | FlagClient): FlagC
 export async function transferSnapshot(client: FlagClient): Promise<void> {
   if (!onServer()) return;
   const state = inject(TransferState);
-  const result = await client.ready();
-  if (result.ok && result.source === 'network') state.onSerialize(FLAG_SNAPSHOT_KEY, () => client.snapshot.toJSON());
+  const { ok, source } = await client.ready();
+  if (ok && source === 'network') state.onSerialize(FLAG_SNAPSHOT_KEY, () => client.snapshot.toJSON());
 }
 
 /** Whether this is a server render (what `isPlatformServer` tests, without importing `@angular/common`). */
 function onServer(): boolean {
   return inject(PLATFORM_ID) === 'server';
-}
-
-/** Whether a factory returned a client rather than options. */
-export function isFlagClient(value: FlagClientOptions | FlagClient): value is FlagClient {
-  const candidate = value as Partial<FlagClient>;
-  return typeof candidate.flag$ === 'function' && typeof candidate.close === 'function';
 }

@@ -1,3 +1,5 @@
+import { bodyReader as webReader } from './body.browser.js';
+
 /** One read of a {@link BodyReader}. */
 export type BodyChunk = { done: true; value?: undefined } | { done: false; value: Uint8Array };
 
@@ -11,18 +13,11 @@ export interface BodyReader {
 /**
  * A reader over `body`: a WHATWG `ReadableStream` (the global `fetch`, browsers) or an async-iterable
  * Node stream (`cross-fetch` on Node, which is `node-fetch` 2). `undefined` for no body, or a body of
- * neither kind.
+ * neither kind. Browser builds resolve `body.browser.ts` (the WHATWG path alone) instead.
  */
 export function bodyReader(body: unknown): BodyReader | undefined {
-  if (typeof body !== 'object' || body === null) return undefined;
-  const web = body as { getReader?: () => ReadableStreamDefaultReader<Uint8Array> };
-  if (typeof web.getReader === 'function') {
-    const reader = web.getReader();
-    return {
-      read: () => reader.read() as Promise<BodyChunk>,
-      cancel: () => reader.cancel().catch(() => undefined),
-    };
-  }
+  const web = webReader(body);
+  if (web || typeof body !== 'object' || body === null) return web;
   const node = body as { [Symbol.asyncIterator]?: () => AsyncIterator<unknown>; destroy?: () => void };
   if (typeof node[Symbol.asyncIterator] !== 'function') return undefined;
   const chunks = node[Symbol.asyncIterator]!();

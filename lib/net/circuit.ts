@@ -43,55 +43,57 @@ export function isBreakerFailure(error: unknown): boolean {
  * `closed` forgets earlier failures. {@link reset} forces it closed.
  */
 export class CircuitBreaker {
-  private readonly subject = new BehaviorSubject<CircuitState>('closed');
+  readonly #subject = new BehaviorSubject<CircuitState>('closed');
   /** Failure times (scheduler clock) within the window, oldest first. */
-  private failures: number[] = [];
-  private probes = 0;
-  private openedAt = 0;
-  private halfOpenTimer: Subscription | undefined;
+  #failures: number[] = [];
+  #probes = 0;
+  #openedAt = 0;
+  #halfOpenTimer: Subscription | undefined;
   /** The current state first, then every transition. */
-  readonly state$: Observable<CircuitState> = this.subject.pipe(distinctUntilChanged());
+  readonly state$: Observable<CircuitState> = this.#subject.pipe(distinctUntilChanged());
+  readonly #options: CircuitBreakerOptions;
+  readonly #scheduler: SchedulerLike;
 
-  constructor(
-    private readonly options: CircuitBreakerOptions,
-    private readonly scheduler: SchedulerLike,
-  ) {}
+  constructor(options: CircuitBreakerOptions, scheduler: SchedulerLike) {
+    this.#options = options;
+    this.#scheduler = scheduler;
+  }
 
   get state(): CircuitState {
-    return this.subject.value;
+    return this.#subject.value;
   }
 
   /** Milliseconds until an open circuit turns half-open; 0 when requests may pass. */
   get remainingMs(): number {
-    return this.state === 'open' ? Math.max(0, this.openedAt + this.options.openMs - this.scheduler.now()) : 0;
+    return this.state === 'open' ? Math.max(0, this.#openedAt + this.#options.openMs - this.#scheduler.now()) : 0;
   }
 
   /** A response arrived (any answer that is not a breaker failure, 304 included). */
   recordSuccess(): void {
     if (this.state === 'closed') {
-      this.failures = [];
+      this.#failures = [];
     } else if (this.state === 'half-open') {
-      this.probes += 1;
-      if (this.probes >= this.options.halfOpenSuccesses) this.transition('closed');
+      this.#probes += 1;
+      if (this.#probes >= this.#options.halfOpenSuccesses) this.#transition('closed');
     }
   }
 
   /** A request failed in a way that suggests the server is down. */
   recordFailure(): void {
-    const now = this.scheduler.now();
+    const now = this.#scheduler.now();
     if (this.state === 'half-open') {
-      this.open(now);
+      this.#open(now);
       return;
     }
     if (this.state === 'open') return;
-    this.failures.push(now);
-    while (this.failures.length > 0 && now - this.failures[0]! >= this.options.windowMs) this.failures.shift();
-    if (this.failures.length >= this.options.failureThreshold) this.open(now);
+    this.#failures.push(now);
+    while (this.#failures.length > 0 && now - this.#failures[0]! >= this.#options.windowMs) this.#failures.shift();
+    if (this.#failures.length >= this.#options.failureThreshold) this.#open(now);
   }
 
   /** Forces the circuit closed and forgets past failures. */
   reset(): void {
-    this.transition('closed');
+    this.#transition('closed');
   }
 
   /**
@@ -133,22 +135,22 @@ export class CircuitBreaker {
 
   /** Cancels the half-open timer and ends `state$`. */
   dispose(): void {
-    this.halfOpenTimer?.unsubscribe();
-    this.subject.complete();
+    this.#halfOpenTimer?.unsubscribe();
+    this.#subject.complete();
   }
 
-  private open(now: number): void {
-    this.openedAt = now;
-    this.transition('open');
-    this.halfOpenTimer = this.scheduler.schedule(() => this.transition('half-open'), this.options.openMs);
+  #open(now: number): void {
+    this.#openedAt = now;
+    this.#transition('open');
+    this.#halfOpenTimer = this.#scheduler.schedule(() => this.#transition('half-open'), this.#options.openMs);
   }
 
-  private transition(next: CircuitState): void {
-    this.halfOpenTimer?.unsubscribe();
-    this.halfOpenTimer = undefined;
-    this.failures = [];
-    this.probes = 0;
-    if (this.subject.closed) return;
-    this.subject.next(next);
+  #transition(next: CircuitState): void {
+    this.#halfOpenTimer?.unsubscribe();
+    this.#halfOpenTimer = undefined;
+    this.#failures = [];
+    this.#probes = 0;
+    if (this.#subject.closed) return;
+    this.#subject.next(next);
   }
 }

@@ -24,48 +24,50 @@ export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
  * the stream is dropped. A line or an event larger than `maxEventBytes` throws `InvalidResponseError`.
  */
 export class SseParser {
-  private buffer = '';
-  private data: string[] = [];
-  private dataSize = 0;
-  private eventName = '';
-  private lastId = '';
-  private atStart = true;
-  private afterCR = false;
+  #buffer = '';
+  #data: string[] = [];
+  #dataSize = 0;
+  #eventName = '';
+  #lastId = '';
+  #atStart = true;
+  #afterCR = false;
+  readonly #onEvent: (event: ParsedSseEvent) => void;
+  readonly #maxEventBytes: number;
 
-  constructor(
-    private readonly onEvent: (event: ParsedSseEvent) => void,
-    private readonly maxEventBytes = DEFAULT_MAX_EVENT_BYTES,
-  ) {}
+  constructor(onEvent: (event: ParsedSseEvent) => void, maxEventBytes = DEFAULT_MAX_EVENT_BYTES) {
+    this.#onEvent = onEvent;
+    this.#maxEventBytes = maxEventBytes;
+  }
 
   /** Feeds decoded text; calls `onEvent` for every event it completes. */
   feed(chunk: string): void {
     // An empty chunk changes nothing: above all it must not forget a CR that an LF may still complete.
     if (chunk.length === 0) return;
     let text = chunk;
-    if (this.atStart) {
-      this.atStart = false;
+    if (this.#atStart) {
+      this.#atStart = false;
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     }
-    if (this.afterCR && text.startsWith('\n')) text = text.slice(1);
-    this.afterCR = false;
+    if (this.#afterCR && text.startsWith('\n')) text = text.slice(1);
+    this.#afterCR = false;
     let start = 0;
     for (let i = 0; i < text.length; i++) {
       const char = text.charCodeAt(i);
       if (char !== 0x0a && char !== 0x0d) continue;
-      this.line(this.buffer + text.slice(start, i));
-      this.buffer = '';
+      this.#line(this.#buffer + text.slice(start, i));
+      this.#buffer = '';
       if (char === 0x0d) {
-        if (i + 1 === text.length) this.afterCR = true;
+        if (i + 1 === text.length) this.#afterCR = true;
         else if (text.charCodeAt(i + 1) === 0x0a) i++;
       }
       start = i + 1;
     }
-    this.buffer += text.slice(start);
-    if (this.buffer.length > this.maxEventBytes) throw this.tooLarge('line');
+    this.#buffer += text.slice(start);
+    if (this.#buffer.length > this.#maxEventBytes) throw this.#tooLarge('line');
   }
 
-  private line(line: string): void {
-    if (line === '') return this.dispatch();
+  #line(line: string): void {
+    if (line === '') return this.#dispatch();
     if (line.charCodeAt(0) === 0x3a) return; // comment
     const colon = line.indexOf(':');
     const field = colon < 0 ? line : line.slice(0, colon);
@@ -73,15 +75,15 @@ export class SseParser {
     if (value.startsWith(' ')) value = value.slice(1);
     switch (field) {
       case 'data':
-        this.dataSize += value.length + 1;
-        if (this.dataSize > this.maxEventBytes) throw this.tooLarge('event');
-        this.data.push(value);
+        this.#dataSize += value.length + 1;
+        if (this.#dataSize > this.#maxEventBytes) throw this.#tooLarge('event');
+        this.#data.push(value);
         break;
       case 'event':
-        this.eventName = value;
+        this.#eventName = value;
         break;
       case 'id':
-        if (!value.includes('\0')) this.lastId = value;
+        if (!value.includes('\0')) this.#lastId = value;
         break;
       default:
         // `retry` and unknown fields are ignored.
@@ -89,17 +91,17 @@ export class SseParser {
     }
   }
 
-  private dispatch(): void {
-    const data = this.data;
-    const event = this.eventName || 'message';
-    this.data = [];
-    this.dataSize = 0;
-    this.eventName = '';
+  #dispatch(): void {
+    const data = this.#data;
+    const event = this.#eventName || 'message';
+    this.#data = [];
+    this.#dataSize = 0;
+    this.#eventName = '';
     if (data.length === 0) return;
-    this.onEvent({ event, data: data.join('\n'), id: this.lastId });
+    this.#onEvent({ event, data: data.join('\n'), id: this.#lastId });
   }
 
-  private tooLarge(what: 'line' | 'event'): InvalidResponseError {
-    return new InvalidResponseError(`stream ${what} exceeds the limit of ${this.maxEventBytes} bytes (maxEventBytes)`);
+  #tooLarge(what: 'line' | 'event'): InvalidResponseError {
+    return new InvalidResponseError(`stream ${what} exceeds the limit of ${this.#maxEventBytes} bytes (maxEventBytes)`);
   }
 }

@@ -17,10 +17,10 @@ export class ClientBinding {
   readonly owned: boolean;
   /** The provider's OpenFeature events. */
   readonly events = new FlagstreamEventEmitter();
-  private bridge: Subscription | undefined;
-  private stopped = false;
+  #bridge: Subscription | undefined;
+  #stopped = false;
   /** The context the provider last identified (or created) the client with. */
-  private identified: EvalContext | undefined;
+  #identified: EvalContext | undefined;
 
   constructor(source: FlagClient | FlagClientOptions) {
     if (isFlagClient(source)) {
@@ -29,7 +29,7 @@ export class ClientBinding {
     } else {
       this.client = createFlagClient(source);
       this.owned = true;
-      this.identified = { ...source.context };
+      this.#identified = { ...source.context };
     }
   }
 
@@ -39,7 +39,7 @@ export class ClientBinding {
    */
   get context(): EvalContext | undefined {
     const exposed = (this.client as { context?: unknown }).context;
-    return typeof exposed === 'object' && exposed !== null ? (exposed as EvalContext) : this.identified;
+    return typeof exposed === 'object' && exposed !== null ? (exposed as EvalContext) : this.#identified;
   }
 
   /** Switches the client to `context` (unless it is known to be there already). */
@@ -47,22 +47,22 @@ export class ClientBinding {
     const known = this.context;
     if (known && contextKey(known) === contextKey(context)) return;
     await this.client.identify(context);
-    this.identified = context;
+    this.#identified = context;
   }
 
   /** Waits for the first load, then bridges events; rejects with the OpenFeature error of a failed start. */
   async start(): Promise<void> {
     const result = await this.client.ready();
-    if (this.stopped) return; // closed while waiting: bridge nothing
-    this.bridge ??= bridgeEvents(this.client, this.events);
+    if (this.#stopped) return; // closed while waiting: bridge nothing
+    this.#bridge ??= bridgeEvents(this.client, this.events);
     if (!result.ok) throw openFeatureError(result.error ?? new Error('flags could not be loaded'));
   }
 
   /** Ends every subscription; closes the client only if the provider created it. */
   stop(): void {
-    this.stopped = true;
-    this.bridge?.unsubscribe();
-    this.bridge = undefined;
+    this.#stopped = true;
+    this.#bridge?.unsubscribe();
+    this.#bridge = undefined;
     if (this.owned) this.client.close();
   }
 }

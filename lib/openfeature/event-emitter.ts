@@ -8,14 +8,14 @@ type Listener = (...args: any[]) => void;
  * brings in `node:events`) and a server never loads the web SDK.
  */
 class Listeners {
-  private readonly byName = new Map<string | symbol, Listener[]>();
+  readonly #byName = new Map<string | symbol, Listener[]>();
 
   addListener(name: string | symbol, listener: Listener): this {
     return this.on(name, listener);
   }
 
   on(name: string | symbol, listener: Listener): this {
-    this.byName.set(name, [...(this.byName.get(name) ?? []), listener]);
+    this.#byName.set(name, [...(this.#byName.get(name) ?? []), listener]);
     return this;
   }
 
@@ -28,12 +28,12 @@ class Listeners {
   }
 
   removeListener(name: string | symbol, listener: Listener): this {
-    const list = this.byName.get(name);
+    const list = this.#byName.get(name);
     const index = list ? list.lastIndexOf(listener) : -1;
     if (!list || index < 0) return this;
     const rest = list.filter((_, i) => i !== index);
-    if (rest.length > 0) this.byName.set(name, rest);
-    else this.byName.delete(name);
+    if (rest.length > 0) this.#byName.set(name, rest);
+    else this.#byName.delete(name);
     return this;
   }
 
@@ -42,29 +42,29 @@ class Listeners {
   }
 
   removeAllListeners(name?: string | symbol): this {
-    if (name === undefined) this.byName.clear();
-    else this.byName.delete(name);
+    if (name === undefined) this.#byName.clear();
+    else this.#byName.delete(name);
     return this;
   }
 
   listeners(name: string | symbol): Listener[] {
-    return [...(this.byName.get(name) ?? [])];
+    return [...(this.#byName.get(name) ?? [])];
   }
 
   emit(name: string | symbol, ...args: unknown[]): boolean {
-    const list = this.byName.get(name);
+    const list = this.#byName.get(name);
     if (!list) return false;
     for (const listener of list) listener(...args);
     return true;
   }
 
   listenerCount(name: string | symbol, listener?: Listener): number {
-    const list = this.byName.get(name) ?? [];
+    const list = this.#byName.get(name) ?? [];
     return listener ? list.filter((candidate) => candidate === listener).length : list.length;
   }
 
   eventNames(): Array<string | symbol> {
-    return [...this.byName.keys()];
+    return [...this.#byName.keys()];
   }
 }
 

@@ -106,4 +106,11 @@ console.log(JSON.parse(await readFile('node-flags.json', 'utf8')).records.length
     expect(modules.filter((module) => OPTIONAL_FEATURES.some((feature) => module.startsWith(feature)))).toEqual([]);
     expect(app.lazyInputs.map((input) => input.replace(/^.*flagstream\/dist\/esm\//, ''))).toEqual(['client/features/persistence.js']);
   });
+
+  it('reads response bodies as web streams only: the Node stream reader stays out of a browser bundle', async () => {
+    const app = await browserBundle(`export { createFlagClient, cuttlegate } from 'flagstream';`, ['rxjs'], packed.app);
+    const modules = app.inputs.map((input) => input.replace(/^.*flagstream\/dist\/esm\//, ''));
+    expect(modules).toContain('net/body.browser.js');
+    expect(modules).not.toContain('net/body.js');
+  });
 });

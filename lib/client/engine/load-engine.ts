@@ -73,36 +73,41 @@ interface CheckedHint {
  * the backoff (or the gate's wait) unless the error is final.
  */
 export class LoadEngine {
-  private readonly requests = new Subject<LoadOptions>();
-  private readonly retryNowSubject = new Subject<void>();
+  readonly #requests = new Subject<LoadOptions>();
+  readonly #retryNowSubject = new Subject<void>();
+  readonly #session: TransportSession;
+  readonly #options: ResolvedOptions;
+  readonly #gate: ClientRequestGate;
+  readonly #waiters: LoadWaiters;
+  readonly #host: EngineHost;
 
-  constructor(
-    private readonly session: TransportSession,
-    private readonly options: ResolvedOptions,
-    private readonly gate: ClientRequestGate,
-    private readonly waiters: LoadWaiters,
-    private readonly host: EngineHost,
-  ) {}
+  constructor(session: TransportSession, options: ResolvedOptions, gate: ClientRequestGate, waiters: LoadWaiters, host: EngineHost) {
+    this.#session = session;
+    this.#options = options;
+    this.#gate = gate;
+    this.#waiters = waiters;
+    this.#host = host;
+  }
 
   /** Runs the engine over the context switches (the latest wins) until unsubscribed. */
   run(contexts: Observable<ContextSwitch>): Observable<never> {
-    return contexts.pipe(switchMap((change) => this.runContext(change)));
+    return contexts.pipe(switchMap((change) => this.#runContext(change)));
   }
 
   /** Asks for a load now (coalesced with the one in flight). */
   request(options: LoadOptions): void {
-    this.requests.next(options);
+    this.#requests.next(options);
   }
 
   /** Ends every backoff wait at once (the circuit was reset). */
   retryNow(): void {
-    this.retryNowSubject.next();
+    this.#retryNowSubject.next();
   }
 
-  private runContext({ context, first }: ContextSwitch): Observable<never> {
-    const { scheduler, timeoutMs } = this.options;
-    const session = this.session;
-    const streamOn = this.options.streaming && session.stream !== undefined;
+  #runContext({ context, first }: ContextSwitch): Observable<never> {
+    const { scheduler, timeoutMs } = this.#options;
+    const session = this.#session;
+    const streamOn = this.#options.streaming && session.stream !== undefined;
     const firstTrigger: LoadTrigger = first ? 'initial' : 'identify';
     const fallback$ = new BehaviorSubject(false);
     const rechecks = new Subject<LoadOptions>();
@@ -120,19 +125,19 @@ export class LoadEngine {
     // so that one request both readies the client and follows the stream's start. A fresh bootstrap
     // waits for the stream however long it takes (or until it fails: `startNow`).
     const waitForStream = streamOn && !session.streamFollowsLoad;
-    const waitLimit$ = first && this.options.freshBootstrap ? EMPTY : timer(Math.min(1_000, timeoutMs), scheduler);
+    const waitLimit$ = first && this.#options.freshBootstrap ? EMPTY : timer(Math.min(1_000, timeoutMs), scheduler);
     const initial$ = merge(waitForStream ? waitLimit$ : of(0), startNow).pipe(mergeMap(initialOnce));
     const link$ = streamOn
       ? streamLink(
           session,
           context,
-          { ...this.host, down: () => startNow.next() },
+          { ...this.#host, down: () => startNow.next() },
           {
             scheduler,
-            backoff: this.options.backoff,
-            logger: this.options.logger,
-            retryNow: this.retryNowSubject,
-            terminate: (error) => this.gate.terminate(error),
+            backoff: this.#options.backoff,
+            logger: this.#options.logger,
+            retryNow: this.#retryNowSubject,
+            terminate: (error) => this.#gate.terminate(error),
           },
           fallback$,
         )
@@ -140,10 +145,10 @@ export class LoadEngine {
     // A hidden page closes its stream after hiddenCloseMs; visible again, it reconnects and
     // refetches at once, unconditionally. Outside a browser the stream is always allowed.
     const stream$ = streamOn
-      ? streamAllowed$(this.options.hiddenCloseMs, scheduler).pipe(
+      ? streamAllowed$(this.#options.hiddenCloseMs, scheduler).pipe(
           switchMap((allowed, index) => {
             if (!allowed) {
-              this.host.paused();
+              this.#host.paused();
               return EMPTY;
             }
             return index === 0 ? link$ : concat(of<LoadOptions>({ trigger: 'reconnect', conditional: false }), link$);
@@ -153,19 +158,19 @@ export class LoadEngine {
     const poll$ = fallback$.pipe(
       distinctUntilChanged(),
       switchMap((fallback) => {
-        const period = this.options.pollIntervalMs > 0 ? this.options.pollIntervalMs : fallback ? FALLBACK_POLL_MS : 0;
-        return period > 0 ? this.pollTicks(period) : EMPTY;
+        const period = this.#options.pollIntervalMs > 0 ? this.#options.pollIntervalMs : fallback ? FALLBACK_POLL_MS : 0;
+        return period > 0 ? this.#pollTicks(period) : EMPTY;
       }),
     );
     const recheck$ = rechecks.pipe(mergeMap((request) => timer(RECHECK_DELAY_MS, scheduler).pipe(map(() => request))));
-    const requests$ = merge(initial$, this.requests, poll$, stream$, recheck$).pipe(map(asFirst));
+    const requests$ = merge(initial$, this.#requests, poll$, stream$, recheck$).pipe(map(asFirst));
     const identified = { done: false };
-    return coalesce(requests$, (batch, takePending) => this.load(context, identified, batch, takePending, rechecks));
+    return coalesce(requests$, (batch, takePending) => this.#load(context, identified, batch, takePending, rechecks));
   }
 
   /** Poll requests every `period` ± {@link POLL_JITTER}, each period drawn anew. */
-  private pollTicks(period: number): Observable<LoadOptions> {
-    const { scheduler, backoff } = this.options;
+  #pollTicks(period: number): Observable<LoadOptions> {
+    const { scheduler, backoff } = this.#options;
     return defer(() => timer(period * (1 - POLL_JITTER + 2 * POLL_JITTER * backoff.random()), scheduler)).pipe(
       repeat(),
       map((): LoadOptions => ({ trigger: 'poll' })),
@@ -176,14 +181,14 @@ export class LoadEngine {
    * One load for a batch of requests, retried until it lands or fails for good. The context's first
    * load posts its identify first (once it has gone through, retries do not repeat it).
    */
-  private load(
+  #load(
     context: EvalContext,
     identified: { done: boolean },
     batch: LoadOptions[],
     takePending: () => LoadOptions[],
     rechecks: Subject<LoadOptions>,
   ): Observable<never> {
-    const { scheduler, backoff } = this.options;
+    const { scheduler, backoff } = this.#options;
     let attempt = 0;
     let merged = mergeBatch(batch);
     const attempt$ = defer(() => {
@@ -192,10 +197,10 @@ export class LoadEngine {
         batch.push(...takePending());
         merged = mergeBatch(batch);
       }
-      attempt = this.waiters.start();
-      const load$ = this.session.load(context, merged.options);
-      if (!merged.identify || identified.done || !this.session.identify) return load$;
-      const identify$ = this.session.identify(context).pipe(
+      attempt = this.#waiters.start();
+      const load$ = this.#session.load(context, merged.options);
+      if (!merged.identify || identified.done || !this.#session.identify) return load$;
+      const identify$ = this.#session.identify(context).pipe(
         ignoreElements(),
         tap({ complete: () => (identified.done = true) }),
       );
@@ -203,33 +208,33 @@ export class LoadEngine {
     });
     return attempt$.pipe(
       retryWithBackoff<LoadResult>(backoff, scheduler, {
-        retryNow: this.retryNowSubject,
-        onRetry: (error, delayMs) => this.failed(attempt, asError(error), false, delayMs),
+        retryNow: this.#retryNowSubject,
+        onRetry: (error, delayMs) => this.#failed(attempt, asError(error), false, delayMs),
       }),
       tap((result) => {
-        this.host.loaded(context, result);
-        this.waiters.succeeded(attempt);
+        this.#host.loaded(context, result);
+        this.#waiters.succeeded(attempt);
         // The event may be published before the server commits: if the refetch still shows the
         // old state of a key an event named, look once more shortly after.
         // One re-check covers every such key of the batch.
-        const unseen = merged.checked.filter((hint) => this.host.current(hint.key)?.enabled !== hint.enabled);
+        const unseen = merged.checked.filter((hint) => this.#host.current(hint.key)?.enabled !== hint.enabled);
         if (unseen.length > 0) rechecks.next({ trigger: 'stream', hint: unseen[unseen.length - 1]!.message, recheck: true });
         // A half-open circuit needs successes to close: keep probing while it is half-open.
-        if (this.gate.circuit === 'half-open') this.requests.next({ trigger: 'refresh' });
+        if (this.#gate.circuit === 'half-open') this.#requests.next({ trigger: 'refresh' });
       }),
       catchError((error: unknown) => {
-        this.failed(attempt, asError(error), true);
+        this.#failed(attempt, asError(error), true);
         return EMPTY;
       }),
       ignoreElements(),
     );
   }
 
-  private failed(attempt: number, error: Error, final: boolean, retryInMs?: number): void {
+  #failed(attempt: number, error: Error, final: boolean, retryInMs?: number): void {
     // A terminal outcome the gate did not see as an HTTP status (a wrong project) stops it too.
-    if (isTerminal(error)) this.gate.terminate(error);
-    this.host.loadFailed(error, final, retryInMs);
-    this.waiters.failed(attempt, error);
+    if (isTerminal(error)) this.#gate.terminate(error);
+    this.#host.loadFailed(error, final, retryInMs);
+    this.#waiters.failed(attempt, error);
   }
 }
 

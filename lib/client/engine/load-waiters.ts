@@ -12,43 +12,43 @@
  * drop one.
  */
 export class LoadWaiters {
-  private started = 0;
-  private readonly waiting = new Set<Waiter>();
+  #started = 0;
+  readonly #waiting = new Set<Waiter>();
 
   /** A promise settled by the next attempt to start, or a later one. */
   wait(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.waiting.add({ after: this.started, resolve, reject });
+      this.#waiting.add({ after: this.#started, resolve, reject });
     });
   }
 
   /** An attempt starts now; returns its number, for {@link succeeded} / {@link failed}. */
   start(): number {
-    this.started += 1;
-    return this.started;
+    this.#started += 1;
+    return this.#started;
   }
 
   /** Attempt `attempt` (of the current context) succeeded. */
   succeeded(attempt: number): void {
-    this.settle(attempt, (waiter) => waiter.resolve());
+    this.#settle(attempt, (waiter) => waiter.resolve());
   }
 
   /** Attempt `attempt` (of the current context) failed with `error`. */
   failed(attempt: number, error: Error): void {
-    this.settle(attempt, (waiter) => waiter.reject(error));
+    this.#settle(attempt, (waiter) => waiter.reject(error));
   }
 
   /** Rejects every waiter with `error`. */
   rejectAll(error: Error): void {
-    const all = [...this.waiting];
-    this.waiting.clear();
+    const all = [...this.#waiting];
+    this.#waiting.clear();
     for (const waiter of all) waiter.reject(error);
   }
 
-  private settle(attempt: number, how: (waiter: Waiter) => void): void {
-    for (const waiter of [...this.waiting]) {
+  #settle(attempt: number, how: (waiter: Waiter) => void): void {
+    for (const waiter of [...this.#waiting]) {
       if (waiter.after < attempt) {
-        this.waiting.delete(waiter);
+        this.#waiting.delete(waiter);
         how(waiter);
       }
     }

@@ -18,72 +18,72 @@ import type { CircuitState } from '../../types.js';
  * comes back exactly when the gate opens.
  */
 export class ClientRequestGate implements RequestGate {
-  private controller = new AbortController();
-  private notBefore = 0;
-  private terminal: Error | undefined;
-  private failure: Error | undefined;
-  private closed = false;
-  private readonly breaker: CircuitBreaker | undefined;
+  #controller = new AbortController();
+  #notBefore = 0;
+  #terminal: Error | undefined;
+  #failure: Error | undefined;
+  #closed = false;
+  readonly #breaker: CircuitBreaker | undefined;
+  readonly #scheduler: SchedulerLike;
+  /** Called once, with the first terminal error. */
+  readonly #onTerminal: (error: Error) => void;
 
-  constructor(
-    breaker: CircuitBreakerOptions | false,
-    private readonly scheduler: SchedulerLike,
-    /** Called once, with the first terminal error. */
-    private readonly onTerminal: (error: Error) => void,
-  ) {
-    if (breaker) this.breaker = new CircuitBreaker(breaker, scheduler);
+  constructor(breaker: CircuitBreakerOptions | false, scheduler: SchedulerLike, onTerminal: (error: Error) => void) {
+    this.#scheduler = scheduler;
+    this.#onTerminal = onTerminal;
+    if (breaker) this.#breaker = new CircuitBreaker(breaker, scheduler);
   }
 
   get signal(): AbortSignal {
-    return this.controller.signal;
+    return this.#controller.signal;
   }
 
   /** The circuit's state now (`closed` forever without a breaker). */
   get circuit(): CircuitState {
-    return this.breaker?.state ?? 'closed';
+    return this.#breaker?.state ?? 'closed';
   }
 
   /** Every circuit transition (nothing without a breaker). */
   circuit$(): Observable<CircuitState> | undefined {
-    return this.breaker?.state$;
+    return this.#breaker?.state$;
   }
 
   /** The last request failure that counted against the breaker (what opened it, when it is open). */
   get lastFailure(): Error | undefined {
-    return this.failure;
+    return this.#failure;
   }
 
   /** Milliseconds until an open circuit lets a probe through; 0 when it is not open. */
   get openForMs(): number {
-    return this.breaker?.remainingMs ?? 0;
+    return this.#breaker?.remainingMs ?? 0;
   }
 
   /** The error that stopped the client for good, if any. */
   get terminalError(): Error | undefined {
-    return this.terminal;
+    return this.#terminal;
   }
 
   admit(): Error | undefined {
-    if (this.closed) return new ClosedError();
-    if (this.terminal) return this.terminal;
-    if (this.breaker?.state === 'open') return new CircuitOpenError(this.breaker.remainingMs, { cause: this.failure });
-    const wait = this.notBefore - this.scheduler.now();
+    if (this.#closed) return new ClosedError();
+    if (this.#terminal) return this.#terminal;
+    if (this.#breaker?.state === 'open') return new CircuitOpenError(this.#breaker.remainingMs, { cause: this.#failure });
+    const wait = this.#notBefore - this.#scheduler.now();
     if (wait > 0) return new RateLimitError(wait);
     return undefined;
   }
 
   record(outcome?: Error): void {
     if (outcome === undefined) {
-      this.breaker?.recordSuccess();
+      this.#breaker?.recordSuccess();
       return;
     }
     if (outcome instanceof RateLimitError && outcome.retryAfterMs !== undefined) {
-      this.notBefore = Math.max(this.notBefore, this.scheduler.now() + outcome.retryAfterMs);
+      this.#notBefore = Math.max(this.#notBefore, this.#scheduler.now() + outcome.retryAfterMs);
     }
     if (isTerminal(outcome)) this.terminate(outcome);
     else if (isBreakerFailure(outcome)) {
-      this.failure = outcome;
-      this.breaker?.recordFailure();
+      this.#failure = outcome;
+      this.#breaker?.recordFailure();
     }
   }
 
@@ -92,14 +92,14 @@ export class ClientRequestGate implements RequestGate {
    * terminal outcomes a transport decides on after the answer (a wrong project).
    */
   terminate(error: Error): void {
-    if (this.terminal || this.closed) return;
-    this.terminal = error;
-    this.onTerminal(error);
+    if (this.#terminal || this.#closed) return;
+    this.#terminal = error;
+    this.#onTerminal(error);
   }
 
   /** Forces the circuit closed. */
   resetCircuit(): void {
-    this.breaker?.reset();
+    this.#breaker?.reset();
   }
 
   /**
@@ -107,15 +107,15 @@ export class ClientRequestGate implements RequestGate {
    * pass: the client's final flush on `close()` uses that window; {@link dispose} ends it.
    */
   cancelInFlight(): void {
-    this.controller.abort();
-    this.controller = new AbortController();
+    this.#controller.abort();
+    this.#controller = new AbortController();
   }
 
   /** Cancels what is in flight and refuses everything from now on. */
   dispose(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.controller.abort();
-    this.breaker?.dispose();
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#controller.abort();
+    this.#breaker?.dispose();
   }
 }

@@ -13,21 +13,19 @@ import { EvaluationCounter, EventQueue, resolveTracking, type TrackingOptions } 
  * is open, a `Retry-After` runs or after a terminal error, nothing is sent and nothing is lost.
  */
 export class ClientTracking implements Tracking {
-  private readonly queue: EventQueue | undefined;
+  readonly #queue: EventQueue | undefined;
   /** Counts `bool()` evaluations; `undefined` when the transport has no telemetry sink. */
   readonly counter: EvaluationCounter | undefined;
-  private warnedNoSink = false;
-  private readonly settings: TrackingOptions;
+  #warnedNoSink = false;
+  readonly #settings: TrackingOptions;
+  readonly #options: ResolvedOptions;
 
-  constructor(
-    session: TransportSession,
-    private readonly options: ResolvedOptions,
-    onDropped: (count: number) => void,
-  ) {
+  constructor(session: TransportSession, options: ResolvedOptions, onDropped: (count: number) => void) {
+    this.#options = options;
     const runtime = { scheduler: options.scheduler, logger: options.logger };
-    const settings = (this.settings = resolveTracking(options.tracking));
+    const settings = (this.#settings = resolveTracking(options.tracking));
     if (session.track) {
-      this.queue = new EventQueue((events) => session.track!(events), settings, runtime, onDropped);
+      this.#queue = new EventQueue((events) => session.track!(events), settings, runtime, onDropped);
     }
     if (session.telemetry && settings.telemetryIntervalMs > 0) {
       this.counter = new EvaluationCounter((report) => session.telemetry!(report), settings, runtime);
@@ -37,22 +35,22 @@ export class ClientTracking implements Tracking {
   /** Buffers one event (validated; throws `ConfigError`); dropped with one warning without a sink. */
   track(event: TrackEvent, userId: string | undefined, now: string): void {
     const tracked = trackedEvent(event, userId, now);
-    if (this.queue) {
-      this.queue.add(tracked);
-    } else if (!this.warnedNoSink) {
-      this.warnedNoSink = true;
-      this.options.logger.warn(`the ${this.options.transport.kind} transport has no events endpoint; track() events are dropped`);
+    if (this.#queue) {
+      this.#queue.add(tracked);
+    } else if (!this.#warnedNoSink) {
+      this.#warnedNoSink = true;
+      this.#options.logger.warn(`the ${this.#options.transport.kind} transport has no events endpoint; track() events are dropped`);
     }
   }
 
   /** Sends buffered events and counts now. */
   flush(): Promise<void> {
-    return Promise.all([this.queue?.flush(), this.counter?.flush()]).then(() => undefined);
+    return Promise.all([this.#queue?.flush(), this.counter?.flush()]).then(() => undefined);
   }
 
   /** Stops the timers for good and cancels sends in flight. */
   abort(): void {
-    this.queue?.abort();
+    this.#queue?.abort();
     this.counter?.abort();
   }
 
@@ -61,7 +59,7 @@ export class ClientTracking implements Tracking {
    * at the end either way.
    */
   finalFlush(done: () => void): void {
-    const pending = [this.queue?.flush(), this.counter?.flush()].filter((p): p is Promise<void> => p !== undefined);
+    const pending = [this.#queue?.flush(), this.counter?.flush()].filter((p): p is Promise<void> => p !== undefined);
     let finished = false;
     let bound: Subscription | undefined;
     const finish = (): void => {
@@ -75,11 +73,11 @@ export class ClientTracking implements Tracking {
       finish();
       return;
     }
-    bound = this.options.scheduler.schedule(finish, this.settings.closeTimeoutMs);
+    bound = this.#options.scheduler.schedule(finish, this.#settings.closeTimeoutMs);
     void Promise.allSettled(pending).then((outcomes) => {
       const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
       if (failure && !finished && !(failure.reason instanceof ClosedError)) {
-        this.options.logger.warn(`final flush on close failed: ${messageOf(failure.reason)}`);
+        this.#options.logger.warn(`final flush on close failed: ${messageOf(failure.reason)}`);
       }
       finish();
     });

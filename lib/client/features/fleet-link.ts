@@ -17,286 +17,288 @@ export type * from './fleet-contract.js';
  * `solo`: it runs its own engine, and re-joins on a later tick once the store answers again.
  */
 export class FleetLink implements FleetHandle {
-  private readonly holder = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
-  private role: FleetRole | undefined;
-  private scope: string | undefined;
+  readonly #holder = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
+  #role: FleetRole | undefined;
+  #scope: string | undefined;
   /** Bumped on each scope switch: answers for an older scope are dropped. */
-  private generation = 0;
+  #generation = 0;
   /** Leaderships this process has begun (each makes a new epoch). */
-  private terms = 0;
+  #terms = 0;
   /** The epoch and version last applied (follower) or published (leader). */
-  private epoch = '';
-  private version = 0;
+  #epoch = '';
+  #version = 0;
   /** Follower: the time the holder's lease lapses unless renewed (scheduler time). */
-  private lapsesAt: number | undefined;
+  #lapsesAt: number | undefined;
   /** The leader health last mirrored (its JSON), so an unchanged heartbeat changes nothing. */
-  private mirrored: string | undefined;
-  private health: FleetHealth = { state: 'initializing', since: '' };
+  #mirrored: string | undefined;
+  #health: FleetHealth = { state: 'initializing', since: '' };
   /** The generation a claim is running for, and whether another was asked for meanwhile. */
-  private electing: number | undefined;
-  private again = false;
-  private stopListening: (() => void) | undefined;
-  private tick: Subscription | undefined;
-  private subscriptions: Subscription[] = [];
-  private publishing: Promise<unknown> = Promise.resolve();
+  #electing: number | undefined;
+  #again = false;
+  #stopListening: (() => void) | undefined;
+  #tick: Subscription | undefined;
+  #subscriptions: Subscription[] = [];
+  #publishing: Promise<unknown> = Promise.resolve();
   /** Out of the fleet: closed, or stopped by a terminal error. */
-  private left = false;
-  private closed = false;
+  #left = false;
+  #closed = false;
+  readonly #store: FleetCoordinator;
+  readonly #host: FleetHost;
 
-  constructor(
-    private readonly store: FleetCoordinator,
-    private readonly host: FleetHost,
-  ) {}
+  constructor(store: FleetCoordinator, host: FleetHost) {
+    this.#store = store;
+    this.#host = host;
+  }
 
   start(): void {
-    if (this.subscriptions.length > 0 || this.left) return;
-    this.subscriptions = [
-      this.host.status.subscribe((status) => this.healthChanged(status)),
-      this.host.contexts.subscribe(({ context }) => this.enter(`${this.host.identity}\n${contextKey(context)}`)),
+    if (this.#subscriptions.length > 0 || this.#left) return;
+    this.#subscriptions = [
+      this.#host.status.subscribe((status) => this.#healthChanged(status)),
+      this.#host.contexts.subscribe(({ context }) => this.#enter(`${this.#host.identity}\n${contextKey(context)}`)),
     ];
   }
 
   published(flags: EvalResult[]): void {
-    if (this.role === 'leader') this.share(flags);
+    if (this.#role === 'leader') this.#share(flags);
   }
 
   changed(): void {
     // A new version, even of the same flags, moves every process's shared snapshotFor key on.
-    const current = this.host.current();
-    if (this.role === 'leader' && current) this.share(current);
+    const current = this.#host.current();
+    if (this.#role === 'leader' && current) this.#share(current);
   }
 
   refresh(): void {
-    if (this.role === 'follower') this.pull(this.generation, true);
+    if (this.#role === 'follower') this.#pull(this.#generation, true);
   }
 
   async snapshotFor(context: EvalContext, load: () => Promise<EvalResult[]>): Promise<EvalResult[]> {
-    if ((this.role !== 'leader' && this.role !== 'follower') || this.version === 0) return load();
-    const key = `${this.host.identity}\n${contextKey(context)}\n${this.scope ?? ''}\n${this.epoch}\n${this.version}`;
-    const hit = await this.call(() => this.store.getShared(key)).catch(() => undefined);
+    if ((this.#role !== 'leader' && this.#role !== 'follower') || this.#version === 0) return load();
+    const key = `${this.#host.identity}\n${contextKey(context)}\n${this.#scope ?? ''}\n${this.#epoch}\n${this.#version}`;
+    const hit = await this.#call(() => this.#store.getShared(key)).catch(() => undefined);
     if (hit) return hit;
     const flags = await load();
-    this.call(() => this.store.putShared(key, flags)).catch((error: unknown) => this.warn('could not share a snapshotFor result', error));
+    this.#call(() => this.#store.putShared(key, flags)).catch((error: unknown) => this.#warn('could not share a snapshotFor result', error));
     return flags;
   }
 
   stopped(error: Error): void {
-    if (this.left) return;
-    void this.leave();
-    this.mirror(undefined);
-    this.role = 'solo';
-    this.host.logger.warn(`fleet: left the fleet (${error.message}); another process leads`);
-    this.host.role('solo', { type: 'fleet-solo', at: this.now(), error });
+    if (this.#left) return;
+    void this.#leave();
+    this.#mirror(undefined);
+    this.#role = 'solo';
+    this.#host.logger.warn(`fleet: left the fleet (${error.message}); another process leads`);
+    this.#host.role('solo', { type: 'fleet-solo', at: this.#now(), error });
   }
 
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    void this.leave().then(() => this.store.close().catch(() => undefined));
+    if (this.#closed) return;
+    this.#closed = true;
+    void this.#leave().then(() => this.#store.close().catch(() => undefined));
   }
 
   /** Stops every activity and gives a held lease up. */
-  private leave(): Promise<void> {
-    this.left = true;
-    for (const subscription of this.subscriptions) subscription.unsubscribe();
-    this.tick?.unsubscribe();
-    this.unlisten();
-    const { scope } = this;
-    const release = this.role === 'leader' && scope ? this.call(() => this.store.release(scope, this.holder)) : Promise.resolve();
+  #leave(): Promise<void> {
+    this.#left = true;
+    for (const subscription of this.#subscriptions) subscription.unsubscribe();
+    this.#tick?.unsubscribe();
+    this.#unlisten();
+    const scope = this.#scope;
+    const release = this.#role === 'leader' && scope ? this.#call(() => this.#store.release(scope, this.#holder)) : Promise.resolve();
     return release.catch(() => undefined);
   }
 
   /** A new scope (start, or a context switch): leave the old lease, decide afresh. */
-  private enter(scope: string): void {
-    if (scope === this.scope) return;
-    const previous = this.scope;
-    if (previous && this.role === 'leader') this.call(() => this.store.release(previous, this.holder)).catch(() => undefined);
-    this.unlisten();
-    this.tick?.unsubscribe();
-    this.scope = scope;
-    this.epoch = '';
-    this.version = 0;
-    this.lapsesAt = undefined;
-    this.generation += 1;
-    if (this.role) {
+  #enter(scope: string): void {
+    if (scope === this.#scope) return;
+    const previous = this.#scope;
+    if (previous && this.#role === 'leader') this.#call(() => this.#store.release(previous, this.#holder)).catch(() => undefined);
+    this.#unlisten();
+    this.#tick?.unsubscribe();
+    this.#scope = scope;
+    this.#epoch = '';
+    this.#version = 0;
+    this.#lapsesAt = undefined;
+    this.#generation += 1;
+    if (this.#role) {
       // The role was the old scope's: stop loading until the new scope's claim decides (a leader's
       // engine restarts for the new context at once, so no snapshot of the old one is shared).
-      this.mirror(undefined);
-      this.role = undefined;
-      this.host.engine(false);
+      this.#mirror(undefined);
+      this.#role = undefined;
+      this.#host.engine(false);
     }
-    this.elect(this.generation);
+    this.#elect(this.#generation);
   }
 
   /** A leader shares a changed health at once (a claim carries it), not on the next tick. */
-  private healthChanged(status: ClientStatus): void {
+  #healthChanged(status: ClientStatus): void {
     const error = status.error ? { name: status.error.name, message: status.error.message } : undefined;
     const health: FleetHealth = error ? { state: status.state, since: status.since, error } : { state: status.state, since: status.since };
-    const changed = JSON.stringify(health) !== JSON.stringify(this.health);
-    this.health = health;
-    if (changed && this.role === 'leader') this.elect(this.generation);
+    const changed = JSON.stringify(health) !== JSON.stringify(this.#health);
+    this.#health = health;
+    if (changed && this.#role === 'leader') this.#elect(this.#generation);
   }
 
   /** Claims now (one claim at a time per scope: a request meanwhile runs right after). */
-  private elect(generation: number): void {
-    if (this.electing === generation) {
-      this.again = true;
+  #elect(generation: number): void {
+    if (this.#electing === generation) {
+      this.#again = true;
       return;
     }
-    this.electing = generation;
-    this.again = false;
-    void this.claim(generation).finally(() => {
-      if (this.electing === generation) this.electing = undefined;
-      if (this.stale(generation)) return;
-      if (this.again) this.elect(generation);
-      else this.schedule(generation);
+    this.#electing = generation;
+    this.#again = false;
+    void this.#claim(generation).finally(() => {
+      if (this.#electing === generation) this.#electing = undefined;
+      if (this.#stale(generation)) return;
+      if (this.#again) this.#elect(generation);
+      else this.#schedule(generation);
     });
   }
 
   /** One claim: decides the role. */
-  private async claim(generation: number): Promise<void> {
-    const scope = this.scope!;
+  async #claim(generation: number): Promise<void> {
+    const scope = this.#scope!;
     try {
-      const claim = await this.call(() => this.store.claim(scope, this.holder, this.health));
-      if (this.stale(generation)) return;
-      this.lapsesAt = claim.held ? undefined : this.host.scheduler.now() + Math.max(0, claim.remainingMs);
-      if (claim.held) this.lead(claim);
-      else await this.follow(generation, scope);
+      const claim = await this.#call(() => this.#store.claim(scope, this.#holder, this.#health));
+      if (this.#stale(generation)) return;
+      this.#lapsesAt = claim.held ? undefined : this.#host.scheduler.now() + Math.max(0, claim.remainingMs);
+      if (claim.held) this.#lead(claim);
+      else await this.#follow(generation, scope);
     } catch (error) {
-      if (!this.stale(generation)) this.goSolo(asError(error));
+      if (!this.#stale(generation)) this.#goSolo(asError(error));
     }
   }
 
   /** The lease is ours: a new leadership (or a lost snapshot) republishes what this process holds. */
-  private lead(claim: FleetClaim): void {
-    const newLeadership = claim.fresh || this.role !== 'leader';
+  #lead(claim: FleetClaim): void {
+    const newLeadership = claim.fresh || this.#role !== 'leader';
     if (newLeadership) {
-      this.terms += 1;
-      this.epoch = `${this.holder}.${this.terms}`;
-      this.version = 0;
+      this.#terms += 1;
+      this.#epoch = `${this.#holder}.${this.#terms}`;
+      this.#version = 0;
     }
-    this.become('leader');
-    const current = this.host.current();
-    if ((newLeadership || !claim.shared) && current) this.share(current);
+    this.#become('leader');
+    const current = this.#host.current();
+    if ((newLeadership || !claim.shared) && current) this.#share(current);
   }
 
-  private async follow(generation: number, scope: string): Promise<void> {
-    if (!this.stopListening) {
-      const listening = this.store.listen(scope, () => this.pull(generation, false));
+  async #follow(generation: number, scope: string): Promise<void> {
+    if (!this.#stopListening) {
+      const listening = this.#store.listen(scope, () => this.#pull(generation, false));
       // A subscription that answers after its timeout is ended as soon as it does.
-      const stop = await this.call(() => listening).catch((error: unknown) => {
+      const stop = await this.#call(() => listening).catch((error: unknown) => {
         listening.then((late) => late(), () => undefined);
         throw error;
       });
-      if (this.stale(generation)) return stop();
-      this.stopListening = stop;
+      if (this.#stale(generation)) return stop();
+      this.#stopListening = stop;
     }
-    this.become('follower');
-    await this.pullNow(generation, false);
+    this.#become('follower');
+    await this.#pullNow(generation, false);
   }
 
-  private schedule(generation: number): void {
-    const third = this.store.leaseMs / 3;
-    let delay = this.role === 'leader' ? third : third * (0.8 + 0.4 * Math.random());
+  #schedule(generation: number): void {
+    const third = this.#store.leaseMs / 3;
+    let delay = this.#role === 'leader' ? third : third * (0.8 + 0.4 * Math.random());
     // A follower also claims the moment the holder's lease lapses: a dead leader is replaced within one lease.
-    if (this.role === 'follower' && this.lapsesAt !== undefined) {
-      delay = Math.min(delay, Math.max(0, this.lapsesAt - this.host.scheduler.now()) + 5 + 20 * Math.random());
+    if (this.#role === 'follower' && this.#lapsesAt !== undefined) {
+      delay = Math.min(delay, Math.max(0, this.#lapsesAt - this.#host.scheduler.now()) + 5 + 20 * Math.random());
     }
-    this.tick?.unsubscribe();
-    this.tick = this.host.scheduler.schedule(() => this.elect(generation), delay);
+    this.#tick?.unsubscribe();
+    this.#tick = this.#host.scheduler.schedule(() => this.#elect(generation), delay);
   }
 
-  private become(role: 'leader' | 'follower'): void {
-    if (role === this.role) return;
-    this.role = role;
+  #become(role: 'leader' | 'follower'): void {
+    if (role === this.#role) return;
+    this.#role = role;
     if (role === 'leader') {
-      this.unlisten();
-      this.mirror(undefined);
+      this.#unlisten();
+      this.#mirror(undefined);
     }
-    this.host.engine(role === 'leader');
-    this.host.role(role, { type: role === 'leader' ? 'fleet-leader' : 'fleet-follower', at: this.now() });
+    this.#host.engine(role === 'leader');
+    this.#host.role(role, { type: role === 'leader' ? 'fleet-leader' : 'fleet-follower', at: this.#now() });
   }
 
-  private goSolo(error: Error): void {
-    if (this.role === 'solo') return;
-    this.role = 'solo';
-    this.unlisten();
-    this.mirror(undefined);
+  #goSolo(error: Error): void {
+    if (this.#role === 'solo') return;
+    this.#role = 'solo';
+    this.#unlisten();
+    this.#mirror(undefined);
     // A refused command (CROSSSLOT, a syntax error: not retryable) is not an outage: say what it was.
     const what = isRetryable(error) ? 'unreachable' : 'refused a command';
-    this.host.logger.warn(`fleet store ${what} (${error.message}); loading from the server directly until it answers again`);
-    this.host.engine(true);
-    this.host.role('solo', { type: 'fleet-solo', at: this.now(), error });
+    this.#host.logger.warn(`fleet store ${what} (${error.message}); loading from the server directly until it answers again`);
+    this.#host.engine(true);
+    this.#host.role('solo', { type: 'fleet-solo', at: this.#now(), error });
   }
 
   /** Leader: store the snapshot under the epoch's next version (in order) and notify the followers. */
-  private share(flags: EvalResult[]): void {
-    const scope = this.scope!;
-    const generation = this.generation;
-    const at = this.now();
-    this.publishing = this.publishing.then(async () => {
-      if (this.stale(generation) || this.role !== 'leader') return;
-      const record = { epoch: this.epoch, version: this.version + 1, at, flags };
+  #share(flags: EvalResult[]): void {
+    const scope = this.#scope!;
+    const generation = this.#generation;
+    const at = this.#now();
+    this.#publishing = this.#publishing.then(async () => {
+      if (this.#stale(generation) || this.#role !== 'leader') return;
+      const record = { epoch: this.#epoch, version: this.#version + 1, at, flags };
       try {
-        const stored = await this.call(() => this.store.publish(scope, this.holder, record));
-        if (this.stale(generation)) return;
-        if (!stored) this.become('follower');
-        else if (record.epoch === this.epoch) this.version = Math.max(this.version, record.version);
+        const stored = await this.#call(() => this.#store.publish(scope, this.#holder, record));
+        if (this.#stale(generation)) return;
+        if (!stored) this.#become('follower');
+        else if (record.epoch === this.#epoch) this.#version = Math.max(this.#version, record.version);
       } catch (error) {
-        if (!this.stale(generation)) this.goSolo(asError(error));
+        if (!this.#stale(generation)) this.#goSolo(asError(error));
       }
     });
   }
 
   /** On a notice: apply what changed; a heartbeat that is gone means the lease is free, so claim it now. */
-  private pull(generation: number, force: boolean): void {
-    this.pullNow(generation, force).then(
+  #pull(generation: number, force: boolean): void {
+    this.#pullNow(generation, force).then(
       (view) => {
-        if (view && !view.leader && !this.stale(generation) && this.role === 'follower') this.elect(generation);
+        if (view && !view.leader && !this.#stale(generation) && this.#role === 'follower') this.#elect(generation);
       },
       (error: unknown) => {
-        if (!this.stale(generation)) this.goSolo(asError(error));
+        if (!this.#stale(generation)) this.#goSolo(asError(error));
       },
     );
   }
 
   /** Follower: mirror the leader's health; apply the shared snapshot if it is another epoch's or newer (or `force`). */
-  private async pullNow(generation: number, force: boolean): Promise<FleetView | undefined> {
-    if (this.stale(generation)) return undefined;
-    const view = await this.call(() => this.store.read(this.scope!));
-    if (this.stale(generation) || this.role !== 'follower') return undefined;
-    this.mirror(mirrorOf(view.leader));
+  async #pullNow(generation: number, force: boolean): Promise<FleetView | undefined> {
+    if (this.#stale(generation)) return undefined;
+    const view = await this.#call(() => this.#store.read(this.#scope!));
+    if (this.#stale(generation) || this.#role !== 'follower') return undefined;
+    this.#mirror(mirrorOf(view.leader));
     const { record } = view;
-    if (record && (force || record.epoch !== this.epoch || record.version > this.version)) {
-      this.epoch = record.epoch;
-      this.version = record.version;
-      this.host.received(record.flags);
+    if (record && (force || record.epoch !== this.#epoch || record.version > this.#version)) {
+      this.#epoch = record.epoch;
+      this.#version = record.version;
+      this.#host.received(record.flags);
     }
     return view;
   }
 
   /** Hands the leader's health to the client's status, when it changed. */
-  private mirror(health: MirroredHealth | undefined): void {
+  #mirror(health: MirroredHealth | undefined): void {
     const text = health && JSON.stringify([health.state, health.error?.message]);
-    if (text === this.mirrored) return;
-    this.mirrored = text;
-    this.host.mirror(health);
+    if (text === this.#mirrored) return;
+    this.#mirrored = text;
+    this.#host.mirror(health);
   }
 
-  private unlisten(): void {
-    this.stopListening?.();
-    this.stopListening = undefined;
+  #unlisten(): void {
+    this.#stopListening?.();
+    this.#stopListening = undefined;
   }
 
-  private stale(generation: number): boolean {
-    return this.left || generation !== this.generation;
+  #stale(generation: number): boolean {
+    return this.#left || generation !== this.#generation;
   }
 
   /** A store call bounded by the store's timeout. */
-  private call<T>(run: () => Promise<T>): Promise<T> {
-    const { timeoutMs } = this.store;
+  #call<T>(run: () => Promise<T>): Promise<T> {
+    const { timeoutMs } = this.#store;
     return new Promise<T>((resolve, reject) => {
-      const timer = this.host.scheduler.schedule(() => reject(new TimeoutError(timeoutMs, 'fleet store call')), timeoutMs);
+      const timer = this.#host.scheduler.schedule(() => reject(new TimeoutError(timeoutMs, 'fleet store call')), timeoutMs);
       run().then(
         (value) => {
           timer.unsubscribe();
@@ -310,12 +312,12 @@ export class FleetLink implements FleetHandle {
     });
   }
 
-  private warn(what: string, error: unknown): void {
-    this.host.logger.warn(`fleet: ${what}: ${asError(error).message}`);
+  #warn(what: string, error: unknown): void {
+    this.#host.logger.warn(`fleet: ${what}: ${asError(error).message}`);
   }
 
-  private now(): string {
-    return new Date(this.host.scheduler.now()).toISOString();
+  #now(): string {
+    return new Date(this.#host.scheduler.now()).toISOString();
   }
 }
 

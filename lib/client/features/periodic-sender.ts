@@ -13,11 +13,12 @@ export interface SenderRuntime {
 
 /** Sends one payload through a transport sink; remembers the request so `abort()` can cancel it. */
 class Sender<T> {
-  private readonly inflight = new Set<Subscription>();
+  readonly #inflight = new Set<Subscription>();
+  readonly #sink: (payload: T) => Observable<void>;
 
-  constructor(
-    private readonly sink: (payload: T) => Observable<void>,
-  ) {}
+  constructor(sink: (payload: T) => Observable<void>) {
+    this.#sink = sink;
+  }
 
   send(payload: T): Promise<void> {
     return new Promise<void>((resolve, reject) => {
@@ -26,19 +27,19 @@ class Sender<T> {
       const finish = (error?: unknown): void => {
         if (done) return;
         done = true;
-        if (subscription) this.inflight.delete(subscription);
+        if (subscription) this.#inflight.delete(subscription);
         if (error === undefined) resolve();
         else reject(error);
       };
-      subscription = this.sink(payload).subscribe({ next: () => finish(), complete: () => finish(), error: finish });
-      if (!done) this.inflight.add(subscription);
+      subscription = this.#sink(payload).subscribe({ next: () => finish(), complete: () => finish(), error: finish });
+      if (!done) this.#inflight.add(subscription);
     });
   }
 
   /** Cancels every request in flight (their payloads are lost: used only at the close bound). */
   abort(): void {
-    for (const subscription of this.inflight) subscription.unsubscribe();
-    this.inflight.clear();
+    for (const subscription of this.#inflight) subscription.unsubscribe();
+    this.#inflight.clear();
   }
 }
 
@@ -49,37 +50,39 @@ class Sender<T> {
  * what to log when a background send fails (`failureMessage`).
  */
 export abstract class PeriodicSender<T> {
-  private chain: Promise<void> = Promise.resolve();
-  private timer: Subscription | undefined;
-  private stopped = false;
-  private readonly sender: Sender<T>;
+  #chain: Promise<void> = Promise.resolve();
+  #timer: Subscription | undefined;
+  #stopped = false;
+  readonly #sender: Sender<T>;
+  readonly #intervalMs: number;
 
   protected constructor(
     sink: (payload: T) => Observable<void>,
     /** Scheduler, logger and circuit state of the client. */
     protected readonly runtime: SenderRuntime,
-    private readonly intervalMs: number,
+    intervalMs: number,
   ) {
-    this.sender = new Sender(sink);
+    this.#sender = new Sender(sink);
+    this.#intervalMs = intervalMs;
   }
 
   /** Sends what is buffered now, after any send under way; rejects on failure (what was not sent is kept). */
   flush(): Promise<void> {
-    const run = this.chain
+    const run = this.#chain
       .catch(() => undefined)
       .then(() => {
-        this.disarm();
+        this.#disarm();
         return this.sendBuffered();
       });
-    this.chain = run;
+    this.#chain = run;
     return run;
   }
 
   /** Stops the timer for good (later additions are never sent by it) and cancels sends in flight. */
   abort(): void {
-    this.stopped = true;
-    this.disarm();
-    this.sender.abort();
+    this.#stopped = true;
+    this.#disarm();
+    this.#sender.abort();
   }
 
   /** Sends the buffer; on failure keeps what was not sent, re-arms as needed and rejects. */
@@ -90,7 +93,7 @@ export abstract class PeriodicSender<T> {
 
   /** Sends one payload through the transport sink (the gate rejects it at once when nothing may be sent). */
   protected send(payload: T): Promise<void> {
-    return this.sender.send(payload);
+    return this.#sender.send(payload);
   }
 
   /** Flushes without waiting; a failure is logged as a warning. */
@@ -100,15 +103,15 @@ export abstract class PeriodicSender<T> {
 
   /** Schedules a background flush `intervalMs` from now, unless one is pending or `abort()` was called. */
   protected arm(): void {
-    if (this.timer || this.stopped) return;
-    this.timer = this.runtime.scheduler.schedule(() => {
-      this.timer = undefined;
+    if (this.#timer || this.#stopped) return;
+    this.#timer = this.runtime.scheduler.schedule(() => {
+      this.#timer = undefined;
       this.flushInBackground();
-    }, this.intervalMs);
+    }, this.#intervalMs);
   }
 
-  private disarm(): void {
-    this.timer?.unsubscribe();
-    this.timer = undefined;
+  #disarm(): void {
+    this.#timer?.unsubscribe();
+    this.#timer = undefined;
   }
 }

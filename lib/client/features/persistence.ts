@@ -61,25 +61,33 @@ export interface StoreSyncOptions {
  * every store failure into a log line plus a `report` call. Nothing here throws or rejects.
  */
 export class StoreSync {
-  private readonly debounceMs: number;
-  private readonly timeoutMs: number;
-  private readonly pending = new Map<string, FlagSnapshot>();
+  readonly #debounceMs: number;
+  readonly #timeoutMs: number;
+  readonly #pending = new Map<string, FlagSnapshot>();
   /** Per scope: the snapshot last handed to the store, and its content signature once saved. */
-  private readonly lastSnapshot = new Map<string, FlagSnapshot>();
-  private readonly savedSignature = new Map<string, string>();
-  private timer: Subscription | undefined;
-  private writes: Promise<void> = Promise.resolve();
-  private closed = false;
+  readonly #lastSnapshot = new Map<string, FlagSnapshot>();
+  readonly #savedSignature = new Map<string, string>();
+  #timer: Subscription | undefined;
+  #writes: Promise<void> = Promise.resolve();
+  #closed = false;
+  readonly #store: FlagStore;
+  readonly #scheduler: SchedulerLike;
+  readonly #logger: Logger;
+  readonly #report: (error: StoreError) => void;
 
   constructor(
-    private readonly store: FlagStore,
-    private readonly scheduler: SchedulerLike,
-    private readonly logger: Logger,
-    private readonly report: (error: StoreError) => void,
+    store: FlagStore,
+    scheduler: SchedulerLike,
+    logger: Logger,
+    report: (error: StoreError) => void,
     options: StoreSyncOptions = {},
   ) {
-    this.debounceMs = options.debounceMs ?? 1_000;
-    this.timeoutMs = options.timeoutMs ?? 5_000;
+    this.#store = store;
+    this.#scheduler = scheduler;
+    this.#logger = logger;
+    this.#report = report;
+    this.#debounceMs = options.debounceMs ?? 1_000;
+    this.#timeoutMs = options.timeoutMs ?? 5_000;
   }
 
   /**
@@ -87,21 +95,21 @@ export class StoreSync {
    * none, the record belongs to another scope, it is not a valid record, or the store failed.
    */
   async restore(scope: string): Promise<EvalResult[] | undefined> {
-    if (this.closed) return undefined;
+    if (this.#closed) return undefined;
     let data: StoredFlags | undefined;
     try {
-      data = await this.within('load', () => this.store.load(scope));
+      data = await this.#within('load', () => this.#store.load(scope));
     } catch (error) {
-      this.fail(new StoreError('load', `flag store load failed: ${messageOf(error)}`, { cause: error }));
+      this.#fail(new StoreError('load', `flag store load failed: ${messageOf(error)}`, { cause: error }));
       return undefined;
     }
     if (data === undefined || data === null) return undefined;
     if (typeof data === 'object' && typeof data.scope === 'string' && data.scope !== scope) {
-      this.logger.warn('flag store: ignored a record saved for another client scope');
+      this.#logger.warn('flag store: ignored a record saved for another client scope');
       return undefined;
     }
     const results = typeof data === 'object' && data.scope === scope ? restoredResults(data) : undefined;
-    if (!results) this.logger.warn('flag store: ignored a record that is not a valid version-1 record');
+    if (!results) this.#logger.warn('flag store: ignored a record that is not a valid version-1 record');
     return results;
   }
 
@@ -110,51 +118,51 @@ export class StoreSync {
    * Returns at once; the write happens after `debounceMs` on the scheduler.
    */
   saveIfChanged(scope: string, snapshot: FlagSnapshot): void {
-    if (this.closed || this.lastSnapshot.get(scope) === snapshot) return;
-    this.pending.set(scope, snapshot);
-    this.timer ??= this.scheduler.schedule(() => {
-      this.timer = undefined;
-      this.flush();
-    }, this.debounceMs);
+    if (this.#closed || this.#lastSnapshot.get(scope) === snapshot) return;
+    this.#pending.set(scope, snapshot);
+    this.#timer ??= this.#scheduler.schedule(() => {
+      this.#timer = undefined;
+      this.#flush();
+    }, this.#debounceMs);
   }
 
   /** Stops: a save still waiting for its debounce is written now; later calls do nothing. Resolves once writes settle. */
   close(): Promise<void> {
-    if (!this.closed) {
-      this.timer?.unsubscribe();
-      this.timer = undefined;
-      this.flush();
-      this.closed = true;
+    if (!this.#closed) {
+      this.#timer?.unsubscribe();
+      this.#timer = undefined;
+      this.#flush();
+      this.#closed = true;
     }
-    return this.writes;
+    return this.#writes;
   }
 
-  private flush(): void {
-    for (const [scope, snapshot] of this.pending) {
-      remember(this.lastSnapshot, scope, snapshot);
+  #flush(): void {
+    for (const [scope, snapshot] of this.#pending) {
+      remember(this.#lastSnapshot, scope, snapshot);
       const flags = snapshot.values();
       const signature = signatureOf(flags);
-      const record: StoredFlags = { version: 1, scope, savedAt: new Date(this.scheduler.now()).toISOString(), flags };
-      this.writes = this.writes.then(() => this.write(record, signature));
+      const record: StoredFlags = { version: 1, scope, savedAt: new Date(this.#scheduler.now()).toISOString(), flags };
+      this.#writes = this.#writes.then(() => this.#write(record, signature));
     }
-    this.pending.clear();
+    this.#pending.clear();
   }
 
-  private async write(record: StoredFlags, signature: string): Promise<void> {
-    if (this.savedSignature.get(record.scope) === signature) return;
+  async #write(record: StoredFlags, signature: string): Promise<void> {
+    if (this.#savedSignature.get(record.scope) === signature) return;
     try {
-      await this.within('save', () => this.store.save(record));
-      remember(this.savedSignature, record.scope, signature);
+      await this.#within('save', () => this.#store.save(record));
+      remember(this.#savedSignature, record.scope, signature);
     } catch (error) {
       const quota = error instanceof StoreError && error.quota;
-      this.fail(new StoreError('save', `flag store save failed: ${messageOf(error)}`, { cause: error, quota }));
+      this.#fail(new StoreError('save', `flag store save failed: ${messageOf(error)}`, { cause: error, quota }));
     }
   }
 
   /** Runs one store call, failing it with a `StoreError` if it is still pending after `timeoutMs`. */
-  private within<T>(operation: 'load' | 'save', call: () => Promise<T>): Promise<T> {
+  #within<T>(operation: 'load' | 'save', call: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const timer = this.scheduler.schedule(() => reject(new StoreError(operation, `timed out after ${this.timeoutMs} ms`)), this.timeoutMs);
+      const timer = this.#scheduler.schedule(() => reject(new StoreError(operation, `timed out after ${this.#timeoutMs} ms`)), this.#timeoutMs);
       Promise.resolve()
         .then(call)
         .then(
@@ -170,12 +178,12 @@ export class StoreSync {
     });
   }
 
-  private fail(error: StoreError): void {
-    this.logger.warn(error.message);
+  #fail(error: StoreError): void {
+    this.#logger.warn(error.message);
     try {
-      this.report(error);
+      this.#report(error);
     } catch (reportError) {
-      this.logger.warn(`flag store: the error report failed: ${messageOf(reportError)}`);
+      this.#logger.warn(`flag store: the error report failed: ${messageOf(reportError)}`);
     }
   }
 }

@@ -46,56 +46,60 @@ export function resolveTracking(option: Partial<TrackingOptions> | undefined): T
  * `flush()` sends everything buffered, batch by batch, and rejects with the first failure.
  */
 export class EventQueue extends PeriodicSender<TrackedEvent[]> {
-  private queue: TrackedEvent[] = [];
+  #queue: TrackedEvent[] = [];
+  readonly #options: TrackingOptions;
+  readonly #onDropped: (count: number) => void;
 
   constructor(
     sink: (events: TrackedEvent[]) => Observable<void>,
-    private readonly options: TrackingOptions,
+    options: TrackingOptions,
     runtime: SenderRuntime,
-    private readonly onDropped: (count: number) => void,
+    onDropped: (count: number) => void,
   ) {
     super(sink, runtime, options.flushIntervalMs);
+    this.#options = options;
+    this.#onDropped = onDropped;
   }
 
   /** Events waiting to be sent. */
   get size(): number {
-    return this.queue.length;
+    return this.#queue.length;
   }
 
   /** Buffers one event; sends at once when the batch is full, else makes sure the timer is armed. */
   add(event: TrackedEvent): void {
-    this.queue.push(event);
-    this.trim();
-    if (this.queue.length >= this.options.batchSize) this.flushInBackground();
+    this.#queue.push(event);
+    this.#trim();
+    if (this.#queue.length >= this.#options.batchSize) this.flushInBackground();
     else this.arm();
   }
 
   protected override async sendBuffered(): Promise<void> {
     try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.options.batchSize);
+      while (this.#queue.length > 0) {
+        const batch = this.#queue.splice(0, this.#options.batchSize);
         try {
           await this.send(batch);
         } catch (error) {
-          this.queue = batch.concat(this.queue);
-          this.trim();
+          this.#queue = batch.concat(this.#queue);
+          this.#trim();
           throw error;
         }
       }
     } finally {
-      if (this.queue.length > 0) this.arm();
+      if (this.#queue.length > 0) this.arm();
     }
   }
 
   protected override failureMessage(error: unknown): string {
-    return `tracked events not sent, ${this.queue.length} kept for the next try: ${messageOf(error)}`;
+    return `tracked events not sent, ${this.#queue.length} kept for the next try: ${messageOf(error)}`;
   }
 
-  private trim(): void {
-    const excess = this.queue.length - this.options.maxQueue;
+  #trim(): void {
+    const excess = this.#queue.length - this.#options.maxQueue;
     if (excess <= 0) return;
-    this.queue.splice(0, excess);
-    this.onDropped(excess);
+    this.#queue.splice(0, excess);
+    this.#onDropped(excess);
   }
 }
 
@@ -112,20 +116,20 @@ class Tally {
  * next report's `periodMs` covers both periods. `flush()` sends nothing when there are no counts.
  */
 export class EvaluationCounter extends PeriodicSender<TelemetryReport> {
-  private counts = new Map<string, Tally>();
-  private periodStart: number;
+  #counts = new Map<string, Tally>();
+  #periodStart: number;
 
   constructor(sink: (report: TelemetryReport) => Observable<void>, options: TrackingOptions, runtime: SenderRuntime) {
     super(sink, runtime, options.telemetryIntervalMs);
-    this.periodStart = runtime.scheduler.now();
+    this.#periodStart = runtime.scheduler.now();
   }
 
   /** Counts one boolean evaluation of `key`. */
   record(key: string, value: boolean): void {
-    let tally = this.counts.get(key);
+    let tally = this.#counts.get(key);
     if (tally === undefined) {
       tally = new Tally();
-      this.counts.set(key, tally);
+      this.#counts.set(key, tally);
       this.arm();
     }
     if (value) tally.yes += 1;
@@ -133,23 +137,23 @@ export class EvaluationCounter extends PeriodicSender<TelemetryReport> {
   }
 
   protected override async sendBuffered(): Promise<void> {
-    if (this.counts.size === 0) return;
-    const counts = this.counts;
+    if (this.#counts.size === 0) return;
+    const counts = this.#counts;
     const now = this.runtime.scheduler.now();
-    this.counts = new Map();
+    this.#counts = new Map();
     const evaluations = Object.create(null) as Record<string, EvaluationCount>;
     for (const [key, tally] of counts) evaluations[key] = { total: tally.yes + tally.no, true: tally.yes, false: tally.no };
     try {
-      await this.send({ evaluations, periodMs: Math.round(now - this.periodStart) });
-      this.periodStart = now;
+      await this.send({ evaluations, periodMs: Math.round(now - this.#periodStart) });
+      this.#periodStart = now;
     } catch (error) {
       for (const [key, tally] of counts) {
-        const current = this.counts.get(key);
+        const current = this.#counts.get(key);
         if (current) {
           current.yes += tally.yes;
           current.no += tally.no;
         } else {
-          this.counts.set(key, tally);
+          this.#counts.set(key, tally);
         }
       }
       this.arm();

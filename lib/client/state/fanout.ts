@@ -7,41 +7,41 @@ import { Observable, type Subscriber } from 'rxjs';
  */
 export class Listeners<T> {
   /** Subscriber → the push round it joined in. */
-  private readonly joined = new Map<Subscriber<T>, number>();
-  private round = 0;
+  readonly #joined = new Map<Subscriber<T>, number>();
+  #round = 0;
 
   get size(): number {
-    return this.joined.size;
+    return this.#joined.size;
   }
 
   add(subscriber: Subscriber<T>): void {
-    this.joined.set(subscriber, this.round);
+    this.#joined.set(subscriber, this.#round);
   }
 
   delete(subscriber: Subscriber<T>): void {
-    this.joined.delete(subscriber);
+    this.#joined.delete(subscriber);
   }
 
   /** Sends `value` to every subscriber that joined before this push. */
   next(value: T): void {
-    const round = (this.round += 1);
-    for (const [subscriber, joined] of this.joined) {
-      if (this.round !== round) return;
+    const round = (this.#round += 1);
+    for (const [subscriber, joined] of this.#joined) {
+      if (this.#round !== round) return;
       if (joined !== round) subscriber.next(value);
     }
   }
 
   /** Completes and forgets every subscriber. */
   complete(): void {
-    const subscribers = [...this.joined.keys()];
-    this.joined.clear();
+    const subscribers = [...this.#joined.keys()];
+    this.#joined.clear();
     for (const subscriber of subscribers) subscriber.complete();
   }
 
   /** Errors and forgets every subscriber. */
   error(error: unknown): void {
-    const subscribers = [...this.joined.keys()];
-    this.joined.clear();
+    const subscribers = [...this.#joined.keys()];
+    this.#joined.clear();
     for (const subscriber of subscribers) subscriber.error(error);
   }
 }
@@ -52,58 +52,62 @@ export class Listeners<T> {
  * so subscribe/unsubscribe churn (or an observable that is never subscribed) leaves nothing behind.
  */
 export class KeyedFanout<T> {
-  private readonly channels = new Map<string, Channel<T>>();
+  readonly #channels = new Map<string, Channel<T>>();
+
+  readonly #current: (key: string) => T | undefined;
 
   /**
    * @param current the value a new subscriber receives synchronously, or `undefined` to make it wait
    *   for the next push (before the first load).
    */
-  constructor(private readonly current: (key: string) => T | undefined) {}
+  constructor(current: (key: string) => T | undefined) {
+    this.#current = current;
+  }
 
   /** The shared observable of `key`. */
   observe(key: string): Observable<T> {
-    return (this.channels.get(key) ?? this.detached(key)).observable;
+    return (this.#channels.get(key) ?? this.#detached(key)).observable;
   }
 
   /** Pushes a new value of `key` to its subscribers (if any). */
   push(key: string, value: T): void {
-    this.channels.get(key)?.listeners.next(value);
+    this.#channels.get(key)?.listeners.next(value);
   }
 
   /** Pushes the current value of every observed key (e.g. once the first load lands). */
   pushAll(): void {
-    for (const key of [...this.channels.keys()]) {
-      const value = this.current(key);
+    for (const key of [...this.#channels.keys()]) {
+      const value = this.#current(key);
       if (value !== undefined) this.push(key, value);
     }
   }
 
   /** Completes every subscriber. */
   complete(): void {
-    const channels = [...this.channels.values()];
-    this.channels.clear();
+    const channels = [...this.#channels.values()];
+    this.#channels.clear();
     for (const channel of channels) channel.listeners.complete();
   }
 
   /** Number of keys with at least one subscriber. */
   get observedKeys(): number {
-    return this.channels.size;
+    return this.#channels.size;
   }
 
   /** A channel for `key` that registers itself (or joins the registered one) on subscription. */
-  private detached(key: string): Channel<T> {
+  #detached(key: string): Channel<T> {
     const created: Channel<T> = {
       listeners: new Listeners<T>(),
       observable: new Observable<T>((subscriber) => {
-        let live = this.channels.get(key);
-        if (!live) this.channels.set(key, (live = created));
+        let live = this.#channels.get(key);
+        if (!live) this.#channels.set(key, (live = created));
         live.listeners.add(subscriber);
-        const value = this.current(key);
+        const value = this.#current(key);
         if (value !== undefined) subscriber.next(value);
         const channel = live;
         return () => {
           channel.listeners.delete(subscriber);
-          if (channel.listeners.size === 0 && this.channels.get(key) === channel) this.channels.delete(key);
+          if (channel.listeners.size === 0 && this.#channels.get(key) === channel) this.#channels.delete(key);
         };
       }),
     };

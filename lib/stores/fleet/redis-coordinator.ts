@@ -58,23 +58,24 @@ export class RedisCoordinator implements FleetCoordinator {
   readonly leaseMs: number;
   readonly timeoutMs: number;
   readonly sharedTtlMs: number;
-  private subscriber: Promise<RedisSubscription> | undefined;
-  private readonly listeners = new Map<string, Set<() => void>>();
+  #subscriber: Promise<RedisSubscription> | undefined;
+  readonly #listeners = new Map<string, Set<() => void>>();
   /** Links using this coordinator: the subscriber connection closes when the last one does. */
-  private users = 0;
+  #users = 0;
+  readonly #redis: RedisConnection;
+  readonly #options: RedisCoordinatorOptions;
 
-  constructor(
-    private readonly redis: RedisConnection,
-    private readonly options: RedisCoordinatorOptions,
-  ) {
+  constructor(redis: RedisConnection, options: RedisCoordinatorOptions) {
+    this.#redis = redis;
+    this.#options = options;
     this.leaseMs = options.leaseMs;
     this.timeoutMs = options.timeoutMs;
     this.sharedTtlMs = options.sharedTtlMs;
   }
 
   async claim(scope: string, holder: string, health: FleetHealth): Promise<FleetClaim> {
-    const keys = [this.key(scope, 'lease'), this.key(scope, 'health'), this.key(scope, 'snapshot')];
-    const answer = await this.eval(CLAIM, keys, [holder, String(this.leaseMs), JSON.stringify(health), this.key(scope, 'changed')]);
+    const keys = [this.#key(scope, 'lease'), this.#key(scope, 'health'), this.#key(scope, 'snapshot')];
+    const answer = await this.#eval(CLAIM, keys, [holder, String(this.leaseMs), JSON.stringify(health), this.#key(scope, 'changed')]);
     const [code, left] = Array.isArray(answer) ? answer.map(Number) : [Number.NaN, Number.NaN];
     if (code === undefined || !Number.isInteger(code)) throw new Error('unexpected answer to the fleet claim script');
     // A lease without expiry (never written so) counts as a whole lease.
@@ -82,17 +83,17 @@ export class RedisCoordinator implements FleetCoordinator {
   }
 
   async release(scope: string, holder: string): Promise<void> {
-    await this.eval(RELEASE, [this.key(scope, 'lease'), this.key(scope, 'health')], [holder, this.key(scope, 'changed')]);
+    await this.#eval(RELEASE, [this.#key(scope, 'lease'), this.#key(scope, 'health')], [holder, this.#key(scope, 'changed')]);
   }
 
   async publish(scope: string, holder: string, record: FleetRecord): Promise<boolean> {
-    const keys = [this.key(scope, 'lease'), this.key(scope, 'snapshot')];
-    return (await this.eval(PUBLISH, keys, [holder, JSON.stringify(record), this.key(scope, 'changed')])) === 1;
+    const keys = [this.#key(scope, 'lease'), this.#key(scope, 'snapshot')];
+    return (await this.#eval(PUBLISH, keys, [holder, JSON.stringify(record), this.#key(scope, 'changed')])) === 1;
   }
 
   async read(scope: string): Promise<FleetView> {
     // One slot (the hash tag), so one script reads both on a cluster too.
-    const answer = await this.eval(READ, [this.key(scope, 'snapshot'), this.key(scope, 'health')], []);
+    const answer = await this.#eval(READ, [this.#key(scope, 'snapshot'), this.#key(scope, 'health')], []);
     const [record, health] = Array.isArray(answer) ? answer : [];
     const view: FleetView = {};
     const parsedRecord = parseRecord(record);
@@ -103,76 +104,76 @@ export class RedisCoordinator implements FleetCoordinator {
   }
 
   async listen(scope: string, notice: () => void): Promise<() => void> {
-    const channel = this.key(scope, 'changed');
-    const subscriber = await this.connectSubscriber();
-    let set = this.listeners.get(channel);
+    const channel = this.#key(scope, 'changed');
+    const subscriber = await this.#connectSubscriber();
+    let set = this.#listeners.get(channel);
     if (!set) {
       const fresh = new Set<() => void>();
-      this.listeners.set(channel, (set = fresh));
+      this.#listeners.set(channel, (set = fresh));
       try {
         await subscriber.subscribe(channel, () => {
           for (const listener of [...fresh]) listener();
         });
       } catch (error) {
-        if (this.listeners.get(channel) === fresh) this.listeners.delete(channel);
+        if (this.#listeners.get(channel) === fresh) this.#listeners.delete(channel);
         throw error;
       }
     }
     set.add(notice);
     return () => {
       set.delete(notice);
-      if (set.size > 0 || this.listeners.get(channel) !== set) return;
-      this.listeners.delete(channel);
+      if (set.size > 0 || this.#listeners.get(channel) !== set) return;
+      this.#listeners.delete(channel);
       subscriber.unsubscribe(channel).catch(() => undefined);
     };
   }
 
   async getShared(key: string): Promise<EvalResult[] | undefined> {
-    const text = await this.redis.get(this.sharedKey(key));
+    const text = await this.#redis.get(this.#sharedKey(key));
     if (typeof text !== 'string') return undefined;
     const parsed: unknown = JSON.parse(text);
     return Array.isArray(parsed) ? (parsed as EvalResult[]) : undefined;
   }
 
   async putShared(key: string, flags: EvalResult[]): Promise<void> {
-    await this.redis.set(this.sharedKey(key), JSON.stringify(flags), { ms: this.sharedTtlMs });
+    await this.#redis.set(this.#sharedKey(key), JSON.stringify(flags), { ms: this.sharedTtlMs });
   }
 
   /** One more link uses the coordinator (and will call {@link close} once). */
   retain(): this {
-    this.users += 1;
+    this.#users += 1;
     return this;
   }
 
   async close(): Promise<void> {
-    this.users = Math.max(0, this.users - 1);
-    if (this.users > 0) return;
-    const subscriber = this.subscriber;
-    this.subscriber = undefined;
-    this.listeners.clear();
+    this.#users = Math.max(0, this.#users - 1);
+    if (this.#users > 0) return;
+    const subscriber = this.#subscriber;
+    this.#subscriber = undefined;
+    this.#listeners.clear();
     if (subscriber) (await subscriber.catch(() => undefined))?.destroy();
   }
 
-  private connectSubscriber(): Promise<RedisSubscription> {
-    this.subscriber ??= this.redis.subscriber();
-    const pending = this.subscriber;
+  #connectSubscriber(): Promise<RedisSubscription> {
+    this.#subscriber ??= this.#redis.subscriber();
+    const pending = this.#subscriber;
     pending.catch(() => {
-      if (this.subscriber === pending) this.subscriber = undefined;
+      if (this.#subscriber === pending) this.#subscriber = undefined;
     });
     return pending;
   }
 
-  private eval(script: string, keys: string[], args: string[]): Promise<unknown> {
-    return this.redis.eval(script, keys, args);
+  #eval(script: string, keys: string[], args: string[]): Promise<unknown> {
+    return this.#redis.eval(script, keys, args);
   }
 
-  private key(scope: string, part: string): string {
+  #key(scope: string, part: string): string {
     // The hash tag ({…}) puts every key of one scope in one cluster slot: one script may touch them all.
-    return `${this.options.prefix}fleet:{${digest(scope)}}:${part}`;
+    return `${this.#options.prefix}fleet:{${digest(scope)}}:${part}`;
   }
 
-  private sharedKey(key: string): string {
-    return `${this.options.prefix}fleet:for:${digest(key)}`;
+  #sharedKey(key: string): string {
+    return `${this.#options.prefix}fleet:for:${digest(key)}`;
   }
 }
 

@@ -126,13 +126,13 @@ export function parseEnvHeaders(raw: string, warnings: string[]): Array<[string,
 
 /** Headers merged case-insensitively: a later `set` of the same name replaces the earlier one. */
 class HeaderSet {
-  private readonly entries = new Map<string, [string, string]>();
+  readonly #entries = new Map<string, [string, string]>();
 
   set(name: string, value: string): void {
-    this.entries.set(name.toLowerCase(), [name, value]);
+    this.#entries.set(name.toLowerCase(), [name, value]);
   }
 
   toObject(): Record<string, string> {
-    return Object.fromEntries(this.entries.values());
+    return Object.fromEntries(this.#entries.values());
   }
 }
