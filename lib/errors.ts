@@ -38,9 +38,11 @@ export class FlagstreamError extends Error {
   readonly errorCode: string | undefined;
   constructor(message: string, options?: { cause?: unknown; errorCode?: string }) {
     super(message, options && 'cause' in options ? { cause: options.cause } : undefined);
-    this.name = new.target.name;
+    const brands = brandsOf(new.target);
+    // From the brand, not the class name: a minified bundle renames classes (`AuthError` → `d`).
+    this.name = Object.hasOwn(new.target, 'brand') ? brands[0]!.slice('flagstream.'.length) : new.target.name;
     this.errorCode = options?.errorCode;
-    Object.defineProperty(this, BRANDS, { value: brandsOf(new.target) });
+    Object.defineProperty(this, BRANDS, { value: brands });
   }
 
   /** Prototype chain first; else the brands an instance from another copy of the package carries. */
@@ -224,6 +226,9 @@ export class FleetLeaderError extends FlagstreamError {
  * A configuration error found at run time: terminal, like `AuthError`, until the options change.
  */
 export class ProjectNotFoundError extends RequestError {
+  static override get brand(): string {
+    return 'flagstream.ProjectNotFoundError';
+  }
   constructor(message = 'project not found (HTTP 404)', errorCode?: string) {
     super(404, message, errorCode);
   }
@@ -244,6 +249,9 @@ export function isRetryable(error: unknown): boolean {
  * reports it and carries on with the values it has.
  */
 export class StoreError extends FlagstreamError {
+  static override get brand(): string {
+    return 'flagstream.StoreError';
+  }
   /** The storage refused the write because it is full (web storage quota). */
   readonly quota: boolean;
   constructor(
