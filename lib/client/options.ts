@@ -139,7 +139,7 @@ export function resolveOptions(options: FlagClientOptions): ResolvedOptions {
     throw new ConfigError('store', 'must have save() and load()');
   }
   if (fleet !== undefined && (typeof fleet?.attach !== 'function' || !transport.identity)) {
-    throw new ConfigError('fleet', 'must be redisFleet(redis), with a transport that has an identity');
+    throw new ConfigError('fleet', 'must be redisFleet(redis) or tabFleet(), with a transport that has an identity');
   }
   if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new ConfigError('fetch', 'must be a function');
   if (options.scheduler !== undefined && typeof options.scheduler.schedule !== 'function') {
