@@ -40,6 +40,8 @@ export function createFlagClient<F extends object = UntypedFlags>(options: FlagC
 class ReactiveFlagClient extends FlagViews implements FlagClient {
   private current: FlagSnapshot = FlagSnapshot.empty;
   private loaded = false;
+  /** The context whose network load the snapshot holds (not a bootstrap, a store record or another context's). */
+  private networkContext: EvalContext | undefined;
   private readonly snapshots = new BehaviorSubject<FlagSnapshot>(FlagSnapshot.empty);
   private readonly changeSubject = new Subject<FlagChange>();
   private readonly report: ClientReporter;
@@ -128,7 +130,8 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
         this.onLoaded(this.activeContext, { kind: 'flags', flags });
         this.waiters.succeeded(attempt);
       },
-      current: () => (this.loaded ? this.current.values() : undefined),
+      // Only what the network said for this scope's context: never a bootstrap, a store record or the last context's flags.
+      current: () => (this.networkContext === this.activeContext ? this.current.values() : undefined),
       role: (role, event) => {
         this.report.update({ role });
         this.report.emit(event);
@@ -150,6 +153,8 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     if (options.bootstrap) {
       this.apply(valueResults(options.bootstrap, 'bootstrap', this.report.now()), 'bootstrap');
       this.report.update({ source: 'bootstrap' });
+      // A server render's snapshot of this page: ready now, without waiting for the stream's first load.
+      if (options.freshBootstrap) this.readiness.settle({ ok: true, source: 'bootstrap' });
     }
   }
 
@@ -205,7 +210,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   ready(options: { timeoutMs?: number } = {}): Promise<ReadyResult> {
     // A closed client is not ready, whatever it was before (the mock client agrees).
     if (this.closed) return Promise.resolve(this.report.unsettledReady(0));
-    if (!this.readiness.result) this.start();
+    this.start();
     return this.readiness.wait(options.timeoutMs ?? this.options.timeoutMs);
   }
 
@@ -295,6 +300,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     if (this.closed || context !== this.activeContext) return;
     const invalid = result.kind === 'flags' ? (result.invalid ?? []) : [];
     const changed = result.kind === 'flags' ? this.apply(result.flags, 'network', context, invalid) : 0;
+    this.networkContext = context;
     this.report.loaded(invalid);
     this.settleReady({ ok: true, source: 'network' });
     this.report.refreshed(invalid, changed);
@@ -358,7 +364,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
           return;
         }
         this.apply(results, 'store', context);
-        this.report.update({ source: 'store' });
+        this.report.update({ source: 'store', state: 'stale' });
         this.settleReady({ ok: true, source: 'store', error });
       });
     });
@@ -440,7 +446,9 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
    * resolve now, with the failure that stands in the way. (In a fleet, the leader may still deliver.)
    */
   private unreachable(): void {
-    if (this.fleet || !this.nothingToServe || this.report.status.source !== 'none') return;
+    // A follower (or a member not yet placed) may still get values from its leader; solo and leader load themselves.
+    const { role } = this.report.status;
+    if ((this.fleet && role !== 'solo' && role !== 'leader') || !this.nothingToServe || this.report.status.source !== 'none') return;
     const now = this.options.scheduler.now();
     const retry = this.retry && this.retry.at > now ? this.retry : undefined;
     const until = Math.max(retry?.at ?? now, now + this.gate.openForMs);

@@ -123,6 +123,18 @@ describe('a fresh bootstrap (freshBootstrap)', () => {
   const requests = (source: TestSource): string[] =>
     source.requests.map((request) => `${request.at}:${request.type}${request.type === 'load' ? `:${request.trigger}` : ''}`);
 
+  it('is ready at once from the rendered snapshot (an awaitReady page renders without waiting for the stream)', async () => {
+    const ts = virtualTime();
+    const source = testSource({ banner: 'spring' });
+    const client = browser(ts, slowStream(source, 3_000), { bootstrap: rendered as never, freshBootstrap: true });
+    let result: unknown = 'pending';
+    void client.ready().then((settled) => (result = settled));
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(result).toEqual({ ok: true, source: 'bootstrap' });
+    expect(requests(source)).toEqual([]);
+  });
+
   it('sends no bulk request before the stream opens, however late; its connect refetch is the first load', () => {
     const ts = virtualTime();
     const source = testSource({ banner: 'spring' });

@@ -255,6 +255,8 @@ describe('cuttlegate transport against a fake server over loopback', () => {
     expect(result.ok).toBe(true);
     expect(result.source).toBe('store');
     expect(c.evaluate('dark-mode')).toMatchObject({ value: false, reason: 'cached', source: 'store' });
+    // Serving a stored record is serving last known values: stale, not an error with nothing to show.
+    expect(c.status).toMatchObject({ state: 'stale', source: 'store' });
     await firstValueFrom(c.bool$('dark-mode').pipe(filter((v) => v), timeout(5_000)));
     // saves are debounced (1 s) and off the read path
     await vi.waitFor(() => expect(saved.at(-1)?.flags.map((f) => f.key)).toContain('dark-mode'), { timeout: 5_000 });

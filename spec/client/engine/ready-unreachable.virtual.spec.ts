@@ -1,7 +1,7 @@
 import type { TestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuthError, CircuitOpenError, NetworkError, type FlagClient, type FlagClientOptions, type ReadyResult } from '../../../lib/index.js';
-import { memoryStore } from '../../../lib/stores/index.js';
+import { memoryStore, tabFleet } from '../../../lib/stores/index.js';
 import { testSource, type TestSource } from '../../../lib/testing/index.js';
 import { captureLog, type LogCapture } from '../../support/log-capture.js';
 import { advanceTo as runTo, clientOn as virtualClientOn, settledValue, virtualTime } from '../../support/virtual.js';
@@ -127,6 +127,16 @@ describe('ready() against a server that cannot be reached', () => {
     expect(await settled(patient)).toBe('pending');
     advanceTo(33_000);
     expect(await settled(patient)).toMatchObject({ ok: false, source: 'none', error: expect.any(NetworkError) });
+  });
+
+  it('in a fleet that fell back to solo (tabFleet() without Web Locks), settles early as a plain client does', async () => {
+    const source = testSource({ a: 1 });
+    source.fail(refused());
+    const c = clientOn(source, { fleet: tabFleet() });
+    const ready = c.ready();
+    advanceTo(3_000);
+    expect(c.status.role).toBe('solo');
+    expect(await settled(ready)).toEqual({ ok: false, source: 'none', error: expect.any(NetworkError) });
   });
 
   it('waits for the store: an empty one leaves nothing to serve, so it settles when the circuit opens', async () => {

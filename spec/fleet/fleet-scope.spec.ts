@@ -1,0 +1,65 @@
+/**
+ * What a fleet leader shares is only ever what the network said for its scope's context: not the
+ * previous context's flags after identify(), and not a bootstrap. Tabs on fake Web Locks and
+ * BroadcastChannel (the same FleetLink drives Redis fleets), real time, bounded waits.
+ */
+import { filter, firstValueFrom, timeout } from 'rxjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { NetworkError, createFlagClient, type FlagClient, type FlagClientOptions } from '../../lib/index.js';
+import { FleetLink } from '../../lib/client/features/fleet-link.js';
+import type { FleetOption } from '../../lib/stores/index.js';
+import { TabCoordinator } from '../../lib/stores/fleet/tab-coordinator.js';
+import { testSource, type TestSource } from '../../lib/testing/index.js';
+import { FakeOrigin } from './fake-tabs.js';
+
+const quiet = { warn() {}, error() {} };
+let clients: FlagClient[] = [];
+
+afterEach(() => {
+  for (const client of clients) client.close();
+  clients = [];
+});
+
+function member(origin: FakeOrigin, id: number, source: TestSource, options: Partial<FlagClientOptions>): FlagClient {
+  const fleet: FleetOption = { attach: (host) => new FleetLink(new TabCoordinator(origin.tab(id), { name: 'default', leaseMs: 3_000, timeoutMs: 1_000 }), host) };
+  const client = createFlagClient({ transport: source, fleet, streaming: false, pollIntervalMs: 0, logger: quiet, ...options });
+  clients.push(client);
+  return client;
+}
+
+const leads = (client: FlagClient): Promise<unknown> =>
+  firstValueFrom(client.events$.pipe(filter((event) => event.type === 'fleet-leader'), timeout(5_000)));
+
+describe('what a fleet leader shares', () => {
+  it('after identify(), never the previous context’s flags under the new context’s scope', async () => {
+    const origin = new FakeOrigin();
+    const source = testSource({ owner: (context) => `secret-of-${context.userId}` });
+    const alice = member(origin, 1, source, { context: { userId: 'alice' } });
+    expect(await alice.ready()).toMatchObject({ ok: true, source: 'network' });
+    source.fail(new NetworkError('down'));
+    const led = leads(alice);
+    const switched = alice.identify({ userId: 'bob' }).catch((error: Error) => error);
+    await led; // alice's process now leads bob's scope, with alice's flags still in its snapshot
+    const bob = member(origin, 2, source, { context: { userId: 'bob' } });
+    const ready = await bob.ready({ timeoutMs: 500 });
+    expect(bob.string('owner', 'none')).toBe('none');
+    expect(ready.ok).toBe(false);
+    expect(bob.status.source).not.toBe('network');
+    expect(await switched).toBeInstanceOf(NetworkError);
+  });
+
+  it('never a bootstrap as if the network had said it', async () => {
+    const origin = new FakeOrigin();
+    const source = testSource({ 'dark-mode': true });
+    source.delay(5_000);
+    const leader = member(origin, 1, source, { bootstrap: { 'dark-mode': false }, timeoutMs: 8_000 });
+    const led = leads(leader);
+    void leader.ready();
+    await led;
+    const follower = member(origin, 2, source, { timeoutMs: 8_000 });
+    const ready = await follower.ready({ timeoutMs: 500 });
+    expect(follower.bool('dark-mode', true)).toBe(true); // its default: the leader's bootstrap is not shared
+    expect(ready).toMatchObject({ ok: false });
+    expect(follower.status.source).not.toBe('network');
+  });
+});
