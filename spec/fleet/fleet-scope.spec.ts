@@ -5,7 +5,7 @@
  */
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { NetworkError, createFlagClient, type FlagClient, type FlagClientOptions } from '../../lib/index.js';
+import { AuthError, NetworkError, createFlagClient, type FlagClient, type FlagClientOptions } from '../../lib/index.js';
 import { FleetLink } from '../../lib/client/features/fleet-link.js';
 import type { FleetOption } from '../../lib/stores/index.js';
 import { TabCoordinator } from '../../lib/stores/fleet/tab-coordinator.js';
@@ -61,5 +61,14 @@ describe('what a fleet leader shares', () => {
     expect(follower.bool('dark-mode', true)).toBe(true); // its default: the leader's bootstrap is not shared
     expect(ready).toMatchObject({ ok: false });
     expect(follower.status.source).not.toBe('network');
+  });
+
+  it('a leader whose key is rejected at once ends solo with the error, never shown as leader after it', async () => {
+    const origin = new FakeOrigin();
+    const source = testSource({ a: true });
+    source.fail(new AuthError(401));
+    const client = member(origin, 1, source, {});
+    expect(await client.ready()).toMatchObject({ ok: false, error: expect.any(AuthError) });
+    expect(client.status).toMatchObject({ state: 'error', role: 'solo' });
   });
 });

@@ -215,8 +215,9 @@ export class FleetLink implements FleetHandle {
       this.#unlisten();
       this.#mirror(undefined);
     }
-    this.#host.engine(role === 'leader');
+    // The role first: an engine that stops at once (a terminal error) then reports 'solo' after it, not before.
     this.#host.role(role, { type: role === 'leader' ? 'fleet-leader' : 'fleet-follower', at: this.#now() });
+    this.#host.engine(role === 'leader');
   }
 
   #goSolo(error: Error): void {
