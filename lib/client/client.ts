@@ -1,5 +1,5 @@
 import { BehaviorSubject, EMPTY, Observable, Subject, type Subscription, defer, filter, firstValueFrom, skip } from 'rxjs';
-import { CircuitOpenError, ClosedError, isRetryable, messageOf } from '../errors.js';
+import { CircuitOpenError, ClosedError, FleetLeaderError, isRetryable, messageOf } from '../errors.js';
 import type { InvalidFlag, LoadResult, TransportSession } from '../transports/transport.js';
 import type { CircuitState, ClientEvent, ClientStatus, EvalContext, EvalResult, FlagChange, JsonValue, ReadyResult, TrackEvent, ValueSource } from '../types.js';
 import { gateSession } from '../transports/gate.js';
@@ -234,7 +234,10 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     const settled = this.waiters.wait();
     this.start();
     this.engine.request({ trigger: 'refresh' });
-    this.fleet?.refresh();
+    // A follower's refresh is its leader's snapshot: with none shared yet it fails, as a failed load would.
+    void this.fleet?.refresh().then((applied) => {
+      if (!applied && !this.closed) this.waiters.failed(this.waiters.start(), new FleetLeaderError('the fleet leader has shared no flags yet'));
+    });
     return settled;
   }
 

@@ -55,7 +55,7 @@ function solo(host: FleetHost): FleetHandle {
     },
     published: () => undefined,
     changed: () => undefined,
-    refresh: () => undefined,
+    refresh: () => Promise.resolve(true),
     snapshotFor: (_context, load) => load(),
     stopped: () => undefined,
     close: () => undefined,

@@ -5,7 +5,7 @@
  */
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AuthError, NetworkError, createFlagClient, type FlagClient, type FlagClientOptions } from '../../lib/index.js';
+import { AuthError, FleetLeaderError, NetworkError, createFlagClient, type FlagClient, type FlagClientOptions } from '../../lib/index.js';
 import { FleetLink } from '../../lib/client/features/fleet-link.js';
 import type { FleetOption } from '../../lib/stores/index.js';
 import { TabCoordinator } from '../../lib/stores/fleet/tab-coordinator.js';
@@ -70,5 +70,20 @@ describe('what a fleet leader shares', () => {
     const client = member(origin, 1, source, {});
     expect(await client.ready()).toMatchObject({ ok: false, error: expect.any(AuthError) });
     expect(client.status).toMatchObject({ state: 'error', role: 'solo' });
+  });
+
+  it('a follower’s refresh() fails with FleetLeaderError while the leader has shared nothing, instead of hanging', async () => {
+    const origin = new FakeOrigin();
+    const source = testSource({ a: true });
+    source.delay(5_000);
+    const leader = member(origin, 1, source, { timeoutMs: 8_000 });
+    const led = leads(leader);
+    void leader.ready();
+    await led;
+    const follower = member(origin, 2, source, { timeoutMs: 8_000 });
+    const follows = firstValueFrom(follower.events$.pipe(filter((event) => event.type === 'fleet-follower'), timeout(5_000)));
+    void follower.ready({ timeoutMs: 100 });
+    await follows;
+    await expect(follower.refresh()).rejects.toBeInstanceOf(FleetLeaderError);
   });
 });

@@ -112,8 +112,12 @@ export interface FleetHandle {
   published(flags: EvalResult[]): void;
   /** The server announced a change (a stream event): a leader makes the fleet's shared one-off results stale. */
   changed(): void;
-  /** `refresh()` on a follower: re-read the shared snapshot and apply it. */
-  refresh(): void;
+  /**
+   * `refresh()` on a follower: re-read the shared snapshot and apply it. Resolves `false` when the
+   * leader has shared nothing for this scope yet (the caller's `refresh()` then fails), else `true`
+   * (also when this member is not a follower: its own engine answers).
+   */
+  refresh(): Promise<boolean>;
   /** `snapshotFor`: read-through the fleet's shared results for this context and the last change the fleet saw. */
   snapshotFor(context: EvalContext, load: () => Promise<EvalResult[]>): Promise<EvalResult[]>;
   /** The client stopped for good (401/403): give the lease up and leave the fleet; others lead. */

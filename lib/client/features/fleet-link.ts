@@ -68,8 +68,8 @@ export class FleetLink implements FleetHandle {
     if (this.#role === 'leader' && current) this.#share(current);
   }
 
-  refresh(): void {
-    if (this.#role === 'follower') this.#pull(this.#generation, true);
+  refresh(): Promise<boolean> {
+    return this.#role === 'follower' ? this.#pull(this.#generation, true) : Promise.resolve(true);
   }
 
   async snapshotFor(context: EvalContext, load: () => Promise<EvalResult[]>): Promise<EvalResult[]> {
@@ -252,13 +252,16 @@ export class FleetLink implements FleetHandle {
   }
 
   /** On a notice: apply what changed; a heartbeat that is gone means the lease is free, so claim it now. */
-  #pull(generation: number, force: boolean): void {
-    this.#pullNow(generation, force).then(
+  /** Pulls the shared snapshot; `false` when there was none to apply (a failed read hands over to solo: `true`). */
+  #pull(generation: number, force: boolean): Promise<boolean> {
+    return this.#pullNow(generation, force).then(
       (view) => {
         if (view && !view.leader && !this.#stale(generation) && this.#role === 'follower') this.#elect(generation);
+        return view?.record !== undefined || view === undefined;
       },
       (error: unknown) => {
         if (!this.#stale(generation)) this.#goSolo(asError(error));
+        return true;
       },
     );
   }
