@@ -3,7 +3,6 @@
  * ratios. Run with `npm run bench` (needs `--expose-gc`, which the script passes).
  */
 import { BehaviorSubject, distinctUntilChanged, map, type Subscription } from 'rxjs';
-import { browserBundle, measureSizes } from '../scripts/bundle-size.mjs';
 import { InMemoryProvider, OpenFeature, ProviderEvents } from '@openfeature/web-sdk';
 import { createFlagClient } from '../lib/index.js';
 import { boolFlags, nsPerOp, percentile, pushTransport, report } from './support.js';
@@ -12,6 +11,7 @@ import { clientMemory, openFeatureProviders } from './openfeature.js';
 import { enginePath, snapshotChanges, subscriptionMemory } from './snapshot.js';
 import { fleetRequests, fleetTakeover } from './fleet.js';
 import { flagMemory } from './flag-memory.js';
+import { bundleSize } from './bundles.js';
 
 const ratio = (ours: number, theirs: number): string => `${(theirs / ours).toFixed(1)}× ${theirs >= ours ? 'faster' : 'slower'}`;
 
@@ -134,23 +134,6 @@ async function churn(): Promise<void> {
   const after = process.memoryUsage().heapUsed;
   client.close();
   report([['heap growth', `${((after - before) / 1024).toFixed(1)} KiB`]]);
-}
-
-async function bundleSize(): Promise<void> {
-  console.log('\n4. Browser bundle of the built package, min + brotli (target ≤ 10 KiB, rxjs external)');
-  const sizes = await measureSizes().catch((error: Error) => error);
-  if (sizes instanceof Error) {
-    console.log(`  skipped: ${sizes.message}`);
-    return;
-  }
-  const { app, api, angular } = sizes;
-  const { kib: openFeature } = await browserBundle("export * from '@openfeature/web-sdk';", []);
-  report([
-    ['flagstream, createFlagClient + cuttlegate', `${app.toFixed(1)} KiB`],
-    ['flagstream, whole API', `${api.toFixed(1)} KiB`],
-    ['flagstream/angular entry (core external)', `${angular.toFixed(1)} KiB`],
-    ['OpenFeature web SDK (with core)', `${openFeature.toFixed(1)} KiB   ratio ${(openFeature / app).toFixed(2)}`],
-  ]);
 }
 
 function openFeatureConfig(count: number, value: boolean): Record<string, { variants: Record<string, boolean>; defaultVariant: string; disabled: boolean }> {
