@@ -17,7 +17,7 @@ interface Peer {
   packages: string[];
   /** What the app imports: the client class or factory it calls, with the peer's own dependencies bundled. */
   entry: string;
-  /** How a client started with the documented minimum follows flag changes. */
+  /** How a client started with the documented minimum follows flag changes (as the pinned version does). */
   byDefault: string;
   /** What turns on live updates when the default does not stream. */
   optIn: string;
