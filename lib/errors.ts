@@ -37,7 +37,8 @@ export class FlagstreamError extends Error {
    */
   readonly errorCode: string | undefined;
   constructor(message: string, options?: { cause?: unknown; errorCode?: string }) {
-    super(message, options && 'cause' in options ? { cause: options.cause } : undefined);
+    // `Error` reads only `cause` from the options, and only when it is there.
+    super(message, options);
     const brands = brandsOf(new.target);
     // From the brand, not the class name: a minified bundle renames classes (`AuthError` → `d`).
     this.name = Object.hasOwn(new.target, 'brand') ? brands[0]!.slice('flagstream.'.length) : new.target.name;
@@ -186,7 +187,7 @@ export class CircuitOpenError extends FlagstreamError {
       retryAfterMs === undefined
         ? `circuit breaker is open${reason}`
         : `circuit breaker is open for ${Math.ceil(retryAfterMs / 1000)} s more${reason}`,
-      options?.cause ? { cause: options.cause } : undefined,
+      options,
     );
   }
 }
