@@ -134,13 +134,15 @@ export function resolveOptions(options: FlagClientOptions): ResolvedOptions {
   for (const [field, ok, rule] of RULES) {
     if (options[field] !== undefined && !ok(options[field] as never, options.transport)) throw new ConfigError(field, rule);
   }
-  const pollIntervalMs = numberOption(options, 'pollIntervalMs', 30_000, MIN_POLL_INTERVAL_MS, true);
+  const numbers = {} as Record<NumberOption, number>;
+  for (const [field, [fallback, min, off]] of Object.entries(NUMBER_RULES) as [NumberOption, NumberRule][]) {
+    numbers[field] = numberOption(options, field, fallback ?? (numbers.pollIntervalMs || 30_000), min, off);
+  }
   return {
     ...options,
+    ...numbers,
     context: { ...options.context },
     streaming: options.streaming ?? true,
-    pollIntervalMs,
-    timeoutMs: numberOption(options, 'timeoutMs', 10_000, 1),
     defaults: ownRecord(options.defaults),
     freshBootstrap: !!(options.bootstrap && options.freshBootstrap),
     scheduler: options.scheduler ?? asyncScheduler,
@@ -148,11 +150,22 @@ export function resolveOptions(options: FlagClientOptions): ResolvedOptions {
     logger: options.logger ?? consoleLogger,
     backoff: numberGroup('backoff', options.backoff, defaultBackoff, 0),
     circuitBreaker: options.circuitBreaker !== false && numberGroup('circuitBreaker', options.circuitBreaker, defaultCircuitBreaker, 1),
-    snapshotForMaxAgeMs: numberOption(options, 'snapshotForMaxAgeMs', pollIntervalMs || 30_000),
-    maxResponseBytes: numberOption(options, 'maxResponseBytes', 4 * 1024 * 1024, 1),
-    hiddenCloseMs: numberOption(options, 'hiddenCloseMs', 60_000),
   };
 }
+
+type NumberOption = 'pollIntervalMs' | 'timeoutMs' | 'snapshotForMaxAgeMs' | 'maxResponseBytes' | 'hiddenCloseMs';
+/** A number option's default (none: the poll interval, or 30 000 with polling off), least value, and whether 0 turns it off. */
+type NumberRule = [fallback: number | undefined, min: number, off?: boolean];
+
+/** The rule of each top-level number option ({@link numberOption}), in checking order. */
+const NUMBER_RULES: Record<NumberOption, NumberRule> = {
+  // Polling faster than once a second only loads the server (use streaming for speed).
+  pollIntervalMs: [30_000, 1_000, true],
+  timeoutMs: [10_000, 1],
+  snapshotForMaxAgeMs: [undefined, 0],
+  maxResponseBytes: [4 * 1024 * 1024, 1],
+  hiddenCloseMs: [60_000, 0],
+};
 
 const isRecord = (value: unknown): boolean => isObject(value) && !Array.isArray(value);
 const isFunction = (value: unknown): boolean => typeof value === 'function';
@@ -186,8 +199,6 @@ export function checkContext(context: unknown, field: string): void {
   if (attributes !== undefined && !isRecord(attributes)) throw new ConfigError(`${field}.attributes`, 'must be an object');
 }
 
-/** Shortest poll period: polling faster than once a second only loads the server (use streaming for speed). */
-const MIN_POLL_INTERVAL_MS = 1_000;
 const consoleLogger: Logger = {
   warn: (message, ...rest) => console.warn(`[flagstream] ${message}`, ...rest),
   error: (message, ...rest) => console.error(`[flagstream] ${message}`, ...rest),
