@@ -1,33 +1,10 @@
-import { build } from 'esbuild';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as here from '../../lib/errors.js';
-
-type Errors = typeof here;
-
-/** A second, minified copy of the errors module, as a second installed copy of the package would be. */
-async function otherCopy(dir: string): Promise<Errors> {
-  const result = await build({
-    entryPoints: [new URL('../../lib/errors.ts', import.meta.url).pathname],
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    write: false,
-    logLevel: 'silent',
-  });
-  const file = join(dir, 'errors.mjs');
-  await writeFile(file, result.outputFiles[0]!.text);
-  return (await import(pathToFileURL(file).href)) as Errors;
-}
+import { withMinifiedCopy } from './minified-copy.js';
 
 describe('instanceof across copies of the package', () => {
   it('holds for the class and its bases, never for another class, a lookalike or a subclass outside the package', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'flagstream-copies-'));
-    try {
-      const other = await otherCopy(dir);
+    await withMinifiedCopy((other) => {
       const fromOther = new other.ProjectNotFoundError();
       class AppAuthError extends here.AuthError {}
       expect({
@@ -57,8 +34,6 @@ describe('instanceof across copies of the package', () => {
         terminal: true,
         name: 'ProjectNotFoundError',
       });
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
