@@ -153,6 +153,7 @@ export function resolveOptions(options: FlagClientOptions): ResolvedOptions {
   };
 }
 
+/** The top-level number options of {@link FlagClientOptions}. */
 type NumberOption = 'pollIntervalMs' | 'timeoutMs' | 'snapshotForMaxAgeMs' | 'maxResponseBytes' | 'hiddenCloseMs';
 /** A number option's default (none: the poll interval, or 30 000 with polling off), least value, and whether 0 turns it off. */
 type NumberRule = [fallback: number | undefined, min: number, off?: boolean];
