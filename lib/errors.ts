@@ -3,21 +3,9 @@
  * `catch (e) { if (e instanceof FlagstreamError) … }` covers them all.
  *
  * `instanceof` also holds across copies of the package (its ES module and CommonJS builds loaded
- * side by side, or two installed versions): each class has a `brand`, every instance carries the
- * brands of its class chain under a `Symbol.for` key, and `Symbol.hasInstance` checks them.
+ * side by side, or two installed versions): each class has a `brand`, and `Symbol.hasInstance`
+ * looks for it among the classes an object was constructed by.
  */
-
-/** Where an instance keeps the brands of its class chain; `Symbol.for`, so every copy shares it. */
-const BRANDS = Symbol.for('flagstream.error.brands');
-
-/** The brands of `type` and its base classes (each class's own static `brand`). */
-function brandsOf(type: object): readonly string[] {
-  const brands: string[] = [];
-  for (let at: object | null = type; at !== null && at !== Function.prototype; at = Object.getPrototypeOf(at) as object | null) {
-    if (Object.hasOwn(at, 'brand')) brands.push((at as { brand: string }).brand);
-  }
-  return Object.freeze(brands);
-}
 
 /** Base class of every flagstream error (`SDKError` in the Python SDK). */
 export class FlagstreamError extends Error {
@@ -37,20 +25,25 @@ export class FlagstreamError extends Error {
    */
   readonly errorCode: string | undefined;
   constructor(message: string, options?: { cause?: unknown; errorCode?: string }) {
-    super(message, options && 'cause' in options ? { cause: options.cause } : undefined);
-    const brands = brandsOf(new.target);
+    // `Error` reads only `cause` from the options, and only when it is there.
+    super(message, options);
     // From the brand, not the class name: a minified bundle renames classes (`AuthError` → `d`).
-    this.name = Object.hasOwn(new.target, 'brand') ? brands[0]!.slice('flagstream.'.length) : new.target.name;
+    this.name = Object.hasOwn(new.target, 'brand') ? (new.target as typeof FlagstreamError).brand.slice('flagstream.'.length) : new.target.name;
     this.errorCode = options?.errorCode;
-    Object.defineProperty(this, BRANDS, { value: brands });
   }
 
-  /** Prototype chain first; else the brands an instance from another copy of the package carries. */
+  /**
+   * Prototype chain first; else whether a class `value` was constructed by (its `constructor` and
+   * that class's bases, from any copy of the package) has this class's brand. A class without a
+   * brand of its own (a subclass outside the package) checks the prototype chain only.
+   */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
-    if (!Object.hasOwn(this, 'brand') || typeof value !== 'object' || value === null) return false;
-    const brands = (value as { [BRANDS]?: unknown })[BRANDS];
-    return Array.isArray(brands) && brands.includes((this as unknown as { brand: string }).brand);
+    if (!Object.hasOwn(this, 'brand')) return false;
+    for (let type: unknown = (value as { constructor?: unknown } | null | undefined)?.constructor; typeof type === 'function'; type = Object.getPrototypeOf(type)) {
+      if (Object.hasOwn(type, 'brand') && (type as typeof FlagstreamError).brand === this.brand) return true;
+    }
+    return false;
   }
 }
 
@@ -186,7 +179,7 @@ export class CircuitOpenError extends FlagstreamError {
       retryAfterMs === undefined
         ? `circuit breaker is open${reason}`
         : `circuit breaker is open for ${Math.ceil(retryAfterMs / 1000)} s more${reason}`,
-      options?.cause ? { cause: options.cause } : undefined,
+      options,
     );
   }
 }

@@ -13,10 +13,9 @@ export function contextKey(context: EvalContext): string {
 
 /** JSON with object keys sorted at every depth; never throws (bigints as text, cycles as a marker, other non-JSON as `null`). */
 export function canonicalJson(value: unknown, seen = new Set<object>()): string {
-  if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number') return Number.isFinite(value) ? JSON.stringify(value) : 'null';
-  if (typeof value === 'bigint') return JSON.stringify(`${value}n`);
-  if (typeof value !== 'object') return 'null';
+  if (typeof value === 'bigint') return `"${value}n"`;
+  // Primitives as JSON does; what JSON cannot write (a non-finite number, a function) as `null`.
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value) ?? 'null';
   if (seen.has(value)) return '"[circular]"';
   seen.add(value);
   const text = Array.isArray(value)

@@ -107,8 +107,8 @@ export interface ResolvedOptions {
   timeoutMs: number;
   /** Frozen, null-prototype: `defaults[key]` reads own keys only. */
   defaults: Readonly<Record<string, JsonValue>>;
-  store: FlagStore | undefined;
-  bootstrap: Record<string, JsonValue> | SnapshotJSON | undefined;
+  store?: FlagStore;
+  bootstrap?: Record<string, JsonValue> | SnapshotJSON;
   freshBootstrap: boolean;
   scheduler: SchedulerLike;
   fetch: FetchLike;
@@ -116,61 +116,74 @@ export interface ResolvedOptions {
   backoff: BackoffPolicy;
   circuitBreaker: CircuitBreakerOptions | false;
   /** Checked and completed by the tracking of a transport with sinks (`resolveTracking`), unused otherwise. */
-  tracking: Partial<TrackingOptions> | undefined;
+  tracking?: Partial<TrackingOptions>;
   snapshotForMaxAgeMs: number;
   maxResponseBytes: number;
   hiddenCloseMs: number;
-  fleet: FleetOption | undefined;
+  fleet?: FleetOption;
 }
 
 /** Validates options synchronously; a `ConfigError` names the first bad field and its rule. */
 export function resolveOptions(options: FlagClientOptions): ResolvedOptions {
   if (!isObject(options)) throw new ConfigError('options', 'must be an object');
   checkKeys(options, OPTION_KEYS);
-  const { transport, store, fleet } = options;
-  if (typeof transport?.connect !== 'function') {
+  if (!isFunction(options.transport?.connect)) {
     throw new ConfigError('transport', 'is required: cuttlegate({...}), rollgate({...}), ofrep({...}) or a test source');
   }
   checkContext(options.context, 'context');
-  for (const field of ['defaults', 'bootstrap'] as const) {
-    if (options[field] !== undefined && !isRecord(options[field])) throw new ConfigError(field, 'must be an object of flag key → value');
+  for (const [field, ok, rule] of RULES) {
+    if (options[field] !== undefined && !ok(options[field] as never, options.transport)) throw new ConfigError(field, rule);
   }
-  if (store !== undefined && (typeof store.save !== 'function' || typeof store.load !== 'function')) {
-    throw new ConfigError('store', 'must have save() and load()');
+  const numbers = {} as Record<NumberOption, number>;
+  for (const [field, [fallback, min, off]] of Object.entries(NUMBER_RULES) as [NumberOption, NumberRule][]) {
+    numbers[field] = numberOption(options, field, fallback ?? (numbers.pollIntervalMs || 30_000), min, off);
   }
-  if (fleet !== undefined && (typeof fleet?.attach !== 'function' || !transport.identity)) {
-    throw new ConfigError('fleet', 'must be redisFleet(redis) or tabFleet(), with a transport that has an identity');
-  }
-  if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new ConfigError('fetch', 'must be a function');
-  if (options.scheduler !== undefined && typeof options.scheduler.schedule !== 'function') {
-    throw new ConfigError('scheduler', 'must be an rxjs SchedulerLike');
-  }
-  const pollIntervalMs = numberOption(options, 'pollIntervalMs', 30_000, MIN_POLL_INTERVAL_MS, true);
-  const circuitBreaker = options.circuitBreaker === false ? false : numberGroup('circuitBreaker', options.circuitBreaker, defaultCircuitBreaker, 1);
   return {
-    transport,
+    ...options,
+    ...numbers,
     context: { ...options.context },
     streaming: options.streaming ?? true,
-    pollIntervalMs,
-    timeoutMs: numberOption(options, 'timeoutMs', 10_000, 1),
     defaults: ownRecord(options.defaults),
-    store,
-    bootstrap: options.bootstrap,
     freshBootstrap: !!(options.bootstrap && options.freshBootstrap),
     scheduler: options.scheduler ?? asyncScheduler,
     fetch: options.fetch ?? defaultFetch(),
     logger: options.logger ?? consoleLogger,
     backoff: numberGroup('backoff', options.backoff, defaultBackoff, 0),
-    circuitBreaker,
-    tracking: options.tracking,
-    snapshotForMaxAgeMs: numberOption(options, 'snapshotForMaxAgeMs', pollIntervalMs || 30_000),
-    maxResponseBytes: numberOption(options, 'maxResponseBytes', 4 * 1024 * 1024, 1),
-    hiddenCloseMs: numberOption(options, 'hiddenCloseMs', 60_000),
-    fleet,
+    circuitBreaker: options.circuitBreaker !== false && numberGroup('circuitBreaker', options.circuitBreaker, defaultCircuitBreaker, 1),
   };
 }
 
+/** The top-level number options of {@link FlagClientOptions}. */
+type NumberOption = 'pollIntervalMs' | 'timeoutMs' | 'snapshotForMaxAgeMs' | 'maxResponseBytes' | 'hiddenCloseMs';
+/** A number option's default (none: the poll interval, or 30 000 with polling off), least value, and whether 0 turns it off. */
+type NumberRule = [fallback: number | undefined, min: number, off?: boolean];
+
+/** The rule of each top-level number option ({@link numberOption}), in checking order. */
+const NUMBER_RULES: Record<NumberOption, NumberRule> = {
+  // Polling faster than once a second only loads the server (use streaming for speed).
+  pollIntervalMs: [30_000, 1_000, true],
+  timeoutMs: [10_000, 1],
+  snapshotForMaxAgeMs: [undefined, 0],
+  maxResponseBytes: [4 * 1024 * 1024, 1],
+  hiddenCloseMs: [60_000, 0],
+};
+
 const isRecord = (value: unknown): boolean => isObject(value) && !Array.isArray(value);
+const isFunction = (value: unknown): boolean => typeof value === 'function';
+const RECORD_RULE = 'must be an object of flag key → value';
+
+/**
+ * The rule of each object option, in the order they are checked (after `transport` and `context`):
+ * a test of the value when it is set (given the transport), and the rule its `ConfigError` states.
+ */
+const RULES: readonly [keyof FlagClientOptions, (value: never, transport: Transport) => unknown, string][] = [
+  ['defaults', isRecord, RECORD_RULE],
+  ['bootstrap', isRecord, RECORD_RULE],
+  ['store', (store: FlagStore | null) => isFunction(store?.save) && isFunction(store?.load), 'must have save() and load()'],
+  ['fleet', (fleet: FleetOption | null, transport) => isFunction(fleet?.attach) && transport.identity, 'must be redisFleet(redis) or tabFleet(), with a transport that has an identity'],
+  ['fetch', isFunction, 'must be a function'],
+  ['scheduler', (scheduler: SchedulerLike | null) => isFunction(scheduler?.schedule), 'must be an rxjs SchedulerLike'],
+];
 
 /** Every key of {@link FlagClientOptions}: any other is a typo, rejected with the nearest of these. */
 export const OPTION_KEYS: readonly (keyof FlagClientOptions)[] = [
@@ -187,8 +200,6 @@ export function checkContext(context: unknown, field: string): void {
   if (attributes !== undefined && !isRecord(attributes)) throw new ConfigError(`${field}.attributes`, 'must be an object');
 }
 
-/** Shortest poll period: polling faster than once a second only loads the server (use streaming for speed). */
-const MIN_POLL_INTERVAL_MS = 1_000;
 const consoleLogger: Logger = {
   warn: (message, ...rest) => console.warn(`[flagstream] ${message}`, ...rest),
   error: (message, ...rest) => console.error(`[flagstream] ${message}`, ...rest),

@@ -6,17 +6,17 @@ export function requireString(value: unknown, field: string): string {
   return value;
 }
 
-/** An absolute http(s) URL option without a trailing slash, or a `ConfigError` naming it. */
+/** An absolute http(s) URL option without credentials or a trailing slash, or a `ConfigError` naming it. */
 export function requireHttpUrl(value: unknown, field: string): string {
   const text = requireString(value, field);
-  let url: URL;
+  let url: URL | undefined;
   try {
     url = new URL(text);
   } catch {
-    throw new ConfigError(field, 'must be an absolute http(s) URL');
+    // Not an absolute URL: the check below rejects it.
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(field, 'must be an http(s) URL');
-  if (url.username || url.password) throw new ConfigError(field, 'must not contain credentials');
+  if (!/^https?:$/.test(url?.protocol ?? '')) throw new ConfigError(field, 'must be an http(s) URL');
+  if (url!.username || url!.password) throw new ConfigError(field, 'must not contain credentials');
   return text.replace(/\/+$/, '');
 }
 

@@ -57,6 +57,22 @@ describe('createFlagClient option ranges', () => {
   });
 });
 
+describe('object options', () => {
+  it.each([
+    [{ defaults: [] }, 'defaults: must be an object of flag key → value'],
+    [{ bootstrap: 'x' }, 'bootstrap: must be an object of flag key → value'],
+    [{ store: { save: async () => {} } }, 'store: must have save() and load()'],
+    [{ store: null }, 'store: must have save() and load()'],
+    [{ fleet: {} }, 'fleet: must be redisFleet(redis) or tabFleet(), with a transport that has an identity'],
+    [{ fetch: 'fetch' }, 'fetch: must be a function'],
+    [{ scheduler: null }, 'scheduler: must be an rxjs SchedulerLike'],
+    [{ context: { userId: 7 } }, 'context.userId: must be a string'],
+    [{ transport: undefined }, 'transport: is required: cuttlegate({...}), rollgate({...}), ofrep({...}) or a test source'],
+  ])('each follows its rule, named in its error (null included): %j', (options, message) => {
+    expect(configError(options)?.message).toBe(message);
+  });
+});
+
 describe('unknown option keys', () => {
   it('are refused, naming the key and the option it was meant to be', () => {
     expect(configError({ contxt: { userId: 'u' } })?.message).toBe('contxt: is not an option; did you mean context?');

@@ -1,11 +1,7 @@
-import { build } from 'esbuild';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as errors from '../../lib/errors.js';
 import { RedisCommandError } from '../../lib/stores/index.js';
+import { withMinifiedCopy } from './minified-copy.js';
 
 const classes = { ...errors, RedisCommandError } as Record<string, unknown>;
 const errorClasses = Object.entries(classes).filter(([, value]) => typeof value === 'function' && (value as { brand?: unknown }).brand !== undefined);
@@ -17,30 +13,16 @@ describe('error names', () => {
   });
 
   it('stay the class names in a minified bundle, where classes are renamed', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'flagstream-names-'));
-    try {
-      const result = await build({
-        entryPoints: [new URL('../../lib/errors.ts', import.meta.url).pathname],
-        bundle: true,
-        minify: true,
-        format: 'esm',
-        write: false,
-        logLevel: 'silent',
-      });
-      const file = join(dir, 'errors.mjs');
-      await writeFile(file, result.outputFiles[0]!.text);
-      const minified = (await import(pathToFileURL(file).href)) as Record<string, new (...args: never[]) => Error>;
+    await withMinifiedCopy((minified) => {
       const made = {
-        AuthError: new minified.AuthError!(...([401] as never[])),
-        ConfigError: new minified.ConfigError!(...(['field', 'rule'] as never[])),
-        ProjectNotFoundError: new minified.ProjectNotFoundError!(),
-        StoreError: new minified.StoreError!(...(['save', 'full'] as never[])),
-        TimeoutError: new minified.TimeoutError!(...([1000, 'load'] as never[])),
+        AuthError: new minified.AuthError(401),
+        ConfigError: new minified.ConfigError('field', 'rule'),
+        ProjectNotFoundError: new minified.ProjectNotFoundError(),
+        StoreError: new minified.StoreError('save', 'full'),
+        TimeoutError: new minified.TimeoutError(1000, 'load'),
       };
-      expect(minified.AuthError!.name).not.toBe('AuthError'); // renamed by the minifier, as in an app bundle
+      expect(minified.AuthError.name).not.toBe('AuthError'); // renamed by the minifier, as in an app bundle
       for (const [name, error] of Object.entries(made)) expect(error.name).toBe(name);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 });

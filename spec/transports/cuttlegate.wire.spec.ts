@@ -1,6 +1,6 @@
 import { asyncScheduler, lastValueFrom } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { InvalidResponseError, ProjectNotFoundError, RequestError, isTerminal } from '../../lib/errors.js';
+import { ConfigError, InvalidResponseError, ProjectNotFoundError, RequestError, isTerminal } from '../../lib/errors.js';
 import { cuttlegate } from '../../lib/transports/cuttlegate/index.js';
 import { bulkResults, parseChangeEvent, toEvalResult } from '../../lib/transports/cuttlegate/wire.js';
 import type { TransportRuntime, TransportSession } from '../../lib/transports/transport.js';
@@ -56,6 +56,27 @@ describe('cuttlegate wire validation', () => {
     });
     expect(parseChangeEvent('{"type":1}')).toBeUndefined();
     expect(parseChangeEvent('[1]')).toBeUndefined();
+  });
+});
+
+describe('cuttlegate options', () => {
+  const valid = { serverUrl: 'http://127.0.0.1:1', apiKey: 'k', project: 'demo', environment: 'production' };
+
+  it.each([
+    [{ project: undefined }, 'project: is required, a slug (^[a-z0-9][a-z0-9-]*$)'],
+    [{ environment: 'Prod' }, 'environment: is required, a slug (^[a-z0-9][a-z0-9-]*$)'],
+    [{ watchdogMs: -1 }, 'watchdogMs: must be a number from 0 to 2147483647, got -1'],
+    [{ watchdogMs: Number.POSITIVE_INFINITY }, 'watchdogMs: must be a number from 0 to 2147483647, got Infinity'],
+    [{ serverUrl: 'flags.example.com' }, 'serverUrl: must be an http(s) URL'],
+  ])('refuses %j with a ConfigError naming the field and its rule', (patch, message) => {
+    let thrown: unknown;
+    try {
+      cuttlegate({ ...valid, ...patch } as never);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    expect((thrown as ConfigError).message).toBe(message);
   });
 });
 

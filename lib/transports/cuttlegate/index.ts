@@ -5,6 +5,7 @@ import { sse } from '../../net/sse.js';
 import type { EvalContext } from '../../types.js';
 import type { LoadResult, StreamMessage, Transport, TransportRuntime, TransportSession } from '../transport.js';
 import { checkKeys, requireHttpUrl, requireString } from '../config.js';
+import { numberOption } from '../../client/number-options.js';
 import { transportIdentity } from '../identity.js';
 import { bulkResults, parseChangeEvent, requestBody, toEvalResult } from './wire.js';
 
@@ -33,12 +34,12 @@ export function cuttlegate(config: CuttlegateOptions): Transport {
   checkKeys(options, ['serverUrl', 'apiKey', 'project', 'environment', 'watchdogMs']);
   const serverUrl = requireHttpUrl(options.serverUrl, 'serverUrl');
   const apiKey = requireString(options.apiKey, 'apiKey');
-  const project = requireString(options.project, 'project');
-  const environment = requireString(options.environment, 'environment');
-  if (!SLUG.test(project)) throw new ConfigError('project', `must be a slug (${SLUG.source})`);
-  if (!SLUG.test(environment)) throw new ConfigError('environment', `must be a slug (${SLUG.source})`);
-  const watchdogMs = options.watchdogMs ?? 90_000;
-  if (!Number.isFinite(watchdogMs) || watchdogMs < 0) throw new ConfigError('watchdogMs', 'must be a number ≥ 0');
+  const [project, environment] = (['project', 'environment'] as const).map((field) => {
+    const slug = options[field];
+    if (typeof slug !== 'string' || !SLUG.test(slug)) throw new ConfigError(field, `is required, a slug (${SLUG.source})`);
+    return slug;
+  }) as [string, string];
+  const watchdogMs = numberOption(options, 'watchdogMs', 90_000);
 
   const base = `${serverUrl}/api/v1/projects/${encodeURIComponent(project)}/environments/${encodeURIComponent(environment)}`;
   const headers = { Authorization: `Bearer ${apiKey}` };
@@ -65,7 +66,7 @@ export function cuttlegate(config: CuttlegateOptions): Transport {
                 throw new ProjectNotFoundError(said, wireErrorCode(response.body));
               }
               const { flags, invalid } = bulkResults(response.body, `POST ${describeUrl(url)}`, new Date().toISOString());
-              return invalid.length > 0 ? { kind: 'flags' as const, flags, invalid } : { kind: 'flags' as const, flags };
+              return { kind: 'flags', flags, ...(invalid.length > 0 && { invalid }) };
             }),
           );
         },

@@ -1,5 +1,5 @@
 import { InvalidResponseError } from '../../errors.js';
-import type { EvalContext, EvalResult, JsonValue } from '../../types.js';
+import type { EvalContext, EvalResult } from '../../types.js';
 import type { InvalidFlag } from '../transport.js';
 import { isRecord, typedValue } from '../values.js';
 
@@ -60,19 +60,10 @@ export function toEvalResult(raw: unknown, evaluatedAt: string, where: string): 
   if (raw.value_key !== undefined && typeof raw.value_key !== 'string') throw bad('value_key', 'a string');
   if (raw.value !== undefined && raw.value !== null && typeof raw.value !== 'string') throw bad('value', 'a string or null');
   if (typeof raw.value_key !== 'string' && typeof raw.value !== 'string') throw bad('value_key', 'present');
-  const variant = typeof raw.value_key === 'string' && raw.value_key !== '' ? raw.value_key : typeof raw.value === 'string' ? raw.value : '';
-  const type = raw.type;
+  const { enabled, value_key, value, reason, type } = raw as unknown as CuttlegateFlag;
+  const variant = (value_key || value) ?? '';
   const typed = typedValue(type, variant);
-  const result: EvalResult = {
-    key,
-    enabled: raw.enabled,
-    variant,
-    value: typed.value,
-    reason: raw.reason,
-    evaluatedAt,
-    source: 'network',
-    details: { type } as Record<string, JsonValue>,
-  };
+  const result: EvalResult = { key, enabled, variant, value: typed.value, reason, evaluatedAt, source: 'network', details: { type } };
   if (typed.errorCode) result.errorCode = typed.errorCode;
   return result;
 }
