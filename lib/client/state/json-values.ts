@@ -155,6 +155,11 @@ export function heldDetails(details: unknown): unknown {
   return isJsonObject(details) && !isEmpty(details) ? details : undefined;
 }
 
+/** `value` when it is of `type` (`typeof`), else `def`: the one typed read of values and defaults. */
+export function ofType<T>(value: unknown, type: 'boolean' | 'string' | 'number', def: T): T {
+  return typeof value === type ? (value as T) : def;
+}
+
 /** Whether `value` is a (non-array) JSON object. */
 export function isJsonObject(value: unknown): value is Record<string, JsonValue> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
