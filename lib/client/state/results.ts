@@ -42,11 +42,9 @@ export function isSnapshotJSON(input: unknown): input is SnapshotJSON {
   return isJsonObject(input) && ownValue(input, '$flagstream') === 1 && isJsonObject(ownValue(input, 'flags'));
 }
 
-/** The variant text of a value: `"true"`/`"false"`, the string, the number's text, or JSON. */
+/** The variant text of a value: the string itself, else its JSON text (`"true"`, `"25"`, `{"a":1}`). */
 export function variantOf(value: JsonValue): string {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'boolean' || typeof value === 'number') return String(value);
-  return JSON.stringify(value);
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 function snapshotResults(flags: Record<string, unknown>, source: ValueSource, evaluatedAt: string): EvalResult[] {
