@@ -1,8 +1,6 @@
 import type { EvalResult, FlagChange, JsonValue } from '../../types.js';
 import { heldDetails, interner, isJsonObject, ofType, sameJson, sealResult, type Intern } from './json-values.js';
 
-export { sameJson } from './json-values.js';
-
 /**
  * What `JSON.stringify(snapshot)` writes: every flag with its value, variant, reason and time, so a
  * client given it as `bootstrap` (server-side rendering, preloading) reads exactly what this one did.

@@ -99,42 +99,37 @@ export abstract class FlagViews {
     const found = this.views.get(id)?.get(def);
     if (found) return found.observable as Observable<T>;
     const same = kind === 'json' ? sameJson : Object.is;
-    const created: ViewChannel<T> = {
-      listeners: new Listeners<T>(),
-      upstream: undefined,
-      has: false,
-      last: def,
-      observable: new Observable<T>((subscriber) => {
-        this.viewed(key);
-        let table = this.views.get(id);
-        if (!table) this.views.set(id, (table = new Map()));
-        let live = table.get(def) as ViewChannel<T> | undefined;
-        if (!live) table.set(def, (live = created));
-        const channel = live;
-        channel.listeners.add(subscriber);
-        if (channel.upstream === undefined) {
-          // Set before subscribing: a source that completes at once (a closed client) drops it again.
-          const upstream = (channel.upstream = new Subscription());
-          upstream.add(this.viewSource$(key).subscribe({
-            next: (result) => {
-              const value = kind === 'json' ? (result.value === undefined ? def : (result.value as T)) : ofType(result.value, kind, def);
-              if (channel.has && same(channel.last, value)) return;
-              channel.has = true;
-              channel.last = value;
-              channel.listeners.next(value);
-            },
-            error: (error: unknown) => this.drop(id, def, channel) && channel.listeners.end((subscriber) => subscriber.error(error)),
-            complete: () => this.drop(id, def, channel) && channel.listeners.end((subscriber) => subscriber.complete()),
-          }));
-        } else if (channel.has) {
-          subscriber.next(channel.last);
-        }
-        return () => {
-          channel.listeners.delete(subscriber);
-          if (channel.listeners.size === 0) this.drop(id, def, channel);
-        };
-      }),
-    };
+    const created = new ViewChannel<T>(def);
+    created.observable = new Observable<T>((subscriber) => {
+      this.viewed(key);
+      let table = this.views.get(id);
+      if (!table) this.views.set(id, (table = new Map()));
+      let live = table.get(def) as ViewChannel<T> | undefined;
+      if (!live) table.set(def, (live = created));
+      const channel = live;
+      channel.add(subscriber);
+      if (channel.upstream === undefined) {
+        // Set before subscribing: a source that completes at once (a closed client) drops it again.
+        const upstream = (channel.upstream = new Subscription());
+        upstream.add(this.viewSource$(key).subscribe({
+          next: (result) => {
+            const value = kind === 'json' ? (result.value === undefined ? def : (result.value as T)) : ofType(result.value, kind, def);
+            if (channel.has && same(channel.last, value)) return;
+            channel.has = true;
+            channel.last = value;
+            channel.next(value);
+          },
+          error: (error: unknown) => this.drop(id, def, channel) && channel.end((subscriber) => subscriber.error(error)),
+          complete: () => this.drop(id, def, channel) && channel.end((subscriber) => subscriber.complete()),
+        }));
+      } else if (channel.has) {
+        subscriber.next(channel.last);
+      }
+      return () => {
+        channel.delete(subscriber);
+        if (channel.size === 0) this.drop(id, def, channel);
+      };
+    });
     return created.observable;
   }
 
@@ -154,12 +149,14 @@ export abstract class FlagViews {
 }
 
 /** One shared typed view: its subscribers, its `flag$` subscription and the last value it sent. */
-interface ViewChannel<T> {
-  observable: Observable<T>;
-  listeners: Listeners<T>;
+class ViewChannel<T> extends Listeners<T> {
+  observable!: Observable<T>;
   upstream: Subscription | undefined;
-  has: boolean;
-  last: T;
+  has = false;
+
+  constructor(public last: T) {
+    super();
+  }
 }
 
 /** Emits once `signal` aborts (at once if it already has); never without one. */
