@@ -1,3 +1,4 @@
+import { isRecord } from '../../transports/values.js';
 import type { EvalResult, JsonValue } from '../../types.js';
 
 /**
@@ -160,10 +161,8 @@ export function ofType<T>(value: unknown, type: 'boolean' | 'string' | 'number',
   return typeof value === type ? (value as T) : def;
 }
 
-/** Whether `value` is a (non-array) JSON object. */
-export function isJsonObject(value: unknown): value is Record<string, JsonValue> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+/** Whether `value` is a (non-array) JSON object: the transports' `isRecord`, typed for JSON values. */
+export const isJsonObject = isRecord as (value: unknown) => value is Record<string, JsonValue>;
 
 /** A JSON scalar: a boolean, a string, a finite number or `null`. */
 function isJsonScalar(value: unknown): boolean {
