@@ -30,10 +30,16 @@ export function frozenJson(value: unknown): JsonValue | undefined {
   if (typeof value !== 'object' || value === null) return isJsonScalar(value) ? (value as JsonValue) : undefined;
   if (sealed.has(value)) return value as JsonValue;
   if (isEmpty(value)) return Array.isArray(value) ? EMPTY_ARRAY : isPlainObject(value) ? EMPTY_OBJECT : undefined;
-  if (!isJsonTree(value, [])) return undefined;
-  // Checked first, then copied through its JSON text: the parser sizes every object and array to
-  // its members, where a copy grown key by key keeps spare slots (a fifth more memory per value).
-  const copy = freezeTree(JSON.parse(JSON.stringify(value)) as JsonValue);
+  let text: string;
+  try {
+    text = JSON.stringify(value); // throws on a cycle or a bigint, so the check below never loops
+  } catch {
+    return undefined;
+  }
+  if (!isJsonTree(value)) return undefined;
+  // Copied through its JSON text: the parser sizes every object and array to its members, where a
+  // copy grown key by key keeps spare slots (a fifth more memory per value).
+  const copy = freezeTree(JSON.parse(text) as JsonValue);
   sealed.add(copy as object);
   return copy;
 }
@@ -170,18 +176,15 @@ function isJsonScalar(value: unknown): boolean {
   return typeof value === 'boolean' || typeof value === 'string' || value === null;
 }
 
-/** Whether `value` is JSON throughout: plain objects and arrays of JSON, no cycles (`ancestors`). */
-function isJsonTree(value: unknown, ancestors: object[]): boolean {
+/** Whether `value` is JSON throughout: plain objects and arrays of JSON (`value` has no cycles). */
+function isJsonTree(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return isJsonScalar(value);
-  if (ancestors.includes(value)) return false;
-  ancestors.push(value);
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i += 1) if (hasOwn.call(value, i) && !isJsonTree(value[i], ancestors)) return false;
-  } else {
-    if (!isPlainObject(value)) return false;
-    for (const key of Object.keys(value)) if (!isJsonTree((value as Record<string, unknown>)[key], ancestors)) return false;
+    for (let i = 0; i < value.length; i += 1) if (hasOwn.call(value, i) && !isJsonTree(value[i])) return false;
+    return true;
   }
-  ancestors.pop();
+  if (!isPlainObject(value)) return false;
+  for (const key of Object.keys(value)) if (!isJsonTree((value as Record<string, unknown>)[key])) return false;
   return true;
 }
 
