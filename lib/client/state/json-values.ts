@@ -112,11 +112,13 @@ const SHARED_DETAILS_COUNT = 512;
 
 /**
  * Frozen details, or `undefined` when they are not a JSON object or are empty (they say nothing).
- * Small ones are shared: Cuttlegate's `{ type: 'bool' }` is one object, not one per flag.
+ * Sealed ones (a transport's shared details per flag type) are kept as they are; small others are
+ * shared by their text, so equal details are one object, not one per flag.
  */
 function sharedDetails(input: unknown): Record<string, JsonValue> | undefined {
   const details = frozenJson(input);
   if (!isJsonObject(details) || details === EMPTY_OBJECT) return undefined;
+  if (details === input) return details;
   const text = JSON.stringify(details);
   if (text.length > SHARED_DETAILS_TEXT) return details;
   if (!detailsByText.has(text) && detailsByText.size < SHARED_DETAILS_COUNT) detailsByText.set(text, details);
