@@ -7,6 +7,7 @@ import { BehaviorSubject, Subject, distinctUntilChanged, map, type Subscription 
 import { KeyedFanout } from '../lib/client/state/fanout.js';
 import { sealResult } from '../lib/client/state/json-values.js';
 import { FlagSnapshot, diffSnapshots, nextSnapshot } from '../lib/client/state/snapshot.js';
+import { bulkResults } from '../lib/transports/cuttlegate/wire.js';
 import { createFlagClient, type EvalResult, type JsonValue } from '../lib/index.js';
 import { boolFlags, nsPerOp, percentile, pushTransport, report } from './support.js';
 
@@ -40,6 +41,16 @@ function payload(flags: EvalResult[], round: number): EvalResult[] {
   );
 }
 
+/** `payload(flags, round)` as the Cuttlegate wire sends it, decoded by its transport (details included). */
+function cuttlegatePayload(flags: EvalResult[], kind: 'bool' | 'string' | 'number' | 'json', round: number): EvalResult[] {
+  const wire = payload(flags, round).map((f) => {
+    const type = typeof f.value === 'boolean' ? 'bool' : kind;
+    const text = typeof f.value === 'string' ? f.value : JSON.stringify(f.value);
+    return { key: f.key, enabled: f.enabled, value: type === 'bool' ? null : text, value_key: text, reason: f.reason, type };
+  });
+  return bulkResults(JSON.parse(JSON.stringify({ flags: wire, evaluated_at: flags[0]!.evaluatedAt })), 'bench', '').flags;
+}
+
 function structuredCloneJson(value: JsonValue | undefined): JsonValue | undefined {
   return typeof value === 'object' && value !== null ? (JSON.parse(JSON.stringify(value)) as JsonValue) : value;
 }
@@ -63,10 +74,20 @@ export async function snapshotChanges(): Promise<void> {
       old = next;
     });
     const mapOnly = timed(100, (r) => new Map(payloads[r % 2]!.map((f) => [f.key, f])));
-    rows.push([
-      `nextSnapshot, ${kind} values`,
-      `${ours.toFixed(3)} ms median   full rebuild + diff ${rebuild.toFixed(3)} ms (${(rebuild / ours).toFixed(1)}× slower); new Map of the payload ${mapOnly.toFixed(3)} ms`,
-    ]);
+    const decoded = [cuttlegatePayload(flags, kind, 0), cuttlegatePayload(flags, kind, 1)];
+    let wired = FlagSnapshot.from(decoded[1]!);
+    const viaWire = timed(100, (r) => {
+      const update = nextSnapshot(wired, decoded[r % 2]!);
+      if (update.changes.length !== 1) throw new Error('expected exactly one change');
+      wired = update.snapshot;
+    });
+    rows.push(
+      [
+        `nextSnapshot, ${kind} values`,
+        `${ours.toFixed(3)} ms median   full rebuild + diff ${rebuild.toFixed(3)} ms (${(rebuild / ours).toFixed(1)}× slower); new Map of the payload ${mapOnly.toFixed(3)} ms`,
+      ],
+      [`  the same, decoded from the Cuttlegate wire`, `${viaWire.toFixed(3)} ms median   (${(viaWire / mapOnly).toFixed(2)}× the new Map)`],
+    );
   }
   const value = { limit: 1, tags: Array.from({ length: 40 }, (_, i) => `tag-${i}`), rules: { a: { b: { c: [1, 2, 3] } } } };
   const one = boolFlags(1)[0]!;

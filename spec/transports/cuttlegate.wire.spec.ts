@@ -1,6 +1,7 @@
 import { asyncScheduler, lastValueFrom } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, InvalidResponseError, ProjectNotFoundError, RequestError, isTerminal } from '../../lib/errors.js';
+import { FlagSnapshot, nextSnapshot } from '../../lib/client/state/snapshot.js';
 import { cuttlegate } from '../../lib/transports/cuttlegate/index.js';
 import { bulkResults, parseChangeEvent, toEvalResult } from '../../lib/transports/cuttlegate/wire.js';
 import type { TransportRuntime, TransportSession } from '../../lib/transports/transport.js';
@@ -47,6 +48,20 @@ describe('cuttlegate wire validation', () => {
     expect(flags.map((flag) => flag.key)).toEqual(['__proto__', 'constructor', 'prototype']);
     expect(invalid).toEqual([]);
     expect(({} as Record<string, unknown>).enabled).toBeUndefined();
+  });
+
+  it('gives every flag of a type the same frozen details, which a snapshot keeps as they are', () => {
+    const body = (): unknown => JSON.parse(JSON.stringify({ flags: [good, { ...good, key: 'b' }, { ...good, key: 'n', type: 'number', value_key: '2' }] }));
+    const first = bulkResults(body(), 'POST x', at).flags;
+    const again = bulkResults(body(), 'POST x', at).flags;
+    expect(first.map((flag) => flag.details)).toEqual([{ type: 'bool' }, { type: 'bool' }, { type: 'number' }]);
+    expect(first[1]!.details).toBe(first[0]!.details);
+    expect(again[0]!.details).toBe(first[0]!.details);
+    expect(Object.isFrozen(first[0]!.details)).toBe(true);
+    // A reload compares them by reference: the snapshot holds the decoded details, not a copy.
+    const snapshot = FlagSnapshot.from(first);
+    expect(snapshot.get('a')!.details).toBe(again[0]!.details);
+    expect(nextSnapshot(snapshot, again)).toEqual({ snapshot, changes: [] });
   });
 
   it('keeps only well-typed fields of a stream event', () => {

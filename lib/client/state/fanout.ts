@@ -31,18 +31,11 @@ export class Listeners<T> {
     }
   }
 
-  /** Completes and forgets every subscriber. */
-  complete(): void {
+  /** Forgets every subscriber, then ends each with `end` (`complete()` or `error(…)`). */
+  end(end: (subscriber: Subscriber<T>) => void): void {
     const subscribers = [...this.#joined.keys()];
     this.#joined.clear();
-    for (const subscriber of subscribers) subscriber.complete();
-  }
-
-  /** Errors and forgets every subscriber. */
-  error(error: unknown): void {
-    const subscribers = [...this.#joined.keys()];
-    this.#joined.clear();
-    for (const subscriber of subscribers) subscriber.error(error);
+    subscribers.forEach(end);
   }
 }
 
@@ -86,7 +79,7 @@ export class KeyedFanout<T> {
   complete(): void {
     const channels = [...this.#channels.values()];
     this.#channels.clear();
-    for (const channel of channels) channel.listeners.complete();
+    for (const channel of channels) channel.listeners.end((subscriber) => subscriber.complete());
   }
 
   /** Number of keys with at least one subscriber. */

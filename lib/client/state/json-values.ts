@@ -1,3 +1,4 @@
+import { isRecord } from '../../transports/values.js';
 import type { EvalResult, JsonValue } from '../../types.js';
 
 /**
@@ -29,10 +30,16 @@ export function frozenJson(value: unknown): JsonValue | undefined {
   if (typeof value !== 'object' || value === null) return isJsonScalar(value) ? (value as JsonValue) : undefined;
   if (sealed.has(value)) return value as JsonValue;
   if (isEmpty(value)) return Array.isArray(value) ? EMPTY_ARRAY : isPlainObject(value) ? EMPTY_OBJECT : undefined;
-  if (!isJsonTree(value, [])) return undefined;
-  // Checked first, then copied through its JSON text: the parser sizes every object and array to
-  // its members, where a copy grown key by key keeps spare slots (a fifth more memory per value).
-  const copy = freezeTree(JSON.parse(JSON.stringify(value)) as JsonValue);
+  let text: string;
+  try {
+    text = JSON.stringify(value); // throws on a cycle or a bigint, so the check below never loops
+  } catch {
+    return undefined;
+  }
+  if (!isJsonTree(value)) return undefined;
+  // Copied through its JSON text: the parser sizes every object and array to its members, where a
+  // copy grown key by key keeps spare slots (a fifth more memory per value).
+  const copy = freezeTree(JSON.parse(text) as JsonValue);
   sealed.add(copy as object);
   return copy;
 }
@@ -105,11 +112,13 @@ const SHARED_DETAILS_COUNT = 512;
 
 /**
  * Frozen details, or `undefined` when they are not a JSON object or are empty (they say nothing).
- * Small ones are shared: Cuttlegate's `{ type: 'bool' }` is one object, not one per flag.
+ * Sealed ones (a transport's shared details per flag type) are kept as they are; small others are
+ * shared by their text, so equal details are one object, not one per flag.
  */
 function sharedDetails(input: unknown): Record<string, JsonValue> | undefined {
   const details = frozenJson(input);
   if (!isJsonObject(details) || details === EMPTY_OBJECT) return undefined;
+  if (details === input) return details;
   const text = JSON.stringify(details);
   if (text.length > SHARED_DETAILS_TEXT) return details;
   if (!detailsByText.has(text) && detailsByText.size < SHARED_DETAILS_COUNT) detailsByText.set(text, details);
@@ -155,10 +164,13 @@ export function heldDetails(details: unknown): unknown {
   return isJsonObject(details) && !isEmpty(details) ? details : undefined;
 }
 
-/** Whether `value` is a (non-array) JSON object. */
-export function isJsonObject(value: unknown): value is Record<string, JsonValue> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/** `value` when it is of `type` (`typeof`), else `def`: the one typed read of values and defaults. */
+export function ofType<T>(value: unknown, type: 'boolean' | 'string' | 'number', def: T): T {
+  return typeof value === type ? (value as T) : def;
 }
+
+/** Whether `value` is a (non-array) JSON object: the transports' `isRecord`, typed for JSON values. */
+export const isJsonObject = isRecord as (value: unknown) => value is Record<string, JsonValue>;
 
 /** A JSON scalar: a boolean, a string, a finite number or `null`. */
 function isJsonScalar(value: unknown): boolean {
@@ -166,18 +178,15 @@ function isJsonScalar(value: unknown): boolean {
   return typeof value === 'boolean' || typeof value === 'string' || value === null;
 }
 
-/** Whether `value` is JSON throughout: plain objects and arrays of JSON, no cycles (`ancestors`). */
-function isJsonTree(value: unknown, ancestors: object[]): boolean {
+/** Whether `value` is JSON throughout: plain objects and arrays of JSON (`value` has no cycles). */
+function isJsonTree(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return isJsonScalar(value);
-  if (ancestors.includes(value)) return false;
-  ancestors.push(value);
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i += 1) if (hasOwn.call(value, i) && !isJsonTree(value[i], ancestors)) return false;
-  } else {
-    if (!isPlainObject(value)) return false;
-    for (const key of Object.keys(value)) if (!isJsonTree((value as Record<string, unknown>)[key], ancestors)) return false;
+    for (let i = 0; i < value.length; i += 1) if (hasOwn.call(value, i) && !isJsonTree(value[i])) return false;
+    return true;
   }
-  ancestors.pop();
+  if (!isPlainObject(value)) return false;
+  for (const key of Object.keys(value)) if (!isJsonTree((value as Record<string, unknown>)[key])) return false;
   return true;
 }
 

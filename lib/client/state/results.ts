@@ -42,11 +42,9 @@ export function isSnapshotJSON(input: unknown): input is SnapshotJSON {
   return isJsonObject(input) && ownValue(input, '$flagstream') === 1 && isJsonObject(ownValue(input, 'flags'));
 }
 
-/** The variant text of a value: `"true"`/`"false"`, the string, the number's text, or JSON. */
+/** The variant text of a value: the string itself, else its JSON text (`"true"`, `"25"`, `{"a":1}`). */
 export function variantOf(value: JsonValue): string {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'boolean' || typeof value === 'number') return String(value);
-  return JSON.stringify(value);
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 function snapshotResults(flags: Record<string, unknown>, source: ValueSource, evaluatedAt: string): EvalResult[] {
@@ -54,19 +52,14 @@ function snapshotResults(flags: Record<string, unknown>, source: ValueSource, ev
   for (const key of Object.keys(flags)) {
     const entry = flags[key];
     if (!isJsonObject(entry)) continue;
-    const enabled = ownValue(entry, 'enabled');
-    const variant = ownValue(entry, 'variant');
-    const reason = ownValue(entry, 'reason');
-    if (typeof enabled !== 'boolean' || typeof variant !== 'string' || typeof reason !== 'string') continue;
-    const raw = ownValue(entry, 'value');
+    // Own fields only: read from a copy without a prototype.
+    const { enabled, variant, value: raw, reason, evaluatedAt: at, errorCode, details } = Object.assign(Object.create(null), entry) as Record<string, unknown>;
     const value = frozenJson(raw);
-    if (raw !== undefined && value === undefined) continue;
-    const at = ownValue(entry, 'evaluatedAt');
+    if (typeof enabled !== 'boolean' || typeof variant !== 'string' || typeof reason !== 'string' || (raw !== undefined && value === undefined)) continue;
     const result: EvalResult = { key, enabled, variant, value, reason, evaluatedAt: typeof at === 'string' ? at : evaluatedAt, source };
-    const errorCode = ownValue(entry, 'errorCode');
     if (typeof errorCode === 'string') result.errorCode = errorCode;
-    const details = frozenJson(ownValue(entry, 'details'));
-    if (isJsonObject(details)) result.details = details;
+    const held = frozenJson(details);
+    if (isJsonObject(held)) result.details = held;
     results.push(result);
   }
   return results;

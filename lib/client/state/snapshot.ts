@@ -1,7 +1,5 @@
 import type { EvalResult, FlagChange, JsonValue } from '../../types.js';
-import { heldDetails, interner, isJsonObject, sameJson, sealResult, type Intern } from './json-values.js';
-
-export { sameJson } from './json-values.js';
+import { heldDetails, interner, isJsonObject, ofType, sameJson, sealResult, type Intern } from './json-values.js';
 
 /**
  * What `JSON.stringify(snapshot)` writes: every flag with its value, variant, reason and time, so a
@@ -33,14 +31,6 @@ export interface SnapshotUpdate {
   changes: FlagChange[];
 }
 
-/** A snapshot's storage, for the builders below (set by the class's static block). */
-interface SnapshotParts {
-  index: ReadonlyMap<string, number>;
-  entries: readonly EvalResult[];
-}
-let internals: (snapshot: FlagSnapshot) => SnapshotParts;
-let build: (index: ReadonlyMap<string, number>, entries: readonly EvalResult[]) => FlagSnapshot;
-
 /**
  * An immutable set of evaluated flags: results, their values and details are frozen (copied once
  * when they enter). Typed getters never throw: they return the default when the key is missing, has
@@ -59,11 +49,6 @@ export class FlagSnapshot {
     private readonly index: ReadonlyMap<string, number>,
     private readonly entries: readonly EvalResult[],
   ) {}
-
-  static {
-    internals = (snapshot) => ({ index: snapshot.index, entries: snapshot.entries });
-    build = (index, entries) => new FlagSnapshot(index, entries);
-  }
 
   /** Builds a snapshot from results (a later duplicate key wins; results are copied and frozen). */
   static from(results: Iterable<EvalResult>): FlagSnapshot {
@@ -110,20 +95,17 @@ export class FlagSnapshot {
 
   /** Boolean value of `key`, else `def`. */
   bool(key: string, def = false): boolean {
-    const value = this.get(key)?.value;
-    return typeof value === 'boolean' ? value : def;
+    return ofType(this.get(key)?.value, 'boolean', def);
   }
 
   /** String value of `key`, else `def`. */
   string(key: string, def: string): string {
-    const value = this.get(key)?.value;
-    return typeof value === 'string' ? value : def;
+    return ofType(this.get(key)?.value, 'string', def);
   }
 
   /** Number value of `key`, else `def`. */
   number(key: string, def: number): number {
-    const value = this.get(key)?.value;
-    return typeof value === 'number' ? value : def;
+    return ofType(this.get(key)?.value, 'number', def);
   }
 
   /** Any JSON value of `key` (objects, arrays, scalars), else `def`. */
@@ -169,7 +151,7 @@ export function sameResult(a: EvalResult | undefined, b: EvalResult | undefined)
     a.reason === b.reason &&
     a.errorCode === b.errorCode &&
     sameJson(a.value, b.value) &&
-    sameJson(heldDetails(a.details), heldDetails(b.details))
+    (sameJson(a.details, b.details) || sameJson(heldDetails(a.details), heldDetails(b.details)))
   );
 }
 
@@ -193,9 +175,12 @@ export function diffSnapshots(previous: FlagSnapshot, next: FlagSnapshot): FlagC
  */
 function settle(old: EvalResult | undefined, incoming: EvalResult, intern: Intern): EvalResult {
   if (old === undefined) return sealResult(incoming, intern);
-  if (old === incoming) return old;
-  if (sameResult(old, incoming) && old.source === incoming.source) return old;
-  return sealResult(incoming, intern, old);
+  return old === incoming || (old.source === incoming.source && sameResult(old, incoming)) ? old : sealResult(incoming, intern, old);
+}
+
+/** A snapshot of `entries` keyed by `index` (the constructor is private to the class's users, not to this module). */
+function build(index: ReadonlyMap<string, number>, entries: readonly EvalResult[]): FlagSnapshot {
+  return new (FlagSnapshot as unknown as new (index: ReadonlyMap<string, number>, entries: readonly EvalResult[]) => FlagSnapshot)(index, entries);
 }
 
 /**
@@ -204,7 +189,7 @@ function settle(old: EvalResult | undefined, incoming: EvalResult, intern: Inter
  * `undefined` when the keys differ.
  */
 function sameKeys(previous: FlagSnapshot, results: readonly EvalResult[], keep: ReadonlySet<string> | undefined): SnapshotUpdate | undefined {
-  const { index, entries: before } = internals(previous);
+  const before = previous['entries'];
   if (results.length > before.length || (keep === undefined && results.length !== before.length)) return undefined;
   let entries: EvalResult[] | undefined;
   let intern: Intern | undefined;
@@ -215,7 +200,7 @@ function sameKeys(previous: FlagSnapshot, results: readonly EvalResult[], keep: 
     const key = old.key;
     const incoming = results[i];
     if (incoming === undefined || incoming.key !== key) {
-      if (keep !== undefined && keep.has(key)) continue;
+      if (keep?.has(key)) continue;
       return undefined;
     }
     i += 1;
@@ -225,47 +210,30 @@ function sameKeys(previous: FlagSnapshot, results: readonly EvalResult[], keep: 
     if (!sameResult(old, entry)) changes.push({ key, previous: old, current: entry });
   }
   if (i !== results.length) return undefined;
-  return { snapshot: entries ? build(index, entries) : previous, changes };
+  return { snapshot: entries ? build(previous['index'], entries) : previous, changes };
 }
 
-/** The general path: new keys, removals or another order. */
+/**
+ * The general path: new keys, removals or another order. A later duplicate key replaces the
+ * earlier one's entry in its place; kept keys (`keep`) missing from `results` come last.
+ */
 function rebuilt(previous: FlagSnapshot, results: readonly EvalResult[], keep: ReadonlySet<string> | undefined): SnapshotUpdate {
+  const latest = new Map<string, EvalResult>();
+  for (const incoming of results) latest.set(incoming.key, incoming);
+  for (const key of keep ?? []) {
+    const old = previous.get(key);
+    if (old !== undefined && !latest.has(key)) latest.set(key, old);
+  }
   const index = new Map<string, number>();
   const entries: EvalResult[] = [];
   const changes: FlagChange[] = [];
   const intern = interner();
-  let duplicate = false;
-  const add = (key: string, entry: EvalResult): void => {
-    index.set(key, entries.length);
-    entries.push(entry);
-  };
-  for (const incoming of results) {
-    const key = incoming.key;
+  for (const [key, incoming] of latest) {
     const old = previous.get(key);
     const entry = settle(old, incoming, intern);
-    const at = index.get(key);
-    if (at !== undefined) {
-      duplicate = true;
-      entries[at] = entry;
-      continue;
-    }
-    add(key, entry);
+    index.set(key, entries.push(entry) - 1);
     if (!sameResult(old, entry)) changes.push({ key, previous: old, current: entry });
   }
-  if (keep !== undefined) {
-    for (const key of keep) {
-      const old = previous.get(key);
-      if (old !== undefined && !index.has(key)) add(key, old);
-    }
-  }
-  if (duplicate) {
-    // A later duplicate replaced an entry: compare the final entries again.
-    changes.length = 0;
-    for (const entry of entries) {
-      const old = previous.get(entry.key);
-      if (!sameResult(old, entry)) changes.push({ key: entry.key, previous: old, current: entry });
-    }
-  }
-  for (const old of internals(previous).entries) if (!index.has(old.key)) changes.push({ key: old.key, previous: old, current: undefined });
+  for (const old of previous['entries']) if (!index.has(old.key)) changes.push({ key: old.key, previous: old, current: undefined });
   return { snapshot: build(index, entries), changes };
 }

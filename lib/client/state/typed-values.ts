@@ -1,11 +1,11 @@
 import { EMPTY, Observable, Subscription, takeUntil } from 'rxjs';
 import type { EvalResult, JsonValue } from '../../types.js';
 import { Listeners } from './fanout.js';
-import { ownRecord, ownValue, sameJson } from './json-values.js';
+import { ofType, ownRecord, ownValue, sameJson } from './json-values.js';
 import { latestValues } from './latest-values.js';
 
-/** The kinds of typed view. */
-type ViewKind = 'bool' | 'string' | 'number' | 'json';
+/** The kinds of typed view: a `typeof` result, or any JSON value. */
+type ViewKind = 'boolean' | 'string' | 'number' | 'json';
 
 /**
  * The typed views every flag client derives from its `flag$`: `bool$`, `string$`, `number$`,
@@ -30,7 +30,7 @@ export abstract class FlagViews {
   abstract flag$(key: string): Observable<EvalResult>;
 
   bool$(key: string, def?: boolean): Observable<boolean> {
-    return this.view('bool', key, def ?? this.boolDefault(key));
+    return this.view('boolean', key, def ?? this.boolDefault(key));
   }
 
   string$(key: string, def?: string): Observable<string> {
@@ -59,20 +59,17 @@ export abstract class FlagViews {
 
   /** The configured boolean default of `key`, else `false`. */
   protected boolDefault(key: string): boolean {
-    const value = ownValue(this.defaults, key);
-    return typeof value === 'boolean' ? value : false;
+    return ofType(ownValue(this.defaults, key), 'boolean', false);
   }
 
   /** The configured string default of `key`, else `''`. */
   protected stringDefault(key: string): string {
-    const value = ownValue(this.defaults, key);
-    return typeof value === 'string' ? value : '';
+    return ofType(ownValue(this.defaults, key), 'string', '');
   }
 
   /** The configured number default of `key`, else `0`. */
   protected numberDefault(key: string): number {
-    const value = ownValue(this.defaults, key);
-    return typeof value === 'number' ? value : 0;
+    return ofType(ownValue(this.defaults, key), 'number', 0);
   }
 
   /** The configured default of `key` (any JSON value), else `null`. */
@@ -92,16 +89,8 @@ export abstract class FlagViews {
 
   /** The typed view that matches `def`'s type: `bool$`, `string$`, `number$`, else `json$`. */
   value$<T extends JsonValue | object>(key: string, def: T): Observable<T> {
-    switch (typeof def) {
-      case 'boolean':
-        return this.bool$(key, def) as Observable<T>;
-      case 'string':
-        return this.string$(key, def) as Observable<T>;
-      case 'number':
-        return this.number$(key, def) as Observable<T>;
-      default:
-        return this.json$(key, def);
-    }
+    const type = typeof def;
+    return this.view(type === 'boolean' || type === 'string' || type === 'number' ? type : 'json', key, def);
   }
 
   /** The shared view of `key` of one kind with one default; it registers on its first subscription. */
@@ -109,44 +98,38 @@ export abstract class FlagViews {
     const id = `${kind}:${key}`;
     const found = this.views.get(id)?.get(def);
     if (found) return found.observable as Observable<T>;
-    const pick = picker(kind, def);
     const same = kind === 'json' ? sameJson : Object.is;
-    const created: ViewChannel<T> = {
-      listeners: new Listeners<T>(),
-      upstream: undefined,
-      has: false,
-      last: def,
-      observable: new Observable<T>((subscriber) => {
-        this.viewed(key);
-        let table = this.views.get(id);
-        if (!table) this.views.set(id, (table = new Map()));
-        let live = table.get(def) as ViewChannel<T> | undefined;
-        if (!live) table.set(def, (live = created));
-        const channel = live;
-        channel.listeners.add(subscriber);
-        if (channel.upstream === undefined) {
-          // Set before subscribing: a source that completes at once (a closed client) drops it again.
-          const upstream = (channel.upstream = new Subscription());
-          upstream.add(this.viewSource$(key).subscribe({
-            next: (result) => {
-              const value = pick(result.value);
-              if (channel.has && same(channel.last, value)) return;
-              channel.has = true;
-              channel.last = value;
-              channel.listeners.next(value);
-            },
-            error: (error: unknown) => this.drop(id, def, channel) && channel.listeners.error(error),
-            complete: () => this.drop(id, def, channel) && channel.listeners.complete(),
-          }));
-        } else if (channel.has) {
-          subscriber.next(channel.last);
-        }
-        return () => {
-          channel.listeners.delete(subscriber);
-          if (channel.listeners.size === 0) this.drop(id, def, channel);
-        };
-      }),
-    };
+    const created = new ViewChannel<T>(def);
+    created.observable = new Observable<T>((subscriber) => {
+      this.viewed(key);
+      let table = this.views.get(id);
+      if (!table) this.views.set(id, (table = new Map()));
+      let live = table.get(def) as ViewChannel<T> | undefined;
+      if (!live) table.set(def, (live = created));
+      const channel = live;
+      channel.add(subscriber);
+      if (channel.upstream === undefined) {
+        // Set before subscribing: a source that completes at once (a closed client) drops it again.
+        const upstream = (channel.upstream = new Subscription());
+        upstream.add(this.viewSource$(key).subscribe({
+          next: (result) => {
+            const value = kind === 'json' ? (result.value === undefined ? def : (result.value as T)) : ofType(result.value, kind, def);
+            if (channel.has && same(channel.last, value)) return;
+            channel.has = true;
+            channel.last = value;
+            channel.next(value);
+          },
+          error: (error: unknown) => this.drop(id, def, channel) && channel.end((subscriber) => subscriber.error(error)),
+          complete: () => this.drop(id, def, channel) && channel.end((subscriber) => subscriber.complete()),
+        }));
+      } else if (channel.has) {
+        subscriber.next(channel.last);
+      }
+      return () => {
+        channel.delete(subscriber);
+        if (channel.size === 0) this.drop(id, def, channel);
+      };
+    });
     return created.observable;
   }
 
@@ -166,19 +149,14 @@ export abstract class FlagViews {
 }
 
 /** One shared typed view: its subscribers, its `flag$` subscription and the last value it sent. */
-interface ViewChannel<T> {
-  observable: Observable<T>;
-  listeners: Listeners<T>;
+class ViewChannel<T> extends Listeners<T> {
+  observable!: Observable<T>;
   upstream: Subscription | undefined;
-  has: boolean;
-  last: T;
-}
+  has = false;
 
-/** Narrows a flag's value to the view's kind, else the default. */
-function picker<T>(kind: ViewKind, def: T): (value: JsonValue | undefined) => T {
-  if (kind === 'json') return (value) => (value === undefined ? def : (value as T));
-  const type = kind === 'bool' ? 'boolean' : kind;
-  return (value) => (typeof value === type ? (value as T) : def);
+  constructor(public last: T) {
+    super();
+  }
 }
 
 /** Emits once `signal` aborts (at once if it already has); never without one. */

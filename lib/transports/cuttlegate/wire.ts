@@ -1,5 +1,6 @@
+import { frozenJson } from '../../client/state/json-values.js';
 import { InvalidResponseError } from '../../errors.js';
-import type { EvalContext, EvalResult } from '../../types.js';
+import type { EvalContext, EvalResult, JsonValue } from '../../types.js';
 import type { InvalidFlag } from '../transport.js';
 import { isRecord, typedValue } from '../values.js';
 
@@ -39,8 +40,11 @@ export function requestBody(ctx: EvalContext, dropped: (names: readonly string[]
   return { context: { user_id: ctx.userId ?? '', attributes } };
 }
 
-/** The flag types of the Cuttlegate wire. */
-const FLAG_TYPES: ReadonlySet<string> = new Set(['bool', 'string', 'number', 'json']);
+/**
+ * The flag types of the Cuttlegate wire, each with its details, sealed once: every result shares
+ * them, so a reload compares them by reference.
+ */
+const FLAG_TYPES = new Map(['bool', 'string', 'number', 'json'].map((type) => [type, frozenJson({ type }) as Record<string, JsonValue>]));
 
 /**
  * Validates and maps one wire flag, or throws `InvalidResponseError` naming the flag and the field:
@@ -63,7 +67,7 @@ export function toEvalResult(raw: unknown, evaluatedAt: string, where: string): 
   const { enabled, value_key, value, reason, type } = raw as unknown as CuttlegateFlag;
   const variant = (value_key || value) ?? '';
   const typed = typedValue(type, variant);
-  const result: EvalResult = { key, enabled, variant, value: typed.value, reason, evaluatedAt, source: 'network', details: { type } };
+  const result: EvalResult = { key, enabled, variant, value: typed.value, reason, evaluatedAt, source: 'network', details: FLAG_TYPES.get(type) };
   if (typed.errorCode) result.errorCode = typed.errorCode;
   return result;
 }
