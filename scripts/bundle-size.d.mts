@@ -10,6 +10,8 @@ export function browserBundle(contents: string, external: string[], resolveDir?:
 /** The gated sizes (KiB, min + brotli, loaded up front) of a built package (default: this checkout). */
 export interface BundleSizes {
   app: number;
+  /** The app bundle with the rxjs it uses bundled too. */
+  appRxjs: number;
   api: number;
   angular: number;
   openfeature: number;

@@ -63,6 +63,8 @@ export async function browserBundle(contents, external, resolveDir = root) {
 /** What the gate measures: each bundle's exports and the packages left external. */
 const bundles = {
   app: [`export { createFlagClient, cuttlegate } from 'flagstream';`, ['rxjs']],
+  // An app that does not use RxJS yet ships the operators flagstream uses too.
+  appRxjs: [`export { createFlagClient, cuttlegate } from 'flagstream';`, []],
   api: [`export * from 'flagstream';`, ['rxjs']],
   // By its file: an external 'flagstream' would take its sub-paths out too.
   angular: [`export * from 'ANGULAR';`, ['rxjs', 'flagstream', '@angular/*']],
@@ -73,7 +75,7 @@ const bundles = {
 
 /**
  * The sizes the gate keeps (KiB, min + brotli, loaded up front): `app` (createFlagClient +
- * cuttlegate with flagstream's own dependencies, rxjs external), `api` (the whole public API, same
+ * cuttlegate with flagstream's own dependencies, rxjs external; `appRxjs` the same with rxjs), `api` (the whole public API, same
  * externals) and each sub-path entry alone (`angular`: the core external, as the entry imports it
  * from 'flagstream'; `openfeature`, `stores`, `testing`: with the core modules they use). `dir` is
  * a built package (default: this checkout), imported by name as an app does (its `exports` apply).

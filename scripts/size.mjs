@@ -7,6 +7,7 @@ import { measureSizes } from './bundle-size.mjs';
 const budget = JSON.parse(readFileSync(new URL('./size-budget.json', import.meta.url), 'utf8'));
 const labels = {
   app: 'createFlagClient + cuttlegate (own deps in, rxjs external)',
+  appRxjs: 'createFlagClient + cuttlegate with the rxjs it uses bundled (an app without RxJS)',
   api: 'whole public API (own deps in, rxjs external)',
   angular: 'flagstream/angular entry (core, rxjs, Angular external)',
   openfeature: 'flagstream/openfeature entry (rxjs, OpenFeature SDKs external)',
