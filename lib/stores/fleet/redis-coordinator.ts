@@ -47,6 +47,13 @@ return 1`;
 // The snapshot and the heartbeat in one round trip (false for a missing key).
 const READ = `return {redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2])}`;
 
+/** A channel subscribed (or being subscribed) on the shared connection, and who listens to it. */
+interface Channel {
+  readonly listeners: Set<() => void>;
+  /** Settles with the SUBSCRIBE. */
+  readonly subscribed: Promise<unknown>;
+}
+
 /**
  * A {@link FleetCoordinator} on Redis. Keys are `<prefix>fleet:{<hash of scope>}:lease|health|snapshot`
  * (the lease holds the leader's id, health its heartbeat for one lease, snapshot the last
@@ -58,8 +65,8 @@ export class RedisCoordinator implements FleetCoordinator {
   readonly leaseMs: number;
   readonly timeoutMs: number;
   readonly sharedTtlMs: number;
-  #subscriber: Promise<RedisSubscription> | undefined;
-  readonly #listeners = new Map<string, Set<() => void>>();
+  #subscriber: RedisSubscription | undefined;
+  readonly #channels = new Map<string, Channel>();
   /** Links using this coordinator: the subscriber connection closes when the last one does. */
   #users = 0;
   readonly #redis: RedisConnection;
@@ -105,27 +112,28 @@ export class RedisCoordinator implements FleetCoordinator {
 
   async listen(scope: string, notice: () => void): Promise<() => void> {
     const channel = this.#key(scope, 'changed');
-    const subscriber = await this.#connectSubscriber();
-    let set = this.#listeners.get(channel);
-    if (!set) {
-      const fresh = new Set<() => void>();
-      this.#listeners.set(channel, (set = fresh));
+    for (;;) {
+      if (this.#users === 0) throw new Error('the fleet coordinator is closed');
+      const joined = this.#channels.get(channel);
+      const entry = joined ?? this.#subscribe(channel);
       try {
-        await subscriber.subscribe(channel, () => {
-          for (const listener of [...fresh]) listener();
-        });
+        await entry.subscribed;
       } catch (error) {
-        if (this.#listeners.get(channel) === fresh) this.#listeners.delete(channel);
-        throw error;
+        if (this.#channels.get(channel) === entry) this.#channels.delete(channel);
+        // A SUBSCRIBE this listener only waited for failed: it tries its own, so it never goes unheard.
+        if (!joined) throw error;
+        continue;
       }
+      // Gone meanwhile (its last listener left, or the coordinator closed): subscribe afresh.
+      if (this.#channels.get(channel) !== entry) continue;
+      entry.listeners.add(notice);
+      return () => {
+        entry.listeners.delete(notice);
+        if (entry.listeners.size > 0 || this.#channels.get(channel) !== entry) return;
+        this.#channels.delete(channel);
+        this.#subscriber?.unsubscribe(channel).catch(() => undefined);
+      };
     }
-    set.add(notice);
-    return () => {
-      set.delete(notice);
-      if (set.size > 0 || this.#listeners.get(channel) !== set) return;
-      this.#listeners.delete(channel);
-      subscriber.unsubscribe(channel).catch(() => undefined);
-    };
   }
 
   async getShared(key: string): Promise<EvalResult[] | undefined> {
@@ -148,19 +156,22 @@ export class RedisCoordinator implements FleetCoordinator {
   async close(): Promise<void> {
     this.#users = Math.max(0, this.#users - 1);
     if (this.#users > 0) return;
-    const subscriber = this.#subscriber;
+    // Ends the connection even while it is still connecting (Redis down or frozen), so the process can exit.
+    this.#subscriber?.destroy();
     this.#subscriber = undefined;
-    this.#listeners.clear();
-    if (subscriber) (await subscriber.catch(() => undefined))?.destroy();
+    this.#channels.clear();
   }
 
-  #connectSubscriber(): Promise<RedisSubscription> {
-    this.#subscriber ??= this.#redis.subscriber();
-    const pending = this.#subscriber;
-    pending.catch(() => {
-      if (this.#subscriber === pending) this.#subscriber = undefined;
+  /** Subscribes `channel` on the shared connection (opened on first use). */
+  #subscribe(channel: string): Channel {
+    const subscriber = (this.#subscriber ??= this.#redis.subscriber());
+    const listeners = new Set<() => void>();
+    const subscribed = subscriber.subscribe(channel, () => {
+      for (const listener of [...listeners]) listener();
     });
-    return pending;
+    const entry: Channel = { listeners, subscribed };
+    this.#channels.set(channel, entry);
+    return entry;
   }
 
   #eval(script: string, keys: string[], args: string[]): Promise<unknown> {
