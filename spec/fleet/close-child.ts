@@ -2,12 +2,13 @@
  * A fleet member whose SUBSCRIBE connection never opens (the spec's proxy answers only the first
  * connection to Redis): it joins as a follower, goes solo when its subscription times out, then
  * closes the client and its Redis client and prints `{"closed":true}`. Nothing is left to keep it
- * alive, so it must exit by itself. Environment: SERVER_URL, API_KEY, REDIS_URL, PREFIX, LEASE_MS.
+ * alive, so it must exit by itself. Environment: SERVER_URL, API_KEY, REDIS_URL, PREFIX, LEASE_MS,
+ * REDIS_KIND (`node-redis` or `ioredis`).
  */
-import { createClient } from 'redis';
 import { filter, firstValueFrom } from 'rxjs';
 import { createFlagClient, cuttlegate } from '../../lib/index.js';
 import { redisFleet } from '../../lib/stores/index.js';
+import { openClient, type RedisKind } from '../support/redis-clients.js';
 
 const env = (name: string): string => {
   const value = process.env[name];
@@ -16,9 +17,7 @@ const env = (name: string): string => {
 };
 const print = (line: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify(line)}\n`);
 
-const redis = createClient({ url: env('REDIS_URL') });
-redis.on('error', () => undefined);
-await redis.connect();
+const { client: redis, close: closeRedis } = await openClient(env('REDIS_KIND') as RedisKind, [env('REDIS_URL')]);
 const client = createFlagClient({
   transport: cuttlegate({ serverUrl: env('SERVER_URL'), apiKey: env('API_KEY'), project: 'demo', environment: 'production' }),
   pollIntervalMs: 0,
@@ -30,5 +29,5 @@ void client.ready();
 const solo = await firstValueFrom(client.status$.pipe(filter((status) => status.role === 'solo' && status.state === 'ready')));
 print({ role: solo.role, state: solo.state, source: solo.source, error: solo.error?.name, darkMode: client.evaluate('dark-mode').enabled });
 client.close();
-redis.destroy();
+await closeRedis();
 print({ closed: true });
