@@ -120,11 +120,12 @@ export class TabCoordinator implements FleetCoordinator {
     const state = this.scopes.get(scope);
     const lock = state?.locks.get(holder);
     if (!state || !lock) return;
-    if (farewell && state.holder === holder) {
+    const leading = state.holder === holder;
+    this.drop(state, holder, lock);
+    if (farewell && leading) {
       this.post({ key: state.key, kind: 'farewell', health: farewell });
       this.farewell(state, farewell);
     }
-    this.drop(state, holder, lock);
   }
 
   async publish(scope: string, holder: string, record: FleetRecord): Promise<boolean> {
@@ -282,10 +283,10 @@ export class TabCoordinator implements FleetCoordinator {
     if (changed) this.notify(state);
   }
 
-  /** The leader left for good (`health` says why): its heartbeat is over; the followers here are told. */
+  /** A leader left for good (`health` says why): its heartbeat is over (unless one here leads); the followers here are told. */
   private farewell(state: Scope, health: FleetHealth): void {
     state.farewell = { health, at: this.scheduler.now() };
-    state.leader = undefined;
+    if (!state.holder) state.leader = undefined;
     this.notify(state);
   }
 
