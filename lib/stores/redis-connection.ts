@@ -94,10 +94,11 @@ export class RedisCommandError extends FlagstreamError {
 /** Reply codes of a state that passes by itself (loading, failover, resharding). */
 const PASSING = new Set(['LOADING', 'BUSY', 'TRYAGAIN', 'CLUSTERDOWN', 'MASTERDOWN', 'READONLY', 'MOVED', 'ASK', 'NOREPLICAS']);
 
-/** A dedicated SUBSCRIBE connection: `listener` gets each message of `channel`. */
+/** A dedicated SUBSCRIBE connection, opened by its first command: `listener` gets each message of `channel`. */
 export interface RedisSubscription {
   subscribe(channel: string, listener: () => void): Promise<unknown>;
   unsubscribe(channel: string): Promise<unknown>;
+  /** Closes the connection at once, also while it is still opening: no attempt to connect outlives it. */
   destroy(): void;
 }
 
@@ -111,8 +112,8 @@ export interface RedisConnection {
   get(key: string): Promise<string | undefined>;
   /** SET, with an expiry in ms (`PX`) or s (`EX`) when given. */
   set(key: string, value: string, expiry?: { ms: number } | { seconds: number }): Promise<void>;
-  /** Opens a new SUBSCRIBE connection. */
-  subscriber(): Promise<RedisSubscription>;
+  /** A new SUBSCRIBE connection (it opens with its first command). */
+  subscriber(): RedisSubscription;
 }
 
 const ACCEPTED =
@@ -134,18 +135,18 @@ export function redisConnection(redis: unknown, field = 'redis'): RedisConnectio
 
 function nodeRedis(client: NodeRedisClientLike): RedisConnection {
   const send = (args: string[]): Promise<unknown> => command(args[0]!, client.sendCommand(args));
-  return connection('node-redis', send, async () => nodeSubscriber(client.duplicate()));
+  return connection('node-redis', send, () => nodeSubscriber(client.duplicate()));
 }
 
 function nodeRedisCluster(cluster: NodeRedisClusterLike): RedisConnection {
   // Never "read-only": a follower reads the snapshot right after its notice, so replicas (useReplicas) would lag.
   const send = (args: string[], key: string): Promise<unknown> => command(args[0]!, cluster.sendCommand(key, false, args));
-  return connection('node-redis cluster', send, async () => nodeSubscriber(cluster.duplicate()));
+  return connection('node-redis cluster', send, () => nodeSubscriber(cluster.duplicate()));
 }
 
 function ioredis(client: IoRedisLike): RedisConnection {
   const send = (args: string[]): Promise<unknown> => command(args[0]!, client.call(args[0]!, ...args.slice(1)));
-  return connection(client.isCluster ? 'ioredis cluster' : 'ioredis', send, async () => {
+  return connection(client.isCluster ? 'ioredis cluster' : 'ioredis', send, () => {
     const subscriber = client.duplicate();
     // ioredis reconnects and re-subscribes by itself; errors only need to be kept from being reported as unhandled.
     subscriber.on('error', () => undefined);
@@ -168,14 +169,28 @@ function ioredis(client: IoRedisLike): RedisConnection {
   });
 }
 
-async function nodeSubscriber(subscriber: NodeRedisSubscriber): Promise<RedisSubscription> {
+function nodeSubscriber(subscriber: NodeRedisSubscriber): RedisSubscription {
   // node-redis reconnects (and re-subscribes) by itself; errors only need to be kept from crashing.
   subscriber.on('error', () => undefined);
-  await subscriber.connect();
+  let destroyed = false;
+  let open: Promise<unknown> | undefined;
+  // Connects on first use; an attempt the client gave up on (its reconnect strategy) is made afresh by the next command.
+  const opened = (): Promise<unknown> => {
+    if (destroyed) return Promise.reject(new Error('the fleet subscriber connection is closed'));
+    return (open ??= subscriber.connect().catch((error: unknown) => {
+      open = undefined;
+      throw error;
+    }));
+  };
   return {
-    subscribe: (channel, listener) => command('SUBSCRIBE', subscriber.subscribe(channel, () => listener())),
-    unsubscribe: (channel) => command('UNSUBSCRIBE', subscriber.unsubscribe(channel)),
-    destroy: () => void (subscriber.destroy ? subscriber.destroy() : subscriber.disconnect?.().catch(() => undefined)),
+    subscribe: (channel, listener) => opened().then(() => command('SUBSCRIBE', subscriber.subscribe(channel, () => listener()))),
+    unsubscribe: (channel) => opened().then(() => command('UNSUBSCRIBE', subscriber.unsubscribe(channel))),
+    destroy() {
+      destroyed = true;
+      // Also ends a connect() still retrying (a Redis down or frozen): nothing keeps the process alive.
+      if (subscriber.destroy) subscriber.destroy();
+      else subscriber.disconnect?.().catch(() => undefined);
+    },
   };
 }
 
@@ -183,7 +198,7 @@ async function nodeSubscriber(subscriber: NodeRedisSubscriber): Promise<RedisSub
 function connection(
   kind: RedisConnection['kind'],
   send: (args: string[], key: string) => Promise<unknown>,
-  subscriber: () => Promise<RedisSubscription>,
+  subscriber: () => RedisSubscription,
 ): RedisConnection {
   return {
     kind,

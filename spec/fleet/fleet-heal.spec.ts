@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { filter, firstValueFrom, timeout } from 'rxjs';
-import { AuthError, FleetLeaderError, createFlagClient, cuttlegate, type ClientStatus, type FlagClient } from '../../lib/index.js';
+import { AuthError, FleetLeaderError, createFlagClient, cuttlegate, type ClientEvent, type ClientStatus, type FlagClient } from '../../lib/index.js';
 import { startServer, type FlagsDocument } from '../../lib/server/index.js';
 import { redisFleet } from '../../lib/stores/index.js';
 import { redisAvailable } from '../support/redis.js';
@@ -109,6 +109,33 @@ describe.skipIf(!redisAvailable)('fleets that heal (one process, real Redis)', (
     await until(() => followers.some((client) => client.status.role === 'leader'), LEASE_MS + 1_000, 'a follower to lead');
     await until(() => followers.every((client) => client.evaluate('dark-mode').enabled === false && client.status.state === 'ready'), 2_000, 'the change to arrive');
     await toggleReaches(followers, true);
+  });
+
+  it("followers learn why a leader whose key is revoked left: its AuthError in their events$ (and status until the next leads), never a silent ready", async () => {
+    const [leader, ...followers] = await fleet(2, ROTATED_KEY);
+    const seen = followers.map((client) => {
+      const record = { states: [] as ClientStatus[], events: [] as ClientEvent[] };
+      client.status$.subscribe((s) => void record.states.push(s));
+      client.events$.subscribe((e) => void record.events.push(e));
+      return record;
+    });
+    world.server().setFlags(fleetFlags({ revoked: true }));
+    world.server().toggle('demo', 'production', 'dark-mode', false);
+    const stopped = await status(leader, (s) => s.state === 'error', 'the leader to stop');
+    expect(stopped).toMatchObject({ role: 'solo', error: expect.any(AuthError) });
+    const left = (error: Error | undefined): boolean => error instanceof FleetLeaderError && error.leaderError?.name === 'AuthError' && error.message.startsWith('fleet leader left: AuthError: ');
+    // One follower leads; every member (the new leader too) reports why the old one left, once, as an `error` event.
+    await until(() => followers.some((client) => client.status.role === 'leader'), LEASE_MS + 1_000, 'a follower to lead');
+    expect(followers.map((client) => client.status.role).sort()).toEqual(['follower', 'leader']);
+    const farewells = (i: number): number => seen[i]!.events.filter((e) => e.type === 'error' && left(e.error)).length;
+    await until(() => farewells(0) > 0 && farewells(1) > 0, LEASE_MS, 'the farewell events', () => JSON.stringify(seen));
+    expect([farewells(0), farewells(1)]).toEqual([1, 1]); // once each (in virtual time over a lease: tab-fleet.spec.ts)
+    // Between the farewell and the next leader's first heartbeat, a follower's status said it.
+    expect(seen.some(({ states }) => states.some((s) => s.state === 'error' && left(s.error)))).toBe(true);
+    expect(JSON.stringify(seen)).not.toContain(ROTATED_KEY);
+    // The follower with a good key leads: the change arrives everywhere, ready from the network.
+    await until(() => followers.every((client) => client.evaluate('dark-mode').enabled === false && client.status.state === 'ready'), 2_000, 'the change to arrive');
+    expect(leader.status).toMatchObject({ state: 'error', role: 'solo' });
   });
 
   it('a leader whose key is rejected from the start: followers with a good key do not stay without flags', async () => {

@@ -19,6 +19,7 @@ class MemoryCoordinator implements FleetCoordinator {
   down = false;
   claims = 0;
   private readonly leases = new Map<string, { holder: string; until: number; health: FleetHealth }>();
+  private readonly farewells = new Map<string, { health: FleetHealth; until: number }>();
   readonly records = new Map<string, FleetRecord>();
   private readonly listeners = new Map<string, Set<() => void>>();
 
@@ -32,11 +33,13 @@ class MemoryCoordinator implements FleetCoordinator {
     const changed = JSON.stringify(lease?.health) !== JSON.stringify(health);
     this.leases.set(scope, { holder, until: Date.now() + this.leaseMs, health });
     if (changed) this.notify(scope);
-    return { held: true, fresh: !lease, shared, remainingMs: 0 };
+    const farewell = this.farewells.get(scope);
+    return { held: true, fresh: !lease, shared, remainingMs: 0, ...(farewell && farewell.until > Date.now() ? { farewell: farewell.health } : {}) };
   }
-  async release(scope: string, holder: string): Promise<void> {
+  async release(scope: string, holder: string, farewell?: FleetHealth): Promise<void> {
     if (this.leases.get(scope)?.holder !== holder) return;
     this.leases.delete(scope);
+    if (farewell) this.farewells.set(scope, { health: farewell, until: Date.now() + this.leaseMs });
     this.notify(scope);
   }
   async publish(scope: string, holder: string, record: FleetRecord): Promise<boolean> {
@@ -50,7 +53,9 @@ class MemoryCoordinator implements FleetCoordinator {
     this.check();
     const record = this.records.get(scope);
     const leader = this.live(scope)?.health;
-    return { ...(record ? { record } : {}), ...(leader ? { leader } : {}) };
+    const farewell = this.farewells.get(scope);
+    const said = farewell && farewell.until > Date.now() ? farewell.health : undefined;
+    return { ...(record ? { record } : {}), ...(leader ? { leader } : {}), ...(said ? { farewell: said } : {}) };
   }
   async listen(scope: string, notice: () => void): Promise<() => void> {
     this.check();
@@ -218,16 +223,20 @@ describe('FleetLink (fake time, in-memory coordinator)', () => {
     b.link.close();
   });
 
-  it('a leader stopped by a terminal error releases its lease: a follower sees the heartbeat gone, says stale, and leads at once', async () => {
+  it("a leader stopped by a terminal error releases its lease with a farewell: a follower says why (status, event, log) and leads at once", async () => {
     const { store, a, b } = await pair();
     a.link.stopped(new AuthError(401));
     await vi.advanceTimersByTimeAsync(0);
     expect(a.seen.roles.at(-1)).toBe('solo');
     expect(b.role()).toBe('leader');
     expect(b.seen.engine).toBe(true);
-    // Between the release and its claim, the follower said its leader was gone; as leader it is itself again.
-    expect(b.seen.mirrored).toContainEqual({ state: 'stale', error: expect.any(FleetLeaderError) });
+    // Between the release and its claim, the follower showed why its leader left; as leader it is itself again.
+    const leftWith = { leaderError: { name: 'AuthError', message: new AuthError(401).message }, message: expect.stringMatching(/^fleet leader left: AuthError: /) };
+    expect(b.seen.mirrored).toContainEqual({ state: 'error', error: expect.objectContaining(leftWith) });
     expect(b.seen.mirrored.at(-1)).toBeUndefined();
+    expect(b.seen.events).toEqual([{ type: 'error', at: expect.any(String), error: expect.objectContaining(leftWith) }]);
+    expect(b.seen.events[0]!.error).toBeInstanceOf(FleetLeaderError);
+    expect(b.seen.warnings).toEqual([expect.stringMatching(/^fleet leader left: AuthError: .*; another process takes over$/)]);
     // The stopped process claims no more.
     store.claims = 0;
     await vi.advanceTimersByTimeAsync(LEASE_MS);

@@ -1,7 +1,7 @@
 import { BehaviorSubject, asyncScheduler } from 'rxjs';
 import { FleetLink, type FleetCoordinator, type MirroredHealth } from '../../lib/client/features/fleet-link.js';
 import type { ContextSwitch } from '../../lib/client/engine/load-engine.js';
-import type { ClientStatus, EvalContext, EvalResult, FleetRole } from '../../lib/types.js';
+import type { ClientEvent, ClientStatus, EvalContext, EvalResult, FleetRole } from '../../lib/types.js';
 
 /** A flag `f` with a boolean value, as a load would return it. */
 export function flag(value: boolean): EvalResult {
@@ -13,7 +13,15 @@ export function flag(value: boolean): EvalResult {
  * client (`seen`); `status` is the client's status the link reads, `identify` switches its context.
  */
 export function linkMember(store: FleetCoordinator, current: EvalResult[] = [flag(true)]) {
-  const seen = { engine: false, roles: [] as FleetRole[], received: [] as EvalResult[][], mirrored: [] as Array<MirroredHealth | undefined> };
+  const seen = {
+    engine: false,
+    roles: [] as FleetRole[],
+    received: [] as EvalResult[][],
+    mirrored: [] as Array<MirroredHealth | undefined>,
+    /** Events other than role changes (a leader's farewell). */
+    events: [] as Array<ClientEvent & { error: Error }>,
+    warnings: [] as string[],
+  };
   const status = new BehaviorSubject<ClientStatus>({ state: 'ready', source: 'network', circuit: 'closed', streaming: true, since: '2026-01-01T00:00:00.000Z' });
   const contexts = new BehaviorSubject<ContextSwitch>({ context: {}, first: true });
   const link = new FleetLink(store, {
@@ -21,12 +29,15 @@ export function linkMember(store: FleetCoordinator, current: EvalResult[] = [fla
     contexts,
     status,
     scheduler: asyncScheduler,
-    logger: { warn() {}, error() {} },
+    logger: { warn: (message) => void seen.warnings.push(message), error() {} },
     engine: (on) => void (seen.engine = on),
     mirror: (health) => void seen.mirrored.push(health),
     received: (flags) => void seen.received.push(flags),
     current: () => current,
-    role: (role) => void seen.roles.push(role),
+    role: (role, event) => {
+      if (event.type === 'error') seen.events.push(event);
+      else seen.roles.push(role);
+    },
   });
   link.start();
   const identify = (context: EvalContext): void => contexts.next({ context, first: false });

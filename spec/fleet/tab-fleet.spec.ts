@@ -5,7 +5,7 @@
  */
 import { BehaviorSubject, asyncScheduler } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ConfigError, FleetLeaderError } from '../../lib/errors.js';
+import { AuthError, ConfigError, FleetLeaderError } from '../../lib/errors.js';
 import type { ContextSwitch } from '../../lib/client/engine/load-engine.js';
 import { TabCoordinator } from '../../lib/stores/fleet/tab-coordinator.js';
 import { tabFleet } from '../../lib/stores/index.js';
@@ -103,6 +103,26 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
     second.link.published([flag(false)]);
     await vi.advanceTimersByTimeAsync(10);
     expect(first.seen.received.at(-1)).toEqual([flag(false)]);
+    expect(third.seen.received.at(-1)).toEqual([flag(false)]);
+    for (const t of tabs) t.link.close();
+  });
+
+  it('a leader stopped by a 401 says why it leaves: both followers report its AuthError once, one leads at once, the other follows it', async () => {
+    const { tabs } = await threeTabs();
+    const [first, second, third] = tabs as [ReturnType<typeof tab>, ReturnType<typeof tab>, ReturnType<typeof tab>];
+    first.link.stopped(new AuthError(401));
+    await vi.advanceTimersByTimeAsync(20);
+    expect([first.role(), second.role(), third.role()]).toEqual(['solo', 'leader', 'follower']);
+    // Each reports it once: the new leader at the latest with its next renewal (the lock may come before the message).
+    await vi.advanceTimersByTimeAsync(LEASE_MS);
+    for (const follower of [second, third]) {
+      expect(follower.seen.events).toEqual([{ type: 'error', at: expect.any(String), error: expect.any(FleetLeaderError) }]);
+      expect(follower.seen.events[0]!.error).toMatchObject({ leaderError: { name: 'AuthError' }, message: expect.stringMatching(/^fleet leader left: AuthError: /) });
+    }
+    // The follower mirrors the next leader (here it answered the follower's ask at once: ready).
+    expect(third.seen.mirrored.at(-1)).toEqual({ state: 'ready' });
+    second.link.published([flag(false)]);
+    await vi.advanceTimersByTimeAsync(10);
     expect(third.seen.received.at(-1)).toEqual([flag(false)]);
     for (const t of tabs) t.link.close();
   });

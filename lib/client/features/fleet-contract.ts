@@ -18,6 +18,7 @@ export interface FleetRecord {
 
 /** The leader's upstream health, shared with every renewal of its lease (its heartbeat). */
 export interface FleetHealth {
+  /** The leader's `status.state`. */
   state: 'initializing' | 'ready' | 'stale' | 'error' | 'closed';
   /** ISO time `state` last changed on the leader. */
   since: string;
@@ -35,6 +36,8 @@ export interface FleetClaim {
   shared: boolean;
   /** Not held: how long the holder's lease still runs, ms, unless renewed. */
   remainingMs: number;
+  /** Held: a farewell of the last leader, kept for one lease after it left (see `release`). */
+  farewell?: FleetHealth;
 }
 
 /** What a follower reads: the shared snapshot and the leader's last heartbeat. */
@@ -42,6 +45,8 @@ export interface FleetView {
   record?: FleetRecord;
   /** Absent once the leader has not renewed for a whole lease. */
   leader?: FleetHealth;
+  /** The last leader that left for good said why (kept for one lease after it left). */
+  farewell?: FleetHealth;
 }
 
 /**
@@ -61,8 +66,12 @@ export interface FleetCoordinator {
    * `health` as the leader's heartbeat (for one lease) and notifies the followers when it changed.
    */
   claim(scope: string, holder: string, health: FleetHealth): Promise<FleetClaim>;
-  /** Gives the lease (and the heartbeat) up if `holder` still has it, and notifies the followers. */
-  release(scope: string, holder: string): Promise<void>;
+  /**
+   * Gives the lease (and the heartbeat) up if `holder` still has it, and notifies the followers. A
+   * `farewell` (a leader stopped by a terminal error: why it leaves) is kept for one lease as the
+   * view's `farewell`, whoever leads next.
+   */
+  release(scope: string, holder: string, farewell?: FleetHealth): Promise<void>;
   /** Stores `record` as the shared snapshot and notifies the followers, only while `holder` has the lease; false if not. */
   publish(scope: string, holder: string, record: FleetRecord): Promise<boolean>;
   /** The shared snapshot of `scope` and the leader's heartbeat. */
@@ -100,7 +109,7 @@ export interface FleetHost {
   received(flags: EvalResult[]): void;
   /** The snapshot the client holds now (published when a running process becomes leader). */
   current(): EvalResult[] | undefined;
-  /** The role changed: report it in `status.role` and `events$`. */
+  /** The role changed: report it in `status.role` and `event` in `events$` (the same role: only the event). */
   role(role: FleetRole, event: ClientEvent): void;
 }
 

@@ -31,6 +31,8 @@ export class FleetLink implements FleetHandle {
   #lapsesAt: number | undefined;
   /** The leader health last mirrored (its JSON), so an unchanged heartbeat changes nothing. */
   #mirrored: string | undefined;
+  /** The last farewell reported (its JSON): each is told once. */
+  #farewell: string | undefined;
   #health: FleetHealth = { state: 'initializing', since: '' };
   /** The generation a claim is running for, and whether another was asked for meanwhile. */
   #electing: number | undefined;
@@ -84,7 +86,8 @@ export class FleetLink implements FleetHandle {
 
   stopped(error: Error): void {
     if (this.#left) return;
-    void this.#leave();
+    // A leader's farewell tells its followers why it left: they report it, whoever leads next.
+    void this.#leave({ state: 'error', since: this.#now(), error: { name: error.name, message: error.message } });
     this.#mirror(undefined);
     this.#role = 'solo';
     this.#host.logger.warn(`fleet: left the fleet (${error.message}); another process leads`);
@@ -97,14 +100,14 @@ export class FleetLink implements FleetHandle {
     void this.#leave().then(() => this.#store.close().catch(() => undefined));
   }
 
-  /** Stops every activity and gives a held lease up. */
-  #leave(): Promise<void> {
+  /** Stops every activity and gives a held lease up (with a farewell: why). */
+  #leave(farewell?: FleetHealth): Promise<void> {
     this.#left = true;
     for (const subscription of this.#subscriptions) subscription.unsubscribe();
     this.#tick?.unsubscribe();
     this.#unlisten();
     const scope = this.#scope;
-    const release = this.#role === 'leader' && scope ? this.#call(() => this.#store.release(scope, this.#holder)) : Promise.resolve();
+    const release = this.#role === 'leader' && scope ? this.#call(() => this.#store.release(scope, this.#holder, farewell)) : Promise.resolve();
     return release.catch(() => undefined);
   }
 
@@ -178,6 +181,8 @@ export class FleetLink implements FleetHandle {
       this.#version = 0;
     }
     this.#become('leader');
+    // A leader that took over after a farewell says why the last one left, as its followers do.
+    if (claim.farewell) this.#farewelled(claim.farewell);
     const current = this.#host.current();
     if ((newLeadership || !claim.shared) && current) this.#share(current);
   }
@@ -271,7 +276,8 @@ export class FleetLink implements FleetHandle {
     if (this.#stale(generation)) return undefined;
     const view = await this.#call(() => this.#store.read(this.#scope!));
     if (this.#stale(generation) || this.#role !== 'follower') return undefined;
-    this.#mirror(mirrorOf(view.leader));
+    this.#mirror(mirrorOf(view));
+    if (view.farewell) this.#farewelled(view.farewell);
     const { record } = view;
     if (record && (force || record.epoch !== this.#epoch || record.version > this.#version)) {
       this.#epoch = record.epoch;
@@ -279,6 +285,16 @@ export class FleetLink implements FleetHandle {
       this.#host.received(record.flags);
     }
     return view;
+  }
+
+  /** The last leader left for good: say why once, in the log and in `events$` (the status says it until another leads). */
+  #farewelled(farewell: FleetHealth): void {
+    const text = JSON.stringify(farewell);
+    if (text === this.#farewell) return;
+    this.#farewell = text;
+    const error = leaderError(farewell, true);
+    this.#host.logger.warn(`${error.message}; another process takes over`);
+    this.#host.role(this.#role!, { type: 'error', at: this.#now(), error });
   }
 
   /** Hands the leader's health to the client's status, when it changed. */
@@ -327,11 +343,20 @@ export class FleetLink implements FleetHandle {
 
 /**
  * What a follower's status says for its leader's heartbeat: a leader still starting lends nothing
- * (the follower is `initializing` or serves what it applied); no heartbeat at all is `stale`.
+ * (the follower is `initializing` or serves what it applied); no heartbeat at all is `stale`, or,
+ * after a leader's farewell, `error` with why it left (until the next leader's first heartbeat).
  */
-function mirrorOf(leader: FleetHealth | undefined): MirroredHealth | undefined {
-  if (!leader) return { state: 'stale', error: new FleetLeaderError('fleet leader: no heartbeat for a whole lease') };
-  const { state, error, since } = leader;
+function mirrorOf({ leader, farewell }: FleetView): MirroredHealth | undefined {
+  if (!leader) {
+    if (farewell) return { state: 'error', error: leaderError(farewell, true) };
+    return { state: 'stale', error: new FleetLeaderError('fleet leader: no heartbeat for a whole lease') };
+  }
+  const { state, error } = leader;
   if (state !== 'ready' && state !== 'stale' && state !== 'error') return undefined;
-  return error ? { state, error: new FleetLeaderError(`fleet leader: ${error.name}: ${error.message} (since ${since})`, error, since) } : { state };
+  return error ? { state, error: leaderError(leader) } : { state };
+}
+
+/** The error a follower shows for its leader's (`left`: the one in the leader's farewell). */
+function leaderError({ error, since }: FleetHealth, left = false): FleetLeaderError {
+  return new FleetLeaderError(`fleet leader${left ? ' left' : ''}: ${error?.name}: ${error?.message} (since ${since})`, error, since);
 }

@@ -13,7 +13,8 @@ export interface RedisCoordinatorOptions {
 
 // Takes the lease when free or renews it when the holder has it (only the holder renews), and
 // stores the holder's health as its heartbeat for one lease, with a notice when it changed.
-// Answers {1 + 2 if taken afresh + 4 if a snapshot exists, 0}, or {0, ms left of the holder's lease}.
+// Answers {1 + 2 if taken afresh + 4 if a snapshot exists, 0, the last leader's farewell (or false)},
+// or {0, ms left of the holder's lease}.
 const CLAIM = `local v = redis.call('GET', KEYS[1])
 local fresh = 0
 if not v then
@@ -30,10 +31,12 @@ else
 redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[2])
 redis.call('PUBLISH', ARGV[4], 'health')
 end
-return {1 + fresh + 4 * redis.call('EXISTS', KEYS[3]), 0}`;
+return {1 + fresh + 4 * redis.call('EXISTS', KEYS[3]), 0, redis.call('GET', KEYS[4])}`;
 
+// Frees the lease and its heartbeat (only the holder can), keeping the leader's farewell, if any, for one lease.
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then
 redis.call('DEL', KEYS[1], KEYS[2])
+if ARGV[3] ~= '' then redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[4]) end
 redis.call('PUBLISH', ARGV[2], 'released')
 end
 return 0`;
@@ -44,22 +47,30 @@ redis.call('SET', KEYS[2], ARGV[2])
 redis.call('PUBLISH', ARGV[3], 'snapshot')
 return 1`;
 
-// The snapshot and the heartbeat in one round trip (false for a missing key).
-const READ = `return {redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2])}`;
+// The snapshot, the heartbeat and a farewell in one round trip (false for a missing key).
+const READ = `return {redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2]), redis.call('GET', KEYS[3])}`;
+
+/** A channel subscribed (or being subscribed) on the shared connection, and who listens to it. */
+interface Channel {
+  readonly listeners: Set<() => void>;
+  /** Settles with the SUBSCRIBE. */
+  readonly subscribed: Promise<unknown>;
+}
 
 /**
- * A {@link FleetCoordinator} on Redis. Keys are `<prefix>fleet:{<hash of scope>}:lease|health|snapshot`
+ * A {@link FleetCoordinator} on Redis. Keys are `<prefix>fleet:{<hash of scope>}:lease|health|snapshot|farewell`
  * (the lease holds the leader's id, health its heartbeat for one lease, snapshot the last
- * {@link FleetRecord} as JSON) and the notice channel `…:changed`; the scope (which holds the context) is hashed, so user ids do
- * not appear in key names. One subscriber connection (`subscriber()`) for every link using it, opened
- * on first use and closed with the last link.
+ * {@link FleetRecord} as JSON, farewell why the last leader left, for one lease) and the notice
+ * channel `…:changed`; the scope (which holds the context) is hashed, so user ids do not appear in
+ * key names. One subscriber connection (`subscriber()`) for every link using it, opened on first use
+ * and closed with the last link.
  */
 export class RedisCoordinator implements FleetCoordinator {
   readonly leaseMs: number;
   readonly timeoutMs: number;
   readonly sharedTtlMs: number;
-  #subscriber: Promise<RedisSubscription> | undefined;
-  readonly #listeners = new Map<string, Set<() => void>>();
+  #subscriber: RedisSubscription | undefined;
+  readonly #channels = new Map<string, Channel>();
   /** Links using this coordinator: the subscriber connection closes when the last one does. */
   #users = 0;
   readonly #redis: RedisConnection;
@@ -74,16 +85,20 @@ export class RedisCoordinator implements FleetCoordinator {
   }
 
   async claim(scope: string, holder: string, health: FleetHealth): Promise<FleetClaim> {
-    const keys = [this.#key(scope, 'lease'), this.#key(scope, 'health'), this.#key(scope, 'snapshot')];
+    const keys = [this.#key(scope, 'lease'), this.#key(scope, 'health'), this.#key(scope, 'snapshot'), this.#key(scope, 'farewell')];
     const answer = await this.#eval(CLAIM, keys, [holder, String(this.leaseMs), JSON.stringify(health), this.#key(scope, 'changed')]);
-    const [code, left] = Array.isArray(answer) ? answer.map(Number) : [Number.NaN, Number.NaN];
+    const [code, left] = Array.isArray(answer) ? answer.slice(0, 2).map(Number) : [Number.NaN, Number.NaN];
     if (code === undefined || !Number.isInteger(code)) throw new Error('unexpected answer to the fleet claim script');
     // A lease without expiry (never written so) counts as a whole lease.
-    return { held: (code & 1) === 1, fresh: (code & 2) === 2, shared: (code & 4) === 4, remainingMs: left! > 0 ? left! : this.leaseMs };
+    const claim: FleetClaim = { held: (code & 1) === 1, fresh: (code & 2) === 2, shared: (code & 4) === 4, remainingMs: left! > 0 ? left! : this.leaseMs };
+    const farewell = parseHealth((answer as unknown[])[2]);
+    if (farewell) claim.farewell = farewell;
+    return claim;
   }
 
-  async release(scope: string, holder: string): Promise<void> {
-    await this.#eval(RELEASE, [this.#key(scope, 'lease'), this.#key(scope, 'health')], [holder, this.#key(scope, 'changed')]);
+  async release(scope: string, holder: string, farewell?: FleetHealth): Promise<void> {
+    const args = [holder, this.#key(scope, 'changed'), farewell ? JSON.stringify(farewell) : '', String(this.leaseMs)];
+    await this.#eval(RELEASE, [this.#key(scope, 'lease'), this.#key(scope, 'health'), this.#key(scope, 'farewell')], args);
   }
 
   async publish(scope: string, holder: string, record: FleetRecord): Promise<boolean> {
@@ -92,40 +107,43 @@ export class RedisCoordinator implements FleetCoordinator {
   }
 
   async read(scope: string): Promise<FleetView> {
-    // One slot (the hash tag), so one script reads both on a cluster too.
-    const answer = await this.#eval(READ, [this.#key(scope, 'snapshot'), this.#key(scope, 'health')], []);
-    const [record, health] = Array.isArray(answer) ? answer : [];
+    // One slot (the hash tag), so one script reads them all on a cluster too.
+    const answer = await this.#eval(READ, [this.#key(scope, 'snapshot'), this.#key(scope, 'health'), this.#key(scope, 'farewell')], []);
+    const [record, health, farewell] = Array.isArray(answer) ? answer : [];
     const view: FleetView = {};
     const parsedRecord = parseRecord(record);
     const parsedHealth = parseHealth(health);
+    const parsedFarewell = parseHealth(farewell);
     if (parsedRecord) view.record = parsedRecord;
     if (parsedHealth) view.leader = parsedHealth;
+    if (parsedFarewell) view.farewell = parsedFarewell;
     return view;
   }
 
   async listen(scope: string, notice: () => void): Promise<() => void> {
     const channel = this.#key(scope, 'changed');
-    const subscriber = await this.#connectSubscriber();
-    let set = this.#listeners.get(channel);
-    if (!set) {
-      const fresh = new Set<() => void>();
-      this.#listeners.set(channel, (set = fresh));
+    for (;;) {
+      if (this.#users === 0) throw new Error('the fleet coordinator is closed');
+      const joined = this.#channels.get(channel);
+      const entry = joined ?? this.#subscribe(channel);
       try {
-        await subscriber.subscribe(channel, () => {
-          for (const listener of [...fresh]) listener();
-        });
+        await entry.subscribed;
       } catch (error) {
-        if (this.#listeners.get(channel) === fresh) this.#listeners.delete(channel);
-        throw error;
+        if (this.#channels.get(channel) === entry) this.#channels.delete(channel);
+        // A SUBSCRIBE this listener only waited for failed: it tries its own, so it never goes unheard.
+        if (!joined) throw error;
+        continue;
       }
+      // Gone meanwhile (its last listener left, or the coordinator closed): subscribe afresh.
+      if (this.#channels.get(channel) !== entry) continue;
+      entry.listeners.add(notice);
+      return () => {
+        entry.listeners.delete(notice);
+        if (entry.listeners.size > 0 || this.#channels.get(channel) !== entry) return;
+        this.#channels.delete(channel);
+        this.#subscriber?.unsubscribe(channel).catch(() => undefined);
+      };
     }
-    set.add(notice);
-    return () => {
-      set.delete(notice);
-      if (set.size > 0 || this.#listeners.get(channel) !== set) return;
-      this.#listeners.delete(channel);
-      subscriber.unsubscribe(channel).catch(() => undefined);
-    };
   }
 
   async getShared(key: string): Promise<EvalResult[] | undefined> {
@@ -148,19 +166,22 @@ export class RedisCoordinator implements FleetCoordinator {
   async close(): Promise<void> {
     this.#users = Math.max(0, this.#users - 1);
     if (this.#users > 0) return;
-    const subscriber = this.#subscriber;
+    // Ends the connection even while it is still connecting (Redis down or frozen), so the process can exit.
+    this.#subscriber?.destroy();
     this.#subscriber = undefined;
-    this.#listeners.clear();
-    if (subscriber) (await subscriber.catch(() => undefined))?.destroy();
+    this.#channels.clear();
   }
 
-  #connectSubscriber(): Promise<RedisSubscription> {
-    this.#subscriber ??= this.#redis.subscriber();
-    const pending = this.#subscriber;
-    pending.catch(() => {
-      if (this.#subscriber === pending) this.#subscriber = undefined;
+  /** Subscribes `channel` on the shared connection (opened on first use). */
+  #subscribe(channel: string): Channel {
+    const subscriber = (this.#subscriber ??= this.#redis.subscriber());
+    const listeners = new Set<() => void>();
+    const subscribed = subscriber.subscribe(channel, () => {
+      for (const listener of [...listeners]) listener();
     });
-    return pending;
+    const entry: Channel = { listeners, subscribed };
+    this.#channels.set(channel, entry);
+    return entry;
   }
 
   #eval(script: string, keys: string[], args: string[]): Promise<unknown> {

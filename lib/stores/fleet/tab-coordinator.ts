@@ -32,7 +32,10 @@ export interface TabCoordinatorOptions {
 }
 
 /** What tabs tell each other about one scope (`key`: its hash). */
-type Message = { key: string; kind: 'ask' } | { key: string; kind: 'beat'; health: FleetHealth; record?: FleetRecord };
+type Message =
+  | { key: string; kind: 'ask' }
+  | { key: string; kind: 'beat'; health: FleetHealth; record?: FleetRecord }
+  | { key: string; kind: 'farewell'; health: FleetHealth };
 
 /** One holder's lock request for a scope: queued, then held until released. */
 interface Lock {
@@ -53,6 +56,8 @@ interface Scope {
   record?: FleetRecord;
   /** The leader's health as last heard. */
   leader?: FleetHealth;
+  /** Why the last leader left for good, and when it was heard (scheduler time): kept for one lease. */
+  farewell?: { health: FleetHealth; at: number };
   /** The holder in this tab that leads, if one does. */
   holder?: string;
   readonly locks: Map<string, Lock>;
@@ -107,13 +112,20 @@ export class TabCoordinator implements FleetCoordinator {
     // health goes out when it changed, and to every tab when a leadership begins.
     if (fresh || JSON.stringify(health) !== JSON.stringify(state.leader)) this.post({ key: state.key, kind: 'beat', health });
     this.heard(state, health, undefined);
-    return { held: true, fresh, shared, remainingMs: 0 };
+    const farewell = this.farewellOf(state);
+    return farewell ? { held: true, fresh, shared, remainingMs: 0, farewell } : { held: true, fresh, shared, remainingMs: 0 };
   }
 
-  async release(scope: string, holder: string): Promise<void> {
+  async release(scope: string, holder: string, farewell?: FleetHealth): Promise<void> {
     const state = this.scopes.get(scope);
     const lock = state?.locks.get(holder);
-    if (state && lock) this.drop(state, holder, lock);
+    if (!state || !lock) return;
+    const leading = state.holder === holder;
+    this.drop(state, holder, lock);
+    if (farewell && leading) {
+      this.post({ key: state.key, kind: 'farewell', health: farewell });
+      this.farewell(state, farewell);
+    }
   }
 
   async publish(scope: string, holder: string, record: FleetRecord): Promise<boolean> {
@@ -134,6 +146,8 @@ export class TabCoordinator implements FleetCoordinator {
     // A lock granted here but not yet claimed: whoever held it is gone, so the lease is free.
     const leader = granted && state.holder === undefined ? undefined : state.leader;
     if (leader) view.leader = leader;
+    const farewell = this.farewellOf(state);
+    if (farewell) view.farewell = farewell;
     return view;
   }
 
@@ -254,6 +268,7 @@ export class TabCoordinator implements FleetCoordinator {
       if (state.holder && state.leader) this.post({ key: state.key, kind: 'beat', health: state.leader, ...(state.record ? { record: state.record } : {}) });
       return;
     }
+    if (message.kind === 'farewell') return this.farewell(state, message.health);
     // A beat from another tab while one here leads: the other is about to find it cannot publish.
     if (state.holder) return;
     this.heard(state, message.health, message.record);
@@ -266,6 +281,19 @@ export class TabCoordinator implements FleetCoordinator {
     state.leader = health;
     if (record) state.record = record;
     if (changed) this.notify(state);
+  }
+
+  /** A leader left for good (`health` says why): its heartbeat is over (unless one here leads); the followers here are told. */
+  private farewell(state: Scope, health: FleetHealth): void {
+    state.farewell = { health, at: this.scheduler.now() };
+    if (!state.holder) state.leader = undefined;
+    this.notify(state);
+  }
+
+  /** The last leader's farewell, for one lease after it was heard. */
+  private farewellOf(state: Scope): FleetHealth | undefined {
+    const { farewell } = state;
+    return farewell && this.scheduler.now() - farewell.at < this.leaseMs ? farewell.health : undefined;
   }
 
   private notify(state: Scope): void {
@@ -301,7 +329,9 @@ function parseMessage(data: unknown): Message | undefined {
   const { key, kind, health, record } = data as Record<string, unknown>;
   if (typeof key !== 'string') return undefined;
   if (kind === 'ask') return { key, kind };
-  if (kind !== 'beat' || !isHealth(health)) return undefined;
+  if (!isHealth(health)) return undefined;
+  if (kind === 'farewell') return { key, kind, health };
+  if (kind !== 'beat') return undefined;
   return isRecord(record) ? { key, kind, health, record } : { key, kind, health };
 }
 
