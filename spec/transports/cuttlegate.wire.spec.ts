@@ -5,6 +5,7 @@ import { FlagSnapshot, nextSnapshot } from '../../lib/client/state/snapshot.js';
 import { cuttlegate } from '../../lib/transports/cuttlegate/index.js';
 import { bulkResults, parseChangeEvent, toEvalResult } from '../../lib/transports/cuttlegate/wire.js';
 import type { TransportRuntime, TransportSession } from '../../lib/transports/transport.js';
+import type { EvalResult } from '../../lib/types.js';
 import { FakeCuttlegate } from '../support/fake-cuttlegate.js';
 import { captureLog } from '../support/log-capture.js';
 
@@ -118,6 +119,32 @@ describe('cuttlegate session over loopback', () => {
     expect(error).toBeInstanceOf(RequestError);
     expect(isTerminal(error)).toBe(true);
     expect((error as Error).message).toContain('"nope"');
+  });
+
+  it('decodes an unchanged JSON flag to the sealed object of the last load; a one-off load leaves that as it is', async () => {
+    const cfg = { key: 'cfg', enabled: true, value_key: '{"limit":1,"tags":["a"]}', type: 'json' } as const;
+    fake = await FakeCuttlegate.start([cfg, { key: 'other', enabled: true, value_key: '{"n":1}', type: 'json' }]);
+    const s = session();
+    const load = async (oneOff = false): Promise<Map<string, EvalResult>> => {
+      const result = await lastValueFrom(s.load({ userId: 'u' }, { trigger: 'poll', oneOff }));
+      return new Map((result.kind === 'flags' ? result.flags : []).map((flag) => [flag.key, flag]));
+    };
+    const first = await load();
+    expect(first.get('cfg')!.value).toEqual({ limit: 1, tags: ['a'] });
+    expect(Object.isFrozen((first.get('cfg')!.value as { tags: string[] }).tags)).toBe(true);
+    fake.set('other', { value_key: '{"n":2}' }, false);
+    await load(true);
+    const second = await load();
+    expect(second.get('cfg')!.value).toBe(first.get('cfg')!.value);
+    expect(second.get('other')!.value).toEqual({ n: 2 });
+    // The snapshot keeps the object it held: no copy, no change.
+    const snapshot = FlagSnapshot.from([...first.values()]);
+    const update = nextSnapshot(snapshot, [...second.values()]);
+    expect(update.changes.map((change) => change.key)).toEqual(['other']);
+    expect(update.snapshot.get('cfg')!.value).toBe(snapshot.get('cfg')!.value);
+    fake.set('cfg', { value_key: '{"limit":2' }, false);
+    const broken = await load();
+    expect(broken.get('cfg')).toMatchObject({ value: undefined, errorCode: 'PARSE_ERROR' });
   });
 
   it('warns about an attribute it cannot send once per session, not on every poll', async () => {

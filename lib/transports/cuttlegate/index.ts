@@ -3,11 +3,11 @@ import { ConfigError, FlagNotFoundError, ProjectNotFoundError } from '../../erro
 import { describeUrl, httpJson, wireErrorCode } from '../../net/http.js';
 import { sse } from '../../net/sse.js';
 import type { EvalContext } from '../../types.js';
-import type { LoadResult, StreamMessage, Transport, TransportRuntime, TransportSession } from '../transport.js';
+import type { LoadOptions, LoadResult, StreamMessage, Transport, TransportRuntime, TransportSession } from '../transport.js';
 import { checkKeys, requireHttpUrl, requireString } from '../config.js';
 import { numberOption } from '../../client/number-options.js';
 import { transportIdentity } from '../identity.js';
-import { bulkResults, parseChangeEvent, requestBody, toEvalResult } from './wire.js';
+import { bulkResults, parseChangeEvent, requestBody, toEvalResult, type JsonTexts } from './wire.js';
 
 /** Options of the {@link cuttlegate} transport. */
 export interface CuttlegateOptions {
@@ -50,6 +50,7 @@ export function cuttlegate(config: CuttlegateOptions): Transport {
     connect(runtime: TransportRuntime): TransportSession {
       // Each attribute that cannot be sent is reported once per session, not on every poll.
       const reported = new Set<string>();
+      const texts: JsonTexts = { last: new Map(), next: new Map() };
       const warn = (dropped: readonly string[]): void => {
         const fresh = dropped.filter((name) => !reported.has(name));
         if (fresh.length === 0) return;
@@ -57,7 +58,7 @@ export function cuttlegate(config: CuttlegateOptions): Transport {
         runtime.logger.warn(`cuttlegate: attributes ${fresh.join(', ')} are not strings, numbers or booleans and were not sent`);
       };
       return {
-        load(ctx: EvalContext): Observable<LoadResult> {
+        load(ctx: EvalContext, { oneOff }: LoadOptions): Observable<LoadResult> {
           const url = `${base}/evaluate`;
           return httpJson(runtime, { url, method: 'POST', headers, json: requestBody(ctx, warn), passStatuses: [404] }).pipe(
             map((response) => {
@@ -65,7 +66,7 @@ export function cuttlegate(config: CuttlegateOptions): Transport {
                 const said = `POST ${describeUrl(url)}: project ${JSON.stringify(project)} not found (HTTP 404)`;
                 throw new ProjectNotFoundError(said, wireErrorCode(response.body));
               }
-              const { flags, invalid } = bulkResults(response.body, `POST ${describeUrl(url)}`, new Date().toISOString());
+              const { flags, invalid } = bulkResults(response.body, `POST ${describeUrl(url)}`, new Date().toISOString(), oneOff ? undefined : texts);
               return { kind: 'flags', flags, ...(invalid.length > 0 && { invalid }) };
             }),
           );

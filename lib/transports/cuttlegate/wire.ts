@@ -2,7 +2,7 @@ import { frozenJson } from '../../client/state/json-values.js';
 import { InvalidResponseError } from '../../errors.js';
 import type { EvalContext, EvalResult, JsonValue } from '../../types.js';
 import type { InvalidFlag } from '../transport.js';
-import { isRecord, typedValue } from '../values.js';
+import { isRecord, typedValue, type TypedValue } from '../values.js';
 
 /** One flag as the Cuttlegate evaluation routes send it. */
 export interface CuttlegateFlag {
@@ -52,7 +52,7 @@ const FLAG_TYPES = new Map(['bool', 'string', 'number', 'json'].map((type) => [t
  * `number`, `json`, `value_key` a string (or absent when `value` is a string), `value` a string or
  * null (or absent). `evaluatedAt` comes from the bulk response or the receipt time.
  */
-export function toEvalResult(raw: unknown, evaluatedAt: string, where: string): EvalResult {
+export function toEvalResult(raw: unknown, evaluatedAt: string, where: string, texts?: JsonTexts): EvalResult {
   if (!isRecord(raw)) throw new InvalidResponseError(`${where}: flag entry is not an object`);
   if (typeof raw.key !== 'string' || raw.key === '') throw new InvalidResponseError(`${where}: flag entry without a key`);
   const key = raw.key;
@@ -66,10 +66,32 @@ export function toEvalResult(raw: unknown, evaluatedAt: string, where: string): 
   if (typeof raw.value_key !== 'string' && typeof raw.value !== 'string') throw bad('value_key', 'present');
   const { enabled, value_key, value, reason, type } = raw as unknown as CuttlegateFlag;
   const variant = (value_key || value) ?? '';
-  const typed = typedValue(type, variant);
+  const typed = type === 'json' && texts ? jsonValue(variant, texts) : typedValue(type, variant);
   const result: EvalResult = { key, enabled, variant, value: typed.value, reason, evaluatedAt, source: 'network', details: FLAG_TYPES.get(type) };
   if (typed.errorCode) result.errorCode = typed.errorCode;
   return result;
+}
+
+/**
+ * A session's sealed JSON values by their wire text: the last bulk load's and the one being decoded.
+ * An unchanged JSON flag decodes to the object the snapshot already holds: not parsed, copied or
+ * frozen again, and the snapshot compares it by reference.
+ */
+export interface JsonTexts {
+  last: Map<string, JsonValue>;
+  next: Map<string, JsonValue>;
+}
+
+/** The sealed value of a JSON flag's text, the last load's object when the text is unchanged. */
+function jsonValue(text: string, texts: JsonTexts): TypedValue {
+  let value = texts.last.get(text) ?? texts.next.get(text);
+  if (value === undefined) {
+    const typed = typedValue('json', text);
+    if (typed.errorCode) return typed;
+    value = frozenJson(typed.value)!;
+  }
+  texts.next.set(text, value);
+  return { value };
 }
 
 /**
@@ -77,7 +99,7 @@ export function toEvalResult(raw: unknown, evaluatedAt: string, where: string): 
  * throws `InvalidResponseError`; otherwise a flag that fails validation goes to `invalid` (a keyless entry under `#<index>`; a repeated key keeps
  * its first entry) and the rest are returned.
  */
-export function bulkResults(body: unknown, where: string, receivedAt: string): { flags: EvalResult[]; invalid: InvalidFlag[] } {
+export function bulkResults(body: unknown, where: string, receivedAt: string, texts?: JsonTexts): { flags: EvalResult[]; invalid: InvalidFlag[] } {
   if (!isRecord(body) || !Array.isArray(body.flags)) {
     throw new InvalidResponseError(`${where}: response has no flags array`);
   }
@@ -93,7 +115,7 @@ export function bulkResults(body: unknown, where: string, receivedAt: string): {
     }
     seen.add(key);
     try {
-      flags.push(toEvalResult(entry, evaluatedAt, where));
+      flags.push(toEvalResult(entry, evaluatedAt, where, texts));
     } catch (error) {
       if (!(error instanceof InvalidResponseError)) throw error;
       invalid.push({ key, error });
@@ -102,6 +124,7 @@ export function bulkResults(body: unknown, where: string, receivedAt: string): {
   if (flags.length === 0 && invalid.length > 0) {
     throw new InvalidResponseError(`${where}: no valid flag in the payload (${invalid[0]!.error.message})`);
   }
+  if (texts) [texts.last, texts.next] = [texts.next, new Map()];
   return { flags, invalid };
 }
 
