@@ -138,18 +138,10 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
       },
     });
     // ── end fleet hook ──
-    const counter = this.tracking.counter;
-    if (counter) {
-      // Counting costs a map lookup per bool(), and only for transports with a telemetry endpoint:
-      // bool is swapped for a counting version here rather than tested on every call. Only reads of
-      // a started, loaded client count (defaults served before that are not evaluations).
-      const read = this.bool;
-      this.bool = (key: string, def?: boolean): boolean => {
-        const value = read.call(this, key, def);
-        if (this.loaded && this.running) counter.record(key, value);
-        return value;
-      };
-    }
+    // Telemetry counts bool() reads: the tracking swaps in a counting bool rather than test on every call.
+    const read = this.bool;
+    const counted = this.tracking.counted?.((key, def) => read.call(this, key, def), () => this.loaded && !!this.running);
+    if (counted) this.bool = counted;
     if (options.bootstrap) {
       this.apply(valueResults(options.bootstrap, 'bootstrap', this.report.now()), 'bootstrap');
       this.report.update({ source: 'bootstrap' });
