@@ -113,7 +113,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
       this.store = import('./features/persistence.js').then(
         ({ storeLink }) =>
           (this.store = storeLink(store, transport.identity ?? transport.kind, scheduler, logger, (error) =>
-            this.report.emit({ type: 'store-error', at: this.report.now(), operation: error.operation, error }),
+            this.report.emit({ type: 'store-error', operation: error.operation, error }),
           )),
         (error: unknown) => void logger.warn(`flag store unavailable: ${messageOf(error)}`),
       );
@@ -157,7 +157,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   }
 
   get status(): ClientStatus {
-    return this.report.status;
+    return this.report.value;
   }
 
   get context(): EvalContext {
@@ -308,7 +308,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     this.retry = retryInMs === undefined ? undefined : { at: this.options.scheduler.now() + retryInMs, error: root };
     this.report.loadFailed(error, this.loaded, this.gate.terminalError !== undefined);
     if (this.gate.terminalError) return;
-    const { source } = this.report.status;
+    const { source } = this.report.value;
     if (!this.storeTried && source !== 'network') this.fallBack(error, final);
     else if (final && !isRetryable(error)) this.settleReady({ ok: source !== 'none', source, error });
     this.unreachable();
@@ -336,33 +336,26 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
 
   /**
    * First load failed (not auth): serve the store's record for this transport and context, else the
-   * bootstrap; else, if `final`, say so.
+   * bootstrap; else, if `final`, say so. Nothing is served once a load landed, the client stopped or
+   * the context changed meanwhile.
    */
   private fallBack(error: Error, final: boolean): void {
     this.storeTried = true;
-    const noFallback = (): void => {
-      if (this.options.bootstrap) return void this.settleReady({ ok: true, source: 'bootstrap', error });
-      this.nothingToServe = true;
-      if (final) this.settleReady({ ok: false, source: this.report.status.source, error });
-      else this.unreachable();
-    };
     const context = this.activeContext;
-    this.withStore((link) => {
-      if (!link) {
-        noFallback();
-        return;
-      }
-      void link.restore(context).then((results) => {
-        if (this.closed || this.report.status.source === 'network' || this.gate.terminalError || context !== this.activeContext) return;
-        if (!results) {
-          noFallback();
-          return;
-        }
+    const serve = (results: EvalResult[] | undefined): void => {
+      if (this.closed || this.report.value.source === 'network' || this.gate.terminalError || context !== this.activeContext) return;
+      if (results) {
         this.apply(results, 'store', context);
         this.report.update({ source: 'store', state: 'stale' });
         this.settleReady({ ok: true, source: 'store', error });
-      });
-    });
+      } else if (this.options.bootstrap) this.settleReady({ ok: true, source: 'bootstrap', error });
+      else {
+        this.nothingToServe = true;
+        if (final) this.settleReady({ ok: false, source: this.report.value.source, error });
+        else this.unreachable();
+      }
+    };
+    this.withStore((link) => (link ? void link.restore(context).then(serve) : serve(undefined)));
   }
 
   /** Runs `use` with the store link: at once once loaded (or without a store), else when it has loaded. */
@@ -376,7 +369,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   private terminate(error: Error): void {
     this.fleet?.stopped(error); // another process leads
     this.report.update({ state: 'error', streaming: false, error });
-    this.settleReady({ ok: false, source: this.report.status.source, error });
+    this.settleReady({ ok: false, source: this.report.value.source, error });
     this.options.logger.error(`stopped: ${error.message}; ${this.report.serving()}`);
     this.running?.unsubscribe();
     this.tracking.abort();
@@ -442,8 +435,8 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
    */
   private unreachable(): void {
     // A follower (or a member not yet placed) may still get values from its leader; solo and leader load themselves.
-    const { role } = this.report.status;
-    if ((this.fleet && role !== 'solo' && role !== 'leader') || !this.nothingToServe || this.report.status.source !== 'none') return;
+    const { role } = this.report.value;
+    if ((this.fleet && role !== 'solo' && role !== 'leader') || !this.nothingToServe || this.report.value.source !== 'none') return;
     const now = this.options.scheduler.now();
     const retry = this.retry && this.retry.at > now ? this.retry : undefined;
     const until = Math.max(retry?.at ?? now, now + this.gate.openForMs);
@@ -464,7 +457,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
 
   private dropped(count: number): void {
     this.options.logger.warn(`tracked-event buffer full: dropped the ${count} oldest event(s)`);
-    this.report.emit({ type: 'events-dropped', at: this.report.now(), dropped: count });
+    this.report.emit({ type: 'events-dropped', dropped: count });
   }
 
 }
