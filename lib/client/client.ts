@@ -62,8 +62,6 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   private storeTried = false;
   /** The first load failed and neither the store nor a bootstrap had anything to serve. */
   private nothingToServe = false;
-  /** When the load engine tries again after a failure (scheduler time), and why it failed. */
-  private retry: { at: number; error: Error } | undefined;
   private closed = false;
 
   readonly flags$: Observable<FlagSnapshot>;
@@ -81,7 +79,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
       loaded: (context, result) => this.onLoaded(context, result),
       loadFailed: (error, final, retryInMs) => this.onLoadFailed(error, final, retryInMs),
       connected: () => this.report.streamConnected(),
-      failed: (error) => this.onStreamFailed(error),
+      failed: (error) => void (this.closed || this.gate.terminalError || this.report.streamFailed(error)),
       paused: () => this.report.streamDown(),
       pushed: (context, flags) => this.apply(flags, 'network', context),
       changed: () => {
@@ -93,19 +91,12 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     this.engine = new LoadEngine(this.session, options, this.gate, this.waiters, host);
     this.activeContext = options.context;
     this.contexts = new BehaviorSubject<ContextSwitch>({ context: this.activeContext, first: true });
-    this.oneOffs = new SnapshotCache(scheduler, options.snapshotForMaxAgeMs);
     this.report = new ClientReporter(scheduler);
     this.readiness = new ReadyLatch(scheduler, (timeoutMs) => this.report.unsettledReady(timeoutMs));
     this.status$ = this.report.status$;
     this.events$ = this.report.events$;
-    this.flags$ = defer(() => {
-      this.start();
-      return this.snapshots.pipe(filter(() => this.loaded));
-    });
-    this.changes$ = defer(() => {
-      this.start();
-      return this.changeSubject;
-    });
+    this.flags$ = this.started(() => this.snapshots.pipe(filter(() => this.loaded)));
+    this.changes$ = this.started(() => this.changeSubject);
     this.gate.circuit$()?.pipe(skip(1)).subscribe((circuit) => this.circuitChanged(circuit));
     const { store, transport } = options;
     if (store) {
@@ -118,7 +109,11 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
         (error: unknown) => void logger.warn(`flag store unavailable: ${messageOf(error)}`),
       );
     }
-    this.tracking = options.transport.tracking?.(this.session, options, (count) => this.dropped(count)) ?? untracked(options);
+    const dropped = (count: number): void => {
+      logger.warn(`tracked-event buffer full: dropped the ${count} oldest event(s)`);
+      this.report.emit({ type: 'events-dropped', dropped: count });
+    };
+    this.tracking = transport.tracking?.(this.session, options, dropped) ?? untracked(options);
     // ── fleet hook (fleet-link.ts): the link decides whether this process runs the engine ──
     this.fleet = options.fleet?.attach({
       identity: options.transport.identity!, contexts: this.contexts, status: this.report.status$, scheduler, logger,
@@ -138,6 +133,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
       },
     });
     // ── end fleet hook ──
+    this.oneOffs = new SnapshotCache(this.session, scheduler, options.snapshotForMaxAgeMs, this.fleet);
     // Telemetry counts bool() reads: the tracking swaps in a counting bool rather than test on every call.
     const read = this.bool;
     const counted = this.tracking.counted?.((key, def) => read.call(this, key, def), () => this.loaded && !!this.running);
@@ -161,7 +157,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   }
 
   get context(): EvalContext {
-    return copyContext(this.activeContext);
+    return ownContext(this.activeContext);
   }
 
   all(): FlagSnapshot {
@@ -190,11 +186,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   }
 
   flag$(key: string): Observable<EvalResult> {
-    return defer(() => {
-      if (this.closed) return EMPTY;
-      this.start();
-      return this.fanout.observe(key);
-    });
+    return this.started(() => (this.closed ? EMPTY : this.fanout.observe(key)));
   }
 
   // ── commands ─────────────────────────────────────────────────────────────
@@ -207,52 +199,47 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   }
 
   identify(context: EvalContext): Promise<void> {
-    checkContext(context, 'context');
-    const stopped = this.stoppedError();
-    if (stopped) return Promise.reject(stopped);
-    this.activeContext = copyContext(context);
-    this.retryNow();
-    // Settled by the new context's first load (or a later one), whatever happens in between.
-    const settled = this.waiters.wait();
-    this.report.streamDown();
-    this.contexts.next({ context: this.activeContext, first: false });
-    this.start();
-    return settled;
+    const next = ownContext(context);
+    return this.command(() => {
+      this.activeContext = next;
+      this.readiness.retryNow();
+      // Settled by the new context's first load (or a later one), whatever happens in between.
+      const settled = this.waiters.wait();
+      this.report.streamDown();
+      this.contexts.next({ context: next, first: false });
+      this.start();
+      return settled;
+    });
   }
 
   refresh(): Promise<void> {
-    const refused = this.stoppedError() ?? (this.running ? this.gate.admit() : undefined);
-    if (refused) return Promise.reject(refused);
-    const settled = this.waiters.wait();
-    this.start();
-    this.engine.request({ trigger: 'refresh' });
-    // A follower's refresh is its leader's snapshot: with none shared yet it fails, as a failed load would.
-    void this.fleet?.refresh().then((applied) => {
-      if (!applied && !this.closed) this.waiters.failed(this.waiters.start(), new FleetLeaderError('the fleet leader has shared no flags yet'));
+    return this.command(() => {
+      const refused = this.running && this.gate.admit();
+      if (refused) return Promise.reject(refused);
+      const settled = this.waiters.wait();
+      this.start();
+      this.engine.request({ trigger: 'refresh' });
+      // A follower's refresh is its leader's snapshot: with none shared yet it fails, as a failed load would.
+      void this.fleet?.refresh().then((applied) => {
+        if (!applied && !this.closed) this.waiters.failed(this.waiters.start(), new FleetLeaderError('the fleet leader has shared no flags yet'));
+      });
+      return settled;
     });
-    return settled;
   }
 
   evaluateFor(key: string, context: EvalContext): Promise<EvalResult> {
-    checkContext(context, 'context');
-    const stopped = this.stoppedError();
-    if (stopped) return Promise.reject(stopped);
-    return firstValueFrom(this.session.evaluate(key, copyContext(context)));
+    const target = ownContext(context);
+    return this.command(() => firstValueFrom(this.session.evaluate(key, target)));
   }
 
   snapshotFor(context: EvalContext): Promise<FlagSnapshot> {
-    checkContext(context, 'context');
-    const stopped = this.stoppedError();
-    if (stopped) return Promise.reject(stopped);
-    const target = copyContext(context);
-    const load = (): Promise<EvalResult[]> =>
-      firstValueFrom(this.session.load(target, { trigger: 'refresh', conditional: false, oneOff: true })).then((result) => (result.kind === 'flags' ? result.flags : []));
-    return this.oneOffs.get(target, () => (this.fleet ? this.fleet.snapshotFor(target, load) : load()).then((flags) => FlagSnapshot.from(flags)));
+    const target = ownContext(context);
+    return this.command(() => this.oneOffs.get(target));
   }
 
   resetCircuit(): void {
     this.gate.resetCircuit();
-    this.retryNow();
+    this.readiness.retryNow();
     this.engine.retryNow();
   }
 
@@ -263,9 +250,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   }
 
   flush(): Promise<void> {
-    const stopped = this.stoppedError();
-    if (stopped) return Promise.reject(stopped);
-    return this.tracking.flush();
+    return this.command(() => this.tracking.flush());
   }
 
   close(): void {
@@ -304,18 +289,13 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   private onLoadFailed(error: Error, final: boolean, retryInMs?: number): void {
     if (this.closed) return;
     // A refusal of the open circuit stands for the failure that opened it.
-    const root = error instanceof CircuitOpenError && error.cause instanceof Error ? error.cause : error;
-    this.retry = retryInMs === undefined ? undefined : { at: this.options.scheduler.now() + retryInMs, error: root };
+    this.readiness.failed(error instanceof CircuitOpenError && error.cause instanceof Error ? error.cause : error, retryInMs);
     this.report.loadFailed(error, this.loaded, this.gate.terminalError !== undefined);
     if (this.gate.terminalError) return;
     const { source } = this.report.value;
     if (!this.storeTried && source !== 'network') this.fallBack(error, final);
     else if (final && !isRetryable(error)) this.settleReady({ ok: source !== 'none', source, error });
     this.unreachable();
-  }
-
-  private onStreamFailed(error: Error): void {
-    if (!this.closed && !this.gate.terminalError) this.report.streamFailed(error);
   }
 
   // ── state ────────────────────────────────────────────────────────────────
@@ -325,6 +305,20 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     if (this.running || this.closed || this.gate.terminalError) return;
     if (this.fleet) this.fleet.start();
     else this.running = this.engine.run(this.contexts).subscribe();
+  }
+
+  /** `source()` on each subscription, starting the engine first. */
+  private started<T>(source: () => Observable<T>): Observable<T> {
+    return defer(() => {
+      this.start();
+      return source();
+    });
+  }
+
+  /** Runs a command, or rejects it once the client is closed or stopped by a terminal error. */
+  private command<T>(run: () => Promise<T>): Promise<T> {
+    const stopped = this.closed ? new ClosedError() : this.gate.terminalError;
+    return stopped ? Promise.reject(stopped) : run();
   }
 
   /** A fleet follower does not load: its engine (and stream) stop. */
@@ -394,17 +388,12 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
       else for (const change of changes) this.fanout.push(change.key, this.evaluate(change.key));
       for (const change of changes) this.changeSubject.next(change);
       if (source === 'network') {
-        this.save(next);
+        // A changed network snapshot goes to the store (debounced, off the read path) and the fleet.
+        this.withStore((link) => link?.save(context!, next));
         this.fleet?.published(next.values());
       }
     }
     return changes.length;
-  }
-
-  /** Hands a changed network snapshot to the store (debounced, off the read path). */
-  private save(snapshot: FlagSnapshot): void {
-    const context = this.activeContext;
-    this.withStore((link) => link?.save(context, snapshot));
   }
 
   private settleReady(result: ReadyResult): void {
@@ -413,7 +402,6 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     this.fanout.pushAll();
     this.snapshots.next(this.current);
   }
-
 
   /** Reports a breaker transition; a half-open circuit gets a probe load at once. */
   private circuitChanged(circuit: CircuitState): void {
@@ -429,41 +417,20 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   }
 
   /**
-   * With nothing loaded and nothing to fall back on, no `ready()` that times out before the next load
-   * attempt (after the backoff, or once an open circuit lets a probe through) can succeed: those
-   * resolve now, with the failure that stands in the way. (In a fleet, the leader may still deliver.)
+   * With nothing loaded and nothing to fall back on, `ready()`s that would time out before the next
+   * load attempt resolve now (see `ReadyLatch.unreachable`). A fleet follower (or a member not yet
+   * placed) may still get values from its leader; solo and leader load themselves.
    */
   private unreachable(): void {
-    // A follower (or a member not yet placed) may still get values from its leader; solo and leader load themselves.
-    const { role } = this.report.value;
-    if ((this.fleet && role !== 'solo' && role !== 'leader') || !this.nothingToServe || this.report.value.source !== 'none') return;
-    const now = this.options.scheduler.now();
-    const retry = this.retry && this.retry.at > now ? this.retry : undefined;
-    const until = Math.max(retry?.at ?? now, now + this.gate.openForMs);
-    const error = this.gate.circuit === 'open' ? (this.gate.lastFailure ?? retry?.error) : retry?.error;
-    if (error && until > now) this.readiness.failUntil({ ok: false, source: 'none', error }, until);
+    const { role, source } = this.report.value;
+    if ((this.fleet && role !== 'solo' && role !== 'leader') || !this.nothingToServe || source !== 'none') return;
+    this.readiness.unreachable(this.gate.openForMs, this.gate.circuit === 'open' ? this.gate.lastFailure : undefined);
   }
-
-  /** A load may start at once (the circuit was reset, the context changed): `ready()` may succeed again. */
-  private retryNow(): void {
-    this.retry = undefined;
-    this.readiness.unblock();
-  }
-
-  /** Why no command may run: closed, or stopped by a terminal error. */
-  private stoppedError(): Error | undefined {
-    return this.closed ? new ClosedError() : this.gate.terminalError;
-  }
-
-  private dropped(count: number): void {
-    this.options.logger.warn(`tracked-event buffer full: dropped the ${count} oldest event(s)`);
-    this.report.emit({ type: 'events-dropped', dropped: count });
-  }
-
 }
 
-/** A copy of a context that later changes to the caller's object cannot reach. */
-function copyContext(context: EvalContext): EvalContext {
+/** `context` checked (`ConfigError`) and copied, so later changes to the caller's object cannot reach it. */
+function ownContext(context: EvalContext): EvalContext {
+  checkContext(context, 'context');
   const copy: EvalContext = { ...context };
   if (context.attributes) copy.attributes = { ...context.attributes };
   return copy;
