@@ -1,5 +1,5 @@
 import { BehaviorSubject, EMPTY, Observable, Subject, type Subscription, defer, filter, firstValueFrom, skip } from 'rxjs';
-import { CircuitOpenError, ClosedError, FleetLeaderError, isRetryable, messageOf } from '../errors.js';
+import { CircuitOpenError, ClosedError, FleetLeaderError, isRetryable } from '../errors.js';
 import type { InvalidFlag, LoadResult, TransportSession } from '../transports/transport.js';
 import type { CircuitState, ClientEvent, ClientStatus, EvalContext, EvalResult, FlagChange, JsonValue, ReadyResult, TrackEvent, ValueSource } from '../types.js';
 import { gateSession } from '../transports/gate.js';
@@ -10,7 +10,7 @@ import type { UntypedFlags } from './flag-keys.js';
 import { LoadEngine, type ContextSwitch, type EngineHost } from './engine/load-engine.js';
 import { LoadWaiters } from './engine/load-waiters.js';
 import { checkContext, resolveOptions, type FlagClientOptions, type ResolvedOptions } from './options.js';
-import type { StoreLink } from './features/persistence.js';
+import { storeAccess, type WithStore } from './features/store-access.js';
 import { ReadyLatch } from './engine/ready-latch.js';
 import { ClientRequestGate } from './engine/request-gate.js';
 import { missingResult, valueResults } from './state/results.js';
@@ -53,8 +53,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   private readonly contexts: BehaviorSubject<ContextSwitch>;
   private readonly oneOffs: SnapshotCache;
   private readonly tracking: Tracking;
-  /** The store link; a promise while its module loads, `undefined` without a store. */
-  private store: StoreLink | Promise<StoreLink | undefined> | undefined;
+  private readonly withStore: WithStore;
   private readonly fleet: FleetHandle | undefined;
   private readonly readiness: ReadyLatch;
   private activeContext: EvalContext;
@@ -98,25 +97,15 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     this.flags$ = this.started(() => this.snapshots.pipe(filter(() => this.loaded)));
     this.changes$ = this.started(() => this.changeSubject);
     this.gate.circuit$()?.pipe(skip(1)).subscribe((circuit) => this.circuitChanged(circuit));
-    const { store, transport } = options;
-    if (store) {
-      // Split off (a dynamic import): an app without a store never loads the store sync.
-      this.store = import('./features/persistence.js').then(
-        ({ storeLink }) =>
-          (this.store = storeLink(store, transport.identity ?? transport.kind, scheduler, logger, (error) =>
-            this.report.emit({ type: 'store-error', operation: error.operation, error }),
-          )),
-        (error: unknown) => void logger.warn(`flag store unavailable: ${messageOf(error)}`),
-      );
-    }
-    const dropped = (count: number): void => {
-      logger.warn(`tracked-event buffer full: dropped the ${count} oldest event(s)`);
-      this.report.emit({ type: 'events-dropped', dropped: count });
-    };
+    const { transport } = options;
+    this.withStore = storeAccess(options.store, transport.identity ?? transport.kind, scheduler, logger, (error) =>
+      this.report.emit({ type: 'store-error', operation: error.operation, error }),
+    );
+    const dropped = (count: number): void => this.report.emit({ type: 'events-dropped', dropped: count });
     this.tracking = transport.tracking?.(this.session, options, dropped) ?? untracked(options);
-    // ── fleet hook (fleet-link.ts): the link decides whether this process runs the engine ──
+    // The fleet link (fleet-link.ts) decides whether this process runs the engine.
     this.fleet = options.fleet?.attach({
-      identity: options.transport.identity!, contexts: this.contexts, status: this.report.status$, scheduler, logger,
+      identity: transport.identity!, contexts: this.contexts, status: this.report.status$, scheduler, logger,
       engine: (on) => (on ? (this.running ??= this.engine.run(this.contexts).subscribe()) : this.stopEngine()),
       mirror: (health) => this.report.follow(health, this.loaded),
       received: (flags) => {
@@ -132,7 +121,6 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
         this.report.emit(event);
       },
     });
-    // ── end fleet hook ──
     this.oneOffs = new SnapshotCache(this.session, scheduler, options.snapshotForMaxAgeMs, this.fleet);
     // Telemetry counts bool() reads: the tracking swaps in a counting bool rather than test on every call.
     const read = this.bool;
@@ -145,8 +133,6 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
       if (options.freshBootstrap) this.readiness.settle({ ok: true, source: 'bootstrap' });
     }
   }
-
-  // ── reads ────────────────────────────────────────────────────────────────
 
   get snapshot(): FlagSnapshot {
     return this.current;
@@ -188,8 +174,6 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   flag$(key: string): Observable<EvalResult> {
     return this.started(() => (this.closed ? EMPTY : this.fanout.observe(key)));
   }
-
-  // ── commands ─────────────────────────────────────────────────────────────
 
   ready(options: { timeoutMs?: number } = {}): Promise<ReadyResult> {
     // A closed client is not ready, whatever it was before (the mock client agrees).
@@ -274,8 +258,6 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     this.withStore((link) => void link?.close());
   }
 
-  // ── what the engine reports ──────────────────────────────────────────────
-
   private onLoaded(context: EvalContext, result: LoadResult): void {
     if (this.closed || context !== this.activeContext) return;
     const invalid = result.kind === 'flags' ? (result.invalid ?? []) : [];
@@ -297,8 +279,6 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     else if (final && !isRetryable(error)) this.settleReady({ ok: source !== 'none', source, error });
     this.unreachable();
   }
-
-  // ── state ────────────────────────────────────────────────────────────────
 
   /** Starts the engine (once): the first subscription or `ready()`/`refresh()`/`identify()` does. */
   private start(): void {
@@ -350,13 +330,6 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
       }
     };
     this.withStore((link) => (link ? void link.restore(context).then(serve) : serve(undefined)));
-  }
-
-  /** Runs `use` with the store link: at once once loaded (or without a store), else when it has loaded. */
-  private withStore(use: (link: StoreLink | undefined) => void): void {
-    const store = this.store;
-    if (store instanceof Promise) void store.then(use);
-    else use(store);
   }
 
   /** A terminal error (401/403, a wrong project): every request stops; the last values stay. */
