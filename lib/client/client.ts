@@ -7,7 +7,7 @@ import type { FleetHandle } from './features/fleet-link.js';
 import { KeyedFanout } from './state/fanout.js';
 import type { FlagClient } from './flag-client.js';
 import type { UntypedFlags } from './flag-keys.js';
-import { LoadEngine, type ContextSwitch, type EngineHost } from './engine/load-engine.js';
+import { LoadEngine, type ContextSwitch } from './engine/load-engine.js';
 import { LoadWaiters } from './engine/load-waiters.js';
 import { checkContext, resolveOptions, type FlagClientOptions, type ResolvedOptions } from './options.js';
 import { storeAccess, type WithStore } from './features/store-access.js';
@@ -70,11 +70,11 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
 
   constructor(private readonly options: ResolvedOptions) {
     super(options.defaults);
-    const { scheduler, logger, fetch, timeoutMs, maxResponseBytes } = options;
+    const { scheduler, logger, fetch, timeoutMs, maxResponseBytes, transport } = options;
     this.gate = new ClientRequestGate(options.circuitBreaker, scheduler, (error) => this.terminate(error));
     // Every request of every path goes through the gate: loads, identify, one-offs, the stream, tracking.
-    this.session = gateSession(options.transport.connect({ fetch, timeoutMs, logger, scheduler, maxResponseBytes }), this.gate);
-    const host: EngineHost = {
+    this.session = gateSession(transport.connect({ fetch, timeoutMs, logger, scheduler, maxResponseBytes }), this.gate);
+    this.engine = new LoadEngine(this.session, options, this.gate, this.waiters, {
       loaded: (context, result) => this.onLoaded(context, result),
       loadFailed: (error, final, retryInMs) => this.onLoadFailed(error, final, retryInMs),
       connected: () => this.report.streamConnected(),
@@ -86,8 +86,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
         this.fleet?.changed();
       },
       current: (key) => this.current.get(key),
-    };
-    this.engine = new LoadEngine(this.session, options, this.gate, this.waiters, host);
+    });
     this.activeContext = options.context;
     this.contexts = new BehaviorSubject<ContextSwitch>({ context: this.activeContext, first: true });
     this.report = new ClientReporter(scheduler);
@@ -97,7 +96,6 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     this.flags$ = this.started(() => this.snapshots.pipe(filter(() => this.loaded)));
     this.changes$ = this.started(() => this.changeSubject);
     this.gate.circuit$()?.pipe(skip(1)).subscribe((circuit) => this.circuitChanged(circuit));
-    const { transport } = options;
     this.withStore = storeAccess(options.store, transport.identity ?? transport.kind, scheduler, logger, (error) =>
       this.report.emit({ type: 'store-error', operation: error.operation, error }),
     );
@@ -106,7 +104,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     // The fleet link (fleet-link.ts) decides whether this process runs the engine.
     this.fleet = options.fleet?.attach({
       identity: transport.identity!, contexts: this.contexts, status: this.report.status$, scheduler, logger,
-      engine: (on) => (on ? (this.running ??= this.engine.run(this.contexts).subscribe()) : this.stopEngine()),
+      engine: (on) => this.runEngine(on),
       mirror: (health) => this.report.follow(health, this.loaded),
       received: (flags) => {
         this.oneOffs.clear(); // every record the fleet shares is a change it learned of
@@ -116,10 +114,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
       },
       // Only what the network said for this scope's context: never a bootstrap, a store record or the last context's flags.
       current: () => (this.networkContext === this.activeContext ? this.current.values() : undefined),
-      role: (role, event) => {
-        this.report.update({ role });
-        this.report.emit(event);
-      },
+      role: (role, event) => this.report.role(role, event),
     });
     this.oneOffs = new SnapshotCache(this.session, scheduler, options.snapshotForMaxAgeMs, this.fleet);
     // Telemetry counts bool() reads: the tracking swaps in a counting bool rather than test on every call.
@@ -228,9 +223,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   }
 
   track(event: TrackEvent): void {
-    const now = this.report.now();
-    if (this.closed) return;
-    this.tracking.track(event, this.activeContext.userId, now);
+    if (!this.closed) this.tracking.track(event, this.activeContext.userId, this.report.now());
   }
 
   flush(): Promise<void> {
@@ -284,15 +277,12 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   private start(): void {
     if (this.running || this.closed || this.gate.terminalError) return;
     if (this.fleet) this.fleet.start();
-    else this.running = this.engine.run(this.contexts).subscribe();
+    else this.runEngine(true);
   }
 
   /** `source()` on each subscription, starting the engine first. */
   private started<T>(source: () => Observable<T>): Observable<T> {
-    return defer(() => {
-      this.start();
-      return source();
-    });
+    return defer(() => (this.start(), source()));
   }
 
   /** Runs a command, or rejects it once the client is closed or stopped by a terminal error. */
@@ -301,8 +291,9 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     return stopped ? Promise.reject(stopped) : run();
   }
 
-  /** A fleet follower does not load: its engine (and stream) stop. */
-  private stopEngine(): void {
+  /** Runs the engine (if it is not running), or stops it: a fleet follower does not load (nor stream). */
+  private runEngine(on: boolean): void {
+    if (on) return void (this.running ??= this.engine.run(this.contexts).subscribe());
     this.running?.unsubscribe();
     this.running = undefined;
     this.report.streamDown();

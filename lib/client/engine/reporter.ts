@@ -1,7 +1,7 @@
 import { Subject } from 'rxjs';
 import { CircuitOpenError, ClosedError, RateLimitError, TimeoutError } from '../../errors.js';
 import type { InvalidFlag } from '../../transports/transport.js';
-import type { CircuitState, ClientEvent, ClientStatus, ReadyResult } from '../../types.js';
+import type { CircuitState, ClientEvent, ClientStatus, FleetRole, ReadyResult } from '../../types.js';
 import type { MirroredHealth } from '../features/fleet-contract.js';
 import { StatusTracker } from './status.js';
 
@@ -40,6 +40,12 @@ export class ClientReporter extends StatusTracker {
     if (!leader && !this.#leader) return;
     this.#leader = leader;
     this.update(loaded ? this.#readiness() : leader && leader.state !== 'ready' ? { state: 'error', error: leader.error } : { state: 'initializing', error: undefined });
+  }
+
+  /** A fleet member's role changed: `status.role` and its event. */
+  role(role: FleetRole, event: ClientEvent): void {
+    this.update({ role });
+    this.emit(event);
   }
 
   /** The state and error of a process with values: its leader's when it follows one. */
