@@ -55,11 +55,7 @@ export interface ContextSwitch {
 }
 
 /** A stream event that named a key and its new on/off state: its load is re-checked once. */
-interface CheckedHint {
-  key: string;
-  enabled: boolean;
-  message: StreamMessage;
-}
+type CheckedHint = Extract<StreamMessage, { type: 'changed' }> & { key: string; enabled: boolean };
 
 /**
  * Keeps the current context's flags current: the initial load, jittered polls, the change stream,
@@ -132,13 +128,7 @@ export class LoadEngine {
           session,
           context,
           { ...this.#host, down: () => startNow.next() },
-          {
-            scheduler,
-            backoff: this.#options.backoff,
-            logger: this.#options.logger,
-            retryNow: this.#retryNowSubject,
-            terminate: (error) => this.#gate.terminate(error),
-          },
+          { ...this.#options, retryNow: this.#retryNowSubject, terminate: (error) => this.#gate.terminate(error) },
           fallback$,
         )
       : EMPTY;
@@ -218,7 +208,7 @@ export class LoadEngine {
         // old state of a key an event named, look once more shortly after.
         // One re-check covers every such key of the batch.
         const unseen = merged.checked.filter((hint) => this.#host.current(hint.key)?.enabled !== hint.enabled);
-        if (unseen.length > 0) rechecks.next({ trigger: 'stream', hint: unseen[unseen.length - 1]!.message, recheck: true });
+        if (unseen.length > 0) rechecks.next({ trigger: 'stream', hint: unseen[unseen.length - 1], recheck: true });
         // A half-open circuit needs successes to close: keep probing while it is half-open.
         if (this.#gate.circuit === 'half-open') this.#requests.next({ trigger: 'refresh' });
       }),
@@ -247,11 +237,8 @@ function mergeBatch(batch: readonly LoadOptions[]): { options: LoadOptions; iden
   if (hinted?.hint) options.hint = hinted.hint;
   if (batch.every((request) => request.recheck)) options.recheck = true;
   if (batch.some((request) => request.conditional === false)) options.conditional = false;
-  const checked: CheckedHint[] = [];
-  for (const request of batch) {
-    const hint = request.hint;
-    if (request.recheck || hint?.type !== 'changed' || hint.key === undefined || typeof hint.enabled !== 'boolean') continue;
-    checked.push({ key: hint.key, enabled: hint.enabled, message: hint });
-  }
+  const checked = batch.flatMap(({ hint, recheck }) =>
+    !recheck && hint?.type === 'changed' && hint.key !== undefined && typeof hint.enabled === 'boolean' ? [hint as CheckedHint] : [],
+  );
   return { options, identify: first !== undefined, checked };
 }
