@@ -16,25 +16,29 @@ export const SNAPSHOT_CACHE_LIMIT = 500;
  */
 export class SnapshotCache {
   readonly #entries = new Map<string, { snapshot: Promise<FlagSnapshot>; fetchedAt: number }>();
+  readonly #session: TransportSession;
+  readonly #scheduler: SchedulerLike;
+  readonly #maxAgeMs: number;
+  readonly #fleet: FleetHandle | undefined;
 
-  constructor(
-    private readonly session: TransportSession,
-    private readonly scheduler: SchedulerLike,
-    private readonly maxAgeMs: number,
-    private readonly fleet: FleetHandle | undefined,
-  ) {}
+  constructor(session: TransportSession, scheduler: SchedulerLike, maxAgeMs: number, fleet: FleetHandle | undefined) {
+    this.#session = session;
+    this.#scheduler = scheduler;
+    this.#maxAgeMs = maxAgeMs;
+    this.#fleet = fleet;
+  }
 
   /** The fresh entry for `context`, else one loaded now (kept while fresh). */
   get(context: EvalContext): Promise<FlagSnapshot> {
     const load = (): Promise<EvalResult[]> =>
-      firstValueFrom(this.session.load(context, { trigger: 'refresh', conditional: false, oneOff: true })).then((result) => (result.kind === 'flags' ? result.flags : []));
+      firstValueFrom(this.#session.load(context, { trigger: 'refresh', conditional: false, oneOff: true })).then((result) => (result.kind === 'flags' ? result.flags : []));
     const key = contextKey(context);
-    const now = this.scheduler.now();
+    const now = this.#scheduler.now();
     const entry = this.#entries.get(key);
-    if (entry && now - entry.fetchedAt < this.maxAgeMs) return entry.snapshot;
+    if (entry && now - entry.fetchedAt < this.#maxAgeMs) return entry.snapshot;
     this.#entries.delete(key);
     if (this.#entries.size >= SNAPSHOT_CACHE_LIMIT) this.#entries.delete(this.#entries.keys().next().value as string);
-    const snapshot = (this.fleet ? this.fleet.snapshotFor(context, load) : load()).then((flags) => FlagSnapshot.from(flags));
+    const snapshot = (this.#fleet ? this.#fleet.snapshotFor(context, load) : load()).then((flags) => FlagSnapshot.from(flags));
     const fresh = { snapshot, fetchedAt: now };
     this.#entries.set(key, fresh);
     snapshot.catch(() => {

@@ -10,7 +10,10 @@ export class StatusTracker {
   /** Every status, the current one first. */
   readonly status$: Observable<ClientStatus>;
 
-  constructor(private readonly scheduler: SchedulerLike) {
+  readonly #scheduler: SchedulerLike;
+
+  constructor(scheduler: SchedulerLike) {
+    this.#scheduler = scheduler;
     this.#subject = new BehaviorSubject<ClientStatus>({ state: 'initializing', source: 'none', circuit: 'closed', streaming: false, since: this.now() });
     this.status$ = this.#subject.asObservable();
   }
@@ -36,6 +39,6 @@ export class StatusTracker {
 
   /** The scheduler's time as ISO text. */
   now(): string {
-    return new Date(this.scheduler.now()).toISOString();
+    return new Date(this.#scheduler.now()).toISOString();
   }
 }
