@@ -26,11 +26,6 @@ export class ReadyLatch {
     this.#unsettled = unsettled;
   }
 
-  /** The settled outcome, if any. */
-  get result(): ReadyResult | undefined {
-    return this.#outcome;
-  }
-
   /** Resolves with the outcome, or after `timeoutMs` (on the scheduler) with `unsettled(timeoutMs)`. */
   wait(timeoutMs: number): Promise<ReadyResult> {
     if (this.#outcome) return Promise.resolve(this.#outcome);
