@@ -6,6 +6,7 @@ import {
   catchError,
   concat,
   defer,
+  delay,
   distinctUntilChanged,
   ignoreElements,
   map,
@@ -13,6 +14,7 @@ import {
   mergeMap,
   of,
   repeat,
+  startWith,
   switchMap,
   tap,
   timer,
@@ -116,7 +118,8 @@ export class LoadEngine {
       initialSent = true;
       return { ...request, trigger: firstTrigger };
     };
-    const initialOnce = (): Observable<LoadOptions> => (initialSent ? EMPTY : of(asFirst({ trigger: firstTrigger })));
+    // (`asFirst` below marks it sent, whichever request comes first.)
+    const initialOnce = (): Observable<LoadOptions> => (initialSent ? EMPTY : of({ trigger: firstTrigger }));
     // With a stream that does not depend on a load, the first load waits (briefly) for it to open,
     // so that one request both readies the client and follows the stream's start. A fresh bootstrap
     // waits for the stream however long it takes (or until it fails: `startNow`).
@@ -141,7 +144,7 @@ export class LoadEngine {
               this.#host.paused();
               return EMPTY;
             }
-            return index === 0 ? link$ : concat(of<LoadOptions>({ trigger: 'reconnect', conditional: false }), link$);
+            return index ? link$.pipe(startWith<LoadOptions>({ trigger: 'reconnect', conditional: false })) : link$;
           }),
         )
       : EMPTY;
@@ -152,8 +155,7 @@ export class LoadEngine {
         return period > 0 ? this.#pollTicks(period) : EMPTY;
       }),
     );
-    const recheck$ = rechecks.pipe(mergeMap((request) => timer(RECHECK_DELAY_MS, scheduler).pipe(map(() => request))));
-    const requests$ = merge(initial$, this.#requests, poll$, stream$, recheck$).pipe(map(asFirst));
+    const requests$ = merge(initial$, this.#requests, poll$, stream$, rechecks.pipe(delay(RECHECK_DELAY_MS, scheduler))).pipe(map(asFirst));
     const identified = { done: false };
     return coalesce(requests$, (batch, takePending) => this.#load(context, identified, batch, takePending, rechecks));
   }
