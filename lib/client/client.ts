@@ -138,7 +138,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   }
 
   get context(): EvalContext {
-    return ownContext(this.activeContext);
+    return ownContext(this.activeContext, false);
   }
 
   all(): FlagSnapshot {
@@ -392,9 +392,9 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   }
 }
 
-/** `context` checked (`ConfigError`) and copied, so later changes to the caller's object cannot reach it. */
-function ownContext(context: EvalContext): EvalContext {
-  checkContext(context, 'context');
+/** A copy of `context` that later changes to the caller's object cannot reach; checked first (`ConfigError`) unless `check` is false. */
+function ownContext(context: EvalContext, check = true): EvalContext {
+  if (check) checkContext(context, 'context');
   const copy: EvalContext = { ...context };
   if (context.attributes) copy.attributes = { ...context.attributes };
   return copy;
