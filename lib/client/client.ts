@@ -1,5 +1,5 @@
 import { BehaviorSubject, EMPTY, Observable, Subject, type Subscription, defer, filter, firstValueFrom, skip } from 'rxjs';
-import { CircuitOpenError, ClosedError, FleetLeaderError, isRetryable, messageOf } from '../errors.js';
+import { CircuitOpenError, ClosedError, FleetLeaderError, isRetryable } from '../errors.js';
 import type { InvalidFlag, LoadResult, TransportSession } from '../transports/transport.js';
 import type { CircuitState, ClientEvent, ClientStatus, EvalContext, EvalResult, FlagChange, JsonValue, ReadyResult, TrackEvent, ValueSource } from '../types.js';
 import { gateSession } from '../transports/gate.js';
@@ -7,10 +7,10 @@ import type { FleetHandle } from './features/fleet-link.js';
 import { KeyedFanout } from './state/fanout.js';
 import type { FlagClient } from './flag-client.js';
 import type { UntypedFlags } from './flag-keys.js';
-import { LoadEngine, type ContextSwitch, type EngineHost } from './engine/load-engine.js';
+import { LoadEngine, type ContextSwitch } from './engine/load-engine.js';
 import { LoadWaiters } from './engine/load-waiters.js';
 import { checkContext, resolveOptions, type FlagClientOptions, type ResolvedOptions } from './options.js';
-import type { StoreLink } from './features/persistence.js';
+import { storeAccess, type WithStore } from './features/store-access.js';
 import { ReadyLatch } from './engine/ready-latch.js';
 import { ClientRequestGate } from './engine/request-gate.js';
 import { missingResult, valueResults } from './state/results.js';
@@ -53,8 +53,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   private readonly contexts: BehaviorSubject<ContextSwitch>;
   private readonly oneOffs: SnapshotCache;
   private readonly tracking: Tracking;
-  /** The store link; a promise while its module loads, `undefined` without a store. */
-  private store: StoreLink | Promise<StoreLink | undefined> | undefined;
+  private readonly withStore: WithStore;
   private readonly fleet: FleetHandle | undefined;
   private readonly readiness: ReadyLatch;
   private activeContext: EvalContext;
@@ -62,8 +61,6 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   private storeTried = false;
   /** The first load failed and neither the store nor a bootstrap had anything to serve. */
   private nothingToServe = false;
-  /** When the load engine tries again after a failure (scheduler time), and why it failed. */
-  private retry: { at: number; error: Error } | undefined;
   private closed = false;
 
   readonly flags$: Observable<FlagSnapshot>;
@@ -73,15 +70,15 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
 
   constructor(private readonly options: ResolvedOptions) {
     super(options.defaults);
-    const { scheduler, logger, fetch, timeoutMs, maxResponseBytes } = options;
+    const { scheduler, logger, fetch, timeoutMs, maxResponseBytes, transport } = options;
     this.gate = new ClientRequestGate(options.circuitBreaker, scheduler, (error) => this.terminate(error));
     // Every request of every path goes through the gate: loads, identify, one-offs, the stream, tracking.
-    this.session = gateSession(options.transport.connect({ fetch, timeoutMs, logger, scheduler, maxResponseBytes }), this.gate);
-    const host: EngineHost = {
+    this.session = gateSession(transport.connect({ fetch, timeoutMs, logger, scheduler, maxResponseBytes }), this.gate);
+    this.engine = new LoadEngine(this.session, options, this.gate, this.waiters, {
       loaded: (context, result) => this.onLoaded(context, result),
       loadFailed: (error, final, retryInMs) => this.onLoadFailed(error, final, retryInMs),
       connected: () => this.report.streamConnected(),
-      failed: (error) => this.onStreamFailed(error),
+      failed: (error) => void (this.closed || this.gate.terminalError || this.report.streamFailed(error)),
       paused: () => this.report.streamDown(),
       pushed: (context, flags) => this.apply(flags, 'network', context),
       changed: () => {
@@ -89,40 +86,25 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
         this.fleet?.changed();
       },
       current: (key) => this.current.get(key),
-    };
-    this.engine = new LoadEngine(this.session, options, this.gate, this.waiters, host);
+    });
     this.activeContext = options.context;
     this.contexts = new BehaviorSubject<ContextSwitch>({ context: this.activeContext, first: true });
-    this.oneOffs = new SnapshotCache(scheduler, options.snapshotForMaxAgeMs);
     this.report = new ClientReporter(scheduler);
     this.readiness = new ReadyLatch(scheduler, (timeoutMs) => this.report.unsettledReady(timeoutMs));
     this.status$ = this.report.status$;
     this.events$ = this.report.events$;
-    this.flags$ = defer(() => {
-      this.start();
-      return this.snapshots.pipe(filter(() => this.loaded));
-    });
-    this.changes$ = defer(() => {
-      this.start();
-      return this.changeSubject;
-    });
+    this.flags$ = this.started(() => this.snapshots.pipe(filter(() => this.loaded)));
+    this.changes$ = this.started(() => this.changeSubject);
     this.gate.circuit$()?.pipe(skip(1)).subscribe((circuit) => this.circuitChanged(circuit));
-    const { store, transport } = options;
-    if (store) {
-      // Split off (a dynamic import): an app without a store never loads the store sync.
-      this.store = import('./features/persistence.js').then(
-        ({ storeLink }) =>
-          (this.store = storeLink(store, transport.identity ?? transport.kind, scheduler, logger, (error) =>
-            this.report.emit({ type: 'store-error', at: this.report.now(), operation: error.operation, error }),
-          )),
-        (error: unknown) => void logger.warn(`flag store unavailable: ${messageOf(error)}`),
-      );
-    }
-    this.tracking = options.transport.tracking?.(this.session, options, (count) => this.dropped(count)) ?? untracked(options);
-    // ── fleet hook (fleet-link.ts): the link decides whether this process runs the engine ──
+    this.withStore = storeAccess(options.store, transport.identity ?? transport.kind, scheduler, logger, (error) =>
+      this.report.emit({ type: 'store-error', operation: error.operation, error }),
+    );
+    const dropped = (count: number): void => this.report.emit({ type: 'events-dropped', dropped: count });
+    this.tracking = transport.tracking?.(this.session, options, dropped) ?? untracked(options);
+    // The fleet link (fleet-link.ts) decides whether this process runs the engine.
     this.fleet = options.fleet?.attach({
-      identity: options.transport.identity!, contexts: this.contexts, status: this.report.status$, scheduler, logger,
-      engine: (on) => (on ? (this.running ??= this.engine.run(this.contexts).subscribe()) : this.stopEngine()),
+      identity: transport.identity!, contexts: this.contexts, status: this.report.status$, scheduler, logger,
+      engine: (on) => this.runEngine(on),
       mirror: (health) => this.report.follow(health, this.loaded),
       received: (flags) => {
         this.oneOffs.clear(); // every record the fleet shares is a change it learned of
@@ -132,24 +114,13 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
       },
       // Only what the network said for this scope's context: never a bootstrap, a store record or the last context's flags.
       current: () => (this.networkContext === this.activeContext ? this.current.values() : undefined),
-      role: (role, event) => {
-        this.report.update({ role });
-        this.report.emit(event);
-      },
+      role: (role, event) => this.report.role(role, event),
     });
-    // ── end fleet hook ──
-    const counter = this.tracking.counter;
-    if (counter) {
-      // Counting costs a map lookup per bool(), and only for transports with a telemetry endpoint:
-      // bool is swapped for a counting version here rather than tested on every call. Only reads of
-      // a started, loaded client count (defaults served before that are not evaluations).
-      const read = this.bool;
-      this.bool = (key: string, def?: boolean): boolean => {
-        const value = read.call(this, key, def);
-        if (this.loaded && this.running) counter.record(key, value);
-        return value;
-      };
-    }
+    this.oneOffs = new SnapshotCache(this.session, scheduler, options.snapshotForMaxAgeMs, this.fleet);
+    // Telemetry counts bool() reads: the tracking swaps in a counting bool rather than test on every call.
+    const read = this.bool;
+    const counted = this.tracking.counted?.((key, def) => read.call(this, key, def), () => this.loaded && !!this.running);
+    if (counted) this.bool = counted;
     if (options.bootstrap) {
       this.apply(valueResults(options.bootstrap, 'bootstrap', this.report.now()), 'bootstrap');
       this.report.update({ source: 'bootstrap' });
@@ -158,18 +129,16 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     }
   }
 
-  // ── reads ────────────────────────────────────────────────────────────────
-
   get snapshot(): FlagSnapshot {
     return this.current;
   }
 
   get status(): ClientStatus {
-    return this.report.status;
+    return this.report.value;
   }
 
   get context(): EvalContext {
-    return copyContext(this.activeContext);
+    return ownContext(this.activeContext, false);
   }
 
   all(): FlagSnapshot {
@@ -198,14 +167,8 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   }
 
   flag$(key: string): Observable<EvalResult> {
-    return defer(() => {
-      if (this.closed) return EMPTY;
-      this.start();
-      return this.fanout.observe(key);
-    });
+    return this.started(() => (this.closed ? EMPTY : this.fanout.observe(key)));
   }
-
-  // ── commands ─────────────────────────────────────────────────────────────
 
   ready(options: { timeoutMs?: number } = {}): Promise<ReadyResult> {
     // A closed client is not ready, whatever it was before (the mock client agrees).
@@ -215,65 +178,56 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   }
 
   identify(context: EvalContext): Promise<void> {
-    checkContext(context, 'context');
-    const stopped = this.stoppedError();
-    if (stopped) return Promise.reject(stopped);
-    this.activeContext = copyContext(context);
-    this.retryNow();
-    // Settled by the new context's first load (or a later one), whatever happens in between.
-    const settled = this.waiters.wait();
-    this.report.streamDown();
-    this.contexts.next({ context: this.activeContext, first: false });
-    this.start();
-    return settled;
+    const next = ownContext(context);
+    return this.command(() => {
+      this.activeContext = next;
+      this.readiness.retryNow();
+      // Settled by the new context's first load (or a later one), whatever happens in between.
+      const settled = this.waiters.wait();
+      this.report.streamDown();
+      this.contexts.next({ context: next, first: false });
+      this.start();
+      return settled;
+    });
   }
 
   refresh(): Promise<void> {
-    const refused = this.stoppedError() ?? (this.running ? this.gate.admit() : undefined);
-    if (refused) return Promise.reject(refused);
-    const settled = this.waiters.wait();
-    this.start();
-    this.engine.request({ trigger: 'refresh' });
-    // A follower's refresh is its leader's snapshot: with none shared yet it fails, as a failed load would.
-    void this.fleet?.refresh().then((applied) => {
-      if (!applied && !this.closed) this.waiters.failed(this.waiters.start(), new FleetLeaderError('the fleet leader has shared no flags yet'));
+    return this.command(() => {
+      const refused = this.running && this.gate.admit();
+      if (refused) return Promise.reject(refused);
+      const settled = this.waiters.wait();
+      this.start();
+      this.engine.request({ trigger: 'refresh' });
+      // A follower's refresh is its leader's snapshot: with none shared yet it fails, as a failed load would.
+      void this.fleet?.refresh().then((applied) => {
+        if (!applied && !this.closed) this.waiters.failed(this.waiters.start(), new FleetLeaderError('the fleet leader has shared no flags yet'));
+      });
+      return settled;
     });
-    return settled;
   }
 
   evaluateFor(key: string, context: EvalContext): Promise<EvalResult> {
-    checkContext(context, 'context');
-    const stopped = this.stoppedError();
-    if (stopped) return Promise.reject(stopped);
-    return firstValueFrom(this.session.evaluate(key, copyContext(context)));
+    const target = ownContext(context);
+    return this.command(() => firstValueFrom(this.session.evaluate(key, target)));
   }
 
   snapshotFor(context: EvalContext): Promise<FlagSnapshot> {
-    checkContext(context, 'context');
-    const stopped = this.stoppedError();
-    if (stopped) return Promise.reject(stopped);
-    const target = copyContext(context);
-    const load = (): Promise<EvalResult[]> =>
-      firstValueFrom(this.session.load(target, { trigger: 'refresh', conditional: false, oneOff: true })).then((result) => (result.kind === 'flags' ? result.flags : []));
-    return this.oneOffs.get(target, () => (this.fleet ? this.fleet.snapshotFor(target, load) : load()).then((flags) => FlagSnapshot.from(flags)));
+    const target = ownContext(context);
+    return this.command(() => this.oneOffs.get(target));
   }
 
   resetCircuit(): void {
     this.gate.resetCircuit();
-    this.retryNow();
+    this.readiness.retryNow();
     this.engine.retryNow();
   }
 
   track(event: TrackEvent): void {
-    const now = this.report.now();
-    if (this.closed) return;
-    this.tracking.track(event, this.activeContext.userId, now);
+    if (!this.closed) this.tracking.track(event, this.activeContext.userId, this.report.now());
   }
 
   flush(): Promise<void> {
-    const stopped = this.stoppedError();
-    if (stopped) return Promise.reject(stopped);
-    return this.tracking.flush();
+    return this.command(() => this.tracking.flush());
   }
 
   close(): void {
@@ -297,8 +251,6 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     this.withStore((link) => void link?.close());
   }
 
-  // ── what the engine reports ──────────────────────────────────────────────
-
   private onLoaded(context: EvalContext, result: LoadResult): void {
     if (this.closed || context !== this.activeContext) return;
     const invalid = result.kind === 'flags' ? (result.invalid ?? []) : [];
@@ -312,31 +264,36 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   private onLoadFailed(error: Error, final: boolean, retryInMs?: number): void {
     if (this.closed) return;
     // A refusal of the open circuit stands for the failure that opened it.
-    const root = error instanceof CircuitOpenError && error.cause instanceof Error ? error.cause : error;
-    this.retry = retryInMs === undefined ? undefined : { at: this.options.scheduler.now() + retryInMs, error: root };
+    this.readiness.failed(error instanceof CircuitOpenError && error.cause instanceof Error ? error.cause : error, retryInMs);
     this.report.loadFailed(error, this.loaded, this.gate.terminalError !== undefined);
     if (this.gate.terminalError) return;
-    const { source } = this.report.status;
+    const { source } = this.report.value;
     if (!this.storeTried && source !== 'network') this.fallBack(error, final);
     else if (final && !isRetryable(error)) this.settleReady({ ok: source !== 'none', source, error });
     this.unreachable();
   }
 
-  private onStreamFailed(error: Error): void {
-    if (!this.closed && !this.gate.terminalError) this.report.streamFailed(error);
-  }
-
-  // ── state ────────────────────────────────────────────────────────────────
-
   /** Starts the engine (once): the first subscription or `ready()`/`refresh()`/`identify()` does. */
   private start(): void {
     if (this.running || this.closed || this.gate.terminalError) return;
     if (this.fleet) this.fleet.start();
-    else this.running = this.engine.run(this.contexts).subscribe();
+    else this.runEngine(true);
   }
 
-  /** A fleet follower does not load: its engine (and stream) stop. */
-  private stopEngine(): void {
+  /** `source()` on each subscription, starting the engine first. */
+  private started<T>(source: () => Observable<T>): Observable<T> {
+    return defer(() => (this.start(), source()));
+  }
+
+  /** Runs a command, or rejects it once the client is closed or stopped by a terminal error. */
+  private command<T>(run: () => Promise<T>): Promise<T> {
+    const stopped = this.closed ? new ClosedError() : this.gate.terminalError;
+    return stopped ? Promise.reject(stopped) : run();
+  }
+
+  /** Runs the engine (if it is not running), or stops it: a fleet follower does not load (nor stream). */
+  private runEngine(on: boolean): void {
+    if (on) return void (this.running ??= this.engine.run(this.contexts).subscribe());
     this.running?.unsubscribe();
     this.running = undefined;
     this.report.streamDown();
@@ -344,47 +301,33 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
 
   /**
    * First load failed (not auth): serve the store's record for this transport and context, else the
-   * bootstrap; else, if `final`, say so.
+   * bootstrap; else, if `final`, say so. Nothing is served once a load landed, the client stopped or
+   * the context changed meanwhile.
    */
   private fallBack(error: Error, final: boolean): void {
     this.storeTried = true;
-    const noFallback = (): void => {
-      if (this.options.bootstrap) return void this.settleReady({ ok: true, source: 'bootstrap', error });
-      this.nothingToServe = true;
-      if (final) this.settleReady({ ok: false, source: this.report.status.source, error });
-      else this.unreachable();
-    };
     const context = this.activeContext;
-    this.withStore((link) => {
-      if (!link) {
-        noFallback();
-        return;
-      }
-      void link.restore(context).then((results) => {
-        if (this.closed || this.report.status.source === 'network' || this.gate.terminalError || context !== this.activeContext) return;
-        if (!results) {
-          noFallback();
-          return;
-        }
+    const serve = (results: EvalResult[] | undefined): void => {
+      if (this.closed || this.report.value.source === 'network' || this.gate.terminalError || context !== this.activeContext) return;
+      if (results) {
         this.apply(results, 'store', context);
         this.report.update({ source: 'store', state: 'stale' });
         this.settleReady({ ok: true, source: 'store', error });
-      });
-    });
-  }
-
-  /** Runs `use` with the store link: at once once loaded (or without a store), else when it has loaded. */
-  private withStore(use: (link: StoreLink | undefined) => void): void {
-    const store = this.store;
-    if (store instanceof Promise) void store.then(use);
-    else use(store);
+      } else if (this.options.bootstrap) this.settleReady({ ok: true, source: 'bootstrap', error });
+      else {
+        this.nothingToServe = true;
+        if (final) this.settleReady({ ok: false, source: this.report.value.source, error });
+        else this.unreachable();
+      }
+    };
+    this.withStore((link) => (link ? void link.restore(context).then(serve) : serve(undefined)));
   }
 
   /** A terminal error (401/403, a wrong project): every request stops; the last values stay. */
   private terminate(error: Error): void {
     this.fleet?.stopped(error); // another process leads
     this.report.update({ state: 'error', streaming: false, error });
-    this.settleReady({ ok: false, source: this.report.status.source, error });
+    this.settleReady({ ok: false, source: this.report.value.source, error });
     this.options.logger.error(`stopped: ${error.message}; ${this.report.serving()}`);
     this.running?.unsubscribe();
     this.tracking.abort();
@@ -409,17 +352,12 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
       else for (const change of changes) this.fanout.push(change.key, this.evaluate(change.key));
       for (const change of changes) this.changeSubject.next(change);
       if (source === 'network') {
-        this.save(next);
+        // A changed network snapshot goes to the store (debounced, off the read path) and the fleet.
+        this.withStore((link) => link?.save(context!, next));
         this.fleet?.published(next.values());
       }
     }
     return changes.length;
-  }
-
-  /** Hands a changed network snapshot to the store (debounced, off the read path). */
-  private save(snapshot: FlagSnapshot): void {
-    const context = this.activeContext;
-    this.withStore((link) => link?.save(context, snapshot));
   }
 
   private settleReady(result: ReadyResult): void {
@@ -428,7 +366,6 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     this.fanout.pushAll();
     this.snapshots.next(this.current);
   }
-
 
   /** Reports a breaker transition; a half-open circuit gets a probe load at once. */
   private circuitChanged(circuit: CircuitState): void {
@@ -444,41 +381,20 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   }
 
   /**
-   * With nothing loaded and nothing to fall back on, no `ready()` that times out before the next load
-   * attempt (after the backoff, or once an open circuit lets a probe through) can succeed: those
-   * resolve now, with the failure that stands in the way. (In a fleet, the leader may still deliver.)
+   * With nothing loaded and nothing to fall back on, `ready()`s that would time out before the next
+   * load attempt resolve now (see `ReadyLatch.unreachable`). A fleet follower (or a member not yet
+   * placed) may still get values from its leader; solo and leader load themselves.
    */
   private unreachable(): void {
-    // A follower (or a member not yet placed) may still get values from its leader; solo and leader load themselves.
-    const { role } = this.report.status;
-    if ((this.fleet && role !== 'solo' && role !== 'leader') || !this.nothingToServe || this.report.status.source !== 'none') return;
-    const now = this.options.scheduler.now();
-    const retry = this.retry && this.retry.at > now ? this.retry : undefined;
-    const until = Math.max(retry?.at ?? now, now + this.gate.openForMs);
-    const error = this.gate.circuit === 'open' ? (this.gate.lastFailure ?? retry?.error) : retry?.error;
-    if (error && until > now) this.readiness.failUntil({ ok: false, source: 'none', error }, until);
+    const { role, source } = this.report.value;
+    if ((this.fleet && role !== 'solo' && role !== 'leader') || !this.nothingToServe || source !== 'none') return;
+    this.readiness.unreachable(this.gate.openForMs, this.gate.circuit === 'open' ? this.gate.lastFailure : undefined);
   }
-
-  /** A load may start at once (the circuit was reset, the context changed): `ready()` may succeed again. */
-  private retryNow(): void {
-    this.retry = undefined;
-    this.readiness.unblock();
-  }
-
-  /** Why no command may run: closed, or stopped by a terminal error. */
-  private stoppedError(): Error | undefined {
-    return this.closed ? new ClosedError() : this.gate.terminalError;
-  }
-
-  private dropped(count: number): void {
-    this.options.logger.warn(`tracked-event buffer full: dropped the ${count} oldest event(s)`);
-    this.report.emit({ type: 'events-dropped', at: this.report.now(), dropped: count });
-  }
-
 }
 
-/** A copy of a context that later changes to the caller's object cannot reach. */
-function copyContext(context: EvalContext): EvalContext {
+/** A copy of `context` that later changes to the caller's object cannot reach; checked first (`ConfigError`) unless `check` is false. */
+function ownContext(context: EvalContext, check = true): EvalContext {
+  if (check) checkContext(context, 'context');
   const copy: EvalContext = { ...context };
   if (context.attributes) copy.attributes = { ...context.attributes };
   return copy;

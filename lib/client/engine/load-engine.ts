@@ -6,6 +6,7 @@ import {
   catchError,
   concat,
   defer,
+  delay,
   distinctUntilChanged,
   ignoreElements,
   map,
@@ -13,6 +14,7 @@ import {
   mergeMap,
   of,
   repeat,
+  startWith,
   switchMap,
   tap,
   timer,
@@ -55,11 +57,7 @@ export interface ContextSwitch {
 }
 
 /** A stream event that named a key and its new on/off state: its load is re-checked once. */
-interface CheckedHint {
-  key: string;
-  enabled: boolean;
-  message: StreamMessage;
-}
+type CheckedHint = Extract<StreamMessage, { type: 'changed' }> & { key: string; enabled: boolean };
 
 /**
  * Keeps the current context's flags current: the initial load, jittered polls, the change stream,
@@ -120,7 +118,8 @@ export class LoadEngine {
       initialSent = true;
       return { ...request, trigger: firstTrigger };
     };
-    const initialOnce = (): Observable<LoadOptions> => (initialSent ? EMPTY : of(asFirst({ trigger: firstTrigger })));
+    // (`asFirst` below marks it sent, whichever request comes first.)
+    const initialOnce = (): Observable<LoadOptions> => (initialSent ? EMPTY : of({ trigger: firstTrigger }));
     // With a stream that does not depend on a load, the first load waits (briefly) for it to open,
     // so that one request both readies the client and follows the stream's start. A fresh bootstrap
     // waits for the stream however long it takes (or until it fails: `startNow`).
@@ -132,13 +131,7 @@ export class LoadEngine {
           session,
           context,
           { ...this.#host, down: () => startNow.next() },
-          {
-            scheduler,
-            backoff: this.#options.backoff,
-            logger: this.#options.logger,
-            retryNow: this.#retryNowSubject,
-            terminate: (error) => this.#gate.terminate(error),
-          },
+          { ...this.#options, retryNow: this.#retryNowSubject, terminate: (error) => this.#gate.terminate(error) },
           fallback$,
         )
       : EMPTY;
@@ -151,7 +144,7 @@ export class LoadEngine {
               this.#host.paused();
               return EMPTY;
             }
-            return index === 0 ? link$ : concat(of<LoadOptions>({ trigger: 'reconnect', conditional: false }), link$);
+            return index ? link$.pipe(startWith<LoadOptions>({ trigger: 'reconnect', conditional: false })) : link$;
           }),
         )
       : EMPTY;
@@ -162,8 +155,7 @@ export class LoadEngine {
         return period > 0 ? this.#pollTicks(period) : EMPTY;
       }),
     );
-    const recheck$ = rechecks.pipe(mergeMap((request) => timer(RECHECK_DELAY_MS, scheduler).pipe(map(() => request))));
-    const requests$ = merge(initial$, this.#requests, poll$, stream$, recheck$).pipe(map(asFirst));
+    const requests$ = merge(initial$, this.#requests, poll$, stream$, rechecks.pipe(delay(RECHECK_DELAY_MS, scheduler))).pipe(map(asFirst));
     const identified = { done: false };
     return coalesce(requests$, (batch, takePending) => this.#load(context, identified, batch, takePending, rechecks));
   }
@@ -218,7 +210,7 @@ export class LoadEngine {
         // old state of a key an event named, look once more shortly after.
         // One re-check covers every such key of the batch.
         const unseen = merged.checked.filter((hint) => this.#host.current(hint.key)?.enabled !== hint.enabled);
-        if (unseen.length > 0) rechecks.next({ trigger: 'stream', hint: unseen[unseen.length - 1]!.message, recheck: true });
+        if (unseen.length > 0) rechecks.next({ trigger: 'stream', hint: unseen[unseen.length - 1], recheck: true });
         // A half-open circuit needs successes to close: keep probing while it is half-open.
         if (this.#gate.circuit === 'half-open') this.#requests.next({ trigger: 'refresh' });
       }),
@@ -247,11 +239,8 @@ function mergeBatch(batch: readonly LoadOptions[]): { options: LoadOptions; iden
   if (hinted?.hint) options.hint = hinted.hint;
   if (batch.every((request) => request.recheck)) options.recheck = true;
   if (batch.some((request) => request.conditional === false)) options.conditional = false;
-  const checked: CheckedHint[] = [];
-  for (const request of batch) {
-    const hint = request.hint;
-    if (request.recheck || hint?.type !== 'changed' || hint.key === undefined || typeof hint.enabled !== 'boolean') continue;
-    checked.push({ key: hint.key, enabled: hint.enabled, message: hint });
-  }
+  const checked = batch.flatMap(({ hint, recheck }) =>
+    !recheck && hint?.type === 'changed' && hint.key !== undefined && typeof hint.enabled === 'boolean' ? [hint as CheckedHint] : [],
+  );
   return { options, identify: first !== undefined, checked };
 }

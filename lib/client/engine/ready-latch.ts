@@ -5,13 +5,15 @@ import type { ReadyResult } from '../../types.js';
  * The promises of `ready()`: each resolves with the client's first settled outcome (network, store,
  * bootstrap, or a failure that cannot get better), or, when its own timeout runs out first or the
  * client closes, with what `unsettled()` says then; or early, with a failure, once nothing can
- * settle the client before its timeout ({@link failUntil}). Never rejects.
+ * settle the client before its timeout ({@link unreachable}). Never rejects.
  */
 export class ReadyLatch {
   #outcome: ReadyResult | undefined;
   readonly #waiting = new Map<(result?: ReadyResult) => void, Waiting>();
   /** Nothing can settle the client before `until` (scheduler time); `result` says why. */
   #blocked: { result: ReadyResult; until: number } | undefined;
+  /** When the load engine tries again after a failure (scheduler time), and why it failed. */
+  #retry: { at: number; error: Error } | undefined;
   readonly #scheduler: SchedulerLike;
   readonly #unsettled: (timeoutMs: number) => ReadyResult;
 
@@ -22,11 +24,6 @@ export class ReadyLatch {
   ) {
     this.#scheduler = scheduler;
     this.#unsettled = unsettled;
-  }
-
-  /** The settled outcome, if any. */
-  get result(): ReadyResult | undefined {
-    return this.#outcome;
   }
 
   /** Resolves with the outcome, or after `timeoutMs` (on the scheduler) with `unsettled(timeoutMs)`. */
@@ -46,15 +43,32 @@ export class ReadyLatch {
   }
 
   /**
-   * Nothing can settle the client before `until` (scheduler time; e.g. its circuit is open and it has
-   * nothing to serve): every waiter whose timeout ends by then resolves now with `result`, and so
-   * does every later `wait()` that would. The latch itself stays unsettled, so a later success
-   * still readies the client. {@link unblock} ends this early.
+   * The client has nothing loaded and nothing to fall back on: no `ready()` that times out before
+   * the next load attempt (the retry, or the end of an open circuit's `openForMs`) can succeed.
+   * Those resolve now with the failure that stands in the way (`circuitFailure` while the circuit
+   * is open, else the retried one), and so does every later `wait()` that would. The latch stays
+   * unsettled, so a later success still readies the client; {@link unblock} ends this early.
    */
-  failUntil(result: ReadyResult, until: number): void {
-    if (this.#outcome) return;
+  unreachable(openForMs: number, circuitFailure: Error | undefined): void {
+    const now = this.#scheduler.now();
+    const retry = this.#retry && this.#retry.at > now ? this.#retry : undefined;
+    const until = Math.max(retry?.at ?? now, now + openForMs);
+    const error = circuitFailure ?? retry?.error;
+    if (this.#outcome || !error || until <= now) return;
+    const result: ReadyResult = { ok: false, source: 'none', error };
     this.#blocked = { result, until };
     for (const [done, { deadline }] of [...this.#waiting]) if (deadline <= until) done(result);
+  }
+
+  /** A load attempt failed: the engine tries again in `retryInMs` (`undefined`: it does not). */
+  failed(error: Error, retryInMs: number | undefined): void {
+    this.#retry = retryInMs === undefined ? undefined : { at: this.#scheduler.now() + retryInMs, error };
+  }
+
+  /** A load may start at once (the circuit was reset, the context changed): `ready()` may succeed again. */
+  retryNow(): void {
+    this.#retry = undefined;
+    this.unblock();
   }
 
   /** Something may settle the client again (the circuit let probes through, or was reset). */

@@ -1,36 +1,44 @@
-import type { SchedulerLike } from 'rxjs';
-import type { EvalContext } from '../../types.js';
+import { firstValueFrom, type SchedulerLike } from 'rxjs';
+import type { TransportSession } from '../../transports/transport.js';
+import type { EvalContext, EvalResult } from '../../types.js';
 import { contextKey } from '../context-key.js';
-import type { FlagSnapshot } from '../state/snapshot.js';
+import type { FleetHandle } from '../features/fleet-contract.js';
+import { FlagSnapshot } from '../state/snapshot.js';
 
 /** Most contexts the cache keeps; the oldest entry goes first. */
 export const SNAPSHOT_CACHE_LIMIT = 500;
 
 /**
- * `snapshotFor` results per context: one request per context while an entry is fresh. An entry
- * expires `maxAgeMs` after it was fetched (rules that only affect that context change too), and
- * every entry is dropped when the flags change (a stream event, a new main snapshot). A failed
- * fetch is not kept.
+ * `snapshotFor` results per context: one request per context while an entry is fresh (in a fleet,
+ * read through the fleet's shared results). An entry expires `maxAgeMs` after it was fetched (rules
+ * that only affect that context change too), and every entry is dropped when the flags change (a
+ * stream event, a new main snapshot). A failed fetch is not kept.
  */
 export class SnapshotCache {
   readonly #entries = new Map<string, { snapshot: Promise<FlagSnapshot>; fetchedAt: number }>();
+  readonly #session: TransportSession;
   readonly #scheduler: SchedulerLike;
   readonly #maxAgeMs: number;
+  readonly #fleet: FleetHandle | undefined;
 
-  constructor(scheduler: SchedulerLike, maxAgeMs: number) {
+  constructor(session: TransportSession, scheduler: SchedulerLike, maxAgeMs: number, fleet: FleetHandle | undefined) {
+    this.#session = session;
     this.#scheduler = scheduler;
     this.#maxAgeMs = maxAgeMs;
+    this.#fleet = fleet;
   }
 
-  /** The fresh entry for `context`, else what `fetch` resolves to (kept while fresh). */
-  get(context: EvalContext, fetch: () => Promise<FlagSnapshot>): Promise<FlagSnapshot> {
+  /** The fresh entry for `context`, else one loaded now (kept while fresh). */
+  get(context: EvalContext): Promise<FlagSnapshot> {
+    const load = (): Promise<EvalResult[]> =>
+      firstValueFrom(this.#session.load(context, { trigger: 'refresh', conditional: false, oneOff: true })).then((result) => (result.kind === 'flags' ? result.flags : []));
     const key = contextKey(context);
     const now = this.#scheduler.now();
     const entry = this.#entries.get(key);
     if (entry && now - entry.fetchedAt < this.#maxAgeMs) return entry.snapshot;
     this.#entries.delete(key);
     if (this.#entries.size >= SNAPSHOT_CACHE_LIMIT) this.#entries.delete(this.#entries.keys().next().value as string);
-    const snapshot = fetch();
+    const snapshot = (this.#fleet ? this.#fleet.snapshotFor(context, load) : load()).then((flags) => FlagSnapshot.from(flags));
     const fresh = { snapshot, fetchedAt: now };
     this.#entries.set(key, fresh);
     snapshot.catch(() => {

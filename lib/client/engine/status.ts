@@ -1,6 +1,9 @@
 import { BehaviorSubject, type Observable, type SchedulerLike } from 'rxjs';
 import type { ClientStatus } from '../../types.js';
 
+/** The status fields whose change is a new status (`since` follows `state`). */
+const FIELDS = ['state', 'source', 'circuit', 'streaming', 'error', 'role'] as const;
+
 /** Holds the client's status; emits only real changes; `since` moves when `state` does. */
 export class StatusTracker {
   readonly #subject: BehaviorSubject<ClientStatus>;
@@ -11,13 +14,7 @@ export class StatusTracker {
 
   constructor(scheduler: SchedulerLike) {
     this.#scheduler = scheduler;
-    this.#subject = new BehaviorSubject<ClientStatus>({
-      state: 'initializing',
-      source: 'none',
-      circuit: 'closed',
-      streaming: false,
-      since: this.#now(),
-    });
+    this.#subject = new BehaviorSubject<ClientStatus>({ state: 'initializing', source: 'none', circuit: 'closed', streaming: false, since: this.now() });
     this.status$ = this.#subject.asObservable();
   }
 
@@ -25,21 +22,13 @@ export class StatusTracker {
     return this.#subject.value;
   }
 
-  /** Merges `patch` into the status; `error: undefined` clears the error. */
+  /** Merges `patch` into the status; `error: undefined` clears the error. `closed` is final. */
   update(patch: Partial<Omit<ClientStatus, 'since'>>): void {
-    if (this.#subject.closed) return;
     const previous = this.#subject.value;
     const next: ClientStatus = { ...previous, ...patch };
-    if ('error' in patch && patch.error === undefined) delete next.error;
-    const same =
-      next.state === previous.state &&
-      next.source === previous.source &&
-      next.circuit === previous.circuit &&
-      next.streaming === previous.streaming &&
-      next.error === previous.error &&
-      next.role === previous.role;
-    if (same) return;
-    next.since = next.state === previous.state ? previous.since : this.#now();
+    if ('error' in patch && !patch.error) delete next.error;
+    if (previous.state === 'closed' || FIELDS.every((field) => next[field] === previous[field])) return;
+    if (next.state !== previous.state) next.since = this.now();
     this.#subject.next(Object.freeze(next));
   }
 
@@ -48,7 +37,8 @@ export class StatusTracker {
     this.#subject.complete();
   }
 
-  #now(): string {
+  /** The scheduler's time as ISO text. */
+  now(): string {
     return new Date(this.#scheduler.now()).toISOString();
   }
 }

@@ -4,7 +4,7 @@ import type { TransportSession } from '../../transports/transport.js';
 import type { TrackEvent } from '../../types.js';
 import type { ResolvedOptions } from '../options.js';
 import { trackedEvent } from './tracked-event.js';
-import type { Tracking, TrackingFactory } from './tracking-sink.js';
+import type { BoolRead, Tracking, TrackingFactory } from './tracking-sink.js';
 import { EvaluationCounter, EventQueue, resolveTracking, type TrackingOptions } from './tracking.js';
 
 /**
@@ -15,7 +15,9 @@ import { EvaluationCounter, EventQueue, resolveTracking, type TrackingOptions } 
 export class ClientTracking implements Tracking {
   readonly #queue: EventQueue | undefined;
   /** Counts `bool()` evaluations; `undefined` when the transport has no telemetry sink. */
-  readonly counter: EvaluationCounter | undefined;
+  readonly #counter: EvaluationCounter | undefined;
+  /** See {@link Tracking.counted}; absent without a telemetry sink. */
+  readonly counted?: (read: BoolRead, live: () => boolean) => BoolRead;
   #warnedNoSink = false;
   readonly #settings: TrackingOptions;
   readonly #options: ResolvedOptions;
@@ -28,7 +30,12 @@ export class ClientTracking implements Tracking {
       this.#queue = new EventQueue((events) => session.track!(events), settings, runtime, onDropped);
     }
     if (session.telemetry && settings.telemetryIntervalMs > 0) {
-      this.counter = new EvaluationCounter((report) => session.telemetry!(report), settings, runtime);
+      const counter = (this.#counter = new EvaluationCounter((report) => session.telemetry!(report), settings, runtime));
+      this.counted = (read, live) => (key, def) => {
+        const value = read(key, def);
+        if (live()) counter.record(key, value);
+        return value;
+      };
     }
   }
 
@@ -45,13 +52,13 @@ export class ClientTracking implements Tracking {
 
   /** Sends buffered events and counts now. */
   flush(): Promise<void> {
-    return Promise.all([this.#queue?.flush(), this.counter?.flush()]).then(() => undefined);
+    return Promise.all([this.#queue?.flush(), this.#counter?.flush()]).then(() => undefined);
   }
 
   /** Stops the timers for good and cancels sends in flight. */
   abort(): void {
     this.#queue?.abort();
-    this.counter?.abort();
+    this.#counter?.abort();
   }
 
   /**
@@ -59,7 +66,7 @@ export class ClientTracking implements Tracking {
    * at the end either way.
    */
   finalFlush(done: () => void): void {
-    const pending = [this.#queue?.flush(), this.counter?.flush()].filter((p): p is Promise<void> => p !== undefined);
+    const pending = [this.#queue?.flush(), this.#counter?.flush()].filter((p): p is Promise<void> => p !== undefined);
     let finished = false;
     let bound: Subscription | undefined;
     const finish = (): void => {

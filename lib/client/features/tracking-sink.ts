@@ -2,15 +2,17 @@ import type { TransportSession } from '../../transports/transport.js';
 import type { TrackEvent } from '../../types.js';
 import type { ResolvedOptions } from '../options.js';
 
-/** What `bool()` tells the telemetry counter (an interface, so type copies of the package stay compatible). */
-export interface EvaluationRecorder {
-  record(key: string, value: boolean): void;
-}
+/** The client's `bool()` read. */
+export type BoolRead = (key: string, def?: boolean) => boolean;
 
 /** The client's side of tracked events and evaluation telemetry. */
 export interface Tracking {
-  /** Counts `bool()` evaluations; absent without a telemetry sink. */
-  readonly counter?: EvaluationRecorder;
+  /**
+   * With a telemetry sink: `read` wrapped to count each value it returns while `live()` (a started,
+   * loaded client: defaults served before that are not evaluations). Absent without one, so a
+   * client without telemetry reads with no extra step.
+   */
+  counted?(read: BoolRead, live: () => boolean): BoolRead;
   /** Buffers one event (validated: throws `ConfigError`). */
   track(event: TrackEvent, userId: string | undefined, now: string): void;
   /** Sends what is buffered now. */

@@ -42,7 +42,7 @@ export function resolveTracking(option: Partial<TrackingOptions> | undefined): T
 /**
  * Buffers tracked events and posts them in batches: when a batch is full, `flushIntervalMs` after
  * the first buffered event, and on `flush()`. A failed post puts its events back at the front; the
- * buffer keeps at most `maxQueue` events, dropping the oldest (reported through `onDropped`).
+ * buffer keeps at most `maxQueue` events, dropping the oldest (logged, and reported through `onDropped`).
  * `flush()` sends everything buffered, batch by batch, and rejects with the first failure.
  */
 export class EventQueue extends PeriodicSender<TrackedEvent[]> {
@@ -99,6 +99,7 @@ export class EventQueue extends PeriodicSender<TrackedEvent[]> {
     const excess = this.#queue.length - this.#options.maxQueue;
     if (excess <= 0) return;
     this.#queue.splice(0, excess);
+    this.runtime.logger.warn(`tracked-event buffer full: dropped the ${excess} oldest event(s)`);
     this.#onDropped(excess);
   }
 }

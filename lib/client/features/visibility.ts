@@ -1,4 +1,4 @@
-import { type Observable, type SchedulerLike, concat, distinctUntilChanged, fromEvent, map, of, startWith, switchMap, timer } from 'rxjs';
+import { type Observable, type SchedulerLike, distinctUntilChanged, fromEvent, map, of, startWith, switchMap, timer } from 'rxjs';
 
 /** The part of `document` the visibility gate reads (a fake one in tests). */
 export interface VisibilitySource {
@@ -27,13 +27,11 @@ export function streamAllowed$(
   source: VisibilitySource | undefined = pageDocument(),
 ): Observable<boolean> {
   if (!source || hiddenCloseMs <= 0) return of(true);
-  const hidden$ = fromEvent(source, 'visibilitychange').pipe(
-    startWith(undefined),
+  return fromEvent(source, 'visibilitychange').pipe(
+    startWith(0),
     map(() => source.visibilityState === 'hidden'),
     distinctUntilChanged(),
+    switchMap((hidden) => (hidden ? timer(hiddenCloseMs, scheduler).pipe(map(() => false), startWith(true)) : of(true))),
+    distinctUntilChanged(),
   );
-  const allowed$ = hidden$.pipe(
-    switchMap((hidden) => (hidden ? timer(hiddenCloseMs, scheduler).pipe(map(() => false)) : of(true))),
-  );
-  return concat(of(true), allowed$).pipe(distinctUntilChanged());
 }
