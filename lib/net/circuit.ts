@@ -1,4 +1,4 @@
-import { BehaviorSubject, Observable, defer, distinctUntilChanged, filter, switchMap, take, type SchedulerLike, type Subscription } from 'rxjs';
+import { BehaviorSubject, distinctUntilChanged, type SchedulerLike, type Subscription } from 'rxjs';
 import { CircuitOpenError, RateLimitError, isRetryable, isTerminal } from '../errors.js';
 import type { CircuitState } from '../types.js';
 
@@ -32,25 +32,25 @@ export function isBreakerFailure(error: unknown): boolean {
 }
 
 /**
- * A circuit breaker over requests to one server, shared by every transport through the client.
+ * A circuit breaker over requests to one server, shared by every transport through the client's
+ * request gate (which refuses requests while it is open).
  *
  * What counts: every request, not every load. The client retries a failing load indefinitely (with
  * full-jitter backoff), so "a failed load" would never be reached; each failed attempt of a load is
- * therefore one failure, and `failureThreshold` failures within `windowMs` open the circuit. While
- * open, {@link guard} fails fast with `CircuitOpenError` and sends nothing. After `openMs` (a timer
- * on the injected scheduler) the circuit is `half-open`: requests pass as probes, any failure opens
- * it again for another `openMs`, and `halfOpenSuccesses` successes in a row close it. A success in
- * `closed` forgets earlier failures. {@link reset} forces it closed.
+ * therefore one failure, and `failureThreshold` failures within `windowMs` open the circuit. After
+ * `openMs` (a timer on the injected scheduler) the circuit is `half-open`: requests pass as probes,
+ * any failure opens it again for another `openMs`, and `halfOpenSuccesses` successes in a row close
+ * it. A success in `closed` forgets earlier failures. {@link reset} forces it closed.
  */
 export class CircuitBreaker {
   readonly #subject = new BehaviorSubject<CircuitState>('closed');
-  /** Failure times (scheduler clock) within the window, oldest first. */
+  /** Failure times (scheduler clock) within the window. */
   #failures: number[] = [];
   #probes = 0;
   #openedAt = 0;
-  #halfOpenTimer: Subscription | undefined;
+  #timer: Subscription | undefined;
   /** The current state first, then every transition. */
-  readonly state$: Observable<CircuitState> = this.#subject.pipe(distinctUntilChanged());
+  readonly state$ = this.#subject.pipe(distinctUntilChanged());
   readonly #options: CircuitBreakerOptions;
   readonly #scheduler: SchedulerLike;
 
@@ -70,87 +70,39 @@ export class CircuitBreaker {
 
   /** A response arrived (any answer that is not a breaker failure, 304 included). */
   recordSuccess(): void {
-    if (this.state === 'closed') {
-      this.#failures = [];
-    } else if (this.state === 'half-open') {
-      this.#probes += 1;
-      if (this.#probes >= this.#options.halfOpenSuccesses) this.#transition('closed');
-    }
+    this.#failures = [];
+    if (this.state === 'half-open' && ++this.#probes >= this.#options.halfOpenSuccesses) this.#move('closed');
   }
 
   /** A request failed in a way that suggests the server is down. */
   recordFailure(): void {
+    const { windowMs, failureThreshold, openMs } = this.#options;
     const now = this.#scheduler.now();
-    if (this.state === 'half-open') {
-      this.#open(now);
-      return;
+    const state = this.state;
+    if (state === 'open') return;
+    this.#failures = [...this.#failures.filter((at) => now - at < windowMs), now];
+    if (state === 'half-open' || this.#failures.length >= failureThreshold) {
+      this.#openedAt = now;
+      this.#move('open');
+      this.#timer = this.#scheduler.schedule(() => this.#move('half-open'), openMs);
     }
-    if (this.state === 'open') return;
-    this.#failures.push(now);
-    while (this.#failures.length > 0 && now - this.#failures[0]! >= this.#options.windowMs) this.#failures.shift();
-    if (this.#failures.length >= this.#options.failureThreshold) this.#open(now);
   }
 
   /** Forces the circuit closed and forgets past failures. */
   reset(): void {
-    this.#transition('closed');
-  }
-
-  /**
-   * Runs `source` through the breaker: fails fast with `CircuitOpenError` (carrying the time left)
-   * while open, else subscribes and records its first value as a success and its error per
-   * {@link isBreakerFailure}.
-   */
-  guard<T>(source: Observable<T>): Observable<T> {
-    return defer(() => {
-      if (this.state === 'open') throw new CircuitOpenError(this.remainingMs);
-      let answered = false;
-      return new Observable<T>((subscriber) =>
-        source.subscribe({
-          next: (value) => {
-            if (!answered) {
-              answered = true;
-              this.recordSuccess();
-            }
-            subscriber.next(value);
-          },
-          error: (error: unknown) => {
-            if (isBreakerFailure(error)) this.recordFailure();
-            subscriber.error(error);
-          },
-          complete: () => subscriber.complete(),
-        }),
-      );
-    });
-  }
-
-  /** Subscribes to `source` once the circuit is not open (at once if it is not); sends nothing before. */
-  whenAllowed<T>(source: Observable<T>): Observable<T> {
-    return this.state$.pipe(
-      filter((state) => state !== 'open'),
-      take(1),
-      switchMap(() => source),
-    );
+    this.#move('closed');
   }
 
   /** Cancels the half-open timer and ends `state$`. */
   dispose(): void {
-    this.#halfOpenTimer?.unsubscribe();
+    this.#timer?.unsubscribe();
     this.#subject.complete();
   }
 
-  #open(now: number): void {
-    this.#openedAt = now;
-    this.#transition('open');
-    this.#halfOpenTimer = this.#scheduler.schedule(() => this.#transition('half-open'), this.#options.openMs);
-  }
-
-  #transition(next: CircuitState): void {
-    this.#halfOpenTimer?.unsubscribe();
-    this.#halfOpenTimer = undefined;
+  #move(next: CircuitState): void {
+    this.#timer?.unsubscribe();
     this.#failures = [];
     this.#probes = 0;
-    if (this.#subject.closed) return;
-    this.#subject.next(next);
+    if (!this.#subject.closed) this.#subject.next(next);
   }
 }

@@ -23,15 +23,16 @@ export class ClientRequestGate implements RequestGate {
   #terminal: Error | undefined;
   #failure: Error | undefined;
   #closed = false;
-  readonly #breaker: CircuitBreaker | undefined;
+  readonly #breaker: CircuitBreaker;
   readonly #scheduler: SchedulerLike;
   /** Called once, with the first terminal error. */
   readonly #onTerminal: (error: Error) => void;
 
+  /** `breaker: false`: a breaker that never opens. */
   constructor(breaker: CircuitBreakerOptions | false, scheduler: SchedulerLike, onTerminal: (error: Error) => void) {
     this.#scheduler = scheduler;
     this.#onTerminal = onTerminal;
-    if (breaker) this.#breaker = new CircuitBreaker(breaker, scheduler);
+    this.#breaker = new CircuitBreaker(breaker || { failureThreshold: Infinity, windowMs: 0, openMs: 0, halfOpenSuccesses: 1 }, scheduler);
   }
 
   get signal(): AbortSignal {
@@ -40,12 +41,12 @@ export class ClientRequestGate implements RequestGate {
 
   /** The circuit's state now (`closed` forever without a breaker). */
   get circuit(): CircuitState {
-    return this.#breaker?.state ?? 'closed';
+    return this.#breaker.state;
   }
 
-  /** Every circuit transition (nothing without a breaker). */
-  circuit$(): Observable<CircuitState> | undefined {
-    return this.#breaker?.state$;
+  /** The circuit's state, then every transition (none without a breaker). */
+  circuit$(): Observable<CircuitState> {
+    return this.#breaker.state$;
   }
 
   /** The last request failure that counted against the breaker (what opened it, when it is open). */
@@ -55,7 +56,7 @@ export class ClientRequestGate implements RequestGate {
 
   /** Milliseconds until an open circuit lets a probe through; 0 when it is not open. */
   get openForMs(): number {
-    return this.#breaker?.remainingMs ?? 0;
+    return this.#breaker.remainingMs;
   }
 
   /** The error that stopped the client for good, if any. */
@@ -66,24 +67,21 @@ export class ClientRequestGate implements RequestGate {
   admit(): Error | undefined {
     if (this.#closed) return new ClosedError();
     if (this.#terminal) return this.#terminal;
-    if (this.#breaker?.state === 'open') return new CircuitOpenError(this.#breaker.remainingMs, { cause: this.#failure });
+    if (this.circuit === 'open') return new CircuitOpenError(this.openForMs, { cause: this.#failure });
     const wait = this.#notBefore - this.#scheduler.now();
     if (wait > 0) return new RateLimitError(wait);
     return undefined;
   }
 
   record(outcome?: Error): void {
-    if (outcome === undefined) {
-      this.#breaker?.recordSuccess();
-      return;
-    }
+    if (!outcome) return this.#breaker.recordSuccess();
     if (outcome instanceof RateLimitError && outcome.retryAfterMs !== undefined) {
       this.#notBefore = Math.max(this.#notBefore, this.#scheduler.now() + outcome.retryAfterMs);
     }
     if (isTerminal(outcome)) this.terminate(outcome);
     else if (isBreakerFailure(outcome)) {
       this.#failure = outcome;
-      this.#breaker?.recordFailure();
+      this.#breaker.recordFailure();
     }
   }
 
@@ -99,7 +97,7 @@ export class ClientRequestGate implements RequestGate {
 
   /** Forces the circuit closed. */
   resetCircuit(): void {
-    this.#breaker?.reset();
+    this.#breaker.reset();
   }
 
   /**
@@ -116,6 +114,6 @@ export class ClientRequestGate implements RequestGate {
     if (this.#closed) return;
     this.#closed = true;
     this.#controller.abort();
-    this.#breaker?.dispose();
+    this.#breaker.dispose();
   }
 }
