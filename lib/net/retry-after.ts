@@ -15,7 +15,7 @@ const ISO_8601 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[Zz]
  * - anything else (empty, fractions, words, dates without a zone) → `undefined`.
  * Waits are capped at {@link MAX_RETRY_AFTER_MS}.
  */
-export function parseRetryAfter(value: string | null | undefined, nowMs: number): number | undefined {
+export function parseRetryAfter(value: string | null | undefined, nowMs = Date.now()): number | undefined {
   if (value == null) return undefined;
   const trimmed = value.trim();
   if (/^[+-]?\d+$/.test(trimmed)) return clamp(Number(trimmed) * 1000);
