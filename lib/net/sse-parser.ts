@@ -24,12 +24,13 @@ export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
  * the stream is dropped. A line or an event larger than `maxEventBytes` throws `InvalidResponseError`.
  */
 export class SseParser {
+  /** The unfinished last line. */
   #buffer = '';
-  #data: string[] = [];
-  #dataSize = 0;
-  #eventName = '';
-  #lastId = '';
-  #atStart = true;
+  /** The event's data lines so far, joined; `undefined` before its first `data` line. */
+  #data: string | undefined;
+  #event = '';
+  #id = '';
+  #started = false;
   #afterCR = false;
   readonly #onEvent: (event: ParsedSseEvent) => void;
   readonly #maxEventBytes: number;
@@ -42,63 +43,35 @@ export class SseParser {
   /** Feeds decoded text; calls `onEvent` for every event it completes. */
   feed(chunk: string): void {
     // An empty chunk changes nothing: above all it must not forget a CR that an LF may still complete.
-    if (chunk.length === 0) return;
-    let text = chunk;
-    if (this.#atStart) {
-      this.#atStart = false;
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    }
-    if (this.#afterCR && text.startsWith('\n')) text = text.slice(1);
-    this.#afterCR = false;
-    let start = 0;
-    for (let i = 0; i < text.length; i++) {
-      const char = text.charCodeAt(i);
-      if (char !== 0x0a && char !== 0x0d) continue;
-      this.#line(this.#buffer + text.slice(start, i));
-      this.#buffer = '';
-      if (char === 0x0d) {
-        if (i + 1 === text.length) this.#afterCR = true;
-        else if (text.charCodeAt(i + 1) === 0x0a) i++;
-      }
-      start = i + 1;
-    }
-    this.#buffer += text.slice(start);
+    if (!chunk) return;
+    let text = this.#started ? chunk : chunk.replace(/^\uFEFF/, '');
+    if (this.#afterCR) text = text.replace(/^\n/, '');
+    this.#started = true;
+    this.#afterCR = text.endsWith('\r');
+    const lines = text.split(/\r\n|\r|\n/);
+    lines[0] = this.#buffer + lines[0];
+    this.#buffer = lines.pop()!;
+    for (const line of lines) this.#line(line);
     if (this.#buffer.length > this.#maxEventBytes) throw this.#tooLarge('line');
   }
 
   #line(line: string): void {
-    if (line === '') return this.#dispatch();
-    if (line.charCodeAt(0) === 0x3a) return; // comment
-    const colon = line.indexOf(':');
-    const field = colon < 0 ? line : line.slice(0, colon);
-    let value = colon < 0 ? '' : line.slice(colon + 1);
-    if (value.startsWith(' ')) value = value.slice(1);
-    switch (field) {
-      case 'data':
-        this.#dataSize += value.length + 1;
-        if (this.#dataSize > this.#maxEventBytes) throw this.#tooLarge('event');
-        this.#data.push(value);
-        break;
-      case 'event':
-        this.#eventName = value;
-        break;
-      case 'id':
-        if (!value.includes('\0')) this.#lastId = value;
-        break;
-      default:
-        // `retry` and unknown fields are ignored.
-        break;
+    if (line === '') {
+      const data = this.#data;
+      const event = this.#event || 'message';
+      this.#data = undefined;
+      this.#event = '';
+      if (data !== undefined) this.#onEvent({ event, data, id: this.#id });
+      return;
     }
-  }
-
-  #dispatch(): void {
-    const data = this.#data;
-    const event = this.#eventName || 'message';
-    this.#data = [];
-    this.#dataSize = 0;
-    this.#eventName = '';
-    if (data.length === 0) return;
-    this.#onEvent({ event, data: data.join('\n'), id: this.#lastId });
+    // The field runs to the first colon (a line starting with one is a comment); one space after it is dropped.
+    const [, field, value] = /^([^:]*):? ?(.*)$/s.exec(line)!;
+    if (field === 'data') {
+      this.#data = this.#data === undefined ? value! : `${this.#data}\n${value}`;
+      if (this.#data.length >= this.#maxEventBytes) throw this.#tooLarge('event');
+    } else if (field === 'event') this.#event = value!;
+    else if (field === 'id' && !value!.includes('\0')) this.#id = value!;
+    // `retry` and unknown fields are ignored.
   }
 
   #tooLarge(what: 'line' | 'event'): InvalidResponseError {
