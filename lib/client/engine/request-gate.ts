@@ -1,6 +1,6 @@
 import { BehaviorSubject, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { CircuitOpenError, ClosedError, RateLimitError, isTerminal } from '../../errors.js';
-import { isBreakerFailure, type CircuitBreakerOptions } from '../../net/circuit.js';
+import { defaultCircuitBreaker, isBreakerFailure, type CircuitBreakerOptions } from '../../net/circuit.js';
 import type { RequestGate } from '../../transports/gate.js';
 import type { CircuitState } from '../../types.js';
 
@@ -41,9 +41,9 @@ export class ClientRequestGate implements RequestGate {
   /** Called once, with the first terminal error. */
   readonly #onTerminal: (error: Error) => void;
 
-  /** `breaker: false`: a circuit that never opens. */
+  /** `breaker: false`: a circuit that never opens (no count reaches its threshold). */
   constructor(breaker: CircuitBreakerOptions | false, scheduler: SchedulerLike, onTerminal: (error: Error) => void) {
-    this.#breaker = breaker || { failureThreshold: Infinity, windowMs: 0, openMs: 0, halfOpenSuccesses: 1 };
+    this.#breaker = breaker || { ...defaultCircuitBreaker, failureThreshold: Infinity };
     this.#scheduler = scheduler;
     this.#onTerminal = onTerminal;
   }
