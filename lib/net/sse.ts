@@ -1,4 +1,4 @@
-import { Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { InvalidResponseError, NetworkError } from '../errors.js';
 import { describeUrl, errorForStatus, exchange, type Exchange, type HttpRuntime } from './http.js';
 import { SseParser } from './sse-parser.js';
