@@ -88,7 +88,8 @@ export function exchange<T>(
     };
     const arm = (ms: number, what: string): void => {
       timer?.unsubscribe();
-      if (ms > 0) timer = runtime.scheduler.schedule(() => fail(new TimeoutError(ms, what)), ms);
+      // Once ended, nothing is armed again: an ended exchange keeps no timer.
+      if (ms > 0 && !subscriber.closed) timer = runtime.scheduler.schedule(() => fail(new TimeoutError(ms, what)), ms);
     };
     const read = async (): Promise<Uint8Array | undefined> => {
       try {
