@@ -18,7 +18,7 @@ export function coalesce<T>(
     const start = (batch: T[]): void => {
       pending = [];
       current.add(
-        work(batch, () => pending!.splice(0)).subscribe({
+        work(batch, () => pending?.splice(0) ?? []).subscribe({
           error: (error: unknown) => subscriber.error(error),
           complete: () => {
             const next = pending!;
