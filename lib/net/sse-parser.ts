@@ -22,59 +22,50 @@ export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
  * `retry:` and unknown fields are ignored (the client runs its own backoff); a blank line dispatches;
  * an event with no data is not dispatched; a leading BOM is skipped; a partial event at the end of
  * the stream is dropped. A line or an event larger than `maxEventBytes` throws `InvalidResponseError`.
+ * Returns the function that feeds it decoded text, calling `onEvent` for every event it completes.
  */
-export class SseParser {
+export function sseParser(onEvent: (event: ParsedSseEvent) => void, maxEventBytes = DEFAULT_MAX_EVENT_BYTES): (chunk: string) => void {
   /** The unfinished last line. */
-  #buffer = '';
+  let buffer = '';
   /** The event's data lines so far, joined; `undefined` before its first `data` line. */
-  #data: string | undefined;
-  #event = '';
-  #id = '';
-  #started = false;
-  #afterCR = false;
-  readonly #onEvent: (event: ParsedSseEvent) => void;
-  readonly #maxEventBytes: number;
+  let data: string | undefined;
+  let event = '';
+  let id = '';
+  let started = false;
+  let afterCR = false;
+  const tooLarge = (what: string): InvalidResponseError =>
+    new InvalidResponseError(`stream ${what} exceeds the limit of ${maxEventBytes} bytes (maxEventBytes)`);
 
-  constructor(onEvent: (event: ParsedSseEvent) => void, maxEventBytes = DEFAULT_MAX_EVENT_BYTES) {
-    this.#onEvent = onEvent;
-    this.#maxEventBytes = maxEventBytes;
-  }
-
-  /** Feeds decoded text; calls `onEvent` for every event it completes. */
-  feed(chunk: string): void {
-    // An empty chunk changes nothing: above all it must not forget a CR that an LF may still complete.
-    if (!chunk) return;
-    let text = this.#started ? chunk : chunk.replace(/^\uFEFF/, '');
-    if (this.#afterCR) text = text.replace(/^\n/, '');
-    this.#started = true;
-    this.#afterCR = text.endsWith('\r');
-    const lines = text.split(/\r\n|\r|\n/);
-    lines[0] = this.#buffer + lines[0];
-    this.#buffer = lines.pop()!;
-    for (const line of lines) this.#line(line);
-    if (this.#buffer.length > this.#maxEventBytes) throw this.#tooLarge('line');
-  }
-
-  #line(line: string): void {
-    if (line === '') {
-      const data = this.#data;
-      const event = this.#event || 'message';
-      this.#data = undefined;
-      this.#event = '';
-      if (data !== undefined) this.#onEvent({ event, data, id: this.#id });
+  const line = (text: string): void => {
+    if (text === '') {
+      const complete = data;
+      const name = event || 'message';
+      data = undefined;
+      event = '';
+      if (complete !== undefined) onEvent({ event: name, data: complete, id });
       return;
     }
     // The field runs to the first colon (a line starting with one is a comment); one space after it is dropped.
-    const [, field, value] = /^([^:]*):? ?(.*)$/s.exec(line)!;
+    const [, field, value = ''] = /^([^:]*):? ?(.*)$/s.exec(text)!;
     if (field === 'data') {
-      this.#data = this.#data === undefined ? value! : `${this.#data}\n${value}`;
-      if (this.#data.length >= this.#maxEventBytes) throw this.#tooLarge('event');
-    } else if (field === 'event') this.#event = value!;
-    else if (field === 'id' && !value!.includes('\0')) this.#id = value!;
+      data = data === undefined ? value : `${data}\n${value}`;
+      if (data.length >= maxEventBytes) throw tooLarge('event');
+    } else if (field === 'event') event = value;
+    else if (field === 'id' && !value.includes('\0')) id = value;
     // `retry` and unknown fields are ignored.
-  }
+  };
 
-  #tooLarge(what: 'line' | 'event'): InvalidResponseError {
-    return new InvalidResponseError(`stream ${what} exceeds the limit of ${this.#maxEventBytes} bytes (maxEventBytes)`);
-  }
+  return (chunk) => {
+    // An empty chunk changes nothing: above all it must not forget a CR that an LF may still complete.
+    if (!chunk) return;
+    let text = started ? chunk : chunk.replace(/^\uFEFF/, '');
+    if (afterCR) text = text.replace(/^\n/, '');
+    started = true;
+    afterCR = text.endsWith('\r');
+    const lines = text.split(/\r\n|\r|\n/);
+    lines[0] = buffer + lines[0];
+    buffer = lines.pop()!;
+    for (const each of lines) line(each);
+    if (buffer.length > maxEventBytes) throw tooLarge('line');
+  };
 }

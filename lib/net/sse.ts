@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
 import { InvalidResponseError, NetworkError } from '../errors.js';
 import { describeUrl, errorForStatus, exchange, type Exchange, type HttpRuntime } from './http.js';
-import { SseParser } from './sse-parser.js';
+import { sseParser } from './sse-parser.js';
 
 /** One server-sent event. */
 export interface SseEvent {
@@ -32,7 +32,7 @@ export interface SseOptions {
 /**
  * One SSE connection as a cold observable: a `GET` through the runtime's `fetch` (see
  * {@link exchange}) with `Accept: text/event-stream` and the given headers, its body parsed by
- * {@link SseParser}. It never reconnects by itself and keeps no timer or socket once it ends: any
+ * {@link sseParser}. It never reconnects by itself and keeps no timer or socket once it ends: any
  * failure errors the observable with a typed error (a non-200 status mapped as for requests, with
  * its headers, so a 429's `Retry-After` is kept; a drop or end of stream → `NetworkError`; no
  * connection within the request timeout or silence past the watchdog → `TimeoutError`; not an event
@@ -56,14 +56,14 @@ export function sse(runtime: HttpRuntime, options: SseOptions): Observable<SseSi
     const watch = (): void => io.arm(watchdogMs, `${where} silent; watchdog`);
     watch();
     io.next({ type: 'open' });
-    const parser = new SseParser((event) => {
+    const feed = sseParser((event) => {
       if (wanted.has(event.event)) io.next({ type: 'event', event: event.event, data: event.data });
     }, options.maxEventBytes);
     const decoder = new TextDecoder();
     for (let chunk; (chunk = await io.read()); ) {
       watch();
       try {
-        parser.feed(decoder.decode(chunk, { stream: true }));
+        feed(decoder.decode(chunk, { stream: true }));
       } catch (error) {
         throw invalid((error as Error).message);
       }
