@@ -1,4 +1,4 @@
-import { Observable, type MonoTypeOperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
+import { NEVER, defer, race, retry, timer, type MonoTypeOperatorFunction, type Observable, type SchedulerLike } from 'rxjs';
 import { CircuitOpenError, RateLimitError, isRetryable, isTerminal } from '../errors.js';
 
 /** The retry policy every transport shares. */
@@ -26,17 +26,6 @@ export function backoffDelay(attempt: number, policy: BackoffPolicy): number {
   return Math.floor(policy.random() * ceiling);
 }
 
-/**
- * The wait before the next attempt: the server's `Retry-After` when it gave one (or the gate's wait
- * left of it), the time until an open circuit lets probes through, else the backoff.
- */
-export function retryDelay(error: unknown, attempt: number, policy: BackoffPolicy): number {
-  if ((error instanceof RateLimitError || error instanceof CircuitOpenError) && error.retryAfterMs !== undefined) {
-    return error.retryAfterMs;
-  }
-  return backoffDelay(attempt, policy);
-}
-
 export interface RetryHooks {
   /** Called before each wait, with the error and the delay chosen. */
   onRetry?(error: unknown, delayMs: number, attempt: number): void;
@@ -49,58 +38,37 @@ export interface RetryHooks {
 }
 
 /**
- * Resubscribes to the source after retryable errors, waiting per {@link retryDelay} on `scheduler`.
- * Terminal and non-retryable errors pass through. The attempt count resets once the source has run
- * `healthyMs` without failing, so a stream that dropped after an hour reconnects quickly.
+ * Resubscribes to the source after retryable errors, waiting on `scheduler` for the server's
+ * `Retry-After` when it gave one (or the gate's wait left of it), the time until an open circuit
+ * lets probes through, else the full-jitter backoff. Terminal and non-retryable errors pass
+ * through. The attempt count resets once the source has run `healthyMs` without failing, so a
+ * stream that dropped after an hour reconnects quickly.
  */
 export function retryWithBackoff<T>(
   policy: BackoffPolicy,
   scheduler: SchedulerLike,
   hooks: RetryHooks = {},
 ): MonoTypeOperatorFunction<T> {
+  const { retryable = (error) => !isTerminal(error) && isRetryable(error), delayFor = (_error, ms) => ms, retryNow = NEVER } = hooks;
   return (source) =>
-    new Observable<T>((subscriber) => {
+    defer(() => {
       let attempt = 0;
-      let startedAt = scheduler.now();
-      let inner: Subscription | undefined;
-      let wait: Subscription | undefined;
-      let closed = false;
-      const cutWait = hooks.retryNow?.subscribe(() => {
-        if (!wait || closed) return;
-        wait.unsubscribe();
-        wait = undefined;
-        start();
-      });
-
-      const start = (): void => {
+      let startedAt = 0;
+      return defer(() => {
         startedAt = scheduler.now();
-        inner = source.subscribe({
-          next: (value) => subscriber.next(value),
-          complete: () => subscriber.complete(),
-          error: (error: unknown) => {
-            const retry = hooks.retryable ? hooks.retryable(error) : !isTerminal(error) && isRetryable(error);
-            if (!retry) {
-              subscriber.error(error);
-              return;
-            }
+        return source;
+      }).pipe(
+        retry({
+          delay: (error: unknown) => {
+            if (!retryable(error)) throw error;
             if (scheduler.now() - startedAt >= policy.healthyMs) attempt = 0;
-            const chosen = retryDelay(error, attempt, policy);
-            const delay = hooks.delayFor ? hooks.delayFor(error, chosen) : chosen;
+            const told = (error instanceof RateLimitError || error instanceof CircuitOpenError) && error.retryAfterMs;
+            const delay = delayFor(error, typeof told === 'number' ? told : backoffDelay(attempt, policy));
             hooks.onRetry?.(error, delay, attempt);
             attempt += 1;
-            wait = scheduler.schedule(() => {
-              wait = undefined;
-              if (!closed) start();
-            }, delay);
+            return race(timer(delay, scheduler), retryNow);
           },
-        });
-      };
-      start();
-      return () => {
-        closed = true;
-        inner?.unsubscribe();
-        wait?.unsubscribe();
-        cutWait?.unsubscribe();
-      };
+        }),
+      );
     });
 }

@@ -10,7 +10,3 @@ export function bodyReader(body: unknown): BodyReader | undefined {
   return reader && { read: () => reader.read() as Promise<BodyChunk>, cancel: () => reader.cancel().catch(() => undefined) };
 }
 
-/** Discards `body` (an answer that will not be read), releasing its connection. */
-export async function discardBody(body: unknown): Promise<void> {
-  await bodyReader(body)?.cancel();
-}

@@ -33,10 +33,6 @@ export function bodyReader(body: unknown): BodyReader | undefined {
   };
 }
 
-/** Discards `body` (an answer that will not be read), releasing its connection. */
-export async function discardBody(body: unknown): Promise<void> {
-  await bodyReader(body)?.cancel();
-}
 
 function bytes(chunk: unknown): Uint8Array {
   if (chunk instanceof Uint8Array) return chunk;

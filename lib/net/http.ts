@@ -1,6 +1,7 @@
-import { Observable, type SchedulerLike } from 'rxjs';
+import { Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import {
   AuthError,
+  ClosedError,
   InvalidResponseError,
   NetworkError,
   RateLimitError,
@@ -9,7 +10,7 @@ import {
   TimeoutError,
 } from '../errors.js';
 import type { FetchLike } from '../types.js';
-import { bodyReader, discardBody } from './body.js';
+import { bodyReader, type BodyReader } from './body.js';
 import { parseRetryAfter } from './retry-after.js';
 
 /** One HTTP request with a JSON body (or none). */
@@ -44,197 +45,178 @@ export interface HttpRuntime {
 /** Default cap on a response body, bytes (`HttpRuntime.maxResponseBytes` overrides it). */
 export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
+/** What {@link exchange} gives the code that reads a response. */
+export interface Exchange<T> {
+  /** Emits a value before the end (a stream's signals). */
+  next(value: T): void;
+  /** (Re)arms the one timer: `ms` from now the exchange fails with `TimeoutError(ms, what)`; 0 disarms it. */
+  arm(ms: number, what: string): void;
+  /** Whether the body can be read as a stream. */
+  readable: boolean;
+  /** The next chunk of the body; `undefined` at its end (or for no body). A broken connection → `NetworkError`. */
+  read(): Promise<Uint8Array | undefined>;
+}
+
 /**
- * Sends one request through the runtime's `fetch`, with the runtime's timeout (on its scheduler,
- * so virtual time works), and maps failures to typed errors: 401/403 → `AuthError`, 429 →
- * `RateLimitError` (with `Retry-After`), 5xx → `ServerError`, other 4xx → `RequestError`, a 2xx that
- * is not JSON or a body over `maxResponseBytes` → `InvalidResponseError`, no connection →
- * `NetworkError`, too slow → `TimeoutError`.
- * Error messages name the method and path only: never the query string or a header value.
- * Unsubscribing aborts the request. (The client's request gate wraps the transport session, so
- * every request made here passes it.)
+ * One `fetch` as a cold observable: the one path requests and streams share. The runtime's
+ * timeout runs on its scheduler (so virtual time works) from the start (`timeoutWhat` names it); no
+ * connection → `NetworkError`; `use` judges the response, may emit through the {@link Exchange} and
+ * re-arm the timer, and its result is the last value; whatever it throws is the error. When the
+ * exchange ends, or its subscriber leaves, the timer stops, the request is aborted and the body
+ * released. Error messages name `where` only: never the query string or a header value.
  */
-export function httpJson(runtime: HttpRuntime, request: HttpRequest): Observable<HttpResponse> {
-  return new Observable<HttpResponse>((subscriber) => {
-    let done = false;
-    /** Ends the request once: stops the timer and releases the connection. */
-    const settle = (outcome: { value: HttpResponse } | { error: Error }): void => {
-      if (done) return;
-      done = true;
-      timer.unsubscribe();
+export function exchange<T>(
+  runtime: HttpRuntime,
+  url: string,
+  where: string,
+  init: () => RequestInit,
+  use: (response: Response, io: Exchange<T>) => Promise<T>,
+  timeoutWhat = where,
+): Observable<T> {
+  return new Observable<T>((subscriber) => {
+    const controller = new AbortController();
+    let timer: Subscription | undefined;
+    let reader: BodyReader | undefined;
+    const close = (): void => {
+      timer?.unsubscribe();
       controller.abort();
-      if ('error' in outcome) {
-        subscriber.error(outcome.error);
-      } else {
-        subscriber.next(outcome.value);
-        subscriber.complete();
+      void reader?.cancel();
+    };
+    const fail = (error: Error): void => {
+      close();
+      subscriber.error(error);
+    };
+    const arm = (ms: number, what: string): void => {
+      timer?.unsubscribe();
+      // Once ended, nothing is armed again: an ended exchange keeps no timer.
+      if (ms > 0 && !subscriber.closed) timer = runtime.scheduler.schedule(() => fail(new TimeoutError(ms, what)), ms);
+    };
+    const read = async (): Promise<Uint8Array | undefined> => {
+      try {
+        const chunk = await reader?.read();
+        return chunk?.value;
+      } catch (cause) {
+        throw new NetworkError(`${where}: connection lost`, { cause });
       }
     };
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = runtime.scheduler.schedule(() => {
-      timedOut = true;
-      controller.abort();
-    }, runtime.timeoutMs);
-    const method = request.method ?? 'GET';
-    const where = `${method} ${describeUrl(request.url)}`;
-    const headers: Record<string, string> = { Accept: 'application/json', ...request.headers };
-    if (request.json !== undefined) headers['Content-Type'] = 'application/json';
-    const maxBytes = runtime.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-    /** Why a fetch or body read threw: the timer fired, the body was too large, or the network. */
-    const broken = (cause: unknown, what: string): Error =>
-      timedOut
-        ? new TimeoutError(runtime.timeoutMs, where)
-        : cause instanceof InvalidResponseError
-          ? cause
-          : new NetworkError(`${where}: ${what}`, { cause });
-
-    const run = async (): Promise<HttpResponse> => {
+    arm(runtime.timeoutMs, timeoutWhat);
+    const run = async (): Promise<T> => {
+      const options = init();
       let response: Response;
       try {
-        response = await runtime.fetch(request.url, {
-          method,
-          headers,
-          body: request.json === undefined ? undefined : JSON.stringify(request.json),
-          signal: controller.signal,
-        });
+        response = await runtime.fetch(url, { ...options, signal: controller.signal });
       } catch (cause) {
-        throw broken(cause, describeCause(cause));
+        throw new NetworkError(`${where}: ${describeCause(cause)}`, { cause });
       }
-      let text: string;
-      try {
-        text = await readText(response, maxBytes, where);
-      } catch (cause) {
-        throw broken(cause, 'response body broke off');
-      }
-      return interpret(response, text, request, where);
+      reader = bodyReader(response.body);
+      if (subscriber.closed) throw new ClosedError();
+      return use(response, { next: (value) => subscriber.next(value), arm, readable: reader !== undefined, read });
     };
-
-    run().then(
-      (value) => settle({ value }),
-      (error: Error) => settle({ error }),
-    );
-    return () => {
-      done = true;
-      timer.unsubscribe();
-      controller.abort();
-    };
+    run().then((value) => {
+      close();
+      subscriber.next(value);
+      subscriber.complete();
+    }, fail);
+    return close;
   });
 }
 
 /**
- * Reads a body as UTF-8 text, refusing more than `maxBytes`: a larger `Content-Length` is refused
- * before reading, and the bytes are counted while streaming (a lying or absent length is caught too).
+ * Sends one request through the runtime's `fetch` (see {@link exchange}), with the runtime's timeout,
+ * and maps failures to typed errors: 401/403 → `AuthError`, 429 → `RateLimitError` (with
+ * `Retry-After`), 5xx → `ServerError`, other 4xx → `RequestError`, a 2xx that is not JSON or a body
+ * over `maxResponseBytes` → `InvalidResponseError`, no connection → `NetworkError`, too slow →
+ * `TimeoutError`. Unsubscribing aborts the request. (The client's request gate wraps the transport
+ * session, so every request made here passes it.)
  */
-async function readText(response: Response, maxBytes: number, where: string): Promise<string> {
-  const tooLarge = (): InvalidResponseError =>
-    new InvalidResponseError(`${where}: response body exceeds the limit of ${maxBytes} bytes (maxResponseBytes)`);
-  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await discardBody(response.body);
-    throw tooLarge();
-  }
-  const reader = bodyReader(response.body);
-  if (!reader) return '';
-  const decoder = new TextDecoder();
-  let size = 0;
-  let text = '';
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return text + decoder.decode();
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw tooLarge();
+export function httpJson(runtime: HttpRuntime, request: HttpRequest): Observable<HttpResponse> {
+  const { url, json, method = 'GET' } = request;
+  const where = `${method} ${describeUrl(url)}`;
+  const init = (): RequestInit => ({
+    method,
+    headers: { Accept: 'application/json', ...request.headers, ...(json === undefined ? {} : { 'Content-Type': 'application/json' }) },
+    body: json === undefined ? undefined : JSON.stringify(json),
+  });
+  return exchange(runtime, url, where, init, async (response, io) => {
+    const { status, headers } = response;
+    const maxBytes = runtime.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    // A larger Content-Length is refused before reading; the bytes are counted too (a lying or absent length).
+    const tooLarge = (): InvalidResponseError =>
+      new InvalidResponseError(`${where}: response body exceeds the limit of ${maxBytes} bytes (maxResponseBytes)`);
+    if (Number(headers.get('content-length')) > maxBytes) throw tooLarge();
+    const decoder = new TextDecoder();
+    let size = 0;
+    let text = '';
+    for (let chunk; (chunk = await io.read()); text += decoder.decode(chunk, { stream: true })) {
+      if ((size += chunk.byteLength) > maxBytes) throw tooLarge();
     }
-    text += decoder.decode(value, { stream: true });
-  }
-}
+    text += decoder.decode();
 
-function interpret(response: Response, text: string, request: HttpRequest, where: string): HttpResponse {
-  const { status, headers } = response;
-  if (status === 304) return { status, headers, body: undefined };
-  const passed = request.passStatuses?.includes(status) ?? false;
-  if (!passed && (status < 200 || status >= 300)) {
-    const body = errorBody(text, headers);
-    throw errorForStatus(status, headers, where, Date.now(), wireErrorCode(body), serverMessage(body));
-  }
-  if (text.trim() === '') return { status, headers, body: undefined };
-  const type = headers.get('content-type') ?? '';
-  const success = status >= 200 && status < 300;
-  // A passed-through error status is the caller's to judge by its code; its body is only detail.
-  if (!success && !/\bjson\b/i.test(type)) return { status, headers, body: undefined };
-  if (!/\bjson\b/i.test(type)) {
-    throw new InvalidResponseError(`${where}: expected JSON, got ${type || 'no content type'} (HTTP ${status})`);
-  }
-  try {
-    return { status, headers, body: JSON.parse(text) };
-  } catch {
-    if (!success) return { status, headers, body: undefined };
-    throw new InvalidResponseError(`${where}: malformed JSON (HTTP ${status})`);
-  }
+    const type = headers.get('content-type') ?? '';
+    const success = status >= 200 && status < 300;
+    let body: unknown;
+    let invalid = '';
+    if (status !== 304 && text.trim() !== '') {
+      if (!/\bjson\b/i.test(type)) invalid = `expected JSON, got ${type || 'no content type'}`;
+      else {
+        try {
+          body = JSON.parse(text);
+        } catch {
+          invalid = 'malformed JSON';
+        }
+      }
+    }
+    if (!success && status !== 304 && !request.passStatuses?.includes(status)) {
+      throw errorForStatus(status, headers, where, wireErrorCode(body), serverMessage(body));
+    }
+    // A passed-through error status is the caller's to judge by its code; its body is only detail.
+    if (invalid && success) throw new InvalidResponseError(`${where}: ${invalid} (HTTP ${status})`);
+    return { status, headers, body };
+  });
 }
 
 /**
- * Maps a non-success status to the typed error every transport shares (`nowMs`: wall-clock time a
- * dated `Retry-After` is measured from; `errorCode`: the code the body carried, see {@link wireErrorCode};
- * `detail`: the server's own explanation of a 401/403, when it gave one).
+ * Maps a non-success status to the typed error every transport shares (`errorCode`: the code the
+ * body carried, see {@link wireErrorCode}; `detail`: the server's own explanation of a 401/403,
+ * when it gave one). A 429's `Retry-After` is read from `headers`.
  */
-export function errorForStatus(status: number, headers: Headers, where: string, nowMs = Date.now(), errorCode?: string, detail?: string): Error {
+export function errorForStatus(status: number, headers: Headers, where: string, errorCode?: string, detail?: string): Error {
+  const what = (text: string): string => `${where}: ${text} (HTTP ${status})`;
   if (status === 401 || status === 403) {
-    const what = `${where}: ${status === 401 ? 'authentication failed' : 'access denied'} (HTTP ${status})`;
-    return new AuthError(status, detail === undefined ? what : `${what}: ${detail}`, errorCode);
+    return new AuthError(status, what(status === 401 ? 'authentication failed' : 'access denied') + (detail ? `: ${detail}` : ''), errorCode);
   }
-  if (status === 429) return new RateLimitError(parseRetryAfter(headers.get('retry-after'), nowMs), errorCode);
-  if (status >= 500) return new ServerError(status, `${where}: server error (HTTP ${status})`, errorCode);
-  return new RequestError(status, `${where}: request rejected (HTTP ${status})`, errorCode);
+  if (status === 429) return new RateLimitError(parseRetryAfter(headers.get('retry-after')), errorCode);
+  if (status >= 500) return new ServerError(status, what('server error'), errorCode);
+  return new RequestError(status, what('request rejected'), errorCode);
 }
 
-/** A code: letters, digits, `_`, `-`, `.` only (a body's free text never becomes one). */
-const CODE = /^[A-Za-z0-9_.-]{1,64}$/;
+/** The fields an error body may carry, on any wire; anything may be missing or of another type. */
+type ErrorBody = { errorCode?: unknown; error?: { code?: unknown }; message?: unknown } | null | undefined;
 
 /**
  * The error code an error body carries, whichever wire it came from: OFREP's `{errorCode}`,
  * Cuttlegate's and Rollgate's `{error: "code"}`, Rollgate's `{error: {code}}`. `undefined` when the
- * body has none, or its code is not a plain token.
+ * body has none, or its code is not a plain token (letters, digits, `_`, `-`, `.`: a body's free
+ * text never becomes one).
  */
 export function wireErrorCode(body: unknown): string | undefined {
-  if (!isObject(body)) return undefined;
-  const code = typeof body.errorCode === 'string' ? body.errorCode : typeof body.error === 'string' ? body.error : isObject(body.error) ? body.error.code : undefined;
-  return typeof code === 'string' && CODE.test(code) ? code : undefined;
+  const b = body as ErrorBody;
+  const code = [b?.errorCode, b?.error, b?.error?.code].find((value) => typeof value === 'string');
+  return typeof code === 'string' && /^[\w.-]{1,64}$/.test(code) ? code : undefined;
 }
 
-/** A JSON error body, parsed; `undefined` for any other body. */
-function errorBody(text: string, headers: Headers): unknown {
-  if (!/\bjson\b/i.test(headers.get('content-type') ?? '')) return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Longest server explanation quoted in an error. */
-const MAX_DETAIL = 200;
-
-/** The `message` of an error body, minus a leading restatement of the status ("access denied: …"), bounded in length. */
+/** The `message` of an error body, minus a leading restatement of the status ("access denied: …"), at most 200 characters. */
 function serverMessage(body: unknown): string | undefined {
-  const message = isObject(body) ? body.message : undefined;
-  if (typeof message !== 'string') return undefined;
-  const detail = message.replace(/^(access denied|authentication required)(:\s*|$)/i, '').trim();
-  if (detail === '') return undefined;
-  return detail.length > MAX_DETAIL ? `${detail.slice(0, MAX_DETAIL)}…` : detail;
+  const message = (body as ErrorBody)?.message;
+  const detail = typeof message === 'string' ? message.replace(/^(access denied|authentication required)(:\s*|$)/i, '').trim() : '';
+  return detail.length > 200 ? `${detail.slice(0, 200)}…` : detail || undefined;
 }
 
 /** Origin and path of a URL, without query or fragment (they may carry a token). */
 export function describeUrl(url: string): string {
   try {
     const parsed = new URL(url);
-    return `${parsed.origin}${parsed.pathname}`;
+    return parsed.origin + parsed.pathname;
   } catch {
     return '(invalid URL)';
   }
@@ -245,14 +227,9 @@ export function describeUrl(url: string): string {
  * where the implementation gives one (undici on the error's `cause`, node-fetch on the error itself),
  * else its message.
  */
-export function describeCause(cause: unknown): string {
-  const code = codeOf(cause) ?? codeOf((cause as { cause?: unknown } | undefined)?.cause);
-  if (code) return `connection failed (${code})`;
-  return cause instanceof Error ? cause.message : 'connection failed';
-}
-
-/** A system error code (`E…`) on `error`, if any. */
-function codeOf(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null | undefined)?.code;
-  return typeof code === 'string' && /^E[A-Z_]+$/.test(code) ? code : undefined;
+function describeCause(cause: unknown): string {
+  const code = [cause, (cause as { cause?: unknown } | null)?.cause]
+    .map((error) => (error as { code?: unknown } | null)?.code)
+    .find((value): value is string => typeof value === 'string' && /^E[A-Z_]+$/.test(value));
+  return code ? `connection failed (${code})` : cause instanceof Error ? cause.message : 'connection failed';
 }

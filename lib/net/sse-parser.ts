@@ -22,86 +22,50 @@ export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
  * `retry:` and unknown fields are ignored (the client runs its own backoff); a blank line dispatches;
  * an event with no data is not dispatched; a leading BOM is skipped; a partial event at the end of
  * the stream is dropped. A line or an event larger than `maxEventBytes` throws `InvalidResponseError`.
+ * Returns the function that feeds it decoded text, calling `onEvent` for every event it completes.
  */
-export class SseParser {
-  #buffer = '';
-  #data: string[] = [];
-  #dataSize = 0;
-  #eventName = '';
-  #lastId = '';
-  #atStart = true;
-  #afterCR = false;
-  readonly #onEvent: (event: ParsedSseEvent) => void;
-  readonly #maxEventBytes: number;
+export function sseParser(onEvent: (event: ParsedSseEvent) => void, maxEventBytes = DEFAULT_MAX_EVENT_BYTES): (chunk: string) => void {
+  /** The unfinished last line. */
+  let buffer = '';
+  /** The event's data lines so far, joined; `undefined` before its first `data` line. */
+  let data: string | undefined;
+  let event = '';
+  let id = '';
+  let started = false;
+  let afterCR = false;
+  const tooLarge = (what: string): InvalidResponseError =>
+    new InvalidResponseError(`stream ${what} exceeds the limit of ${maxEventBytes} bytes (maxEventBytes)`);
 
-  constructor(onEvent: (event: ParsedSseEvent) => void, maxEventBytes = DEFAULT_MAX_EVENT_BYTES) {
-    this.#onEvent = onEvent;
-    this.#maxEventBytes = maxEventBytes;
-  }
+  const line = (text: string): void => {
+    if (text === '') {
+      const complete = data;
+      const name = event || 'message';
+      data = undefined;
+      event = '';
+      if (complete !== undefined) onEvent({ event: name, data: complete, id });
+      return;
+    }
+    // The field runs to the first colon (a line starting with one is a comment); one space after it is dropped.
+    const [, field, value = ''] = /^([^:]*):? ?(.*)$/s.exec(text)!;
+    if (field === 'data') {
+      data = data === undefined ? value : `${data}\n${value}`;
+      if (data.length >= maxEventBytes) throw tooLarge('event');
+    } else if (field === 'event') event = value;
+    else if (field === 'id' && !value.includes('\0')) id = value;
+    // `retry` and unknown fields are ignored.
+  };
 
-  /** Feeds decoded text; calls `onEvent` for every event it completes. */
-  feed(chunk: string): void {
+  return (chunk) => {
     // An empty chunk changes nothing: above all it must not forget a CR that an LF may still complete.
-    if (chunk.length === 0) return;
-    let text = chunk;
-    if (this.#atStart) {
-      this.#atStart = false;
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    }
-    if (this.#afterCR && text.startsWith('\n')) text = text.slice(1);
-    this.#afterCR = false;
-    let start = 0;
-    for (let i = 0; i < text.length; i++) {
-      const char = text.charCodeAt(i);
-      if (char !== 0x0a && char !== 0x0d) continue;
-      this.#line(this.#buffer + text.slice(start, i));
-      this.#buffer = '';
-      if (char === 0x0d) {
-        if (i + 1 === text.length) this.#afterCR = true;
-        else if (text.charCodeAt(i + 1) === 0x0a) i++;
-      }
-      start = i + 1;
-    }
-    this.#buffer += text.slice(start);
-    if (this.#buffer.length > this.#maxEventBytes) throw this.#tooLarge('line');
-  }
-
-  #line(line: string): void {
-    if (line === '') return this.#dispatch();
-    if (line.charCodeAt(0) === 0x3a) return; // comment
-    const colon = line.indexOf(':');
-    const field = colon < 0 ? line : line.slice(0, colon);
-    let value = colon < 0 ? '' : line.slice(colon + 1);
-    if (value.startsWith(' ')) value = value.slice(1);
-    switch (field) {
-      case 'data':
-        this.#dataSize += value.length + 1;
-        if (this.#dataSize > this.#maxEventBytes) throw this.#tooLarge('event');
-        this.#data.push(value);
-        break;
-      case 'event':
-        this.#eventName = value;
-        break;
-      case 'id':
-        if (!value.includes('\0')) this.#lastId = value;
-        break;
-      default:
-        // `retry` and unknown fields are ignored.
-        break;
-    }
-  }
-
-  #dispatch(): void {
-    const data = this.#data;
-    const event = this.#eventName || 'message';
-    this.#data = [];
-    this.#dataSize = 0;
-    this.#eventName = '';
-    if (data.length === 0) return;
-    this.#onEvent({ event, data: data.join('\n'), id: this.#lastId });
-  }
-
-  #tooLarge(what: 'line' | 'event'): InvalidResponseError {
-    return new InvalidResponseError(`stream ${what} exceeds the limit of ${this.#maxEventBytes} bytes (maxEventBytes)`);
-  }
+    if (!chunk) return;
+    let text = started ? chunk : chunk.replace(/^\uFEFF/, '');
+    if (afterCR) text = text.replace(/^\n/, '');
+    started = true;
+    afterCR = text.endsWith('\r');
+    const lines = text.split(/\r\n|\r|\n/);
+    lines[0] = buffer + lines[0];
+    buffer = lines.pop()!;
+    for (const each of lines) line(each);
+    if (buffer.length > maxEventBytes) throw tooLarge('line');
+  };
 }

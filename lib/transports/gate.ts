@@ -1,4 +1,4 @@
-import { Observable } from 'rxjs';
+import { catchError, defer, fromEvent, map, takeUntil, tap, type Observable } from 'rxjs';
 import { ClosedError, asError } from '../errors.js';
 import { redact } from './redact.js';
 import type { TransportSession } from './transport.js';
@@ -28,22 +28,21 @@ export interface RequestGate {
   readonly signal: AbortSignal;
 }
 
+/** The session methods that send requests. */
+const REQUESTS = ['load', 'evaluate', 'stream', 'identify', 'track', 'telemetry'] as const;
+
 /**
  * `session` with every request observable run through `gate` (see {@link gated}). The session's
- * own methods are untouched; `close` is passed through.
+ * own methods are untouched; `close` and `streamFollowsLoad` are passed through.
  */
 export function gateSession(session: TransportSession, gate: RequestGate): TransportSession {
-  const gatedSession: TransportSession = {
-    load: (ctx, options) => gated(gate, session.load(ctx, options)),
-    evaluate: (key, ctx) => gated(gate, session.evaluate(key, ctx)),
-  };
-  if (session.stream) gatedSession.stream = (ctx) => gated(gate, session.stream!(ctx));
-  if (session.streamFollowsLoad) Object.assign(gatedSession, { streamFollowsLoad: true });
-  if (session.identify) gatedSession.identify = (ctx) => gated(gate, session.identify!(ctx));
-  if (session.track) gatedSession.track = (events) => gated(gate, session.track!(events));
-  if (session.telemetry) gatedSession.telemetry = (report) => gated(gate, session.telemetry!(report));
+  const gatedSession: Record<string, unknown> = { streamFollowsLoad: session.streamFollowsLoad };
   if (session.close) gatedSession.close = () => session.close!();
-  return gatedSession;
+  for (const name of REQUESTS) {
+    const method = session[name] as ((...args: unknown[]) => Observable<unknown>) | undefined;
+    if (method) gatedSession[name] = (...args: unknown[]) => gated(gate, method.apply(session, args));
+  }
+  return gatedSession as unknown as TransportSession;
 }
 
 /**
@@ -53,47 +52,33 @@ export function gateSession(session: TransportSession, gate: RequestGate): Trans
  * once; unsubscribing cancels it unrecorded.
  */
 export function gated<T>(gate: RequestGate, request: Observable<T>): Observable<T> {
-  return new Observable<T>((subscriber) => {
-    const refusal = gate.signal.aborted ? new ClosedError() : gate.admit();
-    if (refusal) {
-      subscriber.error(refusal);
-      return undefined;
-    }
+  return defer(() => {
     const signal = gate.signal;
+    const refusal = signal.aborted ? new ClosedError() : gate.admit();
+    if (refusal) throw refusal;
     let answered = false;
     const answer = (): void => {
       if (answered) return;
       answered = true;
       gate.record();
     };
-    const onAbort = (): void => {
-      inner.unsubscribe();
-      subscriber.error(new ClosedError());
-    };
-    const inner = request.subscribe({
-      next: (value) => {
-        answer();
-        subscriber.next(value);
-      },
-      error: (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
+    return request.pipe(
+      tap({ next: answer, complete: answer }),
+      catchError((error: unknown) => {
         // Every error of every request leaves here, so this is where secrets are taken out of it.
         const safe = asError(redact(error));
         // A request is one outcome: a stream that opened was a success, and its later drop is a
         // disconnect the caller reconnects from, not another failed request.
         if (!answered) gate.record(safe);
-        subscriber.error(safe);
-      },
-      complete: () => {
-        signal.removeEventListener('abort', onAbort);
-        answer();
-        subscriber.complete();
-      },
-    });
-    if (!inner.closed) signal.addEventListener('abort', onAbort, { once: true });
-    return () => {
-      signal.removeEventListener('abort', onAbort);
-      inner.unsubscribe();
-    };
+        throw safe;
+      }),
+      takeUntil(
+        fromEvent(signal, 'abort').pipe(
+          map(() => {
+            throw new ClosedError();
+          }),
+        ),
+      ),
+    );
   });
 }

@@ -6,7 +6,7 @@ const REDACTED = '[redacted]';
 const MAX_DEPTH = 8;
 
 /** A URL with a scheme: its query and fragment are replaced, its user info dropped. */
-const URL_WITH_QUERY = /\b([a-z][a-z0-9+.-]*:\/\/)(?:[^\s/?#@]*@)?([^\s?#]*)(?:[?#][^\s]*)?/gi;
+const URL_WITH_QUERY = /\b([a-z][a-z0-9+.-]*:\/\/)(?:[^\s/?#@]*@)?([^\s?#]*)([?#]\S*)?/gi;
 /** A credential-looking query parameter outside a full URL (`…?token=…`, `&api_key=…`). */
 const CREDENTIAL_PARAM = /([?&;](?:token|channel|api[_-]?key|apikey|access_token|auth|key|secret|signature|sig)=)[^\s&#"']*/gi;
 /** A bearer or basic credential (an `Authorization` value). */
@@ -22,56 +22,32 @@ const AUTH_SCHEME = /\b(Bearer|Basic) +[A-Za-z0-9._~+/=-]{8,}/g;
  * to hand out instead of `error`; anything that is not an object is returned as it is.
  */
 export function redact(error: unknown, secrets: readonly string[] = []): unknown {
-  const clean = (text: string): string => {
-    let out = text;
-    for (const secret of secrets) if (secret !== '' && out.includes(secret)) out = out.split(secret).join(REDACTED);
-    return out
-      .replace(URL_WITH_QUERY, (match: string, scheme: string, rest: string) => `${scheme}${rest}${/[?#]/.test(match) ? `?${REDACTED}` : ''}`)
+  const seen = new Map<object, unknown>();
+  const clean = (text: string): string =>
+    secrets
+      .reduce((out, secret) => (secret ? out.split(secret).join(REDACTED) : out), text)
+      .replace(URL_WITH_QUERY, (_match, scheme: string, rest: string, query?: string) => scheme + rest + (query ? `?${REDACTED}` : ''))
       .replace(CREDENTIAL_PARAM, `$1${REDACTED}`)
       .replace(AUTH_SCHEME, `$1 ${REDACTED}`);
-  };
-  const seen = new Map<object, unknown>();
 
   const value = (input: unknown, depth: number): unknown => {
     if (typeof input === 'string') return clean(input);
     if (typeof input !== 'object' || input === null) return input;
     if (seen.has(input)) return seen.get(input);
-    if (depth > MAX_DEPTH) return undefined;
-    if (input instanceof Error) return errorValue(input, depth);
-    if (Array.isArray(input)) {
-      const copy: unknown[] = [];
-      seen.set(input, copy);
-      for (const item of input) copy.push(value(item, depth + 1));
-      return copy;
-    }
-    const prototype = Object.getPrototypeOf(input) as unknown;
-    // Plain data is copied; other objects (sockets, buffers, responses) are not ours to show.
-    if (prototype !== Object.prototype && prototype !== null) return undefined;
-    const copy: Record<string, unknown> = {};
-    seen.set(input, copy);
-    for (const key of Object.keys(input)) copy[key] = value((input as Record<string, unknown>)[key], depth + 1);
-    return copy;
-  };
-
-  const errorValue = (input: Error, depth: number): Error => {
+    const prototype = Object.getPrototypeOf(input) as object | null;
+    const isError = input instanceof Error;
+    // Errors and plain data are copied; other objects (sockets, buffers, responses) are not ours to show.
+    if (depth > MAX_DEPTH || !(isError || Array.isArray(input) || prototype === Object.prototype || prototype === null)) return undefined;
     const own = input instanceof FlagstreamError;
-    const target: Error = own ? input : (Object.create(Object.getPrototypeOf(input) as object) as Error);
+    const target: object = own ? input : Array.isArray(input) ? [] : Object.create(prototype);
     seen.set(input, target);
-    const set = (key: PropertyKey, next: unknown, enumerable: boolean): void => {
-      Object.defineProperty(target, key, { value: next, writable: true, configurable: true, enumerable });
-    };
-    set('message', clean(String(readSafely(input, 'message') ?? '')), Object.prototype.propertyIsEnumerable.call(input, 'message'));
-    const stack = readSafely(input, 'stack');
-    if (typeof stack === 'string') set('stack', clean(stack), false);
-    // Own on a copy: a prototype getter (DOMException's) would throw on an object without its internals.
-    if (!own) set('name', String(readSafely(input, 'name') ?? 'Error'), Object.prototype.propertyIsEnumerable.call(input, 'name'));
-    const cause = readSafely(input, 'cause');
-    if (cause !== undefined) set('cause', value(cause, depth + 1), false);
-    const errors = readSafely(input, 'errors');
-    if (Array.isArray(errors)) set('errors', value(errors, depth + 1), false);
-    for (const key of Object.keys(input)) {
-      if (key === 'message' || key === 'stack' || key === 'cause' || key === 'errors') continue;
-      set(key, value(readSafely(input, key), depth + 1), true);
+    // An error's own name is kept on a copy: a prototype getter (DOMException's) would throw on an object without its internals.
+    const keys = new Set(isError ? ['message', 'stack', 'cause', 'errors', ...(own ? [] : ['name'])] : []);
+    for (const key of Object.keys(input)) keys.add(key);
+    for (const key of keys) {
+      const next = readSafely(input, key);
+      const enumerable = Object.prototype.propertyIsEnumerable.call(input, key);
+      if (next !== undefined) Object.defineProperty(target, key, { value: value(next, depth + 1), writable: true, configurable: true, enumerable });
     }
     return target;
   };

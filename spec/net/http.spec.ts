@@ -120,4 +120,17 @@ describe('httpJson error mapping', () => {
     const error = await firstValueFrom(httpJson(runtime(hanging, 20), { url: secretUrl })).catch((e: Error) => e);
     expect(error).toBeInstanceOf(TimeoutError);
   });
+
+  it('fails with TimeoutError at the timeout even when fetch ignores its abort signal', () => {
+    const ts = virtualTime();
+    const deaf: FetchLike = () => new Promise(() => undefined);
+    const failures: Array<[number, unknown]> = [];
+    ts.run(() => {
+      httpJson({ ...runtime(deaf, 5_000), scheduler: ts }, { url: secretUrl }).subscribe({ error: (e: unknown) => failures.push([ts.now(), e]) });
+      ts.flush();
+    });
+    expect(failures).toHaveLength(1);
+    expect(failures[0]![0]).toBe(5_000);
+    expect(failures[0]![1]).toBeInstanceOf(TimeoutError);
+  });
 });

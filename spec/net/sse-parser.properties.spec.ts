@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SseParser, type ParsedSseEvent } from '../../lib/net/sse-parser.js';
+import { sseParser, type ParsedSseEvent } from '../../lib/net/sse-parser.js';
 
 /** Feeds `chunks` in order and returns the dispatched events. */
 function parse(chunks: readonly string[]): ParsedSseEvent[] {
   const events: ParsedSseEvent[] = [];
-  const parser = new SseParser((event) => events.push(event));
-  for (const chunk of chunks) parser.feed(chunk);
+  const feed = sseParser((event) => events.push(event));
+  for (const chunk of chunks) feed(chunk);
   return events;
 }
 
@@ -110,7 +110,7 @@ const REAL_STREAMS = [
   'retry: 5000\nid: evt-1234\nevent: message\ndata: {"type":"refetchEvaluation",\ndata: "etag":"\\"abc123\\"","lastModified":1771622898}\n\n',
 ].flatMap((text) => [text, text.replace(/\n/g, CRLF), text.replace(/\n/g, CR)]);
 
-describe('SseParser, property: chunking never changes what is dispatched', () => {
+describe('sseParser, property: chunking never changes what is dispatched', () => {
   it('keeps a CRLF whole when an empty chunk falls between the CR and the LF', () => {
     expect(parse(['data: a\r', '', '\ndata: b\r\n\r\n'])).toEqual([{ event: 'message', data: 'a\nb', id: '' }]);
   });

@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidResponseError } from '../../lib/errors.js';
-import { SseParser, type ParsedSseEvent } from '../../lib/net/sse-parser.js';
+import { sseParser, type ParsedSseEvent } from '../../lib/net/sse-parser.js';
 
 /** Feeds `chunks` in order and returns the dispatched events. */
 function parse(chunks: string[], maxEventBytes?: number): ParsedSseEvent[] {
   const events: ParsedSseEvent[] = [];
-  const parser = new SseParser((event) => events.push(event), maxEventBytes);
-  for (const chunk of chunks) parser.feed(chunk);
+  const feed = sseParser((event) => events.push(event), maxEventBytes);
+  for (const chunk of chunks) feed(chunk);
   return events;
 }
 
-describe('SseParser', () => {
+describe('sseParser', () => {
   it('accepts LF, CRLF and CR line ends, mixed', () => {
     expect(parse(['data: a\n\ndata: b\r\n\r\ndata: c\r\rdata: d\n\r\n']).map((e) => e.data)).toEqual(['a', 'b', 'c', 'd']);
   });

@@ -69,4 +69,24 @@ describe('sse timers on the injected scheduler', () => {
     ts.flush();
     expect(ts.now()).toBe(0);
   });
+
+  it('arms no watchdog for a chunk that arrives after unsubscribe', async () => {
+    const ts = clock();
+    let deliver: (chunk: ReadableStreamReadResult<Uint8Array>) => void = () => undefined;
+    // A body whose pending read still delivers a chunk after it was cancelled (as a Node stream may).
+    const body = {
+      getReader: () => ({
+        read: () => new Promise<ReadableStreamReadResult<Uint8Array>>((resolve) => (deliver = resolve)),
+        cancel: async () => undefined,
+      }),
+    };
+    const late: FetchLike = async () => ({ status: 200, headers: new Headers({ 'Content-Type': 'text/event-stream' }), body }) as unknown as Response;
+    const subscription = sse({ fetch: late, timeoutMs: 10_000, scheduler: ts }, { url: 'http://127.0.0.1:1/s', watchdogMs: 30_000 }).subscribe();
+    await settle();
+    subscription.unsubscribe();
+    deliver({ done: false, value: new TextEncoder().encode(': late\n\n') });
+    await settle();
+    ts.flush();
+    expect(ts.now()).toBe(0);
+  });
 });

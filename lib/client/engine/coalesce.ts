@@ -12,40 +12,28 @@ export function coalesce<T>(
   work: (batch: T[], takePending: () => T[]) => Observable<unknown>,
 ): Observable<never> {
   return new Observable<never>((subscriber) => {
-    let running = false;
-    let pending: T[] = [];
-    let current: Subscription | undefined;
-
+    /** The requests waiting for the batch that runs; `undefined` while none runs. */
+    let pending: T[] | undefined;
+    const current = new Subscription();
     const start = (batch: T[]): void => {
-      running = true;
-      const holder = new Subscription();
-      current = holder;
-      holder.add(
-        work(batch, () => pending.splice(0)).subscribe({
+      pending = [];
+      current.add(
+        work(batch, () => pending?.splice(0) ?? []).subscribe({
           error: (error: unknown) => subscriber.error(error),
           complete: () => {
-            running = false;
-            if (current === holder) current = undefined;
-            if (pending.length > 0) {
-              const next = pending;
-              pending = [];
-              start(next);
-            }
+            const next = pending!;
+            pending = undefined;
+            if (next.length > 0) start(next);
           },
         }),
       );
     };
-
-    const input = requests.subscribe({
-      next: (request) => {
-        if (running) pending.push(request);
-        else start([request]);
-      },
-      error: (error: unknown) => subscriber.error(error),
-    });
-    return () => {
-      input.unsubscribe();
-      current?.unsubscribe();
-    };
+    current.add(
+      requests.subscribe({
+        next: (request) => (pending ? pending.push(request) : start([request])),
+        error: (error: unknown) => subscriber.error(error),
+      }),
+    );
+    return current;
   });
 }

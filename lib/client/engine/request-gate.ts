@@ -1,6 +1,6 @@
-import type { Observable, SchedulerLike } from 'rxjs';
+import { BehaviorSubject, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { CircuitOpenError, ClosedError, RateLimitError, isTerminal } from '../../errors.js';
-import { CircuitBreaker, isBreakerFailure, type CircuitBreakerOptions } from '../../net/circuit.js';
+import { defaultCircuitBreaker, isBreakerFailure, type CircuitBreakerOptions } from '../../net/circuit.js';
 import type { RequestGate } from '../../transports/gate.js';
 import type { CircuitState } from '../../types.js';
 
@@ -16,6 +16,13 @@ import type { CircuitState } from '../../types.js';
  *
  * Retry loops read the wait from the refusal (`retryAfterMs`), so a refused load, stream or send
  * comes back exactly when the gate opens.
+ *
+ * The circuit breaker counts requests, not loads: the client retries a failing load indefinitely,
+ * so each failed attempt (a breaker failure, see `isBreakerFailure`) is one failure, and
+ * `failureThreshold` failures within `windowMs` open the circuit. After `openMs` (a timer on the
+ * scheduler) it is `half-open`: requests pass as probes, any failure opens it again for another
+ * `openMs`, and `halfOpenSuccesses` successes in a row close it. A success in `closed` forgets
+ * earlier failures.
  */
 export class ClientRequestGate implements RequestGate {
   #controller = new AbortController();
@@ -23,15 +30,22 @@ export class ClientRequestGate implements RequestGate {
   #terminal: Error | undefined;
   #failure: Error | undefined;
   #closed = false;
-  readonly #breaker: CircuitBreaker | undefined;
+  readonly #circuit = new BehaviorSubject<CircuitState>('closed');
+  /** Breaker failure times (scheduler clock) within the window. */
+  #failures: number[] = [];
+  #probes = 0;
+  #openedAt = 0;
+  #halfOpenTimer: Subscription | undefined;
+  readonly #breaker: CircuitBreakerOptions;
   readonly #scheduler: SchedulerLike;
   /** Called once, with the first terminal error. */
   readonly #onTerminal: (error: Error) => void;
 
+  /** `breaker: false`: a circuit that never opens (no count reaches its threshold). */
   constructor(breaker: CircuitBreakerOptions | false, scheduler: SchedulerLike, onTerminal: (error: Error) => void) {
+    this.#breaker = breaker || { ...defaultCircuitBreaker, failureThreshold: Infinity };
     this.#scheduler = scheduler;
     this.#onTerminal = onTerminal;
-    if (breaker) this.#breaker = new CircuitBreaker(breaker, scheduler);
   }
 
   get signal(): AbortSignal {
@@ -40,12 +54,12 @@ export class ClientRequestGate implements RequestGate {
 
   /** The circuit's state now (`closed` forever without a breaker). */
   get circuit(): CircuitState {
-    return this.#breaker?.state ?? 'closed';
+    return this.#circuit.value;
   }
 
-  /** Every circuit transition (nothing without a breaker). */
-  circuit$(): Observable<CircuitState> | undefined {
-    return this.#breaker?.state$;
+  /** The circuit's state now, then every transition (none without a breaker). */
+  circuit$(): Observable<CircuitState> {
+    return this.#circuit.asObservable();
   }
 
   /** The last request failure that counted against the breaker (what opened it, when it is open). */
@@ -55,7 +69,7 @@ export class ClientRequestGate implements RequestGate {
 
   /** Milliseconds until an open circuit lets a probe through; 0 when it is not open. */
   get openForMs(): number {
-    return this.#breaker?.remainingMs ?? 0;
+    return this.circuit === 'open' ? Math.max(0, this.#openedAt + this.#breaker.openMs - this.#scheduler.now()) : 0;
   }
 
   /** The error that stopped the client for good, if any. */
@@ -66,24 +80,33 @@ export class ClientRequestGate implements RequestGate {
   admit(): Error | undefined {
     if (this.#closed) return new ClosedError();
     if (this.#terminal) return this.#terminal;
-    if (this.#breaker?.state === 'open') return new CircuitOpenError(this.#breaker.remainingMs, { cause: this.#failure });
+    if (this.circuit === 'open') return new CircuitOpenError(this.openForMs, { cause: this.#failure });
     const wait = this.#notBefore - this.#scheduler.now();
     if (wait > 0) return new RateLimitError(wait);
     return undefined;
   }
 
   record(outcome?: Error): void {
-    if (outcome === undefined) {
-      this.#breaker?.recordSuccess();
+    const now = this.#scheduler.now();
+    const { failureThreshold, windowMs, openMs, halfOpenSuccesses } = this.#breaker;
+    const state = this.circuit;
+    if (!outcome) {
+      this.#failures = [];
+      if (state === 'half-open' && ++this.#probes >= halfOpenSuccesses) this.#move('closed');
       return;
     }
     if (outcome instanceof RateLimitError && outcome.retryAfterMs !== undefined) {
-      this.#notBefore = Math.max(this.#notBefore, this.#scheduler.now() + outcome.retryAfterMs);
+      this.#notBefore = Math.max(this.#notBefore, now + outcome.retryAfterMs);
     }
-    if (isTerminal(outcome)) this.terminate(outcome);
-    else if (isBreakerFailure(outcome)) {
-      this.#failure = outcome;
-      this.#breaker?.recordFailure();
+    if (isTerminal(outcome)) return this.terminate(outcome);
+    if (!isBreakerFailure(outcome)) return;
+    this.#failure = outcome;
+    if (state === 'open') return;
+    this.#failures = [...this.#failures.filter((at) => now - at < windowMs), now];
+    if (state === 'half-open' || this.#failures.length >= failureThreshold) {
+      this.#openedAt = now;
+      this.#move('open');
+      this.#halfOpenTimer = this.#scheduler.schedule(() => this.#move('half-open'), openMs);
     }
   }
 
@@ -97,9 +120,9 @@ export class ClientRequestGate implements RequestGate {
     this.#onTerminal(error);
   }
 
-  /** Forces the circuit closed. */
+  /** Forces the circuit closed and forgets past failures. */
   resetCircuit(): void {
-    this.#breaker?.reset();
+    this.#move('closed');
   }
 
   /**
@@ -111,11 +134,20 @@ export class ClientRequestGate implements RequestGate {
     this.#controller = new AbortController();
   }
 
-  /** Cancels what is in flight and refuses everything from now on. */
+  /** Cancels what is in flight, refuses everything from now on, and ends `circuit$`. */
   dispose(): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#controller.abort();
-    this.#breaker?.dispose();
+    this.#halfOpenTimer?.unsubscribe();
+    this.#circuit.complete();
+  }
+
+  /** Moves the circuit to `next` (a no-op if it is there, or disposed), with a fresh count. */
+  #move(next: CircuitState): void {
+    this.#halfOpenTimer?.unsubscribe();
+    this.#failures = [];
+    this.#probes = 0;
+    if (next !== this.circuit) this.#circuit.next(next);
   }
 }
