@@ -1,15 +1,20 @@
 /**
  * SHA-256 of a UTF-8 string, synchronous and dependency-free (FIPS 180-4), so the stores entry
- * loads in a browser too (no `node:crypto`). Used only to name Redis keys after scopes.
+ * loads in a browser too (no `node:crypto`). Used only to name Redis keys and tab locks after scopes.
  */
-const K = new Uint32Array([
-  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be,
-  0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa,
-  0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85,
-  0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3,
-  0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f,
-  0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-]);
+
+/** The first `count` primes. */
+function primes(count: number): number[] {
+  const found: number[] = [];
+  for (let n = 2; found.length < count; n += 1) if (found.every((p) => n % p !== 0)) found.push(n);
+  return found;
+}
+
+/** The standard's constants, derived as it defines them: the first 32 bits of the fractional parts of prime roots. */
+const fraction = (x: number): number => ((x % 1) * 2 ** 32) >>> 0;
+const PRIMES = primes(64);
+const K = PRIMES.map((p) => fraction(Math.cbrt(p)));
+const H0 = PRIMES.slice(0, 8).map((p) => fraction(Math.sqrt(p)));
 
 /** The 32-byte digest of `text` (UTF-8). */
 export function sha256(text: string): Uint8Array {
@@ -21,7 +26,7 @@ export function sha256(text: string): Uint8Array {
   const view = new DataView(bytes.buffer);
   view.setUint32(length - 8, Math.floor((data.length * 8) / 2 ** 32));
   view.setUint32(length - 4, (data.length * 8) >>> 0);
-  const h = new Uint32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
+  const h = Uint32Array.from(H0);
   const w = new Uint32Array(64);
   const rotr = (x: number, n: number): number => (x >>> n) | (x << (32 - n));
   for (let offset = 0; offset < length; offset += 64) {
@@ -29,29 +34,19 @@ export function sha256(text: string): Uint8Array {
     for (let i = 16; i < 64; i += 1) {
       const s0 = rotr(w[i - 15]!, 7) ^ rotr(w[i - 15]!, 18) ^ (w[i - 15]! >>> 3);
       const s1 = rotr(w[i - 2]!, 17) ^ rotr(w[i - 2]!, 19) ^ (w[i - 2]! >>> 10);
-      w[i] = (w[i - 16]! + s0 + w[i - 7]! + s1) >>> 0;
+      w[i] = w[i - 16]! + s0 + w[i - 7]! + s1;
     }
-    let [a, b, c, d, e, f, g, hh] = h as unknown as number[];
+    // s = [a, b, c, d, e, f, g, h] of the standard; each round shifts it by one.
+    const s = Array.from(h);
     for (let i = 0; i < 64; i += 1) {
-      const t1 = (hh! + (rotr(e!, 6) ^ rotr(e!, 11) ^ rotr(e!, 25)) + ((e! & f!) ^ (~e! & g!)) + K[i]! + w[i]!) >>> 0;
-      const t2 = ((rotr(a!, 2) ^ rotr(a!, 13) ^ rotr(a!, 22)) + ((a! & b!) ^ (a! & c!) ^ (b! & c!))) >>> 0;
-      hh = g;
-      g = f;
-      f = e;
-      e = (d! + t1) >>> 0;
-      d = c;
-      c = b;
-      b = a;
-      a = (t1 + t2) >>> 0;
+      const [a, b, c, , e, f, g, hh] = s as [number, number, number, number, number, number, number, number];
+      const t1 = (hh + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + K[i]! + w[i]!) >>> 0;
+      const t2 = ((rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c))) >>> 0;
+      s.pop();
+      s.unshift((t1 + t2) >>> 0);
+      s[4] = (s[4]! + t1) >>> 0;
     }
-    h[0] = (h[0]! + a!) >>> 0;
-    h[1] = (h[1]! + b!) >>> 0;
-    h[2] = (h[2]! + c!) >>> 0;
-    h[3] = (h[3]! + d!) >>> 0;
-    h[4] = (h[4]! + e!) >>> 0;
-    h[5] = (h[5]! + f!) >>> 0;
-    h[6] = (h[6]! + g!) >>> 0;
-    h[7] = (h[7]! + hh!) >>> 0;
+    for (let i = 0; i < 8; i += 1) h[i] = h[i]! + s[i]!;
   }
   const out = new Uint8Array(32);
   const outView = new DataView(out.buffer);
