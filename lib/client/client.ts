@@ -1,9 +1,9 @@
 import { BehaviorSubject, EMPTY, Observable, Subject, type Subscription, defer, filter, firstValueFrom, skip } from 'rxjs';
-import { CircuitOpenError, ClosedError, FleetLeaderError, isRetryable } from '../errors.js';
+import { CircuitOpenError, ClosedError, isRetryable } from '../errors.js';
 import type { InvalidFlag, LoadResult, TransportSession } from '../transports/transport.js';
 import type { CircuitState, ClientEvent, ClientStatus, EvalContext, EvalResult, FlagChange, JsonValue, ReadyResult, TrackEvent, ValueSource } from '../types.js';
 import { gateSession } from '../transports/gate.js';
-import type { FleetHandle } from './features/fleet-link.js';
+import type { FleetClient, FleetHandle } from './features/fleet-contract.js';
 import { KeyedFanout } from './state/fanout.js';
 import type { FlagClient } from './flag-client.js';
 import type { UntypedFlags } from './flag-keys.js';
@@ -37,38 +37,38 @@ export function createFlagClient<F extends object = UntypedFlags>(options: FlagC
  * `refresh()`/`identify()` promises live in {@link LoadWaiters}; this class applies results,
  * reports status and events, and answers the public API.
  */
-class ReactiveFlagClient extends FlagViews implements FlagClient {
+class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   private current: FlagSnapshot = FlagSnapshot.empty;
-  private loaded = false;
+  loaded = false;
   /** The context whose network load the snapshot holds (not a bootstrap, a store record or another context's). */
-  private networkContext: EvalContext | undefined;
+  networkContext: EvalContext | undefined;
   private readonly snapshots = new BehaviorSubject<FlagSnapshot>(FlagSnapshot.empty);
   private readonly changeSubject = new Subject<FlagChange>();
-  private readonly report: ClientReporter;
+  readonly report: ClientReporter;
   private readonly fanout = new KeyedFanout<EvalResult>((key) => (this.loaded ? this.evaluate(key) : undefined));
   private readonly session: TransportSession;
   private readonly gate: ClientRequestGate;
-  private readonly waiters = new LoadWaiters();
+  readonly waiters = new LoadWaiters();
   private readonly engine: LoadEngine;
-  private readonly contexts: BehaviorSubject<ContextSwitch>;
-  private readonly oneOffs: SnapshotCache;
+  readonly contexts: BehaviorSubject<ContextSwitch>;
+  readonly oneOffs: SnapshotCache;
   private readonly tracking: Tracking;
   private readonly withStore: WithStore;
   private readonly fleet: FleetHandle | undefined;
   private readonly readiness: ReadyLatch;
-  private activeContext: EvalContext;
+  activeContext: EvalContext;
   private running: Subscription | undefined;
   private storeTried = false;
   /** The first load failed and neither the store nor a bootstrap had anything to serve. */
   private nothingToServe = false;
-  private closed = false;
+  closed = false;
 
   readonly flags$: Observable<FlagSnapshot>;
   readonly changes$: Observable<FlagChange>;
   readonly status$: Observable<ClientStatus>;
   readonly events$: Observable<ClientEvent>;
 
-  constructor(private readonly options: ResolvedOptions) {
+  constructor(readonly options: ResolvedOptions) {
     super(options.defaults);
     const { scheduler, logger, fetch, timeoutMs, maxResponseBytes, transport } = options;
     this.gate = new ClientRequestGate(options.circuitBreaker, scheduler, (error) => this.terminate(error));
@@ -101,21 +101,8 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     );
     const dropped = (count: number): void => this.report.emit({ type: 'events-dropped', dropped: count });
     this.tracking = transport.tracking?.(this.session, options, dropped) ?? untracked(options);
-    // The fleet link (fleet-link.ts) decides whether this process runs the engine.
-    this.fleet = options.fleet?.attach({
-      identity: transport.identity!, contexts: this.contexts, status: this.report.status$, scheduler, logger,
-      engine: (on) => this.runEngine(on),
-      mirror: (health) => this.report.follow(health, this.loaded),
-      received: (flags) => {
-        this.oneOffs.clear(); // every record the fleet shares is a change it learned of
-        const attempt = this.waiters.start(); // settles refresh()/identify() like a load would
-        this.onLoaded(this.activeContext, { kind: 'flags', flags });
-        this.waiters.succeeded(attempt);
-      },
-      // Only what the network said for this scope's context: never a bootstrap, a store record or the last context's flags.
-      current: () => (this.networkContext === this.activeContext ? this.current.values() : undefined),
-      role: (role, event) => this.report.role(role, event),
-    });
+    // The fleet (its link and glue come with the option) decides whether this process runs the engine.
+    this.fleet = options.fleet?.attach(this);
     this.oneOffs = new SnapshotCache(this.session, scheduler, options.snapshotForMaxAgeMs, this.fleet);
     // Telemetry counts bool() reads: the tracking swaps in a counting bool rather than test on every call.
     const read = this.bool;
@@ -198,10 +185,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
       const settled = this.waiters.wait();
       this.start();
       this.engine.request({ trigger: 'refresh' });
-      // A follower's refresh is its leader's snapshot: with none shared yet it fails, as a failed load would.
-      void this.fleet?.refresh().then((applied) => {
-        if (!applied && !this.closed) this.waiters.failed(this.waiters.start(), new FleetLeaderError('the fleet leader has shared no flags yet'));
-      });
+      this.fleet?.refresh(); // a follower's refresh is its leader's snapshot
       return settled;
     });
   }
@@ -251,7 +235,8 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     this.withStore((link) => void link?.close());
   }
 
-  private onLoaded(context: EvalContext, result: LoadResult): void {
+  /** Applies a load's result for `context` (dropped once closed or when another context is active). */
+  onLoaded(context: EvalContext, result: LoadResult): void {
     if (this.closed || context !== this.activeContext) return;
     const invalid = result.kind === 'flags' ? (result.invalid ?? []) : [];
     const changed = result.kind === 'flags' ? this.apply(result.flags, 'network', context, invalid) : 0;
@@ -292,7 +277,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   }
 
   /** Runs the engine (if it is not running), or stops it: a fleet follower does not load (nor stream). */
-  private runEngine(on: boolean): void {
+  runEngine(on: boolean): void {
     if (on) return void (this.running ??= this.engine.run(this.contexts).subscribe());
     this.running?.unsubscribe();
     this.running = undefined;
