@@ -14,7 +14,7 @@ import { storeAccess, type WithStore } from './features/store-access.js';
 import { ReadyLatch } from './engine/ready-latch.js';
 import { ClientRequestGate } from './engine/request-gate.js';
 import { missingResult, valueResults } from './state/results.js';
-import { SnapshotCache } from './engine/snapshot-cache.js';
+import type { SnapshotCache } from './engine/snapshot-cache.js';
 import { FlagSnapshot, nextSnapshot } from './state/snapshot.js';
 import { ClientReporter } from './engine/reporter.js';
 import { untracked, type Tracking } from './features/tracking-sink.js';
@@ -51,7 +51,8 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   readonly waiters = new LoadWaiters();
   private readonly engine: LoadEngine;
   readonly contexts: BehaviorSubject<ContextSwitch>;
-  readonly oneOffs: SnapshotCache;
+  /** `snapshotFor` results: the cache is loaded with the first call. */
+  oneOffs: SnapshotCache | undefined;
   private readonly tracking: Tracking;
   private readonly withStore: WithStore;
   private readonly fleet: FleetHandle | undefined;
@@ -82,7 +83,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
       paused: () => this.report.streamDown(),
       pushed: (context, flags) => this.apply(flags, 'network', context),
       changed: () => {
-        this.oneOffs.clear();
+        this.oneOffs?.clear();
         this.fleet?.changed();
       },
       current: (key) => this.current.get(key),
@@ -103,7 +104,6 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
     this.tracking = transport.tracking?.(this.session, options, dropped) ?? untracked(options);
     // The fleet (its link and glue come with the option) decides whether this process runs the engine.
     this.fleet = options.fleet?.attach(this);
-    this.oneOffs = new SnapshotCache(this.session, scheduler, options.snapshotForMaxAgeMs, this.fleet);
     // Telemetry counts bool() reads: the tracking swaps in a counting bool rather than test on every call.
     const read = this.bool;
     const counted = this.tracking.counted?.((key, def) => read.call(this, key, def), () => this.loaded && !!this.running);
@@ -197,7 +197,12 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
 
   snapshotFor(context: EvalContext): Promise<FlagSnapshot> {
     const target = ownContext(context);
-    return this.command(() => this.oneOffs.get(target));
+    // The cache is a chunk of its own, loaded on the first call: most apps never make one.
+    return this.command(() =>
+      import('./engine/snapshot-cache.js').then(({ SnapshotCache }) =>
+        this.command(() => (this.oneOffs ??= new SnapshotCache(this.session, this.options, this.fleet, FlagSnapshot.from)).get(target)),
+      ),
+    );
   }
 
   resetCircuit(): void {
@@ -231,7 +236,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
     this.fanout.complete();
     this.snapshots.complete();
     this.changeSubject.complete();
-    this.oneOffs.clear();
+    this.oneOffs?.clear();
     this.withStore((link) => void link?.close());
   }
 
@@ -331,7 +336,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
     this.current = next;
     this.loaded = true;
     if (changes.length > 0 || firstLoad) {
-      this.oneOffs.clear();
+      this.oneOffs?.clear();
       this.snapshots.next(next);
       if (firstLoad) this.fanout.pushAll();
       else for (const change of changes) this.fanout.push(change.key, this.evaluate(change.key));

@@ -21,8 +21,17 @@ const OPTIONAL_FEATURES = [
   'stores/',
 ];
 
-/** The chunks loaded on first use: the store sync (apps with a store) and the `values()` iteration. */
-const LAZY = ['client/features/persistence.js', 'client/state/values-iterator.js', 'client/state/latest-values.js'];
+/**
+ * The chunks loaded on first use: the store sync (apps with a store), the `values()` iteration and the
+ * `snapshotFor` cache (with the context keys, which only they use).
+ */
+const LAZY = [
+  'client/features/persistence.js',
+  'client/state/values-iterator.js',
+  'client/state/latest-values.js',
+  'client/engine/snapshot-cache.js',
+  'client/context-key.js',
+];
 
 /** The entries a browser app may import (`flagstream/server` and the CLI are Node-only by design). */
 const BROWSER_ENTRIES = ['flagstream', 'flagstream/stores', 'flagstream/openfeature', 'flagstream/angular', 'flagstream/testing'];

@@ -130,8 +130,8 @@ export interface FleetClient {
   readonly report: ClientReporter;
   /** The `refresh()`/`identify()` promises. */
   readonly waiters: LoadWaiters;
-  /** The `snapshotFor` results, dropped on every change. */
-  readonly oneOffs: { clear(): void };
+  /** The `snapshotFor` results (once loaded), dropped on every change. */
+  readonly oneOffs: { clear(): void } | undefined;
   readonly snapshot: FlagSnapshot;
   readonly loaded: boolean;
   readonly closed: boolean;

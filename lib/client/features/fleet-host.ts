@@ -16,7 +16,7 @@ export function fleetHost(client: FleetClient): FleetHost {
     engine: (on) => client.runEngine(on),
     mirror: (health) => report.follow(health, client.loaded),
     received: (flags) => {
-      client.oneOffs.clear(); // every record the fleet shares is a change it learned of
+      client.oneOffs?.clear(); // every record the fleet shares is a change it learned of
       const attempt = waiters.start(); // settles refresh()/identify() like a load would
       client.onLoaded(client.activeContext, { kind: 'flags', flags });
       waiters.succeeded(attempt);
