@@ -35,7 +35,8 @@ export function createFlagClient<F extends object = UntypedFlags>(options: FlagC
  * The client: one immutable snapshot, read synchronously and observed per key. The
  * {@link LoadEngine} keeps it current; every request passes the {@link ClientRequestGate};
  * `refresh()`/`identify()` promises live in {@link LoadWaiters}; this class applies results,
- * reports status and events, and answers the public API.
+ * reports status and events, and answers the public API. The members a fleet uses ({@link FleetClient})
+ * are public for the fleet feature only: `createFlagClient` returns the {@link FlagClient} view.
  */
 class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   private current: FlagSnapshot = FlagSnapshot.empty;

@@ -259,8 +259,10 @@ export class FleetLink implements FleetHandle {
     });
   }
 
-  /** On a notice: apply what changed; a heartbeat that is gone means the lease is free, so claim it now. */
-  /** Pulls the shared snapshot; `false` when there was none to apply (a failed read hands over to solo: `true`). */
+  /**
+   * Pulls the shared snapshot and applies what changed; a heartbeat that is gone means the lease is
+   * free, so it claims now. `false` when there was none to apply (a failed read hands over to solo: `true`).
+   */
   #pull(generation: number, force: boolean): Promise<boolean> {
     return this.#pullNow(generation, force).then(
       (view) => {
