@@ -1,9 +1,9 @@
 import { BehaviorSubject, EMPTY, Observable, Subject, type Subscription, defer, filter, firstValueFrom, skip } from 'rxjs';
-import { CircuitOpenError, ClosedError, FleetLeaderError, isRetryable } from '../errors.js';
+import { CircuitOpenError, ClosedError, isRetryable } from '../errors.js';
 import type { InvalidFlag, LoadResult, TransportSession } from '../transports/transport.js';
 import type { CircuitState, ClientEvent, ClientStatus, EvalContext, EvalResult, FlagChange, JsonValue, ReadyResult, TrackEvent, ValueSource } from '../types.js';
 import { gateSession } from '../transports/gate.js';
-import type { FleetHandle } from './features/fleet-link.js';
+import type { FleetClient, FleetHandle } from './features/fleet-contract.js';
 import { KeyedFanout } from './state/fanout.js';
 import type { FlagClient } from './flag-client.js';
 import type { UntypedFlags } from './flag-keys.js';
@@ -14,7 +14,7 @@ import { storeAccess, type WithStore } from './features/store-access.js';
 import { ReadyLatch } from './engine/ready-latch.js';
 import { ClientRequestGate } from './engine/request-gate.js';
 import { missingResult, valueResults } from './state/results.js';
-import { SnapshotCache } from './engine/snapshot-cache.js';
+import type { SnapshotCache } from './engine/snapshot-cache.js';
 import { FlagSnapshot, nextSnapshot } from './state/snapshot.js';
 import { ClientReporter } from './engine/reporter.js';
 import { untracked, type Tracking } from './features/tracking-sink.js';
@@ -35,40 +35,42 @@ export function createFlagClient<F extends object = UntypedFlags>(options: FlagC
  * The client: one immutable snapshot, read synchronously and observed per key. The
  * {@link LoadEngine} keeps it current; every request passes the {@link ClientRequestGate};
  * `refresh()`/`identify()` promises live in {@link LoadWaiters}; this class applies results,
- * reports status and events, and answers the public API.
+ * reports status and events, and answers the public API. The members a fleet uses ({@link FleetClient})
+ * are public for the fleet feature only: `createFlagClient` returns the {@link FlagClient} view.
  */
-class ReactiveFlagClient extends FlagViews implements FlagClient {
+class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   private current: FlagSnapshot = FlagSnapshot.empty;
-  private loaded = false;
+  loaded = false;
   /** The context whose network load the snapshot holds (not a bootstrap, a store record or another context's). */
-  private networkContext: EvalContext | undefined;
+  networkContext: EvalContext | undefined;
   private readonly snapshots = new BehaviorSubject<FlagSnapshot>(FlagSnapshot.empty);
   private readonly changeSubject = new Subject<FlagChange>();
-  private readonly report: ClientReporter;
+  readonly report: ClientReporter;
   private readonly fanout = new KeyedFanout<EvalResult>((key) => (this.loaded ? this.evaluate(key) : undefined));
   private readonly session: TransportSession;
   private readonly gate: ClientRequestGate;
-  private readonly waiters = new LoadWaiters();
+  readonly waiters = new LoadWaiters();
   private readonly engine: LoadEngine;
-  private readonly contexts: BehaviorSubject<ContextSwitch>;
-  private readonly oneOffs: SnapshotCache;
+  readonly contexts: BehaviorSubject<ContextSwitch>;
+  /** `snapshotFor` results: the cache is loaded with the first call. */
+  oneOffs: SnapshotCache | undefined;
   private readonly tracking: Tracking;
   private readonly withStore: WithStore;
   private readonly fleet: FleetHandle | undefined;
   private readonly readiness: ReadyLatch;
-  private activeContext: EvalContext;
+  activeContext: EvalContext;
   private running: Subscription | undefined;
   private storeTried = false;
   /** The first load failed and neither the store nor a bootstrap had anything to serve. */
   private nothingToServe = false;
-  private closed = false;
+  closed = false;
 
   readonly flags$: Observable<FlagSnapshot>;
   readonly changes$: Observable<FlagChange>;
   readonly status$: Observable<ClientStatus>;
   readonly events$: Observable<ClientEvent>;
 
-  constructor(private readonly options: ResolvedOptions) {
+  constructor(readonly options: ResolvedOptions) {
     super(options.defaults);
     const { scheduler, logger, fetch, timeoutMs, maxResponseBytes, transport } = options;
     this.gate = new ClientRequestGate(options.circuitBreaker, scheduler, (error) => this.terminate(error));
@@ -82,7 +84,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
       paused: () => this.report.streamDown(),
       pushed: (context, flags) => this.apply(flags, 'network', context),
       changed: () => {
-        this.oneOffs.clear();
+        this.oneOffs?.clear();
         this.fleet?.changed();
       },
       current: (key) => this.current.get(key),
@@ -101,22 +103,8 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     );
     const dropped = (count: number): void => this.report.emit({ type: 'events-dropped', dropped: count });
     this.tracking = transport.tracking?.(this.session, options, dropped) ?? untracked(options);
-    // The fleet link (fleet-link.ts) decides whether this process runs the engine.
-    this.fleet = options.fleet?.attach({
-      identity: transport.identity!, contexts: this.contexts, status: this.report.status$, scheduler, logger,
-      engine: (on) => this.runEngine(on),
-      mirror: (health) => this.report.follow(health, this.loaded),
-      received: (flags) => {
-        this.oneOffs.clear(); // every record the fleet shares is a change it learned of
-        const attempt = this.waiters.start(); // settles refresh()/identify() like a load would
-        this.onLoaded(this.activeContext, { kind: 'flags', flags });
-        this.waiters.succeeded(attempt);
-      },
-      // Only what the network said for this scope's context: never a bootstrap, a store record or the last context's flags.
-      current: () => (this.networkContext === this.activeContext ? this.current.values() : undefined),
-      role: (role, event) => this.report.role(role, event),
-    });
-    this.oneOffs = new SnapshotCache(this.session, scheduler, options.snapshotForMaxAgeMs, this.fleet);
+    // The fleet (its link and glue come with the option) decides whether this process runs the engine.
+    this.fleet = options.fleet?.attach(this);
     // Telemetry counts bool() reads: the tracking swaps in a counting bool rather than test on every call.
     const read = this.bool;
     const counted = this.tracking.counted?.((key, def) => read.call(this, key, def), () => this.loaded && !!this.running);
@@ -198,10 +186,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
       const settled = this.waiters.wait();
       this.start();
       this.engine.request({ trigger: 'refresh' });
-      // A follower's refresh is its leader's snapshot: with none shared yet it fails, as a failed load would.
-      void this.fleet?.refresh().then((applied) => {
-        if (!applied && !this.closed) this.waiters.failed(this.waiters.start(), new FleetLeaderError('the fleet leader has shared no flags yet'));
-      });
+      this.fleet?.refresh(); // a follower's refresh is its leader's snapshot
       return settled;
     });
   }
@@ -213,7 +198,12 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
 
   snapshotFor(context: EvalContext): Promise<FlagSnapshot> {
     const target = ownContext(context);
-    return this.command(() => this.oneOffs.get(target));
+    // The cache is a chunk of its own, loaded on the first call: most apps never make one.
+    return this.command(() =>
+      import('./engine/snapshot-cache.js').then(({ SnapshotCache }) =>
+        this.command(() => (this.oneOffs ??= new SnapshotCache(this.session, this.options, this.fleet, FlagSnapshot.from)).get(target)),
+      ),
+    );
   }
 
   resetCircuit(): void {
@@ -247,11 +237,12 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     this.fanout.complete();
     this.snapshots.complete();
     this.changeSubject.complete();
-    this.oneOffs.clear();
+    this.oneOffs?.clear();
     this.withStore((link) => void link?.close());
   }
 
-  private onLoaded(context: EvalContext, result: LoadResult): void {
+  /** Applies a load's result for `context` (dropped once closed or when another context is active). */
+  onLoaded(context: EvalContext, result: LoadResult): void {
     if (this.closed || context !== this.activeContext) return;
     const invalid = result.kind === 'flags' ? (result.invalid ?? []) : [];
     const changed = result.kind === 'flags' ? this.apply(result.flags, 'network', context, invalid) : 0;
@@ -292,7 +283,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
   }
 
   /** Runs the engine (if it is not running), or stops it: a fleet follower does not load (nor stream). */
-  private runEngine(on: boolean): void {
+  runEngine(on: boolean): void {
     if (on) return void (this.running ??= this.engine.run(this.contexts).subscribe());
     this.running?.unsubscribe();
     this.running = undefined;
@@ -346,7 +337,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient {
     this.current = next;
     this.loaded = true;
     if (changes.length > 0 || firstLoad) {
-      this.oneOffs.clear();
+      this.oneOffs?.clear();
       this.snapshots.next(next);
       if (firstLoad) this.fanout.pushAll();
       else for (const change of changes) this.fanout.push(change.key, this.evaluate(change.key));

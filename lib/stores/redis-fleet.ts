@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.js';
+import { fleetHost } from '../client/features/fleet-host.js';
 import { FleetLink, type FleetOption } from '../client/features/fleet-link.js';
 import { RedisCoordinator } from './fleet/redis-coordinator.js';
 import { redisConnection, type NodeRedisSubscriber, type RedisClientLike } from './redis-connection.js';
@@ -45,7 +46,7 @@ export function redisFleet(redis: FleetRedisClient, options: RedisFleetOptions =
   const sharedTtlMs = positive(options.sharedTtlMs, 30_000, 'sharedTtlMs');
   // Clients given the same option share one subscriber connection.
   const coordinator = new RedisCoordinator(connection, { prefix, leaseMs, timeoutMs, sharedTtlMs });
-  return { attach: (host) => new FleetLink(coordinator.retain(), host) };
+  return { attach: (client) => new FleetLink(coordinator.retain(), fleetHost(client)) };
 }
 
 function positive(value: unknown, fallback: number, field: string): number {

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.js';
+import { fleetHost } from '../client/features/fleet-host.js';
 import { FleetLink, type FleetHandle, type FleetHost, type FleetOption } from '../client/features/fleet-link.js';
 import { TabCoordinator, type TabChannel, type TabLocks } from './fleet/tab-coordinator.js';
 
@@ -31,12 +32,12 @@ export function tabFleet(options: TabFleetOptions = {}): FleetOption {
   const locks = scope.navigator?.locks;
   const Channel = scope.BroadcastChannel;
   if (!locks || typeof locks.request !== 'function' || typeof Channel !== 'function') {
-    return { attach: (host) => solo(host) };
+    return { attach: (client) => solo(fleetHost(client)) };
   }
   // One coordinator (one channel) per client: two clients in one tab coordinate as two tabs would.
   const page = (globalThis as { document?: { addEventListener(type: 'freeze', listener: () => void): void } }).document;
   const platform = { locks, channel: (channel: string) => new Channel(channel), onFreeze: (listener: () => void) => page?.addEventListener('freeze', listener) };
-  return { attach: (host) => new FleetLink(new TabCoordinator(platform, { name, leaseMs: LEASE_MS, timeoutMs: 1_000 }), host) };
+  return { attach: (client) => new FleetLink(new TabCoordinator(platform, { name, leaseMs: LEASE_MS, timeoutMs: 1_000 }), fleetHost(client)) };
 }
 
 /**
@@ -55,7 +56,7 @@ function solo(host: FleetHost): FleetHandle {
     },
     published: () => undefined,
     changed: () => undefined,
-    refresh: () => Promise.resolve(true),
+    refresh: () => undefined,
     snapshotFor: (_context, load) => load(),
     stopped: () => undefined,
     close: () => undefined,

@@ -50,13 +50,16 @@ describe('values(), with a synchronous test source', () => {
     const c = start({ limit: 1 });
     const controller = new AbortController();
     const seen: number[] = [];
+    let first!: () => void;
+    const firstSeen = new Promise<void>((resolve) => (first = resolve));
     const loop = (async () => {
       for await (const limit of c.values('limit', 0, { signal: controller.signal })) {
         seen.push(limit);
+        if (limit === 1) first();
         if (limit === 2) queueMicrotask(() => controller.abort());
       }
     })();
-    await Promise.resolve();
+    await firstSeen;
     source.set('limit', 2);
     await loop;
     expect(seen).toEqual([1, 2]);
@@ -76,5 +79,47 @@ describe('values(), with a synchronous test source', () => {
     const pending = iterator.next();
     c.close();
     expect(await pending).toEqual({ value: undefined, done: true });
+  });
+
+  // The iteration is loaded on first use: every call made before it arrived settles in order.
+  describe('while its chunk is still loading', () => {
+    it('a next() settles done when close() comes first', async () => {
+      const c = start({ limit: 1 });
+      const pending = c.values('limit', 0)[Symbol.asyncIterator]().next();
+      c.close();
+      expect(await pending).toEqual({ value: undefined, done: true });
+    });
+
+    it('a signal aborted before the first next() ends the iteration', async () => {
+      const c = start({ limit: 1 });
+      const controller = new AbortController();
+      const iterator = c.values('limit', 0, { signal: controller.signal })[Symbol.asyncIterator]();
+      controller.abort();
+      expect(await iterator.next()).toEqual({ value: undefined, done: true });
+      expect(c.status.state).toBe('initializing');
+    });
+
+    it('a next() and a return() made before it arrived settle in call order, and later changes go nowhere', async () => {
+      const c = start({ limit: 1 });
+      const iterator = c.values('limit', 0)[Symbol.asyncIterator]();
+      const results = Promise.all([iterator.next(), iterator.return!()]);
+      expect(await results).toEqual([{ value: 1, done: false }, { value: undefined, done: true }]);
+      source.set('limit', 2);
+      expect(await iterator.next()).toEqual({ value: undefined, done: true });
+    });
+
+    it('break on the first value ends the loop and the iteration', async () => {
+      const c = start({ limit: 1 });
+      const iterator = c.values('limit', 0)[Symbol.asyncIterator]();
+      const seen: number[] = [];
+      for await (const limit of { [Symbol.asyncIterator]: () => iterator }) {
+        seen.push(limit);
+        break;
+      }
+      expect(seen).toEqual([1]);
+      // The loop's return() reached the iteration: a later change is not handed out.
+      source.set('limit', 2);
+      expect(await iterator.next()).toEqual({ value: undefined, done: true });
+    });
   });
 });

@@ -6,6 +6,7 @@
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuthError, FleetLeaderError, NetworkError, createFlagClient, type FlagClient, type FlagClientOptions } from '../../lib/index.js';
+import { fleetHost } from '../../lib/client/features/fleet-host.js';
 import { FleetLink } from '../../lib/client/features/fleet-link.js';
 import type { FleetOption } from '../../lib/stores/index.js';
 import { TabCoordinator } from '../../lib/stores/fleet/tab-coordinator.js';
@@ -21,7 +22,7 @@ afterEach(() => {
 });
 
 function member(origin: FakeOrigin, id: number, source: TestSource, options: Partial<FlagClientOptions>): FlagClient {
-  const fleet: FleetOption = { attach: (host) => new FleetLink(new TabCoordinator(origin.tab(id), { name: 'default', leaseMs: 3_000, timeoutMs: 1_000 }), host) };
+  const fleet: FleetOption = { attach: (client) => new FleetLink(new TabCoordinator(origin.tab(id), { name: 'default', leaseMs: 3_000, timeoutMs: 1_000 }), fleetHost(client)) };
   const client = createFlagClient({ transport: source, fleet, streaming: false, pollIntervalMs: 0, logger: quiet, ...options });
   clients.push(client);
   return client;

@@ -21,6 +21,8 @@ export function linkMember(store: FleetCoordinator, current: EvalResult[] = [fla
     /** Events other than role changes (a leader's farewell). */
     events: [] as Array<ClientEvent & { error: Error }>,
     warnings: [] as string[],
+    /** Errors a `refresh()` was refused with (nothing shared yet). */
+    refused: [] as Error[],
   };
   const status = new BehaviorSubject<ClientStatus>({ state: 'ready', source: 'network', circuit: 'closed', streaming: true, since: '2026-01-01T00:00:00.000Z' });
   const contexts = new BehaviorSubject<ContextSwitch>({ context: {}, first: true });
@@ -38,6 +40,7 @@ export function linkMember(store: FleetCoordinator, current: EvalResult[] = [fla
       if (event.type === 'error') seen.events.push(event);
       else seen.roles.push(role);
     },
+    refused: (error) => void seen.refused.push(error),
   });
   link.start();
   const identify = (context: EvalContext): void => contexts.next({ context, first: false });

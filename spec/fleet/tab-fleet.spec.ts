@@ -7,6 +7,7 @@ import { BehaviorSubject, asyncScheduler } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AuthError, ConfigError, FleetLeaderError } from '../../lib/errors.js';
 import type { ContextSwitch } from '../../lib/client/engine/load-engine.js';
+import type { FleetClient } from '../../lib/client/features/fleet-contract.js';
 import { TabCoordinator } from '../../lib/stores/fleet/tab-coordinator.js';
 import { tabFleet } from '../../lib/stores/index.js';
 import type { ClientStatus, FleetRole } from '../../lib/types.js';
@@ -182,18 +183,17 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
 
   it('without Web Locks (here: Node) every client is solo and loads itself', async () => {
     const seen = { engine: false, roles: [] as FleetRole[], warnings: [] as string[] };
-    const link = tabFleet().attach({
-      identity: 'test server',
+    // The parts of the client the solo glue uses.
+    const client = {
+      options: { transport: { identity: 'test server' }, scheduler: asyncScheduler, logger: { warn: (message: string) => void seen.warnings.push(message), error() {} } },
       contexts: new BehaviorSubject<ContextSwitch>({ context: {}, first: true }),
-      status: new BehaviorSubject<ClientStatus>({ state: 'initializing', source: 'none', circuit: 'closed', streaming: false, since: '' }),
-      scheduler: asyncScheduler,
-      logger: { warn: (message) => void seen.warnings.push(message), error() {} },
-      engine: (on) => void (seen.engine = on),
-      mirror: () => undefined,
-      received: () => undefined,
-      current: () => undefined,
-      role: (role) => void seen.roles.push(role),
-    });
+      report: {
+        status$: new BehaviorSubject<ClientStatus>({ state: 'initializing', source: 'none', circuit: 'closed', streaming: false, since: '' }),
+        role: (role: FleetRole) => void seen.roles.push(role),
+      },
+      runEngine: (on: boolean) => void (seen.engine = on),
+    } as unknown as FleetClient;
+    const link = tabFleet().attach(client);
     link.start();
     await vi.advanceTimersByTimeAsync(10);
     await vi.advanceTimersByTimeAsync(LEASE_MS * 3);

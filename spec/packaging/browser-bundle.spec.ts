@@ -13,11 +13,24 @@ const run = promisify(execFile);
 const OPTIONAL_FEATURES = [
   'client/features/persistence.js',
   'client/features/fleet-link.js',
+  'client/features/fleet-host.js',
   'client/features/client-tracking.js',
   'client/features/tracking.js',
   'client/features/periodic-sender.js',
   'client/features/tracked-event.js',
   'stores/',
+];
+
+/**
+ * The chunks loaded on first use: the store sync (apps with a store), the `values()` iteration and the
+ * `snapshotFor` cache (with the context keys, which only they use).
+ */
+const LAZY = [
+  'client/features/persistence.js',
+  'client/state/values-iterator.js',
+  'client/state/latest-values.js',
+  'client/engine/snapshot-cache.js',
+  'client/context-key.js',
 ];
 
 /** The entries a browser app may import (`flagstream/server` and the CLI are Node-only by design). */
@@ -99,12 +112,12 @@ console.log(JSON.parse(await readFile('node-flags.json', 'utf8')).records.length
     expect(stdout.trim()).toBe('1');
   });
 
-  it('a Cuttlegate-only app loads none of the optional features; the store sync is split off for apps with a store', async () => {
+  it('a Cuttlegate-only app loads none of the optional features; the store sync and the values() iteration are split off', async () => {
     const app = await browserBundle(`export { createFlagClient, cuttlegate } from 'flagstream';`, ['rxjs'], packed.app);
     const modules = app.inputs.map((input) => input.replace(/^.*flagstream\/dist\/esm\//, ''));
     expect(modules).toContain('client/client.js');
-    expect(modules.filter((module) => OPTIONAL_FEATURES.some((feature) => module.startsWith(feature)))).toEqual([]);
-    expect(app.lazyInputs.map((input) => input.replace(/^.*flagstream\/dist\/esm\//, ''))).toEqual(['client/features/persistence.js']);
+    expect(modules.filter((module) => [...OPTIONAL_FEATURES, ...LAZY].some((feature) => module.startsWith(feature)))).toEqual([]);
+    expect(app.lazyInputs.map((input) => input.replace(/^.*flagstream\/dist\/esm\//, '')).sort()).toEqual([...LAZY].sort());
   });
 
   it('reads response bodies as web streams only: the Node stream reader stays out of a browser bundle', async () => {

@@ -9,6 +9,7 @@ import { captureLog } from '../support/log-capture.js';
 import { spawnTs, type Spawned } from '../support/spawn.js';
 import { virtualTime } from '../support/virtual.js';
 import { flag, record } from './records.js';
+import * as errors from '../../lib/errors.js';
 
 describe('fileStore()', () => {
   let dir: string;
@@ -100,7 +101,7 @@ describe('fileStore()', () => {
     const path = fresh();
     const apiKey = 'cg_demo_production_never_on_disk_0123456789abcdef';
     const transport = cuttlegate({ serverUrl: 'http://127.0.0.1:1', apiKey, project: 'demo', environment: 'production' });
-    const sync = new StoreSync(fileStore(path), virtualTime(), captureLog().logger, () => undefined);
+    const sync = new StoreSync(fileStore(path), virtualTime(), captureLog().logger, () => undefined, errors);
     sync.saveIfChanged(storeScope(transport.identity!, { userId: 'u1' }), FlagSnapshot.from([flag('dark-mode', true)]));
     await sync.close();
     const text = readFileSync(path, 'utf8');

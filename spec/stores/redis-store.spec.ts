@@ -12,6 +12,7 @@ import { REDIS_KINDS, useRedisKind, useRedisServers, type RedisAdmin } from '../
 import { virtualTime } from '../support/virtual.js';
 import { storeContract } from './contract.js';
 import { flag, record } from './records.js';
+import * as storeErrors from '../../lib/errors.js';
 
 /** The key redisStore uses for `scope` under `prefix`. */
 const keyOf = (prefix: string, scope: string): string => prefix + sha256Base64Url(scope);
@@ -85,7 +86,7 @@ describe.skipIf(!redisAvailable)('redisStore() on real Redis', () => {
     it('the API key never appears in Redis (keys or values)', async () => {
       const apiKey = 'rg_server_never_in_redis_0123456789';
       const transport = rollgate({ baseUrl: 'http://127.0.0.1:1', apiKey });
-      const sync = new StoreSync(redisStore(redis, { prefix: 'secret:' }), virtualTime(), captureLog().logger, () => undefined);
+      const sync = new StoreSync(redisStore(redis, { prefix: 'secret:' }), virtualTime(), captureLog().logger, () => undefined, storeErrors);
       sync.saveIfChanged(storeScope(transport.identity!, { userId: 'u1' }), FlagSnapshot.from([flag('dark-mode', true)]));
       await sync.close();
       const keys = await admin.keys('secret:*');
@@ -104,7 +105,7 @@ describe.skipIf(!redisAvailable)('redisStore() on real Redis', () => {
     await client.connect();
     try {
       const reports: StoreError[] = [];
-      const sync = new StoreSync(redisStore(client, { prefix: 'outage:' }), asyncScheduler, captureLog().logger, (e) => reports.push(e), {
+      const sync = new StoreSync(redisStore(client, { prefix: 'outage:' }), asyncScheduler, captureLog().logger, (e) => reports.push(e), storeErrors, {
         debounceMs: 10,
         timeoutMs: 500,
       });

@@ -6,6 +6,7 @@ import { captureLog } from '../support/log-capture.js';
 import { virtualTime } from '../support/virtual.js';
 import { MemoryStorage } from './memory-storage.js';
 import { flag, record } from './records.js';
+import * as errors from '../../lib/errors.js';
 
 describe('webStorageStore()', () => {
   it('keeps one key per scope under its prefix', async () => {
@@ -33,7 +34,7 @@ describe('webStorageStore()', () => {
   it('the client side reports the quota error with quota set', async () => {
     const scheduler = virtualTime();
     const reports: StoreError[] = [];
-    const sync = new StoreSync(webStorageStore(new MemoryStorage(100)), scheduler, captureLog().logger, (e) => reports.push(e));
+    const sync = new StoreSync(webStorageStore(new MemoryStorage(100)), scheduler, captureLog().logger, (e) => reports.push(e), errors);
     sync.saveIfChanged(record('a').scope, FlagSnapshot.from([flag('dark-mode', true)]));
     await sync.close();
     expect(reports).toHaveLength(1);

@@ -3,7 +3,7 @@ import type { TransportSession } from '../../transports/transport.js';
 import type { EvalContext, EvalResult } from '../../types.js';
 import { contextKey } from '../context-key.js';
 import type { FleetHandle } from '../features/fleet-contract.js';
-import { FlagSnapshot } from '../state/snapshot.js';
+import type { FlagSnapshot } from '../state/snapshot.js';
 
 /** Most contexts the cache keeps; the oldest entry goes first. */
 export const SNAPSHOT_CACHE_LIMIT = 500;
@@ -12,7 +12,8 @@ export const SNAPSHOT_CACHE_LIMIT = 500;
  * `snapshotFor` results per context: one request per context while an entry is fresh (in a fleet,
  * read through the fleet's shared results). An entry expires `maxAgeMs` after it was fetched (rules
  * that only affect that context change too), and every entry is dropped when the flags change (a
- * stream event, a new main snapshot). A failed fetch is not kept.
+ * stream event, a new main snapshot). A failed fetch is not kept. The client loads it with the first
+ * `snapshotFor` (a chunk of its own, which imports nothing the core has: `FlagSnapshot.from` is given).
  */
 export class SnapshotCache {
   readonly #entries = new Map<string, { snapshot: Promise<FlagSnapshot>; fetchedAt: number }>();
@@ -20,12 +21,20 @@ export class SnapshotCache {
   readonly #scheduler: SchedulerLike;
   readonly #maxAgeMs: number;
   readonly #fleet: FleetHandle | undefined;
+  readonly #from: (flags: EvalResult[]) => FlagSnapshot;
 
-  constructor(session: TransportSession, scheduler: SchedulerLike, maxAgeMs: number, fleet: FleetHandle | undefined) {
+  /** @param from makes a snapshot of a load's results (`FlagSnapshot.from`). */
+  constructor(
+    session: TransportSession,
+    options: { scheduler: SchedulerLike; snapshotForMaxAgeMs: number },
+    fleet: FleetHandle | undefined,
+    from: (flags: EvalResult[]) => FlagSnapshot,
+  ) {
     this.#session = session;
-    this.#scheduler = scheduler;
-    this.#maxAgeMs = maxAgeMs;
+    this.#scheduler = options.scheduler;
+    this.#maxAgeMs = options.snapshotForMaxAgeMs;
     this.#fleet = fleet;
+    this.#from = from;
   }
 
   /** The fresh entry for `context`, else one loaded now (kept while fresh). */
@@ -38,7 +47,7 @@ export class SnapshotCache {
     if (entry && now - entry.fetchedAt < this.#maxAgeMs) return entry.snapshot;
     this.#entries.delete(key);
     if (this.#entries.size >= SNAPSHOT_CACHE_LIMIT) this.#entries.delete(this.#entries.keys().next().value as string);
-    const snapshot = (this.#fleet ? this.#fleet.snapshotFor(context, load) : load()).then((flags) => FlagSnapshot.from(flags));
+    const snapshot = (this.#fleet ? this.#fleet.snapshotFor(context, load) : load()).then(this.#from);
     const fresh = { snapshot, fetchedAt: now };
     this.#entries.set(key, fresh);
     snapshot.catch(() => {

@@ -1,6 +1,10 @@
 import type { Observable, SchedulerLike } from 'rxjs';
+import type { LoadResult } from '../../transports/transport.js';
 import type { ClientEvent, ClientStatus, EvalContext, EvalResult, FleetRole, Logger } from '../../types.js';
 import type { ContextSwitch } from '../engine/load-engine.js';
+import type { LoadWaiters } from '../engine/load-waiters.js';
+import type { ClientReporter } from '../engine/reporter.js';
+import type { FlagSnapshot } from '../state/snapshot.js';
 
 /** A snapshot as a fleet shares it: the leader writes one per change. */
 export interface FleetRecord {
@@ -111,6 +115,33 @@ export interface FleetHost {
   current(): EvalResult[] | undefined;
   /** The role changed: report it in `status.role` and `event` in `events$` (the same role: only the event). */
   role(role: FleetRole, event: ClientEvent): void;
+  /** A follower's `refresh()` found nothing shared: it fails with `error`, as a failed load would. */
+  refused(error: Error): void;
+}
+
+/**
+ * The client as its fleet sees it: what `createFlagClient` hands to `attach`. The fleet feature
+ * makes a link's {@link FleetHost} of it (`fleetHost`), so a client without a fleet carries no glue.
+ */
+export interface FleetClient {
+  readonly options: { transport: { identity?: string }; scheduler: SchedulerLike; logger: Logger };
+  /** The client's context switches (the current one first). */
+  readonly contexts: Observable<ContextSwitch>;
+  readonly report: ClientReporter;
+  /** The `refresh()`/`identify()` promises. */
+  readonly waiters: LoadWaiters;
+  /** The `snapshotFor` results (once loaded), dropped on every change. */
+  readonly oneOffs: { clear(): void } | undefined;
+  readonly snapshot: FlagSnapshot;
+  readonly loaded: boolean;
+  readonly closed: boolean;
+  readonly activeContext: EvalContext;
+  /** The context whose network load the snapshot holds. */
+  readonly networkContext: EvalContext | undefined;
+  /** Runs (`true`) or stops (`false`) the load engine. */
+  runEngine(on: boolean): void;
+  /** Applies `result` as a load for `context`. */
+  onLoaded(context: EvalContext, result: LoadResult): void;
 }
 
 /** The client's side of a fleet: what `createFlagClient` calls. */
@@ -122,11 +153,11 @@ export interface FleetHandle {
   /** The server announced a change (a stream event): a leader makes the fleet's shared one-off results stale. */
   changed(): void;
   /**
-   * `refresh()` on a follower: re-read the shared snapshot and apply it. Resolves `false` when the
-   * leader has shared nothing for this scope yet (the caller's `refresh()` then fails), else `true`
-   * (also when this member is not a follower: its own engine answers).
+   * `refresh()` on a follower: re-read the shared snapshot and apply it; when the leader has shared
+   * nothing for this scope yet, the host's `refused` fails the caller's `refresh()`. Any other
+   * member's own engine answers.
    */
-  refresh(): Promise<boolean>;
+  refresh(): void;
   /** `snapshotFor`: read-through the fleet's shared results for this context and the last change the fleet saw. */
   snapshotFor(context: EvalContext, load: () => Promise<EvalResult[]>): Promise<EvalResult[]>;
   /** The client stopped for good (401/403): give the lease up and leave the fleet; others lead. */
@@ -137,6 +168,6 @@ export interface FleetHandle {
 
 /** The `fleet` option of `createFlagClient` (`redisFleet(redis)` from `flagstream/stores`). */
 export interface FleetOption {
-  /** Joins `host` (the client) to the fleet; `createFlagClient` calls it, applications do not. */
-  attach(host: FleetHost): FleetHandle;
+  /** Joins `client` to the fleet; `createFlagClient` calls it, applications do not. */
+  attach(client: FleetClient): FleetHandle;
 }

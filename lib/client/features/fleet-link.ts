@@ -70,8 +70,11 @@ export class FleetLink implements FleetHandle {
     if (this.#role === 'leader' && current) this.#share(current);
   }
 
-  refresh(): Promise<boolean> {
-    return this.#role === 'follower' ? this.#pull(this.#generation, true) : Promise.resolve(true);
+  refresh(): void {
+    // A follower's refresh is its leader's snapshot: with none shared yet it fails, as a failed load would.
+    if (this.#role === 'follower') {
+      void this.#pull(this.#generation, true).then((applied) => applied || this.#host.refused(new FleetLeaderError('the fleet leader has shared no flags yet')));
+    }
   }
 
   async snapshotFor(context: EvalContext, load: () => Promise<EvalResult[]>): Promise<EvalResult[]> {
@@ -256,8 +259,10 @@ export class FleetLink implements FleetHandle {
     });
   }
 
-  /** On a notice: apply what changed; a heartbeat that is gone means the lease is free, so claim it now. */
-  /** Pulls the shared snapshot; `false` when there was none to apply (a failed read hands over to solo: `true`). */
+  /**
+   * Pulls the shared snapshot and applies what changed; a heartbeat that is gone means the lease is
+   * free, so it claims now. `false` when there was none to apply (a failed read hands over to solo: `true`).
+   */
   #pull(generation: number, force: boolean): Promise<boolean> {
     return this.#pullNow(generation, force).then(
       (view) => {

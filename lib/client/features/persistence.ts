@@ -1,5 +1,5 @@
 import type { SchedulerLike, Subscription } from 'rxjs';
-import { StoreError, messageOf } from '../../errors.js';
+import type { StoreError, messageOf } from '../../errors.js';
 import { canonicalJson, contextKey } from '../context-key.js';
 import type { EvalContext, EvalResult, Logger } from '../../types.js';
 import type { FlagStore, StoredFlags } from '../options.js';
@@ -31,12 +31,29 @@ export interface StoreLink {
 }
 
 /**
+ * The error helpers of the store sync, given by the client rather than imported: this chunk then
+ * shares no module with the core (a bundler splits a shared module off as a chunk of its own, which
+ * every page would load).
+ */
+export interface StoreErrors {
+  StoreError: typeof StoreError;
+  messageOf: typeof messageOf;
+}
+
+/**
  * The client's link to its `store`, scoped by the transport's `identity`. The client loads this
  * module only when it has a store (a dynamic import, split off by bundlers), so an app without one
  * never loads the store sync.
  */
-export function storeLink(store: FlagStore, identity: string, scheduler: SchedulerLike, logger: Logger, report: (error: StoreError) => void): StoreLink {
-  const sync = new StoreSync(store, scheduler, logger, report);
+export function storeLink(
+  store: FlagStore,
+  identity: string,
+  scheduler: SchedulerLike,
+  logger: Logger,
+  report: (error: StoreError) => void,
+  errors: StoreErrors,
+): StoreLink {
+  const sync = new StoreSync(store, scheduler, logger, report, errors);
   return {
     restore: (context) => sync.restore(storeScope(identity, context)),
     save: (context, snapshot) => sync.saveIfChanged(storeScope(identity, context), snapshot),
@@ -74,18 +91,21 @@ export class StoreSync {
   readonly #scheduler: SchedulerLike;
   readonly #logger: Logger;
   readonly #report: (error: StoreError) => void;
+  readonly #errors: StoreErrors;
 
   constructor(
     store: FlagStore,
     scheduler: SchedulerLike,
     logger: Logger,
     report: (error: StoreError) => void,
+    errors: StoreErrors,
     options: StoreSyncOptions = {},
   ) {
     this.#store = store;
     this.#scheduler = scheduler;
     this.#logger = logger;
     this.#report = report;
+    this.#errors = errors;
     this.#debounceMs = options.debounceMs ?? 1_000;
     this.#timeoutMs = options.timeoutMs ?? 5_000;
   }
@@ -100,7 +120,7 @@ export class StoreSync {
     try {
       data = await this.#within('load', () => this.#store.load(scope));
     } catch (error) {
-      this.#fail(new StoreError('load', `flag store load failed: ${messageOf(error)}`, { cause: error }));
+      this.#fail('load', 'flag store load failed', error);
       return undefined;
     }
     if (data === undefined || data === null) return undefined;
@@ -154,15 +174,14 @@ export class StoreSync {
       await this.#within('save', () => this.#store.save(record));
       remember(this.#savedSignature, record.scope, signature);
     } catch (error) {
-      const quota = error instanceof StoreError && error.quota;
-      this.#fail(new StoreError('save', `flag store save failed: ${messageOf(error)}`, { cause: error, quota }));
+      this.#fail('save', 'flag store save failed', error);
     }
   }
 
   /** Runs one store call, failing it with a `StoreError` if it is still pending after `timeoutMs`. */
   #within<T>(operation: 'load' | 'save', call: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const timer = this.#scheduler.schedule(() => reject(new StoreError(operation, `timed out after ${this.#timeoutMs} ms`)), this.#timeoutMs);
+      const timer = this.#scheduler.schedule(() => reject(new this.#errors.StoreError(operation, `timed out after ${this.#timeoutMs} ms`)), this.#timeoutMs);
       Promise.resolve()
         .then(call)
         .then(
@@ -178,7 +197,10 @@ export class StoreSync {
     });
   }
 
-  #fail(error: StoreError): void {
+  /** Logs and reports a failed `operation` as a `StoreError` (a store's own full-storage error keeps `quota`). */
+  #fail(operation: 'load' | 'save', what: string, cause: unknown): void {
+    const { StoreError, messageOf } = this.#errors;
+    const error = new StoreError(operation, `${what}: ${messageOf(cause)}`, { cause, quota: cause instanceof StoreError && cause.quota });
     this.#logger.warn(error.message);
     try {
       this.#report(error);

@@ -1,5 +1,5 @@
 import type { SchedulerLike } from 'rxjs';
-import { messageOf, type StoreError } from '../../errors.js';
+import { StoreError, messageOf } from '../../errors.js';
 import type { Logger } from '../../types.js';
 import type { FlagStore } from '../options.js';
 import type { StoreLink } from './persistence.js';
@@ -22,7 +22,7 @@ export function storeAccess(
   let link: StoreLink | Promise<StoreLink | undefined> | undefined =
     store &&
     import('./persistence.js').then(
-      ({ storeLink }) => (link = storeLink(store, identity, scheduler, logger, report)),
+      ({ storeLink }) => (link = storeLink(store, identity, scheduler, logger, report, { StoreError, messageOf })),
       (error: unknown) => void logger.warn(`flag store unavailable: ${messageOf(error)}`),
     );
   return (use) => (link instanceof Promise ? void link.then(use) : use(link));

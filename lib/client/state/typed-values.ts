@@ -1,8 +1,7 @@
-import { EMPTY, Observable, Subscription, takeUntil } from 'rxjs';
+import { Observable, Subscription } from 'rxjs';
 import type { EvalResult, JsonValue } from '../../types.js';
 import { Listeners } from './fanout.js';
 import { ofType, ownRecord, ownValue, sameJson } from './json-values.js';
-import { latestValues } from './latest-values.js';
 
 /** The kinds of typed view: a `typeof` result, or any JSON value. */
 type ViewKind = 'boolean' | 'string' | 'number' | 'json';
@@ -53,8 +52,9 @@ export abstract class FlagViews {
    */
   values<T extends JsonValue | object>(key: string, def?: T, options: { signal?: AbortSignal } = {}): AsyncIterable<T> {
     const fallback = (def === undefined ? this.jsonDefault(key) : def) as T;
-    const source = this.value$(key, fallback).pipe(takeUntil(aborted(options.signal)));
-    return { [Symbol.asyncIterator]: () => latestValues(source, sameJson) };
+    const source = this.value$(key, fallback);
+    // The iteration is a chunk of its own, loaded on first use: most apps never call values().
+    return { [Symbol.asyncIterator]: () => deferred(import('./values-iterator.js').then(({ valuesIterator }) => valuesIterator(source, options.signal, sameJson))) };
   }
 
   /** The configured boolean default of `key`, else `false`. */
@@ -159,13 +159,20 @@ class ViewChannel<T> extends Listeners<T> {
   }
 }
 
-/** Emits once `signal` aborts (at once if it already has); never without one. */
-function aborted(signal: AbortSignal | undefined): Observable<void> {
-  if (!signal) return EMPTY;
-  return new Observable<void>((subscriber) => {
-    const onAbort = (): void => subscriber.next();
-    if (signal.aborted) onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    return () => signal.removeEventListener('abort', onAbort);
-  });
+/**
+ * An iterator over the one `loading` resolves to. Calls made before it arrived wait for it, in call
+ * order (a failed load rejects them: every call settles); later calls go straight through, so a
+ * `return()` takes effect at once, as on the iterator itself. (The waiting calls all run as soon as
+ * `loading` settles, before any later call can.)
+ */
+function deferred<T>(loading: Promise<AsyncIterator<T>>): AsyncIterableIterator<T> {
+  let loaded: AsyncIterator<T> | undefined;
+  const call = (use: (target: AsyncIterator<T>) => Promise<IteratorResult<T>>): Promise<IteratorResult<T>> =>
+    loaded ? use(loaded) : loading.then((target) => use((loaded = target)));
+  const iterator: AsyncIterableIterator<T> = {
+    next: () => call((target) => target.next()),
+    return: () => call((target) => target.return!()),
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
 }

@@ -128,10 +128,16 @@ describe('the load engine: no change is lost (virtual time)', () => {
     const scheduler = new VirtualTimeScheduler(undefined, 60_000);
     const client = clientOn(source, scheduler as never, { snapshotForMaxAgeMs: 5_000 });
     const ask = () => client.snapshotFor({ userId: 'bob' });
+    /** Asks at virtual time `ms` and waits for the answer (the cache's chunk loads on the first call). */
+    const askAt = async (ms: number): Promise<void> => {
+      let asked: Promise<unknown> | undefined;
+      scheduler.schedule(() => void (asked = ask()), ms - scheduler.now());
+      scheduler.flush();
+      await asked;
+    };
     await ask();
-    scheduler.schedule(() => void ask(), 4_000);
-    scheduler.schedule(() => void ask(), 6_000);
-    scheduler.flush();
+    await askAt(4_000);
+    await askAt(6_000);
     expect(source.requests.filter((r) => r.type === 'load').map((r) => r.at)).toEqual([0, 6_000]);
     client.close();
   });

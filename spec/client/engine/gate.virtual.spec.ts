@@ -35,6 +35,7 @@ describe('the request gate: every path honours the server (virtual time)', () =>
   it('a Retry-After from one request holds back every path: loads, one-offs, events and stream reconnects', async () => {
     const source = testSource({ a: 1 });
     const { scheduler, client, outcomes, settle, run } = virtualClient(source, 10_000, { streaming: true });
+    await client.snapshotFor({ userId: 'first' }); // loads the snapshotFor chunk: later calls send at once
     settle('ready', client.ready());
     scheduler.schedule(() => {
       source.fail(new RateLimitError(3_000), 1);
@@ -55,8 +56,8 @@ describe('the request gate: every path honours the server (virtual time)', () =>
       'refresh:RateLimitError(3000)',
       'evaluateFor:RateLimitError(2500)',
       'refresh-again:RateLimitError(2500)',
-      'snapshotFor:RateLimitError(2500)',
       'flush:RateLimitError(2500)',
+      'snapshotFor:RateLimitError(2500)', // a few ticks later: its chunk's import() answers first
     ]);
     // nothing at all between the 429 at 1 s and the end of its wait at 4 s; then the refresh's load
     // retries, and the stream reconnects (its retry waited out exactly the gate's time) and refetches
@@ -103,5 +104,29 @@ describe('the request gate: every path honours the server (virtual time)', () =>
     expect(closedAt).toBe(100);
     expect(outcomes).toEqual(['evaluateFor:ClosedError', 'snapshotFor:ClosedError']);
     await expect(client.evaluateFor('a', {})).rejects.toBeInstanceOf(ClosedError);
+  });
+
+  it('snapshotFor() settles whether close() comes before its chunk loaded or while its request is in flight', async () => {
+    const source = testSource({ a: 1 });
+    const { scheduler, client, outcomes, settle, run } = virtualClient(source, 10_000, { timeoutMs: 8_000 });
+    await client.snapshotFor({ userId: 'first' });
+    source.delay(5_000);
+    settle('in flight', client.snapshotFor({ userId: 'y' }));
+    await new Promise((resolve) => setTimeout(resolve, 0)); // the call's request is out (its answer takes 5 s)
+    expect(source.requests.filter((r) => r.type === 'load')).toHaveLength(2);
+    scheduler.schedule(() => client.close(), 100);
+    await run();
+    expect(outcomes).toEqual(['in flight:ClosedError']);
+    // Closed before the chunk's import answered, while close()'s final flush (of a tracked event) still
+    // sends: the call is refused, not sent in that window.
+    const slow = testSource({ a: 1 });
+    slow.delay(5_000);
+    const other = virtualClient(slow, 1_000);
+    other.client.track({ flagKey: 'a', eventName: 'seen', userId: 'u' });
+    other.settle('before load', other.client.snapshotFor({ userId: 'y' }));
+    other.client.close();
+    await other.run();
+    expect(other.outcomes).toEqual(['before load:ClosedError']);
+    expect(slow.requests.map((r) => r.type)).toEqual(['track']);
   });
 });

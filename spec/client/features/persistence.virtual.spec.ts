@@ -5,6 +5,7 @@ import { StoreSync, storeScope } from '../../../lib/client/features/persistence.
 import { memoryStore } from '../../../lib/stores/index.js';
 import { captureLog } from '../../support/log-capture.js';
 import { virtualTime } from '../../support/virtual.js';
+import * as errors from '../../../lib/errors.js';
 
 const flag = (key: string, value: boolean, evaluatedAt = '2026-01-01T00:00:00.000Z'): EvalResult => ({
   key,
@@ -57,7 +58,7 @@ function setup(store: FlagStore, debounceMs = 1_000) {
   const scheduler = virtualTime();
   const log = captureLog();
   const reports: StoreError[] = [];
-  const sync = new StoreSync(store, scheduler, log.logger, (error) => reports.push(error), { debounceMs });
+  const sync = new StoreSync(store, scheduler, log.logger, (error) => reports.push(error), errors, { debounceMs });
   const advanceTo = (frame: number): void => {
     scheduler.maxFrames = frame;
     scheduler.flush();
@@ -231,7 +232,7 @@ describe('StoreSync.saveIfChanged()', () => {
     const scheduler = virtualTime();
     const sync = new StoreSync({ save: async () => Promise.reject(new Error('x')), load: async () => undefined }, scheduler, log.logger, () => {
       throw new Error('listener broke');
-    });
+    }, errors);
     sync.saveIfChanged(SCOPE, snapshot(flag('a', true)));
     scheduler.maxFrames = 1_000;
     scheduler.flush();

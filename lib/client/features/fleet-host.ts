@@ -1,0 +1,29 @@
+import type { FleetClient, FleetHost } from './fleet-contract.js';
+
+/**
+ * The fleet link's host made of the client: how a follower applies what its leader shared, what a
+ * leader shares, and how a status, a role or a refused `refresh()` reach the client. It comes with
+ * the fleet option, so an app without a fleet carries none of it.
+ */
+export function fleetHost(client: FleetClient): FleetHost {
+  const { options, report, waiters } = client;
+  return {
+    identity: options.transport.identity!,
+    contexts: client.contexts,
+    status: report.status$,
+    scheduler: options.scheduler,
+    logger: options.logger,
+    engine: (on) => client.runEngine(on),
+    mirror: (health) => report.follow(health, client.loaded),
+    received: (flags) => {
+      client.oneOffs?.clear(); // every record the fleet shares is a change it learned of
+      const attempt = waiters.start(); // settles refresh()/identify() like a load would
+      client.onLoaded(client.activeContext, { kind: 'flags', flags });
+      waiters.succeeded(attempt);
+    },
+    // Only what the network said for this scope's context: never a bootstrap, a store record or the last context's flags.
+    current: () => (client.networkContext === client.activeContext ? client.snapshot.values() : undefined),
+    role: (role, event) => report.role(role, event),
+    refused: (error) => void (client.closed || waiters.failed(waiters.start(), error)),
+  };
+}
