@@ -11,7 +11,7 @@ if (!testBed.platform) testBed.initTestEnvironment(BrowserTestingModule, platfor
 /** Counts the open subscriptions of `client`'s per-key observables (`flag$` and the typed views). */
 export function countSubscriptions<C extends FlagClient>(client: C): { client: C; open: () => number } {
   let open = 0;
-  const methods = ['flag$', 'bool$', 'string$', 'number$', 'json$'] as const;
+  const methods = ['flag$', 'bool$', 'string$', 'number$', 'json$', 'value$'] as const;
   for (const name of methods) {
     const original = (client[name] as (...args: unknown[]) => Observable<unknown>).bind(client);
     (client as unknown as Record<string, unknown>)[name] = (...args: unknown[]) =>

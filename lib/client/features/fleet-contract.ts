@@ -127,12 +127,14 @@ export interface FleetClient {
   readonly options: { transport: { identity?: string }; scheduler: SchedulerLike; logger: Logger };
   /** The client's context switches (the current one first). */
   readonly contexts: Observable<ContextSwitch>;
-  readonly report: ClientReporter;
-  /** The `refresh()`/`identify()` promises. */
-  readonly waiters: LoadWaiters;
+  /** The client's status and events (a structural view: its declaration must not carry the class's `#private` members). */
+  readonly report: Pick<ClientReporter, 'status$' | 'follow' | 'role'>;
+  /** The `refresh()`/`identify()` promises (a structural view, as `report`). */
+  readonly waiters: Pick<LoadWaiters, 'start' | 'succeeded' | 'failed'>;
   /** The `snapshotFor` results (once loaded), dropped on every change. */
   readonly oneOffs: { clear(): void } | undefined;
-  readonly snapshot: FlagSnapshot;
+  /** The snapshot's entries (structural, as `report`). */
+  readonly snapshot: Pick<FlagSnapshot, 'values'>;
   readonly loaded: boolean;
   readonly closed: boolean;
   readonly activeContext: EvalContext;
