@@ -7,13 +7,15 @@ import type { EvalContext } from '../types.js';
  * a transport's per-context state.
  */
 export function contextKey(context: EvalContext): string {
-  return canonicalJson({ userId: context.userId ?? '', email: context.email ?? '', attributes: context.attributes ?? {} });
+  // An undefined attribute is not sent, so it is left out; one deeper is not (a transport then leaves its whole attribute out).
+  const attributes = Object.entries(context.attributes ?? {}).filter(([, value]) => value !== undefined);
+  return canonicalJson({ userId: context.userId ?? '', email: context.email ?? '', attributes: Object.fromEntries(attributes) });
 }
 
 /**
- * JSON with object keys sorted at every depth (`undefined` members left out); never throws. A date is
+ * JSON with object keys sorted at every depth; never throws. A date is
  * written as the ISO text the transports send for it. What JSON cannot carry (a bigint, a non-finite
- * number, a function, an invalid date, a circular reference…) is written as a token no JSON text is
+ * number, a function, `undefined`, an invalid date, a circular reference…) is written as a token no JSON text is
  * (`<12n>`, `<NaN>`, `<circular>`), so it never shares a key with a value that is sent.
  */
 export function canonicalJson(value: unknown, seen = new Set<object>()): string {
@@ -26,7 +28,6 @@ export function canonicalJson(value: unknown, seen = new Set<object>()): string 
   const text = Array.isArray(value)
     ? `[${value.map((item) => canonicalJson(item, seen)).join(',')}]`
     : `{${Object.keys(value)
-        .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
         .sort()
         .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key], seen)}`)
         .join(',')}}`;

@@ -5,7 +5,7 @@ describe('canonicalJson', () => {
   it('writes JSON with sorted keys and never throws on what JSON cannot carry', () => {
     const cycle: Record<string, unknown> = { x: 1 };
     cycle.self = cycle;
-    expect(canonicalJson({ b: 1, a: [1, { d: undefined, c: 'x"' }] })).toBe('{"a":[1,{"c":"x\\""}],"b":1}');
+    expect(canonicalJson({ b: 1, a: [1, { d: undefined, c: 'x"' }] })).toBe('{"a":[1,{"c":"x\\"","d":<undefined>}],"b":1}');
     expect(canonicalJson([undefined, () => 1, Symbol('s'), Number.NaN, Number.POSITIVE_INFINITY, 12n])).toBe(
       '[<undefined>,<function>,<symbol>,<NaN>,<Infinity>,<12n>]',
     );
@@ -37,5 +37,10 @@ describe('canonicalJson', () => {
     expect(key(() => 1)).not.toBe(key(null));
     expect(key(new Date(Number.NaN))).not.toBe(key(null));
     expect(key(cycle)).not.toBe(key({ self: '[circular]' }));
+  });
+
+  it('leaves an undefined attribute out, as the transports do, but not an undefined member deeper down (its attribute is not sent)', () => {
+    expect(contextKey({ userId: 'a', attributes: { plan: undefined, n: 1 } })).toBe(contextKey({ userId: 'a', attributes: { n: 1 } }));
+    expect(contextKey({ attributes: { address: { city: 'X', zip: undefined } } })).not.toBe(contextKey({ attributes: { address: { city: 'X' } } }));
   });
 });

@@ -236,6 +236,20 @@ describe('ofrep transport against a strict fake server over loopback', () => {
     expect(second.number('max-items', 0)).toBe(7);
   });
 
+  it('snapshotFor a context whose attribute is not sent (an undefined member inside it) never gets the answer for one that sends it', async () => {
+    const c = makeClient();
+    await c.ready();
+    const sent = await c.snapshotFor({ userId: 'other', attributes: { address: { city: 'Oslo' } } });
+    fake.set({ key: 'max-items', value: 7, reason: 'TARGETING_MATCH' });
+    const unsent = await c.snapshotFor({ userId: 'other', attributes: { address: { city: 'Oslo', zip: undefined } } });
+    expect(fake.bulkRequests.slice(1).map((request) => (request.body as { context: Record<string, unknown> }).context)).toEqual([
+      { targetingKey: 'other', address: { city: 'Oslo' } },
+      { targetingKey: 'other' },
+    ]);
+    expect(sent.number('max-items', 0)).toBe(25);
+    expect(unsent.number('max-items', 0)).toBe(7);
+  });
+
   it('takes the base URL, extra headers and timeout from OFREP_* variables, code settings winning', async () => {
     vi.stubEnv('OFREP_ENDPOINT', fake.url);
     vi.stubEnv('OFREP_HEADERS', `Authorization=Bearer%20${fake.apiKey},X-Env=prod,X-Team=env`);
