@@ -1,27 +1,33 @@
 import type { EvalContext } from '../types.js';
 
 /**
- * A key equal for equal contexts: user id, e-mail and attributes as canonical JSON (object keys
- * sorted at every depth, `undefined` members left out). The order attributes were written in never
- * matters. It never throws: bigints are written as text, a circular reference as a marker. Used
+ * A key equal for equal contexts, and only for contexts the transports send alike: user id, e-mail
+ * and attributes as {@link canonicalJson}. The order attributes were written in never matters. Used
  * wherever the client keys something by context: `snapshotFor` entries, store scopes, fleet scopes,
  * a transport's per-context state.
  */
 export function contextKey(context: EvalContext): string {
-  return canonicalJson({ userId: context.userId ?? '', email: context.email ?? '', attributes: context.attributes ?? {} });
+  // An undefined attribute is not sent, so it is left out; one deeper is not (a transport then leaves its whole attribute out).
+  const attributes = Object.entries(context.attributes ?? {}).filter(([, value]) => value !== undefined);
+  return canonicalJson({ userId: context.userId ?? '', email: context.email ?? '', attributes: Object.fromEntries(attributes) });
 }
 
-/** JSON with object keys sorted at every depth; never throws (bigints as text, cycles as a marker, other non-JSON as `null`). */
+/**
+ * JSON with object keys sorted at every depth; never throws. A date is
+ * written as the ISO text the transports send for it. What JSON cannot carry (a bigint, a non-finite
+ * number, a function, `undefined`, an invalid date, a circular reference…) is written as a token no JSON text is
+ * (`<12n>`, `<NaN>`, `<circular>`), so it never shares a key with a value that is sent.
+ */
 export function canonicalJson(value: unknown, seen = new Set<object>()): string {
-  if (typeof value === 'bigint') return `"${value}n"`;
-  // Primitives as JSON does; what JSON cannot write (a non-finite number, a function) as `null`.
-  if (typeof value !== 'object' || value === null) return JSON.stringify(value) ?? 'null';
-  if (seen.has(value)) return '"[circular]"';
+  if (typeof value === 'bigint') return `<${value}n>`;
+  if (typeof value === 'number' && !Number.isFinite(value)) return `<${value}>`;
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value) ?? `<${typeof value}>`;
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? '<invalid date>' : JSON.stringify(value.toISOString());
+  if (seen.has(value)) return '<circular>';
   seen.add(value);
   const text = Array.isArray(value)
     ? `[${value.map((item) => canonicalJson(item, seen)).join(',')}]`
     : `{${Object.keys(value)
-        .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
         .sort()
         .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key], seen)}`)
         .join(',')}}`;

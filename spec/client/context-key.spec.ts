@@ -5,15 +5,42 @@ describe('canonicalJson', () => {
   it('writes JSON with sorted keys and never throws on what JSON cannot carry', () => {
     const cycle: Record<string, unknown> = { x: 1 };
     cycle.self = cycle;
-    expect(canonicalJson({ b: 1, a: [1, { d: undefined, c: 'x"' }] })).toBe('{"a":[1,{"c":"x\\""}],"b":1}');
-    expect(canonicalJson([undefined, () => 1, Symbol('s'), Number.NaN, Number.POSITIVE_INFINITY, 12n])).toBe('[null,null,null,null,null,"12n"]');
-    expect(canonicalJson({ f: () => 1, n: -0 })).toBe('{"f":null,"n":0}');
-    expect(canonicalJson(cycle)).toBe('{"self":"[circular]","x":1}');
-    expect(canonicalJson(undefined)).toBe('null');
+    expect(canonicalJson({ b: 1, a: [1, { d: undefined, c: 'x"' }] })).toBe('{"a":[1,{"c":"x\\"","d":<undefined>}],"b":1}');
+    expect(canonicalJson([undefined, () => 1, Symbol('s'), Number.NaN, Number.POSITIVE_INFINITY, 12n])).toBe(
+      '[<undefined>,<function>,<symbol>,<NaN>,<Infinity>,<12n>]',
+    );
+    expect(canonicalJson({ f: () => 1, n: -0 })).toBe('{"f":<function>,"n":0}');
+    expect(canonicalJson(cycle)).toBe('{"self":<circular>,"x":1}');
+    expect(canonicalJson(undefined)).toBe('<undefined>');
+    expect(canonicalJson([new Date('2020-01-01T00:00:00Z'), new Date(Number.NaN)])).toBe('["2020-01-01T00:00:00.000Z",<invalid date>]');
   });
 
   it('gives equal contexts equal keys, whatever order their attributes were written in', () => {
     expect(contextKey({ attributes: { y: 2n, x: [1] }, userId: 'a' })).toBe(contextKey({ userId: 'a', attributes: { x: [1], y: 2n } }));
     expect(contextKey({ userId: 'a', attributes: { n: 1 } })).not.toBe(contextKey({ userId: 'a', attributes: { n: '1' } }));
+  });
+
+  it('keys a date by its instant, as the transports send it, so contexts that differ only in a date never share a key', () => {
+    const at = (iso: string): string => contextKey({ userId: 'a', attributes: { signedUp: new Date(iso) } });
+    expect(at('2020-01-01T00:00:00Z')).not.toBe(at('2024-06-01T00:00:00Z'));
+    expect(at('2020-01-01T00:00:00Z')).toBe(at('2020-01-01T00:00:00.000Z'));
+    expect(at('2020-01-01T00:00:00Z')).toBe(contextKey({ userId: 'a', attributes: { signedUp: '2020-01-01T00:00:00.000Z' } }));
+  });
+
+  it('never gives what JSON cannot carry the key of a value that is sent', () => {
+    const key = (value: unknown): string => contextKey({ attributes: { x: value } });
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    expect(key(12n)).not.toBe(key('12n'));
+    expect(key(Number.NaN)).not.toBe(key(null));
+    expect(key([undefined])).not.toBe(key([null]));
+    expect(key(() => 1)).not.toBe(key(null));
+    expect(key(new Date(Number.NaN))).not.toBe(key(null));
+    expect(key(cycle)).not.toBe(key({ self: '[circular]' }));
+  });
+
+  it('leaves an undefined attribute out, as the transports do, but not an undefined member deeper down (its attribute is not sent)', () => {
+    expect(contextKey({ userId: 'a', attributes: { plan: undefined, n: 1 } })).toBe(contextKey({ userId: 'a', attributes: { n: 1 } }));
+    expect(contextKey({ attributes: { address: { city: 'X', zip: undefined } } })).not.toBe(contextKey({ attributes: { address: { city: 'X' } } }));
   });
 });

@@ -221,6 +221,35 @@ describe('ofrep transport against a strict fake server over loopback', () => {
     expect(c.number('max-items', 0)).toBe(25);
   });
 
+  it('snapshotFor two contexts that differ only in a Date attribute asks for each: never one\'s answer for the other', async () => {
+    const c = makeClient();
+    await c.ready();
+    const first = await c.snapshotFor({ userId: 'other', attributes: { signedUp: new Date('2020-01-01T00:00:00Z') } });
+    fake.set({ key: 'max-items', value: 7, reason: 'TARGETING_MATCH' });
+    const second = await c.snapshotFor({ userId: 'other', attributes: { signedUp: new Date('2024-06-01T00:00:00Z') } });
+    expect(fake.bulkRequests.map((request) => (request.body as { context: { signedUp?: string } }).context.signedUp)).toEqual([
+      undefined,
+      '2020-01-01T00:00:00.000Z',
+      '2024-06-01T00:00:00.000Z',
+    ]);
+    expect(first.number('max-items', 0)).toBe(25);
+    expect(second.number('max-items', 0)).toBe(7);
+  });
+
+  it('snapshotFor a context whose attribute is not sent (an undefined member inside it) never gets the answer for one that sends it', async () => {
+    const c = makeClient();
+    await c.ready();
+    const sent = await c.snapshotFor({ userId: 'other', attributes: { address: { city: 'Oslo' } } });
+    fake.set({ key: 'max-items', value: 7, reason: 'TARGETING_MATCH' });
+    const unsent = await c.snapshotFor({ userId: 'other', attributes: { address: { city: 'Oslo', zip: undefined } } });
+    expect(fake.bulkRequests.slice(1).map((request) => (request.body as { context: Record<string, unknown> }).context)).toEqual([
+      { targetingKey: 'other', address: { city: 'Oslo' } },
+      { targetingKey: 'other' },
+    ]);
+    expect(sent.number('max-items', 0)).toBe(25);
+    expect(unsent.number('max-items', 0)).toBe(7);
+  });
+
   it('takes the base URL, extra headers and timeout from OFREP_* variables, code settings winning', async () => {
     vi.stubEnv('OFREP_ENDPOINT', fake.url);
     vi.stubEnv('OFREP_HEADERS', `Authorization=Bearer%20${fake.apiKey},X-Env=prod,X-Team=env`);
