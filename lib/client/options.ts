@@ -3,11 +3,13 @@ import { ConfigError } from '../errors.js';
 import { checkKeys } from '../transports/config.js';
 import { defaultBackoff, type BackoffPolicy } from '../net/backoff.js';
 import { defaultCircuitBreaker, type CircuitBreakerOptions } from '../net/circuit.js';
+import { DEFAULT_MAX_RESPONSE_BYTES } from '../net/http.js';
 import type { Transport } from '../transports/transport.js';
 import type { EvalContext, EvalResult, FetchLike, JsonValue, Logger } from '../types.js';
 import { defaultFetch } from './default-fetch.js';
 import { ownRecord } from './state/json-values.js';
 import { isObject, numberGroup, numberOption } from './number-options.js';
+import { isRecord } from '../transports/values.js';
 import type { SnapshotJSON } from './state/snapshot.js';
 import type { TrackingOptions } from './features/tracking.js';
 import type { FleetOption } from './features/fleet-link.js';
@@ -164,11 +166,10 @@ const NUMBER_RULES: Record<NumberOption, NumberRule> = {
   pollIntervalMs: [30_000, 1_000, true],
   timeoutMs: [10_000, 1],
   snapshotForMaxAgeMs: [undefined, 0],
-  maxResponseBytes: [4 * 1024 * 1024, 1],
+  maxResponseBytes: [DEFAULT_MAX_RESPONSE_BYTES, 1],
   hiddenCloseMs: [60_000, 0],
 };
 
-const isRecord = (value: unknown): boolean => isObject(value) && !Array.isArray(value);
 const isFunction = (value: unknown): boolean => typeof value === 'function';
 const RECORD_RULE = 'must be an object of flag key → value';
 

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, InvalidResponseError, ProjectNotFoundError, RequestError, isTerminal } from '../../lib/errors.js';
 import { FlagSnapshot, nextSnapshot } from '../../lib/client/state/snapshot.js';
 import { cuttlegate } from '../../lib/transports/cuttlegate/index.js';
-import { bulkResults, parseChangeEvent, toEvalResult } from '../../lib/transports/cuttlegate/wire.js';
+import { bulkResults, parseChangeEvent, toEvalResult, type JsonTexts } from '../../lib/transports/cuttlegate/wire.js';
 import type { TransportRuntime, TransportSession } from '../../lib/transports/transport.js';
 import type { EvalResult } from '../../lib/types.js';
 import { FakeCuttlegate } from '../support/fake-cuttlegate.js';
@@ -24,6 +24,22 @@ describe('cuttlegate wire validation', () => {
   ])('refuses a flag with %s', (_name, patch, field) => {
     expect(() => toEvalResult({ ...good, ...patch }, at, 'POST x')).toThrow(InvalidResponseError);
     expect(() => toEvalResult({ ...good, ...patch }, at, 'POST x')).toThrow(new RegExp(`"a": ${field}`));
+  });
+
+  it('types each variant by the flag type; what does not parse, or is not a finite number, has no value and PARSE_ERROR', () => {
+    const value = (type: string, value_key: string, texts?: JsonTexts): Partial<EvalResult> => {
+      const { value, errorCode } = toEvalResult({ ...good, type, value_key }, at, 'POST x', texts);
+      return errorCode === undefined ? { value } : { value, errorCode };
+    };
+    const texts = (): JsonTexts => ({ last: new Map(), next: new Map() });
+    expect([value('bool', 'true'), value('bool', 'yes'), value('string', '007'), value('number', ' 12.5 ')]).toEqual([
+      { value: true }, { value: false }, { value: '007' }, { value: 12.5 },
+    ]);
+    expect(value('json', '{"a":[1]}', texts())).toEqual({ value: { a: [1] } });
+    for (const [type, text] of [['number', ' '], ['number', 'lots'], ['number', '1e999'], ['json', '{"a"'], ['json', '1e999']]) {
+      expect(value(type!, text!), `${type} ${text}`).toEqual({ value: undefined, errorCode: 'PARSE_ERROR' });
+      expect(value(type!, text!, texts()), `${type} ${text} with texts`).toEqual({ value: undefined, errorCode: 'PARSE_ERROR' });
+    }
   });
 
   it('puts malformed flags in invalid and applies the rest', () => {

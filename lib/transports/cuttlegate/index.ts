@@ -52,10 +52,8 @@ export function cuttlegate(config: CuttlegateOptions): Transport {
       const reported = new Set<string>();
       const texts: JsonTexts = { last: new Map(), next: new Map() };
       const warn = (dropped: readonly string[]): void => {
-        const fresh = dropped.filter((name) => !reported.has(name));
-        if (fresh.length === 0) return;
-        for (const name of fresh) reported.add(name);
-        runtime.logger.warn(`cuttlegate: attributes ${fresh.join(', ')} are not strings, numbers or booleans and were not sent`);
+        const fresh = dropped.filter((name) => !reported.has(name) && reported.add(name));
+        if (fresh.length > 0) runtime.logger.warn(`cuttlegate: attributes ${fresh.join(', ')} are not strings, numbers or booleans and were not sent`);
       };
       return {
         load(ctx: EvalContext, { oneOff }: LoadOptions): Observable<LoadResult> {

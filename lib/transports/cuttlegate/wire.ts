@@ -2,7 +2,7 @@ import { frozenJson } from '../../client/state/json-values.js';
 import { InvalidResponseError } from '../../errors.js';
 import type { EvalContext, EvalResult, JsonValue } from '../../types.js';
 import type { InvalidFlag } from '../transport.js';
-import { isRecord, typedValue, type TypedValue } from '../values.js';
+import { isRecord } from '../values.js';
 
 /** One flag as the Cuttlegate evaluation routes send it. */
 export interface CuttlegateFlag {
@@ -64,11 +64,11 @@ export function toEvalResult(raw: unknown, evaluatedAt: string, where: string, t
   if (raw.value_key !== undefined && typeof raw.value_key !== 'string') throw bad('value_key', 'a string');
   if (raw.value !== undefined && raw.value !== null && typeof raw.value !== 'string') throw bad('value', 'a string or null');
   if (typeof raw.value_key !== 'string' && typeof raw.value !== 'string') throw bad('value_key', 'present');
-  const { enabled, value_key, value, reason, type } = raw as unknown as CuttlegateFlag;
-  const variant = (value_key || value) ?? '';
-  const typed = type === 'json' && texts ? jsonValue(variant, texts) : typedValue(type, variant);
-  const result: EvalResult = { key, enabled, variant, value: typed.value, reason, evaluatedAt, source: 'network', details: FLAG_TYPES.get(type) };
-  if (typed.errorCode) result.errorCode = typed.errorCode;
+  const { enabled, value_key, value: text, reason, type } = raw as unknown as CuttlegateFlag;
+  const variant = (value_key || text) ?? '';
+  const value = typedValue(type, variant, texts);
+  const result: EvalResult = { key, enabled, variant, value, reason, evaluatedAt, source: 'network', details: FLAG_TYPES.get(type) };
+  if (value === undefined) result.errorCode = 'PARSE_ERROR';
   return result;
 }
 
@@ -82,16 +82,27 @@ export interface JsonTexts {
   next: Map<string, JsonValue>;
 }
 
-/** The sealed value of a JSON flag's text, the last load's object when the text is unchanged. */
-function jsonValue(text: string, texts: JsonTexts): TypedValue {
-  let value = texts.last.get(text) ?? texts.next.get(text);
-  if (value === undefined) {
-    const typed = typedValue('json', text);
-    if (typed.errorCode) return typed;
-    value = frozenJson(typed.value)!;
+/**
+ * A variant typed by the flag's declared type: bool → `variant === "true"`, string → the variant,
+ * number → a finite number, json → parsed JSON; `undefined` (the flag's `PARSE_ERROR`) when it does
+ * not parse or is not a finite number. With `texts`, a JSON value is sealed, and is the last load's
+ * object when its text is unchanged.
+ */
+function typedValue(type: string, variant: string, texts?: JsonTexts): JsonValue | undefined {
+  let value: JsonValue | undefined;
+  try {
+    value =
+      type === 'bool' ? variant === 'true'
+      : type === 'number' ? Number(variant.trim() || Number.NaN)
+      : type !== 'json' ? variant
+      : texts ? (texts.last.get(variant) ?? texts.next.get(variant) ?? frozenJson(JSON.parse(variant)))
+      : (JSON.parse(variant) as JsonValue);
+  } catch {
+    // Not JSON: no value.
   }
-  texts.next.set(text, value);
-  return { value };
+  if (typeof value === 'number' && !Number.isFinite(value)) return undefined;
+  if (texts && type === 'json' && value !== undefined) texts.next.set(variant, value);
+  return value;
 }
 
 /**
