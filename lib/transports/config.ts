@@ -27,18 +27,18 @@ export function requireHttpUrl(value: unknown, field: string): string {
 export function checkKeys(options: object, known: readonly string[]): void {
   for (const key of Object.keys(options)) {
     if (known.includes(key)) continue;
-    const near = known.find((name) => isNear(key.toLowerCase(), name.toLowerCase()));
+    const near = known.find((name) => distance(key.toLowerCase(), name.toLowerCase()) <= Math.max(1, name.length / 4));
     throw new ConfigError(key, `is not an option${near ? `; did you mean ${near}?` : ` (options: ${known.join(', ')})`}`);
   }
 }
 
-/**
- * Whether `a` and `b` differ only by letters one of them lacks, at most a quarter of the longer
- * one's (at least one): `contxt` and `context`, `header` and `headers`.
- */
-function isNear(a: string, b: string): boolean {
-  const [short, long] = a.length < b.length ? [a, b] : [b, a];
-  let found = 0;
-  for (const letter of long) if (letter === short[found]) found++;
-  return found === short.length && long.length - short.length <= Math.max(1, long.length / 4);
+/** Levenshtein distance of `a` and `b`. */
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
 }
