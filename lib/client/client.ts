@@ -19,6 +19,7 @@ import { FlagSnapshot, nextSnapshot } from './state/snapshot.js';
 import { ClientReporter } from './engine/reporter.js';
 import { untracked, type Tracking } from './features/tracking-sink.js';
 import { FlagViews } from './state/typed-values.js';
+import { chunk } from '../net/chunk.js';
 
 export type { FlagClient } from './flag-client.js';
 
@@ -200,7 +201,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
     const target = ownContext(context);
     // The cache is a chunk of its own, loaded on the first call: most apps never make one.
     return this.command(() =>
-      import('./engine/snapshot-cache.js').then(({ SnapshotCache }) =>
+      chunk(import('./engine/snapshot-cache.js'), 'snapshotFor').then(({ SnapshotCache }) =>
         this.command(() => (this.oneOffs ??= new SnapshotCache(this.session, this.options, this.fleet, FlagSnapshot.from)).get(target)),
       ),
     );

@@ -2,6 +2,7 @@ import { Observable, Subscription } from 'rxjs';
 import type { EvalResult, JsonValue } from '../../types.js';
 import { Listeners } from './fanout.js';
 import { ofType, ownRecord, ownValue, sameJson } from './json-values.js';
+import { chunk } from '../../net/chunk.js';
 
 /** The kinds of typed view: a `typeof` result, or any JSON value. */
 type ViewKind = 'boolean' | 'string' | 'number' | 'json';
@@ -54,7 +55,7 @@ export abstract class FlagViews {
     const fallback = (def === undefined ? this.jsonDefault(key) : def) as T;
     const source = this.value$(key, fallback);
     // The iteration is a chunk of its own, loaded on first use: most apps never call values().
-    return { [Symbol.asyncIterator]: () => deferred(import('./values-iterator.js').then(({ valuesIterator }) => valuesIterator(source, options.signal, sameJson))) };
+    return { [Symbol.asyncIterator]: () => deferred(chunk(import('./values-iterator.js'), 'values()').then(({ valuesIterator }) => valuesIterator(source, options.signal, sameJson))) };
   }
 
   /** The configured boolean default of `key`, else `false`. */
