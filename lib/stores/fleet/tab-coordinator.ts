@@ -80,29 +80,30 @@ export class TabCoordinator implements FleetCoordinator {
   readonly leaseMs: number;
   readonly timeoutMs: number;
   readonly sharedTtlMs = 0;
-  private readonly scopes = new Map<string, Scope>();
-  private readonly scheduler: SchedulerLike;
-  private channel: TabChannel | undefined;
-  private closed = false;
+  readonly #scopes = new Map<string, Scope>();
+  readonly #scheduler: SchedulerLike;
+  #channel: TabChannel | undefined;
+  #closed = false;
+  readonly #platform: TabPlatform;
+  readonly #options: TabCoordinatorOptions;
 
-  constructor(
-    private readonly platform: TabPlatform,
-    private readonly options: TabCoordinatorOptions,
-  ) {
+  constructor(platform: TabPlatform, options: TabCoordinatorOptions) {
+    this.#platform = platform;
+    this.#options = options;
     this.leaseMs = options.leaseMs;
     this.timeoutMs = options.timeoutMs;
-    this.scheduler = platform.scheduler ?? asyncScheduler;
+    this.#scheduler = platform.scheduler ?? asyncScheduler;
     // A frozen page cannot stream or answer: it lets its locks go, so another tab leads at once; once
     // resumed, its links' next claims find the lock taken and follow.
     platform.onFreeze?.(() => {
-      for (const state of [...this.scopes.values()]) for (const [holder, lock] of [...state.locks]) this.drop(state, holder, lock);
+      for (const state of [...this.#scopes.values()]) for (const [holder, lock] of [...state.locks]) this.#drop(state, holder, lock);
     });
   }
 
   async claim(scope: string, holder: string, health: FleetHealth): Promise<FleetClaim> {
-    const state = this.scope(scope);
-    const lock = state.locks.get(holder) ?? (await this.request(state, holder));
-    lock.claimedAt = this.scheduler.now();
+    const state = this.#scope(scope);
+    const lock = state.locks.get(holder) ?? (await this.#request(state, holder));
+    lock.claimedAt = this.#scheduler.now();
     const shared = state.record !== undefined;
     if (!lock.granted) return { held: false, fresh: false, shared, remainingMs: this.leaseMs };
     const fresh = lock.fresh;
@@ -110,57 +111,57 @@ export class TabCoordinator implements FleetCoordinator {
     state.holder = holder;
     // The lock, not a timer, says the leader lives (a background tab's timers are throttled): its
     // health goes out when it changed, and to every tab when a leadership begins.
-    if (fresh || JSON.stringify(health) !== JSON.stringify(state.leader)) this.post({ key: state.key, kind: 'beat', health });
-    this.heard(state, health, undefined);
-    const farewell = this.farewellOf(state);
+    if (fresh || JSON.stringify(health) !== JSON.stringify(state.leader)) this.#post({ key: state.key, kind: 'beat', health });
+    this.#heard(state, health, undefined);
+    const farewell = this.#farewellOf(state);
     return farewell ? { held: true, fresh, shared, remainingMs: 0, farewell } : { held: true, fresh, shared, remainingMs: 0 };
   }
 
   async release(scope: string, holder: string, farewell?: FleetHealth): Promise<void> {
-    const state = this.scopes.get(scope);
+    const state = this.#scopes.get(scope);
     const lock = state?.locks.get(holder);
     if (!state || !lock) return;
     const leading = state.holder === holder;
-    this.drop(state, holder, lock);
+    this.#drop(state, holder, lock);
     if (farewell && leading) {
-      this.post({ key: state.key, kind: 'farewell', health: farewell });
-      this.farewell(state, farewell);
+      this.#post({ key: state.key, kind: 'farewell', health: farewell });
+      this.#farewell(state, farewell);
     }
   }
 
   async publish(scope: string, holder: string, record: FleetRecord): Promise<boolean> {
-    const state = this.scope(scope);
+    const state = this.#scope(scope);
     if (state.holder !== holder || !state.locks.get(holder)?.granted) return false;
     const health = state.leader!;
-    this.heard(state, health, record);
-    this.post({ key: state.key, kind: 'beat', health, record });
+    this.#heard(state, health, record);
+    this.#post({ key: state.key, kind: 'beat', health, record });
     return true;
   }
 
   async read(scope: string): Promise<FleetView> {
-    const state = this.scope(scope);
+    const state = this.#scope(scope);
     const granted = [...state.locks.values()].some((lock) => lock.granted);
-    if (!granted && !state.leader) await this.ask(state);
+    if (!granted && !state.leader) await this.#ask(state);
     const view: FleetView = {};
     if (state.record) view.record = state.record;
     // A lock granted here but not yet claimed: whoever held it is gone, so the lease is free.
     const leader = granted && state.holder === undefined ? undefined : state.leader;
     if (leader) view.leader = leader;
-    const farewell = this.farewellOf(state);
+    const farewell = this.#farewellOf(state);
     if (farewell) view.farewell = farewell;
     return view;
   }
 
   async listen(scope: string, notice: () => void): Promise<() => void> {
-    const state = this.scope(scope);
-    this.connect();
+    const state = this.#scope(scope);
+    this.#connect();
     state.listeners.add(notice);
     return () => {
       state.listeners.delete(notice);
       if (state.listeners.size > 0) return;
       // Nobody here follows the scope any more: its queued lock requests are withdrawn.
-      for (const [holder, lock] of [...state.locks]) if (!lock.granted) this.drop(state, holder, lock);
-      if (state.locks.size === 0 && this.scopes.get(scope) === state) this.scopes.delete(scope);
+      for (const [holder, lock] of [...state.locks]) if (!lock.granted) this.#drop(state, holder, lock);
+      if (state.locks.size === 0 && this.#scopes.get(scope) === state) this.#scopes.delete(scope);
     };
   }
 
@@ -171,34 +172,34 @@ export class TabCoordinator implements FleetCoordinator {
   async putShared(): Promise<void> {}
 
   async close(): Promise<void> {
-    this.closed = true;
-    for (const state of this.scopes.values()) {
+    this.#closed = true;
+    for (const state of this.#scopes.values()) {
       for (const lock of state.locks.values()) {
         lock.abort.abort();
         lock.release();
       }
     }
-    this.scopes.clear();
-    this.channel?.close();
-    this.channel = undefined;
+    this.#scopes.clear();
+    this.#channel?.close();
+    this.#channel = undefined;
   }
 
   /** Lets the holder's lock go (or withdraws its request); a scope nobody here uses any more is forgotten. */
-  private drop(state: Scope, holder: string, lock: Lock): void {
+  #drop(state: Scope, holder: string, lock: Lock): void {
     if (state.locks.get(holder) !== lock) return;
     state.locks.delete(holder);
     if (state.holder === holder) state.holder = undefined;
     lock.abort.abort();
     lock.release();
-    if (state.locks.size === 0 && state.listeners.size === 0 && this.scopes.get(state.name) === state) this.scopes.delete(state.name);
+    if (state.locks.size === 0 && state.listeners.size === 0 && this.#scopes.get(state.name) === state) this.#scopes.delete(state.name);
   }
 
   /** Takes the lock if it is free; else queues a request that the browser grants when it is. */
-  private request(state: Scope, holder: string): Promise<Lock> {
-    if (this.closed) return Promise.reject(new Error('tab fleet: coordinator closed'));
-    this.connect();
-    const name = `flagstream-fleet:${this.options.name}:${state.key}`;
-    const lock: Lock = { granted: false, fresh: true, claimedAt: this.scheduler.now(), release: () => undefined, abort: new AbortController() };
+  #request(state: Scope, holder: string): Promise<Lock> {
+    if (this.#closed) return Promise.reject(new Error('tab fleet: coordinator closed'));
+    this.#connect();
+    const name = `flagstream-fleet:${this.#options.name}:${state.key}`;
+    const lock: Lock = { granted: false, fresh: true, claimedAt: this.#scheduler.now(), release: () => undefined, abort: new AbortController() };
     state.locks.set(holder, lock);
     // Held until released; a lock released or withdrawn before the browser granted it is let go at once.
     const hold = (): Promise<void> | undefined =>
@@ -209,7 +210,7 @@ export class TabCoordinator implements FleetCoordinator {
             lock.release = release;
           });
     return new Promise<Lock>((resolve, reject) => {
-      this.platform.locks
+      this.#platform.locks
         .request(name, { ifAvailable: true }, (free) => {
           if (free) {
             const held = hold();
@@ -217,7 +218,7 @@ export class TabCoordinator implements FleetCoordinator {
             return held;
           }
           resolve(lock);
-          if (!lock.abort.signal.aborted) this.queue(state, holder, lock, name, hold);
+          if (!lock.abort.signal.aborted) this.#queue(state, holder, lock, name, hold);
           return undefined;
         })
         .catch((error: unknown) => {
@@ -228,97 +229,97 @@ export class TabCoordinator implements FleetCoordinator {
   }
 
   /** Waits for the lock behind the holder; once granted, the scope's followers here are told to claim. */
-  private queue(state: Scope, holder: string, lock: Lock, name: string, hold: () => Promise<void> | undefined): void {
-    this.platform.locks
+  #queue(state: Scope, holder: string, lock: Lock, name: string, hold: () => Promise<void> | undefined): void {
+    this.#platform.locks
       .request(name, { signal: lock.abort.signal }, () => {
         const held = hold();
         if (!held) return undefined;
-        const grantedAt = this.scheduler.now();
+        const grantedAt = this.#scheduler.now();
         // A holder that has stopped claiming (it left the scope) gives the lock back after a lease.
         const idle = Math.max(0, lock.claimedAt + this.leaseMs - grantedAt);
-        this.scheduler.schedule(() => {
-          if (lock.claimedAt < grantedAt) this.drop(state, holder, lock);
+        this.#scheduler.schedule(() => {
+          if (lock.claimedAt < grantedAt) this.#drop(state, holder, lock);
         }, idle);
-        this.notify(state);
+        this.#notify(state);
         return held;
       })
       .catch(() => undefined); // withdrawn (AbortError)
   }
 
   /** Posts an ask and waits for the leader's answer, at most half a call's bound. */
-  private ask(state: Scope): Promise<void> {
-    this.post({ key: state.key, kind: 'ask' });
+  #ask(state: Scope): Promise<void> {
+    this.#post({ key: state.key, kind: 'ask' });
     return new Promise<void>((resolve) => {
       const done = (): void => {
         state.waiting.delete(done);
         timer.unsubscribe();
         resolve();
       };
-      const timer = this.scheduler.schedule(done, Math.min(250, this.timeoutMs / 2));
+      const timer = this.#scheduler.schedule(done, Math.min(250, this.timeoutMs / 2));
       state.waiting.add(done);
     });
   }
 
   /** A message from another tab. */
-  private received(data: unknown): void {
+  #received(data: unknown): void {
     const message = parseMessage(data);
-    const state = message && [...this.scopes.values()].find((candidate) => candidate.key === message.key);
+    const state = message && [...this.#scopes.values()].find((candidate) => candidate.key === message.key);
     if (!message || !state) return;
     if (message.kind === 'ask') {
-      if (state.holder && state.leader) this.post({ key: state.key, kind: 'beat', health: state.leader, ...(state.record ? { record: state.record } : {}) });
+      if (state.holder && state.leader) this.#post({ key: state.key, kind: 'beat', health: state.leader, ...(state.record ? { record: state.record } : {}) });
       return;
     }
-    if (message.kind === 'farewell') return this.farewell(state, message.health);
+    if (message.kind === 'farewell') return this.#farewell(state, message.health);
     // A beat from another tab while one here leads: the other is about to find it cannot publish.
     if (state.holder) return;
-    this.heard(state, message.health, message.record);
+    this.#heard(state, message.health, message.record);
     for (const done of [...state.waiting]) done();
   }
 
   /** Takes a heartbeat (and a record) in; notifies when either changed. */
-  private heard(state: Scope, health: FleetHealth, record: FleetRecord | undefined): void {
+  #heard(state: Scope, health: FleetHealth, record: FleetRecord | undefined): void {
     const changed = JSON.stringify(health) !== JSON.stringify(state.leader) || (record !== undefined && record !== state.record);
     state.leader = health;
     if (record) state.record = record;
-    if (changed) this.notify(state);
+    if (changed) this.#notify(state);
   }
 
   /** A leader left for good (`health` says why): its heartbeat is over (unless one here leads); the followers here are told. */
-  private farewell(state: Scope, health: FleetHealth): void {
-    state.farewell = { health, at: this.scheduler.now() };
+  #farewell(state: Scope, health: FleetHealth): void {
+    state.farewell = { health, at: this.#scheduler.now() };
     if (!state.holder) state.leader = undefined;
-    this.notify(state);
+    this.#notify(state);
   }
 
   /** The last leader's farewell, for one lease after it was heard. */
-  private farewellOf(state: Scope): FleetHealth | undefined {
+  #farewellOf(state: Scope): FleetHealth | undefined {
     const { farewell } = state;
-    return farewell && this.scheduler.now() - farewell.at < this.leaseMs ? farewell.health : undefined;
+    return farewell && this.#scheduler.now() - farewell.at < this.leaseMs ? farewell.health : undefined;
   }
 
-  private notify(state: Scope): void {
+  #notify(state: Scope): void {
     for (const notice of [...state.listeners]) notice();
   }
 
-  private post(message: Message): void {
-    this.connect().postMessage(message);
+  #post(message: Message): void {
+    this.#connect().postMessage(message);
   }
 
-  private connect(): TabChannel {
-    if (!this.channel) {
-      const channel = this.platform.channel(`flagstream-fleet:${this.options.name}`);
-      channel.onmessage = (event) => this.received(event.data);
-      this.channel = channel;
+  #connect(): TabChannel {
+    if (!this.#channel) {
+      const channel = this.#platform.channel(`flagstream-fleet:${this.#options.name}`);
+      channel.onmessage = (event) => this.#received(event.data);
+      this.#channel = channel;
     }
-    return this.channel;
+    return this.#channel;
   }
 
-  private scope(scope: string): Scope {
-    let state = this.scopes.get(scope);
+  #scope(scope: string): Scope {
+    let state = this.#scopes.get(scope);
     if (!state) {
       const key = sha256Base64Url(scope).slice(0, 27);
       state = { name: scope, key, locks: new Map(), listeners: new Set(), waiting: new Set() };
-      this.scopes.set(scope, state);
+      this.#scopes.set(scope, state);
     }
     return state;
   }
