@@ -1,7 +1,7 @@
 import type { FleetClaim, FleetCoordinator, FleetHealth, FleetRecord, FleetView } from '../../client/features/fleet-link.js';
 import type { EvalResult } from '../../types.js';
 import type { RedisConnection, RedisSubscription } from '../redis-connection.js';
-import { sha256Base64Url } from './sha256.js';
+import { asHealth, asRecord, digest } from './wire.js';
 
 /** Settings of the Redis coordinator (see `redisFleet`). */
 export interface RedisCoordinatorOptions {
@@ -91,7 +91,7 @@ export class RedisCoordinator implements FleetCoordinator {
     if (code === undefined || !Number.isInteger(code)) throw new Error('unexpected answer to the fleet claim script');
     // A lease without expiry (never written so) counts as a whole lease.
     const claim: FleetClaim = { held: (code & 1) === 1, fresh: (code & 2) === 2, shared: (code & 4) === 4, remainingMs: left! > 0 ? left! : this.leaseMs };
-    const farewell = parseHealth((answer as unknown[])[2]);
+    const farewell = asHealth(parseJson((answer as unknown[])[2]));
     if (farewell) claim.farewell = farewell;
     return claim;
   }
@@ -111,9 +111,9 @@ export class RedisCoordinator implements FleetCoordinator {
     const answer = await this.#eval(READ, [this.#key(scope, 'snapshot'), this.#key(scope, 'health'), this.#key(scope, 'farewell')], []);
     const [record, health, farewell] = Array.isArray(answer) ? answer : [];
     const view: FleetView = {};
-    const parsedRecord = parseRecord(record);
-    const parsedHealth = parseHealth(health);
-    const parsedFarewell = parseHealth(farewell);
+    const parsedRecord = asRecord(parseJson(record));
+    const parsedHealth = asHealth(parseJson(health));
+    const parsedFarewell = asHealth(parseJson(farewell));
     if (parsedRecord) view.record = parsedRecord;
     if (parsedHealth) view.leader = parsedHealth;
     if (parsedFarewell) view.farewell = parsedFarewell;
@@ -198,25 +198,7 @@ export class RedisCoordinator implements FleetCoordinator {
   }
 }
 
-function digest(text: string): string {
-  return sha256Base64Url(text).slice(0, 27);
-}
-
-/** A stored record, or undefined when absent or not one. */
-function parseRecord(text: unknown): FleetRecord | undefined {
-  const parsed = parseJson(text) as Partial<FleetRecord> | undefined;
-  if (!parsed || typeof parsed.epoch !== 'string' || typeof parsed.version !== 'number' || !Array.isArray(parsed.flags)) return undefined;
-  return { epoch: parsed.epoch, version: parsed.version, at: String(parsed.at), flags: parsed.flags };
-}
-
-/** A stored heartbeat, or undefined when absent or not one. */
-function parseHealth(text: unknown): FleetHealth | undefined {
-  const parsed = parseJson(text) as Partial<FleetHealth> | undefined;
-  if (!parsed || typeof parsed.state !== 'string' || typeof parsed.since !== 'string') return undefined;
-  const { state, since, error } = parsed;
-  return error && typeof error.name === 'string' && typeof error.message === 'string' ? { state, since, error: { name: error.name, message: error.message } } : { state, since };
-}
-
+/** The JSON value of a stored text, or undefined when absent or not JSON. */
 function parseJson(text: unknown): unknown {
   if (typeof text !== 'string') return undefined;
   try {

@@ -1,7 +1,7 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import type { FleetClaim, FleetCoordinator, FleetHealth, FleetRecord, FleetView } from '../../client/features/fleet-link.js';
 import type { EvalResult } from '../../types.js';
-import { sha256Base64Url } from './sha256.js';
+import { asHealth, asRecord, digest } from './wire.js';
 
 /** The part of `navigator.locks` (Web Locks) a tab fleet uses. */
 export interface TabLocks {
@@ -317,7 +317,7 @@ export class TabCoordinator implements FleetCoordinator {
   #scope(scope: string): Scope {
     let state = this.#scopes.get(scope);
     if (!state) {
-      const key = sha256Base64Url(scope).slice(0, 27);
+      const key = digest(scope);
       state = { name: scope, key, locks: new Map(), listeners: new Set(), waiting: new Set() };
       this.#scopes.set(scope, state);
     }
@@ -325,23 +325,13 @@ export class TabCoordinator implements FleetCoordinator {
   }
 }
 
+/** A message from another tab, or undefined when it is not one. */
 function parseMessage(data: unknown): Message | undefined {
-  if (!data || typeof data !== 'object') return undefined;
-  const { key, kind, health, record } = data as Record<string, unknown>;
+  const { key, kind, health, record } = (data ?? {}) as Record<string, unknown>;
+  const heard = asHealth(health);
   if (typeof key !== 'string') return undefined;
   if (kind === 'ask') return { key, kind };
-  if (!isHealth(health)) return undefined;
-  if (kind === 'farewell') return { key, kind, health };
-  if (kind !== 'beat') return undefined;
-  return isRecord(record) ? { key, kind, health, record } : { key, kind, health };
-}
-
-function isHealth(value: unknown): value is FleetHealth {
-  const health = value as Partial<FleetHealth> | undefined;
-  return !!health && typeof health.state === 'string' && typeof health.since === 'string';
-}
-
-function isRecord(value: unknown): value is FleetRecord {
-  const record = value as Partial<FleetRecord> | undefined;
-  return !!record && typeof record.epoch === 'string' && typeof record.version === 'number' && Array.isArray(record.flags);
+  if (!heard) return undefined;
+  if (kind === 'farewell') return { key, kind, health: heard };
+  return kind === 'beat' ? { key, kind, health: heard, record: asRecord(record) } : undefined;
 }
