@@ -11,6 +11,9 @@ export interface RedisCoordinatorOptions {
   sharedTtlMs: number;
 }
 
+// Every script runs on KEYS {lease, health, snapshot, farewell} of one scope and
+// ARGV {notice channel, lease ms, holder, payload}.
+
 // Takes the lease when free or renews it when the holder has it (only the holder renews), and
 // stores the holder's health as its heartbeat for one lease, with a notice when it changed.
 // Answers {1 + 2 if taken afresh + 4 if a snapshot exists, 0, the last leader's farewell (or false)},
@@ -18,37 +21,37 @@ export interface RedisCoordinatorOptions {
 const CLAIM = `local v = redis.call('GET', KEYS[1])
 local fresh = 0
 if not v then
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[2])
 fresh = 2
-elseif v == ARGV[1] then
+elseif v == ARGV[3] then
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 else
 return {0, redis.call('PTTL', KEYS[1])}
 end
-if redis.call('GET', KEYS[2]) == ARGV[3] then
+if redis.call('GET', KEYS[2]) == ARGV[4] then
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
 else
-redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[2])
-redis.call('PUBLISH', ARGV[4], 'health')
+redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[2])
+redis.call('PUBLISH', ARGV[1], 'health')
 end
 return {1 + fresh + 4 * redis.call('EXISTS', KEYS[3]), 0, redis.call('GET', KEYS[4])}`;
 
 // Frees the lease and its heartbeat (only the holder can), keeping the leader's farewell, if any, for one lease.
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[3] then
 redis.call('DEL', KEYS[1], KEYS[2])
-if ARGV[3] ~= '' then redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[4]) end
-redis.call('PUBLISH', ARGV[2], 'released')
+if ARGV[4] ~= '' then redis.call('SET', KEYS[4], ARGV[4], 'PX', ARGV[2]) end
+redis.call('PUBLISH', ARGV[1], 'released')
 end
 return 0`;
 
 // Only the lease holder writes: the snapshot, then the notice.
-const PUBLISH = `if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[2], ARGV[2])
-redis.call('PUBLISH', ARGV[3], 'snapshot')
+const PUBLISH = `if redis.call('GET', KEYS[1]) ~= ARGV[3] then return 0 end
+redis.call('SET', KEYS[3], ARGV[4])
+redis.call('PUBLISH', ARGV[1], 'snapshot')
 return 1`;
 
 // The snapshot, the heartbeat and a farewell in one round trip (false for a missing key).
-const READ = `return {redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2]), redis.call('GET', KEYS[3])}`;
+const READ = `return {redis.call('GET', KEYS[3]), redis.call('GET', KEYS[2]), redis.call('GET', KEYS[4])}`;
 
 /** A channel subscribed (or being subscribed) on the shared connection, and who listens to it. */
 interface Channel {
@@ -85,31 +88,26 @@ export class RedisCoordinator implements FleetCoordinator {
   }
 
   async claim(scope: string, holder: string, health: FleetHealth): Promise<FleetClaim> {
-    const keys = [this.#key(scope, 'lease'), this.#key(scope, 'health'), this.#key(scope, 'snapshot'), this.#key(scope, 'farewell')];
-    const answer = await this.#eval(CLAIM, keys, [holder, String(this.leaseMs), JSON.stringify(health), this.#key(scope, 'changed')]);
-    const [code, left] = Array.isArray(answer) ? answer.slice(0, 2).map(Number) : [Number.NaN, Number.NaN];
-    if (code === undefined || !Number.isInteger(code)) throw new Error('unexpected answer to the fleet claim script');
+    const [code, left, farewell] = ((await this.#run(CLAIM, scope, holder, JSON.stringify(health))) ?? []) as unknown[];
+    if (!Number.isInteger(code)) throw new Error('unexpected answer to the fleet claim script');
+    const bits = code as number;
     // A lease without expiry (never written so) counts as a whole lease.
-    const claim: FleetClaim = { held: (code & 1) === 1, fresh: (code & 2) === 2, shared: (code & 4) === 4, remainingMs: left! > 0 ? left! : this.leaseMs };
-    const farewell = asHealth(parseJson((answer as unknown[])[2]));
-    if (farewell) claim.farewell = farewell;
+    const claim: FleetClaim = { held: (bits & 1) === 1, fresh: (bits & 2) === 2, shared: (bits & 4) === 4, remainingMs: (left as number) > 0 ? (left as number) : this.leaseMs };
+    const parsed = asHealth(parseJson(farewell));
+    if (parsed) claim.farewell = parsed;
     return claim;
   }
 
   async release(scope: string, holder: string, farewell?: FleetHealth): Promise<void> {
-    const args = [holder, this.#key(scope, 'changed'), farewell ? JSON.stringify(farewell) : '', String(this.leaseMs)];
-    await this.#eval(RELEASE, [this.#key(scope, 'lease'), this.#key(scope, 'health'), this.#key(scope, 'farewell')], args);
+    await this.#run(RELEASE, scope, holder, farewell ? JSON.stringify(farewell) : '');
   }
 
   async publish(scope: string, holder: string, record: FleetRecord): Promise<boolean> {
-    const keys = [this.#key(scope, 'lease'), this.#key(scope, 'snapshot')];
-    return (await this.#eval(PUBLISH, keys, [holder, JSON.stringify(record), this.#key(scope, 'changed')])) === 1;
+    return (await this.#run(PUBLISH, scope, holder, JSON.stringify(record))) === 1;
   }
 
   async read(scope: string): Promise<FleetView> {
-    // One slot (the hash tag), so one script reads them all on a cluster too.
-    const answer = await this.#eval(READ, [this.#key(scope, 'snapshot'), this.#key(scope, 'health'), this.#key(scope, 'farewell')], []);
-    const [record, health, farewell] = Array.isArray(answer) ? answer : [];
+    const [record, health, farewell] = ((await this.#run(READ, scope)) ?? []) as unknown[];
     const view: FleetView = {};
     const parsedRecord = asRecord(parseJson(record));
     const parsedHealth = asHealth(parseJson(health));
@@ -121,7 +119,7 @@ export class RedisCoordinator implements FleetCoordinator {
   }
 
   async listen(scope: string, notice: () => void): Promise<() => void> {
-    const channel = this.#key(scope, 'changed');
+    const channel = this.#key(scope) + 'changed';
     for (;;) {
       if (this.#users === 0) throw new Error('the fleet coordinator is closed');
       const joined = this.#channels.get(channel);
@@ -184,13 +182,16 @@ export class RedisCoordinator implements FleetCoordinator {
     return entry;
   }
 
-  #eval(script: string, keys: string[], args: string[]): Promise<unknown> {
-    return this.#redis.eval(script, keys, args);
+  /** Runs `script` on the scope's keys (one slot, thanks to the hash tag, so on a cluster too). */
+  #run(script: string, scope: string, holder = '', payload = ''): Promise<unknown> {
+    const key = this.#key(scope);
+    return this.#redis.eval(script, [key + 'lease', key + 'health', key + 'snapshot', key + 'farewell'], [key + 'changed', String(this.leaseMs), holder, payload]);
   }
 
-  #key(scope: string, part: string): string {
+  /** What the scope's key names start with. */
+  #key(scope: string): string {
     // The hash tag ({…}) puts every key of one scope in one cluster slot: one script may touch them all.
-    return `${this.#options.prefix}fleet:{${digest(scope)}}:${part}`;
+    return `${this.#options.prefix}fleet:{${digest(scope)}}:`;
   }
 
   #sharedKey(key: string): string {
