@@ -83,7 +83,7 @@ export class FleetLink implements FleetHandle {
     const hit = await this.#call(() => this.#store.getShared(key)).catch(() => undefined);
     if (hit) return hit;
     const flags = await load();
-    this.#call(() => this.#store.putShared(key, flags)).catch((error: unknown) => this.#warn('could not share a snapshotFor result', error));
+    this.#call(() => this.#store.putShared(key, flags)).catch((error: Error) => this.#host.logger.warn(`fleet: could not share a snapshotFor result: ${error.message}`));
     return flags;
   }
 
@@ -91,10 +91,7 @@ export class FleetLink implements FleetHandle {
     if (this.#left) return;
     // A leader's farewell tells its followers why it left: they report it, whoever leads next.
     void this.#leave({ state: 'error', since: this.#now(), error: { name: error.name, message: error.message } });
-    this.#mirror(undefined);
-    this.#role = 'solo';
-    this.#host.logger.warn(`fleet: left the fleet (${error.message}); another process leads`);
-    this.#host.role('solo', { type: 'fleet-solo', at: this.#now(), error });
+    this.#solo(error, `fleet: left the fleet (${error.message}); another process leads`);
   }
 
   close(): void {
@@ -138,8 +135,7 @@ export class FleetLink implements FleetHandle {
 
   /** A leader shares a changed health at once (a claim carries it), not on the next tick. */
   #healthChanged(status: ClientStatus): void {
-    const error = status.error ? { name: status.error.name, message: status.error.message } : undefined;
-    const health: FleetHealth = error ? { state: status.state, since: status.since, error } : { state: status.state, since: status.since };
+    const health = asHealth(status)!;
     const changed = JSON.stringify(health) !== JSON.stringify(this.#health);
     this.#health = health;
     if (changed && this.#role === 'leader') this.#elect(this.#generation);
@@ -230,17 +226,21 @@ export class FleetLink implements FleetHandle {
 
   #goSolo(error: Error): void {
     if (this.#role === 'solo') return;
+    // A refused command (CROSSSLOT, a syntax error: not retryable) is not an outage: say what it was.
+    const what = isRetryable(error) ? 'unreachable' : 'refused a command';
+    this.#solo(error, `fleet store ${what} (${error.message}); loading from the server directly until it answers again`, true);
+  }
+
+  /** Leaves the fleet's roles for 'solo' (its engine started again unless it stopped for good), saying why. */
+  #solo(error: Error, why: string, engine = false): void {
     this.#role = 'solo';
     this.#unlisten();
     this.#mirror(undefined);
-    // A refused command (CROSSSLOT, a syntax error: not retryable) is not an outage: say what it was.
-    const what = isRetryable(error) ? 'unreachable' : 'refused a command';
-    this.#host.logger.warn(`fleet store ${what} (${error.message}); loading from the server directly until it answers again`);
-    this.#host.engine(true);
+    this.#host.logger.warn(why);
+    if (engine) this.#host.engine(true);
     this.#host.role('solo', { type: 'fleet-solo', at: this.#now(), error });
   }
 
-  /** Leader: store the snapshot under the epoch's next version (in order) and notify the followers. */
   #share(flags: EvalResult[]): void {
     const scope = this.#scope!;
     const generation = this.#generation;
@@ -337,10 +337,6 @@ export class FleetLink implements FleetHandle {
     });
   }
 
-  #warn(what: string, error: unknown): void {
-    this.#host.logger.warn(`fleet: ${what}: ${asError(error).message}`);
-  }
-
   #now(): string {
     return new Date(this.#host.scheduler.now()).toISOString();
   }
@@ -364,4 +360,12 @@ function mirrorOf({ leader, farewell }: FleetView): MirroredHealth | undefined {
 /** The error a follower shows for its leader's (`left`: the one in the leader's farewell). */
 function leaderError({ error, since }: FleetHealth, left = false): FleetLeaderError {
   return new FleetLeaderError(`fleet leader${left ? ' left' : ''}: ${error?.name}: ${error?.message} (since ${since})`, error, since);
+}
+
+/** The health part of a client status, or of a heartbeat or farewell heard from another process or tab; undefined when `value` has none. */
+export function asHealth(value: unknown): FleetHealth | undefined {
+  const health = value as Partial<FleetHealth> | undefined;
+  if (!health || typeof health.state !== 'string' || typeof health.since !== 'string') return undefined;
+  const { state, since, error } = health;
+  return error && typeof error.name === 'string' && typeof error.message === 'string' ? { state, since, error: { name: error.name, message: error.message } } : { state, since };
 }

@@ -1,7 +1,7 @@
-import type { FleetClaim, FleetCoordinator, FleetHealth, FleetRecord, FleetView } from '../../client/features/fleet-link.js';
+import { asHealth, type FleetClaim, type FleetCoordinator, type FleetHealth, type FleetRecord, type FleetView } from '../../client/features/fleet-link.js';
 import type { EvalResult } from '../../types.js';
 import type { RedisConnection, RedisSubscription } from '../redis-connection.js';
-import { asHealth, asRecord, digest } from './wire.js';
+import { asRecord, digest } from './wire.js';
 
 /** Settings of the Redis coordinator (see `redisFleet`). */
 export interface RedisCoordinatorOptions {

@@ -1,7 +1,7 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
-import type { FleetClaim, FleetCoordinator, FleetHealth, FleetRecord, FleetView } from '../../client/features/fleet-link.js';
+import { asHealth, type FleetClaim, type FleetCoordinator, type FleetHealth, type FleetRecord, type FleetView } from '../../client/features/fleet-link.js';
 import type { EvalResult } from '../../types.js';
-import { asHealth, asRecord, digest } from './wire.js';
+import { asRecord, digest } from './wire.js';
 
 /** The part of `navigator.locks` (Web Locks) a tab fleet uses. */
 export interface TabLocks {
