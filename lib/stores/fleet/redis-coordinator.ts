@@ -88,14 +88,10 @@ export class RedisCoordinator implements FleetCoordinator {
   }
 
   async claim(scope: string, holder: string, health: FleetHealth): Promise<FleetClaim> {
-    const [code, left, farewell] = ((await this.#run(CLAIM, scope, holder, JSON.stringify(health))) ?? []) as unknown[];
+    const [code, left, farewell] = ((await this.#run(CLAIM, scope, holder, JSON.stringify(health))) ?? []) as [number, number, unknown];
     if (!Number.isInteger(code)) throw new Error('unexpected answer to the fleet claim script');
-    const bits = code as number;
     // A lease without expiry (never written so) counts as a whole lease.
-    const claim: FleetClaim = { held: (bits & 1) === 1, fresh: (bits & 2) === 2, shared: (bits & 4) === 4, remainingMs: (left as number) > 0 ? (left as number) : this.leaseMs };
-    const parsed = asHealth(parseJson(farewell));
-    if (parsed) claim.farewell = parsed;
-    return claim;
+    return { held: (code & 1) > 0, fresh: (code & 2) > 0, shared: (code & 4) > 0, remainingMs: left > 0 ? left : this.leaseMs, farewell: asHealth(parseJson(farewell)) };
   }
 
   async release(scope: string, holder: string, farewell?: FleetHealth): Promise<void> {
@@ -108,14 +104,7 @@ export class RedisCoordinator implements FleetCoordinator {
 
   async read(scope: string): Promise<FleetView> {
     const [record, health, farewell] = ((await this.#run(READ, scope)) ?? []) as unknown[];
-    const view: FleetView = {};
-    const parsedRecord = asRecord(parseJson(record));
-    const parsedHealth = asHealth(parseJson(health));
-    const parsedFarewell = asHealth(parseJson(farewell));
-    if (parsedRecord) view.record = parsedRecord;
-    if (parsedHealth) view.leader = parsedHealth;
-    if (parsedFarewell) view.farewell = parsedFarewell;
-    return view;
+    return { record: asRecord(parseJson(record)), leader: asHealth(parseJson(health)), farewell: asHealth(parseJson(farewell)) };
   }
 
   async listen(scope: string, notice: () => void): Promise<() => void> {

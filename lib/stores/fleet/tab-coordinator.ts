@@ -113,8 +113,7 @@ export class TabCoordinator implements FleetCoordinator {
     // health goes out when it changed, and to every tab when a leadership begins.
     if (fresh || JSON.stringify(health) !== JSON.stringify(state.leader)) this.#post({ key: state.key, kind: 'beat', health });
     this.#heard(state, health, undefined);
-    const farewell = this.#farewellOf(state);
-    return farewell ? { held: true, fresh, shared, remainingMs: 0, farewell } : { held: true, fresh, shared, remainingMs: 0 };
+    return { held: true, fresh, shared, remainingMs: 0, farewell: this.#farewellOf(state) };
   }
 
   async release(scope: string, holder: string, farewell?: FleetHealth): Promise<void> {
@@ -142,14 +141,8 @@ export class TabCoordinator implements FleetCoordinator {
     const state = this.#scope(scope);
     const granted = [...state.locks.values()].some((lock) => lock.granted);
     if (!granted && !state.leader) await this.#ask(state);
-    const view: FleetView = {};
-    if (state.record) view.record = state.record;
     // A lock granted here but not yet claimed: whoever held it is gone, so the lease is free.
-    const leader = granted && state.holder === undefined ? undefined : state.leader;
-    if (leader) view.leader = leader;
-    const farewell = this.#farewellOf(state);
-    if (farewell) view.farewell = farewell;
-    return view;
+    return { record: state.record, leader: granted && state.holder === undefined ? undefined : state.leader, farewell: this.#farewellOf(state) };
   }
 
   async listen(scope: string, notice: () => void): Promise<() => void> {
