@@ -110,8 +110,8 @@ export interface RedisConnection {
   eval(script: string, keys: string[], args: string[]): Promise<unknown>;
   /** The string at `key`, or undefined. */
   get(key: string): Promise<string | undefined>;
-  /** SET, with an expiry in ms (`PX`) or s (`EX`) when given. */
-  set(key: string, value: string, expiry?: { ms: number } | { seconds: number }): Promise<void>;
+  /** SET, with an expiry in ms (`PX`) when given. */
+  set(key: string, value: string, ms?: number): Promise<void>;
   /** A new SUBSCRIBE connection (it opens with its first command). */
   subscriber(): RedisSubscription;
 }
@@ -204,9 +204,8 @@ function connection(
     kind,
     eval: (script, keys, args) => send(['EVAL', script, String(keys.length), ...keys, ...args], keys[0]!),
     get: async (key) => text(await send(['GET', key], key)),
-    async set(key, value, expiry) {
-      const tail = expiry === undefined ? [] : 'ms' in expiry ? ['PX', String(expiry.ms)] : ['EX', String(expiry.seconds)];
-      await send(['SET', key, value, ...tail], key);
+    async set(key, value, ms) {
+      await send(['SET', key, value, ...(ms === undefined ? [] : ['PX', String(ms)])], key);
     },
     subscriber,
   };

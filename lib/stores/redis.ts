@@ -22,7 +22,7 @@ export interface RedisStoreOptions {
 }
 
 /**
- * A store in Redis: one string key per scope, written with `SET` (with `EX` when `ttlSeconds` is
+ * A store in Redis: one string key per scope, written with `SET` (with `PX` when `ttlSeconds` is
  * set). Key names carry a hash of the scope, never the scope (it holds user ids and e-mail
  * addresses); the record inside keeps the scope, and a record whose scope differs is not restored.
  */
@@ -38,7 +38,7 @@ export function redisStore(redis: RedisLike, options: RedisStoreOptions = {}): F
   return {
     save(data) {
       return storeCall('save', 'redisStore', async () => {
-        await connection.set(key(data.scope), JSON.stringify(data), ttlSeconds === undefined ? undefined : { seconds: ttlSeconds });
+        await connection.set(key(data.scope), JSON.stringify(data), ttlSeconds && ttlSeconds * 1000);
       });
     },
     load(scope) {

@@ -25,7 +25,7 @@ describe('redisConnection()', () => {
     const { sent, answer } = recorder();
     const connection = redisConnection({ sendCommand: answer, duplicate() {} });
     expect(connection.kind).toBe('node-redis');
-    await connection.set('k', 'v', { ms: 1500 });
+    await connection.set('k', 'v', 1500);
     await connection.eval('return 1', ['a', 'b'], ['x']);
     expect(sent).toEqual([[['SET', 'k', 'v', 'PX', '1500']], [['EVAL', 'return 1', '2', 'a', 'b', 'x']]]);
   });
@@ -36,11 +36,11 @@ describe('redisConnection()', () => {
     expect(connection.kind).toBe('node-redis cluster');
     expect(redisConnection({ sendCommand() {}, duplicate() {}, getMasters() {} }).kind).toBe('node-redis cluster'); // v4 before 4.6's getters
     expect(await connection.get('k')).toBeUndefined();
-    await connection.set('k', 'v', { seconds: 60 });
+    await connection.set('k', 'v', 60_000);
     await connection.eval('return 1', ['{t}:a', '{t}:b'], []);
     expect(sent).toEqual([
       ['k', false, ['GET', 'k']],
-      ['k', false, ['SET', 'k', 'v', 'EX', '60']],
+      ['k', false, ['SET', 'k', 'v', 'PX', '60000']],
       ['{t}:a', false, ['EVAL', 'return 1', '2', '{t}:a', '{t}:b']],
     ]);
   });

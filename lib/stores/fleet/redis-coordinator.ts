@@ -141,7 +141,7 @@ export class RedisCoordinator implements FleetCoordinator {
   }
 
   async putShared(key: string, flags: EvalResult[]): Promise<void> {
-    await this.#redis.set(this.#sharedKey(key), JSON.stringify(flags), { ms: this.sharedTtlMs });
+    await this.#redis.set(this.#sharedKey(key), JSON.stringify(flags), this.sharedTtlMs);
   }
 
   /** One more link uses the coordinator (and will call {@link close} once). */
