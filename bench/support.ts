@@ -1,5 +1,5 @@
 import { Observable, Subject, of } from 'rxjs';
-import type { EvalResult, Transport } from '../lib/index.js';
+import type { EvalResult, JsonValue, Transport } from '../lib/index.js';
 
 /** `count` bool flags named `flag-0` … all `true`. */
 export function boolFlags(count: number, at = '2026-01-01T00:00:00Z'): EvalResult[] {
@@ -70,4 +70,28 @@ export function percentile(sorted: number[], p: number): number {
 export function report(rows: Array<[string, string]>): void {
   const width = Math.max(...rows.map(([name]) => name.length));
   for (const [name, value] of rows) console.log(`  ${name.padEnd(width)}  ${value}`);
+}
+
+/** Median ms of `change(round)` over `rounds` rounds (after a warm-up of 20). */
+export function timedMs(rounds: number, change: (round: number) => void): number {
+  for (let r = 0; r < 20; r += 1) change(r);
+  const times: number[] = [];
+  for (let r = 0; r < rounds; r += 1) {
+    const start = process.hrtime.bigint();
+    change(r);
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return percentile(times.sort((a, b) => a - b), 50);
+}
+
+/** A payload like `flags` (fresh objects, as a decoder makes them) with `flag-7` toggled by `round`. */
+export function changePayload(flags: EvalResult[], round: number): EvalResult[] {
+  return flags.map((f) =>
+    f.key === 'flag-7' ? { ...f, variant: String(round % 2 !== 0), value: round % 2 !== 0 } : { ...f, value: freshJson(f.value) },
+  );
+}
+
+/** A fresh copy of a JSON object or array (as a decoder would make it); scalars as they are. */
+function freshJson(value: JsonValue | undefined): JsonValue | undefined {
+  return typeof value === 'object' && value !== null ? (JSON.parse(JSON.stringify(value)) as JsonValue) : value;
 }
