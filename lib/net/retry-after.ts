@@ -2,7 +2,7 @@
 export const MAX_RETRY_AFTER_MS = 60 * 60 * 1000;
 
 /** ISO 8601 / RFC 3339 date-time with a zone: `2026-02-07T12:00:00Z`, `…+01:00`, fractions allowed. */
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[Zz]|[+-]\d{2}:?\d{2})$/;
+const ISO_8601 = /^\d{4}(-\d\d){2}[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)$/i;
 
 /**
  * Parses a `Retry-After` value into a wait in ms:
