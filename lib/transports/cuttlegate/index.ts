@@ -88,7 +88,7 @@ export function cuttlegate(config: CuttlegateOptions): Transport {
                 return EMPTY;
               }
               if (event.type !== 'flag.state_changed') return EMPTY;
-              return of({ type: 'changed', key: event.flag_key, enabled: event.enabled, data: event });
+              return of({ type: 'changed', key: event.flag_key, enabled: event.enabled });
             }),
           );
         },
