@@ -73,10 +73,11 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
 
   constructor(readonly options: ResolvedOptions) {
     super(options.defaults);
-    const { scheduler, logger, fetch, timeoutMs, maxResponseBytes, transport } = options;
+    const { scheduler, logger, transport } = options;
     this.gate = new ClientRequestGate(options.circuitBreaker, scheduler, (error) => this.terminate(error));
     // Every request of every path goes through the gate: loads, identify, one-offs, the stream, tracking.
-    this.session = gateSession(transport.connect({ fetch, timeoutMs, logger, scheduler, maxResponseBytes }), this.gate);
+    // The options are the transport's runtime: its fetch, timeout, logger, scheduler and response cap.
+    this.session = gateSession(transport.connect(options), this.gate);
     this.engine = new LoadEngine(this.session, options, this.gate, this.waiters, {
       loaded: (context, result) => this.onLoaded(context, result),
       loadFailed: (error, final, retryInMs) => this.onLoadFailed(error, final, retryInMs),
@@ -98,7 +99,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
     this.events$ = this.report.events$;
     this.flags$ = this.started(() => this.snapshots.pipe(filter(() => this.loaded)));
     this.changes$ = this.started(() => this.changeSubject);
-    this.gate.circuit$()?.pipe(skip(1)).subscribe((circuit) => this.circuitChanged(circuit));
+    this.gate.circuit$().pipe(skip(1)).subscribe((circuit) => this.circuitChanged(circuit));
     this.withStore = storeAccess(options.store, transport.identity ?? transport.kind, scheduler, logger, (error) =>
       this.report.emit({ type: 'store-error', operation: error.operation, error }),
     );
