@@ -257,7 +257,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   private onLoadFailed(error: Error, final: boolean, retryInMs?: number): void {
     if (this.closed) return;
     // A refusal of the open circuit stands for the failure that opened it.
-    this.readiness.failed(error instanceof CircuitOpenError && error.cause instanceof Error ? error.cause : error, retryInMs);
+    this.readiness.failed((error instanceof CircuitOpenError && (error.cause as Error | undefined)) || error, retryInMs);
     this.report.loadFailed(error, this.loaded, this.gate.terminalError !== undefined);
     if (this.gate.terminalError) return;
     const { source } = this.report.value;
