@@ -135,8 +135,8 @@ export function httpJson(runtime: HttpRuntime, request: HttpRequest): Observable
   const where = `${method} ${describeUrl(url)}`;
   const init = (): RequestInit => ({
     method,
-    headers: { Accept: 'application/json', ...request.headers, ...(json === undefined ? {} : { 'Content-Type': 'application/json' }) },
-    body: json === undefined ? undefined : JSON.stringify(json),
+    headers: { Accept: 'application/json', ...request.headers, ...(json !== undefined && { 'Content-Type': 'application/json' }) },
+    body: JSON.stringify(json), // undefined when there is no body
   });
   return exchange(runtime, url, where, init, async (response, io) => {
     const { status, headers } = response;
