@@ -189,7 +189,8 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
       contexts: new BehaviorSubject<ContextSwitch>({ context: {}, first: true }),
       report: {
         status$: new BehaviorSubject<ClientStatus>({ state: 'initializing', source: 'none', circuit: 'closed', streaming: false, since: '' }),
-        role: (role: FleetRole) => void seen.roles.push(role),
+        update: ({ role }: Partial<ClientStatus>) => void (role && seen.roles.push(role)),
+        emit: () => undefined,
       },
       runEngine: (on: boolean) => void (seen.engine = on),
     } as unknown as FleetClient;

@@ -128,7 +128,7 @@ export interface FleetClient {
   /** The client's context switches (the current one first). */
   readonly contexts: Observable<ContextSwitch>;
   /** The client's status and events (a structural view: its declaration must not carry the class's `#private` members). */
-  readonly report: Pick<ClientReporter, 'status$' | 'follow' | 'role'>;
+  readonly report: Pick<ClientReporter, 'status$' | 'leader' | 'readiness' | 'update' | 'emit'>;
   /** The `refresh()`/`identify()` promises (a structural view, as `report`). */
   readonly waiters: Pick<LoadWaiters, 'start' | 'succeeded' | 'failed'>;
   /** The `snapshotFor` results (once loaded), dropped on every change. */
