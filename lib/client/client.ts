@@ -60,7 +60,8 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   private readonly fleet: FleetHandle | undefined;
   private readonly readiness: ReadyLatch;
   activeContext: EvalContext;
-  private running: Subscription | undefined;
+  /** The engine's run, while it runs (a fleet follower's is stopped: it neither loads nor streams). */
+  running: Subscription | undefined;
   private storeTried = false;
   /** The first load failed and neither the store nor a bootstrap had anything to serve. */
   private nothingToServe = false;
@@ -270,7 +271,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   private start(): void {
     if (this.running || this.closed || this.gate.terminalError) return;
     if (this.fleet) this.fleet.start();
-    else this.runEngine(true);
+    else this.runEngine();
   }
 
   /** `source()` on each subscription, starting the engine first. */
@@ -284,12 +285,9 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
     return stopped ? Promise.reject(stopped) : run();
   }
 
-  /** Runs the engine (if it is not running), or stops it: a fleet follower does not load (nor stream). */
-  runEngine(on: boolean): void {
-    if (on) return void (this.running ??= this.engine.run(this.contexts).subscribe());
-    this.running?.unsubscribe();
-    this.running = undefined;
-    this.report.streamDown();
+  /** Runs the engine, if it is not running. */
+  runEngine(): void {
+    this.running ??= this.engine.run(this.contexts).subscribe();
   }
 
   /**

@@ -192,7 +192,7 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
         update: ({ role }: Partial<ClientStatus>) => void (role && seen.roles.push(role)),
         emit: () => undefined,
       },
-      runEngine: (on: boolean) => void (seen.engine = on),
+      runEngine: () => void (seen.engine = true),
     } as unknown as FleetClient;
     const link = tabFleet().attach(client);
     link.start();

@@ -13,7 +13,13 @@ export function fleetHost(client: FleetClient): FleetHost {
     status: report.status$,
     scheduler: options.scheduler,
     logger: options.logger,
-    engine: (on) => client.runEngine(on),
+    engine: (on) => {
+      if (on) return client.runEngine();
+      // A follower neither loads nor streams.
+      client.running?.unsubscribe();
+      client.running = undefined;
+      report.streamDown();
+    },
     // A follower's status follows its leader's health (`undefined`: its own again). Nothing applied
     // yet: a leader in trouble makes it `error`, else it stays `initializing`.
     mirror: (health) => {
