@@ -41,7 +41,8 @@ export function cuttlegate(config: CuttlegateOptions): Transport {
   }) as [string, string];
   const watchdogMs = numberOption(options, 'watchdogMs', 90_000);
 
-  const base = `${serverUrl}/api/v1/projects/${encodeURIComponent(project)}/environments/${encodeURIComponent(environment)}`;
+  // Slugs need no escaping in a path.
+  const base = `${serverUrl}/api/v1/projects/${project}/environments/${environment}`;
   const headers = { Authorization: `Bearer ${apiKey}` };
 
   return {
