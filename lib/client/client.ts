@@ -105,13 +105,10 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
       this.report.emit({ type: 'store-error', operation: error.operation, error }),
     );
     const dropped = (count: number): void => this.report.emit({ type: 'events-dropped', dropped: count });
-    this.tracking = transport.tracking?.(this.session, options, dropped) ?? untracked(options);
+    // A tracking with a telemetry sink swaps in a bool() that counts its reads.
+    this.tracking = transport.tracking?.(this.session, options, dropped, this) ?? untracked(options);
     // The fleet (its link and glue come with the option) decides whether this process runs the engine.
     this.fleet = options.fleet?.attach(this);
-    // Telemetry counts bool() reads: the tracking swaps in a counting bool rather than test on every call.
-    const read = this.bool;
-    const counted = this.tracking.counted?.((key, def) => read.call(this, key, def), () => this.loaded && !!this.running);
-    if (counted) this.bool = counted;
     if (options.bootstrap) {
       this.apply(valueResults(options.bootstrap, 'bootstrap', this.report.now()), 'bootstrap');
       this.report.update({ source: 'bootstrap' });
