@@ -38,7 +38,7 @@ export class FlagstreamError extends Error {
    * brand of its own (a subclass outside the package) checks the prototype chain only.
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
-    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    if (super[Symbol.hasInstance](value)) return true;
     if (!Object.hasOwn(this, 'brand')) return false;
     for (let type: unknown = (value as { constructor?: unknown } | null | undefined)?.constructor; typeof type === 'function'; type = Object.getPrototypeOf(type)) {
       if (Object.hasOwn(type, 'brand') && (type as typeof FlagstreamError).brand === this.brand) return true;

@@ -19,11 +19,12 @@ const common = { entryPoints, outbase: 'lib', bundle: false, sourcemap: true, ta
 await build({ ...common, outdir: 'dist/esm', format: 'esm' });
 await build({ ...common, entryPoints: entryPoints.filter((file) => !file.startsWith(join('lib', 'cli') + '/')), outdir: 'dist/cjs', format: 'cjs' });
 // Browser bundlers swap the default fetch for the global one (no cross-fetch), the body reader for the
-// web-stream one (no Node streams), and fileStore for one that fails at once
-// (no node:fs), as the root package.json says for dist/esm.
+// web-stream one (no Node streams), the fetch failure's description for one without system error
+// codes, and fileStore for one that fails at once (no node:fs), as the root package.json says for dist/esm.
 const browser = {
   './client/default-fetch.js': './client/default-fetch.browser.js',
   './net/body.js': './net/body.browser.js',
+  './net/fetch-failure.js': './net/fetch-failure.browser.js',
   './stores/file.js': './stores/file.browser.js',
 };
 writeFileSync('dist/cjs/package.json', `${JSON.stringify({ type: 'commonjs', browser }, null, 2)}\n`);

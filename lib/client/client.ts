@@ -60,7 +60,8 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   private readonly fleet: FleetHandle | undefined;
   private readonly readiness: ReadyLatch;
   activeContext: EvalContext;
-  private running: Subscription | undefined;
+  /** The engine's run, while it runs (a fleet follower's is stopped: it neither loads nor streams). */
+  running: Subscription | undefined;
   private storeTried = false;
   /** The first load failed and neither the store nor a bootstrap had anything to serve. */
   private nothingToServe = false;
@@ -73,10 +74,11 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
 
   constructor(readonly options: ResolvedOptions) {
     super(options.defaults);
-    const { scheduler, logger, fetch, timeoutMs, maxResponseBytes, transport } = options;
+    const { scheduler, logger, transport } = options;
     this.gate = new ClientRequestGate(options.circuitBreaker, scheduler, (error) => this.terminate(error));
     // Every request of every path goes through the gate: loads, identify, one-offs, the stream, tracking.
-    this.session = gateSession(transport.connect({ fetch, timeoutMs, logger, scheduler, maxResponseBytes }), this.gate);
+    // The options are the transport's runtime: its fetch, timeout, logger, scheduler and response cap.
+    this.session = gateSession(transport.connect(options), this.gate);
     this.engine = new LoadEngine(this.session, options, this.gate, this.waiters, {
       loaded: (context, result) => this.onLoaded(context, result),
       loadFailed: (error, final, retryInMs) => this.onLoadFailed(error, final, retryInMs),
@@ -98,18 +100,15 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
     this.events$ = this.report.events$;
     this.flags$ = this.started(() => this.snapshots.pipe(filter(() => this.loaded)));
     this.changes$ = this.started(() => this.changeSubject);
-    this.gate.circuit$()?.pipe(skip(1)).subscribe((circuit) => this.circuitChanged(circuit));
+    this.gate.circuit$().pipe(skip(1)).subscribe((circuit) => this.circuitChanged(circuit));
     this.withStore = storeAccess(options.store, transport.identity ?? transport.kind, scheduler, logger, (error) =>
       this.report.emit({ type: 'store-error', operation: error.operation, error }),
     );
     const dropped = (count: number): void => this.report.emit({ type: 'events-dropped', dropped: count });
-    this.tracking = transport.tracking?.(this.session, options, dropped) ?? untracked(options);
+    // A tracking with a telemetry sink swaps in a bool() that counts its reads.
+    this.tracking = transport.tracking?.(this.session, options, dropped, this) ?? untracked(options);
     // The fleet (its link and glue come with the option) decides whether this process runs the engine.
     this.fleet = options.fleet?.attach(this);
-    // Telemetry counts bool() reads: the tracking swaps in a counting bool rather than test on every call.
-    const read = this.bool;
-    const counted = this.tracking.counted?.((key, def) => read.call(this, key, def), () => this.loaded && !!this.running);
-    if (counted) this.bool = counted;
     if (options.bootstrap) {
       this.apply(valueResults(options.bootstrap, 'bootstrap', this.report.now()), 'bootstrap');
       this.report.update({ source: 'bootstrap' });
@@ -256,7 +255,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   private onLoadFailed(error: Error, final: boolean, retryInMs?: number): void {
     if (this.closed) return;
     // A refusal of the open circuit stands for the failure that opened it.
-    this.readiness.failed(error instanceof CircuitOpenError && error.cause instanceof Error ? error.cause : error, retryInMs);
+    this.readiness.failed((error instanceof CircuitOpenError && (error.cause as Error | undefined)) || error, retryInMs);
     this.report.loadFailed(error, this.loaded, this.gate.terminalError !== undefined);
     if (this.gate.terminalError) return;
     const { source } = this.report.value;
@@ -269,7 +268,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   private start(): void {
     if (this.running || this.closed || this.gate.terminalError) return;
     if (this.fleet) this.fleet.start();
-    else this.runEngine(true);
+    else this.runEngine();
   }
 
   /** `source()` on each subscription, starting the engine first. */
@@ -283,12 +282,9 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
     return stopped ? Promise.reject(stopped) : run();
   }
 
-  /** Runs the engine (if it is not running), or stops it: a fleet follower does not load (nor stream). */
-  runEngine(on: boolean): void {
-    if (on) return void (this.running ??= this.engine.run(this.contexts).subscribe());
-    this.running?.unsubscribe();
-    this.running = undefined;
-    this.report.streamDown();
+  /** Runs the engine, if it is not running. */
+  runEngine(): void {
+    this.running ??= this.engine.run(this.contexts).subscribe();
   }
 
   /**

@@ -1,5 +1,5 @@
 import { NEVER, defer, race, retry, timer, type MonoTypeOperatorFunction, type Observable, type SchedulerLike } from 'rxjs';
-import { CircuitOpenError, RateLimitError, isRetryable, isTerminal } from '../errors.js';
+import { CircuitOpenError, RateLimitError, isRetryable } from '../errors.js';
 
 /** The retry policy every transport shares. */
 export interface BackoffPolicy {
@@ -31,7 +31,7 @@ export interface RetryHooks {
   onRetry?(error: unknown, delayMs: number, attempt: number): void;
   /** An emission during a wait ends the wait and retries at once (e.g. the circuit was reset). */
   retryNow?: Observable<unknown>;
-  /** Which errors are retried (default: retryable and not terminal, per the error classes). */
+  /** Which errors are retried (default: the retryable ones, per the error classes; terminal ones are not). */
   retryable?(error: unknown): boolean;
   /** Adjusts the chosen delay (e.g. a stream that fell back to polling retries rarely). */
   delayFor?(error: unknown, delayMs: number): number;
@@ -49,7 +49,7 @@ export function retryWithBackoff<T>(
   scheduler: SchedulerLike,
   hooks: RetryHooks = {},
 ): MonoTypeOperatorFunction<T> {
-  const { retryable = (error) => !isTerminal(error) && isRetryable(error), delayFor = (_error, ms) => ms, retryNow = NEVER } = hooks;
+  const { retryable = isRetryable, delayFor = (_error, ms) => ms, retryNow = NEVER } = hooks;
   return (source) =>
     defer(() => {
       let attempt = 0;

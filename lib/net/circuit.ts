@@ -1,4 +1,4 @@
-import { CircuitOpenError, RateLimitError, isRetryable, isTerminal } from '../errors.js';
+import { CircuitOpenError, RateLimitError, isRetryable } from '../errors.js';
 
 /** Thresholds of the circuit breaker that wraps every network fetch. */
 export interface CircuitBreakerOptions {
@@ -26,5 +26,6 @@ export const defaultCircuitBreaker: CircuitBreakerOptions = {
  * from a working server and count neither way; a 429's `Retry-After` is honoured separately.
  */
 export function isBreakerFailure(error: unknown): boolean {
-  return !isTerminal(error) && isRetryable(error) && !(error instanceof RateLimitError) && !(error instanceof CircuitOpenError);
+  // Terminal errors (auth, a wrong project) are not retryable.
+  return isRetryable(error) && !(error instanceof RateLimitError) && !(error instanceof CircuitOpenError);
 }

@@ -11,6 +11,7 @@ import {
 } from '../errors.js';
 import type { FetchLike } from '../types.js';
 import { bodyReader, type BodyReader } from './body.js';
+import { describeFetchFailure } from './fetch-failure.js';
 import { parseRetryAfter } from './retry-after.js';
 
 /** One HTTP request with a JSON body (or none). */
@@ -106,7 +107,7 @@ export function exchange<T>(
       try {
         response = await runtime.fetch(url, { ...options, signal: controller.signal });
       } catch (cause) {
-        throw new NetworkError(`${where}: ${describeCause(cause)}`, { cause });
+        throw new NetworkError(`${where}: ${describeFetchFailure(cause)}`, { cause });
       }
       reader = bodyReader(response.body);
       if (subscriber.closed) throw new ClosedError();
@@ -134,8 +135,8 @@ export function httpJson(runtime: HttpRuntime, request: HttpRequest): Observable
   const where = `${method} ${describeUrl(url)}`;
   const init = (): RequestInit => ({
     method,
-    headers: { Accept: 'application/json', ...request.headers, ...(json === undefined ? {} : { 'Content-Type': 'application/json' }) },
-    body: json === undefined ? undefined : JSON.stringify(json),
+    headers: { Accept: 'application/json', ...request.headers, ...(json !== undefined && { 'Content-Type': 'application/json' }) },
+    body: JSON.stringify(json), // undefined when there is no body
   });
   return exchange(runtime, url, where, init, async (response, io) => {
     const { status, headers } = response;
@@ -220,16 +221,4 @@ export function describeUrl(url: string): string {
   } catch {
     return '(invalid URL)';
   }
-}
-
-/**
- * Why a `fetch` call threw, in a few words: the system error code (`ECONNREFUSED`, `ENOTFOUND`, …)
- * where the implementation gives one (undici on the error's `cause`, node-fetch on the error itself),
- * else its message.
- */
-function describeCause(cause: unknown): string {
-  const code = [cause, (cause as { cause?: unknown } | null)?.cause]
-    .map((error) => (error as { code?: unknown } | null)?.code)
-    .find((value): value is string => typeof value === 'string' && /^E[A-Z_]+$/.test(value));
-  return code ? `connection failed (${code})` : cause instanceof Error ? cause.message : 'connection failed';
 }

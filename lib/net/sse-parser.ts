@@ -6,8 +6,6 @@ export interface ParsedSseEvent {
   event: string;
   /** The `data:` lines joined with `\n`. */
   data: string;
-  /** The last `id:` seen on the stream so far (`''` when none). */
-  id: string;
 }
 
 /** Default cap on one line and on one event's data, bytes (UTF-16 code units, close enough). */
@@ -16,13 +14,13 @@ export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
 /**
  * An incremental `text/event-stream` parser, per the HTML SSE spec: lines end with LF, CRLF or CR
  * (a CR at the end of one chunk and an LF at the start of the next are one line end, even with empty
- * chunks between them); `data` lines
- * are joined with `\n`; `event:` names the event; `id:` sets the last event id (ignored if it holds
- * a NUL); lines starting with `:` are comments (heartbeats); one space after the colon is dropped;
- * `retry:` and unknown fields are ignored (the client runs its own backoff); a blank line dispatches;
- * an event with no data is not dispatched; a leading BOM is skipped; a partial event at the end of
- * the stream is dropped. A line or an event larger than `maxEventBytes` throws `InvalidResponseError`.
- * Returns the function that feeds it decoded text, calling `onEvent` for every event it completes.
+ * chunks between them); `data` lines are joined with `\n`; `event:` names the event; lines starting
+ * with `:` are comments (heartbeats); one space after the colon is dropped; `id:`, `retry:` and
+ * unknown fields are ignored (a reconnected stream is followed by a full refetch, not resumed from an
+ * id, and the client runs its own backoff); a blank line dispatches; an event with no data is not
+ * dispatched; a leading BOM is skipped; a partial event at the end of the stream is dropped. A line
+ * or an event larger than `maxEventBytes` throws `InvalidResponseError`. Returns the function that
+ * feeds it decoded text, calling `onEvent` for every event it completes.
  */
 export function sseParser(onEvent: (event: ParsedSseEvent) => void, maxEventBytes = DEFAULT_MAX_EVENT_BYTES): (chunk: string) => void {
   /** The unfinished last line. */
@@ -30,7 +28,6 @@ export function sseParser(onEvent: (event: ParsedSseEvent) => void, maxEventByte
   /** The event's data lines so far, joined; `undefined` before its first `data` line. */
   let data: string | undefined;
   let event = '';
-  let id = '';
   let started = false;
   let afterCR = false;
   const tooLarge = (what: string): InvalidResponseError =>
@@ -42,7 +39,7 @@ export function sseParser(onEvent: (event: ParsedSseEvent) => void, maxEventByte
       const name = event || 'message';
       data = undefined;
       event = '';
-      if (complete !== undefined) onEvent({ event: name, data: complete, id });
+      if (complete !== undefined) onEvent({ event: name, data: complete });
       return;
     }
     // The field runs to the first colon (a line starting with one is a comment); one space after it is dropped.
@@ -51,8 +48,7 @@ export function sseParser(onEvent: (event: ParsedSseEvent) => void, maxEventByte
       data = data === undefined ? value : `${data}\n${value}`;
       if (data.length >= maxEventBytes) throw tooLarge('event');
     } else if (field === 'event') event = value;
-    else if (field === 'id' && !value.includes('\0')) id = value;
-    // `retry` and unknown fields are ignored.
+    // `id`, `retry` and unknown fields are ignored.
   };
 
   return (chunk) => {

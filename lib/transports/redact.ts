@@ -7,8 +7,11 @@ const MAX_DEPTH = 8;
 
 /** A URL with a scheme: its query and fragment are replaced, its user info dropped. */
 const URL_WITH_QUERY = /\b([a-z][a-z0-9+.-]*:\/\/)(?:[^\s/?#@]*@)?([^\s?#]*)([?#]\S*)?/gi;
-/** A credential-looking query parameter outside a full URL (`…?token=…`, `&api_key=…`). */
-const CREDENTIAL_PARAM = /([?&;](?:token|channel|api[_-]?key|apikey|access_token|auth|key|secret|signature|sig)=)[^\s&#"']*/gi;
+/**
+ * A credential-looking query parameter outside a full URL: one whose name has `token`, `key`,
+ * `secret`, `sig`, `auth` or `channel` in it (`…?token=…`, `&api_key=…`, `&client_secret=…`).
+ */
+const CREDENTIAL_PARAM = /([?&;][\w.-]*(?:token|key|secret|sig|auth|channel)[\w.-]*=)[^\s&#"']*/gi;
 /** A bearer or basic credential (an `Authorization` value). */
 const AUTH_SCHEME = /\b(Bearer|Basic) +[A-Za-z0-9._~+/=-]{8,}/g;
 

@@ -189,9 +189,10 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
       contexts: new BehaviorSubject<ContextSwitch>({ context: {}, first: true }),
       report: {
         status$: new BehaviorSubject<ClientStatus>({ state: 'initializing', source: 'none', circuit: 'closed', streaming: false, since: '' }),
-        role: (role: FleetRole) => void seen.roles.push(role),
+        update: ({ role }: Partial<ClientStatus>) => void (role && seen.roles.push(role)),
+        emit: () => undefined,
       },
-      runEngine: (on: boolean) => void (seen.engine = on),
+      runEngine: () => void (seen.engine = true),
     } as unknown as FleetClient;
     const link = tabFleet().attach(client);
     link.start();

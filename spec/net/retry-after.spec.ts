@@ -35,7 +35,8 @@ describe('parseRetryAfter', () => {
 
   it('ignores junk, including strings a lenient date parser would accept', () => {
     const junk = [null, undefined, '', ' ', 'soon', '1.5', '12abc', 'abc 1', 'Tue 3', '2026-02-07', '2026-02-07T12:00:00',
-      'Sat, 31 Feb 2026 12:00:00 GMT', 'Sat, 07 Foo 2026 12:00:00 GMT', 'Infinity', '0x10', '1e3'];
+      'Sat, 31 Feb 2026 12:00:00 GMT', 'Sat, 07 Foo 2026 12:00:00 GMT', 'Fri, 07 Feb 2026 12:00:30 GMT', 'Xyz, 07 Feb 2026 12:00:30 GMT',
+      'Sat, 07 FEB 2026 12:00:30 GMT', 'Sat, 7 Feb 2026 12:00:30 GMT', 'Sat, 07 Feb 2026 12:00:30 UTC', 'Sat, 07 Feb 2026 12:00 GMT', 'Infinity', '0x10', '1e3'];
     for (const value of junk) expect(parseRetryAfter(value, now), String(value)).toBeUndefined();
   });
 });

@@ -43,7 +43,7 @@ const LF = '\n';
 const CRLF = '\r\n';
 const CR = '\r';
 const ending = fc.constantFrom(LF, CRLF, CR);
-/** Field text: anything but a line end (a NUL now and then, which an `id:` must ignore). */
+/** Field text: anything but a line end (a NUL now and then). */
 const text = fc
   .array(fc.oneof(fc.constantFrom('{', '"', ':', ' ', '\0', '\uFEFF'), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 })), { maxLength: 12 })
   .map((units) => units.join('')).map((value) =>
@@ -89,16 +89,14 @@ function streamText(value: { bom: boolean; events: Line[][] }, endingAt: (i: num
 /** What the SSE spec says the stream dispatches, computed from its structure. */
 function expected(value: { events: Line[][] }): ParsedSseEvent[] {
   const events: ParsedSseEvent[] = [];
-  let id = '';
   for (const lines of value.events) {
     const data: string[] = [];
     let name = '';
     for (const item of lines) {
       if (item.kind === 'data') data.push(item.value);
       else if (item.kind === 'event') name = item.value;
-      else if (item.kind === 'id' && !item.value.includes('\0')) id = item.value;
     }
-    if (data.length > 0) events.push({ event: name || 'message', data: data.join('\n'), id });
+    if (data.length > 0) events.push({ event: name || 'message', data: data.join('\n') });
   }
   return events;
 }
@@ -112,7 +110,7 @@ const REAL_STREAMS = [
 
 describe('sseParser, property: chunking never changes what is dispatched', () => {
   it('keeps a CRLF whole when an empty chunk falls between the CR and the LF', () => {
-    expect(parse(['data: a\r', '', '\ndata: b\r\n\r\n'])).toEqual([{ event: 'message', data: 'a\nb', id: '' }]);
+    expect(parse(['data: a\r', '', '\ndata: b\r\n\r\n'])).toEqual([{ event: 'message', data: 'a\nb' }]);
   });
 
   it('real streams (LF, CRLF, CR): every split, with empty chunks, gives the events of the whole text', () => {

@@ -28,14 +28,9 @@ describe('sseParser', () => {
     expect(events.map((e) => e.event)).toEqual(['init', 'message']);
   });
 
-  it('keeps the last id: across events and ignores ids holding a NUL', () => {
-    const events = parse(['id: 7\ndata: a\n\ndata: b\n\nid: x\0y\ndata: c\n\n']);
-    expect(events.map((e) => e.id)).toEqual(['7', '7', '7']);
-  });
-
-  it('ignores comments (heartbeats), retry:, unknown fields, and events without data', () => {
-    const events = parse([': keep-alive\n\nretry: 86400000\n\nfoo: bar\nevent: x\n\n:ping\ndata: real\n\n']);
-    expect(events).toEqual([{ event: 'message', data: 'real', id: '' }]);
+  it('ignores comments (heartbeats), id:, retry:, unknown fields, and events without data', () => {
+    const events = parse([': keep-alive\n\nid: 7\nretry: 86400000\n\nfoo: bar\nevent: x\n\n:ping\nid: x\0y\ndata: real\n\n']);
+    expect(events).toEqual([{ event: 'message', data: 'real' }]);
   });
 
   it('skips a leading BOM only', () => {
@@ -45,7 +40,7 @@ describe('sseParser', () => {
 
   it('handles a field split across chunks, byte by byte', () => {
     const text = 'event: flag-changed\r\ndata: {"key":"a"}\r\n\r\n';
-    expect(parse([...text])).toEqual([{ event: 'flag-changed', data: '{"key":"a"}', id: '' }]);
+    expect(parse([...text])).toEqual([{ event: 'flag-changed', data: '{"key":"a"}' }]);
   });
 
   it('drops a partial event at the end of the stream', () => {

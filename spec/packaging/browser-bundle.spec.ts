@@ -120,10 +120,12 @@ console.log(JSON.parse(await readFile('node-flags.json', 'utf8')).records.length
     expect(app.lazyInputs.map((input) => input.replace(/^.*flagstream\/dist\/esm\//, '')).sort()).toEqual([...LAZY].sort());
   });
 
-  it('reads response bodies as web streams only: the Node stream reader stays out of a browser bundle', async () => {
+  it('reads response bodies as web streams only, and fetch failures without system error codes: the Node paths stay out of a browser bundle', async () => {
     const app = await browserBundle(`export { createFlagClient, cuttlegate } from 'flagstream';`, ['rxjs'], packed.app);
     const modules = app.inputs.map((input) => input.replace(/^.*flagstream\/dist\/esm\//, ''));
     expect(modules).toContain('net/body.browser.js');
     expect(modules).not.toContain('net/body.js');
+    expect(modules).toContain('net/fetch-failure.browser.js');
+    expect(modules).not.toContain('net/fetch-failure.js');
   });
 });

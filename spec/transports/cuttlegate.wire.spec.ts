@@ -81,10 +81,16 @@ describe('cuttlegate wire validation', () => {
     expect(nextSnapshot(snapshot, again)).toEqual({ snapshot, changes: [] });
   });
 
-  it('keeps only well-typed fields of a stream event', () => {
-    expect(parseChangeEvent('{"type":"flag.state_changed","flag_key":7,"enabled":"yes","project":"p"}')).toEqual({
+  it('keeps the type, key and state of a stream event, each only when well-typed', () => {
+    expect(parseChangeEvent('{"type":"flag.state_changed","flag_key":"a","enabled":false,"project":"p","occurred_at":"t"}')).toStrictEqual({
       type: 'flag.state_changed',
-      project: 'p',
+      flag_key: 'a',
+      enabled: false,
+    });
+    expect(parseChangeEvent('{"type":"flag.state_changed","flag_key":7,"enabled":"yes","project":"p"}')).toStrictEqual({
+      type: 'flag.state_changed',
+      flag_key: undefined,
+      enabled: undefined,
     });
     expect(parseChangeEvent('{"type":1}')).toBeUndefined();
     expect(parseChangeEvent('[1]')).toBeUndefined();

@@ -58,4 +58,9 @@ describe('redact', () => {
     expect(redact(`GET http://h/?token=${KEY}`)).toBe('GET http://h/?[redacted]');
     expect(redact(42)).toBe(42);
   });
+
+  it('redacts a credential-looking parameter outside a URL by any name that holds a credential word', () => {
+    const text = `path?user=u&client_secret=${KEY}&id_token=${KEY}&x-api-key=${KEY}&sig=${KEY}&page=2`;
+    expect(redact(text)).toBe('path?user=u&client_secret=[redacted]&id_token=[redacted]&x-api-key=[redacted]&sig=[redacted]&page=2');
+  });
 });

@@ -9,7 +9,8 @@ import type { ReadyResult } from '../../types.js';
  */
 export class ReadyLatch {
   #outcome: ReadyResult | undefined;
-  readonly #waiting = new Map<(result?: ReadyResult) => void, Waiting>();
+  /** Each pending `ready()`: how it ends, and when its own timeout does (scheduler time). */
+  readonly #waiting = new Map<(result?: ReadyResult) => void, number>();
   /** Nothing can settle the client before `until` (scheduler time); `result` says why. */
   #blocked: { result: ReadyResult; until: number } | undefined;
   /** When the load engine tries again after a failure (scheduler time), and why it failed. */
@@ -33,12 +34,14 @@ export class ReadyLatch {
     const blocked = this.#blocked;
     if (blocked && blocked.until >= deadline) return Promise.resolve(blocked.result);
     return new Promise<ReadyResult>((resolve) => {
+      let timer: Subscription | undefined;
       const done = (result?: ReadyResult): void => {
-        this.#waiting.get(done)?.timer.unsubscribe();
+        timer?.unsubscribe();
         this.#waiting.delete(done);
         resolve(this.#outcome ?? result ?? this.#unsettled(timeoutMs));
       };
-      this.#waiting.set(done, { deadline, timer: this.#scheduler.schedule(() => done(), timeoutMs) });
+      this.#waiting.set(done, deadline);
+      timer = this.#scheduler.schedule(() => done(), timeoutMs);
     });
   }
 
@@ -57,7 +60,7 @@ export class ReadyLatch {
     if (this.#outcome || !error || until <= now) return;
     const result: ReadyResult = { ok: false, source: 'none', error };
     this.#blocked = { result, until };
-    for (const [done, { deadline }] of [...this.#waiting]) if (deadline <= until) done(result);
+    for (const [done, deadline] of [...this.#waiting]) if (deadline <= until) done(result);
   }
 
   /** A load attempt failed: the engine tries again in `retryInMs` (`undefined`: it does not). */
@@ -89,10 +92,4 @@ export class ReadyLatch {
   releaseAll(): void {
     for (const done of [...this.#waiting.keys()]) done();
   }
-}
-
-/** A pending `ready()`: when its own timeout ends (scheduler time) and that timer. */
-interface Waiting {
-  deadline: number;
-  timer: Subscription;
 }

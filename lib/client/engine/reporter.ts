@@ -1,7 +1,7 @@
 import { Subject } from 'rxjs';
 import { CircuitOpenError, ClosedError, RateLimitError, TimeoutError } from '../../errors.js';
 import type { InvalidFlag } from '../../transports/transport.js';
-import type { CircuitState, ClientEvent, ClientStatus, FleetRole, ReadyResult } from '../../types.js';
+import type { CircuitState, ClientEvent, ClientStatus, ReadyResult } from '../../types.js';
 import type { MirroredHealth } from '../features/fleet-contract.js';
 import { StatusTracker } from './status.js';
 
@@ -17,8 +17,8 @@ export class ClientReporter extends StatusTracker {
   readonly #events = new Subject<ClientEvent>();
   #loadError: Error | undefined;
   #streamError: Error | undefined;
-  /** A fleet follower's readiness is its leader's. */
-  #leader: MirroredHealth | undefined;
+  /** The health of the leader a fleet follower follows (set by the fleet): its readiness is the leader's. */
+  leader: MirroredHealth | undefined;
   readonly events$ = this.#events.asObservable();
 
   /** Emits an event (nothing once closed). */
@@ -29,28 +29,13 @@ export class ClientReporter extends StatusTracker {
   /** A load landed: ready from the network; a rejected flag is what the status error shows. */
   loaded(invalid: readonly InvalidFlag[]): void {
     this.#loadError = invalid[0]?.error;
-    this.update({ ...this.#readiness(), source: 'network' });
-  }
-
-  /**
-   * A fleet follower's status follows its leader's health (`undefined`: its own again). Nothing
-   * applied yet: a leader in trouble makes it `error`, else it stays `initializing`.
-   */
-  follow(leader: MirroredHealth | undefined, loaded: boolean): void {
-    if (!leader && !this.#leader) return;
-    this.#leader = leader;
-    this.update(loaded ? this.#readiness() : leader && leader.state !== 'ready' ? { state: 'error', error: leader.error } : { state: 'initializing', error: undefined });
-  }
-
-  /** A fleet member's role changed: `status.role` and its event. */
-  role(role: FleetRole, event: ClientEvent): void {
-    this.update({ role });
-    this.emit(event);
+    this.update({ ...this.readiness(), source: 'network' });
   }
 
   /** The state and error of a process with values: its leader's when it follows one. */
-  #readiness(): Pick<ClientStatus, 'state' | 'error'> {
-    return this.#leader ? { state: this.#leader.state, error: this.#leader.error } : { state: 'ready', error: this.#loadError ?? this.#streamError };
+  readiness(): Pick<ClientStatus, 'state' | 'error'> {
+    const { leader } = this;
+    return leader ? { state: leader.state, error: leader.error } : { state: 'ready', error: this.#loadError ?? this.#streamError };
   }
 
   /** The events of a landed load: one `error` per rejected flag, then `refreshed`. */

@@ -93,7 +93,7 @@ export function streamLink(
         fallback$.value ? Math.max(delay, STREAM_FALLBACK_RETRY_MS / 2 + options.backoff.random() * STREAM_FALLBACK_RETRY_MS) : delay,
     }),
     catchError((error: unknown) => {
-      if (isTerminal(error)) options.terminate(asError(error));
+      if (isTerminal(error)) options.terminate(error as Error); // an AuthError or ProjectNotFoundError
       return EMPTY;
     }),
     mergeMap((message): Observable<LoadOptions> => {

@@ -4,7 +4,7 @@ import type { TransportSession } from '../../transports/transport.js';
 import type { TrackEvent } from '../../types.js';
 import type { ResolvedOptions } from '../options.js';
 import { trackedEvent } from './tracked-event.js';
-import type { BoolRead, Tracking, TrackingFactory } from './tracking-sink.js';
+import type { BoolRead, CountedClient, Tracking, TrackingFactory } from './tracking-sink.js';
 import { EvaluationCounter, EventQueue, resolveTracking, type TrackingOptions } from './tracking.js';
 
 /**
@@ -16,13 +16,11 @@ export class ClientTracking implements Tracking {
   readonly #queue: EventQueue | undefined;
   /** Counts `bool()` evaluations; `undefined` when the transport has no telemetry sink. */
   readonly #counter: EvaluationCounter | undefined;
-  /** See {@link Tracking.counted}; absent without a telemetry sink. */
-  readonly counted?: (read: BoolRead, live: () => boolean) => BoolRead;
   #warnedNoSink = false;
   readonly #settings: TrackingOptions;
   readonly #options: ResolvedOptions;
 
-  constructor(session: TransportSession, options: ResolvedOptions, onDropped: (count: number) => void) {
+  constructor(session: TransportSession, options: ResolvedOptions, onDropped: (count: number) => void, client: CountedClient) {
     this.#options = options;
     const runtime = { scheduler: options.scheduler, logger: options.logger };
     const settings = (this.#settings = resolveTracking(options.tracking));
@@ -31,9 +29,11 @@ export class ClientTracking implements Tracking {
     }
     if (session.telemetry && settings.telemetryIntervalMs > 0) {
       const counter = (this.#counter = new EvaluationCounter((report) => session.telemetry!(report), settings, runtime));
-      this.counted = (read, live) => (key, def) => {
+      // Counts bool() reads: a counting bool is swapped in, rather than a test on every call.
+      const read: BoolRead = client.bool.bind(client);
+      client.bool = (key, def) => {
         const value = read(key, def);
-        if (live()) counter.record(key, value);
+        if (client.loaded && client.running) counter.record(key, value);
         return value;
       };
     }
@@ -92,4 +92,4 @@ export class ClientTracking implements Tracking {
 }
 
 /** The {@link TrackingFactory} of transports with event or telemetry sinks (Rollgate, the test source). */
-export const batchedTracking: TrackingFactory = (session, options, onDropped) => new ClientTracking(session, options, onDropped);
+export const batchedTracking: TrackingFactory = (session, options, onDropped, client) => new ClientTracking(session, options, onDropped, client);

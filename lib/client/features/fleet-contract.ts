@@ -1,4 +1,4 @@
-import type { Observable, SchedulerLike } from 'rxjs';
+import type { Observable, SchedulerLike, Subscription } from 'rxjs';
 import type { LoadResult } from '../../transports/transport.js';
 import type { ClientEvent, ClientStatus, EvalContext, EvalResult, FleetRole, Logger } from '../../types.js';
 import type { ContextSwitch } from '../engine/load-engine.js';
@@ -128,7 +128,7 @@ export interface FleetClient {
   /** The client's context switches (the current one first). */
   readonly contexts: Observable<ContextSwitch>;
   /** The client's status and events (a structural view: its declaration must not carry the class's `#private` members). */
-  readonly report: Pick<ClientReporter, 'status$' | 'follow' | 'role'>;
+  readonly report: Pick<ClientReporter, 'status$' | 'leader' | 'readiness' | 'update' | 'emit' | 'streamDown'>;
   /** The `refresh()`/`identify()` promises (a structural view, as `report`). */
   readonly waiters: Pick<LoadWaiters, 'start' | 'succeeded' | 'failed'>;
   /** The `snapshotFor` results (once loaded), dropped on every change. */
@@ -140,8 +140,10 @@ export interface FleetClient {
   readonly activeContext: EvalContext;
   /** The context whose network load the snapshot holds. */
   readonly networkContext: EvalContext | undefined;
-  /** Runs (`true`) or stops (`false`) the load engine. */
-  runEngine(on: boolean): void;
+  /** Runs the load engine, if it is not running. */
+  runEngine(): void;
+  /** The engine's run, while it runs: a follower ends it. */
+  running: Subscription | undefined;
   /** Applies `result` as a load for `context`. */
   onLoaded(context: EvalContext, result: LoadResult): void;
 }

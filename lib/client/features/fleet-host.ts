@@ -13,8 +13,20 @@ export function fleetHost(client: FleetClient): FleetHost {
     status: report.status$,
     scheduler: options.scheduler,
     logger: options.logger,
-    engine: (on) => client.runEngine(on),
-    mirror: (health) => report.follow(health, client.loaded),
+    engine: (on) => {
+      if (on) return client.runEngine();
+      // A follower neither loads nor streams.
+      client.running?.unsubscribe();
+      client.running = undefined;
+      report.streamDown();
+    },
+    // A follower's status follows its leader's health (`undefined`: its own again). Nothing applied
+    // yet: a leader in trouble makes it `error`, else it stays `initializing`.
+    mirror: (health) => {
+      if (!health && !report.leader) return;
+      report.leader = health;
+      report.update(client.loaded ? report.readiness() : health && health.state !== 'ready' ? { state: 'error', error: health.error } : { state: 'initializing', error: undefined });
+    },
     received: (flags) => {
       client.oneOffs?.clear(); // every record the fleet shares is a change it learned of
       const attempt = waiters.start(); // settles refresh()/identify() like a load would
@@ -23,7 +35,10 @@ export function fleetHost(client: FleetClient): FleetHost {
     },
     // Only what the network said for this scope's context: never a bootstrap, a store record or the last context's flags.
     current: () => (client.networkContext === client.activeContext ? client.snapshot.values() : undefined),
-    role: (role, event) => report.role(role, event),
+    role: (role, event) => {
+      report.update({ role });
+      report.emit(event);
+    },
     refused: (error) => void (client.closed || waiters.failed(waiters.start(), error)),
   };
 }

@@ -5,14 +5,19 @@ import type { ResolvedOptions } from '../options.js';
 /** The client's `bool()` read. */
 export type BoolRead = (key: string, def?: boolean) => boolean;
 
+/**
+ * The client as its telemetry sees it: a tracking with a telemetry sink swaps `bool` for one that
+ * counts each value it returns while the client is started and loaded (defaults served before that
+ * are not evaluations); a client without telemetry reads with no extra step.
+ */
+export interface CountedClient {
+  bool: BoolRead;
+  readonly loaded: boolean;
+  readonly running: unknown;
+}
+
 /** The client's side of tracked events and evaluation telemetry. */
 export interface Tracking {
-  /**
-   * With a telemetry sink: `read` wrapped to count each value it returns while `live()` (a started,
-   * loaded client: defaults served before that are not evaluations). Absent without one, so a
-   * client without telemetry reads with no extra step.
-   */
-  counted?(read: BoolRead, live: () => boolean): BoolRead;
   /** Buffers one event (validated: throws `ConfigError`). */
   track(event: TrackEvent, userId: string | undefined, now: string): void;
   /** Sends what is buffered now. */
@@ -27,7 +32,7 @@ export interface Tracking {
  * Builds the batching for a transport's `track`/`telemetry` sinks. A transport with sinks sets it
  * (`Transport.tracking`), so the batching code is only in bundles of apps that use such a transport.
  */
-export type TrackingFactory = (session: TransportSession, options: ResolvedOptions, onDropped: (count: number) => void) => Tracking;
+export type TrackingFactory = (session: TransportSession, options: ResolvedOptions, onDropped: (count: number) => void, client: CountedClient) => Tracking;
 
 /**
  * Tracking for a transport without sinks: events are dropped with one warning, unchecked (checking

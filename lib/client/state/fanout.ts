@@ -82,11 +82,6 @@ export class KeyedFanout<T> {
     for (const channel of channels) channel.listeners.end((subscriber) => subscriber.complete());
   }
 
-  /** Number of keys with at least one subscriber. */
-  get observedKeys(): number {
-    return this.#channels.size;
-  }
-
   /** A channel for `key` that registers itself (or joins the registered one) on subscription. */
   #detached(key: string): Channel<T> {
     const created: Channel<T> = {

@@ -22,7 +22,6 @@ export function missingResult(key: string, fallback: JsonValue | undefined, eval
  * keys only, entries that are not JSON or not well-formed are skipped, values are copied and frozen.
  */
 export function valueResults(values: Readonly<Record<string, unknown>> | SnapshotJSON, source: ValueSource, evaluatedAt: string): EvalResult[] {
-  if (typeof values !== 'object' || values === null) return [];
   if (isSnapshotJSON(values)) return snapshotResults(values.flags, source, evaluatedAt);
   const results: EvalResult[] = [];
   for (const key of Object.keys(values)) {

@@ -41,7 +41,8 @@ export function cuttlegate(config: CuttlegateOptions): Transport {
   }) as [string, string];
   const watchdogMs = numberOption(options, 'watchdogMs', 90_000);
 
-  const base = `${serverUrl}/api/v1/projects/${encodeURIComponent(project)}/environments/${encodeURIComponent(environment)}`;
+  // Slugs need no escaping in a path.
+  const base = `${serverUrl}/api/v1/projects/${project}/environments/${environment}`;
   const headers = { Authorization: `Bearer ${apiKey}` };
 
   return {
@@ -88,7 +89,7 @@ export function cuttlegate(config: CuttlegateOptions): Transport {
                 return EMPTY;
               }
               if (event.type !== 'flag.state_changed') return EMPTY;
-              return of({ type: 'changed', key: event.flag_key, enabled: event.enabled, data: event });
+              return of({ type: 'changed', key: event.flag_key, enabled: event.enabled });
             }),
           );
         },

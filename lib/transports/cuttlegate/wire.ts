@@ -14,14 +14,14 @@ export interface CuttlegateFlag {
   type: string;
 }
 
-/** The body of `flag.state_changed` stream events. */
+/**
+ * What the client reads of a stream event's body (`flag.state_changed` events also carry `project`,
+ * `environment` and `occurred_at`, which it does not need).
+ */
 export interface CuttlegateChangeEvent {
   type: string;
-  project?: string;
-  environment?: string;
   flag_key?: string;
   enabled?: boolean;
-  occurred_at?: string;
 }
 
 /**
@@ -141,7 +141,8 @@ export function bulkResults(body: unknown, where: string, receivedAt: string, te
 
 /**
  * Parses a stream frame; `undefined` for frames that are not JSON objects with a string `type`.
- * Fields of the wrong type are left out (the event is only a hint to refetch).
+ * Only what the client reads is kept (the event is only a hint to refetch): `flag_key` and `enabled`,
+ * each left out when of the wrong type.
  */
 export function parseChangeEvent(data: string): CuttlegateChangeEvent | undefined {
   let parsed: unknown;
@@ -151,11 +152,6 @@ export function parseChangeEvent(data: string): CuttlegateChangeEvent | undefine
     return undefined;
   }
   if (!isRecord(parsed) || typeof parsed.type !== 'string') return undefined;
-  const event: CuttlegateChangeEvent = { type: parsed.type };
-  for (const field of ['project', 'environment', 'flag_key', 'occurred_at'] as const) {
-    const value = parsed[field];
-    if (typeof value === 'string') event[field] = value;
-  }
-  if (typeof parsed.enabled === 'boolean') event.enabled = parsed.enabled;
-  return event;
+  const { type, flag_key, enabled } = parsed;
+  return { type, flag_key: typeof flag_key === 'string' ? flag_key : undefined, enabled: typeof enabled === 'boolean' ? enabled : undefined };
 }

@@ -11,6 +11,7 @@ import {
   type TelemetryReport,
   type Transport,
 } from '../../../lib/index.js';
+import { batchedTracking } from '../../../lib/client/features/client-tracking.js';
 import { testSource } from '../../../lib/testing/index.js';
 import { clientOn } from '../../support/virtual.js';
 // Loaded up front, so the client's dynamic import of the store sync resolves within one real tick.
@@ -34,6 +35,7 @@ class ScriptedServer {
   transport(): Transport {
     return {
       kind: 'test',
+      tracking: batchedTracking,
       connect: (runtime) => {
         this.now = () => runtime.scheduler.now();
         const results = (): EvalResult[] =>
@@ -250,6 +252,19 @@ describe('the client reports only what happened (virtual time)', () => {
     scheduler.flush();
     expect(server.telemetry).toEqual([]);
     expect(server.loads).toEqual([]);
+    client.close();
+  });
+
+  it('counts bool() reads for telemetry once the client has started and loaded, not the defaults served before', async () => {
+    const server = new ScriptedServer();
+    server.enabled.set('a', true);
+    const { scheduler, client } = virtual(server, 200_000, { tracking: { telemetryIntervalMs: 60_000 } });
+    client.bool('a'); // not started: a default, not an evaluation
+    client.flag$('a').subscribe();
+    scheduler.schedule(() => [1, 2, 3].forEach(() => client.bool('a')), 5_000);
+    scheduler.flush();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(server.telemetry.map((report) => report.evaluations)).toEqual([{ a: { total: 3, true: 3, false: 0 } }]);
     client.close();
   });
 
