@@ -1,6 +1,10 @@
 import {
   ErrorCode,
+  GeneralError,
+  ProviderFatalError,
   StandardResolutionReasons,
+  instantiateErrorByErrorCode,
+  type OpenFeatureError,
   type FlagMetadata,
   type FlagValueType,
   type ResolutionDetails,
@@ -75,6 +79,14 @@ export function errorDetails<T>(error: unknown, defaultValue: T): ResolutionDeta
 export function errorCodeOf(error: unknown): ErrorCode {
   if (isTerminal(error)) return ErrorCode.PROVIDER_FATAL;
   return openFeatureCode(error instanceof FlagstreamError ? error.errorCode : undefined);
+}
+
+/** The OpenFeature error for a failed call, of the code {@link errorCodeOf} gives (the cause kept where the class takes one). */
+export function openFeatureError(error: unknown): OpenFeatureError {
+  const message = messageOf(error);
+  const code = errorCodeOf(error);
+  if (code === ErrorCode.PROVIDER_FATAL) return new ProviderFatalError(message, { cause: error });
+  return code === ErrorCode.GENERAL ? new GeneralError(message, { cause: error }) : instantiateErrorByErrorCode(code, message);
 }
 
 /** The OpenFeature error code for a wire code: the same code when OpenFeature has it, else `GENERAL`. */

@@ -5,27 +5,16 @@ import type { FlagClient } from '../client/client.js';
 import { isTerminal } from '../errors.js';
 import type { ClientStatus } from '../types.js';
 
-/** What the provider reports for a client status. */
-type ProviderHealth = 'not-ready' | 'ready' | 'stale' | 'error' | 'fatal' | 'closed';
+/** What the provider reports for a client status: the client's state, or `fatal`. */
+type ProviderHealth = ClientStatus['state'] | 'fatal';
 
 /**
  * The provider-level reading of a client status: an `AuthError` is fatal; `stale`, and `error` while
  * last known values are still served, are stale; `error` with nothing loaded is an error.
  */
 function healthOf(status: ClientStatus): ProviderHealth {
-  if (isTerminal(status.error)) return 'fatal';
-  switch (status.state) {
-    case 'ready':
-      return 'ready';
-    case 'stale':
-      return 'stale';
-    case 'error':
-      return status.source === 'none' ? 'error' : 'stale';
-    case 'closed':
-      return 'closed';
-    default:
-      return 'not-ready';
-  }
+  const { state } = status;
+  return isTerminal(status.error) ? 'fatal' : state === 'error' && status.source !== 'none' ? 'stale' : state;
 }
 
 /** Whether the client serves values that may be out of date: what `PROVIDER_STALE` reports, and answers say as `STALE`. */
@@ -55,8 +44,9 @@ export function bridgeEvents(client: FlagClient, events: ProviderEventEmitter<An
       const message = status.error?.message;
       if (next === 'ready') events.emit(ProviderEvents.Ready, {});
       else if (next === 'stale') events.emit(ProviderEvents.Stale, message === undefined ? {} : { message });
-      else if (next === 'error') events.emit(ProviderEvents.Error, { message, errorCode: ErrorCode.GENERAL });
-      else if (next === 'fatal') events.emit(ProviderEvents.Error, { message, errorCode: ErrorCode.PROVIDER_FATAL });
+      else if (next === 'error' || next === 'fatal') {
+        events.emit(ProviderEvents.Error, { message, errorCode: next === 'fatal' ? ErrorCode.PROVIDER_FATAL : ErrorCode.GENERAL });
+      }
     }),
   );
 

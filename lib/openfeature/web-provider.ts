@@ -1,8 +1,7 @@
 import { ErrorCode, type EvaluationContext, type FlagValueType, type JsonValue, type ResolutionDetails } from '@openfeature/core';
-import { openFeatureError } from './binding.js';
 import { BoundProvider } from './bound-provider.js';
 import { isEmptyContext, toEvalContext } from './context.js';
-import { toDetails, unavailable } from './details.js';
+import { openFeatureError, toDetails, unavailable } from './details.js';
 import { isStale } from './events.js';
 
 /**
@@ -21,20 +20,20 @@ export class FlagstreamWebProvider extends BoundProvider {
   async initialize(context?: EvaluationContext): Promise<void> {
     if (!isEmptyContext(context)) {
       try {
-        await this.switchTo(context!);
+        await this.#switchTo(context!);
       } catch (error) {
         // A transient failure is reported by ready() below; only a terminal one stops here.
         const failure = openFeatureError(error);
         if (failure.code === ErrorCode.PROVIDER_FATAL) throw failure;
       }
     }
-    await this.binding.start();
+    await this.start();
   }
 
   /** Switches the client to the new context; the SDK shows RECONCILING until it resolves. */
   async onContextChange(_oldContext: EvaluationContext, newContext: EvaluationContext): Promise<void> {
     try {
-      await this.switchTo(newContext);
+      await this.#switchTo(newContext);
     } catch (error) {
       throw openFeatureError(error);
     }
@@ -42,31 +41,31 @@ export class FlagstreamWebProvider extends BoundProvider {
 
   /** Resolves a boolean flag from the client's snapshot, synchronously; `defaultValue` when it is missing, of another type or unavailable. */
   resolveBooleanEvaluation(flagKey: string, defaultValue: boolean): ResolutionDetails<boolean> {
-    return this.resolve(flagKey, defaultValue, 'boolean');
+    return this.#resolve(flagKey, defaultValue, 'boolean');
   }
 
   /** Resolves a string flag from the client's snapshot, synchronously; `defaultValue` when it is missing, of another type or unavailable. */
   resolveStringEvaluation(flagKey: string, defaultValue: string): ResolutionDetails<string> {
-    return this.resolve(flagKey, defaultValue, 'string');
+    return this.#resolve(flagKey, defaultValue, 'string');
   }
 
   /** Resolves a number flag from the client's snapshot, synchronously; `defaultValue` when it is missing, of another type or unavailable. */
   resolveNumberEvaluation(flagKey: string, defaultValue: number): ResolutionDetails<number> {
-    return this.resolve(flagKey, defaultValue, 'number');
+    return this.#resolve(flagKey, defaultValue, 'number');
   }
 
   /** Resolves a JSON (object) flag from the client's snapshot, synchronously; `defaultValue` when it is missing, of another type or unavailable. */
   resolveObjectEvaluation<T extends JsonValue>(flagKey: string, defaultValue: T): ResolutionDetails<T> {
-    return this.resolve(flagKey, defaultValue, 'object');
+    return this.#resolve(flagKey, defaultValue, 'object');
   }
 
-  private resolve<T>(flagKey: string, defaultValue: T, type: FlagValueType): ResolutionDetails<T> {
-    const client = this.binding.client;
+  #resolve<T>(flagKey: string, defaultValue: T, type: FlagValueType): ResolutionDetails<T> {
+    const client = this.client;
     const { status } = client;
     return unavailable(status, defaultValue) ?? toDetails(client.evaluate(flagKey), flagKey, defaultValue, type, isStale(status));
   }
 
-  private switchTo(context: EvaluationContext): Promise<void> {
-    return this.binding.identify(toEvalContext(context));
+  #switchTo(context: EvaluationContext): Promise<void> {
+    return this.identify(toEvalContext(context));
   }
 }
