@@ -5,8 +5,7 @@ import { contextKey } from '../client/context-key.js';
 import type { FlagClientOptions } from '../client/options.js';
 import type { EvalContext } from '../types.js';
 import { openFeatureError } from './details.js';
-import { FlagstreamEventEmitter } from './event-emitter.js';
-import { bridgeEvents } from './events.js';
+import { FlagstreamEventEmitter, bridgeEvents } from './events.js';
 import { toTrackEvent } from './tracking.js';
 
 /**

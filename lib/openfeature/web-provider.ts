@@ -1,4 +1,5 @@
-import { ErrorCode, type EvaluationContext, type FlagValueType, type JsonValue, type ResolutionDetails } from '@openfeature/core';
+import type { EvaluationContext, FlagValueType, JsonValue, ResolutionDetails } from '@openfeature/core';
+import { isTerminal } from '../errors.js';
 import { BoundProvider } from './bound-provider.js';
 import { isEmptyContext, toEvalContext } from './context.js';
 import { openFeatureError, toDetails, unavailable } from './details.js';
@@ -22,9 +23,8 @@ export class FlagstreamWebProvider extends BoundProvider {
       try {
         await this.#switchTo(context!);
       } catch (error) {
-        // A transient failure is reported by ready() below; only a terminal one stops here.
-        const failure = openFeatureError(error);
-        if (failure.code === ErrorCode.PROVIDER_FATAL) throw failure;
+        // A transient failure is reported by ready() below; only a terminal one (PROVIDER_FATAL) stops here.
+        if (isTerminal(error)) throw openFeatureError(error);
       }
     }
     await this.start();
