@@ -46,12 +46,14 @@ function resolved<T>(result: EvalResult, key: string, defaultValue: T, type: Fla
     return failure(defaultValue, openFeatureCode(result.errorCode), `flag ${key} failed to evaluate: ${said}`, flagMetadata);
   }
   if (reason === DISABLED) return { value: defaultValue, reason, flagMetadata };
-  if (result.value === undefined) return withVariant({ value: defaultValue, reason, flagMetadata }, result.variant);
-  if (!matches(result.value, type)) {
-    return failure(defaultValue, ErrorCode.TYPE_MISMATCH, `flag ${key} holds ${kindOf(result.value)}, not ${type}`, flagMetadata);
+  const { value, variant } = result;
+  if (value !== undefined && !matches(value, type)) {
+    return failure(defaultValue, ErrorCode.TYPE_MISMATCH, `flag ${key} holds ${kindOf(value)}, not ${type}`, flagMetadata);
   }
-  const details = withVariant({ value: result.value, reason, flagMetadata }, result.variant);
-  successes.set(result, details);
+  // A code-default entry (no value) answers with the caller's default, and is not cached.
+  const details: ResolutionDetails<unknown> = { value: value === undefined ? defaultValue : value, reason, flagMetadata };
+  if (variant !== '') details.variant = variant;
+  if (value !== undefined) successes.set(result, details as ResolutionDetails<JsonValue>);
   return details as ResolutionDetails<T>;
 }
 
@@ -109,11 +111,6 @@ function metadataOf(result: EvalResult): FlagMetadata {
 function failure<T>(value: T, errorCode: ErrorCode, errorMessage: string, flagMetadata?: FlagMetadata): ResolutionDetails<T> {
   const details: ResolutionDetails<T> = { value, reason: StandardResolutionReasons.ERROR, errorCode, errorMessage };
   if (flagMetadata) details.flagMetadata = flagMetadata;
-  return details;
-}
-
-function withVariant<T>(details: ResolutionDetails<T>, variant: string): ResolutionDetails<T> {
-  if (variant !== '') details.variant = variant;
   return details;
 }
 
