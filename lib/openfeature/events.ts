@@ -29,8 +29,7 @@ class Listeners {
   removeListener(name: string | symbol, listener: Listener): this {
     const list = this.listeners(name);
     const index = list.lastIndexOf(listener);
-    if (index >= 0) list.splice(index, 1);
-    this.#byName.set(name, list);
+    if (index >= 0) this.#byName.set(name, list.filter((_, at) => at !== index));
     return this;
   }
 
