@@ -19,18 +19,20 @@ export abstract class BoundProvider {
   readonly events = new FlagstreamEventEmitter();
   /** The flag client behind the provider, for its observables and the rest of its API. */
   readonly client: FlagClient;
+  // TypeScript-private, not #private: apps may wrap a provider in a Proxy (Vue's reactive(), MobX),
+  // whose methods then run with the proxy as `this` (spec/openfeature/proxied.spec.ts).
   /** Whether the provider created the client, and so closes it. */
-  readonly #owned: boolean;
-  #bridge: Subscription | undefined;
-  #stopped = false;
+  private readonly owned: boolean;
+  private bridge: Subscription | undefined;
+  private stopped = false;
   /** The context the provider last identified (or created) the client with. */
-  #identified: EvalContext | undefined;
+  private identified: EvalContext | undefined;
 
   constructor(clientOrOptions: FlagClient | FlagClientOptions) {
     const lent = typeof (clientOrOptions as Partial<FlagClient>).evaluate === 'function' && typeof (clientOrOptions as Partial<FlagClient>).ready === 'function';
-    this.#owned = !lent;
+    this.owned = !lent;
     this.client = lent ? (clientOrOptions as FlagClient) : createFlagClient(clientOrOptions as FlagClientOptions);
-    if (!lent) this.#identified = { ...(clientOrOptions as FlagClientOptions).context };
+    if (!lent) this.identified = { ...(clientOrOptions as FlagClientOptions).context };
   }
 
   /**
@@ -46,10 +48,10 @@ export abstract class BoundProvider {
 
   /** Ends the event bridge; closes the client only if the provider created it. */
   async onClose(): Promise<void> {
-    this.#stopped = true;
-    this.#bridge?.unsubscribe();
-    this.#bridge = undefined;
-    if (this.#owned) this.client.close();
+    this.stopped = true;
+    this.bridge?.unsubscribe();
+    this.bridge = undefined;
+    if (this.owned) this.client.close();
   }
 
   /**
@@ -59,7 +61,7 @@ export abstract class BoundProvider {
    */
   protected get knownContext(): EvalContext | undefined {
     const exposed = (this.client as { context?: unknown }).context;
-    return typeof exposed === 'object' && exposed !== null ? (exposed as EvalContext) : this.#identified;
+    return typeof exposed === 'object' && exposed !== null ? (exposed as EvalContext) : this.identified;
   }
 
   /**
@@ -70,7 +72,7 @@ export abstract class BoundProvider {
     const known = this.knownContext;
     if (known && contextKey(known) === contextKey(context)) return;
     await this.client.identify(context);
-    this.#identified = context;
+    this.identified = context;
   }
 
   /**
@@ -79,8 +81,8 @@ export abstract class BoundProvider {
    */
   protected async start(): Promise<void> {
     const result = await this.client.ready();
-    if (this.#stopped) return; // closed while waiting: bridge nothing
-    this.#bridge ??= bridgeEvents(this.client, this.events);
+    if (this.stopped) return; // closed while waiting: bridge nothing
+    this.bridge ??= bridgeEvents(this.client, this.events);
     if (!result.ok) throw openFeatureError(result.error ?? new Error('flags could not be loaded'));
   }
 }

@@ -15,7 +15,7 @@ import { isStale } from './events.js';
 export class FlagstreamServerProvider extends BoundProvider {
   /** Tells the OpenFeature SDKs this is a server-side (dynamic context) provider. */
   readonly runsOn = 'server' as const;
-  #ownKey: { context: unknown; key: string } | undefined;
+  private ownKey: { context: unknown; key: string } | undefined;
 
   /** Waits for the client's first load. */
   async initialize(): Promise<void> {
@@ -24,30 +24,30 @@ export class FlagstreamServerProvider extends BoundProvider {
 
   /** Resolves a boolean flag for `context` (see the class comment); `defaultValue` when it is missing, of another type or unavailable. */
   resolveBooleanEvaluation(flagKey: string, defaultValue: boolean, context: EvaluationContext): Promise<ResolutionDetails<boolean>> {
-    return this.#resolve(flagKey, defaultValue, context, 'boolean');
+    return this.resolve(flagKey, defaultValue, context, 'boolean');
   }
 
   /** Resolves a string flag for `context` (see the class comment); `defaultValue` when it is missing, of another type or unavailable. */
   resolveStringEvaluation(flagKey: string, defaultValue: string, context: EvaluationContext): Promise<ResolutionDetails<string>> {
-    return this.#resolve(flagKey, defaultValue, context, 'string');
+    return this.resolve(flagKey, defaultValue, context, 'string');
   }
 
   /** Resolves a number flag for `context` (see the class comment); `defaultValue` when it is missing, of another type or unavailable. */
   resolveNumberEvaluation(flagKey: string, defaultValue: number, context: EvaluationContext): Promise<ResolutionDetails<number>> {
-    return this.#resolve(flagKey, defaultValue, context, 'number');
+    return this.resolve(flagKey, defaultValue, context, 'number');
   }
 
   /** Resolves a JSON (object) flag for `context` (see the class comment); `defaultValue` when it is missing, of another type or unavailable. */
   resolveObjectEvaluation<T extends JsonValue>(flagKey: string, defaultValue: T, context: EvaluationContext): Promise<ResolutionDetails<T>> {
-    return this.#resolve(flagKey, defaultValue, context, 'object');
+    return this.resolve(flagKey, defaultValue, context, 'object');
   }
 
-  async #resolve<T>(flagKey: string, defaultValue: T, context: EvaluationContext, type: FlagValueType): Promise<ResolutionDetails<T>> {
+  private async resolve<T>(flagKey: string, defaultValue: T, context: EvaluationContext, type: FlagValueType): Promise<ResolutionDetails<T>> {
     const client = this.client;
     const blocked = unavailable(client.status, defaultValue);
     if (blocked) return blocked;
     const target = isEmptyContext(context) ? undefined : toEvalContext(context);
-    if (target === undefined || this.#isOwn(target)) return toDetails(client.evaluate(flagKey), flagKey, defaultValue, type, isStale(client.status));
+    if (target === undefined || this.isOwn(target)) return toDetails(client.evaluate(flagKey), flagKey, defaultValue, type, isStale(client.status));
     try {
       const snapshot = await client.snapshotFor(target);
       return toDetails(snapshot.get(flagKey), flagKey, defaultValue, type, isStale(client.status));
@@ -57,10 +57,10 @@ export class FlagstreamServerProvider extends BoundProvider {
   }
 
   /** Whether `target` is the client's own context (compared by value; the key is kept per known context). */
-  #isOwn(target: ReturnType<typeof toEvalContext>): boolean {
+  private isOwn(target: ReturnType<typeof toEvalContext>): boolean {
     const known = this.knownContext;
     if (!known) return false;
-    if (this.#ownKey?.context !== known) this.#ownKey = { context: known, key: contextKey(known) };
-    return this.#ownKey.key === contextKey(target);
+    if (this.ownKey?.context !== known) this.ownKey = { context: known, key: contextKey(known) };
+    return this.ownKey.key === contextKey(target);
   }
 }

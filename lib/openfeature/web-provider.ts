@@ -21,7 +21,7 @@ export class FlagstreamWebProvider extends BoundProvider {
   async initialize(context?: EvaluationContext): Promise<void> {
     if (!isEmptyContext(context)) {
       try {
-        await this.#switchTo(context!);
+        await this.identify(toEvalContext(context!));
       } catch (error) {
         // A transient failure is reported by ready() below; only a terminal one (PROVIDER_FATAL) stops here.
         if (isTerminal(error)) throw openFeatureError(error);
@@ -33,7 +33,7 @@ export class FlagstreamWebProvider extends BoundProvider {
   /** Switches the client to the new context; the SDK shows RECONCILING until it resolves. */
   async onContextChange(_oldContext: EvaluationContext, newContext: EvaluationContext): Promise<void> {
     try {
-      await this.#switchTo(newContext);
+      await this.identify(toEvalContext(newContext));
     } catch (error) {
       throw openFeatureError(error);
     }
@@ -41,31 +41,27 @@ export class FlagstreamWebProvider extends BoundProvider {
 
   /** Resolves a boolean flag from the client's snapshot, synchronously; `defaultValue` when it is missing, of another type or unavailable. */
   resolveBooleanEvaluation(flagKey: string, defaultValue: boolean): ResolutionDetails<boolean> {
-    return this.#resolve(flagKey, defaultValue, 'boolean');
+    return this.resolve(flagKey, defaultValue, 'boolean');
   }
 
   /** Resolves a string flag from the client's snapshot, synchronously; `defaultValue` when it is missing, of another type or unavailable. */
   resolveStringEvaluation(flagKey: string, defaultValue: string): ResolutionDetails<string> {
-    return this.#resolve(flagKey, defaultValue, 'string');
+    return this.resolve(flagKey, defaultValue, 'string');
   }
 
   /** Resolves a number flag from the client's snapshot, synchronously; `defaultValue` when it is missing, of another type or unavailable. */
   resolveNumberEvaluation(flagKey: string, defaultValue: number): ResolutionDetails<number> {
-    return this.#resolve(flagKey, defaultValue, 'number');
+    return this.resolve(flagKey, defaultValue, 'number');
   }
 
   /** Resolves a JSON (object) flag from the client's snapshot, synchronously; `defaultValue` when it is missing, of another type or unavailable. */
   resolveObjectEvaluation<T extends JsonValue>(flagKey: string, defaultValue: T): ResolutionDetails<T> {
-    return this.#resolve(flagKey, defaultValue, 'object');
+    return this.resolve(flagKey, defaultValue, 'object');
   }
 
-  #resolve<T>(flagKey: string, defaultValue: T, type: FlagValueType): ResolutionDetails<T> {
+  private resolve<T>(flagKey: string, defaultValue: T, type: FlagValueType): ResolutionDetails<T> {
     const client = this.client;
     const { status } = client;
     return unavailable(status, defaultValue) ?? toDetails(client.evaluate(flagKey), flagKey, defaultValue, type, isStale(status));
-  }
-
-  #switchTo(context: EvaluationContext): Promise<void> {
-    return this.identify(toEvalContext(context));
   }
 }
