@@ -233,9 +233,7 @@ class InMemorySource implements TestSource {
   }
 
   #count(type: TestRequest['type']): number {
-    let total = 0;
-    for (const request of this.#log) if (request.type === type) total += 1;
-    return total;
+    return this.#log.filter((request) => request.type === type).length;
   }
 }
 
