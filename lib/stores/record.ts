@@ -20,8 +20,10 @@ export function isStoredFlags(value: unknown): value is StoredFlags {
  * a warning naming `where`) when the text is not a record.
  */
 export function parseRecord(text: string, scope: string, where: string, logger: Logger): StoredFlags | undefined {
-  const value = parseJson(text);
-  if (value === undefined) {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
     logger.warn(`${where}: ignored a stored value that is not JSON`);
     return undefined;
   }
@@ -30,16 +32,6 @@ export function parseRecord(text: string, scope: string, where: string, logger: 
     return undefined;
   }
   return value.scope === scope ? value : undefined;
-}
-
-/** The JSON value of a stored text, or undefined when absent or not JSON. */
-export function parseJson(text: unknown): unknown {
-  if (typeof text !== 'string') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Runs `operation`, turning anything it throws into a `StoreError` for `operation`. */

@@ -1,7 +1,6 @@
 import { asHealth, type FleetClaim, type FleetCoordinator, type FleetHealth, type FleetRecord, type FleetView } from '../../client/features/fleet-link.js';
 import type { EvalResult } from '../../types.js';
 import type { RedisConnection, RedisSubscription } from '../redis-connection.js';
-import { parseJson } from '../record.js';
 import { asRecord, digest } from './wire.js';
 
 /** Settings of the Redis coordinator (see `redisFleet`). */
@@ -186,5 +185,15 @@ export class RedisCoordinator implements FleetCoordinator {
 
   #sharedKey(key: string): string {
     return `${this.#options.prefix}fleet:for:${digest(key)}`;
+  }
+}
+
+/** The JSON value of a stored text, or undefined when absent or not JSON. */
+function parseJson(text: unknown): unknown {
+  if (typeof text !== 'string') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
   }
 }
