@@ -36,7 +36,8 @@ export class FlagDirective implements OnChanges {
   readonly #container = inject(ViewContainerRef);
   readonly #template = inject<TemplateRef<FlagContext>>(TemplateRef);
   readonly #changeDetector = inject(ChangeDetectorRef);
-  readonly #context: FlagContext = { $implicit: undefined, flag: undefined };
+  /** Filled by the first render, before any view is created from it. */
+  readonly #context = {} as FlagContext;
   #subscription: Subscription | undefined;
   #subscribedKey: string | undefined;
   #shown: TemplateRef<FlagContext> | null | undefined;

@@ -56,7 +56,7 @@ export function provideFlagClient(
     },
   ];
   if (transferState) providers.push(provideAppInitializer(() => transferSnapshot(inject(FLAG_CLIENT))));
-  if (awaitReady) providers.push(provideAppInitializer(() => inject(FLAG_CLIENT).ready().then(() => undefined)));
+  if (awaitReady) providers.push(provideAppInitializer(() => inject(FLAG_CLIENT).ready()));
   return makeEnvironmentProviders(providers);
 }
 

@@ -28,8 +28,7 @@ export function flagSignal<K extends TypedKey<AppFlagTypes>>(
 ): Signal<FlagValueOf<AppFlagTypes, K, JsonValue>>;
 export function flagSignal<T extends JsonValue | object>(key: string, def: T, options: FlagSignalOptions = {}): Signal<T> {
   const injector = owner(flagSignal, options);
-  const client = injector.get(FLAG_CLIENT);
-  return toSignal(client.value$(key, def), { initialValue: def, injector });
+  return toSignal(injector.get(FLAG_CLIENT).value$(key, def), { initialValue: def, injector });
 }
 
 /** A signal of the client's status (`state`, `source`, `circuit`, `streaming`, …), ended with the owning `DestroyRef`. */

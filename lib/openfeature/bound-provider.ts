@@ -1,34 +1,38 @@
 import type { EvaluationContext, TrackingEventDetails } from '@openfeature/core';
-import type { FlagClient } from '../client/client.js';
+import type { Subscription } from 'rxjs';
+import { createFlagClient, type FlagClient } from '../client/client.js';
+import { contextKey } from '../client/context-key.js';
 import type { FlagClientOptions } from '../client/options.js';
-import { ClientBinding } from './binding.js';
+import type { EvalContext } from '../types.js';
+import { openFeatureError } from './details.js';
+import { FlagstreamEventEmitter, bridgeEvents } from './events.js';
 import { toTrackEvent } from './tracking.js';
 
 /**
- * What the web and server providers share: the binding to a flagstream client (owned or lent), the
- * provider's OpenFeature events, the client itself, and closing.
+ * What the web and server providers share: the flagstream client (owned or lent), its known
+ * context, the provider's OpenFeature events and their bridge, tracking, and closing.
  */
 export abstract class BoundProvider {
   /** The provider's name for the OpenFeature SDK: `flagstream`. */
   readonly metadata = { name: 'flagstream' } as const;
-  /**
-   * The client (owned or lent) and the event bridge.
-   * @internal
-   */
-  protected readonly binding: ClientBinding;
+  /** The provider's OpenFeature events (the SDK subscribes to them). */
+  readonly events = new FlagstreamEventEmitter();
+  /** The flag client behind the provider, for its observables and the rest of its API. */
+  readonly client: FlagClient;
+  // TypeScript-private, not #private: apps may wrap a provider in a Proxy (Vue's reactive(), MobX),
+  // whose methods then run with the proxy as `this` (spec/openfeature/proxied.spec.ts).
+  /** Whether the provider created the client, and so closes it. */
+  private readonly owned: boolean;
+  private bridge: Subscription | undefined;
+  private stopped = false;
+  /** The context the provider last identified (or created) the client with. */
+  private identified: EvalContext | undefined;
 
   constructor(clientOrOptions: FlagClient | FlagClientOptions) {
-    this.binding = new ClientBinding(clientOrOptions);
-  }
-
-  /** The provider's OpenFeature events (the SDK subscribes to them). */
-  get events(): ClientBinding['events'] {
-    return this.binding.events;
-  }
-
-  /** The flag client behind the provider, for its observables and the rest of its API. */
-  get client(): FlagClient {
-    return this.binding.client;
+    const lent = typeof (clientOrOptions as Partial<FlagClient>).evaluate === 'function' && typeof (clientOrOptions as Partial<FlagClient>).ready === 'function';
+    this.owned = !lent;
+    this.client = lent ? (clientOrOptions as FlagClient) : createFlagClient(clientOrOptions as FlagClientOptions);
+    if (!lent) this.identified = { ...(clientOrOptions as FlagClientOptions).context };
   }
 
   /**
@@ -39,11 +43,46 @@ export abstract class BoundProvider {
    * client's `ConfigError`, which the SDK logs.
    */
   track(trackingEventName: string, context: EvaluationContext, trackingEventDetails: TrackingEventDetails): void {
-    this.binding.client.track(toTrackEvent(trackingEventName, context, trackingEventDetails));
+    this.client.track(toTrackEvent(trackingEventName, context, trackingEventDetails));
   }
 
   /** Ends the event bridge; closes the client only if the provider created it. */
   async onClose(): Promise<void> {
-    this.binding.stop();
+    this.stopped = true;
+    this.bridge?.unsubscribe();
+    this.bridge = undefined;
+    if (this.owned) this.client.close();
+  }
+
+  /**
+   * The client's current context: the one it exposes (the contract's `context` member), else the one
+   * the provider last gave it; `undefined` when neither is known.
+   * @internal
+   */
+  protected get knownContext(): EvalContext | undefined {
+    const exposed = (this.client as { context?: unknown }).context;
+    return typeof exposed === 'object' && exposed !== null ? (exposed as EvalContext) : this.identified;
+  }
+
+  /**
+   * Switches the client to `context` (unless it is known to be there already).
+   * @internal
+   */
+  protected async identify(context: EvalContext): Promise<void> {
+    const known = this.knownContext;
+    if (known && contextKey(known) === contextKey(context)) return;
+    await this.client.identify(context);
+    this.identified = context;
+  }
+
+  /**
+   * Waits for the first load, then bridges events; rejects with the OpenFeature error of a failed start.
+   * @internal
+   */
+  protected async start(): Promise<void> {
+    const result = await this.client.ready();
+    if (this.stopped) return; // closed while waiting: bridge nothing
+    this.bridge ??= bridgeEvents(this.client, this.events);
+    if (!result.ok) throw openFeatureError(result.error ?? new Error('flags could not be loaded'));
   }
 }

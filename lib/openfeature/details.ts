@@ -1,6 +1,10 @@
 import {
   ErrorCode,
+  GeneralError,
+  ProviderFatalError,
   StandardResolutionReasons,
+  instantiateErrorByErrorCode,
+  type OpenFeatureError,
   type FlagMetadata,
   type FlagValueType,
   type ResolutionDetails,
@@ -42,12 +46,14 @@ function resolved<T>(result: EvalResult, key: string, defaultValue: T, type: Fla
     return failure(defaultValue, openFeatureCode(result.errorCode), `flag ${key} failed to evaluate: ${said}`, flagMetadata);
   }
   if (reason === DISABLED) return { value: defaultValue, reason, flagMetadata };
-  if (result.value === undefined) return withVariant({ value: defaultValue, reason, flagMetadata }, result.variant);
-  if (!matches(result.value, type)) {
-    return failure(defaultValue, ErrorCode.TYPE_MISMATCH, `flag ${key} holds ${kindOf(result.value)}, not ${type}`, flagMetadata);
+  const { value, variant } = result;
+  if (value !== undefined && !matches(value, type)) {
+    return failure(defaultValue, ErrorCode.TYPE_MISMATCH, `flag ${key} holds ${kindOf(value)}, not ${type}`, flagMetadata);
   }
-  const details = withVariant({ value: result.value, reason, flagMetadata }, result.variant);
-  successes.set(result, details);
+  // A code-default entry (no value) answers with the caller's default, and is not cached.
+  const details: ResolutionDetails<unknown> = { value: value === undefined ? defaultValue : value, reason, flagMetadata };
+  if (variant !== '') details.variant = variant;
+  if (value !== undefined) successes.set(result, details as ResolutionDetails<JsonValue>);
   return details as ResolutionDetails<T>;
 }
 
@@ -77,6 +83,14 @@ export function errorCodeOf(error: unknown): ErrorCode {
   return openFeatureCode(error instanceof FlagstreamError ? error.errorCode : undefined);
 }
 
+/** The OpenFeature error for a failed call, of the code {@link errorCodeOf} gives (the cause kept where the class takes one). */
+export function openFeatureError(error: unknown): OpenFeatureError {
+  const message = messageOf(error);
+  const code = errorCodeOf(error);
+  if (code === ErrorCode.PROVIDER_FATAL) return new ProviderFatalError(message, { cause: error });
+  return code === ErrorCode.GENERAL ? new GeneralError(message, { cause: error }) : instantiateErrorByErrorCode(code, message);
+}
+
 /** The OpenFeature error code for a wire code: the same code when OpenFeature has it, else `GENERAL`. */
 function openFeatureCode(code: string | undefined): ErrorCode {
   return code !== undefined && knownCodes.has(code) ? (code as ErrorCode) : ErrorCode.GENERAL;
@@ -97,11 +111,6 @@ function metadataOf(result: EvalResult): FlagMetadata {
 function failure<T>(value: T, errorCode: ErrorCode, errorMessage: string, flagMetadata?: FlagMetadata): ResolutionDetails<T> {
   const details: ResolutionDetails<T> = { value, reason: StandardResolutionReasons.ERROR, errorCode, errorMessage };
   if (flagMetadata) details.flagMetadata = flagMetadata;
-  return details;
-}
-
-function withVariant<T>(details: ResolutionDetails<T>, variant: string): ResolutionDetails<T> {
-  if (variant !== '') details.variant = variant;
   return details;
 }
 

@@ -1,31 +1,68 @@
 // The server enum's strings are the client enum's too; both providers use these four.
-import { ErrorCode, ServerProviderEvents as ProviderEvents, type AnyProviderEvent, type ProviderEventEmitter } from '@openfeature/core';
+import { ErrorCode, GenericEventEmitter, ServerProviderEvents as ProviderEvents, type AnyProviderEvent, type ProviderEventEmitter } from '@openfeature/core';
 import { Subscription } from 'rxjs';
 import type { FlagClient } from '../client/client.js';
 import { isTerminal } from '../errors.js';
 import type { ClientStatus } from '../types.js';
 
-/** What the provider reports for a client status. */
-type ProviderHealth = 'not-ready' | 'ready' | 'stale' | 'error' | 'fatal' | 'closed';
+type Listener = (...args: any[]) => void;
+
+/**
+ * A minimal synchronous listener registry: the five methods of the platform emitter that OpenFeature's
+ * `GenericEventEmitter` calls (`on`, `removeListener`, `removeAllListeners`, `listeners`, `emit`),
+ * with Node's semantics (a listener added twice runs twice; removing drops its last addition). The
+ * providers use it so that they need only `@openfeature/core` at runtime: a web app never loads the
+ * server SDK (which brings in `node:events`) and a server never loads the web SDK.
+ */
+class Listeners {
+  readonly #byName = new Map<string | symbol, Listener[]>();
+
+  listeners(name: string | symbol): Listener[] {
+    return [...(this.#byName.get(name) ?? [])];
+  }
+
+  on(name: string | symbol, listener: Listener): this {
+    this.#byName.set(name, [...this.listeners(name), listener]);
+    return this;
+  }
+
+  removeListener(name: string | symbol, listener: Listener): this {
+    const list = this.listeners(name);
+    const index = list.lastIndexOf(listener);
+    if (index >= 0) this.#byName.set(name, list.filter((_, at) => at !== index));
+    return this;
+  }
+
+  removeAllListeners(name?: string | symbol): this {
+    if (name === undefined) this.#byName.clear();
+    else this.#byName.delete(name);
+    return this;
+  }
+
+  emit(name: string | symbol, ...args: unknown[]): boolean {
+    // Each change replaces the list, so a listener that adds or removes one does not disturb this loop.
+    const list = this.#byName.get(name) ?? [];
+    for (const listener of list) listener(...args);
+    return list.length > 0;
+  }
+}
+
+/** The providers' event emitter: OpenFeature's own handler bookkeeping over {@link Listeners}. */
+export class FlagstreamEventEmitter extends GenericEventEmitter<AnyProviderEvent> {
+  // Its declared type is Node's whole emitter (which `@openfeature/core` does not export); it calls only the five above.
+  protected readonly eventEmitter = new Listeners() as never;
+}
+
+/** What the provider reports for a client status: the client's state, or `fatal`. */
+type ProviderHealth = ClientStatus['state'] | 'fatal';
 
 /**
  * The provider-level reading of a client status: an `AuthError` is fatal; `stale`, and `error` while
  * last known values are still served, are stale; `error` with nothing loaded is an error.
  */
 function healthOf(status: ClientStatus): ProviderHealth {
-  if (isTerminal(status.error)) return 'fatal';
-  switch (status.state) {
-    case 'ready':
-      return 'ready';
-    case 'stale':
-      return 'stale';
-    case 'error':
-      return status.source === 'none' ? 'error' : 'stale';
-    case 'closed':
-      return 'closed';
-    default:
-      return 'not-ready';
-  }
+  const { state } = status;
+  return isTerminal(status.error) ? 'fatal' : state === 'error' && status.source !== 'none' ? 'stale' : state;
 }
 
 /** Whether the client serves values that may be out of date: what `PROVIDER_STALE` reports, and answers say as `STALE`. */
@@ -55,8 +92,9 @@ export function bridgeEvents(client: FlagClient, events: ProviderEventEmitter<An
       const message = status.error?.message;
       if (next === 'ready') events.emit(ProviderEvents.Ready, {});
       else if (next === 'stale') events.emit(ProviderEvents.Stale, message === undefined ? {} : { message });
-      else if (next === 'error') events.emit(ProviderEvents.Error, { message, errorCode: ErrorCode.GENERAL });
-      else if (next === 'fatal') events.emit(ProviderEvents.Error, { message, errorCode: ErrorCode.PROVIDER_FATAL });
+      else if (next === 'error' || next === 'fatal') {
+        events.emit(ProviderEvents.Error, { message, errorCode: next === 'fatal' ? ErrorCode.PROVIDER_FATAL : ErrorCode.GENERAL });
+      }
     }),
   );
 

@@ -19,7 +19,7 @@ export class FlagstreamServerProvider extends BoundProvider {
 
   /** Waits for the client's first load. */
   async initialize(): Promise<void> {
-    await this.binding.start();
+    await this.start();
   }
 
   /** Resolves a boolean flag for `context` (see the class comment); `defaultValue` when it is missing, of another type or unavailable. */
@@ -43,7 +43,7 @@ export class FlagstreamServerProvider extends BoundProvider {
   }
 
   private async resolve<T>(flagKey: string, defaultValue: T, context: EvaluationContext, type: FlagValueType): Promise<ResolutionDetails<T>> {
-    const client = this.binding.client;
+    const client = this.client;
     const blocked = unavailable(client.status, defaultValue);
     if (blocked) return blocked;
     const target = isEmptyContext(context) ? undefined : toEvalContext(context);
@@ -58,7 +58,7 @@ export class FlagstreamServerProvider extends BoundProvider {
 
   /** Whether `target` is the client's own context (compared by value; the key is kept per known context). */
   private isOwn(target: ReturnType<typeof toEvalContext>): boolean {
-    const known = this.binding.context;
+    const known = this.knownContext;
     if (!known) return false;
     if (this.ownKey?.context !== known) this.ownKey = { context: known, key: contextKey(known) };
     return this.ownKey.key === contextKey(target);

@@ -1,8 +1,8 @@
-import { ErrorCode, type EvaluationContext, type FlagValueType, type JsonValue, type ResolutionDetails } from '@openfeature/core';
-import { openFeatureError } from './binding.js';
+import type { EvaluationContext, FlagValueType, JsonValue, ResolutionDetails } from '@openfeature/core';
+import { isTerminal } from '../errors.js';
 import { BoundProvider } from './bound-provider.js';
 import { isEmptyContext, toEvalContext } from './context.js';
-import { toDetails, unavailable } from './details.js';
+import { openFeatureError, toDetails, unavailable } from './details.js';
 import { isStale } from './events.js';
 
 /**
@@ -21,20 +21,19 @@ export class FlagstreamWebProvider extends BoundProvider {
   async initialize(context?: EvaluationContext): Promise<void> {
     if (!isEmptyContext(context)) {
       try {
-        await this.switchTo(context!);
+        await this.identify(toEvalContext(context!));
       } catch (error) {
-        // A transient failure is reported by ready() below; only a terminal one stops here.
-        const failure = openFeatureError(error);
-        if (failure.code === ErrorCode.PROVIDER_FATAL) throw failure;
+        // A transient failure is reported by ready() below; only a terminal one (PROVIDER_FATAL) stops here.
+        if (isTerminal(error)) throw openFeatureError(error);
       }
     }
-    await this.binding.start();
+    await this.start();
   }
 
   /** Switches the client to the new context; the SDK shows RECONCILING until it resolves. */
   async onContextChange(_oldContext: EvaluationContext, newContext: EvaluationContext): Promise<void> {
     try {
-      await this.switchTo(newContext);
+      await this.identify(toEvalContext(newContext));
     } catch (error) {
       throw openFeatureError(error);
     }
@@ -61,12 +60,8 @@ export class FlagstreamWebProvider extends BoundProvider {
   }
 
   private resolve<T>(flagKey: string, defaultValue: T, type: FlagValueType): ResolutionDetails<T> {
-    const client = this.binding.client;
+    const client = this.client;
     const { status } = client;
     return unavailable(status, defaultValue) ?? toDetails(client.evaluate(flagKey), flagKey, defaultValue, type, isStale(status));
-  }
-
-  private switchTo(context: EvaluationContext): Promise<void> {
-    return this.binding.identify(toEvalContext(context));
   }
 }

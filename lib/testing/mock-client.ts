@@ -146,7 +146,7 @@ class MockClient extends FlagViews implements MockFlagClient {
       return;
     }
     this.tracker.update(circuit === 'open' ? { state: 'stale', ...patch } : patch);
-    this.emit({ type: circuit === 'open' ? 'circuit-open' : circuit === 'closed' ? 'circuit-closed' : 'circuit-half-open', at: this.now() });
+    this.emit({ type: `circuit-${circuit}`, at: this.now() });
   }
 
   get context(): EvalContext {

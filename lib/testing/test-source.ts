@@ -88,101 +88,101 @@ class InMemorySource implements TestSource {
   readonly kind = 'test' as const;
   readonly identity = 'test';
   readonly tracking = batchedTracking;
-  private readonly flags = new Map<string, SourceFlag>();
-  private readonly streams = new Set<Subscriber<StreamMessage>>();
-  private readonly log: TestRequest[] = [];
-  private readonly accepted: TrackedEvent[] = [];
-  private failure: Failure | undefined;
-  private latencyMs = 0;
+  readonly #flags = new Map<string, SourceFlag>();
+  readonly #streams = new Set<Subscriber<StreamMessage>>();
+  readonly #log: TestRequest[] = [];
+  readonly #accepted: TrackedEvent[] = [];
+  #failure: Failure | undefined;
+  #latencyMs = 0;
 
   constructor(initial: Record<string, SourceFlag>) {
-    for (const key of Object.keys(initial)) this.flags.set(key, frozenFlag(initial[key]!));
+    for (const key of Object.keys(initial)) this.#flags.set(key, frozenFlag(initial[key]!));
   }
 
   get loads(): number {
-    return this.count('load');
+    return this.#count('load');
   }
 
   get evaluations(): number {
-    return this.count('evaluate');
+    return this.#count('evaluate');
   }
 
   get streamConnections(): number {
-    return this.count('stream');
+    return this.#count('stream');
   }
 
   get openStreams(): number {
-    return this.streams.size;
+    return this.#streams.size;
   }
 
   get requests(): readonly TestRequest[] {
-    return this.log;
+    return this.#log;
   }
 
   get tracked(): readonly TrackedEvent[] {
-    return this.accepted;
+    return this.#accepted;
   }
 
   set(keyOrFlags: string | Record<string, SourceFlag>, value?: SourceFlag): void {
     const updates: Record<string, SourceFlag> = typeof keyOrFlags === 'string' ? { [keyOrFlags]: value! } : keyOrFlags;
     const keys = Object.keys(updates);
-    for (const key of keys) this.flags.set(key, frozenFlag(updates[key]!));
-    for (const key of keys) this.broadcast({ type: 'changed', key });
+    for (const key of keys) this.#flags.set(key, frozenFlag(updates[key]!));
+    for (const key of keys) this.#broadcast({ type: 'changed', key });
   }
 
   remove(key: string): void {
-    this.flags.delete(key);
-    this.broadcast({ type: 'changed', key });
+    this.#flags.delete(key);
+    this.#broadcast({ type: 'changed', key });
   }
 
   fail(error: Error, times?: number): void {
     if (times !== undefined && !(Number.isInteger(times) && times > 0)) {
       throw new RangeError(`fail(): times must be a positive integer, got ${times}`);
     }
-    this.failure = { error, remaining: times ?? Number.POSITIVE_INFINITY };
+    this.#failure = { error, remaining: times ?? Number.POSITIVE_INFINITY };
   }
 
   recover(): void {
-    this.failure = undefined;
+    this.#failure = undefined;
   }
 
   disconnect(error: Error = new NetworkError('test source: stream disconnected')): void {
-    for (const subscriber of [...this.streams]) {
-      this.streams.delete(subscriber);
+    for (const subscriber of [...this.#streams]) {
+      this.#streams.delete(subscriber);
       subscriber.error(error);
     }
   }
 
   delay(ms: number): void {
     if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`delay(): ms must be a number ≥ 0, got ${ms}`);
-    this.latencyMs = ms;
+    this.#latencyMs = ms;
   }
 
   connect(runtime: TransportRuntime): TransportSession {
     const { scheduler } = runtime;
     return {
       load: (context: EvalContext, options: LoadOptions): Observable<LoadResult> =>
-        this.respond(
+        this.#respond(
           runtime,
           { type: 'load', context, trigger: options.trigger },
-          (): LoadResult => ({ kind: 'flags', flags: this.evaluateAll(context, scheduler.now()) }),
+          (): LoadResult => ({ kind: 'flags', flags: this.#evaluateAll(context, scheduler.now()) }),
         ),
       evaluate: (key: string, context: EvalContext): Observable<EvalResult> =>
-        this.respond(runtime, { type: 'evaluate', context, key }, () => {
-          const flag = this.flags.get(key);
+        this.#respond(runtime, { type: 'evaluate', context, key }, () => {
+          const flag = this.#flags.get(key);
           if (flag === undefined) throw new FlagNotFoundError(key);
-          return this.evaluateOne(key, flag, context, scheduler.now());
+          return this.#evaluateOne(key, flag, context, scheduler.now());
         }),
       track: (events: TrackedEvent[]): Observable<void> =>
-        this.respond(runtime, { type: 'track', events }, () => {
-          this.accepted.push(...events);
+        this.#respond(runtime, { type: 'track', events }, () => {
+          this.#accepted.push(...events);
         }),
       stream: (context: EvalContext): Observable<StreamMessage> =>
         new Observable<StreamMessage>((subscriber) => {
-          this.log.push({ type: 'stream', at: scheduler.now(), context });
-          this.streams.add(subscriber);
+          this.#log.push({ type: 'stream', at: scheduler.now(), context });
+          this.#streams.add(subscriber);
           subscriber.next({ type: 'connected' });
-          return () => this.streams.delete(subscriber);
+          return () => this.#streams.delete(subscriber);
         }),
     };
   }
@@ -191,12 +191,12 @@ class InMemorySource implements TestSource {
    * One request, on subscribe: recorded and answered (or failed) as the server stood when it arrived,
    * after the configured latency on the client's scheduler; a latency past the client's timeout times out.
    */
-  private respond<T>(runtime: TransportRuntime, request: Arrival, answer: () => T): Observable<T> {
+  #respond<T>(runtime: TransportRuntime, request: Arrival, answer: () => T): Observable<T> {
     return defer(() => {
       const { scheduler, timeoutMs } = runtime;
-      this.log.push({ ...request, at: scheduler.now() });
-      const latency = this.latencyMs;
-      const failure = this.takeFailure();
+      this.#log.push({ ...request, at: scheduler.now() });
+      const latency = this.#latencyMs;
+      const failure = this.#takeFailure();
       let reply: Observable<T>;
       try {
         reply = failure ? throwError(() => failure) : of(answer());
@@ -211,31 +211,29 @@ class InMemorySource implements TestSource {
   }
 
   /** The error for this request if a `fail()` is active; uses up one of its `times`. */
-  private takeFailure(): Error | undefined {
-    const failure = this.failure;
+  #takeFailure(): Error | undefined {
+    const failure = this.#failure;
     if (!failure) return undefined;
     failure.remaining -= 1;
-    if (failure.remaining <= 0) this.failure = undefined;
+    if (failure.remaining <= 0) this.#failure = undefined;
     return failure.error;
   }
 
-  private evaluateAll(context: EvalContext, now: number): EvalResult[] {
-    return [...this.flags].map(([key, flag]) => this.evaluateOne(key, flag, context, now));
+  #evaluateAll(context: EvalContext, now: number): EvalResult[] {
+    return [...this.#flags].map(([key, flag]) => this.#evaluateOne(key, flag, context, now));
   }
 
-  private evaluateOne(key: string, flag: SourceFlag, context: EvalContext, now: number): EvalResult {
+  #evaluateOne(key: string, flag: SourceFlag, context: EvalContext, now: number): EvalResult {
     const input = typeof flag === 'function' ? flag(context) : flag;
     return toResult(key, input, { reason: MOCK_REASON, source: 'network', evaluatedAt: new Date(now).toISOString() });
   }
 
-  private broadcast(message: StreamMessage): void {
-    for (const subscriber of [...this.streams]) subscriber.next(message);
+  #broadcast(message: StreamMessage): void {
+    for (const subscriber of [...this.#streams]) subscriber.next(message);
   }
 
-  private count(type: TestRequest['type']): number {
-    let total = 0;
-    for (const request of this.log) if (request.type === type) total += 1;
-    return total;
+  #count(type: TestRequest['type']): number {
+    return this.#log.filter((request) => request.type === type).length;
   }
 }
 

@@ -190,6 +190,40 @@ describe('provider events from the real client, in virtual time', () => {
   });
 });
 
+describe("a provider's event emitter", () => {
+  it('keeps handlers as the SDK adds and removes them: a handler added twice runs twice, removing drops one addition', async () => {
+    const provider = new FlagstreamWebProvider(createMockClient());
+    const seen: string[] = [];
+    const ready = (): number => seen.push('ready');
+    const stale = (): number => seen.push('stale');
+    provider.events.addHandler(WebProviderEvents.Ready, ready);
+    provider.events.addHandler(WebProviderEvents.Ready, ready);
+    provider.events.addHandler(WebProviderEvents.Stale, stale);
+    expect(provider.events.getHandlers(WebProviderEvents.Ready)).toHaveLength(2);
+    provider.events.emit(WebProviderEvents.Ready);
+    await tick();
+    expect(seen).toEqual(['ready', 'ready']);
+
+    provider.events.removeHandler(WebProviderEvents.Ready, ready);
+    provider.events.removeHandler(WebProviderEvents.Stale, ready); // not a Stale handler: nothing changes
+    provider.events.emit(WebProviderEvents.Ready);
+    provider.events.emit(WebProviderEvents.Stale);
+    await tick();
+    expect(seen).toEqual(['ready', 'ready', 'ready', 'stale']);
+
+    provider.events.removeAllHandlers(WebProviderEvents.Stale);
+    provider.events.emit(WebProviderEvents.Stale);
+    expect(provider.events.getHandlers(WebProviderEvents.Stale)).toEqual([]);
+    expect(provider.events.getHandlers(WebProviderEvents.Ready)).toHaveLength(1);
+    provider.events.removeAllHandlers();
+    provider.events.emit(WebProviderEvents.Ready);
+    await tick();
+    expect(seen).toEqual(['ready', 'ready', 'ready', 'stale']);
+    expect(provider.events.getHandlers(WebProviderEvents.Ready)).toEqual([]);
+    await provider.onClose();
+  });
+});
+
 /** `source` with a live-subscription counter. */
 function counted<T>(source: Observable<T>, live: { count: number }): Observable<T> {
   return new Observable<T>((subscriber) => {

@@ -11,49 +11,19 @@ export interface SenderRuntime {
   logger: Logger;
 }
 
-/** Sends one payload through a transport sink; remembers the request so `abort()` can cancel it. */
-class Sender<T> {
-  readonly #inflight = new Set<Subscription>();
-  readonly #sink: (payload: T) => Observable<void>;
-
-  constructor(sink: (payload: T) => Observable<void>) {
-    this.#sink = sink;
-  }
-
-  send(payload: T): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      let done = false;
-      let subscription: Subscription | undefined;
-      const finish = (error?: unknown): void => {
-        if (done) return;
-        done = true;
-        if (subscription) this.#inflight.delete(subscription);
-        if (error === undefined) resolve();
-        else reject(error);
-      };
-      subscription = this.#sink(payload).subscribe({ next: () => finish(), complete: () => finish(), error: finish });
-      if (!done) this.#inflight.add(subscription);
-    });
-  }
-
-  /** Cancels every request in flight (their payloads are lost: used only at the close bound). */
-  abort(): void {
-    for (const subscription of this.#inflight) subscription.unsubscribe();
-    this.#inflight.clear();
-  }
-}
-
 /**
  * A buffer that is sent now and then: one send at a time (each `flush()` runs after the one before
  * it has settled, whatever its outcome), a timer armed on demand that sends in the background, and
- * `abort()` to stop both for good. A subclass says how to send what it holds (`sendBuffered`) and
+ * `abort()` to stop both for good (cancelling the sends in flight). A subclass says how to send what it holds (`sendBuffered`) and
  * what to log when a background send fails (`failureMessage`).
  */
 export abstract class PeriodicSender<T> {
   #chain: Promise<void> = Promise.resolve();
   #timer: Subscription | undefined;
   #stopped = false;
-  readonly #sender: Sender<T>;
+  /** The sends in flight, so `abort()` can cancel them. */
+  readonly #inflight = new Set<Subscription>();
+  readonly #sink: (payload: T) => Observable<void>;
   readonly #intervalMs: number;
 
   protected constructor(
@@ -62,7 +32,7 @@ export abstract class PeriodicSender<T> {
     protected readonly runtime: SenderRuntime,
     intervalMs: number,
   ) {
-    this.#sender = new Sender(sink);
+    this.#sink = sink;
     this.#intervalMs = intervalMs;
   }
 
@@ -82,7 +52,9 @@ export abstract class PeriodicSender<T> {
   abort(): void {
     this.#stopped = true;
     this.#disarm();
-    this.#sender.abort();
+    // The payloads in flight are lost: abort is used only at the close bound.
+    for (const subscription of this.#inflight) subscription.unsubscribe();
+    this.#inflight.clear();
   }
 
   /** Sends the buffer; on failure keeps what was not sent, re-arms as needed and rejects. */
@@ -93,7 +65,19 @@ export abstract class PeriodicSender<T> {
 
   /** Sends one payload through the transport sink (the gate rejects it at once when nothing may be sent). */
   protected send(payload: T): Promise<void> {
-    return this.#sender.send(payload);
+    return new Promise<void>((resolve, reject) => {
+      let done = false;
+      let subscription: Subscription | undefined;
+      const finish = (error?: unknown): void => {
+        if (done) return;
+        done = true;
+        if (subscription) this.#inflight.delete(subscription);
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      subscription = this.#sink(payload).subscribe({ next: () => finish(), complete: () => finish(), error: finish });
+      if (!done) this.#inflight.add(subscription);
+    });
   }
 
   /** Flushes without waiting; a failure is logged as a warning. */

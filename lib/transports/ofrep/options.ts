@@ -76,25 +76,27 @@ export function resolveSettings(options: OfrepOptions, env: Record<string, strin
   const watchdogMs = options.watchdogMs ?? 0;
   if (!Number.isFinite(watchdogMs) || watchdogMs < 0) throw new ConfigError('watchdogMs', 'must be a number ≥ 0');
 
-  const headers = new HeaderSet();
+  // Merged case-insensitively: a later header of the same name replaces the earlier one.
+  const merged = new Map<string, [string, string]>();
+  const header = (name: string, value: string): void => void merged.set(name.toLowerCase(), [name, value]);
   if (env.OFREP_HEADERS !== undefined) {
-    for (const [name, value] of parseEnvHeaders(env.OFREP_HEADERS, warnings)) headers.set(name, value);
+    for (const [name, value] of parseEnvHeaders(env.OFREP_HEADERS, warnings)) header(name, value);
   }
   if (options.headers !== undefined) {
     if (typeof options.headers !== 'object' || options.headers === null) throw new ConfigError('headers', 'must be an object of strings');
     for (const [name, value] of Object.entries(options.headers)) {
       if (!HEADER_NAME.test(name)) throw new ConfigError('headers', `${JSON.stringify(name)} is not a valid header name`);
       if (typeof value !== 'string' || /[\r\n\0]/.test(value)) throw new ConfigError('headers', `the value of ${name} must be a single-line string`);
-      headers.set(name, value);
+      header(name, value);
     }
   }
   if (options.apiKey !== undefined) {
     if (typeof options.apiKey !== 'string' || options.apiKey.trim() === '' || /[\r\n\0]/.test(options.apiKey)) {
       throw new ConfigError('apiKey', 'must be a non-empty single-line string');
     }
-    headers.set('Authorization', `Bearer ${options.apiKey}`);
+    header('Authorization', `Bearer ${options.apiKey}`);
   }
-  return { baseUrl, headers: headers.toObject(), changeDetection, timeoutMs, watchdogMs, warnings };
+  return { baseUrl, headers: Object.fromEntries(merged.values()), changeDetection, timeoutMs, watchdogMs, warnings };
 }
 
 /**
@@ -122,17 +124,4 @@ export function parseEnvHeaders(raw: string, warnings: string[]): Array<[string,
     pairs.push([name, value]);
   });
   return pairs;
-}
-
-/** Headers merged case-insensitively: a later `set` of the same name replaces the earlier one. */
-class HeaderSet {
-  readonly #entries = new Map<string, [string, string]>();
-
-  set(name: string, value: string): void {
-    this.#entries.set(name.toLowerCase(), [name, value]);
-  }
-
-  toObject(): Record<string, string> {
-    return Object.fromEntries(this.#entries.values());
-  }
 }

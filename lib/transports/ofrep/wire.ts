@@ -82,10 +82,7 @@ export function toEvalResult(raw: unknown, receivedAt: string, where: string): E
 
 /** The variant a result without one gets: the value's text (`"true"`/`"false"`, the string, the number, the JSON). */
 function derivedVariant(value: JsonValue | undefined): string {
-  if (value === undefined) return '';
-  if (typeof value === 'string') return value;
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
+  return value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 /** Flat metadata (boolean, string or number values) as a prototype-free object; absent → `{}`. */
