@@ -31,8 +31,9 @@ describe.skipIf(!redisAvailable)('fleets that heal (one process, real Redis)', (
   const world = useFleetWorld(fleetFlags, (w) => void w.server().setFlags(fleetFlags()));
   let run = 0;
 
-  function member(options: { apiKey?: string; url?: string } = {}): FlagClient {
+  function member(options: { apiKey?: string; url?: string; fetch?: typeof fetch } = {}): FlagClient {
     const client = createFlagClient({
+      ...(options.fetch ? { fetch: options.fetch } : {}),
       transport: cuttlegate({ serverUrl: options.url ?? world.server().url, apiKey: options.apiKey ?? PROD_KEY, project: 'demo', environment: 'production' }),
       pollIntervalMs: 0,
       circuitBreaker: false,
@@ -147,6 +148,31 @@ describe.skipIf(!redisAvailable)('fleets that heal (one process, real Redis)', (
     expect(await good.ready({ timeoutMs: LEASE_MS + 2_000 })).toMatchObject({ ok: true, source: 'network' });
     expect(good.status).toMatchObject({ state: 'ready', role: 'leader' });
     expect(rejected.status).toMatchObject({ state: 'error', role: 'solo' });
+  });
+
+  it('a fleet that stopped leaves its snapshot behind: a joiner never serves it as ready while the new leader has not loaded', async () => {
+    const [leader, follower] = await fleet(1);
+    await toggleReaches([leader, follower], false);
+    leader.close();
+    follower.close();
+    world.server().toggle('demo', 'production', 'dark-mode', true); // changed while no process ran
+    // The next leader's first load hangs (its requests never answer): it has nothing to share yet.
+    const hanging = (_input: unknown, init?: RequestInit): Promise<Response> =>
+      new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal!.reason)));
+    const deadline = Date.now() + LEASE_MS * 2;
+    while ((await leaseKeys()).length > 0) {
+      if (Date.now() > deadline) throw new Error('the lease was not given up');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const next = member({ fetch: hanging as typeof fetch });
+    void next.ready(); // starts it
+    await role(next, 'leader');
+    const joiner = member();
+    const ready = await joiner.ready({ timeoutMs: 300 });
+    // Not the old fleet's dark-mode (switched off) as a fresh network value.
+    expect(ready).toMatchObject({ ok: false, source: 'none' });
+    expect(joiner.status).toMatchObject({ state: 'initializing', role: 'follower' });
+    expect(joiner.evaluate('dark-mode').source).not.toBe('network');
   });
 
   it("followers mirror the leader's upstream health: stale with the leader's error while its loads fail", async () => {

@@ -34,7 +34,11 @@ export interface FleetHealth {
 export interface FleetClaim {
   /** The lease is the claimant's now (taken or renewed). */
   held: boolean;
-  /** It was free and has just been taken: a new leadership, whose first act is to republish. */
+  /**
+   * It was free and has just been taken: a new leadership, whose first act is to republish. A store
+   * that outlives its processes (Redis) drops the last leadership's snapshot then, so nobody applies
+   * flags no running leader stands behind.
+   */
   fresh: boolean;
   /** A shared snapshot exists (false once the store lost it: a restart, a flush, an eviction). */
   shared: boolean;
