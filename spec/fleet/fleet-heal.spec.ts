@@ -175,6 +175,25 @@ describe.skipIf(!redisAvailable)('fleets that heal (one process, real Redis)', (
     expect(joiner.evaluate('dark-mode').source).not.toBe('network');
   });
 
+  it("a follower's refresh() and identify() settle while its leader has no flags to share (its loads fail): rejected with the leader's error", async () => {
+    run += 1;
+    const refused = (): Promise<Response> => Promise.reject(new TypeError('fetch failed'));
+    const leader = member({ fetch: refused as typeof fetch });
+    expect(await leader.ready({ timeoutMs: 2_000 })).toMatchObject({ ok: false, source: 'none' });
+    expect(leader.status).toMatchObject({ state: 'error', role: 'leader' });
+    const follower = member();
+    const bounded = <T>(promise: Promise<T>): Promise<T | 'unsettled'> =>
+      Promise.race([promise, new Promise<'unsettled'>((resolve) => setTimeout(() => resolve('unsettled'), LEASE_MS * 2))]);
+    const refreshed = await bounded(follower.refresh().then(() => 'resolved', (error: unknown) => error));
+    expect(refreshed).toBeInstanceOf(FleetLeaderError);
+    expect(follower.status).toMatchObject({ state: 'error', role: 'follower' });
+    // The same for the context the leader's process switches to (it still leads the new scope, still failing).
+    await bounded(leader.identify({ userId: 'u-7' }).catch(() => undefined));
+    const identified = await bounded(follower.identify({ userId: 'u-7' }).then(() => 'resolved', (error: unknown) => error));
+    expect(identified).toBeInstanceOf(FleetLeaderError);
+    expect(follower.evaluate('dark-mode').source).not.toBe('network');
+  });
+
   it("followers mirror the leader's upstream health: stale with the leader's error while its loads fail", async () => {
     // A server of its own, to stop under the leader.
     const own = await startServer({ flags: fleetFlags(), logger: { warn() {}, error() {} } });

@@ -119,7 +119,10 @@ export interface FleetHost {
   current(): EvalResult[] | undefined;
   /** The role changed: report it in `status.role` and `event` in `events$` (the same role: only the event). */
   role(role: FleetRole, event: ClientEvent): void;
-  /** A follower's `refresh()` found nothing shared: it fails with `error`, as a failed load would. */
+  /**
+   * A follower found nothing shared (on `refresh()`, or while its leader's loads fail): the waiting
+   * `refresh()`/`identify()` calls fail with `error`, as a failed load would.
+   */
   refused(error: Error): void;
 }
 

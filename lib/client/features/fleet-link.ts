@@ -278,14 +278,20 @@ export class FleetLink implements FleetHandle {
     );
   }
 
-  /** Follower: mirror the leader's health; apply the shared snapshot if it is another epoch's or newer (or `force`). */
+  /**
+   * Follower: mirror the leader's health; apply the shared snapshot if it is another epoch's or newer
+   * (or `force`). With none shared while the leader says its loads fail, the `refresh()`/`identify()`
+   * calls waiting for flags fail with the leader's error, as its own failed load would have.
+   */
   async #pullNow(generation: number, force: boolean): Promise<FleetView | undefined> {
     if (this.#stale(generation)) return undefined;
     const view = await this.#call(() => this.#store.read(this.#scope!));
     if (this.#stale(generation) || this.#role !== 'follower') return undefined;
-    this.#mirror(mirrorOf(view));
+    const health = mirrorOf(view);
+    this.#mirror(health);
     if (view.farewell) this.#farewelled(view.farewell);
     const { record } = view;
+    if (!record && view.leader && health && health.state !== 'ready') this.#host.refused(health.error ?? leaderError(view.leader));
     if (record && (force || record.epoch !== this.#epoch || record.version > this.#version)) {
       this.#epoch = record.epoch;
       this.#version = record.version;
