@@ -194,6 +194,14 @@ describe.skipIf(!redisAvailable)('fleets that heal (one process, real Redis)', (
     expect(follower.evaluate('dark-mode').source).not.toBe('network');
   });
 
+  it("identify() with the context a follower already has settles with its leader's snapshot, whether or not the flags change", async () => {
+    const [, follower] = await fleet(1);
+    const bounded = <T>(promise: Promise<T>): Promise<T | 'unsettled'> =>
+      Promise.race([promise, new Promise<'unsettled'>((resolve) => setTimeout(() => resolve('unsettled'), LEASE_MS * 2))]);
+    expect(await bounded(follower.identify({ ...follower.context }).then(() => 'resolved'))).toBe('resolved');
+    expect(follower.status).toMatchObject({ state: 'ready', role: 'follower' });
+  });
+
   it("followers mirror the leader's upstream health: stale with the leader's error while its loads fail", async () => {
     // A server of its own, to stop under the leader.
     const own = await startServer({ flags: fleetFlags(), logger: { warn() {}, error() {} } });

@@ -113,9 +113,12 @@ export class FleetLink implements FleetHandle {
     return release.catch(() => undefined);
   }
 
-  /** A new scope (start, or a context switch): leave the old lease, decide afresh. */
+  /**
+   * A new scope (start, or a context switch): leave the old lease, decide afresh. A switch to an equal
+   * context keeps the scope; a follower's `identify()` then settles with the shared snapshot, as a refresh.
+   */
   #enter(scope: string): void {
-    if (scope === this.#scope) return;
+    if (scope === this.#scope) return this.refresh();
     const previous = this.#scope;
     if (previous && this.#role === 'leader') this.#call(() => this.#store.release(previous, this.#holder)).catch(() => undefined);
     this.#unlisten();
