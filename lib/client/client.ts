@@ -61,7 +61,8 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   private readonly readiness: ReadyLatch;
   activeContext: EvalContext;
   private running: Subscription | undefined;
-  private storeTried = false;
+  /** The context whose store record the client last looked for (once per context switch). */
+  private storeTriedFor: EvalContext | undefined;
   /** The first load failed and neither the store nor a bootstrap had anything to serve. */
   private nothingToServe = false;
   closed = false;
@@ -260,7 +261,8 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
     this.report.loadFailed(error, this.loaded, this.gate.terminalError !== undefined);
     if (this.gate.terminalError) return;
     const { source } = this.report.value;
-    if (!this.storeTried && source !== 'network') this.fallBack(error, final);
+    const context = this.activeContext;
+    if (this.storeTriedFor !== context && this.networkContext !== context) this.fallBack(error, final);
     else if (final && !isRetryable(error)) this.settleReady({ ok: source !== 'none', source, error });
     this.unreachable();
   }
@@ -292,15 +294,15 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   }
 
   /**
-   * First load failed (not auth): serve the store's record for this transport and context, else the
-   * bootstrap; else, if `final`, say so. Nothing is served once a load landed, the client stopped or
-   * the context changed meanwhile.
+   * A context's first load failed (not auth): serve the store's record for this transport and
+   * context (never the last context's values, when there is one), else the bootstrap; else, if
+   * `final`, say so. Nothing is served once a load for it landed, the client stopped or the context
+   * changed meanwhile.
    */
   private fallBack(error: Error, final: boolean): void {
-    this.storeTried = true;
-    const context = this.activeContext;
+    const context = (this.storeTriedFor = this.activeContext);
     const serve = (results: EvalResult[] | undefined): void => {
-      if (this.closed || this.report.value.source === 'network' || this.gate.terminalError || context !== this.activeContext) return;
+      if (this.closed || this.networkContext === context || this.gate.terminalError || context !== this.activeContext) return;
       if (results) {
         this.apply(results, 'store', context);
         this.report.update({ source: 'store', state: 'stale' });
