@@ -136,9 +136,10 @@ export class LoadEngine {
         )
       : EMPTY;
     // A hidden page closes its stream after hiddenCloseMs; visible again, it reconnects and
-    // refetches at once, unconditionally. Outside a browser the stream is always allowed.
+    // refetches at once, unconditionally. Outside a browser the stream is always allowed, and so it
+    // is in a fleet: a leader streams for every member (a tab fleet's visible tabs included).
     const stream$ = streamOn
-      ? streamAllowed$(this.#options.hiddenCloseMs, scheduler).pipe(
+      ? streamAllowed$(this.#options.fleet ? 0 : this.#options.hiddenCloseMs, scheduler).pipe(
           switchMap((allowed, index) => {
             if (!allowed) {
               this.#host.paused();
