@@ -142,6 +142,20 @@ describe('ofrep transport against a strict fake server over loopback', () => {
     expect(fake.bulkRequests).toHaveLength(2);
   });
 
+  it('loads a context unconditionally until one of its loads lands: a 304 to the ETag of an earlier visit never keeps the last context’s values', async () => {
+    fake.perUser.set('user-b', new Map([['theme-color', { key: 'theme-color', value: 'green', reason: 'TARGETING_MATCH', variant: 'b' }]]));
+    const c = makeClient();
+    await c.ready();
+    await c.identify({ userId: 'user-b' }); // its ETag is remembered
+    await c.identify({ userId: 'user-123' });
+    expect(c.string('theme-color', '')).toBe('blue');
+    fake.faults.push({ status: 409, body: { errorDetails: 'try again' } }); // not retried: identify() rejects
+    await expect(c.identify({ userId: 'user-b' })).rejects.toBeInstanceOf(RequestError);
+    await c.refresh();
+    expect([c.string('theme-color', ''), c.status.state, c.status.source]).toEqual(['green', 'ready', 'network']);
+    expect(fake.bulkRequests.at(-1)!.headers['if-none-match']).toBeUndefined();
+  });
+
   it('treats a 5xx as transient: the last values stay while it retries, then the new state lands', async () => {
     const c = makeClient();
     await c.ready();
