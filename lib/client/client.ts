@@ -44,6 +44,8 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   loaded = false;
   /** The context whose network load the snapshot holds (not a bootstrap, a store record or another context's). */
   networkContext: EvalContext | undefined;
+  /** The context whose values the snapshot holds, from any source (the first context's before anything is applied). */
+  private heldFor: EvalContext | undefined;
   private readonly snapshots = new BehaviorSubject<FlagSnapshot>(FlagSnapshot.empty);
   private readonly changeSubject = new Subject<FlagChange>();
   readonly report: ClientReporter;
@@ -330,11 +332,13 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
 
   /**
    * Replaces the snapshot, pushes changes to their keys only, saves network loads that changed
-   * something. Entries listed in `invalid` keep their last good value. Returns the change count.
+   * something. Entries listed in `invalid` keep their last good value if it is this context's (never
+   * another context's: they are missing then). Returns the change count.
    */
-  private apply(results: EvalResult[], source: ValueSource, context?: EvalContext, invalid: InvalidFlag[] = []): number {
-    if (this.closed || (context !== undefined && context !== this.activeContext)) return 0;
-    const keep = invalid.length > 0 ? new Set(invalid.map((entry) => entry.key)) : undefined;
+  private apply(results: EvalResult[], source: ValueSource, context = this.activeContext, invalid: InvalidFlag[] = []): number {
+    if (this.closed || context !== this.activeContext) return 0;
+    const keep = invalid.length > 0 && this.heldFor === context ? new Set(invalid.map((entry) => entry.key)) : undefined;
+    this.heldFor = context;
     const { snapshot: next, changes } = nextSnapshot(this.current, results, keep);
     const firstLoad = !this.loaded;
     this.current = next;
@@ -347,7 +351,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
       for (const change of changes) this.changeSubject.next(change);
       if (source === 'network') {
         // A changed network snapshot goes to the store (debounced, off the read path) and the fleet.
-        this.withStore((link) => link?.save(context!, next));
+        this.withStore((link) => link?.save(context, next));
         this.fleet?.published(next.values());
       }
     }

@@ -118,6 +118,17 @@ describe('ofrep transport against a strict fake server over loopback', () => {
     expect(errors.some((error) => error instanceof InvalidResponseError)).toBe(true);
   });
 
+  it('an item invalid in a new context’s first load keeps no value of the last context: it is missing until one loads', async () => {
+    fake.perUser.set('user-b', new Map([['theme-color', { key: 'theme-color', value: 'green', reason: 'STATIC', variant: 7 }]]));
+    const c = makeClient();
+    await c.ready();
+    expect(c.string('theme-color', 'none')).toBe('blue');
+    await c.identify({ userId: 'user-b' });
+    expect(c.string('theme-color', 'none')).toBe('none');
+    expect(c.status.error).toBeInstanceOf(InvalidResponseError);
+    expect(c.bool('discount-banner')).toBe(true); // the valid items apply
+  });
+
   it('rejects a body that is not the bulk shape as InvalidResponseError and keeps the last values', async () => {
     const c = makeClient();
     await c.ready();
