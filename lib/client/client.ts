@@ -44,6 +44,8 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   loaded = false;
   /** The context whose network load the snapshot holds (not a bootstrap, a store record or another context's). */
   networkContext: EvalContext | undefined;
+  /** The context whose values the snapshot holds, from any source (the first context's before anything is applied). */
+  private heldFor: EvalContext | undefined;
   private readonly snapshots = new BehaviorSubject<FlagSnapshot>(FlagSnapshot.empty);
   private readonly changeSubject = new Subject<FlagChange>();
   readonly report: ClientReporter;
@@ -62,7 +64,8 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   activeContext: EvalContext;
   /** The engine's run, while it runs (a fleet follower's is stopped: it neither loads nor streams). */
   running: Subscription | undefined;
-  private storeTried = false;
+  /** The context whose store record the client last looked for (once per context switch). */
+  private storeTriedFor: EvalContext | undefined;
   /** The first load failed and neither the store nor a bootstrap had anything to serve. */
   private nothingToServe = false;
   closed = false;
@@ -259,7 +262,8 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
     this.report.loadFailed(error, this.loaded, this.gate.terminalError !== undefined);
     if (this.gate.terminalError) return;
     const { source } = this.report.value;
-    if (!this.storeTried && source !== 'network') this.fallBack(error, final);
+    const context = this.activeContext;
+    if (this.storeTriedFor !== context && this.networkContext !== context) this.fallBack(error, final);
     else if (final && !isRetryable(error)) this.settleReady({ ok: source !== 'none', source, error });
     this.unreachable();
   }
@@ -288,15 +292,15 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   }
 
   /**
-   * First load failed (not auth): serve the store's record for this transport and context, else the
-   * bootstrap; else, if `final`, say so. Nothing is served once a load landed, the client stopped or
-   * the context changed meanwhile.
+   * A context's first load failed (not auth): serve the store's record for this transport and
+   * context (never the last context's values, when there is one), else the bootstrap; else, if
+   * `final`, say so. Nothing is served once a load for it landed, the client stopped or the context
+   * changed meanwhile.
    */
   private fallBack(error: Error, final: boolean): void {
-    this.storeTried = true;
-    const context = this.activeContext;
+    const context = (this.storeTriedFor = this.activeContext);
     const serve = (results: EvalResult[] | undefined): void => {
-      if (this.closed || this.report.value.source === 'network' || this.gate.terminalError || context !== this.activeContext) return;
+      if (this.closed || this.networkContext === context || this.gate.terminalError || context !== this.activeContext) return;
       if (results) {
         this.apply(results, 'store', context);
         this.report.update({ source: 'store', state: 'stale' });
@@ -324,11 +328,13 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
 
   /**
    * Replaces the snapshot, pushes changes to their keys only, saves network loads that changed
-   * something. Entries listed in `invalid` keep their last good value. Returns the change count.
+   * something. Entries listed in `invalid` keep their last good value if it is this context's (never
+   * another context's: they are missing then). Returns the change count.
    */
-  private apply(results: EvalResult[], source: ValueSource, context?: EvalContext, invalid: InvalidFlag[] = []): number {
-    if (this.closed || (context !== undefined && context !== this.activeContext)) return 0;
-    const keep = invalid.length > 0 ? new Set(invalid.map((entry) => entry.key)) : undefined;
+  private apply(results: EvalResult[], source: ValueSource, context = this.activeContext, invalid: InvalidFlag[] = []): number {
+    if (this.closed || context !== this.activeContext) return 0;
+    const keep = invalid.length > 0 && this.heldFor === context ? new Set(invalid.map((entry) => entry.key)) : undefined;
+    this.heldFor = context;
     const { snapshot: next, changes } = nextSnapshot(this.current, results, keep);
     const firstLoad = !this.loaded;
     this.current = next;
@@ -341,7 +347,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
       for (const change of changes) this.changeSubject.next(change);
       if (source === 'network') {
         // A changed network snapshot goes to the store (debounced, off the read path) and the fleet.
-        this.withStore((link) => link?.save(context!, next));
+        this.withStore((link) => link?.save(context, next));
         this.fleet?.published(next.values());
       }
     }

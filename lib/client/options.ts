@@ -89,7 +89,7 @@ export interface FlagClientOptions {
   /**
    * In a browser, the change stream closes once the page has been hidden this long (ms) and reopens,
    * with a refetch, when the page is visible again. 0 keeps it open. Default 60 000; no effect
-   * outside a browser.
+   * outside a browser, nor in a fleet (its leader streams for every tab, visible ones included).
    */
   hiddenCloseMs?: number;
   /**

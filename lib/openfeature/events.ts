@@ -2,6 +2,7 @@
 import { ErrorCode, GenericEventEmitter, ServerProviderEvents as ProviderEvents, type AnyProviderEvent, type ProviderEventEmitter } from '@openfeature/core';
 import { Subscription } from 'rxjs';
 import type { FlagClient } from '../client/client.js';
+import { contextKey } from '../client/context-key.js';
 import { isTerminal } from '../errors.js';
 import type { ClientStatus } from '../types.js';
 
@@ -79,7 +80,8 @@ export function isStale(status: ClientStatus): boolean {
  * The client emits a snapshot on `flags$` and one `changes$` item per changed key of it, synchronously;
  * each snapshot closes the previous group, and a group still open is sent at the end of the current
  * task (a microtask), so two snapshots in one task still give two events. The snapshot that is the
- * client's first load (when the bridge starts before it) sends no change event: PROVIDER_READY covers it.
+ * client's first load (when the bridge starts before it) sends no change event: PROVIDER_READY covers it;
+ * nor does a new context's first (after `identify()`): that is a context change, which the SDK reports.
  */
 export function bridgeEvents(client: FlagClient, events: ProviderEventEmitter<AnyProviderEvent>): Subscription {
   const subscription = new Subscription();
@@ -99,10 +101,13 @@ export function bridgeEvents(client: FlagClient, events: ProviderEventEmitter<An
   );
 
   let group: string[] = [];
-  // The first load (after a failed start) is PROVIDER_READY, not a configuration change: its group is dropped.
+  // The first load (after a failed start), or a new context's, is not a configuration change: its group is dropped.
   let dropping = false;
   let loaded = false;
   let subscribing = true;
+  // The context the snapshot holds: the client's at its last change or landed load (a load for another context is dropped).
+  let shownFor: string | undefined;
+  const keyNow = (context = client.context): string | undefined => context && contextKey(context);
   const flush = (): void => {
     if (group.length === 0) return;
     const flagsChanged = group;
@@ -111,17 +116,19 @@ export function bridgeEvents(client: FlagClient, events: ProviderEventEmitter<An
   };
   subscription.add(
     client.flags$.subscribe(() => {
-      if (loaded) {
-        flush();
-        return;
-      }
+      const key = keyNow();
+      const first = !loaded || key !== shownFor;
+      shownFor = key;
+      if (loaded) flush();
+      else group = [];
       loaded = true;
-      group = [];
-      if (subscribing) return;
+      if (!first || subscribing) return;
       dropping = true;
       queueMicrotask(() => (dropping = false));
     }),
   );
+  // A context's first load that changed no value still makes it the one the snapshot holds.
+  subscription.add(client.events$.subscribe((event) => void (event.type === 'refreshed' && (shownFor = keyNow()))));
   subscribing = false;
   subscription.add(
     client.changes$.subscribe((change) => {

@@ -1,4 +1,6 @@
 import type { EvaluationContext, FlagValueType, JsonValue, ResolutionDetails } from '@openfeature/core';
+import { filter, merge, type Subscription } from 'rxjs';
+import type { EvalContext } from '../types.js';
 import { BoundProvider } from './bound-provider.js';
 import { contextKey } from '../client/context-key.js';
 import { isEmptyContext, toEvalContext } from './context.js';
@@ -7,19 +9,34 @@ import { isStale } from './events.js';
 
 /**
  * flagstream as a provider for the OpenFeature server SDK (dynamic context). An evaluation for the
- * client's own context (or an empty one) reads the client's snapshot; any other context is answered
- * from `client.snapshotFor(context)`: one round trip per context, cached by the client until the flags
- * change. Pass a `FlagClient` (the provider never closes it) or `FlagClientOptions` (the provider
+ * context the client's snapshot holds (or an empty one) reads the snapshot; any other context is
+ * answered from `client.snapshotFor(context)`: one round trip per context, cached by the client until
+ * the flags change. A context the client was just identified with counts as its own once its values
+ * arrived, not before. Pass a `FlagClient` (the provider never closes it) or `FlagClientOptions` (the provider
  * creates the client and closes it in `onClose`).
  */
 export class FlagstreamServerProvider extends BoundProvider {
   /** Tells the OpenFeature SDKs this is a server-side (dynamic context) provider. */
   readonly runsOn = 'server' as const;
   private ownKey: { context: unknown; key: string } | undefined;
+  /** The context the client's snapshot holds: the client's when the snapshot last changed or a load landed. */
+  private loadedFor: EvalContext | undefined;
+  private following: Subscription | undefined;
 
   /** Waits for the client's first load. */
   async initialize(): Promise<void> {
+    const { client } = this;
+    // Every snapshot and landed load is the client's context of that moment (it drops any other's).
+    this.following ??= merge(client.flags$, client.events$.pipe(filter((event) => event.type === 'refreshed'))).subscribe(() => {
+      this.loadedFor = this.knownContext;
+    });
     await this.start();
+  }
+
+  /** Stops following the client, then closes it if the provider created it. */
+  override async onClose(): Promise<void> {
+    this.following?.unsubscribe();
+    await super.onClose();
   }
 
   /** Resolves a boolean flag for `context` (see the class comment); `defaultValue` when it is missing, of another type or unavailable. */
@@ -56,9 +73,9 @@ export class FlagstreamServerProvider extends BoundProvider {
     }
   }
 
-  /** Whether `target` is the client's own context (compared by value; the key is kept per known context). */
+  /** Whether `target` is the context the client's snapshot holds (compared by value; the key is kept per known context). */
   private isOwn(target: ReturnType<typeof toEvalContext>): boolean {
-    const known = this.knownContext;
+    const known = this.loadedFor;
     if (!known) return false;
     if (this.ownKey?.context !== known) this.ownKey = { context: known, key: contextKey(known) };
     return this.ownKey.key === contextKey(target);

@@ -23,8 +23,9 @@ import { tabFleet } from ${lib('stores/index.ts')};
 const client = createFlagClient({
   transport: cuttlegate({ serverUrl: location.origin, apiKey: 'cg_demo_production_0123456789abcdefghijklmnopqrstuvwx', project: 'demo', environment: 'production' }),
   pollIntervalMs: 0,
-  // ?solo: the same page without the fleet (what every tab costs otherwise).
+  // ?solo: the same page without the fleet (what every tab costs otherwise); ?hide: a short hiddenCloseMs.
   ...(location.search === '?solo' ? {} : { fleet: tabFleet() }),
+  ...(location.search === '?hide' ? { hiddenCloseMs: 300 } : {}),
 });
 client.bool$('new-checkout', false).subscribe((on) => (document.body.dataset.newCheckout = String(on)));
 client.status$.subscribe((status) => {
@@ -32,6 +33,10 @@ client.status$.subscribe((status) => {
   document.body.dataset.state = status.state + '/' + status.source;
 });
 window.identify = (context) => client.identify(context);
+window.setHidden = (hidden) => {
+  Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (hidden ? 'hidden' : 'visible') });
+  document.dispatchEvent(new Event('visibilitychange'));
+};
 `;
 
 type Change = { streams: number; bulk: number };
@@ -155,6 +160,17 @@ describe.skipIf(!browserAvailable)('tabFleet() in Chromium: tabs share one strea
       const bulk = await toggle(others);
       expect(bulk).toBe(1);
       expect((await Promise.all(others.map(roleOf))).sort()).toEqual(['follower', 'leader']);
+    }), 30_000);
+
+  it('the leader’s tab hidden for longer than hiddenCloseMs keeps the one stream: a change still reaches the visible tab', () =>
+    withTabs(2, '?hide', async (pages, roles) => {
+      const leader = pages[roles.indexOf('leader')]!;
+      const follower = pages.find((page) => page !== leader)!;
+      await leader.evaluate(() => (window as unknown as { setHidden(hidden: boolean): void }).setHidden(true));
+      await new Promise((done) => setTimeout(done, 1_000)); // past hiddenCloseMs (300 ms)
+      expect(flags.streamCount).toBe(1);
+      expect(await toggle([follower])).toBe(1);
+      expect(await follower.evaluate(() => document.body.dataset['state'])).toBe('ready/network');
     }), 30_000);
 
   it('identify() in one tab moves only that tab: it leads its own scope', () =>

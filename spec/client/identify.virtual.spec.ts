@@ -1,5 +1,8 @@
+import { VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { ServerError, type EvalContext } from '../../lib/index.js';
+import { NetworkError, ServerError, type EvalContext } from '../../lib/index.js';
+import { storeScope } from '../../lib/client/features/persistence.js';
+import { memoryStore } from '../../lib/stores/index.js';
 import { testSource, type TestSource } from '../../lib/testing/index.js';
 import { clientOn, virtualTime } from '../support/virtual.js';
 
@@ -64,5 +67,38 @@ describe('identify(), in virtual time', () => {
     });
     // anon's retry would have been at 1 s
     expect(loadsOf(source)).toEqual(['0:initial:anon', '500:identify:alice']);
+  });
+
+  it('a new context whose load fails is served its own stored record, never the last context’s values', async () => {
+    const store = memoryStore();
+    const record = (context: EvalContext, plan: string) => ({
+      version: 1 as const,
+      scope: storeScope('test', context),
+      savedAt: '2026-01-01T00:00:00.000Z',
+      flags: [{ key: 'plan', enabled: true, variant: plan, value: plan, reason: 'default', evaluatedAt: '2026-01-01T00:00:00.000Z', source: 'network' as const }],
+    });
+    const alice = { userId: 'alice', attributes: { plan: 'pro' } };
+    await store.save(record(asAnon.context, 'stored-free'));
+    await store.save(record(alice, 'stored-pro'));
+    const source = testSource(planFlag);
+    source.fail(new NetworkError('offline'));
+    const scheduler = new VirtualTimeScheduler(undefined, 0);
+    const client = clientOn(source, scheduler as never, { ...asAnon, store, circuitBreaker: false });
+    // Virtual time in 100 ms steps, the store's promises settling between them (its calls time out after 5 s).
+    const settle = async (): Promise<void> => {
+      for (let step = 0; step < 100; step++) {
+        scheduler.maxFrames += 100;
+        scheduler.flush();
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      }
+    };
+    void client.ready();
+    await settle();
+    expect([client.string('plan', '?'), client.status.source, client.status.state]).toEqual(['stored-free', 'store', 'stale']);
+    const switched = client.identify(alice).catch((error: unknown) => error);
+    await settle();
+    expect(await switched).toBeInstanceOf(NetworkError);
+    expect([client.string('plan', '?'), client.status.source, client.status.state]).toEqual(['stored-pro', 'store', 'stale']);
+    client.close();
   });
 });

@@ -31,8 +31,9 @@ describe.skipIf(!redisAvailable)('fleets that heal (one process, real Redis)', (
   const world = useFleetWorld(fleetFlags, (w) => void w.server().setFlags(fleetFlags()));
   let run = 0;
 
-  function member(options: { apiKey?: string; url?: string } = {}): FlagClient {
+  function member(options: { apiKey?: string; url?: string; fetch?: typeof fetch } = {}): FlagClient {
     const client = createFlagClient({
+      ...(options.fetch ? { fetch: options.fetch } : {}),
       transport: cuttlegate({ serverUrl: options.url ?? world.server().url, apiKey: options.apiKey ?? PROD_KEY, project: 'demo', environment: 'production' }),
       pollIntervalMs: 0,
       circuitBreaker: false,
@@ -147,6 +148,58 @@ describe.skipIf(!redisAvailable)('fleets that heal (one process, real Redis)', (
     expect(await good.ready({ timeoutMs: LEASE_MS + 2_000 })).toMatchObject({ ok: true, source: 'network' });
     expect(good.status).toMatchObject({ state: 'ready', role: 'leader' });
     expect(rejected.status).toMatchObject({ state: 'error', role: 'solo' });
+  });
+
+  it('a fleet that stopped leaves its snapshot behind: a joiner never serves it as ready while the new leader has not loaded', async () => {
+    const [leader, follower] = await fleet(1);
+    await toggleReaches([leader, follower], false);
+    leader.close();
+    follower.close();
+    world.server().toggle('demo', 'production', 'dark-mode', true); // changed while no process ran
+    // The next leader's first load hangs (its requests never answer): it has nothing to share yet.
+    const hanging = (_input: unknown, init?: RequestInit): Promise<Response> =>
+      new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal!.reason)));
+    const deadline = Date.now() + LEASE_MS * 2;
+    while ((await leaseKeys()).length > 0) {
+      if (Date.now() > deadline) throw new Error('the lease was not given up');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const next = member({ fetch: hanging as typeof fetch });
+    void next.ready(); // starts it
+    await role(next, 'leader');
+    const joiner = member();
+    const ready = await joiner.ready({ timeoutMs: 300 });
+    // Not the old fleet's dark-mode (switched off) as a fresh network value.
+    expect(ready).toMatchObject({ ok: false, source: 'none' });
+    expect(joiner.status).toMatchObject({ state: 'initializing', role: 'follower' });
+    expect(joiner.evaluate('dark-mode').source).not.toBe('network');
+  });
+
+  it("a follower's refresh() and identify() settle while its leader has no flags to share (its loads fail): rejected with the leader's error", async () => {
+    run += 1;
+    const refused = (): Promise<Response> => Promise.reject(new TypeError('fetch failed'));
+    const leader = member({ fetch: refused as typeof fetch });
+    expect(await leader.ready({ timeoutMs: 2_000 })).toMatchObject({ ok: false, source: 'none' });
+    expect(leader.status).toMatchObject({ state: 'error', role: 'leader' });
+    const follower = member();
+    const bounded = <T>(promise: Promise<T>): Promise<T | 'unsettled'> =>
+      Promise.race([promise, new Promise<'unsettled'>((resolve) => setTimeout(() => resolve('unsettled'), LEASE_MS * 2))]);
+    const refreshed = await bounded(follower.refresh().then(() => 'resolved', (error: unknown) => error));
+    expect(refreshed).toBeInstanceOf(FleetLeaderError);
+    expect(follower.status).toMatchObject({ state: 'error', role: 'follower' });
+    // The same for the context the leader's process switches to (it still leads the new scope, still failing).
+    await bounded(leader.identify({ userId: 'u-7' }).catch(() => undefined));
+    const identified = await bounded(follower.identify({ userId: 'u-7' }).then(() => 'resolved', (error: unknown) => error));
+    expect(identified).toBeInstanceOf(FleetLeaderError);
+    expect(follower.evaluate('dark-mode').source).not.toBe('network');
+  });
+
+  it("identify() with the context a follower already has settles with its leader's snapshot, whether or not the flags change", async () => {
+    const [, follower] = await fleet(1);
+    const bounded = <T>(promise: Promise<T>): Promise<T | 'unsettled'> =>
+      Promise.race([promise, new Promise<'unsettled'>((resolve) => setTimeout(() => resolve('unsettled'), LEASE_MS * 2))]);
+    expect(await bounded(follower.identify({ ...follower.context }).then(() => 'resolved'))).toBe('resolved');
+    expect(follower.status).toMatchObject({ state: 'ready', role: 'follower' });
   });
 
   it("followers mirror the leader's upstream health: stale with the leader's error while its loads fail", async () => {

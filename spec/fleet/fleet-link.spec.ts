@@ -63,10 +63,10 @@ class MemoryCoordinator implements FleetCoordinator {
     this.listeners.set(scope, set.add(notice));
     return () => set.delete(notice);
   }
-  async getShared(): Promise<EvalResult[] | undefined> {
+  async getShared(_key: string): Promise<EvalResult[] | undefined> {
     return undefined;
   }
-  async putShared(): Promise<void> {}
+  async putShared(_key: string, _flags: EvalResult[]): Promise<void> {}
   async close(): Promise<void> {}
   /** Someone else takes the lease of every scope (as after a long pause of the holder). */
   steal(): void {
@@ -91,6 +91,22 @@ class MemoryCoordinator implements FleetCoordinator {
   private readonly frozen = new Set<string>();
   private check(): void {
     if (this.down) throw new Error('connection refused');
+  }
+}
+
+/** A coordinator that shares `snapshotFor` results, and whose publishes wait while `held` (a slow round trip). */
+class SharingCoordinator extends MemoryCoordinator {
+  readonly shared = new Map<string, EvalResult[]>();
+  held: Promise<void> | undefined;
+  override async getShared(key: string): Promise<EvalResult[] | undefined> {
+    return this.shared.get(key);
+  }
+  override async putShared(key: string, flags: EvalResult[]): Promise<void> {
+    this.shared.set(key, flags);
+  }
+  override async publish(scope: string, holder: string, record: FleetRecord): Promise<boolean> {
+    await this.held;
+    return super.publish(scope, holder, record);
   }
 }
 
@@ -243,6 +259,23 @@ describe('FleetLink (fake time, in-memory coordinator)', () => {
     expect(store.claims).toBeLessThanOrEqual(4); // b's renewals only
     a.link.close();
     b.link.close();
+  });
+
+  it("a leader's snapshotFor right after a change it learned of is not the shared result from before it, however slow the publish", async () => {
+    const store = new SharingCoordinator(); // the only fleet state this test needs is the leader's
+    const a = linkMember(store);
+    await vi.advanceTimersByTimeAsync(0);
+    const other = { userId: 'u-2' };
+    expect(await a.link.snapshotFor(other, async () => [flag(true)])).toEqual([flag(true)]);
+    let release!: () => void;
+    store.held = new Promise<void>((resolve) => (release = resolve));
+    a.link.changed(); // a stream event: the other context's flags changed on the server
+    const after = a.link.snapshotFor(other, async () => [flag(false)]);
+    await vi.advanceTimersByTimeAsync(0);
+    release();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await after).toEqual([flag(false)]);
+    a.link.close();
   });
 
   it('a change the leader learns of (a stream event) is a new version even when its own flags did not change', async () => {

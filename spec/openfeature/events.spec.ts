@@ -3,7 +3,7 @@ import { OpenFeature as WebOpenFeature, ProviderEvents as WebProviderEvents } fr
 import { Observable, finalize } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AuthError, ServerError, type FlagClient } from '../../lib/index.js';
+import { AuthError, ServerError, type EvalContext, type FlagClient } from '../../lib/index.js';
 import { FlagstreamServerProvider, FlagstreamWebProvider } from '../../lib/openfeature/index.js';
 import { createMockClient, testSource, type MockFlagClient } from '../../lib/testing/index.js';
 import { clientOn, virtualTime } from '../support/virtual.js';
@@ -135,6 +135,32 @@ describe('provider events from the real client, in virtual time', () => {
     expect(events.seen.map((e) => [e.type, e.details?.flagsChanged])).toEqual([[ProviderEvents.ConfigurationChanged, ['a', 'c']]]);
     expect(source.loads - loadsBefore).toBeGreaterThanOrEqual(1);
     expect(await OpenFeature.getClient().getBooleanValue('a', true)).toBe(false);
+  });
+
+  // A context change is the SDK's PROVIDER_CONTEXT_CHANGED, not a configuration change, whether it changed values or
+  // not (then the snapshot does not change, and the next change of the flags must still be one).
+  it.each([
+    ['changes values', { targetingKey: 'u-2', plan: 'pro' }, 'pro'],
+    ['changes no value', { targetingKey: 'u-2' }, 'free'],
+  ])('a context change that %s is PROVIDER_CONTEXT_CHANGED only; a later change of the flags is a configuration change', async (_, context, plan) => {
+    WebOpenFeature.setLogger(quietLogger);
+    const source = testSource({ plan: (context: EvalContext) => String(context.attributes?.plan ?? 'free'), other: 1 });
+    client = clientOn(source, ts, { context: { userId: 'u-1' } });
+    const ready = client.ready();
+    advanceTo(0);
+    await ready;
+    await WebOpenFeature.setProviderAndWait(new FlagstreamWebProvider(client));
+    const events = await recordEvents(WebOpenFeature, [WebProviderEvents.ConfigurationChanged, WebProviderEvents.ContextChanged]);
+    await WebOpenFeature.setContext(context);
+    await tick();
+    expect(WebOpenFeature.getClient().getStringValue('plan', '?')).toBe(plan);
+    source.set('other', 2);
+    await client.refresh();
+    await tick();
+    expect(events.seen.map((e) => [e.type, e.details?.flagsChanged])).toEqual([
+      [WebProviderEvents.ContextChanged, undefined],
+      [WebProviderEvents.ConfigurationChanged, ['other']],
+    ]);
   });
 
   it('fails initialization when the first load keeps failing, then sends PROVIDER_READY once the client loads', async () => {

@@ -71,6 +71,20 @@ describe('FlagstreamServerProvider (test source)', () => {
     expect(source.loads).toBe(loads);
   });
 
+  it('while the client is identified elsewhere and the new context has not loaded yet, that context is not answered from the old one', async () => {
+    await OpenFeature.setProviderAndWait(new FlagstreamServerProvider(client));
+    const of = OpenFeature.getClient();
+    source.delay(50);
+    const switching = client.identify({ userId: 'frank' });
+    expect(await of.getStringValue('user', 'none', { targetingKey: 'frank' })).toBe('frank');
+    expect(await of.getStringValue('user', 'none', { targetingKey: 'owner', plan: 'pro' })).toBe('owner');
+    await switching;
+    // Loaded: its own context again, read from the snapshot.
+    const loads = source.loads;
+    expect(await of.getStringValue('user', 'none', { targetingKey: 'frank' })).toBe('frank');
+    expect(source.loads).toBe(loads);
+  });
+
   it('gives FLAG_NOT_FOUND and TYPE_MISMATCH with the caller default, for own and other contexts', async () => {
     await OpenFeature.setProviderAndWait(new FlagstreamServerProvider(client));
     const of = OpenFeature.getClient();

@@ -21,10 +21,20 @@ describe('transport identity', () => {
   it('rollgate: base URL and a fingerprint of the key (the key alone selects the environment), never the key', () => {
     const a = rollgate({ baseUrl: 'http://127.0.0.1:1', apiKey: 'rg_server_aaaaaaaaaaaaaaaa' });
     const b = rollgate({ baseUrl: 'http://127.0.0.1:1', apiKey: 'rg_server_bbbbbbbbbbbbbbbb' });
-    expect(a.identity).toMatch(/^rollgate http:\/\/127\.0\.0\.1:1\/ key:[0-9a-f]{8}$/);
+    expect(a.identity).toMatch(/^rollgate http:\/\/127\.0\.0\.1:1\/ key:[0-9a-f]{16}$/);
     expect(a.identity).not.toBe(b.identity);
     expect(rollgate({ baseUrl: 'http://127.0.0.1:1/', apiKey: 'rg_server_aaaaaaaaaaaaaaaa', sseUrl: 'http://127.0.0.1:2' }).identity).toBe(a.identity);
     expect(a.identity).not.toContain('aaaaaaaa');
+  });
+
+  it('keys of two tenants never share an identity: a fingerprint with room for many keys (these two collide in 32 bits)', () => {
+    // Found among ~22,000 keys of one pattern, as one process with a tenant each would hold.
+    const a = rollgate({ baseUrl: 'http://127.0.0.1:1', apiKey: 'rg_tenant_006yzx_key' });
+    const b = rollgate({ baseUrl: 'http://127.0.0.1:1', apiKey: 'rg_tenant_00d6ad_key' });
+    expect(a.identity).not.toBe(b.identity);
+    expect(ofrep({ baseUrl: 'http://127.0.0.1:1', changeDetection: 'none', apiKey: 'rg_tenant_006yzx_key' }).identity).not.toBe(
+      ofrep({ baseUrl: 'http://127.0.0.1:1', changeDetection: 'none', apiKey: 'rg_tenant_00d6ad_key' }).identity,
+    );
   });
 
   describe('ofrep', () => {
@@ -38,7 +48,7 @@ describe('transport identity', () => {
     it('two API keys (two environments) on one server differ; equal keys are equal; the key never appears', () => {
       const production = identity({ apiKey: 'ofrep-production-key-0123456789' });
       const staging = identity({ apiKey: 'ofrep-staging-key-0123456789' });
-      expect(production).toMatch(/^ofrep http:\/\/flags\.test:8016\/prefix headers:[0-9a-f]{8}$/);
+      expect(production).toMatch(/^ofrep http:\/\/flags\.test:8016\/prefix headers:[0-9a-f]{16}$/);
       expect(staging).not.toBe(production);
       expect(identity({ apiKey: 'ofrep-production-key-0123456789' })).toBe(production);
       expect(production).not.toContain('production-key');

@@ -118,6 +118,17 @@ describe('ofrep transport against a strict fake server over loopback', () => {
     expect(errors.some((error) => error instanceof InvalidResponseError)).toBe(true);
   });
 
+  it('an item invalid in a new context’s first load keeps no value of the last context: it is missing until one loads', async () => {
+    fake.perUser.set('user-b', new Map([['theme-color', { key: 'theme-color', value: 'green', reason: 'STATIC', variant: 7 }]]));
+    const c = makeClient();
+    await c.ready();
+    expect(c.string('theme-color', 'none')).toBe('blue');
+    await c.identify({ userId: 'user-b' });
+    expect(c.string('theme-color', 'none')).toBe('none');
+    expect(c.status.error).toBeInstanceOf(InvalidResponseError);
+    expect(c.bool('discount-banner')).toBe(true); // the valid items apply
+  });
+
   it('rejects a body that is not the bulk shape as InvalidResponseError and keeps the last values', async () => {
     const c = makeClient();
     await c.ready();
@@ -140,6 +151,20 @@ describe('ofrep transport against a strict fake server over loopback', () => {
     expect(c.bool('discount-banner')).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 150)); // several backoff periods: no retry may fire
     expect(fake.bulkRequests).toHaveLength(2);
+  });
+
+  it('loads a context unconditionally until one of its loads lands: a 304 to the ETag of an earlier visit never keeps the last context’s values', async () => {
+    fake.perUser.set('user-b', new Map([['theme-color', { key: 'theme-color', value: 'green', reason: 'TARGETING_MATCH', variant: 'b' }]]));
+    const c = makeClient();
+    await c.ready();
+    await c.identify({ userId: 'user-b' }); // its ETag is remembered
+    await c.identify({ userId: 'user-123' });
+    expect(c.string('theme-color', '')).toBe('blue');
+    fake.faults.push({ status: 409, body: { errorDetails: 'try again' } }); // not retried: identify() rejects
+    await expect(c.identify({ userId: 'user-b' })).rejects.toBeInstanceOf(RequestError);
+    await c.refresh();
+    expect([c.string('theme-color', ''), c.status.state, c.status.source]).toEqual(['green', 'ready', 'network']);
+    expect(fake.bulkRequests.at(-1)!.headers['if-none-match']).toBeUndefined();
   });
 
   it('treats a 5xx as transient: the last values stay while it retries, then the new state lands', async () => {

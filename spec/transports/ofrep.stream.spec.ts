@@ -131,6 +131,22 @@ describe('ofrep event streams against a strict fake server over loopback', () =>
     expect(log.lines.join('\n')).not.toContain('?');
   });
 
+  it('an event-stream URL with a credential in its path shows only its origin: in warnings and in stream errors', async () => {
+    const secret = 'path-secret-91ab7c';
+    fake.eventStreams = [{ type: 'sse', url: `${fake.url}/ofrep/v1/sse/${secret}?channel=c1` }];
+    const c = await streaming(1);
+    fake.send('not json');
+    await fake.waitFor(() => log.lines.length >= 1);
+    fake.streamFaults.push({ status: 500 });
+    fake.dropStreams();
+    const failed = firstValueFrom(c.events$.pipe(filter((event) => event.type === 'stream-disconnected' && event.error !== undefined), timeout(5_000)));
+    const { error } = (await failed) as { error: Error };
+    await fake.waitForOpenStreams(1);
+    const shown = [...log.lines, error.message, String(error.stack), JSON.stringify(c.status.error ?? null), JSON.stringify(events)].join('\n');
+    expect(log.lines.some((line) => line.includes(fake.url))).toBe(true);
+    expect(shown).not.toContain(secret);
+  });
+
   it('a burst of events costs one refetch beyond any in flight, and the snapshot ends on the last state', async () => {
     fake.eventStreams = [fake.urlEntry('a')];
     const c = await streaming(1);

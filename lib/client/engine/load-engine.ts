@@ -136,9 +136,10 @@ export class LoadEngine {
         )
       : EMPTY;
     // A hidden page closes its stream after hiddenCloseMs; visible again, it reconnects and
-    // refetches at once, unconditionally. Outside a browser the stream is always allowed.
+    // refetches at once, unconditionally. Outside a browser the stream is always allowed, and so it
+    // is in a fleet: a leader streams for every member (a tab fleet's visible tabs included).
     const stream$ = streamOn
-      ? streamAllowed$(this.#options.hiddenCloseMs, scheduler).pipe(
+      ? streamAllowed$(this.#options.fleet ? 0 : this.#options.hiddenCloseMs, scheduler).pipe(
           switchMap((allowed, index) => {
             if (!allowed) {
               this.#host.paused();
@@ -156,7 +157,7 @@ export class LoadEngine {
       }),
     );
     const requests$ = merge(initial$, this.#requests, poll$, stream$, rechecks.pipe(delay(RECHECK_DELAY_MS, scheduler))).pipe(map(asFirst));
-    const identified = { done: false };
+    const identified = { done: false, landed: false };
     return coalesce(requests$, (batch, takePending) => this.#load(context, identified, batch, takePending, rechecks));
   }
 
@@ -171,11 +172,13 @@ export class LoadEngine {
 
   /**
    * One load for a batch of requests, retried until it lands or fails for good. The context's first
-   * load posts its identify first (once it has gone through, retries do not repeat it).
+   * load posts its identify first (once it has gone through, retries do not repeat it). Until a load
+   * of the context has landed, none is conditional: a 304 to an ETag the session kept from an earlier
+   * visit would keep the snapshot, which then holds another context's values.
    */
   #load(
     context: EvalContext,
-    identified: { done: boolean },
+    identified: { done: boolean; landed: boolean },
     batch: LoadOptions[],
     takePending: () => LoadOptions[],
     rechecks: Subject<LoadOptions>,
@@ -190,6 +193,7 @@ export class LoadEngine {
         merged = mergeBatch(batch);
       }
       attempt = this.#waiters.start();
+      if (!identified.landed) merged.options.conditional = false;
       const load$ = this.#session.load(context, merged.options);
       if (!merged.identify || identified.done || !this.#session.identify) return load$;
       const identify$ = this.#session.identify(context).pipe(
@@ -204,6 +208,7 @@ export class LoadEngine {
         onRetry: (error, delayMs) => this.#failed(attempt, asError(error), false, delayMs),
       }),
       tap((result) => {
+        identified.landed = true;
         this.#host.loaded(context, result);
         this.#waiters.succeeded(attempt);
         // The event may be published before the server commits: if the refetch still shows the

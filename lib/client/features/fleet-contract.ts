@@ -34,7 +34,11 @@ export interface FleetHealth {
 export interface FleetClaim {
   /** The lease is the claimant's now (taken or renewed). */
   held: boolean;
-  /** It was free and has just been taken: a new leadership, whose first act is to republish. */
+  /**
+   * It was free and has just been taken: a new leadership, whose first act is to republish. A store
+   * that outlives its processes (Redis) drops the last leadership's snapshot then, so nobody applies
+   * flags no running leader stands behind.
+   */
   fresh: boolean;
   /** A shared snapshot exists (false once the store lost it: a restart, a flush, an eviction). */
   shared: boolean;
@@ -115,7 +119,10 @@ export interface FleetHost {
   current(): EvalResult[] | undefined;
   /** The role changed: report it in `status.role` and `event` in `events$` (the same role: only the event). */
   role(role: FleetRole, event: ClientEvent): void;
-  /** A follower's `refresh()` found nothing shared: it fails with `error`, as a failed load would. */
+  /**
+   * A follower found nothing shared (on `refresh()`, or while its leader's loads fail): the waiting
+   * `refresh()`/`identify()` calls fail with `error`, as a failed load would.
+   */
   refused(error: Error): void;
 }
 

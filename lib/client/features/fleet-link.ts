@@ -78,6 +78,8 @@ export class FleetLink implements FleetHandle {
   }
 
   async snapshotFor(context: EvalContext, load: () => Promise<EvalResult[]>): Promise<EvalResult[]> {
+    // A leader's key must count every change it learned of: its publishes still under way come first.
+    if (this.#role === 'leader') await this.#publishing;
     if ((this.#role !== 'leader' && this.#role !== 'follower') || this.#version === 0) return load();
     const key = `${this.#host.identity}\n${contextKey(context)}\n${this.#scope ?? ''}\n${this.#epoch}\n${this.#version}`;
     const hit = await this.#call(() => this.#store.getShared(key)).catch(() => undefined);
@@ -111,9 +113,12 @@ export class FleetLink implements FleetHandle {
     return release.catch(() => undefined);
   }
 
-  /** A new scope (start, or a context switch): leave the old lease, decide afresh. */
+  /**
+   * A new scope (start, or a context switch): leave the old lease, decide afresh. A switch to an equal
+   * context keeps the scope; a follower's `identify()` then settles with the shared snapshot, as a refresh.
+   */
   #enter(scope: string): void {
-    if (scope === this.#scope) return;
+    if (scope === this.#scope) return this.refresh();
     const previous = this.#scope;
     if (previous && this.#role === 'leader') this.#call(() => this.#store.release(previous, this.#holder)).catch(() => undefined);
     this.#unlisten();
@@ -276,14 +281,20 @@ export class FleetLink implements FleetHandle {
     );
   }
 
-  /** Follower: mirror the leader's health; apply the shared snapshot if it is another epoch's or newer (or `force`). */
+  /**
+   * Follower: mirror the leader's health; apply the shared snapshot if it is another epoch's or newer
+   * (or `force`). With none shared while the leader says its loads fail, the `refresh()`/`identify()`
+   * calls waiting for flags fail with the leader's error, as its own failed load would have.
+   */
   async #pullNow(generation: number, force: boolean): Promise<FleetView | undefined> {
     if (this.#stale(generation)) return undefined;
     const view = await this.#call(() => this.#store.read(this.#scope!));
     if (this.#stale(generation) || this.#role !== 'follower') return undefined;
-    this.#mirror(mirrorOf(view));
+    const health = mirrorOf(view);
+    this.#mirror(health);
     if (view.farewell) this.#farewelled(view.farewell);
     const { record } = view;
+    if (!record && view.leader && health && health.state !== 'ready') this.#host.refused(health.error ?? leaderError(view.leader));
     if (record && (force || record.epoch !== this.#epoch || record.version > this.#version)) {
       this.#epoch = record.epoch;
       this.#version = record.version;

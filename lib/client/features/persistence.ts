@@ -174,6 +174,8 @@ export class StoreSync {
       await this.#within('save', () => this.#store.save(record));
       remember(this.#savedSignature, record.scope, signature);
     } catch (error) {
+      // What the store holds is unknown now (a timed-out write may still land): the next save writes.
+      this.#savedSignature.delete(record.scope);
       this.#fail('save', 'flag store save failed', error);
     }
   }

@@ -15,13 +15,16 @@ export interface RedisCoordinatorOptions {
 // ARGV {notice channel, lease ms, holder, payload}.
 
 // Takes the lease when free or renews it when the holder has it (only the holder renews), and
-// stores the holder's health as its heartbeat for one lease, with a notice when it changed.
+// stores the holder's health as its heartbeat for one lease, with a notice when it changed. A lease
+// taken afresh drops the snapshot the last leadership left (it may be from a fleet that stopped long
+// ago): followers then wait for the new leader's, which it publishes as soon as it has flags.
 // Answers {1 + 2 if taken afresh + 4 if a snapshot exists, 0, the last leader's farewell (or false)},
 // or {0, ms left of the holder's lease}.
 const CLAIM = `local v = redis.call('GET', KEYS[1])
 local fresh = 0
 if not v then
 redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[2])
+redis.call('DEL', KEYS[3])
 fresh = 2
 elseif v == ARGV[3] then
 redis.call('PEXPIRE', KEYS[1], ARGV[2])

@@ -1,5 +1,4 @@
 import { EMPTY, Observable, catchError, concatMap, defer, distinctUntilChanged, filter, merge, of, switchMap, throwError } from 'rxjs';
-import { describeUrl } from '../../net/http.js';
 import { sse } from '../../net/sse.js';
 import { redact } from '../redact.js';
 import type { StreamMessage, TransportRuntime } from '../transport.js';
@@ -58,7 +57,9 @@ function connections(runtime: TransportRuntime, set: readonly string[], options:
 /** One SSE connection, its frames routed on `data.type` (the SSE event name is not looked at). */
 function connection(runtime: TransportRuntime, url: string, options: ChangeStreamOptions): Observable<StreamMessage> {
   const { logger } = runtime;
-  const query = new URL(url).search;
+  // The URL may carry a credential in its path or its query: it shows as its origin only.
+  const { origin, pathname, search } = new URL(url);
+  const secrets = [url, pathname + search, pathname, search].filter((part) => part.length > 1);
   return sse(runtime, {
     url,
     headers: options.headersFor(url),
@@ -66,16 +67,15 @@ function connection(runtime: TransportRuntime, url: string, options: ChangeStrea
     events: ['refetchEvaluation'],
     watchdogMs: options.watchdogMs,
   }).pipe(
-    // The URL's query may carry a token: make sure no error text from below can show it.
-    catchError((error: unknown) => throwError(() => redact(error, query.length > 1 ? [url, query] : [url]))),
+    catchError((error: unknown) => throwError(() => redact(error, secrets))),
     concatMap((signal): Observable<StreamMessage> => {
       if (signal.type === 'open') return of({ type: 'connected' });
       const event = parseStreamEvent(signal.data);
       if (event.type === 'refetchEvaluation') return of({ type: 'changed', data: event.hint });
       if (event.type === 'unparsable') {
-        logger.warn(`ofrep: ignored a stream event from ${describeUrl(url)} whose data is not a JSON event`);
+        logger.warn(`ofrep: ignored a stream event from ${origin} whose data is not a JSON event`);
       } else {
-        logger.warn(`ofrep: ignored a stream event of unknown type ${JSON.stringify(event.name.slice(0, 40))} from ${describeUrl(url)}`);
+        logger.warn(`ofrep: ignored a stream event of unknown type ${JSON.stringify(event.name.slice(0, 40))} from ${origin}`);
       }
       return EMPTY;
     }),

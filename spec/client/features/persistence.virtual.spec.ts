@@ -279,6 +279,27 @@ describe('StoreSync.saveIfChanged()', () => {
     expect(rec.saves.map((s) => s.flags[0]!.value)).toEqual([false]);
   });
 
+  it('after a save that timed out, the flags saved before it are written again: the late write does not stay the record', async () => {
+    const rec = recordingStore();
+    const { sync, advanceTo } = setup(rec.store);
+    sync.saveIfChanged(SCOPE, snapshot(flag('a', true)));
+    advanceTo(1_000);
+    await settle();
+    let land!: () => void;
+    rec.hold = new Promise<void>((resolve) => (land = resolve));
+    sync.saveIfChanged(SCOPE, snapshot(flag('a', false))); // its write hangs past the timeout…
+    advanceTo(7_000);
+    await settle();
+    sync.saveIfChanged(SCOPE, snapshot(flag('a', true))); // …the flags go back to the saved ones…
+    land(); // …and the hung write lands (a Redis client's offline queue), before the next one
+    rec.hold = undefined;
+    advanceTo(8_000);
+    await settle();
+    await settle();
+    expect(rec.saves.map((s) => s.flags[0]!.value)).toEqual([true, false, true]);
+    expect((await rec.store.load(SCOPE))?.flags[0]?.value).toBe(true);
+  });
+
   it('close() writes a save still in its debounce window, then ignores later calls', async () => {
     const rec = recordingStore();
     const { sync, advanceTo, scheduler } = setup(rec.store);
