@@ -16,6 +16,7 @@ import { ClientRequestGate } from './engine/request-gate.js';
 import { missingResult, valueResults } from './state/results.js';
 import type { SnapshotCache } from './engine/snapshot-cache.js';
 import { FlagSnapshot, nextSnapshot } from './state/snapshot.js';
+import { sameJson } from './state/json-values.js';
 import { ClientReporter } from './engine/reporter.js';
 import { untracked, type Tracking } from './features/tracking-sink.js';
 import { FlagViews } from './state/typed-values.js';
@@ -293,19 +294,22 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
 
   /**
    * A context's first load failed (not auth): serve the store's record for this transport and
-   * context (never the last context's values, when there is one), else the bootstrap; else, if
+   * context, else the bootstrap, else nothing (never the last context's values); if nothing and
    * `final`, say so. Nothing is served once a load for it landed, the client stopped or the context
    * changed meanwhile.
    */
   private fallBack(error: Error, final: boolean): void {
     const context = (this.storeTriedFor = this.activeContext);
-    const serve = (results: EvalResult[] | undefined): void => {
+    const serve = (record: EvalResult[] | undefined): void => {
       if (this.closed || this.networkContext === context || this.gate.terminalError || context !== this.activeContext) return;
-      if (results) {
-        this.apply(results, 'store', context);
-        this.report.update({ source: 'store', state: 'stale' });
-        this.settleReady({ ok: true, source: 'store', error });
-      } else if (this.options.bootstrap) this.settleReady({ ok: true, source: 'bootstrap', error });
+      const { bootstrap } = this.options;
+      const source = record ? 'store' : bootstrap ? 'bootstrap' : 'none';
+      // The values held may be another context's: they give way to this one's record, else the bootstrap, else nothing.
+      if (record || (this.heldFor && !sameJson(this.heldFor, context))) {
+        this.apply(record ?? (bootstrap ? valueResults(bootstrap, 'bootstrap', this.report.now()) : []), 'default', context);
+        this.report.update({ source, state: record || bootstrap ? 'stale' : 'error' });
+      }
+      if (source !== 'none') this.settleReady({ ok: true, source, error });
       else {
         this.nothingToServe = true;
         if (final) this.settleReady({ ok: false, source: this.report.value.source, error });

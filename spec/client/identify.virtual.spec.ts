@@ -101,4 +101,39 @@ describe('identify(), in virtual time', () => {
     expect([client.string('plan', '?'), client.status.source, client.status.state]).toEqual(['stored-pro', 'store', 'stale']);
     client.close();
   });
+
+  it('a new context whose load fails, with no record of its own, is served nothing of the last context: its defaults, or the bootstrap', async () => {
+    for (const bootstrap of [undefined, { plan: 'boot' }]) {
+      const source = testSource(planFlag);
+      const scheduler = new VirtualTimeScheduler(undefined, 0);
+      const client = clientOn(source, scheduler as never, { ...asAnon, bootstrap, circuitBreaker: false });
+      const settle = async (steps = 20): Promise<void> => {
+        for (let step = 0; step < steps; step++) {
+          scheduler.maxFrames += 100;
+          scheduler.flush();
+          await new Promise((resolve) => setTimeout(resolve, 0));
+        }
+      };
+      const seen: string[] = [];
+      client.string$('plan', '?').subscribe((plan) => seen.push(plan));
+      await settle();
+      expect([client.string('plan', '?'), client.status.source, client.status.state]).toEqual(['free', 'network', 'ready']);
+      source.fail(new NetworkError('offline'));
+      const switched = client.identify({ userId: 'alice', attributes: { plan: 'pro' } }).catch((error: unknown) => error);
+      await settle();
+      // While alice's loads fail: never anon's 'free' as alice's value, and the status says what is served.
+      const expected = bootstrap ? ['boot', 'bootstrap', 'stale'] : ['?', 'none', 'error'];
+      expect([client.string('plan', '?'), client.status.source, client.status.state]).toEqual(expected);
+      expect(client.status.error).toBeInstanceOf(NetworkError);
+      source.recover();
+      const refreshed = client.refresh();
+      await settle(100);
+      await refreshed;
+      expect([client.string('plan', '?'), client.status.source, client.status.state]).toEqual(['pro', 'network', 'ready']);
+      expect(await switched).toBeInstanceOf(NetworkError);
+      expect(seen).toEqual(['free', bootstrap ? 'boot' : '?', 'pro']);
+      client.close();
+    }
+  });
 });
+

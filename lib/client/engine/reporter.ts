@@ -46,14 +46,19 @@ export class ClientReporter extends StatusTracker {
 
   /**
    * A load attempt failed. A refusal the gate repeats (open circuit, a `Retry-After` still running)
-   * is not another `error` event. The state turns `stale` (values loaded) or `error`, unless the
+   * is not another `error` event. The state turns `stale` (values served) or `error`, unless the
    * client already stopped for good.
    */
   loadFailed(error: Error, loaded: boolean, stopped: boolean): void {
     if (!(error instanceof CircuitOpenError || (error instanceof RateLimitError && this.#loadError instanceof RateLimitError))) this.emit({ type: 'error', error });
     if (stopped) return;
     this.#loadError = error;
-    this.update({ state: loaded ? 'stale' : 'error', error });
+    this.update({ state: this.#failing(loaded), error });
+  }
+
+  /** The state of a client whose loads fail: `stale` while it serves values (loaded, from a source), else `error`. */
+  #failing(loaded: boolean): 'stale' | 'error' {
+    return loaded && this.value.source !== 'none' ? 'stale' : 'error';
   }
 
   streamConnected(): void {
@@ -81,7 +86,7 @@ export class ClientReporter extends StatusTracker {
 
   /** A breaker transition: the status (an open circuit makes the values `stale`) and its event. */
   circuit(circuit: CircuitState, loaded: boolean): void {
-    this.update(circuit === 'open' ? { circuit, state: loaded ? 'stale' : 'error' } : { circuit });
+    this.update(circuit === 'open' ? { circuit, state: this.#failing(loaded) } : { circuit });
     this.emit({ type: `circuit-${circuit}` });
   }
 
