@@ -304,7 +304,8 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
       if (this.closed || this.networkContext === context || this.gate.terminalError || context !== this.activeContext) return;
       const { bootstrap } = this.options;
       const source = record ? 'store' : bootstrap ? 'bootstrap' : 'none';
-      // The values held may be another context's: they give way to this one's record, else the bootstrap, else nothing.
+      // The values held may be another context's: they give way to this one's record, else the bootstrap, else nothing
+      // (applied as not from the network: neither saved nor shared with a fleet).
       if (record || (this.heldFor && !sameJson(this.heldFor, context))) {
         this.apply(record ?? (bootstrap ? valueResults(bootstrap, 'bootstrap', this.report.now()) : []), 'default', context);
         this.report.update({ source, state: record || bootstrap ? 'stale' : 'error' });
