@@ -201,7 +201,8 @@ export function checkContext(context: unknown, field: string): void {
   if (attributes !== undefined && !isRecord(attributes)) throw new ConfigError(`${field}.attributes`, 'must be an object');
 }
 
-const consoleLogger: Logger = {
+/** Where warnings go without a `logger` option: `console`, prefixed. */
+export const consoleLogger: Logger = {
   warn: (message, ...rest) => console.warn(`[flagstream] ${message}`, ...rest),
   error: (message, ...rest) => console.error(`[flagstream] ${message}`, ...rest),
 };

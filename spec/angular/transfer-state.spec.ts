@@ -4,7 +4,7 @@ import { bootstrapApplication, type BootstrapContext } from '@angular/platform-b
 import { provideServerRendering, renderApplication } from '@angular/platform-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FLAG_CLIENT, FLAG_SNAPSHOT_KEY, FlagDirective, provideFlagClient, type FlagClientSource } from '../../lib/angular/index.js';
-import { ConfigError, ServerError, type FlagClient, type SnapshotJSON } from '../../lib/index.js';
+import { ConfigError, FlagSnapshot, ServerError, renderedSnapshot, type EvalContext, type FlagClient, type SnapshotJSON } from '../../lib/index.js';
 import { createMockClient, testSource, type TestSource } from '../../lib/testing/index.js';
 import { silent } from '../support/virtual.js';
 
@@ -51,6 +51,9 @@ function perRequest(source: TestSource): FlagClientSource {
   };
 }
 
+/** The fingerprint a snapshot rendered for `context` carries. */
+const fingerprintOf = (context: EvalContext): string | undefined => renderedSnapshot(FlagSnapshot.empty, context).contextFingerprint;
+
 describe('provideFlagClient(…, { transferState: true }) in a server render', () => {
   it("waits for the request's flags, renders them, and transfers the snapshot the HTML was rendered from", async () => {
     const source = testSource({ 'new-checkout': (context) => context.userId === 'pro' });
@@ -63,8 +66,19 @@ describe('provideFlagClient(…, { transferState: true }) in a server render', (
     const anonymous = await render(perRequest(source));
     expect(anonymous).toContain('id="default"');
     expect(transferred(anonymous)?.flags['new-checkout']).toMatchObject({ value: false });
+    // Each snapshot says which context it was evaluated for, so a browser with another context does not use it.
+    expect(transferred(pro)?.contextFingerprint).toBe(fingerprintOf({ userId: 'pro' }));
+    expect(transferred(anonymous)?.contextFingerprint).toBe(fingerprintOf({}));
+    expect(fingerprintOf({ userId: 'pro' })).not.toBe(fingerprintOf({}));
     // One load per render, for the request's context; the server client neither streams nor polls.
     expect(source.requests.map((request) => request.type === 'load' && request.context.userId)).toEqual(['pro', undefined]);
+  });
+
+  it('writes a fingerprint of the context, never the context: server-only attributes stay on the server', async () => {
+    const context = { userId: 'pro-7', email: 'pro-7@example.test', attributes: { accountManager: 'm.mustermann@corp.example' } };
+    const html = await render(() => ({ transport: testSource({ 'new-checkout': true }), context, logger: silent }));
+    expect(transferred(html)?.contextFingerprint).toBe(fingerprintOf(context));
+    for (const secret of ['pro-7', 'm.mustermann', 'corp.example']) expect(html).not.toContain(secret);
   });
 
   it('closes each render’s client with the render: N renders leave no open client, stream or timer', async () => {

@@ -10,6 +10,12 @@ export interface SnapshotJSON {
   $flagstream: 1;
   /** Flag key → result, without the key and the source. */
   flags: Record<string, SnapshotJSONFlag>;
+  /**
+   * A server render's snapshot (`renderedSnapshot`): a one-way fingerprint of the context the
+   * flags were evaluated for, never the context itself. `withRenderedSnapshot` starts a client from
+   * the snapshot only when its own context has the same one; a plain `bootstrap` does not check it.
+   */
+  contextFingerprint?: string;
 }
 
 /** One flag of a {@link SnapshotJSON}. */
