@@ -10,7 +10,7 @@ import {
 } from '@angular/core';
 import { ConfigError, createFlagClient, type FlagClient, type FlagClientOptions } from 'flagstream';
 import type { AppFlagTypes } from './app-flags.js';
-import { transferSnapshot, transferStateClient } from './transfer.js';
+import { transferSnapshot, transferStateOptions } from './transfer.js';
 
 /** The environment's {@link FlagClient}, provided by {@link provideFlagClient}. */
 export const FLAG_CLIENT = new InjectionToken<FlagClient>('FLAG_CLIENT');
@@ -49,7 +49,8 @@ export function provideFlagClient(
         // A client has methods; options have none (a factory may return either).
         const given = typeof (made as Partial<FlagClient>).flag$ === 'function';
         if (given && transferState) throw new ConfigError('transferState', 'needs options, not a client');
-        const client = given ? (made as FlagClient) : (transferState ? transferStateClient : createFlagClient)(made as FlagClientOptions);
+        const options = made as FlagClientOptions;
+        const client = given ? (made as FlagClient) : createFlagClient(transferState ? transferStateOptions(options) : options);
         inject(DestroyRef).onDestroy(() => client.close());
         return client;
       },

@@ -1,23 +1,23 @@
 import { PLATFORM_ID, TransferState, inject, makeStateKey } from '@angular/core';
-import { createFlagClient, renderedSnapshot, withRenderedSnapshot, type FlagClient, type FlagClientOptions, type SnapshotJSON } from 'flagstream';
+import { renderedSnapshot, withRenderedSnapshot, type FlagClient, type FlagClientOptions, type SnapshotJSON } from 'flagstream';
 
 /** The `TransferState` key under which a server render leaves its flag snapshot for the browser. */
 export const FLAG_SNAPSHOT_KEY = makeStateKey<SnapshotJSON>('flagstream.snapshot');
 
 /**
- * The client of `provideFlagClient(…, { transferState: true })`, in an injection context. In a
- * server render: a client for this one request (no stream, no polling). In the browser: a client
- * that starts from the snapshot the server render left (`bootstrap`, `freshBootstrap`) if it was
- * evaluated for this client's context ({@link withRenderedSnapshot}), else a plain client (one
+ * The client options of `provideFlagClient(…, { transferState: true })`, in an injection context.
+ * In a server render: a client for this one request (no stream, no polling). In the browser: a
+ * client that starts from the snapshot the server render left (`bootstrap`, `freshBootstrap`) if it
+ * was evaluated for this client's context ({@link withRenderedSnapshot}), else a plain client (one
  * warning); the snapshot is taken out of `TransferState` so that a later client does not mistake
  * it for fresh.
  */
-export function transferStateClient(options: FlagClientOptions): FlagClient {
-  if (onServer()) return createFlagClient({ ...options, streaming: false, pollIntervalMs: 0 });
+export function transferStateOptions(options: FlagClientOptions): FlagClientOptions {
+  if (onServer()) return { ...options, streaming: false, pollIntervalMs: 0 };
   const state = inject(TransferState);
   const snapshot = state.get(FLAG_SNAPSHOT_KEY, null);
   state.remove(FLAG_SNAPSHOT_KEY);
-  return createFlagClient(withRenderedSnapshot(options, snapshot));
+  return withRenderedSnapshot(options, snapshot);
 }
 
 /**
