@@ -26,9 +26,10 @@ export interface ProvideFlagClientOptions {
    * Server-side rendering without a flash (needs options, or a factory returning options; the factory
    * may read the request through Angular's `REQUEST` token). In a server render the client lives for
    * that request only (streaming and polling off), the render waits for its `ready()`, and its
-   * snapshot goes into Angular's `TransferState`. In the browser the
-   * client starts from that snapshot (`bootstrap` with `freshBootstrap`): the first render equals the
-   * server HTML, and no bulk request goes out before the change stream opens. Default `false`.
+   * snapshot goes into Angular's `TransferState`, with a fingerprint of its context. In the browser the
+   * client starts from that snapshot (`bootstrap` with `freshBootstrap`) if its context is the same: the
+   * first render equals the server HTML, and no bulk request goes out before the change stream opens.
+   * With another context it does not use it (one warning) and loads as usual. Default `false`.
    */
   transferState?: boolean;
 }
