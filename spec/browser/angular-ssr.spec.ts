@@ -11,6 +11,8 @@ import { buildAngularExample, type ExampleBuild } from './example-build.js';
 const PAGE = '/?user=anna&plan=pro&country=DE';
 /** The markup of each flag's default branch. */
 const DEFAULT_MARKUP = ['id="legacy-checkout"', 'id="welcome"'];
+/** Another visitor: a free user in the US, whose dark mode and banner are the defaults. */
+const OTHER_PAGE = '/?user=bob&plan=free&country=US';
 
 /**
  * examples/angular-ssr, built in production mode by Angular's builder and served by its own SSR
@@ -77,6 +79,42 @@ describe.skipIf(!browserAvailable)('Angular SSR example (transferState)', () => 
     // browser's stream, and only then the browser's bulk request (the stream's connect refetch).
     const routes = flags.requestLog.map((entry) => entry.route).filter((route) => route === 'bulk' || route === 'stream');
     expect(routes).toEqual(['bulk', 'stream', 'bulk']);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("never serves a cached render to another visitor as theirs: only that visitor's own load, and one warning", async () => {
+    // A page cache keyed by path hands anna's render to bob: his browser gets her HTML and her snapshot.
+    const annas = await (await fetch(origin + PAGE)).text();
+    expect(annas).toContain('<b id="dark-mode">true</b>');
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    const warnings: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+      if (message.type() === 'warning') warnings.push(message.text());
+    });
+    await page.route(origin + OTHER_PAGE, (route) => route.fulfill({ status: 200, contentType: 'text/html', body: annas }));
+    // Every value the page's source line ever shows (the server HTML says network: anna's render's).
+    await page.addInitScript(() => {
+      const seen: string[] = ((window as unknown as { sourcesSeen: string[] }).sourcesSeen = []);
+      new MutationObserver(() => {
+        const source = document.getElementById('source')?.textContent;
+        if (source && seen[seen.length - 1] !== source) seen.push(source);
+      }).observe(document, { childList: true, subtree: true, characterData: true });
+    });
+    flags.resetRequests();
+    await page.goto(origin + OTHER_PAGE);
+    await page.waitForFunction(() => document.getElementById('welcome') !== null, undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => document.getElementById('source')?.textContent === 'network', undefined, { timeout: 10_000 });
+    // Bob's flags: not pro (no dark mode), not in Germany (no sale).
+    expect(await page.locator('#dark-mode').textContent()).toBe('false');
+    expect(await page.locator('#sale').count()).toBe(0);
+    // Anna's snapshot was never served: the client went from nothing to its own load, never to `bootstrap`.
+    expect(await page.evaluate(() => (window as unknown as { sourcesSeen: string[] }).sourcesSeen)).toEqual(['network', 'none', 'network']);
+    expect(flags.requestLog.filter((entry) => entry.route === 'bulk').map((entry) => entry.context?.userId)).toEqual(['bob']);
+    expect(warnings.filter((text) => text.includes('server-rendered flags not used'))).toHaveLength(1);
     expect(errors).toEqual([]);
     await page.close();
   });
