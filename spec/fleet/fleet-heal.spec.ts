@@ -100,6 +100,25 @@ describe.skipIf(!redisAvailable)('fleets that heal (one process, real Redis)', (
     await toggleReaches([leader, follower, joiner], false);
   });
 
+  it('an older snapshot of the same leadership comes back (a restore from an older backup, a failover to a lagging replica): the leader republishes on its next renewal, a joiner never serves it as ready', async () => {
+    const [leader, follower] = await fleet(1);
+    const [snapshotKey] = (await world.redis().sendCommand(['KEYS', `heal${run}:*:snapshot`])) as string[];
+    const older = await world.redis().get(snapshotKey!); // dark-mode on, this leadership's first version
+    await toggleReaches([leader, follower], false);
+    await world.redis().set(snapshotKey!, older!); // the lease and its holder stay as they are
+    // The leader's next renewal (within a third of a lease) finds a snapshot it did not write last, and writes its own again.
+    const deadline = Date.now() + LEASE_MS;
+    while ((await world.redis().get(snapshotKey!)) === older) {
+      if (Date.now() > deadline) throw new Error('the leader did not republish over the older snapshot');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const joiner = member();
+    expect(await joiner.ready({ timeoutMs: LEASE_MS })).toMatchObject({ ok: true, source: 'network' });
+    expect([joiner.evaluate('dark-mode').enabled, joiner.status.state, joiner.status.role]).toEqual([false, 'ready', 'follower']);
+    expect(follower.evaluate('dark-mode').enabled).toBe(false);
+    await toggleReaches([leader, follower, joiner], true);
+  });
+
   it('a leader whose key is revoked releases its lease; a follower with a good key leads and every change arrives', async () => {
     const [leader, ...followers] = await fleet(2, ROTATED_KEY);
     world.server().setFlags(fleetFlags({ revoked: true }));

@@ -166,7 +166,8 @@ export class FleetLink implements FleetHandle {
   async #claim(generation: number): Promise<void> {
     const scope = this.#scope!;
     try {
-      const claim = await this.#call(() => this.#store.claim(scope, this.#holder, this.#health));
+      const published = this.#role === 'leader' && this.#version > 0 ? { epoch: this.#epoch, version: this.#version } : undefined;
+      const claim = await this.#call(() => this.#store.claim(scope, this.#holder, this.#health, published));
       if (this.#stale(generation)) return;
       this.#lapsesAt = claim.held ? undefined : this.#host.scheduler.now() + Math.max(0, claim.remainingMs);
       if (claim.held) this.#lead(claim);
