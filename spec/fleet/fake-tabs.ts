@@ -20,6 +20,8 @@ export class FakeOrigin {
   private readonly frozen = new Set<number>();
   private readonly freezeListeners = new Map<number, Array<() => void>>();
   posted = 0;
+  /** Every message posted, as delivered. */
+  readonly sent: unknown[] = [];
 
   /** What tab `tab` sees as `navigator.locks` and `BroadcastChannel`. */
   tab(tab: number): TabPlatform {
@@ -54,6 +56,7 @@ export class FakeOrigin {
             if (this.frozen.has(tab)) return;
             this.posted += 1;
             const copy: unknown = JSON.parse(JSON.stringify(message));
+            this.sent.push(copy);
             for (const other of this.channels) {
               if (other === entry || other.name !== name || this.frozen.has(other.tab)) continue;
               setTimeout(() => this.channels.has(other) && other.channel.onmessage?.({ data: copy }), 0);

@@ -3,7 +3,7 @@
  * BroadcastChannel fakes). One leader per scope, snapshots and health reaching followers, the
  * next tab leading at once when the leader's tab closes, context switches, and solo without Web Locks.
  */
-import { BehaviorSubject, asyncScheduler } from 'rxjs';
+import { BehaviorSubject, Subscription, asyncScheduler, type SchedulerLike } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AuthError, ConfigError, FleetLeaderError } from '../../lib/errors.js';
 import type { ContextSwitch } from '../../lib/client/engine/load-engine.js';
@@ -17,9 +17,12 @@ import { flag, linkMember } from './link-member.js';
 const LEASE_MS = 3_000;
 
 /** A tab: its own coordinator on the shared origin, and one client's link. */
-function tab(origin: FakeOrigin, id: number) {
-  return linkMember(new TabCoordinator(origin.tab(id), { name: 'default', leaseMs: LEASE_MS, timeoutMs: 1_000 }));
+function tab(origin: FakeOrigin, id: number, scheduler?: SchedulerLike) {
+  return linkMember(new TabCoordinator(origin.tab(id), { name: 'default', leaseMs: LEASE_MS, timeoutMs: 1_000 }), undefined, scheduler);
 }
+
+/** The timers of a background tab at their most throttled: none of them fires. */
+const stalled: SchedulerLike = { now: () => Date.now(), schedule: () => new Subscription() };
 
 async function threeTabs() {
   const origin = new FakeOrigin();
@@ -44,17 +47,20 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
     tabs[0]!.link.published([flag(true)]);
     await vi.advanceTimersByTimeAsync(10);
     for (const follower of tabs.slice(1)) expect(follower.seen.received).toEqual([[flag(true)], [flag(false)], [flag(true)]]);
-    // Renewals keep everyone in place without a message; nothing is applied twice.
+    // Renewals keep everyone in place; the liveness asks and answers carry no snapshot (the
+    // followers have it), about one of each per third of a lease; nothing is applied twice.
     const posted = origin.posted;
     await vi.advanceTimersByTimeAsync(LEASE_MS * 3);
-    expect(origin.posted).toBe(posted);
+    const checks = origin.sent.slice(posted);
+    expect(checks.length).toBeLessThanOrEqual(2 * 12);
+    expect(checks.filter((message) => 'record' in (message as object))).toEqual([]);
     expect(tabs.map((t) => t.role())).toEqual(['leader', 'follower', 'follower']);
     expect(tabs[2]!.seen.received).toHaveLength(3);
     for (const t of tabs) t.link.close();
   });
 
-  it('followers mirror the leader’s upstream health; a leader whose timers stall (a background tab) is still followed', async () => {
-    const { origin, tabs } = await threeTabs();
+  it('followers mirror the leader’s upstream health', async () => {
+    const { tabs } = await threeTabs();
     const [leader, follower] = tabs as [ReturnType<typeof tab>, ReturnType<typeof tab>];
     leader.status.next({ state: 'stale', source: 'network', circuit: 'open', streaming: false, since: '2026-01-01T00:01:00.000Z', error: new Error('upstream 503') });
     await vi.advanceTimersByTimeAsync(10);
@@ -64,13 +70,39 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
     leader.status.next({ state: 'ready', source: 'network', circuit: 'closed', streaming: true, since: '2026-01-01T00:02:00.000Z' });
     await vi.advanceTimersByTimeAsync(10);
     expect(follower.seen.mirrored.at(-1)).toEqual({ state: 'ready' });
-    // The leader's tab goes quiet (throttled timers) but holds the lock: it still leads.
-    const posted = origin.posted;
-    origin.mute(1);
+    for (const t of tabs) t.link.close();
+  });
+
+  it('a leader whose timers stall (a background tab) still answers from its message handler: it is followed, ready', async () => {
+    const origin = new FakeOrigin();
+    const leader = tab(origin, 1, stalled);
+    await vi.advanceTimersByTimeAsync(10);
+    const follower = tab(origin, 2);
+    await vi.advanceTimersByTimeAsync(10);
+    expect([leader.role(), follower.role()]).toEqual(['leader', 'follower']);
     await vi.advanceTimersByTimeAsync(LEASE_MS * 5);
-    expect(follower.seen.mirrored.at(-1)).toEqual({ state: 'ready' });
+    expect(follower.seen.mirrored.filter((health) => health?.state !== 'ready')).toEqual([]);
     expect([follower.role(), follower.seen.engine]).toEqual(['follower', false]);
-    expect(origin.posted).toBe(posted); // nothing goes out while nothing changes
+    leader.link.published([flag(false)]);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(follower.seen.received.at(-1)).toEqual([flag(false)]);
+    leader.link.close();
+    follower.link.close();
+  });
+
+  it('a hung leader (it holds the lock, answers nothing: a long task, a paused debugger) makes its followers stale with a FleetLeaderError within a lease; answering again, ready', async () => {
+    const { origin, tabs } = await threeTabs();
+    const [, second, third] = tabs as [ReturnType<typeof tab>, ReturnType<typeof tab>, ReturnType<typeof tab>];
+    origin.mute(1);
+    await vi.advanceTimersByTimeAsync(LEASE_MS * 1.7);
+    for (const follower of [second, third]) {
+      expect(follower.seen.mirrored.at(-1)).toMatchObject({ state: 'stale', error: expect.any(FleetLeaderError) });
+      expect(follower.seen.mirrored.at(-1)?.error?.message).toMatch(/no heartbeat/);
+      expect(follower.seen.received).toEqual([[flag(true)]]); // the last snapshot is kept, as stale
+    }
+    origin.resume(1);
+    await vi.advanceTimersByTimeAsync(LEASE_MS / 2);
+    for (const follower of [second, third]) expect(follower.seen.mirrored.at(-1)).toEqual({ state: 'ready' });
     for (const t of tabs) t.link.close();
   });
 

@@ -33,7 +33,7 @@ export interface TabCoordinatorOptions {
 
 /** What tabs tell each other about one scope (`key`: its hash). */
 type Message =
-  | { key: string; kind: 'ask' }
+  | { key: string; kind: 'ask'; have?: string }
   | { key: string; kind: 'beat'; health: FleetHealth; record?: FleetRecord }
   | { key: string; kind: 'farewell'; health: FleetHealth };
 
@@ -54,8 +54,9 @@ interface Scope {
   readonly name: string;
   readonly key: string;
   record?: FleetRecord;
-  /** The leader's health as last heard. */
+  /** The leader's health as last heard, and when (scheduler time). */
   leader?: FleetHealth;
+  heardAt?: number;
   /** Why the last leader left for good, and when it was heard (scheduler time): kept for one lease. */
   farewell?: { health: FleetHealth; at: number };
   /** The holder in this tab that leads, if one does. */
@@ -71,10 +72,13 @@ interface Scope {
  * `flagstream-fleet:<name>:<hash of scope>`: a claim takes it when free and otherwise queues a
  * request, so when the holder's tab closes (or is discarded) the browser grants it to the next tab
  * at once, which is then told to claim. A claim holds while the lock is held; `release` drops it.
- * The leader's health (when it changes) and each snapshot go out on one `BroadcastChannel`; a tab
- * that has heard nothing asks, and the leader answers with both. The lock, not a heartbeat timer,
- * says the leader lives, so a background tab's throttled timers never make its followers stale; a
- * page about to be frozen lets its locks go. `snapshotFor` results are not shared between tabs.
+ * The leader's health (when it changes) and each snapshot go out on one `BroadcastChannel`. A
+ * follower that has heard nothing from the leader for a third of a lease asks, and the leader answers
+ * from its message handler (not a timer, so a background tab's throttled timers do not silence it)
+ * with its health, and its snapshot when the asker lacks it. A leader that holds the lock but has not
+ * answered for a whole lease (a hung page, a long task, a paused debugger) is no longer vouched for:
+ * `read` shows no heartbeat, so its followers report `stale` with a `FleetLeaderError`. A page about
+ * to be frozen lets its locks go. `snapshotFor` results are not shared between tabs.
  */
 export class TabCoordinator implements FleetCoordinator {
   readonly leaseMs: number;
@@ -140,9 +144,12 @@ export class TabCoordinator implements FleetCoordinator {
   async read(scope: string): Promise<FleetView> {
     const state = this.#scope(scope);
     const granted = [...state.locks.values()].some((lock) => lock.granted);
-    if (!granted && !state.leader) await this.#ask(state);
-    // A lock granted here but not yet claimed: whoever held it is gone, so the lease is free.
-    return { record: state.record, leader: granted && state.holder === undefined ? undefined : state.leader, farewell: this.#farewellOf(state) };
+    const quiet = (): number => (granted ? 0 : this.#scheduler.now() - (state.heardAt ?? -Infinity));
+    if (quiet() >= this.leaseMs / 3) await this.#ask(state);
+    // A lock granted here but not yet claimed: whoever held it is gone, so the lease is free. A leader
+    // silent for a whole lease holds the lock but vouches for nothing.
+    const vouched = granted ? state.holder !== undefined : quiet() < this.leaseMs;
+    return { record: state.record, leader: vouched ? state.leader : undefined, farewell: this.#farewellOf(state) };
   }
 
   async listen(scope: string, notice: () => void): Promise<() => void> {
@@ -241,7 +248,7 @@ export class TabCoordinator implements FleetCoordinator {
 
   /** Posts an ask and waits for the leader's answer, at most half a call's bound. */
   #ask(state: Scope): Promise<void> {
-    this.#post({ key: state.key, kind: 'ask' });
+    this.#post({ key: state.key, kind: 'ask', ...(state.record ? { have: tag(state.record) } : {}) });
     return new Promise<void>((resolve) => {
       const done = (): void => {
         state.waiting.delete(done);
@@ -259,7 +266,8 @@ export class TabCoordinator implements FleetCoordinator {
     const state = message && [...this.#scopes.values()].find((candidate) => candidate.key === message.key);
     if (!message || !state) return;
     if (message.kind === 'ask') {
-      if (state.holder && state.leader) this.#post({ key: state.key, kind: 'beat', health: state.leader, ...(state.record ? { record: state.record } : {}) });
+      const { record } = state;
+      if (state.holder && state.leader) this.#post({ key: state.key, kind: 'beat', health: state.leader, ...(record && tag(record) !== message.have ? { record } : {}) });
       return;
     }
     if (message.kind === 'farewell') return this.#farewell(state, message.health);
@@ -273,6 +281,7 @@ export class TabCoordinator implements FleetCoordinator {
   #heard(state: Scope, health: FleetHealth, record: FleetRecord | undefined): void {
     const changed = JSON.stringify(health) !== JSON.stringify(state.leader) || (record !== undefined && record !== state.record);
     state.leader = health;
+    state.heardAt = this.#scheduler.now();
     if (record) state.record = record;
     if (changed) this.#notify(state);
   }
@@ -318,12 +327,15 @@ export class TabCoordinator implements FleetCoordinator {
   }
 }
 
+/** Which record a follower holds: its epoch and version. */
+const tag = ({ epoch, version }: FleetRecord): string => `${epoch} ${version}`;
+
 /** A message from another tab, or undefined when it is not one. */
 function parseMessage(data: unknown): Message | undefined {
-  const { key, kind, health, record } = (data ?? {}) as Record<string, unknown>;
+  const { key, kind, health, record, have } = (data ?? {}) as Record<string, unknown>;
   const heard = asHealth(health);
   if (typeof key !== 'string') return undefined;
-  if (kind === 'ask') return { key, kind };
+  if (kind === 'ask') return { key, kind, have: String(have) };
   if (!heard) return undefined;
   if (kind === 'farewell') return { key, kind, health: heard };
   return kind === 'beat' ? { key, kind, health: heard, record: asRecord(record) } : undefined;
