@@ -14,7 +14,7 @@ export interface TabFleetOptions {
 
 /**
  * Claim cadence (`leaseMs / 3`): how often a link re-checks its role, and a follower asks a leader it
- * has not heard from; one silent for a whole lease makes its followers stale. The lock, not this,
+ * has not heard from; one silent for a whole lease has its lock taken. Otherwise the lock, not this,
  * hands leadership over.
  */
 const LEASE_MS = 3_000;
@@ -24,8 +24,8 @@ const LEASE_MS = 3_000;
  * with the same transport identity and context share one stream: one tab holds a Web Lock and is the
  * only one that streams and loads; it sends each new snapshot to the others on a `BroadcastChannel`,
  * which apply it through the same getters and observables and show its upstream health in their
- * status (`stale` with a `FleetLeaderError` while a leader that still holds the lock answers nothing
- * for a whole lease: a hung page). When the leader's tab closes, is discarded or is frozen the lock goes to the next tab at
+ * status. A leader whose page hangs (it holds the lock but answers nothing for a whole lease) has
+ * its lock taken by a follower, which leads and loads; the hung tab follows once it runs again. When the leader's tab closes, is discarded or is frozen the lock goes to the next tab at
  * once, whose first load picks up anything changed meanwhile. Where Web Locks or BroadcastChannel are
  * missing (old browsers, workers without them, Node), every client loads on its own: `status.role`
  * is `'solo'`.

@@ -5,7 +5,7 @@ import { asRecord, digest } from './wire.js';
 
 /** The part of `navigator.locks` (Web Locks) a tab fleet uses. */
 export interface TabLocks {
-  request(name: string, options: { ifAvailable?: boolean; signal?: AbortSignal }, granted: (lock: unknown) => Promise<void> | undefined): Promise<unknown>;
+  request(name: string, options: { ifAvailable?: boolean; steal?: boolean; signal?: AbortSignal }, granted: (lock: unknown) => Promise<void> | undefined): Promise<unknown>;
 }
 
 /** The part of a `BroadcastChannel` a tab fleet uses. */
@@ -54,9 +54,9 @@ interface Scope {
   readonly name: string;
   readonly key: string;
   record?: FleetRecord;
-  /** The leader's health as last heard, and when (scheduler time). */
+  /** The leader's health as last heard, and when (scheduler time; at first, when this tab began to wait for it). */
   leader?: FleetHealth;
-  heardAt?: number;
+  heardAt: number;
   /** Why the last leader left for good, and when it was heard (scheduler time): kept for one lease. */
   farewell?: { health: FleetHealth; at: number };
   /** The holder in this tab that leads, if one does. */
@@ -77,8 +77,10 @@ interface Scope {
  * from its message handler (not a timer, so a background tab's throttled timers do not silence it)
  * with its health, and its snapshot when the asker lacks it. A leader that holds the lock but has not
  * answered for a whole lease (a hung page, a long task, a paused debugger) is no longer vouched for:
- * `read` shows no heartbeat, so its followers report `stale` with a `FleetLeaderError`. A page about
- * to be frozen lets its locks go. `snapshotFor` results are not shared between tabs.
+ * `read` shows no heartbeat, so its followers report `stale` with a `FleetLeaderError`, and the next
+ * claim steals its lock (Web Locks `steal`), so a follower leads and loads; the hung tab, once it runs
+ * again, finds its lock gone and follows. A page about to be frozen lets its locks go. `snapshotFor`
+ * results are not shared between tabs.
  */
 export class TabCoordinator implements FleetCoordinator {
   readonly leaseMs: number;
@@ -106,7 +108,12 @@ export class TabCoordinator implements FleetCoordinator {
 
   async claim(scope: string, holder: string, health: FleetHealth): Promise<FleetClaim> {
     const state = this.#scope(scope);
-    const lock = state.locks.get(holder) ?? (await this.#request(state, holder));
+    let lock = state.locks.get(holder) ?? (await this.#request(state, holder));
+    if (!lock.granted && this.#quiet(state) >= this.leaseMs) {
+      // The holder has answered nothing for a whole lease: its lock is taken from it.
+      this.#drop(state, holder, lock);
+      lock = await this.#request(state, holder, true);
+    }
     lock.claimedAt = this.#scheduler.now();
     const shared = state.record !== undefined;
     if (!lock.granted) return { held: false, fresh: false, shared, remainingMs: this.leaseMs };
@@ -144,11 +151,10 @@ export class TabCoordinator implements FleetCoordinator {
   async read(scope: string): Promise<FleetView> {
     const state = this.#scope(scope);
     const granted = [...state.locks.values()].some((lock) => lock.granted);
-    const quiet = (): number => (granted ? 0 : this.#scheduler.now() - (state.heardAt ?? -Infinity));
-    if (quiet() >= this.leaseMs / 3) await this.#ask(state);
+    if (!granted && (!state.leader || this.#quiet(state) >= this.leaseMs / 3)) await this.#ask(state);
     // A lock granted here but not yet claimed: whoever held it is gone, so the lease is free. A leader
     // silent for a whole lease holds the lock but vouches for nothing.
-    const vouched = granted ? state.holder !== undefined : quiet() < this.leaseMs;
+    const vouched = granted ? state.holder !== undefined : this.#quiet(state) < this.leaseMs;
     return { record: state.record, leader: vouched ? state.leader : undefined, farewell: this.#farewellOf(state) };
   }
 
@@ -194,8 +200,13 @@ export class TabCoordinator implements FleetCoordinator {
     if (state.locks.size === 0 && state.listeners.size === 0 && this.#scopes.get(state.name) === state) this.#scopes.delete(state.name);
   }
 
-  /** Takes the lock if it is free; else queues a request that the browser grants when it is. */
-  #request(state: Scope, holder: string): Promise<Lock> {
+  /** How long the leader has not been heard, ms. */
+  #quiet(state: Scope): number {
+    return this.#scheduler.now() - state.heardAt;
+  }
+
+  /** Takes the lock if it is free (or from its holder: `steal`); else queues a request that the browser grants when it is. */
+  #request(state: Scope, holder: string, steal = false): Promise<Lock> {
     if (this.#closed) return Promise.reject(new Error('tab fleet: coordinator closed'));
     this.#connect();
     const name = `flagstream-fleet:${this.#options.name}:${state.key}`;
@@ -211,7 +222,7 @@ export class TabCoordinator implements FleetCoordinator {
           });
     return new Promise<Lock>((resolve, reject) => {
       this.#platform.locks
-        .request(name, { ifAvailable: true }, (free) => {
+        .request(name, steal ? { steal } : { ifAvailable: true }, (free) => {
           if (free) {
             const held = hold();
             resolve(lock);
@@ -222,7 +233,8 @@ export class TabCoordinator implements FleetCoordinator {
           return undefined;
         })
         .catch((error: unknown) => {
-          state.locks.delete(holder);
+          // Refused, or stolen from this holder (its page hung): it no longer leads.
+          this.#drop(state, holder, lock);
           reject(error instanceof Error ? error : new Error(String(error)));
         });
     });
@@ -243,7 +255,7 @@ export class TabCoordinator implements FleetCoordinator {
         this.#notify(state);
         return held;
       })
-      .catch(() => undefined); // withdrawn (AbortError)
+      .catch(() => this.#drop(state, holder, lock)); // withdrawn, or stolen (AbortError)
   }
 
   /** Posts an ask and waits for the leader's answer, at most half a call's bound. */
@@ -320,7 +332,7 @@ export class TabCoordinator implements FleetCoordinator {
     let state = this.#scopes.get(scope);
     if (!state) {
       const key = digest(scope);
-      state = { name: scope, key, locks: new Map(), listeners: new Set(), waiting: new Set() };
+      state = { name: scope, key, heardAt: this.#scheduler.now(), locks: new Map(), listeners: new Set(), waiting: new Set() };
       this.#scopes.set(scope, state);
     }
     return state;
