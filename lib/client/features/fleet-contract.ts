@@ -126,7 +126,8 @@ export interface FleetHost {
   role(role: FleetRole, event: ClientEvent): void;
   /**
    * A follower found nothing shared (on `refresh()`, or while its leader's loads fail): the waiting
-   * `refresh()`/`identify()` calls fail with `error`, as a failed load would.
+   * `refresh()`/`identify()` calls fail with `error`, and the follower falls back to its store record
+   * or bootstrap, as a failed first load would.
    */
   refused(error: Error): void;
 }
@@ -152,6 +153,10 @@ export interface FleetClient {
   readonly activeContext: EvalContext;
   /** The context whose network load the snapshot holds. */
   readonly networkContext: EvalContext | undefined;
+  /** The context whose store record the client last looked for. */
+  readonly storeTriedFor: EvalContext | undefined;
+  /** A first load failed: serve the store's record for the active context, else the bootstrap, else nothing. */
+  fallBack(error: Error, final: boolean): void;
   /** Runs the load engine, if it is not running. */
   runEngine(): void;
   /** The engine's run, while it runs: a follower ends it. */
