@@ -56,7 +56,7 @@ function solo(host: FleetHost): FleetHandle {
       if (started) return;
       started = true;
       host.engine(true);
-      const error = new Error('tab fleet: this environment lacks Web Locks or BroadcastChannel; the client loads on its own');
+      const error = new Error('tab fleet: no Web Locks or BroadcastChannel here; loading alone');
       host.role('solo', { type: 'fleet-solo', at: new Date(host.scheduler.now()).toISOString(), error });
     },
     published: () => undefined,

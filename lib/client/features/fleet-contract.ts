@@ -41,7 +41,7 @@ export interface FleetClaim {
    */
   fresh: boolean;
   /**
-   * The shared snapshot is the one the claimant published last (with none published: any exists).
+   * The shared snapshot is the one the claimant published last (none published: false).
    * False once the store lost it (a restart, a flush, an eviction) or holds an older one (a restore
    * from an older backup, a failover to a lagging replica): the leader then republishes.
    */
@@ -76,9 +76,9 @@ export interface FleetCoordinator {
   /**
    * Takes the lease of `scope` if it is free, or renews it if `holder` has it; while held, stores
    * `health` as the leader's heartbeat (for one lease) and notifies the followers when it changed.
-   * `published`: the record the holder published last (its epoch and version are compared).
+   * `published`: the epoch and version of the record the holder published last (version 0: none).
    */
-  claim(scope: string, holder: string, health: FleetHealth, published?: Pick<FleetRecord, 'epoch' | 'version'>): Promise<FleetClaim>;
+  claim(scope: string, holder: string, health: FleetHealth, published: Pick<FleetRecord, 'epoch' | 'version'>): Promise<FleetClaim>;
   /**
    * Gives the lease (and the heartbeat) up if `holder` still has it, and notifies the followers. A
    * `farewell` (a leader stopped by a terminal error: why it leaves) is kept for one lease as the

@@ -18,9 +18,8 @@ export interface RedisCoordinatorOptions {
 // stores the holder's health as its heartbeat for one lease, with a notice when it changed. A lease
 // taken afresh drops the snapshot the last leadership left (it may be from a fleet that stopped long
 // ago): followers then wait for the new leader's, which it publishes as soon as it has flags.
-// Answers {1 + 2 if taken afresh + 4 if the snapshot is the holder's last publish (starts with ARGV[5];
-// any snapshot when that is empty), 0, the last leader's farewell (or false)}, or {0, ms left of the
-// holder's lease}.
+// Answers {1 + 2 if taken afresh + 4 if the snapshot is the holder's last publish (starts with
+// ARGV[5]), 0, the last leader's farewell (or false)}, or {0, ms left of the holder's lease}.
 const CLAIM = `local v = redis.call('GET', KEYS[1])
 local fresh = 0
 if not v then
@@ -38,9 +37,8 @@ else
 redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[2])
 redis.call('PUBLISH', ARGV[1], 'health')
 end
-local shared = redis.call('EXISTS', KEYS[3])
-if shared == 1 and ARGV[5] ~= '' and redis.call('GETRANGE', KEYS[3], 0, #ARGV[5] - 1) ~= ARGV[5] then shared = 0 end
-return {1 + fresh + 4 * shared, 0, redis.call('GET', KEYS[4])}`;
+local shared = redis.call('GETRANGE', KEYS[3], 0, #ARGV[5] - 1) == ARGV[5] and 4 or 0
+return {1 + fresh + shared, 0, redis.call('GET', KEYS[4])}`;
 
 // Frees the lease and its heartbeat (only the holder can), keeping the leader's farewell, if any, for one lease.
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[3] then
@@ -93,9 +91,9 @@ export class RedisCoordinator implements FleetCoordinator {
     this.sharedTtlMs = options.sharedTtlMs;
   }
 
-  async claim(scope: string, holder: string, health: FleetHealth, published?: Pick<FleetRecord, 'epoch' | 'version'>): Promise<FleetClaim> {
-    const [code, left, farewell] = ((await this.#run(CLAIM, scope, holder, JSON.stringify(health), published ? head(published) + ',' : '')) ?? []) as [number, number, unknown];
-    if (!Number.isInteger(code)) throw new Error('unexpected answer to the fleet claim script');
+  async claim(scope: string, holder: string, health: FleetHealth, published: Pick<FleetRecord, 'epoch' | 'version'>): Promise<FleetClaim> {
+    const [code, left, farewell] = ((await this.#run(CLAIM, scope, holder, JSON.stringify(health), head(published) + ',')) ?? []) as [number, number, unknown];
+    if (!Number.isInteger(code)) throw new Error('fleet claim: unexpected answer');
     // A lease without expiry (never written so) counts as a whole lease.
     return { held: (code & 1) > 0, fresh: (code & 2) > 0, shared: (code & 4) > 0, remainingMs: left > 0 ? left : this.leaseMs, farewell: asHealth(parseJson(farewell)) };
   }
@@ -117,7 +115,7 @@ export class RedisCoordinator implements FleetCoordinator {
   async listen(scope: string, notice: () => void): Promise<() => void> {
     const channel = this.#key(scope) + 'changed';
     for (;;) {
-      if (this.#users === 0) throw new Error('the fleet coordinator is closed');
+      if (this.#users === 0) throw new Error('fleet coordinator closed');
       const joined = this.#channels.get(channel);
       const entry = joined ?? this.#subscribe(channel);
       try {

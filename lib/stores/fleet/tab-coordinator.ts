@@ -207,7 +207,7 @@ export class TabCoordinator implements FleetCoordinator {
 
   /** Takes the lock if it is free (or from its holder: `steal`); else queues a request that the browser grants when it is. */
   #request(state: Scope, holder: string, steal = false): Promise<Lock> {
-    if (this.#closed) return Promise.reject(new Error('tab fleet: coordinator closed'));
+    if (this.#closed) return Promise.reject(new Error('fleet coordinator closed'));
     this.#connect();
     const name = `flagstream-fleet:${this.#options.name}:${state.key}`;
     const lock: Lock = { granted: false, fresh: true, claimedAt: this.#scheduler.now(), release: () => undefined, abort: new AbortController() };
