@@ -137,10 +137,28 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
     const late = follower!.read('s');
     await vi.advanceTimersByTimeAsync(300);
     expect((await late).leader).toBeUndefined();
-    const taken = follower!.claim('s', 'b', health);
-    await vi.advanceTimersByTimeAsync(10);
+    const taken = follower!.claim('s', 'b', health); // asks once more first, unanswered
+    await vi.advanceTimersByTimeAsync(300);
     expect(await taken).toMatchObject({ held: true, fresh: true });
     expect(await leader!.publish('s', 'a', { epoch: 'a.1', version: 1, at: '', flags: [] })).toBe(false);
+    await Promise.all([leader!.close(), follower!.close()]);
+  });
+
+  it('a follower that was busy (it ran nothing for over a lease) asks before it takes the lock: a leader that answers keeps it', async () => {
+    const origin = new FakeOrigin();
+    const [leader, follower] = [1, 2].map((id) => new TabCoordinator(origin.tab(id), { name: 'default', leaseMs: LEASE_MS, timeoutMs: 1_000 }));
+    const health = { state: 'ready' as const, since: '' };
+    const held = leader!.claim('s', 'a', health);
+    await vi.advanceTimersByTimeAsync(10);
+    expect((await held).held).toBe(true);
+    const queued = follower!.claim('s', 'b', health);
+    await vi.advanceTimersByTimeAsync(10);
+    expect((await queued).held).toBe(false);
+    await vi.advanceTimersByTimeAsync(LEASE_MS * 2); // the follower runs nothing meanwhile; the leader had nothing to say
+    const claimed = follower!.claim('s', 'b', health);
+    await vi.advanceTimersByTimeAsync(300);
+    expect((await claimed).held).toBe(false);
+    expect(await leader!.publish('s', 'a', { epoch: 'a.1', version: 1, at: '', flags: [] })).toBe(true);
     await Promise.all([leader!.close(), follower!.close()]);
   });
 
