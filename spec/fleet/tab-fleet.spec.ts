@@ -34,6 +34,22 @@ async function threeTabs() {
   return { origin, tabs };
 }
 
+/** Two tabs' coordinators on one scope: tab 1's holder `a` leads, tab 2's holder `b` is queued behind it. */
+async function leaderAndFollower() {
+  const origin = new FakeOrigin();
+  const [leader, follower] = [1, 2].map((id) => new TabCoordinator(origin.tab(id), { name: 'default', leaseMs: LEASE_MS, timeoutMs: 1_000 })) as [TabCoordinator, TabCoordinator];
+  const held = leader.claim('s', 'a', health);
+  await vi.advanceTimersByTimeAsync(10);
+  expect((await held).held).toBe(true);
+  const queued = follower.claim('s', 'b', health);
+  await vi.advanceTimersByTimeAsync(10);
+  expect((await queued).held).toBe(false);
+  return { origin, leader, follower };
+}
+
+/** A ready leader's heartbeat. */
+const health = { state: 'ready' as const, since: '' };
+
 describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
   beforeEach(() => void vi.useFakeTimers());
   afterEach(() => void vi.useRealTimers());
@@ -118,48 +134,32 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
   });
 
   it('a leader silent for a whole lease is not vouched for: read() shows no heartbeat (its followers say stale), and the next claim steals the lock', async () => {
-    const origin = new FakeOrigin();
-    const [leader, follower] = [1, 2].map((id) => new TabCoordinator(origin.tab(id), { name: 'default', leaseMs: LEASE_MS, timeoutMs: 1_000 }));
-    const health = { state: 'ready' as const, since: '' };
-    const held = leader!.claim('s', 'a', health);
-    await vi.advanceTimersByTimeAsync(10);
-    expect((await held).held).toBe(true);
-    const queued = follower!.claim('s', 'b', health);
-    await vi.advanceTimersByTimeAsync(10);
-    expect((await queued).held).toBe(false);
-    const read = follower!.read('s');
+    const { origin, leader, follower } = await leaderAndFollower();
+    const read = follower.read('s');
     await vi.advanceTimersByTimeAsync(10);
     expect((await read).leader).toEqual(health);
     origin.mute(1);
-    const silent = follower!.read('s');
+    const silent = follower.read('s');
     await vi.advanceTimersByTimeAsync(LEASE_MS);
     expect((await silent).leader).toEqual(health); // heard within the lease
-    const late = follower!.read('s');
+    const late = follower.read('s');
     await vi.advanceTimersByTimeAsync(300);
     expect((await late).leader).toBeUndefined();
-    const taken = follower!.claim('s', 'b', health); // asks once more first, unanswered
+    const taken = follower.claim('s', 'b', health); // asks once more first, unanswered
     await vi.advanceTimersByTimeAsync(300);
     expect(await taken).toMatchObject({ held: true, fresh: true });
-    expect(await leader!.publish('s', 'a', { epoch: 'a.1', version: 1, at: '', flags: [] })).toBe(false);
-    await Promise.all([leader!.close(), follower!.close()]);
+    expect(await leader.publish('s', 'a', { epoch: 'a.1', version: 1, at: '', flags: [] })).toBe(false);
+    await Promise.all([leader.close(), follower.close()]);
   });
 
   it('a follower that was busy (it ran nothing for over a lease) asks before it takes the lock: a leader that answers keeps it', async () => {
-    const origin = new FakeOrigin();
-    const [leader, follower] = [1, 2].map((id) => new TabCoordinator(origin.tab(id), { name: 'default', leaseMs: LEASE_MS, timeoutMs: 1_000 }));
-    const health = { state: 'ready' as const, since: '' };
-    const held = leader!.claim('s', 'a', health);
-    await vi.advanceTimersByTimeAsync(10);
-    expect((await held).held).toBe(true);
-    const queued = follower!.claim('s', 'b', health);
-    await vi.advanceTimersByTimeAsync(10);
-    expect((await queued).held).toBe(false);
+    const { leader, follower } = await leaderAndFollower();
     await vi.advanceTimersByTimeAsync(LEASE_MS * 2); // the follower runs nothing meanwhile; the leader had nothing to say
-    const claimed = follower!.claim('s', 'b', health);
+    const claimed = follower.claim('s', 'b', health);
     await vi.advanceTimersByTimeAsync(300);
     expect((await claimed).held).toBe(false);
-    expect(await leader!.publish('s', 'a', { epoch: 'a.1', version: 1, at: '', flags: [] })).toBe(true);
-    await Promise.all([leader!.close(), follower!.close()]);
+    expect(await leader.publish('s', 'a', { epoch: 'a.1', version: 1, at: '', flags: [] })).toBe(true);
+    await Promise.all([leader.close(), follower.close()]);
   });
 
   it('the leader’s tab closes: the next tab leads at once, republishes and loads; the third follows it', async () => {
@@ -242,16 +242,7 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
   });
 
   it('a lock granted to a tab that has left the scope is given back within a lease', async () => {
-    const origin = new FakeOrigin();
-    const coordinator = new TabCoordinator(origin.tab(2), { name: 'default', leaseMs: LEASE_MS, timeoutMs: 1_000 });
-    const holder = new TabCoordinator(origin.tab(1), { name: 'default', leaseMs: LEASE_MS, timeoutMs: 1_000 });
-    const health = { state: 'ready' as const, since: '' };
-    const held = holder.claim('s', 'a', health);
-    await vi.advanceTimersByTimeAsync(10);
-    expect((await held).held).toBe(true);
-    const claimed = coordinator.claim('s', 'b', health);
-    await vi.advanceTimersByTimeAsync(10);
-    expect((await claimed).held).toBe(false);
+    const { origin } = await leaderAndFollower();
     expect(origin.names()).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(LEASE_MS * 2); // 'b' never claims again
     origin.close(1);
