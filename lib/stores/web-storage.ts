@@ -9,9 +9,14 @@ export interface WebStorageLike {
   getItem(key: string): string | null;
   /** Stores `value` under `key` (may throw when the quota is exceeded). */
   setItem(key: string, value: string): void;
-  /** With `length`, `key` and `removeItem` (as every Web Storage has), entries of older releases named after the plain scope are removed. */
+  /**
+   * Removes `key`. With it, `key` and `length` (every Web Storage has them), entries that older
+   * releases named after the plain scope are removed.
+   */
   removeItem?(key: string): void;
+  /** The name of the `index`-th key, or `null`. */
   key?(index: number): string | null;
+  /** How many keys the storage holds. */
   readonly length?: number;
 }
 
