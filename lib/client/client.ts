@@ -66,7 +66,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   /** The engine's run, while it runs (a fleet follower's is stopped: it neither loads nor streams). */
   running: Subscription | undefined;
   /** The context whose store record the client last looked for (once per context switch). */
-  private storeTriedFor: EvalContext | undefined;
+  storeTriedFor: EvalContext | undefined;
   /** The first load failed and neither the store nor a bootstrap had anything to serve. */
   private nothingToServe = false;
   closed = false;
@@ -298,7 +298,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
    * `final`, say so. Nothing is served once a load for it landed, the client stopped or the context
    * changed meanwhile.
    */
-  private fallBack(error: Error, final: boolean): void {
+  fallBack(error: Error, final: boolean): void {
     const context = (this.storeTriedFor = this.activeContext);
     const serve = (record: EvalResult[] | undefined): void => {
       if (this.closed || this.networkContext === context || this.gate.terminalError || context !== this.activeContext) return;

@@ -1,12 +1,19 @@
 import type { StoredFlags } from '../client/options.js';
 import { StoreError, messageOf } from '../errors.js';
 import type { Logger } from '../types.js';
+import { sha256Base64Url } from './fleet/sha256.js';
 
 /** Where a store's warnings go by default. */
 export const storeLogger: Logger = {
   warn: (message, ...rest) => console.warn(`[flagstream] ${message}`, ...rest),
   error: (message, ...rest) => console.error(`[flagstream] ${message}`, ...rest),
 };
+
+/**
+ * The key name of `scope`'s record in a keyed store (Redis, Web Storage): `prefix` plus a SHA-256 of
+ * the scope, never the scope itself (it holds user ids, e-mail addresses and attributes).
+ */
+export const recordKey = (prefix: string, scope: string): string => prefix + sha256Base64Url(scope);
 
 /** The shape every store checks before handing a record back (the client validates the flags). */
 export function isStoredFlags(value: unknown): value is StoredFlags {

@@ -176,7 +176,7 @@ function nodeSubscriber(subscriber: NodeRedisSubscriber): RedisSubscription {
   let open: Promise<unknown> | undefined;
   // Connects on first use; an attempt the client gave up on (its reconnect strategy) is made afresh by the next command.
   const opened = (): Promise<unknown> => {
-    if (destroyed) return Promise.reject(new Error('the fleet subscriber connection is closed'));
+    if (destroyed) return Promise.reject(new Error('fleet coordinator closed'));
     return (open ??= subscriber.connect().catch((error: unknown) => {
       open = undefined;
       throw error;

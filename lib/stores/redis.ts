@@ -1,8 +1,7 @@
 import type { FlagStore } from '../client/options.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../types.js';
-import { sha256Base64Url } from './fleet/sha256.js';
-import { parseRecord, storeCall, storeLogger } from './record.js';
+import { parseRecord, recordKey, storeCall, storeLogger } from './record.js';
 import { redisConnection, type RedisClientLike } from './redis-connection.js';
 
 /**
@@ -34,7 +33,7 @@ export function redisStore(redis: RedisLike, options: RedisStoreOptions = {}): F
   if (ttlSeconds !== undefined && (!Number.isInteger(ttlSeconds) || ttlSeconds < 1)) {
     throw new ConfigError('ttlSeconds', 'must be an integer ≥ 1');
   }
-  const key = (scope: string): string => prefix + sha256Base64Url(scope);
+  const key = (scope: string): string => recordKey(prefix, scope);
   return {
     save(data) {
       return storeCall('save', 'redisStore', async () => {

@@ -12,7 +12,11 @@ export interface TabFleetOptions {
   name?: string;
 }
 
-/** Claim cadence (`leaseMs / 3`): how often a link re-checks its role; the lock, not this, hands leadership over. */
+/**
+ * Claim cadence (`leaseMs / 3`): how often a link re-checks its role, and a follower asks a leader it
+ * has not heard from; one silent for a whole lease has its lock taken. Otherwise the lock, not this,
+ * hands leadership over.
+ */
 const LEASE_MS = 3_000;
 
 /**
@@ -20,7 +24,8 @@ const LEASE_MS = 3_000;
  * with the same transport identity and context share one stream: one tab holds a Web Lock and is the
  * only one that streams and loads; it sends each new snapshot to the others on a `BroadcastChannel`,
  * which apply it through the same getters and observables and show its upstream health in their
- * status. When the leader's tab closes, is discarded or is frozen the lock goes to the next tab at
+ * status. A leader whose page hangs (it holds the lock but answers nothing for a whole lease) has
+ * its lock taken by a follower, which leads and loads; the hung tab follows once it runs again. When the leader's tab closes, is discarded or is frozen the lock goes to the next tab at
  * once, whose first load picks up anything changed meanwhile. Where Web Locks or BroadcastChannel are
  * missing (old browsers, workers without them, Node), every client loads on its own: `status.role`
  * is `'solo'`.
@@ -51,7 +56,7 @@ function solo(host: FleetHost): FleetHandle {
       if (started) return;
       started = true;
       host.engine(true);
-      const error = new Error('tab fleet: this environment lacks Web Locks or BroadcastChannel; the client loads on its own');
+      const error = new Error('tab fleet: no Web Locks or BroadcastChannel here; loading alone');
       host.role('solo', { type: 'fleet-solo', at: new Date(host.scheduler.now()).toISOString(), error });
     },
     published: () => undefined,

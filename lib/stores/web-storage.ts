@@ -1,7 +1,7 @@
 import type { FlagStore } from '../client/options.js';
 import { StoreError } from '../errors.js';
 import type { Logger } from '../types.js';
-import { parseRecord, storeCall, storeLogger } from './record.js';
+import { parseRecord, recordKey, storeCall, storeLogger } from './record.js';
 
 /** The part of the Web Storage API (`localStorage`, `sessionStorage`) the store uses. */
 export interface WebStorageLike {
@@ -9,29 +9,50 @@ export interface WebStorageLike {
   getItem(key: string): string | null;
   /** Stores `value` under `key` (may throw when the quota is exceeded). */
   setItem(key: string, value: string): void;
+  /**
+   * Removes `key`. With it, `key` and `length` (every Web Storage has them), entries that older
+   * releases named after the plain scope are removed.
+   */
+  removeItem?(key: string): void;
+  /** The name of the `index`-th key, or `null`. */
+  key?(index: number): string | null;
+  /** How many keys the storage holds. */
+  readonly length?: number;
 }
 
 /** Options of {@link webStorageStore}. */
 export interface WebStorageStoreOptions {
-  /** Prefix of every key (default `flagstream:`); each scope has its own key. */
+  /** Prefix of every key (default `flagstream:`); each scope has its own key, `<prefix><SHA-256 of the scope>`. */
   prefix?: string;
   /** Where warnings about unreadable entries go (default: `console`). */
   logger?: Logger;
 }
 
 /**
- * A store in `localStorage` (or any Web Storage): one key per scope. A full storage rejects the
- * save with a `StoreError` whose `quota` is true (the client reports it and carries on); nothing
- * throws synchronously.
+ * A store in `localStorage` (or any Web Storage): one key per scope, named by a hash of the scope so
+ * that no user id, e-mail address or attribute shows in key names. Entries that older releases named
+ * after the plain scope (`<prefix>v1 …`) are never read and are removed on the first call. A full
+ * storage rejects the save with a `StoreError` whose `quota` is true (the client reports it and
+ * carries on); nothing throws synchronously.
  */
 export function webStorageStore(storage: WebStorageLike, options: WebStorageStoreOptions = {}): FlagStore {
   const prefix = options.prefix ?? 'flagstream:';
   const logger = options.logger ?? storeLogger;
+  let swept = false;
+  const call = <T>(operation: 'load' | 'save', run: () => T): Promise<T> =>
+    storeCall(operation, 'webStorageStore', () => {
+      if (!swept) {
+        swept = true;
+        const legacy = Array.from({ length: storage.length ?? 0 }, (_, index) => storage.key?.(index)).filter((key) => key?.startsWith(`${prefix}v1 `));
+        for (const key of legacy) storage.removeItem?.(key!);
+      }
+      return run();
+    });
   return {
     save(data) {
-      return storeCall('save', 'webStorageStore', () => {
+      return call('save', () => {
         try {
-          storage.setItem(prefix + data.scope, JSON.stringify(data));
+          storage.setItem(recordKey(prefix, data.scope), JSON.stringify(data));
         } catch (error) {
           if (!isQuotaError(error)) throw error;
           throw new StoreError('save', 'webStorageStore: the storage is full (quota exceeded)', { cause: error, quota: true });
@@ -39,8 +60,8 @@ export function webStorageStore(storage: WebStorageLike, options: WebStorageStor
       });
     },
     load(scope) {
-      return storeCall('load', 'webStorageStore', () => {
-        const text = storage.getItem(prefix + scope);
+      return call('load', () => {
+        const text = storage.getItem(recordKey(prefix, scope));
         return text === null ? undefined : parseRecord(text, scope, 'webStorageStore', logger);
       });
     },

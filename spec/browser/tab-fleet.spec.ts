@@ -2,7 +2,7 @@
  * tabFleet() in Chromium: tabs (pages of one browser context) of a page that bundles the client for
  * the browser, against the local server over loopback. One stream and one bulk request per change
  * however many tabs; the leader's tab closes → another streams within a second; identify() in one
- * tab moves only that tab. (A frozen leader is covered in fake time by spec/fleet/tab-fleet.spec.ts:
+ * tab moves only that tab; a leader whose page hangs loses its lock to a follower within a lease. (A frozen leader is covered in fake time by spec/fleet/tab-fleet.spec.ts:
  * headless Chromium does not fire `freeze` for CDP's Page.setWebLifecycleState.) Prints the streams and bulk requests per change for 1 and 3 tabs.
  */
 import { rmSync } from 'node:fs';
@@ -171,6 +171,28 @@ describe.skipIf(!browserAvailable)('tabFleet() in Chromium: tabs share one strea
       expect(flags.streamCount).toBe(1);
       expect(await toggle([follower])).toBe(1);
       expect(await follower.evaluate(() => document.body.dataset['state'])).toBe('ready/network');
+    }), 30_000);
+
+  it('the leader’s page hangs (a long task) holding its lock: a follower takes the lock within a lease and streams; the hung tab, running again, follows', () =>
+    withTabs(2, '', async (pages, roles) => {
+      const leader = pages[roles.indexOf('leader')]!;
+      const follower = pages.find((page) => page !== leader)!;
+      const hanging = leader.evaluate(() => {
+        const end = Date.now() + 6_000;
+        while (Date.now() < end); // the page runs nothing else meanwhile; its stream socket stays open
+      });
+      const hungAt = Date.now();
+      enabled = !enabled;
+      flags.toggle('demo', 'production', 'new-checkout', enabled); // reaches no one until a tab that runs leads
+      await follower.waitForFunction(() => document.body.dataset['role'] === 'leader', undefined, { timeout: 5_500 });
+      await shows(follower, enabled);
+      console.log(`tabFleet hung leader (Chromium): a follower leads and shows the change ${Date.now() - hungAt} ms after the leader's page hung`);
+      expect(await follower.evaluate(() => document.body.dataset['state'])).toBe('ready/network');
+      await hanging;
+      await leader.waitForFunction(() => document.body.dataset['role'] === 'follower', undefined, { timeout: 3_000 });
+      await shows(leader, enabled);
+      await vi.waitFor(() => expect(flags.streamCount).toBe(1), { timeout: 3_000, interval: 20 });
+      expect(await toggle(pages)).toBe(1);
     }), 30_000);
 
   it('identify() in one tab moves only that tab: it leads its own scope', () =>

@@ -11,7 +11,8 @@ interface Request {
  * Web Locks and BroadcastChannel of one origin in memory, for specs in fake time: exclusive locks
  * granted in request order (a macrotask after the request, as browsers do), messages delivered to
  * every other open channel of the same name a macrotask after posting. `close(tab)` is a tab
- * closing: its locks are freed and its channels stop; `mute` and `freeze` are a quiet or frozen tab.
+ * closing: its locks are freed and its channels stop; `mute` and `freeze` are a quiet or frozen tab;
+ * a `steal` request takes a lock from its holder, whose request fails with an AbortError.
  */
 export class FakeOrigin {
   private readonly holders = new Map<string, Request>();
@@ -20,6 +21,8 @@ export class FakeOrigin {
   private readonly frozen = new Set<number>();
   private readonly freezeListeners = new Map<number, Array<() => void>>();
   posted = 0;
+  /** Every message posted, as delivered. */
+  readonly sent: unknown[] = [];
 
   /** What tab `tab` sees as `navigator.locks` and `BroadcastChannel`. */
   tab(tab: number): TabPlatform {
@@ -30,6 +33,15 @@ export class FakeOrigin {
           const free = !this.holders.has(name) && (this.queues.get(name)?.length ?? 0) === 0;
           if (options.ifAvailable && !free) {
             setTimeout(() => Promise.resolve(granted(null)).then(done, fail), 0);
+            return;
+          }
+          if (options.steal) {
+            // The holder's request fails (AbortError); this one is granted at once, before any queued one.
+            const robbed = this.holders.get(name);
+            if (robbed) setTimeout(() => robbed.fail(new DOMException('stolen', 'AbortError')), 0);
+            this.holders.delete(name);
+            this.queues.set(name, [request, ...(this.queues.get(name) ?? [])]);
+            setTimeout(() => this.grant(name), 0);
             return;
           }
           if (options.signal?.aborted) return fail(new DOMException('aborted', 'AbortError'));
@@ -54,6 +66,7 @@ export class FakeOrigin {
             if (this.frozen.has(tab)) return;
             this.posted += 1;
             const copy: unknown = JSON.parse(JSON.stringify(message));
+            this.sent.push(copy);
             for (const other of this.channels) {
               if (other === entry || other.name !== name || this.frozen.has(other.tab)) continue;
               setTimeout(() => this.channels.has(other) && other.channel.onmessage?.({ data: copy }), 0);

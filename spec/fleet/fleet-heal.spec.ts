@@ -6,9 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { filter, firstValueFrom, timeout } from 'rxjs';
-import { AuthError, FleetLeaderError, createFlagClient, cuttlegate, type ClientEvent, type ClientStatus, type FlagClient } from '../../lib/index.js';
+import { AuthError, FleetLeaderError, createFlagClient, cuttlegate, type ClientEvent, type ClientStatus, type FlagClient, type FlagStore } from '../../lib/index.js';
 import { startServer, type FlagsDocument } from '../../lib/server/index.js';
-import { redisFleet } from '../../lib/stores/index.js';
+import { memoryStore, redisFleet } from '../../lib/stores/index.js';
 import { redisAvailable } from '../support/redis.js';
 import { useFleetWorld } from './in-process.js';
 import { PROD_KEY, demoFlags } from '../server/fixtures.js';
@@ -31,14 +31,15 @@ describe.skipIf(!redisAvailable)('fleets that heal (one process, real Redis)', (
   const world = useFleetWorld(fleetFlags, (w) => void w.server().setFlags(fleetFlags()));
   let run = 0;
 
-  function member(options: { apiKey?: string; url?: string; fetch?: typeof fetch } = {}): FlagClient {
+  function member(options: { apiKey?: string; url?: string; fetch?: typeof fetch; store?: FlagStore; fleet?: boolean } = {}): FlagClient {
     const client = createFlagClient({
       ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.store ? { store: options.store } : {}),
       transport: cuttlegate({ serverUrl: options.url ?? world.server().url, apiKey: options.apiKey ?? PROD_KEY, project: 'demo', environment: 'production' }),
       pollIntervalMs: 0,
       circuitBreaker: false,
       logger: { warn() {}, error() {} },
-      fleet: redisFleet(world.redis(), { prefix: `heal${run}:`, leaseMs: LEASE_MS }),
+      ...(options.fleet === false ? {} : { fleet: redisFleet(world.redis(), { prefix: `heal${run}:`, leaseMs: LEASE_MS }) }),
     });
     world.track(client);
     return client;
@@ -98,6 +99,25 @@ describe.skipIf(!redisAvailable)('fleets that heal (one process, real Redis)', (
     expect(await joiner.ready({ timeoutMs: LEASE_MS })).toMatchObject({ ok: true, source: 'network' });
     expect(joiner.status).toMatchObject({ state: 'ready', role: 'follower' });
     await toggleReaches([leader, follower, joiner], false);
+  });
+
+  it('an older snapshot of the same leadership comes back (a restore from an older backup, a failover to a lagging replica): the leader republishes on its next renewal, a joiner never serves it as ready', async () => {
+    const [leader, follower] = await fleet(1);
+    const [snapshotKey] = (await world.redis().sendCommand(['KEYS', `heal${run}:*:snapshot`])) as string[];
+    const older = await world.redis().get(snapshotKey!); // dark-mode on, this leadership's first version
+    await toggleReaches([leader, follower], false);
+    await world.redis().set(snapshotKey!, older!); // the lease and its holder stay as they are
+    // The leader's next renewal (within a third of a lease) finds a snapshot it did not write last, and writes its own again.
+    const deadline = Date.now() + LEASE_MS;
+    while ((await world.redis().get(snapshotKey!)) === older) {
+      if (Date.now() > deadline) throw new Error('the leader did not republish over the older snapshot');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const joiner = member();
+    expect(await joiner.ready({ timeoutMs: LEASE_MS })).toMatchObject({ ok: true, source: 'network' });
+    expect([joiner.evaluate('dark-mode').enabled, joiner.status.state, joiner.status.role]).toEqual([false, 'ready', 'follower']);
+    expect(follower.evaluate('dark-mode').enabled).toBe(false);
+    await toggleReaches([leader, follower, joiner], true);
   });
 
   it('a leader whose key is revoked releases its lease; a follower with a good key leads and every change arrives', async () => {
@@ -173,6 +193,32 @@ describe.skipIf(!redisAvailable)('fleets that heal (one process, real Redis)', (
     expect(ready).toMatchObject({ ok: false, source: 'none' });
     expect(joiner.status).toMatchObject({ state: 'initializing', role: 'follower' });
     expect(joiner.evaluate('dark-mode').source).not.toBe('network');
+  });
+
+  it('a cold start while the server is down: a follower serves its own store record (stale, source store) as its leader does, then the network values once the leader loads', async () => {
+    run += 1;
+    const store = memoryStore();
+    const seed = member({ store, fleet: false });
+    await seed.ready();
+    seed.close(); // its record is written on close
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    world.server().toggle('demo', 'production', 'dark-mode', false); // changed while every process was down
+    let down = true;
+    const flaky = ((input: RequestInfo | URL, init?: RequestInit) => (down ? Promise.reject(new TypeError('fetch failed')) : fetch(input, init))) as typeof fetch;
+    const leader = member({ store, fetch: flaky });
+    expect(await leader.ready({ timeoutMs: LEASE_MS })).toMatchObject({ ok: true, source: 'store' });
+    await role(leader, 'leader');
+    const follower = member({ store, fetch: flaky });
+    expect(await follower.ready({ timeoutMs: LEASE_MS })).toMatchObject({ ok: true, source: 'store' });
+    expect(follower.status).toMatchObject({ state: 'stale', source: 'store', role: 'follower' });
+    expect(follower.evaluate('dark-mode')).toMatchObject({ enabled: true, source: 'store' });
+    down = false;
+    await until(
+      () => [leader, follower].every((client) => client.evaluate('dark-mode').enabled === false && client.status.state === 'ready' && client.status.source === 'network'),
+      5_000,
+      'the network values everywhere',
+      () => [leader, follower].map((client) => JSON.stringify(client.status)).join('\n'),
+    );
   });
 
   it("a follower's refresh() and identify() settle while its leader has no flags to share (its loads fail): rejected with the leader's error", async () => {

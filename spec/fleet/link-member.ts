@@ -1,4 +1,4 @@
-import { BehaviorSubject, asyncScheduler } from 'rxjs';
+import { BehaviorSubject, asyncScheduler, type SchedulerLike } from 'rxjs';
 import { FleetLink, type FleetCoordinator, type MirroredHealth } from '../../lib/client/features/fleet-link.js';
 import type { ContextSwitch } from '../../lib/client/engine/load-engine.js';
 import type { ClientEvent, ClientStatus, EvalContext, EvalResult, FleetRole } from '../../lib/types.js';
@@ -11,8 +11,9 @@ export function flag(value: boolean): EvalResult {
 /**
  * One fleet member without a client: a started link on `store` and a record of what it told its
  * client (`seen`); `status` is the client's status the link reads, `identify` switches its context.
+ * `scheduler` runs the link's timers (default: the real one, faked by `vi.useFakeTimers`).
  */
-export function linkMember(store: FleetCoordinator, current: EvalResult[] = [flag(true)]) {
+export function linkMember(store: FleetCoordinator, current: EvalResult[] = [flag(true)], scheduler: SchedulerLike = asyncScheduler) {
   const seen = {
     engine: false,
     roles: [] as FleetRole[],
@@ -30,7 +31,7 @@ export function linkMember(store: FleetCoordinator, current: EvalResult[] = [fla
     identity: 'test server',
     contexts,
     status,
-    scheduler: asyncScheduler,
+    scheduler,
     logger: { warn: (message) => void seen.warnings.push(message), error() {} },
     engine: (on) => void (seen.engine = on),
     mirror: (health) => void seen.mirrored.push(health),

@@ -3,7 +3,7 @@
  * BroadcastChannel fakes). One leader per scope, snapshots and health reaching followers, the
  * next tab leading at once when the leader's tab closes, context switches, and solo without Web Locks.
  */
-import { BehaviorSubject, asyncScheduler } from 'rxjs';
+import { BehaviorSubject, Subscription, asyncScheduler, type SchedulerLike } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AuthError, ConfigError, FleetLeaderError } from '../../lib/errors.js';
 import type { ContextSwitch } from '../../lib/client/engine/load-engine.js';
@@ -17,9 +17,12 @@ import { flag, linkMember } from './link-member.js';
 const LEASE_MS = 3_000;
 
 /** A tab: its own coordinator on the shared origin, and one client's link. */
-function tab(origin: FakeOrigin, id: number) {
-  return linkMember(new TabCoordinator(origin.tab(id), { name: 'default', leaseMs: LEASE_MS, timeoutMs: 1_000 }));
+function tab(origin: FakeOrigin, id: number, scheduler?: SchedulerLike) {
+  return linkMember(new TabCoordinator(origin.tab(id), { name: 'default', leaseMs: LEASE_MS, timeoutMs: 1_000 }), undefined, scheduler);
 }
+
+/** The timers of a background tab at their most throttled: none of them fires. */
+const stalled: SchedulerLike = { now: () => Date.now(), schedule: () => new Subscription() };
 
 async function threeTabs() {
   const origin = new FakeOrigin();
@@ -30,6 +33,22 @@ async function threeTabs() {
   }
   return { origin, tabs };
 }
+
+/** Two tabs' coordinators on one scope: tab 1's holder `a` leads, tab 2's holder `b` is queued behind it. */
+async function leaderAndFollower() {
+  const origin = new FakeOrigin();
+  const [leader, follower] = [1, 2].map((id) => new TabCoordinator(origin.tab(id), { name: 'default', leaseMs: LEASE_MS, timeoutMs: 1_000 })) as [TabCoordinator, TabCoordinator];
+  const held = leader.claim('s', 'a', health);
+  await vi.advanceTimersByTimeAsync(10);
+  expect((await held).held).toBe(true);
+  const queued = follower.claim('s', 'b', health);
+  await vi.advanceTimersByTimeAsync(10);
+  expect((await queued).held).toBe(false);
+  return { origin, leader, follower };
+}
+
+/** A ready leader's heartbeat. */
+const health = { state: 'ready' as const, since: '' };
 
 describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
   beforeEach(() => void vi.useFakeTimers());
@@ -44,17 +63,20 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
     tabs[0]!.link.published([flag(true)]);
     await vi.advanceTimersByTimeAsync(10);
     for (const follower of tabs.slice(1)) expect(follower.seen.received).toEqual([[flag(true)], [flag(false)], [flag(true)]]);
-    // Renewals keep everyone in place without a message; nothing is applied twice.
+    // Renewals keep everyone in place; the liveness asks and answers carry no snapshot (the
+    // followers have it), about one of each per third of a lease; nothing is applied twice.
     const posted = origin.posted;
     await vi.advanceTimersByTimeAsync(LEASE_MS * 3);
-    expect(origin.posted).toBe(posted);
+    const checks = origin.sent.slice(posted);
+    expect(checks.length).toBeLessThanOrEqual(2 * 12);
+    expect(checks.filter((message) => 'record' in (message as object))).toEqual([]);
     expect(tabs.map((t) => t.role())).toEqual(['leader', 'follower', 'follower']);
     expect(tabs[2]!.seen.received).toHaveLength(3);
     for (const t of tabs) t.link.close();
   });
 
-  it('followers mirror the leader’s upstream health; a leader whose timers stall (a background tab) is still followed', async () => {
-    const { origin, tabs } = await threeTabs();
+  it('followers mirror the leader’s upstream health', async () => {
+    const { tabs } = await threeTabs();
     const [leader, follower] = tabs as [ReturnType<typeof tab>, ReturnType<typeof tab>];
     leader.status.next({ state: 'stale', source: 'network', circuit: 'open', streaming: false, since: '2026-01-01T00:01:00.000Z', error: new Error('upstream 503') });
     await vi.advanceTimersByTimeAsync(10);
@@ -64,14 +86,80 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
     leader.status.next({ state: 'ready', source: 'network', circuit: 'closed', streaming: true, since: '2026-01-01T00:02:00.000Z' });
     await vi.advanceTimersByTimeAsync(10);
     expect(follower.seen.mirrored.at(-1)).toEqual({ state: 'ready' });
-    // The leader's tab goes quiet (throttled timers) but holds the lock: it still leads.
-    const posted = origin.posted;
-    origin.mute(1);
-    await vi.advanceTimersByTimeAsync(LEASE_MS * 5);
-    expect(follower.seen.mirrored.at(-1)).toEqual({ state: 'ready' });
-    expect([follower.role(), follower.seen.engine]).toEqual(['follower', false]);
-    expect(origin.posted).toBe(posted); // nothing goes out while nothing changes
     for (const t of tabs) t.link.close();
+  });
+
+  it('a leader whose timers stall (a background tab) still answers from its message handler: it is followed, ready', async () => {
+    const origin = new FakeOrigin();
+    const leader = tab(origin, 1, stalled);
+    await vi.advanceTimersByTimeAsync(10);
+    const follower = tab(origin, 2);
+    await vi.advanceTimersByTimeAsync(10);
+    expect([leader.role(), follower.role()]).toEqual(['leader', 'follower']);
+    await vi.advanceTimersByTimeAsync(LEASE_MS * 5);
+    expect(follower.seen.mirrored.filter((health) => health?.state !== 'ready')).toEqual([]);
+    expect([follower.role(), follower.seen.engine]).toEqual(['follower', false]);
+    leader.link.published([flag(false)]);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(follower.seen.received.at(-1)).toEqual([flag(false)]);
+    leader.link.close();
+    follower.link.close();
+  });
+
+  it('a hung leader (it holds the lock, answers nothing: a long task, a paused debugger): within a lease and a tick a follower takes the lock and leads; the hung tab, running again, follows', async () => {
+    const { origin, tabs } = await threeTabs();
+    const [first, second, third] = tabs as [ReturnType<typeof tab>, ReturnType<typeof tab>, ReturnType<typeof tab>];
+    origin.mute(1);
+    const mutedAt = Date.now();
+    while (second.role() !== 'leader' && third.role() !== 'leader') {
+      expect(Date.now() - mutedAt).toBeLessThan(LEASE_MS * 2);
+      await vi.advanceTimersByTimeAsync(50);
+    }
+    // Within a lease and a tick of its last answer (the claim comes before the read that would say stale).
+    expect(Date.now() - mutedAt).toBeLessThanOrEqual(LEASE_MS * (1 + 1 / 3 * 1.2) + 300);
+    const [next, other] = second.role() === 'leader' ? [second, third] : [third, second];
+    expect(next.seen.engine).toBe(true); // it loads: a change made meanwhile reaches the fleet
+    origin.resume(1); // the hung page runs again: its lock is gone
+    await vi.advanceTimersByTimeAsync(LEASE_MS / 2);
+    expect([first.role(), first.seen.engine, other.role(), other.seen.engine]).toEqual(['follower', false, 'follower', false]);
+    next.link.published([flag(false)]);
+    await vi.advanceTimersByTimeAsync(10);
+    for (const follower of [first, other]) {
+      expect(follower.seen.received.at(-1)).toEqual([flag(false)]);
+      expect(follower.seen.mirrored.at(-1)).toEqual({ state: 'ready' });
+    }
+    await vi.advanceTimersByTimeAsync(LEASE_MS * 3);
+    expect([first, second, third].filter((t) => t.role() === 'leader')).toEqual([next]);
+    for (const t of tabs) t.link.close();
+  });
+
+  it('a leader silent for a whole lease is not vouched for: read() shows no heartbeat (its followers say stale), and the next claim steals the lock', async () => {
+    const { origin, leader, follower } = await leaderAndFollower();
+    const read = follower.read('s');
+    await vi.advanceTimersByTimeAsync(10);
+    expect((await read).leader).toEqual(health);
+    origin.mute(1);
+    const silent = follower.read('s');
+    await vi.advanceTimersByTimeAsync(LEASE_MS);
+    expect((await silent).leader).toEqual(health); // heard within the lease
+    const late = follower.read('s');
+    await vi.advanceTimersByTimeAsync(300);
+    expect((await late).leader).toBeUndefined();
+    const taken = follower.claim('s', 'b', health); // asks once more first, unanswered
+    await vi.advanceTimersByTimeAsync(300);
+    expect(await taken).toMatchObject({ held: true, fresh: true });
+    expect(await leader.publish('s', 'a', { epoch: 'a.1', version: 1, at: '', flags: [] })).toBe(false);
+    await Promise.all([leader.close(), follower.close()]);
+  });
+
+  it('a follower that was busy (it ran nothing for over a lease) asks before it takes the lock: a leader that answers keeps it', async () => {
+    const { leader, follower } = await leaderAndFollower();
+    await vi.advanceTimersByTimeAsync(LEASE_MS * 2); // the follower runs nothing meanwhile; the leader had nothing to say
+    const claimed = follower.claim('s', 'b', health);
+    await vi.advanceTimersByTimeAsync(300);
+    expect((await claimed).held).toBe(false);
+    expect(await leader.publish('s', 'a', { epoch: 'a.1', version: 1, at: '', flags: [] })).toBe(true);
+    await Promise.all([leader.close(), follower.close()]);
   });
 
   it('the leader’s tab closes: the next tab leads at once, republishes and loads; the third follows it', async () => {
@@ -154,16 +242,7 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
   });
 
   it('a lock granted to a tab that has left the scope is given back within a lease', async () => {
-    const origin = new FakeOrigin();
-    const coordinator = new TabCoordinator(origin.tab(2), { name: 'default', leaseMs: LEASE_MS, timeoutMs: 1_000 });
-    const holder = new TabCoordinator(origin.tab(1), { name: 'default', leaseMs: LEASE_MS, timeoutMs: 1_000 });
-    const health = { state: 'ready' as const, since: '' };
-    const held = holder.claim('s', 'a', health);
-    await vi.advanceTimersByTimeAsync(10);
-    expect((await held).held).toBe(true);
-    const claimed = coordinator.claim('s', 'b', health);
-    await vi.advanceTimersByTimeAsync(10);
-    expect((await claimed).held).toBe(false);
+    const { origin } = await leaderAndFollower();
     expect(origin.names()).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(LEASE_MS * 2); // 'b' never claims again
     origin.close(1);

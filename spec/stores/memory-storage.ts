@@ -21,6 +21,18 @@ export class MemoryStorage implements WebStorageLike {
     this.items.set(key, value);
   }
 
+  removeItem(key: string): void {
+    this.items.delete(key);
+  }
+
+  key(index: number): string | null {
+    return [...this.items.keys()][index] ?? null;
+  }
+
+  get length(): number {
+    return this.items.size;
+  }
+
   get keys(): string[] {
     return [...this.items.keys()];
   }

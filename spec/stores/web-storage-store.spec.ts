@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { FlagSnapshot } from '../../lib/index.js';
 import { StoreSync } from '../../lib/client/features/persistence.js';
-import { StoreError, webStorageStore } from '../../lib/stores/index.js';
+import { StoreError, storeScope, webStorageStore } from '../../lib/stores/index.js';
+import { sha256Base64Url } from '../../lib/stores/fleet/sha256.js';
 import { captureLog } from '../support/log-capture.js';
 import { virtualTime } from '../support/virtual.js';
 import { MemoryStorage } from './memory-storage.js';
@@ -9,12 +10,32 @@ import { flag, record } from './records.js';
 import * as errors from '../../lib/errors.js';
 
 describe('webStorageStore()', () => {
-  it('keeps one key per scope under its prefix', async () => {
+  it('keeps one key per scope under its prefix, named by a hash: no user id, e-mail or attribute in key names', async () => {
     const storage = new MemoryStorage();
     const store = webStorageStore(storage, { prefix: 'app:' });
-    await store.save(record('a'));
+    const alice = { ...record('a'), scope: storeScope('cuttlegate http://127.0.0.1:1/ demo/production', { userId: 'alice-42', email: 'alice@example.com', attributes: { plan: 'pro' } }) };
+    await store.save(alice);
     await store.save(record('b'));
-    expect(storage.keys).toEqual([`app:${record('a').scope}`, `app:${record('b').scope}`]);
+    expect(storage.keys).toHaveLength(2);
+    for (const key of storage.keys) expect(key).toMatch(/^app:[\w-]{43}$/);
+    expect(storage.keys.join()).not.toMatch(/alice|example|pro|127\.0\.0\.1/);
+    expect(await store.load(alice.scope)).toEqual(alice);
+    expect(await store.load(record('b').scope)).toEqual(record('b'));
+  });
+
+  it('entries named after the plain scope by older releases are never read and are removed on the first call', async () => {
+    const storage = new MemoryStorage();
+    storage.setItem(`flagstream:${record('a').scope}`, JSON.stringify(record('a')));
+    storage.setItem(`flagstream:${record('b').scope}`, JSON.stringify(record('b')));
+    storage.setItem('flagstream:v1', 'not ours');
+    storage.setItem('other-app', 'kept');
+    const store = webStorageStore(storage);
+    expect(await store.load(record('a').scope)).toBeUndefined();
+    expect(storage.keys).toEqual(['flagstream:v1', 'other-app']);
+    // A storage without enumeration (only getItem/setItem) still works; nothing is swept.
+    const bare = { items: new Map<string, string>(), getItem: (key: string) => bare.items.get(key) ?? null, setItem: (key: string, value: string) => void bare.items.set(key, value) };
+    await webStorageStore(bare).save(record('a'));
+    expect(await webStorageStore(bare).load(record('a').scope)).toEqual(record('a'));
   });
 
   it('a full storage rejects the save with a quota StoreError, never throwing synchronously, and keeps the old record', async () => {
@@ -59,8 +80,8 @@ describe('webStorageStore()', () => {
     const storage = new MemoryStorage();
     const log = captureLog();
     const store = webStorageStore(storage, { logger: log.logger });
-    storage.setItem(`flagstream:${record('a').scope}`, '{not json');
-    storage.setItem(`flagstream:${record('b').scope}`, '{"version":9}');
+    storage.setItem(`flagstream:${sha256Base64Url(record('a').scope)}`, '{not json');
+    storage.setItem(`flagstream:${sha256Base64Url(record('b').scope)}`, '{"version":9}');
     expect(await store.load(record('a').scope)).toBeUndefined();
     expect(await store.load(record('b').scope)).toBeUndefined();
     expect(log.lines).toHaveLength(2);

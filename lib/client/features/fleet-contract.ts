@@ -40,7 +40,11 @@ export interface FleetClaim {
    * flags no running leader stands behind.
    */
   fresh: boolean;
-  /** A shared snapshot exists (false once the store lost it: a restart, a flush, an eviction). */
+  /**
+   * The shared snapshot is the one the claimant published last (none published: false).
+   * False once the store lost it (a restart, a flush, an eviction) or holds an older one (a restore
+   * from an older backup, a failover to a lagging replica): the leader then republishes.
+   */
   shared: boolean;
   /** Not held: how long the holder's lease still runs, ms, unless renewed. */
   remainingMs: number;
@@ -72,8 +76,9 @@ export interface FleetCoordinator {
   /**
    * Takes the lease of `scope` if it is free, or renews it if `holder` has it; while held, stores
    * `health` as the leader's heartbeat (for one lease) and notifies the followers when it changed.
+   * `published`: the epoch and version of the record the holder published last (version 0: none).
    */
-  claim(scope: string, holder: string, health: FleetHealth): Promise<FleetClaim>;
+  claim(scope: string, holder: string, health: FleetHealth, published: Pick<FleetRecord, 'epoch' | 'version'>): Promise<FleetClaim>;
   /**
    * Gives the lease (and the heartbeat) up if `holder` still has it, and notifies the followers. A
    * `farewell` (a leader stopped by a terminal error: why it leaves) is kept for one lease as the
@@ -121,7 +126,8 @@ export interface FleetHost {
   role(role: FleetRole, event: ClientEvent): void;
   /**
    * A follower found nothing shared (on `refresh()`, or while its leader's loads fail): the waiting
-   * `refresh()`/`identify()` calls fail with `error`, as a failed load would.
+   * `refresh()`/`identify()` calls fail with `error`, and the follower falls back to its store record
+   * or bootstrap, as a failed first load would.
    */
   refused(error: Error): void;
 }
@@ -147,6 +153,10 @@ export interface FleetClient {
   readonly activeContext: EvalContext;
   /** The context whose network load the snapshot holds. */
   readonly networkContext: EvalContext | undefined;
+  /** The context whose store record the client last looked for. */
+  readonly storeTriedFor: EvalContext | undefined;
+  /** A first load failed: serve the store's record for the active context, else the bootstrap, else nothing. */
+  fallBack(error: Error, final: boolean): void;
   /** Runs the load engine, if it is not running. */
   runEngine(): void;
   /** The engine's run, while it runs: a follower ends it. */

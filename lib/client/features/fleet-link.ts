@@ -73,7 +73,7 @@ export class FleetLink implements FleetHandle {
   refresh(): void {
     // A follower's refresh is its leader's snapshot: with none shared yet it fails, as a failed load would.
     if (this.#role === 'follower') {
-      void this.#pull(this.#generation, true).then((applied) => applied || this.#host.refused(new FleetLeaderError('the fleet leader has shared no flags yet')));
+      void this.#pull(this.#generation, true).then((applied) => applied || this.#host.refused(new FleetLeaderError('fleet leader: no flags shared yet')));
     }
   }
 
@@ -85,7 +85,7 @@ export class FleetLink implements FleetHandle {
     const hit = await this.#call(() => this.#store.getShared(key)).catch(() => undefined);
     if (hit) return hit;
     const flags = await load();
-    this.#call(() => this.#store.putShared(key, flags)).catch((error: Error) => this.#host.logger.warn(`fleet: could not share a snapshotFor result: ${error.message}`));
+    this.#call(() => this.#store.putShared(key, flags)).catch((error: Error) => this.#host.logger.warn(`fleet: snapshotFor result not shared: ${error.message}`));
     return flags;
   }
 
@@ -93,7 +93,7 @@ export class FleetLink implements FleetHandle {
     if (this.#left) return;
     // A leader's farewell tells its followers why it left: they report it, whoever leads next.
     void this.#leave({ state: 'error', since: this.#now(), error: { name: error.name, message: error.message } });
-    this.#solo(error, `fleet: left the fleet (${error.message}); another process leads`);
+    this.#solo(error, `fleet: left (${error.message}); another process leads`);
   }
 
   close(): void {
@@ -166,7 +166,7 @@ export class FleetLink implements FleetHandle {
   async #claim(generation: number): Promise<void> {
     const scope = this.#scope!;
     try {
-      const claim = await this.#call(() => this.#store.claim(scope, this.#holder, this.#health));
+      const claim = await this.#call(() => this.#store.claim(scope, this.#holder, this.#health, { epoch: this.#epoch, version: this.#version }));
       if (this.#stale(generation)) return;
       this.#lapsesAt = claim.held ? undefined : this.#host.scheduler.now() + Math.max(0, claim.remainingMs);
       if (claim.held) this.#lead(claim);
@@ -233,7 +233,7 @@ export class FleetLink implements FleetHandle {
     if (this.#role === 'solo') return;
     // A refused command (CROSSSLOT, a syntax error: not retryable) is not an outage: say what it was.
     const what = isRetryable(error) ? 'unreachable' : 'refused a command';
-    this.#solo(error, `fleet store ${what} (${error.message}); loading from the server directly until it answers again`, true);
+    this.#solo(error, `fleet store ${what} (${error.message}); loading directly until it answers`, true);
   }
 
   /** Leaves the fleet's roles for 'solo' (its engine started again unless it stopped for good), saying why. */

@@ -12,14 +12,14 @@ export interface RedisCoordinatorOptions {
 }
 
 // Every script runs on KEYS {lease, health, snapshot, farewell} of one scope and
-// ARGV {notice channel, lease ms, holder, payload}.
+// ARGV {notice channel, lease ms, holder, payload, (claim:) the head of the holder's last publish}.
 
 // Takes the lease when free or renews it when the holder has it (only the holder renews), and
 // stores the holder's health as its heartbeat for one lease, with a notice when it changed. A lease
 // taken afresh drops the snapshot the last leadership left (it may be from a fleet that stopped long
 // ago): followers then wait for the new leader's, which it publishes as soon as it has flags.
-// Answers {1 + 2 if taken afresh + 4 if a snapshot exists, 0, the last leader's farewell (or false)},
-// or {0, ms left of the holder's lease}.
+// Answers {1 + 2 if taken afresh + 4 if the snapshot is the holder's last publish (starts with
+// ARGV[5]), 0, the last leader's farewell (or false)}, or {0, ms left of the holder's lease}.
 const CLAIM = `local v = redis.call('GET', KEYS[1])
 local fresh = 0
 if not v then
@@ -37,7 +37,8 @@ else
 redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[2])
 redis.call('PUBLISH', ARGV[1], 'health')
 end
-return {1 + fresh + 4 * redis.call('EXISTS', KEYS[3]), 0, redis.call('GET', KEYS[4])}`;
+local shared = redis.call('GETRANGE', KEYS[3], 0, #ARGV[5] - 1) == ARGV[5] and 4 or 0
+return {1 + fresh + shared, 0, redis.call('GET', KEYS[4])}`;
 
 // Frees the lease and its heartbeat (only the holder can), keeping the leader's farewell, if any, for one lease.
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[3] then
@@ -90,9 +91,9 @@ export class RedisCoordinator implements FleetCoordinator {
     this.sharedTtlMs = options.sharedTtlMs;
   }
 
-  async claim(scope: string, holder: string, health: FleetHealth): Promise<FleetClaim> {
-    const [code, left, farewell] = ((await this.#run(CLAIM, scope, holder, JSON.stringify(health))) ?? []) as [number, number, unknown];
-    if (!Number.isInteger(code)) throw new Error('unexpected answer to the fleet claim script');
+  async claim(scope: string, holder: string, health: FleetHealth, published: Pick<FleetRecord, 'epoch' | 'version'>): Promise<FleetClaim> {
+    const [code, left, farewell] = ((await this.#run(CLAIM, scope, holder, JSON.stringify(health), head(published) + ',')) ?? []) as [number, number, unknown];
+    if (!Number.isInteger(code)) throw new Error('fleet claim: unexpected answer');
     // A lease without expiry (never written so) counts as a whole lease.
     return { held: (code & 1) > 0, fresh: (code & 2) > 0, shared: (code & 4) > 0, remainingMs: left > 0 ? left : this.leaseMs, farewell: asHealth(parseJson(farewell)) };
   }
@@ -102,7 +103,8 @@ export class RedisCoordinator implements FleetCoordinator {
   }
 
   async publish(scope: string, holder: string, record: FleetRecord): Promise<boolean> {
-    return (await this.#run(PUBLISH, scope, holder, JSON.stringify(record))) === 1;
+    const { at, flags } = record;
+    return (await this.#run(PUBLISH, scope, holder, `${head(record)},${JSON.stringify({ at, flags }).slice(1)}`)) === 1;
   }
 
   async read(scope: string): Promise<FleetView> {
@@ -113,7 +115,7 @@ export class RedisCoordinator implements FleetCoordinator {
   async listen(scope: string, notice: () => void): Promise<() => void> {
     const channel = this.#key(scope) + 'changed';
     for (;;) {
-      if (this.#users === 0) throw new Error('the fleet coordinator is closed');
+      if (this.#users === 0) throw new Error('fleet coordinator closed');
       const joined = this.#channels.get(channel);
       const entry = joined ?? this.#subscribe(channel);
       try {
@@ -175,9 +177,9 @@ export class RedisCoordinator implements FleetCoordinator {
   }
 
   /** Runs `script` on the scope's keys (one slot, thanks to the hash tag, so on a cluster too). */
-  #run(script: string, scope: string, holder = '', payload = ''): Promise<unknown> {
+  #run(script: string, scope: string, ...argv: string[]): Promise<unknown> {
     const key = this.#key(scope);
-    return this.#redis.eval(script, [key + 'lease', key + 'health', key + 'snapshot', key + 'farewell'], [key + 'changed', String(this.leaseMs), holder, payload]);
+    return this.#redis.eval(script, [key + 'lease', key + 'health', key + 'snapshot', key + 'farewell'], [key + 'changed', String(this.leaseMs), ...argv]);
   }
 
   /** What the scope's key names start with. */
@@ -189,6 +191,11 @@ export class RedisCoordinator implements FleetCoordinator {
   #sharedKey(key: string): string {
     return `${this.#options.prefix}fleet:for:${digest(key)}`;
   }
+}
+
+/** How a stored snapshot's JSON begins (its epoch and version, without the closing brace): a claim compares it. */
+function head({ epoch, version }: Pick<FleetRecord, 'epoch' | 'version'>): string {
+  return JSON.stringify({ epoch, version }).slice(0, -1);
 }
 
 /** The JSON value of a stored text, or undefined when absent or not JSON. */

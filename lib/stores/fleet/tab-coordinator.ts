@@ -5,7 +5,7 @@ import { asRecord, digest } from './wire.js';
 
 /** The part of `navigator.locks` (Web Locks) a tab fleet uses. */
 export interface TabLocks {
-  request(name: string, options: { ifAvailable?: boolean; signal?: AbortSignal }, granted: (lock: unknown) => Promise<void> | undefined): Promise<unknown>;
+  request(name: string, options: { ifAvailable?: boolean; steal?: boolean; signal?: AbortSignal }, granted: (lock: unknown) => Promise<void> | undefined): Promise<unknown>;
 }
 
 /** The part of a `BroadcastChannel` a tab fleet uses. */
@@ -33,7 +33,7 @@ export interface TabCoordinatorOptions {
 
 /** What tabs tell each other about one scope (`key`: its hash). */
 type Message =
-  | { key: string; kind: 'ask' }
+  | { key: string; kind: 'ask'; have?: string }
   | { key: string; kind: 'beat'; health: FleetHealth; record?: FleetRecord }
   | { key: string; kind: 'farewell'; health: FleetHealth };
 
@@ -54,8 +54,9 @@ interface Scope {
   readonly name: string;
   readonly key: string;
   record?: FleetRecord;
-  /** The leader's health as last heard. */
+  /** The leader's health as last heard, and when (scheduler time; at first, when this tab began to wait for it). */
   leader?: FleetHealth;
+  heardAt: number;
   /** Why the last leader left for good, and when it was heard (scheduler time): kept for one lease. */
   farewell?: { health: FleetHealth; at: number };
   /** The holder in this tab that leads, if one does. */
@@ -71,10 +72,15 @@ interface Scope {
  * `flagstream-fleet:<name>:<hash of scope>`: a claim takes it when free and otherwise queues a
  * request, so when the holder's tab closes (or is discarded) the browser grants it to the next tab
  * at once, which is then told to claim. A claim holds while the lock is held; `release` drops it.
- * The leader's health (when it changes) and each snapshot go out on one `BroadcastChannel`; a tab
- * that has heard nothing asks, and the leader answers with both. The lock, not a heartbeat timer,
- * says the leader lives, so a background tab's throttled timers never make its followers stale; a
- * page about to be frozen lets its locks go. `snapshotFor` results are not shared between tabs.
+ * The leader's health (when it changes) and each snapshot go out on one `BroadcastChannel`. A
+ * follower that has heard nothing from the leader for a third of a lease asks, and the leader answers
+ * from its message handler (not a timer, so a background tab's throttled timers do not silence it)
+ * with its health, and its snapshot when the asker lacks it. A leader that holds the lock but has not
+ * answered for a whole lease (a hung page, a long task, a paused debugger) is no longer vouched for:
+ * `read` shows no heartbeat, so its followers report `stale` with a `FleetLeaderError`, and the next
+ * claim steals its lock (Web Locks `steal`), so a follower leads and loads; the hung tab, once it runs
+ * again, finds its lock gone and follows. A page about to be frozen lets its locks go. `snapshotFor`
+ * results are not shared between tabs.
  */
 export class TabCoordinator implements FleetCoordinator {
   readonly leaseMs: number;
@@ -102,7 +108,12 @@ export class TabCoordinator implements FleetCoordinator {
 
   async claim(scope: string, holder: string, health: FleetHealth): Promise<FleetClaim> {
     const state = this.#scope(scope);
-    const lock = state.locks.get(holder) ?? (await this.#request(state, holder));
+    let lock = state.locks.get(holder) ?? (await this.#request(state, holder));
+    // The holder has answered nothing for a whole lease, nor now (this tab may itself have been busy): its lock is taken from it.
+    if (!lock.granted && this.#quiet(state) >= this.leaseMs && (await this.#ask(state), this.#quiet(state) >= this.leaseMs)) {
+      this.#drop(state, holder, lock);
+      lock = await this.#request(state, holder, true);
+    }
     lock.claimedAt = this.#scheduler.now();
     const shared = state.record !== undefined;
     if (!lock.granted) return { held: false, fresh: false, shared, remainingMs: this.leaseMs };
@@ -140,9 +151,11 @@ export class TabCoordinator implements FleetCoordinator {
   async read(scope: string): Promise<FleetView> {
     const state = this.#scope(scope);
     const granted = [...state.locks.values()].some((lock) => lock.granted);
-    if (!granted && !state.leader) await this.#ask(state);
-    // A lock granted here but not yet claimed: whoever held it is gone, so the lease is free.
-    return { record: state.record, leader: granted && state.holder === undefined ? undefined : state.leader, farewell: this.#farewellOf(state) };
+    if (!granted && (!state.leader || this.#quiet(state) >= this.leaseMs / 3)) await this.#ask(state);
+    // A lock granted here but not yet claimed: whoever held it is gone, so the lease is free. A leader
+    // silent for a whole lease holds the lock but vouches for nothing.
+    const vouched = granted ? state.holder !== undefined : this.#quiet(state) < this.leaseMs;
+    return { record: state.record, leader: vouched ? state.leader : undefined, farewell: this.#farewellOf(state) };
   }
 
   async listen(scope: string, notice: () => void): Promise<() => void> {
@@ -187,9 +200,14 @@ export class TabCoordinator implements FleetCoordinator {
     if (state.locks.size === 0 && state.listeners.size === 0 && this.#scopes.get(state.name) === state) this.#scopes.delete(state.name);
   }
 
-  /** Takes the lock if it is free; else queues a request that the browser grants when it is. */
-  #request(state: Scope, holder: string): Promise<Lock> {
-    if (this.#closed) return Promise.reject(new Error('tab fleet: coordinator closed'));
+  /** How long the leader has not been heard, ms. */
+  #quiet(state: Scope): number {
+    return this.#scheduler.now() - state.heardAt;
+  }
+
+  /** Takes the lock if it is free (or from its holder: `steal`); else queues a request that the browser grants when it is. */
+  #request(state: Scope, holder: string, steal = false): Promise<Lock> {
+    if (this.#closed) return Promise.reject(new Error('fleet coordinator closed'));
     this.#connect();
     const name = `flagstream-fleet:${this.#options.name}:${state.key}`;
     const lock: Lock = { granted: false, fresh: true, claimedAt: this.#scheduler.now(), release: () => undefined, abort: new AbortController() };
@@ -204,7 +222,7 @@ export class TabCoordinator implements FleetCoordinator {
           });
     return new Promise<Lock>((resolve, reject) => {
       this.#platform.locks
-        .request(name, { ifAvailable: true }, (free) => {
+        .request(name, steal ? { steal } : { ifAvailable: true }, (free) => {
           if (free) {
             const held = hold();
             resolve(lock);
@@ -215,7 +233,8 @@ export class TabCoordinator implements FleetCoordinator {
           return undefined;
         })
         .catch((error: unknown) => {
-          state.locks.delete(holder);
+          // Refused, or stolen from this holder (its page hung): it no longer leads.
+          this.#drop(state, holder, lock);
           reject(error instanceof Error ? error : new Error(String(error)));
         });
     });
@@ -236,12 +255,12 @@ export class TabCoordinator implements FleetCoordinator {
         this.#notify(state);
         return held;
       })
-      .catch(() => undefined); // withdrawn (AbortError)
+      .catch(() => this.#drop(state, holder, lock)); // withdrawn, or stolen (AbortError)
   }
 
   /** Posts an ask and waits for the leader's answer, at most half a call's bound. */
   #ask(state: Scope): Promise<void> {
-    this.#post({ key: state.key, kind: 'ask' });
+    this.#post({ key: state.key, kind: 'ask', ...(state.record ? { have: tag(state.record) } : {}) });
     return new Promise<void>((resolve) => {
       const done = (): void => {
         state.waiting.delete(done);
@@ -259,7 +278,8 @@ export class TabCoordinator implements FleetCoordinator {
     const state = message && [...this.#scopes.values()].find((candidate) => candidate.key === message.key);
     if (!message || !state) return;
     if (message.kind === 'ask') {
-      if (state.holder && state.leader) this.#post({ key: state.key, kind: 'beat', health: state.leader, ...(state.record ? { record: state.record } : {}) });
+      const { record } = state;
+      if (state.holder && state.leader) this.#post({ key: state.key, kind: 'beat', health: state.leader, ...(record && tag(record) !== message.have ? { record } : {}) });
       return;
     }
     if (message.kind === 'farewell') return this.#farewell(state, message.health);
@@ -273,6 +293,7 @@ export class TabCoordinator implements FleetCoordinator {
   #heard(state: Scope, health: FleetHealth, record: FleetRecord | undefined): void {
     const changed = JSON.stringify(health) !== JSON.stringify(state.leader) || (record !== undefined && record !== state.record);
     state.leader = health;
+    state.heardAt = this.#scheduler.now();
     if (record) state.record = record;
     if (changed) this.#notify(state);
   }
@@ -311,19 +332,22 @@ export class TabCoordinator implements FleetCoordinator {
     let state = this.#scopes.get(scope);
     if (!state) {
       const key = digest(scope);
-      state = { name: scope, key, locks: new Map(), listeners: new Set(), waiting: new Set() };
+      state = { name: scope, key, heardAt: this.#scheduler.now(), locks: new Map(), listeners: new Set(), waiting: new Set() };
       this.#scopes.set(scope, state);
     }
     return state;
   }
 }
 
+/** Which record a follower holds: its epoch and version. */
+const tag = ({ epoch, version }: FleetRecord): string => `${epoch} ${version}`;
+
 /** A message from another tab, or undefined when it is not one. */
 function parseMessage(data: unknown): Message | undefined {
-  const { key, kind, health, record } = (data ?? {}) as Record<string, unknown>;
+  const { key, kind, health, record, have } = (data ?? {}) as Record<string, unknown>;
   const heard = asHealth(health);
   if (typeof key !== 'string') return undefined;
-  if (kind === 'ask') return { key, kind };
+  if (kind === 'ask') return { key, kind, have: String(have) };
   if (!heard) return undefined;
   if (kind === 'farewell') return { key, kind, health: heard };
   return kind === 'beat' ? { key, kind, health: heard, record: asRecord(record) } : undefined;
