@@ -7,7 +7,7 @@ import type { FleetClient, FleetHandle } from './features/fleet-contract.js';
 import { KeyedFanout } from './state/fanout.js';
 import type { FlagClient } from './flag-client.js';
 import type { UntypedFlags } from './flag-keys.js';
-import { LoadEngine, type ContextSwitch } from './engine/load-engine.js';
+import { loadEngine, type ContextSwitch, type LoadEngine } from './engine/load-engine.js';
 import { LoadWaiters } from './engine/load-waiters.js';
 import { checkContext, resolveOptions, type FlagClientOptions, type ResolvedOptions } from './options.js';
 import { storeAccess, type WithStore } from './features/store-access.js';
@@ -83,7 +83,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
     // Every request of every path goes through the gate: loads, identify, one-offs, the stream, tracking.
     // The options are the transport's runtime: its fetch, timeout, logger, scheduler and response cap.
     this.session = gateSession(transport.connect(options), this.gate);
-    this.engine = new LoadEngine(this.session, options, this.gate, this.waiters, {
+    this.engine = loadEngine(this.session, options, this.gate, this.waiters, {
       loaded: (context, result) => this.onLoaded(context, result),
       loadFailed: (error, final, retryInMs) => this.onLoadFailed(error, final, retryInMs),
       connected: () => this.report.streamConnected(),
