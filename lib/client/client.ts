@@ -12,7 +12,7 @@ import { LoadWaiters } from './engine/load-waiters.js';
 import { checkContext, resolveOptions, type FlagClientOptions, type ResolvedOptions } from './options.js';
 import { storeAccess, type WithStore } from './features/store-access.js';
 import { ReadyLatch } from './engine/ready-latch.js';
-import { ClientRequestGate } from './engine/request-gate.js';
+import { clientRequestGate, type ClientRequestGate } from './engine/request-gate.js';
 import { missingResult, valueResults } from './state/results.js';
 import type { SnapshotCache } from './engine/snapshot-cache.js';
 import { FlagSnapshot, nextSnapshot } from './state/snapshot.js';
@@ -79,7 +79,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   constructor(readonly options: ResolvedOptions) {
     super(options.defaults);
     const { scheduler, logger, transport } = options;
-    this.gate = new ClientRequestGate(options.circuitBreaker, scheduler, (error) => this.terminate(error));
+    this.gate = clientRequestGate(options.circuitBreaker, scheduler, (error) => this.terminate(error));
     // Every request of every path goes through the gate: loads, identify, one-offs, the stream, tracking.
     // The options are the transport's runtime: its fetch, timeout, logger, scheduler and response cap.
     this.session = gateSession(transport.connect(options), this.gate);
