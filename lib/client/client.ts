@@ -8,10 +8,10 @@ import { KeyedFanout } from './state/fanout.js';
 import type { FlagClient } from './flag-client.js';
 import type { UntypedFlags } from './flag-keys.js';
 import { loadEngine, type ContextSwitch, type LoadEngine } from './engine/load-engine.js';
-import { LoadWaiters } from './engine/load-waiters.js';
+import { loadWaiters } from './engine/load-waiters.js';
 import { checkContext, resolveOptions, type FlagClientOptions, type ResolvedOptions } from './options.js';
 import { storeAccess, type WithStore } from './features/store-access.js';
-import { ReadyLatch } from './engine/ready-latch.js';
+import { readyLatch, type ReadyLatch } from './engine/ready-latch.js';
 import { clientRequestGate, type ClientRequestGate } from './engine/request-gate.js';
 import { missingResult, valueResults } from './state/results.js';
 import type { SnapshotCache } from './engine/snapshot-cache.js';
@@ -53,7 +53,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   private readonly fanout = new KeyedFanout<EvalResult>((key) => (this.loaded ? this.evaluate(key) : undefined));
   private readonly session: TransportSession;
   private readonly gate: ClientRequestGate;
-  readonly waiters = new LoadWaiters();
+  readonly waiters = loadWaiters();
   private readonly engine: LoadEngine;
   readonly contexts: BehaviorSubject<ContextSwitch>;
   /** `snapshotFor` results: the cache is loaded with the first call. */
@@ -99,7 +99,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
     this.activeContext = options.context;
     this.contexts = new BehaviorSubject<ContextSwitch>({ context: this.activeContext, first: true });
     this.report = new ClientReporter(scheduler);
-    this.readiness = new ReadyLatch(scheduler, (timeoutMs) => this.report.unsettledReady(timeoutMs));
+    this.readiness = readyLatch(scheduler, (timeoutMs) => this.report.unsettledReady(timeoutMs));
     this.status$ = this.report.status$;
     this.events$ = this.report.events$;
     this.flags$ = this.started(() => this.snapshots.pipe(filter(() => this.loaded)));
