@@ -15,7 +15,7 @@ import { readyLatch, type ReadyLatch } from './engine/ready-latch.js';
 import { clientRequestGate, type ClientRequestGate } from './engine/request-gate.js';
 import { missingResult, valueResults } from './state/results.js';
 import type { SnapshotCache } from './engine/snapshot-cache.js';
-import { FlagSnapshot, nextSnapshot } from './state/snapshot.js';
+import { FlagSnapshot } from './state/snapshot.js';
 import { sameJson } from './state/json-values.js';
 import { ClientReporter } from './engine/reporter.js';
 import { untracked, type Tracking } from './features/tracking-sink.js';
@@ -340,7 +340,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
     if (this.closed || context !== this.activeContext) return 0;
     const keep = invalid.length > 0 && this.heldFor === context ? new Set(invalid.map((entry) => entry.key)) : undefined;
     this.heldFor = context;
-    const { snapshot: next, changes } = nextSnapshot(this.current, results, keep);
+    const { snapshot: next, changes } = FlagSnapshot.next(this.current, results, keep);
     const firstLoad = !this.loaded;
     this.current = next;
     this.loaded = true;
