@@ -91,6 +91,7 @@ export function loadEngine(session: TransportSession, options: ResolvedOptions, 
     const fallback$ = new BehaviorSubject(false);
     const rechecks = new Subject<LoadOptions>();
     const startNow = new Subject<void>();
+    const identified = { done: false, landed: false };
     let initialSent = false;
 
     // Whatever asks first, the first load of a context is its initial load: identify, then load.
@@ -107,15 +108,7 @@ export function loadEngine(session: TransportSession, options: ResolvedOptions, 
     const waitForStream = streamOn && !session.streamFollowsLoad;
     const waitLimit$ = first && options.freshBootstrap ? EMPTY : timer(Math.min(1_000, options.timeoutMs), scheduler);
     const initial$ = merge(waitForStream ? waitLimit$ : of(0), startNow).pipe(mergeMap(initialOnce));
-    const link$ = streamOn
-      ? streamLink(
-          session,
-          context,
-          { ...host, down: () => startNow.next() },
-          { ...options, retryNow, terminate: (error) => gate.terminate(error) },
-          fallback$,
-        )
-      : EMPTY;
+    const link$ = streamOn ? streamLink(session, context, { ...host, down: () => startNow.next() }, { ...options, retryNow, terminate: gate.terminate }, fallback$) : EMPTY;
     // A hidden page closes its stream after hiddenCloseMs; visible again, it reconnects and
     // refetches at once, unconditionally. Outside a browser the stream is always allowed, and so it
     // is in a fleet: a leader streams for every member (a tab fleet's visible tabs included).
@@ -130,86 +123,78 @@ export function loadEngine(session: TransportSession, options: ResolvedOptions, 
           }),
         )
       : EMPTY;
+    // Polls every period ± POLL_JITTER, each period drawn anew.
     const poll$ = fallback$.pipe(
       distinctUntilChanged(),
       switchMap((fallback) => {
         const period = options.pollIntervalMs > 0 ? options.pollIntervalMs : fallback ? FALLBACK_POLL_MS : 0;
-        return period > 0 ? pollTicks(period) : EMPTY;
+        return period > 0
+          ? defer(() => timer(period * (1 - POLL_JITTER + 2 * POLL_JITTER * backoff.random()), scheduler)).pipe(
+              repeat(),
+              map((): LoadOptions => ({ trigger: 'poll' })),
+            )
+          : EMPTY;
       }),
     );
-    const requests$ = merge(initial$, requests, poll$, stream$, rechecks.pipe(delay(RECHECK_DELAY_MS, scheduler))).pipe(map(asFirst));
-    const identified = { done: false, landed: false };
-    return coalesce(requests$, (batch, takePending) => load(context, identified, batch, takePending, rechecks));
-  };
 
-  /** Poll requests every `period` ± {@link POLL_JITTER}, each period drawn anew. */
-  const pollTicks = (period: number): Observable<LoadOptions> =>
-    defer(() => timer(period * (1 - POLL_JITTER + 2 * POLL_JITTER * backoff.random()), scheduler)).pipe(
-      repeat(),
-      map((): LoadOptions => ({ trigger: 'poll' })),
-    );
-
-  /**
-   * One load for a batch of requests, retried until it lands or fails for good. The context's first
-   * load posts its identify first (once it has gone through, retries do not repeat it). Until a load
-   * of the context has landed, none is conditional: a 304 to an ETag the session kept from an earlier
-   * visit would keep the snapshot, which then holds another context's values.
-   */
-  const load = (
-    context: EvalContext,
-    identified: { done: boolean; landed: boolean },
-    batch: LoadOptions[],
-    takePending: () => LoadOptions[],
-    rechecks: Subject<LoadOptions>,
-  ): Observable<never> => {
-    let attempt = 0;
-    let merged = mergeBatch(batch);
-    const failed = (error: unknown, final: boolean, retryInMs?: number): void => {
-      const failure = asError(error);
-      // A terminal outcome the gate did not see as an HTTP status (a wrong project) stops it too.
-      if (isTerminal(failure)) gate.terminate(failure);
-      host.loadFailed(failure, final, retryInMs);
-      waiters.failed(attempt, failure);
-    };
-    const attempt$ = defer(() => {
-      // A retry after a backoff wait also serves the requests that arrived during the wait.
-      if (attempt > 0) {
-        batch.push(...takePending());
-        merged = mergeBatch(batch);
-      }
-      attempt = waiters.start();
-      if (!identified.landed) merged.options.conditional = false;
-      const load$ = session.load(context, merged.options);
-      if (!merged.identify || identified.done || !session.identify) return load$;
-      const identify$ = session.identify(context).pipe(
+    /**
+     * One load for a batch of requests, retried until it lands or fails for good. The context's first
+     * load posts its identify first (once it has gone through, retries do not repeat it). Until a load
+     * of the context has landed, none is conditional: a 304 to an ETag the session kept from an earlier
+     * visit would keep the snapshot, which then holds another context's values.
+     */
+    const load = (batch: LoadOptions[], takePending: () => LoadOptions[]): Observable<never> => {
+      let attempt = 0;
+      let merged = mergeBatch(batch);
+      const failed = (error: unknown, final: boolean, retryInMs?: number): void => {
+        const failure = asError(error);
+        // A terminal outcome the gate did not see as an HTTP status (a wrong project) stops it too.
+        if (isTerminal(failure)) gate.terminate(failure);
+        host.loadFailed(failure, final, retryInMs);
+        waiters.failed(attempt, failure);
+      };
+      const attempt$ = defer(() => {
+        // A retry after a backoff wait also serves the requests that arrived during the wait.
+        if (attempt > 0) {
+          batch.push(...takePending());
+          merged = mergeBatch(batch);
+        }
+        attempt = waiters.start();
+        if (!identified.landed) merged.options.conditional = false;
+        const load$ = session.load(context, merged.options);
+        if (!merged.identify || identified.done || !session.identify) return load$;
+        const identify$ = session.identify(context).pipe(
+          ignoreElements(),
+          tap({ complete: () => (identified.done = true) }),
+        );
+        return concat(identify$, load$);
+      });
+      return attempt$.pipe(
+        retryWithBackoff<LoadResult>(backoff, scheduler, {
+          retryNow,
+          onRetry: (error, delayMs) => failed(error, false, delayMs),
+        }),
+        tap((result) => {
+          identified.landed = true;
+          host.loaded(context, result);
+          waiters.succeeded(attempt);
+          // The event may be published before the server commits: if the refetch still shows the
+          // old state of a key an event named, look once more shortly after.
+          // One re-check covers every such key of the batch.
+          const unseen = merged.checked.filter((hint) => host.current(hint.key)?.enabled !== hint.enabled);
+          if (unseen.length > 0) rechecks.next({ trigger: 'stream', hint: unseen[unseen.length - 1], recheck: true });
+          // A half-open circuit needs successes to close: keep probing while it is half-open.
+          if (gate.circuit === 'half-open') requests.next({ trigger: 'refresh' });
+        }),
+        catchError((error: unknown) => {
+          failed(error, true);
+          return EMPTY;
+        }),
         ignoreElements(),
-        tap({ complete: () => (identified.done = true) }),
       );
-      return concat(identify$, load$);
-    });
-    return attempt$.pipe(
-      retryWithBackoff<LoadResult>(backoff, scheduler, {
-        retryNow,
-        onRetry: (error, delayMs) => failed(error, false, delayMs),
-      }),
-      tap((result) => {
-        identified.landed = true;
-        host.loaded(context, result);
-        waiters.succeeded(attempt);
-        // The event may be published before the server commits: if the refetch still shows the
-        // old state of a key an event named, look once more shortly after.
-        // One re-check covers every such key of the batch.
-        const unseen = merged.checked.filter((hint) => host.current(hint.key)?.enabled !== hint.enabled);
-        if (unseen.length > 0) rechecks.next({ trigger: 'stream', hint: unseen[unseen.length - 1], recheck: true });
-        // A half-open circuit needs successes to close: keep probing while it is half-open.
-        if (gate.circuit === 'half-open') requests.next({ trigger: 'refresh' });
-      }),
-      catchError((error: unknown) => {
-        failed(error, true);
-        return EMPTY;
-      }),
-      ignoreElements(),
-    );
+    };
+
+    return coalesce(merge(initial$, requests, poll$, stream$, rechecks.pipe(delay(RECHECK_DELAY_MS, scheduler))).pipe(map(asFirst)), load);
   };
 
   return {
