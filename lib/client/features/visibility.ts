@@ -1,4 +1,4 @@
-import { type Observable, type SchedulerLike, distinctUntilChanged, fromEvent, map, of, startWith, switchMap, timer } from 'rxjs';
+import { type Observable, type SchedulerLike, distinctUntilChanged, fromEvent, map, of, startWith, switchMap, timer } from '../../rx.js';
 
 /** The part of `document` the visibility gate reads (a fake one in tests). */
 export interface VisibilitySource {
