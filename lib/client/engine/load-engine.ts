@@ -108,7 +108,9 @@ export function loadEngine(session: TransportSession, options: ResolvedOptions, 
     const waitForStream = streamOn && !session.streamFollowsLoad;
     const waitLimit$ = first && options.freshBootstrap ? EMPTY : timer(Math.min(1_000, options.timeoutMs), scheduler);
     const initial$ = merge(waitForStream ? waitLimit$ : of(0), startNow).pipe(mergeMap(initialOnce));
-    const link$ = streamOn ? streamLink(session, context, { ...host, down: () => startNow.next() }, { ...options, retryNow, terminate: gate.terminate }, fallback$) : EMPTY;
+    const link$ = streamOn
+      ? streamLink(session, context, { ...host, down: () => startNow.next() }, { ...options, retryNow, terminate: gate.terminate }, fallback$)
+      : EMPTY;
     // A hidden page closes its stream after hiddenCloseMs; visible again, it reconnects and
     // refetches at once, unconditionally. Outside a browser the stream is always allowed, and so it
     // is in a fleet: a leader streams for every member (a tab fleet's visible tabs included).
