@@ -1,4 +1,4 @@
-import { BehaviorSubject, EMPTY, Observable, Subject, type Subscription, defer, filter, firstValueFrom, skip } from '../rx.js';
+import { BehaviorSubject, EMPTY, Observable, Subject, type Subscription, defer, filter, firstValueFrom, skip } from 'rxjs';
 import { CircuitOpenError, ClosedError, isRetryable } from '../errors.js';
 import type { InvalidFlag, LoadResult, TransportSession } from '../transports/transport.js';
 import type { CircuitState, ClientEvent, ClientStatus, EvalContext, EvalResult, FlagChange, JsonValue, ReadyResult, TrackEvent, ValueSource } from '../types.js';

@@ -1,4 +1,4 @@
-import { asyncScheduler, type SchedulerLike } from '../rx.js';
+import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { ConfigError } from '../errors.js';
 import { checkKeys } from '../transports/config.js';
 import { defaultBackoff, type BackoffPolicy } from '../net/backoff.js';

@@ -1,4 +1,4 @@
-import { NEVER, defer, race, retry, timer, type MonoTypeOperatorFunction, type Observable, type SchedulerLike } from '../rx.js';
+import { NEVER, defer, race, retry, timer, type MonoTypeOperatorFunction, type Observable, type SchedulerLike } from 'rxjs';
 import { CircuitOpenError, RateLimitError, isRetryable } from '../errors.js';
 
 /** The retry policy every transport shares. */

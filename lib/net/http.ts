@@ -1,4 +1,4 @@
-import { Observable, type SchedulerLike, type Subscription } from '../rx.js';
+import { Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import {
   AuthError,
   ClosedError,

@@ -1,4 +1,4 @@
-import { catchError, defer, fromEvent, map, takeUntil, tap, type Observable } from '../rx.js';
+import { catchError, defer, fromEvent, map, takeUntil, tap, type Observable } from 'rxjs';
 import { ClosedError, asError } from '../errors.js';
 import { redact } from './redact.js';
 import type { TransportSession } from './transport.js';

@@ -1,4 +1,4 @@
-import { BehaviorSubject, type Observable, type SchedulerLike, type Subscription } from '../../rx.js';
+import { BehaviorSubject, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { CircuitOpenError, ClosedError, RateLimitError, isTerminal } from '../../errors.js';
 import { defaultCircuitBreaker, isBreakerFailure, type CircuitBreakerOptions } from '../../net/circuit.js';
 import type { RequestGate } from '../../transports/gate.js';

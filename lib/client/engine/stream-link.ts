@@ -1,4 +1,4 @@
-import { BehaviorSubject, EMPTY, Observable, catchError, defer, mergeMap, of, tap, type SchedulerLike } from '../../rx.js';
+import { BehaviorSubject, EMPTY, Observable, catchError, defer, mergeMap, of, tap, type SchedulerLike } from 'rxjs';
 import { CircuitOpenError, ClosedError, RequestError, ServerError, asError, isTerminal } from '../../errors.js';
 import { retryWithBackoff, type BackoffPolicy } from '../../net/backoff.js';
 import type { LoadOptions, StreamMessage, TransportSession } from '../../transports/transport.js';

@@ -1,4 +1,4 @@
-import { EMPTY, concatMap, map, of, type Observable } from '../../rx.js';
+import { EMPTY, concatMap, map, of, type Observable } from 'rxjs';
 import { ConfigError, FlagNotFoundError, ProjectNotFoundError } from '../../errors.js';
 import { describeUrl, httpJson, wireErrorCode } from '../../net/http.js';
 import { sse } from '../../net/sse.js';

@@ -1,4 +1,4 @@
-import { BehaviorSubject, Observable, defer, map } from '../../rx.js';
+import { BehaviorSubject, Observable, defer, map } from 'rxjs';
 import { FlagNotFoundError, InvalidResponseError } from '../../errors.js';
 import { describeUrl, httpJson } from '../../net/http.js';
 import type { EvalContext, EvalResult } from '../../types.js';

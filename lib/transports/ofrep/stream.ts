@@ -1,4 +1,4 @@
-import { EMPTY, Observable, catchError, concatMap, defer, distinctUntilChanged, filter, merge, of, switchMap, throwError } from '../../rx.js';
+import { EMPTY, Observable, catchError, concatMap, defer, distinctUntilChanged, filter, merge, of, switchMap, throwError } from 'rxjs';
 import { sse } from '../../net/sse.js';
 import { redact } from '../redact.js';
 import type { StreamMessage, TransportRuntime } from '../transport.js';

@@ -1,4 +1,4 @@
-import { EMPTY, Observable, catchError, concatMap, defer, map, of, switchMap, throwError } from '../../rx.js';
+import { EMPTY, Observable, catchError, concatMap, defer, map, of, switchMap, throwError } from 'rxjs';
 import { ConfigError, FlagNotFoundError, InvalidResponseError } from '../../errors.js';
 import { describeUrl, httpJson } from '../../net/http.js';
 import { sse } from '../../net/sse.js';
