@@ -7,15 +7,15 @@ import type { FleetClient, FleetHandle } from './features/fleet-contract.js';
 import { KeyedFanout } from './state/fanout.js';
 import type { FlagClient } from './flag-client.js';
 import type { UntypedFlags } from './flag-keys.js';
-import { LoadEngine, type ContextSwitch } from './engine/load-engine.js';
-import { LoadWaiters } from './engine/load-waiters.js';
+import { loadEngine, type ContextSwitch, type LoadEngine } from './engine/load-engine.js';
+import { loadWaiters } from './engine/load-waiters.js';
 import { checkContext, resolveOptions, type FlagClientOptions, type ResolvedOptions } from './options.js';
 import { storeAccess, type WithStore } from './features/store-access.js';
-import { ReadyLatch } from './engine/ready-latch.js';
-import { ClientRequestGate } from './engine/request-gate.js';
+import { readyLatch, type ReadyLatch } from './engine/ready-latch.js';
+import { clientRequestGate, type ClientRequestGate } from './engine/request-gate.js';
 import { missingResult, valueResults } from './state/results.js';
 import type { SnapshotCache } from './engine/snapshot-cache.js';
-import { FlagSnapshot, nextSnapshot } from './state/snapshot.js';
+import { FlagSnapshot } from './state/snapshot.js';
 import { sameJson } from './state/json-values.js';
 import { ClientReporter } from './engine/reporter.js';
 import { untracked, type Tracking } from './features/tracking-sink.js';
@@ -53,7 +53,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   private readonly fanout = new KeyedFanout<EvalResult>((key) => (this.loaded ? this.evaluate(key) : undefined));
   private readonly session: TransportSession;
   private readonly gate: ClientRequestGate;
-  readonly waiters = new LoadWaiters();
+  readonly waiters = loadWaiters();
   private readonly engine: LoadEngine;
   readonly contexts: BehaviorSubject<ContextSwitch>;
   /** `snapshotFor` results: the cache is loaded with the first call. */
@@ -79,11 +79,11 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   constructor(readonly options: ResolvedOptions) {
     super(options.defaults);
     const { scheduler, logger, transport } = options;
-    this.gate = new ClientRequestGate(options.circuitBreaker, scheduler, (error) => this.terminate(error));
+    this.gate = clientRequestGate(options.circuitBreaker, scheduler, (error) => this.terminate(error));
     // Every request of every path goes through the gate: loads, identify, one-offs, the stream, tracking.
     // The options are the transport's runtime: its fetch, timeout, logger, scheduler and response cap.
     this.session = gateSession(transport.connect(options), this.gate);
-    this.engine = new LoadEngine(this.session, options, this.gate, this.waiters, {
+    this.engine = loadEngine(this.session, options, this.gate, this.waiters, {
       loaded: (context, result) => this.onLoaded(context, result),
       loadFailed: (error, final, retryInMs) => this.onLoadFailed(error, final, retryInMs),
       connected: () => this.report.streamConnected(),
@@ -99,7 +99,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
     this.activeContext = options.context;
     this.contexts = new BehaviorSubject<ContextSwitch>({ context: this.activeContext, first: true });
     this.report = new ClientReporter(scheduler);
-    this.readiness = new ReadyLatch(scheduler, (timeoutMs) => this.report.unsettledReady(timeoutMs));
+    this.readiness = readyLatch(scheduler, (timeoutMs) => this.report.unsettledReady(timeoutMs));
     this.status$ = this.report.status$;
     this.events$ = this.report.events$;
     this.flags$ = this.started(() => this.snapshots.pipe(filter(() => this.loaded)));
@@ -340,7 +340,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
     if (this.closed || context !== this.activeContext) return 0;
     const keep = invalid.length > 0 && this.heldFor === context ? new Set(invalid.map((entry) => entry.key)) : undefined;
     this.heldFor = context;
-    const { snapshot: next, changes } = nextSnapshot(this.current, results, keep);
+    const { snapshot: next, changes } = FlagSnapshot.next(this.current, results, keep);
     const firstLoad = !this.loaded;
     this.current = next;
     this.loaded = true;

@@ -59,6 +59,16 @@ export interface ContextSwitch {
 /** A stream event that named a key and its new on/off state: its load is re-checked once. */
 type CheckedHint = Extract<StreamMessage, { type: 'changed' }> & { key: string; enabled: boolean };
 
+/** The engine, as the client drives it (see {@link loadEngine}). */
+export interface LoadEngine {
+  /** Runs the engine over the context switches (the latest wins) until unsubscribed. */
+  run(contexts: Observable<ContextSwitch>): Observable<never>;
+  /** Asks for a load now (coalesced with the one in flight). */
+  request(options: LoadOptions): void;
+  /** Ends every backoff wait at once (the circuit was reset). */
+  retryNow(): void;
+}
+
 /**
  * Keeps the current context's flags current: the initial load, jittered polls, the change stream,
  * explicit refreshes, re-checks and circuit probes, all as load requests into one coalescing queue
@@ -70,46 +80,18 @@ type CheckedHint = Extract<StreamMessage, { type: 'changed' }> & { key: string; 
  * resolved, re-checks and probes queued; failure: `host.loadFailed`, waiters rejected, retry after
  * the backoff (or the gate's wait) unless the error is final.
  */
-export class LoadEngine {
-  readonly #requests = new Subject<LoadOptions>();
-  readonly #retryNowSubject = new Subject<void>();
-  readonly #session: TransportSession;
-  readonly #options: ResolvedOptions;
-  readonly #gate: ClientRequestGate;
-  readonly #waiters: LoadWaiters;
-  readonly #host: EngineHost;
+export function loadEngine(session: TransportSession, options: ResolvedOptions, gate: ClientRequestGate, waiters: LoadWaiters, host: EngineHost): LoadEngine {
+  const requests = new Subject<LoadOptions>();
+  const retryNow = new Subject<void>();
+  const { scheduler, backoff } = options;
 
-  constructor(session: TransportSession, options: ResolvedOptions, gate: ClientRequestGate, waiters: LoadWaiters, host: EngineHost) {
-    this.#session = session;
-    this.#options = options;
-    this.#gate = gate;
-    this.#waiters = waiters;
-    this.#host = host;
-  }
-
-  /** Runs the engine over the context switches (the latest wins) until unsubscribed. */
-  run(contexts: Observable<ContextSwitch>): Observable<never> {
-    return contexts.pipe(switchMap((change) => this.#runContext(change)));
-  }
-
-  /** Asks for a load now (coalesced with the one in flight). */
-  request(options: LoadOptions): void {
-    this.#requests.next(options);
-  }
-
-  /** Ends every backoff wait at once (the circuit was reset). */
-  retryNow(): void {
-    this.#retryNowSubject.next();
-  }
-
-  #runContext({ context, first }: ContextSwitch): Observable<never> {
-    const { scheduler, timeoutMs } = this.#options;
-    const session = this.#session;
-    const streamOn = this.#options.streaming && session.stream !== undefined;
+  const runContext = ({ context, first }: ContextSwitch): Observable<never> => {
+    const streamOn = options.streaming && session.stream !== undefined;
     const firstTrigger: LoadTrigger = first ? 'initial' : 'identify';
     const fallback$ = new BehaviorSubject(false);
     const rechecks = new Subject<LoadOptions>();
     const startNow = new Subject<void>();
+    const identified = { done: false, landed: false };
     let initialSent = false;
 
     // Whatever asks first, the first load of a context is its initial load: identify, then load.
@@ -124,115 +106,104 @@ export class LoadEngine {
     // so that one request both readies the client and follows the stream's start. A fresh bootstrap
     // waits for the stream however long it takes (or until it fails: `startNow`).
     const waitForStream = streamOn && !session.streamFollowsLoad;
-    const waitLimit$ = first && this.#options.freshBootstrap ? EMPTY : timer(Math.min(1_000, timeoutMs), scheduler);
+    const waitLimit$ = first && options.freshBootstrap ? EMPTY : timer(Math.min(1_000, options.timeoutMs), scheduler);
     const initial$ = merge(waitForStream ? waitLimit$ : of(0), startNow).pipe(mergeMap(initialOnce));
     const link$ = streamOn
-      ? streamLink(
-          session,
-          context,
-          { ...this.#host, down: () => startNow.next() },
-          { ...this.#options, retryNow: this.#retryNowSubject, terminate: (error) => this.#gate.terminate(error) },
-          fallback$,
-        )
+      ? streamLink(session, context, { ...host, down: () => startNow.next() }, { ...options, retryNow, terminate: gate.terminate }, fallback$)
       : EMPTY;
     // A hidden page closes its stream after hiddenCloseMs; visible again, it reconnects and
     // refetches at once, unconditionally. Outside a browser the stream is always allowed, and so it
     // is in a fleet: a leader streams for every member (a tab fleet's visible tabs included).
     const stream$ = streamOn
-      ? streamAllowed$(this.#options.fleet ? 0 : this.#options.hiddenCloseMs, scheduler).pipe(
+      ? streamAllowed$(options.fleet ? 0 : options.hiddenCloseMs, scheduler).pipe(
           switchMap((allowed, index) => {
             if (!allowed) {
-              this.#host.paused();
+              host.paused();
               return EMPTY;
             }
             return index ? link$.pipe(startWith<LoadOptions>({ trigger: 'reconnect', conditional: false })) : link$;
           }),
         )
       : EMPTY;
+    // Polls every period ± POLL_JITTER, each period drawn anew.
     const poll$ = fallback$.pipe(
       distinctUntilChanged(),
       switchMap((fallback) => {
-        const period = this.#options.pollIntervalMs > 0 ? this.#options.pollIntervalMs : fallback ? FALLBACK_POLL_MS : 0;
-        return period > 0 ? this.#pollTicks(period) : EMPTY;
+        const period = options.pollIntervalMs > 0 ? options.pollIntervalMs : fallback ? FALLBACK_POLL_MS : 0;
+        return period > 0
+          ? defer(() => timer(period * (1 - POLL_JITTER + 2 * POLL_JITTER * backoff.random()), scheduler)).pipe(
+              repeat(),
+              map((): LoadOptions => ({ trigger: 'poll' })),
+            )
+          : EMPTY;
       }),
     );
-    const requests$ = merge(initial$, this.#requests, poll$, stream$, rechecks.pipe(delay(RECHECK_DELAY_MS, scheduler))).pipe(map(asFirst));
-    const identified = { done: false, landed: false };
-    return coalesce(requests$, (batch, takePending) => this.#load(context, identified, batch, takePending, rechecks));
-  }
 
-  /** Poll requests every `period` ± {@link POLL_JITTER}, each period drawn anew. */
-  #pollTicks(period: number): Observable<LoadOptions> {
-    const { scheduler, backoff } = this.#options;
-    return defer(() => timer(period * (1 - POLL_JITTER + 2 * POLL_JITTER * backoff.random()), scheduler)).pipe(
-      repeat(),
-      map((): LoadOptions => ({ trigger: 'poll' })),
-    );
-  }
-
-  /**
-   * One load for a batch of requests, retried until it lands or fails for good. The context's first
-   * load posts its identify first (once it has gone through, retries do not repeat it). Until a load
-   * of the context has landed, none is conditional: a 304 to an ETag the session kept from an earlier
-   * visit would keep the snapshot, which then holds another context's values.
-   */
-  #load(
-    context: EvalContext,
-    identified: { done: boolean; landed: boolean },
-    batch: LoadOptions[],
-    takePending: () => LoadOptions[],
-    rechecks: Subject<LoadOptions>,
-  ): Observable<never> {
-    const { scheduler, backoff } = this.#options;
-    let attempt = 0;
-    let merged = mergeBatch(batch);
-    const attempt$ = defer(() => {
-      // A retry after a backoff wait also serves the requests that arrived during the wait.
-      if (attempt > 0) {
-        batch.push(...takePending());
-        merged = mergeBatch(batch);
-      }
-      attempt = this.#waiters.start();
-      if (!identified.landed) merged.options.conditional = false;
-      const load$ = this.#session.load(context, merged.options);
-      if (!merged.identify || identified.done || !this.#session.identify) return load$;
-      const identify$ = this.#session.identify(context).pipe(
+    /**
+     * One load for a batch of requests, retried until it lands or fails for good. The context's first
+     * load posts its identify first (once it has gone through, retries do not repeat it). Until a load
+     * of the context has landed, none is conditional: a 304 to an ETag the session kept from an earlier
+     * visit would keep the snapshot, which then holds another context's values.
+     */
+    const load = (batch: LoadOptions[], takePending: () => LoadOptions[]): Observable<never> => {
+      let attempt = 0;
+      let merged = mergeBatch(batch);
+      const failed = (error: unknown, final: boolean, retryInMs?: number): void => {
+        const failure = asError(error);
+        // A terminal outcome the gate did not see as an HTTP status (a wrong project) stops it too.
+        if (isTerminal(failure)) gate.terminate(failure);
+        host.loadFailed(failure, final, retryInMs);
+        waiters.failed(attempt, failure);
+      };
+      const attempt$ = defer(() => {
+        // A retry after a backoff wait also serves the requests that arrived during the wait.
+        if (attempt > 0) {
+          batch.push(...takePending());
+          merged = mergeBatch(batch);
+        }
+        attempt = waiters.start();
+        if (!identified.landed) merged.options.conditional = false;
+        const load$ = session.load(context, merged.options);
+        if (!merged.identify || identified.done || !session.identify) return load$;
+        const identify$ = session.identify(context).pipe(
+          ignoreElements(),
+          tap({ complete: () => (identified.done = true) }),
+        );
+        return concat(identify$, load$);
+      });
+      return attempt$.pipe(
+        retryWithBackoff<LoadResult>(backoff, scheduler, {
+          retryNow,
+          onRetry: (error, delayMs) => failed(error, false, delayMs),
+        }),
+        tap((result) => {
+          identified.landed = true;
+          host.loaded(context, result);
+          waiters.succeeded(attempt);
+          // The event may be published before the server commits: if the refetch still shows the
+          // old state of a key an event named, look once more shortly after.
+          // One re-check covers every such key of the batch.
+          const unseen = merged.checked.filter((hint) => host.current(hint.key)?.enabled !== hint.enabled);
+          if (unseen.length > 0) rechecks.next({ trigger: 'stream', hint: unseen[unseen.length - 1], recheck: true });
+          // A half-open circuit needs successes to close: keep probing while it is half-open.
+          if (gate.circuit === 'half-open') requests.next({ trigger: 'refresh' });
+        }),
+        catchError((error: unknown) => {
+          failed(error, true);
+          return EMPTY;
+        }),
         ignoreElements(),
-        tap({ complete: () => (identified.done = true) }),
       );
-      return concat(identify$, load$);
-    });
-    return attempt$.pipe(
-      retryWithBackoff<LoadResult>(backoff, scheduler, {
-        retryNow: this.#retryNowSubject,
-        onRetry: (error, delayMs) => this.#failed(attempt, asError(error), false, delayMs),
-      }),
-      tap((result) => {
-        identified.landed = true;
-        this.#host.loaded(context, result);
-        this.#waiters.succeeded(attempt);
-        // The event may be published before the server commits: if the refetch still shows the
-        // old state of a key an event named, look once more shortly after.
-        // One re-check covers every such key of the batch.
-        const unseen = merged.checked.filter((hint) => this.#host.current(hint.key)?.enabled !== hint.enabled);
-        if (unseen.length > 0) rechecks.next({ trigger: 'stream', hint: unseen[unseen.length - 1], recheck: true });
-        // A half-open circuit needs successes to close: keep probing while it is half-open.
-        if (this.#gate.circuit === 'half-open') this.#requests.next({ trigger: 'refresh' });
-      }),
-      catchError((error: unknown) => {
-        this.#failed(attempt, asError(error), true);
-        return EMPTY;
-      }),
-      ignoreElements(),
-    );
-  }
+    };
 
-  #failed(attempt: number, error: Error, final: boolean, retryInMs?: number): void {
-    // A terminal outcome the gate did not see as an HTTP status (a wrong project) stops it too.
-    if (isTerminal(error)) this.#gate.terminate(error);
-    this.#host.loadFailed(error, final, retryInMs);
-    this.#waiters.failed(attempt, error);
-  }
+    return coalesce(merge(initial$, requests, poll$, stream$, rechecks.pipe(delay(RECHECK_DELAY_MS, scheduler))).pipe(map(asFirst)), load);
+  };
+
+  return {
+    run: (contexts) => contexts.pipe(switchMap(runContext)),
+    request: (request) => requests.next(request),
+    retryNow: () => retryNow.next(),
+  };
 }
 
 /** The load a batch of requests needs: the context's first load wins; every event hint is kept. */

@@ -11,50 +11,44 @@
  * Nothing else holds a waiter, so no interleaving of switches, coalescing, retries or teardown can
  * drop one.
  */
-export class LoadWaiters {
-  #started = 0;
-  readonly #waiting = new Set<Waiter>();
-
+export interface LoadWaiters {
   /** A promise settled by the next attempt to start, or a later one. */
-  wait(): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.#waiting.add({ after: this.#started, resolve, reject });
-    });
-  }
-
-  /** An attempt starts now; returns its number, for {@link succeeded} / {@link failed}. */
-  start(): number {
-    this.#started += 1;
-    return this.#started;
-  }
-
+  wait(): Promise<void>;
+  /** An attempt starts now; returns its number, for `succeeded` / `failed`. */
+  start(): number;
   /** Attempt `attempt` (of the current context) succeeded. */
-  succeeded(attempt: number): void {
-    this.#settle(attempt, (waiter) => waiter.resolve());
-  }
-
+  succeeded(attempt: number): void;
   /** Attempt `attempt` (of the current context) failed with `error`. */
-  failed(attempt: number, error: Error): void {
-    this.#settle(attempt, (waiter) => waiter.reject(error));
-  }
-
+  failed(attempt: number, error: Error): void;
   /** Rejects every waiter with `error`. */
-  rejectAll(error: Error): void {
-    const all = [...this.#waiting];
-    this.#waiting.clear();
-    for (const waiter of all) waiter.reject(error);
-  }
+  rejectAll(error: Error): void;
+}
 
-  #settle(attempt: number, how: (waiter: Waiter) => void): void {
-    for (const waiter of [...this.#waiting]) {
+/** An empty {@link LoadWaiters}: no attempt started, nobody waiting. */
+export function loadWaiters(): LoadWaiters {
+  let started = 0;
+  const waiting = new Set<Waiter>();
+  /** Settles (and forgets) the waiters whose call came before attempt `attempt` started. */
+  const settle = (attempt: number, how: (waiter: Waiter) => void): void => {
+    for (const waiter of [...waiting]) {
       if (waiter.after < attempt) {
-        this.#waiting.delete(waiter);
+        waiting.delete(waiter);
         how(waiter);
       }
     }
-  }
+  };
+  return {
+    wait: () => new Promise<void>((resolve, reject) => void waiting.add({ after: started, resolve, reject })),
+    start: () => (started += 1),
+    succeeded: (attempt) => settle(attempt, (waiter) => waiter.resolve()),
+    failed: (attempt, error) => settle(attempt, (waiter) => waiter.reject(error)),
+    rejectAll(error) {
+      const all = [...waiting];
+      waiting.clear();
+      for (const waiter of all) waiter.reject(error);
+    },
+  };
 }
-
 interface Waiter {
   /** Attempts started when the caller asked. */
   after: number;

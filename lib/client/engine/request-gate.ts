@@ -5,7 +5,8 @@ import type { RequestGate } from '../../transports/gate.js';
 import type { CircuitState } from '../../types.js';
 
 /**
- * The client's {@link RequestGate}: the rules every request obeys, in one object.
+ * The client's {@link RequestGate}: the rules every request obeys, in one object (see
+ * {@link clientRequestGate}).
  *
  * - Closed: nothing is sent, and what is in flight is cancelled (`ClosedError`).
  * - Terminal (401/403, a wrong project): nothing is sent ever again; every refusal is that error.
@@ -24,130 +25,120 @@ import type { CircuitState } from '../../types.js';
  * `openMs`, and `halfOpenSuccesses` successes in a row close it. A success in `closed` forgets
  * earlier failures.
  */
-export class ClientRequestGate implements RequestGate {
-  #controller = new AbortController();
-  #notBefore = 0;
-  #terminal: Error | undefined;
-  #failure: Error | undefined;
-  #closed = false;
-  readonly #circuit = new BehaviorSubject<CircuitState>('closed');
-  /** Breaker failure times (scheduler clock) within the window. */
-  #failures: number[] = [];
-  #probes = 0;
-  #openedAt = 0;
-  #halfOpenTimer: Subscription | undefined;
-  readonly #breaker: CircuitBreakerOptions;
-  readonly #scheduler: SchedulerLike;
-  /** Called once, with the first terminal error. */
-  readonly #onTerminal: (error: Error) => void;
-
-  /** `breaker: false`: a circuit that never opens (no count reaches its threshold). */
-  constructor(breaker: CircuitBreakerOptions | false, scheduler: SchedulerLike, onTerminal: (error: Error) => void) {
-    this.#breaker = breaker || { ...defaultCircuitBreaker, failureThreshold: Infinity };
-    this.#scheduler = scheduler;
-    this.#onTerminal = onTerminal;
-  }
-
-  get signal(): AbortSignal {
-    return this.#controller.signal;
-  }
-
+export interface ClientRequestGate extends RequestGate {
   /** The circuit's state now (`closed` forever without a breaker). */
-  get circuit(): CircuitState {
-    return this.#circuit.value;
-  }
-
+  readonly circuit: CircuitState;
   /** The circuit's state now, then every transition (none without a breaker). */
-  circuit$(): Observable<CircuitState> {
-    return this.#circuit.asObservable();
-  }
-
+  circuit$(): Observable<CircuitState>;
   /** The last request failure that counted against the breaker (what opened it, when it is open). */
-  get lastFailure(): Error | undefined {
-    return this.#failure;
-  }
-
+  readonly lastFailure: Error | undefined;
   /** Milliseconds until an open circuit lets a probe through; 0 when it is not open. */
-  get openForMs(): number {
-    return this.circuit === 'open' ? Math.max(0, this.#openedAt + this.#breaker.openMs - this.#scheduler.now()) : 0;
-  }
-
+  readonly openForMs: number;
   /** The error that stopped the client for good, if any. */
-  get terminalError(): Error | undefined {
-    return this.#terminal;
-  }
-
-  admit(): Error | undefined {
-    if (this.#closed) return new ClosedError();
-    if (this.#terminal) return this.#terminal;
-    if (this.circuit === 'open') return new CircuitOpenError(this.openForMs, { cause: this.#failure });
-    const wait = this.#notBefore - this.#scheduler.now();
-    if (wait > 0) return new RateLimitError(wait);
-    return undefined;
-  }
-
-  record(outcome?: Error): void {
-    const now = this.#scheduler.now();
-    const { failureThreshold, windowMs, openMs, halfOpenSuccesses } = this.#breaker;
-    const state = this.circuit;
-    if (!outcome) {
-      this.#failures = [];
-      if (state === 'half-open' && ++this.#probes >= halfOpenSuccesses) this.#move('closed');
-      return;
-    }
-    if (outcome instanceof RateLimitError && outcome.retryAfterMs !== undefined) {
-      this.#notBefore = Math.max(this.#notBefore, now + outcome.retryAfterMs);
-    }
-    if (isTerminal(outcome)) return this.terminate(outcome);
-    if (!isBreakerFailure(outcome)) return;
-    this.#failure = outcome;
-    if (state === 'open') return;
-    this.#failures = [...this.#failures.filter((at) => now - at < windowMs), now];
-    if (state === 'half-open' || this.#failures.length >= failureThreshold) {
-      this.#openedAt = now;
-      this.#move('open');
-      this.#halfOpenTimer = this.#scheduler.schedule(() => this.#move('half-open'), openMs);
-    }
-  }
-
+  readonly terminalError: Error | undefined;
   /**
    * Stops every request for good. Called for terminal HTTP answers (through `record`) and for
    * terminal outcomes a transport decides on after the answer (a wrong project).
    */
-  terminate(error: Error): void {
-    if (this.#terminal || this.#closed) return;
-    this.#terminal = error;
-    this.#onTerminal(error);
-  }
-
+  terminate(error: Error): void;
   /** Forces the circuit closed and forgets past failures. */
-  resetCircuit(): void {
-    this.#move('closed');
-  }
-
+  resetCircuit(): void;
   /**
    * Cancels every request in flight (they fail with `ClosedError`). Requests sent after this still
-   * pass: the client's final flush on `close()` uses that window; {@link dispose} ends it.
+   * pass: the client's final flush on `close()` uses that window; `dispose` ends it.
    */
-  cancelInFlight(): void {
-    this.#controller.abort();
-    this.#controller = new AbortController();
-  }
-
+  cancelInFlight(): void;
   /** Cancels what is in flight, refuses everything from now on, and ends `circuit$`. */
-  dispose(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#controller.abort();
-    this.#halfOpenTimer?.unsubscribe();
-    this.#circuit.complete();
-  }
+  dispose(): void;
+}
+
+/**
+ * The client's {@link ClientRequestGate}. `breaker: false`: a circuit that never opens (no count
+ * reaches its threshold). `onTerminal` is called once, with the first terminal error.
+ */
+export function clientRequestGate(breaker: CircuitBreakerOptions | false, scheduler: SchedulerLike, onTerminal: (error: Error) => void): ClientRequestGate {
+  const { failureThreshold, windowMs, openMs, halfOpenSuccesses } = breaker || { ...defaultCircuitBreaker, failureThreshold: Infinity };
+  let controller = new AbortController();
+  let notBefore = 0;
+  let terminal: Error | undefined;
+  let failure: Error | undefined;
+  let closed = false;
+  const circuit = new BehaviorSubject<CircuitState>('closed');
+  /** Breaker failure times (scheduler clock) within the window. */
+  let failures: number[] = [];
+  let probes = 0;
+  let openedAt = 0;
+  let halfOpenTimer: Subscription | undefined;
 
   /** Moves the circuit to `next` (a no-op if it is there, or disposed), with a fresh count. */
-  #move(next: CircuitState): void {
-    this.#halfOpenTimer?.unsubscribe();
-    this.#failures = [];
-    this.#probes = 0;
-    if (next !== this.circuit) this.#circuit.next(next);
-  }
+  const move = (next: CircuitState): void => {
+    halfOpenTimer?.unsubscribe();
+    failures = [];
+    probes = 0;
+    if (next !== circuit.value) circuit.next(next);
+  };
+
+  const gate: ClientRequestGate = {
+    get signal() {
+      return controller.signal;
+    },
+    get circuit() {
+      return circuit.value;
+    },
+    circuit$: () => circuit.asObservable(),
+    get lastFailure() {
+      return failure;
+    },
+    get openForMs() {
+      return circuit.value === 'open' ? Math.max(0, openedAt + openMs - scheduler.now()) : 0;
+    },
+    get terminalError() {
+      return terminal;
+    },
+    admit() {
+      if (closed) return new ClosedError();
+      if (terminal) return terminal;
+      if (circuit.value === 'open') return new CircuitOpenError(gate.openForMs, { cause: failure });
+      const wait = notBefore - scheduler.now();
+      return wait > 0 ? new RateLimitError(wait) : undefined;
+    },
+    record(outcome) {
+      const now = scheduler.now();
+      const state = circuit.value;
+      if (!outcome) {
+        failures = [];
+        if (state === 'half-open' && ++probes >= halfOpenSuccesses) move('closed');
+        return;
+      }
+      if (outcome instanceof RateLimitError && outcome.retryAfterMs !== undefined) notBefore = Math.max(notBefore, now + outcome.retryAfterMs);
+      if (isTerminal(outcome)) return gate.terminate(outcome);
+      if (!isBreakerFailure(outcome)) return;
+      failure = outcome;
+      if (state === 'open') return;
+      failures = [...failures.filter((at) => now - at < windowMs), now];
+      if (state === 'half-open' || failures.length >= failureThreshold) {
+        openedAt = now;
+        move('open');
+        halfOpenTimer = scheduler.schedule(() => move('half-open'), openMs);
+      }
+    },
+    terminate(error) {
+      if (terminal || closed) return;
+      terminal = error;
+      onTerminal(error);
+    },
+    resetCircuit: () => move('closed'),
+    cancelInFlight() {
+      controller.abort();
+      controller = new AbortController();
+    },
+    dispose() {
+      if (closed) return;
+      closed = true;
+      controller.abort();
+      halfOpenTimer?.unsubscribe();
+      circuit.complete();
+    },
+  };
+  return gate;
 }

@@ -1,7 +1,7 @@
 import { VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { AuthError, CircuitOpenError, ClosedError, RateLimitError, RequestError, ServerError } from '../../../lib/errors.js';
-import { ClientRequestGate } from '../../../lib/client/engine/request-gate.js';
+import { clientRequestGate } from '../../../lib/client/engine/request-gate.js';
 import { defaultCircuitBreaker } from '../../../lib/net/circuit.js';
 import type { CircuitState } from '../../../lib/types.js';
 
@@ -9,7 +9,7 @@ import type { CircuitState } from '../../../lib/types.js';
 function setup(breaker = { failureThreshold: 2, windowMs: 10_000, openMs: 1_000, halfOpenSuccesses: 1 }) {
   const scheduler = new VirtualTimeScheduler(undefined, Number.POSITIVE_INFINITY);
   const terminal: Error[] = [];
-  const gate = new ClientRequestGate(breaker, scheduler, (error) => terminal.push(error));
+  const gate = clientRequestGate(breaker, scheduler, (error) => terminal.push(error));
   const at = (time: number, action: () => void): void => void scheduler.schedule(action, time);
   return { scheduler, gate, terminal, at };
 }
@@ -61,7 +61,7 @@ describe('ClientRequestGate', () => {
 
   it('without a breaker the circuit stays closed whatever fails', () => {
     const scheduler = new VirtualTimeScheduler(undefined, Number.POSITIVE_INFINITY);
-    const gate = new ClientRequestGate(false, scheduler, () => undefined);
+    const gate = clientRequestGate(false, scheduler, () => undefined);
     for (let i = 0; i < 20; i += 1) gate.record(new ServerError(500));
     expect(gate.admit()).toBeUndefined();
     expect(gate.circuit).toBe('closed');
@@ -72,7 +72,7 @@ describe('ClientRequestGate', () => {
 /** A gate with the default breaker on a virtual clock, its circuit transitions recorded with their times. */
 function circuitSetup(options = defaultCircuitBreaker) {
   const scheduler = new VirtualTimeScheduler(undefined, Number.POSITIVE_INFINITY);
-  const gate = new ClientRequestGate(options, scheduler, () => undefined);
+  const gate = clientRequestGate(options, scheduler, () => undefined);
   const log: Array<[number, CircuitState]> = [];
   gate.circuit$().subscribe((state) => log.push([scheduler.now(), state]));
   /** Runs `action` at virtual time `at` (ms). */
