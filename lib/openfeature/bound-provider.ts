@@ -5,7 +5,7 @@ import { contextKey } from '../client/context-key.js';
 import type { FlagClientOptions } from '../client/options.js';
 import type { EvalContext } from '../types.js';
 import { openFeatureError } from './details.js';
-import { FlagstreamEventEmitter, bridgeEvents } from './events.js';
+import { FlagstreamEventEmitter, bridgeEvents, restate } from './events.js';
 import { toTrackEvent } from './tracking.js';
 
 /**
@@ -73,6 +73,18 @@ export abstract class BoundProvider {
     if (known && contextKey(known) === contextKey(context)) return;
     await this.client.identify(context);
     this.identified = context;
+  }
+
+  /**
+   * `work` (an `initialize()` or `onContextChange()`), after which the client's health is said again
+   * once the SDK has marked the provider READY for it (see `restate`): a client serving values it could
+   * not refresh (a store record, a bootstrap) stays STALE.
+   * @internal
+   */
+  protected settled(work: Promise<void>): Promise<void> {
+    // Reactions run in the order they were added: one added a microtask after the SDK's runs after it.
+    queueMicrotask(() => void work.then(() => this.bridge && restate(this.client, this.events), () => undefined));
+    return work;
   }
 
   /**

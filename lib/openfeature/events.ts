@@ -72,6 +72,28 @@ export function isStale(status: ClientStatus): boolean {
 }
 
 /**
+ * Emits the provider event of a health: `PROVIDER_READY`, `PROVIDER_STALE`, or `PROVIDER_ERROR`
+ * (`errorCode: PROVIDER_FATAL` after an `AuthError`); none while initializing or closed.
+ */
+function announce(status: ClientStatus, events: ProviderEventEmitter<AnyProviderEvent>, health: ProviderHealth): void {
+  const message = status.error?.message;
+  if (health === 'ready') events.emit(ProviderEvents.Ready, {});
+  else if (health === 'stale') events.emit(ProviderEvents.Stale, message === undefined ? {} : { message });
+  else if (health === 'error' || health === 'fatal') {
+    events.emit(ProviderEvents.Error, { message, errorCode: health === 'fatal' ? ErrorCode.PROVIDER_FATAL : ErrorCode.GENERAL });
+  }
+}
+
+/**
+ * Says the client's health again unless it is ready: the SDK marks a provider READY whenever its
+ * `initialize()` or `onContextChange()` resolves, whatever the provider emitted before.
+ */
+export function restate(client: FlagClient, events: ProviderEventEmitter<AnyProviderEvent>): void {
+  const health = healthOf(client.status);
+  if (health !== 'ready') announce(client.status, events, health);
+}
+
+/**
  * Bridges a client to OpenFeature provider events until the returned subscription ends:
  * - `PROVIDER_READY`, `PROVIDER_STALE` and `PROVIDER_ERROR` (with `errorCode: PROVIDER_FATAL` after an
  *   `AuthError`) on each change of {@link healthOf}, starting from the health at the time of the call;
@@ -89,14 +111,7 @@ export function bridgeEvents(client: FlagClient, events: ProviderEventEmitter<An
   subscription.add(
     client.status$.subscribe((status) => {
       const next = healthOf(status);
-      if (next === health) return;
-      health = next;
-      const message = status.error?.message;
-      if (next === 'ready') events.emit(ProviderEvents.Ready, {});
-      else if (next === 'stale') events.emit(ProviderEvents.Stale, message === undefined ? {} : { message });
-      else if (next === 'error' || next === 'fatal') {
-        events.emit(ProviderEvents.Error, { message, errorCode: next === 'fatal' ? ErrorCode.PROVIDER_FATAL : ErrorCode.GENERAL });
-      }
+      if (next !== health) announce(status, events, (health = next));
     }),
   );
 

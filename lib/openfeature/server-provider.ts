@@ -24,13 +24,13 @@ export class FlagstreamServerProvider extends BoundProvider {
   private following: Subscription | undefined;
 
   /** Waits for the client's first load. */
-  async initialize(): Promise<void> {
+  initialize(): Promise<void> {
     const { client } = this;
     // Every snapshot and landed load is the client's context of that moment (it drops any other's).
     this.following ??= merge(client.flags$, client.events$.pipe(filter((event) => event.type === 'refreshed'))).subscribe(() => {
       this.loadedFor = this.knownContext;
     });
-    await this.start();
+    return this.settled(this.start());
   }
 
   /** Stops following the client, then closes it if the provider created it. */

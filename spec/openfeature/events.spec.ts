@@ -1,5 +1,5 @@
 import { ErrorCode, OpenFeature, ProviderEvents, ProviderStatus } from '@openfeature/server-sdk';
-import { OpenFeature as WebOpenFeature, ProviderEvents as WebProviderEvents } from '@openfeature/web-sdk';
+import { OpenFeature as WebOpenFeature, ProviderEvents as WebProviderEvents, ProviderStatus as WebProviderStatus } from '@openfeature/web-sdk';
 import { Observable, finalize } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -181,6 +181,48 @@ describe('provider events from the real client, in virtual time', () => {
     expect(events.seen.map((e) => e.type)).toEqual([ProviderEvents.Ready]);
     expect(of.providerStatus).toBe(ProviderStatus.READY);
     expect(await of.getBooleanValue('a', false)).toBe(true);
+  });
+
+  // The SDK marks a provider READY once initialize() or onContextChange() resolves, whatever it emitted
+  // before: a client that serves values it could not refresh must say PROVIDER_STALE after that.
+  it('is STALE, not READY, once initialization ends with the bootstrap served after a failed first load', async () => {
+    const source = testSource({ a: true });
+    source.fail(new ServerError(503));
+    client = clientOn(source, ts, { bootstrap: { a: false } });
+    const ready = client.ready();
+    advanceTo(0);
+    expect(await ready).toMatchObject({ ok: true, source: 'bootstrap' });
+    const events = await recordEvents(OpenFeature, ALL);
+    await OpenFeature.setProviderAndWait(new FlagstreamServerProvider(client));
+    await tick();
+    const of = OpenFeature.getClient();
+    expect([client.status.state, of.providerStatus]).toEqual(['stale', ProviderStatus.STALE]);
+    expect(events.seen.map((e) => e.type)).toEqual([ProviderEvents.Ready, ProviderEvents.Stale]);
+    expect(await of.getBooleanDetails('a', true)).toMatchObject({ value: false, reason: 'STALE' });
+    source.recover();
+    advanceTo(60_000);
+    await tick();
+    expect(of.providerStatus).toBe(ProviderStatus.READY);
+  });
+
+  it('stays STALE through a context change to the context the client already has', async () => {
+    WebOpenFeature.setLogger(quietLogger);
+    const source = testSource({ a: true });
+    client = clientOn(source, ts, { context: { userId: 'u-1' }, pollIntervalMs: 10_000, backoff: { random: () => 0.5 } });
+    const ready = client.ready();
+    advanceTo(0);
+    await ready;
+    await WebOpenFeature.setContext({ targetingKey: 'u-1' });
+    await WebOpenFeature.setProviderAndWait(new FlagstreamWebProvider(client));
+    const of = WebOpenFeature.getClient();
+    source.fail(new ServerError(503));
+    advanceTo(10_000);
+    await tick();
+    expect(of.providerStatus).toBe(WebProviderStatus.STALE);
+    await WebOpenFeature.setContext({ targetingKey: 'u-1' });
+    await tick();
+    expect([client.status.state, of.providerStatus]).toEqual(['stale', WebProviderStatus.STALE]);
+    expect(of.getBooleanDetails('a', false)).toMatchObject({ value: true, reason: 'STALE' });
   });
 
   it('goes stale while polls fail, ready after recovery, and fatal after a 401', async () => {
