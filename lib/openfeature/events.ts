@@ -116,7 +116,7 @@ export function bridgeEvents(client: FlagClient, events: ProviderEventEmitter<An
   );
 
   let group: string[] = [];
-  // The first load (after a failed start), or a new context's, is not a configuration change: its group is dropped.
+  // The first load (after a failed start), or a new context's, is not a configuration change: its changes are dropped.
   let dropping = false;
   let loaded = false;
   let subscribing = true;
@@ -137,9 +137,8 @@ export function bridgeEvents(client: FlagClient, events: ProviderEventEmitter<An
       if (loaded) flush();
       else group = [];
       loaded = true;
-      if (!first || subscribing) return;
-      dropping = true;
-      queueMicrotask(() => (dropping = false));
+      // Each snapshot's changes follow it at once: this decides for them, and only for them.
+      dropping = first && !subscribing;
     }),
   );
   // A context's first load that changed no value still makes it the one the snapshot holds.

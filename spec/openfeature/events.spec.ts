@@ -163,6 +163,28 @@ describe('provider events from the real client, in virtual time', () => {
     ]);
   });
 
+  it('drops only the new context’s first snapshot: a change landing in the same task is still a configuration change', async () => {
+    WebOpenFeature.setLogger(quietLogger);
+    const source = testSource({ plan: (context: EvalContext) => String(context.attributes?.plan ?? 'free'), other: 1 });
+    client = clientOn(source, ts, { context: { userId: 'u-1' } });
+    const ready = client.ready();
+    advanceTo(0);
+    await ready;
+    await WebOpenFeature.setProviderAndWait(new FlagstreamWebProvider(client));
+    const events = await recordEvents(WebOpenFeature, [WebProviderEvents.ConfigurationChanged, WebProviderEvents.ContextChanged]);
+    const changing = WebOpenFeature.setContext({ targetingKey: 'u-2', plan: 'pro' });
+    expect(client.string('plan', '?')).toBe('pro'); // the new context's first load landed in this task
+    source.set('other', 2);
+    const refreshed = client.refresh();
+    expect(client.number('other', 0)).toBe(2);
+    await Promise.all([changing, refreshed]);
+    await tick();
+    expect(events.seen.map((e) => [e.type, e.details?.flagsChanged])).toEqual([
+      [WebProviderEvents.ConfigurationChanged, ['other']],
+      [WebProviderEvents.ContextChanged, undefined],
+    ]);
+  });
+
   it('fails initialization when the first load keeps failing, then sends PROVIDER_READY once the client loads', async () => {
     const source = testSource({ a: true });
     source.fail(new ServerError(503));
