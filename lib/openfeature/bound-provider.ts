@@ -27,6 +27,8 @@ export abstract class BoundProvider {
   private stopped = false;
   /** The context the provider last identified (or created) the client with. */
   private identified: EvalContext | undefined;
+  /** The provider's `client.identify()` still in flight, if any. */
+  private switching: Promise<void> | undefined;
 
   constructor(clientOrOptions: FlagClient | FlagClientOptions) {
     const lent = typeof (clientOrOptions as Partial<FlagClient>).evaluate === 'function' && typeof (clientOrOptions as Partial<FlagClient>).ready === 'function';
@@ -70,20 +72,27 @@ export abstract class BoundProvider {
    */
   protected async identify(context: EvalContext): Promise<void> {
     const known = this.knownContext;
-    if (known && contextKey(known) === contextKey(context)) return;
-    await this.client.identify(context);
-    this.identified = context;
+    // A switch to it still in flight settles this call too: the values are not there before.
+    if (known && contextKey(known) === contextKey(context)) return this.switching;
+    const switching = (this.switching = this.client.identify(context));
+    try {
+      await switching;
+      this.identified = context;
+    } finally {
+      if (this.switching === switching) this.switching = undefined;
+    }
   }
 
   /**
    * `work` (an `initialize()` or `onContextChange()`), after which the client's health is said again
-   * once the SDK has marked the provider READY for it (see `restate`): a client serving values it could
-   * not refresh (a store record, a bootstrap) stays STALE.
+   * once the SDK has set the provider's status for its outcome (see `restate`): a client serving values
+   * it could not refresh (a store record, a bootstrap) is STALE, not READY or ERROR.
    * @internal
    */
   protected settled(work: Promise<void>): Promise<void> {
+    const restated = (failed: boolean) => () => void (this.bridge && restate(this.client, this.events, failed));
     // Reactions run in the order they were added: one added a microtask after the SDK's runs after it.
-    queueMicrotask(() => void work.then(() => this.bridge && restate(this.client, this.events), () => undefined));
+    queueMicrotask(() => void work.then(restated(false), restated(true)));
     return work;
   }
 

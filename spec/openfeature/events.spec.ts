@@ -3,7 +3,7 @@ import { OpenFeature as WebOpenFeature, ProviderEvents as WebProviderEvents, Pro
 import { Observable, finalize } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AuthError, ServerError, type EvalContext, type FlagClient } from '../../lib/index.js';
+import { AuthError, RequestError, ServerError, type EvalContext, type FlagClient } from '../../lib/index.js';
 import { FlagstreamServerProvider, FlagstreamWebProvider } from '../../lib/openfeature/index.js';
 import { createMockClient, testSource, type MockFlagClient } from '../../lib/testing/index.js';
 import { clientOn, virtualTime } from '../support/virtual.js';
@@ -245,6 +245,42 @@ describe('provider events from the real client, in virtual time', () => {
     await tick();
     expect([client.status.state, of.providerStatus]).toEqual(['stale', WebProviderStatus.STALE]);
     expect(of.getBooleanDetails('a', false)).toMatchObject({ value: true, reason: 'STALE' });
+  });
+
+  it('settles a context change to the context a switch is still loading with that switch, not at once', async () => {
+    WebOpenFeature.setLogger(quietLogger);
+    const source = testSource({ plan: (context: EvalContext) => String(context.attributes?.plan ?? 'free') });
+    client = clientOn(source, ts, { context: { userId: 'u-1' } });
+    const ready = client.ready();
+    advanceTo(0);
+    await ready;
+    await WebOpenFeature.setProviderAndWait(new FlagstreamWebProvider(client));
+    const of = WebOpenFeature.getClient();
+    source.delay(100);
+    const first = WebOpenFeature.setContext({ targetingKey: 'u-2', plan: 'pro' });
+    const second = WebOpenFeature.setContext({ targetingKey: 'u-2', plan: 'pro' }).then(() => [of.providerStatus, of.getStringValue('plan', '?')]);
+    await tick();
+    advanceTo(100);
+    expect(await second).toEqual([WebProviderStatus.READY, 'pro']);
+    await first;
+  });
+
+  it('is STALE, not ERROR, after a failed context change whose new context is served the bootstrap', async () => {
+    WebOpenFeature.setLogger(quietLogger);
+    const source = testSource({ plan: (context: EvalContext) => String(context.attributes?.plan ?? 'free') });
+    client = clientOn(source, ts, { context: { userId: 'u-1' }, bootstrap: { plan: 'boot' } });
+    const ready = client.ready();
+    advanceTo(0);
+    await ready;
+    await WebOpenFeature.setProviderAndWait(new FlagstreamWebProvider(client));
+    const events = await recordEvents(WebOpenFeature, [WebProviderEvents.Error, WebProviderEvents.Stale]);
+    source.fail(new RequestError(400, 'rejected'));
+    await WebOpenFeature.setContext({ targetingKey: 'u-2', plan: 'pro' });
+    await tick();
+    const of = WebOpenFeature.getClient();
+    expect([client.status.state, client.status.source, of.providerStatus]).toEqual(['stale', 'bootstrap', WebProviderStatus.STALE]);
+    expect(events.seen.map((e) => e.type)).toEqual([WebProviderEvents.Stale, WebProviderEvents.Error, WebProviderEvents.Stale]);
+    expect(of.getStringDetails('plan', '?')).toMatchObject({ value: 'boot', reason: 'STALE' });
   });
 
   it('goes stale while polls fail, ready after recovery, and fatal after a 401', async () => {
