@@ -59,13 +59,14 @@ function resolved<T>(result: EvalResult, key: string, defaultValue: T, type: Fla
 
 /**
  * Why the client cannot answer now, as OpenFeature details, or `undefined` when it can: an
- * `AuthError` is `PROVIDER_FATAL`; no flags loaded yet (or a closed client) is `PROVIDER_NOT_READY`.
+ * `AuthError` is `PROVIDER_FATAL`; a closed client, or no flags loaded yet for its own context
+ * (`own`; another context's answer comes from its own request), is `PROVIDER_NOT_READY`.
  */
-export function unavailable<T>(status: ClientStatus, defaultValue: T): ResolutionDetails<T> | undefined {
+export function unavailable<T>(status: ClientStatus, defaultValue: T, own = true): ResolutionDetails<T> | undefined {
   const { error } = status;
   if (error !== undefined && isTerminal(error)) return failure(defaultValue, ErrorCode.PROVIDER_FATAL, error.message);
   if (status.state === 'closed') return failure(defaultValue, ErrorCode.PROVIDER_NOT_READY, 'the flag client is closed');
-  if (status.source === 'none') return failure(defaultValue, ErrorCode.PROVIDER_NOT_READY, 'no flags loaded yet');
+  if (own && status.source === 'none') return failure(defaultValue, ErrorCode.PROVIDER_NOT_READY, 'no flags loaded yet');
   return undefined;
 }
 
