@@ -48,11 +48,15 @@ export abstract class BoundProvider {
     this.client.track(toTrackEvent(trackingEventName, context, trackingEventDetails));
   }
 
-  /** Ends the event bridge; closes the client only if the provider created it. */
+  /**
+   * Ends the event bridge and drops the handlers the SDK left on `events` (an SDK that initializes the
+   * provider anew adds its own again); closes the client only if the provider created it.
+   */
   async onClose(): Promise<void> {
     this.stopped = true;
     this.bridge?.unsubscribe();
     this.bridge = undefined;
+    this.events.removeAllHandlers();
     if (this.owned) this.client.close();
   }
 
@@ -101,6 +105,7 @@ export abstract class BoundProvider {
    * @internal
    */
   protected async start(): Promise<void> {
+    this.stopped = false; // initialized (again: after onClose() a provider may be initialized anew)
     const result = await this.client.ready();
     if (this.stopped) return; // closed while waiting: bridge nothing
     this.bridge ??= bridgeEvents(this.client, this.events);

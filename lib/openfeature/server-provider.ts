@@ -36,6 +36,7 @@ export class FlagstreamServerProvider extends BoundProvider {
   /** Stops following the client, then closes it if the provider created it. */
   override async onClose(): Promise<void> {
     this.following?.unsubscribe();
+    this.following = undefined;
     await super.onClose();
   }
 

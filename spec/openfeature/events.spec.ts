@@ -85,6 +85,24 @@ describe('provider events from the mock client', () => {
     expect(events.seen).toEqual([]);
   });
 
+  // OpenFeature: after shutdown a provider reverts to its uninitialized state, and may be initialized again.
+  it('bridges again when the SDK initializes the provider anew after closing it (a lent client)', async () => {
+    const provider = new FlagstreamServerProvider(client);
+    await OpenFeature.setProviderAndWait(provider);
+    await OpenFeature.clearProviders();
+    await OpenFeature.setProviderAndWait(provider);
+    const events = await recordEvents(OpenFeature, [ProviderEvents.ConfigurationChanged, ProviderEvents.Stale]);
+    client.set('a', 2);
+    await tick();
+    client.setStatus({ state: 'stale', error: new ServerError(503) });
+    await tick();
+    expect(events.seen.map((e) => [e.type, e.details?.flagsChanged])).toEqual([
+      [ProviderEvents.ConfigurationChanged, ['a']],
+      [ProviderEvents.Stale, undefined],
+    ]);
+    expect(await OpenFeature.getClient().getNumberDetails('a', 0)).toMatchObject({ value: 2, reason: 'STALE' });
+  });
+
   it('bridges nothing when closed while the first load is still pending', async () => {
     const live = { count: 0 };
     for (const name of ['flags$', 'changes$', 'status$'] as const) {
