@@ -42,7 +42,8 @@ function resolved<T>(result: EvalResult, key: string, defaultValue: T, type: Fla
   const flagMetadata = metadataOf(result);
   const reason = standardReason(result.reason);
   if (result.errorCode !== undefined || reason === ERROR) {
-    const said = result.errorCode ?? result.reason;
+    // The server's own explanation (an OFREP failure item's `errorDetails`) follows its code.
+    const said = [result.errorCode ?? result.reason, flagMetadata.errorDetails].filter((part) => typeof part === 'string').join(': ');
     return failure(defaultValue, openFeatureCode(result.errorCode), `flag ${key} failed to evaluate: ${said}`, flagMetadata);
   }
   if (reason === DISABLED) return { value: defaultValue, reason, flagMetadata };
