@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { AuthError, FlagstreamError, NetworkError, RequestError, ServerError, type EvalContext } from '../../lib/index.js';
 import { testSource } from '../../lib/testing/index.js';
-import { clientOn, virtualTime } from '../support/virtual.js';
+import { advanceByInstants, afterReactions, clientOn, virtualTime } from '../support/virtual.js';
 
 const CONTEXTS: EvalContext[] = [{ userId: 'a' }, { userId: 'b', attributes: { plan: 'pro' } }, { userId: 'c' }];
 const planOf = (context: EvalContext): string => `${context.userId}:${String(context.attributes?.plan ?? 'free')}`;
@@ -32,12 +32,6 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant('advance' as const), ms: fc.constantFrom(1, 100, 1_000, 5_000) }),
 );
 
-/** Pending reactions, then one macrotask (the `snapshotFor` chunk loads in one). */
-const flush = async (): Promise<void> => {
-  for (let i = 0; i < 20; i += 1) await Promise.resolve();
-  await new Promise((resolve) => setTimeout(resolve, 0));
-};
-
 it('settles every promise, and serves `ready` network values of the current context only', async () => {
   await fc.assert(
     fc.asyncProperty(fc.array(op, { minLength: 20, maxLength: 40 }), fc.boolean(), async (ops, streaming) => {
@@ -45,15 +39,7 @@ it('settles every promise, and serves `ready` network values of the current cont
       source.delay(1);
       const ts = virtualTime();
       const client = clientOn(source, ts, { context: CONTEXTS[0], streaming, pollIntervalMs: 5_000, timeoutMs: 2_000 });
-      // One instant at a time, each followed by its reactions, as in real time.
-      const advance = async (ms: number): Promise<void> => {
-        const end = ts.frame + ms;
-        for (let next = ts.actions[0]?.delay; next !== undefined && next <= end; next = ts.actions[0]?.delay) {
-          ts.maxFrames = next;
-          ts.flush();
-          await flush();
-        }
-      };
+      const advance = (ms: number): Promise<void> => advanceByInstants(ts, ms);
       const calls: Array<{ what: string; settled: boolean; untyped?: unknown }> = [];
       const call = (what: string, promise: Promise<unknown>): void => {
         const entry: (typeof calls)[number] = { what, settled: false };
@@ -79,7 +65,7 @@ it('settles every promise, and serves `ready` network values of the current cont
         else if (step.op === 'disconnect') source.disconnect();
         else if (step.op === 'delay') source.delay(step.ms);
         else if (step.op === 'advance') await advance(step.ms);
-        await flush();
+        await afterReactions();
         const identifying = calls.some((entry) => entry.what === 'identify' && !entry.settled);
         const { state, source: from } = client.status;
         if (!identifying && state === 'ready' && from === 'network' && client.string('plan', '?') !== planOf(client.context)) {
@@ -89,7 +75,7 @@ it('settles every promise, and serves `ready` network values of the current cont
       await advance(120_000); // past every backoff (30 s cap) and circuit wait
       const open = calls.filter((entry) => !entry.settled).map((entry) => entry.what);
       client.close();
-      await flush();
+      await afterReactions();
       expect({ problems, open, afterClose: calls.filter((entry) => !entry.settled).map((entry) => entry.what) }).toEqual({ problems: [], open: [], afterClose: [] });
       expect(calls.filter((entry) => entry.untyped !== undefined)).toEqual([]);
     }),

@@ -3,9 +3,9 @@ import { OpenFeature as WebOpenFeature, ProviderEvents as WebProviderEvents, Pro
 import { Observable, finalize } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AuthError, RequestError, ServerError, type EvalContext, type FlagClient } from '../../lib/index.js';
+import { AuthError, RequestError, ServerError, type EvalContext, type FlagClient, type FlagClientOptions } from '../../lib/index.js';
 import { FlagstreamServerProvider, FlagstreamWebProvider } from '../../lib/openfeature/index.js';
-import { createMockClient, testSource, type MockFlagClient } from '../../lib/testing/index.js';
+import { createMockClient, testSource, type MockFlagClient, type TestSource } from '../../lib/testing/index.js';
 import { clientOn, virtualTime } from '../support/virtual.js';
 import { quietLogger, recordEvents, resetOpenFeature } from './support.js';
 
@@ -138,6 +138,18 @@ describe('provider events from the real client, in virtual time', () => {
     ts.flush();
   }
 
+  /** A client of `plan` (from the context) and `other` as `u-1` (`overrides` applied), loaded, behind a web provider. */
+  async function webProviderOn(overrides: Partial<FlagClientOptions> = {}): Promise<TestSource> {
+    WebOpenFeature.setLogger(quietLogger);
+    const source = testSource({ plan: (context: EvalContext) => String(context.attributes?.plan ?? 'free'), other: 1 });
+    client = clientOn(source, ts, { context: { userId: 'u-1' }, ...overrides });
+    const ready = client.ready();
+    advanceTo(0);
+    await ready;
+    await WebOpenFeature.setProviderAndWait(new FlagstreamWebProvider(client));
+    return source;
+  }
+
   it('turns a streamed change of two keys into one event with both keys, after one refetch', async () => {
     const source = testSource({ a: true, b: 'x', c: 1 });
     client = clientOn(source, ts, { streaming: true });
@@ -161,13 +173,7 @@ describe('provider events from the real client, in virtual time', () => {
     ['changes values', { targetingKey: 'u-2', plan: 'pro' }, 'pro'],
     ['changes no value', { targetingKey: 'u-2' }, 'free'],
   ])('a context change that %s is PROVIDER_CONTEXT_CHANGED only; a later change of the flags is a configuration change', async (_, context, plan) => {
-    WebOpenFeature.setLogger(quietLogger);
-    const source = testSource({ plan: (context: EvalContext) => String(context.attributes?.plan ?? 'free'), other: 1 });
-    client = clientOn(source, ts, { context: { userId: 'u-1' } });
-    const ready = client.ready();
-    advanceTo(0);
-    await ready;
-    await WebOpenFeature.setProviderAndWait(new FlagstreamWebProvider(client));
+    const source = await webProviderOn();
     const events = await recordEvents(WebOpenFeature, [WebProviderEvents.ConfigurationChanged, WebProviderEvents.ContextChanged]);
     await WebOpenFeature.setContext(context);
     await tick();
@@ -182,13 +188,7 @@ describe('provider events from the real client, in virtual time', () => {
   });
 
   it('drops only the new context’s first snapshot: a change landing in the same task is still a configuration change', async () => {
-    WebOpenFeature.setLogger(quietLogger);
-    const source = testSource({ plan: (context: EvalContext) => String(context.attributes?.plan ?? 'free'), other: 1 });
-    client = clientOn(source, ts, { context: { userId: 'u-1' } });
-    const ready = client.ready();
-    advanceTo(0);
-    await ready;
-    await WebOpenFeature.setProviderAndWait(new FlagstreamWebProvider(client));
+    const source = await webProviderOn();
     const events = await recordEvents(WebOpenFeature, [WebProviderEvents.ConfigurationChanged, WebProviderEvents.ContextChanged]);
     const changing = WebOpenFeature.setContext({ targetingKey: 'u-2', plan: 'pro' });
     expect(client.string('plan', '?')).toBe('pro'); // the new context's first load landed in this task
@@ -246,14 +246,8 @@ describe('provider events from the real client, in virtual time', () => {
   });
 
   it('stays STALE through a context change to the context the client already has', async () => {
-    WebOpenFeature.setLogger(quietLogger);
-    const source = testSource({ a: true });
-    client = clientOn(source, ts, { context: { userId: 'u-1' }, pollIntervalMs: 10_000, backoff: { random: () => 0.5 } });
-    const ready = client.ready();
-    advanceTo(0);
-    await ready;
+    const source = await webProviderOn({ pollIntervalMs: 10_000, backoff: { random: () => 0.5 } });
     await WebOpenFeature.setContext({ targetingKey: 'u-1' });
-    await WebOpenFeature.setProviderAndWait(new FlagstreamWebProvider(client));
     const of = WebOpenFeature.getClient();
     source.fail(new ServerError(503));
     advanceTo(10_000);
@@ -262,17 +256,11 @@ describe('provider events from the real client, in virtual time', () => {
     await WebOpenFeature.setContext({ targetingKey: 'u-1' });
     await tick();
     expect([client.status.state, of.providerStatus]).toEqual(['stale', WebProviderStatus.STALE]);
-    expect(of.getBooleanDetails('a', false)).toMatchObject({ value: true, reason: 'STALE' });
+    expect(of.getStringDetails('plan', '?')).toMatchObject({ value: 'free', reason: 'STALE' });
   });
 
   it('settles a context change to the context a switch is still loading with that switch, not at once', async () => {
-    WebOpenFeature.setLogger(quietLogger);
-    const source = testSource({ plan: (context: EvalContext) => String(context.attributes?.plan ?? 'free') });
-    client = clientOn(source, ts, { context: { userId: 'u-1' } });
-    const ready = client.ready();
-    advanceTo(0);
-    await ready;
-    await WebOpenFeature.setProviderAndWait(new FlagstreamWebProvider(client));
+    const source = await webProviderOn();
     const of = WebOpenFeature.getClient();
     source.delay(100);
     const first = WebOpenFeature.setContext({ targetingKey: 'u-2', plan: 'pro' });
@@ -284,13 +272,7 @@ describe('provider events from the real client, in virtual time', () => {
   });
 
   it('is STALE, not ERROR, after a failed context change whose new context is served the bootstrap', async () => {
-    WebOpenFeature.setLogger(quietLogger);
-    const source = testSource({ plan: (context: EvalContext) => String(context.attributes?.plan ?? 'free') });
-    client = clientOn(source, ts, { context: { userId: 'u-1' }, bootstrap: { plan: 'boot' } });
-    const ready = client.ready();
-    advanceTo(0);
-    await ready;
-    await WebOpenFeature.setProviderAndWait(new FlagstreamWebProvider(client));
+    const source = await webProviderOn({ bootstrap: { plan: 'boot' } });
     const events = await recordEvents(WebOpenFeature, [WebProviderEvents.Error, WebProviderEvents.Stale]);
     source.fail(new RequestError(400, 'rejected'));
     await WebOpenFeature.setContext({ targetingKey: 'u-2', plan: 'pro' });

@@ -10,7 +10,7 @@ import { afterEach, expect, it } from 'vitest';
 import { AuthError, NetworkError, RequestError, ServerError, type EvalContext, type FlagClient } from '../../lib/index.js';
 import { FlagstreamWebProvider } from '../../lib/openfeature/index.js';
 import { testSource } from '../../lib/testing/index.js';
-import { clientOn, virtualTime } from '../support/virtual.js';
+import { advanceByInstants, afterReactions, clientOn, virtualTime } from '../support/virtual.js';
 import { quietLogger, resetOpenFeature } from './support.js';
 
 const CONTEXTS: EvaluationContext[] = [{ targetingKey: 'a' }, { targetingKey: 'b', plan: 'pro' }, { targetingKey: 'c' }];
@@ -35,12 +35,6 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant('advance' as const), ms: fc.constantFrom(1, 100, 1_000, 5_000) }),
 );
 
-/** Pending reactions, then one macrotask (the SDK's handlers and the providers' re-statements run). */
-const flush = async (): Promise<void> => {
-  for (let i = 0; i < 20; i += 1) await Promise.resolve();
-  await new Promise((resolve) => setTimeout(resolve, 0));
-};
-
 /** The provider status the client's status stands for ('?' while it is initializing). */
 function statusFor(client: FlagClient): string {
   const { state, source, error } = client.status;
@@ -61,18 +55,9 @@ it('keeps the provider status on the client’s health, and READY values on the 
       source.delay(1);
       const ts = virtualTime();
       const client = clientOn(source, ts, { context: { userId: 'a' }, streaming, pollIntervalMs: 5_000, timeoutMs: 2_000 });
-      // One instant at a time, each followed by its reactions, as in real time (where what happens at
-      // another instant is another task): a retry never lands before the SDK has seen the failure before it.
-      const advance = async (ms: number): Promise<void> => {
-        const end = ts.frame + ms;
-        for (let next = ts.actions[0]?.delay; next !== undefined && next <= end; next = ts.actions[0]?.delay) {
-          ts.maxFrames = next;
-          ts.flush();
-          await flush();
-        }
-      };
+      const advance = (ms: number): Promise<void> => advanceByInstants(ts, ms);
       const setting = OpenFeature.setProviderAndWait(new FlagstreamWebProvider(client));
-      await flush();
+      await afterReactions();
       await advance(1_000);
       await setting;
       const of = OpenFeature.getClient();
@@ -88,7 +73,7 @@ it('keeps the provider status on the client’s health, and READY values on the 
           else if (step.op === 'recover') source.recover();
           else if (step.op === 'delay') source.delay(step.ms);
           else await advance(step.ms);
-          await flush();
+          await afterReactions();
           if (changing > 0) continue;
           const want = statusFor(client);
           const got = of.providerStatus;
