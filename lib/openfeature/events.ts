@@ -73,13 +73,14 @@ export function isStale(status: ClientStatus): boolean {
 
 /**
  * Emits the provider event of a health: `PROVIDER_READY`, `PROVIDER_STALE`, or `PROVIDER_ERROR`
- * (`errorCode: PROVIDER_FATAL` after an `AuthError`); none while initializing or closed.
+ * (`errorCode: PROVIDER_FATAL` after an `AuthError`; a client closed under the provider is an error
+ * too, its answers being `PROVIDER_NOT_READY`); none while initializing.
  */
 function announce(status: ClientStatus, events: ProviderEventEmitter<AnyProviderEvent>, health: ProviderHealth): void {
-  const message = status.error?.message;
+  const message = health === 'closed' ? 'the flag client is closed' : status.error?.message;
   if (health === 'ready') events.emit(ProviderEvents.Ready, {});
   else if (health === 'stale') events.emit(ProviderEvents.Stale, message === undefined ? {} : { message });
-  else if (health === 'error' || health === 'fatal') {
+  else if (health !== 'initializing') {
     events.emit(ProviderEvents.Error, { message, errorCode: health === 'fatal' ? ErrorCode.PROVIDER_FATAL : ErrorCode.GENERAL });
   }
 }

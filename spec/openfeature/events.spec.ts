@@ -103,6 +103,16 @@ describe('provider events from the mock client', () => {
     expect(await OpenFeature.getClient().getNumberDetails('a', 0)).toMatchObject({ value: 2, reason: 'STALE' });
   });
 
+  it('reports PROVIDER_ERROR when a lent client is closed under the provider (its answers are PROVIDER_NOT_READY)', async () => {
+    await OpenFeature.setProviderAndWait(new FlagstreamServerProvider(client));
+    const events = await recordEvents(OpenFeature, [ProviderEvents.Error]);
+    client.close();
+    await tick();
+    const of = OpenFeature.getClient();
+    expect([of.providerStatus, events.seen.map((e) => e.details?.message)]).toEqual([ProviderStatus.ERROR, ['the flag client is closed']]);
+    expect(await of.getNumberDetails('a', 0)).toMatchObject({ value: 0, errorCode: ErrorCode.PROVIDER_NOT_READY });
+  });
+
   it('bridges nothing when closed while the first load is still pending', async () => {
     const live = { count: 0 };
     for (const name of ['flags$', 'changes$', 'status$'] as const) {
