@@ -16,7 +16,7 @@ import { clientRequestGate, type ClientRequestGate } from './engine/request-gate
 import { missingResult, valueResults } from './state/results.js';
 import type { SnapshotCache } from './engine/snapshot-cache.js';
 import { FlagSnapshot } from './state/snapshot.js';
-import { sameJson } from './state/json-values.js';
+import { isPlainObject, sameJson } from './state/json-values.js';
 import { ClientReporter } from './engine/reporter.js';
 import { untracked, type Tracking } from './features/tracking-sink.js';
 import { FlagViews } from './state/typed-values.js';
@@ -96,7 +96,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
       },
       current: (key) => this.current.get(key),
     });
-    this.activeContext = options.context;
+    this.activeContext = ownContext(options.context, false);
     this.contexts = new BehaviorSubject<ContextSwitch>({ context: this.activeContext, first: true });
     this.report = new ClientReporter(scheduler);
     this.readiness = readyLatch(scheduler, (timeoutMs) => this.report.unsettledReady(timeoutMs));
@@ -391,10 +391,16 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   }
 }
 
-/** A copy of `context` that later changes to the caller's object cannot reach; checked first (`ConfigError`) unless `check` is false. */
-function ownContext(context: EvalContext, check = true): EvalContext {
+/**
+ * A copy of `context` that later changes to the caller's objects cannot reach, nor changes to the copy
+ * theirs: the context, its attributes, and plain objects and arrays in them are copied (to a depth of
+ * 32); anything else (a date, a class instance) is kept as it is. Checked first (`ConfigError`) unless
+ * `check` is false.
+ */
+function ownContext<T>(context: T, check = true, depth = 0): T {
   if (check) checkContext(context, 'context');
-  const copy: EvalContext = { ...context };
-  if (context.attributes) copy.attributes = { ...context.attributes };
-  return copy;
+  if (depth > 32 || typeof context !== 'object' || context === null) return context;
+  const copy = (item: unknown): unknown => ownContext(item, false, depth + 1);
+  if (Array.isArray(context)) return context.map(copy) as T;
+  return depth < 2 || isPlainObject(context) ? (Object.fromEntries(Object.entries(context).map(([name, item]) => [name, copy(item)])) as T) : context;
 }

@@ -5,7 +5,7 @@ import { contextKey } from '../client/context-key.js';
 import type { FlagClientOptions } from '../client/options.js';
 import type { EvalContext } from '../types.js';
 import { openFeatureError } from './details.js';
-import { FlagstreamEventEmitter, bridgeEvents } from './events.js';
+import { FlagstreamEventEmitter, bridgeEvents, restate } from './events.js';
 import { toTrackEvent } from './tracking.js';
 
 /**
@@ -27,6 +27,8 @@ export abstract class BoundProvider {
   private stopped = false;
   /** The context the provider last identified (or created) the client with. */
   private identified: EvalContext | undefined;
+  /** The provider's `client.identify()` still in flight, if any. */
+  private switching: Promise<void> | undefined;
 
   constructor(clientOrOptions: FlagClient | FlagClientOptions) {
     const lent = typeof (clientOrOptions as Partial<FlagClient>).evaluate === 'function' && typeof (clientOrOptions as Partial<FlagClient>).ready === 'function';
@@ -46,11 +48,15 @@ export abstract class BoundProvider {
     this.client.track(toTrackEvent(trackingEventName, context, trackingEventDetails));
   }
 
-  /** Ends the event bridge; closes the client only if the provider created it. */
+  /**
+   * Ends the event bridge and drops the handlers the SDK left on `events` (an SDK that initializes the
+   * provider anew adds its own again); closes the client only if the provider created it.
+   */
   async onClose(): Promise<void> {
     this.stopped = true;
     this.bridge?.unsubscribe();
     this.bridge = undefined;
+    this.events.removeAllHandlers();
     if (this.owned) this.client.close();
   }
 
@@ -70,9 +76,28 @@ export abstract class BoundProvider {
    */
   protected async identify(context: EvalContext): Promise<void> {
     const known = this.knownContext;
-    if (known && contextKey(known) === contextKey(context)) return;
-    await this.client.identify(context);
-    this.identified = context;
+    // A switch to it still in flight settles this call too: the values are not there before.
+    if (known && contextKey(known) === contextKey(context)) return this.switching;
+    const switching = (this.switching = this.client.identify(context));
+    try {
+      await switching;
+      this.identified = context;
+    } finally {
+      if (this.switching === switching) this.switching = undefined;
+    }
+  }
+
+  /**
+   * `work` (an `initialize()` or `onContextChange()`), after which the client's health is said again
+   * once the SDK has set the provider's status for its outcome (see `restate`): a client serving values
+   * it could not refresh (a store record, a bootstrap) is STALE, not READY or ERROR.
+   * @internal
+   */
+  protected settled(work: Promise<void>): Promise<void> {
+    const restated = (failed: boolean) => () => void (this.bridge && restate(this.client, this.events, failed));
+    // Reactions run in the order they were added: one added a microtask after the SDK's runs after it.
+    queueMicrotask(() => void work.then(restated(false), restated(true)));
+    return work;
   }
 
   /**
@@ -80,6 +105,7 @@ export abstract class BoundProvider {
    * @internal
    */
   protected async start(): Promise<void> {
+    this.stopped = false; // initialized (again: after onClose() a provider may be initialized anew)
     const result = await this.client.ready();
     if (this.stopped) return; // closed while waiting: bridge nothing
     this.bridge ??= bridgeEvents(this.client, this.events);

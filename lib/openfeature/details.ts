@@ -42,7 +42,8 @@ function resolved<T>(result: EvalResult, key: string, defaultValue: T, type: Fla
   const flagMetadata = metadataOf(result);
   const reason = standardReason(result.reason);
   if (result.errorCode !== undefined || reason === ERROR) {
-    const said = result.errorCode ?? result.reason;
+    // The server's own explanation (an OFREP failure item's `errorDetails`) follows its code.
+    const said = [result.errorCode ?? result.reason, flagMetadata.errorDetails].filter((part) => typeof part === 'string').join(': ');
     return failure(defaultValue, openFeatureCode(result.errorCode), `flag ${key} failed to evaluate: ${said}`, flagMetadata);
   }
   if (reason === DISABLED) return { value: defaultValue, reason, flagMetadata };
@@ -59,13 +60,14 @@ function resolved<T>(result: EvalResult, key: string, defaultValue: T, type: Fla
 
 /**
  * Why the client cannot answer now, as OpenFeature details, or `undefined` when it can: an
- * `AuthError` is `PROVIDER_FATAL`; no flags loaded yet (or a closed client) is `PROVIDER_NOT_READY`.
+ * `AuthError` is `PROVIDER_FATAL`; a closed client, or no flags loaded yet for its own context
+ * (`own`; another context's answer comes from its own request), is `PROVIDER_NOT_READY`.
  */
-export function unavailable<T>(status: ClientStatus, defaultValue: T): ResolutionDetails<T> | undefined {
+export function unavailable<T>(status: ClientStatus, defaultValue: T, own = true): ResolutionDetails<T> | undefined {
   const { error } = status;
   if (error !== undefined && isTerminal(error)) return failure(defaultValue, ErrorCode.PROVIDER_FATAL, error.message);
   if (status.state === 'closed') return failure(defaultValue, ErrorCode.PROVIDER_NOT_READY, 'the flag client is closed');
-  if (status.source === 'none') return failure(defaultValue, ErrorCode.PROVIDER_NOT_READY, 'no flags loaded yet');
+  if (own && status.source === 'none') return failure(defaultValue, ErrorCode.PROVIDER_NOT_READY, 'no flags loaded yet');
   return undefined;
 }
 

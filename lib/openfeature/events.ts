@@ -72,6 +72,31 @@ export function isStale(status: ClientStatus): boolean {
 }
 
 /**
+ * Emits the provider event of a health: `PROVIDER_READY`, `PROVIDER_STALE`, or `PROVIDER_ERROR`
+ * (`errorCode: PROVIDER_FATAL` after an `AuthError`; a client closed under the provider is an error
+ * too, its answers being `PROVIDER_NOT_READY`); none while initializing.
+ */
+function announce(status: ClientStatus, events: ProviderEventEmitter<AnyProviderEvent>, health: ProviderHealth): void {
+  const message = health === 'closed' ? 'the flag client is closed' : status.error?.message;
+  if (health === 'ready') events.emit(ProviderEvents.Ready, {});
+  else if (health === 'stale') events.emit(ProviderEvents.Stale, message === undefined ? {} : { message });
+  else if (health !== 'initializing') {
+    events.emit(ProviderEvents.Error, { message, errorCode: health === 'fatal' ? ErrorCode.PROVIDER_FATAL : ErrorCode.GENERAL });
+  }
+}
+
+/**
+ * Says the client's health again where the status the SDK has just set on its own hides it: READY
+ * once the provider's `initialize()` or `onContextChange()` resolves, ERROR once it rejects, whatever
+ * the provider emitted before. After a failure only `stale` (a store record or the bootstrap served)
+ * and `fatal` are said: a client still `ready` holds the last context's values.
+ */
+export function restate(client: FlagClient, events: ProviderEventEmitter<AnyProviderEvent>, failed: boolean): void {
+  const health = healthOf(client.status);
+  if (failed ? health === 'stale' || health === 'fatal' : health !== 'ready') announce(client.status, events, health);
+}
+
+/**
  * Bridges a client to OpenFeature provider events until the returned subscription ends:
  * - `PROVIDER_READY`, `PROVIDER_STALE` and `PROVIDER_ERROR` (with `errorCode: PROVIDER_FATAL` after an
  *   `AuthError`) on each change of {@link healthOf}, starting from the health at the time of the call;
@@ -89,19 +114,12 @@ export function bridgeEvents(client: FlagClient, events: ProviderEventEmitter<An
   subscription.add(
     client.status$.subscribe((status) => {
       const next = healthOf(status);
-      if (next === health) return;
-      health = next;
-      const message = status.error?.message;
-      if (next === 'ready') events.emit(ProviderEvents.Ready, {});
-      else if (next === 'stale') events.emit(ProviderEvents.Stale, message === undefined ? {} : { message });
-      else if (next === 'error' || next === 'fatal') {
-        events.emit(ProviderEvents.Error, { message, errorCode: next === 'fatal' ? ErrorCode.PROVIDER_FATAL : ErrorCode.GENERAL });
-      }
+      if (next !== health) announce(status, events, (health = next));
     }),
   );
 
   let group: string[] = [];
-  // The first load (after a failed start), or a new context's, is not a configuration change: its group is dropped.
+  // The first load (after a failed start), or a new context's, is not a configuration change: its changes are dropped.
   let dropping = false;
   let loaded = false;
   let subscribing = true;
@@ -122,9 +140,8 @@ export function bridgeEvents(client: FlagClient, events: ProviderEventEmitter<An
       if (loaded) flush();
       else group = [];
       loaded = true;
-      if (!first || subscribing) return;
-      dropping = true;
-      queueMicrotask(() => (dropping = false));
+      // Each snapshot's changes follow it at once: this decides for them, and only for them.
+      dropping = first && !subscribing;
     }),
   );
   // A context's first load that changed no value still makes it the one the snapshot holds.

@@ -24,18 +24,19 @@ export class FlagstreamServerProvider extends BoundProvider {
   private following: Subscription | undefined;
 
   /** Waits for the client's first load. */
-  async initialize(): Promise<void> {
+  initialize(): Promise<void> {
     const { client } = this;
     // Every snapshot and landed load is the client's context of that moment (it drops any other's).
     this.following ??= merge(client.flags$, client.events$.pipe(filter((event) => event.type === 'refreshed'))).subscribe(() => {
       this.loadedFor = this.knownContext;
     });
-    await this.start();
+    return this.settled(this.start());
   }
 
   /** Stops following the client, then closes it if the provider created it. */
   override async onClose(): Promise<void> {
     this.following?.unsubscribe();
+    this.following = undefined;
     await super.onClose();
   }
 
@@ -61,12 +62,14 @@ export class FlagstreamServerProvider extends BoundProvider {
 
   private async resolve<T>(flagKey: string, defaultValue: T, context: EvaluationContext, type: FlagValueType): Promise<ResolutionDetails<T>> {
     const client = this.client;
-    const blocked = unavailable(client.status, defaultValue);
-    if (blocked) return blocked;
     const target = isEmptyContext(context) ? undefined : toEvalContext(context);
-    if (target === undefined || this.isOwn(target)) return toDetails(client.evaluate(flagKey), flagKey, defaultValue, type, isStale(client.status));
+    // Another context than the one the snapshot holds is answered by a request of its own.
+    const other = target && !this.isOwn(target) ? target : undefined;
+    const blocked = unavailable(client.status, defaultValue, !other);
+    if (blocked) return blocked;
+    if (!other) return toDetails(client.evaluate(flagKey), flagKey, defaultValue, type, isStale(client.status));
     try {
-      const snapshot = await client.snapshotFor(target);
+      const snapshot = await client.snapshotFor(other);
       return toDetails(snapshot.get(flagKey), flagKey, defaultValue, type, isStale(client.status));
     } catch (error) {
       return errorDetails(error, defaultValue);

@@ -18,25 +18,17 @@ export class FlagstreamWebProvider extends BoundProvider {
   readonly domainScoped = true;
 
   /** Identifies the client with `context` when it differs from the client's, then waits for the first load. */
-  async initialize(context?: EvaluationContext): Promise<void> {
-    if (!isEmptyContext(context)) {
-      try {
-        await this.identify(toEvalContext(context!));
-      } catch (error) {
-        // A transient failure is reported by ready() below; only a terminal one (PROVIDER_FATAL) stops here.
-        if (isTerminal(error)) throw openFeatureError(error);
-      }
-    }
-    await this.start();
+  initialize(context?: EvaluationContext): Promise<void> {
+    // A transient failure to identify is reported by ready() in start(); only a terminal one (PROVIDER_FATAL) stops here.
+    const identified = isEmptyContext(context) ? Promise.resolve() : this.identify(toEvalContext(context!)).catch((error: unknown) => {
+      if (isTerminal(error)) throw openFeatureError(error);
+    });
+    return this.settled(identified.then(() => this.start()));
   }
 
   /** Switches the client to the new context; the SDK shows RECONCILING until it resolves. */
-  async onContextChange(_oldContext: EvaluationContext, newContext: EvaluationContext): Promise<void> {
-    try {
-      await this.identify(toEvalContext(newContext));
-    } catch (error) {
-      throw openFeatureError(error);
-    }
+  onContextChange(_oldContext: EvaluationContext, newContext: EvaluationContext): Promise<void> {
+    return this.settled(this.identify(toEvalContext(newContext)).catch((error: unknown) => Promise.reject(openFeatureError(error))));
   }
 
   /** Resolves a boolean flag from the client's snapshot, synchronously; `defaultValue` when it is missing, of another type or unavailable. */

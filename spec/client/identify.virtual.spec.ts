@@ -135,5 +135,29 @@ describe('identify(), in virtual time', () => {
       client.close();
     }
   });
-});
 
+  it('keeps its context apart from every object the caller holds, nested ones included: only identify() changes what it sends', async () => {
+    const tierOf = (ctx: EvalContext): string => String((ctx.attributes?.org as { tier?: string } | undefined)?.tier);
+    const source = testSource({ tier: tierOf });
+    const ts = virtualTime();
+    const org = { tier: 'free' };
+    const client = clientOn(source, ts, { context: { userId: 'anon', attributes: { org } } });
+    const step = async (promise: Promise<unknown>): Promise<string> => {
+      ts.flush();
+      await promise;
+      return client.string('tier', '?');
+    };
+    expect(await step(client.ready())).toBe('free');
+    org.tier = 'pro'; // the object given to createFlagClient
+    expect(await step(client.refresh())).toBe('free');
+    (client.context.attributes!.org as { tier: string }).tier = 'gold'; // the copy `context` hands out
+    expect(await step(client.refresh())).toBe('free');
+    const next = { userId: 'alice', attributes: { org: { tier: 'team' }, tags: [{ id: 1 }] } };
+    expect(await step(client.identify(next))).toBe('team');
+    next.attributes.org.tier = 'x'; // the object given to identify()
+    next.attributes.tags[0]!.id = 2;
+    expect(await step(client.refresh())).toBe('team');
+    expect(client.context).toEqual({ userId: 'alice', attributes: { org: { tier: 'team' }, tags: [{ id: 1 }] } });
+    client.close();
+  });
+});

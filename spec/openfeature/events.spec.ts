@@ -1,11 +1,11 @@
 import { ErrorCode, OpenFeature, ProviderEvents, ProviderStatus } from '@openfeature/server-sdk';
-import { OpenFeature as WebOpenFeature, ProviderEvents as WebProviderEvents } from '@openfeature/web-sdk';
+import { OpenFeature as WebOpenFeature, ProviderEvents as WebProviderEvents, ProviderStatus as WebProviderStatus } from '@openfeature/web-sdk';
 import { Observable, finalize } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AuthError, ServerError, type EvalContext, type FlagClient } from '../../lib/index.js';
+import { AuthError, RequestError, ServerError, type EvalContext, type FlagClient, type FlagClientOptions } from '../../lib/index.js';
 import { FlagstreamServerProvider, FlagstreamWebProvider } from '../../lib/openfeature/index.js';
-import { createMockClient, testSource, type MockFlagClient } from '../../lib/testing/index.js';
+import { createMockClient, testSource, type MockFlagClient, type TestSource } from '../../lib/testing/index.js';
 import { clientOn, virtualTime } from '../support/virtual.js';
 import { quietLogger, recordEvents, resetOpenFeature } from './support.js';
 
@@ -85,6 +85,34 @@ describe('provider events from the mock client', () => {
     expect(events.seen).toEqual([]);
   });
 
+  // OpenFeature: after shutdown a provider reverts to its uninitialized state, and may be initialized again.
+  it('bridges again when the SDK initializes the provider anew after closing it (a lent client)', async () => {
+    const provider = new FlagstreamServerProvider(client);
+    await OpenFeature.setProviderAndWait(provider);
+    await OpenFeature.clearProviders();
+    await OpenFeature.setProviderAndWait(provider);
+    const events = await recordEvents(OpenFeature, [ProviderEvents.ConfigurationChanged, ProviderEvents.Stale]);
+    client.set('a', 2);
+    await tick();
+    client.setStatus({ state: 'stale', error: new ServerError(503) });
+    await tick();
+    expect(events.seen.map((e) => [e.type, e.details?.flagsChanged])).toEqual([
+      [ProviderEvents.ConfigurationChanged, ['a']],
+      [ProviderEvents.Stale, undefined],
+    ]);
+    expect(await OpenFeature.getClient().getNumberDetails('a', 0)).toMatchObject({ value: 2, reason: 'STALE' });
+  });
+
+  it('reports PROVIDER_ERROR when a lent client is closed under the provider (its answers are PROVIDER_NOT_READY)', async () => {
+    await OpenFeature.setProviderAndWait(new FlagstreamServerProvider(client));
+    const events = await recordEvents(OpenFeature, [ProviderEvents.Error]);
+    client.close();
+    await tick();
+    const of = OpenFeature.getClient();
+    expect([of.providerStatus, events.seen.map((e) => e.details?.message)]).toEqual([ProviderStatus.ERROR, ['the flag client is closed']]);
+    expect(await of.getNumberDetails('a', 0)).toMatchObject({ value: 0, errorCode: ErrorCode.PROVIDER_NOT_READY });
+  });
+
   it('bridges nothing when closed while the first load is still pending', async () => {
     const live = { count: 0 };
     for (const name of ['flags$', 'changes$', 'status$'] as const) {
@@ -120,6 +148,18 @@ describe('provider events from the real client, in virtual time', () => {
     ts.flush();
   }
 
+  /** A client of `plan` (from the context) and `other` as `u-1` (`overrides` applied), loaded, behind a web provider. */
+  async function webProviderOn(overrides: Partial<FlagClientOptions> = {}): Promise<TestSource> {
+    WebOpenFeature.setLogger(quietLogger);
+    const source = testSource({ plan: (context: EvalContext) => String(context.attributes?.plan ?? 'free'), other: 1 });
+    client = clientOn(source, ts, { context: { userId: 'u-1' }, ...overrides });
+    const ready = client.ready();
+    advanceTo(0);
+    await ready;
+    await WebOpenFeature.setProviderAndWait(new FlagstreamWebProvider(client));
+    return source;
+  }
+
   it('turns a streamed change of two keys into one event with both keys, after one refetch', async () => {
     const source = testSource({ a: true, b: 'x', c: 1 });
     client = clientOn(source, ts, { streaming: true });
@@ -143,13 +183,7 @@ describe('provider events from the real client, in virtual time', () => {
     ['changes values', { targetingKey: 'u-2', plan: 'pro' }, 'pro'],
     ['changes no value', { targetingKey: 'u-2' }, 'free'],
   ])('a context change that %s is PROVIDER_CONTEXT_CHANGED only; a later change of the flags is a configuration change', async (_, context, plan) => {
-    WebOpenFeature.setLogger(quietLogger);
-    const source = testSource({ plan: (context: EvalContext) => String(context.attributes?.plan ?? 'free'), other: 1 });
-    client = clientOn(source, ts, { context: { userId: 'u-1' } });
-    const ready = client.ready();
-    advanceTo(0);
-    await ready;
-    await WebOpenFeature.setProviderAndWait(new FlagstreamWebProvider(client));
+    const source = await webProviderOn();
     const events = await recordEvents(WebOpenFeature, [WebProviderEvents.ConfigurationChanged, WebProviderEvents.ContextChanged]);
     await WebOpenFeature.setContext(context);
     await tick();
@@ -160,6 +194,22 @@ describe('provider events from the real client, in virtual time', () => {
     expect(events.seen.map((e) => [e.type, e.details?.flagsChanged])).toEqual([
       [WebProviderEvents.ContextChanged, undefined],
       [WebProviderEvents.ConfigurationChanged, ['other']],
+    ]);
+  });
+
+  it('drops only the new context’s first snapshot: a change landing in the same task is still a configuration change', async () => {
+    const source = await webProviderOn();
+    const events = await recordEvents(WebOpenFeature, [WebProviderEvents.ConfigurationChanged, WebProviderEvents.ContextChanged]);
+    const changing = WebOpenFeature.setContext({ targetingKey: 'u-2', plan: 'pro' });
+    expect(client.string('plan', '?')).toBe('pro'); // the new context's first load landed in this task
+    source.set('other', 2);
+    const refreshed = client.refresh();
+    expect(client.number('other', 0)).toBe(2);
+    await Promise.all([changing, refreshed]);
+    await tick();
+    expect(events.seen.map((e) => [e.type, e.details?.flagsChanged])).toEqual([
+      [WebProviderEvents.ConfigurationChanged, ['other']],
+      [WebProviderEvents.ContextChanged, undefined],
     ]);
   });
 
@@ -181,6 +231,66 @@ describe('provider events from the real client, in virtual time', () => {
     expect(events.seen.map((e) => e.type)).toEqual([ProviderEvents.Ready]);
     expect(of.providerStatus).toBe(ProviderStatus.READY);
     expect(await of.getBooleanValue('a', false)).toBe(true);
+  });
+
+  // The SDK marks a provider READY once initialize() or onContextChange() resolves, whatever it emitted
+  // before: a client that serves values it could not refresh must say PROVIDER_STALE after that.
+  it('is STALE, not READY, once initialization ends with the bootstrap served after a failed first load', async () => {
+    const source = testSource({ a: true });
+    source.fail(new ServerError(503));
+    client = clientOn(source, ts, { bootstrap: { a: false } });
+    const ready = client.ready();
+    advanceTo(0);
+    expect(await ready).toMatchObject({ ok: true, source: 'bootstrap' });
+    const events = await recordEvents(OpenFeature, ALL);
+    await OpenFeature.setProviderAndWait(new FlagstreamServerProvider(client));
+    await tick();
+    const of = OpenFeature.getClient();
+    expect([client.status.state, of.providerStatus]).toEqual(['stale', ProviderStatus.STALE]);
+    expect(events.seen.map((e) => e.type)).toEqual([ProviderEvents.Ready, ProviderEvents.Stale]);
+    expect(await of.getBooleanDetails('a', true)).toMatchObject({ value: false, reason: 'STALE' });
+    source.recover();
+    advanceTo(60_000);
+    await tick();
+    expect(of.providerStatus).toBe(ProviderStatus.READY);
+  });
+
+  it('stays STALE through a context change to the context the client already has', async () => {
+    const source = await webProviderOn({ pollIntervalMs: 10_000, backoff: { random: () => 0.5 } });
+    await WebOpenFeature.setContext({ targetingKey: 'u-1' });
+    const of = WebOpenFeature.getClient();
+    source.fail(new ServerError(503));
+    advanceTo(10_000);
+    await tick();
+    expect(of.providerStatus).toBe(WebProviderStatus.STALE);
+    await WebOpenFeature.setContext({ targetingKey: 'u-1' });
+    await tick();
+    expect([client.status.state, of.providerStatus]).toEqual(['stale', WebProviderStatus.STALE]);
+    expect(of.getStringDetails('plan', '?')).toMatchObject({ value: 'free', reason: 'STALE' });
+  });
+
+  it('settles a context change to the context a switch is still loading with that switch, not at once', async () => {
+    const source = await webProviderOn();
+    const of = WebOpenFeature.getClient();
+    source.delay(100);
+    const first = WebOpenFeature.setContext({ targetingKey: 'u-2', plan: 'pro' });
+    const second = WebOpenFeature.setContext({ targetingKey: 'u-2', plan: 'pro' }).then(() => [of.providerStatus, of.getStringValue('plan', '?')]);
+    await tick();
+    advanceTo(100);
+    expect(await second).toEqual([WebProviderStatus.READY, 'pro']);
+    await first;
+  });
+
+  it('is STALE, not ERROR, after a failed context change whose new context is served the bootstrap', async () => {
+    const source = await webProviderOn({ bootstrap: { plan: 'boot' } });
+    const events = await recordEvents(WebOpenFeature, [WebProviderEvents.Error, WebProviderEvents.Stale]);
+    source.fail(new RequestError(400, 'rejected'));
+    await WebOpenFeature.setContext({ targetingKey: 'u-2', plan: 'pro' });
+    await tick();
+    const of = WebOpenFeature.getClient();
+    expect([client.status.state, client.status.source, of.providerStatus]).toEqual(['stale', 'bootstrap', WebProviderStatus.STALE]);
+    expect(events.seen.map((e) => e.type)).toEqual([WebProviderEvents.Stale, WebProviderEvents.Error, WebProviderEvents.Stale]);
+    expect(of.getStringDetails('plan', '?')).toMatchObject({ value: 'boot', reason: 'STALE' });
   });
 
   it('goes stale while polls fail, ready after recovery, and fatal after a 401', async () => {

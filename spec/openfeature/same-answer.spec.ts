@@ -6,6 +6,7 @@
  * differing only where a wire cannot tell two apart (the README's OpenFeature table), and the wire's
  * own word is in `flagMetadata.serverReason`.
  */
+import { OFREPProvider } from '@openfeature/ofrep-provider';
 import { OpenFeature as ServerOpenFeature, type Client as ServerClient, type EvaluationContext, type EvaluationDetails, type FlagValue } from '@openfeature/server-sdk';
 import { OpenFeature as WebOpenFeature, type Client as WebClient } from '@openfeature/web-sdk';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -124,6 +125,21 @@ describe('the same OpenFeature answer on every transport (local server)', () => 
       const client = WebOpenFeature.getClient();
       for (const row of ROWS) expect([row.what, seen(resolveWeb(client, row))]).toEqual([row.what, expected(row, wire)]);
     });
+  });
+
+  // A server-side client often runs on the anonymous context; against a server that requires a targeting
+  // key its own load is rejected for good, but every request context that has one is answered (as the
+  // official OFREP server provider answers it).
+  it('answers request contexts with a targeting key when the client’s own (anonymous) load is rejected', async () => {
+    server().setOfrep({ requireTargetingKey: true });
+    const provider = new FlagstreamServerProvider(options('ofrep', {}));
+    await expect(ServerOpenFeature.setProviderAndWait('ofrep', provider)).rejects.toMatchObject({ code: 'TARGETING_KEY_MISSING' });
+    const client = ServerOpenFeature.getClient('ofrep');
+    const row = ROWS.find((candidate) => candidate.key === 'dark-mode')!;
+    expect(seen(await resolve(client, row, USER_OF))).toEqual(expected(row, 'ofrep'));
+    expect(await client.getBooleanDetails('dark-mode', false)).toMatchObject({ value: false, reason: 'ERROR', errorCode: 'PROVIDER_NOT_READY' });
+    await ServerOpenFeature.setProviderAndWait('official', new OFREPProvider({ baseUrl: server().url, headers: [['Authorization', `Bearer ${API_KEY}`]] }));
+    expect(await ServerOpenFeature.getClient('official').getBooleanDetails('dark-mode', false, USER_OF)).toMatchObject({ value: true, variant: 'true' });
   });
 
   it('reports a request the OFREP server rejects with its wire code (400 TARGETING_KEY_MISSING)', async () => {

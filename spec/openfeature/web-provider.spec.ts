@@ -21,7 +21,7 @@ describe('FlagstreamWebProvider (mock client)', () => {
         'code-default': result('code-default', { value: undefined, variant: 'off', reason: 'DEFAULT' }),
         'switched-off': result('switched-off', { value: false, variant: 'false', reason: 'disabled', enabled: false }),
         vendor: result('vendor', { value: 'x', variant: 'x', reason: 'SOMETHING_ELSE' }),
-        broken: result('broken', { value: undefined, variant: '', reason: 'ERROR', errorCode: 'PARSE_ERROR' }),
+        broken: result('broken', { value: undefined, variant: '', reason: 'ERROR', errorCode: 'PARSE_ERROR', details: { errorDetails: 'rule 3 does not parse' } }),
         weird: result('weird', { value: undefined, variant: '', reason: 'ERROR', errorCode: 'SOMETHING_NEW' }),
       },
     });
@@ -63,7 +63,8 @@ describe('FlagstreamWebProvider (mock client)', () => {
     expect(of.getNumberDetails('banner', 7)).toMatchObject({ value: 7, reason: 'ERROR', errorCode: ErrorCode.TYPE_MISMATCH });
     expect(of.getObjectDetails('banner', { a: 1 })).toMatchObject({ value: { a: 1 }, errorCode: ErrorCode.TYPE_MISMATCH });
     expect(of.getBooleanDetails('config', false)).toMatchObject({ value: false, errorCode: ErrorCode.TYPE_MISMATCH });
-    expect(of.getStringDetails('broken', 'd')).toMatchObject({ value: 'd', errorCode: ErrorCode.PARSE_ERROR });
+    // The server's own words (an OFREP failure item's errorDetails) are the message, as the official OFREP providers give it.
+    expect(of.getStringDetails('broken', 'd')).toMatchObject({ value: 'd', errorCode: ErrorCode.PARSE_ERROR, errorMessage: 'flag broken failed to evaluate: PARSE_ERROR: rule 3 does not parse' });
     expect(of.getStringDetails('weird', 'd')).toMatchObject({ value: 'd', errorCode: ErrorCode.GENERAL });
   });
 

@@ -40,3 +40,23 @@ export async function settledValue<T>(promise: Promise<T>, ticks = 2): Promise<T
   for (let i = 0; i < ticks; i++) await Promise.resolve();
   return result;
 }
+
+/** Pending reactions, then one macrotask (a chunk loaded with `import()`, handlers run in one). */
+export async function afterReactions(): Promise<void> {
+  for (let i = 0; i < 20; i += 1) await Promise.resolve();
+  await new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/**
+ * Runs the timers of `ts` due within `ms` one instant at a time, each followed by its reactions
+ * ({@link afterReactions}), as in real time, where another instant is another task: a promise settled
+ * at one instant is seen before anything of a later one runs.
+ */
+export async function advanceByInstants(ts: TestScheduler, ms: number): Promise<void> {
+  const end = ts.frame + ms;
+  for (let next = ts.actions[0]?.delay; next !== undefined && next <= end; next = ts.actions[0]?.delay) {
+    ts.maxFrames = next;
+    ts.flush();
+    await afterReactions();
+  }
+}

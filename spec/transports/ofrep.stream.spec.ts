@@ -237,6 +237,26 @@ describe('ofrep event streams against a strict fake server over loopback', () =>
     expect(other.streamRequests[0]!.query.token).toBe(STREAM_TOKEN);
   });
 
+  // The URL of a stream on another origin authenticates with its own token (no configured header goes
+  // there), which the server may rotate: a refusal means "ask for a new URL", not a revoked key.
+  it('a stream on another origin that refuses its URL (a rotated token) is not terminal: the client refetches and streams on the new URL', async () => {
+    other = await FakeOfrep.start([]);
+    fake.eventStreams = [{ type: 'sse', url: `${other.url}/ofrep/v1/sse/x?token=rotated-away` }];
+    makeClient();
+    await client!.ready();
+    await other.waitFor(() => other!.streamRequests.length >= 1);
+    fake.eventStreams = [other.urlEntry('x')];
+    await other.waitForOpenStreams(1);
+    await firstValueFrom(client!.status$.pipe(filter((status) => status.streaming), timeout(5_000)));
+    expect(client!.status).toMatchObject({ state: 'ready', streaming: true });
+    expect(client!.status.error).toBeUndefined();
+    expect(other.streamRequests.map((request) => request.query.token)).toEqual(['rotated-away', STREAM_TOKEN]);
+    expect(fake.bulkRequests.length).toBeGreaterThanOrEqual(2);
+    const refused = events.find((event) => event.type === 'error') as { error?: Error } | undefined;
+    expect(refused?.error).not.toBeInstanceOf(AuthError);
+    expect(refused?.error?.message ?? '').not.toContain('rotated-away');
+  });
+
   it('with polling, ignores eventStreams and polls with If-None-Match; with none, never streams', async () => {
     for (const mode of ['polling', 'none'] as const) {
       makeClient({ pollIntervalMs: mode === 'polling' ? 1_000 : 0 }, { changeDetection: mode });

@@ -215,7 +215,7 @@ function isEmpty(value: object): boolean {
 }
 
 /** A plain object: its prototype is a realm's `Object.prototype`, or none. */
-function isPlainObject(value: object): boolean {
+export function isPlainObject(value: object): boolean {
   const proto: unknown = Object.getPrototypeOf(value);
   return proto === null || Object.getPrototypeOf(proto) === null;
 }

@@ -1,4 +1,5 @@
-import { EMPTY, Observable, catchError, concatMap, defer, distinctUntilChanged, filter, merge, of, switchMap, throwError } from 'rxjs';
+import { EMPTY, Observable, catchError, concat, concatMap, defer, distinctUntilChanged, filter, merge, of, switchMap, throwError } from 'rxjs';
+import { AuthError, RequestError } from '../../errors.js';
 import { sse } from '../../net/sse.js';
 import { redact } from '../redact.js';
 import type { StreamMessage, TransportRuntime } from '../transport.js';
@@ -54,20 +55,26 @@ function connections(runtime: TransportRuntime, set: readonly string[], options:
   });
 }
 
-/** One SSE connection, its frames routed on `data.type` (the SSE event name is not looked at). */
+/**
+ * One SSE connection, its frames routed on `data.type` (the SSE event name is not looked at). A URL
+ * sent none of the configured headers (another origin's) authenticates with its own token, which the
+ * server may rotate: its 401/403 asks for a refetch (the answer brings the URLs to use) and fails the
+ * stream with a `RequestError` the client reconnects from, not with the `AuthError` that stops it.
+ */
 function connection(runtime: TransportRuntime, url: string, options: ChangeStreamOptions): Observable<StreamMessage> {
   const { logger } = runtime;
   // The URL may carry a credential in its path or its query: it shows as its origin only.
   const { origin, pathname, search } = new URL(url);
   const secrets = [url, pathname + search, pathname, search].filter((part) => part.length > 1);
+  const headers = options.headersFor(url);
+  const ownToken = !Object.keys(headers).length;
   return sse(runtime, {
     url,
-    headers: options.headersFor(url),
+    headers,
     // Routing is on `data.type`; servers that name the event after it are heard as well.
     events: ['refetchEvaluation'],
     watchdogMs: options.watchdogMs,
   }).pipe(
-    catchError((error: unknown) => throwError(() => redact(error, secrets))),
     concatMap((signal): Observable<StreamMessage> => {
       if (signal.type === 'open') return of({ type: 'connected' });
       const event = parseStreamEvent(signal.data);
@@ -79,6 +86,11 @@ function connection(runtime: TransportRuntime, url: string, options: ChangeStrea
       }
       return EMPTY;
     }),
+    catchError((error: unknown) =>
+      ownToken && error instanceof AuthError
+        ? concat(of<StreamMessage>({ type: 'changed', data: {} }), throwError(() => new RequestError(error.statusCode, `ofrep: stream ${origin} refused its URL`)))
+        : throwError(() => redact(error, secrets)),
+    ),
   );
 }
 
