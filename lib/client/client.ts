@@ -1,5 +1,5 @@
-import { BehaviorSubject, EMPTY, Observable, Subject, type Subscription, defer, filter, firstValueFrom, skip } from 'rxjs';
-import { CircuitOpenError, ClosedError, isRetryable } from '../errors.js';
+import { BehaviorSubject, EMPTY, Observable, Subject, type Subscription, defer, filter, firstValueFrom, skip, throwIfEmpty } from 'rxjs';
+import { CircuitOpenError, ClosedError, InvalidResponseError, isRetryable } from '../errors.js';
 import type { InvalidFlag, LoadResult, TransportSession } from '../transports/transport.js';
 import type { CircuitState, ClientEvent, ClientStatus, EvalContext, EvalResult, FlagChange, JsonValue, ReadyResult, TrackEvent, ValueSource } from '../types.js';
 import { gateSession } from '../transports/gate.js';
@@ -197,7 +197,9 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
 
   evaluateFor(key: string, context: EvalContext): Promise<EvalResult> {
     const target = ownContext(context);
-    return this.command(() => firstValueFrom(this.session.evaluate(key, target)));
+    // An evaluation that ends without a result (a custom transport's) rejects typed, not with rxjs's EmptyError.
+    const empty = (): Error => new InvalidResponseError(`no result for ${key}`);
+    return this.command(() => firstValueFrom(this.session.evaluate(key, target).pipe(throwIfEmpty(empty))));
   }
 
   snapshotFor(context: EvalContext): Promise<FlagSnapshot> {

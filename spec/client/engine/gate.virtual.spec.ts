@@ -1,6 +1,6 @@
-import { VirtualTimeScheduler } from 'rxjs';
+import { EMPTY, VirtualTimeScheduler, of } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { AuthError, ClosedError, RateLimitError, type FlagClient, type FlagClientOptions } from '../../../lib/index.js';
+import { AuthError, ClosedError, InvalidResponseError, RateLimitError, createFlagClient, type FlagClient, type FlagClientOptions, type Transport } from '../../../lib/index.js';
 import { testSource, type TestSource } from '../../../lib/testing/index.js';
 import { clientOn } from '../../support/virtual.js';
 
@@ -87,6 +87,18 @@ describe('the request gate: every path honours the server (virtual time)', () =>
     expect(client.status).toMatchObject({ state: 'closed' });
     // one request got the 401; nothing was sent after it, not even the final flush on close()
     expect(source.requests.filter((r) => r.at >= 1_000).map((r) => `${r.at}:${r.type}`)).toEqual(['1000:load']);
+  });
+
+  it('evaluateFor() on a transport whose evaluation ends without a result rejects with InvalidResponseError', async () => {
+    const transport: Transport = {
+      kind: 'custom',
+      connect: () => ({ load: () => of({ kind: 'flags' as const, flags: [] }), evaluate: () => EMPTY }),
+    };
+    const client = createFlagClient({ transport, streaming: false, pollIntervalMs: 0 });
+    const error: unknown = await client.evaluateFor('a', { userId: 'x' }).catch((e: unknown) => e);
+    client.close();
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    expect((error as Error).message).toBe('no result for a');
   });
 
   it('close() cancels evaluateFor() and snapshotFor() in flight: they reject with ClosedError at once', async () => {
