@@ -9,14 +9,14 @@ import type { FlagClient } from './flag-client.js';
 import type { UntypedFlags } from './flag-keys.js';
 import { loadEngine, type ContextSwitch, type LoadEngine } from './engine/load-engine.js';
 import { loadWaiters } from './engine/load-waiters.js';
-import { checkContext, resolveOptions, type FlagClientOptions, type ResolvedOptions } from './options.js';
+import { ownContext, resolveOptions, type FlagClientOptions, type ResolvedOptions } from './options.js';
 import { storeAccess, type WithStore } from './features/store-access.js';
 import { readyLatch, type ReadyLatch } from './engine/ready-latch.js';
 import { clientRequestGate, type ClientRequestGate } from './engine/request-gate.js';
 import { missingResult, valueResults } from './state/results.js';
 import type { SnapshotCache } from './engine/snapshot-cache.js';
 import { FlagSnapshot } from './state/snapshot.js';
-import { isPlainObject, sameJson } from './state/json-values.js';
+import { sameJson } from './state/json-values.js';
 import { ClientReporter } from './engine/reporter.js';
 import { untracked, type Tracking } from './features/tracking-sink.js';
 import { FlagViews } from './state/typed-values.js';
@@ -391,18 +391,4 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
     if ((this.fleet && role !== 'solo' && role !== 'leader') || !this.nothingToServe || source !== 'none') return;
     this.readiness.unreachable(this.gate.openForMs, this.gate.circuit === 'open' ? this.gate.lastFailure : undefined);
   }
-}
-
-/**
- * A copy of `context` that later changes to the caller's objects cannot reach, nor changes to the copy
- * theirs: the context, its attributes, and plain objects and arrays in them are copied (to a depth of
- * 32); anything else (a date, a class instance) is kept as it is. Checked first (`ConfigError`) unless
- * `check` is false.
- */
-function ownContext<T>(context: T, check = true, depth = 0): T {
-  if (check) checkContext(context, 'context');
-  if (depth > 32 || typeof context !== 'object' || context === null) return context;
-  const copy = (item: unknown): unknown => ownContext(item, false, depth + 1);
-  if (Array.isArray(context)) return context.map(copy) as T;
-  return depth < 2 || isPlainObject(context) ? (Object.fromEntries(Object.entries(context).map(([name, item]) => [name, copy(item)])) as T) : context;
 }

@@ -7,7 +7,7 @@ import { DEFAULT_MAX_RESPONSE_BYTES } from '../net/http.js';
 import type { Transport } from '../transports/transport.js';
 import type { EvalContext, EvalResult, FetchLike, JsonValue, Logger } from '../types.js';
 import { defaultFetch } from './default-fetch.js';
-import { ownRecord } from './state/json-values.js';
+import { isPlainObject, ownRecord } from './state/json-values.js';
 import { isObject, numberGroup, numberOption } from './number-options.js';
 import { isRecord } from '../transports/values.js';
 import type { SnapshotJSON } from './state/snapshot.js';
@@ -199,6 +199,20 @@ export function checkContext(context: unknown, field: string): void {
   const { userId, attributes } = context as EvalContext;
   if (userId !== undefined && typeof userId !== 'string') throw new ConfigError(`${field}.userId`, 'must be a string');
   if (attributes !== undefined && !isRecord(attributes)) throw new ConfigError(`${field}.attributes`, 'must be an object');
+}
+
+/**
+ * A copy of `context` that later changes to the caller's objects cannot reach, nor changes to the copy
+ * theirs: the context, its attributes, and plain objects and arrays in them are copied (to a depth of
+ * 32); anything else (a date, a class instance) is kept as it is. Checked first (`ConfigError`) unless
+ * `check` is false.
+ */
+export function ownContext<T>(context: T, check = true, depth = 0): T {
+  if (check) checkContext(context, 'context');
+  if (depth > 32 || typeof context !== 'object' || context === null) return context;
+  const copy = (item: unknown): unknown => ownContext(item, false, depth + 1);
+  if (Array.isArray(context)) return context.map(copy) as T;
+  return depth < 2 || isPlainObject(context) ? (Object.fromEntries(Object.entries(context).map(([name, item]) => [name, copy(item)])) as T) : context;
 }
 
 /** Where warnings go without a `logger` option: `console`, prefixed. */
