@@ -270,6 +270,23 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
     second.link.close();
   });
 
+  it('identify() before a tab’s first claim settles, behind a leader: its queued request is withdrawn, so the next tab leads at once when the leader’s tab closes', async () => {
+    const origin = new FakeOrigin();
+    const first = tab(origin, 1);
+    await vi.advanceTimersByTimeAsync(10);
+    const second = tab(origin, 2);
+    second.identify({ userId: 'u-2' }); // its claim of the anonymous scope is under way: it will queue
+    await vi.advanceTimersByTimeAsync(10);
+    const third = tab(origin, 3);
+    await vi.advanceTimersByTimeAsync(10);
+    expect([first.role(), second.role(), third.role()]).toEqual(['leader', 'leader', 'follower']);
+    origin.close(1);
+    await vi.advanceTimersByTimeAsync(20);
+    expect([third.role(), third.seen.engine]).toEqual(['leader', true]);
+    second.link.close();
+    third.link.close();
+  });
+
   it('a lock granted to a tab that has left the scope is given back within a lease', async () => {
     const { origin } = await leaderAndFollower();
     expect(origin.names()).toHaveLength(1);
