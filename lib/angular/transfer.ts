@@ -22,16 +22,19 @@ export function transferStateOptions(options: FlagClientOptions): FlagClientOpti
 
 /**
  * App initializer of a server render: holds the render until the client's `ready()` settles, then,
- * if its flags came from the network, has `TransferState` serialize its snapshot into the page
- * (taken when the page is serialized, so it matches the HTML), stamped with its context's
- * fingerprint ({@link renderedSnapshot}). A render whose load failed transfers nothing: it
- * rendered defaults, and the browser client loads as usual. Does nothing in a browser.
+ * if its flags came from the network, has `TransferState` serialize its snapshot into the page,
+ * stamped with its context's fingerprint ({@link renderedSnapshot}). Snapshot and context are taken
+ * together when `ready()` settles: an `identify()` later in the render, whose load may not have
+ * landed when the page is serialized, must not stamp its context on the last one's flags. A render
+ * whose load failed transfers nothing: it rendered defaults, and the browser client loads as usual.
+ * Does nothing in a browser.
  */
 export async function transferSnapshot(client: FlagClient): Promise<void> {
   if (!onServer()) return;
   const state = inject(TransferState);
   const { ok, source } = await client.ready();
-  if (ok && source === 'network') state.onSerialize(FLAG_SNAPSHOT_KEY, () => renderedSnapshot(client.snapshot, client.context));
+  const rendered = renderedSnapshot(client.snapshot, client.context);
+  if (ok && source === 'network') state.onSerialize(FLAG_SNAPSHOT_KEY, () => rendered);
 }
 
 /** Whether this is a server render (what `isPlatformServer` tests, without importing `@angular/common`). */

@@ -81,6 +81,27 @@ describe('provideFlagClient(…, { transferState: true }) in a server render', (
     for (const secret of ['pro-7', 'm.mustermann', 'corp.example']) expect(html).not.toContain(secret);
   });
 
+  it('an identify() during the render, whose load has not landed when the page is serialized, does not stamp its context on the last context’s flags', async () => {
+    const source = testSource({ 'new-checkout': (context) => context.userId === 'pro' });
+    @Component({ selector: 'app-root', template: '' })
+    class SignsIn {
+      constructor() {
+        // The user is known only now; the render does not wait for this load.
+        source.delay(1_000);
+        inject(FLAG_CLIENT).identify({ userId: 'pro' }).catch(() => undefined);
+      }
+    }
+    const providers = [provideZonelessChangeDetection(), provideServerRendering(), provideFlagClient(() => ({ transport: source, logger: silent }), { transferState: true })];
+    const html = await renderApplication((context: BootstrapContext) => bootstrapApplication(SignsIn, { providers }, context), {
+      document: '<html><head></head><body><app-root></app-root></body></html>',
+      url: 'http://app.test/',
+      allowedHosts: ['app.test'],
+    });
+    // The flags are the anonymous load's: they say so, and a browser signed in as 'pro' does not take them as its own.
+    expect(transferred(html)?.flags['new-checkout']).toMatchObject({ value: false });
+    expect(transferred(html)?.contextFingerprint).toBe(fingerprintOf({}));
+  });
+
   it('closes each render’s client with the render: N renders leave no open client, stream or timer', async () => {
     const source = testSource({ 'new-checkout': true });
     const timers = (): number => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;

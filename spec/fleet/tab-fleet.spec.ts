@@ -152,6 +152,22 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
     await Promise.all([leader.close(), follower.close()]);
   });
 
+  it('a follower that leaves the scope while it asks a silent leader (an identify()) does not take the lock: it would hold it for nobody', async () => {
+    const { origin, leader, follower } = await leaderAndFollower();
+    const unlisten = await follower.listen('s', () => undefined);
+    origin.mute(1);
+    await vi.advanceTimersByTimeAsync(LEASE_MS);
+    const claimed = follower.claim('s', 'b', health); // asks, unanswered
+    await vi.advanceTimersByTimeAsync(100);
+    unlisten(); // its queued request is withdrawn
+    await vi.advanceTimersByTimeAsync(300);
+    expect((await claimed).held).toBe(false);
+    expect(await leader.publish('s', 'a', { epoch: 'a.1', version: 1, at: '', flags: [] })).toBe(true);
+    await Promise.all([leader.close(), follower.close()]);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(origin.names()).toEqual([]);
+  });
+
   it('a follower that was busy (it ran nothing for over a lease) asks before it takes the lock: a leader that answers keeps it', async () => {
     const { leader, follower } = await leaderAndFollower();
     await vi.advanceTimersByTimeAsync(LEASE_MS * 2); // the follower runs nothing meanwhile; the leader had nothing to say
@@ -237,6 +253,36 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
     origin.close(1);
     await vi.advanceTimersByTimeAsync(20);
     expect(third.role()).toBe('leader');
+    second.link.close();
+    third.link.close();
+  });
+
+  it('identify() before a tab’s first claim settles: the lock it won for the old scope is given back, and the next tab there leads and loads', async () => {
+    const origin = new FakeOrigin();
+    const first = tab(origin, 1);
+    first.identify({ userId: 'u-1' }); // in the same task as its start: its claim of the anonymous scope is under way
+    await vi.advanceTimersByTimeAsync(10);
+    expect(origin.names()).toHaveLength(1);
+    const second = tab(origin, 2);
+    await vi.advanceTimersByTimeAsync(10);
+    expect([first.role(), second.role(), second.seen.engine]).toEqual(['leader', 'leader', true]);
+    first.link.close();
+    second.link.close();
+  });
+
+  it('identify() before a tab’s first claim settles, behind a leader: its queued request is withdrawn, so the next tab leads at once when the leader’s tab closes', async () => {
+    const origin = new FakeOrigin();
+    const first = tab(origin, 1);
+    await vi.advanceTimersByTimeAsync(10);
+    const second = tab(origin, 2);
+    second.identify({ userId: 'u-2' }); // its claim of the anonymous scope is under way: it will queue
+    await vi.advanceTimersByTimeAsync(10);
+    const third = tab(origin, 3);
+    await vi.advanceTimersByTimeAsync(10);
+    expect([first.role(), second.role(), third.role()]).toEqual(['leader', 'leader', 'follower']);
+    origin.close(1);
+    await vi.advanceTimersByTimeAsync(20);
+    expect([third.role(), third.seen.engine]).toEqual(['leader', true]);
     second.link.close();
     third.link.close();
   });

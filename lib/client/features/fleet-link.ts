@@ -167,7 +167,13 @@ export class FleetLink implements FleetHandle {
     const scope = this.#scope!;
     try {
       const claim = await this.#call(() => this.#store.claim(scope, this.#holder, this.#health, { epoch: this.#epoch, version: this.#version }));
-      if (this.#stale(generation)) return;
+      if (this.#stale(generation)) {
+        // A claim of a scope this process has left meanwhile (an identify(), close()) gives back what it
+        // won or queued for: held by nobody who publishes, or first in line, it would keep that scope's
+        // followers waiting (a tab's lock never lapses).
+        if (this.#left || scope !== this.#scope) await this.#call(() => this.#store.release(scope, this.#holder));
+        return;
+      }
       this.#lapsesAt = claim.held ? undefined : this.#host.scheduler.now() + Math.max(0, claim.remainingMs);
       if (claim.held) this.#lead(claim);
       else await this.#follow(generation, scope);

@@ -109,8 +109,9 @@ export class TabCoordinator implements FleetCoordinator {
   async claim(scope: string, holder: string, health: FleetHealth): Promise<FleetClaim> {
     const state = this.#scope(scope);
     let lock = state.locks.get(holder) ?? (await this.#request(state, holder));
-    // The holder has answered nothing for a whole lease, nor now (this tab may itself have been busy): its lock is taken from it.
-    if (!lock.granted && this.#quiet(state) >= this.leaseMs && (await this.#ask(state), this.#quiet(state) >= this.leaseMs)) {
+    // The holder has answered nothing for a whole lease, nor now (this tab may itself have been busy): its lock is taken from it,
+    // unless this holder's request was granted or withdrawn (it left the scope) while it asked.
+    if (!lock.granted && this.#quiet(state) >= this.leaseMs && (await this.#ask(state), this.#quiet(state) >= this.leaseMs && !lock.granted && state.locks.get(holder) === lock)) {
       this.#drop(state, holder, lock);
       lock = await this.#request(state, holder, true);
     }
