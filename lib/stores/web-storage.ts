@@ -1,7 +1,7 @@
 import type { FlagStore } from '../client/options.js';
 import { StoreError } from '../errors.js';
 import type { Logger } from '../types.js';
-import { parseRecord, recordKey, storeCall, storeLogger } from './record.js';
+import { isStoredFlags, parseRecord, recordKey, storeCall, storeLogger } from './record.js';
 
 /** The part of the Web Storage API (`localStorage`, `sessionStorage`) the store uses. */
 export interface WebStorageLike {
@@ -43,8 +43,7 @@ export function webStorageStore(storage: WebStorageLike, options: WebStorageStor
     storeCall(operation, 'webStorageStore', () => {
       if (!swept) {
         swept = true;
-        const legacy = Array.from({ length: storage.length ?? 0 }, (_, index) => storage.key?.(index)).filter((key) => key?.startsWith(`${prefix}v1 `));
-        for (const key of legacy) storage.removeItem?.(key!);
+        removeLegacy(storage, prefix);
       }
       return run();
     });
@@ -66,6 +65,34 @@ export function webStorageStore(storage: WebStorageLike, options: WebStorageStor
       });
     },
   };
+}
+
+/**
+ * Removes the records older releases named `<prefix><scope>` (scopes start with `v1 `): only keys
+ * whose value is a stored record of exactly that scope, so another app's keys are never touched,
+ * whatever the prefix. A storage that refuses to be listed or changed keeps them (they are never read).
+ */
+function removeLegacy(storage: WebStorageLike, prefix: string): void {
+  try {
+    const legacy: string[] = [];
+    for (let index = 0; index < (storage.length ?? 0); index += 1) {
+      const key = storage.key?.(index);
+      if (key?.startsWith(`${prefix}v1 `) && isRecordOf(storage.getItem(key), key.slice(prefix.length))) legacy.push(key);
+    }
+    for (const key of legacy) storage.removeItem?.(key);
+  } catch {
+    // Listing or removing failed (a sandboxed or private-mode storage): the old entries stay, unread.
+  }
+}
+
+/** Whether `text` is a stored record of `scope`. */
+function isRecordOf(text: string | null, scope: string): boolean {
+  try {
+    const value: unknown = JSON.parse(text ?? '');
+    return isStoredFlags(value) && value.scope === scope;
+  } catch {
+    return false;
+  }
 }
 
 /** Browsers name it `QuotaExceededError` (old ones: code 22, or Firefox's `NS_ERROR_DOM_QUOTA_REACHED`). */

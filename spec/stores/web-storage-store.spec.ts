@@ -38,6 +38,21 @@ describe('webStorageStore()', () => {
     expect(await webStorageStore(bare).load(record('a').scope)).toEqual(record('a'));
   });
 
+  it('the sweep of old entries removes only records of their own scope (an empty prefix spares other keys) and never fails a call', async () => {
+    const storage = new MemoryStorage();
+    storage.setItem(record('a').scope, JSON.stringify(record('a')));
+    storage.setItem('v1 another app', JSON.stringify({ version: 1, note: 'theirs' }));
+    storage.setItem('v1 mislabelled', JSON.stringify(record('b')));
+    await webStorageStore(storage, { prefix: '' }).load(record('a').scope);
+    expect(storage.keys).toEqual(['v1 another app', 'v1 mislabelled']);
+    // A storage whose listing throws (a sandboxed frame): the old entries stay, loads and saves go on.
+    const refusing = new MemoryStorage();
+    Object.defineProperty(refusing, 'key', { value: () => { throw new DOMException('denied', 'SecurityError'); } });
+    const store = webStorageStore(refusing);
+    await store.save(record('c'));
+    expect(await store.load(record('c').scope)).toEqual(record('c'));
+  });
+
   it('a full storage rejects the save with a quota StoreError, never throwing synchronously, and keeps the old record', async () => {
     const storage = new MemoryStorage(2_000);
     const store = webStorageStore(storage);
