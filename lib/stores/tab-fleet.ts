@@ -40,8 +40,12 @@ export function tabFleet(options: TabFleetOptions = {}): FleetOption {
     return { attach: (client) => solo(fleetHost(client)) };
   }
   // One coordinator (one channel) per client: two clients in one tab coordinate as two tabs would.
-  const page = (globalThis as { document?: { addEventListener(type: 'freeze', listener: () => void): void } }).document;
-  const platform = { locks, channel: (channel: string) => new Channel(channel), onFreeze: (listener: () => void) => page?.addEventListener('freeze', listener) };
+  const page = (globalThis as { document?: Pick<EventTarget, 'addEventListener' | 'removeEventListener'> }).document;
+  const onFreeze = (listener: () => void): (() => void) => {
+    page?.addEventListener('freeze', listener);
+    return () => page?.removeEventListener('freeze', listener);
+  };
+  const platform = { locks, channel: (channel: string) => new Channel(channel), onFreeze };
   return { attach: (client) => new FleetLink(new TabCoordinator(platform, { name, leaseMs: LEASE_MS, timeoutMs: 1_000 }), fleetHost(client)) };
 }
 

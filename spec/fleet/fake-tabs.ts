@@ -57,7 +57,10 @@ export class FakeOrigin {
     };
     return {
       locks,
-      onFreeze: (listener) => this.freezeListeners.set(tab, [...(this.freezeListeners.get(tab) ?? []), listener]),
+      onFreeze: (listener) => {
+        this.freezeListeners.set(tab, [...(this.freezeListeners.get(tab) ?? []), listener]);
+        return () => this.freezeListeners.set(tab, (this.freezeListeners.get(tab) ?? []).filter((l) => l !== listener));
+      },
       channel: (name) => {
         const entry = { tab, name, channel: undefined as unknown as TabChannel };
         entry.channel = {
@@ -100,6 +103,11 @@ export class FakeOrigin {
   freeze(tab: number): void {
     for (const listener of this.freezeListeners.get(tab) ?? []) listener();
     this.frozen.add(tab);
+  }
+
+  /** How many `freeze` listeners tab `tab`'s page holds. */
+  freezeListenerCount(tab: number): number {
+    return this.freezeListeners.get(tab)?.length ?? 0;
   }
 
   resume(tab: number): void {

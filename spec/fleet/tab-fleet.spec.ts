@@ -239,6 +239,14 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
     expect(tabs.slice(1).map((t) => t.role()).sort()).toEqual(['follower', 'leader']);
   });
 
+  it('close() stops listening for the page\'s freeze: the page keeps no closed coordinator', async () => {
+    const { origin, tabs } = await threeTabs();
+    expect([1, 2, 3].map((id) => origin.freezeListenerCount(id))).toEqual([1, 1, 1]);
+    tabs[0]!.link.close();
+    await vi.advanceTimersByTimeAsync(20);
+    expect([1, 2, 3].map((id) => origin.freezeListenerCount(id))).toEqual([0, 1, 1]);
+  });
+
   it('identify() in one tab moves only it: it leads its own scope, and gives up its place in the old queue', async () => {
     const { origin, tabs } = await threeTabs();
     const [first, second, third] = tabs as [ReturnType<typeof tab>, ReturnType<typeof tab>, ReturnType<typeof tab>];

@@ -19,8 +19,8 @@ export interface TabChannel {
 export interface TabPlatform {
   locks: TabLocks;
   channel(name: string): TabChannel;
-  /** Calls `listener` when the page is about to be frozen (the Page Lifecycle `freeze` event). */
-  onFreeze?(listener: () => void): void;
+  /** Calls `listener` when the page is about to be frozen (the Page Lifecycle `freeze` event); returns how to stop. */
+  onFreeze?(listener: () => void): () => void;
   scheduler?: SchedulerLike;
 }
 
@@ -90,6 +90,8 @@ export class TabCoordinator implements FleetCoordinator {
   readonly #scheduler: SchedulerLike;
   #channel: TabChannel | undefined;
   #closed = false;
+  /** Stops listening for the page's `freeze` (on close: a closed coordinator is not kept by the page). */
+  #unfreeze: (() => void) | undefined;
   readonly #platform: TabPlatform;
   readonly #options: TabCoordinatorOptions;
 
@@ -101,7 +103,7 @@ export class TabCoordinator implements FleetCoordinator {
     this.#scheduler = platform.scheduler ?? asyncScheduler;
     // A frozen page cannot stream or answer: it lets its locks go, so another tab leads at once; once
     // resumed, its links' next claims find the lock taken and follow.
-    platform.onFreeze?.(() => {
+    this.#unfreeze = platform.onFreeze?.(() => {
       for (const state of [...this.#scopes.values()]) for (const [holder, lock] of [...state.locks]) this.#drop(state, holder, lock);
     });
   }
@@ -180,6 +182,7 @@ export class TabCoordinator implements FleetCoordinator {
 
   async close(): Promise<void> {
     this.#closed = true;
+    this.#unfreeze?.();
     for (const state of this.#scopes.values()) {
       for (const lock of state.locks.values()) {
         lock.abort.abort();
