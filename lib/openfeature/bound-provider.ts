@@ -41,8 +41,8 @@ export abstract class BoundProvider {
    * OpenFeature tracking: the event goes to `client.track` (the details' `flagKey` and `value`, the
    * context's `targetingKey` as `userId`, other details as `metadata`), which sends it
    * in batches where the transport has an events endpoint (Rollgate) and drops it elsewhere (Cuttlegate,
-   * OFREP: one warning). A bad event (no `flagKey`, a value that is not a finite number) throws the
-   * client's `ConfigError`, which the SDK logs.
+   * OFREP: one warning). On Rollgate a bad event (no `flagKey`, a value that is not a finite number)
+   * throws the client's `ConfigError`, which the SDK logs; elsewhere it is dropped unchecked.
    */
   track(trackingEventName: string, context: EvaluationContext, trackingEventDetails: TrackingEventDetails): void {
     this.client.track(toTrackEvent(trackingEventName, context, trackingEventDetails));
