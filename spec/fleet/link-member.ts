@@ -32,6 +32,7 @@ export function linkMember(store: FleetCoordinator, current: EvalResult[] = [fla
     contexts,
     status,
     scheduler,
+    timeoutMs: 1_000,
     logger: { warn: (message) => void seen.warnings.push(message), error() {} },
     engine: (on) => void (seen.engine = on),
     mirror: (health) => void seen.mirrored.push(health),

@@ -114,6 +114,8 @@ export interface FleetHost {
   status: Observable<ClientStatus>;
   scheduler: SchedulerLike;
   logger: Logger;
+  /** The client's request timeout, ms: how long a follower's `refresh()` waits for a first shared snapshot. */
+  timeoutMs: number;
   /** Runs (`true`) or stops (`false`) the client's own load engine. */
   engine(on: boolean): void;
   /** A follower's status follows its leader's health; `undefined`: the process's own again. */
@@ -137,7 +139,7 @@ export interface FleetHost {
  * makes a link's {@link FleetHost} of it (`fleetHost`), so a client without a fleet carries no glue.
  */
 export interface FleetClient {
-  readonly options: { transport: { identity?: string }; scheduler: SchedulerLike; logger: Logger };
+  readonly options: { transport: { identity?: string }; scheduler: SchedulerLike; logger: Logger; timeoutMs: number };
   /** The client's context switches (the current one first). */
   readonly contexts: Observable<ContextSwitch>;
   /** The client's status and events (a structural view: its declaration must not carry the class's `#private` members). */

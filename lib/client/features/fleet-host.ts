@@ -13,6 +13,7 @@ export function fleetHost(client: FleetClient): FleetHost {
     status: report.status$,
     scheduler: options.scheduler,
     logger: options.logger,
+    timeoutMs: options.timeoutMs,
     engine: (on) => {
       if (on) return client.runEngine();
       // A follower neither loads nor streams.

@@ -71,10 +71,16 @@ export class FleetLink implements FleetHandle {
   }
 
   refresh(): void {
-    // A follower's refresh is its leader's snapshot: with none shared yet it fails, as a failed load would.
-    if (this.#role === 'follower') {
-      void this.#pull(this.#generation, true).then((applied) => applied || this.#host.refused(new FleetLeaderError('fleet leader: no flags shared yet')));
-    }
+    // A follower's refresh is its leader's snapshot. With none shared yet the leader may be on its first
+    // load: the call waits for it as long as a load of its own would (the client's timeout), then fails.
+    if (this.#role !== 'follower') return;
+    const generation = this.#generation;
+    void this.#pull(generation, true).then((shared) => {
+      if (shared) return;
+      this.#host.scheduler.schedule(() => {
+        if (this.#version === 0 && !this.#stale(generation) && this.#role === 'follower') this.#host.refused(new FleetLeaderError('fleet leader: no flags shared yet'));
+      }, this.#host.timeoutMs);
+    });
   }
 
   async snapshotFor(context: EvalContext, load: () => Promise<EvalResult[]>): Promise<EvalResult[]> {
