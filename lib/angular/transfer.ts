@@ -33,8 +33,10 @@ export async function transferSnapshot(client: FlagClient): Promise<void> {
   if (!onServer()) return;
   const state = inject(TransferState);
   const { ok, source } = await client.ready();
-  const rendered = renderedSnapshot(client.snapshot, client.context);
-  if (ok && source === 'network') state.onSerialize(FLAG_SNAPSHOT_KEY, () => rendered);
+  if (ok && source === 'network') {
+    const rendered = renderedSnapshot(client.snapshot, client.context);
+    state.onSerialize(FLAG_SNAPSHOT_KEY, () => rendered);
+  }
 }
 
 /** Whether this is a server render (what `isPlatformServer` tests, without importing `@angular/common`). */
