@@ -73,35 +73,31 @@ describe('what a fleet leader shares', () => {
     expect(client.status).toMatchObject({ state: 'error', role: 'solo' });
   });
 
-  it('a follower’s refresh() while its leader’s first load is under way settles with that load’s snapshot, as a load of its own would', async () => {
+  /** A leader whose first load takes `loadMs` (still under way), and a follower of it with `timeoutMs`. */
+  async function followerOfStartingLeader(loadMs: number, timeoutMs: number): Promise<FlagClient> {
     const origin = new FakeOrigin();
     const source = testSource({ a: true });
-    source.delay(400);
-    const leader = member(origin, 1, source, { timeoutMs: 3_000 });
+    source.delay(loadMs);
+    const leader = member(origin, 1, source, { timeoutMs: 8_000 });
     const led = leads(leader);
     void leader.ready();
     await led;
-    const follower = member(origin, 2, source, { timeoutMs: 3_000 });
+    const follower = member(origin, 2, source, { timeoutMs });
     const follows = firstValueFrom(follower.events$.pipe(filter((event) => event.type === 'fleet-follower'), timeout(5_000)));
     void follower.ready({ timeoutMs: 100 });
     await follows;
+    return follower;
+  }
+
+  it('a follower’s refresh() while its leader’s first load is under way settles with that load’s snapshot, as a load of its own would', async () => {
+    const follower = await followerOfStartingLeader(400, 3_000);
     await follower.refresh();
     expect(follower.bool('a', false)).toBe(true);
     expect(follower.status).toMatchObject({ state: 'ready', source: 'network', role: 'follower' });
   });
 
   it('a follower’s refresh() fails with FleetLeaderError when its leader shares nothing within the client’s timeout, instead of hanging', async () => {
-    const origin = new FakeOrigin();
-    const source = testSource({ a: true });
-    source.delay(5_000);
-    const leader = member(origin, 1, source, { timeoutMs: 8_000 });
-    const led = leads(leader);
-    void leader.ready();
-    await led;
-    const follower = member(origin, 2, source, { timeoutMs: 300 });
-    const follows = firstValueFrom(follower.events$.pipe(filter((event) => event.type === 'fleet-follower'), timeout(5_000)));
-    void follower.ready({ timeoutMs: 100 });
-    await follows;
+    const follower = await followerOfStartingLeader(5_000, 300);
     const started = Date.now();
     await expect(follower.refresh()).rejects.toBeInstanceOf(FleetLeaderError);
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
