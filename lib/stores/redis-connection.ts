@@ -116,8 +116,7 @@ export interface RedisConnection {
   subscriber(): RedisSubscription;
 }
 
-const ACCEPTED =
-  'must be a connected node-redis client or cluster (createClient / createCluster, redis ≥ 4.6) or an ioredis Redis or Cluster (ioredis ≥ 5)';
+const ACCEPTED = 'must be a connected node-redis (≥ 4.6) or ioredis (≥ 5) client or cluster';
 
 /** Recognises `redis` by its shape; a `ConfigError` naming `field` and what is accepted otherwise. */
 export function redisConnection(redis: unknown, field = 'redis'): RedisConnection {
