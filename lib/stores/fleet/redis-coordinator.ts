@@ -20,42 +20,40 @@ export interface RedisCoordinatorOptions {
 // ago): followers then wait for the new leader's, which it publishes as soon as it has flags.
 // Answers {1 + 2 if taken afresh + 4 if the snapshot is the holder's last publish (starts with
 // ARGV[5]), 0, the last leader's farewell (or false)}, or {0, ms left of the holder's lease}.
-const CLAIM = `local v = redis.call('GET', KEYS[1])
-local fresh = 0
-if not v then
-redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[2])
-redis.call('DEL', KEYS[3])
-fresh = 2
-elseif v == ARGV[3] then
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
+const CLAIM = `local fresh=0
+if redis.call('SET',KEYS[1],ARGV[3],'NX','PX',ARGV[2]) then
+redis.call('DEL',KEYS[3])
+fresh=2
+elseif redis.call('GET',KEYS[1])==ARGV[3] then
+redis.call('PEXPIRE',KEYS[1],ARGV[2])
 else
-return {0, redis.call('PTTL', KEYS[1])}
+return {0,redis.call('PTTL',KEYS[1])}
 end
-if redis.call('GET', KEYS[2]) == ARGV[4] then
-redis.call('PEXPIRE', KEYS[2], ARGV[2])
+if redis.call('GET',KEYS[2])==ARGV[4] then
+redis.call('PEXPIRE',KEYS[2],ARGV[2])
 else
-redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[2])
-redis.call('PUBLISH', ARGV[1], 'health')
+redis.call('SET',KEYS[2],ARGV[4],'PX',ARGV[2])
+redis.call('PUBLISH',ARGV[1],'health')
 end
-local shared = redis.call('GETRANGE', KEYS[3], 0, #ARGV[5] - 1) == ARGV[5] and 4 or 0
-return {1 + fresh + shared, 0, redis.call('GET', KEYS[4])}`;
+local shared=redis.call('GETRANGE',KEYS[3],0,#ARGV[5]-1)==ARGV[5] and 4 or 0
+return {1+fresh+shared,0,redis.call('GET',KEYS[4])}`;
 
 // Frees the lease and its heartbeat (only the holder can), keeping the leader's farewell, if any, for one lease.
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[3] then
-redis.call('DEL', KEYS[1], KEYS[2])
-if ARGV[4] ~= '' then redis.call('SET', KEYS[4], ARGV[4], 'PX', ARGV[2]) end
-redis.call('PUBLISH', ARGV[1], 'released')
+const RELEASE = `if redis.call('GET',KEYS[1])==ARGV[3] then
+redis.call('DEL',KEYS[1],KEYS[2])
+if ARGV[4]~='' then redis.call('SET',KEYS[4],ARGV[4],'PX',ARGV[2]) end
+redis.call('PUBLISH',ARGV[1],'released')
 end
 return 0`;
 
 // Only the lease holder writes: the snapshot, then the notice.
-const PUBLISH = `if redis.call('GET', KEYS[1]) ~= ARGV[3] then return 0 end
-redis.call('SET', KEYS[3], ARGV[4])
-redis.call('PUBLISH', ARGV[1], 'snapshot')
+const PUBLISH = `if redis.call('GET',KEYS[1])~=ARGV[3] then return 0 end
+redis.call('SET',KEYS[3],ARGV[4])
+redis.call('PUBLISH',ARGV[1],'snapshot')
 return 1`;
 
 // The snapshot, the heartbeat and a farewell in one round trip (false for a missing key).
-const READ = `return {redis.call('GET', KEYS[3]), redis.call('GET', KEYS[2]), redis.call('GET', KEYS[4])}`;
+const READ = `return redis.call('MGET',KEYS[3],KEYS[2],KEYS[4])`;
 
 /** A channel subscribed (or being subscribed) on the shared connection, and who listens to it. */
 interface Channel {
