@@ -17,9 +17,8 @@ export const recordKey = (prefix: string, scope: string): string => prefix + sha
 
 /** The shape every store checks before handing a record back (the client validates the flags). */
 export function isStoredFlags(value: unknown): value is StoredFlags {
-  if (typeof value !== 'object' || value === null) return false;
-  const record = value as Partial<StoredFlags>;
-  return record.version === 1 && typeof record.scope === 'string' && typeof record.savedAt === 'string' && Array.isArray(record.flags);
+  const record = value as Partial<StoredFlags> | null;
+  return record?.version === 1 && typeof record.scope === 'string' && typeof record.savedAt === 'string' && Array.isArray(record.flags);
 }
 
 /**
@@ -27,10 +26,8 @@ export function isStoredFlags(value: unknown): value is StoredFlags {
  * a warning naming `where`) when the text is not a record.
  */
 export function parseRecord(text: string, scope: string, where: string, logger: Logger): StoredFlags | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
+  const value = parseJson(text);
+  if (value === undefined) {
     logger.warn(`${where}: ignored a stored value that is not JSON`);
     return undefined;
   }
@@ -48,5 +45,15 @@ export async function storeCall<T>(operation: 'load' | 'save', what: string, run
   } catch (error) {
     if (error instanceof StoreError) throw error;
     throw new StoreError(operation, `${what}: ${messageOf(error)}`, { cause: error });
+  }
+}
+
+/** The JSON value of a stored text, or undefined when absent or not JSON. */
+export function parseJson(text: unknown): unknown {
+  if (typeof text !== 'string') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
   }
 }

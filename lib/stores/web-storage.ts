@@ -1,7 +1,7 @@
 import type { FlagStore } from '../client/options.js';
 import { StoreError } from '../errors.js';
 import type { Logger } from '../types.js';
-import { isStoredFlags, parseRecord, recordKey, storeCall, storeLogger } from './record.js';
+import { isStoredFlags, parseJson, parseRecord, recordKey, storeCall, storeLogger } from './record.js';
 
 /** The part of the Web Storage API (`localStorage`, `sessionStorage`) the store uses. */
 export interface WebStorageLike {
@@ -76,22 +76,13 @@ function removeLegacy(storage: WebStorageLike, prefix: string): void {
   try {
     const legacy: string[] = [];
     for (let index = 0; index < (storage.length ?? 0); index += 1) {
-      const key = storage.key?.(index);
-      if (key?.startsWith(`${prefix}v1 `) && isRecordOf(storage.getItem(key), key.slice(prefix.length))) legacy.push(key);
+      const key = storage.key?.(index) ?? '';
+      const value = key.startsWith(`${prefix}v1 `) && parseJson(storage.getItem(key));
+      if (isStoredFlags(value) && value.scope === key.slice(prefix.length)) legacy.push(key);
     }
     for (const key of legacy) storage.removeItem?.(key);
   } catch {
     // Listing or removing failed (a sandboxed or private-mode storage): the old entries stay, unread.
-  }
-}
-
-/** Whether `text` is a stored record of `scope`. */
-function isRecordOf(text: string | null, scope: string): boolean {
-  try {
-    const value: unknown = JSON.parse(text ?? '');
-    return isStoredFlags(value) && value.scope === scope;
-  } catch {
-    return false;
   }
 }
 

@@ -1,6 +1,7 @@
 import { asHealth, type FleetClaim, type FleetCoordinator, type FleetHealth, type FleetRecord, type FleetView } from '../../client/features/fleet-link.js';
 import type { EvalResult } from '../../types.js';
 import type { RedisConnection, RedisSubscription } from '../redis-connection.js';
+import { parseJson } from '../record.js';
 import { asRecord, digest } from './wire.js';
 
 /** Settings of the Redis coordinator (see `redisFleet`). */
@@ -106,8 +107,8 @@ export class RedisCoordinator implements FleetCoordinator {
   }
 
   async read(scope: string): Promise<FleetView> {
-    const [record, health, farewell] = ((await this.#run(READ, scope)) ?? []) as unknown[];
-    return { record: asRecord(parseJson(record)), leader: asHealth(parseJson(health)), farewell: asHealth(parseJson(farewell)) };
+    const [record, health, farewell] = (((await this.#run(READ, scope)) ?? []) as unknown[]).map(parseJson);
+    return { record: asRecord(record), leader: asHealth(health), farewell: asHealth(farewell) };
   }
 
   async listen(scope: string, notice: () => void): Promise<() => void> {
@@ -137,9 +138,7 @@ export class RedisCoordinator implements FleetCoordinator {
   }
 
   async getShared(key: string): Promise<EvalResult[] | undefined> {
-    const text = await this.#redis.get(this.#sharedKey(key));
-    if (typeof text !== 'string') return undefined;
-    const parsed: unknown = JSON.parse(text);
+    const parsed = parseJson(await this.#redis.get(this.#sharedKey(key)));
     return Array.isArray(parsed) ? (parsed as EvalResult[]) : undefined;
   }
 
@@ -194,14 +193,4 @@ export class RedisCoordinator implements FleetCoordinator {
 /** How a stored snapshot's JSON begins (its epoch and version, without the closing brace): a claim compares it. */
 function head({ epoch, version }: Pick<FleetRecord, 'epoch' | 'version'>): string {
   return JSON.stringify({ epoch, version }).slice(0, -1);
-}
-
-/** The JSON value of a stored text, or undefined when absent or not JSON. */
-function parseJson(text: unknown): unknown {
-  if (typeof text !== 'string') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
 }
