@@ -63,11 +63,13 @@ function solo(host: FleetHost): FleetHandle {
       const error = new Error('tab fleet: no Web Locks or BroadcastChannel here; loading alone');
       host.role('solo', { type: 'fleet-solo', at: new Date(host.scheduler.now()).toISOString(), error });
     },
-    published: () => undefined,
-    changed: () => undefined,
-    refresh: () => undefined,
+    published: none,
+    changed: none,
+    refresh: none,
     snapshotFor: (_context, load) => load(),
-    stopped: () => undefined,
-    close: () => undefined,
+    stopped: none,
+    close: none,
   };
 }
+
+const none = (): void => undefined;

@@ -88,7 +88,6 @@ function removeLegacy(storage: WebStorageLike, prefix: string): void {
 
 /** Browsers name it `QuotaExceededError` (old ones: code 22, or Firefox's `NS_ERROR_DOM_QUOTA_REACHED`). */
 function isQuotaError(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const { name, code } = error as { name?: unknown; code?: unknown };
+  const { name, code } = (error ?? {}) as { name?: unknown; code?: unknown };
   return name === 'QuotaExceededError' || name === 'NS_ERROR_DOM_QUOTA_REACHED' || code === 22 || code === 1014;
 }
