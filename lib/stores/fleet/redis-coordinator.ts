@@ -74,7 +74,6 @@ interface Channel {
 export class RedisCoordinator implements FleetCoordinator {
   readonly leaseMs: number;
   readonly timeoutMs: number;
-  readonly sharedTtlMs: number;
   #subscriber: RedisSubscription | undefined;
   readonly #channels = new Map<string, Channel>();
   /** Links using this coordinator: the subscriber connection closes when the last one does. */
@@ -87,7 +86,6 @@ export class RedisCoordinator implements FleetCoordinator {
     this.#options = options;
     this.leaseMs = options.leaseMs;
     this.timeoutMs = options.timeoutMs;
-    this.sharedTtlMs = options.sharedTtlMs;
   }
 
   async claim(scope: string, holder: string, health: FleetHealth, published: Pick<FleetRecord, 'epoch' | 'version'>): Promise<FleetClaim> {
@@ -143,7 +141,7 @@ export class RedisCoordinator implements FleetCoordinator {
   }
 
   async putShared(key: string, flags: EvalResult[]): Promise<void> {
-    await this.#redis.set(this.#sharedKey(key), JSON.stringify(flags), this.sharedTtlMs);
+    await this.#redis.set(this.#sharedKey(key), JSON.stringify(flags), this.#options.sharedTtlMs);
   }
 
   /** One more link uses the coordinator (and will call {@link close} once). */

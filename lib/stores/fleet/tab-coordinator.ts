@@ -85,7 +85,6 @@ interface Scope {
 export class TabCoordinator implements FleetCoordinator {
   readonly leaseMs: number;
   readonly timeoutMs: number;
-  readonly sharedTtlMs = 0;
   readonly #scopes = new Map<string, Scope>();
   readonly #scheduler: SchedulerLike;
   #channel: TabChannel | undefined;
