@@ -1,5 +1,6 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { asHealth, type FleetClaim, type FleetCoordinator, type FleetHealth, type FleetRecord, type FleetView } from '../../client/features/fleet-link.js';
+import { asError } from '../../errors.js';
 import type { EvalResult } from '../../types.js';
 import { asRecord, digest } from './wire.js';
 
@@ -238,7 +239,7 @@ export class TabCoordinator implements FleetCoordinator {
         .catch((error: unknown) => {
           // Refused, or stolen from this holder (its page hung): it no longer leads.
           this.#drop(state, holder, lock);
-          reject(error instanceof Error ? error : new Error(String(error)));
+          reject(asError(error));
         });
     });
   }
