@@ -60,7 +60,7 @@ function solo(host: FleetHost): FleetHandle {
       if (started) return;
       started = true;
       host.engine(true);
-      const error = new Error('tab fleet: no Web Locks or BroadcastChannel here; loading alone');
+      const error = new Error('tab fleet: no Web Locks or BroadcastChannel');
       host.role('solo', { type: 'fleet-solo', at: new Date(host.scheduler.now()).toISOString(), error });
     },
     published: none,

@@ -245,7 +245,7 @@ export class FleetLink implements FleetHandle {
     if (this.#role === 'solo') return;
     // A refused command (CROSSSLOT, a syntax error: not retryable) is not an outage: say what it was.
     const what = isRetryable(error) ? 'unreachable' : 'refused a command';
-    this.#solo(error, `fleet store ${what} (${error.message}); loading directly until it answers`, true);
+    this.#solo(error, `fleet store ${what} (${error.message}); loading alone until it answers`, true);
   }
 
   /** Leaves the fleet's roles for 'solo' (its engine started again unless it stopped for good), saying why. */
