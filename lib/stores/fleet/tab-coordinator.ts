@@ -103,9 +103,7 @@ export class TabCoordinator implements FleetCoordinator {
     this.#scheduler = platform.scheduler ?? asyncScheduler;
     // A frozen page cannot stream or answer: it lets its locks go, so another tab leads at once; once
     // resumed, its links' next claims find the lock taken and follow.
-    this.#unfreeze = platform.onFreeze?.(() => {
-      for (const state of [...this.#scopes.values()]) for (const [holder, lock] of [...state.locks]) this.#drop(state, holder, lock);
-    });
+    this.#unfreeze = platform.onFreeze?.(() => this.#dropAll());
   }
 
   async claim(scope: string, holder: string, health: FleetHealth): Promise<FleetClaim> {
@@ -183,12 +181,7 @@ export class TabCoordinator implements FleetCoordinator {
   async close(): Promise<void> {
     this.#closed = true;
     this.#unfreeze?.();
-    for (const state of this.#scopes.values()) {
-      for (const lock of state.locks.values()) {
-        lock.abort.abort();
-        lock.release();
-      }
-    }
+    this.#dropAll();
     this.#scopes.clear();
     this.#channel?.close();
     this.#channel = undefined;
@@ -202,6 +195,11 @@ export class TabCoordinator implements FleetCoordinator {
     lock.abort.abort();
     lock.release();
     if (state.locks.size === 0 && state.listeners.size === 0 && this.#scopes.get(state.name) === state) this.#scopes.delete(state.name);
+  }
+
+  /** Lets every lock here go and withdraws every request. */
+  #dropAll(): void {
+    for (const state of [...this.#scopes.values()]) for (const [holder, lock] of [...state.locks]) this.#drop(state, holder, lock);
   }
 
   /** How long the leader has not been heard, ms. */
@@ -227,13 +225,24 @@ export class TabCoordinator implements FleetCoordinator {
     return new Promise<Lock>((resolve, reject) => {
       this.#platform.locks
         .request(name, steal ? { steal } : { ifAvailable: true }, (free) => {
-          if (free) {
-            const held = hold();
-            resolve(lock);
-            return held;
-          }
           resolve(lock);
-          if (!lock.abort.signal.aborted) this.#queue(state, holder, lock, name, hold);
+          if (free) return hold();
+          if (lock.abort.signal.aborted) return undefined;
+          // Queued behind the holder: once granted, the scope's followers here are told to claim.
+          this.#platform.locks
+            .request(name, { signal: lock.abort.signal }, () => {
+              const held = hold();
+              if (!held) return undefined;
+              const grantedAt = this.#scheduler.now();
+              // A holder that has stopped claiming (it left the scope) gives the lock back after a lease.
+              const idle = Math.max(0, lock.claimedAt + this.leaseMs - grantedAt);
+              this.#scheduler.schedule(() => {
+                if (lock.claimedAt < grantedAt) this.#drop(state, holder, lock);
+              }, idle);
+              this.#notify(state);
+              return held;
+            })
+            .catch(() => this.#drop(state, holder, lock)); // withdrawn, or stolen (AbortError)
           return undefined;
         })
         .catch((error: unknown) => {
@@ -244,27 +253,9 @@ export class TabCoordinator implements FleetCoordinator {
     });
   }
 
-  /** Waits for the lock behind the holder; once granted, the scope's followers here are told to claim. */
-  #queue(state: Scope, holder: string, lock: Lock, name: string, hold: () => Promise<void> | undefined): void {
-    this.#platform.locks
-      .request(name, { signal: lock.abort.signal }, () => {
-        const held = hold();
-        if (!held) return undefined;
-        const grantedAt = this.#scheduler.now();
-        // A holder that has stopped claiming (it left the scope) gives the lock back after a lease.
-        const idle = Math.max(0, lock.claimedAt + this.leaseMs - grantedAt);
-        this.#scheduler.schedule(() => {
-          if (lock.claimedAt < grantedAt) this.#drop(state, holder, lock);
-        }, idle);
-        this.#notify(state);
-        return held;
-      })
-      .catch(() => this.#drop(state, holder, lock)); // withdrawn, or stolen (AbortError)
-  }
-
   /** Posts an ask and waits for the leader's answer, at most half a call's bound. */
   #ask(state: Scope): Promise<void> {
-    this.#post({ key: state.key, kind: 'ask', ...(state.record ? { have: tag(state.record) } : {}) });
+    this.#post({ key: state.key, kind: 'ask', have: state.record && tag(state.record) });
     return new Promise<void>((resolve) => {
       const done = (): void => {
         state.waiting.delete(done);
