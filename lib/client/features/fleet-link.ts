@@ -17,7 +17,7 @@ export type * from './fleet-contract.js';
  * `solo`: it runs its own engine, and re-joins on a later tick once the store answers again.
  */
 export class FleetLink implements FleetHandle {
-  readonly #holder = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
+  readonly #holder = Math.random().toString(36).slice(2);
   #role: FleetRole | undefined;
   #scope: string | undefined;
   /** Bumped on each scope switch: answers for an older scope are dropped. */
@@ -67,7 +67,7 @@ export class FleetLink implements FleetHandle {
   changed(): void {
     // A new version, even of the same flags, moves every process's shared snapshotFor key on.
     const current = this.#host.current();
-    if (this.#role === 'leader' && current) this.#share(current);
+    if (current) this.published(current);
   }
 
   refresh(): void {
@@ -91,14 +91,14 @@ export class FleetLink implements FleetHandle {
     const hit = await this.#call(() => this.#store.getShared(key)).catch(() => undefined);
     if (hit) return hit;
     const flags = await load();
-    this.#call(() => this.#store.putShared(key, flags)).catch((error: Error) => this.#host.logger.warn(`fleet: snapshotFor result not shared: ${error.message}`));
+    this.#call(() => this.#store.putShared(key, flags)).catch((error: Error) => this.#host.logger.warn(`fleet: snapshotFor not shared: ${error.message}`));
     return flags;
   }
 
   stopped(error: Error): void {
     if (this.#left) return;
     // A leader's farewell tells its followers why it left: they report it, whoever leads next.
-    void this.#leave({ state: 'error', since: this.#now(), error: { name: error.name, message: error.message } });
+    void this.#leave(asHealth({ state: 'error', since: this.#now(), error }));
     this.#solo(error, `fleet: left (${error.message}); another process leads`);
   }
 
@@ -346,7 +346,7 @@ export class FleetLink implements FleetHandle {
   #call<T>(run: () => Promise<T>): Promise<T> {
     const { timeoutMs } = this.#store;
     return new Promise<T>((resolve, reject) => {
-      const timer = this.#host.scheduler.schedule(() => reject(new TimeoutError(timeoutMs, 'fleet store call')), timeoutMs);
+      const timer = this.#host.scheduler.schedule(() => reject(new TimeoutError(timeoutMs, 'fleet store')), timeoutMs);
       run().then(
         (value) => {
           timer.unsubscribe();
@@ -373,7 +373,7 @@ export class FleetLink implements FleetHandle {
 function mirrorOf({ leader, farewell }: FleetView): MirroredHealth | undefined {
   if (!leader) {
     if (farewell) return { state: 'error', error: leaderError(farewell, true) };
-    return { state: 'stale', error: new FleetLeaderError('fleet leader: no heartbeat for a whole lease') };
+    return { state: 'stale', error: new FleetLeaderError('fleet leader: silent for a lease') };
   }
   const { state, error } = leader;
   if (state !== 'ready' && state !== 'stale' && state !== 'error') return undefined;
