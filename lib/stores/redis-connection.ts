@@ -126,19 +126,14 @@ export function redisConnection(redis: unknown, field = 'redis'): RedisConnectio
     return ioredis(redis as IoRedisLike);
   }
   if (typeof value.sendCommand !== 'function') throw new ConfigError(field, ACCEPTED);
-  const cluster = 'masters' in value || typeof value.getMasters === 'function';
-  return cluster ? nodeRedisCluster(redis as NodeRedisClusterLike) : nodeRedis(redis as NodeRedisClientLike);
-}
-
-function nodeRedis(client: NodeRedisClientLike): RedisConnection {
-  const send = (args: string[]): Promise<unknown> => command(args[0]!, client.sendCommand(args));
+  const client = redis as NodeRedisClientLike;
+  const cluster = redis as NodeRedisClusterLike;
+  // A cluster routes by the first key, never "read-only": a follower reads the snapshot right after its notice, so replicas (useReplicas) would lag.
+  const send =
+    'masters' in value || typeof value.getMasters === 'function'
+      ? (args: string[], key: string): Promise<unknown> => command(args[0]!, cluster.sendCommand(key, false, args))
+      : (args: string[]): Promise<unknown> => command(args[0]!, client.sendCommand(args));
   return connection(send, () => nodeSubscriber(client.duplicate()));
-}
-
-function nodeRedisCluster(cluster: NodeRedisClusterLike): RedisConnection {
-  // Never "read-only": a follower reads the snapshot right after its notice, so replicas (useReplicas) would lag.
-  const send = (args: string[], key: string): Promise<unknown> => command(args[0]!, cluster.sendCommand(key, false, args));
-  return connection(send, () => nodeSubscriber(cluster.duplicate()));
 }
 
 function ioredis(client: IoRedisLike): RedisConnection {
