@@ -109,14 +109,13 @@ export class FleetLink implements FleetHandle {
   }
 
   /** Stops every activity and gives a held lease up (with a farewell: why). */
-  #leave(farewell?: FleetHealth): Promise<void> {
+  async #leave(farewell?: FleetHealth): Promise<void> {
     this.#left = true;
     for (const subscription of this.#subscriptions) subscription.unsubscribe();
     this.#tick?.unsubscribe();
     this.#unlisten();
     const scope = this.#scope;
-    const release = this.#role === 'leader' && scope ? this.#call(() => this.#store.release(scope, this.#holder, farewell)) : Promise.resolve();
-    return release.catch(() => undefined);
+    if (this.#role === 'leader' && scope) await this.#call(() => this.#store.release(scope, this.#holder, farewell)).catch(() => undefined);
   }
 
   /**
