@@ -4,10 +4,7 @@ import type { Logger } from '../types.js';
 import { sha256Base64Url } from './fleet/sha256.js';
 
 /** Where a store's warnings go by default. */
-export const storeLogger: Logger = {
-  warn: (message, ...rest) => console.warn(`[flagstream] ${message}`, ...rest),
-  error: (message, ...rest) => console.error(`[flagstream] ${message}`, ...rest),
-};
+export const storeLogger: Pick<Logger, 'warn'> = { warn: (message) => console.warn(`[flagstream] ${message}`) };
 
 /**
  * The key name of `scope`'s record in a keyed store (Redis, Web Storage): `prefix` plus a SHA-256 of
@@ -25,7 +22,7 @@ export function isStoredFlags(value: unknown): value is StoredFlags {
  * Parses one serialized record: the record when it is one and belongs to `scope`; `undefined` (with
  * a warning naming `where`) when the text is not a record.
  */
-export function parseRecord(text: string, scope: string, where: string, logger: Logger): StoredFlags | undefined {
+export function parseRecord(text: string, scope: string, where: string, logger: Pick<Logger, 'warn'>): StoredFlags | undefined {
   const value = parseJson(text);
   if (value === undefined) {
     logger.warn(`${where}: ignored a stored value that is not JSON`);

@@ -33,10 +33,7 @@ export interface TabCoordinatorOptions {
 }
 
 /** What tabs tell each other about one scope (`key`: its hash). */
-type Message =
-  | { key: string; kind: 'ask'; have?: string }
-  | { key: string; kind: 'beat'; health: FleetHealth; record?: FleetRecord }
-  | { key: string; kind: 'farewell'; health: FleetHealth };
+type Message = { key: string; kind: 'ask'; have?: unknown } | { key: string; kind: 'beat' | 'farewell'; health: FleetHealth; record?: FleetRecord };
 
 /** One holder's lock request for a scope: queued, then held until released. */
 interface Lock {
@@ -342,8 +339,6 @@ function parseMessage(data: unknown): Message | undefined {
   const { key, kind, health, record, have } = (data ?? {}) as Record<string, unknown>;
   const heard = asHealth(health);
   if (typeof key !== 'string') return undefined;
-  if (kind === 'ask') return { key, kind, have: String(have) };
-  if (!heard) return undefined;
-  if (kind === 'farewell') return { key, kind, health: heard };
-  return kind === 'beat' ? { key, kind, health: heard, record: asRecord(record) } : undefined;
+  if (kind === 'ask') return { key, kind, have };
+  return heard && (kind === 'beat' || kind === 'farewell') ? { key, kind, health: heard, record: asRecord(record) } : undefined;
 }
