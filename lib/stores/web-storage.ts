@@ -54,7 +54,7 @@ export function webStorageStore(storage: WebStorageLike, options: WebStorageStor
           storage.setItem(recordKey(prefix, data.scope), JSON.stringify(data));
         } catch (error) {
           if (!isQuotaError(error)) throw error;
-          throw new StoreError('save', 'webStorageStore: the storage is full (quota exceeded)', { cause: error, quota: true });
+          throw new StoreError('save', 'webStorageStore: quota exceeded', { cause: error, quota: true });
         }
       });
     },
