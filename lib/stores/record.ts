@@ -24,10 +24,6 @@ export function isStoredFlags(value: unknown): value is StoredFlags {
  */
 export function parseRecord(text: string, scope: string, where: string, logger: Pick<Logger, 'warn'>): StoredFlags | undefined {
   const value = parseJson(text);
-  if (value === undefined) {
-    logger.warn(`${where}: ignored a stored value that is not JSON`);
-    return undefined;
-  }
   if (!isStoredFlags(value)) {
     logger.warn(`${where}: ignored a stored value that is not a flagstream record`);
     return undefined;
