@@ -267,8 +267,9 @@ export class TabCoordinator implements FleetCoordinator {
   /** A message from another tab. */
   #received(data: unknown): void {
     const message = parseMessage(data);
-    const state = message && [...this.#scopes.values()].find((candidate) => candidate.key === message.key);
-    if (!message || !state) return;
+    if (!message) return;
+    const state = [...this.#scopes.values()].find((candidate) => candidate.key === message.key);
+    if (!state) return;
     if (message.kind === 'ask') {
       const { record } = state;
       if (state.holder && state.leader) this.#post({ key: state.key, kind: 'beat', health: state.leader, ...(record && tag(record) !== message.have ? { record } : {}) });
