@@ -73,8 +73,8 @@ export class FleetLink implements FleetHandle {
   refresh(): void {
     // A follower's refresh is its leader's snapshot. With none shared yet the leader may be on its first
     // load: the call waits for it as long as a load of its own would (the client's timeout), then fails.
-    if (this.#role !== 'follower') return;
     const generation = this.#generation;
+    if (this.#role !== 'follower') return;
     void this.#pull(generation, true).then((shared) => {
       if (shared) return;
       this.#host.scheduler.schedule(() => {

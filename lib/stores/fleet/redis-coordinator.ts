@@ -90,7 +90,7 @@ export class RedisCoordinator implements FleetCoordinator {
 
   async claim(scope: string, holder: string, health: FleetHealth, published: Pick<FleetRecord, 'epoch' | 'version'>): Promise<FleetClaim> {
     const [code, left, farewell] = ((await this.#run(CLAIM, scope, holder, JSON.stringify(health), head(published) + ',')) ?? []) as [number, number, unknown];
-    if (!Number.isInteger(code)) throw new Error('fleet claim: unexpected answer');
+    if (!Number.isInteger(code)) throw new Error('fleet claim: bad answer');
     // A lease without expiry (never written so) counts as a whole lease.
     return { held: (code & 1) > 0, fresh: (code & 2) > 0, shared: (code & 4) > 0, remainingMs: left > 0 ? left : this.leaseMs, farewell: asHealth(parseJson(farewell)) };
   }
