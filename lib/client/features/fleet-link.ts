@@ -236,7 +236,7 @@ export class FleetLink implements FleetHandle {
       this.#mirror(undefined);
     }
     // The role first: an engine that stops at once (a terminal error) then reports 'solo' after it, not before.
-    this.#host.role(role, { type: role === 'leader' ? 'fleet-leader' : 'fleet-follower', at: this.#now() });
+    this.#host.role(role, { type: `fleet-${role}`, at: this.#now() });
     this.#host.engine(role === 'leader');
   }
 
