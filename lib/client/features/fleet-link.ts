@@ -87,7 +87,7 @@ export class FleetLink implements FleetHandle {
     // A leader's key must count every change it learned of: its publishes still under way come first.
     if (this.#role === 'leader') await this.#publishing;
     if ((this.#role !== 'leader' && this.#role !== 'follower') || this.#version === 0) return load();
-    const key = `${this.#host.identity}\n${contextKey(context)}\n${this.#scope ?? ''}\n${this.#epoch}\n${this.#version}`;
+    const key = `${this.#host.identity}\n${contextKey(context)}\n${this.#scope}\n${this.#epoch}\n${this.#version}`;
     const hit = await this.#call(() => this.#store.getShared(key)).catch(() => undefined);
     if (hit) return hit;
     const flags = await load();

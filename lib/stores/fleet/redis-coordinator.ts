@@ -92,7 +92,7 @@ export class RedisCoordinator implements FleetCoordinator {
     const [code, left, farewell] = ((await this.#run(CLAIM, scope, holder, JSON.stringify(health), head(published) + ',')) ?? []) as [number, number, unknown];
     if (!Number.isInteger(code)) throw new Error('fleet claim: bad answer');
     // A lease without expiry (never written so) counts as a whole lease.
-    return { held: (code & 1) > 0, fresh: (code & 2) > 0, shared: (code & 4) > 0, remainingMs: left > 0 ? left : this.leaseMs, farewell: asHealth(parseJson(farewell)) };
+    return { held: !!(code & 1), fresh: !!(code & 2), shared: !!(code & 4), remainingMs: left > 0 ? left : this.leaseMs, farewell: asHealth(parseJson(farewell)) };
   }
 
   async release(scope: string, holder: string, farewell?: FleetHealth): Promise<void> {
