@@ -6,5 +6,5 @@ import { ConfigError } from '../errors.js';
  * field says): a page has no file system, so it fails at once, naming the stores a page can use.
  */
 export function fileStore(_path?: string, _options?: unknown): FlagStore {
-  throw new ConfigError('fileStore', 'needs Node (a file system); in a browser use webStorageStore(localStorage) or memoryStore()');
+  throw new ConfigError('fileStore', 'needs Node; in a browser use webStorageStore or memoryStore');
 }

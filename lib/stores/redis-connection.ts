@@ -104,8 +104,6 @@ export interface RedisSubscription {
 
 /** The few operations the store and the fleet need, the same on every accepted client. */
 export interface RedisConnection {
-  /** Which client it is (for messages). */
-  readonly kind: 'node-redis' | 'node-redis cluster' | 'ioredis' | 'ioredis cluster';
   /** EVAL; on a cluster it runs on the node of `keys[0]` (the keys must share a hash slot). */
   eval(script: string, keys: string[], args: string[]): Promise<unknown>;
   /** The string at `key`, or undefined. */
@@ -116,8 +114,7 @@ export interface RedisConnection {
   subscriber(): RedisSubscription;
 }
 
-const ACCEPTED =
-  'must be a connected node-redis client or cluster (createClient / createCluster, redis ≥ 4.6) or an ioredis Redis or Cluster (ioredis ≥ 5)';
+const ACCEPTED = 'must be a connected node-redis (≥ 4.6) or ioredis (≥ 5) client or cluster';
 
 /** Recognises `redis` by its shape; a `ConfigError` naming `field` and what is accepted otherwise. */
 export function redisConnection(redis: unknown, field = 'redis'): RedisConnection {
@@ -129,24 +126,19 @@ export function redisConnection(redis: unknown, field = 'redis'): RedisConnectio
     return ioredis(redis as IoRedisLike);
   }
   if (typeof value.sendCommand !== 'function') throw new ConfigError(field, ACCEPTED);
-  const cluster = 'masters' in value || typeof value.getMasters === 'function';
-  return cluster ? nodeRedisCluster(redis as NodeRedisClusterLike) : nodeRedis(redis as NodeRedisClientLike);
-}
-
-function nodeRedis(client: NodeRedisClientLike): RedisConnection {
-  const send = (args: string[]): Promise<unknown> => command(args[0]!, client.sendCommand(args));
-  return connection('node-redis', send, () => nodeSubscriber(client.duplicate()));
-}
-
-function nodeRedisCluster(cluster: NodeRedisClusterLike): RedisConnection {
-  // Never "read-only": a follower reads the snapshot right after its notice, so replicas (useReplicas) would lag.
-  const send = (args: string[], key: string): Promise<unknown> => command(args[0]!, cluster.sendCommand(key, false, args));
-  return connection('node-redis cluster', send, () => nodeSubscriber(cluster.duplicate()));
+  const client = redis as NodeRedisClientLike;
+  const cluster = redis as NodeRedisClusterLike;
+  // A cluster routes by the first key, never "read-only": a follower reads the snapshot right after its notice, so replicas (useReplicas) would lag.
+  const send =
+    'masters' in value || typeof value.getMasters === 'function'
+      ? (args: string[], key: string): Promise<unknown> => command(args[0]!, cluster.sendCommand(key, false, args))
+      : (args: string[]): Promise<unknown> => command(args[0]!, client.sendCommand(args));
+  return connection(send, () => nodeSubscriber(client.duplicate()));
 }
 
 function ioredis(client: IoRedisLike): RedisConnection {
   const send = (args: string[]): Promise<unknown> => command(args[0]!, client.call(args[0]!, ...args.slice(1)));
-  return connection(client.isCluster ? 'ioredis cluster' : 'ioredis', send, () => {
+  return connection(send, () => {
     const subscriber = client.duplicate();
     // ioredis reconnects and re-subscribes by itself; errors only need to be kept from being reported as unhandled.
     subscriber.on('error', () => undefined);
@@ -195,13 +187,8 @@ function nodeSubscriber(subscriber: NodeRedisSubscriber): RedisSubscription {
 }
 
 /** The operations on one way of sending a command (`key`: the key a cluster routes by). */
-function connection(
-  kind: RedisConnection['kind'],
-  send: (args: string[], key: string) => Promise<unknown>,
-  subscriber: () => RedisSubscription,
-): RedisConnection {
+function connection(send: (args: string[], key: string) => Promise<unknown>, subscriber: () => RedisSubscription): RedisConnection {
   return {
-    kind,
     eval: (script, keys, args) => send(['EVAL', script, String(keys.length), ...keys, ...args], keys[0]!),
     get: async (key) => text(await send(['GET', key], key)),
     async set(key, value, ms) {

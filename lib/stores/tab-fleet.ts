@@ -60,14 +60,16 @@ function solo(host: FleetHost): FleetHandle {
       if (started) return;
       started = true;
       host.engine(true);
-      const error = new Error('tab fleet: no Web Locks or BroadcastChannel here; loading alone');
+      const error = new Error('tab fleet: no Web Locks or BroadcastChannel');
       host.role('solo', { type: 'fleet-solo', at: new Date(host.scheduler.now()).toISOString(), error });
     },
-    published: () => undefined,
-    changed: () => undefined,
-    refresh: () => undefined,
+    published: none,
+    changed: none,
+    refresh: none,
     snapshotFor: (_context, load) => load(),
-    stopped: () => undefined,
-    close: () => undefined,
+    stopped: none,
+    close: none,
   };
 }
+
+const none = (): void => undefined;

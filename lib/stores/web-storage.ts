@@ -1,7 +1,7 @@
 import type { FlagStore } from '../client/options.js';
 import { StoreError } from '../errors.js';
 import type { Logger } from '../types.js';
-import { isStoredFlags, parseRecord, recordKey, storeCall, storeLogger } from './record.js';
+import { isStoredFlags, parseJson, parseRecord, recordKey, storeCall, storeLogger } from './record.js';
 
 /** The part of the Web Storage API (`localStorage`, `sessionStorage`) the store uses. */
 export interface WebStorageLike {
@@ -54,7 +54,7 @@ export function webStorageStore(storage: WebStorageLike, options: WebStorageStor
           storage.setItem(recordKey(prefix, data.scope), JSON.stringify(data));
         } catch (error) {
           if (!isQuotaError(error)) throw error;
-          throw new StoreError('save', 'webStorageStore: the storage is full (quota exceeded)', { cause: error, quota: true });
+          throw new StoreError('save', 'webStorageStore: quota exceeded', { cause: error, quota: true });
         }
       });
     },
@@ -76,8 +76,9 @@ function removeLegacy(storage: WebStorageLike, prefix: string): void {
   try {
     const legacy: string[] = [];
     for (let index = 0; index < (storage.length ?? 0); index += 1) {
-      const key = storage.key?.(index);
-      if (key?.startsWith(`${prefix}v1 `) && isRecordOf(storage.getItem(key), key.slice(prefix.length))) legacy.push(key);
+      const key = storage.key?.(index) ?? '';
+      const value = key.startsWith(`${prefix}v1 `) && parseJson(storage.getItem(key));
+      if (isStoredFlags(value) && value.scope === key.slice(prefix.length)) legacy.push(key);
     }
     for (const key of legacy) storage.removeItem?.(key);
   } catch {
@@ -85,19 +86,8 @@ function removeLegacy(storage: WebStorageLike, prefix: string): void {
   }
 }
 
-/** Whether `text` is a stored record of `scope`. */
-function isRecordOf(text: string | null, scope: string): boolean {
-  try {
-    const value: unknown = JSON.parse(text ?? '');
-    return isStoredFlags(value) && value.scope === scope;
-  } catch {
-    return false;
-  }
-}
-
 /** Browsers name it `QuotaExceededError` (old ones: code 22, or Firefox's `NS_ERROR_DOM_QUOTA_REACHED`). */
 function isQuotaError(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const { name, code } = error as { name?: unknown; code?: unknown };
+  const { name, code } = (error ?? {}) as { name?: unknown; code?: unknown };
   return name === 'QuotaExceededError' || name === 'NS_ERROR_DOM_QUOTA_REACHED' || code === 22 || code === 1014;
 }

@@ -15,7 +15,6 @@ const LEASE_MS = 3_000;
 class MemoryCoordinator implements FleetCoordinator {
   readonly leaseMs = LEASE_MS;
   readonly timeoutMs = 500;
-  readonly sharedTtlMs = 10_000;
   down = false;
   claims = 0;
   private readonly leases = new Map<string, { holder: string; until: number; health: FleetHealth }>();

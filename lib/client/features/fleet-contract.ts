@@ -71,8 +71,6 @@ export interface FleetCoordinator {
   readonly leaseMs: number;
   /** Bound on each call, ms. */
   readonly timeoutMs: number;
-  /** How long a shared `snapshotFor` result is kept, ms. */
-  readonly sharedTtlMs: number;
   /**
    * Takes the lease of `scope` if it is free, or renews it if `holder` has it; while held, stores
    * `health` as the leader's heartbeat (for one lease) and notifies the followers when it changed.

@@ -17,7 +17,7 @@ export type * from './fleet-contract.js';
  * `solo`: it runs its own engine, and re-joins on a later tick once the store answers again.
  */
 export class FleetLink implements FleetHandle {
-  readonly #holder = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
+  readonly #holder = Math.random().toString(36).slice(2);
   #role: FleetRole | undefined;
   #scope: string | undefined;
   /** Bumped on each scope switch: answers for an older scope are dropped. */
@@ -67,14 +67,14 @@ export class FleetLink implements FleetHandle {
   changed(): void {
     // A new version, even of the same flags, moves every process's shared snapshotFor key on.
     const current = this.#host.current();
-    if (this.#role === 'leader' && current) this.#share(current);
+    if (current) this.published(current);
   }
 
   refresh(): void {
     // A follower's refresh is its leader's snapshot. With none shared yet the leader may be on its first
     // load: the call waits for it as long as a load of its own would (the client's timeout), then fails.
-    if (this.#role !== 'follower') return;
     const generation = this.#generation;
+    if (this.#role !== 'follower') return;
     void this.#pull(generation, true).then((shared) => {
       if (shared) return;
       this.#host.scheduler.schedule(() => {
@@ -87,18 +87,18 @@ export class FleetLink implements FleetHandle {
     // A leader's key must count every change it learned of: its publishes still under way come first.
     if (this.#role === 'leader') await this.#publishing;
     if ((this.#role !== 'leader' && this.#role !== 'follower') || this.#version === 0) return load();
-    const key = `${this.#host.identity}\n${contextKey(context)}\n${this.#scope ?? ''}\n${this.#epoch}\n${this.#version}`;
+    const key = `${this.#host.identity}\n${contextKey(context)}\n${this.#scope}\n${this.#epoch}\n${this.#version}`;
     const hit = await this.#call(() => this.#store.getShared(key)).catch(() => undefined);
     if (hit) return hit;
     const flags = await load();
-    this.#call(() => this.#store.putShared(key, flags)).catch((error: Error) => this.#host.logger.warn(`fleet: snapshotFor result not shared: ${error.message}`));
+    this.#call(() => this.#store.putShared(key, flags)).catch((error: Error) => this.#host.logger.warn(`fleet: snapshotFor not shared: ${error.message}`));
     return flags;
   }
 
   stopped(error: Error): void {
     if (this.#left) return;
     // A leader's farewell tells its followers why it left: they report it, whoever leads next.
-    void this.#leave({ state: 'error', since: this.#now(), error: { name: error.name, message: error.message } });
+    void this.#leave(asHealth({ state: 'error', since: this.#now(), error }));
     this.#solo(error, `fleet: left (${error.message}); another process leads`);
   }
 
@@ -109,14 +109,13 @@ export class FleetLink implements FleetHandle {
   }
 
   /** Stops every activity and gives a held lease up (with a farewell: why). */
-  #leave(farewell?: FleetHealth): Promise<void> {
+  async #leave(farewell?: FleetHealth): Promise<void> {
     this.#left = true;
     for (const subscription of this.#subscriptions) subscription.unsubscribe();
     this.#tick?.unsubscribe();
     this.#unlisten();
     const scope = this.#scope;
-    const release = this.#role === 'leader' && scope ? this.#call(() => this.#store.release(scope, this.#holder, farewell)) : Promise.resolve();
-    return release.catch(() => undefined);
+    if (this.#role === 'leader' && scope) await this.#call(() => this.#store.release(scope, this.#holder, farewell)).catch(() => undefined);
   }
 
   /**
@@ -237,7 +236,7 @@ export class FleetLink implements FleetHandle {
       this.#mirror(undefined);
     }
     // The role first: an engine that stops at once (a terminal error) then reports 'solo' after it, not before.
-    this.#host.role(role, { type: role === 'leader' ? 'fleet-leader' : 'fleet-follower', at: this.#now() });
+    this.#host.role(role, { type: `fleet-${role}`, at: this.#now() });
     this.#host.engine(role === 'leader');
   }
 
@@ -245,7 +244,7 @@ export class FleetLink implements FleetHandle {
     if (this.#role === 'solo') return;
     // A refused command (CROSSSLOT, a syntax error: not retryable) is not an outage: say what it was.
     const what = isRetryable(error) ? 'unreachable' : 'refused a command';
-    this.#solo(error, `fleet store ${what} (${error.message}); loading directly until it answers`, true);
+    this.#solo(error, `fleet store ${what} (${error.message}); loading alone until it answers`, true);
   }
 
   /** Leaves the fleet's roles for 'solo' (its engine started again unless it stopped for good), saying why. */
@@ -346,7 +345,7 @@ export class FleetLink implements FleetHandle {
   #call<T>(run: () => Promise<T>): Promise<T> {
     const { timeoutMs } = this.#store;
     return new Promise<T>((resolve, reject) => {
-      const timer = this.#host.scheduler.schedule(() => reject(new TimeoutError(timeoutMs, 'fleet store call')), timeoutMs);
+      const timer = this.#host.scheduler.schedule(() => reject(new TimeoutError(timeoutMs, 'fleet store')), timeoutMs);
       run().then(
         (value) => {
           timer.unsubscribe();
@@ -373,7 +372,7 @@ export class FleetLink implements FleetHandle {
 function mirrorOf({ leader, farewell }: FleetView): MirroredHealth | undefined {
   if (!leader) {
     if (farewell) return { state: 'error', error: leaderError(farewell, true) };
-    return { state: 'stale', error: new FleetLeaderError('fleet leader: no heartbeat for a whole lease') };
+    return { state: 'stale', error: new FleetLeaderError('fleet leader: silent for a lease') };
   }
   const { state, error } = leader;
   if (state !== 'ready' && state !== 'stale' && state !== 'error') return undefined;

@@ -1,6 +1,7 @@
 import { asHealth, type FleetClaim, type FleetCoordinator, type FleetHealth, type FleetRecord, type FleetView } from '../../client/features/fleet-link.js';
 import type { EvalResult } from '../../types.js';
 import type { RedisConnection, RedisSubscription } from '../redis-connection.js';
+import { parseJson } from '../record.js';
 import { asRecord, digest } from './wire.js';
 
 /** Settings of the Redis coordinator (see `redisFleet`). */
@@ -20,42 +21,40 @@ export interface RedisCoordinatorOptions {
 // ago): followers then wait for the new leader's, which it publishes as soon as it has flags.
 // Answers {1 + 2 if taken afresh + 4 if the snapshot is the holder's last publish (starts with
 // ARGV[5]), 0, the last leader's farewell (or false)}, or {0, ms left of the holder's lease}.
-const CLAIM = `local v = redis.call('GET', KEYS[1])
-local fresh = 0
-if not v then
-redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[2])
-redis.call('DEL', KEYS[3])
-fresh = 2
-elseif v == ARGV[3] then
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
+const CLAIM = `local fresh=0
+if redis.call('SET',KEYS[1],ARGV[3],'NX','PX',ARGV[2]) then
+redis.call('DEL',KEYS[3])
+fresh=2
+elseif redis.call('GET',KEYS[1])==ARGV[3] then
+redis.call('PEXPIRE',KEYS[1],ARGV[2])
 else
-return {0, redis.call('PTTL', KEYS[1])}
+return {0,redis.call('PTTL',KEYS[1])}
 end
-if redis.call('GET', KEYS[2]) == ARGV[4] then
-redis.call('PEXPIRE', KEYS[2], ARGV[2])
+if redis.call('GET',KEYS[2])==ARGV[4] then
+redis.call('PEXPIRE',KEYS[2],ARGV[2])
 else
-redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[2])
-redis.call('PUBLISH', ARGV[1], 'health')
+redis.call('SET',KEYS[2],ARGV[4],'PX',ARGV[2])
+redis.call('PUBLISH',ARGV[1],'health')
 end
-local shared = redis.call('GETRANGE', KEYS[3], 0, #ARGV[5] - 1) == ARGV[5] and 4 or 0
-return {1 + fresh + shared, 0, redis.call('GET', KEYS[4])}`;
+local shared=redis.call('GETRANGE',KEYS[3],0,#ARGV[5]-1)==ARGV[5] and 4 or 0
+return {1+fresh+shared,0,redis.call('GET',KEYS[4])}`;
 
 // Frees the lease and its heartbeat (only the holder can), keeping the leader's farewell, if any, for one lease.
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[3] then
-redis.call('DEL', KEYS[1], KEYS[2])
-if ARGV[4] ~= '' then redis.call('SET', KEYS[4], ARGV[4], 'PX', ARGV[2]) end
-redis.call('PUBLISH', ARGV[1], 'released')
+const RELEASE = `if redis.call('GET',KEYS[1])==ARGV[3] then
+redis.call('DEL',KEYS[1],KEYS[2])
+if ARGV[4]~='' then redis.call('SET',KEYS[4],ARGV[4],'PX',ARGV[2]) end
+redis.call('PUBLISH',ARGV[1],'released')
 end
 return 0`;
 
 // Only the lease holder writes: the snapshot, then the notice.
-const PUBLISH = `if redis.call('GET', KEYS[1]) ~= ARGV[3] then return 0 end
-redis.call('SET', KEYS[3], ARGV[4])
-redis.call('PUBLISH', ARGV[1], 'snapshot')
+const PUBLISH = `if redis.call('GET',KEYS[1])~=ARGV[3] then return 0 end
+redis.call('SET',KEYS[3],ARGV[4])
+redis.call('PUBLISH',ARGV[1],'snapshot')
 return 1`;
 
 // The snapshot, the heartbeat and a farewell in one round trip (false for a missing key).
-const READ = `return {redis.call('GET', KEYS[3]), redis.call('GET', KEYS[2]), redis.call('GET', KEYS[4])}`;
+const READ = `return redis.call('MGET',KEYS[3],KEYS[2],KEYS[4])`;
 
 /** A channel subscribed (or being subscribed) on the shared connection, and who listens to it. */
 interface Channel {
@@ -75,7 +74,6 @@ interface Channel {
 export class RedisCoordinator implements FleetCoordinator {
   readonly leaseMs: number;
   readonly timeoutMs: number;
-  readonly sharedTtlMs: number;
   #subscriber: RedisSubscription | undefined;
   readonly #channels = new Map<string, Channel>();
   /** Links using this coordinator: the subscriber connection closes when the last one does. */
@@ -88,14 +86,13 @@ export class RedisCoordinator implements FleetCoordinator {
     this.#options = options;
     this.leaseMs = options.leaseMs;
     this.timeoutMs = options.timeoutMs;
-    this.sharedTtlMs = options.sharedTtlMs;
   }
 
   async claim(scope: string, holder: string, health: FleetHealth, published: Pick<FleetRecord, 'epoch' | 'version'>): Promise<FleetClaim> {
     const [code, left, farewell] = ((await this.#run(CLAIM, scope, holder, JSON.stringify(health), head(published) + ',')) ?? []) as [number, number, unknown];
-    if (!Number.isInteger(code)) throw new Error('fleet claim: unexpected answer');
+    if (!Number.isInteger(code)) throw new Error('fleet claim: bad answer');
     // A lease without expiry (never written so) counts as a whole lease.
-    return { held: (code & 1) > 0, fresh: (code & 2) > 0, shared: (code & 4) > 0, remainingMs: left > 0 ? left : this.leaseMs, farewell: asHealth(parseJson(farewell)) };
+    return { held: !!(code & 1), fresh: !!(code & 2), shared: !!(code & 4), remainingMs: left > 0 ? left : this.leaseMs, farewell: asHealth(parseJson(farewell)) };
   }
 
   async release(scope: string, holder: string, farewell?: FleetHealth): Promise<void> {
@@ -108,8 +105,8 @@ export class RedisCoordinator implements FleetCoordinator {
   }
 
   async read(scope: string): Promise<FleetView> {
-    const [record, health, farewell] = ((await this.#run(READ, scope)) ?? []) as unknown[];
-    return { record: asRecord(parseJson(record)), leader: asHealth(parseJson(health)), farewell: asHealth(parseJson(farewell)) };
+    const [record, health, farewell] = (((await this.#run(READ, scope)) ?? []) as unknown[]).map(parseJson);
+    return { record: asRecord(record), leader: asHealth(health), farewell: asHealth(farewell) };
   }
 
   async listen(scope: string, notice: () => void): Promise<() => void> {
@@ -139,14 +136,12 @@ export class RedisCoordinator implements FleetCoordinator {
   }
 
   async getShared(key: string): Promise<EvalResult[] | undefined> {
-    const text = await this.#redis.get(this.#sharedKey(key));
-    if (typeof text !== 'string') return undefined;
-    const parsed: unknown = JSON.parse(text);
+    const parsed = parseJson(await this.#redis.get(this.#sharedKey(key)));
     return Array.isArray(parsed) ? (parsed as EvalResult[]) : undefined;
   }
 
   async putShared(key: string, flags: EvalResult[]): Promise<void> {
-    await this.#redis.set(this.#sharedKey(key), JSON.stringify(flags), this.sharedTtlMs);
+    await this.#redis.set(this.#sharedKey(key), JSON.stringify(flags), this.#options.sharedTtlMs);
   }
 
   /** One more link uses the coordinator (and will call {@link close} once). */
@@ -196,14 +191,4 @@ export class RedisCoordinator implements FleetCoordinator {
 /** How a stored snapshot's JSON begins (its epoch and version, without the closing brace): a claim compares it. */
 function head({ epoch, version }: Pick<FleetRecord, 'epoch' | 'version'>): string {
   return JSON.stringify({ epoch, version }).slice(0, -1);
-}
-
-/** The JSON value of a stored text, or undefined when absent or not JSON. */
-function parseJson(text: unknown): unknown {
-  if (typeof text !== 'string') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
 }

@@ -23,7 +23,7 @@ export function sha256Base64Url(text: string): string {
   while (bytes.length % 64 !== 56) bytes.push(0);
   const words: number[] = [];
   for (let i = 0; i < bytes.length; i += 4) words.push((bytes[i]! << 24) | (bytes[i + 1]! << 16) | (bytes[i + 2]! << 8) | bytes[i + 3]!);
-  words.push(Math.floor(bits / 2 ** 32), bits | 0);
+  words.push((bits / 2 ** 32) | 0, bits | 0);
   let h = H0;
   for (let offset = 0; offset < words.length; offset += 16) {
     const w = words.slice(offset, offset + 16);

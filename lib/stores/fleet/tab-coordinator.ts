@@ -1,5 +1,6 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { asHealth, type FleetClaim, type FleetCoordinator, type FleetHealth, type FleetRecord, type FleetView } from '../../client/features/fleet-link.js';
+import { asError } from '../../errors.js';
 import type { EvalResult } from '../../types.js';
 import { asRecord, digest } from './wire.js';
 
@@ -32,10 +33,7 @@ export interface TabCoordinatorOptions {
 }
 
 /** What tabs tell each other about one scope (`key`: its hash). */
-type Message =
-  | { key: string; kind: 'ask'; have?: string }
-  | { key: string; kind: 'beat'; health: FleetHealth; record?: FleetRecord }
-  | { key: string; kind: 'farewell'; health: FleetHealth };
+type Message = { key: string; kind: 'ask'; have?: unknown } | { key: string; kind: 'beat' | 'farewell'; health: FleetHealth; record?: FleetRecord };
 
 /** One holder's lock request for a scope: queued, then held until released. */
 interface Lock {
@@ -85,7 +83,6 @@ interface Scope {
 export class TabCoordinator implements FleetCoordinator {
   readonly leaseMs: number;
   readonly timeoutMs: number;
-  readonly sharedTtlMs = 0;
   readonly #scopes = new Map<string, Scope>();
   readonly #scheduler: SchedulerLike;
   #channel: TabChannel | undefined;
@@ -103,9 +100,7 @@ export class TabCoordinator implements FleetCoordinator {
     this.#scheduler = platform.scheduler ?? asyncScheduler;
     // A frozen page cannot stream or answer: it lets its locks go, so another tab leads at once; once
     // resumed, its links' next claims find the lock taken and follow.
-    this.#unfreeze = platform.onFreeze?.(() => {
-      for (const state of [...this.#scopes.values()]) for (const [holder, lock] of [...state.locks]) this.#drop(state, holder, lock);
-    });
+    this.#unfreeze = platform.onFreeze?.(() => this.#dropAll());
   }
 
   async claim(scope: string, holder: string, health: FleetHealth): Promise<FleetClaim> {
@@ -183,12 +178,7 @@ export class TabCoordinator implements FleetCoordinator {
   async close(): Promise<void> {
     this.#closed = true;
     this.#unfreeze?.();
-    for (const state of this.#scopes.values()) {
-      for (const lock of state.locks.values()) {
-        lock.abort.abort();
-        lock.release();
-      }
-    }
+    this.#dropAll();
     this.#scopes.clear();
     this.#channel?.close();
     this.#channel = undefined;
@@ -202,6 +192,11 @@ export class TabCoordinator implements FleetCoordinator {
     lock.abort.abort();
     lock.release();
     if (state.locks.size === 0 && state.listeners.size === 0 && this.#scopes.get(state.name) === state) this.#scopes.delete(state.name);
+  }
+
+  /** Lets every lock here go and withdraws every request. */
+  #dropAll(): void {
+    for (const state of [...this.#scopes.values()]) for (const [holder, lock] of [...state.locks]) this.#drop(state, holder, lock);
   }
 
   /** How long the leader has not been heard, ms. */
@@ -227,44 +222,37 @@ export class TabCoordinator implements FleetCoordinator {
     return new Promise<Lock>((resolve, reject) => {
       this.#platform.locks
         .request(name, steal ? { steal } : { ifAvailable: true }, (free) => {
-          if (free) {
-            const held = hold();
-            resolve(lock);
-            return held;
-          }
           resolve(lock);
-          if (!lock.abort.signal.aborted) this.#queue(state, holder, lock, name, hold);
+          if (free) return hold();
+          if (lock.abort.signal.aborted) return undefined;
+          // Queued behind the holder: once granted, the scope's followers here are told to claim.
+          this.#platform.locks
+            .request(name, { signal: lock.abort.signal }, () => {
+              const held = hold();
+              if (!held) return undefined;
+              const grantedAt = this.#scheduler.now();
+              // A holder that has stopped claiming (it left the scope) gives the lock back after a lease.
+              const idle = Math.max(0, lock.claimedAt + this.leaseMs - grantedAt);
+              this.#scheduler.schedule(() => {
+                if (lock.claimedAt < grantedAt) this.#drop(state, holder, lock);
+              }, idle);
+              this.#notify(state);
+              return held;
+            })
+            .catch(() => this.#drop(state, holder, lock)); // withdrawn, or stolen (AbortError)
           return undefined;
         })
         .catch((error: unknown) => {
           // Refused, or stolen from this holder (its page hung): it no longer leads.
           this.#drop(state, holder, lock);
-          reject(error instanceof Error ? error : new Error(String(error)));
+          reject(asError(error));
         });
     });
   }
 
-  /** Waits for the lock behind the holder; once granted, the scope's followers here are told to claim. */
-  #queue(state: Scope, holder: string, lock: Lock, name: string, hold: () => Promise<void> | undefined): void {
-    this.#platform.locks
-      .request(name, { signal: lock.abort.signal }, () => {
-        const held = hold();
-        if (!held) return undefined;
-        const grantedAt = this.#scheduler.now();
-        // A holder that has stopped claiming (it left the scope) gives the lock back after a lease.
-        const idle = Math.max(0, lock.claimedAt + this.leaseMs - grantedAt);
-        this.#scheduler.schedule(() => {
-          if (lock.claimedAt < grantedAt) this.#drop(state, holder, lock);
-        }, idle);
-        this.#notify(state);
-        return held;
-      })
-      .catch(() => this.#drop(state, holder, lock)); // withdrawn, or stolen (AbortError)
-  }
-
   /** Posts an ask and waits for the leader's answer, at most half a call's bound. */
   #ask(state: Scope): Promise<void> {
-    this.#post({ key: state.key, kind: 'ask', ...(state.record ? { have: tag(state.record) } : {}) });
+    this.#post({ key: state.key, kind: 'ask', have: state.record && tag(state.record) });
     return new Promise<void>((resolve) => {
       const done = (): void => {
         state.waiting.delete(done);
@@ -279,8 +267,9 @@ export class TabCoordinator implements FleetCoordinator {
   /** A message from another tab. */
   #received(data: unknown): void {
     const message = parseMessage(data);
-    const state = message && [...this.#scopes.values()].find((candidate) => candidate.key === message.key);
-    if (!message || !state) return;
+    if (!message) return;
+    const state = [...this.#scopes.values()].find((candidate) => candidate.key === message.key);
+    if (!state) return;
     if (message.kind === 'ask') {
       const { record } = state;
       if (state.holder && state.leader) this.#post({ key: state.key, kind: 'beat', health: state.leader, ...(record && tag(record) !== message.have ? { record } : {}) });
@@ -351,8 +340,6 @@ function parseMessage(data: unknown): Message | undefined {
   const { key, kind, health, record, have } = (data ?? {}) as Record<string, unknown>;
   const heard = asHealth(health);
   if (typeof key !== 'string') return undefined;
-  if (kind === 'ask') return { key, kind, have: String(have) };
-  if (!heard) return undefined;
-  if (kind === 'farewell') return { key, kind, health: heard };
-  return kind === 'beat' ? { key, kind, health: heard, record: asRecord(record) } : undefined;
+  if (kind === 'ask') return { key, kind, have };
+  return heard && (kind === 'beat' || kind === 'farewell') ? { key, kind, health: heard, record: asRecord(record) } : undefined;
 }
