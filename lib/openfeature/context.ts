@@ -29,9 +29,7 @@ export function toEvaluationContext(context: EvalContext): EvaluationContext {
 
 /** Whether an OpenFeature context carries nothing (it then means "the client's own context"). */
 export function isEmptyContext(context: EvaluationContext | undefined): boolean {
-  if (!context) return true;
-  for (const name of Object.keys(context)) if (context[name] !== undefined) return false;
-  return true;
+  return !context || Object.values(context).every((value) => value === undefined);
 }
 
 

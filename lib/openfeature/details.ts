@@ -1,7 +1,5 @@
 import {
   ErrorCode,
-  GeneralError,
-  ProviderFatalError,
   StandardResolutionReasons,
   instantiateErrorByErrorCode,
   type OpenFeatureError,
@@ -85,12 +83,9 @@ export function errorCodeOf(error: unknown): ErrorCode {
   return openFeatureCode(error instanceof FlagstreamError ? error.errorCode : undefined);
 }
 
-/** The OpenFeature error for a failed call, of the code {@link errorCodeOf} gives (the cause kept where the class takes one). */
+/** The OpenFeature error for a failed call, of the code {@link errorCodeOf} gives, with the failure as its `cause`. */
 export function openFeatureError(error: unknown): OpenFeatureError {
-  const message = messageOf(error);
-  const code = errorCodeOf(error);
-  if (code === ErrorCode.PROVIDER_FATAL) return new ProviderFatalError(message, { cause: error });
-  return code === ErrorCode.GENERAL ? new GeneralError(message, { cause: error }) : instantiateErrorByErrorCode(code, message);
+  return Object.assign(instantiateErrorByErrorCode(errorCodeOf(error), messageOf(error)), { cause: error });
 }
 
 /** The OpenFeature error code for a wire code: the same code when OpenFeature has it, else `GENERAL`. */
