@@ -25,7 +25,7 @@ export abstract class BoundProvider {
   private readonly owned: boolean;
   private bridge: Subscription | undefined;
   private stopped = false;
-  /** The context the provider last identified (or created) the client with. */
+  /** The context the provider last identified the client with (read where a lent client exposes none). */
   private identified: EvalContext | undefined;
   /** The provider's `client.identify()` still in flight, if any. */
   private switching: Promise<void> | undefined;
@@ -34,7 +34,6 @@ export abstract class BoundProvider {
     const lent = typeof (clientOrOptions as Partial<FlagClient>).evaluate === 'function' && typeof (clientOrOptions as Partial<FlagClient>).ready === 'function';
     this.owned = !lent;
     this.client = lent ? (clientOrOptions as FlagClient) : createFlagClient(clientOrOptions as FlagClientOptions);
-    if (!lent) this.identified = { ...(clientOrOptions as FlagClientOptions).context };
   }
 
   /**
