@@ -108,6 +108,10 @@ export function rollgate(config: RollgateOptions): Transport {
       let typedMissingLogged = false;
       const typedEndpoint = (): boolean => runtime.scheduler.now() >= typedMissingUntil;
       const now = (): string => new Date(runtime.scheduler.now()).toISOString();
+      const warn = (message: string): void => logger.warn(message);
+      /** A POST of `json` to `…/api/v1/sdk/<path>`, its answer ignored. */
+      const post = (path: string, json: unknown): Observable<void> =>
+        httpJson(runtime, { url: `${baseUrl}/api/v1/sdk/${path}`, method: 'POST', headers: authorization, json }).pipe(map(() => undefined));
 
       const stateFor = (ctx: EvalContext): ContextState => {
         const key = contextKey(ctx);
@@ -192,7 +196,7 @@ export function rollgate(config: RollgateOptions): Transport {
        */
       const requestHeaders = (ctx: EvalContext, oneOff: boolean): Record<string, string> => {
         if (!oneOff || !ctx.userId) return authorization;
-        const user = (identifyBody(ctx, (message) => logger.warn(message)) as { user: unknown }).user;
+        const user = (identifyBody(ctx, warn) as { user: unknown }).user;
         return { ...authorization, 'X-User-Context': base64Json(user) };
       };
 
@@ -223,14 +227,7 @@ export function rollgate(config: RollgateOptions): Transport {
 
         identify(ctx: EvalContext): Observable<void> {
           // The server keeps attributes per user id; an anonymous context has nothing to store.
-          if (!ctx.userId) return EMPTY;
-          const url = `${baseUrl}/api/v1/sdk/identify`;
-          return httpJson(runtime, {
-            url,
-            method: 'POST',
-            headers: authorization,
-            json: identifyBody(ctx, (message) => logger.warn(message)),
-          }).pipe(map(() => undefined));
+          return ctx.userId ? post('identify', identifyBody(ctx, warn)) : EMPTY;
         },
 
         stream(ctx: EvalContext): Observable<StreamMessage> {
@@ -266,13 +263,11 @@ export function rollgate(config: RollgateOptions): Transport {
         },
 
         track(events) {
-          const url = `${baseUrl}/api/v1/sdk/events`;
-          return httpJson(runtime, { url, method: 'POST', headers: authorization, json: eventsBody(events) }).pipe(map(() => undefined));
+          return post('events', eventsBody(events));
         },
 
         telemetry(report) {
-          const url = `${baseUrl}/api/v1/sdk/telemetry`;
-          return httpJson(runtime, { url, method: 'POST', headers: authorization, json: telemetryBody(report) }).pipe(map(() => undefined));
+          return post('telemetry', telemetryBody(report));
         },
       };
     },

@@ -259,17 +259,10 @@ export function identifyBody(ctx: EvalContext, warn: (message: string) => void):
   return { user };
 }
 
-/** The events body: camelCase fields, optional ones omitted when undefined. */
+/** The events body: camelCase fields, optional ones left out when undefined (JSON drops them). */
 export function eventsBody(events: readonly TrackedEvent[]): unknown {
   return {
-    events: events.map((event) => {
-      const out: Record<string, unknown> = { flagKey: event.flagKey, eventName: event.eventName, userId: event.userId };
-      if (event.variationId !== undefined) out.variationId = event.variationId;
-      if (event.value !== undefined) out.value = event.value;
-      if (event.metadata !== undefined) out.metadata = event.metadata;
-      out.timestamp = event.timestamp;
-      return out;
-    }),
+    events: events.map(({ flagKey, eventName, userId, variationId, value, metadata, timestamp }) => ({ flagKey, eventName, userId, variationId, value, metadata, timestamp })),
   };
 }
 
