@@ -1,5 +1,5 @@
 import { EMPTY, Observable, catchError, concatMap, defer, map, of, switchMap, throwError } from 'rxjs';
-import { ConfigError, FlagNotFoundError, InvalidResponseError } from '../../errors.js';
+import { FlagNotFoundError, InvalidResponseError } from '../../errors.js';
 import { describeUrl, httpJson } from '../../net/http.js';
 import { sse } from '../../net/sse.js';
 import type { EvalContext, EvalResult } from '../../types.js';
@@ -20,6 +20,7 @@ import {
 } from './wire.js';
 import { batchedTracking } from '../../client/features/client-tracking.js';
 import { contextKey } from '../../client/context-key.js';
+import { numberOption } from '../../client/number-options.js';
 
 /** Options of the {@link rollgate} transport. */
 export interface RollgateOptions {
@@ -90,10 +91,8 @@ export function rollgate(config: RollgateOptions): Transport {
   const apiKey = requireString(options.apiKey, 'apiKey');
   const baseUrl = requireHttpUrl(options.baseUrl ?? 'https://api.rollgate.io', 'baseUrl');
   const sseUrl = options.sseUrl === undefined ? baseUrl : requireHttpUrl(options.sseUrl, 'sseUrl');
-  const watchdogMs = options.watchdogMs ?? 0;
-  if (!Number.isFinite(watchdogMs) || watchdogMs < 0) throw new ConfigError('watchdogMs', 'must be a number ≥ 0');
-  const typedReprobeMs = options.typedReprobeMs ?? 600_000;
-  if (!Number.isFinite(typedReprobeMs) || typedReprobeMs < 0) throw new ConfigError('typedReprobeMs', 'must be a number ≥ 0');
+  const watchdogMs = numberOption(options, 'watchdogMs', 0);
+  const typedReprobeMs = numberOption(options, 'typedReprobeMs', 600_000);
   const authorization = { Authorization: `Bearer ${apiKey}` };
 
   return {
