@@ -11,7 +11,8 @@ type Listener = (...args: any[]) => void;
 /**
  * A minimal synchronous listener registry: the five methods of the platform emitter that OpenFeature's
  * `GenericEventEmitter` calls (`on`, `removeListener`, `removeAllListeners`, `listeners`, `emit`),
- * with Node's semantics (a listener added twice runs twice; removing drops its last addition). The
+ * as `GenericEventEmitter` uses them: it adds a function of its own per handler, so a function is
+ * never added twice, and removing one drops it (a handler added twice still runs twice). The
  * providers use it so that they need only `@openfeature/core` at runtime: a web app never loads the
  * server SDK (which brings in `node:events`) and a server never loads the web SDK.
  */
@@ -28,9 +29,7 @@ class Listeners {
   }
 
   removeListener(name: string | symbol, listener: Listener): this {
-    const list = this.listeners(name);
-    const index = list.lastIndexOf(listener);
-    if (index >= 0) this.#byName.set(name, list.filter((_, at) => at !== index));
+    this.#byName.set(name, this.listeners(name).filter((item) => item !== listener));
     return this;
   }
 
