@@ -10,9 +10,9 @@ type Listener = (...args: any[]) => void;
 
 /**
  * A minimal synchronous listener registry: the five methods of the platform emitter that OpenFeature's
- * `GenericEventEmitter` calls (`on`, `removeListener`, `removeAllListeners`, `listeners`, `emit`),
- * as `GenericEventEmitter` uses them: it adds a function of its own per handler, so a function is
- * never added twice, and removing one drops it (a handler added twice still runs twice). The
+ * `GenericEventEmitter` calls (`on`, `removeListener`, `removeAllListeners`, `listeners`, `emit`), as
+ * it uses them: it adds a function of its own per handler, so none is added twice and removing one
+ * drops it (a handler added twice still runs twice), and it reads only what `listeners` returns. The
  * providers use it so that they need only `@openfeature/core` at runtime: a web app never loads the
  * server SDK (which brings in `node:events`) and a server never loads the web SDK.
  */
@@ -23,27 +23,22 @@ class Listeners {
     return [...(this.#byName.get(name) ?? [])];
   }
 
-  on(name: string | symbol, listener: Listener): this {
+  on(name: string | symbol, listener: Listener): void {
     this.#byName.set(name, [...this.listeners(name), listener]);
-    return this;
   }
 
-  removeListener(name: string | symbol, listener: Listener): this {
+  removeListener(name: string | symbol, listener: Listener): void {
     this.#byName.set(name, this.listeners(name).filter((item) => item !== listener));
-    return this;
   }
 
-  removeAllListeners(name?: string | symbol): this {
+  removeAllListeners(name?: string | symbol): void {
     if (name === undefined) this.#byName.clear();
     else this.#byName.delete(name);
-    return this;
   }
 
-  emit(name: string | symbol, ...args: unknown[]): boolean {
+  emit(name: string | symbol, ...args: unknown[]): void {
     // Each change replaces the list, so a listener that adds or removes one does not disturb this loop.
-    const list = this.#byName.get(name) ?? [];
-    for (const listener of list) listener(...args);
-    return list.length > 0;
+    for (const listener of this.#byName.get(name) ?? []) listener(...args);
   }
 }
 
