@@ -63,7 +63,7 @@ function resolved<T>(result: EvalResult, key: string, defaultValue: T, type: Fla
  */
 export function unavailable<T>(status: ClientStatus, defaultValue: T, own = true): ResolutionDetails<T> | undefined {
   const { error } = status;
-  if (error !== undefined && isTerminal(error)) return failure(defaultValue, ErrorCode.PROVIDER_FATAL, error.message);
+  if (isTerminal(error)) return failure(defaultValue, ErrorCode.PROVIDER_FATAL, error!.message);
   if (status.state === 'closed') return failure(defaultValue, ErrorCode.PROVIDER_NOT_READY, 'the flag client is closed');
   if (own && status.source === 'none') return failure(defaultValue, ErrorCode.PROVIDER_NOT_READY, 'no flags loaded yet');
   return undefined;

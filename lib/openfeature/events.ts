@@ -73,7 +73,7 @@ export function isStale(status: ClientStatus): boolean {
 function announce(status: ClientStatus, events: ProviderEventEmitter<AnyProviderEvent>, health: ProviderHealth): void {
   const message = health === 'closed' ? 'the flag client is closed' : status.error?.message;
   if (health === 'ready') events.emit(ProviderEvents.Ready, {});
-  else if (health === 'stale') events.emit(ProviderEvents.Stale, message === undefined ? {} : { message });
+  else if (health === 'stale') events.emit(ProviderEvents.Stale, { message });
   else if (health !== 'initializing') {
     events.emit(ProviderEvents.Error, { message, errorCode: health === 'fatal' ? ErrorCode.PROVIDER_FATAL : ErrorCode.GENERAL });
   }
