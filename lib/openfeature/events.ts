@@ -121,10 +121,9 @@ export function bridgeEvents(client: FlagClient, events: ProviderEventEmitter<An
   let shownFor: string | undefined;
   const keyNow = (context = client.context): string | undefined => context && contextKey(context);
   const flush = (): void => {
-    if (group.length === 0) return;
     const flagsChanged = group;
     group = [];
-    if (!subscription.closed) events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged });
+    if (flagsChanged.length > 0 && !subscription.closed) events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged });
   };
   subscription.add(
     client.flags$.subscribe(() => {
