@@ -49,8 +49,8 @@ function resolved<T>(result: EvalResult, key: string, defaultValue: T, type: Fla
   if (value !== undefined && !matches(value, type)) {
     return failure(defaultValue, ErrorCode.TYPE_MISMATCH, `flag ${key} holds ${kindOf(value)}, not ${type}`, flagMetadata);
   }
-  // A code-default entry (no value) answers with the caller's default, and is not cached.
-  const details: ResolutionDetails<unknown> = { value: value === undefined ? defaultValue : value, reason, flagMetadata };
+  // A code-default entry (no value) answers with the caller's default, and is not cached (null never gets here: it matches no type).
+  const details: ResolutionDetails<unknown> = { value: value ?? defaultValue, reason, flagMetadata };
   if (variant !== '') details.variant = variant;
   if (value !== undefined) successes.set(result, details as ResolutionDetails<JsonValue>);
   return details as ResolutionDetails<T>;
@@ -105,10 +105,9 @@ function metadataOf(result: EvalResult): FlagMetadata {
   return metadata;
 }
 
+/** An error outcome: the caller's default, `ERROR`, the code and message, and the flag's metadata when it has some (the SDK reads none as `{}`). */
 function failure<T>(value: T, errorCode: ErrorCode, errorMessage: string, flagMetadata?: FlagMetadata): ResolutionDetails<T> {
-  const details: ResolutionDetails<T> = { value, reason: StandardResolutionReasons.ERROR, errorCode, errorMessage };
-  if (flagMetadata) details.flagMetadata = flagMetadata;
-  return details;
+  return { value, reason: ERROR, errorCode, errorMessage, flagMetadata };
 }
 
 function matches(value: unknown, type: FlagValueType): boolean {
