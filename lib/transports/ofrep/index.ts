@@ -93,7 +93,7 @@ export function ofrep(options: OfrepOptions = {}): Transport {
                 state.etag = response.headers.get('etag') ?? undefined;
                 state.streams.next(mapped.eventStreams);
               }
-              return mapped.invalid.length > 0 ? { kind: 'flags', flags: mapped.flags, invalid: mapped.invalid } : { kind: 'flags', flags: mapped.flags };
+              return { kind: 'flags', flags: mapped.flags, invalid: mapped.invalid };
             }),
           );
         });

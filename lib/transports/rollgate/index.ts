@@ -133,7 +133,7 @@ export function rollgate(config: RollgateOptions): Transport {
         state.results = new Map(mapped.flags.map((flag) => [flag.key, flag]));
         state.typed = mapped.typed;
         state.etag = mapped.invalid.length === 0 ? etag : undefined;
-        return mapped.invalid.length > 0 ? { kind: 'flags', flags: mapped.flags, invalid: mapped.invalid } : { kind: 'flags', flags: mapped.flags };
+        return { kind: 'flags', flags: mapped.flags, invalid: mapped.invalid };
       };
 
       /** `/v2/flags`; `undefined` when the server lacks it (asked again after `typedReprobeMs`). */

@@ -151,23 +151,13 @@ export function v2Results(body: unknown, where: string, receivedAt: string): Map
       details: { ...details, type },
     };
     const value = raw.value;
-    if (type === 'boolean') {
-      if (typeof value !== 'boolean') throw bad('value', 'a boolean');
-      result.value = value;
-      result.variant = String(value);
-    } else if (value === false || value === null) {
-      // Off, no match or out of rollout: no value.
-    } else if (type === 'string' && typeof value === 'string') {
-      result.value = value;
-      result.variant = value;
-    } else if (type === 'number' && typeof value === 'number' && Number.isFinite(value)) {
-      result.value = value;
-      result.variant = String(value);
-    } else if (type === 'json' && value !== undefined) {
+    // On a string, number or json flag, false (or null) is off, no match or out of rollout: no value.
+    if (type === 'boolean' || (value !== false && value !== null)) {
+      if (type === 'json' ? value === undefined : type === 'number' ? !Number.isFinite(value) : typeof value !== type) {
+        throw bad('value', type === 'boolean' ? 'a boolean' : `a ${type} or false`);
+      }
       result.value = value as JsonValue;
-      result.variant = JSON.stringify(value);
-    } else {
-      throw bad('value', `a ${type} or false`);
+      result.variant = type === 'string' ? (value as string) : JSON.stringify(value);
     }
     return result;
   });
