@@ -55,7 +55,7 @@ export function toEvalResult(raw: unknown, receivedAt: string, where: string): E
   const bad = (field: string): InvalidResponseError => new InvalidResponseError(`${where}: flag ${JSON.stringify(key)}: ${field}`);
   const details = metadataOf(raw.metadata, () => bad('metadata is not a flat object of booleans, strings and numbers'));
 
-  if ('errorCode' in raw && raw.errorCode !== undefined) {
+  if (raw.errorCode !== undefined) {
     if (typeof raw.errorCode !== 'string') throw bad('errorCode is not a string');
     if (raw.errorDetails !== undefined && typeof raw.errorDetails !== 'string') throw bad('errorDetails is not a string');
     if (typeof raw.errorDetails === 'string') details.errorDetails = raw.errorDetails;

@@ -35,12 +35,12 @@ function reasonOf(raw: unknown, bad: (field: string, expected: string) => Invali
     throw bad('reason.ruleIndex', 'an integer ≥ 0');
   }
   if (raw.inRollout !== undefined && typeof raw.inRollout !== 'boolean') throw bad('reason.inRollout', 'a boolean');
-  for (const field of ['ruleId', 'errorKind'] as const) {
-    if (raw[field] !== undefined && typeof raw[field] !== 'string') throw bad(`reason.${field}`, 'a string');
-  }
   const details: Record<string, JsonValue> = { ruleIndex: (raw.ruleIndex as number | undefined) ?? 0, inRollout: raw.inRollout === true };
-  if (typeof raw.ruleId === 'string' && raw.ruleId !== '') details.ruleId = raw.ruleId;
-  if (typeof raw.errorKind === 'string' && raw.errorKind !== '') details.errorKind = raw.errorKind;
+  for (const field of ['ruleId', 'errorKind'] as const) {
+    const value = raw[field];
+    if (value !== undefined && typeof value !== 'string') throw bad(`reason.${field}`, 'a string');
+    if (value) details[field] = value;
+  }
   return { reason: raw.kind, details };
 }
 
