@@ -93,7 +93,7 @@ export abstract class BoundProvider {
    * @internal
    */
   protected settled(work: Promise<void>): Promise<void> {
-    const restated = (failed: boolean) => () => void (this.bridge && restate(this.client, this.events, failed));
+    const restated = (failed: boolean) => () => void (this.bridge && restate(this.client.status, this.events, failed));
     // Reactions run in the order they were added: one added a microtask after the SDK's runs after it.
     queueMicrotask(() => void work.then(restated(false), restated(true)));
     return work;

@@ -90,7 +90,7 @@ export function openFeatureError(error: unknown): OpenFeatureError {
 
 /** The OpenFeature error code for a wire code: the same code when OpenFeature has it, else `GENERAL`. */
 function openFeatureCode(code: string | undefined): ErrorCode {
-  return code !== undefined && knownCodes.has(code) ? (code as ErrorCode) : ErrorCode.GENERAL;
+  return knownCodes.has(code!) ? (code as ErrorCode) : ErrorCode.GENERAL;
 }
 
 /** The primitive `details` entries (OpenFeature flag metadata holds strings, numbers and booleans) and `serverReason`. */

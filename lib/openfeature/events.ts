@@ -80,14 +80,14 @@ function announce(status: ClientStatus, events: ProviderEventEmitter<AnyProvider
 }
 
 /**
- * Says the client's health again where the status the SDK has just set on its own hides it: READY
- * once the provider's `initialize()` or `onContextChange()` resolves, ERROR once it rejects, whatever
- * the provider emitted before. After a failure only `stale` (a store record or the bootstrap served)
- * and `fatal` are said: a client still `ready` holds the last context's values.
+ * Says the client's health (its `status`) again where the status the SDK has just set on its own
+ * hides it: READY once the provider's `initialize()` or `onContextChange()` resolves, ERROR once it
+ * rejects, whatever the provider emitted before. After a failure only `stale` (a store record or the
+ * bootstrap served) and `fatal` are said: a client still `ready` holds the last context's values.
  */
-export function restate(client: FlagClient, events: ProviderEventEmitter<AnyProviderEvent>, failed: boolean): void {
-  const health = healthOf(client.status);
-  if (failed ? health === 'stale' || health === 'fatal' : health !== 'ready') announce(client.status, events, health);
+export function restate(status: ClientStatus, events: ProviderEventEmitter<AnyProviderEvent>, failed: boolean): void {
+  const health = healthOf(status);
+  if (failed ? health === 'stale' || health === 'fatal' : health !== 'ready') announce(status, events, health);
 }
 
 /**
