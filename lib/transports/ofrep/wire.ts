@@ -148,14 +148,11 @@ export function eventStreamUrls(raw: unknown, baseOrigin: string, warn: (message
 
 function streamUrl(entry: Record<string, unknown>, baseOrigin: string): string | undefined {
   if (typeof entry.url === 'string') return httpUrl(entry.url);
-  if (!isRecord(entry.endpoint) || typeof entry.endpoint.requestUri !== 'string' || !entry.endpoint.requestUri.startsWith('/')) {
-    return undefined;
-  }
-  const origin = entry.endpoint.origin === undefined ? baseOrigin : entry.endpoint.origin;
-  if (typeof origin !== 'string') return undefined;
-  const parsedOrigin = httpUrl(origin);
-  if (parsedOrigin === undefined) return undefined;
-  return httpUrl(new URL(parsedOrigin).origin + entry.endpoint.requestUri);
+  const { endpoint } = entry;
+  if (!isRecord(endpoint) || typeof endpoint.requestUri !== 'string' || !endpoint.requestUri.startsWith('/')) return undefined;
+  const origin = endpoint.origin === undefined ? baseOrigin : endpoint.origin;
+  const parsedOrigin = typeof origin === 'string' ? httpUrl(origin) : undefined;
+  return parsedOrigin && httpUrl(new URL(parsedOrigin).origin + endpoint.requestUri);
 }
 
 function httpUrl(text: string): string | undefined {
