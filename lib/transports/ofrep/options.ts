@@ -110,9 +110,9 @@ export function parseEnvHeaders(raw: string, warnings: string[]): Array<[string,
   decoded.split(',').forEach((pair, index) => {
     if (pair.trim() === '') return;
     const at = pair.indexOf('=');
-    const name = at < 0 ? '' : pair.slice(0, at).trim();
-    const value = at < 0 ? '' : pair.slice(at + 1).trim();
-    if (at < 0 || !HEADER_NAME.test(name) || /[\r\n\0]/.test(value)) {
+    // Without '=' the name is empty, which the header-name rule rejects.
+    const [name, value] = at < 0 ? ['', ''] : [pair.slice(0, at).trim(), pair.slice(at + 1).trim()];
+    if (!HEADER_NAME.test(name) || /[\r\n\0]/.test(value)) {
       warnings.push(`ofrep: OFREP_HEADERS entry ${index + 1} is not name=value; skipped`);
       return;
     }

@@ -66,7 +66,7 @@ export function toEvalResult(raw: unknown, receivedAt: string, where: string): E
   if (typeof raw.reason !== 'string') throw bad('neither a reason nor an errorCode');
   if (raw.variant !== undefined && raw.variant !== null && typeof raw.variant !== 'string') throw bad('variant is not a string');
   // Parsed JSON already: `__proto__` keys in it are own properties, not prototypes.
-  const value = raw.value === undefined || raw.value === null ? undefined : (raw.value as JsonValue);
+  const value = (raw.value ?? undefined) as JsonValue | undefined;
   const variant = typeof raw.variant === 'string' ? raw.variant : derivedVariant(value);
   return {
     key,
