@@ -215,7 +215,7 @@ export function mergeInit(
     }
     changed = true;
     const type = previous?.details?.type;
-    const typed = type === 'string' || type === 'number' || type === 'json';
+    const typed = !!type && type !== 'boolean'; // a /v2/flags string, number or json flag (v1 results have no type)
     flags.push({
       key,
       enabled: switchedOn(on, undefined, previous?.enabled),
