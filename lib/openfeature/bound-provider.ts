@@ -25,7 +25,7 @@ export abstract class BoundProvider {
   private readonly owned: boolean;
   private bridge: Subscription | undefined;
   private stopped = false;
-  /** The context the provider last identified (or created) the client with. */
+  /** The context the provider last identified the client with (read where a lent client exposes none). */
   private identified: EvalContext | undefined;
   /** The provider's `client.identify()` still in flight, if any. */
   private switching: Promise<void> | undefined;
@@ -34,7 +34,6 @@ export abstract class BoundProvider {
     const lent = typeof (clientOrOptions as Partial<FlagClient>).evaluate === 'function' && typeof (clientOrOptions as Partial<FlagClient>).ready === 'function';
     this.owned = !lent;
     this.client = lent ? (clientOrOptions as FlagClient) : createFlagClient(clientOrOptions as FlagClientOptions);
-    if (!lent) this.identified = { ...(clientOrOptions as FlagClientOptions).context };
   }
 
   /**
@@ -94,7 +93,7 @@ export abstract class BoundProvider {
    * @internal
    */
   protected settled(work: Promise<void>): Promise<void> {
-    const restated = (failed: boolean) => () => void (this.bridge && restate(this.client, this.events, failed));
+    const restated = (failed: boolean) => () => void (this.bridge && restate(this.client.status, this.events, failed));
     // Reactions run in the order they were added: one added a microtask after the SDK's runs after it.
     queueMicrotask(() => void work.then(restated(false), restated(true)));
     return work;

@@ -8,8 +8,7 @@ import type { EvalContext } from '../types.js';
 export function toEvalContext(context: EvaluationContext): EvalContext {
   const result: EvalContext = {};
   const attributes: Record<string, unknown> = {};
-  for (const name of Object.keys(context)) {
-    const value = context[name];
+  for (const [name, value] of Object.entries(context)) {
     if (value === undefined) continue;
     if (name === 'targetingKey' && typeof value === 'string') result.userId = value;
     else if (name === 'email' && typeof value === 'string') result.email = value;
@@ -29,9 +28,7 @@ export function toEvaluationContext(context: EvalContext): EvaluationContext {
 
 /** Whether an OpenFeature context carries nothing (it then means "the client's own context"). */
 export function isEmptyContext(context: EvaluationContext | undefined): boolean {
-  if (!context) return true;
-  for (const name of Object.keys(context)) if (context[name] !== undefined) return false;
-  return true;
+  return !context || Object.values(context).every((value) => value === undefined);
 }
 
 
@@ -40,8 +37,7 @@ function attributeValue(value: EvaluationContextValue): unknown {
   if (Array.isArray(value)) return value.map(attributeValue);
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const name of Object.keys(value)) {
-      const inner = (value as Record<string, EvaluationContextValue>)[name];
+    for (const [name, inner] of Object.entries(value as Record<string, EvaluationContextValue>)) {
       if (inner !== undefined) out[name] = attributeValue(inner);
     }
     return out;

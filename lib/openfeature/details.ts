@@ -1,7 +1,5 @@
 import {
   ErrorCode,
-  GeneralError,
-  ProviderFatalError,
   StandardResolutionReasons,
   instantiateErrorByErrorCode,
   type OpenFeatureError,
@@ -51,8 +49,8 @@ function resolved<T>(result: EvalResult, key: string, defaultValue: T, type: Fla
   if (value !== undefined && !matches(value, type)) {
     return failure(defaultValue, ErrorCode.TYPE_MISMATCH, `flag ${key} holds ${kindOf(value)}, not ${type}`, flagMetadata);
   }
-  // A code-default entry (no value) answers with the caller's default, and is not cached.
-  const details: ResolutionDetails<unknown> = { value: value === undefined ? defaultValue : value, reason, flagMetadata };
+  // A code-default entry (no value) answers with the caller's default, and is not cached (null never gets here: it matches no type).
+  const details: ResolutionDetails<unknown> = { value: value ?? defaultValue, reason, flagMetadata };
   if (variant !== '') details.variant = variant;
   if (value !== undefined) successes.set(result, details as ResolutionDetails<JsonValue>);
   return details as ResolutionDetails<T>;
@@ -65,7 +63,7 @@ function resolved<T>(result: EvalResult, key: string, defaultValue: T, type: Fla
  */
 export function unavailable<T>(status: ClientStatus, defaultValue: T, own = true): ResolutionDetails<T> | undefined {
   const { error } = status;
-  if (error !== undefined && isTerminal(error)) return failure(defaultValue, ErrorCode.PROVIDER_FATAL, error.message);
+  if (isTerminal(error)) return failure(defaultValue, ErrorCode.PROVIDER_FATAL, error!.message);
   if (status.state === 'closed') return failure(defaultValue, ErrorCode.PROVIDER_NOT_READY, 'the flag client is closed');
   if (own && status.source === 'none') return failure(defaultValue, ErrorCode.PROVIDER_NOT_READY, 'no flags loaded yet');
   return undefined;
@@ -85,17 +83,14 @@ export function errorCodeOf(error: unknown): ErrorCode {
   return openFeatureCode(error instanceof FlagstreamError ? error.errorCode : undefined);
 }
 
-/** The OpenFeature error for a failed call, of the code {@link errorCodeOf} gives (the cause kept where the class takes one). */
+/** The OpenFeature error for a failed call, of the code {@link errorCodeOf} gives, with the failure as its `cause`. */
 export function openFeatureError(error: unknown): OpenFeatureError {
-  const message = messageOf(error);
-  const code = errorCodeOf(error);
-  if (code === ErrorCode.PROVIDER_FATAL) return new ProviderFatalError(message, { cause: error });
-  return code === ErrorCode.GENERAL ? new GeneralError(message, { cause: error }) : instantiateErrorByErrorCode(code, message);
+  return Object.assign(instantiateErrorByErrorCode(errorCodeOf(error), messageOf(error)), { cause: error });
 }
 
 /** The OpenFeature error code for a wire code: the same code when OpenFeature has it, else `GENERAL`. */
 function openFeatureCode(code: string | undefined): ErrorCode {
-  return code !== undefined && knownCodes.has(code) ? (code as ErrorCode) : ErrorCode.GENERAL;
+  return knownCodes.has(code!) ? (code as ErrorCode) : ErrorCode.GENERAL;
 }
 
 /** The primitive `details` entries (OpenFeature flag metadata holds strings, numbers and booleans) and `serverReason`. */
@@ -110,10 +105,9 @@ function metadataOf(result: EvalResult): FlagMetadata {
   return metadata;
 }
 
+/** An error outcome: the caller's default, `ERROR`, the code and message, and the flag's metadata when it has some (the SDK reads none as `{}`). */
 function failure<T>(value: T, errorCode: ErrorCode, errorMessage: string, flagMetadata?: FlagMetadata): ResolutionDetails<T> {
-  const details: ResolutionDetails<T> = { value, reason: StandardResolutionReasons.ERROR, errorCode, errorMessage };
-  if (flagMetadata) details.flagMetadata = flagMetadata;
-  return details;
+  return { value, reason: ERROR, errorCode, errorMessage, flagMetadata };
 }
 
 function matches(value: unknown, type: FlagValueType): boolean {

@@ -10,8 +10,9 @@ type Listener = (...args: any[]) => void;
 
 /**
  * A minimal synchronous listener registry: the five methods of the platform emitter that OpenFeature's
- * `GenericEventEmitter` calls (`on`, `removeListener`, `removeAllListeners`, `listeners`, `emit`),
- * with Node's semantics (a listener added twice runs twice; removing drops its last addition). The
+ * `GenericEventEmitter` calls (`on`, `removeListener`, `removeAllListeners`, `listeners`, `emit`), as
+ * it uses them: it adds a function of its own per handler, so none is added twice and removing one
+ * drops it (a handler added twice still runs twice), and it reads only what `listeners` returns. The
  * providers use it so that they need only `@openfeature/core` at runtime: a web app never loads the
  * server SDK (which brings in `node:events`) and a server never loads the web SDK.
  */
@@ -22,29 +23,22 @@ class Listeners {
     return [...(this.#byName.get(name) ?? [])];
   }
 
-  on(name: string | symbol, listener: Listener): this {
+  on(name: string | symbol, listener: Listener): void {
     this.#byName.set(name, [...this.listeners(name), listener]);
-    return this;
   }
 
-  removeListener(name: string | symbol, listener: Listener): this {
-    const list = this.listeners(name);
-    const index = list.lastIndexOf(listener);
-    if (index >= 0) this.#byName.set(name, list.filter((_, at) => at !== index));
-    return this;
+  removeListener(name: string | symbol, listener: Listener): void {
+    this.#byName.set(name, this.listeners(name).filter((item) => item !== listener));
   }
 
-  removeAllListeners(name?: string | symbol): this {
+  removeAllListeners(name?: string | symbol): void {
     if (name === undefined) this.#byName.clear();
     else this.#byName.delete(name);
-    return this;
   }
 
-  emit(name: string | symbol, ...args: unknown[]): boolean {
+  emit(name: string | symbol, ...args: unknown[]): void {
     // Each change replaces the list, so a listener that adds or removes one does not disturb this loop.
-    const list = this.#byName.get(name) ?? [];
-    for (const listener of list) listener(...args);
-    return list.length > 0;
+    for (const listener of this.#byName.get(name) ?? []) listener(...args);
   }
 }
 
@@ -79,21 +73,21 @@ export function isStale(status: ClientStatus): boolean {
 function announce(status: ClientStatus, events: ProviderEventEmitter<AnyProviderEvent>, health: ProviderHealth): void {
   const message = health === 'closed' ? 'the flag client is closed' : status.error?.message;
   if (health === 'ready') events.emit(ProviderEvents.Ready, {});
-  else if (health === 'stale') events.emit(ProviderEvents.Stale, message === undefined ? {} : { message });
+  else if (health === 'stale') events.emit(ProviderEvents.Stale, { message });
   else if (health !== 'initializing') {
     events.emit(ProviderEvents.Error, { message, errorCode: health === 'fatal' ? ErrorCode.PROVIDER_FATAL : ErrorCode.GENERAL });
   }
 }
 
 /**
- * Says the client's health again where the status the SDK has just set on its own hides it: READY
- * once the provider's `initialize()` or `onContextChange()` resolves, ERROR once it rejects, whatever
- * the provider emitted before. After a failure only `stale` (a store record or the bootstrap served)
- * and `fatal` are said: a client still `ready` holds the last context's values.
+ * Says the client's health (its `status`) again where the status the SDK has just set on its own
+ * hides it: READY once the provider's `initialize()` or `onContextChange()` resolves, ERROR once it
+ * rejects, whatever the provider emitted before. After a failure only `stale` (a store record or the
+ * bootstrap served) and `fatal` are said: a client still `ready` holds the last context's values.
  */
-export function restate(client: FlagClient, events: ProviderEventEmitter<AnyProviderEvent>, failed: boolean): void {
-  const health = healthOf(client.status);
-  if (failed ? health === 'stale' || health === 'fatal' : health !== 'ready') announce(client.status, events, health);
+export function restate(status: ClientStatus, events: ProviderEventEmitter<AnyProviderEvent>, failed: boolean): void {
+  const health = healthOf(status);
+  if (failed ? health === 'stale' || health === 'fatal' : health !== 'ready') announce(status, events, health);
 }
 
 /**
@@ -127,10 +121,9 @@ export function bridgeEvents(client: FlagClient, events: ProviderEventEmitter<An
   let shownFor: string | undefined;
   const keyNow = (context = client.context): string | undefined => context && contextKey(context);
   const flush = (): void => {
-    if (group.length === 0) return;
     const flagsChanged = group;
     group = [];
-    if (!subscription.closed) events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged });
+    if (flagsChanged.length > 0 && !subscription.closed) events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged });
   };
   subscription.add(
     client.flags$.subscribe(() => {

@@ -1,6 +1,5 @@
 import type { EvaluationContext, FlagValueType, JsonValue, ResolutionDetails } from '@openfeature/core';
 import { filter, merge, type Subscription } from 'rxjs';
-import type { EvalContext } from '../types.js';
 import { BoundProvider } from './bound-provider.js';
 import { contextKey } from '../client/context-key.js';
 import { isEmptyContext, toEvalContext } from './context.js';
@@ -18,9 +17,8 @@ import { isStale } from './events.js';
 export class FlagstreamServerProvider extends BoundProvider {
   /** Tells the OpenFeature SDKs this is a server-side (dynamic context) provider. */
   readonly runsOn = 'server' as const;
-  private ownKey: { context: unknown; key: string } | undefined;
-  /** The context the client's snapshot holds: the client's when the snapshot last changed or a load landed. */
-  private loadedFor: EvalContext | undefined;
+  /** The key of the context the client's snapshot holds: the client's when the snapshot last changed or a load landed. */
+  private loadedFor: string | undefined;
   private following: Subscription | undefined;
 
   /** Waits for the client's first load. */
@@ -28,7 +26,8 @@ export class FlagstreamServerProvider extends BoundProvider {
     const { client } = this;
     // Every snapshot and landed load is the client's context of that moment (it drops any other's).
     this.following ??= merge(client.flags$, client.events$.pipe(filter((event) => event.type === 'refreshed'))).subscribe(() => {
-      this.loadedFor = this.knownContext;
+      const known = this.knownContext;
+      this.loadedFor = known && contextKey(known);
     });
     return this.settled(this.start());
   }
@@ -63,8 +62,8 @@ export class FlagstreamServerProvider extends BoundProvider {
   private async resolve<T>(flagKey: string, defaultValue: T, context: EvaluationContext, type: FlagValueType): Promise<ResolutionDetails<T>> {
     const client = this.client;
     const target = isEmptyContext(context) ? undefined : toEvalContext(context);
-    // Another context than the one the snapshot holds is answered by a request of its own.
-    const other = target && !this.isOwn(target) ? target : undefined;
+    // Another context than the one the snapshot holds (compared by value) is answered by a request of its own.
+    const other = target && contextKey(target) !== this.loadedFor ? target : undefined;
     const blocked = unavailable(client.status, defaultValue, !other);
     if (blocked) return blocked;
     if (!other) return toDetails(client.evaluate(flagKey), flagKey, defaultValue, type, isStale(client.status));
@@ -74,13 +73,5 @@ export class FlagstreamServerProvider extends BoundProvider {
     } catch (error) {
       return errorDetails(error, defaultValue);
     }
-  }
-
-  /** Whether `target` is the context the client's snapshot holds (compared by value; the key is kept per known context). */
-  private isOwn(target: ReturnType<typeof toEvalContext>): boolean {
-    const known = this.loadedFor;
-    if (!known) return false;
-    if (this.ownKey?.context !== known) this.ownKey = { context: known, key: contextKey(known) };
-    return this.ownKey.key === contextKey(target);
   }
 }

@@ -9,10 +9,14 @@ import type { JsonValue, TrackEvent } from '../types.js';
  */
 export function toTrackEvent(eventName: string, context: EvaluationContext, details: TrackingEventDetails): TrackEvent {
   const { flagKey, variant, value, ...rest } = details ?? {};
-  const event: TrackEvent = { flagKey: flagKey as string, eventName };
-  if (typeof context?.targetingKey === 'string' && context.targetingKey !== '') event.userId = context.targetingKey;
-  if (variant !== undefined) event.variationId = variant as string;
-  if (value !== undefined) event.value = value;
-  if (Object.keys(rest).length > 0) event.metadata = rest as Record<string, JsonValue>;
-  return event;
+  const userId = context?.targetingKey;
+  // A field left undefined is one the event does not have (the client reads it so).
+  return {
+    flagKey: flagKey as string,
+    eventName,
+    userId: typeof userId === 'string' && userId !== '' ? userId : undefined,
+    variationId: variant as string | undefined,
+    value,
+    metadata: Object.keys(rest).length > 0 ? (rest as Record<string, JsonValue>) : undefined,
+  };
 }

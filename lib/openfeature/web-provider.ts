@@ -28,7 +28,11 @@ export class FlagstreamWebProvider extends BoundProvider {
 
   /** Switches the client to the new context; the SDK shows RECONCILING until it resolves. */
   onContextChange(_oldContext: EvaluationContext, newContext: EvaluationContext): Promise<void> {
-    return this.settled(this.identify(toEvalContext(newContext)).catch((error: unknown) => Promise.reject(openFeatureError(error))));
+    return this.settled(
+      this.identify(toEvalContext(newContext)).catch((error: unknown) => {
+        throw openFeatureError(error);
+      }),
+    );
   }
 
   /** Resolves a boolean flag from the client's snapshot, synchronously; `defaultValue` when it is missing, of another type or unavailable. */

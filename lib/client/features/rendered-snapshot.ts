@@ -12,7 +12,7 @@ import type { FlagSnapshot, SnapshotJSON } from '../state/snapshot.js';
  * in the browser.
  */
 export function renderedSnapshot(snapshot: FlagSnapshot, context: EvalContext): SnapshotJSON {
-  return { ...snapshot.toJSON(), contextFingerprint: contextFingerprint(context) };
+  return { ...snapshot.toJSON(), contextFingerprint: fingerprint(contextKey(context)) };
 }
 
 /**
@@ -23,15 +23,11 @@ export function renderedSnapshot(snapshot: FlagSnapshot, context: EvalContext): 
  * from a shared cache or a render for the anonymous user, must not be served as this one's.
  */
 export function withRenderedSnapshot(options: FlagClientOptions, rendered: SnapshotJSON | null | undefined): FlagClientOptions {
-  if (rendered && rendered.contextFingerprint === contextFingerprint(options.context ?? {})) {
+  if (rendered && rendered.contextFingerprint === fingerprint(contextKey(options.context ?? {}))) {
     return { ...options, bootstrap: rendered, freshBootstrap: true };
   }
   if (rendered) {
     (options.logger ?? consoleLogger).warn('server-rendered flags not used: not evaluated for this context');
   }
   return options;
-}
-
-function contextFingerprint(context: EvalContext): string {
-  return fingerprint(contextKey(context));
 }

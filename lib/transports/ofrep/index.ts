@@ -6,7 +6,7 @@ import { headerSelectors, transportIdentity } from '../identity.js';
 import type { LoadOptions, LoadResult, StreamMessage, Transport, TransportRuntime, TransportSession } from '../transport.js';
 import { processEnv, resolveSettings, type OfrepOptions } from './options.js';
 import { changeStream } from './stream.js';
-import { bulkFlags, failureError, refetchHint, requestBody, toEvalResult, type OfrepRequest } from './wire.js';
+import { bulkFlags, failureError, refetchHint, requestBody, toEvalResult, type OfrepRequest, type RefetchHint } from './wire.js';
 
 export type { ChangeDetection, OfrepOptions } from './options.js';
 
@@ -93,7 +93,7 @@ export function ofrep(options: OfrepOptions = {}): Transport {
                 state.etag = response.headers.get('etag') ?? undefined;
                 state.streams.next(mapped.eventStreams);
               }
-              return mapped.invalid.length > 0 ? { kind: 'flags', flags: mapped.flags, invalid: mapped.invalid } : { kind: 'flags', flags: mapped.flags };
+              return { kind: 'flags', flags: mapped.flags, invalid: mapped.invalid };
             }),
           );
         });
@@ -145,10 +145,10 @@ function contextKey(body: OfrepRequest): string {
 
 /** `?flagConfigEtag=…&flagConfigLastModified=…` from the stream event that triggered the load, each only if it said. */
 function withFlagConfig(url: string, options: LoadOptions): string {
-  const hint = options.hint?.type === 'changed' ? refetchHint(options.hint.data) : {};
+  const { etag, lastModified }: RefetchHint = options.hint?.type === 'changed' ? refetchHint(options.hint.data) : {};
   const query = new URLSearchParams();
-  if (hint.etag !== undefined) query.set('flagConfigEtag', hint.etag);
-  if (hint.lastModified !== undefined) query.set('flagConfigLastModified', String(hint.lastModified));
-  const text = query.toString();
-  return text === '' ? url : `${url}?${text}`;
+  if (etag !== undefined) query.set('flagConfigEtag', etag);
+  if (lastModified !== undefined) query.set('flagConfigLastModified', String(lastModified));
+  const text = `${query}`;
+  return text ? `${url}?${text}` : url;
 }

@@ -1,4 +1,5 @@
 import { ConfigError } from '../../errors.js';
+import { numberOption } from '../../client/number-options.js';
 import { checkKeys, requireHttpUrl } from '../config.js';
 
 /** How an {@link ofrep} client learns that flags changed. */
@@ -64,17 +65,11 @@ export function resolveSettings(options: OfrepOptions, env: Record<string, strin
   const changeDetection = options.changeDetection ?? 'sse';
   if (!MODES.includes(changeDetection)) throw new ConfigError('changeDetection', `must be one of ${MODES.join(', ')}`);
 
-  let timeoutMs = options.timeoutMs;
-  if (timeoutMs !== undefined) {
-    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new ConfigError('timeoutMs', 'must be a number > 0');
-  } else if (env.OFREP_TIMEOUT_MS !== undefined && env.OFREP_TIMEOUT_MS.trim() !== '') {
-    const text = env.OFREP_TIMEOUT_MS.trim();
-    if (!/^\d+$/.test(text) || Number(text) === 0) throw new ConfigError('OFREP_TIMEOUT_MS', 'must be a positive integer (ms)');
-    timeoutMs = Number(text);
-  }
-
-  const watchdogMs = options.watchdogMs ?? 0;
-  if (!Number.isFinite(watchdogMs) || watchdogMs < 0) throw new ConfigError('watchdogMs', 'must be a number ≥ 0');
+  // Numbers follow the client's rule for its own (a longer timer would fire at once); the variable is read only without the option.
+  const envTimeout = options.timeoutMs === undefined ? env.OFREP_TIMEOUT_MS?.trim() : undefined;
+  if (envTimeout && !/^0*[1-9]\d*$/.test(envTimeout)) throw new ConfigError('OFREP_TIMEOUT_MS', 'must be a positive integer (ms)');
+  const timeoutMs = options.timeoutMs === undefined && !envTimeout ? undefined : numberOption(options, 'timeoutMs', Number(envTimeout), 1);
+  const watchdogMs = numberOption(options, 'watchdogMs', 0);
 
   // Merged case-insensitively: a later header of the same name replaces the earlier one.
   const merged = new Map<string, [string, string]>();
@@ -115,9 +110,9 @@ export function parseEnvHeaders(raw: string, warnings: string[]): Array<[string,
   decoded.split(',').forEach((pair, index) => {
     if (pair.trim() === '') return;
     const at = pair.indexOf('=');
-    const name = at < 0 ? '' : pair.slice(0, at).trim();
-    const value = at < 0 ? '' : pair.slice(at + 1).trim();
-    if (at < 0 || !HEADER_NAME.test(name) || /[\r\n\0]/.test(value)) {
+    // Without '=' the name is empty, which the header-name rule rejects.
+    const [name, value] = at < 0 ? ['', ''] : [pair.slice(0, at).trim(), pair.slice(at + 1).trim()];
+    if (!HEADER_NAME.test(name) || /[\r\n\0]/.test(value)) {
       warnings.push(`ofrep: OFREP_HEADERS entry ${index + 1} is not name=value; skipped`);
       return;
     }

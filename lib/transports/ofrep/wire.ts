@@ -55,7 +55,7 @@ export function toEvalResult(raw: unknown, receivedAt: string, where: string): E
   const bad = (field: string): InvalidResponseError => new InvalidResponseError(`${where}: flag ${JSON.stringify(key)}: ${field}`);
   const details = metadataOf(raw.metadata, () => bad('metadata is not a flat object of booleans, strings and numbers'));
 
-  if ('errorCode' in raw && raw.errorCode !== undefined) {
+  if (raw.errorCode !== undefined) {
     if (typeof raw.errorCode !== 'string') throw bad('errorCode is not a string');
     if (raw.errorDetails !== undefined && typeof raw.errorDetails !== 'string') throw bad('errorDetails is not a string');
     if (typeof raw.errorDetails === 'string') details.errorDetails = raw.errorDetails;
@@ -66,7 +66,7 @@ export function toEvalResult(raw: unknown, receivedAt: string, where: string): E
   if (typeof raw.reason !== 'string') throw bad('neither a reason nor an errorCode');
   if (raw.variant !== undefined && raw.variant !== null && typeof raw.variant !== 'string') throw bad('variant is not a string');
   // Parsed JSON already: `__proto__` keys in it are own properties, not prototypes.
-  const value = raw.value === undefined || raw.value === null ? undefined : (raw.value as JsonValue);
+  const value = (raw.value ?? undefined) as JsonValue | undefined;
   const variant = typeof raw.variant === 'string' ? raw.variant : derivedVariant(value);
   return {
     key,
@@ -148,14 +148,11 @@ export function eventStreamUrls(raw: unknown, baseOrigin: string, warn: (message
 
 function streamUrl(entry: Record<string, unknown>, baseOrigin: string): string | undefined {
   if (typeof entry.url === 'string') return httpUrl(entry.url);
-  if (!isRecord(entry.endpoint) || typeof entry.endpoint.requestUri !== 'string' || !entry.endpoint.requestUri.startsWith('/')) {
-    return undefined;
-  }
-  const origin = entry.endpoint.origin === undefined ? baseOrigin : entry.endpoint.origin;
-  if (typeof origin !== 'string') return undefined;
-  const parsedOrigin = httpUrl(origin);
-  if (parsedOrigin === undefined) return undefined;
-  return httpUrl(new URL(parsedOrigin).origin + entry.endpoint.requestUri);
+  const { endpoint } = entry;
+  if (!isRecord(endpoint) || typeof endpoint.requestUri !== 'string' || !endpoint.requestUri.startsWith('/')) return undefined;
+  const origin = endpoint.origin === undefined ? baseOrigin : endpoint.origin;
+  const parsedOrigin = typeof origin === 'string' ? httpUrl(origin) : undefined;
+  return parsedOrigin && httpUrl(new URL(parsedOrigin).origin + endpoint.requestUri);
 }
 
 function httpUrl(text: string): string | undefined {

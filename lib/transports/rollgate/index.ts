@@ -1,5 +1,5 @@
 import { EMPTY, Observable, catchError, concatMap, defer, map, of, switchMap, throwError } from 'rxjs';
-import { ConfigError, FlagNotFoundError, InvalidResponseError } from '../../errors.js';
+import { FlagNotFoundError, InvalidResponseError } from '../../errors.js';
 import { describeUrl, httpJson } from '../../net/http.js';
 import { sse } from '../../net/sse.js';
 import type { EvalContext, EvalResult } from '../../types.js';
@@ -20,6 +20,7 @@ import {
 } from './wire.js';
 import { batchedTracking } from '../../client/features/client-tracking.js';
 import { contextKey } from '../../client/context-key.js';
+import { numberOption } from '../../client/number-options.js';
 
 /** Options of the {@link rollgate} transport. */
 export interface RollgateOptions {
@@ -90,10 +91,8 @@ export function rollgate(config: RollgateOptions): Transport {
   const apiKey = requireString(options.apiKey, 'apiKey');
   const baseUrl = requireHttpUrl(options.baseUrl ?? 'https://api.rollgate.io', 'baseUrl');
   const sseUrl = options.sseUrl === undefined ? baseUrl : requireHttpUrl(options.sseUrl, 'sseUrl');
-  const watchdogMs = options.watchdogMs ?? 0;
-  if (!Number.isFinite(watchdogMs) || watchdogMs < 0) throw new ConfigError('watchdogMs', 'must be a number ≥ 0');
-  const typedReprobeMs = options.typedReprobeMs ?? 600_000;
-  if (!Number.isFinite(typedReprobeMs) || typedReprobeMs < 0) throw new ConfigError('typedReprobeMs', 'must be a number ≥ 0');
+  const watchdogMs = numberOption(options, 'watchdogMs', 0);
+  const typedReprobeMs = numberOption(options, 'typedReprobeMs', 600_000);
   const authorization = { Authorization: `Bearer ${apiKey}` };
 
   return {
@@ -108,6 +107,10 @@ export function rollgate(config: RollgateOptions): Transport {
       let typedMissingLogged = false;
       const typedEndpoint = (): boolean => runtime.scheduler.now() >= typedMissingUntil;
       const now = (): string => new Date(runtime.scheduler.now()).toISOString();
+      const warn = (message: string): void => logger.warn(message);
+      /** A POST of `json` to `…/api/v1/sdk/<path>`, its answer ignored. */
+      const post = (path: string, json: unknown): Observable<void> =>
+        httpJson(runtime, { url: `${baseUrl}/api/v1/sdk/${path}`, method: 'POST', headers: authorization, json }).pipe(map(() => undefined));
 
       const stateFor = (ctx: EvalContext): ContextState => {
         const key = contextKey(ctx);
@@ -130,7 +133,7 @@ export function rollgate(config: RollgateOptions): Transport {
         state.results = new Map(mapped.flags.map((flag) => [flag.key, flag]));
         state.typed = mapped.typed;
         state.etag = mapped.invalid.length === 0 ? etag : undefined;
-        return mapped.invalid.length > 0 ? { kind: 'flags', flags: mapped.flags, invalid: mapped.invalid } : { kind: 'flags', flags: mapped.flags };
+        return { kind: 'flags', flags: mapped.flags, invalid: mapped.invalid };
       };
 
       /** `/v2/flags`; `undefined` when the server lacks it (asked again after `typedReprobeMs`). */
@@ -192,7 +195,7 @@ export function rollgate(config: RollgateOptions): Transport {
        */
       const requestHeaders = (ctx: EvalContext, oneOff: boolean): Record<string, string> => {
         if (!oneOff || !ctx.userId) return authorization;
-        const user = (identifyBody(ctx, (message) => logger.warn(message)) as { user: unknown }).user;
+        const user = (identifyBody(ctx, warn) as { user: unknown }).user;
         return { ...authorization, 'X-User-Context': base64Json(user) };
       };
 
@@ -223,14 +226,7 @@ export function rollgate(config: RollgateOptions): Transport {
 
         identify(ctx: EvalContext): Observable<void> {
           // The server keeps attributes per user id; an anonymous context has nothing to store.
-          if (!ctx.userId) return EMPTY;
-          const url = `${baseUrl}/api/v1/sdk/identify`;
-          return httpJson(runtime, {
-            url,
-            method: 'POST',
-            headers: authorization,
-            json: identifyBody(ctx, (message) => logger.warn(message)),
-          }).pipe(map(() => undefined));
+          return ctx.userId ? post('identify', identifyBody(ctx, warn)) : EMPTY;
         },
 
         stream(ctx: EvalContext): Observable<StreamMessage> {
@@ -266,13 +262,11 @@ export function rollgate(config: RollgateOptions): Transport {
         },
 
         track(events) {
-          const url = `${baseUrl}/api/v1/sdk/events`;
-          return httpJson(runtime, { url, method: 'POST', headers: authorization, json: eventsBody(events) }).pipe(map(() => undefined));
+          return post('events', eventsBody(events));
         },
 
         telemetry(report) {
-          const url = `${baseUrl}/api/v1/sdk/telemetry`;
-          return httpJson(runtime, { url, method: 'POST', headers: authorization, json: telemetryBody(report) }).pipe(map(() => undefined));
+          return post('telemetry', telemetryBody(report));
         },
       };
     },

@@ -35,12 +35,12 @@ function reasonOf(raw: unknown, bad: (field: string, expected: string) => Invali
     throw bad('reason.ruleIndex', 'an integer ≥ 0');
   }
   if (raw.inRollout !== undefined && typeof raw.inRollout !== 'boolean') throw bad('reason.inRollout', 'a boolean');
-  for (const field of ['ruleId', 'errorKind'] as const) {
-    if (raw[field] !== undefined && typeof raw[field] !== 'string') throw bad(`reason.${field}`, 'a string');
-  }
   const details: Record<string, JsonValue> = { ruleIndex: (raw.ruleIndex as number | undefined) ?? 0, inRollout: raw.inRollout === true };
-  if (typeof raw.ruleId === 'string' && raw.ruleId !== '') details.ruleId = raw.ruleId;
-  if (typeof raw.errorKind === 'string' && raw.errorKind !== '') details.errorKind = raw.errorKind;
+  for (const field of ['ruleId', 'errorKind'] as const) {
+    const value = raw[field];
+    if (value !== undefined && typeof value !== 'string') throw bad(`reason.${field}`, 'a string');
+    if (value) details[field] = value;
+  }
   return { reason: raw.kind, details };
 }
 
@@ -151,23 +151,13 @@ export function v2Results(body: unknown, where: string, receivedAt: string): Map
       details: { ...details, type },
     };
     const value = raw.value;
-    if (type === 'boolean') {
-      if (typeof value !== 'boolean') throw bad('value', 'a boolean');
-      result.value = value;
-      result.variant = String(value);
-    } else if (value === false || value === null) {
-      // Off, no match or out of rollout: no value.
-    } else if (type === 'string' && typeof value === 'string') {
-      result.value = value;
-      result.variant = value;
-    } else if (type === 'number' && typeof value === 'number' && Number.isFinite(value)) {
-      result.value = value;
-      result.variant = String(value);
-    } else if (type === 'json' && value !== undefined) {
+    // On a string, number or json flag, false (or null) is off, no match or out of rollout: no value.
+    if (type === 'boolean' || (value !== false && value !== null)) {
+      if (type === 'json' ? value === undefined : type === 'number' ? !Number.isFinite(value) : typeof value !== type) {
+        throw bad('value', type === 'boolean' ? 'a boolean' : `a ${type} or false`);
+      }
       result.value = value as JsonValue;
-      result.variant = JSON.stringify(value);
-    } else {
-      throw bad('value', `a ${type} or false`);
+      result.variant = type === 'string' ? (value as string) : JSON.stringify(value);
     }
     return result;
   });
@@ -225,7 +215,7 @@ export function mergeInit(
     }
     changed = true;
     const type = previous?.details?.type;
-    const typed = type === 'string' || type === 'number' || type === 'json';
+    const typed = !!type && type !== 'boolean'; // a /v2/flags string, number or json flag (v1 results have no type)
     flags.push({
       key,
       enabled: switchedOn(on, undefined, previous?.enabled),
@@ -259,17 +249,10 @@ export function identifyBody(ctx: EvalContext, warn: (message: string) => void):
   return { user };
 }
 
-/** The events body: camelCase fields, optional ones omitted when undefined. */
+/** The events body: camelCase fields, optional ones left out when undefined (JSON drops them). */
 export function eventsBody(events: readonly TrackedEvent[]): unknown {
   return {
-    events: events.map((event) => {
-      const out: Record<string, unknown> = { flagKey: event.flagKey, eventName: event.eventName, userId: event.userId };
-      if (event.variationId !== undefined) out.variationId = event.variationId;
-      if (event.value !== undefined) out.value = event.value;
-      if (event.metadata !== undefined) out.metadata = event.metadata;
-      out.timestamp = event.timestamp;
-      return out;
-    }),
+    events: events.map(({ flagKey, eventName, userId, variationId, value, metadata, timestamp }) => ({ flagKey, eventName, userId, variationId, value, metadata, timestamp })),
   };
 }
 
