@@ -157,6 +157,8 @@ describe('ofrep() options', () => {
     expect(() => settings({ baseUrl: BASE, changeDetection: 'push' as never })).toThrow(/^changeDetection/);
     expect(() => settings({ baseUrl: BASE, timeoutMs: 0 })).toThrow(/^timeoutMs/);
     expect(() => settings({ baseUrl: BASE }, { OFREP_TIMEOUT_MS: '10s' })).toThrow(/^OFREP_TIMEOUT_MS/);
+    // Past the longest timer delay: the variable is what the user set, so the error names it, not the option.
+    expect(() => settings({ baseUrl: BASE }, { OFREP_TIMEOUT_MS: '3000000000' })).toThrow(/^OFREP_TIMEOUT_MS: .*2147483647/);
     expect(() => settings({ baseUrl: BASE, apiKey: '' })).toThrow(/^apiKey/);
     expect(() => settings({ baseUrl: BASE, headers: { 'Bad Name': 'x' } })).toThrow(/^headers/);
     expect(() => settings({ baseUrl: BASE, headers: { 'X-A': 'a\r\nInjected: 1' } })).toThrow(/^headers/);

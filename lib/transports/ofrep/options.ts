@@ -68,7 +68,11 @@ export function resolveSettings(options: OfrepOptions, env: Record<string, strin
   // Numbers follow the client's rule for its own (a longer timer would fire at once); the variable is read only without the option.
   const envTimeout = options.timeoutMs === undefined ? env.OFREP_TIMEOUT_MS?.trim() : undefined;
   if (envTimeout && !/^0*[1-9]\d*$/.test(envTimeout)) throw new ConfigError('OFREP_TIMEOUT_MS', 'must be a positive integer (ms)');
-  const timeoutMs = options.timeoutMs === undefined && !envTimeout ? undefined : numberOption(options, 'timeoutMs', Number(envTimeout), 1);
+  const timeoutMs = envTimeout
+    ? numberOption({ OFREP_TIMEOUT_MS: Number(envTimeout) }, 'OFREP_TIMEOUT_MS', 0, 1)
+    : options.timeoutMs === undefined
+      ? undefined
+      : numberOption(options, 'timeoutMs', 0, 1);
   const watchdogMs = numberOption(options, 'watchdogMs', 0);
 
   // Merged case-insensitively: a later header of the same name replaces the earlier one.
