@@ -10,7 +10,8 @@ import { isStale } from './events.js';
  * flagstream as a provider for the OpenFeature server SDK (dynamic context). An evaluation for the
  * context the client's snapshot holds (or an empty one) reads the snapshot; any other context is
  * answered from `client.snapshotFor(context)`: one round trip per context, cached by the client until
- * the flags change. A context the client was just identified with counts as its own once its values
+ * the flags change. Only a snapshot answer says `STALE` while the client is stale; another context's
+ * gives its own load's reason. A context the client was just identified with counts as its own once its values
  * arrived, not before. Pass a `FlagClient` (the provider never closes it) or `FlagClientOptions` (the provider
  * creates the client and closes it in `onClose`).
  */
@@ -68,8 +69,9 @@ export class FlagstreamServerProvider extends BoundProvider {
     if (blocked) return blocked;
     if (!other) return toDetails(client.evaluate(flagKey), flagKey, defaultValue, type, isStale(client.status));
     try {
+      // That answer is its own load's (fresh, or cached within `snapshotForMaxAgeMs`): the client's staleness is not its.
       const snapshot = await client.snapshotFor(other);
-      return toDetails(snapshot.get(flagKey), flagKey, defaultValue, type, isStale(client.status));
+      return toDetails(snapshot.get(flagKey), flagKey, defaultValue, type);
     } catch (error) {
       return errorDetails(error, defaultValue);
     }

@@ -1,8 +1,9 @@
 import { ErrorCode, OpenFeature, ProviderStatus, type EvaluationContext } from '@openfeature/server-sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AuthError, createFlagClient, NetworkError, type EvalContext, type FlagClient } from '../../lib/index.js';
+import { AuthError, createFlagClient, cuttlegate, NetworkError, type EvalContext, type FlagClient } from '../../lib/index.js';
 import { FlagstreamServerProvider } from '../../lib/openfeature/index.js';
 import { testSource, type TestSource } from '../../lib/testing/index.js';
+import { FakeCuttlegate } from '../support/fake-cuttlegate.js';
 import { silent } from '../support/virtual.js';
 import { quietLogger, resetOpenFeature, result } from './support.js';
 
@@ -118,5 +119,41 @@ describe('FlagstreamServerProvider (test source)', () => {
     expect(owned.client.status.state).toBe('closed');
     expect(client.status.state).toBe('ready');
     expect(client.string('plan', '')).toBe('pro');
+  });
+});
+
+/** Whose answer a reason describes: the server provider through the real SDK, on Cuttlegate over loopback. */
+describe('FlagstreamServerProvider (reasons over loopback)', () => {
+  let fake: FakeCuttlegate;
+  let client: FlagClient;
+
+  beforeEach(async () => {
+    OpenFeature.setLogger(quietLogger);
+    fake = await FakeCuttlegate.start([{ key: 'beta', enabled: true, value_key: 'true', type: 'bool', reason: 'rule_match' }]);
+    const transport = cuttlegate({ serverUrl: fake.url, apiKey: fake.apiKey, project: fake.project, environment: fake.environment });
+    // No poll and a long backoff: the failed refresh below is not retried within the test.
+    client = createFlagClient({ transport, context: { userId: 'owner' }, streaming: false, pollIntervalMs: 0, timeoutMs: 3_000, backoff: { baseMs: 60_000, capMs: 60_000 }, logger: silent });
+  });
+
+  afterEach(async () => {
+    await resetOpenFeature();
+    client.close();
+    await fake.close();
+  });
+
+  it('says STALE for the stale snapshot only: another context answered by a fresh load gets its own reason', async () => {
+    await OpenFeature.setProviderAndWait(new FlagstreamServerProvider(client));
+    const of = OpenFeature.getClient();
+    fake.faults.push({ status: 503 });
+    await expect(client.refresh()).rejects.toThrow();
+    expect(client.status).toMatchObject({ state: 'stale', source: 'network' });
+    expect(await of.getBooleanDetails('beta', false)).toMatchObject({ value: true, reason: 'STALE' });
+    const bulk = fake.bulkCount;
+    const alice = await of.getBooleanDetails('beta', false, { targetingKey: 'alice' });
+    expect(fake.bulkCount).toBe(bulk + 1);
+    expect(alice).toMatchObject({ value: true, reason: 'TARGETING_MATCH', flagMetadata: { serverReason: 'rule_match' } });
+    // Served again from the snapshotFor cache: the same fresh answer, still not the client's staleness.
+    expect(await of.getBooleanDetails('beta', false, { targetingKey: 'alice' })).toMatchObject({ reason: 'TARGETING_MATCH' });
+    expect(client.status.state).toBe('stale');
   });
 });
