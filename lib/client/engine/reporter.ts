@@ -5,18 +5,22 @@ import type { CircuitState, ClientEvent, ClientStatus, ReadyResult } from '../..
 import type { MirroredHealth } from '../features/fleet-contract.js';
 import { StatusTracker } from './status.js';
 
+/** What can make the values less trustworthy: a failed load, a flag a landed load rejected, a stream that is down. */
+type Fault = 'load' | 'flag' | 'stream';
+
 /** An event as the client reports it: `at` is the scheduler's time unless given. */
 export type EventFields = ClientEvent extends infer E ? (E extends ClientEvent ? Omit<E, 'at'> & { at?: string } : never) : never;
 
 /**
- * What the client says about itself: its status (`status$`) and `events$`. It keeps the last load
- * failure and the last stream failure apart, so `status.error` shows what still applies: a failed
- * load first, else a stream that is down, else a flag the last payload rejected.
+ * What the client says about itself: its status (`status$`) and `events$`. It keeps a failed load, a
+ * flag a landed load rejected (kept at its last good value) and a stream that is down apart, so
+ * `status.error` is the one that began last of those that still apply; each is repaired on its own (a
+ * load that lands, one that takes the flag, a stream that connects).
  */
 export class ClientReporter extends StatusTracker {
   readonly #events = new Subject<ClientEvent>();
-  #loadError: Error | undefined;
-  #streamError: Error | undefined;
+  /** The faults that still apply, by kind, in the order they began (a `Map` keeps it). */
+  readonly #faults = new Map<Fault, Error>();
   /** The health of the leader a fleet follower follows (set by the fleet): its readiness is the leader's. */
   leader: MirroredHealth | undefined;
   readonly events$ = this.#events.asObservable();
@@ -26,16 +30,17 @@ export class ClientReporter extends StatusTracker {
     this.#events.next({ at: this.now(), ...event } as ClientEvent);
   }
 
-  /** A load landed: ready from the network; a rejected flag is what the status error shows. */
+  /** A load landed: ready from the network; it repairs a failed load, and its first rejected flag (if any) is the flag fault. */
   loaded(invalid: readonly InvalidFlag[]): void {
-    this.#loadError = invalid[0]?.error;
+    this.#fault('load');
+    this.#fault('flag', invalid[0]?.error);
     this.update({ ...this.readiness(), source: 'network' });
   }
 
   /** The state and error of a process with values: its leader's when it follows one. */
   readiness(): Pick<ClientStatus, 'state' | 'error'> {
     const { leader } = this;
-    return leader ? { state: leader.state, error: leader.error } : { state: 'ready', error: this.#loadError ?? this.#streamError };
+    return leader ? { state: leader.state, error: leader.error } : { state: 'ready', error: this.#latest() };
   }
 
   /** The events of a landed load: one `error` per rejected flag, then `refreshed`. */
@@ -50,10 +55,24 @@ export class ClientReporter extends StatusTracker {
    * client already stopped for good.
    */
   loadFailed(error: Error, loaded: boolean, stopped: boolean): void {
-    if (!(error instanceof CircuitOpenError || (error instanceof RateLimitError && this.#loadError instanceof RateLimitError))) this.emit({ type: 'error', error });
+    if (!(error instanceof CircuitOpenError || (error instanceof RateLimitError && this.#faults.get('load') instanceof RateLimitError))) this.emit({ type: 'error', error });
     if (stopped) return;
-    this.#loadError = error;
-    this.update({ state: this.#failing(loaded), error });
+    this.update({ state: this.#failing(loaded), error: this.#fault('load', error) });
+  }
+
+  /**
+   * Records (or, with none, repairs) the fault of a `kind`; returns the most recent fault that still applies.
+   * A fault found again before it was repaired (a reconnect refused again) keeps its place: it is not news.
+   */
+  #fault(kind: Fault, error?: Error): Error | undefined {
+    if (error) this.#faults.set(kind, error);
+    else this.#faults.delete(kind);
+    return this.#latest();
+  }
+
+  /** The fault that began last of those that still apply: what `status.error` shows. */
+  #latest(): Error | undefined {
+    return [...this.#faults.values()].pop();
   }
 
   /** The state of a client whose loads fail: `stale` while it serves values (loaded, from a source), else `error`. */
@@ -62,15 +81,14 @@ export class ClientReporter extends StatusTracker {
   }
 
   streamConnected(): void {
-    this.#streamError = undefined;
+    const error = this.#fault('stream');
     if (this.value.streaming) return;
-    this.update({ streaming: true, error: this.#loadError });
+    this.update({ streaming: true, error });
     this.emit({ type: 'stream-connected' });
   }
 
   streamFailed(error: Error): void {
-    this.#streamError = error;
-    this.streamDown(error, this.#loadError ?? error);
+    this.streamDown(error, this.#fault('stream', error));
     this.emit({ type: 'error', error });
   }
 
@@ -100,7 +118,7 @@ export class ClientReporter extends StatusTracker {
   unsettledReady(timeoutMs: number): ReadyResult {
     const { source, state } = this.value;
     if (state === 'closed') return { ok: false, source, error: new ClosedError() };
-    return { ok: source !== 'none', source, error: this.#loadError ?? new TimeoutError(timeoutMs, 'ready()') };
+    return { ok: source !== 'none', source, error: this.#faults.get('load') ?? new TimeoutError(timeoutMs, 'ready()') };
   }
 
   /** The client closed: a last `closed` status, then both streams end. */
