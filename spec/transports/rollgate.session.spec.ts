@@ -44,6 +44,27 @@ describe('rollgate session over loopback', () => {
     expect(flagsOf(later as { kind: string; flags: EvalResult[] }).get('banner')?.value).toBe('hello');
   });
 
+  it('waits the longest typedReprobeMs (2^31 − 1 ms) in full: it is a deadline on the clock, no timer that could fire early', async () => {
+    fake = await FakeRollgate.start([{ key: 'banner', on: true, type: 'string', value: 'hello' }]);
+    fake.typedEndpoint = false;
+    const clock = manualClock();
+    const longest = 2 ** 31 - 1;
+    const s = session(clock, longest);
+    const ctx = { userId: 'u1' };
+    await lastValueFrom(s.load(ctx, { trigger: 'initial' }));
+    fake.typedEndpoint = true;
+    clock.advance(longest - 1);
+    await lastValueFrom(s.load(ctx, { trigger: 'poll' }));
+    expect(fake.to('v2/flags')).toHaveLength(1);
+    clock.advance(1);
+    await lastValueFrom(s.load(ctx, { trigger: 'poll' }));
+    expect(fake.to('v2/flags')).toHaveLength(2);
+    // One rule for every number option: past the longest timer delay is a ConfigError naming the option.
+    for (const typedReprobeMs of [2 ** 31, Number.POSITIVE_INFINITY, -1, Number.NaN]) {
+      expect(() => rollgate({ apiKey: fake.apiKey, typedReprobeMs })).toThrow(/^typedReprobeMs: must be a number from 0 to 2147483647/);
+    }
+  });
+
   it('drops the ETag when a stream init changes the snapshot, so a later 304 cannot pin a stale value', async () => {
     fake = await FakeRollgate.start([{ key: 'a', on: true }]);
     const s = session();
