@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FlagClient } from '../../lib/index.js';
+import { AuthError, type FlagClient } from '../../lib/index.js';
 import { testSource, type TestSource } from '../../lib/testing/index.js';
 import { clientOn, virtualTime } from '../support/virtual.js';
 
@@ -171,6 +171,30 @@ describe('values() in a worker loop: the final state is never lost', () => {
     loop.release(true);
     await loop.done;
     expect(loop.seen).toEqual([1, 2]);
+  });
+
+  it('close() while the body is busy with a newer value pending ends the loop without that value', async () => {
+    const c = start({ limit: 1 });
+    const loop = await busyOn2(c);
+    source.set('limit', 3); // pending while the body works on 2
+    c.close();
+    loop.release(true);
+    await loop.done;
+    expect(loop.seen).toEqual([1, 2]);
+    expect(c.status.state).toBe('closed');
+  });
+
+  it('a loop waiting for the first load gets the default once the client gives up on it (401), with the status saying why', async () => {
+    source = testSource({ limit: 5 });
+    source.fail(new AuthError(401));
+    const c = (client = clientOn(source, virtualTime(), { streaming: true }));
+    const loop = workerLoop(c.values('limit', 7));
+    expect(await loop.next()).toBe(7);
+    expect(c.status).toMatchObject({ state: 'error', source: 'none', error: expect.any(AuthError) });
+    // Nothing comes after a terminal error; close() still ends the loop.
+    c.close();
+    await loop.done;
+    expect(loop.seen).toEqual([7]);
   });
 
   it('close() ends a loop that is busy and one that waits', async () => {

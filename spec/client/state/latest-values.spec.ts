@@ -90,6 +90,16 @@ describe('latestValues', () => {
     expect(await later.next()).toEqual({ value: undefined, done: true });
   });
 
+  it('an error while the consumer is busy drops the pending value: the next next() rejects, then it is done', async () => {
+    const subject = new BehaviorSubject(1);
+    const iterator = latestValues(subject);
+    expect(await iterator.next()).toEqual({ value: 1, done: false });
+    subject.next(2); // pending while the consumer works on 1
+    subject.error(new Error('gone'));
+    await expect(iterator.next()).rejects.toThrow('gone');
+    expect(await iterator.next()).toEqual({ value: undefined, done: true });
+  });
+
   it('return() before any next() never subscribes', async () => {
     const subject = new BehaviorSubject(1);
     const iterator = latestValues(subject);
