@@ -250,12 +250,13 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   /** Applies a load's result for `context` (dropped once closed or when another context is active). */
   onLoaded(context: EvalContext, result: LoadResult): void {
     if (this.closed || context !== this.activeContext) return;
-    const invalid = result.kind === 'flags' ? (result.invalid ?? []) : [];
+    // An unchanged payload (304) is the one the snapshot holds: what it rejected still applies.
+    const invalid = result.kind === 'flags' ? (result.invalid ?? []) : undefined;
     const changed = result.kind === 'flags' ? this.apply(result.flags, 'network', context, invalid) : 0;
     this.networkContext = context;
     this.report.loaded(invalid);
     this.settleReady({ ok: true, source: 'network' });
-    this.report.refreshed(invalid, changed);
+    this.report.refreshed(invalid ?? [], changed);
   }
 
   private onLoadFailed(error: Error, final: boolean, retryInMs?: number): void {

@@ -118,6 +118,24 @@ describe('ofrep transport against a strict fake server over loopback', () => {
     expect(errors.some((error) => error instanceof InvalidResponseError)).toBe(true);
   });
 
+  it('a 304 to the payload that rejected an item keeps the error in status: the item is still at its last good value', async () => {
+    const c = makeClient();
+    await c.ready();
+    fake.set({ key: 'max-items', value: 'lots', reason: 7 });
+    await c.refresh();
+    const rejected = c.status.error;
+    expect(rejected).toBeInstanceOf(InvalidResponseError);
+    await c.refresh();
+    expect(fake.bulkRequests.at(-1)!.headers['if-none-match']).toBeDefined();
+    expect(c.number('max-items', 0)).toBe(25);
+    expect(c.status).toMatchObject({ state: 'ready', error: rejected });
+    // The item repaired: the next payload takes it and the error goes.
+    fake.set({ key: 'max-items', value: 30, reason: 'STATIC' });
+    await c.refresh();
+    expect(c.number('max-items', 0)).toBe(30);
+    expect(c.status.error).toBeUndefined();
+  });
+
   it('an item invalid in a new context’s first load keeps no value of the last context: it is missing until one loads', async () => {
     fake.perUser.set('user-b', new Map([['theme-color', { key: 'theme-color', value: 'green', reason: 'STATIC', variant: 7 }]]));
     const c = makeClient();

@@ -30,10 +30,13 @@ export class ClientReporter extends StatusTracker {
     this.#events.next({ at: this.now(), ...event } as ClientEvent);
   }
 
-  /** A load landed: ready from the network; it repairs a failed load, and its first rejected flag (if any) is the flag fault. */
-  loaded(invalid: readonly InvalidFlag[]): void {
+  /**
+   * A load landed: ready from the network; it repairs a failed load, and its first rejected flag (if
+   * any) is the flag fault. An unchanged payload (no `invalid`: a 304) leaves the flag fault as it is.
+   */
+  loaded(invalid: readonly InvalidFlag[] | undefined): void {
     this.#fault('load');
-    this.#fault('flag', invalid[0]?.error);
+    if (invalid) this.#fault('flag', invalid[0]?.error);
     this.update({ ...this.readiness(), source: 'network' });
   }
 
