@@ -111,8 +111,9 @@ export class StoreSync {
   }
 
   /**
-   * The results stored for `scope` (reason `cached` or a held entry's `stale`, source `store`), or `undefined` when there is
-   * none, the record belongs to another scope, it is not a valid record, or the store failed.
+   * The results stored for `scope` (reason `cached`, or a held entry's `stale`; source `store`), or
+   * `undefined` when there is none, the record belongs to another scope, it is not a valid record, or
+   * the store failed.
    */
   async restore(scope: string): Promise<EvalResult[] | undefined> {
     if (this.#closed) return undefined;
