@@ -29,7 +29,10 @@ export interface EvalResult<V = JsonValue> {
   variant: string;
   /** The typed value; `undefined` means "no value: use the caller's default". */
   value: V | undefined;
-  /** The server's reason verbatim, or the client's own (`not_found`, `default_fallback`, `cached`, `bootstrap`). */
+  /**
+   * The server's reason verbatim, or the client's own (`not_found`, `default_fallback`, `cached`, `bootstrap`,
+   * `stale`: the last good result, held while the server's entry for the flag is rejected).
+   */
   reason: string;
   /** ISO 8601 evaluation time. */
   evaluatedAt: string;

@@ -20,7 +20,8 @@ const { DISABLED, ERROR, STALE } = StandardResolutionReasons;
  * OpenFeature details for one flag read as `type`. `reason` is the standard reason of the result's
  * (see {@link standardReason}), or `STALE` while `stale` (the client's values may be out of date);
  * `flagMetadata` holds the primitive `details` entries and the transport's own word as `serverReason`.
- * A disabled flag gives the caller's default with `DISABLED` and no variant, on every transport. A
+ * A disabled flag gives the caller's default with `DISABLED` and no variant, on every transport (with
+ * `STALE` when the client holds its last good result while its new entry is rejected). A
  * code-default entry (no value) gives the caller's default with the server's variant. A missing key
  * gives `FLAG_NOT_FOUND`, a value of another type `TYPE_MISMATCH`, an error entry its code (unknown
  * codes → `GENERAL`), all with the caller's default.
@@ -44,7 +45,8 @@ function resolved<T>(result: EvalResult, key: string, defaultValue: T, type: Fla
     const said = [result.errorCode ?? result.reason, flagMetadata.errorDetails].filter((part) => typeof part === 'string').join(': ');
     return failure(defaultValue, openFeatureCode(result.errorCode), `flag ${key} failed to evaluate: ${said}`, flagMetadata);
   }
-  if (reason === DISABLED) return { value: defaultValue, reason, flagMetadata };
+  // A held result (`stale`) of a switched-off flag still answers as one: the caller's default.
+  if (reason === DISABLED || (reason === STALE && !result.enabled)) return { value: defaultValue, reason, flagMetadata };
   const { value, variant } = result;
   if (value !== undefined && !matches(value, type)) {
     return failure(defaultValue, ErrorCode.TYPE_MISMATCH, `flag ${key} holds ${kindOf(value)}, not ${type}`, flagMetadata);

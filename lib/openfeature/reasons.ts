@@ -3,7 +3,7 @@ import { StandardResolutionReasons } from '@openfeature/core';
 /** One of OpenFeature's standard resolution reasons. */
 export type StandardReason = (typeof StandardResolutionReasons)[keyof typeof StandardResolutionReasons];
 
-const { STATIC, DEFAULT, TARGETING_MATCH, SPLIT, CACHED, DISABLED, UNKNOWN, ERROR } = StandardResolutionReasons;
+const { STATIC, DEFAULT, TARGETING_MATCH, SPLIT, CACHED, DISABLED, UNKNOWN, ERROR, STALE } = StandardResolutionReasons;
 
 /**
  * Every reason word a transport or the client puts in `EvalResult.reason`, and the standard reason
@@ -30,11 +30,13 @@ const STANDARD_REASONS: ReadonlyMap<string, StandardReason> = new Map<string, St
   ['FALLTHROUGH', DEFAULT],
   // OFREP: the standard words.
   ...Object.values(StandardResolutionReasons).map((reason): [string, StandardReason] => [reason, reason]),
-  // The client's own: an initial value (`bootstrap`), a stored one, the mock client's, and a
-  // missing key (with or without a configured default: `FLAG_NOT_FOUND` either way).
+  // The client's own: an initial value (`bootstrap`), a stored one, a last good value held while the
+  // server's entry for it is rejected (`stale`), the mock client's, and a missing key (with or without
+  // a configured default: `FLAG_NOT_FOUND` either way).
   ['bootstrap', DEFAULT],
   ['cached', CACHED],
   ['store', CACHED],
+  ['stale', STALE],
   ['mock', STATIC],
   ['not_found', ERROR],
   ['default_fallback', ERROR],

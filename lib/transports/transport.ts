@@ -69,8 +69,8 @@ export type LoadResult =
       kind: 'flags';
       flags: EvalResult[];
       /**
-       * Entries the decoder rejected (wrong field types…): the client keeps their last good values
-       * and reports the errors. The rest of the payload is applied.
+       * Entries the decoder rejected (wrong field types…): the client keeps their last good values,
+       * marked `stale`, and reports the errors. The rest of the payload is applied.
        */
       invalid?: InvalidFlag[];
     }

@@ -23,6 +23,7 @@ describe('standardReason', () => {
     ['CACHED', 'CACHED'],
     ['STALE', 'STALE'],
     ['cached', 'CACHED'],
+    ['stale', 'STALE'],
     ['bootstrap', 'DEFAULT'],
     ['not_found', 'ERROR'],
     ['default_fallback', 'ERROR'],

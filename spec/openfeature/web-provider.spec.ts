@@ -20,6 +20,8 @@ describe('FlagstreamWebProvider (mock client)', () => {
         config: { columns: 3 },
         'code-default': result('code-default', { value: undefined, variant: 'off', reason: 'DEFAULT' }),
         'switched-off': result('switched-off', { value: false, variant: 'false', reason: 'disabled', enabled: false }),
+        'held-on': result('held-on', { value: 'blue', variant: 'blue', reason: 'stale', details: { ruleId: 'r2' } }),
+        'held-off': result('held-off', { value: false, variant: 'false', reason: 'stale', enabled: false }),
         vendor: result('vendor', { value: 'x', variant: 'x', reason: 'SOMETHING_ELSE' }),
         broken: result('broken', { value: undefined, variant: '', reason: 'ERROR', errorCode: 'PARSE_ERROR', details: { errorDetails: 'rule 3 does not parse' } }),
         weird: result('weird', { value: undefined, variant: '', reason: 'ERROR', errorCode: 'SOMETHING_NEW' }),
@@ -86,6 +88,16 @@ describe('FlagstreamWebProvider (mock client)', () => {
     }
     // A disabled flag is DISABLED for every type it is read as, not TYPE_MISMATCH.
     expect(of.getStringDetails('switched-off', 'd')).toMatchObject({ value: 'd', reason: 'DISABLED' });
+  });
+
+  it('answers STALE for a held result (the last good one, kept while its new entry is rejected): its value, or the caller default when switched off', async () => {
+    await OpenFeature.setProviderAndWait(new FlagstreamWebProvider(client));
+    const of = OpenFeature.getClient();
+    expect(of.getStringDetails('held-on', 'd')).toMatchObject({ value: 'blue', variant: 'blue', reason: 'STALE', flagMetadata: { ruleId: 'r2', serverReason: 'stale' } });
+    expect(of.getStringDetails('held-on', 'd').errorCode).toBeUndefined();
+    const off = of.getBooleanDetails('held-off', true);
+    expect(off).toMatchObject({ value: true, reason: 'STALE' });
+    expect([off.variant, off.errorCode]).toEqual([undefined, undefined]);
   });
 
   it('identifies the client with the initial context when it differs, and not when it is the same', async () => {

@@ -111,8 +111,9 @@ export class StoreSync {
   }
 
   /**
-   * The results stored for `scope` (reason `cached`, source `store`), or `undefined` when there is
-   * none, the record belongs to another scope, it is not a valid record, or the store failed.
+   * The results stored for `scope` (reason `cached`, or a held entry's `stale`; source `store`), or
+   * `undefined` when there is none, the record belongs to another scope, it is not a valid record, or
+   * the store failed.
    */
   async restore(scope: string): Promise<EvalResult[] | undefined> {
     if (this.#closed) return undefined;
@@ -224,7 +225,10 @@ function signatureOf(flags: readonly EvalResult[]): string {
   return canonicalJson(flags.map((f) => [f.key, f.enabled, f.variant, f.value ?? null, f.reason, f.errorCode ?? null, f.details ?? null]));
 }
 
-/** Validates what a store returned; `undefined` when it is not a version-1 record. Reason becomes `cached`. */
+/**
+ * Validates what a store returned; `undefined` when it is not a version-1 record. Reason becomes
+ * `cached`, except a held entry's `stale`: the server never confirmed it.
+ */
 export function restoredResults(data: StoredFlags | undefined): EvalResult[] | undefined {
   if (!data || typeof data !== 'object' || data.version !== 1 || !Array.isArray(data.flags)) return undefined;
   const results: EvalResult[] = [];
@@ -235,7 +239,7 @@ export function restoredResults(data: StoredFlags | undefined): EvalResult[] | u
       enabled: item.enabled,
       variant: item.variant,
       value: item.value,
-      reason: 'cached',
+      reason: item.reason === 'stale' ? 'stale' : 'cached',
       evaluatedAt: typeof item.evaluatedAt === 'string' ? item.evaluatedAt : data.savedAt,
       source: 'store',
     };

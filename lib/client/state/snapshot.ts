@@ -66,7 +66,8 @@ export class FlagSnapshot {
    * entry equal to the previous one (source included, evaluation time not) keeps the previous frozen
    * object, so only changed entries are copied and later comparisons are reference checks; `previous`
    * itself comes back when nothing differs. Keys in `keep` that `results` lacks keep their previous
-   * entry (the payload's entry for them was invalid).
+   * entry (the payload's entry for them was invalid), marked held: reason `stale`, a change of its own
+   * the first time only.
    */
   static next(previous: FlagSnapshot, results: Iterable<EvalResult>, keep?: ReadonlySet<string>): SnapshotUpdate {
     const list = Array.isArray(results) ? (results as readonly EvalResult[]) : [...results];
@@ -184,6 +185,14 @@ function settle(old: EvalResult | undefined, incoming: EvalResult, intern: Inter
   return old === incoming || (old.source === incoming.source && sameResult(old, incoming)) ? old : sealResult(incoming, intern, old);
 }
 
+/**
+ * What a key in `keep` holds in place of its rejected entry: its previous result, value and all,
+ * with the reason `stale` (this load did not confirm it); that result itself once it says so.
+ */
+function held(old: EvalResult): EvalResult {
+  return old.reason === 'stale' ? old : { ...old, reason: 'stale' };
+}
+
 /** A snapshot of `entries` keyed by `index` (the constructor is private to the class's users, not to this module). */
 function build(index: ReadonlyMap<string, number>, entries: readonly EvalResult[]): FlagSnapshot {
   return new (FlagSnapshot as unknown as new (index: ReadonlyMap<string, number>, entries: readonly EvalResult[]) => FlagSnapshot)(index, entries);
@@ -204,12 +213,10 @@ function sameKeys(previous: FlagSnapshot, results: readonly EvalResult[], keep: 
   for (let at = 0; at < before.length; at += 1) {
     const old = before[at]!;
     const key = old.key;
-    const incoming = results[i];
-    if (incoming === undefined || incoming.key !== key) {
-      if (keep?.has(key)) continue;
-      return undefined;
-    }
-    i += 1;
+    let incoming = results[i];
+    if (incoming?.key === key) i += 1;
+    else if (keep?.has(key)) incoming = held(old);
+    else return undefined;
     const entry = settle(old, incoming, (intern ??= interner()));
     if (entry === old) continue;
     (entries ??= before.slice())[at] = entry;
@@ -228,7 +235,7 @@ function rebuilt(previous: FlagSnapshot, results: readonly EvalResult[], keep: R
   for (const incoming of results) latest.set(incoming.key, incoming);
   for (const key of keep ?? []) {
     const old = previous.get(key);
-    if (old !== undefined && !latest.has(key)) latest.set(key, old);
+    if (old !== undefined && !latest.has(key)) latest.set(key, held(old));
   }
   const index = new Map<string, number>();
   const entries: EvalResult[] = [];

@@ -115,21 +115,43 @@ describe('nextSnapshot', () => {
     ]);
   });
 
-  it('keeps the previous entry of keys in `keep` (their new entry was invalid)', () => {
+  it('holds the previous entry of keys in `keep` (their new entry was invalid), marked `stale`', () => {
     const previous = FlagSnapshot.from(base);
     const { snapshot, changes } = nextSnapshot(previous, [result('a', { value: false, variant: 'false' })], new Set(['b', 'missing']));
-    expect(snapshot.get('b')).toBe(previous.get('b'));
+    expect(snapshot.get('b')).toEqual({ ...previous.get('b'), reason: 'stale' });
+    expect(Object.isFrozen(snapshot.get('b'))).toBe(true);
+    expect(snapshot.get('b')?.value).toBe(previous.get('b')?.value);
     expect(snapshot.has('missing')).toBe(false);
-    expect(changes.map((c) => c.key)).toEqual(['a', 'c']);
+    expect(changes.map((c) => [c.key, c.previous?.reason, c.current?.reason])).toEqual([
+      ['a', 'default', 'default'],
+      ['b', 'default', 'stale'],
+      ['c', 'default', undefined],
+    ]);
   });
 
-  it('keeps a kept key in place when the other keys come in the same order', () => {
+  it('holds a kept key in place when the other keys come in the same order', () => {
     const previous = FlagSnapshot.from(base);
     const { snapshot, changes } = nextSnapshot(previous, [result('a'), result('c', { value: true })], new Set(['b']));
     expect(snapshot.keys()).toEqual(['a', 'b', 'c']);
-    expect(snapshot.get('b')).toBe(previous.get('b'));
-    expect(changes.map((c) => [c.key, c.current?.value])).toEqual([['c', true]]);
+    expect(snapshot.get('b')).toEqual({ ...previous.get('b'), reason: 'stale' });
+    expect(changes.map((c) => [c.key, c.current?.reason, c.current?.value])).toEqual([
+      ['b', 'stale', { cols: 3 }],
+      ['c', 'default', true],
+    ]);
     expect(previous.bool('c', true)).toBe(false);
+  });
+
+  it.each([
+    ['the same keys', (held: FlagSnapshot) => [result('a'), held.get('c')!]],
+    ['other keys', (held: FlagSnapshot) => [result('d'), result('a'), held.get('c')!]],
+  ])('a key held again (%s) keeps its held entry, without a change; an accepted entry replaces it', (_, rest) => {
+    const held = nextSnapshot(FlagSnapshot.from(base), [result('a'), result('c', { value: false, variant: 'false' })], new Set(['b'])).snapshot;
+    const again = nextSnapshot(held, rest(held), new Set(['b']));
+    expect(again.snapshot.get('b')).toBe(held.get('b'));
+    expect(again.changes.map((c) => c.key)).not.toContain('b');
+    const accepted = nextSnapshot(again.snapshot, [result('a'), result('b', { variant: 'x', value: { cols: 3 }, reason: 'rule_match' }), result('c', { value: false, variant: 'false' })]);
+    expect(accepted.snapshot.get('b')?.reason).toBe('rule_match');
+    expect(accepted.changes.filter((c) => c.key === 'b').map((c) => [c.previous?.reason, c.current?.reason])).toEqual([['stale', 'rule_match']]);
   });
 
   it('a later duplicate key wins, and the changes say so', () => {
