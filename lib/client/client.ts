@@ -89,7 +89,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
       connected: () => this.report.streamConnected(),
       failed: (error) => void (this.closed || this.gate.terminalError || this.report.streamFailed(error)),
       paused: () => this.report.streamDown(),
-      pushed: (context, flags) => this.apply(flags, 'network', context),
+      pushed: (context, flags, invalid) => this.apply(flags, 'network', context, invalid),
       changed: () => {
         this.oneOffs?.clear();
         this.fleet?.changed();

@@ -91,8 +91,11 @@ export type StreamMessage =
   | { type: 'connected' }
   /** Something changed; `key` when the server said which. The client refetches, never patches. */
   | { type: 'changed'; key?: string; enabled?: boolean; data?: unknown }
-  /** A full state pushed by the server (Rollgate `init`): replaces the snapshot. */
-  | { type: 'flags'; flags: EvalResult[] }
+  /**
+   * A full state pushed by the server (Rollgate `init`): replaces the snapshot. Keys in `invalid`
+   * (entries the last load rejected) keep their held values, as in a load's {@link LoadResult}.
+   */
+  | { type: 'flags'; flags: EvalResult[]; invalid?: InvalidFlag[] }
   /**
    * Nothing to connect to for now (OFREP: the latest answer announced no event streams): not
    * streaming, and not a failure. The stream stays subscribed; a later `connected` resumes it.

@@ -337,6 +337,27 @@ describe('rollgate transport against a fake server over loopback', () => {
       expect(events).toContain('stream-connected');
     });
 
+    it('keeps a held flag through a stream init: its boolean neither drops nor replaces the last good value', async () => {
+      const c = makeClient({ streaming: true });
+      await c.ready();
+      await fake.until(() => fake.openStreams === 1, 'the stream');
+      // The next load rejects banner-text's entry (a number for a string flag): held at 'Welcome'.
+      fake.set('banner-text', { value: 5 as unknown as string }, false);
+      fake.set('max-items', { value: 30 });
+      await firstValueFrom(c.flags$.pipe(filter((s) => s.get('banner-text')?.reason === 'stale'), timeout(5_000)));
+      expect(c.number('max-items', 0)).toBe(30);
+      // An init that differs from the last load on another flag, listing the held one as on.
+      fake.send('init', {
+        flags: { 'enabled-flag': false, 'disabled-flag': false, 'pro-only': true, 'banner-text': true, 'max-items': true, config: true, 'dark-banner': false },
+      });
+      await firstValueFrom(c.bool$('enabled-flag').pipe(filter((on) => !on), timeout(5_000)));
+      expect(c.evaluate('banner-text')).toMatchObject({ value: 'Welcome', reason: 'stale', source: 'network' });
+      expect(c.string('banner-text', 'default')).toBe('Welcome');
+      expect(c.status).toMatchObject({ state: 'ready', source: 'network' });
+      expect(c.status.error).toBeInstanceOf(InvalidResponseError);
+      expect(c.status.error?.message).toContain('banner-text');
+    });
+
     it('keeps polling when the server has no stream endpoint', async () => {
       fake.streamEndpoint = false;
       const c = makeClient({ streaming: true, pollIntervalMs: 1_000 });

@@ -1,7 +1,7 @@
 import { BehaviorSubject, EMPTY, Observable, catchError, defer, mergeMap, of, tap, type SchedulerLike } from 'rxjs';
 import { CircuitOpenError, ClosedError, RequestError, ServerError, asError, isTerminal } from '../../errors.js';
 import { retryWithBackoff, type BackoffPolicy } from '../../net/backoff.js';
-import type { LoadOptions, StreamMessage, TransportSession } from '../../transports/transport.js';
+import type { InvalidFlag, LoadOptions, StreamMessage, TransportSession } from '../../transports/transport.js';
 import type { EvalContext, EvalResult, Logger } from '../../types.js';
 
 /** Consecutive failures before a stream ever opens, of a kind that says "no stream here", before falling back. */
@@ -13,8 +13,8 @@ export const STREAM_FALLBACK_RETRY_MS = 300_000;
 export interface StreamHost {
   connected(): void;
   failed(error: Error): void;
-  /** The server pushed a full state (Rollgate `init`). */
-  pushed(context: EvalContext, flags: EvalResult[]): void;
+  /** The server pushed a full state (Rollgate `init`); `invalid` lists the flags still held. */
+  pushed(context: EvalContext, flags: EvalResult[], invalid?: InvalidFlag[]): void;
   /** Something changed on the server (per-context caches are stale). */
   changed(): void;
   /** The stream failed; nothing is connected (the first load need not wait for it). */
@@ -98,7 +98,7 @@ export function streamLink(
     }),
     mergeMap((message): Observable<LoadOptions> => {
       if (message.type === 'flags') {
-        host.pushed(context, message.flags);
+        host.pushed(context, message.flags, message.invalid);
         return EMPTY;
       }
       if (message.type === 'idle') {

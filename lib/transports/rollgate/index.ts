@@ -6,7 +6,7 @@ import type { EvalContext, EvalResult } from '../../types.js';
 import { checkKeys, requireHttpUrl, requireString } from '../config.js';
 import { keySelector, transportIdentity } from '../identity.js';
 import { redact } from '../redact.js';
-import type { LoadOptions, LoadResult, StreamMessage, Transport, TransportRuntime, TransportSession } from '../transport.js';
+import type { InvalidFlag, LoadOptions, LoadResult, StreamMessage, Transport, TransportRuntime, TransportSession } from '../transport.js';
 import {
   changedKey,
   eventsBody,
@@ -56,6 +56,8 @@ interface ContextState {
   etag?: string;
   /** The last results loaded for the context. */
   results?: Map<string, EvalResult>;
+  /** The entries that load rejected: the client holds their last good values, which an `init` must not replace. */
+  invalid?: InvalidFlag[];
   /** The last typed load showed string/number/json flags. */
   typed: boolean;
 }
@@ -83,7 +85,7 @@ interface ContextState {
  *
  * One-off loads (`oneOff`, and `evaluate`) send the context in `X-User-Context` instead of relying on
  * an identify record, and touch no session state. A stream `init` that changes the snapshot drops
- * the context's ETag.
+ * the context's ETag; it leaves the flags the last load rejected held (a boolean cannot restore them).
  */
 export function rollgate(config: RollgateOptions): Transport {
   const options: Partial<RollgateOptions> = config ?? {};
@@ -132,6 +134,7 @@ export function rollgate(config: RollgateOptions): Transport {
       const remember = (state: ContextState, mapped: MappedFlags, etag: string | undefined): LoadResult => {
         state.results = new Map(mapped.flags.map((flag) => [flag.key, flag]));
         state.typed = mapped.typed;
+        state.invalid = mapped.invalid;
         state.etag = mapped.invalid.length === 0 ? etag : undefined;
         return { kind: 'flags', flags: mapped.flags, invalid: mapped.invalid };
       };
@@ -250,13 +253,16 @@ export function rollgate(config: RollgateOptions): Transport {
               // load corrects the booleans at once (typed values wait for that refetch).
               const state = contexts.get(contextKey(ctx));
               if (!state?.results) return EMPTY;
+              // A held flag's boolean cannot restore its value: it waits for a load that takes it.
+              const invalid = state.invalid ?? [];
+              for (const { key } of invalid) init.delete(key);
               const merged = mergeInit(state.results, init, now());
               if (!merged.changed) return EMPTY;
               // The snapshot now differs from the response the ETag stands for: a later 304 must
               // not pin these values, so the next boolean load is unconditional.
               state.results = new Map(merged.flags.map((flag) => [flag.key, flag]));
               state.etag = undefined;
-              return of({ type: 'flags', flags: merged.flags });
+              return of({ type: 'flags', flags: merged.flags, invalid });
             }),
           );
         },
