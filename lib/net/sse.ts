@@ -52,7 +52,7 @@ export function sse(runtime: HttpRuntime, options: SseOptions): Observable<SseSi
     if (status < 200 || status > 299) throw errorForStatus(status, headers, where);
     if (status !== 200) throw invalid(`expected HTTP 200, got ${status}`);
     if (!/^text\/event-stream\b/i.test(type.trim())) throw invalid(`expected text/event-stream, got ${type || 'no content type'}`);
-    if (!io.readable) throw invalid('the response has no readable body');
+    if (!io.readable) throw invalid('no readable body');
     const watch = (): void => io.arm(watchdogMs, `${where} silent; watchdog`);
     watch();
     io.next({ type: 'open' });

@@ -58,8 +58,7 @@ export function cuttlegate(config: CuttlegateOptions): Transport {
       };
       return {
         load(ctx: EvalContext, { oneOff }: LoadOptions): Observable<LoadResult> {
-          const url = `${base}/evaluate`;
-          return httpJson(runtime, { url, method: 'POST', headers, json: requestBody(ctx, warn), passStatuses: [404] }).pipe(
+          return httpJson(runtime, { url: `${base}/evaluate`, method: 'POST', headers, json: requestBody(ctx, warn), passStatuses: [404] }).pipe(
             map((response) => {
               if (response.status === 404) {
                 const said = `${response.where}: project ${JSON.stringify(project)} not found (HTTP 404)`;
@@ -71,8 +70,7 @@ export function cuttlegate(config: CuttlegateOptions): Transport {
           );
         },
         evaluate(key: string, ctx: EvalContext) {
-          const url = `${base}/flags/${encodeURIComponent(key)}/evaluate`;
-          return httpJson(runtime, { url, method: 'POST', headers, json: requestBody(ctx, warn), passStatuses: [404] }).pipe(
+          return httpJson(runtime, { url: `${base}/flags/${encodeURIComponent(key)}/evaluate`, method: 'POST', headers, json: requestBody(ctx, warn), passStatuses: [404] }).pipe(
             map((response) => {
               if (response.status === 404) throw new FlagNotFoundError(key);
               return toEvalResult(response.body, new Date().toISOString(), response.where);
