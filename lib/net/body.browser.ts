@@ -1,4 +1,4 @@
-import type { BodyChunk, BodyReader } from './body.js';
+import type { BodyReader } from './body.js';
 
 /**
  * The browser build of `body.ts` (package.json `browser` field): a browser's `fetch` gives WHATWG
@@ -6,7 +6,5 @@ import type { BodyChunk, BodyReader } from './body.js';
  * `undefined` for no body, or a body that is not a stream.
  */
 export function bodyReader(body: unknown): BodyReader | undefined {
-  const reader = (body as { getReader?: () => ReadableStreamDefaultReader<Uint8Array> } | null)?.getReader?.();
-  return reader && { read: () => reader.read() as Promise<BodyChunk>, cancel: () => reader.cancel().catch(() => undefined) };
+  return (body as { getReader?: () => BodyReader } | null)?.getReader?.();
 }
-

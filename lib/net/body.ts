@@ -6,8 +6,8 @@ export type BodyChunk = { done: true; value?: undefined } | { done: false; value
 /** A response body read chunk by chunk, whichever kind of stream the `fetch` implementation gives. */
 export interface BodyReader {
   read(): Promise<BodyChunk>;
-  /** Stops reading and releases the connection; never rejects. */
-  cancel(): Promise<void>;
+  /** Stops reading and releases the connection (a rejection means nothing: the caller ignores it). */
+  cancel(): Promise<unknown>;
 }
 
 /**

@@ -31,6 +31,8 @@ export interface HttpResponse {
   headers: Headers;
   /** Parsed JSON body; `undefined` for an empty body or a 304. */
   body: unknown;
+  /** How errors name this request: method, origin and path (never the query). */
+  where: string;
 }
 
 /** What a request needs from its caller (a transport's runtime is one). */
@@ -81,7 +83,7 @@ export function exchange<T>(
     const close = (): void => {
       timer?.unsubscribe();
       controller.abort();
-      void reader?.cancel();
+      reader?.cancel().catch(() => undefined);
     };
     const fail = (error: Error): void => {
       close();
@@ -172,7 +174,7 @@ export function httpJson(runtime: HttpRuntime, request: HttpRequest): Observable
     }
     // A passed-through error status is the caller's to judge by its code; its body is only detail.
     if (invalid && success) throw new InvalidResponseError(`${where}: ${invalid} (HTTP ${status})`);
-    return { status, headers, body };
+    return { status, headers, body, where };
   });
 }
 

@@ -19,10 +19,14 @@ export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
  * unknown fields are ignored (a reconnected stream is followed by a full refetch, not resumed from an
  * id, and the client runs its own backoff); a blank line dispatches; an event with no data is not
  * dispatched; a leading BOM is skipped; a partial event at the end of the stream is dropped. A line
- * or an event larger than `maxEventBytes` throws `InvalidResponseError`. Returns the function that
- * feeds it decoded text, calling `onEvent` for every event it completes.
+ * or an event larger than `maxEventBytes` throws `InvalidResponseError`, its message led by `where`.
+ * Returns the function that feeds it decoded text, calling `onEvent` for every event it completes.
  */
-export function sseParser(onEvent: (event: ParsedSseEvent) => void, maxEventBytes = DEFAULT_MAX_EVENT_BYTES): (chunk: string) => void {
+export function sseParser(
+  onEvent: (event: ParsedSseEvent) => void,
+  maxEventBytes = DEFAULT_MAX_EVENT_BYTES,
+  where = 'stream',
+): (chunk: string) => void {
   /** The unfinished last line. */
   let buffer = '';
   /** The event's data lines so far, joined; `undefined` before its first `data` line. */
@@ -31,7 +35,7 @@ export function sseParser(onEvent: (event: ParsedSseEvent) => void, maxEventByte
   let started = false;
   let afterCR = false;
   const tooLarge = (what: string): InvalidResponseError =>
-    new InvalidResponseError(`stream ${what} exceeds the limit of ${maxEventBytes} bytes (maxEventBytes)`);
+    new InvalidResponseError(`${where}: ${what} exceeds the limit of ${maxEventBytes} bytes (maxEventBytes)`);
 
   const line = (text: string): void => {
     if (text === '') {

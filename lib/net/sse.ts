@@ -43,7 +43,7 @@ export interface SseOptions {
 export function sse(runtime: HttpRuntime, options: SseOptions): Observable<SseSignal> {
   const { url, watchdogMs } = options;
   const where = `stream ${describeUrl(url)}`;
-  const wanted = new Set(['message', ...(options.events ?? [])]);
+  const wanted = ['message', ...(options.events ?? [])];
   const init = (): RequestInit => ({ method: 'GET', headers: { Accept: 'text/event-stream', 'Cache-Control': 'no-cache', ...options.headers } });
   const use = async (response: Response, io: Exchange<SseSignal>): Promise<never> => {
     const { status, headers } = response;
@@ -52,21 +52,21 @@ export function sse(runtime: HttpRuntime, options: SseOptions): Observable<SseSi
     if (status < 200 || status > 299) throw errorForStatus(status, headers, where);
     if (status !== 200) throw invalid(`expected HTTP 200, got ${status}`);
     if (!/^text\/event-stream\b/i.test(type.trim())) throw invalid(`expected text/event-stream, got ${type || 'no content type'}`);
-    if (!io.readable) throw invalid('the response has no readable body');
+    if (!io.readable) throw invalid('no readable body');
     const watch = (): void => io.arm(watchdogMs, `${where} silent; watchdog`);
     watch();
     io.next({ type: 'open' });
-    const feed = sseParser((event) => {
-      if (wanted.has(event.event)) io.next({ type: 'event', event: event.event, data: event.data });
-    }, options.maxEventBytes);
+    const feed = sseParser(
+      (event) => {
+        if (wanted.includes(event.event)) io.next({ type: 'event', ...event });
+      },
+      options.maxEventBytes,
+      where,
+    );
     const decoder = new TextDecoder();
     for (let chunk; (chunk = await io.read()); ) {
       watch();
-      try {
-        feed(decoder.decode(chunk, { stream: true }));
-      } catch (error) {
-        throw invalid((error as Error).message);
-      }
+      feed(decoder.decode(chunk, { stream: true }));
     }
     throw new NetworkError(`${where}: the server ended the stream`);
   };

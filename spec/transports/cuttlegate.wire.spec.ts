@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, InvalidResponseError, ProjectNotFoundError, RequestError, isTerminal } from '../../lib/errors.js';
 import { FlagSnapshot, nextSnapshot } from '../../lib/client/state/snapshot.js';
 import { cuttlegate } from '../../lib/transports/cuttlegate/index.js';
-import { bulkResults, parseChangeEvent, toEvalResult, type JsonTexts } from '../../lib/transports/cuttlegate/wire.js';
+import { bulkResults, parseChangeEvent, requestBody, toEvalResult, type JsonTexts } from '../../lib/transports/cuttlegate/wire.js';
 import type { TransportRuntime, TransportSession } from '../../lib/transports/transport.js';
 import type { EvalResult } from '../../lib/types.js';
 import { FakeCuttlegate } from '../support/fake-cuttlegate.js';
@@ -51,6 +51,26 @@ describe('cuttlegate wire validation', () => {
     expect(flags.map((flag) => [flag.key, flag.value])).toEqual([['a', true]]);
     expect(invalid.map((entry) => entry.key)).toEqual(['b', '#2', '#3', 'a']);
     for (const entry of invalid) expect(entry.error).toBeInstanceOf(InvalidResponseError);
+  });
+
+  it('names an entry that is not an object with a key, and takes evaluated_at only as a non-empty string', () => {
+    const { invalid } = bulkResults({ flags: [good, 'junk', { ...good, key: '' }] }, 'POST x', at);
+    expect(invalid.map((entry) => entry.error.message)).toEqual([
+      'POST x: flag entry is not an object with a key',
+      'POST x: flag entry is not an object with a key',
+    ]);
+    for (const evaluated_at of ['', 5, null]) {
+      expect(bulkResults({ flags: [good], evaluated_at }, 'POST x', 'later').flags[0]!.evaluatedAt).toBe('later');
+    }
+  });
+
+  it('sends strings, numbers, booleans and bigints as strings, and names every other attribute as dropped', () => {
+    const dropped: string[] = [];
+    const attributes = { s: 'x', n: 1.5, b: false, big: 10n, list: ['x'], object: { a: 1 }, nothing: null, date: new Date(0) };
+    expect(requestBody({ userId: 'u', attributes } as never, (names) => dropped.push(...names))).toEqual({
+      context: { user_id: 'u', attributes: { s: 'x', n: '1.5', b: 'false', big: '10' } },
+    });
+    expect(dropped).toEqual(['list', 'object', 'nothing', 'date']);
   });
 
   it('throws InvalidResponseError for a payload that is not the shape at all', () => {

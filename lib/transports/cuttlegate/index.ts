@@ -1,6 +1,6 @@
-import { EMPTY, concatMap, map, of, type Observable } from 'rxjs';
+import { concatMap, map, type Observable } from 'rxjs';
 import { ConfigError, FlagNotFoundError, ProjectNotFoundError } from '../../errors.js';
-import { describeUrl, httpJson, wireErrorCode } from '../../net/http.js';
+import { httpJson, wireErrorCode } from '../../net/http.js';
 import { sse } from '../../net/sse.js';
 import type { EvalContext } from '../../types.js';
 import type { LoadOptions, LoadResult, StreamMessage, Transport, TransportRuntime, TransportSession } from '../transport.js';
@@ -58,38 +58,33 @@ export function cuttlegate(config: CuttlegateOptions): Transport {
       };
       return {
         load(ctx: EvalContext, { oneOff }: LoadOptions): Observable<LoadResult> {
-          const url = `${base}/evaluate`;
-          return httpJson(runtime, { url, method: 'POST', headers, json: requestBody(ctx, warn), passStatuses: [404] }).pipe(
+          return httpJson(runtime, { url: `${base}/evaluate`, method: 'POST', headers, json: requestBody(ctx, warn), passStatuses: [404] }).pipe(
             map((response) => {
               if (response.status === 404) {
-                const said = `POST ${describeUrl(url)}: project ${JSON.stringify(project)} not found (HTTP 404)`;
+                const said = `${response.where}: project ${JSON.stringify(project)} not found (HTTP 404)`;
                 throw new ProjectNotFoundError(said, wireErrorCode(response.body));
               }
-              const { flags, invalid } = bulkResults(response.body, `POST ${describeUrl(url)}`, new Date().toISOString(), oneOff ? undefined : texts);
+              const { flags, invalid } = bulkResults(response.body, response.where, new Date().toISOString(), oneOff ? undefined : texts);
               return { kind: 'flags', flags, ...(invalid.length > 0 && { invalid }) };
             }),
           );
         },
         evaluate(key: string, ctx: EvalContext) {
-          const url = `${base}/flags/${encodeURIComponent(key)}/evaluate`;
-          return httpJson(runtime, { url, method: 'POST', headers, json: requestBody(ctx, warn), passStatuses: [404] }).pipe(
+          return httpJson(runtime, { url: `${base}/flags/${encodeURIComponent(key)}/evaluate`, method: 'POST', headers, json: requestBody(ctx, warn), passStatuses: [404] }).pipe(
             map((response) => {
               if (response.status === 404) throw new FlagNotFoundError(key);
-              return toEvalResult(response.body, new Date().toISOString(), `POST ${describeUrl(url)}`);
+              return toEvalResult(response.body, new Date().toISOString(), response.where);
             }),
           );
         },
         stream(): Observable<StreamMessage> {
           return sse(runtime, { url: `${base}/flags/stream`, headers, watchdogMs }).pipe(
-            concatMap((signal): Observable<StreamMessage> => {
-              if (signal.type === 'open') return of({ type: 'connected' });
+            // An array is an observable input: one message, or none.
+            concatMap((signal): StreamMessage[] => {
+              if (signal.type === 'open') return [{ type: 'connected' }];
               const event = parseChangeEvent(signal.data);
-              if (!event) {
-                runtime.logger.warn('cuttlegate: ignored a stream frame that is not a JSON event');
-                return EMPTY;
-              }
-              if (event.type !== 'flag.state_changed') return EMPTY;
-              return of({ type: 'changed', key: event.flag_key, enabled: event.enabled });
+              if (!event) runtime.logger.warn('cuttlegate: ignored a stream frame that is not a JSON event');
+              return event?.type === 'flag.state_changed' ? [{ type: 'changed', key: event.flag_key, enabled: event.enabled }] : [];
             }),
           );
         },

@@ -32,8 +32,7 @@ export function requestBody(ctx: EvalContext, dropped: (names: readonly string[]
   const attributes = Object.create(null) as Record<string, string>;
   const left: string[] = [];
   for (const [name, raw] of Object.entries(ctx.attributes ?? {})) {
-    if (typeof raw === 'string') attributes[name] = raw;
-    else if (typeof raw === 'number' || typeof raw === 'boolean' || typeof raw === 'bigint') attributes[name] = String(raw);
+    if (['string', 'number', 'boolean', 'bigint'].includes(typeof raw)) attributes[name] = String(raw);
     else left.push(name);
   }
   if (left.length > 0) dropped(left);
@@ -48,19 +47,18 @@ const FLAG_TYPES = new Map(['bool', 'string', 'number', 'json'].map((type) => [t
 
 /**
  * Validates and maps one wire flag, or throws `InvalidResponseError` naming the flag and the field:
- * `key` a non-empty string, `enabled` a boolean, `reason` a string, `type` one of `bool`, `string`,
- * `number`, `json`, `value_key` a string (or absent when `value` is a string), `value` a string or
- * null (or absent). `evaluatedAt` comes from the bulk response or the receipt time.
+ * an object with `key` a non-empty string, `enabled` a boolean, `reason` a string, `type` one of
+ * `bool`, `string`, `number`, `json`, `value_key` a string (or absent when `value` is a string),
+ * `value` a string or null (or absent). `evaluatedAt` comes from the bulk response or the receipt time.
  */
 export function toEvalResult(raw: unknown, evaluatedAt: string, where: string, texts?: JsonTexts): EvalResult {
-  if (!isRecord(raw)) throw new InvalidResponseError(`${where}: flag entry is not an object`);
-  if (typeof raw.key !== 'string' || raw.key === '') throw new InvalidResponseError(`${where}: flag entry without a key`);
+  if (!isRecord(raw) || typeof raw.key !== 'string' || raw.key === '') throw new InvalidResponseError(`${where}: flag entry is not an object with a key`);
   const key = raw.key;
   const bad = (field: string, expected: string): InvalidResponseError =>
     new InvalidResponseError(`${where}: flag ${JSON.stringify(key)}: ${field} must be ${expected}`);
   if (typeof raw.enabled !== 'boolean') throw bad('enabled', 'a boolean');
   if (typeof raw.reason !== 'string') throw bad('reason', 'a string');
-  if (typeof raw.type !== 'string' || !FLAG_TYPES.has(raw.type)) throw bad('type', 'one of bool, string, number, json');
+  if (!FLAG_TYPES.has(raw.type as string)) throw bad('type', 'one of bool, string, number, json');
   if (raw.value_key !== undefined && typeof raw.value_key !== 'string') throw bad('value_key', 'a string');
   if (raw.value !== undefined && raw.value !== null && typeof raw.value !== 'string') throw bad('value', 'a string or null');
   if (typeof raw.value_key !== 'string' && typeof raw.value !== 'string') throw bad('value_key', 'present');
@@ -114,7 +112,7 @@ export function bulkResults(body: unknown, where: string, receivedAt: string, te
   if (!isRecord(body) || !Array.isArray(body.flags)) {
     throw new InvalidResponseError(`${where}: response has no flags array`);
   }
-  const evaluatedAt = typeof body.evaluated_at === 'string' && body.evaluated_at !== '' ? body.evaluated_at : receivedAt;
+  const evaluatedAt = (typeof body.evaluated_at === 'string' && body.evaluated_at) || receivedAt;
   const flags: EvalResult[] = [];
   const invalid: InvalidFlag[] = [];
   const seen = new Set<string>();
