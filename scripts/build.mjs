@@ -28,7 +28,9 @@ if (process.argv.includes('--verbose')) {
 const mangleProps = new RegExp(`^(${mangled.map((name) => name.replace(/\$/g, '\\$')).join('|')})$`);
 const common = { entryPoints, outbase: 'lib', bundle: false, sourcemap: true, target: 'node20', logLevel: 'warning', mangleProps };
 const { mangleCache } = await build({ ...common, outdir: 'dist/esm', format: 'esm', mangleCache: {} });
-const cjs = await build({ ...common, entryPoints: entryPoints.filter((file) => !file.startsWith(join('lib', 'cli') + '/')), outdir: 'dist/cjs', format: 'cjs', mangleCache });
+// The CJS build for Node's platform: each file ends by naming its exports for Node's ESM loader, so an
+// `import()` of a CJS file (a chunk loaded on demand: snapshotFor's cache, the store sync) sees them, not only `default`.
+const cjs = await build({ ...common, entryPoints: entryPoints.filter((file) => !file.startsWith(join('lib', 'cli') + '/')), outdir: 'dist/cjs', format: 'cjs', platform: 'node', mangleCache });
 // The CJS build only reuses the ESM build's names (its modules are a subset of the ESM build's).
 if (JSON.stringify(cjs.mangleCache) !== JSON.stringify(mangleCache)) throw new Error('the CJS build shortened a name differently from the ESM build');
 // Browser bundlers swap the default fetch for the global one (no cross-fetch), the body reader for the
