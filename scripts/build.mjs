@@ -2,10 +2,15 @@
 // (no bundling, so every entry point shares one copy of each class and `instanceof` holds across
 // sub-paths), with declarations beside each. The CLI is ESM only. The Angular entry (lib/angular) is
 // compiled by Angular's compiler in partial mode (ESM only) so AOT apps can link its directive.
+// Internal member names are shortened (esbuild's mangleProps): only names scripts/internal-names.mjs
+// derives as carried by nothing but internal members, with one mangle cache for the ESM and the CJS
+// build so both copies, and every sub-path, agree on the short names; declarations keep the full names.
+//   node scripts/build.mjs [--verbose]   (verbose: which names were shortened, which kept and why)
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { internalNames } from './internal-names.mjs';
 
 const sources = (dir) =>
   readdirSync(dir, { withFileTypes: true, recursive: true })
@@ -15,9 +20,19 @@ const sources = (dir) =>
 rmSync('dist', { recursive: true, force: true });
 const angular = join('lib', 'angular') + '/';
 const entryPoints = sources('lib').filter((file) => !file.startsWith(angular));
-const common = { entryPoints, outbase: 'lib', bundle: false, sourcemap: true, target: 'node20', logLevel: 'warning' };
-await build({ ...common, outdir: 'dist/esm', format: 'esm' });
-await build({ ...common, entryPoints: entryPoints.filter((file) => !file.startsWith(join('lib', 'cli') + '/')), outdir: 'dist/cjs', format: 'cjs' });
+const { mangled, refused } = internalNames();
+if (process.argv.includes('--verbose')) {
+  console.log(`shortened: ${mangled.join(', ')}`);
+  for (const [name, reason] of [...refused].sort()) console.log(`kept ${name}: ${reason}`);
+}
+const mangleProps = new RegExp(`^(${mangled.map((name) => name.replace(/\$/g, '\\$')).join('|')})$`);
+const common = { entryPoints, outbase: 'lib', bundle: false, sourcemap: true, target: 'node20', logLevel: 'warning', mangleProps };
+const { mangleCache } = await build({ ...common, outdir: 'dist/esm', format: 'esm', mangleCache: {} });
+// The CJS build for Node's platform: each file ends by naming its exports for Node's ESM loader, so an
+// `import()` of a CJS file (a chunk loaded on demand: snapshotFor's cache, the store sync) sees them, not only `default`.
+const cjs = await build({ ...common, entryPoints: entryPoints.filter((file) => !file.startsWith(join('lib', 'cli') + '/')), outdir: 'dist/cjs', format: 'cjs', platform: 'node', mangleCache });
+// The CJS build only reuses the ESM build's names (its modules are a subset of the ESM build's).
+if (JSON.stringify(cjs.mangleCache) !== JSON.stringify(mangleCache)) throw new Error('the CJS build shortened a name differently from the ESM build');
 // Browser bundlers swap the default fetch for the global one (no cross-fetch), the body reader for the
 // web-stream one (no Node streams), the fetch failure's description for one without system error
 // codes, and fileStore for one that fails at once (no node:fs), as the root package.json says for dist/esm.
@@ -38,4 +53,4 @@ execFileSync(process.execPath, ['node_modules/@angular/compiler-cli/bundles/src/
 const cli = 'dist/esm/cli/main.js';
 writeFileSync(cli, `#!/usr/bin/env node\n${readFileSync(cli, 'utf8')}`);
 chmodSync(cli, 0o755);
-console.log(`built ${entryPoints.length} modules into dist/esm and dist/cjs, and the Angular entry into dist/esm/angular`);
+console.log(`built ${entryPoints.length} modules into dist/esm and dist/cjs (${mangled.length} internal member names shortened), and the Angular entry into dist/esm/angular`);

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const REPO = new URL('../..', import.meta.url).pathname;
-const SOURCES = ['lib', 'scripts', 'schema', 'package.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'LICENSE', 'CHANGELOG.md'];
+const SOURCES = ['lib', 'scripts', 'schema', 'package.json', 'tsconfig.json', 'tsconfig.build.json', 'typedoc.json', 'README.md', 'LICENSE', 'CHANGELOG.md'];
 
 /** A packed and unpacked build. */
 export interface Packed {
