@@ -2,8 +2,8 @@
 // every file, so a name is safe only when nothing but internal members carries it. Derived from the
 // TypeScript program over lib/:
 // - a candidate is a member (class member, interface or type-literal property) declared in lib/ that no
-//   public declaration exposes: `private` ones, `protected` ones no exported class inherits (a user's
-//   subclass may use those), and public ones of types the exported API does not reach;
+//   public declaration exposes: `private` and `protected` ones of classes no exported class inherits (a
+//   user's subclass may use those names, or declare a short one), and public ones of types the exported API does not reach;
 // - a candidate's type is data, and its names kept, when a value of it is serialized, listed by its keys,
 //   handed to `any`/`unknown`, or taken, asserted or guarded from `any`/`unknown` (parsed wire and stored formats);
 // - a name is shortened only when NO other declaration or use of it exists in the program: no public
@@ -124,8 +124,9 @@ export function internalNames() {
     const member = memberOf(node);
     if (!member || exposed.has(member)) return;
     const owner = ts.isParameter(member) ? member.parent.parent : member.parent;
-    if (hasModifier(member, ts.ModifierFlags.Protected) && subclassable.has(checker.getSymbolAtLocation(owner.name) ?? owner.symbol)) {
-      refuse(member.name.text, `protected in ${owner.name?.text}, which a user can subclass (${where(member)})`);
+    // A user's subclass may declare any name, a short one too: the members of such a class keep theirs.
+    if (hidden(member) && subclassable.has(checker.getSymbolAtLocation(owner.name) ?? owner.symbol)) {
+      refuse(member.name.text, `a member of ${owner.name?.text}, which a user can subclass (${where(member)})`);
     }
     candidates.set(member, member.name.text);
   });
