@@ -13,14 +13,15 @@ export interface RedisCoordinatorOptions {
 }
 
 // Every script runs on KEYS {lease, health, snapshot, farewell} of one scope and
-// ARGV {notice channel, lease ms, holder, payload, (claim:) the head of the holder's last publish}.
+// ARGV {notice channel, lease ms, holder, payload, (claim:) the head of the holder's last publish and its version}.
 
 // Takes the lease when free or renews it when the holder has it (only the holder renews), and
 // stores the holder's health as its heartbeat for one lease, with a notice when it changed. A lease
 // taken afresh drops the snapshot the last leadership left (it may be from a fleet that stopped long
 // ago): followers then wait for the new leader's, which it publishes as soon as it has flags.
-// Answers {1 + 2 if taken afresh + 4 if the snapshot is the holder's last publish (starts with
-// ARGV[5]), 0, the last leader's farewell (or false)}, or {0, ms left of the holder's lease}.
+// Answers {1 + 2 if taken afresh + 4 if the snapshot is the holder's last publish or a later one
+// of its epoch (starts with ARGV[5], then a version ≥ ARGV[6]: a publish whose answer is still on
+// its way is no loss), 0, the last leader's farewell (or false)}, or {0, ms left of the holder's lease}.
 const CLAIM = `local fresh=0
 if redis.call('SET',KEYS[1],ARGV[3],'NX','PX',ARGV[2]) then
 redis.call('DEL',KEYS[3])
@@ -36,7 +37,8 @@ else
 redis.call('SET',KEYS[2],ARGV[4],'PX',ARGV[2])
 redis.call('PUBLISH',ARGV[1],'health')
 end
-local shared=redis.call('GETRANGE',KEYS[3],0,#ARGV[5]-1)==ARGV[5] and 4 or 0
+local s=redis.call('GETRANGE',KEYS[3],0,#ARGV[5]+15)
+local shared=s:find(ARGV[5],1,true)==1 and tonumber(s:match('%d+',#ARGV[5]))>=tonumber(ARGV[6]) and 4 or 0
 return {1+fresh+shared,0,redis.call('GET',KEYS[4])}`;
 
 // Frees the lease and its heartbeat (only the holder can), keeping the leader's farewell, if any, for one lease.
@@ -89,7 +91,7 @@ export class RedisCoordinator implements FleetCoordinator {
   }
 
   async claim(scope: string, holder: string, health: FleetHealth, published: Pick<FleetRecord, 'epoch' | 'version'>): Promise<FleetClaim> {
-    const [code, left, farewell] = ((await this.#run(CLAIM, scope, holder, JSON.stringify(health), head(published) + ',')) ?? []) as [number, number, unknown];
+    const [code, left, farewell] = ((await this.#run(CLAIM, scope, holder, JSON.stringify(health), head(published.epoch), String(published.version))) ?? []) as [number, number, unknown];
     if (!Number.isInteger(code)) throw new Error('fleet claim: bad answer');
     // A lease without expiry (never written so) counts as a whole lease.
     return { held: !!(code & 1), fresh: !!(code & 2), shared: !!(code & 4), remainingMs: left > 0 ? left : this.leaseMs, farewell: asHealth(parseJson(farewell)) };
@@ -101,7 +103,7 @@ export class RedisCoordinator implements FleetCoordinator {
 
   async publish(scope: string, holder: string, record: FleetRecord): Promise<boolean> {
     const { at, flags } = record;
-    return (await this.#run(PUBLISH, scope, holder, `${head(record)},${JSON.stringify({ at, flags }).slice(1)}`)) === 1;
+    return (await this.#run(PUBLISH, scope, holder, `${head(record.epoch)}${record.version},${JSON.stringify({ at, flags }).slice(1)}`)) === 1;
   }
 
   async read(scope: string): Promise<FleetView> {
@@ -188,7 +190,7 @@ export class RedisCoordinator implements FleetCoordinator {
   }
 }
 
-/** How a stored snapshot's JSON begins (its epoch and version, without the closing brace): a claim compares it. */
-function head({ epoch, version }: Pick<FleetRecord, 'epoch' | 'version'>): string {
-  return JSON.stringify({ epoch, version }).slice(0, -1);
+/** How a stored snapshot's JSON begins, up to its version: `{"epoch":…,"version":`. A claim compares it. */
+function head(epoch: string): string {
+  return `${JSON.stringify({ epoch }).slice(0, -1)},"version":`;
 }
