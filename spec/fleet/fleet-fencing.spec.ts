@@ -11,6 +11,7 @@ import { fleetHost } from '../../lib/client/features/fleet-host.js';
 import { FleetLink, type FleetOption } from '../../lib/client/features/fleet-link.js';
 import { RedisCoordinator } from '../../lib/stores/fleet/redis-coordinator.js';
 import { redisConnection, type RedisConnection } from '../../lib/stores/redis-connection.js';
+import { redisFleet } from '../../lib/stores/index.js';
 import { redisAvailable } from '../support/redis.js';
 import { useFleetWorld } from './in-process.js';
 import { until } from './members.js';
@@ -75,5 +76,49 @@ describe.skipIf(!redisAvailable)('fleet leaderships in order (one process, real 
     } finally {
       await heard.close();
     }
+  });
+  it('a lagging replica brings a dead leader’s lease and snapshot back: no follower serves its flags, none says ready with them, and one process leads again within a beat', async () => {
+    const prefix = `fence${(run += 1)}:`;
+    const fleet = redisFleet(world.redis(), { prefix, leaseMs: LEASE_MS });
+    const first = member(fleet);
+    await first.ready();
+    await until(() => first.status.role === 'leader', 3_000, 'the first leader');
+    const others = [member(fleet), member(fleet)];
+    await Promise.all(others.map((client) => client.ready()));
+    await until(() => others.every((client) => client.evaluate('dark-mode').enabled), 3_000, 'the followers to apply the first snapshot');
+    // What a replica that stopped replicating now holds: the first leadership's lease, heartbeat and snapshot.
+    const redis = world.redis();
+    const keys = (await redis.keys(`${prefix}fleet:{*`)).filter((key) => !key.endsWith(':changed'));
+    const saved = await Promise.all(keys.map(async (key) => ({ key, value: await redis.get(key), ttl: await redis.pTTL(key) })));
+    first.close(); // it dies: the lease goes to another process, which loads and shares a change
+    world.server().toggle('demo', 'production', 'dark-mode', false);
+    await until(() => others.some((client) => client.status.role === 'leader'), LEASE_MS * 2, 'a new leader');
+    const ready = (client: FlagClient): boolean => client.status.state === 'ready' && !client.evaluate('dark-mode').enabled;
+    await until(() => others.every(ready), 3_000, 'the change everywhere');
+    // The failover: the old leadership's keys come back (the lease for another whole lease).
+    for (const { key, value, ttl } of saved) {
+      if (value === null) continue;
+      await redis.set(key, value, ttl > 0 ? { PX: Math.max(ttl, LEASE_MS) } : undefined);
+    }
+    const restoredAt = Date.now();
+    const lease = saved.find(({ key }) => key.endsWith(':lease'))!;
+    let replacedAt: number | undefined;
+    const seen: string[] = [];
+    while (Date.now() < restoredAt + LEASE_MS * 2) {
+      for (const client of others) {
+        const { state, role } = client.status;
+        if (client.evaluate('dark-mode').enabled) seen.push(`${role} ${state} serves the dead leader's flags`);
+      }
+      if (replacedAt === undefined && (await redis.get(lease.key)) !== lease.value) replacedAt = Date.now();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(seen).toEqual([]);
+    // Its lease is void: taken afresh at the next claim (a beat, leaseMs / 3 ± 20 %), not waited out.
+    expect(replacedAt! - restoredAt).toBeLessThan((LEASE_MS / 3) * 1.2 + 200);
+    expect(others.map((client) => client.status.role).sort()).toEqual(['follower', 'leader']);
+    for (const client of others) expect(client.status).toMatchObject({ state: 'ready', source: 'network' });
+    // The fleet goes on: the next change reaches both.
+    world.server().toggle('demo', 'production', 'dark-mode', true);
+    await until(() => others.every((client) => client.status.state === 'ready' && client.evaluate('dark-mode').enabled), 3_000, 'the next change everywhere');
   });
 });

@@ -114,7 +114,7 @@ export class TabCoordinator implements FleetCoordinator {
     }
     lock.claimedAt = this.#scheduler.now();
     const shared = state.record !== undefined;
-    if (!lock.granted) return { held: false, fresh: false, shared, remainingMs: this.leaseMs };
+    if (!lock.granted) return { held: false, fresh: false, shared, remainingMs: this.leaseMs, term: 0 };
     const fresh = lock.fresh;
     lock.fresh = false;
     state.holder = holder;
@@ -122,7 +122,7 @@ export class TabCoordinator implements FleetCoordinator {
     // health goes out when it changed, and to every tab when a leadership begins.
     if (fresh || JSON.stringify(health) !== JSON.stringify(state.leader)) this.#post({ key: state.key, kind: 'beat', health });
     this.#heard(state, health, undefined);
-    return { held: true, fresh, shared, remainingMs: 0, farewell: this.#farewellOf(state) };
+    return { held: true, fresh, shared, remainingMs: 0, farewell: this.#farewellOf(state), term: 0 };
   }
 
   async release(scope: string, holder: string, farewell?: FleetHealth): Promise<void> {
