@@ -9,8 +9,8 @@ import type { FlagSnapshot } from '../state/snapshot.js';
 /** A snapshot as a fleet shares it: the leader writes one per change. */
 export interface FleetRecord {
   /**
-   * The leadership that wrote it: a new one for every lease taken afresh (the holder's id and its
-   * term), so a follower applies a newer leader's record whatever its version.
+   * The leadership that wrote it: a new one for every lease taken afresh (the holder's id and how
+   * many leaderships it has begun), so a follower applies another leader's record whatever its version.
    */
   epoch: string;
   /** Increasing within an epoch; followers apply only newer versions of the epoch they applied. */

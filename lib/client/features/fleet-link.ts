@@ -23,7 +23,7 @@ export class FleetLink implements FleetHandle {
   /** Bumped on each scope switch: answers for an older scope are dropped. */
   #generation = 0;
   /** Leaderships this process has begun (each makes a new epoch). */
-  #terms = 0;
+  #leaderships = 0;
   /** The epoch and version last applied (follower) or published (leader). */
   #epoch = '';
   #version = 0;
@@ -195,8 +195,8 @@ export class FleetLink implements FleetHandle {
     const newLeadership = claim.fresh || this.#role !== 'leader';
     this.#term = claim.term;
     if (newLeadership) {
-      this.#terms += 1;
-      this.#epoch = `${this.#holder}.${this.#terms}`;
+      this.#leaderships += 1;
+      this.#epoch = `${this.#holder}.${this.#leaderships}`;
       this.#version = 0;
     }
     this.#become('leader');
