@@ -81,10 +81,9 @@ interface Channel {
  * A {@link FleetCoordinator} on Redis. Keys are `<prefix>fleet:{<hash of scope>}:lease|health|snapshot|farewell|term`
  * (the lease holds the leader's id, health its heartbeat for one lease, snapshot the last
  * {@link FleetRecord} as JSON, farewell why the last leader left, for one lease, term the last
- * leadership's fencing term) and the notice
- * channel `…:changed`; the scope (which holds the context) is hashed, so user ids do not appear in
- * key names. One subscriber connection (`subscriber()`) for every link using it, opened on first use
- * and closed with the last link.
+ * leadership's fencing term) and the notice channel `…:changed`; the scope (which holds the
+ * context) is hashed, so user ids do not appear in key names. One subscriber connection
+ * (`subscriber()`) for every link using it, opened on first use and closed with the last link.
  */
 export class RedisCoordinator implements FleetCoordinator {
   readonly leaseMs: number;
