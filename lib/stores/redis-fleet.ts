@@ -31,7 +31,9 @@ export interface RedisFleetOptions {
  * the same transport identity and context share one upstream connection: one holds a lease and
  * loads and streams; it writes each new snapshot to Redis and publishes a notice; the others apply
  * it and show the leader's upstream health in their status. Lost Redis state (a restart, FLUSHALL,
- * eviction) is rebuilt by the next claim; a leader stopped by a 401/403 hands the lease over. If
+ * eviction) is rebuilt by the next claim; an old lease brought back (a failover to a lagging
+ * replica) is fenced off by the leaderships' terms, so followers keep the newer flags and another
+ * process takes it at once; a leader stopped by a 401/403 hands the lease over. If
  * Redis is unreachable every process loads on its own (`status.role` `'solo'`) until it answers
  * again. `redis` is a connected node-redis client or cluster (`createClient` / `createCluster`) or
  * an ioredis `Redis` or `Cluster`, anything else a `ConfigError`; the fleet opens one more

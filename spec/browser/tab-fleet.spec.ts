@@ -2,7 +2,8 @@
  * tabFleet() in Chromium: tabs (pages of one browser context) of a page that bundles the client for
  * the browser, against the local server over loopback. One stream and one bulk request per change
  * however many tabs; the leader's tab closes → another streams within a second; identify() in one
- * tab moves only that tab; a leader whose page hangs loses its lock to a follower within a lease. (A frozen leader is covered in fake time by spec/fleet/tab-fleet.spec.ts:
+ * tab moves only that tab; a leader whose page hangs loses its lock to a follower within a lease, and once it runs
+ * again no tab goes back to the flags it held. (A frozen leader is covered in fake time by spec/fleet/tab-fleet.spec.ts:
  * headless Chromium does not fire `freeze` for CDP's Page.setWebLifecycleState.) Prints the streams and bulk requests per change for 1 and 3 tabs.
  */
 import { rmSync } from 'node:fs';
@@ -27,7 +28,12 @@ const client = createFlagClient({
   ...(location.search === '?solo' ? {} : { fleet: tabFleet() }),
   ...(location.search === '?hide' ? { hiddenCloseMs: 300 } : {}),
 });
-client.bool$('new-checkout', false).subscribe((on) => (document.body.dataset.newCheckout = String(on)));
+// Every value the page showed, in order (a tab that went back to an older one shows it here).
+window.shown = [];
+client.bool$('new-checkout', false).subscribe((on) => {
+  document.body.dataset.newCheckout = String(on);
+  window.shown.push(on);
+});
 client.status$.subscribe((status) => {
   document.body.dataset.role = status.role ?? 'none';
   document.body.dataset.state = status.state + '/' + status.source;
@@ -193,6 +199,31 @@ describe.skipIf(!browserAvailable)('tabFleet() in Chromium: tabs share one strea
       await shows(leader, enabled);
       await vi.waitFor(() => expect(flags.streamCount).toBe(1), { timeout: 3_000, interval: 20 });
       expect(await toggle(pages)).toBe(1);
+    }), 30_000);
+
+  it('the leader’s page hangs while another tab takes over and shares a change: once it runs again, no tab goes back to its old value', () =>
+    withTabs(3, '', async (pages, roles) => {
+      const leader = pages[roles.indexOf('leader')]!;
+      const others = pages.filter((page) => page !== leader);
+      const hanging = leader.evaluate(() => {
+        const end = Date.now() + 6_000;
+        while (Date.now() < end); // meanwhile the follower's asks, and the news that its lock was taken, wait for it
+      });
+      enabled = !enabled;
+      flags.toggle('demo', 'production', 'new-checkout', enabled);
+      await Promise.race(others.map((page) => page.waitForFunction(() => document.body.dataset['role'] === 'leader', undefined, { timeout: 5_500 })));
+      for (const page of others) await shows(page, enabled);
+      await hanging;
+      await leader.waitForFunction(() => document.body.dataset['role'] === 'follower', undefined, { timeout: 3_000 });
+      await new Promise((done) => setTimeout(done, 2_500)); // past the followers' next asks (every leaseMs / 3 ± 20 %)
+      for (const page of others) {
+        const shown = await page.evaluate(() => (window as unknown as { shown: boolean[] }).shown);
+        // Once on the change, a tab never shows the value from before it again.
+        expect(shown.slice(shown.indexOf(enabled))).toEqual([enabled]);
+        expect(await page.evaluate(() => document.body.dataset['state'])).toBe('ready/network');
+      }
+      await shows(leader, enabled);
+      expect((await Promise.all(pages.map(roleOf))).filter((role) => role === 'leader')).toHaveLength(1);
     }), 30_000);
 
   it('identify() in one tab moves only that tab: it leads its own scope', () =>

@@ -11,7 +11,8 @@ interface Request {
  * Web Locks and BroadcastChannel of one origin in memory, for specs in fake time: exclusive locks
  * granted in request order (a macrotask after the request, as browsers do), messages delivered to
  * every other open channel of the same name a macrotask after posting. `close(tab)` is a tab
- * closing: its locks are freed and its channels stop; `mute` and `freeze` are a quiet or frozen tab;
+ * closing: its locks are freed and its channels stop; `mute` and `freeze` are a quiet or frozen tab,
+ * `hang` a page that runs what reached it once it resumes;
  * a `steal` request takes a lock from its holder, whose request fails with an AbortError.
  */
 export class FakeOrigin {
@@ -19,6 +20,8 @@ export class FakeOrigin {
   private readonly queues = new Map<string, Request[]>();
   private readonly channels = new Set<{ tab: number; name: string; channel: TabChannel }>();
   private readonly frozen = new Set<number>();
+  /** Hung tabs: what reaches each meanwhile (messages, then a stolen lock's failure), run when it resumes. */
+  private readonly hung = new Map<number, { messages: Array<() => void>; failures: Array<() => void> }>();
   private readonly freezeListeners = new Map<number, Array<() => void>>();
   posted = 0;
   /** Every message posted, as delivered. */
@@ -38,7 +41,8 @@ export class FakeOrigin {
           if (options.steal) {
             // The holder's request fails (AbortError); this one is granted at once, before any queued one.
             const robbed = this.holders.get(name);
-            if (robbed) setTimeout(() => robbed.fail(new DOMException('stolen', 'AbortError')), 0);
+            const fail = (): void => robbed!.fail(new DOMException('stolen', 'AbortError'));
+            if (robbed) this.hung.get(robbed.tab)?.failures.push(fail) ?? setTimeout(fail, 0);
             this.holders.delete(name);
             this.queues.set(name, [request, ...(this.queues.get(name) ?? [])]);
             setTimeout(() => this.grant(name), 0);
@@ -71,8 +75,10 @@ export class FakeOrigin {
             const copy: unknown = JSON.parse(JSON.stringify(message));
             this.sent.push(copy);
             for (const other of this.channels) {
-              if (other === entry || other.name !== name || this.frozen.has(other.tab)) continue;
-              setTimeout(() => this.channels.has(other) && other.channel.onmessage?.({ data: copy }), 0);
+              const deliver = (): unknown => this.channels.has(other) && other.channel.onmessage?.({ data: copy });
+              if (other === entry || other.name !== name) continue;
+              if (this.hung.has(other.tab)) this.hung.get(other.tab)!.messages.push(deliver);
+              else if (!this.frozen.has(other.tab)) setTimeout(deliver, 0);
             }
           },
           close: () => void this.channels.delete(entry),
@@ -110,8 +116,21 @@ export class FakeOrigin {
     return this.freezeListeners.get(tab)?.length ?? 0;
   }
 
+  /**
+   * The page hangs (a long task): it keeps its locks and sends nothing; what reaches it meanwhile
+   * waits, and on {@link resume} it runs the messages first, then learns that its lock was stolen
+   * (a browser may run those tasks in either order).
+   */
+  hang(tab: number): void {
+    this.frozen.add(tab);
+    this.hung.set(tab, { messages: [], failures: [] });
+  }
+
   resume(tab: number): void {
     this.frozen.delete(tab);
+    const waiting = this.hung.get(tab);
+    this.hung.delete(tab);
+    for (const run of [...(waiting?.messages ?? []), ...(waiting?.failures ?? [])]) setTimeout(run, 0);
   }
 
   /** Lock names held or requested. */

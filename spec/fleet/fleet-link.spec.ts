@@ -1,7 +1,7 @@
 /**
  * FleetLink in fake time, over an in-memory coordinator shared by several links: lease renewal,
  * takeover once a lease lapses, stepping down when the lease is lost, solo on store failures and
- * re-forming, and versions applied in order.
+ * re-forming, versions applied in order, and records of an older term dropped.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AuthError, FleetLeaderError, NetworkError } from '../../lib/errors.js';
@@ -17,6 +17,8 @@ class MemoryCoordinator implements FleetCoordinator {
   readonly timeoutMs = 500;
   down = false;
   claims = 0;
+  /** The last leadership's term: each lease taken afresh gets the next. */
+  term = 0;
   private readonly leases = new Map<string, { holder: string; until: number; health: FleetHealth }>();
   private readonly farewells = new Map<string, { health: FleetHealth; until: number }>();
   readonly records = new Map<string, FleetRecord>();
@@ -28,12 +30,13 @@ class MemoryCoordinator implements FleetCoordinator {
     this.claims += 1;
     const lease = this.live(scope);
     const shared = this.records.has(scope);
-    if (lease && lease.holder !== holder) return { held: false, fresh: false, shared, remainingMs: lease.until - Date.now() };
+    if (lease && lease.holder !== holder) return { held: false, fresh: false, shared, remainingMs: lease.until - Date.now(), term: this.term };
     const changed = JSON.stringify(lease?.health) !== JSON.stringify(health);
     this.leases.set(scope, { holder, until: Date.now() + this.leaseMs, health });
     if (changed) this.notify(scope);
     const farewell = this.farewells.get(scope);
-    return { held: true, fresh: !lease, shared, remainingMs: 0, ...(farewell && farewell.until > Date.now() ? { farewell: farewell.health } : {}) };
+    if (!lease) this.term += 1;
+    return { held: true, fresh: !lease, shared, remainingMs: 0, term: this.term, ...(farewell && farewell.until > Date.now() ? { farewell: farewell.health } : {}) };
   }
   async release(scope: string, holder: string, farewell?: FleetHealth): Promise<void> {
     if (this.leases.get(scope)?.holder !== holder) return;
@@ -80,7 +83,7 @@ class MemoryCoordinator implements FleetCoordinator {
     const lease = this.leases.get(scope);
     return lease && lease.until > Date.now() ? lease : undefined;
   }
-  private notify(scope: string): void {
+  notify(scope: string): void {
     for (const notice of this.listeners.get(scope) ?? []) notice();
   }
   /** The holders of the current leases stop answering (as a SIGKILLed or frozen process): their claims never settle. */
@@ -202,6 +205,25 @@ describe('FleetLink (fake time, in-memory coordinator)', () => {
     expect(follower.seen.received.slice(-2)).toEqual([[flag(false)], [flag(true)]]);
     a.link.close();
     b.link.close();
+  });
+
+  it('a record of an older term than one applied (a lagging replica brought it back) is never applied: the follower claims at once instead', async () => {
+    const { store, a, b } = await pair();
+    a.link.published([flag(false)]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(b.seen.received.at(-1)).toEqual([flag(false)]);
+    const [scope] = [...store.records.keys()];
+    const claims = store.claims;
+    store.records.set(scope!, { epoch: 'dead.1', version: 7, term: 0, at: '', flags: [flag(true)] });
+    store.notify(scope!);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(store.claims).toBe(claims + 1); // at once, not on its next beat
+    await vi.advanceTimersByTimeAsync(LEASE_MS * 2);
+    expect(b.seen.received.filter((flags) => flags[0]!.value)).toEqual([[flag(true)]]); // only the first snapshot, before the change
+    expect([a.role(), b.role(), b.seen.received.at(-1)]).toEqual(['leader', 'follower', [flag(false)]]);
+    a.link.published([flag(true)]); // a newer record of the current term still arrives
+    await vi.advanceTimersByTimeAsync(0);
+    expect(b.seen.received.at(-1)).toEqual([flag(true)]);
   });
 
   it('a dead leader (no renewals) is replaced when its lease lapses: within leaseMs of its last renewal', async () => {

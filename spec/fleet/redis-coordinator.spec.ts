@@ -112,7 +112,7 @@ describe.skipIf(!redisAvailable)('RedisCoordinator connections (real Redis)', ()
     await expect(first).rejects.toBeInstanceOf(RedisCommandError);
     const stop = await joiner;
     // A notice (a new leader's heartbeat) reaches the joiner.
-    await coordinator.claim('scope', 'holder', { state: 'ready', since: new Date().toISOString() }, { epoch: '', version: 0 });
+    await coordinator.claim('scope', 'holder', { state: 'ready', since: new Date().toISOString() }, { epoch: '', version: 0, term: 0 });
     await until(() => heard.joiner === 1, 2_000, 'the joiner to hear the notice');
     expect(heard.first).toBe(0);
     stop();

@@ -38,10 +38,10 @@ async function threeTabs() {
 async function leaderAndFollower() {
   const origin = new FakeOrigin();
   const [leader, follower] = [1, 2].map((id) => new TabCoordinator(origin.tab(id), { name: 'default', leaseMs: LEASE_MS, timeoutMs: 1_000 })) as [TabCoordinator, TabCoordinator];
-  const held = leader.claim('s', 'a', health);
+  const held = leader.claim('s', 'a', health, unpublished);
   await vi.advanceTimersByTimeAsync(10);
   expect((await held).held).toBe(true);
-  const queued = follower.claim('s', 'b', health);
+  const queued = follower.claim('s', 'b', health, unpublished);
   await vi.advanceTimersByTimeAsync(10);
   expect((await queued).held).toBe(false);
   return { origin, leader, follower };
@@ -49,6 +49,8 @@ async function leaderAndFollower() {
 
 /** A ready leader's heartbeat. */
 const health = { state: 'ready' as const, since: '' };
+/** What a claimant that has published nothing and heard of no leadership says. */
+const unpublished = { epoch: '', version: 0, term: 0 };
 
 describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
   beforeEach(() => void vi.useFakeTimers());
@@ -133,6 +135,29 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
     for (const t of tabs) t.link.close();
   });
 
+  it('a hung leader resumes after a follower took its lock: it answers the asks that waited with its old snapshot before it learns the lock is gone, and no follower applies it', async () => {
+    const origin = new FakeOrigin();
+    const first = tab(origin, 1);
+    await vi.advanceTimersByTimeAsync(10);
+    const [second, third] = [tab(origin, 2), tab(origin, 3)];
+    await vi.advanceTimersByTimeAsync(10);
+    origin.hang(1);
+    await vi.waitFor(() => expect([second.role(), third.role()].sort()).toEqual(['follower', 'leader']), { timeout: LEASE_MS * 2, interval: 50 });
+    const [next, other] = second.role() === 'leader' ? [second, third] : [third, second];
+    next.link.published([flag(false)]); // the new leader's first load found a change
+    await vi.advanceTimersByTimeAsync(LEASE_MS); // the follower asks meanwhile, holding the new snapshot
+    expect(other.seen.received.at(-1)).toEqual([flag(false)]);
+    const applied = other.seen.received.length;
+    origin.resume(1);
+    await vi.advanceTimersByTimeAsync(LEASE_MS * 2);
+    expect(other.seen.received.slice(applied)).toEqual([]);
+    expect([other.role(), other.seen.mirrored.at(-1)]).toEqual(['follower', { state: 'ready' }]);
+    // The resumed tab follows the new leader and serves its snapshot.
+    expect([first.role(), first.seen.engine, first.seen.received.at(-1)]).toEqual(['follower', false, [flag(false)]]);
+    expect([first, second, third].filter((t) => t.role() === 'leader')).toEqual([next]);
+    for (const t of [first, second, third]) t.link.close();
+  });
+
   it('a leader silent for a whole lease is not vouched for: read() shows no heartbeat (its followers say stale), and the next claim steals the lock', async () => {
     const { origin, leader, follower } = await leaderAndFollower();
     const read = follower.read('s');
@@ -145,7 +170,7 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
     const late = follower.read('s');
     await vi.advanceTimersByTimeAsync(300);
     expect((await late).leader).toBeUndefined();
-    const taken = follower.claim('s', 'b', health); // asks once more first, unanswered
+    const taken = follower.claim('s', 'b', health, unpublished); // asks once more first, unanswered
     await vi.advanceTimersByTimeAsync(300);
     expect(await taken).toMatchObject({ held: true, fresh: true });
     expect(await leader.publish('s', 'a', { epoch: 'a.1', version: 1, at: '', flags: [] })).toBe(false);
@@ -157,7 +182,7 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
     const unlisten = await follower.listen('s', () => undefined);
     origin.mute(1);
     await vi.advanceTimersByTimeAsync(LEASE_MS);
-    const claimed = follower.claim('s', 'b', health); // asks, unanswered
+    const claimed = follower.claim('s', 'b', health, unpublished); // asks, unanswered
     await vi.advanceTimersByTimeAsync(100);
     unlisten(); // its queued request is withdrawn
     await vi.advanceTimersByTimeAsync(300);
@@ -171,7 +196,7 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
   it('a follower that was busy (it ran nothing for over a lease) asks before it takes the lock: a leader that answers keeps it', async () => {
     const { leader, follower } = await leaderAndFollower();
     await vi.advanceTimersByTimeAsync(LEASE_MS * 2); // the follower runs nothing meanwhile; the leader had nothing to say
-    const claimed = follower.claim('s', 'b', health);
+    const claimed = follower.claim('s', 'b', health, unpublished);
     await vi.advanceTimersByTimeAsync(300);
     expect((await claimed).held).toBe(false);
     expect(await leader.publish('s', 'a', { epoch: 'a.1', version: 1, at: '', flags: [] })).toBe(true);
@@ -307,7 +332,7 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
   it('a lock released before the browser granted it is let go at once, not held by nobody', async () => {
     const origin = new FakeOrigin();
     const coordinator = new TabCoordinator(origin.tab(1), { name: 'default', leaseMs: LEASE_MS, timeoutMs: 1_000 });
-    const claimed = coordinator.claim('s', 'a', { state: 'ready', since: '' });
+    const claimed = coordinator.claim('s', 'a', health, unpublished);
     await coordinator.release('s', 'a'); // the link left before the claim settled
     await vi.advanceTimersByTimeAsync(10);
     expect((await claimed).held).toBe(false);

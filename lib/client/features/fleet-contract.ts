@@ -9,12 +9,18 @@ import type { FlagSnapshot } from '../state/snapshot.js';
 /** A snapshot as a fleet shares it: the leader writes one per change. */
 export interface FleetRecord {
   /**
-   * The leadership that wrote it: a new one for every lease taken afresh (the holder's id and its
-   * term), so a follower applies a newer leader's record whatever its version.
+   * The leadership that wrote it: a new one for every lease taken afresh (the holder's id and how
+   * many leaderships it has begun), so a follower applies another leader's record whatever its version.
    */
   epoch: string;
   /** Increasing within an epoch; followers apply only newer versions of the epoch they applied. */
   version: number;
+  /**
+   * The leadership's fencing term (see {@link FleetClaim.term}): a follower never applies a record of
+   * a term older than one it has applied (a lease brought back by a lagging replica). Absent in a
+   * record of an older release: ordered by epoch alone.
+   */
+  term?: number;
   /** ISO time the leader applied it. */
   at: string;
   flags: EvalResult[];
@@ -50,6 +56,12 @@ export interface FleetClaim {
   remainingMs: number;
   /** Held: a farewell of the last leader, kept for one lease after it left (see `release`). */
   farewell?: FleetHealth;
+  /**
+   * Held: the leadership's term, greater for each lease taken afresh than any the store or the
+   * claimant knew of. A lease whose term is older than the claimant's is void (a lagging replica
+   * brought it back): the claim takes it afresh.
+   */
+  term: number;
 }
 
 /** What a follower reads: the shared snapshot and the leader's last heartbeat. */
@@ -74,9 +86,10 @@ export interface FleetCoordinator {
   /**
    * Takes the lease of `scope` if it is free, or renews it if `holder` has it; while held, stores
    * `health` as the leader's heartbeat (for one lease) and notifies the followers when it changed.
-   * `published`: the epoch and version of the record the holder published last (version 0: none).
+   * `published`: the epoch and version of the record the holder published last (version 0: none),
+   * and the newest term it knows (led, or applied as a follower; 0: none).
    */
-  claim(scope: string, holder: string, health: FleetHealth, published: Pick<FleetRecord, 'epoch' | 'version'>): Promise<FleetClaim>;
+  claim(scope: string, holder: string, health: FleetHealth, published: { epoch: string; version: number; term: number }): Promise<FleetClaim>;
   /**
    * Gives the lease (and the heartbeat) up if `holder` still has it, and notifies the followers. A
    * `farewell` (a leader stopped by a terminal error: why it leaves) is kept for one lease as the

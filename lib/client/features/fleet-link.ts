@@ -23,10 +23,12 @@ export class FleetLink implements FleetHandle {
   /** Bumped on each scope switch: answers for an older scope are dropped. */
   #generation = 0;
   /** Leaderships this process has begun (each makes a new epoch). */
-  #terms = 0;
+  #leaderships = 0;
   /** The epoch and version last applied (follower) or published (leader). */
   #epoch = '';
   #version = 0;
+  /** The newest fencing term this scope's member has led or applied: an older one's records are dropped. */
+  #term = 0;
   /** Follower: the time the holder's lease lapses unless renewed (scheduler time). */
   #lapsesAt: number | undefined;
   /** The leader health last mirrored (its JSON), so an unchanged heartbeat changes nothing. */
@@ -131,6 +133,7 @@ export class FleetLink implements FleetHandle {
     this.#scope = scope;
     this.#epoch = '';
     this.#version = 0;
+    this.#term = 0;
     this.#lapsesAt = undefined;
     this.#generation += 1;
     if (this.#role) {
@@ -171,7 +174,7 @@ export class FleetLink implements FleetHandle {
   async #claim(generation: number): Promise<void> {
     const scope = this.#scope!;
     try {
-      const claim = await this.#call(() => this.#store.claim(scope, this.#holder, this.#health, { epoch: this.#epoch, version: this.#version }));
+      const claim = await this.#call(() => this.#store.claim(scope, this.#holder, this.#health, { epoch: this.#epoch, version: this.#version, term: this.#term }));
       if (this.#stale(generation)) {
         // A claim of a scope this process has left meanwhile (an identify(), close()) gives back what it
         // won or queued for: held by nobody who publishes, or first in line, it would keep that scope's
@@ -190,9 +193,10 @@ export class FleetLink implements FleetHandle {
   /** The lease is ours: a new leadership (or a lost snapshot) republishes what this process holds. */
   #lead(claim: FleetClaim): void {
     const newLeadership = claim.fresh || this.#role !== 'leader';
+    this.#term = claim.term;
     if (newLeadership) {
-      this.#terms += 1;
-      this.#epoch = `${this.#holder}.${this.#terms}`;
+      this.#leaderships += 1;
+      this.#epoch = `${this.#holder}.${this.#leaderships}`;
       this.#version = 0;
     }
     this.#become('leader');
@@ -263,7 +267,7 @@ export class FleetLink implements FleetHandle {
     const at = this.#now();
     this.#publishing = this.#publishing.then(async () => {
       if (this.#stale(generation) || this.#role !== 'leader') return;
-      const record = { epoch: this.#epoch, version: this.#version + 1, at, flags };
+      const record = { epoch: this.#epoch, version: this.#version + 1, term: this.#term, at, flags };
       try {
         const stored = await this.#call(() => this.#store.publish(scope, this.#holder, record));
         if (this.#stale(generation)) return;
@@ -277,12 +281,14 @@ export class FleetLink implements FleetHandle {
 
   /**
    * Pulls the shared snapshot and applies what changed; a heartbeat that is gone means the lease is
-   * free, so it claims now. `false` when there was none to apply (a failed read hands over to solo: `true`).
+   * free, and a record of an older term that its lease is void, so it claims now. `false` when there
+   * was none to apply (a failed read hands over to solo: `true`).
    */
   #pull(generation: number, force: boolean): Promise<boolean> {
     return this.#pullNow(generation, force).then(
       (view) => {
-        if (view && !view.leader && !this.#stale(generation) && this.#role === 'follower') this.#elect(generation);
+        const older = (view?.record?.term ?? this.#term) < this.#term;
+        if (view && (!view.leader || older) && !this.#stale(generation) && this.#role === 'follower') this.#elect(generation);
         return view?.record !== undefined || view === undefined;
       },
       (error: unknown) => {
@@ -294,8 +300,9 @@ export class FleetLink implements FleetHandle {
 
   /**
    * Follower: mirror the leader's health; apply the shared snapshot if it is another epoch's or newer
-   * (or `force`). With none shared while the leader says its loads fail, the `refresh()`/`identify()`
-   * calls waiting for flags fail with the leader's error, as its own failed load would have.
+   * (or `force`), unless its term is older than the newest applied. With none shared while the leader
+   * says its loads fail, the `refresh()`/`identify()` calls waiting for flags fail with the leader's
+   * error, as its own failed load would have.
    */
   async #pullNow(generation: number, force: boolean): Promise<FleetView | undefined> {
     if (this.#stale(generation)) return undefined;
@@ -306,9 +313,10 @@ export class FleetLink implements FleetHandle {
     if (view.farewell) this.#farewelled(view.farewell);
     const { record } = view;
     if (!record && view.leader && health && health.state !== 'ready') this.#host.refused(health.error ?? leaderError(view.leader));
-    if (record && (force || record.epoch !== this.#epoch || record.version > this.#version)) {
+    if (record && (record.term ?? this.#term) >= this.#term && (force || record.epoch !== this.#epoch || record.version > this.#version)) {
       this.#epoch = record.epoch;
       this.#version = record.version;
+      this.#term = record.term ?? this.#term;
       this.#host.received(record.flags);
     }
     return view;

@@ -12,32 +12,46 @@ export interface RedisCoordinatorOptions {
   sharedTtlMs: number;
 }
 
-// Every script runs on KEYS {lease, health, snapshot, farewell} of one scope and
-// ARGV {notice channel, lease ms, holder, payload, (claim:) the head of the holder's last publish}.
+// Every script runs on KEYS {lease, health, snapshot, farewell, term} of one scope and ARGV {notice
+// channel, lease ms, holder, payload, (claim:) the head of the holder's last publish, its version,
+// and the newest term the holder knows}.
 
 // Takes the lease when free or renews it when the holder has it (only the holder renews), and
 // stores the holder's health as its heartbeat for one lease, with a notice when it changed. A lease
-// taken afresh drops the snapshot the last leadership left (it may be from a fleet that stopped long
-// ago): followers then wait for the new leader's, which it publishes as soon as it has flags.
-// Answers {1 + 2 if taken afresh + 4 if the snapshot is the holder's last publish (starts with
-// ARGV[5]), 0, the last leader's farewell (or false)}, or {0, ms left of the holder's lease}.
+// taken afresh gets a term above the stored one and the claimant's (the term key outlives leases),
+// and drops the snapshot the last leadership left (it may be from a fleet that stopped long ago):
+// followers then wait for the new leader's, which it publishes as soon as it has flags. A lease
+// whose stored term is older than the claimant's is void: a lagging replica (or a failover that lost
+// the last writes) brought a deposed leadership back, and the claim takes it afresh.
+// Answers {1 + 2 if taken afresh + 4 if the snapshot is the holder's last publish or a later one
+// of its epoch (starts with ARGV[5], then a version ≥ ARGV[6]: a publish whose answer is still on
+// its way is no loss), 0, the last leader's farewell (or false), the term}, or {0, ms left of the
+// holder's lease}.
 const CLAIM = `local fresh=0
-if redis.call('SET',KEYS[1],ARGV[3],'NX','PX',ARGV[2]) then
+local term=tonumber(redis.call('GET',KEYS[5])) or 0
+local known=tonumber(ARGV[7])
+local lease=redis.call('GET',KEYS[1])
+if lease==ARGV[3] then
+redis.call('PEXPIRE',KEYS[1],ARGV[2])
+term=math.max(term,known)
+elseif not lease or term<known then
+term=math.max(term,known)+1
+redis.call('SET',KEYS[1],ARGV[3],'PX',ARGV[2])
 redis.call('DEL',KEYS[3])
 fresh=2
-elseif redis.call('GET',KEYS[1])==ARGV[3] then
-redis.call('PEXPIRE',KEYS[1],ARGV[2])
 else
 return {0,redis.call('PTTL',KEYS[1])}
 end
+redis.call('SET',KEYS[5],term)
 if redis.call('GET',KEYS[2])==ARGV[4] then
 redis.call('PEXPIRE',KEYS[2],ARGV[2])
 else
 redis.call('SET',KEYS[2],ARGV[4],'PX',ARGV[2])
 redis.call('PUBLISH',ARGV[1],'health')
 end
-local shared=redis.call('GETRANGE',KEYS[3],0,#ARGV[5]-1)==ARGV[5] and 4 or 0
-return {1+fresh+shared,0,redis.call('GET',KEYS[4])}`;
+local s=redis.call('GETRANGE',KEYS[3],0,#ARGV[5]+15)
+local shared=s:find(ARGV[5],1,true)==1 and tonumber(s:match('%d+',#ARGV[5]))>=tonumber(ARGV[6]) and 4 or 0
+return {1+fresh+shared,0,redis.call('GET',KEYS[4]),term}`;
 
 // Frees the lease and its heartbeat (only the holder can), keeping the leader's farewell, if any, for one lease.
 const RELEASE = `if redis.call('GET',KEYS[1])==ARGV[3] then
@@ -64,12 +78,12 @@ interface Channel {
 }
 
 /**
- * A {@link FleetCoordinator} on Redis. Keys are `<prefix>fleet:{<hash of scope>}:lease|health|snapshot|farewell`
+ * A {@link FleetCoordinator} on Redis. Keys are `<prefix>fleet:{<hash of scope>}:lease|health|snapshot|farewell|term`
  * (the lease holds the leader's id, health its heartbeat for one lease, snapshot the last
- * {@link FleetRecord} as JSON, farewell why the last leader left, for one lease) and the notice
- * channel `…:changed`; the scope (which holds the context) is hashed, so user ids do not appear in
- * key names. One subscriber connection (`subscriber()`) for every link using it, opened on first use
- * and closed with the last link.
+ * {@link FleetRecord} as JSON, farewell why the last leader left, for one lease, term the last
+ * leadership's fencing term) and the notice channel `…:changed`; the scope (which holds the
+ * context) is hashed, so user ids do not appear in key names. One subscriber connection
+ * (`subscriber()`) for every link using it, opened on first use and closed with the last link.
  */
 export class RedisCoordinator implements FleetCoordinator {
   readonly leaseMs: number;
@@ -88,11 +102,12 @@ export class RedisCoordinator implements FleetCoordinator {
     this.timeoutMs = options.timeoutMs;
   }
 
-  async claim(scope: string, holder: string, health: FleetHealth, published: Pick<FleetRecord, 'epoch' | 'version'>): Promise<FleetClaim> {
-    const [code, left, farewell] = ((await this.#run(CLAIM, scope, holder, JSON.stringify(health), head(published) + ',')) ?? []) as [number, number, unknown];
+  async claim(scope: string, holder: string, health: FleetHealth, published: { epoch: string; version: number; term: number }): Promise<FleetClaim> {
+    const { epoch, version, term } = published;
+    const [code, left, farewell, leaseTerm] = ((await this.#run(CLAIM, scope, holder, JSON.stringify(health), head(epoch), String(version), String(term))) ?? []) as [number, number, unknown, number];
     if (!Number.isInteger(code)) throw new Error('fleet claim: bad answer');
     // A lease without expiry (never written so) counts as a whole lease.
-    return { held: !!(code & 1), fresh: !!(code & 2), shared: !!(code & 4), remainingMs: left > 0 ? left : this.leaseMs, farewell: asHealth(parseJson(farewell)) };
+    return { held: !!(code & 1), fresh: !!(code & 2), shared: !!(code & 4), remainingMs: left > 0 ? left : this.leaseMs, farewell: asHealth(parseJson(farewell)), term: leaseTerm ?? 0 };
   }
 
   async release(scope: string, holder: string, farewell?: FleetHealth): Promise<void> {
@@ -100,8 +115,8 @@ export class RedisCoordinator implements FleetCoordinator {
   }
 
   async publish(scope: string, holder: string, record: FleetRecord): Promise<boolean> {
-    const { at, flags } = record;
-    return (await this.#run(PUBLISH, scope, holder, `${head(record)},${JSON.stringify({ at, flags }).slice(1)}`)) === 1;
+    const { term, at, flags } = record;
+    return (await this.#run(PUBLISH, scope, holder, `${head(record.epoch)}${record.version},${JSON.stringify({ term, at, flags }).slice(1)}`)) === 1;
   }
 
   async read(scope: string): Promise<FleetView> {
@@ -174,7 +189,7 @@ export class RedisCoordinator implements FleetCoordinator {
   /** Runs `script` on the scope's keys (one slot, thanks to the hash tag, so on a cluster too). */
   #run(script: string, scope: string, ...argv: string[]): Promise<unknown> {
     const key = this.#key(scope);
-    return this.#redis.eval(script, [key + 'lease', key + 'health', key + 'snapshot', key + 'farewell'], [key + 'changed', String(this.leaseMs), ...argv]);
+    return this.#redis.eval(script, [key + 'lease', key + 'health', key + 'snapshot', key + 'farewell', key + 'term'], [key + 'changed', String(this.leaseMs), ...argv]);
   }
 
   /** What the scope's key names start with. */
@@ -188,7 +203,7 @@ export class RedisCoordinator implements FleetCoordinator {
   }
 }
 
-/** How a stored snapshot's JSON begins (its epoch and version, without the closing brace): a claim compares it. */
-function head({ epoch, version }: Pick<FleetRecord, 'epoch' | 'version'>): string {
-  return JSON.stringify({ epoch, version }).slice(0, -1);
+/** How a stored snapshot's JSON begins, up to its version: `{"epoch":…,"version":`. A claim compares it. */
+function head(epoch: string): string {
+  return `${JSON.stringify({ epoch }).slice(0, -1)},"version":`;
 }

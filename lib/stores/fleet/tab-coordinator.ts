@@ -32,8 +32,8 @@ export interface TabCoordinatorOptions {
   timeoutMs: number;
 }
 
-/** What tabs tell each other about one scope (`key`: its hash). */
-type Message = { key: string; kind: 'ask'; have?: unknown } | { key: string; kind: 'beat' | 'farewell'; health: FleetHealth; record?: FleetRecord };
+/** What tabs tell each other about one scope (`key`: its hash); a beat carries its leader's term (none from an older release). */
+type Message = { key: string; kind: 'ask'; have?: unknown } | { key: string; kind: 'beat' | 'farewell'; health: FleetHealth; record?: FleetRecord; term?: number };
 
 /** One holder's lock request for a scope: queued, then held until released. */
 interface Lock {
@@ -59,6 +59,8 @@ interface Scope {
   farewell?: { health: FleetHealth; at: number };
   /** The holder in this tab that leads, if one does. */
   holder?: string;
+  /** The newest leadership's term this tab has led or heard of: a beat of an older one is dropped. */
+  term: number;
   readonly locks: Map<string, Lock>;
   readonly listeners: Set<() => void>;
   /** Answers awaited by `read` after an ask. */
@@ -103,7 +105,7 @@ export class TabCoordinator implements FleetCoordinator {
     this.#unfreeze = platform.onFreeze?.(() => this.#dropAll());
   }
 
-  async claim(scope: string, holder: string, health: FleetHealth): Promise<FleetClaim> {
+  async claim(scope: string, holder: string, health: FleetHealth, { term }: { term: number }): Promise<FleetClaim> {
     const state = this.#scope(scope);
     let lock = state.locks.get(holder) ?? (await this.#request(state, holder));
     // The holder has answered nothing for a whole lease, nor now (this tab may itself have been busy): its lock is taken from it,
@@ -114,15 +116,18 @@ export class TabCoordinator implements FleetCoordinator {
     }
     lock.claimedAt = this.#scheduler.now();
     const shared = state.record !== undefined;
-    if (!lock.granted) return { held: false, fresh: false, shared, remainingMs: this.leaseMs };
+    if (!lock.granted) return { held: false, fresh: false, shared, remainingMs: this.leaseMs, term: state.term };
     const fresh = lock.fresh;
     lock.fresh = false;
     state.holder = holder;
+    // A lock says nothing of whom it was granted before: a new leadership's term is the clock, above
+    // any term heard (the tabs of an origin share the clock; one that went back is still outrun).
+    if (fresh) state.term = Math.max(state.term + 1, term + 1, this.#scheduler.now());
     // The lock, not a timer, says the leader lives (a background tab's timers are throttled): its
     // health goes out when it changed, and to every tab when a leadership begins.
-    if (fresh || JSON.stringify(health) !== JSON.stringify(state.leader)) this.#post({ key: state.key, kind: 'beat', health });
+    if (fresh || JSON.stringify(health) !== JSON.stringify(state.leader)) this.#post({ key: state.key, kind: 'beat', health, term: state.term });
     this.#heard(state, health, undefined);
-    return { held: true, fresh, shared, remainingMs: 0, farewell: this.#farewellOf(state) };
+    return { held: true, fresh, shared, remainingMs: 0, farewell: this.#farewellOf(state), term: state.term };
   }
 
   async release(scope: string, holder: string, farewell?: FleetHealth): Promise<void> {
@@ -142,7 +147,7 @@ export class TabCoordinator implements FleetCoordinator {
     if (state.holder !== holder || !state.locks.get(holder)?.granted) return false;
     const health = state.leader!;
     this.#heard(state, health, record);
-    this.#post({ key: state.key, kind: 'beat', health, record });
+    this.#post({ key: state.key, kind: 'beat', health, record, term: state.term });
     return true;
   }
 
@@ -272,12 +277,18 @@ export class TabCoordinator implements FleetCoordinator {
     if (!state) return;
     if (message.kind === 'ask') {
       const { record } = state;
-      if (state.holder && state.leader) this.#post({ key: state.key, kind: 'beat', health: state.leader, ...(record && tag(record) !== message.have ? { record } : {}) });
+      if (state.holder && state.leader) this.#post({ key: state.key, kind: 'beat', health: state.leader, term: state.term, ...(record && tag(record) !== message.have ? { record } : {}) });
       return;
     }
     if (message.kind === 'farewell') return this.#farewell(state, message.health);
-    // A beat from another tab while one here leads: the other is about to find it cannot publish.
+    // A beat of an older leadership (a hung leader's page that runs again, before it learns its lock
+    // was taken) is dropped. One of a newer leadership while one here leads: its lock was taken, so
+    // it steps down now; any other beat from another tab then: the other is about to find it cannot publish.
+    const term = message.term ?? state.term;
+    if (term < state.term) return;
+    if (state.holder && term > state.term) this.#drop(state, state.holder, state.locks.get(state.holder)!);
     if (state.holder) return;
+    state.term = term;
     this.#heard(state, message.health, message.record);
     for (const done of [...state.waiting]) done();
   }
@@ -325,7 +336,7 @@ export class TabCoordinator implements FleetCoordinator {
     let state = this.#scopes.get(scope);
     if (!state) {
       const key = digest(scope);
-      state = { name: scope, key, heardAt: this.#scheduler.now(), locks: new Map(), listeners: new Set(), waiting: new Set() };
+      state = { name: scope, key, heardAt: this.#scheduler.now(), term: 0, locks: new Map(), listeners: new Set(), waiting: new Set() };
       this.#scopes.set(scope, state);
     }
     return state;
@@ -337,9 +348,9 @@ const tag = ({ epoch, version }: FleetRecord): string => `${epoch} ${version}`;
 
 /** A message from another tab, or undefined when it is not one. */
 function parseMessage(data: unknown): Message | undefined {
-  const { key, kind, health, record, have } = (data ?? {}) as Record<string, unknown>;
+  const { key, kind, health, record, have, term } = (data ?? {}) as Record<string, unknown>;
   const heard = asHealth(health);
   if (typeof key !== 'string') return undefined;
   if (kind === 'ask') return { key, kind, have };
-  return heard && (kind === 'beat' || kind === 'farewell') ? { key, kind, health: heard, record: asRecord(record) } : undefined;
+  return heard && (kind === 'beat' || kind === 'farewell') ? { key, kind, health: heard, record: asRecord(record), term: typeof term === 'number' ? term : undefined } : undefined;
 }

@@ -10,5 +10,6 @@ export function digest(text: string): string {
 export function asRecord(value: unknown): FleetRecord | undefined {
   const record = value as Partial<FleetRecord> | undefined;
   if (!record || typeof record.epoch !== 'string' || typeof record.version !== 'number' || !Array.isArray(record.flags)) return undefined;
-  return { epoch: record.epoch, version: record.version, at: String(record.at), flags: record.flags };
+  const term = typeof record.term === 'number' ? { term: record.term } : {};
+  return { epoch: record.epoch, version: record.version, ...term, at: String(record.at), flags: record.flags };
 }

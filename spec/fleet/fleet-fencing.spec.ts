@@ -1,0 +1,124 @@
+/**
+ * Leaderships kept in order on Redis (one process, real redis-server, the local server): a renewal
+ * that crosses a publish still on its way does not republish the same flags, and a lease and
+ * snapshot written back by a lagging replica (a term older than the followers have seen) never
+ * make them serve the old leader's flags. Each check reads the values AND the status.
+ */
+import { createClient } from 'redis';
+import { describe, expect, it } from 'vitest';
+import { createFlagClient, cuttlegate, type FlagChange, type FlagClient } from '../../lib/index.js';
+import { fleetHost } from '../../lib/client/features/fleet-host.js';
+import { FleetLink, type FleetOption } from '../../lib/client/features/fleet-link.js';
+import { RedisCoordinator } from '../../lib/stores/fleet/redis-coordinator.js';
+import { redisConnection, type RedisConnection } from '../../lib/stores/redis-connection.js';
+import { redisFleet } from '../../lib/stores/index.js';
+import { redisAvailable } from '../support/redis.js';
+import { useFleetWorld } from './in-process.js';
+import { until } from './members.js';
+import { PROD_KEY, demoFlags } from '../server/fixtures.js';
+
+const LEASE_MS = 1_500;
+
+describe.skipIf(!redisAvailable)('fleet leaderships in order (one process, real Redis)', () => {
+  const world = useFleetWorld(demoFlags, (w) => w.server().toggle('demo', 'production', 'dark-mode', true));
+  let run = 0;
+
+  function member(fleet: FleetOption): FlagClient {
+    const transport = cuttlegate({ serverUrl: world.server().url, apiKey: PROD_KEY, project: 'demo', environment: 'production' });
+    return world.track(createFlagClient({ transport, pollIntervalMs: 0, logger: { warn() {}, error() {} }, fleet }));
+  }
+
+  /** Counts the notices of kind `kind` ('snapshot', 'health', 'released') published under the run's prefix. */
+  async function notices(prefix: string, kind: string): Promise<{ count(): number; close(): Promise<void> }> {
+    const subscriber = createClient({ url: world.redisServer().url });
+    await subscriber.connect();
+    let count = 0;
+    await subscriber.pSubscribe(`${prefix}*`, (message) => void (message === kind && (count += 1)));
+    return { count: () => count, close: () => subscriber.close() };
+  }
+
+  it('a renewal sent while a publish’s answer is on its way (a slow link to Redis) republishes nothing: one notice per publish, one change on the follower', async () => {
+    const prefix = `fence${(run += 1)}:`;
+    // The answer to each PUBLISH script arrives 700 ms after Redis ran it: longer than the beat
+    // (leaseMs / 3), so a renewal always goes out meanwhile, still naming the version before.
+    const real = redisConnection(world.redis());
+    const slow: RedisConnection = {
+      ...real,
+      eval: async (script, keys, args) => {
+        const answer = await real.eval(script, keys, args);
+        if (script.includes("'snapshot'")) await new Promise((resolve) => setTimeout(resolve, 700));
+        return answer;
+      },
+    };
+    const coordinator = new RedisCoordinator(slow, { prefix, leaseMs: LEASE_MS, timeoutMs: 1_000, sharedTtlMs: 1_000 });
+    const fleet: FleetOption = { attach: (client) => new FleetLink(coordinator.retain(), fleetHost(client)) };
+    const leader = member(fleet);
+    await leader.ready();
+    await until(() => leader.status.role === 'leader' && leader.status.streaming, 5_000, 'the leader to stream');
+    const follower = member(fleet);
+    await follower.ready();
+    await until(() => follower.status.role === 'follower' && follower.evaluate('dark-mode').enabled, 3_000, 'the follower to apply the snapshot', () => JSON.stringify([follower.status, leader.status, follower.evaluate('dark-mode')]));
+    await new Promise((resolve) => setTimeout(resolve, 1_000)); // the first publishes' answers are in
+    const heard = await notices(prefix, 'snapshot');
+    const changes: FlagChange[] = [];
+    follower.changes$.subscribe((change) => void changes.push(change));
+    try {
+      // Quiet: the renewals alone publish nothing.
+      await new Promise((resolve) => setTimeout(resolve, LEASE_MS));
+      expect(heard.count()).toBe(0);
+      world.server().toggle('demo', 'production', 'dark-mode', false);
+      await until(() => !follower.evaluate('dark-mode').enabled, 3_000, 'the change on the follower');
+      await new Promise((resolve) => setTimeout(resolve, LEASE_MS * 2)); // several renewals, each crossing nothing
+      // The stream's event (a change the fleet learns of: a new version) and the new flags: two publishes, no more.
+      expect(heard.count()).toBe(2);
+      expect(changes.map(({ key, current }) => [key, current?.enabled])).toEqual([['dark-mode', false]]);
+      expect(follower.status).toMatchObject({ role: 'follower', state: 'ready', source: 'network' });
+    } finally {
+      await heard.close();
+    }
+  });
+  it('a lagging replica brings a dead leader’s lease and snapshot back: no follower serves its flags, none says ready with them, and one process leads again within a beat', async () => {
+    const prefix = `fence${(run += 1)}:`;
+    const fleet = redisFleet(world.redis(), { prefix, leaseMs: LEASE_MS });
+    const first = member(fleet);
+    await first.ready();
+    await until(() => first.status.role === 'leader', 3_000, 'the first leader');
+    const others = [member(fleet), member(fleet)];
+    await Promise.all(others.map((client) => client.ready()));
+    await until(() => others.every((client) => client.evaluate('dark-mode').enabled), 3_000, 'the followers to apply the first snapshot');
+    // What a replica that stopped replicating now holds: the first leadership's lease, heartbeat and snapshot.
+    const redis = world.redis();
+    const keys = (await redis.keys(`${prefix}fleet:{*`)).filter((key) => !key.endsWith(':changed'));
+    const saved = await Promise.all(keys.map(async (key) => ({ key, value: await redis.get(key), ttl: await redis.pTTL(key) })));
+    first.close(); // it dies: the lease goes to another process, which loads and shares a change
+    world.server().toggle('demo', 'production', 'dark-mode', false);
+    await until(() => others.some((client) => client.status.role === 'leader'), LEASE_MS * 2, 'a new leader');
+    const ready = (client: FlagClient): boolean => client.status.state === 'ready' && !client.evaluate('dark-mode').enabled;
+    await until(() => others.every(ready), 3_000, 'the change everywhere');
+    // The failover: the old leadership's keys come back (the lease for another whole lease).
+    for (const { key, value, ttl } of saved) {
+      if (value === null) continue;
+      await redis.set(key, value, ttl > 0 ? { PX: Math.max(ttl, LEASE_MS) } : undefined);
+    }
+    const restoredAt = Date.now();
+    const lease = saved.find(({ key }) => key.endsWith(':lease'))!;
+    let replacedAt: number | undefined;
+    const seen: string[] = [];
+    while (Date.now() < restoredAt + LEASE_MS * 2) {
+      for (const client of others) {
+        const { state, role } = client.status;
+        if (client.evaluate('dark-mode').enabled) seen.push(`${role} ${state} serves the dead leader's flags`);
+      }
+      if (replacedAt === undefined && (await redis.get(lease.key)) !== lease.value) replacedAt = Date.now();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(seen).toEqual([]);
+    // Its lease is void: taken afresh at the next claim (a beat, leaseMs / 3 ± 20 %), not waited out.
+    expect(replacedAt! - restoredAt).toBeLessThan((LEASE_MS / 3) * 1.2 + 200);
+    expect(others.map((client) => client.status.role).sort()).toEqual(['follower', 'leader']);
+    for (const client of others) expect(client.status).toMatchObject({ state: 'ready', source: 'network' });
+    // The fleet goes on: the next change reaches both.
+    world.server().toggle('demo', 'production', 'dark-mode', true);
+    await until(() => others.every((client) => client.status.state === 'ready' && client.evaluate('dark-mode').enabled), 3_000, 'the next change everywhere');
+  });
+});
