@@ -1,4 +1,5 @@
-import { BehaviorSubject, EMPTY, Observable, catchError, defer, mergeMap, of, tap, type SchedulerLike } from 'rxjs';
+import type { SchedulerLike } from 'rxjs';
+import { BehaviorSubject, EMPTY, Observable, catchError, defer, mergeMap, of, tap } from './rx.js';
 import { CircuitOpenError, ClosedError, RequestError, ServerError, asError, isTerminal } from '../../errors.js';
 import { retryWithBackoff, type BackoffPolicy } from '../../net/backoff.js';
 import type { LoadOptions, StreamMessage, TransportSession } from '../../transports/transport.js';

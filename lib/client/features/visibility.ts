@@ -1,4 +1,5 @@
-import { type Observable, type SchedulerLike, distinctUntilChanged, fromEvent, map, of, startWith, switchMap, timer } from 'rxjs';
+import type { Observable, SchedulerLike } from 'rxjs';
+import { distinctUntilChanged, fromEvent, map, of, startWith, switchMap, timer } from '../engine/rx.js';
 
 /** The part of `document` the visibility gate reads (a fake one in tests). */
 export interface VisibilitySource {
