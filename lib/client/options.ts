@@ -1,4 +1,5 @@
-import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import type { SchedulerLike } from 'rxjs';
+import { asyncScheduler } from './state/rx.js';
 import { ConfigError } from '../errors.js';
 import { checkKeys } from '../transports/config.js';
 import { defaultBackoff, type BackoffPolicy } from '../net/backoff.js';

@@ -5,15 +5,12 @@
  * own alias: through this module an app's bundle imports each name once.
  *
  * Only modules that come with the client import it: a bundle that reaches this module imports every
- * name here, so the modules the mock client shares (options, snapshot, status, fan-out, typed views)
- * import rxjs directly, and the testing entry does not pay for the engine's operators.
+ * name here, so the modules the mock client shares (options, status, fan-out, typed views) take theirs
+ * from `state/rx.ts`, passed on below, and the testing entry does not pay for the engine's operators.
  */
 export {
-  BehaviorSubject,
   EMPTY,
-  Observable,
   Subject,
-  Subscription,
   catchError,
   concat,
   defer,
@@ -35,3 +32,4 @@ export {
   throwIfEmpty,
   timer,
 } from 'rxjs';
+export { BehaviorSubject, Observable, Subscription } from '../state/rx.js';

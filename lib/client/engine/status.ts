@@ -1,4 +1,5 @@
-import { BehaviorSubject, type Observable, type SchedulerLike } from 'rxjs';
+import type { Observable, SchedulerLike } from 'rxjs';
+import { BehaviorSubject } from '../state/rx.js';
 import type { ClientStatus } from '../../types.js';
 
 /** The status fields whose change is a new status (`since` follows `state`). */

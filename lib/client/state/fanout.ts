@@ -1,4 +1,5 @@
-import { Observable, type Subscriber } from 'rxjs';
+import type { Subscriber } from 'rxjs';
+import { Observable } from './rx.js';
 
 /**
  * The subscribers of one channel. A push reaches each subscriber once: one that joins during a push

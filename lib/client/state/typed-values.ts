@@ -1,4 +1,4 @@
-import { Observable, Subscription } from 'rxjs';
+import { Observable, Subscription } from './rx.js';
 import type { EvalResult, JsonValue } from '../../types.js';
 import { Listeners } from './fanout.js';
 import { ofType, ownRecord, ownValue, sameJson } from './json-values.js';
