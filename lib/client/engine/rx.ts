@@ -9,27 +9,7 @@
  * from `state/rx.ts`, passed on below, and the testing entry does not pay for the engine's operators.
  */
 export {
-  EMPTY,
-  Subject,
-  catchError,
-  concat,
-  defer,
-  delay,
-  distinctUntilChanged,
-  filter,
-  firstValueFrom,
-  fromEvent,
-  ignoreElements,
-  map,
-  merge,
-  mergeMap,
-  of,
-  repeat,
-  skip,
-  startWith,
-  switchMap,
-  tap,
-  throwIfEmpty,
-  timer,
+  EMPTY, Subject, catchError, concat, defer, delay, distinctUntilChanged, filter, firstValueFrom, fromEvent,
+  ignoreElements, map, merge, mergeMap, of, repeat, skip, startWith, switchMap, tap, throwIfEmpty, timer
 } from 'rxjs';
 export { BehaviorSubject, Observable, Subscription } from '../state/rx.js';
