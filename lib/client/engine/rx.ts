@@ -9,7 +9,7 @@
  * from `state/rx.ts`, passed on below, and the testing entry does not pay for the engine's operators.
  */
 export {
-  EMPTY, Subject, catchError, concat, delay, filter, firstValueFrom, fromEvent, ignoreElements, merge, mergeMap, of,
-  repeat, skip, startWith, switchMap, tap, throwIfEmpty, timer
+  EMPTY, Subject, catchError, concat, defer, delay, distinctUntilChanged, filter, firstValueFrom, fromEvent,
+  ignoreElements, map, merge, mergeMap, of, repeat, skip, startWith, switchMap, tap, throwIfEmpty, timer
 } from 'rxjs';
-export { BehaviorSubject, Observable, Subscription, defer, distinctUntilChanged, map } from '../state/rx.js';
+export { BehaviorSubject, Observable, Subscription } from '../state/rx.js';

@@ -1,5 +1,4 @@
-import type { Subscriber, Unsubscribable } from 'rxjs';
-import { Observable, defer, distinctUntilChanged, finalize, map, share } from './rx.js';
+import { Observable, Subscription } from './rx.js';
 import type { EvalResult, JsonValue } from '../../types.js';
 import { Channel } from './fanout.js';
 import { ofType, ownRecord, ownValue, sameJson } from './json-values.js';
@@ -15,13 +14,12 @@ type ViewKind = 'boolean' | 'string' | 'number' | 'json';
  *
  * A read without a default uses the configured one (`defaults` option) when it has the read's type,
  * else `false`, `''`, `0` or `null` (the `…Default(key)` helpers). Typed observables are shared per
- * key and kind: one subscription to `flag$` narrows and de-duplicates for all subscribers, and each
- * subscriber's own default stands in for a value of another kind.
+ * key, kind and default: one subscription to `flag$` narrows and de-duplicates for all subscribers.
  */
 export abstract class FlagViews {
   /** The configured typed fallbacks: a frozen null-prototype copy (own keys only). */
   protected readonly defaults: Readonly<Record<string, JsonValue>>;
-  private readonly views = new Map<string, Observable<unknown>>();
+  private readonly views = new Map<string, Map<unknown, ViewChannel<unknown>>>();
 
   /** @param defaults the configured typed fallbacks (`defaults` option). */
   constructor(defaults: Readonly<Record<string, JsonValue>> | undefined) {
@@ -96,63 +94,68 @@ export abstract class FlagViews {
     return this.view(type === 'boolean' || type === 'string' || type === 'number' ? type : 'json', key, def);
   }
 
-  /**
-   * The view of `key` of one kind: one `flag$` subscription, registered by its first subscriber and
-   * dropped with its last, narrows the results for every subscriber of the kind, whatever its default
-   * (a value of another kind, or none, is {@link NONE}: each subscriber's default stands in).
-   */
+  /** The shared view of `key` of one kind with one default; it registers on its first subscription. */
   private view<T>(kind: ViewKind, key: string, def: T): Observable<T> {
     const id = `${kind}:${key}`;
+    const found = this.views.get(id)?.get(def);
+    if (found) return found.observable as Observable<T>;
     const same = kind === 'json' ? sameJson : Object.is;
-    const shared: Observable<unknown> =
-      this.views.get(id) ??
-      this.viewSource$(key).pipe(
-        map(({ value }) => (value === undefined || (kind !== 'json' && typeof value !== kind) ? NONE : value)),
-        distinctUntilChanged(same),
-        finalize(() => this.views.get(id) === shared && this.views.delete(id)),
-        share({ connector: () => new Replay() }),
-      );
-    return defer(() => {
+    const created = new ViewChannel<T>(def);
+    created.observable = new Observable<T>((subscriber) => {
       this.viewed(key);
-      let live = this.views.get(id);
-      if (!live) this.views.set(id, (live = shared));
-      return live;
-    }).pipe(
-      map((value): T => (value === NONE ? def : (value as T))),
-      distinctUntilChanged<T>(same),
-    );
+      let table = this.views.get(id);
+      if (!table) this.views.set(id, (table = new Map()));
+      let live = table.get(def) as ViewChannel<T> | undefined;
+      if (!live) table.set(def, (live = created));
+      const channel = live;
+      channel.add(subscriber);
+      if (channel.upstream === undefined) {
+        // Set before subscribing: a source that completes at once (a closed client) drops it again.
+        const upstream = (channel.upstream = new Subscription());
+        upstream.add(this.viewSource$(key).subscribe({
+          next: (result) => {
+            const value = kind === 'json' ? (result.value === undefined ? def : (result.value as T)) : ofType(result.value, kind, def);
+            if (channel.has && same(channel.last, value)) return;
+            channel.has = true;
+            channel.last = value;
+            channel.next(value);
+          },
+          error: (error: unknown) => this.drop(id, def, channel) && channel.end((subscriber) => subscriber.error(error)),
+          complete: () => this.drop(id, def, channel) && channel.end((subscriber) => subscriber.complete()),
+        }));
+      } else if (channel.has) {
+        subscriber.next(channel.last);
+      }
+      return () => {
+        channel.delete(subscriber);
+        if (channel.size === 0) this.drop(id, def, channel);
+      };
+    });
+    return created.observable;
+  }
+
+  /** Unregisters a view channel and ends its upstream subscription; `true` (for chaining). */
+  private drop(id: string, def: unknown, channel: ViewChannel<unknown>): true {
+    const table = this.views.get(id);
+    if (table?.get(def) === channel) {
+      table.delete(def);
+      if (table.size === 0) this.views.delete(id);
+    }
+    const upstream = channel.upstream;
+    channel.upstream = undefined;
+    channel.has = false;
+    upstream?.unsubscribe();
+    return true;
   }
 }
 
-/** A typed view's value for a result without a value of the view's kind. */
-const NONE = Symbol('none');
+/** One shared typed view: its subscribers, its `flag$` subscription and the last value it sent. */
+class ViewChannel<T> extends Channel<T> {
+  upstream: Subscription | undefined;
+  has = false;
 
-/**
- * The subject a view's subscribers share: a {@link Channel} (each push reaches each subscriber once,
- * a newer push from inside a callback ends the older one) that gives a new subscriber the last value.
- */
-class Replay<T> extends Channel<T> {
-  #last: { value: T } | undefined;
-
-  override next(value: T): void {
-    this.#last = { value };
-    super.next(value);
-  }
-
-  error(error: unknown): void {
-    this.end((subscriber) => subscriber.error(error));
-  }
-
-  complete(): void {
-    this.end((subscriber) => subscriber.complete());
-  }
-
-  /** Joins `subscriber` until it ends (as a `Subject` does, its teardown is the subscriber's). */
-  subscribe(subscriber: Subscriber<T>): Unsubscribable {
-    this.add(subscriber);
-    subscriber.add(() => this.delete(subscriber));
-    if (this.#last) subscriber.next(this.#last.value);
-    return subscriber;
+  constructor(public last: T) {
+    super();
   }
 }
 
