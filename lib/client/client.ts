@@ -1,5 +1,4 @@
-import type { Subscription } from 'rxjs';
-import { BehaviorSubject, EMPTY, Observable, Subject, defer, filter, firstValueFrom, skip, throwIfEmpty } from './engine/rx.js';
+import { BehaviorSubject, EMPTY, Observable, Subject, type Subscription, defer, filter, firstValueFrom, skip, throwIfEmpty } from 'rxjs';
 import { CircuitOpenError, ClosedError, InvalidResponseError, isRetryable } from '../errors.js';
 import type { InvalidFlag, LoadResult, TransportSession } from '../transports/transport.js';
 import type { CircuitState, ClientEvent, ClientStatus, EvalContext, EvalResult, FlagChange, JsonValue, ReadyResult, TrackEvent, ValueSource } from '../types.js';

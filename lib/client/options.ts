@@ -1,5 +1,4 @@
-import type { SchedulerLike } from 'rxjs';
-import { asyncScheduler } from './state/rx.js';
+import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { ConfigError } from '../errors.js';
 import { checkKeys } from '../transports/config.js';
 import { defaultBackoff, type BackoffPolicy } from '../net/backoff.js';

@@ -1,4 +1,4 @@
-import { Observable, Subscription } from './rx.js';
+import { Observable, Subscription } from 'rxjs';
 
 /**
  * Runs `work` for requests one batch at a time: a request that arrives while a batch runs waits,

@@ -18,7 +18,7 @@ import {
   switchMap,
   tap,
   timer,
-} from './rx.js';
+} from 'rxjs';
 import { asError, isTerminal } from '../../errors.js';
 import { retryWithBackoff } from '../../net/backoff.js';
 import type { LoadOptions, LoadResult, LoadTrigger, StreamMessage, TransportSession } from '../../transports/transport.js';

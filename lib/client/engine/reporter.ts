@@ -1,4 +1,4 @@
-import { Subject } from './rx.js';
+import { Subject } from 'rxjs';
 import { CircuitOpenError, ClosedError, RateLimitError, TimeoutError } from '../../errors.js';
 import type { InvalidFlag } from '../../transports/transport.js';
 import type { CircuitState, ClientEvent, ClientStatus, ReadyResult } from '../../types.js';

@@ -1,5 +1,4 @@
-import type { Observable, SchedulerLike, Subscription } from 'rxjs';
-import { BehaviorSubject } from './rx.js';
+import { BehaviorSubject, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { CircuitOpenError, ClosedError, RateLimitError, isTerminal } from '../../errors.js';
 import { defaultCircuitBreaker, isBreakerFailure, type CircuitBreakerOptions } from '../../net/circuit.js';
 import type { RequestGate } from '../../transports/gate.js';

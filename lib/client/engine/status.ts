@@ -1,5 +1,4 @@
-import type { Observable, SchedulerLike } from 'rxjs';
-import { BehaviorSubject } from '../state/rx.js';
+import { BehaviorSubject, type Observable, type SchedulerLike } from 'rxjs';
 import type { ClientStatus } from '../../types.js';
 
 /** The status fields whose change is a new status (`since` follows `state`). */

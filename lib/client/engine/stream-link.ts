@@ -1,5 +1,4 @@
-import type { SchedulerLike } from 'rxjs';
-import { BehaviorSubject, EMPTY, Observable, catchError, defer, mergeMap, of, tap } from './rx.js';
+import { BehaviorSubject, EMPTY, Observable, catchError, defer, mergeMap, of, tap, type SchedulerLike } from 'rxjs';
 import { CircuitOpenError, ClosedError, RequestError, ServerError, asError, isTerminal } from '../../errors.js';
 import { retryWithBackoff, type BackoffPolicy } from '../../net/backoff.js';
 import type { LoadOptions, StreamMessage, TransportSession } from '../../transports/transport.js';

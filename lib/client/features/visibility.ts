@@ -1,5 +1,4 @@
-import type { Observable, SchedulerLike } from 'rxjs';
-import { distinctUntilChanged, fromEvent, map, of, startWith, switchMap, timer } from '../engine/rx.js';
+import { type Observable, type SchedulerLike, distinctUntilChanged, fromEvent, map, of, startWith, switchMap, timer } from 'rxjs';
 
 /** The part of `document` the visibility gate reads (a fake one in tests). */
 export interface VisibilitySource {

@@ -1,5 +1,4 @@
-import type { Subscriber } from 'rxjs';
-import { Observable } from './rx.js';
+import { Observable, type Subscriber } from 'rxjs';
 
 /**
  * One channel (a key's, or a typed view's): its subscribers and the `observable` that joins them. A

@@ -1,4 +1,4 @@
-import { Observable, Subscription } from './rx.js';
+import { Observable, Subscription } from 'rxjs';
 import type { EvalResult, JsonValue } from '../../types.js';
 import { Channel } from './fanout.js';
 import { ofType, ownRecord, ownValue, sameJson } from './json-values.js';
