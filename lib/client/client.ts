@@ -96,7 +96,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
       },
       current: (key) => this.current.get(key),
     });
-    this.activeContext = ownContext(options.context, false);
+    this.activeContext = options.context; // the client's own copy (resolveOptions)
     this.contexts = new BehaviorSubject<ContextSwitch>({ context: this.activeContext, first: true });
     this.report = new ClientReporter(scheduler);
     this.readiness = readyLatch(scheduler, (timeoutMs) => this.report.unsettledReady(timeoutMs));

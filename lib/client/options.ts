@@ -132,7 +132,8 @@ export function resolveOptions(options: FlagClientOptions): ResolvedOptions {
   if (!isFunction(options.transport?.connect)) {
     throw new ConfigError('transport', 'is required: cuttlegate({...}), rollgate({...}), ofrep({...}) or a test source');
   }
-  checkContext(options.context, 'context');
+  // Checked here, before the other fields; copied, so later changes to the caller's objects never reach it.
+  const context = ownContext(options.context) ?? {};
   for (const [field, ok, rule] of RULES) {
     if (options[field] !== undefined && !ok(options[field] as never, options.transport)) throw new ConfigError(field, rule);
   }
@@ -143,7 +144,7 @@ export function resolveOptions(options: FlagClientOptions): ResolvedOptions {
   return {
     ...options,
     ...numbers,
-    context: { ...options.context },
+    context,
     streaming: options.streaming ?? true,
     defaults: ownRecord(options.defaults),
     freshBootstrap: !!(options.bootstrap && options.freshBootstrap),
@@ -192,13 +193,13 @@ export const OPTION_KEYS: readonly (keyof FlagClientOptions)[] = [
   'fetch', 'logger', 'backoff', 'circuitBreaker', 'tracking', 'snapshotForMaxAgeMs', 'maxResponseBytes', 'hiddenCloseMs', 'fleet',
 ];
 
-/** Checks an `EvalContext` (used by `identify`, `evaluateFor`, `snapshotFor` too). */
-export function checkContext(context: unknown, field: string): void {
+/** Checks an `EvalContext` (`undefined` passes): the `context` option, and `identify`, `evaluateFor`, `snapshotFor`'s. */
+export function checkContext(context: unknown): void {
   if (context === undefined) return;
-  if (!isObject(context)) throw new ConfigError(field, 'must be an object');
+  if (!isObject(context)) throw new ConfigError('context', 'must be an object');
   const { userId, attributes } = context as EvalContext;
-  if (userId !== undefined && typeof userId !== 'string') throw new ConfigError(`${field}.userId`, 'must be a string');
-  if (attributes !== undefined && !isRecord(attributes)) throw new ConfigError(`${field}.attributes`, 'must be an object');
+  if (userId !== undefined && typeof userId !== 'string') throw new ConfigError('context.userId', 'must be a string');
+  if (attributes !== undefined && !isRecord(attributes)) throw new ConfigError('context.attributes', 'must be an object');
 }
 
 /**
@@ -208,7 +209,7 @@ export function checkContext(context: unknown, field: string): void {
  * `check` is false.
  */
 export function ownContext<T>(context: T, check = true, depth = 0): T {
-  if (check) checkContext(context, 'context');
+  if (check) checkContext(context);
   if (depth > 32 || typeof context !== 'object' || context === null) return context;
   const copy = (item: unknown): unknown => ownContext(item, false, depth + 1);
   if (Array.isArray(context)) return context.map(copy) as T;

@@ -108,7 +108,7 @@ class MockClient extends FlagViews implements MockFlagClient {
 
   constructor(options: MockClientOptions) {
     super(options.defaults);
-    checkContext(options.context, 'context');
+    checkContext(options.context);
     this.scheduler = options.scheduler ?? asyncScheduler;
     this.currentContext = { ...options.context };
     this.current = FlagSnapshot.from(this.toResults(options.flags ?? {}));
@@ -239,7 +239,7 @@ class MockClient extends FlagViews implements MockFlagClient {
   }
 
   identify(context: EvalContext): Promise<void> {
-    checkContext(context, 'context');
+    checkContext(context);
     if (this.closed) return Promise.reject(new ClosedError());
     this.currentContext = { ...context };
     this.emit({ type: 'refreshed', at: this.now(), changed: 0 });
@@ -254,7 +254,7 @@ class MockClient extends FlagViews implements MockFlagClient {
   }
 
   evaluateFor(key: string, context: EvalContext): Promise<EvalResult> {
-    checkContext(context, 'context');
+    checkContext(context);
     if (this.closed) return Promise.reject(new ClosedError());
     this.log.record(key);
     const result = this.current.get(key);
@@ -262,7 +262,7 @@ class MockClient extends FlagViews implements MockFlagClient {
   }
 
   snapshotFor(context: EvalContext): Promise<FlagSnapshot> {
-    checkContext(context, 'context');
+    checkContext(context);
     return this.closed ? Promise.reject(new ClosedError()) : Promise.resolve(this.current);
   }
 

@@ -1,11 +1,13 @@
 import { Observable, type Subscriber } from 'rxjs';
 
 /**
- * The subscribers of one channel. A push reaches each subscriber once: one that joins during a push
- * (from inside a callback) already got the current value when it subscribed and is skipped, and a
- * push made from inside a callback delivers the newer value to everyone and ends the older push.
+ * One channel (a key's, or a typed view's): its subscribers and the `observable` that joins them. A
+ * push reaches each subscriber once: one that joins during a push (from inside a callback) already
+ * got the current value when it subscribed and is skipped, and a push made from inside a callback
+ * delivers the newer value to everyone and ends the older push.
  */
-export class Listeners<T> {
+export class Channel<T> {
+  observable!: Observable<T>;
   /** Subscriber → the push round it joined in. */
   readonly #joined = new Map<Subscriber<T>, number>();
   #round = 0;
@@ -64,7 +66,7 @@ export class KeyedFanout<T> {
 
   /** Pushes a new value of `key` to its subscribers (if any). */
   push(key: string, value: T): void {
-    this.#channels.get(key)?.listeners.next(value);
+    this.#channels.get(key)?.next(value);
   }
 
   /** Pushes the current value of every observed key (e.g. once the first load lands). */
@@ -79,31 +81,24 @@ export class KeyedFanout<T> {
   complete(): void {
     const channels = [...this.#channels.values()];
     this.#channels.clear();
-    for (const channel of channels) channel.listeners.end((subscriber) => subscriber.complete());
+    for (const channel of channels) channel.end((subscriber) => subscriber.complete());
   }
 
   /** A channel for `key` that registers itself (or joins the registered one) on subscription. */
   #detached(key: string): Channel<T> {
-    const created: Channel<T> = {
-      listeners: new Listeners<T>(),
-      observable: new Observable<T>((subscriber) => {
-        let live = this.#channels.get(key);
-        if (!live) this.#channels.set(key, (live = created));
-        live.listeners.add(subscriber);
-        const value = this.#current(key);
-        if (value !== undefined) subscriber.next(value);
-        const channel = live;
-        return () => {
-          channel.listeners.delete(subscriber);
-          if (channel.listeners.size === 0 && this.#channels.get(key) === channel) this.#channels.delete(key);
-        };
-      }),
-    };
+    const created = new Channel<T>();
+    created.observable = new Observable<T>((subscriber) => {
+      let live = this.#channels.get(key);
+      if (!live) this.#channels.set(key, (live = created));
+      live.add(subscriber);
+      const value = this.#current(key);
+      if (value !== undefined) subscriber.next(value);
+      const channel = live;
+      return () => {
+        channel.delete(subscriber);
+        if (channel.size === 0 && this.#channels.get(key) === channel) this.#channels.delete(key);
+      };
+    });
     return created;
   }
-}
-
-interface Channel<T> {
-  observable: Observable<T>;
-  listeners: Listeners<T>;
 }

@@ -30,16 +30,16 @@ export function frozenJson(value: unknown): JsonValue | undefined {
   if (typeof value !== 'object' || value === null) return isJsonScalar(value) ? (value as JsonValue) : undefined;
   if (sealed.has(value)) return value as JsonValue;
   if (isEmpty(value)) return Array.isArray(value) ? EMPTY_ARRAY : isPlainObject(value) ? EMPTY_OBJECT : undefined;
-  let text: string;
+  let copy: JsonValue;
   try {
-    text = JSON.stringify(value); // throws on a cycle or a bigint, so the check below never loops
+    // Copied through its JSON text: the parser sizes every object and array to its members, where a
+    // copy grown key by key keeps spare slots (a fifth more memory per value). `stringify` throws on
+    // a cycle or a bigint, so the walk below never loops.
+    copy = JSON.parse(JSON.stringify(value)) as JsonValue;
   } catch {
     return undefined;
   }
-  if (!isJsonTree(value)) return undefined;
-  // Copied through its JSON text: the parser sizes every object and array to its members, where a
-  // copy grown key by key keeps spare slots (a fifth more memory per value).
-  const copy = freezeTree(JSON.parse(text) as JsonValue);
+  if (!sealTree(value, copy)) return undefined;
   sealed.add(copy as object);
   return copy;
 }
@@ -133,22 +133,13 @@ export function sameJson(a: unknown, b: unknown): boolean {
   return a === b || (typeof a === 'object' && typeof b === 'object' && a !== null && b !== null && sameTree(a, b));
 }
 
-/**
- * {@link sameJson} for the members of a tree. The same rule, as a function of its own: its call
- * sites see tree members only, not every caller's values, so they stay fast (a tenth of a
- * snapshot's JSON compare time).
- */
-function sameMember(x: unknown, y: unknown): boolean {
-  return x === y || (typeof x === 'object' && typeof y === 'object' && x !== null && y !== null && sameTree(x, y));
-}
-
 /** {@link sameJson} of two non-null objects: members are compared by reference first, descended into only when they differ. */
 function sameTree(a: object, b: object): boolean {
   if (Array.isArray(a)) {
     if (!Array.isArray(b)) return false;
     const length = a.length;
     if (length !== b.length) return false;
-    for (let i = 0; i < length; i += 1) if (!sameMember(a[i], b[i])) return false;
+    for (let i = 0; i < length; i += 1) if (!sameJson(a[i], b[i])) return false;
     return true;
   }
   if (Array.isArray(b)) return false;
@@ -158,7 +149,7 @@ function sameTree(a: object, b: object): boolean {
   for (const key in b) {
     if (!hasOwn.call(b, key)) continue;
     const x = (a as Record<string, unknown>)[key];
-    if (!sameMember(x, (b as Record<string, unknown>)[key]) || (x === undefined && !hasOwn.call(a, key))) return false;
+    if (!sameJson(x, (b as Record<string, unknown>)[key]) || (x === undefined && !hasOwn.call(a, key))) return false;
     count += 1;
   }
   for (const key in a) if (hasOwn.call(a, key)) count -= 1;
@@ -187,25 +178,20 @@ function isJsonScalar(value: unknown): boolean {
   return typeof value === 'boolean' || typeof value === 'string' || value === null;
 }
 
-/** Whether `value` is JSON throughout: plain objects and arrays of JSON (`value` has no cycles). */
-function isJsonTree(value: unknown): boolean {
+/**
+ * Whether `value` is JSON throughout (plain objects and arrays of JSON; `value` has no cycles), in
+ * one walk that freezes its parsed `copy` along the way (the same tree when it is JSON).
+ */
+function sealTree(value: unknown, copy: JsonValue): boolean {
   if (typeof value !== 'object' || value === null) return isJsonScalar(value);
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i += 1) if (hasOwn.call(value, i) && !isJsonTree(value[i])) return false;
-    return true;
+    for (let i = 0; i < value.length; i += 1) if (hasOwn.call(value, i) && !sealTree(value[i], (copy as JsonValue[])[i]!)) return false;
+  } else {
+    if (!isPlainObject(value)) return false;
+    for (const key of Object.keys(value)) if (!sealTree((value as Record<string, unknown>)[key], (copy as Record<string, JsonValue>)[key]!)) return false;
   }
-  if (!isPlainObject(value)) return false;
-  for (const key of Object.keys(value)) if (!isJsonTree((value as Record<string, unknown>)[key])) return false;
+  Object.freeze(copy);
   return true;
-}
-
-/** Freezes a freshly parsed JSON value and everything in it; returns it. */
-function freezeTree(value: JsonValue): JsonValue {
-  if (typeof value === 'object' && value !== null) {
-    for (const key of Object.keys(value)) freezeTree((value as Record<string, JsonValue>)[key]!);
-    Object.freeze(value);
-  }
-  return value;
 }
 
 /** Whether an object or array has no own enumerable keys (without allocating a key list). */

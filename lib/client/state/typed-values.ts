@@ -1,6 +1,6 @@
 import { Observable, Subscription } from 'rxjs';
 import type { EvalResult, JsonValue } from '../../types.js';
-import { Listeners } from './fanout.js';
+import { Channel } from './fanout.js';
 import { ofType, ownRecord, ownValue, sameJson } from './json-values.js';
 import { chunk } from '../../net/chunk.js';
 
@@ -150,8 +150,7 @@ export abstract class FlagViews {
 }
 
 /** One shared typed view: its subscribers, its `flag$` subscription and the last value it sent. */
-class ViewChannel<T> extends Listeners<T> {
-  observable!: Observable<T>;
+class ViewChannel<T> extends Channel<T> {
   upstream: Subscription | undefined;
   has = false;
 

@@ -42,6 +42,9 @@ class Views extends FlagViews {
   }
 }
 
+/** How many typed views hold a registration (the private registry, read for the spec). */
+const registeredViews = (views: FlagViews): number => (views as unknown as { views: Map<string, unknown> }).views.size;
+
 describe('shared typed views', () => {
   it('one flag$ subscription serves every subscriber of a key, kind and default', () => {
     const views = new Views({});
@@ -102,6 +105,45 @@ describe('shared typed views', () => {
     held.subscribe((v) => again.push(v));
     expect(again).toEqual([true]);
     expect(views.subscriptions).toBe(1);
+  });
+});
+
+describe('typed views under re-entrancy and churn', () => {
+  it('a push from inside a callback reaches everyone, and the older push does not arrive after it', () => {
+    const views = new Views({});
+    views.put('n', 1);
+    const first: number[] = [];
+    const second: number[] = [];
+    views.number$('n', 0).subscribe((v) => {
+      first.push(v);
+      if (v === 2) views.put('n', 3);
+    });
+    views.number$('n', 0).subscribe((v) => second.push(v));
+    views.put('n', 2);
+    expect(first).toEqual([1, 2, 3]);
+    expect(second).toEqual([1, 3]);
+  });
+
+  it('a subscriber added from inside a callback gets the new value once', () => {
+    const views = new Views({});
+    views.put('n', 1);
+    const late: number[] = [];
+    views.number$('n', 0).subscribe((v) => {
+      if (v === 2) views.number$('n', 0).subscribe((w) => late.push(w));
+    });
+    views.put('n', 2);
+    views.put('n', 3);
+    expect(late).toEqual([2, 3]);
+  });
+
+  it('drops its registration with its last subscriber', () => {
+    const views = new Views({});
+    views.put('a', true);
+    const subs = [views.bool$('a').subscribe(), views.bool$('a', true).subscribe(), views.json$('a').subscribe()];
+    expect(registeredViews(views)).toBe(2);
+    for (const sub of subs) sub.unsubscribe();
+    expect(registeredViews(views)).toBe(0);
+    expect(views.subscriptions).toBe(0);
   });
 });
 
