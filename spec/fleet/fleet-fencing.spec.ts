@@ -77,6 +77,28 @@ describe.skipIf(!redisAvailable)('fleet leaderships in order (one process, real 
       await heard.close();
     }
   });
+  it('the term key lost under a live leader (evicted: allkeys-lru, or deleted): no follower takes its lease, every process keeps its role, ready', async () => {
+    const prefix = `fence${(run += 1)}:`;
+    const fleet = redisFleet(world.redis(), { prefix, leaseMs: LEASE_MS });
+    const clients = [member(fleet), member(fleet), member(fleet)];
+    await Promise.all(clients.map((client) => client.ready()));
+    await until(() => clients.filter((client) => client.status.role === 'leader').length === 1 && clients.every((client) => client.evaluate('dark-mode').enabled), 3_000, 'one leader, the flags everywhere');
+    const roles = (): string => clients.map((client) => client.status.role).join();
+    const before = roles();
+    const redis = world.redis();
+    const [termKey] = await redis.keys(`${prefix}fleet:{*}:term`);
+    expect(termKey).toBeDefined();
+    // The key goes again and again (the leader's renewal writes it back): the followers claim meanwhile, several times each.
+    const seen = new Set<string>();
+    const endAt = Date.now() + LEASE_MS * 2;
+    while (Date.now() < endAt) {
+      await redis.del(termKey!);
+      seen.add(roles());
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect([...seen]).toEqual([before]);
+    for (const client of clients) expect(client.status).toMatchObject({ state: 'ready', source: 'network' });
+  });
   it('a lagging replica brings a dead leader’s lease and snapshot back: no follower serves its flags, none says ready with them, and one process leads again within a beat', async () => {
     const prefix = `fence${(run += 1)}:`;
     const fleet = redisFleet(world.redis(), { prefix, leaseMs: LEASE_MS });

@@ -22,19 +22,22 @@ export interface RedisCoordinatorOptions {
 // and drops the snapshot the last leadership left (it may be from a fleet that stopped long ago):
 // followers then wait for the new leader's, which it publishes as soon as it has flags. A lease
 // whose stored term is older than the claimant's is void: a lagging replica (or a failover that lost
-// the last writes) brought a deposed leadership back, and the claim takes it afresh.
+// the last writes) brought a deposed leadership back, and the claim takes it afresh. A lease without
+// a stored term is not (the term key alone was lost, evicted or deleted: the holder's renewal writes
+// it back; or an older release holds it).
 // Answers {1 + 2 if taken afresh + 4 if the snapshot is the holder's last publish or a later one
 // of its epoch (starts with ARGV[5], then a version ≥ ARGV[6]: a publish whose answer is still on
 // its way is no loss), 0, the last leader's farewell (or false), the term}, or {0, ms left of the
 // holder's lease}.
 const CLAIM = `local fresh=0
-local term=tonumber(redis.call('GET',KEYS[5])) or 0
+local stored=redis.call('GET',KEYS[5])
+local term=tonumber(stored) or 0
 local known=tonumber(ARGV[7])
 local lease=redis.call('GET',KEYS[1])
 if lease==ARGV[3] then
 redis.call('PEXPIRE',KEYS[1],ARGV[2])
 term=math.max(term,known)
-elseif not lease or term<known then
+elseif not lease or stored and term<known then
 term=math.max(term,known)+1
 redis.call('SET',KEYS[1],ARGV[3],'PX',ARGV[2])
 redis.call('DEL',KEYS[3])
