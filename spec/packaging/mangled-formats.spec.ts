@@ -251,7 +251,7 @@ describe('the shortened build writes and sends what the sources do', () => {
 
   it.skipIf(!redisAvailable).each(formats)('Redis fleet keys, values and published messages: lease, term, snapshot, notices, release (%s)', async (format) => {
     const [fromLib, fromBuild] = [await redisFleetScenario(lib, lib, `fleet-lib-${format}:`), await redisFleetScenario(built[format], built[format], `fleet-${format}:`)];
-    expect(Object.keys(fromLib.keys)).toEqual(expect.arrayContaining([expect.stringMatching(/:lease$/), expect.stringMatching(/:snapshot$/)]));
+    expect(Object.keys(fromLib.led)).toEqual(expect.arrayContaining([expect.stringMatching(/:lease$/), expect.stringMatching(/:snapshot$/), 'fleet:for:<hash>']));
     expect(normalised(fromBuild)).toEqual(normalised(fromLib));
   });
 
@@ -300,10 +300,11 @@ const darkOff = (): EvalResult => ({ ...initialFlags()['dark-mode']!, enabled: f
 /**
  * A leader of `leaderBuild` loading the initial flags, then a follower of `followerBuild` (its own
  * source holds nothing) on one Redis prefix, then a change on the leader's source: the follower
- * serves both; the leader's upstream fails, and the follower mirrors that; the leader closes. Returns the keys and values under the prefix before the close, and
- * each message published there (the release too), once each.
+ * serves both, and another context's flags the leader shared; the leader's upstream fails, and the
+ * follower mirrors that; both close. Returns the keys and values under the prefix while led and after
+ * the release, and each message published there, once each.
  */
-async function redisFleetScenario(leaderBuild: Build, followerBuild: Build, prefix: string): Promise<{ keys: Record<string, unknown>; messages: unknown[] }> {
+async function redisFleetScenario(leaderBuild: Build, followerBuild: Build, prefix: string): Promise<Record<'led' | 'released', Record<string, unknown>> & { messages: unknown[] }> {
   const subscriber = redis.duplicate();
   await subscriber.connect();
   const messages: unknown[] = [];
@@ -320,16 +321,23 @@ async function redisFleetScenario(leaderBuild: Build, followerBuild: Build, pref
     await eventually(() => (follower.status.role === 'follower' && follower.bool('dark-mode', false)) || undefined, 'the follower to serve the leader\'s flags');
     expect(follower.json('banner', null)).toEqual({ text: 'Spring', cols: 3 });
     expect(follower.status).toMatchObject({ state: 'ready', source: 'network' });
+    // The leader shares another context's flags; the follower (its own source holds none) reads them.
+    const other = { userId: 'u-9', attributes: { plan: 'free' } };
+    await leader.snapshotFor(other);
+    await eventually(async () => ((await redis.keys(`${prefix}fleet:for:*`)).length > 0 ? true : undefined), 'the shared snapshotFor key');
+    expect((await follower.snapshotFor(other)).toJSON().flags['dark-mode']).toMatchObject({ value: true });
     source.set('dark-mode', darkOff());
     await eventually(() => !follower.bool('dark-mode', true) || undefined, 'the follower to serve the change');
     leaderDown(leaderBuild, source);
     await eventually(() => follower.status.error?.message.includes('upstream down') || undefined, 'the follower to mirror the leader\'s failure');
-    const keys = (await redis.keys(`${prefix}*`)).sort();
-    const values = await Promise.all(keys.map(async (key) => [key.slice(prefix.length), await redisValue(key)] as const));
+    const led = await redisKeys(prefix);
+    // The follower goes first (nobody takes over), then the leader releases and leaves its farewell.
+    follower.close();
     leader.close();
     await eventually(() => messages.some((heard) => (heard as { message: string }).message === 'released') || undefined, 'the release notice');
-    // Each kind once: how many notices go out depends on timing, what each says does not.
-    return { keys: Object.fromEntries(values), messages: [...new Set(messages.map((heard) => JSON.stringify(heard)))].sort().map((text) => JSON.parse(text) as unknown) };
+    const released = await redisKeys(prefix);
+    // Each notice once: how many go out depends on timing, what each says does not.
+    return { led, released, messages: [...new Set(messages.map((heard) => JSON.stringify(heard)))].sort().map((text) => JSON.parse(text) as unknown) };
   } finally {
     leader.close();
     follower.close();
@@ -341,6 +349,12 @@ async function redisFleetScenario(leaderBuild: Build, followerBuild: Build, pref
 function leaderDown(build: Build, source: libTesting.TestSource): void {
   source.fail(new build.core.NetworkError('upstream down'));
   source.disconnect();
+}
+
+/** Every key under `prefix` and its value (a shared snapshotFor key's name hashes the leadership's random id: `fleet:for:<hash>`). */
+async function redisKeys(prefix: string): Promise<Record<string, unknown>> {
+  const keys = (await redis.keys(`${prefix}*`)).sort();
+  return Object.fromEntries(await Promise.all(keys.map(async (key) => [key.slice(prefix.length).replace(/^fleet:for:.*/, 'fleet:for:<hash>'), await redisValue(key)] as const)));
 }
 
 /** A key's value whatever its type (parsed when it is JSON). */
