@@ -56,8 +56,9 @@ const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
 const ID_FIELD = /^epoch$|:lease$|^etag$|^if-none-match$/;
 /** A random id inside a text: the OFREP stream channel a server hands out. */
 const ID_IN_TEXT = /channel=([\w-]+)/g;
-/** Fields that hold a duration measured at run time. */
+/** Numeric fields that hold a duration measured at run time, or a time in seconds. */
 const DURATION_FIELD = /^period_?ms$/i;
+const SECONDS_FIELD = /^lastModified$/;
 
 /**
  * Times, measured durations and random ids out, so two runs of one scenario compare: ISO times and
@@ -77,7 +78,7 @@ function normalised(value: unknown): unknown {
   collect(value);
   const replace = (item: unknown, field = ''): unknown => {
     if (typeof item === 'string') return ISO.test(item) ? '<time>' : [...ids].reduce((text, [id, name]) => text.replaceAll(id, name), item);
-    if (typeof item === 'number') return DURATION_FIELD.test(field) ? '<duration>' : item > 1e12 ? '<epoch ms>' : item;
+    if (typeof item === 'number') return DURATION_FIELD.test(field) ? '<duration>' : SECONDS_FIELD.test(field) || item > 1e12 ? '<time>' : item;
     if (Array.isArray(item)) return item.map((inner) => replace(inner));
     if (typeof item === 'object' && item !== null) return Object.fromEntries(Object.entries(item).map(([key, inner]) => [key, replace(inner, key)]));
     return item;
@@ -282,6 +283,12 @@ describe('the shortened build writes and sends what the sources do', () => {
   it.each(formats)('the local server answers the three protocols as the sources do: statuses, headers, bodies (%s)', async (format) => {
     const [fromLib, fromBuild] = [await wireScenario(lib, serverOf.get('lib')!), await wireScenario(lib, serverOf.get(format)!)];
     expect(fromLib.map(({ response }) => response.status)).toEqual(fromLib.map(() => expect.toSatisfy((status: number) => status < 400)));
+    expect(normalised(fromBuild)).toEqual(normalised(fromLib));
+  });
+
+  it.each(formats)('the local server\'s change streams (Cuttlegate, Rollgate, OFREP) send the frames the sources do, and each client follows them (%s)', async (format) => {
+    const [fromLib, fromBuild] = [await streamScenario(lib, serverOf.get('lib')!), await streamScenario(built[format], serverOf.get(format)!)];
+    expect(fromLib.map(({ protocol }) => protocol)).toEqual(['cuttlegate', 'rollgate', 'ofrep']);
     expect(normalised(fromBuild)).toEqual(normalised(fromLib));
   });
 
@@ -497,6 +504,55 @@ async function wireScenario(build: Build, server: FlagServer): Promise<Exchange[
     }
   }
   return log;
+}
+
+/** The data of each SSE frame in `text` (parsed), with its event name. */
+function frames(text: string): Array<{ event: string; data: unknown }> {
+  return text
+    .split('\n\n')
+    .filter((frame) => /^data:/m.test(frame))
+    .map((frame) => ({ event: /^event: ?(.*)$/m.exec(frame)?.[1] ?? 'message', data: parsed(/^data: ?(.*)$/m.exec(frame)![1]!) }));
+}
+
+/**
+ * A streaming client of `build` per protocol on the local server `server` (of the same build): the
+ * stream opens, dark-mode is switched off and on again, the client serves each. Returns the first
+ * frame of each kind the streams carried (how many come depends on timing, what each says does not).
+ */
+async function streamScenario(build: Build, server: FlagServer): Promise<Array<{ protocol: string; frames: Record<string, unknown> }>> {
+  const transports = {
+    cuttlegate: build.core.cuttlegate({ serverUrl: server.url, apiKey: PROD_KEY, project: 'demo', environment: 'production' }),
+    rollgate: build.core.rollgate({ baseUrl: server.url, apiKey: PROD_KEY }),
+    ofrep: build.core.ofrep({ baseUrl: server.url, apiKey: PROD_KEY }),
+  };
+  const out = [];
+  for (const [protocol, transport] of Object.entries(transports)) {
+    let text = '';
+    const teeing: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (!response.headers.get('content-type')?.startsWith('text/event-stream') || !response.body) return response;
+      const [mine, theirs] = response.body.tee();
+      void mine.pipeThrough(new TextDecoderStream()).pipeTo(new WritableStream({ write: (chunk) => void (text += chunk) })).catch(() => undefined);
+      return new Response(theirs, { status: response.status, headers: response.headers });
+    };
+    const client = build.core.createFlagClient({ transport, context, fetch: teeing, pollIntervalMs: 0, logger: quiet });
+    try {
+      await client.ready();
+      await eventually(() => client.status.streaming || undefined, `the ${protocol} stream`);
+      for (const enabled of [false, true]) {
+        server.toggle('demo', 'production', 'dark-mode', enabled);
+        await eventually(() => client.evaluate('dark-mode').enabled === enabled || undefined, `the ${protocol} change`);
+      }
+    } finally {
+      server.toggle('demo', 'production', 'dark-mode', true);
+      client.close();
+    }
+    // The first frame of each kind: a stream reopened meanwhile (a refetch, a reconnect) sends its first again, with other values.
+    const first = new Map<string, unknown>();
+    for (const frame of frames(text)) if (!first.has(frame.event)) first.set(frame.event, frame.data);
+    out.push({ protocol, frames: Object.fromEntries(first) });
+  }
+  return out;
 }
 
 /** A server provider on a client of `build` through the OpenFeature SDK: its events' payloads until one change. */
