@@ -35,8 +35,8 @@ export async function rollgateScenario(build: Build, rollgate: FakeRollgate): Pr
 }
 
 /**
- * A client of `build` per protocol against the local server `server` (no stream): load, a bool, an
- * identify, a refresh, a tracked event flushed. Returns every exchange.
+ * A client of `build` per protocol against the local server `server` (no stream): load, a bool,
+ * another context's flags, an identify, a refresh, a tracked event flushed. Returns every exchange.
  */
 export async function wireScenario(build: Build, server: FlagServer): Promise<Exchange[]> {
   const log: Exchange[] = [];
@@ -50,6 +50,7 @@ export async function wireScenario(build: Build, server: FlagServer): Promise<Ex
     try {
       await client.ready();
       client.bool('dark-mode', false);
+      await client.snapshotFor({ userId: 'u-3', attributes: { plan: 'pro' } });
       await client.identify({ userId: 'u-2', attributes: { plan: 'free' } });
       await client.refresh();
       client.track({ flagKey: 'dark-mode', eventName: 'checkout', value: 2 });
