@@ -3,7 +3,8 @@
  * the browser, against the local server over loopback. One stream and one bulk request per change
  * however many tabs; the leader's tab closes → another streams within a second; identify() in one
  * tab moves only that tab; a leader whose page hangs loses its lock to a follower within a lease, and once it runs
- * again no tab goes back to the flags it held. (A frozen leader is covered in fake time by spec/fleet/tab-fleet.spec.ts:
+ * again no tab goes back to the flags it held; a tab granted the lock while its page hung, after a third took it, follows
+ * once it runs again. (A frozen leader is covered in fake time by spec/fleet/tab-fleet.spec.ts:
  * headless Chromium does not fire `freeze` for CDP's Page.setWebLifecycleState.) Prints the streams and bulk requests per change for 1 and 3 tabs.
  */
 import { rmSync } from 'node:fs';
@@ -34,7 +35,10 @@ client.bool$('new-checkout', false).subscribe((on) => {
   document.body.dataset.newCheckout = String(on);
   window.shown.push(on);
 });
+// Every role and state the page said, in order.
+window.said = [];
 client.status$.subscribe((status) => {
+  window.said.push((status.role ?? 'none') + ' ' + status.state + '/' + status.source);
   document.body.dataset.role = status.role ?? 'none';
   document.body.dataset.state = status.state + '/' + status.source;
 });
@@ -225,6 +229,36 @@ describe.skipIf(!browserAvailable)('tabFleet() in Chromium: tabs share one strea
       await shows(leader, enabled);
       expect((await Promise.all(pages.map(roleOf))).filter((role) => role === 'leader')).toHaveLength(1);
     }), 30_000);
+
+  it('the leader tab closes while the next tab in line hangs, and the third takes the lock: the hung tab, running again, follows; no tab goes back or deposes the new leader', () =>
+    withTabs(3, '', async (pages, roles) => {
+      const leader = pages[roles.indexOf('leader')]!;
+      const [next, third] = pages.filter((page) => page !== leader) as [Page, Page]; // in the order they queued for the lock
+      const hanging = next.evaluate(() => {
+        const end = Date.now() + 8_000;
+        while (Date.now() < end); // the lock is granted to this page meanwhile; its callback waits, as does the news that it was taken
+      });
+      await new Promise((done) => setTimeout(done, 200));
+      await leader.close();
+      enabled = !enabled;
+      flags.toggle('demo', 'production', 'new-checkout', enabled); // while no running tab leads
+      await third.waitForFunction(() => document.body.dataset['role'] === 'leader', undefined, { timeout: 7_000 });
+      await shows(third, enabled);
+      await hanging;
+      await next.waitForFunction(() => document.body.dataset['role'] === 'follower', undefined, { timeout: 3_000 });
+      await new Promise((done) => setTimeout(done, 2_500)); // past the followers' next claims (every leaseMs / 3 ± 20 %)
+      await shows(next, enabled);
+      type Seen = { shown: boolean[]; said: string[] };
+      const seen = await Promise.all([next, third].map((page) => page.evaluate(() => ({ shown: (window as unknown as Seen).shown, said: (window as unknown as Seen).said }))));
+      for (const { shown } of seen) expect(shown.slice(shown.indexOf(enabled))).toEqual([enabled]); // once on the change, never back
+      // The hung tab never led; the one that took over led from then on, ready from the network.
+      expect(seen[0]!.said.filter((said) => said.startsWith('leader'))).toEqual([]);
+      const led = seen[1]!.said.slice(seen[1]!.said.findIndex((said) => said.startsWith('leader')));
+      expect(led.filter((said) => !said.startsWith('leader'))).toEqual([]);
+      expect(led.at(-1)).toBe('leader ready/network');
+      expect(await next.evaluate(() => document.body.dataset['state'])).toBe('ready/network');
+      expect(flags.streamCount).toBe(1);
+    }), 40_000);
 
   it('identify() in one tab moves only that tab: it leads its own scope', () =>
     withTabs(3, '', async (pages, roles) => {

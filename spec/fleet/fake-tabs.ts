@@ -1,3 +1,4 @@
+import { asyncScheduler, type SchedulerAction, type SchedulerLike } from 'rxjs';
 import type { TabChannel, TabLocks, TabPlatform } from '../../lib/stores/fleet/tab-coordinator.js';
 
 interface Request {
@@ -13,15 +14,20 @@ interface Request {
  * every other open channel of the same name a macrotask after posting. `close(tab)` is a tab
  * closing: its locks are freed and its channels stop; `mute` and `freeze` are a quiet or frozen tab,
  * `hang` a page that runs what reached it once it resumes;
- * a `steal` request takes a lock from its holder, whose request fails with an AbortError.
+ * a `steal` request takes a lock from its holder, whose request fails with an AbortError. `query()`
+ * answers a macrotask later, after whatever the lock manager queued for the page before it.
  */
 export class FakeOrigin {
   private readonly holders = new Map<string, Request>();
   private readonly queues = new Map<string, Request[]>();
   private readonly channels = new Set<{ tab: number; name: string; channel: TabChannel }>();
   private readonly frozen = new Set<number>();
-  /** Hung tabs: what reaches each meanwhile (messages, then a stolen lock's failure), run when it resumes. */
-  private readonly hung = new Map<number, { messages: Array<() => void>; failures: Array<() => void> }>();
+  /**
+   * Hung tabs: what reaches each meanwhile, run when it resumes: messages, then the lock manager's
+   * tasks in the order it queued them (a grant's callback, a stolen lock's failure, a query's
+   * answer), then the timers that came due (see {@link scheduler}).
+   */
+  private readonly hung = new Map<number, { messages: Array<() => void>; locks: Array<() => void>; timers: Array<() => void> }>();
   private readonly freezeListeners = new Map<number, Array<() => void>>();
   posted = 0;
   /** Every message posted, as delivered. */
@@ -42,7 +48,7 @@ export class FakeOrigin {
             // The holder's request fails (AbortError); this one is granted at once, before any queued one.
             const robbed = this.holders.get(name);
             const fail = (): void => robbed!.fail(new DOMException('stolen', 'AbortError'));
-            if (robbed) this.hung.get(robbed.tab)?.failures.push(fail) ?? setTimeout(fail, 0);
+            if (robbed) this.later(robbed.tab, fail);
             this.holders.delete(name);
             this.queues.set(name, [request, ...(this.queues.get(name) ?? [])]);
             setTimeout(() => this.grant(name), 0);
@@ -57,6 +63,11 @@ export class FakeOrigin {
           });
           this.queues.set(name, [...(this.queues.get(name) ?? []), request]);
           setTimeout(() => this.grant(name), 0);
+        }),
+      query: () =>
+        new Promise((done) => {
+          const held = [...this.holders].map(([name, holder]) => ({ name, clientId: String(holder.tab) }));
+          this.later(tab, () => done({ held }));
         }),
     };
     return {
@@ -119,18 +130,34 @@ export class FakeOrigin {
   /**
    * The page hangs (a long task): it keeps its locks and sends nothing; what reaches it meanwhile
    * waits, and on {@link resume} it runs the messages first, then learns that its lock was stolen
-   * (a browser may run those tasks in either order).
+   * (a browser may run those tasks in either order); a lock granted meanwhile runs its callback
+   * then, before the failure of a steal that came after the grant.
    */
   hang(tab: number): void {
     this.frozen.add(tab);
-    this.hung.set(tab, { messages: [], failures: [] });
+    this.hung.set(tab, { messages: [], locks: [], timers: [] });
   }
 
   resume(tab: number): void {
     this.frozen.delete(tab);
     const waiting = this.hung.get(tab);
     this.hung.delete(tab);
-    for (const run of [...(waiting?.messages ?? []), ...(waiting?.failures ?? [])]) setTimeout(run, 0);
+    for (const run of [...(waiting?.messages ?? []), ...(waiting?.locks ?? []), ...(waiting?.timers ?? [])]) setTimeout(run, 0);
+  }
+
+  /** Tab `tab`'s timers: like the page's, they run nothing while it hangs, and what came due runs once it resumes. */
+  scheduler(tab: number): SchedulerLike {
+    const hung = this.hung;
+    return {
+      now: () => asyncScheduler.now(),
+      schedule: <T>(work: (this: SchedulerAction<T>, state?: T) => void, delay?: number, state?: T) =>
+        asyncScheduler.schedule<T>(function (this: SchedulerAction<T>, value?: T) {
+          const run = (): void => work.call(this, value);
+          const waiting = hung.get(tab);
+          if (waiting) waiting.timers.push(run);
+          else run();
+        }, delay, state),
+    };
   }
 
   /** Lock names held or requested. */
@@ -138,17 +165,28 @@ export class FakeOrigin {
     return [...new Set([...this.holders.keys(), ...[...this.queues].filter(([, queue]) => queue.length > 0).map(([name]) => name)])];
   }
 
+  /** Runs a task of the lock manager for tab `tab` a macrotask later, or once it resumes when it hangs. */
+  private later(tab: number, run: () => void): void {
+    const waiting = this.hung.get(tab);
+    if (waiting) waiting.locks.push(run);
+    else setTimeout(run, 0);
+  }
+
   private grant(name: string): void {
     if (this.holders.has(name)) return;
     const next = this.queues.get(name)?.shift();
     if (!next) return;
     this.holders.set(name, next);
-    Promise.resolve(next.granted({ name }))
-      .then(next.done, next.fail)
-      .finally(() => {
-        if (this.holders.get(name) !== next) return;
-        this.holders.delete(name);
-        this.grant(name);
-      });
+    const run = (): void =>
+      void Promise.resolve(next.granted({ name }))
+        .then(next.done, next.fail)
+        .finally(() => {
+          if (this.holders.get(name) !== next) return;
+          this.holders.delete(name);
+          this.grant(name);
+        });
+    // A page that hangs runs the callback once it resumes; the lock is its meanwhile.
+    if (this.hung.has(next.tab)) this.hung.get(next.tab)!.locks.push(run);
+    else run();
   }
 }

@@ -21,6 +21,12 @@ function tab(origin: FakeOrigin, id: number, scheduler?: SchedulerLike) {
   return linkMember(new TabCoordinator(origin.tab(id), { name: 'default', leaseMs: LEASE_MS, timeoutMs: 1_000 }), undefined, scheduler);
 }
 
+/** A tab whose page can hang (`origin.hang(id)`): its timers, like its messages and lock callbacks, wait until it resumes. */
+function hangingTab(origin: FakeOrigin, id: number) {
+  const scheduler = origin.scheduler(id);
+  return linkMember(new TabCoordinator({ ...origin.tab(id), scheduler }, { name: 'default', leaseMs: LEASE_MS, timeoutMs: 1_000 }), undefined, scheduler);
+}
+
 /** The timers of a background tab at their most throttled: none of them fires. */
 const stalled: SchedulerLike = { now: () => Date.now(), schedule: () => new Subscription() };
 
@@ -156,6 +162,54 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
     expect([first.role(), first.seen.engine, first.seen.received.at(-1)]).toEqual(['follower', false, [flag(false)]]);
     expect([first, second, third].filter((t) => t.role() === 'leader')).toEqual([next]);
     for (const t of [first, second, third]) t.link.close();
+  });
+
+  it('the lock goes to the next tab while its page hangs, and a third steals it: the resumed tab, granted first, follows, and no follower goes back to its old snapshot', async () => {
+    const origin = new FakeOrigin();
+    const first = tab(origin, 1);
+    await vi.advanceTimersByTimeAsync(10);
+    const second = hangingTab(origin, 2); // next in line for the lock
+    await vi.advanceTimersByTimeAsync(10);
+    const stealer = tab(origin, 3);
+    await vi.advanceTimersByTimeAsync(10);
+    // A background tab whose timers stall: it claims only when it hears something, so the third tab alone steals.
+    const other = tab(origin, 4, stalled);
+    await vi.advanceTimersByTimeAsync(10);
+    origin.hang(2);
+    origin.close(1); // the lock goes to the hung page: its callback waits until the page runs
+    first.link.close();
+    await vi.waitFor(() => expect(stealer.role()).toBe('leader'), { timeout: LEASE_MS * 2, interval: 50 });
+    expect([stealer.seen.engine, other.role()]).toEqual([true, 'follower']);
+    stealer.link.published([flag(false)]); // its first load found a change
+    await vi.advanceTimersByTimeAsync(10);
+    expect(other.seen.received.at(-1)).toEqual([flag(false)]);
+    const applied = other.seen.received.length;
+    origin.resume(2); // the grant's callback runs first, then the steal's AbortError
+    const roles = new Set<string | undefined>();
+    for (let waited = 0; waited < LEASE_MS * 2; waited += 10) {
+      await vi.advanceTimersByTimeAsync(10);
+      roles.add(`${stealer.role()} ${other.role()} ${other.seen.mirrored.at(-1)?.state}`);
+    }
+    expect([...roles]).toEqual(['leader follower ready']);
+    expect(other.seen.received.slice(applied)).toEqual([]);
+    expect([second.role(), second.seen.engine, second.seen.received.at(-1)]).toEqual(['follower', false, [flag(false)]]);
+    expect([second, stealer, other].filter((t) => t.role() === 'leader')).toEqual([stealer]);
+    for (const t of [second, stealer, other]) t.link.close();
+  });
+
+  it('two tabs that steal the lock in the same millisecond, having heard the same term, get different terms: the older leadership steps down', async () => {
+    // Each holds a lock of its own origin (as two steals granted one after the other), and hears the other on one channel.
+    const channels = new FakeOrigin();
+    const [a, b] = [1, 2].map((id) => new TabCoordinator({ ...new FakeOrigin().tab(id), channel: channels.tab(id).channel }, { name: 'default', leaseMs: LEASE_MS, timeoutMs: 1_000 })) as [TabCoordinator, TabCoordinator];
+    const claims = [a.claim('s', 'a', health, { ...unpublished, term: 7 }), b.claim('s', 'b', health, { ...unpublished, term: 7 })];
+    await vi.advanceTimersByTimeAsync(10);
+    const [first, second] = await Promise.all(claims);
+    expect([first!.held, first!.fresh, second!.held, second!.fresh]).toEqual([true, true, true, true]);
+    expect(first!.term).not.toBe(second!.term);
+    const record = { epoch: 'x.1', version: 1, at: '', flags: [] };
+    const published = await Promise.all([a.publish('s', 'a', record), b.publish('s', 'b', record)]);
+    expect(published).toEqual([first!.term > second!.term, second!.term > first!.term]);
+    await Promise.all([a.close(), b.close()]);
   });
 
   it('a leader silent for a whole lease is not vouched for: read() shows no heartbeat (its followers say stale), and the next claim steals the lock', async () => {

@@ -7,6 +7,7 @@ import { asRecord, digest } from './wire.js';
 /** The part of `navigator.locks` (Web Locks) a tab fleet uses. */
 export interface TabLocks {
   request(name: string, options: { ifAvailable?: boolean; steal?: boolean; signal?: AbortSignal }, granted: (lock: unknown) => Promise<void> | undefined): Promise<unknown>;
+  query(): Promise<unknown>;
 }
 
 /** The part of a `BroadcastChannel` a tab fleet uses. */
@@ -115,14 +116,19 @@ export class TabCoordinator implements FleetCoordinator {
       lock = await this.#request(state, holder, true);
     }
     lock.claimedAt = this.#scheduler.now();
+    // A lock granted while this page hung may have been stolen since; the lock manager answers a query
+    // after the tasks it queued for this page before it, the steal's AbortError included, so by then
+    // a stolen lock was let go here: it leads nothing, nor takes a newer term than the stealer's.
+    if (lock.fresh && lock.granted) await this.#platform.locks.query();
     const shared = state.record !== undefined;
-    if (!lock.granted) return { held: false, fresh: false, shared, remainingMs: this.leaseMs, term: state.term };
+    if (!lock.granted || state.locks.get(holder) !== lock) return { held: false, fresh: false, shared, remainingMs: this.leaseMs, term: state.term };
     const fresh = lock.fresh;
     lock.fresh = false;
     state.holder = holder;
     // A lock says nothing of whom it was granted before: a new leadership's term is the clock, above
-    // any term heard (the tabs of an origin share the clock; one that went back is still outrun).
-    if (fresh) state.term = Math.max(state.term + 1, term + 1, this.#scheduler.now());
+    // any term heard (the tabs of an origin share the clock; one that went back is still outrun), plus
+    // a random fraction: two tabs that take the lock in one millisecond do not tie, the older steps down.
+    if (fresh) state.term = Math.max(state.term + 1, term + 1, this.#scheduler.now()) + Math.random();
     // The lock, not a timer, says the leader lives (a background tab's timers are throttled): its
     // health goes out when it changed, and to every tab when a leadership begins.
     if (fresh || JSON.stringify(health) !== JSON.stringify(state.leader)) this.#post({ key: state.key, kind: 'beat', health, term: state.term });
