@@ -26,46 +26,39 @@ export interface RedisCoordinatorOptions {
 // Answers {1 + 2 if taken afresh + 4 if the snapshot is the holder's last publish or a later one
 // of its epoch (starts with ARGV[5], then a version ≥ ARGV[6]: a publish whose answer is still on
 // its way is no loss), 0, the last leader's farewell (or false), the term}, or {0, ms left of the
-// holder's lease}.
-const CLAIM = `local fresh=0
-local term=tonumber(redis.call('GET',KEYS[5])) or 0
-local known=tonumber(ARGV[7])
-local lease=redis.call('GET',KEYS[1])
-if lease==ARGV[3] then
-redis.call('PEXPIRE',KEYS[1],ARGV[2])
-term=math.max(term,known)
-elseif not lease or term<known then
-term=math.max(term,known)+1
-redis.call('SET',KEYS[1],ARGV[3],'PX',ARGV[2])
+// holder's lease}. Locals: s the stored term, t the lease's, l the lease's holder (then the
+// snapshot's head), f the answer's bits.
+const CLAIM = `local s=tonumber(redis.call('GET',KEYS[5])) or 0
+local t=math.max(s,ARGV[7])
+local l=redis.call('GET',KEYS[1])
+local f=1
+if l~=ARGV[3] then
+if l and s>=t then return {0,redis.call('PTTL',KEYS[1])} end
+t=t+1
 redis.call('DEL',KEYS[3])
-fresh=2
-else
-return {0,redis.call('PTTL',KEYS[1])}
+f=3
 end
-redis.call('SET',KEYS[5],term)
-if redis.call('GET',KEYS[2])==ARGV[4] then
-redis.call('PEXPIRE',KEYS[2],ARGV[2])
-else
+redis.call('SET',KEYS[1],ARGV[3],'PX',ARGV[2])
+redis.call('SET',KEYS[5],t)
+if redis.call('GET',KEYS[2])~=ARGV[4] then redis.call('PUBLISH',ARGV[1],'health') end
 redis.call('SET',KEYS[2],ARGV[4],'PX',ARGV[2])
-redis.call('PUBLISH',ARGV[1],'health')
-end
-local s=redis.call('GETRANGE',KEYS[3],0,#ARGV[5]+15)
-local shared=s:find(ARGV[5],1,true)==1 and tonumber(s:match('%d+',#ARGV[5]))>=tonumber(ARGV[6]) and 4 or 0
-return {1+fresh+shared,0,redis.call('GET',KEYS[4]),term}`;
+l=redis.call('GETRANGE',KEYS[3],0,#ARGV[5]+15)
+if l:find(ARGV[5],1,true)==1 and tonumber(l:match('%d+',#ARGV[5]))>=tonumber(ARGV[6]) then f=f+4 end
+return {f,0,redis.call('GET',KEYS[4]),t}`;
 
 // Frees the lease and its heartbeat (only the holder can), keeping the leader's farewell, if any, for one lease.
 const RELEASE = `if redis.call('GET',KEYS[1])==ARGV[3] then
 redis.call('DEL',KEYS[1],KEYS[2])
 if ARGV[4]~='' then redis.call('SET',KEYS[4],ARGV[4],'PX',ARGV[2]) end
 redis.call('PUBLISH',ARGV[1],'released')
-end
-return 0`;
+end`;
 
 // Only the lease holder writes: the snapshot, then the notice.
-const PUBLISH = `if redis.call('GET',KEYS[1])~=ARGV[3] then return 0 end
+const PUBLISH = `if redis.call('GET',KEYS[1])==ARGV[3] then
 redis.call('SET',KEYS[3],ARGV[4])
 redis.call('PUBLISH',ARGV[1],'snapshot')
-return 1`;
+return 1
+end`;
 
 // The snapshot, the heartbeat and a farewell in one round trip (false for a missing key).
 const READ = `return redis.call('MGET',KEYS[3],KEYS[2],KEYS[4])`;
