@@ -97,7 +97,9 @@ export class RedisCoordinator implements FleetCoordinator {
 
   async claim(scope: string, holder: string, health: FleetHealth, published: { epoch: string; version: number; term: number }): Promise<FleetClaim> {
     const { epoch, version, term } = published;
-    const [code, left, farewell, leaseTerm] = ((await this.#run(CLAIM, scope, holder, JSON.stringify(health), head(epoch), String(version), String(term))) ?? []) as [number, number, unknown, number];
+    // How the holder's last snapshot's JSON begins, up to its version: `{"epoch":…,"version":`.
+    const head = `${JSON.stringify({ epoch }).slice(0, -1)},"version":`;
+    const [code, left, farewell, leaseTerm] = ((await this.#run(CLAIM, scope, holder, JSON.stringify(health), head, String(version), String(term))) ?? []) as [number, number, unknown, number];
     if (!Number.isInteger(code)) throw new Error('fleet claim: bad answer');
     // A lease without expiry (never written so) counts as a whole lease.
     return { held: !!(code & 1), fresh: !!(code & 2), shared: !!(code & 4), remainingMs: left > 0 ? left : this.leaseMs, farewell: asHealth(parseJson(farewell)), term: leaseTerm ?? 0 };
@@ -108,8 +110,9 @@ export class RedisCoordinator implements FleetCoordinator {
   }
 
   async publish(scope: string, holder: string, record: FleetRecord): Promise<boolean> {
-    const { term, at, flags } = record;
-    return (await this.#run(PUBLISH, scope, holder, `${head(record.epoch)}${record.version},${JSON.stringify({ term, at, flags }).slice(1)}`)) === 1;
+    const { epoch, version, term, at, flags } = record;
+    // Its JSON begins with the head a claim compares: epoch, then version.
+    return (await this.#run(PUBLISH, scope, holder, JSON.stringify({ epoch, version, term, at, flags }))) === 1;
   }
 
   async read(scope: string): Promise<FleetView> {
@@ -182,7 +185,8 @@ export class RedisCoordinator implements FleetCoordinator {
   /** Runs `script` on the scope's keys (one slot, thanks to the hash tag, so on a cluster too). */
   #run(script: string, scope: string, ...argv: string[]): Promise<unknown> {
     const key = this.#key(scope);
-    return this.#redis.eval(script, [key + 'lease', key + 'health', key + 'snapshot', key + 'farewell', key + 'term'], [key + 'changed', String(this.leaseMs), ...argv]);
+    const keys = ['lease', 'health', 'snapshot', 'farewell', 'term'].map((name) => key + name);
+    return this.#redis.eval(script, keys, [key + 'changed', String(this.leaseMs), ...argv]);
   }
 
   /** What the scope's key names start with. */
@@ -194,9 +198,4 @@ export class RedisCoordinator implements FleetCoordinator {
   #sharedKey(key: string): string {
     return `${this.#options.prefix}fleet:for:${digest(key)}`;
   }
-}
-
-/** How a stored snapshot's JSON begins, up to its version: `{"epoch":…,"version":`. A claim compares it. */
-function head(epoch: string): string {
-  return `${JSON.stringify({ epoch }).slice(0, -1)},"version":`;
 }
