@@ -193,7 +193,7 @@ export class FleetLink implements FleetHandle {
   /** The lease is ours: a new leadership (or a lost snapshot) republishes what this process holds. */
   #lead(claim: FleetClaim): void {
     const newLeadership = claim.fresh || this.#role !== 'leader';
-    this.#term = claim.term;
+    this.#term = claim.term!;
     if (newLeadership) {
       this.#leaderships += 1;
       this.#epoch = `${this.#holder}.${this.#leaderships}`;

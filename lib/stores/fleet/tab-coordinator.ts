@@ -38,8 +38,6 @@ type Message = { key: string; kind: 'ask'; have?: unknown } | { key: string; kin
 /** One holder's lock request for a scope: queued, then held until released. */
 interface Lock {
   granted: boolean;
-  /** Granted and not yet claimed: the next claim starts a new leadership. */
-  fresh: boolean;
   /** Scheduler time of the holder's last claim: a lock granted to a holder that stopped claiming is given back. */
   claimedAt: number;
   release(): void;
@@ -115,19 +113,18 @@ export class TabCoordinator implements FleetCoordinator {
       lock = await this.#request(state, holder, true);
     }
     lock.claimedAt = this.#scheduler.now();
-    const shared = state.record !== undefined;
-    if (!lock.granted) return { held: false, fresh: false, shared, remainingMs: this.leaseMs, term: state.term };
-    const fresh = lock.fresh;
-    lock.fresh = false;
+    if (!lock.granted) return { held: false, remainingMs: this.leaseMs };
+    // Granted and not yet claimed by this holder: a new leadership. A lock says nothing of whom it was
+    // granted before: its term is the clock, above any term heard (the tabs of an origin share the
+    // clock; one that went back is still outrun).
+    const fresh = state.holder !== holder;
     state.holder = holder;
-    // A lock says nothing of whom it was granted before: a new leadership's term is the clock, above
-    // any term heard (the tabs of an origin share the clock; one that went back is still outrun).
     if (fresh) state.term = Math.max(state.term + 1, term + 1, this.#scheduler.now());
     // The lock, not a timer, says the leader lives (a background tab's timers are throttled): its
     // health goes out when it changed, and to every tab when a leadership begins.
-    if (fresh || JSON.stringify(health) !== JSON.stringify(state.leader)) this.#post({ key: state.key, kind: 'beat', health, term: state.term });
+    if (fresh || JSON.stringify(health) !== JSON.stringify(state.leader)) this.#beat(state, health);
     this.#heard(state, health, undefined);
-    return { held: true, fresh, shared, remainingMs: 0, farewell: this.#farewellOf(state), term: state.term };
+    return { held: true, fresh, shared: state.record !== undefined, remainingMs: 0, farewell: this.#farewellOf(state), term: state.term };
   }
 
   async release(scope: string, holder: string, farewell?: FleetHealth): Promise<void> {
@@ -147,7 +144,7 @@ export class TabCoordinator implements FleetCoordinator {
     if (state.holder !== holder || !state.locks.get(holder)?.granted) return false;
     const health = state.leader!;
     this.#heard(state, health, record);
-    this.#post({ key: state.key, kind: 'beat', health, record, term: state.term });
+    this.#beat(state, health, record);
     return true;
   }
 
@@ -214,7 +211,7 @@ export class TabCoordinator implements FleetCoordinator {
     if (this.#closed) return Promise.reject(new Error('fleet coordinator closed'));
     this.#connect();
     const name = `flagstream-fleet:${this.#options.name}:${state.key}`;
-    const lock: Lock = { granted: false, fresh: true, claimedAt: this.#scheduler.now(), release: () => undefined, abort: new AbortController() };
+    const lock: Lock = { granted: false, claimedAt: this.#scheduler.now(), release: () => undefined, abort: new AbortController() };
     state.locks.set(holder, lock);
     // Held until released; a lock released or withdrawn before the browser granted it is let go at once.
     const hold = (): Promise<void> | undefined =>
@@ -277,7 +274,7 @@ export class TabCoordinator implements FleetCoordinator {
     if (!state) return;
     if (message.kind === 'ask') {
       const { record } = state;
-      if (state.holder && state.leader) this.#post({ key: state.key, kind: 'beat', health: state.leader, term: state.term, ...(record && tag(record) !== message.have ? { record } : {}) });
+      if (state.holder && state.leader) this.#beat(state, state.leader, record && tag(record) !== message.have ? record : undefined);
       return;
     }
     if (message.kind === 'farewell') return this.#farewell(state, message.health);
@@ -317,6 +314,11 @@ export class TabCoordinator implements FleetCoordinator {
 
   #notify(state: Scope): void {
     for (const notice of [...state.listeners]) notice();
+  }
+
+  /** Tells the other tabs the leader's health and term, and `record` when given. */
+  #beat(state: Scope, health: FleetHealth, record?: FleetRecord): void {
+    this.#post({ key: state.key, kind: 'beat', health, record, term: state.term });
   }
 
   #post(message: Message): void {
