@@ -2,7 +2,7 @@ import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { asHealth, type FleetClaim, type FleetCoordinator, type FleetHealth, type FleetRecord, type FleetView } from '../../client/features/fleet-link.js';
 import { asError } from '../../errors.js';
 import type { EvalResult } from '../../types.js';
-import { asRecord, digest } from './wire.js';
+import { asRecord, digest, termOf } from './wire.js';
 
 /** The part of `navigator.locks` (Web Locks) a tab fleet uses. */
 export interface TabLocks {
@@ -46,8 +46,7 @@ interface Lock {
 
 /** What this tab knows of one scope. */
 interface Scope {
-  /** The scope as the link names it, and its hash (what lock names and messages carry). */
-  readonly name: string;
+  /** The scope's hash: what lock names and messages carry, and what the coordinator files the scope under. */
   readonly key: string;
   record?: FleetRecord;
   /** The leader's health as last heard, and when (scheduler time; at first, when this tab began to wait for it). */
@@ -83,6 +82,7 @@ interface Scope {
 export class TabCoordinator implements FleetCoordinator {
   readonly leaseMs: number;
   readonly timeoutMs: number;
+  /** By the scope's hash. */
   readonly #scopes = new Map<string, Scope>();
   readonly #scheduler: SchedulerLike;
   #channel: TabChannel | undefined;
@@ -90,11 +90,12 @@ export class TabCoordinator implements FleetCoordinator {
   /** Stops listening for the page's `freeze` (on close: a closed coordinator is not kept by the page). */
   #unfreeze: (() => void) | undefined;
   readonly #platform: TabPlatform;
-  readonly #options: TabCoordinatorOptions;
+  /** The channel's name; a scope's lock is named after it and the scope's hash. */
+  readonly #name: string;
 
   constructor(platform: TabPlatform, options: TabCoordinatorOptions) {
     this.#platform = platform;
-    this.#options = options;
+    this.#name = `flagstream-fleet:${options.name}`;
     this.leaseMs = options.leaseMs;
     this.timeoutMs = options.timeoutMs;
     this.#scheduler = platform.scheduler ?? asyncScheduler;
@@ -128,7 +129,7 @@ export class TabCoordinator implements FleetCoordinator {
   }
 
   async release(scope: string, holder: string, farewell?: FleetHealth): Promise<void> {
-    const state = this.#scopes.get(scope);
+    const state = this.#scopes.get(digest(scope));
     const lock = state?.locks.get(holder);
     if (!state || !lock) return;
     const leading = state.holder === holder;
@@ -167,7 +168,7 @@ export class TabCoordinator implements FleetCoordinator {
       if (state.listeners.size > 0) return;
       // Nobody here follows the scope any more: its queued lock requests are withdrawn.
       for (const [holder, lock] of [...state.locks]) if (!lock.granted) this.#drop(state, holder, lock);
-      if (state.locks.size === 0 && this.#scopes.get(scope) === state) this.#scopes.delete(scope);
+      this.#forget(state);
     };
   }
 
@@ -193,7 +194,12 @@ export class TabCoordinator implements FleetCoordinator {
     if (state.holder === holder) state.holder = undefined;
     lock.abort.abort();
     lock.release();
-    if (state.locks.size === 0 && state.listeners.size === 0 && this.#scopes.get(state.name) === state) this.#scopes.delete(state.name);
+    this.#forget(state);
+  }
+
+  /** Forgets a scope nobody here uses any more (no lock, no listener). */
+  #forget(state: Scope): void {
+    if (state.locks.size === 0 && state.listeners.size === 0 && this.#scopes.get(state.key) === state) this.#scopes.delete(state.key);
   }
 
   /** Lets every lock here go and withdraws every request. */
@@ -210,7 +216,7 @@ export class TabCoordinator implements FleetCoordinator {
   #request(state: Scope, holder: string, steal = false): Promise<Lock> {
     if (this.#closed) return Promise.reject(new Error('fleet coordinator closed'));
     this.#connect();
-    const name = `flagstream-fleet:${this.#options.name}:${state.key}`;
+    const name = `${this.#name}:${state.key}`;
     const lock: Lock = { granted: false, claimedAt: this.#scheduler.now(), release: () => undefined, abort: new AbortController() };
     state.locks.set(holder, lock);
     // Held until released; a lock released or withdrawn before the browser granted it is let go at once.
@@ -270,7 +276,7 @@ export class TabCoordinator implements FleetCoordinator {
   #received(data: unknown): void {
     const message = parseMessage(data);
     if (!message) return;
-    const state = [...this.#scopes.values()].find((candidate) => candidate.key === message.key);
+    const state = this.#scopes.get(message.key);
     if (!state) return;
     if (message.kind === 'ask') {
       const { record } = state;
@@ -327,7 +333,7 @@ export class TabCoordinator implements FleetCoordinator {
 
   #connect(): TabChannel {
     if (!this.#channel) {
-      const channel = this.#platform.channel(`flagstream-fleet:${this.#options.name}`);
+      const channel = this.#platform.channel(this.#name);
       channel.onmessage = (event) => this.#received(event.data);
       this.#channel = channel;
     }
@@ -335,11 +341,11 @@ export class TabCoordinator implements FleetCoordinator {
   }
 
   #scope(scope: string): Scope {
-    let state = this.#scopes.get(scope);
+    const key = digest(scope);
+    let state = this.#scopes.get(key);
     if (!state) {
-      const key = digest(scope);
-      state = { name: scope, key, heardAt: this.#scheduler.now(), term: 0, locks: new Map(), listeners: new Set(), waiting: new Set() };
-      this.#scopes.set(scope, state);
+      state = { key, heardAt: this.#scheduler.now(), term: 0, locks: new Map(), listeners: new Set(), waiting: new Set() };
+      this.#scopes.set(key, state);
     }
     return state;
   }
@@ -354,5 +360,5 @@ function parseMessage(data: unknown): Message | undefined {
   const heard = asHealth(health);
   if (typeof key !== 'string') return undefined;
   if (kind === 'ask') return { key, kind, have };
-  return heard && (kind === 'beat' || kind === 'farewell') ? { key, kind, health: heard, record: asRecord(record), term: typeof term === 'number' ? term : undefined } : undefined;
+  return heard && (kind === 'beat' || kind === 'farewell') ? { key, kind, health: heard, record: asRecord(record), term: termOf(term) } : undefined;
 }
