@@ -44,7 +44,7 @@ async function leaderAndFollower() {
   const queued = follower.claim('s', 'b', health, unpublished);
   await vi.advanceTimersByTimeAsync(10);
   expect((await queued).held).toBe(false);
-  return { origin, leader, follower };
+  return { origin, leader, follower, term: (await held).term! };
 }
 
 /** A ready leader's heartbeat. */
@@ -159,7 +159,7 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
   });
 
   it('a leader silent for a whole lease is not vouched for: read() shows no heartbeat (its followers say stale), and the next claim steals the lock', async () => {
-    const { origin, leader, follower } = await leaderAndFollower();
+    const { origin, leader, follower, term } = await leaderAndFollower();
     const read = follower.read('s');
     await vi.advanceTimersByTimeAsync(10);
     expect((await read).leader).toEqual(health);
@@ -172,7 +172,8 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
     expect((await late).leader).toBeUndefined();
     const taken = follower.claim('s', 'b', health, unpublished); // asks once more first, unanswered
     await vi.advanceTimersByTimeAsync(300);
-    expect(await taken).toMatchObject({ held: true, fresh: true });
+    expect(await taken).toMatchObject({ held: true, term: expect.any(Number) });
+    expect((await taken).term).toBeGreaterThan(term); // a new leadership
     expect(await leader.publish('s', 'a', { epoch: 'a.1', version: 1, at: '', flags: [] })).toBe(false);
     await Promise.all([leader.close(), follower.close()]);
   });

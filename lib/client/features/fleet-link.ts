@@ -192,7 +192,8 @@ export class FleetLink implements FleetHandle {
 
   /** The lease is ours: a new leadership (or a lost snapshot) republishes what this process holds. */
   #lead(claim: FleetClaim): void {
-    const newLeadership = claim.fresh || this.#role !== 'leader';
+    // A term above the newest this member knew: the lease was taken afresh.
+    const newLeadership = claim.term! > this.#term || this.#role !== 'leader';
     this.#term = claim.term!;
     if (newLeadership) {
       this.#leaderships += 1;

@@ -23,10 +23,10 @@ export interface RedisCoordinatorOptions {
 // followers then wait for the new leader's, which it publishes as soon as it has flags. A lease
 // whose stored term is older than the claimant's is void: a lagging replica (or a failover that lost
 // the last writes) brought a deposed leadership back, and the claim takes it afresh.
-// Answers {1 + 2 if taken afresh + 4 if the snapshot is the holder's last publish or a later one
-// of its epoch (starts with ARGV[5], then a version ≥ ARGV[6]: a publish whose answer is still on
-// its way is no loss), 0, the last leader's farewell (or false), the term}, or {0, ms left of the
-// holder's lease}. Locals: s the stored term, t the lease's, l the lease's holder (then the
+// Answers {1 + 2 if the snapshot is the holder's last publish or a later one of its epoch (starts
+// with ARGV[5], then a version ≥ ARGV[6]: a publish whose answer is still on its way is no loss), 0,
+// the last leader's farewell (or false), the term (above ARGV[7]: taken afresh)}, or {0, ms left of
+// the holder's lease}. Locals: s the stored term, t the lease's, l the lease's holder (then the
 // snapshot's head), f the answer's bits.
 const CLAIM = `local s=tonumber(redis.call('GET',KEYS[5])) or 0
 local t=math.max(s,ARGV[7])
@@ -36,14 +36,13 @@ if l~=ARGV[3] then
 if l and s>=t then return {0,redis.call('PTTL',KEYS[1])} end
 t=t+1
 redis.call('DEL',KEYS[3])
-f=3
 end
 redis.call('SET',KEYS[1],ARGV[3],'PX',ARGV[2])
 redis.call('SET',KEYS[5],t)
 if redis.call('GET',KEYS[2])~=ARGV[4] then redis.call('PUBLISH',ARGV[1],'health') end
 redis.call('SET',KEYS[2],ARGV[4],'PX',ARGV[2])
 l=redis.call('GETRANGE',KEYS[3],0,#ARGV[5]+15)
-if l:find(ARGV[5],1,true)==1 and tonumber(l:match('%d+',#ARGV[5]))>=tonumber(ARGV[6]) then f=f+4 end
+if l:find(ARGV[5],1,true)==1 and tonumber(l:match('%d+',#ARGV[5]))>=tonumber(ARGV[6]) then f=3 end
 return {f,0,redis.call('GET',KEYS[4]),t}`;
 
 // Frees the lease and its heartbeat (only the holder can), keeping the leader's farewell, if any, for one lease.
@@ -102,7 +101,7 @@ export class RedisCoordinator implements FleetCoordinator {
     const [code, left, farewell, leaseTerm] = ((await this.#run(CLAIM, scope, holder, JSON.stringify(health), head, String(version), String(term))) ?? []) as [number, number, unknown, number];
     if (!Number.isInteger(code)) throw new Error('fleet claim: bad answer');
     // A lease without expiry (never written so) counts as a whole lease.
-    return { held: !!(code & 1), fresh: !!(code & 2), shared: !!(code & 4), remainingMs: left > 0 ? left : this.leaseMs, farewell: asHealth(parseJson(farewell)), term: leaseTerm };
+    return { held: !!(code & 1), shared: !!(code & 2), remainingMs: left > 0 ? left : this.leaseMs, farewell: asHealth(parseJson(farewell)), term: leaseTerm };
   }
 
   async release(scope: string, holder: string, farewell?: FleetHealth): Promise<void> {

@@ -125,7 +125,7 @@ export class TabCoordinator implements FleetCoordinator {
     // health goes out when it changed, and to every tab when a leadership begins.
     if (fresh || JSON.stringify(health) !== JSON.stringify(state.leader)) this.#beat(state, health);
     this.#heard(state, health, undefined);
-    return { held: true, fresh, shared: state.record !== undefined, remainingMs: 0, farewell: this.#farewellOf(state), term: state.term };
+    return { held: true, shared: state.record !== undefined, remainingMs: 0, farewell: this.#farewellOf(state), term: state.term };
   }
 
   async release(scope: string, holder: string, farewell?: FleetHealth): Promise<void> {
