@@ -101,7 +101,7 @@ export class FleetLink implements FleetHandle {
     if (this.#left) return;
     // A leader's farewell tells its followers why it left: they report it, whoever leads next.
     void this.#leave(asHealth({ state: 'error', since: this.#now(), error }));
-    this.#solo(error, `fleet: left (${error.message}); another process leads`);
+    this.#solo(error, `fleet: left (${error.message}); another process takes over`);
   }
 
   close(): void {

@@ -27,11 +27,10 @@ export interface RedisCoordinatorOptions {
 // with ARGV[5], then a version ≥ ARGV[6]: a publish whose answer is still on its way is no loss), 0,
 // the last leader's farewell (or false), the term (above ARGV[7]: taken afresh)}, or {0, ms left of
 // the holder's lease}. Locals: s the stored term, t the lease's, l the lease's holder (then the
-// snapshot's head), f the answer's bits.
+// snapshot's head; +0 makes a number of a string).
 const CLAIM = `local s=tonumber(redis.call('GET',KEYS[5])) or 0
 local t=math.max(s,ARGV[7])
 local l=redis.call('GET',KEYS[1])
-local f=1
 if l~=ARGV[3] then
 if l and s>=t then return {0,redis.call('PTTL',KEYS[1])} end
 t=t+1
@@ -42,8 +41,7 @@ redis.call('SET',KEYS[5],t)
 if redis.call('GET',KEYS[2])~=ARGV[4] then redis.call('PUBLISH',ARGV[1],'health') end
 redis.call('SET',KEYS[2],ARGV[4],'PX',ARGV[2])
 l=redis.call('GETRANGE',KEYS[3],0,#ARGV[5]+15)
-if l:find(ARGV[5],1,true)==1 and tonumber(l:match('%d+',#ARGV[5]))>=tonumber(ARGV[6]) then f=3 end
-return {f,0,redis.call('GET',KEYS[4]),t}`;
+return {l:find(ARGV[5],1,true)==1 and l:match('%d+',#ARGV[5])+0>=ARGV[6]+0 and 3 or 1,0,redis.call('GET',KEYS[4]),t}`;
 
 // Frees the lease and its heartbeat (only the holder can), keeping the leader's farewell, if any, for one lease.
 const RELEASE = `if redis.call('GET',KEYS[1])==ARGV[3] then
@@ -98,7 +96,7 @@ export class RedisCoordinator implements FleetCoordinator {
     const { epoch, version, term } = published;
     // How the holder's last snapshot's JSON begins, up to its version: `{"epoch":…,"version":`.
     const head = `${JSON.stringify({ epoch }).slice(0, -1)},"version":`;
-    const [code, left, farewell, leaseTerm] = ((await this.#run(CLAIM, scope, holder, JSON.stringify(health), head, String(version), String(term))) ?? []) as [number, number, unknown, number];
+    const [code, left, farewell, leaseTerm] = ((await this.#run(CLAIM, scope, holder, JSON.stringify(health), head, version, term)) ?? []) as [number, number, unknown, number];
     if (!Number.isInteger(code)) throw new Error('fleet claim: bad answer');
     // A lease without expiry (never written so) counts as a whole lease.
     return { held: !!(code & 1), shared: !!(code & 2), remainingMs: left > 0 ? left : this.leaseMs, farewell: asHealth(parseJson(farewell)), term: leaseTerm };
@@ -182,10 +180,10 @@ export class RedisCoordinator implements FleetCoordinator {
   }
 
   /** Runs `script` on the scope's keys (one slot, thanks to the hash tag, so on a cluster too). */
-  #run(script: string, scope: string, ...argv: string[]): Promise<unknown> {
+  #run(script: string, scope: string, ...argv: (string | number)[]): Promise<unknown> {
     const key = this.#key(scope);
     const keys = ['lease', 'health', 'snapshot', 'farewell', 'term'].map((name) => key + name);
-    return this.#redis.eval(script, keys, [key + 'changed', String(this.leaseMs), ...argv]);
+    return this.#redis.eval(script, keys, [key + 'changed', this.leaseMs, ...argv].map(String));
   }
 
   /** What the scope's key names start with. */
