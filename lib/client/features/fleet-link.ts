@@ -114,9 +114,14 @@ export class FleetLink implements FleetHandle {
   async #leave(farewell?: FleetHealth): Promise<void> {
     this.#left = true;
     for (const subscription of this.#subscriptions) subscription.unsubscribe();
+    await this.#letGo(farewell);
+  }
+
+  /** Stops claiming and listening in the current scope and gives its lease up if held (with a farewell: why). */
+  async #letGo(farewell?: FleetHealth): Promise<void> {
+    const scope = this.#scope;
     this.#tick?.unsubscribe();
     this.#unlisten();
-    const scope = this.#scope;
     if (this.#role === 'leader' && scope) await this.#call(() => this.#store.release(scope, this.#holder, farewell)).catch(() => undefined);
   }
 
@@ -126,10 +131,7 @@ export class FleetLink implements FleetHandle {
    */
   #enter(scope: string): void {
     if (scope === this.#scope) return this.refresh();
-    const previous = this.#scope;
-    if (previous && this.#role === 'leader') this.#call(() => this.#store.release(previous, this.#holder)).catch(() => undefined);
-    this.#unlisten();
-    this.#tick?.unsubscribe();
+    void this.#letGo();
     this.#scope = scope;
     this.#epoch = '';
     this.#version = 0;
@@ -182,7 +184,7 @@ export class FleetLink implements FleetHandle {
         if (this.#left || scope !== this.#scope) await this.#call(() => this.#store.release(scope, this.#holder));
         return;
       }
-      this.#lapsesAt = claim.held ? undefined : this.#host.scheduler.now() + Math.max(0, claim.remainingMs);
+      this.#lapsesAt = claim.held ? undefined : this.#host.scheduler.now() + claim.remainingMs;
       if (claim.held) this.#lead(claim);
       else await this.#follow(generation, scope);
     } catch (error) {
@@ -273,7 +275,7 @@ export class FleetLink implements FleetHandle {
         const stored = await this.#call(() => this.#store.publish(scope, this.#holder, record));
         if (this.#stale(generation)) return;
         if (!stored) this.#become('follower');
-        else if (record.epoch === this.#epoch) this.#version = Math.max(this.#version, record.version);
+        else if (record.epoch === this.#epoch) this.#version = record.version;
       } catch (error) {
         if (!this.#stale(generation)) this.#goSolo(asError(error));
       }
