@@ -142,7 +142,8 @@ export class TabCoordinator implements FleetCoordinator {
 
   async publish(scope: string, holder: string, record: FleetRecord): Promise<boolean> {
     const state = this.#scope(scope);
-    if (state.holder !== holder || !state.locks.get(holder)?.granted) return false;
+    // Its holder's lock is granted (a claim made it the holder; dropping the lock unmakes it).
+    if (state.holder !== holder) return false;
     const health = state.leader!;
     this.#heard(state, health, record);
     this.#beat(state, health, record);
@@ -280,7 +281,8 @@ export class TabCoordinator implements FleetCoordinator {
     if (!state) return;
     if (message.kind === 'ask') {
       const { record } = state;
-      if (state.holder && state.leader) this.#beat(state, state.leader, record && tag(record) !== message.have ? record : undefined);
+      // A holder has a heartbeat: its claim took it in.
+      if (state.holder) this.#beat(state, state.leader!, record && tag(record) !== message.have ? record : undefined);
       return;
     }
     if (message.kind === 'farewell') return this.#farewell(state, message.health);
