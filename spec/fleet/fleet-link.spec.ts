@@ -30,13 +30,13 @@ class MemoryCoordinator implements FleetCoordinator {
     this.claims += 1;
     const lease = this.live(scope);
     const shared = this.records.has(scope);
-    if (lease && lease.holder !== holder) return { held: false, fresh: false, shared, remainingMs: lease.until - Date.now(), term: this.term };
+    if (lease && lease.holder !== holder) return { held: false, shared, remainingMs: lease.until - Date.now(), term: this.term };
     const changed = JSON.stringify(lease?.health) !== JSON.stringify(health);
     this.leases.set(scope, { holder, until: Date.now() + this.leaseMs, health });
     if (changed) this.notify(scope);
     const farewell = this.farewells.get(scope);
     if (!lease) this.term += 1;
-    return { held: true, fresh: !lease, shared, remainingMs: 0, term: this.term, ...(farewell && farewell.until > Date.now() ? { farewell: farewell.health } : {}) };
+    return { held: true, shared, remainingMs: 0, term: this.term, ...(farewell && farewell.until > Date.now() ? { farewell: farewell.health } : {}) };
   }
   async release(scope: string, holder: string, farewell?: FleetHealth): Promise<void> {
     if (this.leases.get(scope)?.holder !== holder) return;

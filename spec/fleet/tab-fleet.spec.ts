@@ -50,7 +50,7 @@ async function leaderAndFollower() {
   const queued = follower.claim('s', 'b', health, unpublished);
   await vi.advanceTimersByTimeAsync(10);
   expect((await queued).held).toBe(false);
-  return { origin, leader, follower };
+  return { origin, leader, follower, term: (await held).term! };
 }
 
 /** A ready leader's heartbeat. */
@@ -209,16 +209,17 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
     const claims = [a.claim('s', 'a', health, { ...unpublished, term: 7 }), b.claim('s', 'b', health, { ...unpublished, term: 7 })];
     await vi.advanceTimersByTimeAsync(10);
     const [first, second] = await Promise.all(claims);
-    expect([first!.held, first!.fresh, second!.held, second!.fresh]).toEqual([true, true, true, true]);
+    // Both new leaderships (each term above the 7 its holder knew), and not the same.
+    expect([first!.held, first!.term! > 7, second!.held, second!.term! > 7]).toEqual([true, true, true, true]);
     expect(first!.term).not.toBe(second!.term);
     const record = { epoch: 'x.1', version: 1, at: '', flags: [] };
     const published = await Promise.all([a.publish('s', 'a', record), b.publish('s', 'b', record)]);
-    expect(published).toEqual([first!.term > second!.term, second!.term > first!.term]);
+    expect(published).toEqual([first!.term! > second!.term!, second!.term! > first!.term!]);
     await Promise.all([a.close(), b.close()]);
   });
 
   it('a leader silent for a whole lease is not vouched for: read() shows no heartbeat (its followers say stale), and the next claim steals the lock', async () => {
-    const { origin, leader, follower } = await leaderAndFollower();
+    const { origin, leader, follower, term } = await leaderAndFollower();
     const read = follower.read('s');
     await vi.advanceTimersByTimeAsync(10);
     expect((await read).leader).toEqual(health);
@@ -231,7 +232,8 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
     expect((await late).leader).toBeUndefined();
     const taken = follower.claim('s', 'b', health, unpublished); // asks once more first, unanswered
     await vi.advanceTimersByTimeAsync(300);
-    expect(await taken).toMatchObject({ held: true, fresh: true });
+    expect(await taken).toMatchObject({ held: true, term: expect.any(Number) });
+    expect((await taken).term).toBeGreaterThan(term); // a new leadership
     expect(await leader.publish('s', 'a', { epoch: 'a.1', version: 1, at: '', flags: [] })).toBe(false);
     await Promise.all([leader.close(), follower.close()]);
   });

@@ -41,17 +41,11 @@ export interface FleetClaim {
   /** The lease is the claimant's now (taken or renewed). */
   held: boolean;
   /**
-   * It was free and has just been taken: a new leadership, whose first act is to republish. A store
-   * that outlives its processes (Redis) drops the last leadership's snapshot then, so nobody applies
-   * flags no running leader stands behind.
-   */
-  fresh: boolean;
-  /**
-   * The shared snapshot is the one the claimant published last (none published: false).
+   * Held: the shared snapshot is the one the claimant published last (none published: false).
    * False once the store lost it (a restart, a flush, an eviction) or holds an older one (a restore
    * from an older backup, a failover to a lagging replica): the leader then republishes.
    */
-  shared: boolean;
+  shared?: boolean;
   /** Not held: how long the holder's lease still runs, ms, unless renewed. */
   remainingMs: number;
   /** Held: a farewell of the last leader, kept for one lease after it left (see `release`). */
@@ -59,9 +53,11 @@ export interface FleetClaim {
   /**
    * Held: the leadership's term, greater for each lease taken afresh than any the store or the
    * claimant knew of. A lease whose term is older than the claimant's is void (a lagging replica
-   * brought it back): the claim takes it afresh.
+   * brought it back): the claim takes it afresh. A term above the claimant's is a new leadership,
+   * whose first act is to republish; a store that outlives its processes (Redis) drops the last
+   * leadership's snapshot then, so nobody applies flags no running leader stands behind.
    */
-  term: number;
+  term?: number;
 }
 
 /** What a follower reads: the shared snapshot and the leader's last heartbeat. */

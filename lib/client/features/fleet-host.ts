@@ -22,9 +22,9 @@ export function fleetHost(client: FleetClient): FleetHost {
       report.streamDown();
     },
     // A follower's status follows its leader's health (`undefined`: its own again). Nothing applied
-    // yet: a leader in trouble makes it `error`, else it stays `initializing`.
+    // yet: a leader in trouble makes it `error`, else it stays `initializing`. The link calls it only
+    // when the health changed.
     mirror: (health) => {
-      if (!health && !report.leader) return;
       report.leader = health;
       report.update(client.loaded ? report.readiness() : health && health.state !== 'ready' ? { state: 'error', error: health.error } : { state: 'initializing', error: undefined });
     },

@@ -101,7 +101,7 @@ export class FleetLink implements FleetHandle {
     if (this.#left) return;
     // A leader's farewell tells its followers why it left: they report it, whoever leads next.
     void this.#leave(asHealth({ state: 'error', since: this.#now(), error }));
-    this.#solo(error, `fleet: left (${error.message}); another process leads`);
+    this.#solo(error, `fleet: left (${error.message}); another process takes over`);
   }
 
   close(): void {
@@ -114,9 +114,14 @@ export class FleetLink implements FleetHandle {
   async #leave(farewell?: FleetHealth): Promise<void> {
     this.#left = true;
     for (const subscription of this.#subscriptions) subscription.unsubscribe();
+    await this.#letGo(farewell);
+  }
+
+  /** Stops claiming and listening in the current scope and gives its lease up if held (with a farewell: why). */
+  async #letGo(farewell?: FleetHealth): Promise<void> {
+    const scope = this.#scope;
     this.#tick?.unsubscribe();
     this.#unlisten();
-    const scope = this.#scope;
     if (this.#role === 'leader' && scope) await this.#call(() => this.#store.release(scope, this.#holder, farewell)).catch(() => undefined);
   }
 
@@ -126,10 +131,7 @@ export class FleetLink implements FleetHandle {
    */
   #enter(scope: string): void {
     if (scope === this.#scope) return this.refresh();
-    const previous = this.#scope;
-    if (previous && this.#role === 'leader') this.#call(() => this.#store.release(previous, this.#holder)).catch(() => undefined);
-    this.#unlisten();
-    this.#tick?.unsubscribe();
+    void this.#letGo();
     this.#scope = scope;
     this.#epoch = '';
     this.#version = 0;
@@ -182,7 +184,7 @@ export class FleetLink implements FleetHandle {
         if (this.#left || scope !== this.#scope) await this.#call(() => this.#store.release(scope, this.#holder));
         return;
       }
-      this.#lapsesAt = claim.held ? undefined : this.#host.scheduler.now() + Math.max(0, claim.remainingMs);
+      this.#lapsesAt = claim.held ? undefined : this.#host.scheduler.now() + claim.remainingMs;
       if (claim.held) this.#lead(claim);
       else await this.#follow(generation, scope);
     } catch (error) {
@@ -192,8 +194,9 @@ export class FleetLink implements FleetHandle {
 
   /** The lease is ours: a new leadership (or a lost snapshot) republishes what this process holds. */
   #lead(claim: FleetClaim): void {
-    const newLeadership = claim.fresh || this.#role !== 'leader';
-    this.#term = claim.term;
+    // A term above the newest this member knew: the lease was taken afresh.
+    const newLeadership = claim.term! > this.#term || this.#role !== 'leader';
+    this.#term = claim.term!;
     if (newLeadership) {
       this.#leaderships += 1;
       this.#epoch = `${this.#holder}.${this.#leaderships}`;
@@ -272,7 +275,7 @@ export class FleetLink implements FleetHandle {
         const stored = await this.#call(() => this.#store.publish(scope, this.#holder, record));
         if (this.#stale(generation)) return;
         if (!stored) this.#become('follower');
-        else if (record.epoch === this.#epoch) this.#version = Math.max(this.#version, record.version);
+        else if (record.epoch === this.#epoch) this.#version = record.version;
       } catch (error) {
         if (!this.#stale(generation)) this.#goSolo(asError(error));
       }

@@ -25,50 +25,40 @@ export interface RedisCoordinatorOptions {
 // the last writes) brought a deposed leadership back, and the claim takes it afresh. A lease without
 // a stored term is not (the term key alone was lost, evicted or deleted: the holder's renewal writes
 // it back; or an older release holds it).
-// Answers {1 + 2 if taken afresh + 4 if the snapshot is the holder's last publish or a later one
-// of its epoch (starts with ARGV[5], then a version ≥ ARGV[6]: a publish whose answer is still on
-// its way is no loss), 0, the last leader's farewell (or false), the term}, or {0, ms left of the
-// holder's lease}.
-const CLAIM = `local fresh=0
-local stored=redis.call('GET',KEYS[5])
-local term=tonumber(stored) or 0
-local known=tonumber(ARGV[7])
-local lease=redis.call('GET',KEYS[1])
-if lease==ARGV[3] then
-redis.call('PEXPIRE',KEYS[1],ARGV[2])
-term=math.max(term,known)
-elseif not lease or stored and term<known then
-term=math.max(term,known)+1
-redis.call('SET',KEYS[1],ARGV[3],'PX',ARGV[2])
+// Answers {1 + 2 if the snapshot is the holder's last publish or a later one of its epoch (starts
+// with ARGV[5], then a version ≥ ARGV[6]: a publish whose answer is still on its way is no loss), 0,
+// the last leader's farewell (or false), the term (above ARGV[7]: taken afresh)}, or {0, ms left of
+// the holder's lease}. Locals: g the stored term (s as a number), t the lease's, l the lease's holder
+// (then the snapshot's head; +0 makes a number of a string).
+const CLAIM = `local g=redis.call('GET',KEYS[5])
+local s=tonumber(g) or 0
+local t=math.max(s,ARGV[7])
+local l=redis.call('GET',KEYS[1])
+if l~=ARGV[3] then
+if l and (not g or s>=t) then return {0,redis.call('PTTL',KEYS[1])} end
+t=t+1
 redis.call('DEL',KEYS[3])
-fresh=2
-else
-return {0,redis.call('PTTL',KEYS[1])}
 end
-redis.call('SET',KEYS[5],term)
-if redis.call('GET',KEYS[2])==ARGV[4] then
-redis.call('PEXPIRE',KEYS[2],ARGV[2])
-else
+redis.call('SET',KEYS[1],ARGV[3],'PX',ARGV[2])
+redis.call('SET',KEYS[5],t)
+if redis.call('GET',KEYS[2])~=ARGV[4] then redis.call('PUBLISH',ARGV[1],'health') end
 redis.call('SET',KEYS[2],ARGV[4],'PX',ARGV[2])
-redis.call('PUBLISH',ARGV[1],'health')
-end
-local s=redis.call('GETRANGE',KEYS[3],0,#ARGV[5]+15)
-local shared=s:find(ARGV[5],1,true)==1 and tonumber(s:match('%d+',#ARGV[5]))>=tonumber(ARGV[6]) and 4 or 0
-return {1+fresh+shared,0,redis.call('GET',KEYS[4]),term}`;
+l=redis.call('GETRANGE',KEYS[3],0,#ARGV[5]+15)
+return {l:find(ARGV[5],1,true)==1 and l:match('%d+',#ARGV[5])+0>=ARGV[6]+0 and 3 or 1,0,redis.call('GET',KEYS[4]),t}`;
 
 // Frees the lease and its heartbeat (only the holder can), keeping the leader's farewell, if any, for one lease.
 const RELEASE = `if redis.call('GET',KEYS[1])==ARGV[3] then
 redis.call('DEL',KEYS[1],KEYS[2])
 if ARGV[4]~='' then redis.call('SET',KEYS[4],ARGV[4],'PX',ARGV[2]) end
 redis.call('PUBLISH',ARGV[1],'released')
-end
-return 0`;
+end`;
 
 // Only the lease holder writes: the snapshot, then the notice.
-const PUBLISH = `if redis.call('GET',KEYS[1])~=ARGV[3] then return 0 end
+const PUBLISH = `if redis.call('GET',KEYS[1])==ARGV[3] then
 redis.call('SET',KEYS[3],ARGV[4])
 redis.call('PUBLISH',ARGV[1],'snapshot')
-return 1`;
+return 1
+end`;
 
 // The snapshot, the heartbeat and a farewell in one round trip (false for a missing key).
 const READ = `return redis.call('MGET',KEYS[3],KEYS[2],KEYS[4])`;
@@ -107,10 +97,12 @@ export class RedisCoordinator implements FleetCoordinator {
 
   async claim(scope: string, holder: string, health: FleetHealth, published: { epoch: string; version: number; term: number }): Promise<FleetClaim> {
     const { epoch, version, term } = published;
-    const [code, left, farewell, leaseTerm] = ((await this.#run(CLAIM, scope, holder, JSON.stringify(health), head(epoch), String(version), String(term))) ?? []) as [number, number, unknown, number];
+    // How the holder's last snapshot's JSON begins, up to its version: `{"epoch":…,"version":`.
+    const head = `${JSON.stringify({ epoch }).slice(0, -1)},"version":`;
+    const [code, left, farewell, leaseTerm] = ((await this.#run(CLAIM, scope, holder, JSON.stringify(health), head, version, term)) ?? []) as [number, number, unknown, number];
     if (!Number.isInteger(code)) throw new Error('fleet claim: bad answer');
     // A lease without expiry (never written so) counts as a whole lease.
-    return { held: !!(code & 1), fresh: !!(code & 2), shared: !!(code & 4), remainingMs: left > 0 ? left : this.leaseMs, farewell: asHealth(parseJson(farewell)), term: leaseTerm ?? 0 };
+    return { held: !!(code & 1), shared: !!(code & 2), remainingMs: left > 0 ? left : this.leaseMs, farewell: asHealth(parseJson(farewell)), term: leaseTerm };
   }
 
   async release(scope: string, holder: string, farewell?: FleetHealth): Promise<void> {
@@ -118,8 +110,9 @@ export class RedisCoordinator implements FleetCoordinator {
   }
 
   async publish(scope: string, holder: string, record: FleetRecord): Promise<boolean> {
-    const { term, at, flags } = record;
-    return (await this.#run(PUBLISH, scope, holder, `${head(record.epoch)}${record.version},${JSON.stringify({ term, at, flags }).slice(1)}`)) === 1;
+    const { epoch, version, term, at, flags } = record;
+    // Its JSON begins with the head a claim compares: epoch, then version.
+    return (await this.#run(PUBLISH, scope, holder, JSON.stringify({ epoch, version, term, at, flags }))) === 1;
   }
 
   async read(scope: string): Promise<FleetView> {
@@ -190,9 +183,10 @@ export class RedisCoordinator implements FleetCoordinator {
   }
 
   /** Runs `script` on the scope's keys (one slot, thanks to the hash tag, so on a cluster too). */
-  #run(script: string, scope: string, ...argv: string[]): Promise<unknown> {
+  #run(script: string, scope: string, ...argv: (string | number)[]): Promise<unknown> {
     const key = this.#key(scope);
-    return this.#redis.eval(script, [key + 'lease', key + 'health', key + 'snapshot', key + 'farewell', key + 'term'], [key + 'changed', String(this.leaseMs), ...argv]);
+    const keys = ['lease', 'health', 'snapshot', 'farewell', 'term'].map((name) => key + name);
+    return this.#redis.eval(script, keys, [key + 'changed', this.leaseMs, ...argv].map(String));
   }
 
   /** What the scope's key names start with. */
@@ -204,9 +198,4 @@ export class RedisCoordinator implements FleetCoordinator {
   #sharedKey(key: string): string {
     return `${this.#options.prefix}fleet:for:${digest(key)}`;
   }
-}
-
-/** How a stored snapshot's JSON begins, up to its version: `{"epoch":…,"version":`. A claim compares it. */
-function head(epoch: string): string {
-  return `${JSON.stringify({ epoch }).slice(0, -1)},"version":`;
 }

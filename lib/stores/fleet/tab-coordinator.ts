@@ -2,7 +2,7 @@ import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { asHealth, type FleetClaim, type FleetCoordinator, type FleetHealth, type FleetRecord, type FleetView } from '../../client/features/fleet-link.js';
 import { asError } from '../../errors.js';
 import type { EvalResult } from '../../types.js';
-import { asRecord, digest } from './wire.js';
+import { asRecord, digest, termOf } from './wire.js';
 
 /** The part of `navigator.locks` (Web Locks) a tab fleet uses. */
 export interface TabLocks {
@@ -39,8 +39,6 @@ type Message = { key: string; kind: 'ask'; have?: unknown } | { key: string; kin
 /** One holder's lock request for a scope: queued, then held until released. */
 interface Lock {
   granted: boolean;
-  /** Granted and not yet claimed: the next claim starts a new leadership. */
-  fresh: boolean;
   /** Scheduler time of the holder's last claim: a lock granted to a holder that stopped claiming is given back. */
   claimedAt: number;
   release(): void;
@@ -49,8 +47,7 @@ interface Lock {
 
 /** What this tab knows of one scope. */
 interface Scope {
-  /** The scope as the link names it, and its hash (what lock names and messages carry). */
-  readonly name: string;
+  /** The scope's hash: what lock names and messages carry, and what the coordinator files the scope under. */
   readonly key: string;
   record?: FleetRecord;
   /** The leader's health as last heard, and when (scheduler time; at first, when this tab began to wait for it). */
@@ -86,6 +83,7 @@ interface Scope {
 export class TabCoordinator implements FleetCoordinator {
   readonly leaseMs: number;
   readonly timeoutMs: number;
+  /** By the scope's hash. */
   readonly #scopes = new Map<string, Scope>();
   readonly #scheduler: SchedulerLike;
   #channel: TabChannel | undefined;
@@ -93,11 +91,12 @@ export class TabCoordinator implements FleetCoordinator {
   /** Stops listening for the page's `freeze` (on close: a closed coordinator is not kept by the page). */
   #unfreeze: (() => void) | undefined;
   readonly #platform: TabPlatform;
-  readonly #options: TabCoordinatorOptions;
+  /** The channel's name; a scope's lock is named after it and the scope's hash. */
+  readonly #name: string;
 
   constructor(platform: TabPlatform, options: TabCoordinatorOptions) {
     this.#platform = platform;
-    this.#options = options;
+    this.#name = `flagstream-fleet:${options.name}`;
     this.leaseMs = options.leaseMs;
     this.timeoutMs = options.timeoutMs;
     this.#scheduler = platform.scheduler ?? asyncScheduler;
@@ -119,25 +118,24 @@ export class TabCoordinator implements FleetCoordinator {
     // A lock granted while this page hung may have been stolen since; the lock manager answers a query
     // after the tasks it queued for this page before it, the steal's AbortError included, so by then
     // a stolen lock was let go here: it leads nothing, nor takes a newer term than the stealer's.
-    if (lock.fresh && lock.granted) await this.#platform.locks.query();
-    const shared = state.record !== undefined;
-    if (!lock.granted || state.locks.get(holder) !== lock) return { held: false, fresh: false, shared, remainingMs: this.leaseMs, term: state.term };
-    const fresh = lock.fresh;
-    lock.fresh = false;
+    if (lock.granted && state.holder !== holder) await this.#platform.locks.query();
+    if (!lock.granted || state.locks.get(holder) !== lock) return { held: false, remainingMs: this.leaseMs };
+    // Granted and not yet claimed by this holder: a new leadership. A lock says nothing of whom it was
+    // granted before: its term is the clock, above any term heard (the tabs of an origin share the
+    // clock; one that went back is still outrun), plus a random fraction: two tabs that take the lock
+    // in one millisecond do not tie, the older steps down.
+    const fresh = state.holder !== holder;
     state.holder = holder;
-    // A lock says nothing of whom it was granted before: a new leadership's term is the clock, above
-    // any term heard (the tabs of an origin share the clock; one that went back is still outrun), plus
-    // a random fraction: two tabs that take the lock in one millisecond do not tie, the older steps down.
     if (fresh) state.term = Math.max(state.term + 1, term + 1, this.#scheduler.now()) + Math.random();
     // The lock, not a timer, says the leader lives (a background tab's timers are throttled): its
     // health goes out when it changed, and to every tab when a leadership begins.
-    if (fresh || JSON.stringify(health) !== JSON.stringify(state.leader)) this.#post({ key: state.key, kind: 'beat', health, term: state.term });
+    if (fresh || JSON.stringify(health) !== JSON.stringify(state.leader)) this.#beat(state, health);
     this.#heard(state, health, undefined);
-    return { held: true, fresh, shared, remainingMs: 0, farewell: this.#farewellOf(state), term: state.term };
+    return { held: true, shared: state.record !== undefined, remainingMs: 0, farewell: this.#farewellOf(state), term: state.term };
   }
 
   async release(scope: string, holder: string, farewell?: FleetHealth): Promise<void> {
-    const state = this.#scopes.get(scope);
+    const state = this.#scopes.get(digest(scope));
     const lock = state?.locks.get(holder);
     if (!state || !lock) return;
     const leading = state.holder === holder;
@@ -150,10 +148,11 @@ export class TabCoordinator implements FleetCoordinator {
 
   async publish(scope: string, holder: string, record: FleetRecord): Promise<boolean> {
     const state = this.#scope(scope);
-    if (state.holder !== holder || !state.locks.get(holder)?.granted) return false;
+    // Its holder's lock is granted (a claim made it the holder; dropping the lock unmakes it).
+    if (state.holder !== holder) return false;
     const health = state.leader!;
     this.#heard(state, health, record);
-    this.#post({ key: state.key, kind: 'beat', health, record, term: state.term });
+    this.#beat(state, health, record);
     return true;
   }
 
@@ -176,7 +175,7 @@ export class TabCoordinator implements FleetCoordinator {
       if (state.listeners.size > 0) return;
       // Nobody here follows the scope any more: its queued lock requests are withdrawn.
       for (const [holder, lock] of [...state.locks]) if (!lock.granted) this.#drop(state, holder, lock);
-      if (state.locks.size === 0 && this.#scopes.get(scope) === state) this.#scopes.delete(scope);
+      this.#forget(state);
     };
   }
 
@@ -202,7 +201,12 @@ export class TabCoordinator implements FleetCoordinator {
     if (state.holder === holder) state.holder = undefined;
     lock.abort.abort();
     lock.release();
-    if (state.locks.size === 0 && state.listeners.size === 0 && this.#scopes.get(state.name) === state) this.#scopes.delete(state.name);
+    this.#forget(state);
+  }
+
+  /** Forgets a scope nobody here uses any more (no lock, no listener). */
+  #forget(state: Scope): void {
+    if (state.locks.size === 0 && state.listeners.size === 0 && this.#scopes.get(state.key) === state) this.#scopes.delete(state.key);
   }
 
   /** Lets every lock here go and withdraws every request. */
@@ -219,8 +223,8 @@ export class TabCoordinator implements FleetCoordinator {
   #request(state: Scope, holder: string, steal = false): Promise<Lock> {
     if (this.#closed) return Promise.reject(new Error('fleet coordinator closed'));
     this.#connect();
-    const name = `flagstream-fleet:${this.#options.name}:${state.key}`;
-    const lock: Lock = { granted: false, fresh: true, claimedAt: this.#scheduler.now(), release: () => undefined, abort: new AbortController() };
+    const name = `${this.#name}:${state.key}`;
+    const lock: Lock = { granted: false, claimedAt: this.#scheduler.now(), release: () => undefined, abort: new AbortController() };
     state.locks.set(holder, lock);
     // Held until released; a lock released or withdrawn before the browser granted it is let go at once.
     const hold = (): Promise<void> | undefined =>
@@ -279,11 +283,12 @@ export class TabCoordinator implements FleetCoordinator {
   #received(data: unknown): void {
     const message = parseMessage(data);
     if (!message) return;
-    const state = [...this.#scopes.values()].find((candidate) => candidate.key === message.key);
+    const state = this.#scopes.get(message.key);
     if (!state) return;
     if (message.kind === 'ask') {
       const { record } = state;
-      if (state.holder && state.leader) this.#post({ key: state.key, kind: 'beat', health: state.leader, term: state.term, ...(record && tag(record) !== message.have ? { record } : {}) });
+      // A holder has a heartbeat: its claim took it in.
+      if (state.holder) this.#beat(state, state.leader!, record && tag(record) !== message.have ? record : undefined);
       return;
     }
     if (message.kind === 'farewell') return this.#farewell(state, message.health);
@@ -325,13 +330,18 @@ export class TabCoordinator implements FleetCoordinator {
     for (const notice of [...state.listeners]) notice();
   }
 
+  /** Tells the other tabs the leader's health and term, and `record` when given. */
+  #beat(state: Scope, health: FleetHealth, record?: FleetRecord): void {
+    this.#post({ key: state.key, kind: 'beat', health, record, term: state.term });
+  }
+
   #post(message: Message): void {
     this.#connect().postMessage(message);
   }
 
   #connect(): TabChannel {
     if (!this.#channel) {
-      const channel = this.#platform.channel(`flagstream-fleet:${this.#options.name}`);
+      const channel = this.#platform.channel(this.#name);
       channel.onmessage = (event) => this.#received(event.data);
       this.#channel = channel;
     }
@@ -339,11 +349,11 @@ export class TabCoordinator implements FleetCoordinator {
   }
 
   #scope(scope: string): Scope {
-    let state = this.#scopes.get(scope);
+    const key = digest(scope);
+    let state = this.#scopes.get(key);
     if (!state) {
-      const key = digest(scope);
-      state = { name: scope, key, heardAt: this.#scheduler.now(), term: 0, locks: new Map(), listeners: new Set(), waiting: new Set() };
-      this.#scopes.set(scope, state);
+      state = { key, heardAt: this.#scheduler.now(), term: 0, locks: new Map(), listeners: new Set(), waiting: new Set() };
+      this.#scopes.set(key, state);
     }
     return state;
   }
@@ -358,5 +368,5 @@ function parseMessage(data: unknown): Message | undefined {
   const heard = asHealth(health);
   if (typeof key !== 'string') return undefined;
   if (kind === 'ask') return { key, kind, have };
-  return heard && (kind === 'beat' || kind === 'farewell') ? { key, kind, health: heard, record: asRecord(record), term: typeof term === 'number' ? term : undefined } : undefined;
+  return heard && (kind === 'beat' || kind === 'farewell') ? { key, kind, health: heard, record: asRecord(record), term: termOf(term) } : undefined;
 }

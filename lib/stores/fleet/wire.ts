@@ -10,6 +10,10 @@ export function digest(text: string): string {
 export function asRecord(value: unknown): FleetRecord | undefined {
   const record = value as Partial<FleetRecord> | undefined;
   if (!record || typeof record.epoch !== 'string' || typeof record.version !== 'number' || !Array.isArray(record.flags)) return undefined;
-  const term = typeof record.term === 'number' ? { term: record.term } : {};
-  return { epoch: record.epoch, version: record.version, ...term, at: String(record.at), flags: record.flags };
+  return { epoch: record.epoch, version: record.version, term: termOf(record.term), at: String(record.at), flags: record.flags };
+}
+
+/** A leadership's term as received, or undefined (none, from an older release, or not a number). */
+export function termOf(value: unknown): number | undefined {
+  return typeof value === 'number' ? value : undefined;
 }
