@@ -1,16 +1,10 @@
-import type { StoredFlags } from '../client/options.js';
+import type { FlagStore, StoredFlags } from '../client/options.js';
 import { StoreError, messageOf } from '../errors.js';
 import type { Logger } from '../types.js';
 import { sha256Base64Url } from './fleet/sha256.js';
 
 /** Where a store's warnings go by default. */
 export const storeLogger: Pick<Logger, 'warn'> = { warn: (message) => console.warn(`[flagstream] ${message}`) };
-
-/**
- * The key name of `scope`'s record in a keyed store (Redis, Web Storage): `prefix` plus a SHA-256 of
- * the scope, never the scope itself (it holds user ids, e-mail addresses and attributes).
- */
-export const recordKey = (prefix: string, scope: string): string => prefix + sha256Base64Url(scope);
 
 /** The shape every store checks before handing a record back (the client validates the flags). */
 export function isStoredFlags(value: unknown): value is StoredFlags {
@@ -19,16 +13,30 @@ export function isStoredFlags(value: unknown): value is StoredFlags {
 }
 
 /**
- * Parses one serialized record: the record when it is one and belongs to `scope`; `undefined` (with
- * a warning naming `where`) when the text is not a record.
+ * A store of one text per scope (Redis, Web Storage), named `what` in its errors and warnings. The
+ * key is the prefix (default `flagstream:`) plus a SHA-256 of the scope, never the scope itself (it
+ * holds user ids, e-mail addresses and attributes). A text that is not a record is skipped with a
+ * warning; a record of another scope is not restored.
  */
-export function parseRecord(text: string, scope: string, where: string, logger: Pick<Logger, 'warn'>): StoredFlags | undefined {
-  const value = parseJson(text);
-  if (!isStoredFlags(value)) {
-    logger.warn(`${where}: ignored a stored value that is not a flagstream record`);
-    return undefined;
-  }
-  return value.scope === scope ? value : undefined;
+export function keyedStore(
+  what: string,
+  options: { prefix?: string; logger?: Pick<Logger, 'warn'> },
+  read: (key: string) => Promise<string | undefined> | string | undefined,
+  write: (key: string, text: string) => Promise<void> | void,
+): FlagStore {
+  const key = (scope: string): string => (options.prefix ?? 'flagstream:') + sha256Base64Url(scope);
+  return {
+    save: (data) => storeCall('save', what, () => write(key(data.scope), JSON.stringify(data))),
+    load: (scope) =>
+      storeCall('load', what, async () => {
+        const text = await read(key(scope));
+        if (text === undefined) return undefined;
+        const value = parseJson(text);
+        if (isStoredFlags(value)) return value.scope === scope ? value : undefined;
+        (options.logger ?? storeLogger).warn(`${what}: ignored a stored value that is not a flagstream record`);
+        return undefined;
+      }),
+  };
 }
 
 /** Runs `operation`, turning anything it throws into a `StoreError` for `operation`. */

@@ -1,7 +1,7 @@
 import type { FlagStore } from '../client/options.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../types.js';
-import { parseRecord, recordKey, storeCall, storeLogger } from './record.js';
+import { keyedStore } from './record.js';
 import { redisConnection, type RedisClientLike } from './redis-connection.js';
 
 /**
@@ -27,24 +27,9 @@ export interface RedisStoreOptions {
  */
 export function redisStore(redis: RedisLike, options: RedisStoreOptions = {}): FlagStore {
   const connection = redisConnection(redis);
-  const prefix = options.prefix ?? 'flagstream:';
-  const logger = options.logger ?? storeLogger;
   const { ttlSeconds } = options;
   if (ttlSeconds !== undefined && (!Number.isInteger(ttlSeconds) || ttlSeconds < 1)) {
     throw new ConfigError('ttlSeconds', 'must be an integer ≥ 1');
   }
-  const key = (scope: string): string => recordKey(prefix, scope);
-  return {
-    save(data) {
-      return storeCall('save', 'redisStore', async () => {
-        await connection.set(key(data.scope), JSON.stringify(data), ttlSeconds && ttlSeconds * 1000);
-      });
-    },
-    load(scope) {
-      return storeCall('load', 'redisStore', async () => {
-        const text = await connection.get(key(scope));
-        return text === undefined ? undefined : parseRecord(text, scope, 'redisStore', logger);
-      });
-    },
-  };
+  return keyedStore('redisStore', options, connection.get, (key, text) => connection.set(key, text, ttlSeconds && ttlSeconds * 1000));
 }

@@ -1,7 +1,7 @@
 import type { FlagStore } from '../client/options.js';
 import { StoreError } from '../errors.js';
 import type { Logger } from '../types.js';
-import { isStoredFlags, parseJson, parseRecord, recordKey, storeCall, storeLogger } from './record.js';
+import { isStoredFlags, keyedStore, parseJson } from './record.js';
 
 /** The part of the Web Storage API (`localStorage`, `sessionStorage`) the store uses. */
 export interface WebStorageLike {
@@ -36,35 +36,31 @@ export interface WebStorageStoreOptions {
  * carries on); nothing throws synchronously.
  */
 export function webStorageStore(storage: WebStorageLike, options: WebStorageStoreOptions = {}): FlagStore {
-  const prefix = options.prefix ?? 'flagstream:';
-  const logger = options.logger ?? storeLogger;
   let swept = false;
-  const call = <T>(operation: 'load' | 'save', run: () => T): Promise<T> =>
-    storeCall(operation, 'webStorageStore', () => {
-      if (!swept) {
-        swept = true;
-        removeLegacy(storage, prefix);
-      }
-      return run();
-    });
-  return {
-    save(data) {
-      return call('save', () => {
-        try {
-          storage.setItem(recordKey(prefix, data.scope), JSON.stringify(data));
-        } catch (error) {
-          if (!isQuotaError(error)) throw error;
-          throw new StoreError('save', 'webStorageStore: quota exceeded', { cause: error, quota: true });
-        }
-      });
-    },
-    load(scope) {
-      return call('load', () => {
-        const text = storage.getItem(recordKey(prefix, scope));
-        return text === null ? undefined : parseRecord(text, scope, 'webStorageStore', logger);
-      });
-    },
+  // Runs first in every call, inside its StoreError wrapper.
+  const sweep = (): void => {
+    if (!swept) {
+      swept = true;
+      removeLegacy(storage, options.prefix ?? 'flagstream:');
+    }
   };
+  return keyedStore(
+    'webStorageStore',
+    options,
+    (key) => {
+      sweep();
+      return storage.getItem(key) ?? undefined;
+    },
+    (key, text) => {
+      sweep();
+      try {
+        storage.setItem(key, text);
+      } catch (error) {
+        if (!isQuotaError(error)) throw error;
+        throw new StoreError('save', 'webStorageStore: quota exceeded', { cause: error, quota: true });
+      }
+    },
+  );
 }
 
 /**
