@@ -131,14 +131,13 @@ export function redisConnection(redis: unknown, field = 'redis'): RedisConnectio
   // A cluster routes by the first key, never "read-only": a follower reads the snapshot right after its notice, so replicas (useReplicas) would lag.
   const send =
     'masters' in value || typeof value.getMasters === 'function'
-      ? (args: string[], key: string): Promise<unknown> => command(args[0]!, cluster.sendCommand(key, false, args))
-      : (args: string[]): Promise<unknown> => command(args[0]!, client.sendCommand(args));
+      ? (args: string[], key: string): Promise<unknown> => cluster.sendCommand(key, false, args)
+      : (args: string[]): Promise<unknown> => client.sendCommand(args);
   return connection(send, () => nodeSubscriber(client.duplicate()));
 }
 
 function ioredis(client: IoRedisLike): RedisConnection {
-  const send = (args: string[]): Promise<unknown> => command(args[0]!, client.call(args[0]!, ...args.slice(1)));
-  return connection(send, () => {
+  return connection((args) => client.call(args[0]!, ...args.slice(1)), () => {
     const subscriber = client.duplicate();
     // ioredis reconnects and re-subscribes by itself; errors only need to be kept from being reported as unhandled.
     subscriber.on('error', () => undefined);
@@ -186,8 +185,9 @@ function nodeSubscriber(subscriber: NodeRedisSubscriber): RedisSubscription {
   };
 }
 
-/** The operations on one way of sending a command (`key`: the key a cluster routes by). */
-function connection(send: (args: string[], key: string) => Promise<unknown>, subscriber: () => RedisSubscription): RedisConnection {
+/** The operations on one way of sending a command (`key`: the key a cluster routes by); error replies become {@link RedisCommandError}s. */
+function connection(client: (args: string[], key: string) => Promise<unknown>, subscriber: () => RedisSubscription): RedisConnection {
+  const send = (args: string[], key: string): Promise<unknown> => command(args[0]!, client(args, key));
   return {
     eval: (script, keys, args) => send(['EVAL', script, String(keys.length), ...keys, ...args], keys[0]!),
     get: async (key) => text(await send(['GET', key], key)),
@@ -204,12 +204,12 @@ function text(reply: unknown): string | undefined {
   return reply instanceof Uint8Array ? new TextDecoder().decode(reply) : undefined;
 }
 
-/** `pending`, with an error reply from Redis turned into a {@link RedisCommandError} naming `name`. */
+/** `pending`, with an error reply from Redis turned into a {@link RedisCommandError} naming `name` (an upper-case command name). */
 async function command<T>(name: string, pending: Promise<T>): Promise<T> {
   try {
     return await pending;
   } catch (error) {
-    throw isErrorReply(error) ? new RedisCommandError(name.toUpperCase(), error.message, { cause: error }) : error;
+    throw isErrorReply(error) ? new RedisCommandError(name, error.message, { cause: error }) : error;
   }
 }
 
