@@ -110,9 +110,8 @@ export class RedisCoordinator implements FleetCoordinator {
   }
 
   async publish(scope: string, holder: string, record: FleetRecord): Promise<boolean> {
-    const { epoch, version, term, at, flags } = record;
-    // Its JSON begins with the head a claim compares: epoch, then version.
-    return (await this.#run(PUBLISH, scope, holder, JSON.stringify({ epoch, version, term, at, flags }))) === 1;
+    // As `asRecord` copies it, its JSON begins with the head a claim compares: epoch, then version.
+    return (await this.#run(PUBLISH, scope, holder, JSON.stringify(asRecord(record)))) === 1;
   }
 
   async read(scope: string): Promise<FleetView> {

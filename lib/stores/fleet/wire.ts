@@ -6,7 +6,7 @@ export function digest(text: string): string {
   return sha256Base64Url(text).slice(0, 27);
 }
 
-/** A shared record, or undefined when `value` is not one. */
+/** A shared record (its fields in the order a Redis snapshot stores them: epoch, then version first), or undefined when `value` is not one. */
 export function asRecord(value: unknown): FleetRecord | undefined {
   const record = value as Partial<FleetRecord> | undefined;
   if (!record || typeof record.epoch !== 'string' || typeof record.version !== 'number' || !Array.isArray(record.flags)) return undefined;
