@@ -53,6 +53,6 @@ export function redisFleet(redis: FleetRedisClient, options: RedisFleetOptions =
 
 function positive(value: unknown, fallback: number, field: string): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new ConfigError(field, 'must be a number > 0');
-  return value;
+  if (!Number.isFinite(value) || (value as number) <= 0) throw new ConfigError(field, 'must be a number > 0');
+  return value as number;
 }

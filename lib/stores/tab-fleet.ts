@@ -34,14 +34,14 @@ const LEASE_MS = 3_000;
 export function tabFleet(options: TabFleetOptions = {}): FleetOption {
   const name = options.name ?? 'default';
   if (typeof name !== 'string' || name === '') throw new ConfigError('name', 'must be a non-empty string');
-  const scope = globalThis as { navigator?: { locks?: TabLocks }; BroadcastChannel?: new (name: string) => TabChannel };
+  const scope = globalThis as { navigator?: { locks?: TabLocks }; BroadcastChannel?: new (name: string) => TabChannel; document?: Pick<EventTarget, 'addEventListener' | 'removeEventListener'> };
   const locks = scope.navigator?.locks;
   const Channel = scope.BroadcastChannel;
   if (!locks || typeof locks.request !== 'function' || typeof Channel !== 'function') {
     return { attach: (client) => solo(fleetHost(client)) };
   }
   // One coordinator (one channel) per client: two clients in one tab coordinate as two tabs would.
-  const page = (globalThis as { document?: Pick<EventTarget, 'addEventListener' | 'removeEventListener'> }).document;
+  const page = scope.document;
   const onFreeze = (listener: () => void): (() => void) => {
     page?.addEventListener('freeze', listener);
     return () => page?.removeEventListener('freeze', listener);
@@ -55,11 +55,9 @@ export function tabFleet(options: TabFleetOptions = {}): FleetOption {
  * `status.role` (`'solo'`) and a `fleet-solo` event, once, without a warning per client.
  */
 function solo(host: FleetHost): FleetHandle {
-  let started = false;
-  return {
+  const handle: FleetHandle = {
     start: () => {
-      if (started) return;
-      started = true;
+      handle.start = none;
       host.engine(true);
       const error = new Error('tab fleet: no Web Locks or BroadcastChannel');
       host.role('solo', { type: 'fleet-solo', at: new Date(host.scheduler.now()).toISOString(), error });
@@ -71,6 +69,7 @@ function solo(host: FleetHost): FleetHandle {
     stopped: none,
     close: none,
   };
+  return handle;
 }
 
 const none = (): void => undefined;

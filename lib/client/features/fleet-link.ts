@@ -62,14 +62,13 @@ export class FleetLink implements FleetHandle {
     ];
   }
 
-  published(flags: EvalResult[]): void {
+  published(flags?: EvalResult[]): void {
     if (this.#role === 'leader') this.#share(flags);
   }
 
   changed(): void {
     // A new version, even of the same flags, moves every process's shared snapshotFor key on.
-    const current = this.#host.current();
-    if (current) this.published(current);
+    this.published();
   }
 
   refresh(): void {
@@ -88,7 +87,7 @@ export class FleetLink implements FleetHandle {
   async snapshotFor(context: EvalContext, load: () => Promise<EvalResult[]>): Promise<EvalResult[]> {
     // A leader's key must count every change it learned of: its publishes still under way come first.
     if (this.#role === 'leader') await this.#publishing;
-    if ((this.#role !== 'leader' && this.#role !== 'follower') || this.#version === 0) return load();
+    if (!this.#role || this.#role === 'solo' || this.#version === 0) return load();
     const key = `${this.#host.identity}\n${contextKey(context)}\n${this.#scope}\n${this.#epoch}\n${this.#version}`;
     const hit = await this.#call(() => this.#store.getShared(key)).catch(() => undefined);
     if (hit) return hit;
@@ -136,12 +135,11 @@ export class FleetLink implements FleetHandle {
     this.#epoch = '';
     this.#version = 0;
     this.#term = 0;
-    this.#lapsesAt = undefined;
     this.#generation += 1;
     if (this.#role) {
       // The role was the old scope's: stop loading until the new scope's claim decides (a leader's
       // engine restarts for the new context at once, so no snapshot of the old one is shared).
-      this.#mirror(undefined);
+      this.#mirror();
       this.#role = undefined;
       this.#host.engine(false);
     }
@@ -205,8 +203,7 @@ export class FleetLink implements FleetHandle {
     this.#become('leader');
     // A leader that took over after a farewell says why the last one left, as its followers do.
     if (claim.farewell) this.#farewelled(claim.farewell);
-    const current = this.#host.current();
-    if ((newLeadership || !claim.shared) && current) this.#share(current);
+    if (newLeadership || !claim.shared) this.#share();
   }
 
   async #follow(generation: number, scope: string): Promise<void> {
@@ -240,7 +237,7 @@ export class FleetLink implements FleetHandle {
     this.#role = role;
     if (role === 'leader') {
       this.#unlisten();
-      this.#mirror(undefined);
+      this.#mirror();
     }
     // The role first: an engine that stops at once (a terminal error) then reports 'solo' after it, not before.
     this.#host.role(role, { type: `fleet-${role}`, at: this.#now() });
@@ -258,13 +255,15 @@ export class FleetLink implements FleetHandle {
   #solo(error: Error, why: string, engine = false): void {
     this.#role = 'solo';
     this.#unlisten();
-    this.#mirror(undefined);
+    this.#mirror();
     this.#host.logger.warn(why);
     if (engine) this.#host.engine(true);
     this.#host.role('solo', { type: 'fleet-solo', at: this.#now(), error });
   }
 
-  #share(flags: EvalResult[]): void {
+  /** Publishes `flags` (by default what the client holds, if anything). */
+  #share(flags = this.#host.current()): void {
+    if (!flags) return;
     const scope = this.#scope!;
     const generation = this.#generation;
     const at = this.#now();
@@ -290,9 +289,8 @@ export class FleetLink implements FleetHandle {
   #pull(generation: number, force: boolean): Promise<boolean> {
     return this.#pullNow(generation, force).then(
       (view) => {
-        const older = (view?.record?.term ?? this.#term) < this.#term;
-        if (view && (!view.leader || older) && !this.#stale(generation) && this.#role === 'follower') this.#elect(generation);
-        return view?.record !== undefined || view === undefined;
+        if (view && (!view.leader || (view.record?.term ?? this.#term) < this.#term) && !this.#stale(generation) && this.#role === 'follower') this.#elect(generation);
+        return !view || view.record !== undefined;
       },
       (error: unknown) => {
         if (!this.#stale(generation)) this.#goSolo(asError(error));
@@ -336,7 +334,7 @@ export class FleetLink implements FleetHandle {
   }
 
   /** Hands the leader's health to the client's status, when it changed. */
-  #mirror(health: MirroredHealth | undefined): void {
+  #mirror(health?: MirroredHealth): void {
     const text = health && JSON.stringify([health.state, health.error?.message]);
     if (text === this.#mirrored) return;
     this.#mirrored = text;
@@ -357,16 +355,9 @@ export class FleetLink implements FleetHandle {
     const { timeoutMs } = this.#store;
     return new Promise<T>((resolve, reject) => {
       const timer = this.#host.scheduler.schedule(() => reject(new TimeoutError(timeoutMs, 'fleet store')), timeoutMs);
-      run().then(
-        (value) => {
-          timer.unsubscribe();
-          resolve(value);
-        },
-        (error: unknown) => {
-          timer.unsubscribe();
-          reject(asError(error));
-        },
-      );
+      run()
+        .then(resolve, (error: unknown) => reject(asError(error)))
+        .finally(() => timer.unsubscribe());
     });
   }
 
@@ -397,8 +388,10 @@ function leaderError({ error, since }: FleetHealth, left = false): FleetLeaderEr
 
 /** The health part of a client status, or of a heartbeat or farewell heard from another process or tab; undefined when `value` has none. */
 export function asHealth(value: unknown): FleetHealth | undefined {
-  const health = value as Partial<FleetHealth> | undefined;
-  if (!health || typeof health.state !== 'string' || typeof health.since !== 'string') return undefined;
-  const { state, since, error } = health;
-  return error && typeof error.name === 'string' && typeof error.message === 'string' ? { state, since, error: { name: error.name, message: error.message } } : { state, since };
+  const { state, since, error } = (value ?? {}) as Partial<FleetHealth>;
+  if (typeof state !== 'string' || typeof since !== 'string') return undefined;
+  const { name, message } = (error ?? {}) as Partial<FleetError>;
+  return typeof name === 'string' && typeof message === 'string' ? { state, since, error: { name, message } } : { state, since };
 }
+
+type FleetError = NonNullable<FleetHealth['error']>;
