@@ -32,12 +32,12 @@ const stalled: SchedulerLike = { now: () => Date.now(), schedule: () => new Subs
 
 async function threeTabs() {
   const origin = new FakeOrigin();
-  const tabs = [];
+  const tabs: Array<ReturnType<typeof tab>> = [];
   for (const id of [1, 2, 3]) {
     tabs.push(tab(origin, id));
     await vi.advanceTimersByTimeAsync(10);
   }
-  return { origin, tabs };
+  return { origin, tabs: tabs as [ReturnType<typeof tab>, ReturnType<typeof tab>, ReturnType<typeof tab>] };
 }
 
 /** Two tabs' coordinators on one scope: tab 1's holder `a` leads, tab 2's holder `b` is queued behind it. */
@@ -85,7 +85,7 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
 
   it('followers mirror the leader’s upstream health', async () => {
     const { tabs } = await threeTabs();
-    const [leader, follower] = tabs as [ReturnType<typeof tab>, ReturnType<typeof tab>];
+    const [leader, follower] = tabs;
     leader.status.next({ state: 'stale', source: 'network', circuit: 'open', streaming: false, since: '2026-01-01T00:01:00.000Z', error: new Error('upstream 503') });
     await vi.advanceTimersByTimeAsync(10);
     expect(follower.seen.mirrored.at(-1)?.state).toBe('stale');
@@ -116,7 +116,7 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
 
   it('a hung leader (it holds the lock, answers nothing: a long task, a paused debugger): within a lease and a tick a follower takes the lock and leads; the hung tab, running again, follows', async () => {
     const { origin, tabs } = await threeTabs();
-    const [first, second, third] = tabs as [ReturnType<typeof tab>, ReturnType<typeof tab>, ReturnType<typeof tab>];
+    const [first, second, third] = tabs;
     origin.mute(1);
     const mutedAt = Date.now();
     while (second.role() !== 'leader' && third.role() !== 'leader') {
@@ -266,7 +266,7 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
 
   it('the leader’s tab closes: the next tab leads at once, republishes and loads; the third follows it', async () => {
     const { origin, tabs } = await threeTabs();
-    const [first, second, third] = tabs as [ReturnType<typeof tab>, ReturnType<typeof tab>, ReturnType<typeof tab>];
+    const [first, second, third] = tabs;
     origin.close(1); // no release, no goodbye: the browser frees the lock
     const closedAt = Date.now();
     await vi.waitFor(() => expect(second.role()).toBe('leader'), { timeout: 1_000, interval: 1 });
@@ -284,7 +284,7 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
 
   it('the leader’s page is frozen: it lets the lock go, the next tab leads at once; resumed, it follows', async () => {
     const { origin, tabs } = await threeTabs();
-    const [first, second, third] = tabs as [ReturnType<typeof tab>, ReturnType<typeof tab>, ReturnType<typeof tab>];
+    const [first, second, third] = tabs;
     origin.freeze(1);
     await vi.advanceTimersByTimeAsync(20);
     expect([second.role(), second.seen.engine, third.role()]).toEqual(['leader', true, 'follower']);
@@ -300,7 +300,7 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
 
   it('a leader stopped by a 401 says why it leaves: both followers report its AuthError once, one leads at once, the other follows it', async () => {
     const { tabs } = await threeTabs();
-    const [first, second, third] = tabs as [ReturnType<typeof tab>, ReturnType<typeof tab>, ReturnType<typeof tab>];
+    const [first, second, third] = tabs;
     first.link.stopped(new AuthError(401));
     await vi.advanceTimersByTimeAsync(20);
     expect([first.role(), second.role(), third.role()]).toEqual(['solo', 'leader', 'follower']);
@@ -335,7 +335,7 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
 
   it('identify() in one tab moves only it: it leads its own scope, and gives up its place in the old queue', async () => {
     const { origin, tabs } = await threeTabs();
-    const [first, second, third] = tabs as [ReturnType<typeof tab>, ReturnType<typeof tab>, ReturnType<typeof tab>];
+    const [first, second, third] = tabs;
     second.identify({ userId: 'u-2' });
     await vi.advanceTimersByTimeAsync(20);
     expect([first.role(), second.role(), third.role()]).toEqual(['leader', 'leader', 'follower']);
