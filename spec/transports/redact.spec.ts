@@ -63,4 +63,8 @@ describe('redact', () => {
     const text = `path?user=u&client_secret=${KEY}&id_token=${KEY}&x-api-key=${KEY}&sig=${KEY}&page=2`;
     expect(redact(text)).toBe('path?user=u&client_secret=[redacted]&id_token=[redacted]&x-api-key=[redacted]&sig=[redacted]&page=2');
   });
+
+  it('redacts a bearer or basic credential whatever the case of its scheme, base64url characters included', () => {
+    expect(redact(`authorization: bearer ${KEY}_x, Basic dXNlcjpwYXNz`)).toBe('authorization: bearer [redacted], Basic [redacted]');
+  });
 });
