@@ -78,6 +78,9 @@ describe('unknown option keys', () => {
     expect(configError({ contxt: { userId: 'u' } })?.message).toBe('contxt: is not an option; did you mean context?');
     expect(configError({ pollIntervalMS: 5_000 })?.message).toBe('pollIntervalMS: is not an option; did you mean pollIntervalMs?');
     expect(configError({ zzz: 1 })?.message).toMatch(/^zzz: is not an option \(options: transport, context, streaming, /);
+    expect(configError({ Poll_interval: 1 })?.message).toBe('Poll_interval: is not an option; did you mean pollIntervalMs?');
+    // A slip in the first letters gets no guess: the message lists every option instead.
+    expect(configError({ ocntext: {} })?.message).toMatch(/^ocntext: is not an option \(options: transport, context, /);
   });
 
   it('of every transport too, and ofrep() without a base URL names OFREP_ENDPOINT', () => {
@@ -85,6 +88,7 @@ describe('unknown option keys', () => {
       'enviroment: is not an option; did you mean environment?',
     );
     expect(() => rollgate({ apiKey: 'k', baseURL: 'http://127.0.0.1:1' } as never)).toThrow('baseURL: is not an option; did you mean baseUrl?');
+    expect(() => rollgate({ api_key: 'k' } as never)).toThrow('api_key: is not an option; did you mean apiKey?');
     expect(() => ofrep({ baseUrl: 'http://127.0.0.1:1', header: {} } as never)).toThrow('header: is not an option; did you mean headers?');
     const saved = process.env.OFREP_ENDPOINT;
     delete process.env.OFREP_ENDPOINT;
