@@ -54,8 +54,6 @@ export interface Exchange<T> {
   next(value: T): void;
   /** (Re)arms the one timer: `ms` from now the exchange fails with `TimeoutError(ms, what)`; 0 disarms it. */
   arm(ms: number, what: string): void;
-  /** Whether the body can be read as a stream. */
-  readable: boolean;
   /** The next chunk of the body; `undefined` at its end (or for no body). A broken connection → `NetworkError`. */
   read(): Promise<Uint8Array | undefined>;
 }
@@ -113,7 +111,7 @@ export function exchange<T>(
       }
       reader = bodyReader(response.body);
       if (subscriber.closed) throw new ClosedError();
-      return use(response, { next: (value) => subscriber.next(value), arm, readable: reader !== undefined, read });
+      return use(response, { next: (value) => subscriber.next(value), arm, read });
     };
     run().then((value) => {
       close();
