@@ -37,33 +37,30 @@ export function sseParser(
   const tooLarge = (what: string): InvalidResponseError =>
     new InvalidResponseError(`${where}: ${what} exceeds the limit of ${maxEventBytes} bytes (maxEventBytes)`);
 
-  const line = (text: string): void => {
-    if (text === '') {
-      const complete = data;
-      const name = event || 'message';
-      data = undefined;
-      event = '';
-      if (complete !== undefined) onEvent({ event: name, data: complete });
-      return;
-    }
-    // The field runs to the first colon (a line starting with one is a comment); one space after it is dropped.
-    const [, field, value = ''] = /^([^:]*):? ?(.*)$/s.exec(text)!;
-    if (field === 'data') {
-      data = data === undefined ? value : `${data}\n${value}`;
-      if (data.length >= maxEventBytes) throw tooLarge('event');
-    } else if (field === 'event') event = value;
-    // `id`, `retry` and unknown fields are ignored.
-  };
-
   return (chunk) => {
     // An empty chunk changes nothing: above all it must not forget a CR that an LF may still complete.
     if (!chunk) return;
     const text = afterCR ? chunk.replace(/^\n/, '') : chunk;
     afterCR = text.endsWith('\r');
-    const lines = text.split(/\r\n|\r|\n/);
-    lines[0] = buffer + lines[0];
+    // The unfinished line holds no CR (every CR ends a line), so joining it to the chunk makes no new line end.
+    const lines = (buffer + text).split(/\r\n?|\n/);
     buffer = lines.pop()!;
-    for (const each of lines) line(each);
+    for (const line of lines) {
+      if (!line) {
+        // A blank line dispatches the event (one with data) and starts the next.
+        if (data !== undefined) onEvent({ event: event || 'message', data });
+        data = undefined;
+        event = '';
+        continue;
+      }
+      // The field runs to the first colon (a line starting with one is a comment); one space after it is dropped.
+      const [, field, value = ''] = /^([^:]*):? ?(.*)$/s.exec(line)!;
+      if (field === 'data') {
+        data = data === undefined ? value : `${data}\n${value}`;
+        if (data.length >= maxEventBytes) throw tooLarge('event');
+      } else if (field === 'event') event = value;
+      // `id`, `retry` and unknown fields are ignored.
+    }
     if (buffer.length > maxEventBytes) throw tooLarge('line');
   };
 }

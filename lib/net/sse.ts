@@ -50,9 +50,9 @@ export function sse(runtime: HttpRuntime, options: SseOptions): Observable<SseSi
     const { status, headers } = response;
     const type = headers.get('content-type') ?? '';
     const invalid = (what: string): InvalidResponseError => new InvalidResponseError(`${where}: ${what}`);
-    if (status < 200 || status > 299) throw errorForStatus(status, headers, where);
+    if (!response.ok) throw errorForStatus(status, headers, where);
     if (status !== 200) throw invalid(`expected HTTP 200, got ${status}`);
-    if (!/^text\/event-stream\b/i.test(type.trim())) throw invalid(`expected text/event-stream, got ${type || 'no content type'}`);
+    if (!/^\s*text\/event-stream\b/i.test(type)) throw invalid(`expected text/event-stream, got ${type || 'no content type'}`);
     const watch = (): void => io.arm(watchdogMs, `${where} silent; watchdog`);
     watch();
     io.next({ type: 'open' });
