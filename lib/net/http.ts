@@ -54,8 +54,6 @@ export interface Exchange<T> {
   next(value: T): void;
   /** (Re)arms the one timer: `ms` from now the exchange fails with `TimeoutError(ms, what)`; 0 disarms it. */
   arm(ms: number, what: string): void;
-  /** Whether the body can be read as a stream. */
-  readable: boolean;
   /** The next chunk of the body; `undefined` at its end (or for no body). A broken connection → `NetworkError`. */
   read(): Promise<Uint8Array | undefined>;
 }
@@ -113,7 +111,7 @@ export function exchange<T>(
       }
       reader = bodyReader(response.body);
       if (subscriber.closed) throw new ClosedError();
-      return use(response, { next: (value) => subscriber.next(value), arm, readable: reader !== undefined, read });
+      return use(response, { next: (value) => subscriber.next(value), arm, read });
     };
     run().then((value) => {
       close();
@@ -156,10 +154,11 @@ export function httpJson(runtime: HttpRuntime, request: HttpRequest): Observable
     text += decoder.decode();
 
     const type = headers.get('content-type') ?? '';
-    const success = status >= 200 && status < 300;
+    const success = response.ok;
     let body: unknown;
     let invalid = '';
-    if (status !== 304 && text.trim() !== '') {
+    // A 304 has no body.
+    if (text.trim()) {
       if (!/\bjson\b/i.test(type)) invalid = `expected JSON, got ${type || 'no content type'}`;
       else {
         try {
@@ -198,14 +197,13 @@ type ErrorBody = { errorCode?: unknown; error?: { code?: unknown }; message?: un
 
 /**
  * The error code an error body carries, whichever wire it came from: OFREP's `{errorCode}`,
- * Cuttlegate's and Rollgate's `{error: "code"}`, Rollgate's `{error: {code}}`. `undefined` when the
- * body has none, or its code is not a plain token (letters, digits, `_`, `-`, `.`: a body's free
- * text never becomes one).
+ * Cuttlegate's and Rollgate's `{error: "code"}`, Rollgate's `{error: {code}}`: the first of them that
+ * is a plain token (letters, digits, `_`, `-`, `.`, at most 64: a body's free text never becomes
+ * one); `undefined` when there is none.
  */
 export function wireErrorCode(body: unknown): string | undefined {
   const b = body as ErrorBody;
-  const code = [b?.errorCode, b?.error, b?.error?.code].find((value) => typeof value === 'string');
-  return typeof code === 'string' && /^[\w.-]{1,64}$/.test(code) ? code : undefined;
+  return [b?.errorCode, b?.error, b?.error?.code].find((value): value is string => typeof value === 'string' && /^[\w.-]{1,64}$/.test(value));
 }
 
 /** The `message` of an error body, minus a leading restatement of the status ("access denied: …"), at most 200 characters. */

@@ -18,7 +18,8 @@ export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
  * with `:` are comments (heartbeats); one space after the colon is dropped; `id:`, `retry:` and
  * unknown fields are ignored (a reconnected stream is followed by a full refetch, not resumed from an
  * id, and the client runs its own backoff); a blank line dispatches; an event with no data is not
- * dispatched; a leading BOM is skipped; a partial event at the end of the stream is dropped. A line
+ * dispatched; a partial event at the end of the stream is dropped (a leading BOM is the decoder's to
+ * skip: `TextDecoder` does, so {@link sse} never feeds one). A line
  * or an event larger than `maxEventBytes` throws `InvalidResponseError`, its message led by `where`.
  * Returns the function that feeds it decoded text, calling `onEvent` for every event it completes.
  */
@@ -32,40 +33,34 @@ export function sseParser(
   /** The event's data lines so far, joined; `undefined` before its first `data` line. */
   let data: string | undefined;
   let event = '';
-  let started = false;
   let afterCR = false;
   const tooLarge = (what: string): InvalidResponseError =>
     new InvalidResponseError(`${where}: ${what} exceeds the limit of ${maxEventBytes} bytes (maxEventBytes)`);
 
-  const line = (text: string): void => {
-    if (text === '') {
-      const complete = data;
-      const name = event || 'message';
-      data = undefined;
-      event = '';
-      if (complete !== undefined) onEvent({ event: name, data: complete });
-      return;
-    }
-    // The field runs to the first colon (a line starting with one is a comment); one space after it is dropped.
-    const [, field, value = ''] = /^([^:]*):? ?(.*)$/s.exec(text)!;
-    if (field === 'data') {
-      data = data === undefined ? value : `${data}\n${value}`;
-      if (data.length >= maxEventBytes) throw tooLarge('event');
-    } else if (field === 'event') event = value;
-    // `id`, `retry` and unknown fields are ignored.
-  };
-
   return (chunk) => {
     // An empty chunk changes nothing: above all it must not forget a CR that an LF may still complete.
     if (!chunk) return;
-    let text = started ? chunk : chunk.replace(/^\uFEFF/, '');
-    if (afterCR) text = text.replace(/^\n/, '');
-    started = true;
+    const text = afterCR ? chunk.replace(/^\n/, '') : chunk;
     afterCR = text.endsWith('\r');
-    const lines = text.split(/\r\n|\r|\n/);
-    lines[0] = buffer + lines[0];
+    // The unfinished line holds no CR (every CR ends a line), so joining it to the chunk makes no new line end.
+    const lines = (buffer + text).split(/\r\n?|\n/);
     buffer = lines.pop()!;
-    for (const each of lines) line(each);
+    for (const line of lines) {
+      if (!line) {
+        // A blank line dispatches the event (one with data) and starts the next.
+        if (data !== undefined) onEvent({ event: event || 'message', data });
+        data = undefined;
+        event = '';
+        continue;
+      }
+      // The field runs to the first colon (a line starting with one is a comment); one space after it is dropped.
+      const [, field, value = ''] = /^([^:]*):? ?(.*)$/s.exec(line)!;
+      if (field === 'data') {
+        data = data === undefined ? value : `${data}\n${value}`;
+        if (data.length >= maxEventBytes) throw tooLarge('event');
+      } else if (field === 'event') event = value;
+      // `id`, `retry` and unknown fields are ignored.
+    }
     if (buffer.length > maxEventBytes) throw tooLarge('line');
   };
 }

@@ -32,9 +32,10 @@ export interface SseOptions {
 /**
  * One SSE connection as a cold observable: a `GET` through the runtime's `fetch` (see
  * {@link exchange}) with `Accept: text/event-stream` and the given headers, its body parsed by
- * {@link sseParser}. It never reconnects by itself and keeps no timer or socket once it ends: any
+ * {@link sseParser} after a `TextDecoder` (which drops a leading BOM). It never reconnects by itself and keeps no timer or socket once it ends: any
  * failure errors the observable with a typed error (a non-200 status mapped as for requests, with
- * its headers, so a 429's `Retry-After` is kept; a drop or end of stream → `NetworkError`; no
+ * its headers, so a 429's `Retry-After` is kept; a drop or end of stream, a body-less answer
+ * included → `NetworkError`; no
  * connection within the request timeout or silence past the watchdog → `TimeoutError`; not an event
  * stream, or an event over `maxEventBytes` → `InvalidResponseError`), and the caller decides whether
  * to resubscribe. The server's `retry:` is ignored: the caller runs its own backoff.
@@ -49,10 +50,9 @@ export function sse(runtime: HttpRuntime, options: SseOptions): Observable<SseSi
     const { status, headers } = response;
     const type = headers.get('content-type') ?? '';
     const invalid = (what: string): InvalidResponseError => new InvalidResponseError(`${where}: ${what}`);
-    if (status < 200 || status > 299) throw errorForStatus(status, headers, where);
+    if (!response.ok) throw errorForStatus(status, headers, where);
     if (status !== 200) throw invalid(`expected HTTP 200, got ${status}`);
-    if (!/^text\/event-stream\b/i.test(type.trim())) throw invalid(`expected text/event-stream, got ${type || 'no content type'}`);
-    if (!io.readable) throw invalid('no readable body');
+    if (!/^\s*text\/event-stream\b/i.test(type)) throw invalid(`expected text/event-stream, got ${type || 'no content type'}`);
     const watch = (): void => io.arm(watchdogMs, `${where} silent; watchdog`);
     watch();
     io.next({ type: 'open' });

@@ -58,6 +58,7 @@ describe('httpJson error mapping', () => {
     ['Cuttlegate 500', 500, { error: 'internal_error', message: 'x' }, 'internal_error'],
     ['free text, not a code', 400, { error: 'bad request: the key SECRET is wrong' }, undefined],
     ['no code', 400, { message: 'x' }, undefined],
+    ['free text beside a code', 400, { errorCode: 'the key SECRET is wrong', error: { code: 'BAD_KEY' } }, 'BAD_KEY'],
   ])('keeps the code of a %s error body as errorCode', async (_, status, body, code) => {
     const error = await failure(respond(status, JSON.stringify(body)));
     expect((error as RequestError).errorCode).toBe(code);

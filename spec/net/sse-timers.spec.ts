@@ -80,7 +80,7 @@ describe('sse timers on the injected scheduler', () => {
         cancel: async () => undefined,
       }),
     };
-    const late: FetchLike = async () => ({ status: 200, headers: new Headers({ 'Content-Type': 'text/event-stream' }), body }) as unknown as Response;
+    const late: FetchLike = async () => ({ status: 200, ok: true, headers: new Headers({ 'Content-Type': 'text/event-stream' }), body }) as unknown as Response;
     const subscription = sse({ fetch: late, timeoutMs: 10_000, scheduler: ts }, { url: 'http://127.0.0.1:1/s', watchdogMs: 30_000 }).subscribe();
     await settle();
     subscription.unsubscribe();

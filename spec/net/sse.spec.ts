@@ -71,6 +71,19 @@ describe('sse over loopback', () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  it('drops a leading BOM and keeps one later in the stream as text', async () => {
+    server = await startLoopback({ '/s': eventStream('\uFEFFdata: a\n\n\uFEFFdata: b\n\ndata: c\n\n') });
+    const signals = await lastValueFrom(sse(realRuntime(), { url: `${server.url}/s`, watchdogMs: 0 }).pipe(take(3), toArray()));
+    expect(signals).toEqual<SseSignal[]>([{ type: 'open' }, { type: 'event', event: 'message', data: 'a' }, { type: 'event', event: 'message', data: 'c' }]);
+  });
+
+  it('fails a 200 event stream that has no body as a stream the server ended', async () => {
+    const empty = async (): Promise<Response> => new Response(null, { headers: { 'Content-Type': 'text/event-stream' } });
+    const error = await lastValueFrom(sse(realRuntime({ fetch: empty }), { url: 'http://127.0.0.1:1/s', watchdogMs: 0 })).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(NetworkError);
+    expect((error as Error).message).toBe('stream http://127.0.0.1:1/s: the server ended the stream');
+  });
+
   it('refuses an event over maxEventBytes and closes the connection', async () => {
     server = await startLoopback({ '/s': eventStream(`data: ${'x'.repeat(5_000)}\n`) });
     const closed = server.closed('/s');
