@@ -10,9 +10,7 @@ export function memoryStore(): FlagStore {
     async save(data) {
       records.set(data.scope, structuredClone(data));
     },
-    async load(scope) {
-      const record = records.get(scope);
-      return record === undefined ? undefined : structuredClone(record);
-    },
+    // A copy, or undefined (the clone of undefined).
+    load: async (scope) => structuredClone(records.get(scope)),
   };
 }

@@ -137,7 +137,7 @@ export function redisConnection(redis: unknown, field = 'redis'): RedisConnectio
 }
 
 function ioredis(client: IoRedisLike): RedisConnection {
-  return connection((args) => client.call(args[0]!, ...args.slice(1)), () => {
+  return connection((args) => client.call(...(args as [string, ...string[]])), () => {
     const subscriber = client.duplicate();
     // ioredis reconnects and re-subscribes by itself; errors only need to be kept from being reported as unhandled.
     subscriber.on('error', () => undefined);
@@ -220,9 +220,8 @@ async function command<T>(name: string, pending: Promise<T>): Promise<T> {
  */
 function isErrorReply(error: unknown): error is Error {
   if (!(error instanceof Error)) return false;
-  for (let at: object | null = Object.getPrototypeOf(error) as object | null; at && at !== Error.prototype; at = Object.getPrototypeOf(at) as object | null) {
-    const name = (at.constructor as { name?: string } | undefined)?.name;
-    if (name === 'ErrorReply' || name === 'ReplyError') return true;
+  for (let at: object | null = error; (at = Object.getPrototypeOf(at) as object | null); ) {
+    if (/^(ErrorReply|ReplyError)$/.test((at.constructor as { name?: string } | undefined)?.name ?? '')) return true;
   }
   return /^[A-Z]{2,}[A-Z_]* /.test(error.message);
 }

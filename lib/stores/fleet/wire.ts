@@ -8,9 +8,8 @@ export function digest(text: string): string {
 
 /** A shared record (its fields in the order a Redis snapshot stores them: epoch, then version first), or undefined when `value` is not one. */
 export function asRecord(value: unknown): FleetRecord | undefined {
-  const record = value as Partial<FleetRecord> | undefined;
-  if (!record || typeof record.epoch !== 'string' || typeof record.version !== 'number' || !Array.isArray(record.flags)) return undefined;
-  return { epoch: record.epoch, version: record.version, term: termOf(record.term), at: String(record.at), flags: record.flags };
+  const { epoch, version, term, at, flags } = (value ?? {}) as Partial<FleetRecord>;
+  return typeof epoch === 'string' && typeof version === 'number' && Array.isArray(flags) ? { epoch, version, term: termOf(term), at: String(at), flags } : undefined;
 }
 
 /** A leadership's term as received, or undefined (none, from an older release, or not a number). */
