@@ -35,12 +35,15 @@ const cjs = await build({ ...common, entryPoints: entryPoints.filter((file) => !
 if (JSON.stringify(cjs.mangleCache) !== JSON.stringify(mangleCache)) throw new Error('the CJS build shortened a name differently from the ESM build');
 // Browser bundlers swap the default fetch for the global one (no cross-fetch), the body reader for the
 // web-stream one (no Node streams), the fetch failure's description for one without system error
-// codes, and fileStore for one that fails at once (no node:fs), as the root package.json says for dist/esm.
+// codes, and fileStore, redisStore and redisFleet for ones that fail at once (a page has no file system and
+// cannot reach Redis), as the root package.json says for dist/esm.
 const browser = {
   './client/default-fetch.js': './client/default-fetch.browser.js',
   './net/body.js': './net/body.browser.js',
   './net/fetch-failure.js': './net/fetch-failure.browser.js',
   './stores/file.js': './stores/file.browser.js',
+  './stores/redis.js': './stores/redis.browser.js',
+  './stores/redis-fleet.js': './stores/redis-fleet.browser.js',
 };
 writeFileSync('dist/cjs/package.json', `${JSON.stringify({ type: 'commonjs', browser }, null, 2)}\n`);
 

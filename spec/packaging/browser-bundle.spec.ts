@@ -73,11 +73,15 @@ describe('browser bundles of the packed package', () => {
     expect(await nodeImports(entry)).toEqual([]);
   });
 
-  it('gives a browser fileStore that fails with a ConfigError naming the browser stores', async () => {
-    const app = join(packed.app, 'browser-file-store.mjs');
+  it.each([
+    ['fileStore', `fileStore('flags.json')`, 'webStorageStore'],
+    ['redisStore', `redisStore({})`, 'webStorageStore'],
+    ['redisFleet', `redisFleet({})`, 'tabFleet'],
+  ])('gives a browser %s that fails with a ConfigError naming what a page can use instead', async (name, call, instead) => {
+    const app = join(packed.app, `browser-${name}.mjs`);
     const result = await build({
       stdin: {
-        contents: `import { fileStore } from 'flagstream/stores';\ntry { fileStore('flags.json'); } catch (error) { console.log(JSON.stringify({ name: error.name, message: error.message })); }`,
+        contents: `import { ${name} } from 'flagstream/stores';\ntry { ${call}; } catch (error) { console.log(JSON.stringify({ name: error.name, message: error.message })); }`,
         resolveDir: packed.app,
         loader: 'js',
         sourcefile: 'app.js',
@@ -87,14 +91,17 @@ describe('browser bundles of the packed package', () => {
       platform: 'browser',
       external: ['rxjs'],
       outfile: app,
+      metafile: true,
       logLevel: 'silent',
     });
     expect(result.errors).toEqual([]);
+    // The Node pieces stay out: no Redis connection code, no coordinator, no file access.
+    expect(Object.keys(result.metafile.inputs).filter((input) => /stores\/(file|redis|redis-fleet)\.js$|redis-coordinator/.test(input))).toEqual([]);
     const { stdout } = await run(process.execPath, [app], { cwd: packed.app });
     const error = JSON.parse(stdout) as { name: string; message: string };
     expect(error.name).toBe('ConfigError');
-    expect(error.message).toContain('fileStore');
-    expect(error.message).toContain('webStorageStore');
+    expect(error.message).toContain(name);
+    expect(error.message).toContain(instead);
   });
 
   it('keeps the real fileStore for Node', async () => {
