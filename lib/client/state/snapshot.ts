@@ -22,7 +22,7 @@ export interface SnapshotJSON {
 export interface SnapshotJSONFlag {
   enabled: boolean;
   variant: string;
-  /** Absent: no value (the caller's default applies). */
+  /** Absent or `undefined`: no value (the caller's default applies). */
   value?: JsonValue;
   reason: string;
   evaluatedAt: string;
