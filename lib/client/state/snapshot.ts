@@ -1,5 +1,5 @@
 import type { EvalResult, FlagChange, JsonValue } from '../../types.js';
-import { heldDetails, interner, isJsonObject, ofType, sameJson, sealResult, type Intern } from './json-values.js';
+import { heldDetails, interner, ofType, sameJson, sealResult, type Intern } from './json-values.js';
 
 /**
  * What `JSON.stringify(snapshot)` writes: every flag with its value, variant, reason and time, so a
@@ -22,7 +22,7 @@ export interface SnapshotJSON {
 export interface SnapshotJSONFlag {
   enabled: boolean;
   variant: string;
-  /** Absent: no value (the caller's default applies). */
+  /** Absent or `undefined`: no value (the caller's default applies). */
   value?: JsonValue;
   reason: string;
   evaluatedAt: string;
@@ -131,14 +131,8 @@ export class FlagSnapshot {
   /** The {@link SnapshotJSON} form: what `JSON.stringify` writes and `bootstrap` accepts. */
   toJSON(): SnapshotJSON {
     const flags: Record<string, SnapshotJSONFlag> = Object.create(null);
-    for (const result of this.entries) {
-      const key = result.key;
-      const flag: SnapshotJSONFlag = { enabled: result.enabled, variant: result.variant, reason: result.reason, evaluatedAt: result.evaluatedAt };
-      if (result.value !== undefined) flag.value = result.value;
-      if (result.errorCode !== undefined) flag.errorCode = result.errorCode;
-      if (isJsonObject(result.details)) flag.details = result.details;
-      flags[key] = flag;
-    }
+    // A held (sealed) result has exactly the fields of a flag, besides its key and source.
+    for (const { key, source, ...flag } of this.entries) flags[key] = flag;
     return { $flagstream: 1, flags };
   }
 }
@@ -158,7 +152,7 @@ export function sameResult(a: EvalResult | undefined, b: EvalResult | undefined)
     a.reason === b.reason &&
     a.errorCode === b.errorCode &&
     sameJson(a.value, b.value) &&
-    (sameJson(a.details, b.details) || sameJson(heldDetails(a.details), heldDetails(b.details)))
+    (a.details === b.details || sameJson(heldDetails(a.details), heldDetails(b.details)))
   );
 }
 
@@ -178,11 +172,14 @@ export function diffSnapshots(previous: FlagSnapshot, next: FlagSnapshot): FlagC
 
 /**
  * The entry to hold for `incoming` given the previous entry of its key: that entry when nothing
- * differs, else a sealed copy that keeps the previous value and details where they are equal.
+ * differs, else a sealed copy that keeps the previous value and details where they are equal (a
+ * change in `changes` unless only the source differs).
  */
-function settle(old: EvalResult | undefined, incoming: EvalResult, intern: Intern): EvalResult {
-  if (old === undefined) return sealResult(incoming, intern);
-  return old === incoming || (old.source === incoming.source && sameResult(old, incoming)) ? old : sealResult(incoming, intern, old);
+function settle(old: EvalResult | undefined, incoming: EvalResult, intern: Intern, changes: FlagChange[]): EvalResult {
+  if (old !== undefined && (old === incoming || (old.source === incoming.source && sameResult(old, incoming)))) return old;
+  const entry = sealResult(incoming, intern, old);
+  if (!sameResult(old, entry)) changes.push({ key: entry.key, previous: old, current: entry });
+  return entry;
 }
 
 /**
@@ -217,10 +214,8 @@ function sameKeys(previous: FlagSnapshot, results: readonly EvalResult[], keep: 
     if (incoming?.key === key) i += 1;
     else if (keep?.has(key)) incoming = held(old);
     else return undefined;
-    const entry = settle(old, incoming, (intern ??= interner()));
-    if (entry === old) continue;
-    (entries ??= before.slice())[at] = entry;
-    if (!sameResult(old, entry)) changes.push({ key, previous: old, current: entry });
+    const entry = settle(old, incoming, (intern ??= interner()), changes);
+    if (entry !== old) (entries ??= before.slice())[at] = entry;
   }
   if (i !== results.length) return undefined;
   return { snapshot: entries ? build(previous['index'], entries) : previous, changes };
@@ -242,10 +237,7 @@ function rebuilt(previous: FlagSnapshot, results: readonly EvalResult[], keep: R
   const changes: FlagChange[] = [];
   const intern = interner();
   for (const [key, incoming] of latest) {
-    const old = previous.get(key);
-    const entry = settle(old, incoming, intern);
-    index.set(key, entries.push(entry) - 1);
-    if (!sameResult(old, entry)) changes.push({ key, previous: old, current: entry });
+    index.set(key, entries.push(settle(previous.get(key), incoming, intern, changes)) - 1);
   }
   for (const old of previous['entries']) if (!index.has(old.key)) changes.push({ key: old.key, previous: old, current: undefined });
   return { snapshot: build(index, entries), changes };

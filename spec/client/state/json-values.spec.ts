@@ -34,4 +34,13 @@ describe('sameJson', () => {
     expect(sameJson([1, 2], [1, 2, 3])).toBe(false);
     expect(sameJson({ 0: 1 }, [1])).toBe(false);
   });
+
+  it('compares members as === does at any depth: -0 is 0, NaN is never equal; an undefined member counts on either side; the prototype does not', () => {
+    expect(sameJson({ n: [0] }, { n: [-0] })).toBe(true);
+    expect(sameJson({ n: [Number.NaN] }, { n: [Number.NaN] })).toBe(false);
+    expect(sameJson({ a: 1, b: undefined }, { a: 1 })).toBe(false);
+    expect(sameJson({ a: undefined }, { b: undefined })).toBe(false);
+    expect(sameJson(Object.assign(Object.create(null) as object, { a: [1] }), { a: [1] })).toBe(true);
+    expect(sameJson({ length: 0 }, [])).toBe(false);
+  });
 });

@@ -49,6 +49,13 @@ describe('FlagSnapshot', () => {
     expect(({} as Record<string, unknown>).admin).toBeUndefined();
     expect(polluted.json('__proto__', null)).toEqual({ admin: true });
   });
+
+  it('writes each flag without its key and source, and a flag without a value without one', () => {
+    const withDetails = FlagSnapshot.from([result('d', { errorCode: 'GENERAL', details: { ruleId: 'r1' } })]);
+    const flags = (JSON.parse(JSON.stringify([snapshot, withDetails])) as Array<{ flags: Record<string, object> }>).map((json) => json.flags);
+    expect(flags[0]!['code-default']).toStrictEqual({ enabled: true, variant: 'x', reason: 'default', evaluatedAt: '2026-01-01T00:00:00Z' });
+    expect(flags[1]!.d).toStrictEqual({ enabled: true, variant: 'true', value: true, reason: 'default', evaluatedAt: '2026-01-01T00:00:00Z', details: { ruleId: 'r1' }, errorCode: 'GENERAL' });
+  });
 });
 
 describe('diffSnapshots', () => {
