@@ -358,6 +358,23 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
     for (const t of tabs) t.link.close();
   });
 
+  it('a lone leader’s page is frozen: it lets its lock go and takes none back while frozen, so a tab opened meanwhile leads at once', async () => {
+    const origin = new FakeOrigin();
+    const first = tab(origin, 1);
+    await vi.advanceTimersByTimeAsync(10);
+    origin.freeze(1);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(origin.names()).toEqual([]);
+    const second = tab(origin, 2);
+    await vi.advanceTimersByTimeAsync(20);
+    expect([second.role(), second.seen.engine]).toEqual(['leader', true]);
+    origin.resume(1);
+    await vi.advanceTimersByTimeAsync((LEASE_MS / 3) * 1.2);
+    expect([first.role(), first.seen.engine]).toEqual(['follower', false]);
+    first.link.close();
+    second.link.close();
+  });
+
   it('a leader stopped by a 401 says why it leaves: both followers report its AuthError once, one leads at once, the other follows it', async () => {
     const { tabs } = await threeTabs();
     const [first, second, third] = tabs;

@@ -218,9 +218,15 @@ export class TabCoordinator implements FleetCoordinator {
     if (state.locks.size === 0 && state.listeners.size === 0 && this.#scopes.get(state.key) === state) this.#scopes.delete(state.key);
   }
 
-  /** Lets every lock here go and withdraws every request. */
+  /**
+   * Lets every lock here go and withdraws every request. The links are not told (a page about to be
+   * frozen would take a lock back at once and hold it frozen): their next claims find the locks gone.
+   */
   #dropAll(): void {
-    for (const state of [...this.#scopes.values()]) for (const [holder, lock] of [...state.locks]) this.#drop(state, holder, lock);
+    for (const state of [...this.#scopes.values()]) {
+      state.holder = undefined;
+      for (const [holder, lock] of [...state.locks]) this.#drop(state, holder, lock);
+    }
   }
 
   /** How long the leader has not been heard, ms. */
