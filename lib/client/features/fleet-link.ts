@@ -14,8 +14,8 @@ export type * from './fleet-contract.js';
  * a lease taken afresh, or a shared snapshot gone missing, makes it republish what it holds.
  * Followers apply the published snapshots on each notice and on each tick, and mirror the leader's
  * health in their status; a leader claims on each notice, so one whose lease another took (a newer
- * term, a stolen lock) follows at once. A terminal error leaves the fleet; any store failure makes the process
- * `solo`: it runs its own engine, and re-joins on a later tick once the store answers again.
+ * term, a stolen lock) follows at once. A terminal error leaves the fleet; any store failure makes
+ * the process `solo`: it runs its own engine, and re-joins on a later tick once the store answers again.
  */
 export class FleetLink implements FleetHandle {
   readonly #holder = Math.random().toString(36).slice(2);
