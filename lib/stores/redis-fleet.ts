@@ -33,7 +33,8 @@ export interface RedisFleetOptions {
  * it and show the leader's upstream health in their status. Lost Redis state (a restart, FLUSHALL,
  * eviction) is rebuilt by the next claim; an old lease brought back (a failover to a lagging
  * replica) is fenced off by the leaderships' terms, so followers keep the newer flags and another
- * process takes it at once; a leader stopped by a 401/403 hands the lease over. If
+ * process takes it at once; a leader whose lease another took (it paused past the lease) follows as
+ * soon as it hears that leader; a leader stopped by a 401/403 hands the lease over. If
  * Redis is unreachable every process loads on its own (`status.role` `'solo'`) until it answers
  * again. `redis` is a connected node-redis client or cluster (`createClient` / `createCluster`) or
  * an ioredis `Redis` or `Cluster`, anything else a `ConfigError`; the fleet opens one more

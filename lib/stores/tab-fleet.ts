@@ -25,7 +25,7 @@ const LEASE_MS = 3_000;
  * only one that streams and loads; it sends each new snapshot to the others on a `BroadcastChannel`,
  * which apply it through the same getters and observables and show its upstream health in their
  * status. A leader whose page hangs (it holds the lock but answers nothing for a whole lease) has
- * its lock taken by a follower, which leads and loads; the hung tab follows once it runs again, and
+ * its lock taken by a follower, which leads and loads; the hung tab follows as soon as it runs again, and
  * what it sends before it learns that is dropped (each leadership's term orders them). When the leader's tab closes, is discarded or is frozen the lock goes to the next tab at
  * once, whose first load picks up anything changed meanwhile. Where Web Locks or BroadcastChannel are
  * missing (old browsers, workers without them, Node), every client loads on its own: `status.role`

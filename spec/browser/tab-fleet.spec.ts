@@ -4,7 +4,7 @@
  * however many tabs; the leader's tab closes → another streams within a second; identify() in one
  * tab moves only that tab; a leader whose page hangs loses its lock to a follower within a lease, and once it runs
  * again no tab goes back to the flags it held; a tab granted the lock while its page hung, after a third took it, follows
- * once it runs again. (A frozen leader is covered in fake time by spec/fleet/tab-fleet.spec.ts:
+ * once it runs again; a leader whose lock another tab steals follows at once, and then the tab that leads next. (A frozen leader is covered in fake time by spec/fleet/tab-fleet.spec.ts:
  * headless Chromium does not fire `freeze` for CDP's Page.setWebLifecycleState.) Prints the streams and bulk requests per change for 1 and 3 tabs.
  */
 import { rmSync } from 'node:fs';
@@ -43,6 +43,14 @@ client.status$.subscribe((status) => {
   document.body.dataset.state = status.state + '/' + status.source;
 });
 window.identify = (context) => client.identify(context);
+// The page's timers at their most throttled (a background tab): none set from now on fires.
+window.stallTimers = () => { window.setInterval = () => 0; };
+// Takes the fleet's lock as another tab may (Web Locks steal) and holds it without leading.
+window.stealLock = async () => {
+  const { held } = await navigator.locks.query();
+  const { name } = held.find((lock) => lock.name.startsWith('flagstream-fleet:'));
+  navigator.locks.request(name, { steal: true }, () => new Promise(() => {})).catch(() => {});
+};
 window.setHidden = (hidden) => {
   Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (hidden ? 'hidden' : 'visible') });
   document.dispatchEvent(new Event('visibilitychange'));
@@ -259,6 +267,32 @@ describe.skipIf(!browserAvailable)('tabFleet() in Chromium: tabs share one strea
       expect(await next.evaluate(() => document.body.dataset['state'])).toBe('ready/network');
       expect(flags.streamCount).toBe(1);
     }), 40_000);
+
+  it('another tab steals the leader’s lock (its request fails with an AbortError): the leader, its timers stalled, follows at once and stops streaming; then it serves the next leader’s change, ready', () =>
+    withTabs(2, '', async (pages, roles) => {
+      const leader = pages[roles.indexOf('leader')]!;
+      const follower = pages.find((page) => page !== leader)!;
+      type Page$ = { stallTimers(): void; stealLock(): Promise<void>; said: string[] };
+      // No claim of its own comes to its rescue: only the browser's news that its lock was taken.
+      await leader.evaluate(() => (window as unknown as Page$).stallTimers());
+      const said = await leader.evaluate(() => (window as unknown as Page$).said.length);
+      const stealing = Date.now();
+      await follower.evaluate(() => (window as unknown as Page$).stealLock());
+      await leader.waitForFunction(() => document.body.dataset['role'] === 'follower', undefined, { timeout: 1_000 });
+      console.log(`tabFleet stolen lock (Chromium): the leader follows ${Date.now() - stealing} ms after another tab stole its lock`);
+      await vi.waitFor(() => expect(flags.streamCount).toBe(0), { timeout: 2_000, interval: 20 });
+      // The tab holding the stolen lock says nothing: a lease later the follower takes it in turn, leads and loads.
+      enabled = !enabled;
+      flags.toggle('demo', 'production', 'new-checkout', enabled);
+      await follower.waitForFunction(() => document.body.dataset['role'] === 'leader', undefined, { timeout: 8_000 });
+      await shows(leader, enabled);
+      expect(await leader.evaluate(() => document.body.dataset['state'])).toBe('ready/network');
+      expect(await roleOf(leader)).toBe('follower');
+      // From the steal on, it never said leader again.
+      const after = await leader.evaluate((from) => (window as unknown as Page$).said.slice(from), said);
+      expect(after.filter((line) => line.startsWith('leader'))).toEqual([]);
+      await vi.waitFor(() => expect(flags.streamCount).toBe(1), { timeout: 3_000, interval: 20 });
+    }), 30_000);
 
   it('identify() in one tab moves only that tab: it leads its own scope', () =>
     withTabs(3, '', async (pages, roles) => {

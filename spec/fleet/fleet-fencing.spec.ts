@@ -1,10 +1,12 @@
 /**
  * Leaderships kept in order on Redis (one process, real redis-server, the local server): a renewal
- * that crosses a publish still on its way does not republish the same flags, and a lease and
+ * that crosses a publish still on its way does not republish the same flags, a lease and
  * snapshot written back by a lagging replica (a term older than the followers have seen) never
- * make them serve the old leader's flags. Each check reads the values AND the status.
+ * make them serve the old leader's flags, and a leader paused past its lease follows the one that
+ * took it as soon as it hears it. Each check reads the values AND the status.
  */
 import { createClient } from 'redis';
+import { asyncScheduler, type SchedulerAction, type SchedulerLike } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { createFlagClient, cuttlegate, type FlagChange, type FlagClient } from '../../lib/index.js';
 import { fleetHost } from '../../lib/client/features/fleet-host.js';
@@ -18,6 +20,26 @@ import { until } from './members.js';
 import { PROD_KEY, demoFlags } from '../server/fixtures.js';
 
 const LEASE_MS = 1_500;
+
+/** A scheduler whose actions wait while it is held (a paused process, as far as the timers it drives go) and run when released. */
+function holdable(): SchedulerLike & { hold(): void; release(): void } {
+  let held: Array<() => void> | undefined;
+  return {
+    now: () => asyncScheduler.now(),
+    schedule: <T>(work: (this: SchedulerAction<T>, state?: T) => void, delay?: number, state?: T) =>
+      asyncScheduler.schedule<T>(function (this: SchedulerAction<T>, value?: T) {
+        const run = (): void => work.call(this, value);
+        if (held) held.push(run);
+        else run();
+      }, delay, state),
+    hold: () => void (held = []),
+    release() {
+      const due = held ?? [];
+      held = undefined;
+      for (const run of due) run();
+    },
+  };
+}
 
 describe.skipIf(!redisAvailable)('fleet leaderships in order (one process, real Redis)', () => {
   const world = useFleetWorld(demoFlags, (w) => w.server().toggle('demo', 'production', 'dark-mode', true));
@@ -142,5 +164,45 @@ describe.skipIf(!redisAvailable)('fleet leaderships in order (one process, real 
     // The fleet goes on: the next change reaches both.
     world.server().toggle('demo', 'production', 'dark-mode', true);
     await until(() => others.every((client) => client.status.state === 'ready' && client.evaluate('dark-mode').enabled), 3_000, 'the next change everywhere');
+  });
+  it('a leader paused past its lease, whose lease another process took under a newer term, follows as soon as it hears that leader: follower, no stream, the new leader’s flags, ready', async () => {
+    const prefix = `fence${(run += 1)}:`;
+    // The first member's link runs its timers on a scheduler the test holds: held, it renews nothing
+    // (a process paused past its lease, as its lease sees it), while its client and Redis connections run on.
+    const timers = holdable();
+    const coordinator = new RedisCoordinator(redisConnection(world.redis()), { prefix, leaseMs: LEASE_MS, timeoutMs: 300, sharedTtlMs: 1_000 });
+    const first = member({ attach: (client) => new FleetLink(coordinator.retain(), { ...fleetHost(client), scheduler: timers }) });
+    await first.ready();
+    await until(() => first.status.role === 'leader' && first.status.streaming, 3_000, 'the first leader to stream');
+    const second = member(redisFleet(world.redis(), { prefix, leaseMs: LEASE_MS }));
+    await second.ready();
+    await until(() => second.status.role === 'follower' && second.evaluate('dark-mode').enabled, 3_000, 'the second to follow');
+    const roles: Array<{ who: string; type: string; at: number }> = [];
+    first.events$.subscribe(({ type }) => void roles.push({ who: 'first', type, at: Date.now() }));
+    second.events$.subscribe(({ type }) => void roles.push({ who: 'second', type, at: Date.now() }));
+    timers.hold();
+    try {
+      // The lease lapses unrenewed; the second takes it afresh (a newer term) and shares what it holds.
+      await until(() => second.status.role === 'leader', LEASE_MS * 2, 'the second to take the lease');
+      // Before its next renewal (it has none: its timers are held) the first follows.
+      await until(() => first.status.role === 'follower', 500, 'the paused leader to follow', () => JSON.stringify(first.status));
+      const led = roles.find(({ who, type }) => who === 'second' && type === 'fleet-leader')!;
+      const followed = roles.find(({ who, type }) => who === 'first' && type === 'fleet-follower')!;
+      console.log(`fleet fencing (real Redis): a paused leader follows ${followed.at - led.at} ms after another took its lease`);
+      await until(() => world.server().streamCount === 1 && !first.status.streaming, 1_000, 'one stream: the new leader’s');
+      expect(first.status).toMatchObject({ role: 'follower', state: 'ready', source: 'network', streaming: false });
+      expect(first.evaluate('dark-mode').enabled).toBe(true);
+      // A change now reaches it through the fleet alone (its own engine is off): the new leader's flags, ready.
+      world.server().toggle('demo', 'production', 'dark-mode', false);
+      await until(() => !first.evaluate('dark-mode').enabled, 3_000, 'the change on the deposed leader');
+      expect(first.status).toMatchObject({ role: 'follower', state: 'ready', source: 'network', streaming: false });
+      expect(second.status).toMatchObject({ role: 'leader', state: 'ready', source: 'network' });
+    } finally {
+      timers.release();
+    }
+    // Its renewals that waited run now: they find the lease taken; nothing changes.
+    await new Promise((resolve) => setTimeout(resolve, LEASE_MS));
+    expect([first.status.role, second.status.role]).toEqual(['follower', 'leader']);
+    expect(roles.filter(({ type }) => type.startsWith('fleet-')).map(({ who, type }) => `${who} ${type}`)).toEqual(['second fleet-leader', 'first fleet-follower']);
   });
 });

@@ -167,6 +167,17 @@ describe('FleetLink (fake time, in-memory coordinator)', () => {
     a.link.close();
   });
 
+  it('a leader that hears a notice after another took its lease (a newer term) follows at once, not at its next renewal', async () => {
+    const { store, a, b } = await pair();
+    const [scope] = [...store.records.keys()];
+    store.steal();
+    store.notify(scope!); // the new leader's heartbeat or snapshot
+    await vi.advanceTimersByTimeAsync(0);
+    expect([a.seen.roles, a.seen.engine, b.role()]).toEqual([['leader', 'follower'], false, 'follower']);
+    a.link.close();
+    b.link.close();
+  });
+
   it('store failures make every member solo (engine on); when the store is back one leads again', async () => {
     const { store, a, b } = await pair();
     store.down = true;
@@ -217,7 +228,7 @@ describe('FleetLink (fake time, in-memory coordinator)', () => {
     store.records.set(scope!, { epoch: 'dead.1', version: 7, term: 0, at: '', flags: [flag(true)] });
     store.notify(scope!);
     await vi.advanceTimersByTimeAsync(0);
-    expect(store.claims).toBe(claims + 1); // at once, not on its next beat
+    expect(store.claims).toBe(claims + 2); // the follower's at once, not on its next beat (and the leader's, which checks its lease on every notice)
     await vi.advanceTimersByTimeAsync(LEASE_MS * 2);
     expect(b.seen.received.filter((flags) => flags[0]!.value)).toEqual([[flag(true)]]); // only the first snapshot, before the change
     expect([a.role(), b.role(), b.seen.received.at(-1)]).toEqual(['leader', 'follower', [flag(false)]]);

@@ -127,7 +127,7 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
     expect(Date.now() - mutedAt).toBeLessThanOrEqual(LEASE_MS * (1 + 1 / 3 * 1.2) + 300);
     origin.resume(1); // the hung page runs again: its lock is gone
     await vi.advanceTimersByTimeAsync(LEASE_MS / 2);
-    // (Had both followers stolen, one after the other, the first found its lock gone at its next claim, by now.)
+    // (Had both followers stolen, one after the other, the first followed as soon as its lock was taken.)
     const [next, other] = second.role() === 'leader' ? [second, third] : [third, second];
     expect(next.seen.engine).toBe(true); // it loads: a change made meanwhile reaches the fleet
     expect([first.role(), first.seen.engine, other.role(), other.seen.engine]).toEqual(['follower', false, 'follower', false]);
@@ -150,8 +150,8 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
     await vi.advanceTimersByTimeAsync(10);
     origin.hang(1);
     await vi.waitFor(() => expect([second.role(), third.role()].sort()).toEqual(['follower', 'leader']), { timeout: LEASE_MS * 2, interval: 50 });
-    // Both may have stolen, one after the other: the first then says leader until its next claim (a third of a
-    // lease) finds the lock gone. A lease later the roles are settled.
+    // Both may have stolen, one after the other: the first then follows as soon as its lock is taken. A lease
+    // later the roles are settled.
     await vi.advanceTimersByTimeAsync(LEASE_MS);
     expect([second.role(), third.role()].sort()).toEqual(['follower', 'leader']);
     const [next, other] = second.role() === 'leader' ? [second, third] : [third, second];
@@ -200,6 +200,66 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
     expect([second.role(), second.seen.engine, second.seen.received.at(-1)]).toEqual(['follower', false, [flag(false)]]);
     expect([second, stealer, other].filter((t) => t.role() === 'leader')).toEqual([stealer]);
     for (const t of [second, stealer, other]) t.link.close();
+  });
+
+  it('a leader whose lock another tab steals (its request fails with an AbortError) follows at once, not at its next claim (its timers stall: it has none), then the tab that leads next', async () => {
+    const origin = new FakeOrigin();
+    const leader = tab(origin, 1, stalled);
+    await vi.advanceTimersByTimeAsync(10);
+    const follower = tab(origin, 2);
+    await vi.advanceTimersByTimeAsync(10);
+    expect([leader.role(), follower.role()]).toEqual(['leader', 'follower']);
+    const [name] = origin.names();
+    origin.tab(3).locks.request(name!, { steal: true }, () => new Promise<void>(() => {})).catch(() => undefined); // held, silent (until stolen in turn)
+    await vi.advanceTimersByTimeAsync(10);
+    expect([leader.role(), leader.seen.engine]).toEqual(['follower', false]);
+    // Nobody answers for a lease: the follower takes the lock in turn, leads and shares a change; the deposed tab applies it.
+    await vi.waitFor(() => expect(follower.role()).toBe('leader'), { timeout: LEASE_MS * 2, interval: 50 });
+    follower.link.published([flag(false)]);
+    await vi.advanceTimersByTimeAsync(10);
+    expect([leader.role(), leader.seen.engine, leader.seen.received.at(-1), leader.seen.mirrored.at(-1)]).toEqual(['follower', false, [flag(false)], { state: 'ready' }]);
+    expect(leader.seen.roles).toEqual(['leader', 'follower']);
+    leader.link.close();
+    follower.link.close();
+  });
+
+  it('a hung leader (its timers stall) resumed after a follower took its lock follows at once: it hears the newer term, then the AbortError, and applies the new leader’s snapshot', async () => {
+    const origin = new FakeOrigin();
+    const first = tab(origin, 1, stalled);
+    await vi.advanceTimersByTimeAsync(10);
+    const second = tab(origin, 2);
+    await vi.advanceTimersByTimeAsync(10);
+    origin.hang(1);
+    await vi.waitFor(() => expect(second.role()).toBe('leader'), { timeout: LEASE_MS * 2, interval: 50 });
+    second.link.published([flag(false)]);
+    await vi.advanceTimersByTimeAsync(10);
+    origin.resume(1);
+    await vi.advanceTimersByTimeAsync(10);
+    expect([first.role(), first.seen.engine, first.seen.received.at(-1), first.seen.mirrored.at(-1)]).toEqual(['follower', false, [flag(false)], { state: 'ready' }]);
+    await vi.advanceTimersByTimeAsync(LEASE_MS * 2);
+    expect([first.role(), second.role()]).toEqual(['follower', 'leader']);
+    first.link.close();
+    second.link.close();
+  });
+
+  it('navigator.locks.query() failing when the lock is granted leaves it unknown: the tab keeps following (no solo, no unhandled rejection) and leads at a later claim once the query answers', async () => {
+    const origin = new FakeOrigin();
+    const first = tab(origin, 1);
+    await vi.advanceTimersByTimeAsync(10);
+    const platform = origin.tab(2);
+    let failing = true;
+    const locks = { request: platform.locks.request, query: () => (failing ? Promise.reject(new Error('query refused')) : platform.locks.query()) };
+    const second = linkMember(new TabCoordinator({ ...platform, locks }, { name: 'default', leaseMs: LEASE_MS, timeoutMs: 1_000 }));
+    await vi.advanceTimersByTimeAsync(10);
+    origin.close(1); // the lock goes to the second tab, whose query fails
+    first.link.close();
+    await vi.advanceTimersByTimeAsync(LEASE_MS);
+    expect([second.role(), second.seen.engine, second.seen.warnings]).toEqual(['follower', false, []]);
+    failing = false;
+    await vi.advanceTimersByTimeAsync((LEASE_MS / 3) * 1.2 + 10);
+    expect([second.role(), second.seen.engine]).toEqual(['leader', true]);
+    expect(second.seen.roles).toEqual(['follower', 'leader']);
+    second.link.close();
   });
 
   it('two tabs that steal the lock in the same millisecond, having heard the same term, get different terms: the older leadership steps down', async () => {
@@ -296,6 +356,23 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
     expect(first.seen.received.at(-1)).toEqual([flag(false)]);
     expect(third.seen.received.at(-1)).toEqual([flag(false)]);
     for (const t of tabs) t.link.close();
+  });
+
+  it('a lone leader’s page is frozen: it lets its lock go and takes none back while frozen, so a tab opened meanwhile leads at once', async () => {
+    const origin = new FakeOrigin();
+    const first = tab(origin, 1);
+    await vi.advanceTimersByTimeAsync(10);
+    origin.freeze(1);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(origin.names()).toEqual([]);
+    const second = tab(origin, 2);
+    await vi.advanceTimersByTimeAsync(20);
+    expect([second.role(), second.seen.engine]).toEqual(['leader', true]);
+    origin.resume(1);
+    await vi.advanceTimersByTimeAsync((LEASE_MS / 3) * 1.2);
+    expect([first.role(), first.seen.engine]).toEqual(['follower', false]);
+    first.link.close();
+    second.link.close();
   });
 
   it('a leader stopped by a 401 says why it leaves: both followers report its AuthError once, one leads at once, the other follows it', async () => {

@@ -96,7 +96,11 @@ export interface FleetCoordinator {
   publish(scope: string, holder: string, record: FleetRecord): Promise<boolean>;
   /** The shared snapshot of `scope` and the leader's heartbeat. */
   read(scope: string): Promise<FleetView>;
-  /** Calls `notice` on each publish, heartbeat change or release in `scope` until the returned function is called. */
+  /**
+   * Calls `notice` on each publish, heartbeat change or release in `scope` (and, on tabs, when the
+   * holder here lost its lock) until the returned function is called. Leaders listen too: a notice
+   * makes a leader claim at once, so one whose lease another took follows without waiting for its renewal.
+   */
   listen(scope: string, notice: () => void): Promise<() => void>;
   /** A shared result stored under `key`. */
   getShared(key: string): Promise<EvalResult[] | undefined>;

@@ -13,8 +13,9 @@ export type * from './fleet-contract.js';
  * follower once it lapsed. The leader runs the engine and publishes each change under its epoch;
  * a lease taken afresh, or a shared snapshot gone missing, makes it republish what it holds.
  * Followers apply the published snapshots on each notice and on each tick, and mirror the leader's
- * health in their status. A terminal error leaves the fleet; any store failure makes the process
- * `solo`: it runs its own engine, and re-joins on a later tick once the store answers again.
+ * health in their status; a leader claims on each notice, so one whose lease another took (a newer
+ * term, a stolen lock) follows at once. A terminal error leaves the fleet; any store failure makes
+ * the process `solo`: it runs its own engine, and re-joins on a later tick once the store answers again.
  */
 export class FleetLink implements FleetHandle {
   readonly #holder = Math.random().toString(36).slice(2);
@@ -30,7 +31,7 @@ export class FleetLink implements FleetHandle {
   /** The newest fencing term this scope's member has led or applied: an older one's records are dropped. */
   #term = 0;
   /** Follower: the time the holder's lease lapses unless renewed (scheduler time). */
-  #lapsesAt: number | undefined;
+  #lapsesAt = 0;
   /** The leader health last mirrored (its JSON), so an unchanged heartbeat changes nothing. */
   #mirrored: string | undefined;
   /** The last farewell reported (its JSON): each is told once. */
@@ -182,9 +183,24 @@ export class FleetLink implements FleetHandle {
         if (this.#left || scope !== this.#scope) await this.#call(() => this.#store.release(scope, this.#holder));
         return;
       }
-      this.#lapsesAt = claim.held ? undefined : this.#host.scheduler.now() + claim.remainingMs;
+      this.#lapsesAt = this.#host.scheduler.now() + claim.remainingMs;
+      if (!this.#stopListening) {
+        // A leader listens too: a notice of another leadership (a newer term took its lease, or its
+        // lock was stolen) makes it claim at once, which answers "not held": it follows.
+        const listening = this.#store.listen(scope, () => (this.#role === 'leader' ? this.#elect(generation) : this.#pull(generation, false)));
+        // A subscription that answers after its timeout is ended as soon as it does.
+        const stop = await this.#call(() => listening).catch((error: unknown) => {
+          listening.then((late) => late(), () => undefined);
+          throw error;
+        });
+        if (this.#stale(generation)) return stop();
+        this.#stopListening = stop;
+      }
       if (claim.held) this.#lead(claim);
-      else await this.#follow(generation, scope);
+      else {
+        this.#become('follower');
+        await this.#pullNow(generation, false);
+      }
     } catch (error) {
       if (!this.#stale(generation)) this.#goSolo(asError(error));
     }
@@ -206,26 +222,11 @@ export class FleetLink implements FleetHandle {
     if (newLeadership || !claim.shared) this.#share();
   }
 
-  async #follow(generation: number, scope: string): Promise<void> {
-    if (!this.#stopListening) {
-      const listening = this.#store.listen(scope, () => this.#pull(generation, false));
-      // A subscription that answers after its timeout is ended as soon as it does.
-      const stop = await this.#call(() => listening).catch((error: unknown) => {
-        listening.then((late) => late(), () => undefined);
-        throw error;
-      });
-      if (this.#stale(generation)) return stop();
-      this.#stopListening = stop;
-    }
-    this.#become('follower');
-    await this.#pullNow(generation, false);
-  }
-
   #schedule(generation: number): void {
     const third = this.#store.leaseMs / 3;
     let delay = this.#role === 'leader' ? third : third * (0.8 + 0.4 * Math.random());
     // A follower also claims the moment the holder's lease lapses: a dead leader is replaced within one lease.
-    if (this.#role === 'follower' && this.#lapsesAt !== undefined) {
+    if (this.#role === 'follower') {
       delay = Math.min(delay, Math.max(0, this.#lapsesAt - this.#host.scheduler.now()) + 5 + 20 * Math.random());
     }
     this.#tick?.unsubscribe();
@@ -235,10 +236,7 @@ export class FleetLink implements FleetHandle {
   #become(role: 'leader' | 'follower'): void {
     if (role === this.#role) return;
     this.#role = role;
-    if (role === 'leader') {
-      this.#unlisten();
-      this.#mirror();
-    }
+    if (role === 'leader') this.#mirror();
     // The role first: an engine that stops at once (a terminal error) then reports 'solo' after it, not before.
     this.#host.role(role, { type: `fleet-${role}`, at: this.#now() });
     this.#host.engine(role === 'leader');
@@ -273,7 +271,7 @@ export class FleetLink implements FleetHandle {
       try {
         const stored = await this.#call(() => this.#store.publish(scope, this.#holder, record));
         if (this.#stale(generation)) return;
-        if (!stored) this.#become('follower');
+        if (!stored) this.#elect(generation); // another leads: its claim says so, and it follows
         else if (record.epoch === this.#epoch) this.#version = record.version;
       } catch (error) {
         if (!this.#stale(generation)) this.#goSolo(asError(error));

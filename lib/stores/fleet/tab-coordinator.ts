@@ -1,6 +1,5 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { asHealth, type FleetClaim, type FleetCoordinator, type FleetHealth, type FleetRecord, type FleetView } from '../../client/features/fleet-link.js';
-import { asError } from '../../errors.js';
 import type { EvalResult } from '../../types.js';
 import { asRecord, digest, termOf } from './wire.js';
 
@@ -77,8 +76,9 @@ interface Scope {
  * answered for a whole lease (a hung page, a long task, a paused debugger) is no longer vouched for:
  * `read` shows no heartbeat, so its followers report `stale` with a `FleetLeaderError`, and the next
  * claim steals its lock (Web Locks `steal`), so a follower leads and loads; the hung tab, once it runs
- * again, finds its lock gone and follows. A page about to be frozen lets its locks go. `snapshotFor`
- * results are not shared between tabs.
+ * again, finds its lock gone and follows. A leader whose lock is stolen (its request fails with an
+ * AbortError) or that hears a newer term lets it go and notifies its link, which follows at once. A
+ * page about to be frozen lets its locks go. `snapshotFor` results are not shared between tabs.
  */
 export class TabCoordinator implements FleetCoordinator {
   readonly leaseMs: number;
@@ -117,8 +117,10 @@ export class TabCoordinator implements FleetCoordinator {
     lock.claimedAt = this.#scheduler.now();
     // A lock granted while this page hung may have been stolen since; the lock manager answers a query
     // after the tasks it queued for this page before it, the steal's AbortError included, so by then
-    // a stolen lock was let go here: it leads nothing, nor takes a newer term than the stealer's.
-    if (lock.granted && state.holder !== holder) await this.#platform.locks.query();
+    // a stolen lock was let go here: it leads nothing, nor takes a newer term than the stealer's. A
+    // query that fails leaves that unknown: the lock is let go (the next tab in line may lead), the
+    // holder goes on following, and its next claim requests the lock again.
+    if (lock.granted && state.holder !== holder) await this.#platform.locks.query().catch(() => this.#drop(state, holder, lock));
     if (!lock.granted || state.locks.get(holder) !== lock) return { held: false, remainingMs: this.leaseMs };
     // Granted and not yet claimed by this holder: a new leadership. A lock says nothing of whom it was
     // granted before: its term is the clock, above any term heard (the tabs of an origin share the
@@ -194,14 +196,21 @@ export class TabCoordinator implements FleetCoordinator {
     this.#channel = undefined;
   }
 
-  /** Lets the holder's lock go (or withdraws its request); a scope nobody here uses any more is forgotten. */
+  /**
+   * Lets the holder's lock go (or withdraws its request); a scope nobody here uses any more is
+   * forgotten. A leading holder's lock let go (stolen, or another's newer term heard) is news to its
+   * link, which listens: its claim then finds the lock gone, and it follows at once.
+   */
   #drop(state: Scope, holder: string, lock: Lock): void {
     if (state.locks.get(holder) !== lock) return;
     state.locks.delete(holder);
-    if (state.holder === holder) state.holder = undefined;
     lock.abort.abort();
     lock.release();
     this.#forget(state);
+    if (state.holder === holder) {
+      state.holder = undefined;
+      this.#notify(state);
+    }
   }
 
   /** Forgets a scope nobody here uses any more (no lock, no listener). */
@@ -209,9 +218,15 @@ export class TabCoordinator implements FleetCoordinator {
     if (state.locks.size === 0 && state.listeners.size === 0 && this.#scopes.get(state.key) === state) this.#scopes.delete(state.key);
   }
 
-  /** Lets every lock here go and withdraws every request. */
+  /**
+   * Lets every lock here go and withdraws every request. The links are not told (a page about to be
+   * frozen would take a lock back at once and hold it frozen): their next claims find the locks gone.
+   */
   #dropAll(): void {
-    for (const state of [...this.#scopes.values()]) for (const [holder, lock] of [...state.locks]) this.#drop(state, holder, lock);
+    for (const state of [...this.#scopes.values()]) {
+      state.holder = undefined;
+      for (const [holder, lock] of [...state.locks]) this.#drop(state, holder, lock);
+    }
   }
 
   /** How long the leader has not been heard, ms. */
@@ -258,9 +273,9 @@ export class TabCoordinator implements FleetCoordinator {
           return undefined;
         })
         .catch((error: unknown) => {
-          // Refused, or stolen from this holder (its page hung): it no longer leads.
+          // Refused, or stolen from this holder: it no longer leads (the claim that waited for it fails).
           this.#drop(state, holder, lock);
-          reject(asError(error));
+          reject(error);
         });
     });
   }
