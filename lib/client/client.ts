@@ -117,7 +117,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
       this.apply(valueResults(options.bootstrap, 'bootstrap', this.report.now()), 'bootstrap');
       this.report.update({ source: 'bootstrap' });
       // A server render's snapshot of this page: ready now, without waiting for the stream's first load.
-      if (options.freshBootstrap) this.readiness.settle({ ok: true, source: 'bootstrap' });
+      if (options.freshBootstrap) this.settleReady();
     }
   }
 
@@ -255,7 +255,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
     const changed = result.kind === 'flags' ? this.apply(result.flags, 'network', context, invalid) : 0;
     this.networkContext = context;
     this.report.loaded(invalid);
-    this.settleReady({ ok: true, source: 'network' });
+    this.settleReady();
     this.report.refreshed(invalid ?? [], changed);
   }
 
@@ -265,10 +265,9 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
     this.readiness.failed((error instanceof CircuitOpenError && (error.cause as Error | undefined)) || error, retryInMs);
     this.report.loadFailed(error, this.loaded, this.gate.terminalError !== undefined);
     if (this.gate.terminalError) return;
-    const { source } = this.report.value;
     const context = this.activeContext;
     if (this.storeTriedFor !== context && this.networkContext !== context) this.fallBack(error, final);
-    else if (final && !isRetryable(error)) this.settleReady({ ok: source !== 'none', source, error });
+    else if (final && !isRetryable(error)) this.settleReady(error);
     this.unreachable();
   }
 
@@ -303,31 +302,28 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
    */
   fallBack(error: Error, final: boolean): void {
     const context = (this.storeTriedFor = this.activeContext);
-    const serve = (record: EvalResult[] | undefined): void => {
+    const serve = (record?: EvalResult[]): void => {
       if (this.closed || this.networkContext === context || this.gate.terminalError || context !== this.activeContext) return;
       const { bootstrap } = this.options;
-      const source = record ? 'store' : bootstrap ? 'bootstrap' : 'none';
+      const values = record ?? (bootstrap && valueResults(bootstrap, 'bootstrap', this.report.now()));
       // The values held may be another context's: they give way to this one's record, else the bootstrap, else nothing
       // (applied as not from the network: neither saved nor shared with a fleet).
       if (record || (this.heldFor && !sameJson(this.heldFor, context))) {
-        this.apply(record ?? (bootstrap ? valueResults(bootstrap, 'bootstrap', this.report.now()) : []), 'default', context);
-        this.report.update({ source, state: record || bootstrap ? 'stale' : 'error' });
+        this.apply(values || [], 'default', context);
+        this.report.update({ source: record ? 'store' : values ? 'bootstrap' : 'none', state: values ? 'stale' : 'error' });
       }
-      if (source !== 'none') this.settleReady({ ok: true, source, error });
-      else {
-        this.nothingToServe = true;
-        if (final) this.settleReady({ ok: false, source: this.report.value.source, error });
-        else this.unreachable();
-      }
+      this.nothingToServe ||= !values;
+      if (values || final) this.settleReady(error);
+      this.unreachable();
     };
-    this.withStore((link) => (link ? void link.restore(context).then(serve) : serve(undefined)));
+    this.withStore((link) => void (link ? link.restore(context).then(serve) : serve()));
   }
 
   /** A terminal error (401/403, a wrong project): every request stops; the last values stay. */
   private terminate(error: Error): void {
     this.fleet?.stopped(error); // another process leads
     this.report.update({ state: 'error', streaming: false, error });
-    this.settleReady({ ok: false, source: this.report.value.source, error });
+    this.settleReady(error, false);
     this.options.logger.error(`stopped: ${error.message}; ${this.report.serving()}`);
     this.running?.unsubscribe();
     this.tracking.abort();
@@ -362,8 +358,12 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
     return changes.length;
   }
 
-  private settleReady(result: ReadyResult): void {
-    if (!this.readiness.settle(result) || this.loaded) return;
+  /**
+   * Settles `ready()` with where the values come from now (`ok` while that is a source, unless the
+   * client stopped for good), then pushes what it holds if nothing was loaded yet.
+   */
+  private settleReady(error?: Error, ok = this.report.value.source !== 'none'): void {
+    if (!this.readiness.settle({ ok, source: this.report.value.source, error }) || this.loaded) return;
     this.loaded = true;
     this.fanout.pushAll();
     this.snapshots.next(this.current);
