@@ -1,4 +1,4 @@
-import { BehaviorSubject, EMPTY, Observable, Subject, type Subscription, defer, filter, firstValueFrom, skip, throwIfEmpty } from 'rxjs';
+import { BehaviorSubject, EMPTY, Observable, Subject, type Subscription, defer, filter, firstValueFrom, throwIfEmpty } from 'rxjs';
 import { CircuitOpenError, ClosedError, InvalidResponseError, isRetryable } from '../errors.js';
 import type { InvalidFlag, LoadResult, TransportSession } from '../transports/transport.js';
 import type { CircuitState, ClientEvent, ClientStatus, EvalContext, EvalResult, FlagChange, JsonValue, ReadyResult, TrackEvent, ValueSource } from '../types.js';
@@ -79,7 +79,12 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   constructor(readonly options: ResolvedOptions) {
     super(options.defaults);
     const { scheduler, logger, transport } = options;
-    this.gate = clientRequestGate(options.circuitBreaker, scheduler, (error) => this.terminate(error));
+    this.gate = clientRequestGate(
+      options.circuitBreaker,
+      scheduler,
+      (error) => this.terminate(error),
+      (circuit) => this.circuitChanged(circuit),
+    );
     // Every request of every path goes through the gate: loads, identify, one-offs, the stream, tracking.
     // The options are the transport's runtime: its fetch, timeout, logger, scheduler and response cap.
     this.session = gateSession(transport.connect(options), this.gate);
@@ -104,7 +109,6 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
     this.events$ = this.report.events$;
     this.flags$ = this.started(() => this.snapshots.pipe(filter(() => this.loaded)));
     this.changes$ = this.started(() => this.changeSubject);
-    this.gate.circuit$().pipe(skip(1)).subscribe((circuit) => this.circuitChanged(circuit));
     this.withStore = storeAccess(options.store, transport.identity ?? transport.kind, scheduler, logger, (error) =>
       this.report.emit({ type: 'store-error', operation: error.operation, error }),
     );
