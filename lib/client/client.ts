@@ -1,5 +1,5 @@
 import { BehaviorSubject, EMPTY, Observable, Subject, type Subscription, defer, filter, firstValueFrom, throwIfEmpty } from 'rxjs';
-import { CircuitOpenError, ClosedError, InvalidResponseError, isRetryable } from '../errors.js';
+import { CircuitOpenError, ClosedError, InvalidResponseError } from '../errors.js';
 import type { InvalidFlag, LoadResult, TransportSession } from '../transports/transport.js';
 import type { CircuitState, ClientEvent, ClientStatus, EvalContext, EvalResult, FlagChange, JsonValue, ReadyResult, TrackEvent, ValueSource } from '../types.js';
 import { gateSession } from '../transports/gate.js';
@@ -258,20 +258,17 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
     const invalid = result.kind === 'flags' ? (result.invalid ?? []) : undefined;
     const changed = result.kind === 'flags' ? this.apply(result.flags, 'network', context, invalid) : 0;
     this.networkContext = context;
-    this.report.loaded(invalid);
+    this.report.loaded(invalid, changed);
     this.settleReady();
-    this.report.refreshed(invalid ?? [], changed);
   }
 
   private onLoadFailed(error: Error, final: boolean, retryInMs?: number): void {
     if (this.closed) return;
     // A refusal of the open circuit stands for the failure that opened it.
     this.readiness.failed((error instanceof CircuitOpenError && (error.cause as Error | undefined)) || error, retryInMs);
-    this.report.loadFailed(error, this.loaded, this.gate.terminalError !== undefined);
+    this.report.loadFailed(error, this.gate.terminalError);
     if (this.gate.terminalError) return;
-    const context = this.activeContext;
-    if (this.storeTriedFor !== context && this.networkContext !== context) this.fallBack(error, final);
-    else if (final && !isRetryable(error)) this.settleReady(error);
+    this.fallBack(error, final);
     this.unreachable();
   }
 
@@ -299,13 +296,18 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   }
 
   /**
-   * A context's first load failed (not auth): serve the store's record for this transport and
-   * context, else the bootstrap, else nothing (never the last context's values); if nothing and
-   * `final`, say so. Nothing is served once a load for it landed, the client stopped or the context
-   * changed meanwhile.
+   * A load failed (not auth). The context's first failure (none of its loads landed): serve the
+   * store's record for this transport and context, else the bootstrap, else nothing (never the last
+   * context's values); nothing is served once a load for it landed, the client stopped or the context
+   * changed meanwhile. A `final` failure (no retry follows) settles `ready()` with what is served.
    */
   fallBack(error: Error, final: boolean): void {
-    const context = (this.storeTriedFor = this.activeContext);
+    const context = this.activeContext;
+    if (this.storeTriedFor === context || this.networkContext === context) {
+      if (final) this.settleReady(error);
+      return;
+    }
+    this.storeTriedFor = context;
     const serve = (record?: EvalResult[]): void => {
       if (this.closed || this.networkContext === context || this.gate.terminalError || context !== this.activeContext) return;
       const { bootstrap } = this.options;
@@ -366,8 +368,8 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
    * Settles `ready()` with where the values come from now (`ok` while that is a source, unless the
    * client stopped for good), then pushes what it holds if nothing was loaded yet.
    */
-  private settleReady(error?: Error, ok = this.report.value.source !== 'none'): void {
-    if (!this.readiness.settle({ ok, source: this.report.value.source, error }) || this.loaded) return;
+  private settleReady(error?: Error, ok?: boolean): void {
+    if (!this.readiness.settle(this.report.ready(error, ok)) || this.loaded) return;
     this.loaded = true;
     this.fanout.pushAll();
     this.snapshots.next(this.current);
@@ -376,7 +378,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   /** Reports a breaker transition; a half-open circuit gets a probe load at once. */
   private circuitChanged(circuit: CircuitState): void {
     if (this.closed) return;
-    this.report.circuit(circuit, this.loaded);
+    this.report.circuit(circuit);
     if (circuit === 'open') {
       this.options.logger.warn(`circuit breaker open: no requests for ${this.gate.openForMs} ms; ${this.report.serving()}`);
       this.unreachable();
