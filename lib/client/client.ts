@@ -1,4 +1,4 @@
-import { BehaviorSubject, EMPTY, Observable, Subject, type Subscription, defer, filter, firstValueFrom, throwIfEmpty } from 'rxjs';
+import { BehaviorSubject, Observable, type ObservableInput, Subject, type Subscription, defer, filter, firstValueFrom, throwIfEmpty } from 'rxjs';
 import { CircuitOpenError, ClosedError, InvalidResponseError } from '../errors.js';
 import type { InvalidFlag, LoadResult, TransportSession } from '../transports/transport.js';
 import type { CircuitState, ClientEvent, ClientStatus, EvalContext, EvalResult, FlagChange, JsonValue, ReadyResult, TrackEvent, ValueSource } from '../types.js';
@@ -163,7 +163,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   }
 
   flag$(key: string): Observable<EvalResult> {
-    return this.started(() => (this.closed ? EMPTY : this.fanout.observe(key)));
+    return this.started(() => (this.closed ? [] : this.fanout.observe(key)));
   }
 
   ready(options: { timeoutMs?: number } = {}): Promise<ReadyResult> {
@@ -280,7 +280,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   }
 
   /** `source()` on each subscription, starting the engine first. */
-  private started<T>(source: () => Observable<T>): Observable<T> {
+  private started<T>(source: () => ObservableInput<T>): Observable<T> {
     return defer(() => (this.start(), source()));
   }
 

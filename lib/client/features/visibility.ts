@@ -31,7 +31,7 @@ export function streamAllowed$(
     startWith(0),
     map(() => source.visibilityState === 'hidden'),
     distinctUntilChanged(),
-    switchMap((hidden) => (hidden ? timer(hiddenCloseMs, scheduler).pipe(map(() => false), startWith(true)) : of(true))),
+    switchMap((hidden) => (hidden ? timer(hiddenCloseMs, scheduler).pipe(map(() => false), startWith(true)) : [true])),
     distinctUntilChanged(),
   );
 }
