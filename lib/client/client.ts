@@ -1,5 +1,5 @@
 import { BehaviorSubject, Observable, type ObservableInput, Subject, type Subscription, defer, filter, firstValueFrom, throwIfEmpty } from 'rxjs';
-import { CircuitOpenError, ClosedError, InvalidResponseError } from '../errors.js';
+import { ClosedError, InvalidResponseError } from '../errors.js';
 import type { InvalidFlag, LoadResult, TransportSession } from '../transports/transport.js';
 import type { CircuitState, ClientEvent, ClientStatus, EvalContext, EvalResult, FlagChange, JsonValue, ReadyResult, TrackEvent, ValueSource } from '../types.js';
 import { gateSession } from '../transports/gate.js';
@@ -264,8 +264,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
 
   private onLoadFailed(error: Error, final: boolean, retryInMs?: number): void {
     if (this.closed) return;
-    // A refusal of the open circuit stands for the failure that opened it.
-    this.readiness.failed((error instanceof CircuitOpenError && (error.cause as Error | undefined)) || error, retryInMs);
+    this.readiness.failed(error, retryInMs);
     this.report.loadFailed(error, this.gate.terminalError);
     if (this.gate.terminalError) return;
     this.fallBack(error, final);
@@ -383,7 +382,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
       this.options.logger.warn(`circuit breaker open: no requests for ${this.gate.openForMs} ms; ${this.report.serving()}`);
       this.unreachable();
     } else {
-      this.readiness.unblock();
+      this.readiness.retryNow();
       if (circuit === 'half-open' && this.running) this.engine.request({ trigger: 'refresh' });
     }
   }

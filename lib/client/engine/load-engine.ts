@@ -6,7 +6,6 @@ import {
   concat,
   defer,
   delay,
-  distinctUntilChanged,
   ignoreElements,
   map,
   merge,
@@ -126,7 +125,6 @@ export function loadEngine(session: TransportSession, options: ResolvedOptions, 
       : [];
     // Polls every period ± POLL_JITTER, each period drawn anew.
     const poll$ = fallback$.pipe(
-      distinctUntilChanged(),
       switchMap((fallback) => {
         const period = options.pollIntervalMs > 0 ? options.pollIntervalMs : fallback ? FALLBACK_POLL_MS : 0;
         return period > 0

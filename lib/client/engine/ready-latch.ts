@@ -15,15 +15,16 @@ export interface ReadyLatch {
    * the next load attempt (the retry, or the end of an open circuit's `openForMs`) can succeed.
    * Those resolve now with the failure that stands in the way (`circuitFailure` while the circuit
    * is open, else the retried one), and so does every later `wait()` that would. The latch stays
-   * unsettled, so a later success still readies the client; {@link unblock} ends this early.
+   * unsettled, so a later success still readies the client; {@link retryNow} ends this early.
    */
   unreachable(openForMs: number, circuitFailure: Error | undefined): void;
   /** A load attempt failed: the engine tries again in `retryInMs` (`undefined`: it does not). */
   failed(error: Error, retryInMs: number | undefined): void;
-  /** A load may start at once (the circuit was reset, the context changed): `ready()` may succeed again. */
+  /**
+   * A load may start at once (the circuit was reset or lets probes through, the context changed):
+   * `ready()` may succeed again.
+   */
   retryNow(): void;
-  /** Something may settle the client again (the circuit let probes through, or was reset). */
-  unblock(): void;
   /** Settles once (later calls return `false`) and wakes every waiter. */
   settle(outcome: ReadyResult): boolean;
   /** Wakes every waiter now (the client closed). */
@@ -73,9 +74,6 @@ export function readyLatch(scheduler: SchedulerLike, unsettled: (timeoutMs: numb
     },
     retryNow() {
       retry = blocked = undefined;
-    },
-    unblock() {
-      blocked = undefined;
     },
     settle(result) {
       if (outcome) return false;

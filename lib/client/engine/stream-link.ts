@@ -42,7 +42,8 @@ export interface StreamLinkOptions {
  * A server that answers the stream with 5xx or a 4xx `STREAM_UNSUPPORTED_AFTER` times in a row
  * without ever opening it has no stream: `fallback$` turns true (the engine then polls even with
  * polling off), one warning is logged, and the stream is tried again only every
- * `STREAM_FALLBACK_RETRY_MS`. An open stream ends the fallback.
+ * `STREAM_FALLBACK_RETRY_MS`. An open stream ends the fallback. `fallback$` is only ever set to a
+ * new value, so each emission is a change.
  */
 export function streamLink(
   session: TransportSession,
