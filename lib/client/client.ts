@@ -92,7 +92,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
       loaded: (context, result) => this.onLoaded(context, result),
       loadFailed: (error, final, retryInMs) => this.onLoadFailed(error, final, retryInMs),
       connected: () => this.report.streamConnected(),
-      failed: (error) => void (this.closed || this.gate.terminalError || this.report.streamFailed(error)),
+      failed: (error) => void (this.closed || this.gate.terminalError || this.report.streamDown(error)),
       paused: () => this.report.streamDown(),
       pushed: (context, flags, invalid) => this.apply(flags, 'network', context, invalid),
       changed: () => {
@@ -365,13 +365,10 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
 
   /**
    * Settles `ready()` with where the values come from now (`ok` while that is a source, unless the
-   * client stopped for good), then pushes what it holds if nothing was loaded yet.
+   * client stopped for good). Nothing applied yet: the reads are loaded from now on, with the defaults.
    */
   private settleReady(error?: Error, ok?: boolean): void {
-    if (!this.readiness.settle(this.report.ready(error, ok)) || this.loaded) return;
-    this.loaded = true;
-    this.fanout.pushAll();
-    this.snapshots.next(this.current);
+    if (this.readiness.settle(this.report.ready(error, ok)) && !this.loaded) this.apply([], 'default');
   }
 
   /** Reports a breaker transition; a half-open circuit gets a probe load at once. */

@@ -87,19 +87,15 @@ export class ClientReporter extends StatusTracker {
     this.emit({ type: 'stream-connected' });
   }
 
-  streamFailed(error: Error): void {
-    this.streamDown(error, this.#fault('stream', error));
-    this.emit({ type: 'error', error });
-  }
-
   /**
-   * The stream is no longer connected (a failure, a context switch, a hidden page, a fleet
-   * follower); `statusError` is what `status.error` shows from now on.
+   * The stream is no longer connected (a context switch, a hidden page, a fleet follower), or it
+   * failed with `error`: then that is the stream fault, and an `error` event follows the disconnect.
    */
-  streamDown(error?: Error, statusError?: Error): void {
+  streamDown(error?: Error): void {
     const wasStreaming = this.value.streaming;
-    this.update(statusError ? { streaming: false, error: statusError } : { streaming: false });
+    this.update(error ? { streaming: false, error: this.#fault('stream', error) } : { streaming: false });
     if (wasStreaming) this.emit(error ? { type: 'stream-disconnected', error } : { type: 'stream-disconnected' });
+    if (error) this.emit({ type: 'error', error });
   }
 
   /** A breaker transition: the status (an open circuit makes the values `stale`) and its event. */

@@ -10,9 +10,7 @@ export interface VisibilitySource {
 /** The page's `document` when there is one with the Page Visibility API, else `undefined` (Node, workers). */
 export function pageDocument(): VisibilitySource | undefined {
   const doc = (globalThis as { document?: Partial<VisibilitySource> }).document;
-  return doc && typeof doc.visibilityState === 'string' && typeof doc.addEventListener === 'function'
-    ? (doc as VisibilitySource)
-    : undefined;
+  return typeof doc?.visibilityState === 'string' ? (doc as VisibilitySource) : undefined;
 }
 
 /**
