@@ -380,7 +380,8 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
       this.unreachable();
     } else {
       this.readiness.retryNow();
-      if (circuit === 'half-open' && this.running) this.engine.request({ trigger: 'refresh' });
+      // (A request while the engine does not run, a fleet follower's, goes nowhere.)
+      if (circuit === 'half-open') this.engine.request({ trigger: 'refresh' });
     }
   }
 

@@ -142,7 +142,7 @@ export function loadEngine(session: TransportSession, options: ResolvedOptions, 
      * of the context has landed, none is conditional: a 304 to an ETag the session kept from an earlier
      * visit would keep the snapshot, which then holds another context's values.
      */
-    const load = (batch: LoadOptions[], takePending: () => LoadOptions[]): Observable<never> => {
+    const load = (batch: LoadOptions[], takePending: () => LoadOptions[]): Observable<LoadResult> => {
       let attempt = 0;
       let merged: MergedBatch;
       const failed = (error: unknown, final: boolean, retryInMs?: number): void => {
@@ -178,8 +178,8 @@ export function loadEngine(session: TransportSession, options: ResolvedOptions, 
           // The event may be published before the server commits: if the refetch still shows the
           // old state of a key an event named, look once more shortly after.
           // One re-check covers every such key of the batch.
-          const unseen = merged.checked.filter((hint) => host.current(hint.key)?.enabled !== hint.enabled);
-          if (unseen.length > 0) rechecks.next({ trigger: 'stream', hint: unseen[unseen.length - 1], recheck: true });
+          const hint = merged.checked.filter((checked) => host.current(checked.key)?.enabled !== checked.enabled).pop();
+          if (hint) rechecks.next({ trigger: 'stream', hint, recheck: true });
           // A half-open circuit needs successes to close: keep probing while it is half-open.
           if (gate.circuit === 'half-open') requests.next({ trigger: 'refresh' });
         }),
@@ -187,7 +187,6 @@ export function loadEngine(session: TransportSession, options: ResolvedOptions, 
           failed(error, true);
           return [];
         }),
-        ignoreElements(),
       );
     };
 
@@ -213,9 +212,8 @@ interface MergedBatch {
 /** The load a batch of requests needs: the context's first load wins; every event hint is kept. */
 function mergeBatch(batch: readonly LoadOptions[]): MergedBatch {
   const first = batch.find((request) => request.trigger === 'initial' || request.trigger === 'identify');
-  const last = batch[batch.length - 1]!;
-  const hinted = [...batch].reverse().find((request) => request.hint?.type === 'changed');
-  const options: LoadOptions = { trigger: (first ?? last).trigger };
+  const hinted = batch.filter((request) => request.hint?.type === 'changed').pop();
+  const options: LoadOptions = { trigger: (first ?? batch.at(-1)!).trigger };
   if (hinted?.hint) options.hint = hinted.hint;
   if (batch.every((request) => request.recheck)) options.recheck = true;
   if (batch.some((request) => request.conditional === false)) options.conditional = false;

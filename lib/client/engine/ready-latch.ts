@@ -1,4 +1,4 @@
-import type { SchedulerLike, Subscription } from 'rxjs';
+import { Subject, filter, firstValueFrom, map, merge, timer, type SchedulerLike } from 'rxjs';
 import type { ReadyResult } from '../../types.js';
 
 /**
@@ -34,30 +34,22 @@ export interface ReadyLatch {
 /** A {@link ReadyLatch}; `unsettled` is the answer for a waiter released before the client settled (timeout, close). */
 export function readyLatch(scheduler: SchedulerLike, unsettled: (timeoutMs: number) => ReadyResult): ReadyLatch {
   let outcome: ReadyResult | undefined;
-  /** Each pending `ready()`: how it ends, and when its own timeout does (scheduler time). */
-  const waiting = new Map<(result?: ReadyResult) => void, number>();
   /** Nothing can settle the client before `until` (scheduler time); `result` says why. */
   let blocked: { result: ReadyResult; until: number } | undefined;
   /** When the load engine tries again after a failure (scheduler time), and why it failed. */
   let retry: { at: number; error: Error } | undefined;
-  const releaseAll = (): void => {
-    for (const done of [...waiting.keys()]) done();
-  };
+  /** Each change that may end a wait; `true` ends every wait (the client closed). */
+  const changed = new Subject<boolean>();
   return {
     wait(timeoutMs) {
-      if (outcome) return Promise.resolve(outcome);
       const deadline = scheduler.now() + timeoutMs;
-      if (blocked && blocked.until >= deadline) return Promise.resolve(blocked.result);
-      return new Promise<ReadyResult>((resolve) => {
-        let timer: Subscription | undefined;
-        const done = (result?: ReadyResult): void => {
-          timer?.unsubscribe();
-          waiting.delete(done);
-          resolve(outcome ?? result ?? unsettled(timeoutMs));
-        };
-        waiting.set(done, deadline);
-        timer = scheduler.schedule(() => done(), timeoutMs);
-      });
+      // Each wait looks again at every change, and once more when its own time runs out.
+      return firstValueFrom(
+        merge([false], changed, timer(timeoutMs, scheduler).pipe(map(() => true))).pipe(
+          map((end) => outcome ?? (blocked && blocked.until >= deadline ? blocked.result : end ? unsettled(timeoutMs) : undefined)),
+          filter(Boolean),
+        ),
+      );
     },
     unreachable(openForMs, circuitFailure) {
       const now = scheduler.now();
@@ -65,9 +57,8 @@ export function readyLatch(scheduler: SchedulerLike, unsettled: (timeoutMs: numb
       const until = Math.max(next?.at ?? now, now + openForMs);
       const error = circuitFailure ?? next?.error;
       if (outcome || !error || until <= now) return;
-      const result: ReadyResult = { ok: false, source: 'none', error };
-      blocked = { result, until };
-      for (const [done, deadline] of [...waiting]) if (deadline <= until) done(result);
+      blocked = { result: { ok: false, source: 'none', error }, until };
+      changed.next(false);
     },
     failed(error, retryInMs) {
       retry = retryInMs === undefined ? undefined : { at: scheduler.now() + retryInMs, error };
@@ -79,9 +70,9 @@ export function readyLatch(scheduler: SchedulerLike, unsettled: (timeoutMs: numb
       if (outcome) return false;
       outcome = result;
       blocked = undefined;
-      releaseAll();
+      changed.next(false);
       return true;
     },
-    releaseAll,
+    releaseAll: () => changed.next(true),
   };
 }
