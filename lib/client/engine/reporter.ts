@@ -52,9 +52,9 @@ export class ClientReporter extends StatusTracker {
   /**
    * A load attempt failed. A refusal the gate repeats (open circuit, a `Retry-After` still running)
    * is not another `error` event. The state turns `stale` (values served) or `error`, unless the
-   * client already stopped for good.
+   * client already stopped for good (`stopped`: the terminal error that stopped it).
    */
-  loadFailed(error: Error, stopped: unknown): void {
+  loadFailed(error: Error, stopped: Error | undefined): void {
     if (!(error instanceof CircuitOpenError || (error instanceof RateLimitError && this.#faults.get('load') instanceof RateLimitError))) this.emit({ type: 'error', error });
     if (stopped) return;
     this.update({ state: this.#failing(), error: this.#fault('load', error) });
