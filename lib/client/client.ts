@@ -1,5 +1,5 @@
-import { BehaviorSubject, EMPTY, Observable, Subject, type Subscription, defer, filter, firstValueFrom, skip, throwIfEmpty } from 'rxjs';
-import { CircuitOpenError, ClosedError, InvalidResponseError, isRetryable } from '../errors.js';
+import { BehaviorSubject, Observable, type ObservableInput, Subject, type Subscription, defer, filter, firstValueFrom, throwIfEmpty } from 'rxjs';
+import { ClosedError, InvalidResponseError } from '../errors.js';
 import type { InvalidFlag, LoadResult, TransportSession } from '../transports/transport.js';
 import type { CircuitState, ClientEvent, ClientStatus, EvalContext, EvalResult, FlagChange, JsonValue, ReadyResult, TrackEvent, ValueSource } from '../types.js';
 import { gateSession } from '../transports/gate.js';
@@ -79,7 +79,12 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   constructor(readonly options: ResolvedOptions) {
     super(options.defaults);
     const { scheduler, logger, transport } = options;
-    this.gate = clientRequestGate(options.circuitBreaker, scheduler, (error) => this.terminate(error));
+    this.gate = clientRequestGate(
+      options.circuitBreaker,
+      scheduler,
+      (error) => this.terminate(error),
+      (circuit) => this.circuitChanged(circuit),
+    );
     // Every request of every path goes through the gate: loads, identify, one-offs, the stream, tracking.
     // The options are the transport's runtime: its fetch, timeout, logger, scheduler and response cap.
     this.session = gateSession(transport.connect(options), this.gate);
@@ -87,7 +92,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
       loaded: (context, result) => this.onLoaded(context, result),
       loadFailed: (error, final, retryInMs) => this.onLoadFailed(error, final, retryInMs),
       connected: () => this.report.streamConnected(),
-      failed: (error) => void (this.closed || this.gate.terminalError || this.report.streamFailed(error)),
+      failed: (error) => void (this.closed || this.gate.terminalError || this.report.streamDown(error)),
       paused: () => this.report.streamDown(),
       pushed: (context, flags, invalid) => this.apply(flags, 'network', context, invalid),
       changed: () => {
@@ -104,7 +109,6 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
     this.events$ = this.report.events$;
     this.flags$ = this.started(() => this.snapshots.pipe(filter(() => this.loaded)));
     this.changes$ = this.started(() => this.changeSubject);
-    this.gate.circuit$().pipe(skip(1)).subscribe((circuit) => this.circuitChanged(circuit));
     this.withStore = storeAccess(options.store, transport.identity ?? transport.kind, scheduler, logger, (error) =>
       this.report.emit({ type: 'store-error', operation: error.operation, error }),
     );
@@ -117,7 +121,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
       this.apply(valueResults(options.bootstrap, 'bootstrap', this.report.now()), 'bootstrap');
       this.report.update({ source: 'bootstrap' });
       // A server render's snapshot of this page: ready now, without waiting for the stream's first load.
-      if (options.freshBootstrap) this.readiness.settle({ ok: true, source: 'bootstrap' });
+      if (options.freshBootstrap) this.settleReady();
     }
   }
 
@@ -159,7 +163,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   }
 
   flag$(key: string): Observable<EvalResult> {
-    return this.started(() => (this.closed ? EMPTY : this.fanout.observe(key)));
+    return this.started(() => (this.closed ? [] : this.fanout.observe(key)));
   }
 
   ready(options: { timeoutMs?: number } = {}): Promise<ReadyResult> {
@@ -254,21 +258,16 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
     const invalid = result.kind === 'flags' ? (result.invalid ?? []) : undefined;
     const changed = result.kind === 'flags' ? this.apply(result.flags, 'network', context, invalid) : 0;
     this.networkContext = context;
-    this.report.loaded(invalid);
-    this.settleReady({ ok: true, source: 'network' });
-    this.report.refreshed(invalid ?? [], changed);
+    this.report.loaded(invalid, changed);
+    this.settleReady();
   }
 
   private onLoadFailed(error: Error, final: boolean, retryInMs?: number): void {
     if (this.closed) return;
-    // A refusal of the open circuit stands for the failure that opened it.
-    this.readiness.failed((error instanceof CircuitOpenError && (error.cause as Error | undefined)) || error, retryInMs);
-    this.report.loadFailed(error, this.loaded, this.gate.terminalError !== undefined);
+    this.readiness.failed(error, retryInMs);
+    this.report.loadFailed(error, this.gate.terminalError);
     if (this.gate.terminalError) return;
-    const { source } = this.report.value;
-    const context = this.activeContext;
-    if (this.storeTriedFor !== context && this.networkContext !== context) this.fallBack(error, final);
-    else if (final && !isRetryable(error)) this.settleReady({ ok: source !== 'none', source, error });
+    this.fallBack(error, final);
     this.unreachable();
   }
 
@@ -280,7 +279,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   }
 
   /** `source()` on each subscription, starting the engine first. */
-  private started<T>(source: () => Observable<T>): Observable<T> {
+  private started<T>(source: () => ObservableInput<T>): Observable<T> {
     return defer(() => (this.start(), source()));
   }
 
@@ -296,38 +295,40 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   }
 
   /**
-   * A context's first load failed (not auth): serve the store's record for this transport and
-   * context, else the bootstrap, else nothing (never the last context's values); if nothing and
-   * `final`, say so. Nothing is served once a load for it landed, the client stopped or the context
-   * changed meanwhile.
+   * A load failed (not auth). The context's first failure (none of its loads landed): serve the
+   * store's record for this transport and context, else the bootstrap, else nothing (never the last
+   * context's values); nothing is served once a load for it landed, the client stopped or the context
+   * changed meanwhile. A `final` failure (no retry follows) settles `ready()` with what is served.
    */
   fallBack(error: Error, final: boolean): void {
-    const context = (this.storeTriedFor = this.activeContext);
-    const serve = (record: EvalResult[] | undefined): void => {
+    const context = this.activeContext;
+    if (this.storeTriedFor === context || this.networkContext === context) {
+      if (final) this.settleReady(error);
+      return;
+    }
+    this.storeTriedFor = context;
+    const serve = (record?: EvalResult[]): void => {
       if (this.closed || this.networkContext === context || this.gate.terminalError || context !== this.activeContext) return;
       const { bootstrap } = this.options;
-      const source = record ? 'store' : bootstrap ? 'bootstrap' : 'none';
+      const values = record ?? (bootstrap && valueResults(bootstrap, 'bootstrap', this.report.now()));
       // The values held may be another context's: they give way to this one's record, else the bootstrap, else nothing
       // (applied as not from the network: neither saved nor shared with a fleet).
       if (record || (this.heldFor && !sameJson(this.heldFor, context))) {
-        this.apply(record ?? (bootstrap ? valueResults(bootstrap, 'bootstrap', this.report.now()) : []), 'default', context);
-        this.report.update({ source, state: record || bootstrap ? 'stale' : 'error' });
+        this.apply(values || [], 'default', context);
+        this.report.update({ source: record ? 'store' : values ? 'bootstrap' : 'none', state: values ? 'stale' : 'error' });
       }
-      if (source !== 'none') this.settleReady({ ok: true, source, error });
-      else {
-        this.nothingToServe = true;
-        if (final) this.settleReady({ ok: false, source: this.report.value.source, error });
-        else this.unreachable();
-      }
+      this.nothingToServe ||= !values;
+      if (values || final) this.settleReady(error);
+      this.unreachable();
     };
-    this.withStore((link) => (link ? void link.restore(context).then(serve) : serve(undefined)));
+    this.withStore((link) => void (link ? link.restore(context).then(serve) : serve()));
   }
 
   /** A terminal error (401/403, a wrong project): every request stops; the last values stay. */
   private terminate(error: Error): void {
     this.fleet?.stopped(error); // another process leads
     this.report.update({ state: 'error', streaming: false, error });
-    this.settleReady({ ok: false, source: this.report.value.source, error });
+    this.settleReady(error, false);
     this.options.logger.error(`stopped: ${error.message}; ${this.report.serving()}`);
     this.running?.unsubscribe();
     this.tracking.abort();
@@ -362,23 +363,25 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
     return changes.length;
   }
 
-  private settleReady(result: ReadyResult): void {
-    if (!this.readiness.settle(result) || this.loaded) return;
-    this.loaded = true;
-    this.fanout.pushAll();
-    this.snapshots.next(this.current);
+  /**
+   * Settles `ready()` with where the values come from now (`ok` while that is a source, unless the
+   * client stopped for good). Nothing applied yet: the reads are loaded from now on, with the defaults.
+   */
+  private settleReady(error?: Error, ok?: boolean): void {
+    if (this.readiness.settle(this.report.ready(error, ok)) && !this.loaded) this.apply([], 'default');
   }
 
   /** Reports a breaker transition; a half-open circuit gets a probe load at once. */
   private circuitChanged(circuit: CircuitState): void {
     if (this.closed) return;
-    this.report.circuit(circuit, this.loaded);
+    this.report.circuit(circuit);
     if (circuit === 'open') {
       this.options.logger.warn(`circuit breaker open: no requests for ${this.gate.openForMs} ms; ${this.report.serving()}`);
       this.unreachable();
     } else {
-      this.readiness.unblock();
-      if (circuit === 'half-open' && this.running) this.engine.request({ trigger: 'refresh' });
+      this.readiness.retryNow();
+      // (A request while the engine does not run, a fleet follower's, goes nowhere.)
+      if (circuit === 'half-open') this.engine.request({ trigger: 'refresh' });
     }
   }
 

@@ -1,18 +1,15 @@
 import {
   BehaviorSubject,
-  EMPTY,
   Observable,
   Subject,
   catchError,
   concat,
   defer,
   delay,
-  distinctUntilChanged,
   ignoreElements,
   map,
   merge,
   mergeMap,
-  of,
   repeat,
   startWith,
   switchMap,
@@ -91,7 +88,9 @@ export function loadEngine(session: TransportSession, options: ResolvedOptions, 
     const fallback$ = new BehaviorSubject(false);
     const rechecks = new Subject<LoadOptions>();
     const startNow = new Subject<void>();
-    const identified = { done: false, landed: false };
+    /** The context's identify went through; a load of the context landed. */
+    let identified = false;
+    let landed = false;
     let initialSent = false;
 
     // Whatever asks first, the first load of a context is its initial load: identify, then load.
@@ -101,16 +100,15 @@ export function loadEngine(session: TransportSession, options: ResolvedOptions, 
       return { ...request, trigger: firstTrigger };
     };
     // (`asFirst` below marks it sent, whichever request comes first.)
-    const initialOnce = (): Observable<LoadOptions> => (initialSent ? EMPTY : of({ trigger: firstTrigger }));
+    const initialOnce = (): LoadOptions[] => (initialSent ? [] : [{ trigger: firstTrigger }]);
     // With a stream that does not depend on a load, the first load waits (briefly) for it to open,
     // so that one request both readies the client and follows the stream's start. A fresh bootstrap
     // waits for the stream however long it takes (or until it fails: `startNow`).
     const waitForStream = streamOn && !session.streamFollowsLoad;
-    const waitLimit$ = first && options.freshBootstrap ? EMPTY : timer(Math.min(1_000, options.timeoutMs), scheduler);
-    const initial$ = merge(waitForStream ? waitLimit$ : of(0), startNow).pipe(mergeMap(initialOnce));
-    const link$ = streamOn
-      ? streamLink(session, context, { ...host, down: () => startNow.next() }, { ...options, retryNow, terminate: gate.terminate }, fallback$)
-      : EMPTY;
+    const waitLimit$ = first && options.freshBootstrap ? [] : timer(Math.min(1_000, options.timeoutMs), scheduler);
+    const initial$ = merge(waitForStream ? waitLimit$ : [0], startNow).pipe(mergeMap(initialOnce));
+    // (It opens nothing until subscribed: only with `streamOn`.)
+    const link$ = streamLink(session, context, { ...host, down: () => startNow.next() }, { ...options, retryNow, terminate: gate.terminate }, fallback$);
     // A hidden page closes its stream after hiddenCloseMs; visible again, it reconnects and
     // refetches at once, unconditionally. Outside a browser the stream is always allowed, and so it
     // is in a fleet: a leader streams for every member (a tab fleet's visible tabs included).
@@ -119,15 +117,14 @@ export function loadEngine(session: TransportSession, options: ResolvedOptions, 
           switchMap((allowed, index) => {
             if (!allowed) {
               host.paused();
-              return EMPTY;
+              return [];
             }
             return index ? link$.pipe(startWith<LoadOptions>({ trigger: 'reconnect', conditional: false })) : link$;
           }),
         )
-      : EMPTY;
+      : [];
     // Polls every period ± POLL_JITTER, each period drawn anew.
     const poll$ = fallback$.pipe(
-      distinctUntilChanged(),
       switchMap((fallback) => {
         const period = options.pollIntervalMs > 0 ? options.pollIntervalMs : fallback ? FALLBACK_POLL_MS : 0;
         return period > 0
@@ -135,7 +132,7 @@ export function loadEngine(session: TransportSession, options: ResolvedOptions, 
               repeat(),
               map((): LoadOptions => ({ trigger: 'poll' })),
             )
-          : EMPTY;
+          : [];
       }),
     );
 
@@ -145,9 +142,9 @@ export function loadEngine(session: TransportSession, options: ResolvedOptions, 
      * of the context has landed, none is conditional: a 304 to an ETag the session kept from an earlier
      * visit would keep the snapshot, which then holds another context's values.
      */
-    const load = (batch: LoadOptions[], takePending: () => LoadOptions[]): Observable<never> => {
+    const load = (batch: LoadOptions[], takePending: () => LoadOptions[]): Observable<LoadResult> => {
       let attempt = 0;
-      let merged = mergeBatch(batch);
+      let merged: MergedBatch;
       const failed = (error: unknown, final: boolean, retryInMs?: number): void => {
         const failure = asError(error);
         // A terminal outcome the gate did not see as an HTTP status (a wrong project) stops it too.
@@ -157,17 +154,15 @@ export function loadEngine(session: TransportSession, options: ResolvedOptions, 
       };
       const attempt$ = defer(() => {
         // A retry after a backoff wait also serves the requests that arrived during the wait.
-        if (attempt > 0) {
-          batch.push(...takePending());
-          merged = mergeBatch(batch);
-        }
+        batch.push(...takePending());
+        merged = mergeBatch(batch);
         attempt = waiters.start();
-        if (!identified.landed) merged.options.conditional = false;
+        if (!landed) merged.options.conditional = false;
         const load$ = session.load(context, merged.options);
-        if (!merged.identify || identified.done || !session.identify) return load$;
+        if (!merged.identify || identified || !session.identify) return load$;
         const identify$ = session.identify(context).pipe(
           ignoreElements(),
-          tap({ complete: () => (identified.done = true) }),
+          tap({ complete: () => (identified = true) }),
         );
         return concat(identify$, load$);
       });
@@ -177,22 +172,21 @@ export function loadEngine(session: TransportSession, options: ResolvedOptions, 
           onRetry: (error, delayMs) => failed(error, false, delayMs),
         }),
         tap((result) => {
-          identified.landed = true;
+          landed = true;
           host.loaded(context, result);
           waiters.succeeded(attempt);
           // The event may be published before the server commits: if the refetch still shows the
           // old state of a key an event named, look once more shortly after.
           // One re-check covers every such key of the batch.
-          const unseen = merged.checked.filter((hint) => host.current(hint.key)?.enabled !== hint.enabled);
-          if (unseen.length > 0) rechecks.next({ trigger: 'stream', hint: unseen[unseen.length - 1], recheck: true });
+          const hint = merged.checked.filter((checked) => host.current(checked.key)?.enabled !== checked.enabled).pop();
+          if (hint) rechecks.next({ trigger: 'stream', hint, recheck: true });
           // A half-open circuit needs successes to close: keep probing while it is half-open.
           if (gate.circuit === 'half-open') requests.next({ trigger: 'refresh' });
         }),
         catchError((error: unknown) => {
           failed(error, true);
-          return EMPTY;
+          return [];
         }),
-        ignoreElements(),
       );
     };
 
@@ -206,12 +200,20 @@ export function loadEngine(session: TransportSession, options: ResolvedOptions, 
   };
 }
 
+/** The load a batch of requests needs (see {@link mergeBatch}). */
+interface MergedBatch {
+  options: LoadOptions;
+  /** The batch holds the context's first load: identify first. */
+  identify: boolean;
+  /** The event hints whose key's state the load should show. */
+  checked: CheckedHint[];
+}
+
 /** The load a batch of requests needs: the context's first load wins; every event hint is kept. */
-function mergeBatch(batch: readonly LoadOptions[]): { options: LoadOptions; identify: boolean; checked: CheckedHint[] } {
+function mergeBatch(batch: readonly LoadOptions[]): MergedBatch {
   const first = batch.find((request) => request.trigger === 'initial' || request.trigger === 'identify');
-  const last = batch[batch.length - 1]!;
-  const hinted = [...batch].reverse().find((request) => request.hint?.type === 'changed');
-  const options: LoadOptions = { trigger: (first ?? last).trigger };
+  const hinted = batch.filter((request) => request.hint?.type === 'changed').pop();
+  const options: LoadOptions = { trigger: (first ?? batch.at(-1)!).trigger };
   if (hinted?.hint) options.hint = hinted.hint;
   if (batch.every((request) => request.recheck)) options.recheck = true;
   if (batch.some((request) => request.conditional === false)) options.conditional = false;

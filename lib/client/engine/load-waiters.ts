@@ -42,11 +42,7 @@ export function loadWaiters(): LoadWaiters {
     start: () => (started += 1),
     succeeded: (attempt) => settle(attempt, (waiter) => waiter.resolve()),
     failed: (attempt, error) => settle(attempt, (waiter) => waiter.reject(error)),
-    rejectAll(error) {
-      const all = [...waiting];
-      waiting.clear();
-      for (const waiter of all) waiter.reject(error);
-    },
+    rejectAll: (error) => settle(Infinity, (waiter) => waiter.reject(error)),
   };
 }
 interface Waiter {

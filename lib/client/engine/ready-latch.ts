@@ -1,4 +1,4 @@
-import type { SchedulerLike, Subscription } from 'rxjs';
+import { Subject, filter, firstValueFrom, map, merge, timer, type SchedulerLike } from 'rxjs';
 import type { ReadyResult } from '../../types.js';
 
 /**
@@ -15,15 +15,16 @@ export interface ReadyLatch {
    * the next load attempt (the retry, or the end of an open circuit's `openForMs`) can succeed.
    * Those resolve now with the failure that stands in the way (`circuitFailure` while the circuit
    * is open, else the retried one), and so does every later `wait()` that would. The latch stays
-   * unsettled, so a later success still readies the client; {@link unblock} ends this early.
+   * unsettled, so a later success still readies the client; {@link retryNow} ends this early.
    */
   unreachable(openForMs: number, circuitFailure: Error | undefined): void;
   /** A load attempt failed: the engine tries again in `retryInMs` (`undefined`: it does not). */
   failed(error: Error, retryInMs: number | undefined): void;
-  /** A load may start at once (the circuit was reset, the context changed): `ready()` may succeed again. */
+  /**
+   * A load may start at once (the circuit was reset or lets probes through, the context changed):
+   * `ready()` may succeed again.
+   */
   retryNow(): void;
-  /** Something may settle the client again (the circuit let probes through, or was reset). */
-  unblock(): void;
   /** Settles once (later calls return `false`) and wakes every waiter. */
   settle(outcome: ReadyResult): boolean;
   /** Wakes every waiter now (the client closed). */
@@ -33,30 +34,22 @@ export interface ReadyLatch {
 /** A {@link ReadyLatch}; `unsettled` is the answer for a waiter released before the client settled (timeout, close). */
 export function readyLatch(scheduler: SchedulerLike, unsettled: (timeoutMs: number) => ReadyResult): ReadyLatch {
   let outcome: ReadyResult | undefined;
-  /** Each pending `ready()`: how it ends, and when its own timeout does (scheduler time). */
-  const waiting = new Map<(result?: ReadyResult) => void, number>();
   /** Nothing can settle the client before `until` (scheduler time); `result` says why. */
   let blocked: { result: ReadyResult; until: number } | undefined;
   /** When the load engine tries again after a failure (scheduler time), and why it failed. */
   let retry: { at: number; error: Error } | undefined;
-  const releaseAll = (): void => {
-    for (const done of [...waiting.keys()]) done();
-  };
+  /** Each change that may end a wait; `true` ends every wait (the client closed). */
+  const changed = new Subject<boolean>();
   return {
     wait(timeoutMs) {
-      if (outcome) return Promise.resolve(outcome);
       const deadline = scheduler.now() + timeoutMs;
-      if (blocked && blocked.until >= deadline) return Promise.resolve(blocked.result);
-      return new Promise<ReadyResult>((resolve) => {
-        let timer: Subscription | undefined;
-        const done = (result?: ReadyResult): void => {
-          timer?.unsubscribe();
-          waiting.delete(done);
-          resolve(outcome ?? result ?? unsettled(timeoutMs));
-        };
-        waiting.set(done, deadline);
-        timer = scheduler.schedule(() => done(), timeoutMs);
-      });
+      // Each wait looks again at every change, and once more when its own time runs out.
+      return firstValueFrom(
+        merge([false], changed, timer(timeoutMs, scheduler).pipe(map(() => true))).pipe(
+          map((end) => outcome ?? (blocked && blocked.until >= deadline ? blocked.result : end ? unsettled(timeoutMs) : undefined)),
+          filter(Boolean),
+        ),
+      );
     },
     unreachable(openForMs, circuitFailure) {
       const now = scheduler.now();
@@ -64,9 +57,8 @@ export function readyLatch(scheduler: SchedulerLike, unsettled: (timeoutMs: numb
       const until = Math.max(next?.at ?? now, now + openForMs);
       const error = circuitFailure ?? next?.error;
       if (outcome || !error || until <= now) return;
-      const result: ReadyResult = { ok: false, source: 'none', error };
-      blocked = { result, until };
-      for (const [done, deadline] of [...waiting]) if (deadline <= until) done(result);
+      blocked = { result: { ok: false, source: 'none', error }, until };
+      changed.next(false);
     },
     failed(error, retryInMs) {
       retry = retryInMs === undefined ? undefined : { at: scheduler.now() + retryInMs, error };
@@ -74,16 +66,13 @@ export function readyLatch(scheduler: SchedulerLike, unsettled: (timeoutMs: numb
     retryNow() {
       retry = blocked = undefined;
     },
-    unblock() {
-      blocked = undefined;
-    },
     settle(result) {
       if (outcome) return false;
       outcome = result;
       blocked = undefined;
-      releaseAll();
+      changed.next(false);
       return true;
     },
-    releaseAll,
+    releaseAll: () => changed.next(true),
   };
 }

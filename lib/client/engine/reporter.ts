@@ -31,13 +31,16 @@ export class ClientReporter extends StatusTracker {
   }
 
   /**
-   * A load landed: ready from the network; it repairs a failed load, and its first rejected flag (if
-   * any) is the flag fault. An unchanged payload (no `invalid`: a 304) leaves the flag fault as it is.
+   * A load landed (`changed` entries changed): ready from the network; it repairs a failed load, and
+   * its first rejected flag (if any) is the flag fault. An unchanged payload (no `invalid`: a 304)
+   * leaves the flag fault as it is. Then its events: one `error` per rejected flag, then `refreshed`.
    */
-  loaded(invalid: readonly InvalidFlag[] | undefined): void {
+  loaded(invalid: readonly InvalidFlag[] | undefined, changed: number): void {
     this.#fault('load');
     if (invalid) this.#fault('flag', invalid[0]?.error);
     this.update({ ...this.readiness(), source: 'network' });
+    for (const { error } of invalid ?? []) this.emit({ type: 'error', error });
+    this.emit({ type: 'refreshed', changed });
   }
 
   /** The state and error of a process with values: its leader's when it follows one. */
@@ -46,21 +49,15 @@ export class ClientReporter extends StatusTracker {
     return leader ? { state: leader.state, error: leader.error } : { state: 'ready', error: this.#latest() };
   }
 
-  /** The events of a landed load: one `error` per rejected flag, then `refreshed`. */
-  refreshed(invalid: readonly InvalidFlag[], changed: number): void {
-    for (const { error } of invalid) this.emit({ type: 'error', error });
-    this.emit({ type: 'refreshed', changed });
-  }
-
   /**
    * A load attempt failed. A refusal the gate repeats (open circuit, a `Retry-After` still running)
    * is not another `error` event. The state turns `stale` (values served) or `error`, unless the
-   * client already stopped for good.
+   * client already stopped for good (`stopped`: the terminal error that stopped it).
    */
-  loadFailed(error: Error, loaded: boolean, stopped: boolean): void {
+  loadFailed(error: Error, stopped: Error | undefined): void {
     if (!(error instanceof CircuitOpenError || (error instanceof RateLimitError && this.#faults.get('load') instanceof RateLimitError))) this.emit({ type: 'error', error });
     if (stopped) return;
-    this.update({ state: this.#failing(loaded), error: this.#fault('load', error) });
+    this.update({ state: this.#failing(), error: this.#fault('load', error) });
   }
 
   /**
@@ -78,9 +75,9 @@ export class ClientReporter extends StatusTracker {
     return [...this.#faults.values()].pop();
   }
 
-  /** The state of a client whose loads fail: `stale` while it serves values (loaded, from a source), else `error`. */
-  #failing(loaded: boolean): 'stale' | 'error' {
-    return loaded && this.value.source !== 'none' ? 'stale' : 'error';
+  /** The state of a client whose loads fail: `stale` while it serves values from a source, else `error`. */
+  #failing(): 'stale' | 'error' {
+    return this.value.source !== 'none' ? 'stale' : 'error';
   }
 
   streamConnected(): void {
@@ -90,24 +87,20 @@ export class ClientReporter extends StatusTracker {
     this.emit({ type: 'stream-connected' });
   }
 
-  streamFailed(error: Error): void {
-    this.streamDown(error, this.#fault('stream', error));
-    this.emit({ type: 'error', error });
-  }
-
   /**
-   * The stream is no longer connected (a failure, a context switch, a hidden page, a fleet
-   * follower); `statusError` is what `status.error` shows from now on.
+   * The stream is no longer connected (a context switch, a hidden page, a fleet follower), or it
+   * failed with `error`: then that is the stream fault, and an `error` event follows the disconnect.
    */
-  streamDown(error?: Error, statusError?: Error): void {
+  streamDown(error?: Error): void {
     const wasStreaming = this.value.streaming;
-    this.update(statusError ? { streaming: false, error: statusError } : { streaming: false });
+    this.update(error ? { streaming: false, error: this.#fault('stream', error) } : { streaming: false });
     if (wasStreaming) this.emit(error ? { type: 'stream-disconnected', error } : { type: 'stream-disconnected' });
+    if (error) this.emit({ type: 'error', error });
   }
 
   /** A breaker transition: the status (an open circuit makes the values `stale`) and its event. */
-  circuit(circuit: CircuitState, loaded: boolean): void {
-    this.update(circuit === 'open' ? { circuit, state: this.#failing(loaded) } : { circuit });
+  circuit(circuit: CircuitState): void {
+    this.update(circuit === 'open' ? { circuit, state: this.#failing() } : { circuit });
     this.emit({ type: `circuit-${circuit}` });
   }
 
@@ -117,11 +110,14 @@ export class ClientReporter extends StatusTracker {
     return source === 'none' ? 'serving defaults (nothing was loaded)' : `serving the last known values (from ${source})`;
   }
 
+  /** What `ready()` resolves to now: where the values come from, `ok` (by default) while that is a source. */
+  ready(error?: Error, ok = this.value.source !== 'none'): ReadyResult {
+    return { ok, source: this.value.source, error };
+  }
+
   /** What an unsettled `ready()` resolves to when its time runs out, or the client has closed. */
   unsettledReady(timeoutMs: number): ReadyResult {
-    const { source, state } = this.value;
-    if (state === 'closed') return { ok: false, source, error: new ClosedError() };
-    return { ok: source !== 'none', source, error: this.#faults.get('load') ?? new TimeoutError(timeoutMs, 'ready()') };
+    return this.value.state === 'closed' ? this.ready(new ClosedError(), false) : this.ready(this.#faults.get('load') ?? new TimeoutError(timeoutMs, 'ready()'));
   }
 
   /** The client closed: a last `closed` status, then both streams end. */

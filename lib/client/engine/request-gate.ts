@@ -1,4 +1,4 @@
-import { BehaviorSubject, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import type { SchedulerLike, Subscription } from 'rxjs';
 import { CircuitOpenError, ClosedError, RateLimitError, isTerminal } from '../../errors.js';
 import { defaultCircuitBreaker, isBreakerFailure, type CircuitBreakerOptions } from '../../net/circuit.js';
 import type { RequestGate } from '../../transports/gate.js';
@@ -28,8 +28,6 @@ import type { CircuitState } from '../../types.js';
 export interface ClientRequestGate extends RequestGate {
   /** The circuit's state now (`closed` forever without a breaker). */
   readonly circuit: CircuitState;
-  /** The circuit's state now, then every transition (none without a breaker). */
-  circuit$(): Observable<CircuitState>;
   /** The last request failure that counted against the breaker (what opened it, when it is open). */
   readonly lastFailure: Error | undefined;
   /** Milliseconds until an open circuit lets a probe through; 0 when it is not open. */
@@ -48,34 +46,40 @@ export interface ClientRequestGate extends RequestGate {
    * pass: the client's final flush on `close()` uses that window; `dispose` ends it.
    */
   cancelInFlight(): void;
-  /** Cancels what is in flight, refuses everything from now on, and ends `circuit$`. */
+  /** Cancels what is in flight, refuses everything from now on, and stops the breaker's timer. */
   dispose(): void;
 }
 
 /**
  * The client's {@link ClientRequestGate}. `breaker: false`: a circuit that never opens (no count
- * reaches its threshold). `onTerminal` is called once, with the first terminal error.
+ * reaches its threshold). `onTerminal` is called once, with the first terminal error; `onCircuit`
+ * with each transition of the circuit (none without a breaker).
  */
-export function clientRequestGate(breaker: CircuitBreakerOptions | false, scheduler: SchedulerLike, onTerminal: (error: Error) => void): ClientRequestGate {
+export function clientRequestGate(
+  breaker: CircuitBreakerOptions | false,
+  scheduler: SchedulerLike,
+  onTerminal: (error: Error) => void,
+  onCircuit: (circuit: CircuitState) => void,
+): ClientRequestGate {
   const { failureThreshold, windowMs, openMs, halfOpenSuccesses } = breaker || { ...defaultCircuitBreaker, failureThreshold: Infinity };
   let controller = new AbortController();
   let notBefore = 0;
   let terminal: Error | undefined;
   let failure: Error | undefined;
   let closed = false;
-  const circuit = new BehaviorSubject<CircuitState>('closed');
+  let circuit: CircuitState = 'closed';
   /** Breaker failure times (scheduler clock) within the window. */
   let failures: number[] = [];
   let probes = 0;
   let openedAt = 0;
   let halfOpenTimer: Subscription | undefined;
 
-  /** Moves the circuit to `next` (a no-op if it is there, or disposed), with a fresh count. */
+  /** Moves the circuit to `next` (reported unless it is there), with a fresh count. */
   const move = (next: CircuitState): void => {
     halfOpenTimer?.unsubscribe();
     failures = [];
     probes = 0;
-    if (next !== circuit.value) circuit.next(next);
+    if (next !== circuit) onCircuit((circuit = next));
   };
 
   const gate: ClientRequestGate = {
@@ -83,14 +87,13 @@ export function clientRequestGate(breaker: CircuitBreakerOptions | false, schedu
       return controller.signal;
     },
     get circuit() {
-      return circuit.value;
+      return circuit;
     },
-    circuit$: () => circuit.asObservable(),
     get lastFailure() {
       return failure;
     },
     get openForMs() {
-      return circuit.value === 'open' ? Math.max(0, openedAt + openMs - scheduler.now()) : 0;
+      return circuit === 'open' ? Math.max(0, openedAt + openMs - scheduler.now()) : 0;
     },
     get terminalError() {
       return terminal;
@@ -98,25 +101,24 @@ export function clientRequestGate(breaker: CircuitBreakerOptions | false, schedu
     admit() {
       if (closed) return new ClosedError();
       if (terminal) return terminal;
-      if (circuit.value === 'open') return new CircuitOpenError(gate.openForMs, { cause: failure });
+      if (circuit === 'open') return new CircuitOpenError(gate.openForMs, { cause: failure });
       const wait = notBefore - scheduler.now();
       return wait > 0 ? new RateLimitError(wait) : undefined;
     },
     record(outcome) {
       const now = scheduler.now();
-      const state = circuit.value;
       if (!outcome) {
         failures = [];
-        if (state === 'half-open' && ++probes >= halfOpenSuccesses) move('closed');
+        if (circuit === 'half-open' && ++probes >= halfOpenSuccesses) move('closed');
         return;
       }
       if (outcome instanceof RateLimitError && outcome.retryAfterMs !== undefined) notBefore = Math.max(notBefore, now + outcome.retryAfterMs);
       if (isTerminal(outcome)) return gate.terminate(outcome);
       if (!isBreakerFailure(outcome)) return;
       failure = outcome;
-      if (state === 'open') return;
+      if (circuit === 'open') return;
       failures = [...failures.filter((at) => now - at < windowMs), now];
-      if (state === 'half-open' || failures.length >= failureThreshold) {
+      if (circuit === 'half-open' || failures.length >= failureThreshold) {
         openedAt = now;
         move('open');
         halfOpenTimer = scheduler.schedule(() => move('half-open'), openMs);
@@ -137,7 +139,6 @@ export function clientRequestGate(breaker: CircuitBreakerOptions | false, schedu
       closed = true;
       controller.abort();
       halfOpenTimer?.unsubscribe();
-      circuit.complete();
     },
   };
   return gate;

@@ -1,4 +1,4 @@
-import { BehaviorSubject, EMPTY, Observable, catchError, defer, mergeMap, of, tap, type SchedulerLike } from 'rxjs';
+import { BehaviorSubject, Observable, catchError, defer, mergeMap, tap, type SchedulerLike } from 'rxjs';
 import { CircuitOpenError, ClosedError, RequestError, ServerError, asError, isTerminal } from '../../errors.js';
 import { retryWithBackoff, type BackoffPolicy } from '../../net/backoff.js';
 import type { InvalidFlag, LoadOptions, StreamMessage, TransportSession } from '../../transports/transport.js';
@@ -42,7 +42,8 @@ export interface StreamLinkOptions {
  * A server that answers the stream with 5xx or a 4xx `STREAM_UNSUPPORTED_AFTER` times in a row
  * without ever opening it has no stream: `fallback$` turns true (the engine then polls even with
  * polling off), one warning is logged, and the stream is tried again only every
- * `STREAM_FALLBACK_RETRY_MS`. An open stream ends the fallback.
+ * `STREAM_FALLBACK_RETRY_MS`. An open stream ends the fallback. `fallback$` is only ever set to a
+ * new value, so each emission is a change.
  */
 export function streamLink(
   session: TransportSession,
@@ -94,20 +95,19 @@ export function streamLink(
     }),
     catchError((error: unknown) => {
       if (isTerminal(error)) options.terminate(error as Error); // an AuthError or ProjectNotFoundError
-      return EMPTY;
+      return [];
     }),
-    mergeMap((message): Observable<LoadOptions> => {
+    mergeMap((message): LoadOptions[] => {
       if (message.type === 'flags') {
         host.pushed(context, message.flags, message.invalid);
-        return EMPTY;
+        return [];
       }
       if (message.type === 'idle') {
         host.paused();
-        return EMPTY;
+        return [];
       }
       host.changed();
-      if (message.type === 'connected') return of({ trigger: 'reconnect' });
-      return of({ trigger: 'stream', hint: message });
+      return [message.type === 'connected' ? { trigger: 'reconnect' } : { trigger: 'stream', hint: message }];
     }),
   );
 }

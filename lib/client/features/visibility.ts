@@ -7,31 +7,24 @@ export interface VisibilitySource {
   removeEventListener(type: 'visibilitychange', listener: () => void): void;
 }
 
-/** The page's `document` when there is one with the Page Visibility API, else `undefined` (Node, workers). */
-export function pageDocument(): VisibilitySource | undefined {
-  const doc = (globalThis as { document?: Partial<VisibilitySource> }).document;
-  return doc && typeof doc.visibilityState === 'string' && typeof doc.addEventListener === 'function'
-    ? (doc as VisibilitySource)
-    : undefined;
-}
-
 /**
  * Whether the change stream may stay open. In a browser: `true` at once, `false` once the page has
  * been hidden for longer than `hiddenCloseMs` (a timer on `scheduler`, cancelled when the page shows
- * again sooner), `true` again as soon as it is visible. Outside a browser, or with `hiddenCloseMs`
- * 0 (off), it emits `true` once and completes. Emits only on change.
+ * again sooner), `true` again as soon as it is visible. Outside a browser (no `document` with the
+ * Page Visibility API: Node, workers), or with `hiddenCloseMs` 0 (off), it emits `true` once and
+ * completes. Emits only on change.
  */
 export function streamAllowed$(
   hiddenCloseMs: number,
   scheduler: SchedulerLike,
-  source: VisibilitySource | undefined = pageDocument(),
+  source = (globalThis as { document?: VisibilitySource }).document,
 ): Observable<boolean> {
-  if (!source || hiddenCloseMs <= 0) return of(true);
+  if (typeof source?.visibilityState !== 'string' || hiddenCloseMs <= 0) return of(true);
   return fromEvent(source, 'visibilitychange').pipe(
     startWith(0),
     map(() => source.visibilityState === 'hidden'),
     distinctUntilChanged(),
-    switchMap((hidden) => (hidden ? timer(hiddenCloseMs, scheduler).pipe(map(() => false), startWith(true)) : of(true))),
+    switchMap((hidden) => (hidden ? timer(hiddenCloseMs, scheduler).pipe(map(() => false), startWith(true)) : [true])),
     distinctUntilChanged(),
   );
 }
