@@ -22,14 +22,23 @@ export function requireHttpUrl(value: unknown, field: string): string {
 
 /**
  * Rejects an option key not in `known` (a typo such as `contxt` would otherwise be ignored in
- * JavaScript): a `ConfigError` naming the key and the option it was meant to be (the one whose
- * first four letters are the key's, in any case, other characters skipped), or else every option.
+ * JavaScript): a `ConfigError` naming the key and, when one is close, the option it was meant to be.
  */
 export function checkKeys(options: object, known: readonly string[]): void {
-  const stem = (key: string): string => key.replace(/[^a-z]/gi, '').slice(0, 4).toLowerCase();
   for (const key of Object.keys(options)) {
     if (known.includes(key)) continue;
-    const near = known.find((name) => stem(name) === stem(key));
+    const near = known.find((name) => distance(key.toLowerCase(), name.toLowerCase()) <= Math.max(1, name.length / 4));
     throw new ConfigError(key, `is not an option${near ? `; did you mean ${near}?` : ` (options: ${known.join(', ')})`}`);
   }
+}
+
+/** Levenshtein distance of `a` and `b`. */
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
 }

@@ -78,9 +78,13 @@ describe('unknown option keys', () => {
     expect(configError({ contxt: { userId: 'u' } })?.message).toBe('contxt: is not an option; did you mean context?');
     expect(configError({ pollIntervalMS: 5_000 })?.message).toBe('pollIntervalMS: is not an option; did you mean pollIntervalMs?');
     expect(configError({ zzz: 1 })?.message).toMatch(/^zzz: is not an option \(options: transport, context, streaming, /);
+    // The nearest option by edit distance: a slip anywhere in the name, not only after its first letters.
+    expect(configError({ timoutMs: 1_000 })?.message).toBe('timoutMs: is not an option; did you mean timeoutMs?');
+    expect(configError({ trasnport: {} })?.message).toBe('trasnport: is not an option; did you mean transport?');
     expect(configError({ Poll_interval: 1 })?.message).toBe('Poll_interval: is not an option; did you mean pollIntervalMs?');
-    // A slip in the first letters gets no guess: the message lists every option instead.
-    expect(configError({ ocntext: {} })?.message).toMatch(/^ocntext: is not an option \(options: transport, context, /);
+    // A key merely sharing a prefix with an option gets the list, not a misleading guess.
+    expect(configError({ streamUrl: 'x' })?.message).toMatch(/^streamUrl: is not an option \(options: transport, /);
+    expect(configError({ maxRetries: 3 })?.message).toMatch(/^maxRetries: is not an option \(options: transport, /);
   });
 
   it('of every transport too, and ofrep() without a base URL names OFREP_ENDPOINT', () => {
