@@ -1,5 +1,5 @@
 import type { EvalResult, FlagChange, JsonValue } from '../../types.js';
-import { heldDetails, interner, ofType, sameJson, sealResult, type Intern } from './json-values.js';
+import { heldDetails, interner, isJsonObject, ofType, sameJson, sealResult, type Intern } from './json-values.js';
 
 /**
  * What `JSON.stringify(snapshot)` writes: every flag with its value, variant, reason and time, so a
@@ -22,7 +22,7 @@ export interface SnapshotJSON {
 export interface SnapshotJSONFlag {
   enabled: boolean;
   variant: string;
-  /** Absent or `undefined`: no value (the caller's default applies). */
+  /** Absent: no value (the caller's default applies). */
   value?: JsonValue;
   reason: string;
   evaluatedAt: string;
@@ -131,8 +131,14 @@ export class FlagSnapshot {
   /** The {@link SnapshotJSON} form: what `JSON.stringify` writes and `bootstrap` accepts. */
   toJSON(): SnapshotJSON {
     const flags: Record<string, SnapshotJSONFlag> = Object.create(null);
-    // A held (sealed) result has exactly the fields of a flag, besides its key and source.
-    for (const { key, source, ...flag } of this.entries) flags[key] = flag;
+    // Field by field: a result handed in frozen is held as it is, with whatever else it carries.
+    for (const { key, enabled, variant, value, reason, evaluatedAt, errorCode, details } of this.entries) {
+      const flag: SnapshotJSONFlag = { enabled, variant, reason, evaluatedAt };
+      if (value !== undefined) flag.value = value;
+      if (errorCode !== undefined) flag.errorCode = errorCode;
+      if (isJsonObject(details)) flag.details = details;
+      flags[key] = flag;
+    }
     return { $flagstream: 1, flags };
   }
 }

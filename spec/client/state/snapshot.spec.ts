@@ -56,6 +56,13 @@ describe('FlagSnapshot', () => {
     expect(flags[0]!['code-default']).toStrictEqual({ enabled: true, variant: 'x', reason: 'default', evaluatedAt: '2026-01-01T00:00:00Z' });
     expect(flags[1]!.d).toStrictEqual({ enabled: true, variant: 'true', value: true, reason: 'default', evaluatedAt: '2026-01-01T00:00:00Z', details: { ruleId: 'r1' }, errorCode: 'GENERAL' });
   });
+
+  it('writes only a flag\'s own fields, whatever else a result handed in frozen carries (rendered into pages)', () => {
+    const extra = Object.freeze({ ...result('x'), internalRule: 'email endsWith @corp.example' });
+    const json = JSON.stringify(FlagSnapshot.from([extra]));
+    expect(json).not.toContain('internalRule');
+    expect(Object.keys((JSON.parse(json) as { flags: Record<string, object> }).flags.x!).sort()).toEqual(['enabled', 'evaluatedAt', 'reason', 'value', 'variant']);
+  });
 });
 
 describe('diffSnapshots', () => {
