@@ -42,8 +42,10 @@ export function sseParser(
     if (!chunk) return;
     const text = afterCR ? chunk.replace(/^\n/, '') : chunk;
     afterCR = text.endsWith('\r');
-    // The unfinished line holds no CR (every CR ends a line), so joining it to the chunk makes no new line end.
-    const lines = (buffer + text).split(/\r\n?|\n/);
+    // Only the new text is split (rescanning the held line on every chunk is quadratic in a long line);
+    // the held line holds no CR (every CR ends a line), so it just leads the first piece.
+    const lines = text.split(/\r\n?|\n/);
+    lines[0] = buffer + lines[0];
     buffer = lines.pop()!;
     for (const line of lines) {
       if (!line) {

@@ -34,10 +34,10 @@ export interface SseOptions {
  * {@link exchange}) with `Accept: text/event-stream` and the given headers, its body parsed by
  * {@link sseParser} after a `TextDecoder` (which drops a leading BOM). It never reconnects by itself and keeps no timer or socket once it ends: any
  * failure errors the observable with a typed error (a non-200 status mapped as for requests, with
- * its headers, so a 429's `Retry-After` is kept; a drop or end of stream, a body-less answer
- * included → `NetworkError`; no
+ * its headers, so a 429's `Retry-After` is kept; a drop or end of stream → `NetworkError`; no
  * connection within the request timeout or silence past the watchdog → `TimeoutError`; not an event
- * stream, or an event over `maxEventBytes` → `InvalidResponseError`), and the caller decides whether
+ * stream, no readable body (a `fetch` that cannot stream; before `open`), or an event over
+ * `maxEventBytes` → `InvalidResponseError`), and the caller decides whether
  * to resubscribe. The server's `retry:` is ignored: the caller runs its own backoff.
  * Unsubscribing closes the socket.
  */
@@ -53,6 +53,8 @@ export function sse(runtime: HttpRuntime, options: SseOptions): Observable<SseSi
     if (!response.ok) throw errorForStatus(status, headers, where);
     if (status !== 200) throw invalid(`expected HTTP 200, got ${status}`);
     if (!/^\s*text\/event-stream\b/i.test(type)) throw invalid(`expected text/event-stream, got ${type || 'no content type'}`);
+    // A fetch that cannot stream (a polyfill, React Native) answers without a body: never `open`, never a stream that ended.
+    if (!response.body) throw invalid('no readable body');
     const watch = (): void => io.arm(watchdogMs, `${where} silent; watchdog`);
     watch();
     io.next({ type: 'open' });

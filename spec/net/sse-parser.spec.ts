@@ -51,6 +51,21 @@ describe('sseParser', () => {
     expect(() => parse([`: ${'x'.repeat(2_000)}`], 1_000)).toThrow(/limit of 1000 bytes/);
   });
 
+  it('reads a long line in small chunks in linear time (a Rollgate init event is one line of every flag)', () => {
+    // 1 MB in 256-char chunks: ~2 ms when only new text is scanned; rescanning the held line on
+    // every chunk costs ~2.5 s here. The bound leaves the linear parser 100× headroom on a busy machine.
+    const piece = 'x'.repeat(256);
+    const events: ParsedSseEvent[] = [];
+    const feed = sseParser((event) => events.push(event), 2 * 1024 * 1024);
+    const start = performance.now();
+    feed('data: ');
+    for (let n = 0; n < 1_000_000; n += piece.length) feed(piece);
+    feed('\n\n');
+    const elapsed = performance.now() - start;
+    expect(events.map((e) => e.data.length)).toEqual([1_000_192]);
+    expect(elapsed).toBeLessThan(250);
+  });
+
   it('refuses an event whose data lines add up past the limit', () => {
     const lines = Array.from({ length: 20 }, () => `data: ${'x'.repeat(100)}\n`).join('');
     expect(() => parse([lines], 1_000)).toThrow(InvalidResponseError);

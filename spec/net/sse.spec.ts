@@ -1,4 +1,4 @@
-import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
+import { firstValueFrom, lastValueFrom, take, tap, toArray } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuthError, InvalidResponseError, NetworkError, RateLimitError } from '../../lib/errors.js';
 import { sse, type SseOptions, type SseSignal } from '../../lib/net/sse.js';
@@ -77,11 +77,15 @@ describe('sse over loopback', () => {
     expect(signals).toEqual<SseSignal[]>([{ type: 'open' }, { type: 'event', event: 'message', data: 'a' }, { type: 'event', event: 'message', data: 'c' }]);
   });
 
-  it('fails a 200 event stream that has no body as a stream the server ended', async () => {
+  it('fails a 200 event stream that has no body (a fetch that cannot stream) with InvalidResponseError, never open', async () => {
     const empty = async (): Promise<Response> => new Response(null, { headers: { 'Content-Type': 'text/event-stream' } });
-    const error = await lastValueFrom(sse(realRuntime({ fetch: empty }), { url: 'http://127.0.0.1:1/s', watchdogMs: 0 })).catch((e: Error) => e);
-    expect(error).toBeInstanceOf(NetworkError);
-    expect((error as Error).message).toBe('stream http://127.0.0.1:1/s: the server ended the stream');
+    const signals: SseSignal[] = [];
+    const error = await lastValueFrom(sse(realRuntime({ fetch: empty }), { url: 'http://127.0.0.1:1/s', watchdogMs: 0 }).pipe(tap((s) => signals.push(s)))).catch(
+      (e: Error) => e,
+    );
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    expect((error as Error).message).toBe('stream http://127.0.0.1:1/s: no readable body');
+    expect(signals).toEqual([]);
   });
 
   it('refuses an event over maxEventBytes and closes the connection', async () => {

@@ -1,10 +1,10 @@
 import { BehaviorSubject, Observable, catchError, defer, mergeMap, tap, type SchedulerLike } from 'rxjs';
-import { CircuitOpenError, ClosedError, RequestError, ServerError, asError, isTerminal } from '../../errors.js';
+import { CircuitOpenError, ClosedError, InvalidResponseError, RequestError, ServerError, asError, isTerminal } from '../../errors.js';
 import { retryWithBackoff, type BackoffPolicy } from '../../net/backoff.js';
 import type { InvalidFlag, LoadOptions, StreamMessage, TransportSession } from '../../transports/transport.js';
 import type { EvalContext, EvalResult, Logger } from '../../types.js';
 
-/** Consecutive failures before a stream ever opens, of a kind that says "no stream here", before falling back. */
+/** Consecutive failures before a stream ever opens, of a kind that says "no stream here" (or none this runtime can read), before falling back. */
 export const STREAM_UNSUPPORTED_AFTER = 3;
 /** How often a stream that fell back to polling is tried again, ms (± the backoff's jitter). */
 export const STREAM_FALLBACK_RETRY_MS = 300_000;
@@ -39,8 +39,9 @@ export interface StreamLinkOptions {
  * pushed state is applied directly. It reconnects with the shared backoff (the gate's `Retry-After`
  * and circuit waits included) and reports each connect and failure.
  *
- * A server that answers the stream with 5xx or a 4xx `STREAM_UNSUPPORTED_AFTER` times in a row
- * without ever opening it has no stream: `fallback$` turns true (the engine then polls even with
+ * A stream answered with 5xx, a 4xx or an invalid response (not an event stream, or no readable
+ * body from a `fetch` that cannot stream) `STREAM_UNSUPPORTED_AFTER` times in a row without ever
+ * opening is unavailable: `fallback$` turns true (the engine then polls even with
  * polling off), one warning is logged, and the stream is tried again only every
  * `STREAM_FALLBACK_RETRY_MS`. An open stream ends the fallback. `fallback$` is only ever set to a
  * new value, so each emission is a change.
@@ -70,7 +71,7 @@ export function streamLink(
           host.down();
           if (failure instanceof ClosedError) return;
           if (!(failure instanceof CircuitOpenError)) host.failed(failure);
-          if (opened || !(failure instanceof ServerError || failure instanceof RequestError)) {
+          if (opened || !(failure instanceof ServerError || failure instanceof RequestError || failure instanceof InvalidResponseError)) {
             failuresBeforeOpen = 0;
             return;
           }
