@@ -15,13 +15,18 @@ const URL_PARTS = /\b([a-z][\w+.-]{0,30}:\/\/)(?:[^\s/?#@]*@)?([^\s?#]*)([?#]\S*
  * - a `bearer` or `basic` credential, in any case, after any white space;
  * - the value of a parameter, header or JSON field whose name has `token`, `key`, `secret`, `sig`,
  *   `auth` or `channel` in it (`?token=…`, `#access_token=…`, `api-key=…`, `x-api-key: …`,
- *   `"apiKey":"…"`), after a scheme word if a credential follows it (`Authorization: Token …`).
+ *   `"apiKey":"…"`); after an `auth…` name, after a scheme word if a credential follows it
+ *   (`Authorization: Token …`), so that elsewhere a key of letters followed by a word is not taken
+ *   for a scheme.
  */
 const CREDENTIAL =
-  /(\b(?:bearer|basic)\s+"?|(?:token|key|secret|sig|auth|channel)[\w.-]{0,40}(?:=|"?\s*:\s*"?)(?:[a-z]+\s+(?=[^\s"]{8}))?)([^\s&#"'<>,[\]{}]+)/gi;
+  /(\b(?:bearer|basic)\s+"?|auth[\w.-]{0,40}(?:=|"?\s*:\s*"?)[a-z]+\s+(?=[^\s"]{8})|(?:token|key|secret|sig|auth|channel)[\w.-]{0,40}(?:=|"?\s*:\s*"?))([^\s&#"'<>,[\]{}]+)/gi;
 
-/** A single word of prose (`basic misconfiguration`, `key: expected …`), which no credential is. */
-const WORD = /^\W*[A-Z]?[a-z]+\W*$/;
+/**
+ * A single word of prose (`basic misconfiguration`, `key: expected …`), which no credential is; a
+ * longer run of letters may be a key.
+ */
+const WORD = /^\W*[A-Z]?[a-z]{1,20}\W*$/;
 
 /**
  * Makes an error safe to hand out: every occurrence of `secrets` (a key, a URL carrying a token, …),

@@ -94,6 +94,10 @@ describe('redact', () => {
       [`x-api-key: ${KEY}`, 'x-api-key: [redacted]'],
       [`api-key=${KEY}`, 'api-key=[redacted]'],
       [`Authorization: Token ${KEY}`, 'Authorization: Token [redacted]'],
+      // Only an `auth…` name has a scheme: elsewhere a key of letters before a word is the secret.
+      ['x-api-key: aBcDeFgHiJkLmNoP received', 'x-api-key: [redacted] received'],
+      // More than 20 letters in a row is no word of prose.
+      ['x-api-key: abcdefghijklmnopqrstuvwxyz', 'x-api-key: [redacted]'],
       [`{"token":"${KEY}","apiKey": "${KEY}","user":"u"}`, '{"token":"[redacted]","apiKey": "[redacted]","user":"u"}'],
     ];
     for (const [text, clean] of cases) expect(redact(text)).toBe(clean);
