@@ -286,27 +286,47 @@ describe('every path gives the same answer (fake OFREP server)', () => {
     for (const row of rows) expect([row.what, await askEveryPath(client, row)]).toEqual([row.what, expectedOf(row)]);
   });
 
-  it('no server from the start: the caller’s default everywhere; not ready from a snapshot, an error from a request', async () => {
-    const gone = fake.url;
-    await fake.close();
-    const down = createFlagClient(clientOptions(gone, fake.apiKey, USER, 300));
-    const failed: unknown[] = [];
+  it('an entry malformed for the context switched to: PARSE_ERROR, never the last context’s value held', async () => {
+    fake.perUser.set('user-8', new Map([['discount-banner', { ...BANNER, reason: 9 }]]));
+    await WebOpenFeature.setContext('web', { targetingKey: 'user-8' });
+    expect(client.evaluate('discount-banner')).toMatchObject({ value: undefined, reason: 'ERROR', errorCode: 'PARSE_ERROR' });
+    expect(client.bool('discount-banner', false)).toBe(false);
+    expect(WebOpenFeature.getClient('web').getBooleanDetails('discount-banner', false)).toMatchObject({ value: false, reason: 'ERROR', errorCode: 'PARSE_ERROR' });
+    expect(await ServerOpenFeature.getClient('own').getBooleanDetails('discount-banner', false)).toMatchObject({ value: false, errorCode: 'PARSE_ERROR' });
+  });
+
+  /** Every path of a client that never loads (server at `baseUrl` with `apiKey`); `failed` collects the providers' failed initializations. */
+  async function neverLoaded(baseUrl: string, apiKey: string, row: Case, failed: unknown[]): Promise<void> {
+    const down = createFlagClient(clientOptions(baseUrl, apiKey, USER, 300));
     await resetOpenFeature();
-    await providers(down, gone, fake.apiKey, (init) => init.catch((error: unknown) => void failed.push(error)), 300);
-    expect(down.status).toMatchObject({ source: 'none' });
-    // Every provider's initialization failed but the official server provider's (it loads nothing up front).
-    expect(failed).toHaveLength(4);
-    const notReady = { value: true, reason: 'ERROR', errorCode: 'PROVIDER_NOT_READY', flagMetadata: {} };
-    const gave = { value: true, reason: 'ERROR', errorCode: 'GENERAL', flagMetadata: {} };
-    const row: Case = { what: 'any flag', key: 'discount-banner', fallback: true, answer: notReady,
-      // Nothing loaded: `evaluate` reads the empty snapshot (a missing key); `status.source` 'none' says why.
-      result: { variant: '', reason: 'not_found', errorCode: 'FLAG_NOT_FOUND' },
-      // Its failed first load leaves it an empty cache, which it reads as a missing key.
-      other: gave, officialServer: gave, officialWeb: { errorCode: 'FLAG_NOT_FOUND' } };
     try {
+      await providers(down, baseUrl, apiKey, (init) => init.catch((error: unknown) => void failed.push(error)), 300);
+      expect(down.status).toMatchObject({ source: 'none' });
       expect(await askEveryPath(down, row)).toEqual(expectedOf(row));
     } finally {
       down.close();
     }
+  }
+  const errorOf = (errorCode: string): Answer => ({ value: true, reason: 'ERROR', errorCode, flagMetadata: {} });
+  // Nothing loaded: `evaluate` reads the empty snapshot (a missing key); `status.source` 'none' says why.
+  const nothing = { variant: '', reason: 'not_found', errorCode: 'FLAG_NOT_FOUND' };
+
+  it('no server from the start: the caller’s default everywhere; not ready from a snapshot, an error from a request', async () => {
+    const gone = fake.url;
+    await fake.close();
+    const failed: unknown[] = [];
+    await neverLoaded(gone, fake.apiKey, { what: 'no server', key: 'discount-banner', fallback: true, answer: errorOf('PROVIDER_NOT_READY'), result: nothing,
+      // The official web provider's failed first load leaves it an empty cache, which it reads as a missing key.
+      other: errorOf('GENERAL'), officialServer: errorOf('GENERAL'), officialWeb: { errorCode: 'FLAG_NOT_FOUND' } }, failed);
+    // Every provider's initialization failed but the official server provider's (it loads nothing up front).
+    expect(failed).toHaveLength(4);
+  });
+
+  it('a rejected key (401): the caller’s default with PROVIDER_FATAL, on every path but the official server provider’s', async () => {
+    const failed: unknown[] = [];
+    // The official server provider asks per evaluation and reads a 401 as a GENERAL error each time.
+    await neverLoaded(fake.url, 'not-the-key', { what: 'rejected key', key: 'discount-banner', fallback: true, answer: errorOf('PROVIDER_FATAL'), result: nothing,
+      officialServer: errorOf('GENERAL') }, failed);
+    expect(failed).toHaveLength(4);
   });
 });
