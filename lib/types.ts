@@ -31,7 +31,8 @@ export interface EvalResult<V = JsonValue> {
   value: V | undefined;
   /**
    * The server's reason verbatim, or the client's own (`not_found`, `default_fallback`, `cached`, `bootstrap`,
-   * `stale`: the last good result, held while the server's entry for the flag is rejected).
+   * `stale`: the last good result, held while the server's entry for the flag is rejected; `ERROR` with
+   * `PARSE_ERROR` when a rejected entry has no last good result to hold).
    */
   reason: string;
   /** ISO 8601 evaluation time. */

@@ -13,7 +13,7 @@ import { ownContext, resolveOptions, type FlagClientOptions, type ResolvedOption
 import { storeAccess, type WithStore } from './features/store-access.js';
 import { readyLatch, type ReadyLatch } from './engine/ready-latch.js';
 import { clientRequestGate, type ClientRequestGate } from './engine/request-gate.js';
-import { missingResult, valueResults } from './state/results.js';
+import { loadedResults, missingResult, valueResults } from './state/results.js';
 import type { SnapshotCache } from './engine/snapshot-cache.js';
 import { FlagSnapshot } from './state/snapshot.js';
 import { sameJson } from './state/json-values.js';
@@ -211,7 +211,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
     // The cache is a chunk of its own, loaded on the first call: most apps never make one.
     return this.command(() =>
       chunk(import('./engine/snapshot-cache.js'), 'snapshotFor').then(({ SnapshotCache }) =>
-        this.command(() => (this.oneOffs ??= new SnapshotCache(this.session, this.options, this.fleet, FlagSnapshot.from)).get(target)),
+        this.command(() => (this.oneOffs ??= new SnapshotCache(this.session, this.options, this.fleet, FlagSnapshot.from, (result) => loadedResults(result.flags, result.invalid, this.report.now()))).get(target)),
       ),
     );
   }
@@ -338,13 +338,19 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   /**
    * Replaces the snapshot, pushes changes to their keys only, saves network loads that changed
    * something. Entries listed in `invalid` keep their last good value if it is this context's (never
-   * another context's: they are missing then). Returns the change count.
+   * another context's), else read as an error (`loadedResults`). Returns the change count.
    */
   private apply(results: EvalResult[], source: ValueSource, context = this.activeContext, invalid: InvalidFlag[] = []): number {
     if (this.closed || context !== this.activeContext) return 0;
-    const keep = invalid.length > 0 && this.heldFor === context ? new Set(invalid.map((entry) => entry.key)) : undefined;
+    // A rejected entry keeps its last good result for this context (marked held), else reads as an error.
+    const held = (key: string): boolean => {
+      const last = this.heldFor === context && this.current.get(key);
+      return !!last && last.errorCode === undefined;
+    };
+    const keep = new Set(invalid.map((entry) => entry.key).filter(held));
+    const loaded = loadedResults(results, invalid, this.report.now(), held);
     this.heldFor = context;
-    const { snapshot: next, changes } = FlagSnapshot.next(this.current, results, keep);
+    const { snapshot: next, changes } = FlagSnapshot.next(this.current, loaded, keep.size > 0 ? keep : undefined);
     const firstLoad = !this.loaded;
     this.current = next;
     this.loaded = true;

@@ -154,4 +154,18 @@ describe.each(wires)('%s: a flag whose entry the server sends malformed is held,
       [[held], [held]],
     ]);
   });
+  it('rejected in the first load (nothing good to hold): an error of its own, PARSE_ERROR, not a missing flag; read once accepted', async () => {
+    const { held } = wire;
+    wire.reject();
+    await WebOpenFeature.setProviderAndWait(new FlagstreamWebProvider(client));
+    expect(client.evaluate(held)).toMatchObject({ value: undefined, reason: 'ERROR', errorCode: 'PARSE_ERROR' });
+    expect(client.bool(held, true)).toBe(true);
+    expect(WebOpenFeature.getClient().getBooleanDetails(held, true)).toMatchObject({ value: true, reason: 'ERROR', errorCode: 'PARSE_ERROR' });
+    expect(client.status.error?.message).toContain(held);
+
+    wire.accept();
+    await client.refresh();
+    expect(client.evaluate(held)).toMatchObject({ value: true, reason: wire.heldReason[0] });
+    expect(client.evaluate(held).errorCode).toBeUndefined();
+  });
 });

@@ -1,5 +1,5 @@
 import { firstValueFrom, type SchedulerLike } from 'rxjs';
-import type { TransportSession } from '../../transports/transport.js';
+import type { LoadResult, TransportSession } from '../../transports/transport.js';
 import type { EvalContext, EvalResult } from '../../types.js';
 import { contextKey } from '../context-key.js';
 import type { FleetHandle } from '../features/fleet-contract.js';
@@ -13,7 +13,7 @@ export const SNAPSHOT_CACHE_LIMIT = 500;
  * read through the fleet's shared results). An entry expires `maxAgeMs` after it was fetched (rules
  * that only affect that context change too), and every entry is dropped when the flags change (a
  * stream event, a new main snapshot). A failed fetch is not kept. The client loads it with the first
- * `snapshotFor` (a chunk of its own, which imports nothing the core has: `FlagSnapshot.from` is given).
+ * `snapshotFor` (a chunk of its own, which imports nothing the core has: `FlagSnapshot.from` and `loadedResults` are given).
  */
 export class SnapshotCache {
   readonly #entries = new Map<string, { snapshot: Promise<FlagSnapshot>; fetchedAt: number }>();
@@ -22,25 +22,31 @@ export class SnapshotCache {
   readonly #maxAgeMs: number;
   readonly #fleet: FleetHandle | undefined;
   readonly #from: (flags: EvalResult[]) => FlagSnapshot;
+  readonly #results: (result: Extract<LoadResult, { kind: 'flags' }>) => EvalResult[];
 
-  /** @param from makes a snapshot of a load's results (`FlagSnapshot.from`). */
+  /**
+   * @param from makes a snapshot of a load's results (`FlagSnapshot.from`).
+   * @param results a landed load's results, its rejected entries included (`loadedResults`).
+   */
   constructor(
     session: TransportSession,
     options: { scheduler: SchedulerLike; snapshotForMaxAgeMs: number },
     fleet: FleetHandle | undefined,
     from: (flags: EvalResult[]) => FlagSnapshot,
+    results: (result: Extract<LoadResult, { kind: 'flags' }>) => EvalResult[],
   ) {
     this.#session = session;
     this.#scheduler = options.scheduler;
     this.#maxAgeMs = options.snapshotForMaxAgeMs;
     this.#fleet = fleet;
     this.#from = from;
+    this.#results = results;
   }
 
   /** The fresh entry for `context`, else one loaded now (kept while fresh). */
   get(context: EvalContext): Promise<FlagSnapshot> {
     const load = (): Promise<EvalResult[]> =>
-      firstValueFrom(this.#session.load(context, { trigger: 'refresh', conditional: false, oneOff: true })).then((result) => (result.kind === 'flags' ? result.flags : []));
+      firstValueFrom(this.#session.load(context, { trigger: 'refresh', conditional: false, oneOff: true })).then((result) => (result.kind === 'flags' ? this.#results(result) : []));
     const key = contextKey(context);
     const now = this.#scheduler.now();
     const entry = this.#entries.get(key);
