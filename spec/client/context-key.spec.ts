@@ -58,6 +58,12 @@ describe('canonicalJson', () => {
       [{ userId: 'a', attributes: { plan: undefined } }, { userId: 'a' }],
       [{ userId: '', email: '' }, {}],
     ];
+    // Contexts whose keys differ may be sent alike (over-splitting costs a load, never a wrong value); these are not.
+    const apart: Array<[EvalContext, EvalContext]> = [[{ userId: 'a', email: null as never }, { userId: 'a' }]];
+    for (const [one, other] of apart) {
+      expect(bodies(one)).not.toEqual(bodies(other));
+      expect(contextKey(one)).not.toBe(contextKey(other));
+    }
     for (const [one, other] of pairs) {
       expect(contextKey(one)).toBe(contextKey(other));
       expect(bodies(one)).toEqual(bodies(other));
