@@ -8,8 +8,10 @@ import type { EvalContext } from '../types.js';
  */
 export function contextKey(context: EvalContext): string {
   // An undefined attribute is not sent, so it is left out; one deeper is not (a transport then leaves its whole attribute out).
+  // A null e-mail (from plain JavaScript) is sent as null: it keeps its own key.
   const attributes = Object.entries(context.attributes ?? {}).filter(([, value]) => value !== undefined);
-  return canonicalJson({ userId: context.userId ?? '', email: context.email ?? '', attributes: Object.fromEntries(attributes) });
+  const { userId = '', email = '' } = context;
+  return canonicalJson({ userId, email, attributes: Object.fromEntries(attributes) });
 }
 
 /**

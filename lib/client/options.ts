@@ -204,12 +204,14 @@ export function checkContext(context: unknown): void {
 
 /**
  * A copy of `context` that later changes to the caller's objects cannot reach, nor changes to the copy
- * theirs: the context, its attributes, and plain objects and arrays in them are copied (to a depth of
- * 32); anything else (a date, a class instance) is kept as it is. Checked first (`ConfigError`) unless
+ * theirs: the context, its attributes, dates, and plain objects and arrays in them are copied (to a
+ * depth of 32); anything else (a class instance) is kept as it is. (A date changed in place would
+ * change what is sent but not the context's key: its scope.) Checked first (`ConfigError`) unless
  * `check` is false.
  */
 export function ownContext<T>(context: T, check = true, depth = 0): T {
   if (check) checkContext(context);
+  if (depth > 0 && context instanceof Date) return new Date(context.getTime()) as T;
   if (depth > 32 || typeof context !== 'object' || context === null) return context;
   const copy = (item: unknown): unknown => ownContext(item, false, depth + 1);
   if (Array.isArray(context)) return context.map(copy) as T;

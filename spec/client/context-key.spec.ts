@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, contextKey } from '../../lib/client/context-key.js';
+import { requestBody as cuttlegateBody } from '../../lib/transports/cuttlegate/wire.js';
+import { requestBody as ofrepBody } from '../../lib/transports/ofrep/wire.js';
+import { identifyBody as rollgateBody } from '../../lib/transports/rollgate/wire.js';
+import type { EvalContext } from '../../lib/types.js';
 
 describe('canonicalJson', () => {
   it('writes JSON with sorted keys and never throws on what JSON cannot carry', () => {
@@ -42,5 +46,27 @@ describe('canonicalJson', () => {
   it('leaves an undefined attribute out, as the transports do, but not an undefined member deeper down (its attribute is not sent)', () => {
     expect(contextKey({ userId: 'a', attributes: { plan: undefined, n: 1 } })).toBe(contextKey({ userId: 'a', attributes: { n: 1 } }));
     expect(contextKey({ attributes: { address: { city: 'X', zip: undefined } } })).not.toBe(contextKey({ attributes: { address: { city: 'X' } } }));
+  });
+
+  it('is equal only for contexts every transport sends alike (a store or fleet scope never mixes two flag sets)', () => {
+    const bodies = (context: EvalContext): unknown[] =>
+      [cuttlegateBody, ofrepBody, rollgateBody].map((body) => canonicalJson(body(context, () => undefined))); // a server reads keys in any order
+    const signedUp = '2020-01-01T00:00:00.000Z';
+    const pairs: Array<[EvalContext, EvalContext]> = [
+      [{ userId: 'a', attributes: { signedUp: new Date(signedUp) } }, { userId: 'a', attributes: { signedUp } }],
+      [{ attributes: { b: '1', a: '2' } }, { attributes: { a: '2', b: '1' } }],
+      [{ userId: 'a', attributes: { plan: undefined } }, { userId: 'a' }],
+      [{ userId: '', email: '' }, {}],
+    ];
+    // Contexts whose keys differ may be sent alike (over-splitting costs a load, never a wrong value); these are not.
+    const apart: Array<[EvalContext, EvalContext]> = [[{ userId: 'a', email: null as never }, { userId: 'a' }]];
+    for (const [one, other] of apart) {
+      expect(bodies(one)).not.toEqual(bodies(other));
+      expect(contextKey(one)).not.toBe(contextKey(other));
+    }
+    for (const [one, other] of pairs) {
+      expect(contextKey(one)).toBe(contextKey(other));
+      expect(bodies(one)).toEqual(bodies(other));
+    }
   });
 });

@@ -5,7 +5,9 @@
  */
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AuthError, FleetLeaderError, NetworkError, createFlagClient, type FlagClient, type FlagClientOptions } from '../../lib/index.js';
+import { AuthError, FleetLeaderError, NetworkError, createFlagClient, cuttlegate, type FlagClient, type FlagClientOptions, type Transport } from '../../lib/index.js';
+import { startServer, type FlagServer } from '../../lib/server/index.js';
+import { PROD_KEY, demoFlags } from '../server/fixtures.js';
 import { fleetHost } from '../../lib/client/features/fleet-host.js';
 import { FleetLink } from '../../lib/client/features/fleet-link.js';
 import type { FleetOption } from '../../lib/stores/index.js';
@@ -21,7 +23,7 @@ afterEach(() => {
   clients = [];
 });
 
-function member(origin: FakeOrigin, id: number, source: TestSource, options: Partial<FlagClientOptions>): FlagClient {
+function member(origin: FakeOrigin, id: number, source: TestSource | Transport, options: Partial<FlagClientOptions>): FlagClient {
   const fleet: FleetOption = { attach: (client) => new FleetLink(new TabCoordinator(origin.tab(id), { name: 'default', leaseMs: 3_000, timeoutMs: 1_000 }), fleetHost(client)) };
   const client = createFlagClient({ transport: source, fleet, streaming: false, pollIntervalMs: 0, logger: quiet, ...options });
   clients.push(client);
@@ -102,5 +104,62 @@ describe('what a fleet leader shares', () => {
     await expect(follower.refresh()).rejects.toBeInstanceOf(FleetLeaderError);
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
     expect(follower.bool('a', false)).toBe(false);
+  });
+
+  /** The local server, where `dark-mode` is on for a `signedUp` attribute in 2020. */
+  async function signedUpIn2020(): Promise<FlagServer> {
+    const flags = demoFlags();
+    const rules = flags.projects[0]!.flags![0]!.environments!.production!.rules!;
+    rules.unshift({ priority: 0, conditions: [{ attribute: 'signedUp', operator: 'starts_with', values: ['2020'] }], variant: 'true' });
+    return startServer({ flags, logger: quiet });
+  }
+
+  it('a follower whose context is keyed like its leader’s gets what the server says for its own context (a date attribute, sent as its ISO text)', async () => {
+    const server = await signedUpIn2020();
+    try {
+      const transport = cuttlegate({ serverUrl: server.url, apiKey: PROD_KEY, project: 'demo', environment: 'production' });
+      const origin = new FakeOrigin();
+      const signedUp = '2020-01-01T00:00:00.000Z';
+      const leader = member(origin, 1, transport, { context: { userId: 'u', attributes: { signedUp } } });
+      const led = leads(leader);
+      await leader.ready();
+      await led;
+      const asDate = { userId: 'u', attributes: { signedUp: new Date(signedUp) } };
+      const solo = createFlagClient({ transport, context: asDate, streaming: false, pollIntervalMs: 0, logger: quiet });
+      clients.push(solo);
+      const follower = member(origin, 2, transport, { context: asDate });
+      expect(await solo.ready()).toMatchObject({ ok: true, source: 'network' });
+      expect(await follower.ready()).toMatchObject({ ok: true, source: 'network' });
+      expect(follower.status).toMatchObject({ state: 'ready', role: 'follower' });
+      expect(follower.bool('dark-mode', false)).toBe(solo.bool('dark-mode', false));
+      expect(solo.bool('dark-mode', false)).toBe(true);
+    } finally {
+      for (const client of clients) client.close();
+      await server.close();
+    }
+  });
+
+  it('a date the app changes in place after identify() changes neither what the leader sends nor what its scope’s followers get', async () => {
+    const server = await signedUpIn2020();
+    try {
+      const transport = cuttlegate({ serverUrl: server.url, apiKey: PROD_KEY, project: 'demo', environment: 'production' });
+      const origin = new FakeOrigin();
+      const signedUp = new Date('2020-01-01T00:00:00Z');
+      const leader = member(origin, 1, transport, {});
+      const led = leads(leader);
+      await leader.identify({ userId: 'u', attributes: { signedUp } });
+      await led;
+      expect(leader.bool('dark-mode', false)).toBe(true);
+      signedUp.setUTCFullYear(2024); // the app's own object, reused for something else
+      await leader.refresh();
+      const follower = member(origin, 2, transport, { context: { userId: 'u', attributes: { signedUp: new Date('2020-01-01T00:00:00Z') } } });
+      expect(await follower.ready()).toMatchObject({ ok: true, source: 'network' });
+      expect(follower.status).toMatchObject({ state: 'ready', role: 'follower' });
+      expect(leader.bool('dark-mode', false)).toBe(true);
+      expect(follower.bool('dark-mode', false)).toBe(true);
+    } finally {
+      for (const client of clients) client.close();
+      await server.close();
+    }
   });
 });

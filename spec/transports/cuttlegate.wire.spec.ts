@@ -64,13 +64,13 @@ describe('cuttlegate wire validation', () => {
     }
   });
 
-  it('sends strings, numbers, booleans and bigints as strings, and names every other attribute as dropped', () => {
+  it('sends strings, numbers, booleans, bigints and dates as strings, and names every other attribute as dropped', () => {
     const dropped: string[] = [];
-    const attributes = { s: 'x', n: 1.5, b: false, big: 10n, list: ['x'], object: { a: 1 }, nothing: null, date: new Date(0) };
+    const attributes = { s: 'x', n: 1.5, b: false, big: 10n, list: ['x'], object: { a: 1 }, nothing: null, date: new Date(0), bad: new Date(Number.NaN) };
     expect(requestBody({ userId: 'u', attributes } as never, (names) => dropped.push(...names))).toEqual({
-      context: { user_id: 'u', attributes: { s: 'x', n: '1.5', b: 'false', big: '10' } },
+      context: { user_id: 'u', attributes: { s: 'x', n: '1.5', b: 'false', big: '10', date: '1970-01-01T00:00:00.000Z' } },
     });
-    expect(dropped).toEqual(['list', 'object', 'nothing', 'date']);
+    expect(dropped).toEqual(['list', 'object', 'nothing', 'bad']);
   });
 
   it('throws InvalidResponseError for a payload that is not the shape at all', () => {

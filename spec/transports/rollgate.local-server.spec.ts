@@ -70,6 +70,23 @@ describe('rollgate() against the local server', () => {
     expect(rg.evaluate('dark-mode')).toMatchObject({ value: false, reason: 'FALLTHROUGH' });
   });
 
+  // Skipped: it fails. Rollgate keeps one attribute record per user id (rollgate.md §3): another process's
+  // identify of the same id replaces it, and this process's next load is evaluated with it while its
+  // status says ready. Main-context loads rely on that record by design (rollgate.session.spec.ts), and
+  // the stream's init frame uses it whatever a load sends; X-User-Context on every load would fix the
+  // loads only, on servers that read that header.
+  it.skip('one user id identified with other attributes by another process: a refresh() is evaluated with this one’s', async () => {
+    const pro = client({ context: { userId: 'carol', attributes: { plan: 'pro' } }, streaming: false });
+    expect(await pro.ready()).toMatchObject({ ok: true, source: 'network' });
+    expect(pro.bool('dark-mode', false)).toBe(true);
+    const free = client({ context: { userId: 'carol', attributes: { plan: 'free' } }, streaming: false });
+    expect(await free.ready()).toMatchObject({ ok: true, source: 'network' });
+    expect(free.bool('dark-mode', true)).toBe(false);
+    await pro.refresh();
+    expect(pro.status).toMatchObject({ state: 'ready', source: 'network' });
+    expect(pro.bool('dark-mode', false)).toBe(true);
+  });
+
   it('receives a toggle over the stream', async () => {
     const rg = client({ context: { userId: 'alice' }, streaming: true });
     await rg.ready();

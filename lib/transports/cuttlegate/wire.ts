@@ -25,14 +25,16 @@ export interface CuttlegateChangeEvent {
 }
 
 /**
- * The request body: attributes go as strings only (numbers, booleans and bigints via `String()`),
- * so a request never fails with 400. Names of attributes that cannot be sent go to `dropped`.
+ * The request body: attributes go as strings only (numbers, booleans and bigints via `String()`, a
+ * date as its ISO text like the other transports: a context's key counts it as that text), so a
+ * request never fails with 400. Names of attributes that cannot be sent go to `dropped`.
  */
 export function requestBody(ctx: EvalContext, dropped: (names: readonly string[]) => void): unknown {
   const attributes = Object.create(null) as Record<string, string>;
   const left: string[] = [];
   for (const [name, raw] of Object.entries(ctx.attributes ?? {})) {
     if (['string', 'number', 'boolean', 'bigint'].includes(typeof raw)) attributes[name] = String(raw);
+    else if (raw instanceof Date && !Number.isNaN(raw.getTime())) attributes[name] = raw.toISOString();
     else left.push(name);
   }
   if (left.length > 0) dropped(left);
