@@ -343,7 +343,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   private apply(results: EvalResult[], source: ValueSource, context = this.activeContext, invalid: InvalidFlag[] = []): number {
     if (this.closed || context !== this.activeContext) return 0;
     // A rejected entry keeps its last good result for this context (marked held), else reads as an error.
-    const keep = new Set(invalid.map(({ key }) => key).filter((key) => this.heldFor === context && this.current.has(key) && !this.current.get(key)!.errorCode));
+    const keep = new Set(invalid.flatMap(({ key }) => (this.heldFor === context && this.current.has(key) && !this.current.get(key)!.errorCode ? [key] : [])));
     this.heldFor = context;
     const { snapshot: next, changes } = FlagSnapshot.next(this.current, loadedResults(results, invalid, this.report.now(), keep), keep);
     const firstLoad = !this.loaded;
