@@ -211,7 +211,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
     // The cache is a chunk of its own, loaded on the first call: most apps never make one.
     return this.command(() =>
       chunk(import('./engine/snapshot-cache.js'), 'snapshotFor').then(({ SnapshotCache }) =>
-        this.command(() => (this.oneOffs ??= new SnapshotCache(this.session, this.options, this.fleet, FlagSnapshot.from, (result) => loadedResults(result.flags, result.invalid, this.report.now()))).get(target)),
+        this.command(() => (this.oneOffs ??= new SnapshotCache(this.session, this.options, this.fleet, FlagSnapshot.from, loadedResults)).get(target)),
       ),
     );
   }
@@ -343,14 +343,9 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   private apply(results: EvalResult[], source: ValueSource, context = this.activeContext, invalid: InvalidFlag[] = []): number {
     if (this.closed || context !== this.activeContext) return 0;
     // A rejected entry keeps its last good result for this context (marked held), else reads as an error.
-    const held = (key: string): boolean => {
-      const last = this.heldFor === context && this.current.get(key);
-      return !!last && last.errorCode === undefined;
-    };
-    const keep = new Set(invalid.map((entry) => entry.key).filter(held));
-    const loaded = loadedResults(results, invalid, this.report.now(), held);
+    const keep = new Set(invalid.flatMap(({ key }) => (this.heldFor === context && this.current.has(key) && !this.current.get(key)!.errorCode ? [key] : [])));
     this.heldFor = context;
-    const { snapshot: next, changes } = FlagSnapshot.next(this.current, loaded, keep.size > 0 ? keep : undefined);
+    const { snapshot: next, changes } = FlagSnapshot.next(this.current, loadedResults(results, invalid, this.report.now(), keep), keep);
     const firstLoad = !this.loaded;
     this.current = next;
     this.loaded = true;

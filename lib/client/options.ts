@@ -211,7 +211,7 @@ export function checkContext(context: unknown): void {
  */
 export function ownContext<T>(context: T, check = true, depth = 0): T {
   if (check) checkContext(context);
-  if (depth > 0 && context instanceof Date) return new Date(context.getTime()) as T;
+  if (depth > 0 && context instanceof Date) return new Date(+context) as T;
   if (depth > 32 || typeof context !== 'object' || context === null) return context;
   const copy = (item: unknown): unknown => ownContext(item, false, depth + 1);
   if (Array.isArray(context)) return context.map(copy) as T;

@@ -1,8 +1,9 @@
 import { firstValueFrom, type SchedulerLike } from 'rxjs';
-import type { LoadResult, TransportSession } from '../../transports/transport.js';
+import type { TransportSession } from '../../transports/transport.js';
 import type { EvalContext, EvalResult } from '../../types.js';
 import { contextKey } from '../context-key.js';
 import type { FleetHandle } from '../features/fleet-contract.js';
+import type { loadedResults } from '../state/results.js';
 import type { FlagSnapshot } from '../state/snapshot.js';
 
 /** Most contexts the cache keeps; the oldest entry goes first. */
@@ -22,18 +23,18 @@ export class SnapshotCache {
   readonly #maxAgeMs: number;
   readonly #fleet: FleetHandle | undefined;
   readonly #from: (flags: EvalResult[]) => FlagSnapshot;
-  readonly #results: (result: Extract<LoadResult, { kind: 'flags' }>) => EvalResult[];
+  readonly #results: typeof loadedResults;
 
   /**
    * @param from makes a snapshot of a load's results (`FlagSnapshot.from`).
-   * @param results a landed load's results, its rejected entries included (`loadedResults`).
+   * @param results a landed load's results, its rejected entries included, at a time (`loadedResults`).
    */
   constructor(
     session: TransportSession,
     options: { scheduler: SchedulerLike; snapshotForMaxAgeMs: number },
     fleet: FleetHandle | undefined,
     from: (flags: EvalResult[]) => FlagSnapshot,
-    results: (result: Extract<LoadResult, { kind: 'flags' }>) => EvalResult[],
+    results: typeof loadedResults,
   ) {
     this.#session = session;
     this.#scheduler = options.scheduler;
@@ -46,7 +47,7 @@ export class SnapshotCache {
   /** The fresh entry for `context`, else one loaded now (kept while fresh). */
   get(context: EvalContext): Promise<FlagSnapshot> {
     const load = (): Promise<EvalResult[]> =>
-      firstValueFrom(this.#session.load(context, { trigger: 'refresh', conditional: false, oneOff: true })).then((result) => (result.kind === 'flags' ? this.#results(result) : []));
+      firstValueFrom(this.#session.load(context, { trigger: 'refresh', conditional: false, oneOff: true })).then((result) => (result.kind === 'flags' ? this.#results(result.flags, result.invalid, new Date(this.#scheduler.now()).toISOString()) : []));
     const key = contextKey(context);
     const now = this.#scheduler.now();
     const entry = this.#entries.get(key);

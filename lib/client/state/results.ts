@@ -19,14 +19,12 @@ export function missingResult(key: string, fallback: JsonValue | undefined, eval
 
 /**
  * What a landed load gives the snapshot: its results, and for each entry it rejected as malformed
- * (`invalid`) that is not `held` at its last good result, an error result: no value, `ERROR` with
+ * (`invalid`) not in `keep` (held at its last good result), an error result: no value, `ERROR` with
  * `PARSE_ERROR`. The server sent the flag, so it reads as unreadable, not as missing
  * (`FLAG_NOT_FOUND`), through every path: the client's reads, `snapshotFor`, both providers.
  */
-export function loadedResults(results: EvalResult[], invalid: readonly InvalidFlag[] = [], evaluatedAt: string, held?: (key: string) => boolean): EvalResult[] {
-  const all = [...results];
-  for (const { key } of invalid) if (!held?.(key)) all.push({ key, enabled: false, variant: '', value: undefined, reason: 'ERROR', evaluatedAt, source: 'network', errorCode: 'PARSE_ERROR' });
-  return all;
+export function loadedResults(results: EvalResult[], invalid: readonly InvalidFlag[] = [], evaluatedAt: string, keep?: ReadonlySet<string>): EvalResult[] {
+  return [...results, ...invalid.flatMap(({ key }): EvalResult[] => (keep?.has(key) ? [] : [{ key, enabled: false, variant: '', value: undefined, reason: 'ERROR', evaluatedAt, source: 'network', errorCode: 'PARSE_ERROR' }]))];
 }
 
 /**

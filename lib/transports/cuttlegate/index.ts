@@ -64,8 +64,7 @@ export function cuttlegate(config: CuttlegateOptions): Transport {
                 const said = `${response.where}: project ${JSON.stringify(project)} not found (HTTP 404)`;
                 throw new ProjectNotFoundError(said, wireErrorCode(response.body));
               }
-              const { flags, invalid } = bulkResults(response.body, response.where, new Date().toISOString(), oneOff ? undefined : texts);
-              return { kind: 'flags', flags, ...(invalid.length > 0 && { invalid }) };
+              return { kind: 'flags', ...bulkResults(response.body, response.where, new Date().toISOString(), oneOff ? undefined : texts) };
             }),
           );
         },
