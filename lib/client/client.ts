@@ -66,7 +66,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   /** The engine's run, while it runs (a fleet follower's is stopped: it neither loads nor streams). */
   running: Subscription | undefined;
   /** The context whose store record the client last looked for (once per context switch). */
-  storeTriedFor: EvalContext | undefined;
+  private storeTriedFor: EvalContext | undefined;
   /** The first load failed and neither the store nor a bootstrap had anything to serve. */
   private nothingToServe = false;
   closed = false;
@@ -345,7 +345,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
     // A rejected entry keeps its last good result for this context (marked held), else reads as an error.
     const keep = new Set(invalid.flatMap(({ key }) => (this.heldFor === context && this.current.has(key) && !this.current.get(key)!.errorCode ? [key] : [])));
     this.heldFor = context;
-    const { snapshot: next, changes } = FlagSnapshot.next(this.current, loadedResults(results, invalid, this.report.now(), keep), keep);
+    const { snapshot: next, changes } = FlagSnapshot.next(this.current, loadedResults(results, invalid, this.report.now(), keep), keep.size > 0 ? keep : undefined);
     const firstLoad = !this.loaded;
     this.current = next;
     this.loaded = true;

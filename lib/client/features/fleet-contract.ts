@@ -166,8 +166,6 @@ export interface FleetClient {
   readonly activeContext: EvalContext;
   /** The context whose network load the snapshot holds. */
   readonly networkContext: EvalContext | undefined;
-  /** The context whose store record the client last looked for. */
-  readonly storeTriedFor: EvalContext | undefined;
   /** A first load failed: serve the store's record for the active context, else the bootstrap, else nothing. */
   fallBack(error: Error, final: boolean): void;
   /** Runs the load engine, if it is not running. */

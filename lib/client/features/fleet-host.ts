@@ -43,10 +43,9 @@ export function fleetHost(client: FleetClient): FleetHost {
     // Nothing shared while the leader's loads fail: the waiting calls fail, and the follower serves its
     // own store record (else the bootstrap), once per context, as its own failed first load would.
     refused: (error) => {
-      const context = client.activeContext;
       if (client.closed) return;
       waiters.failed(waiters.start(), error);
-      if (client.storeTriedFor !== context && client.networkContext !== context) client.fallBack(error, false);
+      client.fallBack(error, false); // once per context: fallBack knows whether it was tried
     },
   };
 }

@@ -19,7 +19,7 @@ export function streamAllowed$(
   scheduler: SchedulerLike,
   source = (globalThis as { document?: VisibilitySource }).document,
 ): Observable<boolean> {
-  if (typeof source?.visibilityState !== 'string' || hiddenCloseMs <= 0) return of(true);
+  if (typeof source?.visibilityState !== 'string' || typeof source.addEventListener !== 'function' || hiddenCloseMs <= 0) return of(true);
   return fromEvent(source, 'visibilitychange').pipe(
     startWith(0),
     map(() => source.visibilityState === 'hidden'),

@@ -67,6 +67,8 @@ describe('streamAllowed$', () => {
     scheduler.run(({ expectObservable }) => {
       expectObservable(streamAllowed$(100, scheduler, undefined)).toBe('(t|)', { t: true });
       expectObservable(streamAllowed$(0, scheduler, new FakeDocument())).toBe('(t|)', { t: true });
+      // A server-rendering or test shim with a visibilityState but no events: no page to follow.
+      expectObservable(streamAllowed$(100, scheduler, { visibilityState: 'visible' } as never)).toBe('(t|)', { t: true });
     });
   });
 
