@@ -10,8 +10,8 @@ export interface VisibilitySource {
 /**
  * Whether the change stream may stay open. In a browser: `true` at once, `false` once the page has
  * been hidden for longer than `hiddenCloseMs` (a timer on `scheduler`, cancelled when the page shows
- * again sooner), `true` again as soon as it is visible. Outside a browser (no `document` with the
- * Page Visibility API: Node, workers), or with `hiddenCloseMs` 0 (off), it emits `true` once and
+ * again sooner), `true` again as soon as it is visible. Outside a browser (no `document` that dispatches
+ * events: Node, workers, a shim), or with `hiddenCloseMs` 0 (off), it emits `true` once and
  * completes. Emits only on change.
  */
 export function streamAllowed$(
@@ -19,7 +19,7 @@ export function streamAllowed$(
   scheduler: SchedulerLike,
   source = (globalThis as { document?: VisibilitySource }).document,
 ): Observable<boolean> {
-  if (typeof source?.visibilityState !== 'string' || typeof source.addEventListener !== 'function' || hiddenCloseMs <= 0) return of(true);
+  if (typeof source?.addEventListener !== 'function' || hiddenCloseMs <= 0) return of(true);
   return fromEvent(source, 'visibilitychange').pipe(
     startWith(0),
     map(() => source.visibilityState === 'hidden'),

@@ -24,8 +24,7 @@ export function missingResult(key: string, fallback: JsonValue | undefined, eval
  * (`FLAG_NOT_FOUND`), through every path: the client's reads, `snapshotFor`, both providers.
  */
 export function loadedResults(results: EvalResult[], invalid: readonly InvalidFlag[] = [], evaluatedAt: string, keep?: ReadonlySet<string>): EvalResult[] {
-  if (invalid.length === 0) return results;
-  return [...results, ...invalid.flatMap(({ key }): EvalResult[] => (keep?.has(key) ? [] : [{ key, enabled: false, variant: '', value: undefined, reason: 'ERROR', evaluatedAt, source: 'network', errorCode: 'PARSE_ERROR' }]))];
+  return results.concat(invalid.flatMap(({ key }): EvalResult[] => (keep?.has(key) ? [] : [{ key, enabled: false, variant: '', value: undefined, reason: 'ERROR', evaluatedAt, source: 'network', errorCode: 'PARSE_ERROR' }])));
 }
 
 /**
