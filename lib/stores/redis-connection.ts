@@ -94,9 +94,9 @@ export class RedisCommandError extends FlagstreamError {
 /** Reply codes of a state that passes by itself (loading, failover, resharding). */
 const PASSING = new Set(['LOADING', 'BUSY', 'TRYAGAIN', 'CLUSTERDOWN', 'MASTERDOWN', 'READONLY', 'MOVED', 'ASK', 'NOREPLICAS']);
 
-/** A dedicated SUBSCRIBE connection, opened by its first command: `listener` gets each message of `channel`. */
+/** A dedicated SUBSCRIBE connection, opened by its first command: `listener` gets each message (its text) of `channel`. */
 export interface RedisSubscription {
-  subscribe(channel: string, listener: () => void): Promise<unknown>;
+  subscribe(channel: string, listener: (message: string) => void): Promise<unknown>;
   unsubscribe(channel: string): Promise<unknown>;
   /** Closes the connection at once, also while it is still opening: no attempt to connect outlives it. */
   destroy(): void;
@@ -141,8 +141,8 @@ function ioredis(client: IoRedisLike): RedisConnection {
     const subscriber = client.duplicate();
     // ioredis reconnects and re-subscribes by itself; errors only need to be kept from being reported as unhandled.
     subscriber.on('error', () => undefined);
-    const listeners = new Map<string, () => void>();
-    subscriber.on('message', (channel) => listeners.get(channel)?.());
+    const listeners = new Map<string, (message: string) => void>();
+    subscriber.on('message', (channel, message: string) => listeners.get(channel)?.(message));
     return {
       async subscribe(channel, listener) {
         listeners.set(channel, listener);
@@ -174,7 +174,7 @@ function nodeSubscriber(subscriber: NodeRedisSubscriber): RedisSubscription {
     }));
   };
   return {
-    subscribe: (channel, listener) => opened().then(() => command('SUBSCRIBE', subscriber.subscribe(channel, () => listener()))),
+    subscribe: (channel, listener) => opened().then(() => command('SUBSCRIBE', subscriber.subscribe(channel, (message) => listener(message)))),
     unsubscribe: (channel) => opened().then(() => command('UNSUBSCRIBE', subscriber.unsubscribe(channel))),
     destroy() {
       destroyed = true;

@@ -22,7 +22,7 @@ class MemoryCoordinator implements FleetCoordinator {
   private readonly leases = new Map<string, { holder: string; until: number; health: FleetHealth }>();
   private readonly farewells = new Map<string, { health: FleetHealth; until: number }>();
   readonly records = new Map<string, FleetRecord>();
-  private readonly listeners = new Map<string, Set<() => void>>();
+  private readonly listeners = new Map<string, Set<(origin?: string) => void>>();
 
   async claim(scope: string, holder: string, health: FleetHealth): Promise<FleetClaim> {
     this.check();
@@ -33,7 +33,7 @@ class MemoryCoordinator implements FleetCoordinator {
     if (lease && lease.holder !== holder) return { held: false, shared, remainingMs: lease.until - Date.now(), term: this.term };
     const changed = JSON.stringify(lease?.health) !== JSON.stringify(health);
     this.leases.set(scope, { holder, until: Date.now() + this.leaseMs, health });
-    if (changed) this.notify(scope);
+    if (changed) this.notify(scope, holder);
     const farewell = this.farewells.get(scope);
     if (!lease) this.term += 1;
     return { held: true, shared, remainingMs: 0, term: this.term, ...(farewell && farewell.until > Date.now() ? { farewell: farewell.health } : {}) };
@@ -42,13 +42,13 @@ class MemoryCoordinator implements FleetCoordinator {
     if (this.leases.get(scope)?.holder !== holder) return;
     this.leases.delete(scope);
     if (farewell) this.farewells.set(scope, { health: farewell, until: Date.now() + this.leaseMs });
-    this.notify(scope);
+    this.notify(scope, holder);
   }
   async publish(scope: string, holder: string, record: FleetRecord): Promise<boolean> {
     this.check();
     if (this.live(scope)?.holder !== holder) return false;
     this.records.set(scope, record);
-    this.notify(scope);
+    this.notify(scope, holder);
     return true;
   }
   async read(scope: string): Promise<FleetView> {
@@ -59,7 +59,7 @@ class MemoryCoordinator implements FleetCoordinator {
     const said = farewell && farewell.until > Date.now() ? farewell.health : undefined;
     return { ...(record ? { record } : {}), ...(leader ? { leader } : {}), ...(said ? { farewell: said } : {}) };
   }
-  async listen(scope: string, notice: () => void): Promise<() => void> {
+  async listen(scope: string, notice: (origin?: string) => void): Promise<() => void> {
     this.check();
     const set = this.listeners.get(scope) ?? new Set();
     this.listeners.set(scope, set.add(notice));
@@ -83,8 +83,9 @@ class MemoryCoordinator implements FleetCoordinator {
     const lease = this.leases.get(scope);
     return lease && lease.until > Date.now() ? lease : undefined;
   }
-  notify(scope: string): void {
-    for (const notice of this.listeners.get(scope) ?? []) notice();
+  /** Tells the scope's listeners of a change (`origin`: the holder that caused it, if known). */
+  notify(scope: string, origin?: string): void {
+    for (const notice of this.listeners.get(scope) ?? []) notice(origin);
   }
   /** The holders of the current leases stop answering (as a SIGKILLed or frozen process): their claims never settle. */
   freeze(): void {
@@ -109,6 +110,15 @@ class SharingCoordinator extends MemoryCoordinator {
   override async publish(scope: string, holder: string, record: FleetRecord): Promise<boolean> {
     await this.held;
     return super.publish(scope, holder, record);
+  }
+}
+
+/** A coordinator whose first `failures` subscriptions fail (a refused SUBSCRIBE). */
+class FlakyListen extends MemoryCoordinator {
+  failures = 1;
+  override async listen(scope: string, notice: (origin?: string) => void): Promise<() => void> {
+    if ((this.failures -= 1) >= 0) throw new Error('subscribe refused');
+    return super.listen(scope, notice);
   }
 }
 
@@ -171,9 +181,45 @@ describe('FleetLink (fake time, in-memory coordinator)', () => {
     const { store, a, b } = await pair();
     const [scope] = [...store.records.keys()];
     store.steal();
-    store.notify(scope!); // the new leader's heartbeat or snapshot
+    store.notify(scope!, 'thief'); // the new leader's heartbeat or snapshot
     await vi.advanceTimersByTimeAsync(0);
     expect([a.seen.roles, a.seen.engine, b.role()]).toEqual([['leader', 'follower'], false, 'follower']);
+    a.link.close();
+    b.link.close();
+  });
+
+  it("a leader's own claims and publishes are no news to it: 10 changes 10 ms apart cost no claim beyond its renewals", async () => {
+    const { store, a, b } = await pair();
+    store.claims = 0;
+    for (let i = 0; i < 10; i += 1) {
+      a.link.published([flag(i % 2 === 1)]);
+      await vi.advanceTimersByTimeAsync(10);
+    }
+    expect(store.claims).toBe(0); // the first renewal is due at leaseMs / 3
+    expect(b.seen.received.slice(-10)).toEqual(Array.from({ length: 10 }, (_, i) => [flag(i % 2 === 1)]));
+    expect([a.role(), b.role()]).toEqual(['leader', 'follower']);
+    a.link.close();
+    b.link.close();
+  });
+
+  it('a won lease whose subscription fails is still led (not solo with the lease held): followers get its flags, and it listens from its next renewal', async () => {
+    const store = new FlakyListen();
+    const a = linkMember(store);
+    await vi.advanceTimersByTimeAsync(0);
+    const b = linkMember(store);
+    await vi.advanceTimersByTimeAsync(0);
+    expect([a.seen.roles, a.seen.engine, b.seen.roles, b.seen.engine]).toEqual([['leader'], true, ['follower'], false]);
+    expect(a.seen.warnings).toEqual(['fleet: notices not heard (subscribe refused); trying again at the next renewal']);
+    expect(b.seen.received).toEqual([[flag(true)]]);
+    expect(b.seen.mirrored.at(-1)).toEqual({ state: 'ready' });
+    a.link.published([flag(false)]);
+    await vi.advanceTimersByTimeAsync(LEASE_MS / 3);
+    expect(b.seen.received.at(-1)).toEqual([flag(false)]);
+    // Subscribed at its renewal: another's leadership reaches it at once again.
+    store.steal();
+    store.notify([...store.records.keys()][0]!, 'thief');
+    await vi.advanceTimersByTimeAsync(0);
+    expect([a.seen.roles, a.seen.engine]).toEqual([['leader', 'follower'], false]);
     a.link.close();
     b.link.close();
   });
@@ -228,7 +274,7 @@ describe('FleetLink (fake time, in-memory coordinator)', () => {
     store.records.set(scope!, { epoch: 'dead.1', version: 7, term: 0, at: '', flags: [flag(true)] });
     store.notify(scope!);
     await vi.advanceTimersByTimeAsync(0);
-    expect(store.claims).toBe(claims + 2); // the follower's at once, not on its next beat (and the leader's, which checks its lease on every notice)
+    expect(store.claims).toBe(claims + 2); // the follower's at once, not on its next beat (and the leader's: a notice of unknown origin may be another's)
     await vi.advanceTimersByTimeAsync(LEASE_MS * 2);
     expect(b.seen.received.filter((flags) => flags[0]!.value)).toEqual([[flag(true)]]); // only the first snapshot, before the change
     expect([a.role(), b.role(), b.seen.received.at(-1)]).toEqual(['leader', 'follower', [flag(false)]]);

@@ -83,6 +83,27 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
     for (const t of tabs) t.link.close();
   });
 
+  it('a leader’s own publishes are no news to it: 10 changes 10 ms apart cost no claim and post one beat each', async () => {
+    const origin = new FakeOrigin();
+    const coordinator = new TabCoordinator(origin.tab(1), { name: 'default', leaseMs: LEASE_MS, timeoutMs: 1_000 });
+    const claim = vi.spyOn(coordinator, 'claim');
+    const leader = linkMember(coordinator);
+    await vi.advanceTimersByTimeAsync(10);
+    const follower = tab(origin, 2);
+    await vi.advanceTimersByTimeAsync(10);
+    expect([leader.role(), follower.role()]).toEqual(['leader', 'follower']);
+    const [claims, posted] = [claim.mock.calls.length, origin.posted];
+    for (let i = 0; i < 10; i += 1) {
+      leader.link.published([flag(i % 2 === 1)]);
+      await vi.advanceTimersByTimeAsync(10);
+    }
+    expect(claim.mock.calls.length - claims).toBe(0); // the first renewal is due at leaseMs / 3
+    expect(origin.sent.slice(posted).map((message) => (message as { kind: string }).kind)).toEqual(Array(10).fill('beat'));
+    expect(follower.seen.received.slice(-10)).toEqual(Array.from({ length: 10 }, (_, i) => [flag(i % 2 === 1)]));
+    leader.link.close();
+    follower.link.close();
+  });
+
   it('followers mirror the leader’s upstream health', async () => {
     const { tabs } = await threeTabs();
     const [leader, follower] = tabs;

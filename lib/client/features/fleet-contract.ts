@@ -98,10 +98,11 @@ export interface FleetCoordinator {
   read(scope: string): Promise<FleetView>;
   /**
    * Calls `notice` on each publish, heartbeat change or release in `scope` (and, on tabs, when the
-   * holder here lost its lock) until the returned function is called. Leaders listen too: a notice
-   * makes a leader claim at once, so one whose lease another took follows without waiting for its renewal.
+   * holder here lost its lock) until the returned function is called, with the holder whose claim,
+   * publish or release caused it when known. Leaders listen too: a notice another caused makes a
+   * leader claim at once, so one whose lease another took follows without waiting for its renewal.
    */
-  listen(scope: string, notice: () => void): Promise<() => void>;
+  listen(scope: string, notice: (origin?: string) => void): Promise<() => void>;
   /** A shared result stored under `key`. */
   getShared(key: string): Promise<EvalResult[] | undefined>;
   putShared(key: string, flags: EvalResult[]): Promise<void>;

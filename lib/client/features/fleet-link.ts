@@ -13,9 +13,10 @@ export type * from './fleet-contract.js';
  * follower once it lapsed. The leader runs the engine and publishes each change under its epoch;
  * a lease taken afresh, or a shared snapshot gone missing, makes it republish what it holds.
  * Followers apply the published snapshots on each notice and on each tick, and mirror the leader's
- * health in their status; a leader claims on each notice, so one whose lease another took (a newer
- * term, a stolen lock) follows at once. A terminal error leaves the fleet; any store failure makes
- * the process `solo`: it runs its own engine, and re-joins on a later tick once the store answers again.
+ * health in their status; a leader claims on each notice another holder caused, so one whose lease
+ * another took (a newer term, a stolen lock) follows at once. A terminal error leaves the fleet; any
+ * store failure makes the process `solo`: it runs its own engine, and re-joins on a later tick once
+ * the store answers again (a leader's failed subscription is asked for again at its next tick).
  */
 export class FleetLink implements FleetHandle {
   readonly #holder = Math.random().toString(36).slice(2);
@@ -184,26 +185,39 @@ export class FleetLink implements FleetHandle {
         return;
       }
       this.#lapsesAt = this.#host.scheduler.now() + claim.remainingMs;
-      if (!this.#stopListening) {
-        // A leader listens too: a notice of another leadership (a newer term took its lease, or its
-        // lock was stolen) makes it claim at once, which answers "not held": it follows.
-        const listening = this.#store.listen(scope, () => (this.#role === 'leader' ? this.#elect(generation) : this.#pull(generation, false)));
-        // A subscription that answers after its timeout is ended as soon as it does.
-        const stop = await this.#call(() => listening).catch((error: unknown) => {
-          listening.then((late) => late(), () => undefined);
-          throw error;
-        });
-        if (this.#stale(generation)) return stop();
-        this.#stopListening = stop;
-      }
-      if (claim.held) this.#lead(claim);
-      else {
+      if (claim.held) {
+        // Led at once: solo on a failed subscription would hold the lease for nobody who publishes.
+        this.#lead(claim);
+        await this.#listen(scope, generation).catch((error: Error) => this.#host.logger.warn(`fleet: notices not heard (${error.message}); trying again at the next renewal`));
+      } else {
+        // A follower listens first: no notice goes unheard between its read and its subscription.
+        await this.#listen(scope, generation);
+        if (this.#stale(generation)) return;
         this.#become('follower');
         await this.#pullNow(generation, false);
       }
     } catch (error) {
       if (!this.#stale(generation)) this.#goSolo(asError(error));
     }
+  }
+
+  /**
+   * Subscribes to the scope's notices, unless subscribed. A notice another holder caused (a newer term
+   * took the lease, the lock was stolen) makes a leader claim at once: "not held", it follows.
+   */
+  async #listen(scope: string, generation: number): Promise<void> {
+    if (this.#stopListening) return;
+    const listening = this.#store.listen(scope, (origin) => {
+      if (this.#role !== 'leader') void this.#pull(generation, false);
+      else if (origin !== this.#holder) this.#elect(generation);
+    });
+    // A subscription that answers after its timeout is ended as soon as it does.
+    const stop = await this.#call(() => listening).catch((error: unknown) => {
+      listening.then((late) => late(), () => undefined);
+      throw error;
+    });
+    if (this.#stale(generation) || this.#stopListening) return stop();
+    this.#stopListening = stop;
   }
 
   /** The lease is ours: a new leadership (or a lost snapshot) republishes what this process holds. */

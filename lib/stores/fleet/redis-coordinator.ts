@@ -14,7 +14,7 @@ export interface RedisCoordinatorOptions {
 
 // Every script runs on KEYS {lease, health, snapshot, farewell, term} of one scope and ARGV {notice
 // channel, lease ms, holder, payload, (claim:) the head of the holder's last publish, its version,
-// and the newest term the holder knows}.
+// and the newest term the holder knows}. A notice is its kind and the holder that caused it.
 
 // Takes the lease when free or renews it when the holder has it (only the holder renews), and
 // stores the holder's health as its heartbeat for one lease, with a notice when it changed. A lease
@@ -41,7 +41,7 @@ redis.call('DEL',KEYS[3])
 end
 redis.call('SET',KEYS[1],ARGV[3],'PX',ARGV[2])
 redis.call('SET',KEYS[5],t)
-if redis.call('GET',KEYS[2])~=ARGV[4] then redis.call('PUBLISH',ARGV[1],'health') end
+if redis.call('GET',KEYS[2])~=ARGV[4] then redis.call('PUBLISH',ARGV[1],'health '..ARGV[3]) end
 redis.call('SET',KEYS[2],ARGV[4],'PX',ARGV[2])
 l=redis.call('GETRANGE',KEYS[3],0,#ARGV[5]+15)
 return {l:find(ARGV[5],1,true)==1 and l:match('%d+',#ARGV[5])+0>=ARGV[6]+0 and 3 or 1,0,redis.call('GET',KEYS[4]),t}`;
@@ -50,13 +50,13 @@ return {l:find(ARGV[5],1,true)==1 and l:match('%d+',#ARGV[5])+0>=ARGV[6]+0 and 3
 const RELEASE = `if redis.call('GET',KEYS[1])==ARGV[3] then
 redis.call('DEL',KEYS[1],KEYS[2])
 if ARGV[4]~='' then redis.call('SET',KEYS[4],ARGV[4],'PX',ARGV[2]) end
-redis.call('PUBLISH',ARGV[1],'released')
+redis.call('PUBLISH',ARGV[1],'released '..ARGV[3])
 end`;
 
 // Only the lease holder writes: the snapshot, then the notice.
 const PUBLISH = `if redis.call('GET',KEYS[1])==ARGV[3] then
 redis.call('SET',KEYS[3],ARGV[4])
-redis.call('PUBLISH',ARGV[1],'snapshot')
+redis.call('PUBLISH',ARGV[1],'snapshot '..ARGV[3])
 return 1
 end`;
 
@@ -65,7 +65,7 @@ const READ = `return redis.call('MGET',KEYS[3],KEYS[2],KEYS[4])`;
 
 /** A channel subscribed (or being subscribed) on the shared connection, and who listens to it. */
 interface Channel {
-  readonly listeners: Set<() => void>;
+  readonly listeners: Set<(origin?: string) => void>;
   /** Settles with the SUBSCRIBE. */
   readonly subscribed: Promise<unknown>;
 }
@@ -119,7 +119,7 @@ export class RedisCoordinator implements FleetCoordinator {
     return { record: asRecord(record), leader: asHealth(health), farewell: asHealth(farewell) };
   }
 
-  async listen(scope: string, notice: () => void): Promise<() => void> {
+  async listen(scope: string, notice: (origin?: string) => void): Promise<() => void> {
     const channel = this.#key(scope) + 'changed';
     for (;;) {
       if (this.#users === 0) throw new Error('fleet coordinator closed');
@@ -172,9 +172,10 @@ export class RedisCoordinator implements FleetCoordinator {
   /** Subscribes `channel` on the shared connection (opened on first use). */
   #subscribe(channel: string): Channel {
     const subscriber = (this.#subscriber ??= this.#redis.subscriber());
-    const listeners = new Set<() => void>();
-    const subscribed = subscriber.subscribe(channel, () => {
-      for (const listener of [...listeners]) listener();
+    const listeners = new Set<(origin?: string) => void>();
+    const subscribed = subscriber.subscribe(channel, (message) => {
+      const origin = message.split(' ')[1];
+      for (const listener of [...listeners]) listener(origin);
     });
     const entry: Channel = { listeners, subscribed };
     this.#channels.set(channel, entry);

@@ -59,7 +59,7 @@ interface Scope {
   /** The newest leadership's term this tab has led or heard of: a beat of an older one is dropped. */
   term: number;
   readonly locks: Map<string, Lock>;
-  readonly listeners: Set<() => void>;
+  readonly listeners: Set<(origin?: string) => void>;
   /** Answers awaited by `read` after an ask. */
   readonly waiting: Set<() => void>;
 }
@@ -132,7 +132,7 @@ export class TabCoordinator implements FleetCoordinator {
     // The lock, not a timer, says the leader lives (a background tab's timers are throttled): its
     // health goes out when it changed, and to every tab when a leadership begins.
     if (fresh || JSON.stringify(health) !== JSON.stringify(state.leader)) this.#beat(state, health);
-    this.#heard(state, health, undefined);
+    this.#heard(state, health, undefined, holder);
     return { held: true, shared: state.record !== undefined, remainingMs: 0, farewell: this.#farewellOf(state), term: state.term };
   }
 
@@ -153,7 +153,7 @@ export class TabCoordinator implements FleetCoordinator {
     // Its holder's lock is granted (a claim made it the holder; dropping the lock unmakes it).
     if (state.holder !== holder) return false;
     const health = state.leader!;
-    this.#heard(state, health, record);
+    this.#heard(state, health, record, holder);
     this.#beat(state, health, record);
     return true;
   }
@@ -168,7 +168,7 @@ export class TabCoordinator implements FleetCoordinator {
     return { record: state.record, leader: vouched ? state.leader : undefined, farewell: this.#farewellOf(state) };
   }
 
-  async listen(scope: string, notice: () => void): Promise<() => void> {
+  async listen(scope: string, notice: (origin?: string) => void): Promise<() => void> {
     const state = this.#scope(scope);
     this.#connect();
     state.listeners.add(notice);
@@ -319,13 +319,13 @@ export class TabCoordinator implements FleetCoordinator {
     for (const done of [...state.waiting]) done();
   }
 
-  /** Takes a heartbeat (and a record) in; notifies when either changed. */
-  #heard(state: Scope, health: FleetHealth, record: FleetRecord | undefined): void {
+  /** Takes a heartbeat (and a record) in; notifies when either changed (`origin`: the holder here whose claim or publish it was). */
+  #heard(state: Scope, health: FleetHealth, record: FleetRecord | undefined, origin?: string): void {
     const changed = JSON.stringify(health) !== JSON.stringify(state.leader) || (record !== undefined && record !== state.record);
     state.leader = health;
     state.heardAt = this.#scheduler.now();
     if (record) state.record = record;
-    if (changed) this.#notify(state);
+    if (changed) this.#notify(state, origin);
   }
 
   /** A leader left for good (`health` says why): its heartbeat is over (unless one here leads); the followers here are told. */
@@ -341,8 +341,8 @@ export class TabCoordinator implements FleetCoordinator {
     return farewell && this.#scheduler.now() - farewell.at < this.leaseMs ? farewell.health : undefined;
   }
 
-  #notify(state: Scope): void {
-    for (const notice of [...state.listeners]) notice();
+  #notify(state: Scope, origin?: string): void {
+    for (const notice of [...state.listeners]) notice(origin);
   }
 
   /** Tells the other tabs the leader's health and term, and `record` when given. */
