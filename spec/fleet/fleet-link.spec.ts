@@ -209,7 +209,7 @@ describe('FleetLink (fake time, in-memory coordinator)', () => {
     const b = linkMember(store);
     await vi.advanceTimersByTimeAsync(0);
     expect([a.seen.roles, a.seen.engine, b.seen.roles, b.seen.engine]).toEqual([['leader'], true, ['follower'], false]);
-    expect(a.seen.warnings).toEqual(['fleet: notices not heard (subscribe refused); trying again at the next renewal']);
+    expect(a.seen.warnings).toEqual(['fleet: notices not heard: subscribe refused']);
     expect(b.seen.received).toEqual([[flag(true)]]);
     expect(b.seen.mirrored.at(-1)).toEqual({ state: 'ready' });
     a.link.published([flag(false)]);

@@ -188,7 +188,7 @@ export class FleetLink implements FleetHandle {
       if (claim.held) {
         // Led at once: solo on a failed subscription would hold the lease for nobody who publishes.
         this.#lead(claim);
-        await this.#listen(scope, generation).catch((error: Error) => this.#host.logger.warn(`fleet: notices not heard (${error.message}); trying again at the next renewal`));
+        await this.#listen(scope, generation).catch((error: Error) => this.#host.logger.warn(`fleet: notices not heard: ${error.message}`));
       } else {
         // A follower listens first: no notice goes unheard between its read and its subscription.
         await this.#listen(scope, generation);
