@@ -27,7 +27,8 @@ export async function redisFleetScenario(redis: Redis, leaderBuild: Build, follo
   const subscriber = redis.duplicate();
   await subscriber.connect();
   const messages: unknown[] = [];
-  await subscriber.pSubscribe(`${prefix}*`, (message, channel) => void messages.push({ channel: channel.slice(prefix.length), message: parsed(message) }));
+  // A notice names its kind and the holder that caused it, a random id per process: '<kind> <holder>'.
+  await subscriber.pSubscribe(`${prefix}*`, (message, channel) => void messages.push({ channel: channel.slice(prefix.length), message: parsed(message.replace(/^(\w+) \S+$/, '$1 <holder>')) }));
   const source = leaderBuild.testing.testSource(initialFlags());
   const member = (build: Build, transport: FlagClientOptions['transport']) =>
     build.core.createFlagClient({ transport, context, logger: quiet, pollIntervalMs: 0, fleet: build.stores.redisFleet(redis, { prefix, leaseMs: LEASE_MS }) });
@@ -53,7 +54,7 @@ export async function redisFleetScenario(redis: Redis, leaderBuild: Build, follo
     // The follower goes first (nobody takes over), then the leader releases and leaves its farewell.
     follower.close();
     leader.close();
-    await eventually(() => messages.some((heard) => (heard as { message: string }).message === 'released') || undefined, 'the release notice');
+    await eventually(() => messages.some((heard) => (heard as { message: string }).message === 'released <holder>') || undefined, 'the release notice');
     const released = await redisKeys(redis, prefix);
     // Each notice once: how many go out depends on timing, what each says does not.
     return { led, released, messages: [...new Set(messages.map((heard) => JSON.stringify(heard)))].sort().map((text) => JSON.parse(text) as unknown) };
