@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AuthError, ConfigError, FleetLeaderError } from '../../lib/errors.js';
 import type { ContextSwitch } from '../../lib/client/engine/load-engine.js';
 import type { FleetClient } from '../../lib/client/features/fleet-contract.js';
-import { TabCoordinator } from '../../lib/stores/fleet/tab-coordinator.js';
+import { TabCoordinator, type TabPlatform } from '../../lib/stores/fleet/tab-coordinator.js';
 import { tabFleet } from '../../lib/stores/index.js';
 import type { ClientStatus, FleetRole } from '../../lib/types.js';
 import { FakeOrigin } from './fake-tabs.js';
@@ -16,15 +16,18 @@ import { flag, linkMember } from './link-member.js';
 
 const LEASE_MS = 3_000;
 
+/** A tab's coordinator on `platform`, with the fleet's options of these specs. */
+const tabCoordinator = (platform: TabPlatform): TabCoordinator => new TabCoordinator(platform, { name: 'default', leaseMs: LEASE_MS, timeoutMs: 1_000 });
+
 /** A tab: its own coordinator on the shared origin, and one client's link. */
 function tab(origin: FakeOrigin, id: number, scheduler?: SchedulerLike) {
-  return linkMember(new TabCoordinator(origin.tab(id), { name: 'default', leaseMs: LEASE_MS, timeoutMs: 1_000 }), undefined, scheduler);
+  return linkMember(tabCoordinator(origin.tab(id)), undefined, scheduler);
 }
 
 /** A tab whose page can hang (`origin.hang(id)`): its timers, like its messages and lock callbacks, wait until it resumes. */
 function hangingTab(origin: FakeOrigin, id: number) {
   const scheduler = origin.scheduler(id);
-  return linkMember(new TabCoordinator({ ...origin.tab(id), scheduler }, { name: 'default', leaseMs: LEASE_MS, timeoutMs: 1_000 }), undefined, scheduler);
+  return linkMember(tabCoordinator({ ...origin.tab(id), scheduler }), undefined, scheduler);
 }
 
 /** The timers of a background tab at their most throttled: none of them fires. */
@@ -43,7 +46,7 @@ async function threeTabs() {
 /** Two tabs' coordinators on one scope: tab 1's holder `a` leads, tab 2's holder `b` is queued behind it. */
 async function leaderAndFollower() {
   const origin = new FakeOrigin();
-  const [leader, follower] = [1, 2].map((id) => new TabCoordinator(origin.tab(id), { name: 'default', leaseMs: LEASE_MS, timeoutMs: 1_000 })) as [TabCoordinator, TabCoordinator];
+  const [leader, follower] = [1, 2].map((id) => tabCoordinator(origin.tab(id))) as [TabCoordinator, TabCoordinator];
   const held = leader.claim('s', 'a', health, unpublished);
   await vi.advanceTimersByTimeAsync(10);
   expect((await held).held).toBe(true);
@@ -85,7 +88,7 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
 
   it('a leader’s own publishes are no news to it: 10 changes 10 ms apart cost no claim and post one beat each', async () => {
     const origin = new FakeOrigin();
-    const coordinator = new TabCoordinator(origin.tab(1), { name: 'default', leaseMs: LEASE_MS, timeoutMs: 1_000 });
+    const coordinator = tabCoordinator(origin.tab(1));
     const claim = vi.spyOn(coordinator, 'claim');
     const leader = linkMember(coordinator);
     await vi.advanceTimersByTimeAsync(10);
@@ -270,7 +273,7 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
     const platform = origin.tab(2);
     let failing = true;
     const locks = { request: platform.locks.request, query: () => (failing ? Promise.reject(new Error('query refused')) : platform.locks.query()) };
-    const second = linkMember(new TabCoordinator({ ...platform, locks }, { name: 'default', leaseMs: LEASE_MS, timeoutMs: 1_000 }));
+    const second = linkMember(tabCoordinator({ ...platform, locks }));
     await vi.advanceTimersByTimeAsync(10);
     origin.close(1); // the lock goes to the second tab, whose query fails
     first.link.close();
@@ -288,7 +291,7 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
   it('two tabs that steal the lock in the same millisecond, having heard the same term, get different terms: the older leadership steps down', async () => {
     // Each holds a lock of its own origin (as two steals granted one after the other), and hears the other on one channel.
     const channels = new FakeOrigin();
-    const [a, b] = [1, 2].map((id) => new TabCoordinator({ ...new FakeOrigin().tab(id), channel: channels.tab(id).channel }, { name: 'default', leaseMs: LEASE_MS, timeoutMs: 1_000 })) as [TabCoordinator, TabCoordinator];
+    const [a, b] = [1, 2].map((id) => tabCoordinator({ ...new FakeOrigin().tab(id), channel: channels.tab(id).channel })) as [TabCoordinator, TabCoordinator];
     const claims = [a.claim('s', 'a', health, { ...unpublished, term: 7 }), b.claim('s', 'b', health, { ...unpublished, term: 7 })];
     await vi.advanceTimersByTimeAsync(10);
     const [first, second] = await Promise.all(claims);
@@ -492,7 +495,7 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
 
   it('a lock released before the browser granted it is let go at once, not held by nobody', async () => {
     const origin = new FakeOrigin();
-    const coordinator = new TabCoordinator(origin.tab(1), { name: 'default', leaseMs: LEASE_MS, timeoutMs: 1_000 });
+    const coordinator = tabCoordinator(origin.tab(1));
     const claimed = coordinator.claim('s', 'a', health, unpublished);
     await coordinator.release('s', 'a'); // the link left before the claim settled
     await vi.advanceTimersByTimeAsync(10);
