@@ -129,69 +129,71 @@ export interface ResolvedOptions {
 export function resolveOptions(options: FlagClientOptions): ResolvedOptions {
   if (!isObject(options)) throw new ConfigError('options', 'must be an object');
   checkKeys(options, OPTION_KEYS);
-  if (!isFunction(options.transport?.connect)) {
-    throw new ConfigError('transport', 'is required: cuttlegate({...}), rollgate({...}), ofrep({...}) or a test source');
-  }
-  // Checked here, before the other fields; copied, so later changes to the caller's objects never reach it.
-  const context = ownContext(options.context) ?? {};
-  for (const [field, ok, rule] of RULES) {
-    if (options[field] !== undefined && !ok(options[field] as never, options.transport)) throw new ConfigError(field, rule);
-  }
-  const numbers = {} as Record<NumberOption, number>;
-  for (const [field, [fallback, min, off]] of Object.entries(NUMBER_RULES) as [NumberOption, NumberRule][]) {
-    numbers[field] = numberOption(options, field, fallback ?? (numbers.pollIntervalMs || 30_000), min, off);
-  }
-  return {
-    ...options,
-    ...numbers,
-    context,
-    streaming: options.streaming ?? true,
-    defaults: ownRecord(options.defaults),
-    freshBootstrap: !!(options.bootstrap && options.freshBootstrap),
-    scheduler: options.scheduler ?? asyncScheduler,
-    fetch: options.fetch ?? defaultFetch(),
-    logger: options.logger ?? consoleLogger,
-    backoff: numberGroup('backoff', options.backoff, defaultBackoff, 0),
-    circuitBreaker: options.circuitBreaker !== false && numberGroup('circuitBreaker', options.circuitBreaker, defaultCircuitBreaker, 1),
+  const resolved = {} as Record<keyof FlagClientOptions, unknown>;
+  for (const field of OPTION_KEYS) resolved[field] = RULES[field](options[field] as never, resolved as ResolvedOptions, field, options);
+  return resolved as ResolvedOptions;
+}
+
+/**
+ * How an option is checked and completed: its `value`, given the options resolved before it (a
+ * `ConfigError` names `field`).
+ */
+type Rule = (value: never, resolved: ResolvedOptions, field: keyof FlagClientOptions, options: FlagClientOptions) => unknown;
+
+/**
+ * A number option ({@link numberOption}): its default (none: the poll interval, or 30 000 with
+ * polling off), least value, and whether 0 turns it off. Free of side effects (as `check`), so that a
+ * bundle importing only `checkContext` or `consoleLogger` from here (the testing entry) drops the table.
+ */
+/* @__NO_SIDE_EFFECTS__ */
+function number(fallback: number | undefined, min: number, off?: boolean): Rule {
+  return (_, resolved, field, options) => numberOption(options, field, fallback ?? (resolved.pollIntervalMs || 30_000), min, off);
+}
+
+/** An option that, when set, passes `ok` (given the transport), else a `ConfigError` states `rule`; `fallback()` when absent. */
+/* @__NO_SIDE_EFFECTS__ */
+function check<T>(ok: (value: T, transport: Transport) => unknown, rule: string, fallback?: () => T): Rule {
+  return (value: T | undefined, { transport }, field) => {
+    if (value !== undefined && !ok(value, transport)) throw new ConfigError(field, rule);
+    return value ?? fallback?.();
   };
 }
 
-/** The top-level number options of {@link FlagClientOptions}. */
-type NumberOption = 'pollIntervalMs' | 'timeoutMs' | 'snapshotForMaxAgeMs' | 'maxResponseBytes' | 'hiddenCloseMs';
-/** A number option's default (none: the poll interval, or 30 000 with polling off), least value, and whether 0 turns it off. */
-type NumberRule = [fallback: number | undefined, min: number, off?: boolean];
-
-/** The rule of each top-level number option ({@link numberOption}), in checking order. */
-const NUMBER_RULES: Record<NumberOption, NumberRule> = {
-  // Polling faster than once a second only loads the server (use streaming for speed).
-  pollIntervalMs: [30_000, 1_000, true],
-  timeoutMs: [10_000, 1],
-  snapshotForMaxAgeMs: [undefined, 0],
-  maxResponseBytes: [DEFAULT_MAX_RESPONSE_BYTES, 1],
-  hiddenCloseMs: [60_000, 0],
-};
-
 const isFunction = (value: unknown): boolean => typeof value === 'function';
-const RECORD_RULE = 'must be an object of flag key → value';
+const record = check(isRecord, 'must be an object of flag key → value');
 
 /**
- * The rule of each object option, in the order they are checked (after `transport` and `context`):
- * a test of the value when it is set (given the transport), and the rule its `ConfigError` states.
+ * The rule of every option, in checking order (also the order `checkKeys` lists them in): `transport`
+ * first, `context` next (copied, so later changes to the caller's objects never reach it).
  */
-const RULES: readonly [keyof FlagClientOptions, (value: never, transport: Transport) => unknown, string][] = [
-  ['defaults', isRecord, RECORD_RULE],
-  ['bootstrap', isRecord, RECORD_RULE],
-  ['store', (store: FlagStore | null) => isFunction(store?.save) && isFunction(store?.load), 'must have save() and load()'],
-  ['fleet', (fleet: FleetOption | null, transport) => isFunction(fleet?.attach) && transport.identity, 'must be redisFleet(redis) or tabFleet(), with a transport that has an identity'],
-  ['fetch', isFunction, 'must be a function'],
-  ['scheduler', (scheduler: SchedulerLike | null) => isFunction(scheduler?.schedule), 'must be an rxjs SchedulerLike'],
-];
+const RULES: Record<keyof FlagClientOptions, Rule> = {
+  transport: (transport?: Transport) => {
+    if (!isFunction(transport?.connect)) throw new ConfigError('transport', 'is required: cuttlegate({...}), rollgate({...}), ofrep({...}) or a test source');
+    return transport;
+  },
+  context: (context?: EvalContext) => ownContext(context) ?? {},
+  streaming: (streaming?: boolean) => streaming ?? true,
+  // Polling faster than once a second only loads the server (use streaming for speed).
+  pollIntervalMs: number(30_000, 1_000, true),
+  timeoutMs: number(10_000, 1),
+  defaults: (...rule) => ownRecord(record(...rule) as Record<string, unknown> | undefined),
+  store: check((store: FlagStore | null) => isFunction(store?.save) && isFunction(store?.load), 'must have save() and load()'),
+  bootstrap: record,
+  freshBootstrap: (fresh: boolean | undefined, { bootstrap }) => !!(bootstrap && fresh),
+  scheduler: check((scheduler: SchedulerLike | null) => isFunction(scheduler?.schedule), 'must be an rxjs SchedulerLike', () => asyncScheduler),
+  fetch: check(isFunction, 'must be a function', defaultFetch),
+  logger: (logger?: Logger) => logger ?? consoleLogger,
+  backoff: (backoff?: Partial<BackoffPolicy>) => numberGroup('backoff', backoff, defaultBackoff, 0),
+  circuitBreaker: (breaker?: Partial<CircuitBreakerOptions> | false) => breaker !== false && numberGroup('circuitBreaker', breaker, defaultCircuitBreaker, 1),
+  tracking: (tracking?: Partial<TrackingOptions>) => tracking,
+  snapshotForMaxAgeMs: number(undefined, 0),
+  maxResponseBytes: number(DEFAULT_MAX_RESPONSE_BYTES, 1),
+  hiddenCloseMs: number(60_000, 0),
+  fleet: check((fleet: FleetOption | null, transport) => isFunction(fleet?.attach) && transport.identity, 'must be redisFleet(redis) or tabFleet(), with a transport that has an identity'),
+};
 
 /** Every key of {@link FlagClientOptions}: any other is a typo, rejected with the nearest of these. */
-export const OPTION_KEYS: readonly (keyof FlagClientOptions)[] = [
-  'transport', 'context', 'streaming', 'pollIntervalMs', 'timeoutMs', 'defaults', 'store', 'bootstrap', 'freshBootstrap', 'scheduler',
-  'fetch', 'logger', 'backoff', 'circuitBreaker', 'tracking', 'snapshotForMaxAgeMs', 'maxResponseBytes', 'hiddenCloseMs', 'fleet',
-];
+export const OPTION_KEYS = /* @__PURE__ */ Object.keys(RULES) as readonly (keyof FlagClientOptions)[];
 
 /** Checks an `EvalContext` (`undefined` passes): the `context` option, and `identify`, `evaluateFor`, `snapshotFor`'s. */
 export function checkContext(context: unknown): void {
