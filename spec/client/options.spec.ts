@@ -1,3 +1,4 @@
+import { build } from 'esbuild';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { ConfigError, createFlagClient, cuttlegate, ofrep, rollgate, type FlagClientOptions } from '../../lib/index.js';
 import { OPTION_KEYS } from '../../lib/client/options.js';
@@ -105,5 +106,22 @@ describe('unknown option keys', () => {
 
   it('list every key of FlagClientOptions as known', () => {
     expectTypeOf<Exclude<keyof FlagClientOptions, (typeof OPTION_KEYS)[number]>>().toBeNever();
+  });
+});
+
+describe('the table of option rules', () => {
+  it('is dropped from a bundle that imports only checkContext (as the testing entry does)', async () => {
+    const result = await build({
+      stdin: { contents: `export { checkContext } from './options.ts';`, resolveDir: new URL('../../lib/client/', import.meta.url).pathname, loader: 'ts' },
+      bundle: true,
+      minify: true,
+      format: 'esm',
+      write: false,
+      external: ['rxjs'],
+      logLevel: 'silent',
+    });
+    const text = result.outputFiles[0]!.text;
+    expect(text).toContain('context.userId');
+    expect(text).not.toMatch(/SchedulerLike|pollIntervalMs|save\(\) and load\(\)/);
   });
 });
