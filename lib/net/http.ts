@@ -143,7 +143,7 @@ export function httpJson(runtime: HttpRuntime, request: HttpRequest): Observable
     const maxBytes = runtime.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     // A larger Content-Length is refused before reading; the bytes are counted too (a lying or absent length).
     const tooLarge = (): InvalidResponseError =>
-      new InvalidResponseError(`${where}: response body exceeds the limit of ${maxBytes} bytes (maxResponseBytes)`);
+      new InvalidResponseError(`${where}: body over maxResponseBytes (${maxBytes} bytes)`);
     if (Number(headers.get('content-length')) > maxBytes) throw tooLarge();
     const decoder = new TextDecoder();
     let size = 0;

@@ -35,7 +35,7 @@ export function sseParser(
   let event = '';
   let afterCR = false;
   const tooLarge = (what: string): InvalidResponseError =>
-    new InvalidResponseError(`${where}: ${what} exceeds the limit of ${maxEventBytes} bytes (maxEventBytes)`);
+    new InvalidResponseError(`${where}: ${what} over maxEventBytes (${maxEventBytes} bytes)`);
 
   return (chunk) => {
     // An empty chunk changes nothing: above all it must not forget a CR that an LF may still complete.

@@ -51,8 +51,7 @@ export function sse(runtime: HttpRuntime, options: SseOptions): Observable<SseSi
     const type = headers.get('content-type') ?? '';
     const invalid = (what: string): InvalidResponseError => new InvalidResponseError(`${where}: ${what}`);
     if (!response.ok) throw errorForStatus(status, headers, where);
-    if (status !== 200) throw invalid(`expected HTTP 200, got ${status}`);
-    if (!/^\s*text\/event-stream\b/i.test(type)) throw invalid(`expected text/event-stream, got ${type || 'no content type'}`);
+    if (status !== 200 || !/^\s*text\/event-stream\b/i.test(type)) throw invalid(`expected HTTP 200 text/event-stream, got ${status} ${type || 'no content type'}`);
     // A fetch that cannot stream (a polyfill, React Native) answers without a body: never `open`, never a stream that ended.
     if (!response.body) throw invalid('no readable body');
     const watch = (): void => io.arm(watchdogMs, `${where} silent; watchdog`);
@@ -70,7 +69,7 @@ export function sse(runtime: HttpRuntime, options: SseOptions): Observable<SseSi
       watch();
       feed(decoder.decode(chunk, { stream: true }));
     }
-    throw new NetworkError(`${where}: the server ended the stream`);
+    throw new NetworkError(`${where}: ended by the server`);
   };
   return exchange(runtime, url, where, init, use, `${where} connect`);
 }

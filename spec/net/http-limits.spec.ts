@@ -43,7 +43,7 @@ describe('httpJson response size cap', () => {
     const closed = server.closed('/bulk');
     const error = await outcome('/bulk');
     expect(error).toBeInstanceOf(InvalidResponseError);
-    expect((error as Error).message).toContain(`limit of ${4 * MiB} bytes`);
+    expect((error as Error).message).toContain(`body over maxResponseBytes (${4 * MiB} bytes)`);
     await closed;
     expect(written).toBeLessThan(50 * 1000 * 1000);
   });
@@ -63,7 +63,7 @@ describe('httpJson response size cap', () => {
     });
     const error = await outcome('/chunked', 256 * 1024);
     expect(error).toBeInstanceOf(InvalidResponseError);
-    expect((error as Error).message).toContain('limit of 262144 bytes (maxResponseBytes)');
+    expect((error as Error).message).toContain('body over maxResponseBytes (262144 bytes)');
   });
 
   it('accepts a body at the limit', async () => {

@@ -67,7 +67,7 @@ describe('sse over loopback', () => {
     });
     const error = await failure(`${server.url}/s`);
     expect(error).toBeInstanceOf(NetworkError);
-    expect(error.message).toContain('ended the stream');
+    expect(error.message).toContain('ended by the server');
     expect(server.requests).toHaveLength(1);
   });
 
@@ -94,7 +94,7 @@ describe('sse over loopback', () => {
     const error = await failure(`${server.url}/s`, { maxEventBytes: 4_096 });
     expect(error).toBeInstanceOf(InvalidResponseError);
     // The parser's error names the stream once, as every stream error does.
-    expect(error.message).toBe(`stream ${server.url}/s: event exceeds the limit of 4096 bytes (maxEventBytes)`);
+    expect(error.message).toBe(`stream ${server.url}/s: event over maxEventBytes (4096 bytes)`);
     await closed;
   });
 

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, InvalidResponseError, ProjectNotFoundError, RequestError, isTerminal } from '../../lib/errors.js';
 import { FlagSnapshot, nextSnapshot } from '../../lib/client/state/snapshot.js';
 import { cuttlegate } from '../../lib/transports/cuttlegate/index.js';
-import { bulkResults, parseChangeEvent, requestBody, toEvalResult, type JsonTexts } from '../../lib/transports/cuttlegate/wire.js';
+import { bulkResults, changeMessages, requestBody, toEvalResult, type JsonTexts } from '../../lib/transports/cuttlegate/wire.js';
 import type { TransportRuntime, TransportSession } from '../../lib/transports/transport.js';
 import type { EvalResult } from '../../lib/types.js';
 import { FakeCuttlegate } from '../support/fake-cuttlegate.js';
@@ -101,19 +101,15 @@ describe('cuttlegate wire validation', () => {
     expect(nextSnapshot(snapshot, again)).toEqual({ snapshot, changes: [] });
   });
 
-  it('keeps the type, key and state of a stream event, each only when well-typed', () => {
-    expect(parseChangeEvent('{"type":"flag.state_changed","flag_key":"a","enabled":false,"project":"p","occurred_at":"t"}')).toStrictEqual({
-      type: 'flag.state_changed',
-      flag_key: 'a',
-      enabled: false,
-    });
-    expect(parseChangeEvent('{"type":"flag.state_changed","flag_key":7,"enabled":"yes","project":"p"}')).toStrictEqual({
-      type: 'flag.state_changed',
-      flag_key: undefined,
-      enabled: undefined,
-    });
-    expect(parseChangeEvent('{"type":1}')).toBeUndefined();
-    expect(parseChangeEvent('[1]')).toBeUndefined();
+  it('turns a flag.state_changed frame into one changed message, keeping key and state only when well-typed', () => {
+    expect(changeMessages('{"type":"flag.state_changed","flag_key":"a","enabled":false,"project":"p","occurred_at":"t"}')).toStrictEqual([
+      { type: 'changed', key: 'a', enabled: false },
+    ]);
+    expect(changeMessages('{"type":"flag.state_changed","flag_key":7,"enabled":"yes","project":"p"}')).toStrictEqual([
+      { type: 'changed', key: undefined, enabled: undefined },
+    ]);
+    expect(changeMessages('{"type":"project.renamed"}')).toStrictEqual([]);
+    for (const frame of ['{"type":1}', '[1]', 'not json']) expect(changeMessages(frame), frame).toBeUndefined();
   });
 });
 

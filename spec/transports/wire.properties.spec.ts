@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidResponseError } from '../../lib/errors.js';
-import { bulkResults, parseChangeEvent, toEvalResult } from '../../lib/transports/cuttlegate/wire.js';
+import { bulkResults, changeMessages, toEvalResult } from '../../lib/transports/cuttlegate/wire.js';
 import { bulkFlags, parseStreamEvent } from '../../lib/transports/ofrep/wire.js';
 import { changedKey, mergeInit, parseInitFlags, v1Results, v2Results } from '../../lib/transports/rollgate/wire.js';
 import type { EvalResult } from '../../lib/types.js';
@@ -119,11 +119,14 @@ describe('wire decoders under random and mutated payloads', () => {
     const text = fc.oneof(fc.string(), fc.jsonValue().map((value) => JSON.stringify(value)), mutated(fc.record({ type: fc.constant('flag.state_changed'), flag_key: fc.string(), enabled: fc.boolean() })).map((v) => JSON.stringify(v)));
     fc.assert(
       fc.property(text, (data) => {
-        const event = parseChangeEvent(data);
-        if (!event) return;
-        expect(typeof event.type).toBe('string');
-        expect(event.flag_key === undefined || typeof event.flag_key === 'string').toBe(true);
-        expect(event.enabled === undefined || typeof event.enabled === 'boolean').toBe(true);
+        const messages = changeMessages(data);
+        if (!messages) return;
+        for (const message of messages) {
+          expect(message.type).toBe('changed');
+          if (message.type !== 'changed') continue;
+          expect(message.key === undefined || typeof message.key === 'string').toBe(true);
+          expect(message.enabled === undefined || typeof message.enabled === 'boolean').toBe(true);
+        }
       }),
       runs,
     );

@@ -7,7 +7,7 @@ import type { LoadOptions, LoadResult, StreamMessage, Transport, TransportRuntim
 import { checkKeys, requireHttpUrl, requireString } from '../config.js';
 import { numberOption } from '../../client/number-options.js';
 import { transportIdentity } from '../identity.js';
-import { bulkResults, parseChangeEvent, requestBody, toEvalResult, type JsonTexts } from './wire.js';
+import { bulkResults, changeMessages, requestBody, toEvalResult, type JsonTexts } from './wire.js';
 
 /** Options of the {@link cuttlegate} transport. */
 export interface CuttlegateOptions {
@@ -81,9 +81,9 @@ export function cuttlegate(config: CuttlegateOptions): Transport {
             // An array is an observable input: one message, or none.
             concatMap((signal): StreamMessage[] => {
               if (signal.type === 'open') return [{ type: 'connected' }];
-              const event = parseChangeEvent(signal.data);
-              if (!event) runtime.logger.warn('cuttlegate: ignored a stream frame that is not a JSON event');
-              return event?.type === 'flag.state_changed' ? [{ type: 'changed', key: event.flag_key, enabled: event.enabled }] : [];
+              const messages = changeMessages(signal.data);
+              if (!messages) runtime.logger.warn('cuttlegate: ignored a stream frame that is not a JSON event');
+              return messages ?? [];
             }),
           );
         },

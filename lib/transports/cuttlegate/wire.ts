@@ -1,7 +1,7 @@
 import { frozenJson } from '../../client/state/json-values.js';
 import { InvalidResponseError } from '../../errors.js';
 import type { EvalContext, EvalResult, JsonValue } from '../../types.js';
-import type { InvalidFlag } from '../transport.js';
+import type { InvalidFlag, StreamMessage } from '../transport.js';
 import { isRecord } from '../values.js';
 
 /** One flag as the Cuttlegate evaluation routes send it. */
@@ -12,16 +12,6 @@ export interface CuttlegateFlag {
   value_key: string;
   reason: string;
   type: string;
-}
-
-/**
- * What the client reads of a stream event's body (`flag.state_changed` events also carry `project`,
- * `environment` and `occurred_at`, which it does not need).
- */
-export interface CuttlegateChangeEvent {
-  type: string;
-  flag_key?: string;
-  enabled?: boolean;
 }
 
 /**
@@ -140,18 +130,20 @@ export function bulkResults(body: unknown, where: string, receivedAt: string, te
 }
 
 /**
- * Parses a stream frame; `undefined` for frames that are not JSON objects with a string `type`.
- * Only what the client reads is kept (the event is only a hint to refetch): `flag_key` and `enabled`,
- * each left out when of the wrong type.
+ * What a stream frame tells the client: a `flag.state_changed` event is one `changed` message with its
+ * `flag_key` and `enabled` (each left out when of the wrong type; the event is only a hint to
+ * refetch), another event none; `undefined` for a frame that is not a JSON object with a string `type`.
  */
-export function parseChangeEvent(data: string): CuttlegateChangeEvent | undefined {
-  let parsed: unknown;
+export function changeMessages(data: string): StreamMessage[] | undefined {
+  let event: unknown;
   try {
-    parsed = JSON.parse(data);
+    event = JSON.parse(data);
   } catch {
     return undefined;
   }
-  if (!isRecord(parsed) || typeof parsed.type !== 'string') return undefined;
-  const { type, flag_key, enabled } = parsed;
-  return { type, flag_key: typeof flag_key === 'string' ? flag_key : undefined, enabled: typeof enabled === 'boolean' ? enabled : undefined };
+  if (!isRecord(event) || typeof event.type !== 'string') return undefined;
+  const { flag_key: key, enabled } = event;
+  return event.type === 'flag.state_changed'
+    ? [{ type: 'changed', key: typeof key === 'string' ? key : undefined, enabled: typeof enabled === 'boolean' ? enabled : undefined }]
+    : [];
 }
