@@ -1,7 +1,7 @@
 import { BehaviorSubject, Observable, type ObservableInput, Subject, type Subscription, defer, filter, firstValueFrom, throwIfEmpty } from 'rxjs';
 import { ClosedError, InvalidResponseError } from '../errors.js';
 import type { InvalidFlag, LoadResult, TransportSession } from '../transports/transport.js';
-import type { CircuitState, ClientEvent, ClientStatus, EvalContext, EvalResult, FlagChange, JsonValue, ReadyResult, TrackEvent, ValueSource } from '../types.js';
+import type { ClientEvent, ClientStatus, EvalContext, EvalResult, FlagChange, JsonValue, ReadyResult, TrackEvent, ValueSource } from '../types.js';
 import { gateSession } from '../transports/gate.js';
 import type { FleetClient, FleetHandle } from './features/fleet-contract.js';
 import { KeyedFanout } from './state/fanout.js';
@@ -82,15 +82,43 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
     this.gate = clientRequestGate(
       options.circuitBreaker,
       scheduler,
-      (error) => this.terminate(error),
-      (circuit) => this.circuitChanged(circuit),
+      // A terminal error (401/403, a wrong project): every request stops; the last values stay.
+      (error) => {
+        this.fleet?.stopped(error); // another process leads
+        this.report.update({ state: 'error', streaming: false, error });
+        this.settleReady(error, false);
+        logger.error(`stopped: ${error.message}; ${this.report.serving()}`);
+        this.running?.unsubscribe();
+        this.tracking.abort();
+        this.waiters.rejectAll(error);
+      },
+      // A breaker transition: reported; a half-open circuit gets a probe load at once.
+      (circuit) => {
+        if (this.closed) return;
+        this.report.circuit(circuit);
+        if (circuit === 'open') {
+          logger.warn(`circuit breaker open: no requests for ${this.gate.openForMs} ms; ${this.report.serving()}`);
+          this.unreachable();
+        } else {
+          this.readiness.retryNow();
+          // (A request while the engine does not run, a fleet follower's, goes nowhere.)
+          if (circuit === 'half-open') this.engine.request({ trigger: 'refresh' });
+        }
+      },
     );
     // Every request of every path goes through the gate: loads, identify, one-offs, the stream, tracking.
     // The options are the transport's runtime: its fetch, timeout, logger, scheduler and response cap.
     this.session = gateSession(transport.connect(options), this.gate);
     this.engine = loadEngine(this.session, options, this.gate, this.waiters, {
       loaded: (context, result) => this.onLoaded(context, result),
-      loadFailed: (error, final, retryInMs) => this.onLoadFailed(error, final, retryInMs),
+      loadFailed: (error, final, retryInMs) => {
+        if (this.closed) return;
+        this.readiness.failed(error, retryInMs);
+        this.report.loadFailed(error, this.gate.terminalError);
+        if (this.gate.terminalError) return;
+        this.fallBack(error, final);
+        this.unreachable();
+      },
       connected: () => this.report.streamConnected(),
       failed: (error) => void (this.closed || this.gate.terminalError || this.report.streamDown(error)),
       paused: () => this.report.streamDown(),
@@ -104,7 +132,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
     this.activeContext = options.context; // the client's own copy (resolveOptions)
     this.contexts = new BehaviorSubject<ContextSwitch>({ context: this.activeContext, first: true });
     this.report = new ClientReporter(scheduler);
-    this.readiness = readyLatch(scheduler, (timeoutMs) => this.report.unsettledReady(timeoutMs));
+    this.readiness = readyLatch(scheduler, this.report);
     this.status$ = this.report.status$;
     this.events$ = this.report.events$;
     this.flags$ = this.started(() => this.snapshots.pipe(filter(() => this.loaded)));
@@ -262,15 +290,6 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
     this.settleReady();
   }
 
-  private onLoadFailed(error: Error, final: boolean, retryInMs?: number): void {
-    if (this.closed) return;
-    this.readiness.failed(error, retryInMs);
-    this.report.loadFailed(error, this.gate.terminalError);
-    if (this.gate.terminalError) return;
-    this.fallBack(error, final);
-    this.unreachable();
-  }
-
   /** Starts the engine (once): the first subscription or `ready()`/`refresh()`/`identify()` does. */
   private start(): void {
     if (this.running || this.closed || this.gate.terminalError) return;
@@ -324,17 +343,6 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
     this.withStore((link) => void (link ? link.restore(context).then(serve) : serve()));
   }
 
-  /** A terminal error (401/403, a wrong project): every request stops; the last values stay. */
-  private terminate(error: Error): void {
-    this.fleet?.stopped(error); // another process leads
-    this.report.update({ state: 'error', streaming: false, error });
-    this.settleReady(error, false);
-    this.options.logger.error(`stopped: ${error.message}; ${this.report.serving()}`);
-    this.running?.unsubscribe();
-    this.tracking.abort();
-    this.waiters.rejectAll(error);
-  }
-
   /**
    * Replaces the snapshot, pushes changes to their keys only, saves network loads that changed
    * something. Entries listed in `invalid` keep their last good value if it is this context's (never
@@ -369,21 +377,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
    * client stopped for good). Nothing applied yet: the reads are loaded from now on, with the defaults.
    */
   private settleReady(error?: Error, ok?: boolean): void {
-    if (this.readiness.settle(this.report.ready(error, ok)) && !this.loaded) this.apply([], 'default');
-  }
-
-  /** Reports a breaker transition; a half-open circuit gets a probe load at once. */
-  private circuitChanged(circuit: CircuitState): void {
-    if (this.closed) return;
-    this.report.circuit(circuit);
-    if (circuit === 'open') {
-      this.options.logger.warn(`circuit breaker open: no requests for ${this.gate.openForMs} ms; ${this.report.serving()}`);
-      this.unreachable();
-    } else {
-      this.readiness.retryNow();
-      // (A request while the engine does not run, a fleet follower's, goes nowhere.)
-      if (circuit === 'half-open') this.engine.request({ trigger: 'refresh' });
-    }
+    if (this.readiness.settle(error, ok) && !this.loaded) this.apply([], 'default');
   }
 
   /**

@@ -1,14 +1,18 @@
 import { Subject, filter, firstValueFrom, map, merge, timer, type SchedulerLike } from 'rxjs';
 import type { ReadyResult } from '../../types.js';
+import type { ClientReporter } from './reporter.js';
+
+/** Where the latch's answers come from (the client's reporter): what `ready()` resolves to now, or once its time ran out. */
+export type ReadyAnswers = Pick<ClientReporter, 'ready' | 'unsettledReady'>;
 
 /**
  * The promises of `ready()`: each resolves with the client's first settled outcome (network, store,
  * bootstrap, or a failure that cannot get better), or, when its own timeout runs out first or the
- * client closes, with what `unsettled()` says then; or early, with a failure, once nothing can
- * settle the client before its timeout (`unreachable`). Never rejects.
+ * client closes, with what `unsettledReady()` says then; or early, with a failure, once nothing can
+ * settle the client before its timeout (`unreachable`). Never rejects. Every answer is the reporter's.
  */
 export interface ReadyLatch {
-  /** Resolves with the outcome, or after `timeoutMs` (on the scheduler) with `unsettled(timeoutMs)`. */
+  /** Resolves with the outcome, or after `timeoutMs` (on the scheduler) with `unsettledReady(timeoutMs)`. */
   wait(timeoutMs: number): Promise<ReadyResult>;
   /**
    * The client has nothing loaded and nothing to fall back on: no `ready()` that times out before
@@ -25,14 +29,17 @@ export interface ReadyLatch {
    * `ready()` may succeed again.
    */
   retryNow(): void;
-  /** Settles once (later calls return `false`) and wakes every waiter. */
-  settle(outcome: ReadyResult): boolean;
+  /**
+   * Settles once (later calls return `false`) with what `ready(error, ok)` says now (where the values
+   * come from), and wakes every waiter.
+   */
+  settle(error?: Error, ok?: boolean): boolean;
   /** Wakes every waiter now (the client closed). */
   releaseAll(): void;
 }
 
-/** A {@link ReadyLatch}; `unsettled` is the answer for a waiter released before the client settled (timeout, close). */
-export function readyLatch(scheduler: SchedulerLike, unsettled: (timeoutMs: number) => ReadyResult): ReadyLatch {
+/** A {@link ReadyLatch} whose answers come from `answers`. */
+export function readyLatch(scheduler: SchedulerLike, answers: ReadyAnswers): ReadyLatch {
   let outcome: ReadyResult | undefined;
   /** Nothing can settle the client before `until` (scheduler time); `result` says why. */
   let blocked: { result: ReadyResult; until: number } | undefined;
@@ -46,7 +53,7 @@ export function readyLatch(scheduler: SchedulerLike, unsettled: (timeoutMs: numb
       // Each wait looks again at every change, and once more when its own time runs out.
       return firstValueFrom(
         merge([false], changed, timer(timeoutMs, scheduler).pipe(map(() => true))).pipe(
-          map((end) => outcome ?? (blocked && blocked.until >= deadline ? blocked.result : end ? unsettled(timeoutMs) : undefined)),
+          map((end) => outcome ?? (blocked && blocked.until >= deadline ? blocked.result : end ? answers.unsettledReady(timeoutMs) : undefined)),
           filter(Boolean),
         ),
       );
@@ -57,7 +64,7 @@ export function readyLatch(scheduler: SchedulerLike, unsettled: (timeoutMs: numb
       const until = Math.max(next?.at ?? now, now + openForMs);
       const error = circuitFailure ?? next?.error;
       if (outcome || !error || until <= now) return;
-      blocked = { result: { ok: false, source: 'none', error }, until };
+      blocked = { result: answers.ready(error, false), until };
       changed.next(false);
     },
     failed(error, retryInMs) {
@@ -66,9 +73,9 @@ export function readyLatch(scheduler: SchedulerLike, unsettled: (timeoutMs: numb
     retryNow() {
       retry = blocked = undefined;
     },
-    settle(result) {
+    settle(error, ok) {
       if (outcome) return false;
-      outcome = result;
+      outcome = answers.ready(error, ok);
       blocked = undefined;
       changed.next(false);
       return true;

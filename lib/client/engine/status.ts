@@ -1,9 +1,6 @@
 import { BehaviorSubject, type Observable, type SchedulerLike } from 'rxjs';
 import type { ClientStatus } from '../../types.js';
 
-/** The status fields whose change is a new status (`since` follows `state`). */
-const FIELDS = ['state', 'source', 'circuit', 'streaming', 'error', 'role'] as const;
-
 /** Holds the client's status; emits only real changes; `since` moves when `state` does. */
 export class StatusTracker {
   readonly #subject: BehaviorSubject<ClientStatus>;
@@ -22,12 +19,15 @@ export class StatusTracker {
     return this.#subject.value;
   }
 
-  /** Merges `patch` into the status; `error: undefined` clears the error. `closed` is final. */
+  /**
+   * Merges `patch` into the status; `error: undefined` clears the error. `closed` is final. A patch
+   * that changes none of its fields is no new status; `since` follows `state`.
+   */
   update(patch: Partial<Omit<ClientStatus, 'since'>>): void {
     const previous = this.#subject.value;
     const next: ClientStatus = { ...previous, ...patch };
     if ('error' in patch && !patch.error) delete next.error;
-    if (previous.state === 'closed' || FIELDS.every((field) => next[field] === previous[field])) return;
+    if (previous.state === 'closed' || (Object.keys(patch) as (keyof ClientStatus)[]).every((field) => next[field] === previous[field])) return;
     if (next.state !== previous.state) next.since = this.now();
     this.#subject.next(Object.freeze(next));
   }
