@@ -273,6 +273,30 @@ describe.skipIf(!redisAvailable)('fleets that heal (one process, real Redis)', (
     }
   });
 
+  it("snapshotFor while the fleet is stale: a shared result (loaded while it was ready) answers held, reason stale, on leader and follower", async () => {
+    const own = await startServer({ flags: fleetFlags(), logger: { warn() {}, error() {} } });
+    try {
+      run += 1;
+      const leader = member({ url: own.url });
+      await leader.ready();
+      await role(leader, 'leader');
+      const follower = member({ url: own.url });
+      await follower.ready();
+      const pro = { userId: 'u-9', attributes: { plan: 'pro' } };
+      const fresh = (await leader.snapshotFor(pro)).get('dark-mode')!; // shared for the fleet
+      expect([fresh.value, fresh.reason]).toEqual([true, 'rule_match']);
+      await own.close();
+      await leader.refresh().catch(() => undefined);
+      await status(follower, (s) => s.state === 'stale', 'the follower to say stale', LEASE_MS * 2);
+      for (const client of [follower, leader]) {
+        const held = (await client.snapshotFor(pro)).get('dark-mode')!;
+        expect([held.value, held.reason, held.source, client.status.state]).toEqual([true, 'stale', 'network', 'stale']);
+      }
+    } finally {
+      await own.close();
+    }
+  });
+
   it('snapshotFor: a change that affects only another context reaches the shared results of leader and follower', async () => {
     const [leader, follower] = await fleet(1);
     const pro = { userId: 'u-9', attributes: { plan: 'pro' } };
