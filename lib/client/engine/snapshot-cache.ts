@@ -25,7 +25,7 @@ type Entry = { snapshot: Promise<FlagSnapshot>; fetchedAt: number; period: strin
  * Never fresher than the client: an entry is served only within the status it was fetched in, since
  * what drops entries (stream events, landed loads) stops with a stale client. After a status change
  * it is asked again; when that fails, the entry (while not expired) answers held, every result with
- * the reason `stale` (as the snapshot's held flags). While the client is not `ready`, a fleet's shared
+ * the reason `stale` (as the snapshot's held flags), until that status ends or the entry expires. While the client is not `ready`, a fleet's shared
  * result (loaded by any process, at any time before) also answers held; only its own load is fresh.
  */
 export class SnapshotCache {
@@ -79,7 +79,11 @@ export class SnapshotCache {
     if (this.#entries.size >= SNAPSHOT_CACHE_LIMIT) this.#entries.delete(this.#entries.keys().next().value as string);
     const snapshot = (this.#fleet ? this.#fleet.snapshotFor(context, load) : load()).then(
       (flags) => this.#from(own || state === 'ready' ? flags : flags.map(held)),
-      (error: unknown) => (live ? live.snapshot.then((last) => this.#from(last.values().map(held))) : Promise.reject(error)),
+      (error: unknown) => {
+        if (!live) throw error;
+        fresh.fetchedAt = live.fetchedAt; // held no longer than the entry it holds
+        return live.snapshot.then((last) => this.#from(last.values().map(held)));
+      },
     );
     const fresh = { snapshot, fetchedAt: now, period };
     this.#entries.set(key, fresh);

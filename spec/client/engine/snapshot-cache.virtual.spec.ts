@@ -7,15 +7,19 @@
 import { VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { AuthError, ServerError, type FlagClient, type FlagClientOptions, type FlagSnapshot } from '../../../lib/index.js';
-import { testSource, type TestSource } from '../../../lib/testing/index.js';
+import { testSource } from '../../../lib/testing/index.js';
 import { clientOn } from '../../support/virtual.js';
 
 const BOB = { userId: 'bob' };
 
-/** A ready client on `source` with one `snapshotFor(BOB)` entry cached at 0 (entries live 60 s). */
-async function withEntry(source: TestSource, overrides: Partial<FlagClientOptions> = {}) {
+/**
+ * A ready client with one `snapshotFor(BOB)` entry cached at 0 (entries live 60 s, value 1), whose
+ * server then fails with `failure` (`times` requests, else every one): a `refresh()` at 1 s fails.
+ */
+async function turnedStale(failure: Error, options: { times?: number; overrides?: Partial<FlagClientOptions> } = {}) {
+  const source = testSource({ a: 1 });
   const scheduler = new VirtualTimeScheduler(undefined, 60_000);
-  const client: FlagClient = clientOn(source, scheduler as never, { snapshotForMaxAgeMs: 60_000, circuitBreaker: false, ...overrides });
+  const client: FlagClient = clientOn(source, scheduler as never, { snapshotForMaxAgeMs: 60_000, circuitBreaker: false, ...options.overrides });
   await client.ready();
   const first = await client.snapshotFor(BOB);
   /** Runs `step` at virtual time `ms`, then lets its promises (and the chunk's) settle. */
@@ -26,8 +30,10 @@ async function withEntry(source: TestSource, overrides: Partial<FlagClientOption
     scheduler.flush();
     return result!;
   };
+  source.fail(failure, options.times);
+  await at(1_000, () => client.refresh().catch(() => undefined));
   const loads = (): number[] => source.requests.filter((r) => r.type === 'load' && r.context.userId === 'bob').map((r) => r.at);
-  return { client, first, at, loads };
+  return { source, client, first, at, loads };
 }
 
 /** What a snapshot says of `key`: value, reason and source. */
@@ -38,23 +44,21 @@ const said = (snapshot: FlagSnapshot, key = 'a') => {
 
 describe('snapshotFor() once the client is stale (virtual time)', () => {
   it('a load failed: the entry is asked again; the server failing too, it is served held (reason stale), not as fresh', async () => {
-    const source = testSource({ a: 1 });
-    const { client, first, at, loads } = await withEntry(source);
+    const { client, first, at, loads } = await turnedStale(new ServerError(503));
     expect(said(first)).toEqual({ value: 1, reason: 'mock', source: 'network' });
-    source.fail(new ServerError(503));
-    await at(1_000, () => client.refresh().catch(() => undefined));
     expect(client.status.state).toBe('stale');
     const held = await at(2_000, () => client.snapshotFor(BOB));
     expect(loads()).toEqual([0, 2_000]);
     expect(said(held)).toEqual({ value: 1, reason: 'stale', source: 'network' });
+    // Held for the rest of that status, no longer than the entry lives (60 s from its fetch): then the server's error.
+    expect(said(await at(3_000, () => client.snapshotFor(BOB))).reason).toBe('stale');
+    expect(loads()).toEqual([0, 2_000]);
+    await expect(at(60_000, () => client.snapshotFor(BOB))).rejects.toMatchObject({ name: 'ServerError' });
     client.close();
   });
 
   it('an open circuit: the entry is served held at once, without a request', async () => {
-    const source = testSource({ a: 1 });
-    const { client, at, loads } = await withEntry(source, { circuitBreaker: { failureThreshold: 1 } });
-    source.fail(new ServerError(503));
-    await at(1_000, () => client.refresh().catch(() => undefined));
+    const { client, at, loads } = await turnedStale(new ServerError(503), { overrides: { circuitBreaker: { failureThreshold: 1 } } });
     expect(client.status).toMatchObject({ state: 'stale', circuit: 'open' });
     const held = await at(2_000, () => client.snapshotFor(BOB));
     expect(loads()).toEqual([0]);
@@ -63,10 +67,7 @@ describe('snapshotFor() once the client is stale (virtual time)', () => {
   });
 
   it('a terminal auth error: no entry is served, the call fails with that error (as every command does)', async () => {
-    const source = testSource({ a: 1 });
-    const { client, at, loads } = await withEntry(source);
-    source.fail(new AuthError(401));
-    await at(1_000, () => client.refresh().catch(() => undefined));
+    const { client, at, loads } = await turnedStale(new AuthError(401));
     expect(client.status).toMatchObject({ state: 'error', error: { name: 'AuthError' } });
     await expect(at(2_000, () => client.snapshotFor(BOB))).rejects.toMatchObject({ name: 'AuthError' });
     expect(loads()).toEqual([0]);
@@ -74,11 +75,8 @@ describe('snapshotFor() once the client is stale (virtual time)', () => {
   });
 
   it('the server answering it while the client is stale: its fresh answer, then cached for the rest of that status', async () => {
-    const source = testSource({ a: 1 });
-    const { client, at, loads } = await withEntry(source);
-    source.fail(new ServerError(503), 1);
+    const { source, client, at, loads } = await turnedStale(new ServerError(503), { times: 1 });
     source.set('a', 2);
-    await at(1_000, () => client.refresh().catch(() => undefined));
     expect(client.status.state).toBe('stale');
     expect(said(await at(2_000, () => client.snapshotFor(BOB)))).toEqual({ value: 2, reason: 'mock', source: 'network' });
     expect(said(await at(3_000, () => client.snapshotFor(BOB)))).toEqual({ value: 2, reason: 'mock', source: 'network' });
@@ -87,10 +85,7 @@ describe('snapshotFor() once the client is stale (virtual time)', () => {
   });
 
   it('back to ready: a held entry is not kept, the next call has the server’s answer', async () => {
-    const source = testSource({ a: 1 });
-    const { client, at, loads } = await withEntry(source);
-    source.fail(new ServerError(503));
-    await at(1_000, () => client.refresh().catch(() => undefined));
+    const { source, client, at, loads } = await turnedStale(new ServerError(503));
     expect(said(await at(2_000, () => client.snapshotFor(BOB))).reason).toBe('stale');
     source.recover();
     source.set('a', 3);
@@ -106,10 +101,7 @@ describe('snapshotFor() once the client is stale (virtual time)', () => {
   });
 
   it('a context without a live entry still fails with the server’s error (nothing is made up)', async () => {
-    const source = testSource({ a: 1 });
-    const { client, at } = await withEntry(source);
-    source.fail(new ServerError(503));
-    await at(1_000, () => client.refresh().catch(() => undefined));
+    const { client, at } = await turnedStale(new ServerError(503));
     await expect(at(2_000, () => client.snapshotFor({ userId: 'carol' }))).rejects.toMatchObject({ name: 'ServerError' });
     client.close();
   });
