@@ -25,8 +25,9 @@ type Entry = { snapshot: Promise<FlagSnapshot>; fetchedAt: number; period: strin
  * Never fresher than the client: an entry is served only within the status it was fetched in, since
  * what drops entries (stream events, landed loads) stops with a stale client. After a status change
  * it is asked again; when that fails, the entry (while not expired) answers held, every result with
- * the reason `stale` (as the snapshot's held flags), until that status ends or the entry expires. While the client is not `ready`, a fleet's shared
- * result (loaded by any process, at any time before) also answers held; only its own load is fresh.
+ * the reason `stale` (as the snapshot's held flags), until that status ends or the entry expires.
+ * While the client is not `ready`, a fleet's shared result (loaded by any process, at any time
+ * before) also answers held; only the client's own load is fresh.
  */
 export class SnapshotCache {
   readonly #entries = new Map<string, Entry>();
