@@ -239,7 +239,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
     // The cache is a chunk of its own, loaded on the first call: most apps never make one.
     return this.command(() =>
       chunk(import('./engine/snapshot-cache.js'), 'snapshotFor').then(({ SnapshotCache }) =>
-        this.command(() => (this.oneOffs ??= new SnapshotCache(this.session, this.options, this.fleet, FlagSnapshot.from, loadedResults)).get(target)),
+        this.command(() => (this.oneOffs ??= new SnapshotCache(this.session, this.options, this.fleet, FlagSnapshot.from, loadedResults, this.report)).get(target)),
       ),
     );
   }

@@ -68,6 +68,7 @@ describe('object options', () => {
     [{ fetch: 'fetch' }, 'fetch: must be a function'],
     [{ scheduler: null }, 'scheduler: must be an rxjs SchedulerLike'],
     [{ context: { userId: 7 } }, 'context.userId: must be a string'],
+    [{ context: { attributes: { seen: [1, new Set([2])] } } }, 'context.attributes.seen.1: must be JSON data, a Date, or have toJSON()'],
     [{ transport: undefined }, 'transport: is required: cuttlegate({...}), rollgate({...}), ofrep({...}) or a test source'],
   ])('each follows its rule, named in its error (null included): %j', (options, message) => {
     expect(configError(options)?.message).toBe(message);

@@ -248,7 +248,7 @@ describe.skipIf(!redisAvailable)('fleets that heal (one process, real Redis)', (
     expect(follower.status).toMatchObject({ state: 'ready', role: 'follower' });
   });
 
-  it("followers mirror the leader's upstream health: stale with the leader's error while its loads fail", async () => {
+  it("followers mirror the leader's upstream health: stale with the leader's error while its loads fail; snapshotFor answers held", async () => {
     // A server of its own, to stop under the leader.
     const own = await startServer({ flags: fleetFlags(), logger: { warn() {}, error() {} } });
     try {
@@ -259,6 +259,9 @@ describe.skipIf(!redisAvailable)('fleets that heal (one process, real Redis)', (
       const follower = member({ url: own.url });
       await follower.ready();
       expect(follower.status).toMatchObject({ state: 'ready', role: 'follower' });
+      const pro = { userId: 'u-9', attributes: { plan: 'pro' } };
+      const fresh = (await leader.snapshotFor(pro)).get('dark-mode')!; // shared for the fleet
+      expect([fresh.value, fresh.reason]).toEqual([true, 'rule_match']);
       await own.close();
       await leader.refresh().catch(() => undefined);
       const mirrored = await status(follower, (s) => s.state === 'stale', 'the follower to say stale', LEASE_MS * 2);
@@ -268,6 +271,11 @@ describe.skipIf(!redisAvailable)('fleets that heal (one process, real Redis)', (
       expect(error.since).toBe(leader.status.since);
       expect(follower.evaluate('dark-mode').enabled).toBe(leader.evaluate('dark-mode').enabled);
       expect(JSON.stringify(mirrored.error?.message)).not.toContain(PROD_KEY);
+      // A shared result loaded while the fleet was ready may predate the outage: it answers held, never as fresh.
+      for (const client of [follower, leader]) {
+        const held = (await client.snapshotFor(pro)).get('dark-mode')!;
+        expect([held.value, held.reason, held.source, client.status.state]).toEqual([true, 'stale', 'network', 'stale']);
+      }
     } finally {
       await own.close();
     }

@@ -156,4 +156,16 @@ describe('FlagstreamServerProvider (reasons over loopback)', () => {
     expect(await of.getBooleanDetails('beta', false, { targetingKey: 'alice' })).toMatchObject({ reason: 'TARGETING_MATCH' });
     expect(client.status.state).toBe('stale');
   });
+
+  it('another context answered before the client turned stale is asked again; the server failing, its held answer says STALE', async () => {
+    await OpenFeature.setProviderAndWait(new FlagstreamServerProvider(client));
+    const of = OpenFeature.getClient();
+    expect(await of.getBooleanDetails('beta', false, { targetingKey: 'alice' })).toMatchObject({ value: true, reason: 'TARGETING_MATCH' });
+    fake.faults.push({ status: 503 }, { status: 503 });
+    await expect(client.refresh()).rejects.toThrow();
+    expect(client.status.state).toBe('stale');
+    const bulk = fake.bulkCount;
+    expect(await of.getBooleanDetails('beta', false, { targetingKey: 'alice' })).toMatchObject({ value: true, reason: 'STALE' });
+    expect(fake.bulkCount).toBe(bulk + 1);
+  });
 });

@@ -1,0 +1,108 @@
+/**
+ * `snapshotFor` entries when the client's own state turns stale (virtual time): an entry is served
+ * from the cache only within the status it was fetched in; asked again after that, and, when the
+ * server cannot answer, its last answer comes back held (reason `stale`), never as fresh. Each check
+ * reads the value AND the reason/status.
+ */
+import { VirtualTimeScheduler } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { AuthError, ServerError, type FlagClient, type FlagClientOptions, type FlagSnapshot } from '../../../lib/index.js';
+import { testSource } from '../../../lib/testing/index.js';
+import { clientOn } from '../../support/virtual.js';
+
+const BOB = { userId: 'bob' };
+
+/**
+ * A ready client with one `snapshotFor(BOB)` entry cached at 0 (entries live 60 s, value 1), whose
+ * server then fails with `failure` (`times` requests, else every one): a `refresh()` at 1 s fails.
+ */
+async function turnedStale(failure: Error, options: { times?: number; overrides?: Partial<FlagClientOptions> } = {}) {
+  const source = testSource({ a: 1 });
+  const scheduler = new VirtualTimeScheduler(undefined, 60_000);
+  const client: FlagClient = clientOn(source, scheduler as never, { snapshotForMaxAgeMs: 60_000, circuitBreaker: false, ...options.overrides });
+  await client.ready();
+  const first = await client.snapshotFor(BOB);
+  /** Runs `step` at virtual time `ms`, then lets its promises (and the chunk's) settle. */
+  const at = async <T>(ms: number, step: () => Promise<T>): Promise<T> => {
+    let result: Promise<T> | undefined;
+    scheduler.schedule(() => void (result = step()), ms - scheduler.now());
+    scheduler.maxFrames = ms;
+    scheduler.flush();
+    return result!;
+  };
+  source.fail(failure, options.times);
+  await at(1_000, () => client.refresh().catch(() => undefined));
+  const loads = (): number[] => source.requests.filter((r) => r.type === 'load' && r.context.userId === 'bob').map((r) => r.at);
+  return { source, client, first, at, loads };
+}
+
+/** What a snapshot says of `key`: value, reason and source. */
+const said = (snapshot: FlagSnapshot, key = 'a') => {
+  const { value, reason, source } = snapshot.get(key)!;
+  return { value, reason, source };
+};
+
+describe('snapshotFor() once the client is stale (virtual time)', () => {
+  it('a load failed: the entry is asked again; the server failing too, it is served held (reason stale), not as fresh', async () => {
+    const { client, first, at, loads } = await turnedStale(new ServerError(503));
+    expect(said(first)).toEqual({ value: 1, reason: 'mock', source: 'network' });
+    expect(client.status.state).toBe('stale');
+    const held = await at(2_000, () => client.snapshotFor(BOB));
+    expect(loads()).toEqual([0, 2_000]);
+    expect(said(held)).toEqual({ value: 1, reason: 'stale', source: 'network' });
+    // Held for the rest of that status, no longer than the entry lives (60 s from its fetch): then the server's error.
+    expect(said(await at(3_000, () => client.snapshotFor(BOB))).reason).toBe('stale');
+    expect(loads()).toEqual([0, 2_000]);
+    await expect(at(60_000, () => client.snapshotFor(BOB))).rejects.toMatchObject({ name: 'ServerError' });
+    client.close();
+  });
+
+  it('an open circuit: the entry is served held at once, without a request', async () => {
+    const { client, at, loads } = await turnedStale(new ServerError(503), { overrides: { circuitBreaker: { failureThreshold: 1 } } });
+    expect(client.status).toMatchObject({ state: 'stale', circuit: 'open' });
+    const held = await at(2_000, () => client.snapshotFor(BOB));
+    expect(loads()).toEqual([0]);
+    expect(said(held)).toEqual({ value: 1, reason: 'stale', source: 'network' });
+    client.close();
+  });
+
+  it('a terminal auth error: no entry is served, the call fails with that error (as every command does)', async () => {
+    const { client, at, loads } = await turnedStale(new AuthError(401));
+    expect(client.status).toMatchObject({ state: 'error', error: { name: 'AuthError' } });
+    await expect(at(2_000, () => client.snapshotFor(BOB))).rejects.toMatchObject({ name: 'AuthError' });
+    expect(loads()).toEqual([0]);
+    client.close();
+  });
+
+  it('the server answering it while the client is stale: its fresh answer, then cached for the rest of that status', async () => {
+    const { source, client, at, loads } = await turnedStale(new ServerError(503), { times: 1 });
+    source.set('a', 2);
+    expect(client.status.state).toBe('stale');
+    expect(said(await at(2_000, () => client.snapshotFor(BOB)))).toEqual({ value: 2, reason: 'mock', source: 'network' });
+    expect(said(await at(3_000, () => client.snapshotFor(BOB)))).toEqual({ value: 2, reason: 'mock', source: 'network' });
+    expect(loads()).toEqual([0, 2_000]);
+    client.close();
+  });
+
+  it('back to ready: a held entry is not kept, the next call has the server’s answer', async () => {
+    const { source, client, at, loads } = await turnedStale(new ServerError(503));
+    expect(said(await at(2_000, () => client.snapshotFor(BOB))).reason).toBe('stale');
+    source.recover();
+    source.set('a', 3);
+    const refreshed = at(3_000, () => client.refresh()); // lands with the retry due at 4 s
+    const again = await at(8_000, () => {
+      expect(client.status.state).toBe('ready');
+      return client.snapshotFor(BOB);
+    });
+    await refreshed;
+    expect(said(again)).toEqual({ value: 3, reason: 'mock', source: 'network' });
+    expect(loads()).toEqual([0, 2_000, 8_000]);
+    client.close();
+  });
+
+  it('a context without a live entry still fails with the server’s error (nothing is made up)', async () => {
+    const { client, at } = await turnedStale(new ServerError(503));
+    await expect(at(2_000, () => client.snapshotFor({ userId: 'carol' }))).rejects.toMatchObject({ name: 'ServerError' });
+    client.close();
+  });
+});
