@@ -100,8 +100,10 @@ export interface FlagClient<F extends object = UntypedFlags> {
   /** One remote evaluation for another context. */
   evaluateFor<K extends AnyFlagKey<F>>(key: K, context: EvalContext): Promise<EvalResult<FlagValueOf<F, K, JsonValue>>>;
   /**
-   * All flags for another context in one round trip; cached per context for `snapshotForMaxAgeMs`
-   * and until the flags change. It changes nothing on the server for the main context.
+   * All flags for another context in one round trip; cached per context for `snapshotForMaxAgeMs`,
+   * until the flags change, and while the client's status stays as it was. When asking again fails,
+   * a cached answer comes back held (each result's reason `stale`). It changes nothing on the server
+   * for the main context.
    */
   snapshotFor(context: EvalContext): Promise<FlagSnapshot>;
   /** Forces the circuit breaker closed; a load the open circuit held back runs at once. */

@@ -66,7 +66,11 @@ export interface FlagClientOptions {
   freshBootstrap?: boolean;
   /** Every timer goes through it (inject a `TestScheduler` for virtual time). Default `asyncScheduler`. */
   scheduler?: SchedulerLike;
-  /** `fetch` to use (default: the global one, else `cross-fetch`). */
+  /**
+   * `fetch` to use (default: the global one, else `cross-fetch`). Not part of the transport's
+   * identity (the scope of store records and fleet leases): a fetch that selects a tenant needs the
+   * tenant in `ofrep({ headers })`, or a store and fleet of its own (`prefix`, `name`).
+   */
   fetch?: FetchLike;
   /** Where warnings go (default: `console`, prefixed). Never receives the API key. */
   logger?: Logger;

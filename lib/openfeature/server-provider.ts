@@ -69,7 +69,7 @@ export class FlagstreamServerProvider extends BoundProvider {
     if (blocked) return blocked;
     if (!other) return toDetails(client.evaluate(flagKey), flagKey, defaultValue, type, isStale(client.status));
     try {
-      // That answer is its own load's (fresh, or cached within `snapshotForMaxAgeMs`): the client's staleness is not its.
+      // That answer is its own load's (fresh, cached within `snapshotForMaxAgeMs`, or held with the reason `stale` in its results): the client's staleness is not its.
       const snapshot = await client.snapshotFor(other);
       return toDetails(snapshot.get(flagKey), flagKey, defaultValue, type);
     } catch (error) {
