@@ -1,4 +1,5 @@
-import { asHealth, type FleetClaim, type FleetCoordinator, type FleetHealth, type FleetRecord, type FleetView } from '../../client/features/fleet-link.js';
+import type { FleetClaim, FleetCoordinator, FleetHealth, FleetRecord, FleetView } from '../../client/features/fleet-contract.js';
+import { asHealth } from '../../client/features/fleet-heard.js';
 import type { EvalResult } from '../../types.js';
 import type { RedisConnection, RedisSubscription } from '../redis-connection.js';
 import { parseJson } from '../record.js';

@@ -1,5 +1,6 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
-import { asHealth, type FleetClaim, type FleetCoordinator, type FleetHealth, type FleetRecord, type FleetView } from '../../client/features/fleet-link.js';
+import type { FleetClaim, FleetCoordinator, FleetHealth, FleetRecord, FleetView } from '../../client/features/fleet-contract.js';
+import { asHealth } from '../../client/features/fleet-heard.js';
 import type { EvalResult } from '../../types.js';
 import { asRecord, digest, termOf } from './wire.js';
 
