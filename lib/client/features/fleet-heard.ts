@@ -1,5 +1,5 @@
 import { FleetLeaderError } from '../../errors.js';
-import type { FleetHealth, FleetRecord, FleetView, MirroredHealth } from './fleet-contract.js';
+import type { FleetHealth, FleetView, MirroredHealth } from './fleet-contract.js';
 
 /**
  * What a fleet member makes of what it hears from the other holders of its scope: a heartbeat or a
@@ -37,12 +37,14 @@ export function leaderError({ error, since }: FleetHealth, left = false): FleetL
 }
 
 /**
- * A shared record of a leadership older than `term` (the newest one the member has led or applied):
- * a lagging replica brought it back, so it is never applied. One without a term (an older release
- * wrote it) is ordered by its epoch alone.
+ * The view's record is of a leadership older than `term` (the newest one the member has led or
+ * applied): a lagging replica brought it back, so it is never applied. One without a term (an
+ * older release wrote it) counts as of the store's term: where that is older too (the replica holds
+ * none, or an older one), it predates what the member applied; where the store keeps none (tabs),
+ * it is ordered by its epoch alone.
  */
-export function fenced(record: FleetRecord | undefined, term: number): boolean {
-  return (record?.term ?? term) < term;
+export function fenced({ record, term: stored }: FleetView, term: number): boolean {
+  return (record?.term ?? stored ?? term) < term;
 }
 
 type FleetError = NonNullable<FleetHealth['error']>;

@@ -302,7 +302,7 @@ export class FleetLink implements FleetHandle {
   #pull(generation: number, force: boolean): Promise<boolean> {
     return this.#pullNow(generation, force).then(
       (view) => {
-        if (view && (!view.leader || fenced(view.record, this.#term)) && !this.#stale(generation) && this.#role === 'follower') this.#elect(generation);
+        if (view && (!view.leader || fenced(view, this.#term)) && !this.#stale(generation) && this.#role === 'follower') this.#elect(generation);
         return !view || view.record !== undefined;
       },
       (error: unknown) => {
@@ -327,7 +327,7 @@ export class FleetLink implements FleetHandle {
     if (view.farewell) this.#farewelled(view.farewell);
     const { record } = view;
     if (!record && view.leader && health && health.state !== 'ready') this.#host.refused(health.error ?? leaderError(view.leader));
-    if (record && !fenced(record, this.#term) && (force || record.epoch !== this.#epoch || record.version > this.#version)) {
+    if (record && !fenced(view, this.#term) && (force || record.epoch !== this.#epoch || record.version > this.#version)) {
       this.#epoch = record.epoch;
       this.#version = record.version;
       this.#term = record.term ?? this.#term;
