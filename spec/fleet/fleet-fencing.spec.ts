@@ -52,6 +52,36 @@ describe.skipIf(!redisAvailable)('fleet leaderships in order (one process, real 
     return world.track(createFlagClient({ transport, pollIntervalMs: 0, logger: { warn() {}, error() {} }, fleet }));
   }
 
+  /** Three members of a fleet under a fresh prefix, once one leads and each holds the flags. */
+  async function threeMembers(): Promise<{ prefix: string; clients: FlagClient[] }> {
+    const prefix = `fence${(run += 1)}:`;
+    const fleet = redisFleet(world.redis(), { prefix, leaseMs: LEASE_MS });
+    const clients = [member(fleet), member(fleet), member(fleet)];
+    await Promise.all(clients.map((client) => client.ready()));
+    await until(() => clients.filter((client) => client.status.role === 'leader').length === 1 && clients.every((client) => client.evaluate('dark-mode').enabled), 3_000, 'one leader, the flags everywhere');
+    return { prefix, clients };
+  }
+
+  /**
+   * For two leases after a failover restored a lease (`leaseKey` holding `holder`): each time a
+   * client served the restored snapshot's flags (dark-mode on), with its role and state, and how
+   * soon the restored lease was taken, ms.
+   */
+  async function watchRestored(clients: FlagClient[], leaseKey: string, holder: string): Promise<{ seen: string[]; replacedIn: number }> {
+    const restoredAt = Date.now();
+    let replacedIn = Infinity;
+    const seen: string[] = [];
+    while (Date.now() < restoredAt + LEASE_MS * 2) {
+      for (const client of clients) {
+        const { state, role } = client.status;
+        if (client.evaluate('dark-mode').enabled) seen.push(`${role} ${state} serves the restored flags`);
+      }
+      if (replacedIn === Infinity && (await world.redis().get(leaseKey)) !== holder) replacedIn = Date.now() - restoredAt;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return { seen, replacedIn };
+  }
+
   /** Counts the notices of kind `kind` ('snapshot', 'health', 'released') published under the run's prefix. */
   async function notices(prefix: string, kind: string): Promise<{ count(): number; close(): Promise<void> }> {
     const subscriber = createClient({ url: world.redisServer().url });
@@ -129,11 +159,7 @@ describe.skipIf(!redisAvailable)('fleet leaderships in order (one process, real 
   });
 
   it('the term key lost under a live leader (evicted: allkeys-lru, or deleted): no follower takes its lease, every process keeps its role, ready', async () => {
-    const prefix = `fence${(run += 1)}:`;
-    const fleet = redisFleet(world.redis(), { prefix, leaseMs: LEASE_MS });
-    const clients = [member(fleet), member(fleet), member(fleet)];
-    await Promise.all(clients.map((client) => client.ready()));
-    await until(() => clients.filter((client) => client.status.role === 'leader').length === 1 && clients.every((client) => client.evaluate('dark-mode').enabled), 3_000, 'one leader, the flags everywhere');
+    const { prefix, clients } = await threeMembers();
     const roles = (): string => clients.map((client) => client.status.role).join();
     const before = roles();
     const redis = world.redis();
@@ -173,21 +199,11 @@ describe.skipIf(!redisAvailable)('fleet leaderships in order (one process, real 
       if (value === null) continue;
       await redis.set(key, value, ttl > 0 ? { PX: Math.max(ttl, LEASE_MS) } : undefined);
     }
-    const restoredAt = Date.now();
     const lease = saved.find(({ key }) => key.endsWith(':lease'))!;
-    let replacedAt: number | undefined;
-    const seen: string[] = [];
-    while (Date.now() < restoredAt + LEASE_MS * 2) {
-      for (const client of others) {
-        const { state, role } = client.status;
-        if (client.evaluate('dark-mode').enabled) seen.push(`${role} ${state} serves the dead leader's flags`);
-      }
-      if (replacedAt === undefined && (await redis.get(lease.key)) !== lease.value) replacedAt = Date.now();
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    const { seen, replacedIn } = await watchRestored(others, lease.key, lease.value!);
     expect(seen).toEqual([]);
     // Its lease is void: taken afresh at the next claim (a beat, leaseMs / 3 ± 20 %), not waited out.
-    expect(replacedAt! - restoredAt).toBeLessThan((LEASE_MS / 3) * 1.2 + 200);
+    expect(replacedIn).toBeLessThan((LEASE_MS / 3) * 1.2 + 200);
     expect(others.map((client) => client.status.role).sort()).toEqual(['follower', 'leader']);
     for (const client of others) expect(client.status).toMatchObject({ state: 'ready', source: 'network' });
     // The fleet goes on: the next change reaches both.
@@ -218,11 +234,7 @@ describe.skipIf(!redisAvailable)('fleet leaderships in order (one process, real 
   });
 
   it('a lagging replica brings back what an older release left before the fleet\'s first term (a live lease, a snapshot without a term, no term key): no follower serves its flags, none says ready with them, and one process leads again within a beat', async () => {
-    const prefix = `fence${(run += 1)}:`;
-    const fleet = redisFleet(world.redis(), { prefix, leaseMs: LEASE_MS });
-    const clients = [member(fleet), member(fleet), member(fleet)];
-    await Promise.all(clients.map((client) => client.ready()));
-    await until(() => clients.filter((client) => client.status.role === 'leader').length === 1 && clients.every((client) => client.evaluate('dark-mode').enabled), 3_000, 'one leader, the flags everywhere');
+    const { prefix, clients } = await threeMembers();
     const redis = world.redis();
     const key = (await redis.keys(`${prefix}fleet:{*}:term`))[0]!.slice(0, -'term'.length);
     // What an older release's leader wrote (it knew no terms): its lease, heartbeat and a snapshot of today's flags.
@@ -236,22 +248,12 @@ describe.skipIf(!redisAvailable)('fleet leaderships in order (one process, real 
     await redis.set(`${key}lease`, old.lease, { PX: LEASE_MS });
     await redis.set(`${key}health`, old.health, { PX: LEASE_MS });
     await redis.set(`${key}snapshot`, old.snapshot);
-    const restoredAt = Date.now();
     // Before any claim finds the lease void, the followers re-read at once (an app's refresh()).
     for (const client of clients) if (client.status.role === 'follower') void client.refresh().catch(() => undefined);
-    let replacedAt: number | undefined;
-    const seen: string[] = [];
-    while (Date.now() < restoredAt + LEASE_MS * 2) {
-      for (const client of clients) {
-        const { state, role } = client.status;
-        if (client.evaluate('dark-mode').enabled) seen.push(`${role} ${state} serves the older release's flags`);
-      }
-      if (replacedAt === undefined && (await redis.get(`${key}lease`)) !== old.lease) replacedAt = Date.now();
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    const { seen, replacedIn } = await watchRestored(clients, `${key}lease`, old.lease);
     expect([...new Set(seen)]).toEqual([]);
     // Its lease is void for anyone who knows a term: taken afresh at the next claim, not waited out.
-    expect(replacedAt! - restoredAt).toBeLessThan((LEASE_MS / 3) * 1.2 + 200);
+    expect(replacedIn).toBeLessThan((LEASE_MS / 3) * 1.2 + 200);
     expect(clients.map((client) => client.status.role).sort()).toEqual(['follower', 'follower', 'leader']);
     for (const client of clients) expect(client.status).toMatchObject({ state: 'ready', source: 'network' });
     world.server().toggle('demo', 'production', 'dark-mode', true);
