@@ -12,6 +12,7 @@ import { createFlagClient, cuttlegate, type FlagChange, type FlagClient } from '
 import { fleetHost } from '../../lib/client/features/fleet-host.js';
 import { FleetLink, type FleetOption } from '../../lib/client/features/fleet-link.js';
 import { RedisCoordinator } from '../../lib/stores/fleet/redis-coordinator.js';
+import { digest } from '../../lib/stores/fleet/wire.js';
 import { redisConnection, type RedisConnection } from '../../lib/stores/redis-connection.js';
 import { redisFleet } from '../../lib/stores/index.js';
 import { redisAvailable } from '../support/redis.js';
@@ -49,6 +50,36 @@ describe.skipIf(!redisAvailable)('fleet leaderships in order (one process, real 
   function member(fleet: FleetOption): FlagClient {
     const transport = cuttlegate({ serverUrl: world.server().url, apiKey: PROD_KEY, project: 'demo', environment: 'production' });
     return world.track(createFlagClient({ transport, pollIntervalMs: 0, logger: { warn() {}, error() {} }, fleet }));
+  }
+
+  /** Three members of a fleet under a fresh prefix, once one leads and each holds the flags. */
+  async function threeMembers(): Promise<{ prefix: string; clients: FlagClient[] }> {
+    const prefix = `fence${(run += 1)}:`;
+    const fleet = redisFleet(world.redis(), { prefix, leaseMs: LEASE_MS });
+    const clients = [member(fleet), member(fleet), member(fleet)];
+    await Promise.all(clients.map((client) => client.ready()));
+    await until(() => clients.filter((client) => client.status.role === 'leader').length === 1 && clients.every((client) => client.evaluate('dark-mode').enabled), 3_000, 'one leader, the flags everywhere');
+    return { prefix, clients };
+  }
+
+  /**
+   * For two leases after a failover restored a lease (`leaseKey` holding `holder`): each time a
+   * client served the restored snapshot's flags (dark-mode on), with its role and state, and how
+   * soon the restored lease was taken, ms.
+   */
+  async function watchRestored(clients: FlagClient[], leaseKey: string, holder: string): Promise<{ seen: string[]; replacedIn: number }> {
+    const restoredAt = Date.now();
+    let replacedIn = Infinity;
+    const seen: string[] = [];
+    while (Date.now() < restoredAt + LEASE_MS * 2) {
+      for (const client of clients) {
+        const { state, role } = client.status;
+        if (client.evaluate('dark-mode').enabled) seen.push(`${role} ${state} serves the restored flags`);
+      }
+      if (replacedIn === Infinity && (await world.redis().get(leaseKey)) !== holder) replacedIn = Date.now() - restoredAt;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return { seen, replacedIn };
   }
 
   /** Counts the notices of kind `kind` ('snapshot', 'health', 'released') published under the run's prefix. */
@@ -128,11 +159,7 @@ describe.skipIf(!redisAvailable)('fleet leaderships in order (one process, real 
   });
 
   it('the term key lost under a live leader (evicted: allkeys-lru, or deleted): no follower takes its lease, every process keeps its role, ready', async () => {
-    const prefix = `fence${(run += 1)}:`;
-    const fleet = redisFleet(world.redis(), { prefix, leaseMs: LEASE_MS });
-    const clients = [member(fleet), member(fleet), member(fleet)];
-    await Promise.all(clients.map((client) => client.ready()));
-    await until(() => clients.filter((client) => client.status.role === 'leader').length === 1 && clients.every((client) => client.evaluate('dark-mode').enabled), 3_000, 'one leader, the flags everywhere');
+    const { prefix, clients } = await threeMembers();
     const roles = (): string => clients.map((client) => client.status.role).join();
     const before = roles();
     const redis = world.redis();
@@ -172,27 +199,67 @@ describe.skipIf(!redisAvailable)('fleet leaderships in order (one process, real 
       if (value === null) continue;
       await redis.set(key, value, ttl > 0 ? { PX: Math.max(ttl, LEASE_MS) } : undefined);
     }
-    const restoredAt = Date.now();
     const lease = saved.find(({ key }) => key.endsWith(':lease'))!;
-    let replacedAt: number | undefined;
-    const seen: string[] = [];
-    while (Date.now() < restoredAt + LEASE_MS * 2) {
-      for (const client of others) {
-        const { state, role } = client.status;
-        if (client.evaluate('dark-mode').enabled) seen.push(`${role} ${state} serves the dead leader's flags`);
-      }
-      if (replacedAt === undefined && (await redis.get(lease.key)) !== lease.value) replacedAt = Date.now();
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    const { seen, replacedIn } = await watchRestored(others, lease.key, lease.value!);
     expect(seen).toEqual([]);
     // Its lease is void: taken afresh at the next claim (a beat, leaseMs / 3 ± 20 %), not waited out.
-    expect(replacedAt! - restoredAt).toBeLessThan((LEASE_MS / 3) * 1.2 + 200);
+    expect(replacedIn).toBeLessThan((LEASE_MS / 3) * 1.2 + 200);
     expect(others.map((client) => client.status.role).sort()).toEqual(['follower', 'leader']);
     for (const client of others) expect(client.status).toMatchObject({ state: 'ready', source: 'network' });
     // The fleet goes on: the next change reaches both.
     world.server().toggle('demo', 'production', 'dark-mode', true);
     await until(() => others.every((client) => client.status.state === 'ready' && client.evaluate('dark-mode').enabled), 3_000, 'the next change everywhere');
   });
+  it('a lease without a stored term: kept while its snapshot has a term, or there is none, or the claimant knows no term; void to a claimant that knows one when its snapshot has none (an older release\'s)', async () => {
+    const prefix = `fence${(run += 1)}:`;
+    const coordinator = new RedisCoordinator(redisConnection(world.redis()), { prefix, leaseMs: LEASE_MS, timeoutMs: 1_000, sharedTtlMs: 1_000 });
+    const redis = world.redis();
+    const key = `${prefix}fleet:{${digest('s')}}:`;
+    const record = (term?: number): string => JSON.stringify({ epoch: 'other.1', version: 1, term, at: '', flags: [] });
+    const claim = async (snapshot: string | undefined, known: number) => {
+      await redis.del([`${key}term`, `${key}snapshot`]);
+      await redis.set(`${key}lease`, 'other', { PX: LEASE_MS });
+      if (snapshot) await redis.set(`${key}snapshot`, snapshot);
+      const { held, term } = await coordinator.claim('s', 'me', { state: 'ready', since: '' }, { epoch: '', version: 0, term: known });
+      return { held, term, snapshot: await redis.get(`${key}snapshot`) };
+    };
+    expect(await claim(undefined, 5)).toEqual({ held: false, term: undefined, snapshot: null });
+    expect(await claim(record(3), 5)).toEqual({ held: false, term: undefined, snapshot: record(3) });
+    expect(await claim(record(), 0)).toEqual({ held: false, term: undefined, snapshot: record() });
+    expect(await claim(record(), 5)).toEqual({ held: true, term: 6, snapshot: null });
+    // A read says the stored term, which a record without one counts as (0: none stored).
+    expect((await coordinator.read('s')).term).toBe(6);
+    await redis.del(`${key}term`);
+    expect((await coordinator.read('s')).term).toBe(0);
+  });
+
+  it('a lagging replica brings back what an older release left before the fleet\'s first term (a live lease, a snapshot without a term, no term key): no follower serves its flags, none says ready with them, and one process leads again within a beat', async () => {
+    const { prefix, clients } = await threeMembers();
+    const redis = world.redis();
+    const key = (await redis.keys(`${prefix}fleet:{*}:term`))[0]!.slice(0, -'term'.length);
+    // What an older release's leader wrote (it knew no terms): its lease, heartbeat and a snapshot of today's flags.
+    const { flags } = JSON.parse((await redis.get(`${key}snapshot`))!) as { flags: unknown[] };
+    const old = { lease: 'an-older-release', health: JSON.stringify({ state: 'ready', since: new Date().toISOString() }), snapshot: JSON.stringify({ epoch: 'an-older-release.1', version: 1, at: new Date().toISOString(), flags }) };
+    world.server().toggle('demo', 'production', 'dark-mode', false);
+    const ready = (client: FlagClient): boolean => client.status.state === 'ready' && !client.evaluate('dark-mode').enabled;
+    await until(() => clients.every(ready), 3_000, 'the change everywhere');
+    // The failover: the replica holds the older release's keys, and no term key (none was written yet then).
+    await redis.del(`${key}term`);
+    await redis.set(`${key}lease`, old.lease, { PX: LEASE_MS });
+    await redis.set(`${key}health`, old.health, { PX: LEASE_MS });
+    await redis.set(`${key}snapshot`, old.snapshot);
+    // Before any claim finds the lease void, the followers re-read at once (an app's refresh()).
+    for (const client of clients) if (client.status.role === 'follower') void client.refresh().catch(() => undefined);
+    const { seen, replacedIn } = await watchRestored(clients, `${key}lease`, old.lease);
+    expect([...new Set(seen)]).toEqual([]);
+    // Its lease is void for anyone who knows a term: taken afresh at the next claim, not waited out.
+    expect(replacedIn).toBeLessThan((LEASE_MS / 3) * 1.2 + 200);
+    expect(clients.map((client) => client.status.role).sort()).toEqual(['follower', 'follower', 'leader']);
+    for (const client of clients) expect(client.status).toMatchObject({ state: 'ready', source: 'network' });
+    world.server().toggle('demo', 'production', 'dark-mode', true);
+    await until(() => clients.every((client) => client.status.state === 'ready' && client.evaluate('dark-mode').enabled), 3_000, 'the next change everywhere');
+  });
+
   it('a leader paused past its lease, whose lease another process took under a newer term, follows as soon as it hears that leader: follower, no stream, the new leader’s flags, ready', async () => {
     const prefix = `fence${(run += 1)}:`;
     // The first member's link runs its timers on a scheduler the test holds: held, it renews nothing

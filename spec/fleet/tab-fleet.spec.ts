@@ -324,6 +324,43 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
     await Promise.all([leader.close(), follower.close()]);
   });
 
+  it('a tab whose clock steps back (NTP, by hand) still steals a silent leader\'s lock within a lease, and keeps a lock granted from the queue while it claims: leases are timed by the page\'s monotonic clock', async () => {
+    const { origin, leader, follower } = await leaderAndFollower();
+    const unlisten = await follower.listen('s', () => undefined); // as its link does
+    const read = follower.read('s');
+    await vi.advanceTimersByTimeAsync(10);
+    expect((await read).leader).toEqual(health);
+    origin.mute(1);
+    vi.setSystemTime(Date.now() - 3_600_000); // Date.now() goes back an hour; performance.now() does not
+    await vi.advanceTimersByTimeAsync(LEASE_MS);
+    const late = follower.read('s');
+    await vi.advanceTimersByTimeAsync(300);
+    expect((await late).leader).toBeUndefined(); // silent for a lease: not vouched for
+    const taken = follower.claim('s', 'b', health, unpublished);
+    await vi.advanceTimersByTimeAsync(300);
+    expect((await taken).held).toBe(true);
+    // A lock granted from the queue (its holder's tab closed), then claimed after another step back:
+    // the claims go on, so it is not given back as a holder's that stopped claiming.
+    const next = await leaderAndFollower();
+    const unlistenNext = await next.follower.listen('s', () => undefined);
+    next.origin.close(1);
+    await vi.advanceTimersByTimeAsync(10);
+    vi.setSystemTime(Date.now() - 3_600_000);
+    const terms = new Set<number | undefined>();
+    for (let i = 0; i < 6; i += 1) {
+      const renewed = next.follower.claim('s', 'b', health, unpublished);
+      await vi.advanceTimersByTimeAsync(10);
+      expect((await renewed).held).toBe(true);
+      terms.add((await renewed).term);
+      await vi.advanceTimersByTimeAsync(LEASE_MS / 3);
+    }
+    expect(terms.size).toBe(1); // one leadership: never let go and taken afresh
+    unlistenNext();
+    await next.follower.close();
+    unlisten();
+    await Promise.all([leader.close(), follower.close()]);
+  });
+
   it('a follower that leaves the scope while it asks a silent leader (an identify()) does not take the lock: it would hold it for nobody', async () => {
     const { origin, leader, follower } = await leaderAndFollower();
     const unlisten = await follower.listen('s', () => undefined);

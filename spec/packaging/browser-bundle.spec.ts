@@ -13,6 +13,7 @@ const run = promisify(execFile);
 const OPTIONAL_FEATURES = [
   'client/features/persistence.js',
   'client/features/fleet-link.js',
+  'client/features/fleet-heard.js',
   'client/features/fleet-host.js',
   'client/features/client-tracking.js',
   'client/features/tracking.js',

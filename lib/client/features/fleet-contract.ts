@@ -67,6 +67,11 @@ export interface FleetView {
   leader?: FleetHealth;
   /** The last leader that left for good said why (kept for one lease after it left). */
   farewell?: FleetHealth;
+  /**
+   * The newest term the store holds for the scope (Redis: 0 when it holds none), which a record
+   * without a term (an older release's) counts as; absent where the store keeps no term (tabs).
+   */
+  term?: number;
 }
 
 /**

@@ -3,6 +3,7 @@ import { FleetLeaderError, TimeoutError, asError, isRetryable } from '../../erro
 import type { ClientStatus, EvalContext, EvalResult, FleetRole } from '../../types.js';
 import { contextKey } from '../context-key.js';
 import type { FleetClaim, FleetCoordinator, FleetHandle, FleetHealth, FleetHost, FleetView, MirroredHealth } from './fleet-contract.js';
+import { asHealth, fenced, leaderError, mirrorOf } from './fleet-heard.js';
 
 export type * from './fleet-contract.js';
 
@@ -301,7 +302,7 @@ export class FleetLink implements FleetHandle {
   #pull(generation: number, force: boolean): Promise<boolean> {
     return this.#pullNow(generation, force).then(
       (view) => {
-        if (view && (!view.leader || (view.record?.term ?? this.#term) < this.#term) && !this.#stale(generation) && this.#role === 'follower') this.#elect(generation);
+        if (view && (!view.leader || fenced(view, this.#term)) && !this.#stale(generation) && this.#role === 'follower') this.#elect(generation);
         return !view || view.record !== undefined;
       },
       (error: unknown) => {
@@ -326,7 +327,7 @@ export class FleetLink implements FleetHandle {
     if (view.farewell) this.#farewelled(view.farewell);
     const { record } = view;
     if (!record && view.leader && health && health.state !== 'ready') this.#host.refused(health.error ?? leaderError(view.leader));
-    if (record && (record.term ?? this.#term) >= this.#term && (force || record.epoch !== this.#epoch || record.version > this.#version)) {
+    if (record && !fenced(view, this.#term) && (force || record.epoch !== this.#epoch || record.version > this.#version)) {
       this.#epoch = record.epoch;
       this.#version = record.version;
       this.#term = record.term ?? this.#term;
@@ -377,33 +378,3 @@ export class FleetLink implements FleetHandle {
     return new Date(this.#host.scheduler.now()).toISOString();
   }
 }
-
-/**
- * What a follower's status says for its leader's heartbeat: a leader still starting lends nothing
- * (the follower is `initializing` or serves what it applied); no heartbeat at all is `stale`, or,
- * after a leader's farewell, `error` with why it left (until the next leader's first heartbeat).
- */
-function mirrorOf({ leader, farewell }: FleetView): MirroredHealth | undefined {
-  if (!leader) {
-    if (farewell) return { state: 'error', error: leaderError(farewell, true) };
-    return { state: 'stale', error: new FleetLeaderError('fleet leader: silent for a lease') };
-  }
-  const { state, error } = leader;
-  if (state !== 'ready' && state !== 'stale' && state !== 'error') return undefined;
-  return error ? { state, error: leaderError(leader) } : { state };
-}
-
-/** The error a follower shows for its leader's (`left`: the one in the leader's farewell). */
-function leaderError({ error, since }: FleetHealth, left = false): FleetLeaderError {
-  return new FleetLeaderError(`fleet leader${left ? ' left' : ''}: ${error?.name}: ${error?.message} (since ${since})`, error, since);
-}
-
-/** The health part of a client status, or of a heartbeat or farewell heard from another process or tab; undefined when `value` has none. */
-export function asHealth(value: unknown): FleetHealth | undefined {
-  const { state, since, error } = (value ?? {}) as Partial<FleetHealth>;
-  if (typeof state !== 'string' || typeof since !== 'string') return undefined;
-  const { name, message } = (error ?? {}) as Partial<FleetError>;
-  return typeof name === 'string' && typeof message === 'string' ? { state, since, error: { name, message } } : { state, since };
-}
-
-type FleetError = NonNullable<FleetHealth['error']>;

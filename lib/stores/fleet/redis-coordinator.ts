@@ -1,8 +1,9 @@
-import { asHealth, type FleetClaim, type FleetCoordinator, type FleetHealth, type FleetRecord, type FleetView } from '../../client/features/fleet-link.js';
+import type { FleetClaim, FleetCoordinator, FleetHealth, FleetRecord, FleetView } from '../../client/features/fleet-contract.js';
+import { asHealth } from '../../client/features/fleet-heard.js';
 import type { EvalResult } from '../../types.js';
 import type { RedisConnection, RedisSubscription } from '../redis-connection.js';
 import { parseJson } from '../record.js';
-import { asRecord, digest } from './wire.js';
+import { asRecord, digest, termOf } from './wire.js';
 
 /** Settings of the Redis coordinator (see `redisFleet`). */
 export interface RedisCoordinatorOptions {
@@ -23,19 +24,23 @@ export interface RedisCoordinatorOptions {
 // followers then wait for the new leader's, which it publishes as soon as it has flags. A lease
 // whose stored term is older than the claimant's is void: a lagging replica (or a failover that lost
 // the last writes) brought a deposed leadership back, and the claim takes it afresh. A lease without
-// a stored term is not (the term key alone was lost, evicted or deleted: the holder's renewal writes
-// it back; or an older release holds it).
+// a stored term is not when its snapshot has one, or there is none (the term key alone was lost,
+// evicted or deleted: the holder's renewal writes it back); it is when its snapshot has no term, to
+// a claimant that knows one: an older release wrote both before the fleet's first term (a lagging
+// replica brought them back), or holds the lease while the term key is lost, so its records cannot
+// be ordered. (A record's JSON has its term third: epoch, version, term.)
 // Answers {1 + 2 if the snapshot is the holder's last publish or a later one of its epoch (starts
 // with ARGV[5], then a version ≥ ARGV[6]: a publish whose answer is still on its way is no loss), 0,
 // the last leader's farewell (or false), the term (above ARGV[7]: taken afresh)}, or {0, ms left of
 // the holder's lease}. Locals: g the stored term (s as a number), t the lease's, l the lease's holder
-// (then the snapshot's head; +0 makes a number of a string).
+// (then the snapshot's head; +0 makes a number of a string), x the snapshot's start.
 const CLAIM = `local g=redis.call('GET',KEYS[5])
 local s=tonumber(g) or 0
 local t=math.max(s,ARGV[7])
 local l=redis.call('GET',KEYS[1])
 if l~=ARGV[3] then
-if l and (not g or s>=t) then return {0,redis.call('PTTL',KEYS[1])} end
+local x=redis.call('GETRANGE',KEYS[3],0,99)
+if l and (not g and (x=='' or x:find('^[^,]*,[^,]*,"term"')) or s>=t) then return {0,redis.call('PTTL',KEYS[1])} end
 t=t+1
 redis.call('DEL',KEYS[3])
 end
@@ -60,8 +65,8 @@ redis.call('PUBLISH',ARGV[1],'snapshot '..ARGV[3])
 return 1
 end`;
 
-// The snapshot, the heartbeat and a farewell in one round trip (false for a missing key).
-const READ = `return redis.call('MGET',KEYS[3],KEYS[2],KEYS[4])`;
+// The snapshot, the heartbeat, a farewell and the term in one round trip (false for a missing key).
+const READ = `return redis.call('MGET',KEYS[3],KEYS[2],KEYS[4],KEYS[5])`;
 
 /** A channel subscribed (or being subscribed) on the shared connection, and who listens to it. */
 interface Channel {
@@ -115,8 +120,8 @@ export class RedisCoordinator implements FleetCoordinator {
   }
 
   async read(scope: string): Promise<FleetView> {
-    const [record, health, farewell] = (((await this.#run(READ, scope)) ?? []) as unknown[]).map(parseJson);
-    return { record: asRecord(record), leader: asHealth(health), farewell: asHealth(farewell) };
+    const [record, health, farewell, term] = (((await this.#run(READ, scope)) ?? []) as unknown[]).map(parseJson);
+    return { record: asRecord(record), leader: asHealth(health), farewell: asHealth(farewell), term: termOf(term) ?? 0 };
   }
 
   async listen(scope: string, notice: (origin?: string) => void): Promise<() => void> {

@@ -1,5 +1,6 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
-import { asHealth, type FleetClaim, type FleetCoordinator, type FleetHealth, type FleetRecord, type FleetView } from '../../client/features/fleet-link.js';
+import type { FleetClaim, FleetCoordinator, FleetHealth, FleetRecord, FleetView } from '../../client/features/fleet-contract.js';
+import { asHealth } from '../../client/features/fleet-heard.js';
 import type { EvalResult } from '../../types.js';
 import { asRecord, digest, termOf } from './wire.js';
 
@@ -22,6 +23,7 @@ export interface TabPlatform {
   channel(name: string): TabChannel;
   /** Calls `listener` when the page is about to be frozen (the Page Lifecycle `freeze` event); returns how to stop. */
   onFreeze?(listener: () => void): () => void;
+  /** Timers and the clock leases are timed by (specs); by default the real timers and `performance.now()`. */
   scheduler?: SchedulerLike;
 }
 
@@ -38,7 +40,7 @@ type Message = { key: string; kind: 'ask'; have?: unknown } | { key: string; kin
 /** One holder's lock request for a scope: queued, then held until released. */
 interface Lock {
   granted: boolean;
-  /** Scheduler time of the holder's last claim: a lock granted to a holder that stopped claiming is given back. */
+  /** When the holder last claimed (see `#now`): a lock granted to a holder that stopped claiming is given back. */
   claimedAt: number;
   release(): void;
   readonly abort: AbortController;
@@ -49,10 +51,10 @@ interface Scope {
   /** The scope's hash: what lock names and messages carry, and what the coordinator files the scope under. */
   readonly key: string;
   record?: FleetRecord;
-  /** The leader's health as last heard, and when (scheduler time; at first, when this tab began to wait for it). */
+  /** The leader's health as last heard, and when (see `#now`; at first, when this tab began to wait for it). */
   leader?: FleetHealth;
   heardAt: number;
-  /** Why the last leader left for good, and when it was heard (scheduler time): kept for one lease. */
+  /** Why the last leader left for good, and when it was heard (see `#now`): kept for one lease. */
   farewell?: { health: FleetHealth; at: number };
   /** The holder in this tab that leads, if one does. */
   holder?: string;
@@ -86,6 +88,11 @@ export class TabCoordinator implements FleetCoordinator {
   /** By the scope's hash. */
   readonly #scopes = new Map<string, Scope>();
   readonly #scheduler: SchedulerLike;
+  /**
+   * Ms for timing leases, heartbeats and farewells: the platform scheduler's clock (specs), else the
+   * page's monotonic `performance.now()`, which a wall clock stepped back (NTP, by hand) leaves alone.
+   */
+  readonly #now: () => number;
   #channel: TabChannel | undefined;
   #closed = false;
   /** Stops listening for the page's `freeze` (on close: a closed coordinator is not kept by the page). */
@@ -99,7 +106,9 @@ export class TabCoordinator implements FleetCoordinator {
     this.#name = `flagstream-fleet:${options.name}`;
     this.leaseMs = options.leaseMs;
     this.timeoutMs = options.timeoutMs;
-    this.#scheduler = platform.scheduler ?? asyncScheduler;
+    const { scheduler } = platform;
+    this.#scheduler = scheduler ?? asyncScheduler;
+    this.#now = scheduler ? () => scheduler.now() : () => performance.now();
     // A frozen page cannot stream or answer: it lets its locks go, so another tab leads at once; once
     // resumed, its links' next claims find the lock taken and follow.
     this.#unfreeze = platform.onFreeze?.(() => this.#dropAll());
@@ -114,7 +123,7 @@ export class TabCoordinator implements FleetCoordinator {
       this.#drop(state, holder, lock);
       lock = await this.#request(state, holder, true);
     }
-    lock.claimedAt = this.#scheduler.now();
+    lock.claimedAt = this.#now();
     // A lock granted while this page hung may have been stolen since; the lock manager answers a query
     // after the tasks it queued for this page before it, the steal's AbortError included, so by then
     // a stolen lock was let go here: it leads nothing, nor takes a newer term than the stealer's. A
@@ -231,7 +240,7 @@ export class TabCoordinator implements FleetCoordinator {
 
   /** How long the leader has not been heard, ms. */
   #quiet(state: Scope): number {
-    return this.#scheduler.now() - state.heardAt;
+    return this.#now() - state.heardAt;
   }
 
   /** Takes the lock if it is free (or from its holder: `steal`); else queues a request that the browser grants when it is. */
@@ -239,7 +248,7 @@ export class TabCoordinator implements FleetCoordinator {
     if (this.#closed) return Promise.reject(new Error('fleet coordinator closed'));
     this.#connect();
     const name = `${this.#name}:${state.key}`;
-    const lock: Lock = { granted: false, claimedAt: this.#scheduler.now(), release: () => undefined, abort: new AbortController() };
+    const lock: Lock = { granted: false, claimedAt: this.#now(), release: () => undefined, abort: new AbortController() };
     state.locks.set(holder, lock);
     // Held until released; a lock released or withdrawn before the browser granted it is let go at once.
     const hold = (): Promise<void> | undefined =>
@@ -260,7 +269,7 @@ export class TabCoordinator implements FleetCoordinator {
             .request(name, { signal: lock.abort.signal }, () => {
               const held = hold();
               if (!held) return undefined;
-              const grantedAt = this.#scheduler.now();
+              const grantedAt = this.#now();
               // A holder that has stopped claiming (it left the scope) gives the lock back after a lease.
               const idle = Math.max(0, lock.claimedAt + this.leaseMs - grantedAt);
               this.#scheduler.schedule(() => {
@@ -323,14 +332,14 @@ export class TabCoordinator implements FleetCoordinator {
   #heard(state: Scope, health: FleetHealth, record: FleetRecord | undefined, origin?: string): void {
     const changed = JSON.stringify(health) !== JSON.stringify(state.leader) || (record !== undefined && record !== state.record);
     state.leader = health;
-    state.heardAt = this.#scheduler.now();
+    state.heardAt = this.#now();
     if (record) state.record = record;
     if (changed) this.#notify(state, origin);
   }
 
   /** A leader left for good (`health` says why): its heartbeat is over (unless one here leads); the followers here are told. */
   #farewell(state: Scope, health: FleetHealth): void {
-    state.farewell = { health, at: this.#scheduler.now() };
+    state.farewell = { health, at: this.#now() };
     if (!state.holder) state.leader = undefined;
     this.#notify(state);
   }
@@ -338,7 +347,7 @@ export class TabCoordinator implements FleetCoordinator {
   /** The last leader's farewell, for one lease after it was heard. */
   #farewellOf(state: Scope): FleetHealth | undefined {
     const { farewell } = state;
-    return farewell && this.#scheduler.now() - farewell.at < this.leaseMs ? farewell.health : undefined;
+    return farewell && this.#now() - farewell.at < this.leaseMs ? farewell.health : undefined;
   }
 
   #notify(state: Scope, origin?: string): void {
@@ -367,7 +376,7 @@ export class TabCoordinator implements FleetCoordinator {
     const key = digest(scope);
     let state = this.#scopes.get(key);
     if (!state) {
-      state = { key, heardAt: this.#scheduler.now(), term: 0, locks: new Map(), listeners: new Set(), waiting: new Set() };
+      state = { key, heardAt: this.#now(), term: 0, locks: new Map(), listeners: new Set(), waiting: new Set() };
       this.#scopes.set(key, state);
     }
     return state;

@@ -1,4 +1,4 @@
-import type { FleetRecord } from '../../client/features/fleet-link.js';
+import type { FleetRecord } from '../../client/features/fleet-contract.js';
 import { sha256Base64Url } from './sha256.js';
 
 /** The short hash of a scope (or shared key) that coordinators put in names instead of the scope itself. */
