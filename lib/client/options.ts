@@ -210,22 +210,23 @@ export function checkContext(context: unknown): void {
 
 /**
  * A copy of `context` that later changes to the caller's objects cannot reach, nor changes to the copy
- * theirs: the context, its attributes, dates, and plain objects and arrays in them are copied (to a
- * depth of 32). Any other object is taken as JSON takes it: one with `toJSON()` (a date-time
- * library's value) becomes what that returns, so the wire, the context's key (its scope) and a later
- * read agree whatever the app does with it afterwards; one without (a `Map`, a `Set`) is a
- * `ConfigError` naming the attribute. Checked first (`ConfigError`) unless `check` is false.
+ * theirs: the context, its attributes, dates (of any realm), and the objects and arrays in them are
+ * copied (to a depth of 32), each object as JSON takes it: one with `toJSON()` (a date-time library's
+ * value) becomes what that returns, any other (a data class, a DTO) its own fields, so the wire, the
+ * context's key (its scope) and a later read agree whatever the app does with it afterwards. A
+ * collection without `toJSON()` (a `Map`, a `Set`: JSON would send `{}`) is a `ConfigError` naming
+ * the attribute. Checked first (`ConfigError`) unless `check` is false.
  */
 export function ownContext<T>(context: T, check = true, depth = 0, path = 'context'): T {
   if (check) checkContext(context);
-  if (depth > 0 && context instanceof Date) return new Date(+context) as T;
+  if (depth > 0 && Object.prototype.toString.call(context) === '[object Date]') return new Date(+(context as Date)) as T;
   if (depth > 32 || typeof context !== 'object' || context === null) return context;
   const copy = (item: unknown, name: string | number): unknown => ownContext(item, false, depth + 1, `${path}.${name}`);
   if (Array.isArray(context)) return context.map(copy) as T;
   if (depth > 1 && !isPlainObject(context)) {
     const { toJSON } = context as { toJSON?: unknown };
-    if (typeof toJSON !== 'function') throw new ConfigError(path, 'must be JSON data, a Date, or have toJSON()');
-    return ownContext(toJSON.call(context), false, depth + 1, path);
+    if (typeof toJSON === 'function') return ownContext(toJSON.call(context), false, depth + 1, path);
+    if (Symbol.iterator in context) throw new ConfigError(path, 'must be JSON data, a Date, or have toJSON()');
   }
   return Object.fromEntries(Object.entries(context).map(([name, item]) => [name, copy(item, name)])) as T;
 }

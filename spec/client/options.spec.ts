@@ -1,4 +1,5 @@
 import { build } from 'esbuild';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { ConfigError, createFlagClient, cuttlegate, ofrep, rollgate, type FlagClientOptions } from '../../lib/index.js';
 import { OPTION_KEYS } from '../../lib/client/options.js';
@@ -124,5 +125,16 @@ describe('the table of option rules', () => {
     const text = result.outputFiles[0]!.text;
     expect(text).toContain('context.userId');
     expect(text).not.toMatch(/SchedulerLike|pollIntervalMs|save\(\) and load\(\)/);
+  });
+});
+
+describe('the context copy', () => {
+  it('keeps a date from another realm (a vm context, an iframe) a Date of its own, not a string', () => {
+    const foreign = runInNewContext('new Date(0)') as Date;
+    expect(foreign instanceof Date).toBe(false);
+    const client = createFlagClient({ transport: testSource({}), context: { attributes: { at: foreign } } });
+    const at = client.context.attributes?.at as unknown;
+    client.close();
+    expect(at instanceof Date && at.getTime()).toBe(0);
   });
 });
