@@ -5,7 +5,7 @@
  * reads the value AND the reason/status.
  */
 import { VirtualTimeScheduler } from 'rxjs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AuthError, ServerError, type FlagClient, type FlagClientOptions, type FlagSnapshot } from '../../../lib/index.js';
 import { testSource } from '../../../lib/testing/index.js';
 import { clientOn } from '../../support/virtual.js';
@@ -97,6 +97,36 @@ describe('snapshotFor() once the client is stale (virtual time)', () => {
     await refreshed;
     expect(said(again)).toEqual({ value: 3, reason: 'mock', source: 'network' });
     expect(loads()).toEqual([0, 2_000, 8_000]);
+    client.close();
+  });
+
+  it('closed while asking again: the call fails with ClosedError, nothing held for a closed client', async () => {
+    const { source, client, at, loads } = await turnedStale(new ServerError(503));
+    source.recover();
+    source.delay(500);
+    const outcome = at(2_000, () => client.snapshotFor(BOB)).then(() => 'held', (error: Error) => error.name);
+    await vi.waitFor(() => expect(loads()).toEqual([0, 2_000])); // the chunk loaded, the request is out
+    await at(2_100, async () => client.close());
+    await at(3_000, async () => undefined);
+    expect([await outcome, client.status.state]).toEqual(['ClosedError', 'closed']);
+  });
+
+  it('asking again meets a terminal 401: the call fails with that AuthError, not a held answer', async () => {
+    const { source, client, at, loads } = await turnedStale(new ServerError(503));
+    source.fail(new AuthError(401));
+    await expect(at(1_500, () => client.snapshotFor(BOB))).rejects.toMatchObject({ name: 'AuthError' });
+    expect(loads()).toEqual([0, 1_500]);
+    expect(client.status).toMatchObject({ state: 'error', error: { name: 'AuthError' } });
+    client.close();
+  });
+
+  it('asking again fails after the entry expired: the server’s error, not an answer held past its age', async () => {
+    const { source, client, at, loads } = await turnedStale(new ServerError(503));
+    source.delay(5_000);
+    const outcome = at(58_000, () => client.snapshotFor(BOB)).then((snapshot) => said(snapshot).reason, (error: Error) => error.name);
+    await vi.waitFor(() => expect(loads()).toEqual([0, 58_000])); // the chunk loaded, the request is out
+    await at(64_000, async () => undefined);
+    expect(await outcome).toBe('ServerError');
     client.close();
   });
 
