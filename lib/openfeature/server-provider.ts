@@ -5,6 +5,7 @@ import { contextKey } from '../client/context-key.js';
 import { isEmptyContext, toEvalContext } from './context.js';
 import { errorDetails, toDetails, unavailable } from './details.js';
 import { isStale } from './events.js';
+import type { EvalContext } from '../types.js';
 
 /**
  * flagstream as a provider for the OpenFeature server SDK (dynamic context). An evaluation for the
@@ -12,7 +13,8 @@ import { isStale } from './events.js';
  * answered from `client.snapshotFor(context)`: one round trip per context, cached by the client until
  * the flags change. Only a snapshot answer says `STALE` while the client is stale; another context's
  * gives its own load's reason. A context the client was just identified with counts as its own once its values
- * arrived, not before. Pass a `FlagClient` (the provider never closes it) or `FlagClientOptions` (the provider
+ * arrived, not before. A context with an attribute that is not JSON data (a `Map`; see `toEvalContext`)
+ * answers the default with `INVALID_CONTEXT` and the attribute's path. Pass a `FlagClient` (the provider never closes it) or `FlagClientOptions` (the provider
  * creates the client and closes it in `onClose`).
  */
 export class FlagstreamServerProvider extends BoundProvider {
@@ -62,7 +64,13 @@ export class FlagstreamServerProvider extends BoundProvider {
 
   private async resolve<T>(flagKey: string, defaultValue: T, context: EvaluationContext, type: FlagValueType): Promise<ResolutionDetails<T>> {
     const client = this.client;
-    const target = isEmptyContext(context) ? undefined : toEvalContext(context);
+    let target: EvalContext | undefined;
+    try {
+      target = isEmptyContext(context) ? undefined : toEvalContext(context);
+    } catch (error) {
+      // An attribute that is not JSON data (a Map): the default with INVALID_CONTEXT, as an evaluation never throws.
+      return errorDetails(error, defaultValue);
+    }
     // Another context than the one the snapshot holds (compared by value) is answered by a request of its own.
     const other = target && contextKey(target) !== this.loadedFor ? target : undefined;
     const blocked = unavailable(client.status, defaultValue, !other);
