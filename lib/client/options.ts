@@ -214,18 +214,19 @@ export function checkContext(context: unknown): void {
  * depth of 32). Any other object is taken as JSON takes it: one with `toJSON()` (a date-time
  * library's value) becomes what that returns, so the wire, the context's key (its scope) and a later
  * read agree whatever the app does with it afterwards; one without (a `Map`, a `Set`) is a
- * `ConfigError` naming the attribute. Checked first (`ConfigError`) unless `check` is false.
+ * `ConfigError` naming the attribute (its `path`). Checked first (`ConfigError`): `depth` and `path`
+ * are the walk's own.
  */
-export function ownContext<T>(context: T, check = true, depth = 0, path = 'context'): T {
-  if (check) checkContext(context);
-  if (depth > 0 && context instanceof Date) return new Date(+context) as T;
-  if (depth > 32 || typeof context !== 'object' || context === null) return context;
-  const copy = (item: unknown, name: string | number): unknown => ownContext(item, false, depth + 1, `${path}.${name}`);
+export function ownContext<T>(context: T, depth = 0, path = 'context'): T {
+  if (!depth) checkContext(context);
+  else if (context instanceof Date) return new Date(+context) as T;
+  if (depth > 32 || !isObject(context)) return context;
+  const copy = (item: unknown, name: string | number): unknown => ownContext(item, depth + 1, `${path}.${name}`);
   if (Array.isArray(context)) return context.map(copy) as T;
   if (depth > 1 && !isPlainObject(context)) {
     const { toJSON } = context as { toJSON?: unknown };
     if (typeof toJSON !== 'function') throw new ConfigError(path, 'must be JSON data, a Date, or have toJSON()');
-    return ownContext(toJSON.call(context), false, depth + 1, path);
+    return ownContext(toJSON.call(context), depth + 1, path);
   }
   return Object.fromEntries(Object.entries(context).map(([name, item]) => [name, copy(item, name)])) as T;
 }
