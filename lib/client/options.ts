@@ -165,6 +165,7 @@ function check<T>(ok: (value: T, transport: Transport) => unknown, rule: string,
 
 const isFunction = (value: unknown): boolean => typeof value === 'function';
 const record = check(isRecord, 'must be an object of flag key → value');
+const flag = check((value: unknown) => typeof value === 'boolean', 'must be true or false');
 
 /**
  * The rule of every option, in checking order (also the order `checkKeys` lists them in): `transport`
@@ -176,20 +177,21 @@ const RULES: Record<keyof FlagClientOptions, Rule> = {
     return transport;
   },
   context: (context?: EvalContext) => ownContext(context) ?? {},
-  streaming: (streaming?: boolean) => streaming ?? true,
+  streaming: (...rule) => flag(...rule) ?? true,
   // Polling faster than once a second only loads the server (use streaming for speed).
   pollIntervalMs: number(30_000, 1_000, true),
   timeoutMs: number(10_000, 1),
   defaults: (...rule) => ownRecord(record(...rule) as Record<string, unknown> | undefined),
   store: check((store: FlagStore | null) => isFunction(store?.save) && isFunction(store?.load), 'must have save() and load()'),
   bootstrap: record,
-  freshBootstrap: (fresh: boolean | undefined, { bootstrap }) => !!(bootstrap && fresh),
+  freshBootstrap: (...rule) => !!(flag(...rule) && rule[1].bootstrap),
   scheduler: check((scheduler: SchedulerLike | null) => isFunction(scheduler?.schedule), 'must be an rxjs SchedulerLike', () => asyncScheduler),
   fetch: check(isFunction, 'must be a function', defaultFetch),
-  logger: (logger?: Logger) => logger ?? consoleLogger,
+  logger: check((logger: Logger | null) => isFunction(logger?.warn) && isFunction(logger?.error), 'must have warn() and error()', () => consoleLogger),
   backoff: (backoff?: Partial<BackoffPolicy>) => numberGroup('backoff', backoff, defaultBackoff, 0),
   circuitBreaker: (breaker?: Partial<CircuitBreakerOptions> | false) => breaker !== false && numberGroup('circuitBreaker', breaker, defaultCircuitBreaker, 1),
-  tracking: (tracking?: Partial<TrackingOptions>) => tracking,
+  // Its numbers are checked by the tracking of a transport with sinks (`resolveTracking`), the only one using them.
+  tracking: check(isRecord, 'must be an object'),
   snapshotForMaxAgeMs: number(undefined, 0),
   maxResponseBytes: number(DEFAULT_MAX_RESPONSE_BYTES, 1),
   hiddenCloseMs: number(60_000, 0),
