@@ -5,7 +5,6 @@ import { contextKey } from '../client/context-key.js';
 import { isEmptyContext, toEvalContext } from './context.js';
 import { errorDetails, toDetails, unavailable } from './details.js';
 import { isStale } from './events.js';
-import type { EvalContext } from '../types.js';
 
 /**
  * flagstream as a provider for the OpenFeature server SDK (dynamic context). An evaluation for the
@@ -64,19 +63,15 @@ export class FlagstreamServerProvider extends BoundProvider {
 
   private async resolve<T>(flagKey: string, defaultValue: T, context: EvaluationContext, type: FlagValueType): Promise<ResolutionDetails<T>> {
     const client = this.client;
-    let target: EvalContext | undefined;
+    // A failure (an attribute that is not JSON data: INVALID_CONTEXT; another context's failed load) is
+    // the caller's default with its code: an evaluation never throws.
     try {
-      target = isEmptyContext(context) ? undefined : toEvalContext(context);
-    } catch (error) {
-      // An attribute that is not JSON data (a Map): the default with INVALID_CONTEXT, as an evaluation never throws.
-      return errorDetails(error, defaultValue);
-    }
-    // Another context than the one the snapshot holds (compared by value) is answered by a request of its own.
-    const other = target && contextKey(target) !== this.loadedFor ? target : undefined;
-    const blocked = unavailable(client.status, defaultValue, !other);
-    if (blocked) return blocked;
-    if (!other) return toDetails(client.evaluate(flagKey), flagKey, defaultValue, type, isStale(client.status));
-    try {
+      const target = isEmptyContext(context) ? undefined : toEvalContext(context);
+      // Another context than the one the snapshot holds (compared by value) is answered by a request of its own.
+      const other = target && contextKey(target) !== this.loadedFor ? target : undefined;
+      const blocked = unavailable(client.status, defaultValue, !other);
+      if (blocked) return blocked;
+      if (!other) return toDetails(client.evaluate(flagKey), flagKey, defaultValue, type, isStale(client.status));
       // That answer is its own load's (fresh, cached within `snapshotForMaxAgeMs`, or held with the reason `stale` in its results): the client's staleness is not its.
       const snapshot = await client.snapshotFor(other);
       return toDetails(snapshot.get(flagKey), flagKey, defaultValue, type);

@@ -1,10 +1,9 @@
 import type { EvaluationContext, FlagValueType, JsonValue, ResolutionDetails } from '@openfeature/core';
-import { isTerminal } from '../errors.js';
+import { ConfigError, isTerminal } from '../errors.js';
 import { BoundProvider } from './bound-provider.js';
 import { isEmptyContext, toEvalContext } from './context.js';
 import { errorDetails, openFeatureError, toDetails, unavailable } from './details.js';
 import { isStale } from './events.js';
-import type { EvalContext } from '../types.js';
 
 /**
  * flagstream as a provider for the OpenFeature web SDK (static context). Every resolution is a
@@ -20,8 +19,9 @@ export class FlagstreamWebProvider extends BoundProvider {
   readonly runsOn = 'client' as const;
   /** The client holds one static context, so the SDK binds an instance to at most one domain. */
   readonly domainScoped = true;
-  /** The details every resolution answers while the SDK's context is invalid (its attribute's `ConfigError`). */
-  private invalid: ResolutionDetails<never> | undefined;
+
+  /** The `ConfigError` of the SDK's context while it is invalid: every resolution answers it. */
+  private invalid: ConfigError | undefined;
 
   /** Identifies the client with `context` when it differs from the client's, then waits for the first load. */
   initialize(context?: EvaluationContext): Promise<void> {
@@ -32,25 +32,7 @@ export class FlagstreamWebProvider extends BoundProvider {
 
   /** Switches the client to the new context; the SDK shows RECONCILING until it resolves. */
   onContextChange(_oldContext: EvaluationContext, newContext: EvaluationContext): Promise<void> {
-    return this.settled(this.switchTo(newContext, () => true));
-  }
-
-  /**
-   * Identifies the client with `context`; a failure `fatal` picks, or an invalid context, rejects with
-   * its OpenFeature error. An invalid context is answered as such until the next valid one.
-   */
-  private async switchTo(context: EvaluationContext, fatal: (error: unknown) => boolean): Promise<void> {
-    let target: EvalContext;
-    try {
-      target = toEvalContext(context);
-      this.invalid = undefined;
-    } catch (error) {
-      this.invalid = errorDetails(error, undefined as never);
-      throw openFeatureError(error);
-    }
-    await this.identify(target).catch((error: unknown) => {
-      if (fatal(error)) throw openFeatureError(error);
-    });
+    return this.settled(this.switchTo(newContext));
   }
 
   /** Resolves a boolean flag from the client's snapshot, synchronously; `defaultValue` when it is missing, of another type or unavailable. */
@@ -76,7 +58,21 @@ export class FlagstreamWebProvider extends BoundProvider {
   private resolve<T>(flagKey: string, defaultValue: T, type: FlagValueType): ResolutionDetails<T> {
     const client = this.client;
     const { status } = client;
-    if (this.invalid) return { ...this.invalid, value: defaultValue };
+    if (this.invalid) return errorDetails(this.invalid, defaultValue);
     return unavailable(status, defaultValue) ?? toDetails(client.evaluate(flagKey), flagKey, defaultValue, type, isStale(status));
+  }
+
+  /**
+   * Identifies the client with `context`; an invalid context, or a failure `fatal` picks, rejects with
+   * its OpenFeature error. An invalid context is answered as such until the next valid one.
+   */
+  private async switchTo(context: EvaluationContext, fatal: (error: unknown) => boolean = () => true): Promise<void> {
+    try {
+      this.invalid = undefined;
+      await this.identify(toEvalContext(context));
+    } catch (error) {
+      this.invalid = error instanceof ConfigError ? error : undefined;
+      if (this.invalid || fatal(error)) throw openFeatureError(error);
+    }
   }
 }
