@@ -147,7 +147,7 @@ type Rule = (value: never, resolved: ResolvedOptions, field: keyof FlagClientOpt
 /**
  * A number option ({@link numberOption}): its default (none: the poll interval, or 30 000 with
  * polling off), least value, and whether 0 turns it off. Free of side effects (as `check`), so that a
- * bundle importing only `checkContext` or `consoleLogger` from here (the testing entry) drops the table.
+ * bundle importing only `ownContext` or `consoleLogger` from here (the testing entry) drops the table.
  */
 /* @__NO_SIDE_EFFECTS__ */
 function number(fallback: number | undefined, min: number, off?: boolean): Rule {
@@ -201,27 +201,26 @@ const RULES: Record<keyof FlagClientOptions, Rule> = {
 /** Every key of {@link FlagClientOptions}: any other is a typo, rejected with the nearest of these. */
 export const OPTION_KEYS = /* @__PURE__ */ Object.keys(RULES) as readonly (keyof FlagClientOptions)[];
 
-/** Checks an `EvalContext` (`undefined` passes): the `context` option, and `identify`, `evaluateFor`, `snapshotFor`'s. */
-export function checkContext(context: unknown): void {
-  if (context === undefined) return;
-  if (!isObject(context)) throw new ConfigError('context', 'must be an object');
-  const { userId, attributes } = context as EvalContext;
-  if (userId !== undefined && typeof userId !== 'string') throw new ConfigError('context.userId', 'must be a string');
-  if (attributes !== undefined && !isRecord(attributes)) throw new ConfigError('context.attributes', 'must be an object');
-}
-
 /**
- * A copy of `context` that later changes to the caller's objects cannot reach, nor changes to the copy
- * theirs: the context, its attributes, dates, and plain objects and arrays in them are copied (to a
- * depth of 32). Any other object is taken as JSON takes it: one with `toJSON()` (a date-time
- * library's value) becomes what that returns, so the wire, the context's key (its scope) and a later
- * read agree whatever the app does with it afterwards; one without (a `Map`, a `Set`) is a
- * `ConfigError` naming the attribute (its `path`). Checked first (`ConfigError`): `depth` and `path`
- * are the walk's own.
+ * A copy of `context` (an `EvalContext`; `undefined` passes) that later changes to the caller's objects
+ * cannot reach, nor changes to the copy theirs: the context, its attributes, dates, and plain objects
+ * and arrays in them are copied (to a depth of 32). Any other object is taken as JSON takes it: one
+ * with `toJSON()` (a date-time library's value) becomes what that returns, so the wire, the context's
+ * key (its scope) and a later read agree whatever the app does with it afterwards; one without (a
+ * `Map`, a `Set`) is a `ConfigError` naming the attribute (its `path`). The rule of the `context`
+ * option, and of `identify`, `evaluateFor`, `snapshotFor`'s: a context that is not an object, a
+ * `userId` that is not a string, `attributes` that are not an object are `ConfigError`s too.
+ * `depth` and `path` are the walk's own.
  */
 export function ownContext<T>(context: T, depth = 0, path = 'context'): T {
-  if (!depth) checkContext(context);
-  else if (context instanceof Date) return new Date(+context) as T;
+  if (depth) {
+    if (context instanceof Date) return new Date(+context) as T;
+  } else if (context !== undefined) {
+    if (!isObject(context)) throw new ConfigError(path, 'must be an object');
+    const { userId, attributes } = context as EvalContext;
+    if (userId !== undefined && typeof userId !== 'string') throw new ConfigError('context.userId', 'must be a string');
+    if (attributes !== undefined && !isRecord(attributes)) throw new ConfigError('context.attributes', 'must be an object');
+  }
   if (depth > 32 || !isObject(context)) return context;
   const copy = (item: unknown, name: string | number): unknown => ownContext(item, depth + 1, `${path}.${name}`);
   if (Array.isArray(context)) return context.map(copy) as T;

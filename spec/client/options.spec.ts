@@ -130,9 +130,9 @@ describe('unknown option keys', () => {
 });
 
 describe('the table of option rules', () => {
-  it('is dropped from a bundle that imports only checkContext (as the testing entry does)', async () => {
+  it('is dropped from a bundle that imports only ownContext (as the testing entry does)', async () => {
     const result = await build({
-      stdin: { contents: `export { checkContext } from './options.ts';`, resolveDir: new URL('../../lib/client/', import.meta.url).pathname, loader: 'ts' },
+      stdin: { contents: `export { ownContext } from './options.ts';`, resolveDir: new URL('../../lib/client/', import.meta.url).pathname, loader: 'ts' },
       bundle: true,
       minify: true,
       format: 'esm',
