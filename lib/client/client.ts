@@ -162,7 +162,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   }
 
   get context(): EvalContext {
-    return ownContext(this.activeContext, false);
+    return ownContext(this.activeContext);
   }
 
   all(): FlagSnapshot {

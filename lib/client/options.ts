@@ -147,7 +147,7 @@ type Rule = (value: never, resolved: ResolvedOptions, field: keyof FlagClientOpt
 /**
  * A number option ({@link numberOption}): its default (none: the poll interval, or 30 000 with
  * polling off), least value, and whether 0 turns it off. Free of side effects (as `check`), so that a
- * bundle importing only `checkContext` or `consoleLogger` from here (the testing entry) drops the table.
+ * bundle importing only `ownContext` or `consoleLogger` from here (the testing entry) drops the table.
  */
 /* @__NO_SIDE_EFFECTS__ */
 function number(fallback: number | undefined, min: number, off?: boolean): Rule {
@@ -165,6 +165,7 @@ function check<T>(ok: (value: T, transport: Transport) => unknown, rule: string,
 
 const isFunction = (value: unknown): boolean => typeof value === 'function';
 const record = check(isRecord, 'must be an object of flag key → value');
+const flag = check((value: unknown) => typeof value === 'boolean', 'must be true or false');
 
 /**
  * The rule of every option, in checking order (also the order `checkKeys` lists them in): `transport`
@@ -176,20 +177,21 @@ const RULES: Record<keyof FlagClientOptions, Rule> = {
     return transport;
   },
   context: (context?: EvalContext) => ownContext(context) ?? {},
-  streaming: (streaming?: boolean) => streaming ?? true,
+  streaming: (...rule) => flag(...rule) ?? true,
   // Polling faster than once a second only loads the server (use streaming for speed).
   pollIntervalMs: number(30_000, 1_000, true),
   timeoutMs: number(10_000, 1),
   defaults: (...rule) => ownRecord(record(...rule) as Record<string, unknown> | undefined),
   store: check((store: FlagStore | null) => isFunction(store?.save) && isFunction(store?.load), 'must have save() and load()'),
   bootstrap: record,
-  freshBootstrap: (fresh: boolean | undefined, { bootstrap }) => !!(bootstrap && fresh),
+  freshBootstrap: (...rule) => !!(flag(...rule) && rule[1].bootstrap),
   scheduler: check((scheduler: SchedulerLike | null) => isFunction(scheduler?.schedule), 'must be an rxjs SchedulerLike', () => asyncScheduler),
   fetch: check(isFunction, 'must be a function', defaultFetch),
-  logger: (logger?: Logger) => logger ?? consoleLogger,
+  logger: check((logger: Logger | null) => isFunction(logger?.warn) && isFunction(logger?.error), 'must have warn() and error()', () => consoleLogger),
   backoff: (backoff?: Partial<BackoffPolicy>) => numberGroup('backoff', backoff, defaultBackoff, 0),
   circuitBreaker: (breaker?: Partial<CircuitBreakerOptions> | false) => breaker !== false && numberGroup('circuitBreaker', breaker, defaultCircuitBreaker, 1),
-  tracking: (tracking?: Partial<TrackingOptions>) => tracking,
+  // Its numbers are checked by the tracking of a transport with sinks (`resolveTracking`), the only one using them.
+  tracking: check(isRecord, 'must be an object'),
   snapshotForMaxAgeMs: number(undefined, 0),
   maxResponseBytes: number(DEFAULT_MAX_RESPONSE_BYTES, 1),
   hiddenCloseMs: number(60_000, 0),
@@ -199,33 +201,33 @@ const RULES: Record<keyof FlagClientOptions, Rule> = {
 /** Every key of {@link FlagClientOptions}: any other is a typo, rejected with the nearest of these. */
 export const OPTION_KEYS = /* @__PURE__ */ Object.keys(RULES) as readonly (keyof FlagClientOptions)[];
 
-/** Checks an `EvalContext` (`undefined` passes): the `context` option, and `identify`, `evaluateFor`, `snapshotFor`'s. */
-export function checkContext(context: unknown): void {
-  if (context === undefined) return;
-  if (!isObject(context)) throw new ConfigError('context', 'must be an object');
-  const { userId, attributes } = context as EvalContext;
-  if (userId !== undefined && typeof userId !== 'string') throw new ConfigError('context.userId', 'must be a string');
-  if (attributes !== undefined && !isRecord(attributes)) throw new ConfigError('context.attributes', 'must be an object');
-}
-
 /**
- * A copy of `context` that later changes to the caller's objects cannot reach, nor changes to the copy
- * theirs: the context, its attributes, dates (of any realm), and the objects and arrays in them are
- * copied (to a depth of 32), each object as JSON takes it: one with `toJSON()` (a date-time library's
- * value) becomes what that returns, any other (a data class, a DTO) its own fields, so the wire, the
- * context's key (its scope) and a later read agree whatever the app does with it afterwards. A
- * collection without `toJSON()` (a `Map`, a `Set`: JSON would send `{}`) is a `ConfigError` naming
- * the attribute. Checked first (`ConfigError`) unless `check` is false.
+ * A copy of `context` (an `EvalContext`; `undefined` passes) that later changes to the caller's objects
+ * cannot reach, nor changes to the copy theirs: the context, its attributes, dates (of any realm), and
+ * the objects and arrays in them are copied (to a depth of 32), each object as JSON takes it: one with
+ * `toJSON()` (a date-time library's value) becomes what that returns, any other (a data class, a DTO)
+ * its own fields, so the wire, the context's key (its scope) and a later read agree whatever the app
+ * does with it afterwards. A collection without `toJSON()` (a `Map`, a `Set`: JSON would send `{}`)
+ * is a `ConfigError` naming the attribute (its `path`). The rule of the `context` option, and of
+ * `identify`, `evaluateFor`, `snapshotFor`'s: a context that is not an object, a `userId` that is not
+ * a string, `attributes` that are not an object are `ConfigError`s too. `depth` and `path` are the
+ * walk's own.
  */
-export function ownContext<T>(context: T, check = true, depth = 0, path = 'context'): T {
-  if (check) checkContext(context);
-  if (depth > 0 && Object.prototype.toString.call(context) === '[object Date]') return new Date(+(context as Date)) as T;
-  if (depth > 32 || typeof context !== 'object' || context === null) return context;
-  const copy = (item: unknown, name: string | number): unknown => ownContext(item, false, depth + 1, `${path}.${name}`);
+export function ownContext<T>(context: T, depth = 0, path = 'context'): T {
+  if (depth) {
+    if (Object.prototype.toString.call(context) === '[object Date]') return new Date(+(context as Date)) as T;
+  } else if (context !== undefined) {
+    if (!isObject(context)) throw new ConfigError(path, 'must be an object');
+    const { userId, attributes } = context as EvalContext;
+    if (userId !== undefined && typeof userId !== 'string') throw new ConfigError('context.userId', 'must be a string');
+    if (attributes !== undefined && !isRecord(attributes)) throw new ConfigError('context.attributes', 'must be an object');
+  }
+  if (depth > 32 || !isObject(context)) return context;
+  const copy = (item: unknown, name: string | number): unknown => ownContext(item, depth + 1, `${path}.${name}`);
   if (Array.isArray(context)) return context.map(copy) as T;
   if (depth > 1 && !isPlainObject(context)) {
     const { toJSON } = context as { toJSON?: unknown };
-    if (typeof toJSON === 'function') return ownContext(toJSON.call(context), false, depth + 1, path);
+    if (typeof toJSON === 'function') return ownContext(toJSON.call(context), depth + 1, path);
     if (Symbol.iterator in context) throw new ConfigError(path, 'must be JSON data, a Date, or have toJSON()');
   }
   return Object.fromEntries(Object.entries(context).map(([name, item]) => [name, copy(item, name)])) as T;

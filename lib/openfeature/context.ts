@@ -1,9 +1,13 @@
-import type { EvaluationContext, EvaluationContextValue } from '@openfeature/core';
+import type { EvaluationContext } from '@openfeature/core';
+import { ownContext } from '../client/options.js';
 import type { EvalContext } from '../types.js';
 
 /**
  * OpenFeature context → flagstream context: `targetingKey` → `userId`, a string `email` → `email`,
- * every other field → `attributes` (dates as ISO strings, since every wire carries JSON).
+ * every other field → `attributes`, copied by the client's own rule (`ownContext`): a value with
+ * `toJSON()` becomes what that returns, dates are copied, and a value that is neither JSON data nor
+ * has `toJSON()` (a `Map`, a `Set`) is a `ConfigError` naming its path
+ * (`context.attributes.tags: …`), as `createFlagClient` and `identify` take the same context.
  */
 export function toEvalContext(context: EvaluationContext): EvalContext {
   const result: EvalContext = {};
@@ -12,10 +16,10 @@ export function toEvalContext(context: EvaluationContext): EvalContext {
     if (value === undefined) continue;
     if (name === 'targetingKey' && typeof value === 'string') result.userId = value;
     else if (name === 'email' && typeof value === 'string') result.email = value;
-    else attributes[name] = attributeValue(value);
+    else attributes[name] = value;
   }
   if (Object.keys(attributes).length > 0) result.attributes = attributes;
-  return result;
+  return ownContext(result);
 }
 
 /** flagstream context → OpenFeature context: the inverse of {@link toEvalContext}. */
@@ -29,18 +33,4 @@ export function toEvaluationContext(context: EvalContext): EvaluationContext {
 /** Whether an OpenFeature context carries nothing (it then means "the client's own context"). */
 export function isEmptyContext(context: EvaluationContext | undefined): boolean {
   return !context || Object.values(context).every((value) => value === undefined);
-}
-
-
-function attributeValue(value: EvaluationContextValue): unknown {
-  if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value)) return value.map(attributeValue);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [name, inner] of Object.entries(value as Record<string, EvaluationContextValue>)) {
-      if (inner !== undefined) out[name] = attributeValue(inner);
-    }
-    return out;
-  }
-  return value;
 }

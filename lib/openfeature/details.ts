@@ -7,7 +7,7 @@ import {
   type FlagValueType,
   type ResolutionDetails,
 } from '@openfeature/core';
-import { FlagstreamError, isTerminal, messageOf } from '../errors.js';
+import { ConfigError, FlagstreamError, isTerminal, messageOf } from '../errors.js';
 import { standardReason } from './reasons.js';
 import type { ClientStatus, EvalResult, JsonValue } from '../types.js';
 
@@ -77,11 +77,13 @@ export function errorDetails<T>(error: unknown, defaultValue: T): ResolutionDeta
 }
 
 /**
- * The OpenFeature error code of a failed call: `PROVIDER_FATAL` for an `AuthError`, else the wire
- * code it carries (`errorCode`: an OFREP 400's `TARGETING_KEY_MISSING`, …) when OpenFeature has it, else `GENERAL`.
+ * The OpenFeature error code of a failed call: `PROVIDER_FATAL` for an `AuthError`, `INVALID_CONTEXT`
+ * for a `ConfigError` of the context (an attribute that is not JSON data), else the wire code it carries
+ * (`errorCode`: an OFREP 400's `TARGETING_KEY_MISSING`, …) when OpenFeature has it, else `GENERAL`.
  */
 export function errorCodeOf(error: unknown): ErrorCode {
   if (isTerminal(error)) return ErrorCode.PROVIDER_FATAL;
+  if (error instanceof ConfigError && error.field.startsWith('context')) return ErrorCode.INVALID_CONTEXT;
   return openFeatureCode(error instanceof FlagstreamError ? error.errorCode : undefined);
 }
 

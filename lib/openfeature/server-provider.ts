@@ -12,7 +12,8 @@ import { isStale } from './events.js';
  * answered from `client.snapshotFor(context)`: one round trip per context, cached by the client until
  * the flags change. Only a snapshot answer says `STALE` while the client is stale; another context's
  * gives its own load's reason. A context the client was just identified with counts as its own once its values
- * arrived, not before. Pass a `FlagClient` (the provider never closes it) or `FlagClientOptions` (the provider
+ * arrived, not before. A context with an attribute that is not JSON data (a `Map`; see `toEvalContext`)
+ * answers the default with `INVALID_CONTEXT` and the attribute's path. Pass a `FlagClient` (the provider never closes it) or `FlagClientOptions` (the provider
  * creates the client and closes it in `onClose`).
  */
 export class FlagstreamServerProvider extends BoundProvider {
@@ -62,13 +63,15 @@ export class FlagstreamServerProvider extends BoundProvider {
 
   private async resolve<T>(flagKey: string, defaultValue: T, context: EvaluationContext, type: FlagValueType): Promise<ResolutionDetails<T>> {
     const client = this.client;
-    const target = isEmptyContext(context) ? undefined : toEvalContext(context);
-    // Another context than the one the snapshot holds (compared by value) is answered by a request of its own.
-    const other = target && contextKey(target) !== this.loadedFor ? target : undefined;
-    const blocked = unavailable(client.status, defaultValue, !other);
-    if (blocked) return blocked;
-    if (!other) return toDetails(client.evaluate(flagKey), flagKey, defaultValue, type, isStale(client.status));
+    // A failure (an attribute that is not JSON data: INVALID_CONTEXT; another context's failed load) is
+    // the caller's default with its code: an evaluation never throws.
     try {
+      const target = isEmptyContext(context) ? undefined : toEvalContext(context);
+      // Another context than the one the snapshot holds (compared by value) is answered by a request of its own.
+      const other = target && contextKey(target) !== this.loadedFor ? target : undefined;
+      const blocked = unavailable(client.status, defaultValue, !other);
+      if (blocked) return blocked;
+      if (!other) return toDetails(client.evaluate(flagKey), flagKey, defaultValue, type, isStale(client.status));
       // That answer is its own load's (fresh, cached within `snapshotForMaxAgeMs`, or held with the reason `stale` in its results): the client's staleness is not its.
       const snapshot = await client.snapshotFor(other);
       return toDetails(snapshot.get(flagKey), flagKey, defaultValue, type);

@@ -1,14 +1,17 @@
 import type { EvaluationContext, FlagValueType, JsonValue, ResolutionDetails } from '@openfeature/core';
-import { isTerminal } from '../errors.js';
+import { ConfigError, isTerminal } from '../errors.js';
 import { BoundProvider } from './bound-provider.js';
 import { isEmptyContext, toEvalContext } from './context.js';
-import { openFeatureError, toDetails, unavailable } from './details.js';
+import { errorDetails, openFeatureError, toDetails, unavailable } from './details.js';
 import { isStale } from './events.js';
 
 /**
  * flagstream as a provider for the OpenFeature web SDK (static context). Every resolution is a
  * synchronous read of the client's snapshot; a context change runs `client.identify()`, during which
- * the SDK reports RECONCILING. Pass a `FlagClient` (the provider never closes it) or
+ * the SDK reports RECONCILING. A context with an attribute that is not JSON data (a `Map`; see
+ * `toEvalContext`) rejects `initialize`/`onContextChange` with an `InvalidContextError` naming its path
+ * (the SDK reports ERROR), and every resolution answers the default with `INVALID_CONTEXT` until a
+ * valid context arrives: the client's values are another context's. Pass a `FlagClient` (the provider never closes it) or
  * `FlagClientOptions` (the provider creates the client and closes it in `onClose`).
  */
 export class FlagstreamWebProvider extends BoundProvider {
@@ -17,22 +20,19 @@ export class FlagstreamWebProvider extends BoundProvider {
   /** The client holds one static context, so the SDK binds an instance to at most one domain. */
   readonly domainScoped = true;
 
+  /** The `ConfigError` of the SDK's context while it is invalid: every resolution answers it. */
+  private invalid: ConfigError | undefined;
+
   /** Identifies the client with `context` when it differs from the client's, then waits for the first load. */
   initialize(context?: EvaluationContext): Promise<void> {
-    // A transient failure to identify is reported by ready() in start(); only a terminal one (PROVIDER_FATAL) stops here.
-    const identified = isEmptyContext(context) ? Promise.resolve() : this.identify(toEvalContext(context!)).catch((error: unknown) => {
-      if (isTerminal(error)) throw openFeatureError(error);
-    });
+    // A transient failure to identify is reported by ready() in start(); only a terminal one (PROVIDER_FATAL) or an invalid context stops here.
+    const identified = isEmptyContext(context) ? Promise.resolve() : this.switchTo(context!, isTerminal);
     return this.settled(identified.then(() => this.start()));
   }
 
   /** Switches the client to the new context; the SDK shows RECONCILING until it resolves. */
   onContextChange(_oldContext: EvaluationContext, newContext: EvaluationContext): Promise<void> {
-    return this.settled(
-      this.identify(toEvalContext(newContext)).catch((error: unknown) => {
-        throw openFeatureError(error);
-      }),
-    );
+    return this.settled(this.switchTo(newContext));
   }
 
   /** Resolves a boolean flag from the client's snapshot, synchronously; `defaultValue` when it is missing, of another type or unavailable. */
@@ -58,6 +58,21 @@ export class FlagstreamWebProvider extends BoundProvider {
   private resolve<T>(flagKey: string, defaultValue: T, type: FlagValueType): ResolutionDetails<T> {
     const client = this.client;
     const { status } = client;
+    if (this.invalid) return errorDetails(this.invalid, defaultValue);
     return unavailable(status, defaultValue) ?? toDetails(client.evaluate(flagKey), flagKey, defaultValue, type, isStale(status));
+  }
+
+  /**
+   * Identifies the client with `context`; an invalid context, or a failure `fatal` picks, rejects with
+   * its OpenFeature error. An invalid context is answered as such until the next valid one.
+   */
+  private async switchTo(context: EvaluationContext, fatal: (error: unknown) => boolean = () => true): Promise<void> {
+    try {
+      this.invalid = undefined;
+      await this.identify(toEvalContext(context));
+    } catch (error) {
+      this.invalid = error instanceof ConfigError ? error : undefined;
+      if (this.invalid || fatal(error)) throw openFeatureError(error);
+    }
   }
 }

@@ -16,7 +16,7 @@ export {
   type IoRedisLike,
   type IoRedisSubscriber,
 } from './redis-connection.js';
-export { storeScope } from '../client/features/persistence.js';
+export { storeScope } from '../client/features/store-scope.js';
 export { StoreError } from '../errors.js';
 export type { FlagStore, StoredFlags } from '../client/options.js';
 export { redisFleet, type RedisFleetOptions, type FleetRedisClient, type FleetRedisSubscriber } from './redis-fleet.js';

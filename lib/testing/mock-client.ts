@@ -2,7 +2,7 @@ import { BehaviorSubject, EMPTY, Observable, Subject, asyncScheduler, defer, typ
 import type { FlagClient } from '../client/client.js';
 import type { AnyFlagKey, FlagValueOf, IsUntyped, UntypedFlags } from '../client/flag-keys.js';
 import { KeyedFanout } from '../client/state/fanout.js';
-import { checkContext } from '../client/options.js';
+import { ownContext } from '../client/options.js';
 import { ownValue } from '../client/state/json-values.js';
 import { missingResult } from '../client/state/results.js';
 import { FlagSnapshot } from '../client/state/snapshot.js';
@@ -108,9 +108,8 @@ class MockClient extends FlagViews implements MockFlagClient {
 
   constructor(options: MockClientOptions) {
     super(options.defaults);
-    checkContext(options.context);
+    this.currentContext = ownContext(options.context) ?? {};
     this.scheduler = options.scheduler ?? asyncScheduler;
-    this.currentContext = { ...options.context };
     this.current = FlagSnapshot.from(this.toResults(options.flags ?? {}));
     this.snapshots = new BehaviorSubject(this.current);
     this.tracker = new StatusTracker(this.scheduler);
@@ -239,9 +238,9 @@ class MockClient extends FlagViews implements MockFlagClient {
   }
 
   identify(context: EvalContext): Promise<void> {
-    checkContext(context);
+    const own = ownContext(context);
     if (this.closed) return Promise.reject(new ClosedError());
-    this.currentContext = { ...context };
+    this.currentContext = own;
     this.emit({ type: 'refreshed', at: this.now(), changed: 0 });
     return Promise.resolve();
   }
@@ -254,7 +253,7 @@ class MockClient extends FlagViews implements MockFlagClient {
   }
 
   evaluateFor(key: string, context: EvalContext): Promise<EvalResult> {
-    checkContext(context);
+    ownContext(context);
     if (this.closed) return Promise.reject(new ClosedError());
     this.log.record(key);
     const result = this.current.get(key);
@@ -262,7 +261,7 @@ class MockClient extends FlagViews implements MockFlagClient {
   }
 
   snapshotFor(context: EvalContext): Promise<FlagSnapshot> {
-    checkContext(context);
+    ownContext(context);
     return this.closed ? Promise.reject(new ClosedError()) : Promise.resolve(this.current);
   }
 

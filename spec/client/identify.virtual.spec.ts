@@ -1,7 +1,7 @@
 import { VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { NetworkError, ServerError, type EvalContext } from '../../lib/index.js';
-import { storeScope } from '../../lib/client/features/persistence.js';
+import { storeScope } from '../../lib/client/features/store-scope.js';
 import { memoryStore } from '../../lib/stores/index.js';
 import { testSource, type TestSource } from '../../lib/testing/index.js';
 import { clientOn, virtualTime } from '../support/virtual.js';

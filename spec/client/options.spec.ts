@@ -71,8 +71,27 @@ describe('object options', () => {
     [{ context: { userId: 7 } }, 'context.userId: must be a string'],
     [{ context: { attributes: { seen: [1, new Set([2])] } } }, 'context.attributes.seen.1: must be JSON data, a Date, or have toJSON()'],
     [{ transport: undefined }, 'transport: is required: cuttlegate({...}), rollgate({...}), ofrep({...}) or a test source'],
+    [{ logger: {} }, 'logger: must have warn() and error()'],
+    [{ logger: { warn: () => undefined, error: 'console' } }, 'logger: must have warn() and error()'],
+    [{ logger: null }, 'logger: must have warn() and error()'],
+    [{ streaming: 'no' }, 'streaming: must be true or false'],
+    [{ freshBootstrap: 1 }, 'freshBootstrap: must be true or false'],
+    [{ tracking: 5 }, 'tracking: must be an object'],
+    [{ tracking: [] }, 'tracking: must be an object'],
   ])('each follows its rule, named in its error (null included): %j', (options, message) => {
     expect(configError(options)?.message).toBe(message);
+  });
+
+  it('are checked on every transport, whether or not it uses them (a transport without sinks ignores tracking)', () => {
+    const transport = cuttlegate({ serverUrl: 'http://127.0.0.1:1', apiKey: 'k', project: 'p', environment: 'e' });
+    expect(() => createFlagClient({ transport, tracking: 5 } as never)).toThrow(new ConfigError('tracking', 'must be an object'));
+    expect(() => createFlagClient({ transport, logger: {} } as never)).toThrow(new ConfigError('logger', 'must have warn() and error()'));
+    expect(() => createFlagClient({ transport, streaming: 'no' } as never)).toThrow(new ConfigError('streaming', 'must be true or false'));
+  });
+
+  it('accept a logger with only warn() and error(), and false flags', () => {
+    expect(configError({ logger: { warn: () => undefined, error: () => undefined }, streaming: false, freshBootstrap: false })).toBeUndefined();
+    expect(configError({ streaming: true, bootstrap: {}, freshBootstrap: true, tracking: {} })).toBeUndefined();
   });
 });
 
@@ -112,9 +131,9 @@ describe('unknown option keys', () => {
 });
 
 describe('the table of option rules', () => {
-  it('is dropped from a bundle that imports only checkContext (as the testing entry does)', async () => {
+  it('is dropped from a bundle that imports only ownContext (as the testing entry does)', async () => {
     const result = await build({
-      stdin: { contents: `export { checkContext } from './options.ts';`, resolveDir: new URL('../../lib/client/', import.meta.url).pathname, loader: 'ts' },
+      stdin: { contents: `export { ownContext } from './options.ts';`, resolveDir: new URL('../../lib/client/', import.meta.url).pathname, loader: 'ts' },
       bundle: true,
       minify: true,
       format: 'esm',

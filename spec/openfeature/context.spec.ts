@@ -1,6 +1,7 @@
 import type { EvaluationContext } from '@openfeature/core';
 import { describe, expect, it } from 'vitest';
 import { contextKey } from '../../lib/client/context-key.js';
+import { ConfigError } from '../../lib/index.js';
 import { isEmptyContext } from '../../lib/openfeature/context.js';
 import { toEvalContext, toEvaluationContext } from '../../lib/openfeature/index.js';
 
@@ -8,11 +9,23 @@ describe('OpenFeature ↔ flagstream context mapping', () => {
   it('maps targetingKey to userId, email to email, and everything else to attributes', () => {
     expect(
       toEvalContext({ targetingKey: 'u1', email: 'u1@example.com', plan: 'pro', seats: 3, beta: true, tags: ['a'], at: new Date(0), skip: undefined } as unknown as EvaluationContext),
-    ).toEqual({ userId: 'u1', email: 'u1@example.com', attributes: { plan: 'pro', seats: 3, beta: true, tags: ['a'], at: '1970-01-01T00:00:00.000Z' } });
+    ).toEqual({ userId: 'u1', email: 'u1@example.com', attributes: { plan: 'pro', seats: 3, beta: true, tags: ['a'], at: new Date(0) } });
     expect(toEvalContext({})).toEqual({});
     // A non-string email is an ordinary attribute.
     expect(toEvalContext({ email: 42 })).toEqual({ attributes: { email: 42 } });
-    expect(toEvalContext({ nested: { when: new Date(0), n: 1 } })).toEqual({ attributes: { nested: { when: '1970-01-01T00:00:00.000Z', n: 1 } } });
+    expect(toEvalContext({ nested: { when: new Date(0), n: 1 } })).toEqual({ attributes: { nested: { when: new Date(0), n: 1 } } });
+  });
+
+  it('copies by the client rule: a toJSON() value becomes what it returns, a Map is a ConfigError naming its path', () => {
+    const iso = new (class Stamp {
+      toJSON = () => '2024';
+    })();
+    const when = new Date(0);
+    const mapped = toEvalContext({ targetingKey: 'u1', iso, deep: { list: [iso] }, when } as unknown as EvaluationContext);
+    expect(mapped).toEqual({ userId: 'u1', attributes: { iso: '2024', deep: { list: ['2024'] }, when } });
+    expect(mapped.attributes!.when).not.toBe(when);
+    expect(() => toEvalContext({ tags: new Map() } as unknown as EvaluationContext)).toThrow(new ConfigError('context.attributes.tags', 'must be JSON data, a Date, or have toJSON()'));
+    expect(() => toEvalContext({ deep: { set: new Set() } } as unknown as EvaluationContext)).toThrow(/^context\.attributes\.deep\.set: /);
   });
 
   it('maps back the other way', () => {

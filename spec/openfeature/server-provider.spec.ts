@@ -64,6 +64,21 @@ describe('FlagstreamServerProvider (test source)', () => {
     expect(client.string('user', '')).toBe('owner');
   });
 
+  it('takes a context by the client rule: a toJSON() value as what it returns, a Map as INVALID_CONTEXT with the default and no request', async () => {
+    await OpenFeature.setProviderAndWait(new FlagstreamServerProvider(client));
+    const of = OpenFeature.getClient();
+    const loads = source.loads;
+    const plan = new (class Plan {
+      toJSON = () => 'free';
+    })();
+    expect(await of.getStringValue('plan', 'none', { targetingKey: 'alice', plan } as unknown as EvaluationContext)).toBe('free');
+    expect(source.requests.filter((r) => r.type === 'load').at(-1)?.context).toEqual({ userId: 'alice', attributes: { plan: 'free' } });
+    const details = await of.getStringDetails('plan', 'none', { targetingKey: 'alice', tags: new Map() } as unknown as EvaluationContext);
+    expect(details).toMatchObject({ value: 'none', reason: 'ERROR', errorCode: ErrorCode.INVALID_CONTEXT });
+    expect(details.errorMessage).toBe('context.attributes.tags: must be JSON data, a Date, or have toJSON()');
+    expect(source.loads).toBe(loads + 1);
+  });
+
   it('follows the client context when the client is identified elsewhere', async () => {
     await OpenFeature.setProviderAndWait(new FlagstreamServerProvider(client));
     await client.identify({ userId: 'frank' });

@@ -1,4 +1,4 @@
-import { ErrorCode, OpenFeature, ProviderEvents, ProviderStatus } from '@openfeature/web-sdk';
+import { ErrorCode, OpenFeature, ProviderEvents, ProviderStatus, type EvaluationContext } from '@openfeature/web-sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuthError, NetworkError, type EvalContext, type FlagClient } from '../../lib/index.js';
 import { FlagstreamWebProvider } from '../../lib/openfeature/index.js';
@@ -109,7 +109,7 @@ describe('FlagstreamWebProvider (mock client)', () => {
     await resetOpenFeature();
     await OpenFeature.setContext({ targetingKey: 'user-2', email: 'a@b.c', plan: 'pro', since: new Date('2026-01-02T00:00:00Z') });
     await OpenFeature.setProviderAndWait(new FlagstreamWebProvider(client));
-    expect(client.context).toEqual({ userId: 'user-2', email: 'a@b.c', attributes: { plan: 'pro', since: '2026-01-02T00:00:00.000Z' } });
+    expect(client.context).toEqual({ userId: 'user-2', email: 'a@b.c', attributes: { plan: 'pro', since: new Date('2026-01-02T00:00:00Z') } });
   });
 
   it('identifies a client that does not expose its context, once per distinct context', async () => {
@@ -144,6 +144,39 @@ describe('FlagstreamWebProvider (mock client)', () => {
     await OpenFeature.setContext({ targetingKey: 'user-3' });
     expect(events.seen).toHaveLength(1);
     expect(OpenFeature.getClient().providerStatus).toBe(ProviderStatus.ERROR);
+  });
+
+  it('takes a context by the client rule: a toJSON() value as what it returns; a Map is an ERROR answered with INVALID_CONTEXT until a valid context', async () => {
+    await OpenFeature.setProviderAndWait(new FlagstreamWebProvider(client));
+    const plan = new (class Plan {
+      toJSON = () => 'pro';
+    })();
+    await OpenFeature.setContext({ targetingKey: 'user-2', plan } as unknown as EvaluationContext);
+    expect(client.context).toEqual({ userId: 'user-2', attributes: { plan: 'pro' } });
+
+    const events = await recordEvents(OpenFeature, [ProviderEvents.Error]);
+    await OpenFeature.setContext({ targetingKey: 'user-3', tags: new Map() } as unknown as EvaluationContext);
+    expect(events.seen).toHaveLength(1);
+    expect(events.seen[0]).toMatchObject({ details: { message: expect.stringContaining('context.attributes.tags: must be JSON data, a Date, or have toJSON()') } });
+    expect(OpenFeature.getClient().providerStatus).toBe(ProviderStatus.ERROR);
+    // The client still holds user-2's values: they are not answered for user-3.
+    expect(client.context).toEqual({ userId: 'user-2', attributes: { plan: 'pro' } });
+    expect(OpenFeature.getClient().getStringDetails('banner', 'none')).toMatchObject({
+      value: 'none',
+      reason: 'ERROR',
+      errorCode: ErrorCode.INVALID_CONTEXT,
+      errorMessage: 'context.attributes.tags: must be JSON data, a Date, or have toJSON()',
+    });
+
+    await OpenFeature.setContext({ targetingKey: 'user-3' });
+    expect(OpenFeature.getClient().providerStatus).toBe(ProviderStatus.READY);
+    expect(OpenFeature.getClient().getStringValue('banner', 'none')).toBe('holiday');
+  });
+
+  it('fails initialization with INVALID_CONTEXT for a context holding a Map, and answers so', async () => {
+    await OpenFeature.setContext({ targetingKey: 'user-1', tags: new Map() } as unknown as EvaluationContext);
+    await expect(OpenFeature.setProviderAndWait(new FlagstreamWebProvider(client))).rejects.toMatchObject({ code: ErrorCode.INVALID_CONTEXT });
+    expect(OpenFeature.getClient().getBooleanDetails('dark-mode', false)).toMatchObject({ value: false, errorCode: ErrorCode.INVALID_CONTEXT });
   });
 
   it('answers PROVIDER_NOT_READY before the first load and PROVIDER_FATAL after an AuthError', () => {

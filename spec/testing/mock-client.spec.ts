@@ -200,6 +200,10 @@ describe('createMockClient', () => {
     await client.identify({ userId: 'u1', attributes: { plan: 'pro' } });
     expect(client.context).toEqual({ userId: 'u1', attributes: { plan: 'pro' } });
     expect(() => client.identify({ userId: 7 } as never)).toThrow(ConfigError);
+    expect(() => make({ context: { attributes: { tags: new Set() } } })).toThrow('context.attributes.tags: must be JSON data, a Date, or have toJSON()');
+    const attributes = { plan: 'pro' };
+    const copied = make({ context: { attributes } }).context.attributes;
+    expect([copied, copied === attributes]).toEqual([{ plan: 'pro' }, false]);
     await expect(client.refresh()).resolves.toBeUndefined();
     await expect(client.evaluateFor('a', { userId: 'x' })).resolves.toMatchObject({ value: 'x', reason: 'mock' });
     await expect(client.evaluateFor('missing', { userId: 'x' })).rejects.toBeInstanceOf(FlagNotFoundError);

@@ -1,6 +1,6 @@
 import type { Observable } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ClosedError, ServerError, type ClientEvent, type FlagClient } from '../../lib/index.js';
+import { ClosedError, ConfigError, ServerError, type ClientEvent, type FlagClient } from '../../lib/index.js';
 import { createMockClient, testSource, type TestSource } from '../../lib/testing/index.js';
 import { clientOn, virtualTime } from '../support/virtual.js';
 
@@ -85,5 +85,26 @@ describe.each([
     client.resetCircuit();
     expect(client.status.circuit).toBe('closed');
     expect(circuit).toEqual(['circuit-open', 'circuit-closed']);
+  });
+
+  it('copies a context by one rule: a toJSON() value as what it returns, dates copied, a Map a ConfigError naming its path', async () => {
+    subject = make();
+    const { client } = subject;
+    await client.ready();
+    const when = new Date(0);
+    const tags = ['a'];
+    const stamp = new (class Stamp {
+      toJSON = () => '2024';
+    })();
+    await client.identify({ userId: 'u1', attributes: { stamp, when, tags } });
+    tags.push('b');
+    when.setTime(1);
+    expect(client.context).toEqual({ userId: 'u1', attributes: { stamp: '2024', when: new Date(0), tags: ['a'] } });
+    const map = { userId: 'u2', attributes: { tags: new Map() } };
+    const error = new ConfigError('context.attributes.tags', 'must be JSON data, a Date, or have toJSON()');
+    expect(() => client.identify(map)).toThrow(error);
+    expect(() => client.evaluateFor('a', map)).toThrow(error);
+    expect(() => client.snapshotFor(map)).toThrow(error);
+    expect(client.context).toMatchObject({ userId: 'u1' });
   });
 });

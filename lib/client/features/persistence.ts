@@ -12,12 +12,12 @@ const SCOPE_VERSION = 'v1';
 const REMEMBERED_SCOPES = 16;
 
 /**
- * The stable scope of a stored record: the transport's identity (server, project, environment;
- * never the API key) plus the context (user id, e-mail, attributes with keys sorted at every depth).
- * Equal contexts give equal scopes whatever the order their attributes were written in.
+ * The scope of a stored record for a context keyed `key` ({@link contextKey} of the client's own copy):
+ * the transport's identity (server, project, environment; never the API key) plus that key. Apps
+ * call `storeScope` (which copies the context first); the client passes its copy.
  */
-export function storeScope(identity: string, context: EvalContext): string {
-  return `${SCOPE_VERSION} ${identity} ${contextKey(context)}`;
+export function scopeFor(identity: string, key: string): string {
+  return `${SCOPE_VERSION} ${identity} ${key}`;
 }
 
 /** What the client asks of its store, per context (the scope is worked out here). */
@@ -55,8 +55,8 @@ export function storeLink(
 ): StoreLink {
   const sync = new StoreSync(store, scheduler, logger, report, errors);
   return {
-    restore: (context) => sync.restore(storeScope(identity, context)),
-    save: (context, snapshot) => sync.saveIfChanged(storeScope(identity, context), snapshot),
+    restore: (context) => sync.restore(scopeFor(identity, contextKey(context))),
+    save: (context, snapshot) => sync.saveIfChanged(scopeFor(identity, contextKey(context)), snapshot),
     close: () => sync.close(),
   };
 }

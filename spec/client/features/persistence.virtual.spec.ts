@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { FlagSnapshot, rollgate, type EvalResult, type FlagStore, type StoredFlags } from '../../../lib/index.js';
+import { FlagSnapshot, NetworkError, createFlagClient, rollgate, type EvalResult, type FlagStore, type StoredFlags } from '../../../lib/index.js';
+import { testSource } from '../../../lib/testing/index.js';
 import { StoreError } from '../../../lib/errors.js';
-import { StoreSync, storeScope } from '../../../lib/client/features/persistence.js';
+import { StoreSync } from '../../../lib/client/features/persistence.js';
+import { storeScope } from '../../../lib/client/features/store-scope.js';
 import { memoryStore } from '../../../lib/stores/index.js';
 import { captureLog } from '../../support/log-capture.js';
-import { virtualTime } from '../../support/virtual.js';
+import { silent, virtualTime } from '../../support/virtual.js';
 import * as errors from '../../../lib/errors.js';
 
 const flag = (key: string, value: boolean, evaluatedAt = '2026-01-01T00:00:00.000Z'): EvalResult => ({
@@ -89,6 +91,25 @@ describe('storeScope()', () => {
     const cyclic: Record<string, unknown> = { n: 10n };
     cyclic.self = cyclic;
     expect(() => storeScope('id', { attributes: cyclic })).not.toThrow();
+  });
+
+  it("keys the context as the client copies it: a toJSON() value as what it returns (the scope the client saves under), a Map a ConfigError", async () => {
+    const since = new (class Day {
+      toJSON = () => '2024-05-01';
+    })();
+    expect(storeScope('id', { attributes: { since } })).toBe(storeScope('id', { attributes: { since: '2024-05-01' } }));
+    expect(() => storeScope('id', { attributes: { tags: new Map() } })).toThrow('context.attributes.tags: must be JSON data, a Date, or have toJSON()');
+
+    // A record saved under the app's context object is the one the client restores for it.
+    const store = memoryStore();
+    const raw = { userId: 'u1', attributes: { since } };
+    await store.save({ version: 1, scope: storeScope('test', raw), savedAt: '2026-01-01T00:00:00.000Z', flags: [flag('a', true)] });
+    const source = testSource({ a: false });
+    source.fail(new NetworkError('offline'));
+    const client = createFlagClient({ transport: source, context: raw, store, pollIntervalMs: 0, streaming: false, logger: silent });
+    expect(await client.ready()).toMatchObject({ ok: true, source: 'store' });
+    expect(client.evaluate('a')).toMatchObject({ value: true, source: 'store' });
+    client.close();
   });
 });
 

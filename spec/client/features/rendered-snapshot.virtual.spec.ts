@@ -57,6 +57,24 @@ describe('renderedSnapshot: the snapshot a server render hands to the browser', 
     expect(stamp({ userId: 'bob', attributes: { plan: 'pro', country: 'DE' } })).not.toBe(anna);
     expect(stamp({})).toBe(stamp({ userId: undefined }));
   });
+
+  it("keys the client's copy of the context: a toJSON() value as what it returns, so the page's string context matches; a Map throws", () => {
+    const since = new (class Day {
+      toJSON = () => '2024-05-01';
+    })();
+    const server = createFlagClient({ transport: testSource({ banner }), context: { userId: 'anna', attributes: { since } }, logger: silent });
+    clients.push(server);
+    // The app hands its own context object (not the client's copy) to the render.
+    const rendered = JSON.parse(JSON.stringify(renderedSnapshot(server.snapshot, { userId: 'anna', attributes: { since } }))) as SnapshotJSON;
+    expect(rendered.contextFingerprint).toBe(renderedSnapshot(server.snapshot, server.context).contextFingerprint);
+    const log = captureLog();
+    const options = withRenderedSnapshot({ transport: testSource(), context: { userId: 'anna', attributes: { since: '2024-05-01' } }, logger: log.logger }, rendered);
+    expect(options).toMatchObject({ bootstrap: rendered, freshBootstrap: true });
+    expect(log.lines).toEqual([]);
+    const bad = { userId: 'anna', attributes: { tags: new Map() } };
+    expect(() => renderedSnapshot(server.snapshot, bad)).toThrow('context.attributes.tags: must be JSON data, a Date, or have toJSON()');
+    expect(() => withRenderedSnapshot({ transport: testSource(), context: bad }, rendered)).toThrow('context.attributes.tags: must be JSON data, a Date, or have toJSON()');
+  });
 });
 
 describe("withRenderedSnapshot: the browser uses a render's snapshot only for the render's context", () => {
