@@ -15,8 +15,9 @@ export function contextKey(context: EvalContext): string {
 }
 
 /**
- * JSON with object keys sorted at every depth; never throws. A date is
- * written as the ISO text the transports send for it. What JSON cannot carry (a bigint, a non-finite
+ * JSON with object keys sorted at every depth; never throws (unless a `toJSON()` does). A date is
+ * written as the ISO text the transports send for it, any other value with `toJSON()` (a date-time
+ * library's) as what that returns, as the client's copy of a context holds it. What JSON cannot carry (a bigint, a non-finite
  * number, a function, `undefined`, an invalid date, a circular reference…) is written as a token no JSON text is
  * (`<12n>`, `<NaN>`, `<circular>`), so it never shares a key with a value that is sent.
  */
@@ -25,6 +26,8 @@ export function canonicalJson(value: unknown, seen = new Set<object>()): string 
   if (typeof value === 'number' && !Number.isFinite(value)) return `<${value}>`;
   if (typeof value !== 'object' || value === null) return JSON.stringify(value) ?? `<${typeof value}>`;
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? '<invalid date>' : JSON.stringify(value.toISOString());
+  const { toJSON } = value as { toJSON?: unknown };
+  if (typeof toJSON === 'function') return canonicalJson(toJSON.call(value), seen);
   if (seen.has(value)) return '<circular>';
   seen.add(value);
   const text = Array.isArray(value)

@@ -1,6 +1,6 @@
 import type { EvalContext } from '../types.js';
 import { contextKey } from './context-key.js';
-import { ownContext } from './options.js';
+import { ownContext } from './own-context.js';
 
 /**
  * The key ({@link contextKey}) of the copy {@link ownContext} makes of `context` (`undefined`: the

@@ -1,5 +1,5 @@
 import type { EvaluationContext } from '@openfeature/core';
-import { ownContext } from '../client/options.js';
+import { ownContext } from '../client/own-context.js';
 import type { EvalContext } from '../types.js';
 
 /**

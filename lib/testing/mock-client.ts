@@ -2,7 +2,7 @@ import { BehaviorSubject, EMPTY, Observable, Subject, asyncScheduler, defer, typ
 import type { FlagClient } from '../client/client.js';
 import type { AnyFlagKey, FlagValueOf, IsUntyped, UntypedFlags } from '../client/flag-keys.js';
 import { KeyedFanout } from '../client/state/fanout.js';
-import { ownContext } from '../client/options.js';
+import { ownContext } from '../client/own-context.js';
 import { ownValue } from '../client/state/json-values.js';
 import { missingResult } from '../client/state/results.js';
 import { FlagSnapshot } from '../client/state/snapshot.js';
