@@ -144,8 +144,7 @@ export class TabCoordinator implements FleetCoordinator {
     if (fresh) state.term = Math.max(state.term + 1, term + 1, this.#scheduler.now()) + Math.random();
     // The lock, not a timer, says the leader lives (a background tab's timers are throttled): its
     // health goes out when it changed, and to every tab when a leadership begins.
-    if (fresh || JSON.stringify(health) !== JSON.stringify(state.leader)) this.#beat(state, health);
-    this.#heard(state, health, undefined, holder);
+    this.#heard(state, health, undefined, holder, fresh);
     return { held: true, shared: state.record !== undefined, remainingMs: 0, farewell: this.#farewellOf(state), term: state.term };
   }
 
@@ -165,9 +164,7 @@ export class TabCoordinator implements FleetCoordinator {
     const state = this.#scope(scope);
     // Its holder's lock is granted (a claim made it the holder; dropping the lock unmakes it).
     if (state.holder !== holder) return false;
-    const health = state.leader!;
-    this.#heard(state, health, record, holder);
-    this.#beat(state, health, record);
+    this.#heard(state, state.leader!, record, holder);
     return true;
   }
 
@@ -332,12 +329,16 @@ export class TabCoordinator implements FleetCoordinator {
     for (const done of [...state.asking]) done();
   }
 
-  /** Takes a heartbeat (and a record) in; notifies when either changed (`origin`: the holder here whose claim or publish it was). */
-  #heard(state: Scope, health: FleetHealth, record: FleetRecord | undefined, origin?: string): void {
+  /**
+   * Takes a heartbeat (and a record) in; notifies when either changed. `origin`: the holder here whose
+   * claim or publish it was, which then tells the other tabs too (also unchanged when `fresh`: a new leadership).
+   */
+  #heard(state: Scope, health: FleetHealth, record: FleetRecord | undefined, origin?: string, fresh = false): void {
     const changed = JSON.stringify(health) !== JSON.stringify(state.leader) || (record !== undefined && record !== state.record);
     state.leader = health;
     state.heardAt = this.#now();
     if (record) state.record = record;
+    if (origin && (changed || fresh)) this.#beat(state, health, record);
     if (changed) this.#notify(state, origin);
   }
 
