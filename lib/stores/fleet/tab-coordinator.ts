@@ -264,8 +264,8 @@ export class TabCoordinator implements FleetCoordinator {
         .request(name, steal ? { steal } : { ifAvailable: true }, (free) => {
           resolve(lock);
           if (free) return hold();
-          if (lock.withdrawal.signal.aborted) return undefined;
-          // Queued behind the holder: once granted, the scope's followers here are told to claim.
+          // Queued behind the holder: once granted, the scope's followers here are told to claim. (Withdrawn
+          // meanwhile: the signal is aborted, so the request fails at once.)
           this.#platform.locks
             .request(name, { signal: lock.withdrawal.signal }, () => {
               const held = hold();
