@@ -304,28 +304,31 @@ export class TabCoordinator implements FleetCoordinator {
     });
   }
 
-  /** A message from another tab. */
+  /** A message from another tab (anything else on the channel, or of a scope nobody here uses, is dropped). */
   #received(data: unknown): void {
-    const message = parseMessage(data);
-    if (!message) return;
-    const state = this.#scopes.get(message.key);
+    const { key, kind, health, record, have, term } = (data ?? {}) as Record<string, unknown>;
+    // (Scopes are filed under their hash, a string: no other key finds one.)
+    const state = this.#scopes.get(key as string);
     if (!state) return;
-    if (message.kind === 'ask') {
-      const { record } = state;
+    if (kind === 'ask') {
+      const held = state.record;
       // A holder has a heartbeat: its claim took it in.
-      if (state.holder) this.#beat(state, state.leader!, record && tag(record) !== message.have ? record : undefined);
+      if (state.holder) this.#beat(state, state.leader!, held && tag(held) !== have ? held : undefined);
       return;
     }
-    if (message.kind === 'farewell') return this.#farewell(state, message.health);
+    const heard = asHealth(health);
+    if (!heard) return;
+    if (kind === 'farewell') return this.#farewell(state, heard);
+    if (kind !== 'beat') return;
     // A beat of an older leadership (a hung leader's page that runs again, before it learns its lock
     // was taken) is dropped. One of a newer leadership while one here leads: its lock was taken, so
     // it steps down now; any other beat from another tab then: the other is about to find it cannot publish.
-    const term = message.term ?? state.term;
-    if (term < state.term) return;
-    if (state.holder && term > state.term) this.#drop(state, state.holder, state.holders.get(state.holder)!);
+    const beatTerm = termOf(term) ?? state.term;
+    if (beatTerm < state.term) return;
+    if (state.holder && beatTerm > state.term) this.#drop(state, state.holder, state.holders.get(state.holder)!);
     if (state.holder) return;
-    state.term = term;
-    this.#heard(state, message.health, message.record);
+    state.term = beatTerm;
+    this.#heard(state, heard, asRecord(record));
     for (const done of [...state.asking]) done();
   }
 
@@ -387,12 +390,3 @@ export class TabCoordinator implements FleetCoordinator {
 
 /** Which record a follower holds: its epoch and version. */
 const tag = ({ epoch, version }: FleetRecord): string => `${epoch} ${version}`;
-
-/** A message from another tab, or undefined when it is not one. */
-function parseMessage(data: unknown): Message | undefined {
-  const { key, kind, health, record, have, term } = (data ?? {}) as Record<string, unknown>;
-  const heard = asHealth(health);
-  if (typeof key !== 'string') return undefined;
-  if (kind === 'ask') return { key, kind, have };
-  return heard && (kind === 'beat' || kind === 'farewell') ? { key, kind, health: heard, record: asRecord(record), term: termOf(term) } : undefined;
-}
