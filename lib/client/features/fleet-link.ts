@@ -2,7 +2,7 @@ import type { Subscription } from 'rxjs';
 import { FleetLeaderError, TimeoutError, asError, isRetryable } from '../../errors.js';
 import type { ClientStatus, EvalContext, EvalResult, FleetRole } from '../../types.js';
 import { contextKey } from '../context-key.js';
-import type { FleetClaim, FleetCoordinator, FleetHandle, FleetHealth, FleetHost, FleetView, MirroredHealth } from './fleet-contract.js';
+import type { FleetCoordinator, FleetHandle, FleetHealth, FleetHost, FleetView, MirroredHealth } from './fleet-contract.js';
 import { asHealth, fenced, leaderError, mirrorOf } from './fleet-heard.js';
 
 export type * from './fleet-contract.js';
@@ -157,7 +157,10 @@ export class FleetLink implements FleetHandle {
     if (changed && this.#role === 'leader') this.#elect(this.#generation);
   }
 
-  /** Claims now (one claim at a time per scope: a request meanwhile runs right after). */
+  /**
+   * Claims now (one claim at a time per scope: a request meanwhile runs right after), then schedules
+   * the next claim: a leader's a third of a lease on, a follower's at ± 20 % of that, or sooner when the lease lapses.
+   */
   #elect(generation: number): void {
     if (this.#electing === generation) {
       this.#again = true;
@@ -168,8 +171,15 @@ export class FleetLink implements FleetHandle {
     void this.#claim(generation).finally(() => {
       if (this.#electing === generation) this.#electing = undefined;
       if (this.#stale(generation)) return;
-      if (this.#again) this.#elect(generation);
-      else this.#schedule(generation);
+      if (this.#again) return this.#elect(generation);
+      const third = this.#store.leaseMs / 3;
+      let delay = this.#role === 'leader' ? third : third * (0.8 + 0.4 * Math.random());
+      // A follower also claims the moment the holder's lease lapses: a dead leader is replaced within one lease.
+      if (this.#role === 'follower') {
+        delay = Math.min(delay, Math.max(0, this.#lapsesAt - this.#host.scheduler.now()) + 5 + 20 * Math.random());
+      }
+      this.#tick?.unsubscribe();
+      this.#tick = this.#host.scheduler.schedule(() => this.#elect(generation), delay);
     });
   }
 
@@ -187,8 +197,20 @@ export class FleetLink implements FleetHandle {
       }
       this.#lapsesAt = this.#host.scheduler.now() + claim.remainingMs;
       if (claim.held) {
+        // The lease is ours: a new leadership (a term above the newest this member knew: the lease was
+        // taken afresh), or a lost snapshot, republishes what this process holds.
+        const newLeadership = claim.term! > this.#term || this.#role !== 'leader';
+        this.#term = claim.term!;
+        if (newLeadership) {
+          this.#leaderships += 1;
+          this.#epoch = `${this.#holder}.${this.#leaderships}`;
+          this.#version = 0;
+        }
+        this.#become('leader');
+        // A leader that took over after a farewell says why the last one left, as its followers do.
+        if (claim.farewell) this.#farewelled(claim.farewell);
+        if (newLeadership || !claim.shared) this.#share();
         // Led at once: solo on a failed subscription would hold the lease for nobody who publishes.
-        this.#lead(claim);
         await this.#listen(scope, generation).catch((error: Error) => this.#host.logger.warn(`fleet: notices not heard: ${error.message}`));
       } else {
         // A follower listens first: no notice goes unheard between its read and its subscription.
@@ -219,33 +241,6 @@ export class FleetLink implements FleetHandle {
     });
     if (this.#stale(generation) || this.#stopListening) return stop();
     this.#stopListening = stop;
-  }
-
-  /** The lease is ours: a new leadership (or a lost snapshot) republishes what this process holds. */
-  #lead(claim: FleetClaim): void {
-    // A term above the newest this member knew: the lease was taken afresh.
-    const newLeadership = claim.term! > this.#term || this.#role !== 'leader';
-    this.#term = claim.term!;
-    if (newLeadership) {
-      this.#leaderships += 1;
-      this.#epoch = `${this.#holder}.${this.#leaderships}`;
-      this.#version = 0;
-    }
-    this.#become('leader');
-    // A leader that took over after a farewell says why the last one left, as its followers do.
-    if (claim.farewell) this.#farewelled(claim.farewell);
-    if (newLeadership || !claim.shared) this.#share();
-  }
-
-  #schedule(generation: number): void {
-    const third = this.#store.leaseMs / 3;
-    let delay = this.#role === 'leader' ? third : third * (0.8 + 0.4 * Math.random());
-    // A follower also claims the moment the holder's lease lapses: a dead leader is replaced within one lease.
-    if (this.#role === 'follower') {
-      delay = Math.min(delay, Math.max(0, this.#lapsesAt - this.#host.scheduler.now()) + 5 + 20 * Math.random());
-    }
-    this.#tick?.unsubscribe();
-    this.#tick = this.#host.scheduler.schedule(() => this.#elect(generation), delay);
   }
 
   #become(role: 'leader' | 'follower'): void {

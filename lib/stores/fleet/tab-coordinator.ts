@@ -42,8 +42,10 @@ interface Lock {
   granted: boolean;
   /** When the holder last claimed (see `#now`): a lock granted to a holder that stopped claiming is given back. */
   claimedAt: number;
-  release(): void;
-  readonly abort: AbortController;
+  /** Lets the granted lock go (until granted: nothing). */
+  giveBack(): void;
+  /** Aborted when the lock is let go or its request withdrawn. */
+  readonly withdrawal: AbortController;
 }
 
 /** What this tab knows of one scope. */
@@ -60,10 +62,12 @@ interface Scope {
   holder?: string;
   /** The newest leadership's term this tab has led or heard of: a beat of an older one is dropped. */
   term: number;
-  readonly locks: Map<string, Lock>;
-  readonly listeners: Set<(origin?: string) => void>;
+  /** Each holder's lock (or queued request) here, by holder. */
+  readonly holders: Map<string, Lock>;
+  /** The links here that listen to the scope. */
+  readonly notices: Set<(origin?: string) => void>;
   /** Answers awaited by `read` after an ask. */
-  readonly waiting: Set<() => void>;
+  readonly asking: Set<() => void>;
 }
 
 /**
@@ -116,10 +120,10 @@ export class TabCoordinator implements FleetCoordinator {
 
   async claim(scope: string, holder: string, health: FleetHealth, { term }: { term: number }): Promise<FleetClaim> {
     const state = this.#scope(scope);
-    let lock = state.locks.get(holder) ?? (await this.#request(state, holder));
+    let lock = state.holders.get(holder) ?? (await this.#request(state, holder));
     // The holder has answered nothing for a whole lease, nor now (this tab may itself have been busy): its lock is taken from it,
     // unless this holder's request was granted or withdrawn (it left the scope) while it asked.
-    if (!lock.granted && this.#quiet(state) >= this.leaseMs && (await this.#ask(state), this.#quiet(state) >= this.leaseMs && !lock.granted && state.locks.get(holder) === lock)) {
+    if (!lock.granted && this.#quiet(state) >= this.leaseMs && (await this.#ask(state), this.#quiet(state) >= this.leaseMs && !lock.granted && state.holders.get(holder) === lock)) {
       this.#drop(state, holder, lock);
       lock = await this.#request(state, holder, true);
     }
@@ -130,7 +134,7 @@ export class TabCoordinator implements FleetCoordinator {
     // query that fails leaves that unknown: the lock is let go (the next tab in line may lead), the
     // holder goes on following, and its next claim requests the lock again.
     if (lock.granted && state.holder !== holder) await this.#platform.locks.query().catch(() => this.#drop(state, holder, lock));
-    if (!lock.granted || state.locks.get(holder) !== lock) return { held: false, remainingMs: this.leaseMs };
+    if (!lock.granted || state.holders.get(holder) !== lock) return { held: false, remainingMs: this.leaseMs };
     // Granted and not yet claimed by this holder: a new leadership. A lock says nothing of whom it was
     // granted before: its term is the clock, above any term heard (the tabs of an origin share the
     // clock; one that went back is still outrun), plus a random fraction: two tabs that take the lock
@@ -140,14 +144,13 @@ export class TabCoordinator implements FleetCoordinator {
     if (fresh) state.term = Math.max(state.term + 1, term + 1, this.#scheduler.now()) + Math.random();
     // The lock, not a timer, says the leader lives (a background tab's timers are throttled): its
     // health goes out when it changed, and to every tab when a leadership begins.
-    if (fresh || JSON.stringify(health) !== JSON.stringify(state.leader)) this.#beat(state, health);
-    this.#heard(state, health, undefined, holder);
+    this.#heard(state, health, undefined, holder, fresh);
     return { held: true, shared: state.record !== undefined, remainingMs: 0, farewell: this.#farewellOf(state), term: state.term };
   }
 
   async release(scope: string, holder: string, farewell?: FleetHealth): Promise<void> {
     const state = this.#scopes.get(digest(scope));
-    const lock = state?.locks.get(holder);
+    const lock = state?.holders.get(holder);
     if (!state || !lock) return;
     const leading = state.holder === holder;
     this.#drop(state, holder, lock);
@@ -161,15 +164,13 @@ export class TabCoordinator implements FleetCoordinator {
     const state = this.#scope(scope);
     // Its holder's lock is granted (a claim made it the holder; dropping the lock unmakes it).
     if (state.holder !== holder) return false;
-    const health = state.leader!;
-    this.#heard(state, health, record, holder);
-    this.#beat(state, health, record);
+    this.#heard(state, state.leader!, record, holder);
     return true;
   }
 
   async read(scope: string): Promise<FleetView> {
     const state = this.#scope(scope);
-    const granted = [...state.locks.values()].some((lock) => lock.granted);
+    const granted = [...state.holders.values()].some((lock) => lock.granted);
     if (!granted && (!state.leader || this.#quiet(state) >= this.leaseMs / 3)) await this.#ask(state);
     // A lock granted here but not yet claimed: whoever held it is gone, so the lease is free. A leader
     // silent for a whole lease holds the lock but vouches for nothing.
@@ -180,12 +181,12 @@ export class TabCoordinator implements FleetCoordinator {
   async listen(scope: string, notice: (origin?: string) => void): Promise<() => void> {
     const state = this.#scope(scope);
     this.#connect();
-    state.listeners.add(notice);
+    state.notices.add(notice);
     return () => {
-      state.listeners.delete(notice);
-      if (state.listeners.size > 0) return;
+      state.notices.delete(notice);
+      if (state.notices.size > 0) return;
       // Nobody here follows the scope any more: its queued lock requests are withdrawn.
-      for (const [holder, lock] of [...state.locks]) if (!lock.granted) this.#drop(state, holder, lock);
+      for (const [holder, lock] of [...state.holders]) if (!lock.granted) this.#drop(state, holder, lock);
       this.#forget(state);
     };
   }
@@ -211,10 +212,10 @@ export class TabCoordinator implements FleetCoordinator {
    * link, which listens: its claim then finds the lock gone, and it follows at once.
    */
   #drop(state: Scope, holder: string, lock: Lock): void {
-    if (state.locks.get(holder) !== lock) return;
-    state.locks.delete(holder);
-    lock.abort.abort();
-    lock.release();
+    if (state.holders.get(holder) !== lock) return;
+    state.holders.delete(holder);
+    lock.withdrawal.abort();
+    lock.giveBack();
     this.#forget(state);
     if (state.holder === holder) {
       state.holder = undefined;
@@ -224,7 +225,7 @@ export class TabCoordinator implements FleetCoordinator {
 
   /** Forgets a scope nobody here uses any more (no lock, no listener). */
   #forget(state: Scope): void {
-    if (state.locks.size === 0 && state.listeners.size === 0 && this.#scopes.get(state.key) === state) this.#scopes.delete(state.key);
+    if (state.holders.size === 0 && state.notices.size === 0 && this.#scopes.get(state.key) === state) this.#scopes.delete(state.key);
   }
 
   /**
@@ -234,7 +235,7 @@ export class TabCoordinator implements FleetCoordinator {
   #dropAll(): void {
     for (const state of [...this.#scopes.values()]) {
       state.holder = undefined;
-      for (const [holder, lock] of [...state.locks]) this.#drop(state, holder, lock);
+      for (const [holder, lock] of [...state.holders]) this.#drop(state, holder, lock);
     }
   }
 
@@ -248,25 +249,25 @@ export class TabCoordinator implements FleetCoordinator {
     if (this.#closed) return Promise.reject(new Error('fleet coordinator closed'));
     this.#connect();
     const name = `${this.#name}:${state.key}`;
-    const lock: Lock = { granted: false, claimedAt: this.#now(), release: () => undefined, abort: new AbortController() };
-    state.locks.set(holder, lock);
+    const lock: Lock = { granted: false, claimedAt: this.#now(), giveBack: () => undefined, withdrawal: new AbortController() };
+    state.holders.set(holder, lock);
     // Held until released; a lock released or withdrawn before the browser granted it is let go at once.
     const hold = (): Promise<void> | undefined =>
-      lock.abort.signal.aborted
+      lock.withdrawal.signal.aborted
         ? undefined
         : new Promise<void>((release) => {
             lock.granted = true;
-            lock.release = release;
+            lock.giveBack = release;
           });
     return new Promise<Lock>((resolve, reject) => {
       this.#platform.locks
         .request(name, steal ? { steal } : { ifAvailable: true }, (free) => {
           resolve(lock);
           if (free) return hold();
-          if (lock.abort.signal.aborted) return undefined;
-          // Queued behind the holder: once granted, the scope's followers here are told to claim.
+          // Queued behind the holder: once granted, the scope's followers here are told to claim. (Withdrawn
+          // meanwhile: the signal is aborted, so the request fails at once.)
           this.#platform.locks
-            .request(name, { signal: lock.abort.signal }, () => {
+            .request(name, { signal: lock.withdrawal.signal }, () => {
               const held = hold();
               if (!held) return undefined;
               const grantedAt = this.#now();
@@ -294,46 +295,53 @@ export class TabCoordinator implements FleetCoordinator {
     this.#post({ key: state.key, kind: 'ask', have: state.record && tag(state.record) });
     return new Promise<void>((resolve) => {
       const done = (): void => {
-        state.waiting.delete(done);
+        state.asking.delete(done);
         timer.unsubscribe();
         resolve();
       };
       const timer = this.#scheduler.schedule(done, Math.min(250, this.timeoutMs / 2));
-      state.waiting.add(done);
+      state.asking.add(done);
     });
   }
 
-  /** A message from another tab. */
+  /** A message from another tab (anything else on the channel, or of a scope nobody here uses, is dropped). */
   #received(data: unknown): void {
-    const message = parseMessage(data);
-    if (!message) return;
-    const state = this.#scopes.get(message.key);
+    const { key, kind, health, record, have, term } = (data ?? {}) as Record<string, unknown>;
+    // (Scopes are filed under their hash, a string: no other key finds one.)
+    const state = this.#scopes.get(key as string);
     if (!state) return;
-    if (message.kind === 'ask') {
-      const { record } = state;
+    if (kind === 'ask') {
+      const held = state.record;
       // A holder has a heartbeat: its claim took it in.
-      if (state.holder) this.#beat(state, state.leader!, record && tag(record) !== message.have ? record : undefined);
+      if (state.holder) this.#beat(state, state.leader!, held && tag(held) !== have ? held : undefined);
       return;
     }
-    if (message.kind === 'farewell') return this.#farewell(state, message.health);
+    const heard = asHealth(health);
+    if (!heard) return;
+    if (kind === 'farewell') return this.#farewell(state, heard);
+    if (kind !== 'beat') return;
     // A beat of an older leadership (a hung leader's page that runs again, before it learns its lock
     // was taken) is dropped. One of a newer leadership while one here leads: its lock was taken, so
     // it steps down now; any other beat from another tab then: the other is about to find it cannot publish.
-    const term = message.term ?? state.term;
-    if (term < state.term) return;
-    if (state.holder && term > state.term) this.#drop(state, state.holder, state.locks.get(state.holder)!);
+    const beatTerm = termOf(term) ?? state.term;
+    if (beatTerm < state.term) return;
+    if (state.holder && beatTerm > state.term) this.#drop(state, state.holder, state.holders.get(state.holder)!);
     if (state.holder) return;
-    state.term = term;
-    this.#heard(state, message.health, message.record);
-    for (const done of [...state.waiting]) done();
+    state.term = beatTerm;
+    this.#heard(state, heard, asRecord(record));
+    for (const done of [...state.asking]) done();
   }
 
-  /** Takes a heartbeat (and a record) in; notifies when either changed (`origin`: the holder here whose claim or publish it was). */
-  #heard(state: Scope, health: FleetHealth, record: FleetRecord | undefined, origin?: string): void {
+  /**
+   * Takes a heartbeat (and a record) in; notifies when either changed. `origin`: the holder here whose
+   * claim or publish it was, which then tells the other tabs too (also unchanged when `fresh`: a new leadership).
+   */
+  #heard(state: Scope, health: FleetHealth, record: FleetRecord | undefined, origin?: string, fresh = false): void {
     const changed = JSON.stringify(health) !== JSON.stringify(state.leader) || (record !== undefined && record !== state.record);
     state.leader = health;
     state.heardAt = this.#now();
     if (record) state.record = record;
+    if (origin && (changed || fresh)) this.#beat(state, health, record);
     if (changed) this.#notify(state, origin);
   }
 
@@ -351,7 +359,7 @@ export class TabCoordinator implements FleetCoordinator {
   }
 
   #notify(state: Scope, origin?: string): void {
-    for (const notice of [...state.listeners]) notice(origin);
+    for (const notice of [...state.notices]) notice(origin);
   }
 
   /** Tells the other tabs the leader's health and term, and `record` when given. */
@@ -374,23 +382,11 @@ export class TabCoordinator implements FleetCoordinator {
 
   #scope(scope: string): Scope {
     const key = digest(scope);
-    let state = this.#scopes.get(key);
-    if (!state) {
-      state = { key, heardAt: this.#now(), term: 0, locks: new Map(), listeners: new Set(), waiting: new Set() };
-      this.#scopes.set(key, state);
-    }
+    const state: Scope = this.#scopes.get(key) ?? { key, heardAt: this.#now(), term: 0, holders: new Map(), notices: new Set(), asking: new Set() };
+    this.#scopes.set(key, state);
     return state;
   }
 }
 
 /** Which record a follower holds: its epoch and version. */
 const tag = ({ epoch, version }: FleetRecord): string => `${epoch} ${version}`;
-
-/** A message from another tab, or undefined when it is not one. */
-function parseMessage(data: unknown): Message | undefined {
-  const { key, kind, health, record, have, term } = (data ?? {}) as Record<string, unknown>;
-  const heard = asHealth(health);
-  if (typeof key !== 'string') return undefined;
-  if (kind === 'ask') return { key, kind, have };
-  return heard && (kind === 'beat' || kind === 'farewell') ? { key, kind, health: heard, record: asRecord(record), term: termOf(term) } : undefined;
-}
