@@ -1,18 +1,21 @@
-import type { EvaluationContext, TrackingEventDetails } from '@openfeature/core';
+import type { EvaluationContext, FlagValueType, JsonValue, ResolutionDetails, TrackingEventDetails } from '@openfeature/core';
 import type { Subscription } from 'rxjs';
 import { createFlagClient, type FlagClient } from '../client/client.js';
 import { contextKey } from '../client/context-key.js';
 import type { FlagClientOptions } from '../client/options.js';
 import type { EvalContext } from '../types.js';
-import { openFeatureError } from './details.js';
-import { FlagstreamEventEmitter, bridgeEvents, restate } from './events.js';
+import { openFeatureError, toDetails, unavailable } from './details.js';
+import { FlagstreamEventEmitter, bridgeEvents, isStale, restate } from './events.js';
 import { toTrackEvent } from './tracking.js';
+
+/** A provider's answer: synchronous on the web (`Web` true: static context), a promise on a server. */
+export type Answer<T, Web extends boolean> = Web extends true ? ResolutionDetails<T> : Promise<ResolutionDetails<T>>;
 
 /**
  * What the web and server providers share: the flagstream client (owned or lent), its known
- * context, the provider's OpenFeature events and their bridge, tracking, and closing.
+ * context, the provider's OpenFeature events and their bridge, the four resolutions, tracking, and closing.
  */
-export abstract class BoundProvider {
+export abstract class BoundProvider<Web extends boolean> {
   /** The provider's name for the OpenFeature SDK: `flagstream`. */
   readonly metadata = { name: 'flagstream' } as const;
   /** The provider's OpenFeature events (the SDK subscribes to them). */
@@ -34,6 +37,26 @@ export abstract class BoundProvider {
     const lent = typeof (clientOrOptions as Partial<FlagClient>).evaluate === 'function' && typeof (clientOrOptions as Partial<FlagClient>).ready === 'function';
     this.owned = !lent;
     this.client = lent ? (clientOrOptions as FlagClient) : createFlagClient(clientOrOptions as FlagClientOptions);
+  }
+
+  /** Resolves a boolean flag (see the provider's class comment); `defaultValue` when it is missing, of another type or unavailable. */
+  resolveBooleanEvaluation(flagKey: string, defaultValue: boolean, context?: EvaluationContext): Answer<boolean, Web> {
+    return this.resolve(flagKey, defaultValue, context, 'boolean');
+  }
+
+  /** Resolves a string flag (see the provider's class comment); `defaultValue` when it is missing, of another type or unavailable. */
+  resolveStringEvaluation(flagKey: string, defaultValue: string, context?: EvaluationContext): Answer<string, Web> {
+    return this.resolve(flagKey, defaultValue, context, 'string');
+  }
+
+  /** Resolves a number flag (see the provider's class comment); `defaultValue` when it is missing, of another type or unavailable. */
+  resolveNumberEvaluation(flagKey: string, defaultValue: number, context?: EvaluationContext): Answer<number, Web> {
+    return this.resolve(flagKey, defaultValue, context, 'number');
+  }
+
+  /** Resolves a JSON (object) flag (see the provider's class comment); `defaultValue` when it is missing, of another type or unavailable. */
+  resolveObjectEvaluation<T extends JsonValue>(flagKey: string, defaultValue: T, context?: EvaluationContext): Answer<T, Web> {
+    return this.resolve(flagKey, defaultValue, context, 'object');
   }
 
   /**
@@ -97,6 +120,22 @@ export abstract class BoundProvider {
     // Reactions run in the order they were added: one added a microtask after the SDK's runs after it.
     queueMicrotask(() => void work.then(restated(false), restated(true)));
     return work;
+  }
+
+  /**
+   * One flag read as `type` for `context` (the web provider's is always the client's own).
+   * @internal
+   */
+  protected abstract resolve<T>(flagKey: string, defaultValue: T, context: EvaluationContext | undefined, type: FlagValueType): Answer<T, Web>;
+
+  /**
+   * One flag read from the client's snapshot (its own context's): `STALE` while the client is stale.
+   * @internal
+   */
+  protected read<T>(flagKey: string, defaultValue: T, type: FlagValueType): ResolutionDetails<T> {
+    const { client } = this;
+    const { status } = client;
+    return unavailable(status, defaultValue) ?? toDetails(client.evaluate(flagKey), flagKey, defaultValue, type, isStale(status));
   }
 
   /**

@@ -1,10 +1,9 @@
-import type { EvaluationContext, FlagValueType, JsonValue, ResolutionDetails } from '@openfeature/core';
+import type { EvaluationContext, FlagValueType, ResolutionDetails } from '@openfeature/core';
 import { filter, merge, type Subscription } from 'rxjs';
 import { BoundProvider } from './bound-provider.js';
 import { contextKey } from '../client/context-key.js';
 import { isEmptyContext, toEvalContext } from './context.js';
 import { errorDetails, toDetails, unavailable } from './details.js';
-import { isStale } from './events.js';
 
 /**
  * flagstream as a provider for the OpenFeature server SDK (dynamic context). An evaluation for the
@@ -16,7 +15,7 @@ import { isStale } from './events.js';
  * answers the default with `INVALID_CONTEXT` and the attribute's path. Pass a `FlagClient` (the provider never closes it) or `FlagClientOptions` (the provider
  * creates the client and closes it in `onClose`).
  */
-export class FlagstreamServerProvider extends BoundProvider {
+export class FlagstreamServerProvider extends BoundProvider<false> {
   /** Tells the OpenFeature SDKs this is a server-side (dynamic context) provider. */
   readonly runsOn = 'server' as const;
   /** The key of the context the client's snapshot holds: the client's when the snapshot last changed or a load landed. */
@@ -41,40 +40,16 @@ export class FlagstreamServerProvider extends BoundProvider {
     await super.onClose();
   }
 
-  /** Resolves a boolean flag for `context` (see the class comment); `defaultValue` when it is missing, of another type or unavailable. */
-  resolveBooleanEvaluation(flagKey: string, defaultValue: boolean, context: EvaluationContext): Promise<ResolutionDetails<boolean>> {
-    return this.resolve(flagKey, defaultValue, context, 'boolean');
-  }
-
-  /** Resolves a string flag for `context` (see the class comment); `defaultValue` when it is missing, of another type or unavailable. */
-  resolveStringEvaluation(flagKey: string, defaultValue: string, context: EvaluationContext): Promise<ResolutionDetails<string>> {
-    return this.resolve(flagKey, defaultValue, context, 'string');
-  }
-
-  /** Resolves a number flag for `context` (see the class comment); `defaultValue` when it is missing, of another type or unavailable. */
-  resolveNumberEvaluation(flagKey: string, defaultValue: number, context: EvaluationContext): Promise<ResolutionDetails<number>> {
-    return this.resolve(flagKey, defaultValue, context, 'number');
-  }
-
-  /** Resolves a JSON (object) flag for `context` (see the class comment); `defaultValue` when it is missing, of another type or unavailable. */
-  resolveObjectEvaluation<T extends JsonValue>(flagKey: string, defaultValue: T, context: EvaluationContext): Promise<ResolutionDetails<T>> {
-    return this.resolve(flagKey, defaultValue, context, 'object');
-  }
-
-  private async resolve<T>(flagKey: string, defaultValue: T, context: EvaluationContext, type: FlagValueType): Promise<ResolutionDetails<T>> {
-    const client = this.client;
+  protected override async resolve<T>(flagKey: string, defaultValue: T, context: EvaluationContext | undefined, type: FlagValueType): Promise<ResolutionDetails<T>> {
+    const { client } = this;
     // A failure (an attribute that is not JSON data: INVALID_CONTEXT; another context's failed load) is
     // the caller's default with its code: an evaluation never throws.
     try {
-      const target = isEmptyContext(context) ? undefined : toEvalContext(context);
-      // Another context than the one the snapshot holds (compared by value) is answered by a request of its own.
-      const other = target && contextKey(target) !== this.loadedFor ? target : undefined;
-      const blocked = unavailable(client.status, defaultValue, !other);
-      if (blocked) return blocked;
-      if (!other) return toDetails(client.evaluate(flagKey), flagKey, defaultValue, type, isStale(client.status));
+      const target = isEmptyContext(context) ? undefined : toEvalContext(context!);
+      // The context the snapshot holds (compared by value), or none, reads the snapshot; another is answered by a request of its own.
+      if (!target || contextKey(target) === this.loadedFor) return this.read(flagKey, defaultValue, type);
       // That answer is its own load's (fresh, cached within `snapshotForMaxAgeMs`, or held with the reason `stale` in its results): the client's staleness is not its.
-      const snapshot = await client.snapshotFor(other);
-      return toDetails(snapshot.get(flagKey), flagKey, defaultValue, type);
+      return unavailable(client.status, defaultValue, false) ?? toDetails((await client.snapshotFor(target)).get(flagKey), flagKey, defaultValue, type);
     } catch (error) {
       return errorDetails(error, defaultValue);
     }

@@ -1,9 +1,8 @@
-import type { EvaluationContext, FlagValueType, JsonValue, ResolutionDetails } from '@openfeature/core';
+import type { EvaluationContext, FlagValueType, ResolutionDetails } from '@openfeature/core';
 import { ConfigError, isTerminal } from '../errors.js';
 import { BoundProvider } from './bound-provider.js';
 import { isEmptyContext, toEvalContext } from './context.js';
-import { errorDetails, openFeatureError, toDetails, unavailable } from './details.js';
-import { isStale } from './events.js';
+import { errorDetails, openFeatureError } from './details.js';
 
 /**
  * flagstream as a provider for the OpenFeature web SDK (static context). Every resolution is a
@@ -14,7 +13,7 @@ import { isStale } from './events.js';
  * valid context arrives: the client's values are another context's. Pass a `FlagClient` (the provider never closes it) or
  * `FlagClientOptions` (the provider creates the client and closes it in `onClose`).
  */
-export class FlagstreamWebProvider extends BoundProvider {
+export class FlagstreamWebProvider extends BoundProvider<true> {
   /** Tells the OpenFeature SDKs this is a client-side (static context) provider. */
   readonly runsOn = 'client' as const;
   /** The client holds one static context, so the SDK binds an instance to at most one domain. */
@@ -35,31 +34,8 @@ export class FlagstreamWebProvider extends BoundProvider {
     return this.settled(this.switchTo(newContext));
   }
 
-  /** Resolves a boolean flag from the client's snapshot, synchronously; `defaultValue` when it is missing, of another type or unavailable. */
-  resolveBooleanEvaluation(flagKey: string, defaultValue: boolean): ResolutionDetails<boolean> {
-    return this.resolve(flagKey, defaultValue, 'boolean');
-  }
-
-  /** Resolves a string flag from the client's snapshot, synchronously; `defaultValue` when it is missing, of another type or unavailable. */
-  resolveStringEvaluation(flagKey: string, defaultValue: string): ResolutionDetails<string> {
-    return this.resolve(flagKey, defaultValue, 'string');
-  }
-
-  /** Resolves a number flag from the client's snapshot, synchronously; `defaultValue` when it is missing, of another type or unavailable. */
-  resolveNumberEvaluation(flagKey: string, defaultValue: number): ResolutionDetails<number> {
-    return this.resolve(flagKey, defaultValue, 'number');
-  }
-
-  /** Resolves a JSON (object) flag from the client's snapshot, synchronously; `defaultValue` when it is missing, of another type or unavailable. */
-  resolveObjectEvaluation<T extends JsonValue>(flagKey: string, defaultValue: T): ResolutionDetails<T> {
-    return this.resolve(flagKey, defaultValue, 'object');
-  }
-
-  private resolve<T>(flagKey: string, defaultValue: T, type: FlagValueType): ResolutionDetails<T> {
-    const client = this.client;
-    const { status } = client;
-    if (this.invalid) return errorDetails(this.invalid, defaultValue);
-    return unavailable(status, defaultValue) ?? toDetails(client.evaluate(flagKey), flagKey, defaultValue, type, isStale(status));
+  protected override resolve<T>(flagKey: string, defaultValue: T, _context: EvaluationContext | undefined, type: FlagValueType): ResolutionDetails<T> {
+    return this.invalid ? errorDetails(this.invalid, defaultValue) : this.read(flagKey, defaultValue, type);
   }
 
   /**
