@@ -1,6 +1,5 @@
 import {
   ErrorCode,
-  StandardResolutionReasons,
   instantiateErrorByErrorCode,
   type OpenFeatureError,
   type FlagMetadata,
@@ -14,7 +13,6 @@ import type { ClientStatus, EvalResult, JsonValue } from '../types.js';
 /** Success details per result: results are frozen and shared by snapshots, so this is a pure cache. */
 const successes = new WeakMap<EvalResult, ResolutionDetails<JsonValue>>();
 const knownCodes = new Set<string>(Object.values(ErrorCode));
-const { DISABLED, ERROR, STALE } = StandardResolutionReasons;
 
 /**
  * OpenFeature details for one flag read as `type`. `reason` is the standard reason of the result's
@@ -31,7 +29,7 @@ export function toDetails<T>(result: EvalResult | undefined, key: string, defaul
     return failure(defaultValue, ErrorCode.FLAG_NOT_FOUND, `flag not found: ${key}`);
   }
   const details = resolved(result, key, defaultValue, type);
-  return stale && details.reason !== ERROR ? { ...details, reason: STALE } : details;
+  return stale && details.reason !== 'ERROR' ? { ...details, reason: 'STALE' } : details;
 }
 
 /** {@link toDetails} before staleness; a success with a value of the read type is cached per result. */
@@ -40,13 +38,13 @@ function resolved<T>(result: EvalResult, key: string, defaultValue: T, type: Fla
   if (cached && matches(cached.value, type)) return cached as ResolutionDetails<T>;
   const flagMetadata = metadataOf(result);
   const reason = standardReason(result.reason);
-  if (result.errorCode !== undefined || reason === ERROR) {
+  if (result.errorCode !== undefined || reason === 'ERROR') {
     // The server's own explanation (an OFREP failure item's `errorDetails`) follows its code.
     const said = [result.errorCode ?? result.reason, flagMetadata.errorDetails].filter((part) => typeof part === 'string').join(': ');
     return failure(defaultValue, openFeatureCode(result.errorCode), `flag ${key} failed to evaluate: ${said}`, flagMetadata);
   }
   // A held result (`stale`) of a switched-off flag still answers as one: the caller's default.
-  if (reason === DISABLED || (reason === STALE && !result.enabled)) return { value: defaultValue, reason, flagMetadata };
+  if (reason === 'DISABLED' || (reason === 'STALE' && !result.enabled)) return { value: defaultValue, reason, flagMetadata };
   const { value, variant } = result;
   if (value !== undefined && !matches(value, type)) {
     return failure(defaultValue, ErrorCode.TYPE_MISMATCH, `flag ${key} holds ${kindOf(value)}, not ${type}`, flagMetadata);
@@ -111,7 +109,7 @@ function metadataOf(result: EvalResult): FlagMetadata {
 
 /** An error outcome: the caller's default, `ERROR`, the code and message, and the flag's metadata when it has some (the SDK reads none as `{}`). */
 function failure<T>(value: T, errorCode: ErrorCode, errorMessage: string, flagMetadata?: FlagMetadata): ResolutionDetails<T> {
-  return { value, reason: ERROR, errorCode, errorMessage, flagMetadata };
+  return { value, reason: 'ERROR', errorCode, errorMessage, flagMetadata };
 }
 
 function matches(value: unknown, type: FlagValueType): boolean {
