@@ -15,9 +15,9 @@ export function contextKey(context: EvalContext): string {
 }
 
 /**
- * JSON with object keys sorted at every depth; never throws (unless a `toJSON()` does). A date is
- * written as the ISO text the transports send for it, any other value with `toJSON()` (a date-time
- * library's) as what that returns, as the client's copy of a context holds it. What JSON cannot carry (a bigint, a non-finite
+ * JSON with object keys sorted at every depth; never throws (unless a `toJSON()` does). A date (of
+ * any realm) is written as the ISO text the transports send for it, any other object with `toJSON()`
+ * as what that returns, as the client's copy of a context holds it. What JSON cannot carry (a bigint, a non-finite
  * number, a function, `undefined`, an invalid date, a circular reference…) is written as a token no JSON text is
  * (`<12n>`, `<NaN>`, `<circular>`), so it never shares a key with a value that is sent.
  */
@@ -25,12 +25,18 @@ export function canonicalJson(value: unknown, seen = new Set<object>()): string 
   if (typeof value === 'bigint') return `<${value}n>`;
   if (typeof value === 'number' && !Number.isFinite(value)) return `<${value}>`;
   if (typeof value !== 'object' || value === null) return JSON.stringify(value) ?? `<${typeof value}>`;
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? '<invalid date>' : JSON.stringify(value.toISOString());
-  const { toJSON } = value as { toJSON?: unknown };
-  if (typeof toJSON === 'function') return canonicalJson(toJSON.call(value), seen);
+  if (Object.prototype.toString.call(value) === '[object Date]') {
+    const time = +(value as Date);
+    return Number.isNaN(time) ? '<invalid date>' : JSON.stringify(new Date(time).toISOString());
+  }
   if (seen.has(value)) return '<circular>';
   seen.add(value);
-  const text = Array.isArray(value)
+  // What toJSON() returns, asked once, as the client's copy of a context holds it.
+  const { toJSON } = value as { toJSON?: unknown };
+  const json: unknown = typeof toJSON === 'function' ? toJSON.call(value) : value;
+  const text = json !== value
+    ? canonicalJson(json, seen)
+    : Array.isArray(value)
     ? `[${value.map((item) => canonicalJson(item, seen)).join(',')}]`
     : `{${Object.keys(value)
         .sort()

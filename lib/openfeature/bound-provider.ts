@@ -116,7 +116,7 @@ export abstract class BoundProvider<Web extends boolean> {
    * @internal
    */
   protected settled(work: Promise<void>): Promise<void> {
-    const restated = (failed: boolean) => () => void (this.bridge && restate(this.client.status, this.events, failed));
+    const restated = (failed: boolean) => () => void (this.bridge && !this.quiet() && restate(this.client.status, this.events, failed));
     // Reactions run in the order they were added: one added a microtask after the SDK's runs after it.
     queueMicrotask(() => void work.then(restated(false), restated(true)));
     return work;
@@ -146,7 +146,18 @@ export abstract class BoundProvider<Web extends boolean> {
     this.stopped = false; // initialized (again: after onClose() a provider may be initialized anew)
     const result = await this.client.ready();
     if (this.stopped) return; // closed while waiting: bridge nothing
-    this.bridge ??= bridgeEvents(this.client, this.events);
+    this.listen();
     if (!result.ok) throw openFeatureError(result.error ?? new Error('flags could not be loaded'));
+  }
+
+  /** Bridges the client's events to the provider's, once; health is not said while {@link quiet}. @internal */
+  protected listen(): void {
+    this.stopped = false;
+    this.bridge ??= bridgeEvents(this.client, this.events, () => this.quiet());
+  }
+
+  /** Whether the client's health is not the provider's to say now (the web provider's invalid context). @internal */
+  protected quiet(): boolean {
+    return false;
   }
 }

@@ -93,7 +93,8 @@ export function restate(status: ClientStatus, events: ProviderEventEmitter<AnyPr
 /**
  * Bridges a client to OpenFeature provider events until the returned subscription ends:
  * - `PROVIDER_READY`, `PROVIDER_STALE` and `PROVIDER_ERROR` (with `errorCode: PROVIDER_FATAL` after an
- *   `AuthError`) on each change of {@link healthOf}, starting from the health at the time of the call;
+ *   `AuthError`) on each change of {@link healthOf}, starting from the health at the time of the call,
+ *   except while `quiet()` (the provider's status is not the client's then);
  * - one `PROVIDER_CONFIGURATION_CHANGED` per snapshot change, `flagsChanged` listing exactly its keys.
  *
  * The client emits a snapshot on `flags$` and one `changes$` item per changed key of it, synchronously;
@@ -102,13 +103,14 @@ export function restate(status: ClientStatus, events: ProviderEventEmitter<AnyPr
  * client's first load (when the bridge starts before it) sends no change event: PROVIDER_READY covers it;
  * nor does a new context's first (after `identify()`): that is a context change, which the SDK reports.
  */
-export function bridgeEvents(client: FlagClient, events: ProviderEventEmitter<AnyProviderEvent>): Subscription {
+export function bridgeEvents(client: FlagClient, events: ProviderEventEmitter<AnyProviderEvent>, quiet: () => boolean = () => false): Subscription {
   const subscription = new Subscription();
   let health = healthOf(client.status);
   subscription.add(
     client.status$.subscribe((status) => {
       const next = healthOf(status);
-      if (next !== health) announce(status, events, (health = next));
+      if (next !== health && !quiet()) announce(status, events, next);
+      health = next;
     }),
   );
 

@@ -26,7 +26,21 @@ export class FlagstreamWebProvider extends BoundProvider<true> {
   initialize(context?: EvaluationContext): Promise<void> {
     // A transient failure to identify is reported by ready() in start(); only a terminal one (PROVIDER_FATAL) or an invalid context stops here.
     const identified = isEmptyContext(context) ? Promise.resolve() : this.switchTo(context!, isTerminal);
-    return this.settled(identified.then(() => this.start()));
+    return this.settled(
+      identified.then(
+        () => this.start(),
+        (error: unknown) => {
+          // An invalid context still bridges the client's events: a valid one later makes the provider whole.
+          if (this.invalid) this.listen();
+          throw error;
+        },
+      ),
+    );
+  }
+
+  /** While the context is invalid every answer says so: the client's health is not the provider's. @internal */
+  protected override quiet(): boolean {
+    return !!this.invalid;
   }
 
   /** Switches the client to the new context; the SDK shows RECONCILING until it resolves. */
@@ -47,8 +61,10 @@ export class FlagstreamWebProvider extends BoundProvider<true> {
       this.invalid = undefined;
       await this.identify(toEvalContext(context));
     } catch (error) {
-      this.invalid = error instanceof ConfigError ? error : undefined;
-      if (this.invalid || fatal(error)) throw openFeatureError(error);
+      // Set here, cleared only by the next switch: a change that fails late never clears a later one's.
+      const bad = error instanceof ConfigError;
+      if (bad) this.invalid = error;
+      if (bad || fatal(error)) throw openFeatureError(error);
     }
   }
 }

@@ -149,7 +149,7 @@ class MockClient extends FlagViews implements MockFlagClient {
   }
 
   get context(): EvalContext {
-    return this.currentContext;
+    return ownContext(this.currentContext);
   }
 
   assertEvaluated(key: string, times?: number): void {

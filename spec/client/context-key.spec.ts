@@ -1,9 +1,13 @@
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, contextKey } from '../../lib/client/context-key.js';
 import { requestBody as cuttlegateBody } from '../../lib/transports/cuttlegate/wire.js';
 import { requestBody as ofrepBody } from '../../lib/transports/ofrep/wire.js';
 import { identifyBody as rollgateBody } from '../../lib/transports/rollgate/wire.js';
 import type { EvalContext } from '../../lib/types.js';
+import { scopeFor } from '../../lib/client/features/persistence.js';
+import { ownContext } from '../../lib/client/own-context.js';
+import { storeScope } from '../../lib/stores/index.js';
 
 describe('canonicalJson', () => {
   it('writes JSON with sorted keys and never throws on what JSON cannot carry', () => {
@@ -68,5 +72,37 @@ describe('canonicalJson', () => {
       expect(contextKey(one)).toBe(contextKey(other));
       expect(bodies(one)).toEqual(bodies(other));
     }
+  });
+});
+
+describe('the key of an app’s context and of the client’s copy of it', () => {
+  const ID = 'ofrep http://127.0.0.1:1/';
+  const clientScope = (context: EvalContext): string => scopeFor(ID, contextKey(ownContext(context)));
+  const plan = { toJSON: () => 'pro' };
+
+  it('agree, and agree with the wire: a toJSON() value (a plain object’s too) as what it returns, a foreign-realm date, invalid or not', () => {
+    const contexts: EvalContext[] = [
+      { userId: 'u', attributes: { plan: plan as never } },
+      { userId: 'u', attributes: { at: runInNewContext('new Date(NaN)') as Date } },
+      { userId: 'u', attributes: { at: runInNewContext('new Date(0)') as Date } },
+    ];
+    for (const context of contexts) expect(storeScope(ID, context)).toBe(clientScope(context));
+    const wire = (context: EvalContext) => ofrepBody(ownContext(context), () => {}).context;
+    expect(wire({ userId: 'u', attributes: { plan: plan as never } })).toEqual(wire({ userId: 'u', attributes: { plan: 'pro' } }));
+    expect(contextKey(ownContext({ userId: 'u', attributes: { plan: plan as never } }))).toBe(contextKey({ userId: 'u', attributes: { plan: 'pro' } }));
+  });
+
+  it('a toJSON() that returns its own object is asked once, as JSON does: no endless walk', () => {
+    const self = { x: 1, toJSON(): unknown {
+      return this;
+    } };
+    const own = ownContext({ userId: 'u', attributes: { self: self as never } });
+    expect((own.attributes!.self as { x: number }).x).toBe(1);
+    expect(() => contextKey(own)).not.toThrow();
+    expect(() => storeScope(ID, { userId: 'u', attributes: { self: self as never } })).not.toThrow();
+  });
+
+  it('attributes that are a Map are refused, as a Map attribute is (never copied as {})', () => {
+    expect(() => ownContext({ userId: 'u', attributes: new Map([['plan', 'pro']]) as never })).toThrow('context.attributes: must be JSON data, a Date, or have toJSON()');
   });
 });

@@ -5,6 +5,9 @@ import { FlagstreamWebProvider } from '../../lib/openfeature/index.js';
 import { createMockClient, type MockFlagClient } from '../../lib/testing/index.js';
 import { quietLogger, recordEvents, resetOpenFeature, result } from './support.js';
 
+/** Lets the SDK's and the provider's queued reactions run (one macrotask; no time passes on purpose). */
+const macrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** The web provider through the real OpenFeature web SDK, on the mock client. */
 describe('FlagstreamWebProvider (mock client)', () => {
   let client: MockFlagClient;
@@ -177,6 +180,51 @@ describe('FlagstreamWebProvider (mock client)', () => {
     await OpenFeature.setContext({ targetingKey: 'user-1', tags: new Map() } as unknown as EvaluationContext);
     await expect(OpenFeature.setProviderAndWait(new FlagstreamWebProvider(client))).rejects.toMatchObject({ code: ErrorCode.INVALID_CONTEXT });
     expect(OpenFeature.getClient().getBooleanDetails('dark-mode', false)).toMatchObject({ value: false, errorCode: ErrorCode.INVALID_CONTEXT });
+  });
+
+  it('after a failed initialization for an invalid context, a valid one makes the provider whole: READY, values, events', async () => {
+    await OpenFeature.setContext({ targetingKey: 'user-1', tags: new Map() } as unknown as EvaluationContext);
+    await expect(OpenFeature.setProviderAndWait(new FlagstreamWebProvider(client))).rejects.toMatchObject({ code: ErrorCode.INVALID_CONTEXT });
+    await OpenFeature.setContext({ targetingKey: 'user-2' });
+    expect(OpenFeature.getClient().providerStatus).toBe(ProviderStatus.READY);
+    expect(OpenFeature.getClient().getStringValue('banner', 'none')).toBe('holiday');
+    const events = await recordEvents(OpenFeature, [ProviderEvents.ConfigurationChanged, ProviderEvents.Stale]);
+    const changed = events.next(ProviderEvents.ConfigurationChanged);
+    client.set('banner', 'summer');
+    await changed;
+    const stale = events.next(ProviderEvents.Stale);
+    client.setStatus({ state: 'stale', error: new NetworkError('down') });
+    await stale;
+    expect(events.seen.map((event) => event.type)).toEqual([ProviderEvents.ConfigurationChanged, ProviderEvents.Stale]);
+  });
+
+  it.each([false, true])('while the context is invalid the SDK status stays ERROR whatever the client’s health does (client stale before: %s)', async (staleBefore) => {
+    await OpenFeature.setProviderAndWait(new FlagstreamWebProvider(client));
+    if (staleBefore) client.setStatus({ state: 'stale', error: new NetworkError('down') });
+    await OpenFeature.setContext({ targetingKey: 'user-3', tags: new Map() } as unknown as EvaluationContext);
+    await macrotask();
+    const statuses = [OpenFeature.getClient().providerStatus];
+    client.setStatus({ state: 'stale', error: new NetworkError('down again') });
+    client.setStatus({ state: 'ready', error: undefined });
+    await macrotask();
+    statuses.push(OpenFeature.getClient().providerStatus);
+    expect(statuses).toEqual([ProviderStatus.ERROR, ProviderStatus.ERROR]);
+    expect(OpenFeature.getClient().getStringDetails('banner', 'none')).toMatchObject({ value: 'none', errorCode: ErrorCode.INVALID_CONTEXT });
+  });
+
+  it('a valid context change that fails after a later invalid one does not clear INVALID_CONTEXT', async () => {
+    await OpenFeature.setProviderAndWait(new FlagstreamWebProvider(client));
+    let fail!: (error: unknown) => void;
+    client.identify = () => new Promise<void>((_, reject) => (fail = reject));
+    const valid = OpenFeature.setContext({ targetingKey: 'user-2' });
+    await macrotask();
+    const invalid = OpenFeature.setContext({ targetingKey: 'user-3', tags: new Map() } as unknown as EvaluationContext);
+    await macrotask();
+    fail(new NetworkError('connection refused'));
+    await Promise.allSettled([valid, invalid]);
+    expect(OpenFeature.getContext()).toMatchObject({ targetingKey: 'user-3' });
+    // The client holds user-1's values: they are not answered for user-3's invalid context.
+    expect(OpenFeature.getClient().getStringDetails('banner', 'none')).toMatchObject({ value: 'none', errorCode: ErrorCode.INVALID_CONTEXT });
   });
 
   it('answers PROVIDER_NOT_READY before the first load and PROVIDER_FATAL after an AuthError', () => {

@@ -18,6 +18,12 @@ describe('createMockClient', () => {
     mock = undefined;
   });
 
+  it('hands out a copy of its context, as the real client does: changing what context returns changes nothing', () => {
+    const client = make({ context: { userId: 'u-1', attributes: { plan: 'pro' } } });
+    (client.context.attributes as Record<string, unknown>).plan = 'free';
+    expect(client.context).toEqual({ userId: 'u-1', attributes: { plan: 'pro' } });
+  });
+
   it('serves plain values through every getter, with reason "mock"', () => {
     const client = make({ flags: { 'dark-mode': true, banner: 'x', limit: 5, layout: { cols: 3 } } });
     expect(bannerFor(client)).toBe('dark:x');

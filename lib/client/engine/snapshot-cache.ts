@@ -9,8 +9,8 @@ import type { FlagSnapshot } from '../state/snapshot.js';
 /** Most contexts the cache keeps; the oldest entry goes first. */
 export const SNAPSHOT_CACHE_LIMIT = 500;
 
-/** What the cache reads of the client's status: the state, since when it holds, and its error. */
-type StatusView = { readonly value: Pick<ClientStatus, 'state' | 'since' | 'error'> };
+/** What the cache reads of the client's status: the state and since when it holds. */
+type StatusView = { readonly value: Pick<ClientStatus, 'state' | 'since'> };
 
 /** A cached answer: its snapshot, when it was asked, and the status it was asked in (state and since). */
 type Entry = { snapshot: Promise<FlagSnapshot>; fetchedAt: number; period: string };
@@ -81,9 +81,10 @@ export class SnapshotCache {
     const snapshot = (this.#fleet ? this.#fleet.snapshotFor(context, load) : load()).then(
       (flags) => this.#from(own || state === 'ready' ? flags : flags.map(held)),
       (error: unknown) => {
-        // Nothing is held past the entry's age, for a closed client, or through the client's terminal error.
-        const after = this.#status.value;
-        if (!live || after.state === 'closed' || (after.state === 'error' && after.error === error) || this.#scheduler.now() - live.fetchedAt >= this.#maxAgeMs) throw error;
+        // Held only past nothing: the entry's age, and a client that serves (ready or stale; not closed,
+        // not stopped by a terminal error, not without values of its own).
+        const { state: after } = this.#status.value;
+        if (!live || (after !== 'ready' && after !== 'stale') || this.#scheduler.now() - live.fetchedAt >= this.#maxAgeMs) throw error;
         fresh.fetchedAt = live.fetchedAt; // held no longer than the entry it holds
         return live.snapshot.then((last) => this.#from(last.values().map(held)));
       },

@@ -120,6 +120,19 @@ describe('snapshotFor() once the client is stale (virtual time)', () => {
     client.close();
   });
 
+  it('the client stops on a 401 while a re-ask is out, which then fails with a 503: that error, not a held answer', async () => {
+    const { source, client, at, loads } = await turnedStale(new ServerError(503));
+    source.delay(5_000);
+    const outcome = at(2_500, () => client.snapshotFor(BOB)).then((snapshot) => said(snapshot).reason, (error: Error) => error.name);
+    await vi.waitFor(() => expect(loads()).toEqual([0, 2_500])); // the chunk loaded, the request is out
+    source.delay(0);
+    source.fail(new AuthError(401)); // the client's next retry meets it; the re-ask already holds its 503
+    await at(20_000, async () => undefined);
+    expect(client.status).toMatchObject({ state: 'error', error: { name: 'AuthError' } });
+    expect(await outcome).toBe('ServerError');
+    client.close();
+  });
+
   it('asking again fails after the entry expired: the server’s error, not an answer held past its age', async () => {
     const { source, client, at, loads } = await turnedStale(new ServerError(503));
     source.delay(5_000);
