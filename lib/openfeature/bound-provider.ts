@@ -3,6 +3,7 @@ import type { Subscription } from 'rxjs';
 import { createFlagClient, type FlagClient } from '../client/client.js';
 import { contextKey } from '../client/context-key.js';
 import type { FlagClientOptions } from '../client/options.js';
+import type { ConfigError } from '../errors.js';
 import type { EvalContext } from '../types.js';
 import { openFeatureError, toDetails, unavailable } from './details.js';
 import { FlagstreamEventEmitter, bridgeEvents, isStale, restate } from './events.js';
@@ -32,6 +33,12 @@ export abstract class BoundProvider<Web extends boolean> {
   private identified: EvalContext | undefined;
   /** The provider's `client.identify()` still in flight, if any. */
   private switching: Promise<void> | undefined;
+  /**
+   * The `ConfigError` of the web SDK's context while it is invalid (the server provider answers each
+   * context on its own and never sets it): every resolution answers it, and the client's health is not
+   * the provider's to say.
+   */
+  protected invalid: ConfigError | undefined;
 
   constructor(clientOrOptions: FlagClient | FlagClientOptions) {
     const lent = typeof (clientOrOptions as Partial<FlagClient>).evaluate === 'function' && typeof (clientOrOptions as Partial<FlagClient>).ready === 'function';
@@ -116,7 +123,7 @@ export abstract class BoundProvider<Web extends boolean> {
    * @internal
    */
   protected settled(work: Promise<void>): Promise<void> {
-    const restated = (failed: boolean) => () => void (this.bridge && !this.quiet() && restate(this.client.status, this.events, failed));
+    const restated = (failed: boolean) => () => void (this.bridge && !this.invalid && restate(this.client.status, this.events, failed));
     // Reactions run in the order they were added: one added a microtask after the SDK's runs after it.
     queueMicrotask(() => void work.then(restated(false), restated(true)));
     return work;
@@ -150,14 +157,9 @@ export abstract class BoundProvider<Web extends boolean> {
     if (!result.ok) throw openFeatureError(result.error ?? new Error('flags could not be loaded'));
   }
 
-  /** Bridges the client's events to the provider's, once; health is not said while {@link quiet}. @internal */
+  /** Bridges the client's events to the provider's, once; health is not said while the context is {@link invalid}. @internal */
   protected listen(): void {
     this.stopped = false;
-    this.bridge ??= bridgeEvents(this.client, this.events, () => this.quiet());
-  }
-
-  /** Whether the client's health is not the provider's to say now (the web provider's invalid context). @internal */
-  protected quiet(): boolean {
-    return false;
+    this.bridge ??= bridgeEvents(this.client, this.events, () => !!this.invalid);
   }
 }

@@ -103,7 +103,7 @@ export function restate(status: ClientStatus, events: ProviderEventEmitter<AnyPr
  * client's first load (when the bridge starts before it) sends no change event: PROVIDER_READY covers it;
  * nor does a new context's first (after `identify()`): that is a context change, which the SDK reports.
  */
-export function bridgeEvents(client: FlagClient, events: ProviderEventEmitter<AnyProviderEvent>, quiet: () => boolean = () => false): Subscription {
+export function bridgeEvents(client: FlagClient, events: ProviderEventEmitter<AnyProviderEvent>, quiet: () => boolean): Subscription {
   const subscription = new Subscription();
   let health = healthOf(client.status);
   subscription.add(

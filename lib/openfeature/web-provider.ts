@@ -19,9 +19,6 @@ export class FlagstreamWebProvider extends BoundProvider<true> {
   /** The client holds one static context, so the SDK binds an instance to at most one domain. */
   readonly domainScoped = true;
 
-  /** The `ConfigError` of the SDK's context while it is invalid: every resolution answers it. */
-  private invalid: ConfigError | undefined;
-
   /** Identifies the client with `context` when it differs from the client's, then waits for the first load. */
   initialize(context?: EvaluationContext): Promise<void> {
     // A transient failure to identify is reported by ready() in start(); only a terminal one (PROVIDER_FATAL) or an invalid context stops here.
@@ -36,11 +33,6 @@ export class FlagstreamWebProvider extends BoundProvider<true> {
         },
       ),
     );
-  }
-
-  /** While the context is invalid every answer says so: the client's health is not the provider's. @internal */
-  protected override quiet(): boolean {
-    return !!this.invalid;
   }
 
   /** Switches the client to the new context; the SDK shows RECONCILING until it resolves. */
