@@ -12,7 +12,6 @@ import type { ClientStatus, EvalResult, JsonValue } from '../types.js';
 
 /** Success details per result: results are frozen and shared by snapshots, so this is a pure cache. */
 const successes = new WeakMap<EvalResult, ResolutionDetails<JsonValue>>();
-const knownCodes = new Set<string>(Object.values(ErrorCode));
 
 /**
  * OpenFeature details for one flag read as `type`. `reason` is the standard reason of the result's
@@ -92,7 +91,8 @@ export function openFeatureError(error: unknown): OpenFeatureError {
 
 /** The OpenFeature error code for a wire code: the same code when OpenFeature has it, else `GENERAL`. */
 function openFeatureCode(code: string | undefined): ErrorCode {
-  return knownCodes.has(code!) ? (code as ErrorCode) : ErrorCode.GENERAL;
+  // Each of OpenFeature's codes is its own key in ErrorCode.
+  return Object.hasOwn(ErrorCode, code!) ? (code as ErrorCode) : ErrorCode.GENERAL;
 }
 
 /** The primitive `details` entries (OpenFeature flag metadata holds strings, numbers and booleans) and `serverReason`. */
