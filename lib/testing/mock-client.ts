@@ -89,17 +89,17 @@ const MOCK_REASON = 'mock';
 const MOCK_DEFAULT_REASON = 'mock_default';
 
 class MockClient extends FlagViews implements MockFlagClient {
-  private current: FlagSnapshot;
-  private currentContext: EvalContext;
-  private closed = false;
-  private readonly scheduler: SchedulerLike;
-  private readonly log = new EvaluationLog();
-  private readonly trackedEvents: TrackedEvent[] = [];
-  private readonly tracker: StatusTracker;
-  private readonly snapshots: BehaviorSubject<FlagSnapshot>;
-  private readonly changeSubject = new Subject<FlagChange>();
-  private readonly eventSubject = new Subject<ClientEvent>();
-  private readonly fanout = new KeyedFanout<EvalResult>((key) => this.resultOf(key));
+  #current: FlagSnapshot;
+  #currentContext: EvalContext;
+  #closed = false;
+  readonly #scheduler: SchedulerLike;
+  readonly #log = new EvaluationLog();
+  readonly #trackedEvents: TrackedEvent[] = [];
+  readonly #tracker: StatusTracker;
+  readonly #snapshots: BehaviorSubject<FlagSnapshot>;
+  readonly #changeSubject = new Subject<FlagChange>();
+  readonly #eventSubject = new Subject<ClientEvent>();
+  readonly #fanout = new KeyedFanout<EvalResult>((key) => this.#resultOf(key));
 
   readonly flags$: Observable<FlagSnapshot>;
   readonly changes$: Observable<FlagChange>;
@@ -108,30 +108,30 @@ class MockClient extends FlagViews implements MockFlagClient {
 
   constructor(options: MockClientOptions) {
     super(options.defaults);
-    this.currentContext = ownContext(options.context) ?? {};
-    this.scheduler = options.scheduler ?? asyncScheduler;
-    this.current = FlagSnapshot.from(this.toResults(options.flags ?? {}));
-    this.snapshots = new BehaviorSubject(this.current);
-    this.tracker = new StatusTracker(this.scheduler);
-    this.tracker.update({ state: 'ready', source: 'bootstrap' });
-    this.flags$ = this.snapshots.asObservable();
-    this.changes$ = this.changeSubject.asObservable();
-    this.status$ = this.tracker.status$;
-    this.events$ = this.eventSubject.asObservable();
+    this.#currentContext = ownContext(options.context) ?? {};
+    this.#scheduler = options.scheduler ?? asyncScheduler;
+    this.#current = FlagSnapshot.from(this.#toResults(options.flags ?? {}));
+    this.#snapshots = new BehaviorSubject(this.#current);
+    this.#tracker = new StatusTracker(this.#scheduler);
+    this.#tracker.update({ state: 'ready', source: 'bootstrap' });
+    this.flags$ = this.#snapshots.asObservable();
+    this.changes$ = this.#changeSubject.asObservable();
+    this.status$ = this.#tracker.status$;
+    this.events$ = this.#eventSubject.asObservable();
   }
 
   // ── test controls ────────────────────────────────────────────────────────
 
   set(keyOrFlags: string | Record<string, FlagInput>, value?: FlagInput): void {
     const updates: Record<string, FlagInput> = typeof keyOrFlags === 'string' ? { [keyOrFlags]: value! } : keyOrFlags;
-    const changed = new Map(this.toResults(updates).map((result) => [result.key, result]));
-    const results = this.current.values().map((result) => changed.get(result.key) ?? result);
-    for (const [key, result] of changed) if (!this.current.has(key)) results.push(result);
-    this.replace(results);
+    const changed = new Map(this.#toResults(updates).map((result) => [result.key, result]));
+    const results = this.#current.values().map((result) => changed.get(result.key) ?? result);
+    for (const [key, result] of changed) if (!this.#current.has(key)) results.push(result);
+    this.#replace(results);
   }
 
   remove(key: string): void {
-    this.replace(this.current.values().filter((result) => result.key !== key));
+    this.#replace(this.#current.values().filter((result) => result.key !== key));
   }
 
   /**
@@ -140,129 +140,129 @@ class MockClient extends FlagViews implements MockFlagClient {
    */
   setStatus(patch: Partial<Omit<ClientStatus, 'since'>>): void {
     const circuit = patch.circuit;
-    if (circuit === undefined || circuit === this.tracker.value.circuit) {
-      this.tracker.update(patch);
+    if (circuit === undefined || circuit === this.#tracker.value.circuit) {
+      this.#tracker.update(patch);
       return;
     }
-    this.tracker.update(circuit === 'open' ? { state: 'stale', ...patch } : patch);
-    this.emit({ type: `circuit-${circuit}`, at: this.now() });
+    this.#tracker.update(circuit === 'open' ? { state: 'stale', ...patch } : patch);
+    this.#emit({ type: `circuit-${circuit}`, at: this.#now() });
   }
 
   get context(): EvalContext {
-    return this.currentContext;
+    return this.#currentContext;
   }
 
   assertEvaluated(key: string, times?: number): void {
-    this.log.assertEvaluated(key, times);
+    this.#log.assertEvaluated(key, times);
   }
 
   assertNotEvaluated(key: string): void {
-    this.log.assertNotEvaluated(key);
+    this.#log.assertNotEvaluated(key);
   }
 
   evaluations(): Record<string, number> {
-    return this.log.entries();
+    return this.#log.entries();
   }
 
   tracked(): TrackedEvent[] {
-    return [...this.trackedEvents];
+    return [...this.#trackedEvents];
   }
 
   reset(): void {
-    this.log.clear();
-    this.trackedEvents.length = 0;
+    this.#log.clear();
+    this.#trackedEvents.length = 0;
   }
 
   // ── reads ────────────────────────────────────────────────────────────────
 
   get snapshot(): FlagSnapshot {
-    return this.current;
+    return this.#current;
   }
 
   get status(): ClientStatus {
-    return this.tracker.value;
+    return this.#tracker.value;
   }
 
   all(): FlagSnapshot {
-    return this.current;
+    return this.#current;
   }
 
   bool(key: string, def?: boolean): boolean {
-    this.log.record(key);
-    return this.current.bool(key, def ?? this.boolDefault(key));
+    this.#log.record(key);
+    return this.#current.bool(key, def ?? this.boolDefault(key));
   }
 
   string(key: string, def?: string): string {
-    this.log.record(key);
-    return this.current.string(key, def ?? this.stringDefault(key));
+    this.#log.record(key);
+    return this.#current.string(key, def ?? this.stringDefault(key));
   }
 
   number(key: string, def?: number): number {
-    this.log.record(key);
-    return this.current.number(key, def ?? this.numberDefault(key));
+    this.#log.record(key);
+    return this.#current.number(key, def ?? this.numberDefault(key));
   }
 
   json<T = JsonValue>(key: string, def?: T): T {
-    this.log.record(key);
-    return this.current.json(key, def === undefined ? (this.jsonDefault(key) as T) : def);
+    this.#log.record(key);
+    return this.#current.json(key, def === undefined ? (this.jsonDefault(key) as T) : def);
   }
 
   evaluate(key: string): EvalResult {
-    this.log.record(key);
-    return this.resultOf(key);
+    this.#log.record(key);
+    return this.#resultOf(key);
   }
 
   // ── observables ──────────────────────────────────────────────────────────
 
   flag$(key: string): Observable<EvalResult> {
     return defer(() => {
-      this.log.record(key);
-      return this.results$(key);
+      this.#log.record(key);
+      return this.#results$(key);
     });
   }
 
   /** Typed views follow the results without counting; each of their subscriptions counts once ({@link viewed}). */
   protected override viewSource$(key: string): Observable<EvalResult> {
-    return defer(() => this.results$(key));
+    return defer(() => this.#results$(key));
   }
 
   protected override viewed(key: string): void {
-    this.log.record(key);
+    this.#log.record(key);
   }
 
   // ── commands ─────────────────────────────────────────────────────────────
 
   ready(): Promise<ReadyResult> {
-    const source = this.tracker.value.source;
-    return Promise.resolve(this.closed ? { ok: false, source, error: new ClosedError() } : { ok: true, source });
+    const source = this.#tracker.value.source;
+    return Promise.resolve(this.#closed ? { ok: false, source, error: new ClosedError() } : { ok: true, source });
   }
 
   identify(context: EvalContext): Promise<void> {
     const own = ownContext(context);
-    if (this.closed) return Promise.reject(new ClosedError());
-    this.currentContext = own;
-    this.emit({ type: 'refreshed', at: this.now(), changed: 0 });
+    if (this.#closed) return Promise.reject(new ClosedError());
+    this.#currentContext = own;
+    this.#emit({ type: 'refreshed', at: this.#now(), changed: 0 });
     return Promise.resolve();
   }
 
   /** Like a load that found nothing new: a `refreshed` event with `changed: 0`. */
   refresh(): Promise<void> {
-    if (this.closed) return Promise.reject(new ClosedError());
-    this.emit({ type: 'refreshed', at: this.now(), changed: 0 });
+    if (this.#closed) return Promise.reject(new ClosedError());
+    this.#emit({ type: 'refreshed', at: this.#now(), changed: 0 });
     return Promise.resolve();
   }
 
   evaluateFor(key: string, context: EvalContext): Promise<EvalResult> {
     ownContext(context);
-    if (this.closed) return Promise.reject(new ClosedError());
-    this.log.record(key);
-    const result = this.current.get(key);
+    if (this.#closed) return Promise.reject(new ClosedError());
+    this.#log.record(key);
+    const result = this.#current.get(key);
     return result ? Promise.resolve(result) : Promise.reject(new FlagNotFoundError(key));
   }
 
   snapshotFor(context: EvalContext): Promise<FlagSnapshot> {
     ownContext(context);
-    return this.closed ? Promise.reject(new ClosedError()) : Promise.resolve(this.current);
+    return this.#closed ? Promise.reject(new ClosedError()) : Promise.resolve(this.#current);
   }
 
   resetCircuit(): void {
@@ -270,62 +270,62 @@ class MockClient extends FlagViews implements MockFlagClient {
   }
 
   track(event: TrackEvent): void {
-    const tracked = trackedEvent(event, this.currentContext.userId, this.now());
-    if (!this.closed) this.trackedEvents.push(tracked);
+    const tracked = trackedEvent(event, this.#currentContext.userId, this.#now());
+    if (!this.#closed) this.#trackedEvents.push(tracked);
   }
 
   flush(): Promise<void> {
-    return this.closed ? Promise.reject(new ClosedError()) : Promise.resolve();
+    return this.#closed ? Promise.reject(new ClosedError()) : Promise.resolve();
   }
 
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.tracker.update({ state: 'closed', streaming: false });
-    this.tracker.complete();
-    this.fanout.complete();
-    this.snapshots.complete();
-    this.changeSubject.complete();
-    this.eventSubject.complete();
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#tracker.update({ state: 'closed', streaming: false });
+    this.#tracker.complete();
+    this.#fanout.complete();
+    this.#snapshots.complete();
+    this.#changeSubject.complete();
+    this.#eventSubject.complete();
   }
 
   // ── helpers ──────────────────────────────────────────────────────────────
 
   /** Swaps in a new snapshot and pushes each changed key to its own subscribers. */
-  private replace(results: EvalResult[]): void {
-    if (this.closed) return;
-    const { snapshot, changes } = FlagSnapshot.next(this.current, results);
-    this.current = snapshot;
+  #replace(results: EvalResult[]): void {
+    if (this.#closed) return;
+    const { snapshot, changes } = FlagSnapshot.next(this.#current, results);
+    this.#current = snapshot;
     if (changes.length > 0) {
-      this.snapshots.next(snapshot);
-      for (const change of changes) this.fanout.push(change.key, this.resultOf(change.key));
-      for (const change of changes) this.changeSubject.next(change);
+      this.#snapshots.next(snapshot);
+      for (const change of changes) this.#fanout.push(change.key, this.#resultOf(change.key));
+      for (const change of changes) this.#changeSubject.next(change);
     }
-    this.emit({ type: 'refreshed', at: this.now(), changed: changes.length });
+    this.#emit({ type: 'refreshed', at: this.#now(), changed: changes.length });
   }
 
-  private results$(key: string): Observable<EvalResult> {
-    return this.closed ? EMPTY : this.fanout.observe(key);
+  #results$(key: string): Observable<EvalResult> {
+    return this.#closed ? EMPTY : this.#fanout.observe(key);
   }
 
-  private emit(event: ClientEvent): void {
-    if (!this.closed) this.eventSubject.next(event);
+  #emit(event: ClientEvent): void {
+    if (!this.#closed) this.#eventSubject.next(event);
   }
 
   /** The result of `key` without counting a read. */
-  private resultOf(key: string): EvalResult {
-    const found = this.current.get(key);
+  #resultOf(key: string): EvalResult {
+    const found = this.#current.get(key);
     if (found) return found;
-    const missing = missingResult(key, ownValue(this.defaults, key), this.now());
+    const missing = missingResult(key, ownValue(this.defaults, key), this.#now());
     return missing.value === undefined ? missing : Object.freeze({ ...missing, reason: MOCK_DEFAULT_REASON });
   }
 
-  private toResults(flags: Record<string, FlagInput>): EvalResult[] {
-    const stamp = { reason: MOCK_REASON, source: 'bootstrap' as const, evaluatedAt: this.now() };
+  #toResults(flags: Record<string, FlagInput>): EvalResult[] {
+    const stamp = { reason: MOCK_REASON, source: 'bootstrap' as const, evaluatedAt: this.#now() };
     return Object.keys(flags).map((key) => toResult(key, flags[key]!, stamp));
   }
 
-  private now(): string {
-    return new Date(this.scheduler.now()).toISOString();
+  #now(): string {
+    return new Date(this.#scheduler.now()).toISOString();
   }
 }
