@@ -83,8 +83,6 @@ export function createMockClient<F extends object = UntypedFlags>(options: MockC
   return new MockClient(options as unknown as MockClientOptions) as unknown as MockFlagClient<F>;
 }
 
-/** Reason of values given to the mock. */
-const MOCK_REASON = 'mock';
 /** Reason of a missing key read through a configured default. */
 const MOCK_DEFAULT_REASON = 'mock_default';
 
@@ -321,8 +319,8 @@ class MockClient extends FlagViews implements MockFlagClient {
   }
 
   #toResults(flags: Record<string, FlagInput>): EvalResult[] {
-    const stamp = { reason: MOCK_REASON, source: 'bootstrap' as const, evaluatedAt: this.#now() };
-    return Object.keys(flags).map((key) => toResult(key, flags[key]!, stamp));
+    const at = this.#now();
+    return Object.keys(flags).map((key) => toResult(key, flags[key]!, 'bootstrap', at));
   }
 
   #now(): string {

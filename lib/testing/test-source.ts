@@ -81,9 +81,6 @@ interface Failure {
   remaining: number;
 }
 
-/** Reason of values served by the test source. */
-const MOCK_REASON = 'mock';
-
 class InMemorySource implements TestSource {
   readonly kind = 'test' as const;
   readonly identity = 'test';
@@ -225,7 +222,7 @@ class InMemorySource implements TestSource {
 
   #evaluateOne(key: string, flag: SourceFlag, context: EvalContext, now: number): EvalResult {
     const input = typeof flag === 'function' ? flag(context) : flag;
-    return toResult(key, input, { reason: MOCK_REASON, source: 'network', evaluatedAt: new Date(now).toISOString() });
+    return toResult(key, input, 'network', new Date(now).toISOString());
   }
 
   #broadcast(message: StreamMessage): void {

@@ -30,6 +30,14 @@ describe('createMockClient', () => {
     expect(client.snapshot.toValues()).toEqual({ 'dark-mode': true, banner: 'x', limit: 5, layout: { cols: 3 } });
   });
 
+  it('serves null and arrays as values, and a value that is not JSON as an enabled "mock" result without one', () => {
+    const client = make({ flags: { off: null, list: ['a'], odd: new Map() as never, partial: { key: 'x', enabled: true, variant: 'v', reason: 'r' } } });
+    expect(client.evaluate('off')).toMatchObject({ enabled: true, variant: 'null', value: null, reason: 'mock', source: 'bootstrap' });
+    expect(client.json('list', [])).toEqual(['a']);
+    expect(client.evaluate('odd')).toEqual({ key: 'odd', enabled: true, variant: '', value: undefined, reason: 'mock', evaluatedAt: expect.any(String), source: 'bootstrap' });
+    expect(client.json('partial', {})).toEqual({ key: 'x', enabled: true, variant: 'v', reason: 'r' });
+  });
+
   it('keeps full EvalResults as given, under the key they are set for', () => {
     const result: EvalResult = {
       key: 'other',
