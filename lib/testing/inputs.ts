@@ -29,8 +29,10 @@ export function toResult(key: string, input: FlagInput, source: ValueSource, eva
   return sealResult({ key, enabled: true, variant: value === undefined ? '' : variantOf(value), value, reason: 'mock', evaluatedAt, source });
 }
 
-/** A frozen copy of a flag input, so the test's object can change later without changing the flag. */
-export function frozenInput(input: FlagInput): FlagInput {
-  if (isEvalResult(input)) return sealResult(input);
-  return frozenJson(input) ?? input;
+/**
+ * A frozen copy of a flag input (a value or a result), so the test's object can change later without
+ * changing the flag; anything that is not JSON (a test source's per-context function) as it is.
+ */
+export function frozenInput<T>(input: T): T {
+  return (isEvalResult(input) ? sealResult(input) : (frozenJson(input) ?? input)) as T;
 }
