@@ -122,10 +122,10 @@ class MockClient extends FlagViews implements MockFlagClient {
 
   set(keyOrFlags: string | Record<string, FlagInput>, value?: FlagInput): void {
     const updates: Record<string, FlagInput> = typeof keyOrFlags === 'string' ? { [keyOrFlags]: value! } : keyOrFlags;
-    const changed = new Map(this.#toResults(updates).map((result) => [result.key, result]));
-    const results = this.#current.values().map((result) => changed.get(result.key) ?? result);
-    for (const [key, result] of changed) if (!this.#current.has(key)) results.push(result);
-    this.#replace(results);
+    // A key set again keeps its place; new keys follow, in the order given.
+    const results = new Map(this.#current.values().map((result) => [result.key, result]));
+    for (const result of this.#toResults(updates)) results.set(result.key, result);
+    this.#replace([...results.values()]);
   }
 
   remove(key: string): void {
@@ -138,12 +138,9 @@ class MockClient extends FlagViews implements MockFlagClient {
    */
   setStatus(patch: Partial<Omit<ClientStatus, 'since'>>): void {
     const circuit = patch.circuit;
-    if (circuit === undefined || circuit === this.#tracker.value.circuit) {
-      this.#tracker.update(patch);
-      return;
-    }
-    this.#tracker.update(circuit === 'open' ? { state: 'stale', ...patch } : patch);
-    this.#emit({ type: `circuit-${circuit}`, at: this.#now() });
+    const changed = circuit !== undefined && circuit !== this.#tracker.value.circuit;
+    this.#tracker.update(changed && circuit === 'open' ? { state: 'stale', ...patch } : patch);
+    if (changed) this.#emit({ type: `circuit-${circuit}`, at: this.#now() });
   }
 
   get context(): EvalContext {
@@ -235,32 +232,31 @@ class MockClient extends FlagViews implements MockFlagClient {
     return Promise.resolve(this.#closed ? { ok: false, source, error: new ClosedError() } : { ok: true, source });
   }
 
+  /** Then like a refresh: the context changes no flag of the mock. */
   identify(context: EvalContext): Promise<void> {
     const own = ownContext(context);
-    if (this.#closed) return Promise.reject(new ClosedError());
-    this.#currentContext = own;
-    this.#emit({ type: 'refreshed', at: this.#now(), changed: 0 });
-    return Promise.resolve();
+    if (!this.#closed) this.#currentContext = own;
+    return this.refresh();
   }
 
   /** Like a load that found nothing new: a `refreshed` event with `changed: 0`. */
   refresh(): Promise<void> {
-    if (this.#closed) return Promise.reject(new ClosedError());
-    this.#emit({ type: 'refreshed', at: this.#now(), changed: 0 });
-    return Promise.resolve();
+    return this.#whileOpen(() => this.#emit({ type: 'refreshed', at: this.#now(), changed: 0 }));
   }
 
   evaluateFor(key: string, context: EvalContext): Promise<EvalResult> {
     ownContext(context);
-    if (this.#closed) return Promise.reject(new ClosedError());
-    this.#log.record(key);
-    const result = this.#current.get(key);
-    return result ? Promise.resolve(result) : Promise.reject(new FlagNotFoundError(key));
+    return this.#whileOpen(() => {
+      this.#log.record(key);
+      const result = this.#current.get(key);
+      if (!result) throw new FlagNotFoundError(key);
+      return result;
+    });
   }
 
   snapshotFor(context: EvalContext): Promise<FlagSnapshot> {
     ownContext(context);
-    return this.#closed ? Promise.reject(new ClosedError()) : Promise.resolve(this.#current);
+    return this.#whileOpen(() => this.#current);
   }
 
   resetCircuit(): void {
@@ -273,7 +269,7 @@ class MockClient extends FlagViews implements MockFlagClient {
   }
 
   flush(): Promise<void> {
-    return this.#closed ? Promise.reject(new ClosedError()) : Promise.resolve();
+    return this.#whileOpen(() => undefined);
   }
 
   close(): void {
@@ -288,6 +284,14 @@ class MockClient extends FlagViews implements MockFlagClient {
   }
 
   // ── helpers ──────────────────────────────────────────────────────────────
+
+  /** Runs `answer` now and settles with it (or what it throws), or rejects with a `ClosedError` once closed. */
+  #whileOpen<T>(answer: () => T): Promise<T> {
+    return new Promise((resolve) => {
+      if (this.#closed) throw new ClosedError();
+      resolve(answer());
+    });
+  }
 
   /** Swaps in a new snapshot and pushes each changed key to its own subscribers. */
   #replace(results: EvalResult[]): void {

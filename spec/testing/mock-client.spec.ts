@@ -95,7 +95,9 @@ describe('createMockClient', () => {
     client.flag$('b').subscribe((result) => b.push(result));
     client.set({ a: 2, b: 3 });
     client.remove('b');
-    expect(snapshots).toEqual([{ a: 1 }, { a: 2, b: 3 }, { a: 2 }]);
+    client.set({ c: 4, a: 5 });
+    expect(snapshots).toEqual([{ a: 1 }, { a: 2, b: 3 }, { a: 2 }, { a: 5, c: 4 }]);
+    expect(client.all().keys()).toEqual(['a', 'c']);
     expect(b.map((result) => [result.value, result.reason])).toEqual([
       [0, 'mock_default'],
       [3, 'mock'],
@@ -197,6 +199,8 @@ describe('createMockClient', () => {
     await expect(client.identify({ userId: 'u' })).rejects.toBeInstanceOf(ClosedError);
     await expect(client.evaluateFor('a', {})).rejects.toBeInstanceOf(ClosedError);
     await expect(client.snapshotFor({})).rejects.toBeInstanceOf(ClosedError);
+    expect(client.context).toEqual({});
+    expect(client.evaluations()).toEqual({ a: 1 });
     const after: unknown[] = [];
     client.flag$('a').subscribe({ next: (v) => after.push(v), complete: () => after.push('complete') });
     expect(after).toEqual(['complete']);
