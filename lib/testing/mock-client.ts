@@ -87,17 +87,17 @@ export function createMockClient<F extends object = UntypedFlags>(options: MockC
 const MOCK_DEFAULT_REASON = 'mock_default';
 
 class MockClient extends FlagViews implements MockFlagClient {
-  #current: FlagSnapshot;
-  #currentContext: EvalContext;
-  #closed = false;
-  readonly #scheduler: SchedulerLike;
-  readonly #log = new EvaluationLog();
-  readonly #trackedEvents: TrackedEvent[] = [];
-  readonly #tracker: StatusTracker;
-  readonly #snapshots: BehaviorSubject<FlagSnapshot>;
-  readonly #changeSubject = new Subject<FlagChange>();
-  readonly #eventSubject = new Subject<ClientEvent>();
-  readonly #fanout = new KeyedFanout<EvalResult>((key) => this.#resultOf(key));
+  private heldFlags: FlagSnapshot;
+  private heldContext: EvalContext;
+  private isClosed = false;
+  private readonly clock: SchedulerLike;
+  private readonly reads = new EvaluationLog();
+  private readonly trackedLog: TrackedEvent[] = [];
+  private readonly tracker: StatusTracker;
+  private readonly snapshots: BehaviorSubject<FlagSnapshot>;
+  private readonly changeSubject = new Subject<FlagChange>();
+  private readonly eventSubject = new Subject<ClientEvent>();
+  private readonly fanout = new KeyedFanout<EvalResult>((key) => this.resultOf(key));
 
   readonly flags$: Observable<FlagSnapshot>;
   readonly changes$: Observable<FlagChange>;
@@ -106,16 +106,16 @@ class MockClient extends FlagViews implements MockFlagClient {
 
   constructor(options: MockClientOptions) {
     super(options.defaults);
-    this.#currentContext = ownContext(options.context) ?? {};
-    this.#scheduler = options.scheduler ?? asyncScheduler;
-    this.#current = FlagSnapshot.from(this.#toResults(options.flags ?? {}));
-    this.#snapshots = new BehaviorSubject(this.#current);
-    this.#tracker = new StatusTracker(this.#scheduler);
-    this.#tracker.update({ state: 'ready', source: 'bootstrap' });
-    this.flags$ = this.#snapshots.asObservable();
-    this.changes$ = this.#changeSubject.asObservable();
-    this.status$ = this.#tracker.status$;
-    this.events$ = this.#eventSubject.asObservable();
+    this.heldContext = ownContext(options.context) ?? {};
+    this.clock = options.scheduler ?? asyncScheduler;
+    this.heldFlags = FlagSnapshot.from(this.toResults(options.flags ?? {}));
+    this.snapshots = new BehaviorSubject(this.heldFlags);
+    this.tracker = new StatusTracker(this.clock);
+    this.tracker.update({ state: 'ready', source: 'bootstrap' });
+    this.flags$ = this.snapshots.asObservable();
+    this.changes$ = this.changeSubject.asObservable();
+    this.status$ = this.tracker.status$;
+    this.events$ = this.eventSubject.asObservable();
   }
 
   // ── test controls ────────────────────────────────────────────────────────
@@ -123,13 +123,13 @@ class MockClient extends FlagViews implements MockFlagClient {
   set(keyOrFlags: string | Record<string, FlagInput>, value?: FlagInput): void {
     const updates: Record<string, FlagInput> = typeof keyOrFlags === 'string' ? { [keyOrFlags]: value! } : keyOrFlags;
     // A key set again keeps its place; new keys follow, in the order given.
-    const results = new Map(this.#current.values().map((result) => [result.key, result]));
-    for (const result of this.#toResults(updates)) results.set(result.key, result);
-    this.#replace([...results.values()]);
+    const results = new Map(this.heldFlags.values().map((result) => [result.key, result]));
+    for (const result of this.toResults(updates)) results.set(result.key, result);
+    this.swapIn([...results.values()]);
   }
 
   remove(key: string): void {
-    this.#replace(this.#current.values().filter((result) => result.key !== key));
+    this.swapIn(this.heldFlags.values().filter((result) => result.key !== key));
   }
 
   /**
@@ -138,117 +138,117 @@ class MockClient extends FlagViews implements MockFlagClient {
    */
   setStatus(patch: Partial<Omit<ClientStatus, 'since'>>): void {
     const circuit = patch.circuit;
-    const changed = circuit !== undefined && circuit !== this.#tracker.value.circuit;
-    this.#tracker.update(changed && circuit === 'open' ? { state: 'stale', ...patch } : patch);
-    if (changed) this.#emit({ type: `circuit-${circuit}`, at: this.#now() });
+    const changed = circuit !== undefined && circuit !== this.tracker.value.circuit;
+    this.tracker.update(changed && circuit === 'open' ? { state: 'stale', ...patch } : patch);
+    if (changed) this.emitEvent({ type: `circuit-${circuit}`, at: this.nowIso() });
   }
 
   get context(): EvalContext {
-    return this.#currentContext;
+    return this.heldContext;
   }
 
   assertEvaluated(key: string, times?: number): void {
-    this.#log.assertEvaluated(key, times);
+    this.reads.assertEvaluated(key, times);
   }
 
   assertNotEvaluated(key: string): void {
-    this.#log.assertNotEvaluated(key);
+    this.reads.assertNotEvaluated(key);
   }
 
   evaluations(): Record<string, number> {
-    return this.#log.entries();
+    return this.reads.entries();
   }
 
   tracked(): TrackedEvent[] {
-    return [...this.#trackedEvents];
+    return [...this.trackedLog];
   }
 
   reset(): void {
-    this.#log.clear();
-    this.#trackedEvents.length = 0;
+    this.reads.clear();
+    this.trackedLog.length = 0;
   }
 
   // ── reads ────────────────────────────────────────────────────────────────
 
   get snapshot(): FlagSnapshot {
-    return this.#current;
+    return this.heldFlags;
   }
 
   get status(): ClientStatus {
-    return this.#tracker.value;
+    return this.tracker.value;
   }
 
   all(): FlagSnapshot {
-    return this.#current;
+    return this.heldFlags;
   }
 
   bool(key: string, def?: boolean): boolean {
-    this.#log.record(key);
-    return this.#current.bool(key, def ?? this.boolDefault(key));
+    this.reads.record(key);
+    return this.heldFlags.bool(key, def ?? this.boolDefault(key));
   }
 
   string(key: string, def?: string): string {
-    this.#log.record(key);
-    return this.#current.string(key, def ?? this.stringDefault(key));
+    this.reads.record(key);
+    return this.heldFlags.string(key, def ?? this.stringDefault(key));
   }
 
   number(key: string, def?: number): number {
-    this.#log.record(key);
-    return this.#current.number(key, def ?? this.numberDefault(key));
+    this.reads.record(key);
+    return this.heldFlags.number(key, def ?? this.numberDefault(key));
   }
 
   json<T = JsonValue>(key: string, def?: T): T {
-    this.#log.record(key);
-    return this.#current.json(key, def === undefined ? (this.jsonDefault(key) as T) : def);
+    this.reads.record(key);
+    return this.heldFlags.json(key, def === undefined ? (this.jsonDefault(key) as T) : def);
   }
 
   evaluate(key: string): EvalResult {
-    this.#log.record(key);
-    return this.#resultOf(key);
+    this.reads.record(key);
+    return this.resultOf(key);
   }
 
   // ── observables ──────────────────────────────────────────────────────────
 
   flag$(key: string): Observable<EvalResult> {
     return defer(() => {
-      this.#log.record(key);
-      return this.#results$(key);
+      this.reads.record(key);
+      return this.results$(key);
     });
   }
 
   /** Typed views follow the results without counting; each of their subscriptions counts once ({@link viewed}). */
   protected override viewSource$(key: string): Observable<EvalResult> {
-    return defer(() => this.#results$(key));
+    return defer(() => this.results$(key));
   }
 
   protected override viewed(key: string): void {
-    this.#log.record(key);
+    this.reads.record(key);
   }
 
   // ── commands ─────────────────────────────────────────────────────────────
 
   ready(): Promise<ReadyResult> {
-    const source = this.#tracker.value.source;
-    return Promise.resolve(this.#closed ? { ok: false, source, error: new ClosedError() } : { ok: true, source });
+    const source = this.tracker.value.source;
+    return Promise.resolve(this.isClosed ? { ok: false, source, error: new ClosedError() } : { ok: true, source });
   }
 
   /** Then like a refresh: the context changes no flag of the mock. */
   identify(context: EvalContext): Promise<void> {
     const own = ownContext(context);
-    if (!this.#closed) this.#currentContext = own;
+    if (!this.isClosed) this.heldContext = own;
     return this.refresh();
   }
 
   /** Like a load that found nothing new: a `refreshed` event with `changed: 0`. */
   refresh(): Promise<void> {
-    return this.#whileOpen(() => this.#emit({ type: 'refreshed', at: this.#now(), changed: 0 }));
+    return this.whileOpen(() => this.emitEvent({ type: 'refreshed', at: this.nowIso(), changed: 0 }));
   }
 
   evaluateFor(key: string, context: EvalContext): Promise<EvalResult> {
     ownContext(context);
-    return this.#whileOpen(() => {
-      this.#log.record(key);
-      const result = this.#current.get(key);
+    return this.whileOpen(() => {
+      this.reads.record(key);
+      const result = this.heldFlags.get(key);
       if (!result) throw new FlagNotFoundError(key);
       return result;
     });
@@ -256,7 +256,7 @@ class MockClient extends FlagViews implements MockFlagClient {
 
   snapshotFor(context: EvalContext): Promise<FlagSnapshot> {
     ownContext(context);
-    return this.#whileOpen(() => this.#current);
+    return this.whileOpen(() => this.heldFlags);
   }
 
   resetCircuit(): void {
@@ -264,70 +264,70 @@ class MockClient extends FlagViews implements MockFlagClient {
   }
 
   track(event: TrackEvent): void {
-    const tracked = trackedEvent(event, this.#currentContext.userId, this.#now());
-    if (!this.#closed) this.#trackedEvents.push(tracked);
+    const tracked = trackedEvent(event, this.heldContext.userId, this.nowIso());
+    if (!this.isClosed) this.trackedLog.push(tracked);
   }
 
   flush(): Promise<void> {
-    return this.#whileOpen(() => undefined);
+    return this.whileOpen(() => undefined);
   }
 
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#tracker.update({ state: 'closed', streaming: false });
-    this.#tracker.complete();
-    this.#fanout.complete();
-    this.#snapshots.complete();
-    this.#changeSubject.complete();
-    this.#eventSubject.complete();
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.tracker.update({ state: 'closed', streaming: false });
+    this.tracker.complete();
+    this.fanout.complete();
+    this.snapshots.complete();
+    this.changeSubject.complete();
+    this.eventSubject.complete();
   }
 
   // ── helpers ──────────────────────────────────────────────────────────────
 
   /** Runs `answer` now and settles with it (or what it throws), or rejects with a `ClosedError` once closed. */
-  #whileOpen<T>(answer: () => T): Promise<T> {
+  private whileOpen<T>(answer: () => T): Promise<T> {
     return new Promise((resolve) => {
-      if (this.#closed) throw new ClosedError();
+      if (this.isClosed) throw new ClosedError();
       resolve(answer());
     });
   }
 
   /** Swaps in a new snapshot and pushes each changed key to its own subscribers. */
-  #replace(results: EvalResult[]): void {
-    if (this.#closed) return;
-    const { snapshot, changes } = FlagSnapshot.next(this.#current, results);
-    this.#current = snapshot;
+  private swapIn(results: EvalResult[]): void {
+    if (this.isClosed) return;
+    const { snapshot, changes } = FlagSnapshot.next(this.heldFlags, results);
+    this.heldFlags = snapshot;
     if (changes.length > 0) {
-      this.#snapshots.next(snapshot);
-      for (const change of changes) this.#fanout.push(change.key, this.#resultOf(change.key));
-      for (const change of changes) this.#changeSubject.next(change);
+      this.snapshots.next(snapshot);
+      for (const change of changes) this.fanout.push(change.key, this.resultOf(change.key));
+      for (const change of changes) this.changeSubject.next(change);
     }
-    this.#emit({ type: 'refreshed', at: this.#now(), changed: changes.length });
+    this.emitEvent({ type: 'refreshed', at: this.nowIso(), changed: changes.length });
   }
 
-  #results$(key: string): Observable<EvalResult> {
-    return this.#closed ? EMPTY : this.#fanout.observe(key);
+  private results$(key: string): Observable<EvalResult> {
+    return this.isClosed ? EMPTY : this.fanout.observe(key);
   }
 
-  #emit(event: ClientEvent): void {
-    if (!this.#closed) this.#eventSubject.next(event);
+  private emitEvent(event: ClientEvent): void {
+    if (!this.isClosed) this.eventSubject.next(event);
   }
 
   /** The result of `key` without counting a read. */
-  #resultOf(key: string): EvalResult {
-    const found = this.#current.get(key);
+  private resultOf(key: string): EvalResult {
+    const found = this.heldFlags.get(key);
     if (found) return found;
-    const missing = missingResult(key, ownValue(this.defaults, key), this.#now());
+    const missing = missingResult(key, ownValue(this.defaults, key), this.nowIso());
     return missing.value === undefined ? missing : Object.freeze({ ...missing, reason: MOCK_DEFAULT_REASON });
   }
 
-  #toResults(flags: Record<string, FlagInput>): EvalResult[] {
-    const at = this.#now();
+  private toResults(flags: Record<string, FlagInput>): EvalResult[] {
+    const at = this.nowIso();
     return Object.keys(flags).map((key) => toResult(key, flags[key]!, 'bootstrap', at));
   }
 
-  #now(): string {
-    return new Date(this.#scheduler.now()).toISOString();
+  private nowIso(): string {
+    return new Date(this.clock.now()).toISOString();
   }
 }
