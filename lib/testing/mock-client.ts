@@ -87,6 +87,8 @@ export function createMockClient<F extends object = UntypedFlags>(options: MockC
 const MOCK_DEFAULT_REASON = 'mock_default';
 
 class MockClient extends FlagViews implements MockFlagClient {
+  // TypeScript-private, not #private (a mock behind a Proxy runs its methods with the proxy as `this`), under
+  // names no other type declares, so the build shortens them.
   private heldFlags: FlagSnapshot;
   private heldContext: EvalContext;
   private isClosed = false;
