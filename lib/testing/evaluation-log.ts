@@ -27,25 +27,23 @@ export class EvaluationLog {
 
   /** Throws unless `key` was read (exactly `times` times, when given). */
   assertEvaluated(key: string, times?: number): void {
-    const count = this.count(key);
-    if (times === undefined ? count > 0 : count === times) return;
-    const expected = times === undefined ? 'to have been evaluated' : `to have been evaluated ${plural(times)}`;
-    const actual = count === 0 ? 'it was not' : `it was evaluated ${plural(count)}`;
-    throw new Error(`expected flag "${key}" ${expected}, but ${actual}. ${this.#describe()}`);
+    this.#expect(key, (count) => (times === undefined ? count > 0 : count === times), times === undefined ? 'to have been evaluated' : `to have been evaluated ${plural(times)}`);
   }
 
   /** Throws if `key` was read. */
   assertNotEvaluated(key: string): void {
-    const count = this.count(key);
-    if (count === 0) return;
-    throw new Error(`expected flag "${key}" not to have been evaluated, but it was evaluated ${plural(count)}. ${this.#describe()}`);
+    this.#expect(key, (count) => count === 0, 'not to have been evaluated');
   }
 
-  /** `Evaluated: a (2), b (1)` or `Evaluated: nothing`. */
-  #describe(): string {
-    if (this.#counts.size === 0) return 'Evaluated: nothing.';
-    const list = [...this.#counts].map(([key, count]) => `"${key}" (${count})`).join(', ');
-    return `Evaluated: ${list}.`;
+  /**
+   * Throws unless `key`'s count passes `check`: `expected flag "a" <expected>, but it was evaluated
+   * 2 times. Evaluated: "a" (2), "b" (1).` (`it was not`, `Evaluated: nothing.` for none).
+   */
+  #expect(key: string, check: (count: number) => boolean, expected: string): void {
+    const count = this.count(key);
+    if (check(count)) return;
+    const list = [...this.#counts].map(([read, times]) => `"${read}" (${times})`).join(', ');
+    throw new Error(`expected flag "${key}" ${expected}, but it was ${count ? `evaluated ${plural(count)}` : 'not'}. Evaluated: ${list || 'nothing'}.`);
   }
 }
 

@@ -83,18 +83,18 @@ export function createMockClient<F extends object = UntypedFlags>(options: MockC
   return new MockClient(options as unknown as MockClientOptions) as unknown as MockFlagClient<F>;
 }
 
-/** Reason of values given to the mock. */
-const MOCK_REASON = 'mock';
 /** Reason of a missing key read through a configured default. */
 const MOCK_DEFAULT_REASON = 'mock_default';
 
 class MockClient extends FlagViews implements MockFlagClient {
-  private current: FlagSnapshot;
-  private currentContext: EvalContext;
-  private closed = false;
-  private readonly scheduler: SchedulerLike;
-  private readonly log = new EvaluationLog();
-  private readonly trackedEvents: TrackedEvent[] = [];
+  // TypeScript-private, not #private (a mock behind a Proxy runs its methods with the proxy as `this`), under
+  // names no other type declares, so the build shortens them.
+  private heldFlags: FlagSnapshot;
+  private heldContext: EvalContext;
+  private isClosed = false;
+  private readonly clock: SchedulerLike;
+  private readonly reads = new EvaluationLog();
+  private readonly trackedLog: TrackedEvent[] = [];
   private readonly tracker: StatusTracker;
   private readonly snapshots: BehaviorSubject<FlagSnapshot>;
   private readonly changeSubject = new Subject<FlagChange>();
@@ -108,11 +108,11 @@ class MockClient extends FlagViews implements MockFlagClient {
 
   constructor(options: MockClientOptions) {
     super(options.defaults);
-    this.currentContext = ownContext(options.context) ?? {};
-    this.scheduler = options.scheduler ?? asyncScheduler;
-    this.current = FlagSnapshot.from(this.toResults(options.flags ?? {}));
-    this.snapshots = new BehaviorSubject(this.current);
-    this.tracker = new StatusTracker(this.scheduler);
+    this.heldContext = ownContext(options.context) ?? {};
+    this.clock = options.scheduler ?? asyncScheduler;
+    this.heldFlags = FlagSnapshot.from(this.toResults(options.flags ?? {}));
+    this.snapshots = new BehaviorSubject(this.heldFlags);
+    this.tracker = new StatusTracker(this.clock);
     this.tracker.update({ state: 'ready', source: 'bootstrap' });
     this.flags$ = this.snapshots.asObservable();
     this.changes$ = this.changeSubject.asObservable();
@@ -124,14 +124,14 @@ class MockClient extends FlagViews implements MockFlagClient {
 
   set(keyOrFlags: string | Record<string, FlagInput>, value?: FlagInput): void {
     const updates: Record<string, FlagInput> = typeof keyOrFlags === 'string' ? { [keyOrFlags]: value! } : keyOrFlags;
-    const changed = new Map(this.toResults(updates).map((result) => [result.key, result]));
-    const results = this.current.values().map((result) => changed.get(result.key) ?? result);
-    for (const [key, result] of changed) if (!this.current.has(key)) results.push(result);
-    this.replace(results);
+    // A key set again keeps its place; new keys follow, in the order given.
+    const results = new Map(this.heldFlags.values().map((result) => [result.key, result]));
+    for (const result of this.toResults(updates)) results.set(result.key, result);
+    this.swapIn([...results.values()]);
   }
 
   remove(key: string): void {
-    this.replace(this.current.values().filter((result) => result.key !== key));
+    this.swapIn(this.heldFlags.values().filter((result) => result.key !== key));
   }
 
   /**
@@ -140,43 +140,40 @@ class MockClient extends FlagViews implements MockFlagClient {
    */
   setStatus(patch: Partial<Omit<ClientStatus, 'since'>>): void {
     const circuit = patch.circuit;
-    if (circuit === undefined || circuit === this.tracker.value.circuit) {
-      this.tracker.update(patch);
-      return;
-    }
-    this.tracker.update(circuit === 'open' ? { state: 'stale', ...patch } : patch);
-    this.emit({ type: `circuit-${circuit}`, at: this.now() });
+    const changed = circuit !== undefined && circuit !== this.tracker.value.circuit;
+    this.tracker.update(changed && circuit === 'open' ? { state: 'stale', ...patch } : patch);
+    if (changed) this.emitEvent({ type: `circuit-${circuit}`, at: this.nowIso() });
   }
 
   get context(): EvalContext {
-    return ownContext(this.currentContext);
+    return ownContext(this.heldContext);
   }
 
   assertEvaluated(key: string, times?: number): void {
-    this.log.assertEvaluated(key, times);
+    this.reads.assertEvaluated(key, times);
   }
 
   assertNotEvaluated(key: string): void {
-    this.log.assertNotEvaluated(key);
+    this.reads.assertNotEvaluated(key);
   }
 
   evaluations(): Record<string, number> {
-    return this.log.entries();
+    return this.reads.entries();
   }
 
   tracked(): TrackedEvent[] {
-    return [...this.trackedEvents];
+    return [...this.trackedLog];
   }
 
   reset(): void {
-    this.log.clear();
-    this.trackedEvents.length = 0;
+    this.reads.clear();
+    this.trackedLog.length = 0;
   }
 
   // ── reads ────────────────────────────────────────────────────────────────
 
   get snapshot(): FlagSnapshot {
-    return this.current;
+    return this.heldFlags;
   }
 
   get status(): ClientStatus {
@@ -184,31 +181,31 @@ class MockClient extends FlagViews implements MockFlagClient {
   }
 
   all(): FlagSnapshot {
-    return this.current;
+    return this.heldFlags;
   }
 
   bool(key: string, def?: boolean): boolean {
-    this.log.record(key);
-    return this.current.bool(key, def ?? this.boolDefault(key));
+    this.reads.record(key);
+    return this.heldFlags.bool(key, def ?? this.boolDefault(key));
   }
 
   string(key: string, def?: string): string {
-    this.log.record(key);
-    return this.current.string(key, def ?? this.stringDefault(key));
+    this.reads.record(key);
+    return this.heldFlags.string(key, def ?? this.stringDefault(key));
   }
 
   number(key: string, def?: number): number {
-    this.log.record(key);
-    return this.current.number(key, def ?? this.numberDefault(key));
+    this.reads.record(key);
+    return this.heldFlags.number(key, def ?? this.numberDefault(key));
   }
 
   json<T = JsonValue>(key: string, def?: T): T {
-    this.log.record(key);
-    return this.current.json(key, def === undefined ? (this.jsonDefault(key) as T) : def);
+    this.reads.record(key);
+    return this.heldFlags.json(key, def === undefined ? (this.jsonDefault(key) as T) : def);
   }
 
   evaluate(key: string): EvalResult {
-    this.log.record(key);
+    this.reads.record(key);
     return this.resultOf(key);
   }
 
@@ -216,7 +213,7 @@ class MockClient extends FlagViews implements MockFlagClient {
 
   flag$(key: string): Observable<EvalResult> {
     return defer(() => {
-      this.log.record(key);
+      this.reads.record(key);
       return this.results$(key);
     });
   }
@@ -227,42 +224,41 @@ class MockClient extends FlagViews implements MockFlagClient {
   }
 
   protected override viewed(key: string): void {
-    this.log.record(key);
+    this.reads.record(key);
   }
 
   // ── commands ─────────────────────────────────────────────────────────────
 
   ready(): Promise<ReadyResult> {
     const source = this.tracker.value.source;
-    return Promise.resolve(this.closed ? { ok: false, source, error: new ClosedError() } : { ok: true, source });
+    return Promise.resolve(this.isClosed ? { ok: false, source, error: new ClosedError() } : { ok: true, source });
   }
 
+  /** Then like a refresh: the context changes no flag of the mock. */
   identify(context: EvalContext): Promise<void> {
     const own = ownContext(context);
-    if (this.closed) return Promise.reject(new ClosedError());
-    this.currentContext = own;
-    this.emit({ type: 'refreshed', at: this.now(), changed: 0 });
-    return Promise.resolve();
+    if (!this.isClosed) this.heldContext = own;
+    return this.refresh();
   }
 
   /** Like a load that found nothing new: a `refreshed` event with `changed: 0`. */
   refresh(): Promise<void> {
-    if (this.closed) return Promise.reject(new ClosedError());
-    this.emit({ type: 'refreshed', at: this.now(), changed: 0 });
-    return Promise.resolve();
+    return this.whileOpen(() => this.emitEvent({ type: 'refreshed', at: this.nowIso(), changed: 0 }));
   }
 
   evaluateFor(key: string, context: EvalContext): Promise<EvalResult> {
     ownContext(context);
-    if (this.closed) return Promise.reject(new ClosedError());
-    this.log.record(key);
-    const result = this.current.get(key);
-    return result ? Promise.resolve(result) : Promise.reject(new FlagNotFoundError(key));
+    return this.whileOpen(() => {
+      this.reads.record(key);
+      const result = this.heldFlags.get(key);
+      if (!result) throw new FlagNotFoundError(key);
+      return result;
+    });
   }
 
   snapshotFor(context: EvalContext): Promise<FlagSnapshot> {
     ownContext(context);
-    return this.closed ? Promise.reject(new ClosedError()) : Promise.resolve(this.current);
+    return this.whileOpen(() => this.heldFlags);
   }
 
   resetCircuit(): void {
@@ -270,17 +266,17 @@ class MockClient extends FlagViews implements MockFlagClient {
   }
 
   track(event: TrackEvent): void {
-    const tracked = trackedEvent(event, this.currentContext.userId, this.now());
-    if (!this.closed) this.trackedEvents.push(tracked);
+    const tracked = trackedEvent(event, this.heldContext.userId, this.nowIso());
+    if (!this.isClosed) this.trackedLog.push(tracked);
   }
 
   flush(): Promise<void> {
-    return this.closed ? Promise.reject(new ClosedError()) : Promise.resolve();
+    return this.whileOpen(() => undefined);
   }
 
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.isClosed) return;
+    this.isClosed = true;
     this.tracker.update({ state: 'closed', streaming: false });
     this.tracker.complete();
     this.fanout.complete();
@@ -291,41 +287,49 @@ class MockClient extends FlagViews implements MockFlagClient {
 
   // ── helpers ──────────────────────────────────────────────────────────────
 
+  /** Runs `answer` now and settles with it (or what it throws), or rejects with a `ClosedError` once closed. */
+  private whileOpen<T>(answer: () => T): Promise<T> {
+    return new Promise((resolve) => {
+      if (this.isClosed) throw new ClosedError();
+      resolve(answer());
+    });
+  }
+
   /** Swaps in a new snapshot and pushes each changed key to its own subscribers. */
-  private replace(results: EvalResult[]): void {
-    if (this.closed) return;
-    const { snapshot, changes } = FlagSnapshot.next(this.current, results);
-    this.current = snapshot;
+  private swapIn(results: EvalResult[]): void {
+    if (this.isClosed) return;
+    const { snapshot, changes } = FlagSnapshot.next(this.heldFlags, results);
+    this.heldFlags = snapshot;
     if (changes.length > 0) {
       this.snapshots.next(snapshot);
       for (const change of changes) this.fanout.push(change.key, this.resultOf(change.key));
       for (const change of changes) this.changeSubject.next(change);
     }
-    this.emit({ type: 'refreshed', at: this.now(), changed: changes.length });
+    this.emitEvent({ type: 'refreshed', at: this.nowIso(), changed: changes.length });
   }
 
   private results$(key: string): Observable<EvalResult> {
-    return this.closed ? EMPTY : this.fanout.observe(key);
+    return this.isClosed ? EMPTY : this.fanout.observe(key);
   }
 
-  private emit(event: ClientEvent): void {
-    if (!this.closed) this.eventSubject.next(event);
+  private emitEvent(event: ClientEvent): void {
+    if (!this.isClosed) this.eventSubject.next(event);
   }
 
   /** The result of `key` without counting a read. */
   private resultOf(key: string): EvalResult {
-    const found = this.current.get(key);
+    const found = this.heldFlags.get(key);
     if (found) return found;
-    const missing = missingResult(key, ownValue(this.defaults, key), this.now());
+    const missing = missingResult(key, ownValue(this.defaults, key), this.nowIso());
     return missing.value === undefined ? missing : Object.freeze({ ...missing, reason: MOCK_DEFAULT_REASON });
   }
 
   private toResults(flags: Record<string, FlagInput>): EvalResult[] {
-    const stamp = { reason: MOCK_REASON, source: 'bootstrap' as const, evaluatedAt: this.now() };
-    return Object.keys(flags).map((key) => toResult(key, flags[key]!, stamp));
+    const at = this.nowIso();
+    return Object.keys(flags).map((key) => toResult(key, flags[key]!, 'bootstrap', at));
   }
 
-  private now(): string {
-    return new Date(this.scheduler.now()).toISOString();
+  private nowIso(): string {
+    return new Date(this.clock.now()).toISOString();
   }
 }

@@ -81,9 +81,6 @@ interface Failure {
   remaining: number;
 }
 
-/** Reason of values served by the test source. */
-const MOCK_REASON = 'mock';
-
 class InMemorySource implements TestSource {
   readonly kind = 'test' as const;
   readonly identity = 'test';
@@ -96,7 +93,7 @@ class InMemorySource implements TestSource {
   #latencyMs = 0;
 
   constructor(initial: Record<string, SourceFlag>) {
-    for (const key of Object.keys(initial)) this.#flags.set(key, frozenFlag(initial[key]!));
+    this.set(initial);
   }
 
   get loads(): number {
@@ -126,7 +123,7 @@ class InMemorySource implements TestSource {
   set(keyOrFlags: string | Record<string, SourceFlag>, value?: SourceFlag): void {
     const updates: Record<string, SourceFlag> = typeof keyOrFlags === 'string' ? { [keyOrFlags]: value! } : keyOrFlags;
     const keys = Object.keys(updates);
-    for (const key of keys) this.#flags.set(key, frozenFlag(updates[key]!));
+    for (const key of keys) this.#flags.set(key, frozenInput(updates[key]!));
     for (const key of keys) this.#broadcast({ type: 'changed', key });
   }
 
@@ -139,7 +136,7 @@ class InMemorySource implements TestSource {
     if (times !== undefined && !(Number.isInteger(times) && times > 0)) {
       throw new RangeError(`fail(): times must be a positive integer, got ${times}`);
     }
-    this.#failure = { error, remaining: times ?? Number.POSITIVE_INFINITY };
+    this.#failure = { error, remaining: times ?? Infinity };
   }
 
   recover(): void {
@@ -162,16 +159,15 @@ class InMemorySource implements TestSource {
     const { scheduler } = runtime;
     return {
       load: (context: EvalContext, options: LoadOptions): Observable<LoadResult> =>
-        this.#respond(
-          runtime,
-          { type: 'load', context, trigger: options.trigger },
-          (): LoadResult => ({ kind: 'flags', flags: this.#evaluateAll(context, scheduler.now()) }),
-        ),
+        this.#respond(runtime, { type: 'load', context, trigger: options.trigger }, (at): LoadResult => ({
+          kind: 'flags',
+          flags: [...this.#flags].map(([key, flag]) => served(key, flag, context, at)),
+        })),
       evaluate: (key: string, context: EvalContext): Observable<EvalResult> =>
-        this.#respond(runtime, { type: 'evaluate', context, key }, () => {
+        this.#respond(runtime, { type: 'evaluate', context, key }, (at) => {
           const flag = this.#flags.get(key);
           if (flag === undefined) throw new FlagNotFoundError(key);
-          return this.#evaluateOne(key, flag, context, scheduler.now());
+          return served(key, flag, context, at);
         }),
       track: (events: TrackedEvent[]): Observable<void> =>
         this.#respond(runtime, { type: 'track', events }, () => {
@@ -188,44 +184,34 @@ class InMemorySource implements TestSource {
   }
 
   /**
-   * One request, on subscribe: recorded and answered (or failed) as the server stood when it arrived,
-   * after the configured latency on the client's scheduler; a latency past the client's timeout times out.
+   * One request, on subscribe: recorded and answered (`answer` gets the ISO time of arrival) or failed
+   * (an active `fail()` uses up one of its `times`) as the server stood when it arrived, after the
+   * configured latency on the client's scheduler; a latency of the client's timeout or more times out
+   * at the timeout instead.
    */
-  #respond<T>(runtime: TransportRuntime, request: Arrival, answer: () => T): Observable<T> {
+  #respond<T>(runtime: TransportRuntime, request: Arrival, answer: (at: string) => T): Observable<T> {
     return defer(() => {
       const { scheduler, timeoutMs } = runtime;
-      this.#log.push({ ...request, at: scheduler.now() });
-      const latency = this.#latencyMs;
-      const failure = this.#takeFailure();
+      const at = scheduler.now();
+      this.#log.push({ ...request, at });
+      const failure = this.#failure;
+      let latency = this.#latencyMs;
       let reply: Observable<T>;
       try {
-        reply = failure ? throwError(() => failure) : of(answer());
+        if (failure) {
+          if (--failure.remaining <= 0) this.#failure = undefined;
+          throw failure.error;
+        }
+        reply = of(answer(new Date(at).toISOString()));
       } catch (error: unknown) {
         reply = throwError(() => error);
       }
       if (latency >= timeoutMs) {
-        return timer(timeoutMs, scheduler).pipe(mergeMap(() => throwError(() => new TimeoutError(timeoutMs, 'test source request'))));
+        latency = timeoutMs;
+        reply = throwError(() => new TimeoutError(timeoutMs, 'test source request'));
       }
       return latency > 0 ? timer(latency, scheduler).pipe(mergeMap(() => reply)) : reply;
     });
-  }
-
-  /** The error for this request if a `fail()` is active; uses up one of its `times`. */
-  #takeFailure(): Error | undefined {
-    const failure = this.#failure;
-    if (!failure) return undefined;
-    failure.remaining -= 1;
-    if (failure.remaining <= 0) this.#failure = undefined;
-    return failure.error;
-  }
-
-  #evaluateAll(context: EvalContext, now: number): EvalResult[] {
-    return [...this.#flags].map(([key, flag]) => this.#evaluateOne(key, flag, context, now));
-  }
-
-  #evaluateOne(key: string, flag: SourceFlag, context: EvalContext, now: number): EvalResult {
-    const input = typeof flag === 'function' ? flag(context) : flag;
-    return toResult(key, input, { reason: MOCK_REASON, source: 'network', evaluatedAt: new Date(now).toISOString() });
   }
 
   #broadcast(message: StreamMessage): void {
@@ -237,7 +223,7 @@ class InMemorySource implements TestSource {
   }
 }
 
-/** A per-context flag as given; a value or result frozen (copied), so the caller's object stays theirs. */
-function frozenFlag(flag: SourceFlag): SourceFlag {
-  return typeof flag === 'function' ? flag : frozenInput(flag);
+/** The result a flag serves to `context`, evaluated at `at` (ISO). */
+function served(key: string, flag: SourceFlag, context: EvalContext, at: string): EvalResult {
+  return toResult(key, typeof flag === 'function' ? flag(context) : flag, 'network', at);
 }

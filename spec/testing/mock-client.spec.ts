@@ -36,6 +36,14 @@ describe('createMockClient', () => {
     expect(client.snapshot.toValues()).toEqual({ 'dark-mode': true, banner: 'x', limit: 5, layout: { cols: 3 } });
   });
 
+  it('serves null and arrays as values, and a value that is not JSON as an enabled "mock" result without one', () => {
+    const client = make({ flags: { off: null, list: ['a'], odd: new Map() as never, partial: { key: 'x', enabled: true, variant: 'v', reason: 'r' } } });
+    expect(client.evaluate('off')).toMatchObject({ enabled: true, variant: 'null', value: null, reason: 'mock', source: 'bootstrap' });
+    expect(client.json('list', [])).toEqual(['a']);
+    expect(client.evaluate('odd')).toEqual({ key: 'odd', enabled: true, variant: '', value: undefined, reason: 'mock', evaluatedAt: expect.any(String), source: 'bootstrap' });
+    expect(client.json('partial', {})).toEqual({ key: 'x', enabled: true, variant: 'v', reason: 'r' });
+  });
+
   it('keeps full EvalResults as given, under the key they are set for', () => {
     const result: EvalResult = {
       key: 'other',
@@ -93,7 +101,9 @@ describe('createMockClient', () => {
     client.flag$('b').subscribe((result) => b.push(result));
     client.set({ a: 2, b: 3 });
     client.remove('b');
-    expect(snapshots).toEqual([{ a: 1 }, { a: 2, b: 3 }, { a: 2 }]);
+    client.set({ c: 4, a: 5 });
+    expect(snapshots).toEqual([{ a: 1 }, { a: 2, b: 3 }, { a: 2 }, { a: 5, c: 4 }]);
+    expect(client.all().keys()).toEqual(['a', 'c']);
     expect(b.map((result) => [result.value, result.reason])).toEqual([
       [0, 'mock_default'],
       [3, 'mock'],
@@ -195,6 +205,8 @@ describe('createMockClient', () => {
     await expect(client.identify({ userId: 'u' })).rejects.toBeInstanceOf(ClosedError);
     await expect(client.evaluateFor('a', {})).rejects.toBeInstanceOf(ClosedError);
     await expect(client.snapshotFor({})).rejects.toBeInstanceOf(ClosedError);
+    expect(client.context).toEqual({});
+    expect(client.evaluations()).toEqual({ a: 1 });
     const after: unknown[] = [];
     client.flag$('a').subscribe({ next: (v) => after.push(v), complete: () => after.push('complete') });
     expect(after).toEqual(['complete']);

@@ -73,6 +73,29 @@ describe('testSource', () => {
     expect(results).toEqual([{ kind: 'flags', flags: [expect.objectContaining({ key: 'a', value: 1, reason: 'mock' })] }]);
   });
 
+  it('copies what it is given (at creation and by set()), so later changes to the test’s objects change no flag', () => {
+    const layout = { cols: 3 };
+    const tags = ['a'];
+    const plan = (): string => 'pro';
+    const source = testSource({ layout });
+    source.set({ tags, plan });
+    layout.cols = 4;
+    tags.push('b');
+    const runtime: TransportRuntime = { fetch: () => Promise.reject(new Error('unused')), timeoutMs: 1_000, logger: silent, scheduler: virtualTime() };
+    const results: unknown[] = [];
+    source.connect(runtime).load({}, { trigger: 'refresh' }).subscribe((result) => results.push(result));
+    expect(results).toEqual([
+      {
+        kind: 'flags',
+        flags: [
+          expect.objectContaining({ key: 'layout', value: { cols: 3 } }),
+          expect.objectContaining({ key: 'tags', value: ['a'] }),
+          expect.objectContaining({ key: 'plan', value: 'pro', reason: 'mock', evaluatedAt: new Date(0).toISOString() }),
+        ],
+      },
+    ]);
+  });
+
   it('set() and remove() push a change on the stream; the client refetches and emits', async () => {
     const source = testSource({ 'dark-mode': false, banner: 'x' });
     const ts = virtualTime();
