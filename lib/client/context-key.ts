@@ -25,10 +25,8 @@ export function canonicalJson(value: unknown, seen = new Set<object>()): string 
   if (typeof value === 'bigint') return `<${value}n>`;
   if (typeof value === 'number' && !Number.isFinite(value)) return `<${value}>`;
   if (typeof value !== 'object' || value === null) return JSON.stringify(value) ?? `<${typeof value}>`;
-  if (Object.prototype.toString.call(value) === '[object Date]') {
-    const time = +(value as Date);
-    return Number.isNaN(time) ? '<invalid date>' : JSON.stringify(new Date(time).toISOString());
-  }
+  // A valid date (of any realm) is its toJSON(): the ISO text.
+  if (Object.prototype.toString.call(value) === '[object Date]' && Number.isNaN(+value)) return '<invalid date>';
   if (seen.has(value)) return '<circular>';
   seen.add(value);
   // What toJSON() returns, asked once, as the client's copy of a context holds it.
