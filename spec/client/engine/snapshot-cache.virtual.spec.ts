@@ -33,7 +33,16 @@ async function turnedStale(failure: Error, options: { times?: number; overrides?
   source.fail(failure, options.times);
   await at(1_000, () => client.refresh().catch(() => undefined));
   const loads = (): number[] => source.requests.filter((r) => r.type === 'load' && r.context.userId === 'bob').map((r) => r.at);
-  return { source, client, first, at, loads };
+  /**
+   * Calls snapshotFor(BOB) at `ms` and waits until its chunk loaded and its request is out; `outcome`:
+   * the answer's reason, or the error's name (wrapped: an async function would wait for it).
+   */
+  const askedAt = async (ms: number): Promise<{ outcome: Promise<string> }> => {
+    const outcome = at(ms, () => client.snapshotFor(BOB)).then((snapshot) => snapshot.get('a')!.reason, (error: Error) => error.name);
+    await vi.waitFor(() => expect(loads().at(-1)).toBe(ms));
+    return { outcome };
+  };
+  return { source, client, first, at, loads, askedAt };
 }
 
 /** What a snapshot says of `key`: value, reason and source. */
@@ -101,11 +110,10 @@ describe('snapshotFor() once the client is stale (virtual time)', () => {
   });
 
   it('closed while asking again: the call fails with ClosedError, nothing held for a closed client', async () => {
-    const { source, client, at, loads } = await turnedStale(new ServerError(503));
+    const { source, client, at, askedAt } = await turnedStale(new ServerError(503));
     source.recover();
     source.delay(500);
-    const outcome = at(2_000, () => client.snapshotFor(BOB)).then(() => 'held', (error: Error) => error.name);
-    await vi.waitFor(() => expect(loads()).toEqual([0, 2_000])); // the chunk loaded, the request is out
+    const { outcome } = await askedAt(2_000);
     await at(2_100, async () => client.close());
     await at(3_000, async () => undefined);
     expect([await outcome, client.status.state]).toEqual(['ClosedError', 'closed']);
@@ -121,10 +129,9 @@ describe('snapshotFor() once the client is stale (virtual time)', () => {
   });
 
   it('the client stops on a 401 while a re-ask is out, which then fails with a 503: that error, not a held answer', async () => {
-    const { source, client, at, loads } = await turnedStale(new ServerError(503));
+    const { source, client, at, askedAt } = await turnedStale(new ServerError(503));
     source.delay(5_000);
-    const outcome = at(2_500, () => client.snapshotFor(BOB)).then((snapshot) => said(snapshot).reason, (error: Error) => error.name);
-    await vi.waitFor(() => expect(loads()).toEqual([0, 2_500])); // the chunk loaded, the request is out
+    const { outcome } = await askedAt(2_500);
     source.delay(0);
     source.fail(new AuthError(401)); // the client's next retry meets it; the re-ask already holds its 503
     await at(20_000, async () => undefined);
@@ -134,10 +141,9 @@ describe('snapshotFor() once the client is stale (virtual time)', () => {
   });
 
   it('asking again fails after the entry expired: the server’s error, not an answer held past its age', async () => {
-    const { source, client, at, loads } = await turnedStale(new ServerError(503));
+    const { source, client, at, askedAt } = await turnedStale(new ServerError(503));
     source.delay(5_000);
-    const outcome = at(58_000, () => client.snapshotFor(BOB)).then((snapshot) => said(snapshot).reason, (error: Error) => error.name);
-    await vi.waitFor(() => expect(loads()).toEqual([0, 58_000])); // the chunk loaded, the request is out
+    const { outcome } = await askedAt(58_000);
     await at(64_000, async () => undefined);
     expect(await outcome).toBe('ServerError');
     client.close();
