@@ -1,5 +1,5 @@
 import { BehaviorSubject, Observable, type ObservableInput, Subject, type Subscription, defer, filter, firstValueFrom, throwIfEmpty } from 'rxjs';
-import { ClosedError, InvalidResponseError } from '../errors.js';
+import { ClosedError, InvalidResponseError, isTerminal } from '../errors.js';
 import type { InvalidFlag, LoadResult, TransportSession } from '../transports/transport.js';
 import type { ClientEvent, ClientStatus, EvalContext, EvalResult, FlagChange, JsonValue, ReadyResult, TrackEvent, ValueSource } from '../types.js';
 import { gateSession } from '../transports/gate.js';
@@ -240,7 +240,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
     // The cache is a chunk of its own, loaded on the first call: most apps never make one.
     return this.command(() =>
       chunk(import('./engine/snapshot-cache.js'), 'snapshotFor').then(({ SnapshotCache }) =>
-        this.command(() => (this.oneOffs ??= new SnapshotCache(this.session, this.options, this.fleet, FlagSnapshot.from, loadedResults, this.report)).get(target)),
+        this.command(() => (this.oneOffs ??= new SnapshotCache(this.session, this.options, this.fleet, FlagSnapshot.from, loadedResults, this.report, isTerminal)).get(target)),
       ),
     );
   }

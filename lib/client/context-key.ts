@@ -29,7 +29,8 @@ export function canonicalJson(value: unknown, seen = new Set<object>()): string 
   if (Object.prototype.toString.call(value) === '[object Date]' && Number.isNaN(+value)) return '<invalid date>';
   if (seen.has(value)) return '<circular>';
   seen.add(value);
-  // What toJSON() returns, asked once, as the client's copy of a context holds it.
+  // What toJSON() returns, as the client's copy of a context holds it (keys are taken of those copies,
+  // which hold no toJSON(): an app's own context, as storeScope gets it, is the only one that has any).
   const { toJSON } = value as { toJSON?: unknown };
   const json: unknown = typeof toJSON === 'function' ? toJSON.call(value) : value;
   const text = json !== value

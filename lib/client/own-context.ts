@@ -19,8 +19,8 @@ export function ownContext<T>(context: T, depth = 0, path = 'context'): T {
   let value: unknown = context;
   if (depth) {
     if (Object.prototype.toString.call(value) === '[object Date]') return new Date(+(value as Date)) as T;
-    // As JSON takes a value: what its toJSON() returns, asked once (that answer's own toJSON() is not).
-    const toJSON = isObject(value) ? (value as { toJSON?: unknown }).toJSON : undefined;
+    // As JSON takes an attribute value: what its toJSON() returns, asked once (that answer's own toJSON() is not).
+    const toJSON = depth > 1 && isObject(value) ? (value as { toJSON?: unknown }).toJSON : undefined;
     if (typeof toJSON === 'function') value = toJSON.call(value);
   } else if (value !== undefined) {
     if (!isObject(value)) throw new ConfigError(path, 'must be an object');

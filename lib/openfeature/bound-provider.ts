@@ -83,6 +83,7 @@ export abstract class BoundProvider<Web extends boolean> {
    */
   async onClose(): Promise<void> {
     this.stopped = true;
+    this.invalid = undefined;
     this.bridge?.unsubscribe();
     this.bridge = undefined;
     this.events.removeAllHandlers();
@@ -150,16 +151,20 @@ export abstract class BoundProvider<Web extends boolean> {
    * @internal
    */
   protected async start(): Promise<void> {
-    this.stopped = false; // initialized (again: after onClose() a provider may be initialized anew)
     const result = await this.client.ready();
     if (this.stopped) return; // closed while waiting: bridge nothing
     this.listen();
     if (!result.ok) throw openFeatureError(result.error ?? new Error('flags could not be loaded'));
   }
 
-  /** Bridges the client's events to the provider's, once; health is not said while the context is {@link invalid}. @internal */
+  /** Bridges the client's events to the provider's, once, unless closed; none is said while the context is {@link invalid}. @internal */
   protected listen(): void {
+    if (!this.stopped) this.bridge ??= bridgeEvents(this.client, this.events, () => !!this.invalid);
+  }
+
+  /** An `initialize()` begins: the provider is open (again, after `onClose()`), with no invalid context of an earlier run. @internal */
+  protected opened(): void {
     this.stopped = false;
-    this.bridge ??= bridgeEvents(this.client, this.events, () => !!this.invalid);
+    this.invalid = undefined;
   }
 }

@@ -94,7 +94,7 @@ export function restate(status: ClientStatus, events: ProviderEventEmitter<AnyPr
  * Bridges a client to OpenFeature provider events until the returned subscription ends:
  * - `PROVIDER_READY`, `PROVIDER_STALE` and `PROVIDER_ERROR` (with `errorCode: PROVIDER_FATAL` after an
  *   `AuthError`) on each change of {@link healthOf}, starting from the health at the time of the call,
- *   except while `quiet()` (the provider's status is not the client's then);
+ *   except while `quiet()` (the provider's status is not the client's then: no event at all is said);
  * - one `PROVIDER_CONFIGURATION_CHANGED` per snapshot change, `flagsChanged` listing exactly its keys.
  *
  * The client emits a snapshot on `flags$` and one `changes$` item per changed key of it, synchronously;
@@ -125,7 +125,7 @@ export function bridgeEvents(client: FlagClient, events: ProviderEventEmitter<An
   const flush = (): void => {
     const flagsChanged = group;
     group = [];
-    if (flagsChanged.length > 0 && !subscription.closed) events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged });
+    if (flagsChanged.length > 0 && !subscription.closed && !quiet()) events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged });
   };
   subscription.add(
     client.flags$.subscribe(() => {

@@ -24,6 +24,7 @@ export class FlagstreamServerProvider extends BoundProvider<false> {
 
   /** Waits for the client's first load. */
   initialize(): Promise<void> {
+    this.opened();
     const { client } = this;
     // Every snapshot and landed load is the client's context of that moment (it drops any other's).
     this.following ??= merge(client.flags$, client.events$.pipe(filter((event) => event.type === 'refreshed'))).subscribe(() => {

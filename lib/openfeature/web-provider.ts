@@ -21,6 +21,7 @@ export class FlagstreamWebProvider extends BoundProvider<true> {
 
   /** Identifies the client with `context` when it differs from the client's, then waits for the first load. */
   initialize(context?: EvaluationContext): Promise<void> {
+    this.opened();
     // A transient failure to identify is reported by ready() in start(); only a terminal one (PROVIDER_FATAL) or an invalid context stops here.
     const identified = isEmptyContext(context) ? Promise.resolve() : this.switchTo(context!, isTerminal);
     return this.settled(

@@ -102,6 +102,13 @@ describe('the key of an app’s context and of the client’s copy of it', () =>
     expect(() => storeScope(ID, { userId: 'u', attributes: { self: self as never } })).not.toThrow();
   });
 
+  it('attributes with a toJSON() of their own are taken as they are (the transports read their entries), never as a string', () => {
+    const attributes = { plan: 'pro', toJSON: () => 'plan-x' };
+    const own = ownContext({ userId: 'a', attributes: attributes as never });
+    expect(typeof own.attributes).toBe('object');
+    expect((own.attributes as Record<string, unknown>).plan).toBe('pro');
+  });
+
   it('attributes that are a Map are refused, as a Map attribute is (never copied as {})', () => {
     expect(() => ownContext({ userId: 'u', attributes: new Map([['plan', 'pro']]) as never })).toThrow('context.attributes: must be JSON data, a Date, or have toJSON()');
   });

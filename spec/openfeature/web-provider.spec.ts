@@ -227,6 +227,43 @@ describe('FlagstreamWebProvider (mock client)', () => {
     expect(OpenFeature.getClient().getStringDetails('banner', 'none')).toMatchObject({ value: 'none', errorCode: ErrorCode.INVALID_CONTEXT });
   });
 
+  it('closed while an invalid initialize settles: no bridge is left behind, no event is said', async () => {
+    const provider = new FlagstreamWebProvider(client);
+    const init = provider.initialize({ targetingKey: 'u', tags: new Map() } as unknown as EvaluationContext);
+    await provider.onClose();
+    await init.catch(() => undefined);
+    const seen: string[] = [];
+    provider.events.addHandler(ProviderEvents.Stale, () => seen.push('stale'));
+    client.setStatus({ state: 'stale', error: new NetworkError('down') });
+    await macrotask();
+    expect(seen).toEqual([]);
+    // Nothing is left subscribed to a lent client (a leak otherwise, for as long as the client lives).
+    expect((provider as unknown as { bridge?: unknown }).bridge).toBeUndefined();
+  });
+
+  it('initialized again (on an empty context) after an invalid one: values are answered and health is said again', async () => {
+    const provider = new FlagstreamWebProvider(client);
+    await provider.initialize({ targetingKey: 'u', tags: new Map() } as unknown as EvaluationContext).catch(() => undefined);
+    await provider.onClose();
+    await provider.initialize({});
+    await macrotask(); // the provider's own say after initialize() (see settled) is done
+    expect(provider.resolveStringEvaluation('banner', 'none')).toMatchObject({ value: 'holiday' });
+    const seen: string[] = [];
+    provider.events.addHandler(ProviderEvents.Stale, () => seen.push('stale'));
+    client.setStatus({ state: 'stale', error: new NetworkError('down') });
+    await macrotask();
+    expect(seen).toEqual(['stale']);
+  });
+
+  it('no configuration change is said while the context is invalid (the changes are another context’s)', async () => {
+    await OpenFeature.setProviderAndWait(new FlagstreamWebProvider(client));
+    await OpenFeature.setContext({ targetingKey: 'user-3', tags: new Map() } as unknown as EvaluationContext);
+    const events = await recordEvents(OpenFeature, [ProviderEvents.ConfigurationChanged]);
+    client.set('banner', 'summer');
+    await macrotask();
+    expect(events.seen).toEqual([]);
+  });
+
   it('answers PROVIDER_NOT_READY before the first load and PROVIDER_FATAL after an AuthError', () => {
     const provider = new FlagstreamWebProvider(client);
     client.setStatus({ state: 'initializing', source: 'none' });

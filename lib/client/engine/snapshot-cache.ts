@@ -9,8 +9,8 @@ import type { FlagSnapshot } from '../state/snapshot.js';
 /** Most contexts the cache keeps; the oldest entry goes first. */
 export const SNAPSHOT_CACHE_LIMIT = 500;
 
-/** What the cache reads of the client's status: the state and since when it holds. */
-type StatusView = { readonly value: Pick<ClientStatus, 'state' | 'since'> };
+/** What the cache reads of the client's status: the state, since when it holds, and its error. */
+type StatusView = { readonly value: Pick<ClientStatus, 'state' | 'since' | 'error'> };
 
 /** A cached answer: its snapshot, when it was asked, and the status it was asked in (state and since). */
 type Entry = { snapshot: Promise<FlagSnapshot>; fetchedAt: number; period: string };
@@ -38,11 +38,13 @@ export class SnapshotCache {
   readonly #from: (flags: EvalResult[]) => FlagSnapshot;
   readonly #results: typeof loadedResults;
   readonly #status: StatusView;
+  readonly #terminal: (error: unknown) => boolean;
 
   /**
    * @param from makes a snapshot of a load's results (`FlagSnapshot.from`).
    * @param results a landed load's results, its rejected entries included, at a time (`loadedResults`).
    * @param status the client's status (its reporter).
+   * @param terminal whether an error stops the client for good (`isTerminal`).
    */
   constructor(
     session: TransportSession,
@@ -51,6 +53,7 @@ export class SnapshotCache {
     from: (flags: EvalResult[]) => FlagSnapshot,
     results: typeof loadedResults,
     status: StatusView,
+    terminal: (error: unknown) => boolean,
   ) {
     this.#session = session;
     this.#scheduler = options.scheduler;
@@ -59,6 +62,7 @@ export class SnapshotCache {
     this.#from = from;
     this.#results = results;
     this.#status = status;
+    this.#terminal = terminal;
   }
 
   /** The fresh entry for `context`, else one loaded now (kept while fresh), else the live entry held. */
@@ -81,10 +85,9 @@ export class SnapshotCache {
     const snapshot = (this.#fleet ? this.#fleet.snapshotFor(context, load) : load()).then(
       (flags) => this.#from(own || state === 'ready' ? flags : flags.map(held)),
       (error: unknown) => {
-        // Held only past nothing: the entry's age, and a client that serves (ready or stale; not closed,
-        // not stopped by a terminal error, not without values of its own).
-        const { state: after } = this.#status.value;
-        if (!live || (after !== 'ready' && after !== 'stale') || this.#scheduler.now() - live.fetchedAt >= this.#maxAgeMs) throw error;
+        // Held no longer than the entry lives, and not by a client that is closed or stopped for good.
+        const after = this.#status.value;
+        if (!live || after.state === 'closed' || this.#terminal(after.error) || this.#scheduler.now() - live.fetchedAt >= this.#maxAgeMs) throw error;
         fresh.fetchedAt = live.fetchedAt; // held no longer than the entry it holds
         return live.snapshot.then((last) => this.#from(last.values().map(held)));
       },

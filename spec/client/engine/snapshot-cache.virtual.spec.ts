@@ -149,6 +149,38 @@ describe('snapshotFor() once the client is stale (virtual time)', () => {
     client.close();
   });
 
+  it('a client without values of its own (its first load failed) still holds another context’s answer through a failed re-ask', async () => {
+    let down = (context: { userId?: string }): boolean => context.userId !== 'bob';
+    const source = testSource({
+      a: (context) => {
+        if (down(context)) throw new ServerError(503);
+        return 1;
+      },
+    });
+    const scheduler = new VirtualTimeScheduler(undefined, 60_000);
+    const client: FlagClient = clientOn(source, scheduler as never, { snapshotForMaxAgeMs: 60_000, circuitBreaker: false });
+    const bobLoads = (): number[] => source.requests.filter((r) => r.type === 'load' && r.context.userId === 'bob').map((r) => r.at);
+    const runTo = (ms: number): void => {
+      scheduler.maxFrames = ms;
+      scheduler.flush();
+    };
+    source.delay(100);
+    void client.ready();
+    const first = client.snapshotFor(BOB); // asked while the client's own first load is out
+    await vi.waitFor(() => expect(bobLoads()).toEqual([0]));
+    runTo(100);
+    expect(said(await first).value).toBe(1);
+    expect(client.status).toMatchObject({ state: 'error', source: 'none' });
+    down = () => true;
+    let again: Promise<string> | undefined;
+    scheduler.schedule(() => void (again = client.snapshotFor(BOB).then((snapshot) => said(snapshot).reason, (error: Error) => error.name)), 1_000 - scheduler.now());
+    runTo(1_000);
+    await vi.waitFor(() => expect(bobLoads()).toEqual([0, 1_000]));
+    runTo(1_100);
+    expect(await again).toBe('stale');
+    client.close();
+  });
+
   it('a context without a live entry still fails with the server’s error (nothing is made up)', async () => {
     const { client, at } = await turnedStale(new ServerError(503));
     await expect(at(2_000, () => client.snapshotFor({ userId: 'carol' }))).rejects.toMatchObject({ name: 'ServerError' });
