@@ -149,7 +149,7 @@ describe('ofrep() options', () => {
   const settings = (options: Parameters<typeof resolveSettings>[0], env: Record<string, string> = {}) => resolveSettings(options, env);
 
   it('validates synchronously, naming the option or the variable', () => {
-    expect(() => settings({})).toThrow(new ConfigError('baseUrl', 'is required: the part before /ofrep, e.g. http://localhost:8016 (or set OFREP_ENDPOINT)'));
+    expect(() => settings({})).toThrow(new ConfigError('baseUrl', 'is required (or set OFREP_ENDPOINT)'));
     expect(() => settings({ baseUrl: 'ftp://x' })).toThrow(/^baseUrl/);
     expect(() => settings({ baseUrl: 'http://user:pw@x' })).toThrow(/^baseUrl: must not contain credentials/);
     expect(() => settings({ baseUrl: 'http://x/?token=1' })).toThrow(/^baseUrl: must not have a query/);

@@ -57,8 +57,8 @@ export function toEvalResult(raw: unknown, receivedAt: string, where: string): E
 
   if (raw.errorCode !== undefined) {
     if (typeof raw.errorCode !== 'string') throw bad('errorCode is not a string');
-    if (raw.errorDetails !== undefined && typeof raw.errorDetails !== 'string') throw bad('errorDetails is not a string');
     if (typeof raw.errorDetails === 'string') details.errorDetails = raw.errorDetails;
+    else if (raw.errorDetails !== undefined) throw bad('errorDetails is not a string');
     const code = (SERVER_ERROR_CODES as readonly string[]).includes(raw.errorCode) ? raw.errorCode : 'GENERAL';
     return { key, enabled: false, variant: '', value: undefined, reason: 'ERROR', evaluatedAt: receivedAt, source: 'network', errorCode: code, details };
   }
@@ -67,7 +67,8 @@ export function toEvalResult(raw: unknown, receivedAt: string, where: string): E
   if (raw.variant !== undefined && raw.variant !== null && typeof raw.variant !== 'string') throw bad('variant is not a string');
   // Parsed JSON already: `__proto__` keys in it are own properties, not prototypes.
   const value = (raw.value ?? undefined) as JsonValue | undefined;
-  const variant = typeof raw.variant === 'string' ? raw.variant : derivedVariant(value);
+  // Without a variant, the value's text (`"true"`/`"false"`, the string, the number, the JSON).
+  const variant = typeof raw.variant === 'string' ? raw.variant : value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
   return {
     key,
     enabled: raw.reason !== 'DISABLED',
@@ -78,11 +79,6 @@ export function toEvalResult(raw: unknown, receivedAt: string, where: string): E
     source: 'network',
     details,
   };
-}
-
-/** The variant a result without one gets: the value's text (`"true"`/`"false"`, the string, the number, the JSON). */
-function derivedVariant(value: JsonValue | undefined): string {
-  return value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 /** Flat metadata (boolean, string or number values) as a prototype-free object; absent → `{}`. */
@@ -117,7 +113,7 @@ export function bulkFlags(body: unknown, where: string, receivedAt: string, base
       flags.push(toEvalResult(item, receivedAt, where));
     } catch (error) {
       if (!(error instanceof InvalidResponseError)) throw error;
-      if (isRecord(item) && typeof item.key === 'string' && item.key !== '') invalid.push({ key: item.key, error });
+      if (key) invalid.push({ key, error });
       else keyless += 1;
     }
   }
