@@ -53,7 +53,15 @@ export function toEvalResult(raw: unknown, receivedAt: string, where: string): E
   }
   const { key } = raw;
   const bad = (field: string): InvalidResponseError => new InvalidResponseError(`${where}: flag ${JSON.stringify(key)}: ${field}`);
-  const details = metadataOf(raw.metadata, () => bad('metadata is not a flat object of booleans, strings and numbers'));
+  // Flat metadata (boolean, string or number values) as a prototype-free object; absent → `{}`.
+  const details = jsonObject();
+  const { metadata } = raw;
+  if (metadata !== undefined && metadata !== null) {
+    if (!isRecord(metadata) || !Object.values(metadata).every((value) => ['boolean', 'string', 'number'].includes(typeof value))) {
+      throw bad('metadata is not a flat object of booleans, strings and numbers');
+    }
+    Object.assign(details, metadata);
+  }
 
   if (raw.errorCode !== undefined) {
     if (typeof raw.errorCode !== 'string') throw bad('errorCode is not a string');
@@ -79,18 +87,6 @@ export function toEvalResult(raw: unknown, receivedAt: string, where: string): E
     source: 'network',
     details,
   };
-}
-
-/** Flat metadata (boolean, string or number values) as a prototype-free object; absent → `{}`. */
-function metadataOf(raw: unknown, invalid: () => Error): Record<string, JsonValue> {
-  const details = jsonObject();
-  if (raw === undefined || raw === null) return details;
-  if (!isRecord(raw)) throw invalid();
-  for (const [name, value] of Object.entries(raw)) {
-    if (typeof value !== 'boolean' && typeof value !== 'string' && typeof value !== 'number') throw invalid();
-    details[name] = value;
-  }
-  return details;
 }
 
 /**
