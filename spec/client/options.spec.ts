@@ -119,7 +119,7 @@ describe('unknown option keys', () => {
     const saved = process.env.OFREP_ENDPOINT;
     delete process.env.OFREP_ENDPOINT;
     try {
-      expect(() => ofrep({})).toThrow('baseUrl: is required: the part before /ofrep, e.g. http://localhost:8016 (or set OFREP_ENDPOINT)');
+      expect(() => ofrep({})).toThrow('baseUrl: is required (or set OFREP_ENDPOINT)');
     } finally {
       if (saved !== undefined) process.env.OFREP_ENDPOINT = saved;
     }

@@ -44,6 +44,14 @@ describe('ofrep item mapping', () => {
     expect(map({ key: 'f', value: [1, 2], reason: 'STATIC' })).toMatchObject({ variant: '[1,2]', value: [1, 2] });
   });
 
+  it('keeps metadata prototype-free: a __proto__ key is a plain detail', () => {
+    const item = JSON.parse('{"key":"p","value":true,"reason":"STATIC","metadata":{"__proto__":"x","n":1}}') as unknown;
+    const { details } = map(item);
+    expect(Object.getPrototypeOf(details)).toBeNull();
+    expect(Object.keys(details!)).toEqual(['__proto__', 'n']);
+    expect(details!['__proto__']).toBe('x');
+  });
+
   it('maps code-default items (no value, or null) to no value, keeping reason and variant', () => {
     expect(map({ key: 'g', reason: 'DISABLED' })).toEqual({
       key: 'g', enabled: false, variant: '', value: undefined, reason: 'DISABLED', evaluatedAt: AT, source: 'network', details: {},
@@ -65,6 +73,8 @@ describe('ofrep item mapping', () => {
     ['neither reason nor errorCode', { key: 'x', value: true }],
     ['a non-string variant', { key: 'x', value: true, reason: 'STATIC', variant: 1 }],
     ['nested metadata', { key: 'x', value: true, reason: 'STATIC', metadata: { a: { b: 1 } } }],
+    ['metadata that is an array', { key: 'x', value: true, reason: 'STATIC', metadata: ['a'] }],
+    ['a non-string errorDetails', { key: 'x', errorCode: 'GENERAL', errorDetails: 1 }],
     ['a non-string errorCode', { key: 'x', errorCode: 400 }],
     ['not an object', 'x'],
   ])('rejects an item with %s as InvalidResponseError', (_, item) => {
@@ -149,7 +159,7 @@ describe('ofrep() options', () => {
   const settings = (options: Parameters<typeof resolveSettings>[0], env: Record<string, string> = {}) => resolveSettings(options, env);
 
   it('validates synchronously, naming the option or the variable', () => {
-    expect(() => settings({})).toThrow(new ConfigError('baseUrl', 'is required: the part before /ofrep, e.g. http://localhost:8016 (or set OFREP_ENDPOINT)'));
+    expect(() => settings({})).toThrow(new ConfigError('baseUrl', 'is required (or set OFREP_ENDPOINT)'));
     expect(() => settings({ baseUrl: 'ftp://x' })).toThrow(/^baseUrl/);
     expect(() => settings({ baseUrl: 'http://user:pw@x' })).toThrow(/^baseUrl: must not contain credentials/);
     expect(() => settings({ baseUrl: 'http://x/?token=1' })).toThrow(/^baseUrl: must not have a query/);

@@ -54,7 +54,7 @@ export function resolveSettings(options: OfrepOptions, env: Record<string, strin
   const warnings: string[] = [];
   checkKeys(options, ['baseUrl', 'apiKey', 'headers', 'changeDetection', 'timeoutMs', 'watchdogMs']);
   if (options.baseUrl === undefined && env.OFREP_ENDPOINT === undefined) {
-    throw new ConfigError('baseUrl', 'is required: the part before /ofrep, e.g. http://localhost:8016 (or set OFREP_ENDPOINT)');
+    throw new ConfigError('baseUrl', 'is required (or set OFREP_ENDPOINT)');
   }
   const fromEnv = options.baseUrl === undefined;
   const field = fromEnv ? 'OFREP_ENDPOINT' : 'baseUrl';

@@ -53,12 +53,20 @@ export function toEvalResult(raw: unknown, receivedAt: string, where: string): E
   }
   const { key } = raw;
   const bad = (field: string): InvalidResponseError => new InvalidResponseError(`${where}: flag ${JSON.stringify(key)}: ${field}`);
-  const details = metadataOf(raw.metadata, () => bad('metadata is not a flat object of booleans, strings and numbers'));
+  // Flat metadata (boolean, string or number values) as a prototype-free object; absent → `{}`.
+  const details = jsonObject();
+  const { metadata } = raw;
+  if (metadata !== undefined && metadata !== null) {
+    if (!isRecord(metadata) || !Object.values(metadata).every((value) => ['boolean', 'string', 'number'].includes(typeof value))) {
+      throw bad('metadata is not a flat object of booleans, strings and numbers');
+    }
+    Object.assign(details, metadata);
+  }
 
   if (raw.errorCode !== undefined) {
     if (typeof raw.errorCode !== 'string') throw bad('errorCode is not a string');
-    if (raw.errorDetails !== undefined && typeof raw.errorDetails !== 'string') throw bad('errorDetails is not a string');
     if (typeof raw.errorDetails === 'string') details.errorDetails = raw.errorDetails;
+    else if (raw.errorDetails !== undefined) throw bad('errorDetails is not a string');
     const code = (SERVER_ERROR_CODES as readonly string[]).includes(raw.errorCode) ? raw.errorCode : 'GENERAL';
     return { key, enabled: false, variant: '', value: undefined, reason: 'ERROR', evaluatedAt: receivedAt, source: 'network', errorCode: code, details };
   }
@@ -67,7 +75,8 @@ export function toEvalResult(raw: unknown, receivedAt: string, where: string): E
   if (raw.variant !== undefined && raw.variant !== null && typeof raw.variant !== 'string') throw bad('variant is not a string');
   // Parsed JSON already: `__proto__` keys in it are own properties, not prototypes.
   const value = (raw.value ?? undefined) as JsonValue | undefined;
-  const variant = typeof raw.variant === 'string' ? raw.variant : derivedVariant(value);
+  // Without a variant, the value's text (`"true"`/`"false"`, the string, the number, the JSON).
+  const variant = typeof raw.variant === 'string' ? raw.variant : value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
   return {
     key,
     enabled: raw.reason !== 'DISABLED',
@@ -78,23 +87,6 @@ export function toEvalResult(raw: unknown, receivedAt: string, where: string): E
     source: 'network',
     details,
   };
-}
-
-/** The variant a result without one gets: the value's text (`"true"`/`"false"`, the string, the number, the JSON). */
-function derivedVariant(value: JsonValue | undefined): string {
-  return value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-/** Flat metadata (boolean, string or number values) as a prototype-free object; absent → `{}`. */
-function metadataOf(raw: unknown, invalid: () => Error): Record<string, JsonValue> {
-  const details = jsonObject();
-  if (raw === undefined || raw === null) return details;
-  if (!isRecord(raw)) throw invalid();
-  for (const [name, value] of Object.entries(raw)) {
-    if (typeof value !== 'boolean' && typeof value !== 'string' && typeof value !== 'number') throw invalid();
-    details[name] = value;
-  }
-  return details;
 }
 
 /**
@@ -117,7 +109,7 @@ export function bulkFlags(body: unknown, where: string, receivedAt: string, base
       flags.push(toEvalResult(item, receivedAt, where));
     } catch (error) {
       if (!(error instanceof InvalidResponseError)) throw error;
-      if (isRecord(item) && typeof item.key === 'string' && item.key !== '') invalid.push({ key: item.key, error });
+      if (key) invalid.push({ key, error });
       else keyless += 1;
     }
   }

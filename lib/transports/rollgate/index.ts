@@ -150,9 +150,7 @@ export function rollgate(config: RollgateOptions): Transport {
               typedMissingUntil = runtime.scheduler.now() + typedReprobeMs;
               if (!typedMissingLogged) {
                 typedMissingLogged = true;
-                logger.warn(
-                  `rollgate: ${describeUrl(url)} is not available (HTTP 404); using boolean flags only, so string(), number() and json() return their defaults (asking again in ${Math.round(typedReprobeMs / 1000)} s)`,
-                );
+                logger.warn(`rollgate: ${describeUrl(url)} answered 404: boolean flags only, string/number/json give defaults; asking again in ${Math.round(typedReprobeMs / 1000)} s`);
               }
               return undefined;
             }
@@ -246,7 +244,7 @@ export function rollgate(config: RollgateOptions): Transport {
               }
               const init = parseInitFlags(signal.data);
               if (!init) {
-                logger.warn('rollgate: ignored a stream init frame without a flags object');
+                logger.warn('rollgate: ignored an init frame without flags');
                 return EMPTY;
               }
               // Every connect already triggers a full refetch; an init that disagrees with the last

@@ -31,7 +31,7 @@ interface MappedReason {
 function reasonOf(raw: unknown, bad: (field: string, expected: string) => InvalidResponseError): MappedReason {
   if (!isRecord(raw)) throw bad('reason', 'an object');
   if (typeof raw.kind !== 'string' || raw.kind === '') throw bad('reason.kind', 'a non-empty string');
-  if (raw.ruleIndex !== undefined && !(typeof raw.ruleIndex === 'number' && Number.isInteger(raw.ruleIndex) && raw.ruleIndex >= 0)) {
+  if (raw.ruleIndex !== undefined && !(Number.isInteger(raw.ruleIndex) && (raw.ruleIndex as number) >= 0)) {
     throw bad('reason.ruleIndex', 'an integer ≥ 0');
   }
   if (raw.inRollout !== undefined && typeof raw.inRollout !== 'boolean') throw bad('reason.inRollout', 'a boolean');
@@ -169,12 +169,7 @@ export function v2Results(body: unknown, where: string, receivedAt: string): Map
  * one. Non-boolean entries are skipped.
  */
 export function parseInitFlags(data: string): Map<string, boolean> | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(data);
-  } catch {
-    return undefined;
-  }
+  const parsed = parseJson(data);
   if (!isRecord(parsed) || !isRecord(parsed.flags)) return undefined;
   const flags = new Map<string, boolean>();
   for (const key of Object.keys(parsed.flags)) {
@@ -186,9 +181,14 @@ export function parseInitFlags(data: string): Map<string, boolean> | undefined {
 
 /** `key` of a `flag-changed` / `flag-update` payload, when it has one (the payload is only a hint). */
 export function changedKey(data: string): string | undefined {
+  const parsed = parseJson(data);
+  return isRecord(parsed) && typeof parsed.key === 'string' && parsed.key !== '' ? parsed.key : undefined;
+}
+
+/** A frame's data as JSON, or `undefined` when it is not JSON. */
+function parseJson(data: string): unknown {
   try {
-    const parsed: unknown = JSON.parse(data);
-    return isRecord(parsed) && typeof parsed.key === 'string' && parsed.key !== '' ? parsed.key : undefined;
+    return JSON.parse(data);
   } catch {
     return undefined;
   }
