@@ -1,4 +1,5 @@
 import type { Observable, SchedulerLike, Subscription } from 'rxjs';
+import { ClosedError } from '../../errors.js';
 import type { Logger } from '../../types.js';
 
 /**
@@ -21,8 +22,8 @@ export abstract class PeriodicSender<T> {
   #chain: Promise<void> = Promise.resolve();
   #timer: Subscription | undefined;
   #stopped = false;
-  /** The sends in flight, so `abort()` can cancel them. */
-  readonly #inflight = new Set<Subscription>();
+  /** The sends in flight, each with what settles its promise, so `abort()` can cancel them. */
+  readonly #inflight = new Map<Subscription, (error: unknown) => void>();
   readonly #sink: (payload: T) => Observable<void>;
   readonly #intervalMs: number;
 
@@ -48,13 +49,15 @@ export abstract class PeriodicSender<T> {
     return run;
   }
 
-  /** Stops the timer for good (later additions are never sent by it) and cancels sends in flight. */
+  /** Stops the timer for good (later additions are never sent by it) and cancels sends in flight (their flushes reject with `ClosedError`). */
   abort(): void {
     this.#stopped = true;
     this.#disarm();
-    // The payloads in flight are lost: abort is used only at the close bound.
-    for (const subscription of this.#inflight) subscription.unsubscribe();
-    this.#inflight.clear();
+    // The payloads in flight are lost (abort is used only at the close bound); their promises reject.
+    for (const [subscription, finish] of this.#inflight) {
+      subscription.unsubscribe();
+      finish(new ClosedError());
+    }
   }
 
   /** Sends the buffer; on failure keeps what was not sent, re-arms as needed and rejects. */
@@ -76,7 +79,7 @@ export abstract class PeriodicSender<T> {
         else reject(error);
       };
       subscription = this.#sink(payload).subscribe({ next: () => finish(), complete: () => finish(), error: finish });
-      if (!done) this.#inflight.add(subscription);
+      if (!done) this.#inflight.set(subscription, finish);
     });
   }
 

@@ -22,6 +22,16 @@ const settle = async (): Promise<void> => {
 };
 
 describe('EventQueue (virtual time)', () => {
+  it('abort() settles a flush whose send is in flight: it rejects with ClosedError (no promise left pending)', async () => {
+    const { senders } = runtime();
+    const queue = new EventQueue(() => new Subject<void>(), defaultTracking, senders, () => undefined);
+    queue.add(event('a'));
+    const flushed = queue.flush().then(() => 'sent', (error: Error) => error.name);
+    await settle();
+    queue.abort();
+    expect(await flushed).toBe('ClosedError');
+  });
+
   it('sends a partial batch flushIntervalMs after its first event, and arms no timer when empty', async () => {
     const { scheduler, senders } = runtime();
     const sent: string[][] = [];
