@@ -83,9 +83,10 @@ export abstract class PeriodicSender<T> {
     });
   }
 
-  /** Flushes without waiting; a failure is logged as a warning. */
+  /** Flushes without waiting; a failure is logged as a warning (a cancelled send is not one). */
   protected flushInBackground(): void {
-    this.flush().catch((error: unknown) => this.runtime.logger.warn(this.failureMessage(error)));
+    // A send that abort() cancelled (the client closing) is no failure to report.
+    this.flush().catch((error: unknown) => error instanceof ClosedError || this.runtime.logger.warn(this.failureMessage(error)));
   }
 
   /** Schedules a background flush `intervalMs` from now, unless one is pending or `abort()` was called. */

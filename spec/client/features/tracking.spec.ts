@@ -1,6 +1,6 @@
 import { Observable, Subject, VirtualTimeScheduler, defer, of, throwError } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { CircuitOpenError, ConfigError, ServerError } from '../../../lib/errors.js';
+import { CircuitOpenError, ClosedError, ConfigError, ServerError } from '../../../lib/errors.js';
 import { gated } from '../../../lib/transports/gate.js';
 import type { SenderRuntime } from '../../../lib/client/features/periodic-sender.js';
 import { trackedEvent } from '../../../lib/client/features/tracked-event.js';
@@ -93,6 +93,17 @@ describe('EventQueue (virtual time)', () => {
     expect(queue.size).toBe(0);
   });
 
+  it('a background send that abort() cancels logs no warning (closing is no failure)', async () => {
+    const { scheduler, senders, warnings } = runtime();
+    const queue = new EventQueue(() => new Subject<void>(), { ...defaultTracking, flushIntervalMs: 1_000 }, senders, () => undefined);
+    queue.add(event('a'));
+    scheduler.flush(); // the interval's background send goes out and hangs
+    await settle();
+    queue.abort();
+    await settle();
+    expect(warnings).toEqual([]);
+  });
+
   it('abort() cancels a post in flight and arms no timer afterwards', async () => {
     const { scheduler, senders } = runtime();
     let unsubscribed = false;
@@ -101,10 +112,11 @@ describe('EventQueue (virtual time)', () => {
     });
     const queue = new EventQueue(() => hanging, defaultTracking, senders, () => undefined);
     queue.add(event('a'));
-    void queue.flush();
+    const flushed = queue.flush();
     await settle();
     queue.abort();
     expect(unsubscribed).toBe(true);
+    await expect(flushed).rejects.toBeInstanceOf(ClosedError);
     queue.add(event('late'));
     expect(scheduler.actions).toHaveLength(0);
   });
