@@ -123,11 +123,11 @@ class FlakyListen extends MemoryCoordinator {
 }
 
 /** A leader `a` and a follower `b` on one store. */
-async function pair() {
-  const store = new MemoryCoordinator();
+/** Two members on `store`, the second joining once the first has claimed (`second`: what it holds). */
+async function pair<S extends FleetCoordinator>(store: S, second?: EvalResult[]) {
   const a = linkMember(store);
   await vi.advanceTimersByTimeAsync(0);
-  const b = linkMember(store);
+  const b = linkMember(store, second);
   await vi.advanceTimersByTimeAsync(0);
   return { store, a, b };
 }
@@ -138,7 +138,7 @@ describe('FleetLink (fake time, in-memory coordinator)', () => {
   afterEach(() => void vi.useRealTimers());
 
   it('one leader runs the engine; followers apply each published version once, in order', async () => {
-    const { a, b } = await pair();
+    const { a, b } = await pair(new MemoryCoordinator());
     expect([a.role(), a.seen.engine, b.role(), b.seen.engine]).toEqual(['leader', true, 'follower', false]);
     a.link.published([flag(false)]);
     a.link.published([flag(true)]);
@@ -155,7 +155,7 @@ describe('FleetLink (fake time, in-memory coordinator)', () => {
   });
 
   it('the leader renews every leaseMs / 3; a follower takes over once the leader stops renewing', async () => {
-    const { store, a, b } = await pair();
+    const { store, a, b } = await pair(new MemoryCoordinator());
     store.claims = 0;
     await vi.advanceTimersByTimeAsync(LEASE_MS);
     expect(store.claims).toBeGreaterThanOrEqual(3 + 2); // the leader's 3 renewals, the follower's 2–3 tries
@@ -178,7 +178,7 @@ describe('FleetLink (fake time, in-memory coordinator)', () => {
   });
 
   it('a leader that hears a notice after another took its lease (a newer term) follows at once, not at its next renewal', async () => {
-    const { store, a, b } = await pair();
+    const { store, a, b } = await pair(new MemoryCoordinator());
     const [scope] = [...store.records.keys()];
     store.steal();
     store.notify(scope!, 'thief'); // the new leader's heartbeat or snapshot
@@ -189,7 +189,7 @@ describe('FleetLink (fake time, in-memory coordinator)', () => {
   });
 
   it("a leader's own claims and publishes are no news to it: 10 changes 10 ms apart cost no claim beyond its renewals", async () => {
-    const { store, a, b } = await pair();
+    const { store, a, b } = await pair(new MemoryCoordinator());
     store.claims = 0;
     for (let i = 0; i < 10; i += 1) {
       a.link.published([flag(i % 2 === 1)]);
@@ -203,11 +203,7 @@ describe('FleetLink (fake time, in-memory coordinator)', () => {
   });
 
   it('a won lease whose subscription fails is still led (not solo with the lease held): followers get its flags, and it listens from its next renewal', async () => {
-    const store = new FlakyListen();
-    const a = linkMember(store);
-    await vi.advanceTimersByTimeAsync(0);
-    const b = linkMember(store);
-    await vi.advanceTimersByTimeAsync(0);
+    const { store, a, b } = await pair(new FlakyListen());
     expect([a.seen.roles, a.seen.engine, b.seen.roles, b.seen.engine]).toEqual([['leader'], true, ['follower'], false]);
     expect(a.seen.warnings).toEqual(['fleet: notices not heard: subscribe refused']);
     expect(b.seen.received).toEqual([[flag(true)]]);
@@ -225,7 +221,7 @@ describe('FleetLink (fake time, in-memory coordinator)', () => {
   });
 
   it('store failures make every member solo (engine on); when the store is back one leads again', async () => {
-    const { store, a, b } = await pair();
+    const { store, a, b } = await pair(new MemoryCoordinator());
     store.down = true;
     await vi.advanceTimersByTimeAsync(LEASE_MS / 3 * 1.2);
     expect([a.role(), b.role(), a.seen.engine, b.seen.engine]).toEqual(['solo', 'solo', true, true]);
@@ -241,11 +237,7 @@ describe('FleetLink (fake time, in-memory coordinator)', () => {
   });
 
   it('lost store state: whoever re-claims the absent lease republishes under a new epoch; followers apply it whatever its version', async () => {
-    const store = new MemoryCoordinator();
-    const a = linkMember(store);
-    await vi.advanceTimersByTimeAsync(0);
-    const b = linkMember(store, [flag(false)]);
-    await vi.advanceTimersByTimeAsync(0);
+    const { store, a, b } = await pair(new MemoryCoordinator(), [flag(false)]);
     for (const value of [false, true, false, true]) a.link.published([flag(value)]);
     await vi.advanceTimersByTimeAsync(0);
     expect(store.records.values().next().value?.version).toBe(5);
@@ -265,7 +257,7 @@ describe('FleetLink (fake time, in-memory coordinator)', () => {
   });
 
   it('a record of an older term than one applied (a lagging replica brought it back) is never applied: the follower claims at once instead', async () => {
-    const { store, a, b } = await pair();
+    const { store, a, b } = await pair(new MemoryCoordinator());
     a.link.published([flag(false)]);
     await vi.advanceTimersByTimeAsync(0);
     expect(b.seen.received.at(-1)).toEqual([flag(false)]);
@@ -301,7 +293,7 @@ describe('FleetLink (fake time, in-memory coordinator)', () => {
   });
 
   it("followers mirror the leader's health as soon as it changes, with its error and since when", async () => {
-    const { a, b } = await pair();
+    const { a, b } = await pair(new MemoryCoordinator());
     expect(b.seen.mirrored.at(-1)).toEqual({ state: 'ready' });
     const since = '2026-01-01T00:01:00.000Z';
     a.status.next({ ...a.status.value, state: 'stale', since, error: new NetworkError('connect ECONNREFUSED') });
@@ -318,7 +310,7 @@ describe('FleetLink (fake time, in-memory coordinator)', () => {
   });
 
   it("a leader stopped by a terminal error releases its lease with a farewell: a follower says why (status, event, log) and leads at once", async () => {
-    const { store, a, b } = await pair();
+    const { store, a, b } = await pair(new MemoryCoordinator());
     a.link.stopped(new AuthError(401));
     await vi.advanceTimersByTimeAsync(0);
     expect(a.seen.roles.at(-1)).toBe('solo');
@@ -357,7 +349,7 @@ describe('FleetLink (fake time, in-memory coordinator)', () => {
   });
 
   it('a change the leader learns of (a stream event) is a new version even when its own flags did not change', async () => {
-    const { store, a, b } = await pair();
+    const { store, a, b } = await pair(new MemoryCoordinator());
     const before = store.records.values().next().value!.version;
     a.link.changed();
     await vi.advanceTimersByTimeAsync(0);
