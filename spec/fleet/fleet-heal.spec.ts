@@ -31,9 +31,10 @@ describe.skipIf(!redisAvailable)('fleets that heal (one process, real Redis)', (
   const world = useFleetWorld(fleetFlags, (w) => void w.server().setFlags(fleetFlags()));
   let run = 0;
 
-  function member(options: { apiKey?: string; url?: string; fetch?: typeof fetch; store?: FlagStore; fleet?: boolean } = {}): FlagClient {
+  function member(options: { apiKey?: string; url?: string; fetch?: typeof fetch; store?: FlagStore; fleet?: boolean; timeoutMs?: number } = {}): FlagClient {
     const client = createFlagClient({
       ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
       ...(options.store ? { store: options.store } : {}),
       transport: cuttlegate({ serverUrl: options.url ?? world.server().url, apiKey: options.apiKey ?? PROD_KEY, project: 'demo', environment: 'production' }),
       pollIntervalMs: 0,
@@ -238,6 +239,41 @@ describe.skipIf(!redisAvailable)('fleets that heal (one process, real Redis)', (
     const identified = await bounded(follower.identify({ userId: 'u-7' }).then(() => 'resolved', (error: unknown) => error));
     expect(identified).toBeInstanceOf(FleetLeaderError);
     expect(follower.evaluate('dark-mode').source).not.toBe('network');
+  });
+
+  it('a follower that takes over from a leader whose loads failed says stale, not ready, until a load of its own answers; so do its followers', async () => {
+    run += 1;
+    let mode: 'up' | 'down' | 'hang' = 'up';
+    const controlled = ((input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+      if (mode === 'up') return fetch(input, init);
+      if (mode === 'down') return Promise.reject(new TypeError('fetch failed'));
+      return new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal!.reason)));
+    }) as typeof fetch;
+    const leader = member({ fetch: controlled });
+    await leader.ready();
+    await role(leader, 'leader');
+    const followers = [member({ fetch: controlled, timeoutMs: 1_500 }), member({ fetch: controlled, timeoutMs: 1_500 })];
+    await Promise.all(followers.map((client) => client.ready()));
+    mode = 'down';
+    await leader.refresh().catch(() => undefined);
+    for (const client of followers) await status(client, (s) => s.state === 'stale', 'the follower to mirror stale', LEASE_MS * 2);
+    const held = leader.evaluate('dark-mode').enabled;
+    const states = followers.map((client) => {
+      const seen: ClientStatus[] = [];
+      client.status$.subscribe((s) => void seen.push(s));
+      return seen;
+    });
+    mode = 'hang'; // the next leader's loads never answer (each times out after 1.5 s)
+    leader.close();
+    await until(() => followers.some((client) => client.status.role === 'leader'), LEASE_MS + 1_000, 'a follower to lead');
+    const next = followers.find((client) => client.status.role === 'leader')!;
+    const other = followers.find((client) => client !== next)!;
+    // Its own first load times out; its follower hears that in its heartbeat.
+    await status(next, (s) => s.error?.name === 'TimeoutError', 'the new leader to time out', 3_000);
+    await status(other, (s) => (s.error as FleetLeaderError | undefined)?.leaderError?.name === 'TimeoutError', 'the follower to hear it', LEASE_MS * 2);
+    for (const client of followers) expect(client.evaluate('dark-mode')).toMatchObject({ enabled: held });
+    // No load answered since the leader said its values were stale: nobody said ready with them.
+    expect(states.flat().filter((s) => s.state === 'ready')).toEqual([]);
   });
 
   it("identify() with the context a follower already has settles with its leader's snapshot, whether or not the flags change", async () => {

@@ -22,11 +22,13 @@ export function fleetHost(client: FleetClient): FleetHost {
       report.streamDown();
     },
     // A follower's status follows its leader's health (`undefined`: its own again). Nothing applied
-    // yet: a leader in trouble makes it `error`, else it stays `initializing`. The link calls it only
-    // when the health changed.
+    // yet: a leader in trouble makes it `error`, else it stays `initializing`. Its own again (it leads,
+    // goes solo, switches context, or its new leader is still starting), what it holds is as its last
+    // leader said until a load says otherwise: the state stays. Called only when the health changed.
     mirror: (health) => {
       report.leader = health;
-      report.update(client.loaded ? report.readiness() : health && health.state !== 'ready' ? { state: 'error', error: health.error } : { state: 'initializing', error: undefined });
+      if (!client.loaded) report.update(health && health.state !== 'ready' ? { state: 'error', error: health.error } : { state: 'initializing', error: undefined });
+      else if (health) report.update(report.readiness());
     },
     received: (flags) => {
       client.oneOffs?.clear(); // every record the fleet shares is a change it learned of
