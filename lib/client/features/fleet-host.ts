@@ -27,8 +27,7 @@ export function fleetHost(client: FleetClient): FleetHost {
     // leader said until a load says otherwise: the state stays. Called only when the health changed.
     mirror: (health) => {
       report.leader = health;
-      if (!client.loaded) report.update(health && health.state !== 'ready' ? { state: 'error', error: health.error } : { state: 'initializing', error: undefined });
-      else if (health) report.update(report.readiness());
+      report.update(client.loaded ? (health ? report.readiness() : {}) : health && health.state !== 'ready' ? { state: 'error', error: health.error } : { state: 'initializing', error: undefined });
     },
     received: (flags) => {
       client.oneOffs?.clear(); // every record the fleet shares is a change it learned of
