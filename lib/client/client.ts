@@ -364,11 +364,12 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
       if (firstLoad) this.fanout.pushAll();
       else for (const change of changes) this.fanout.push(change.key, this.evaluate(change.key));
       for (const change of changes) this.changeSubject.next(change);
-      if (source === 'network') {
-        // A changed network snapshot goes to the store (debounced, off the read path) and the fleet.
-        this.withStore((link) => link?.save(context, next));
-        this.fleet?.published(next.values());
-      }
+    }
+    // A changed network snapshot goes to the store (debounced, off the read path) and the fleet, and so
+    // does a context's first, even when it equals the last context's: its scope's record and followers need it.
+    if (source === 'network' && (changes.length > 0 || firstLoad || context !== this.networkContext)) {
+      this.withStore((link) => link?.save(context, next));
+      this.fleet?.published(next.values());
     }
     return changes.length;
   }

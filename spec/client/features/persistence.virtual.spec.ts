@@ -347,3 +347,27 @@ describe('StoreSync.saveIfChanged()', () => {
     expect(JSON.stringify(rec.saves)).not.toContain('do_not_persist');
   });
 });
+
+describe('what the client saves per context', () => {
+  it('a context whose first network values equal the last context’s is saved too: a cold start restores them, not an older record', async () => {
+    const store = memoryStore();
+    const alice = { userId: 'alice' };
+    const older = flag('a', false, '2025-01-01T00:00:00.000Z');
+    await store.save({ version: 1, scope: storeScope('test', alice), savedAt: '2025-01-01T00:00:00.000Z', flags: [older] });
+    const source = testSource({ a: true }); // the same for every context
+    const ticks = async (): Promise<void> => {
+      for (let i = 0; i < 5; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+    };
+    const first = createFlagClient({ transport: source, context: { userId: 'anon' }, store, streaming: false, pollIntervalMs: 0, logger: silent });
+    await first.ready();
+    await first.identify(alice);
+    expect([first.bool('a', false), first.status.source]).toEqual([true, 'network']);
+    first.close(); // writes what is pending
+    await ticks();
+    source.fail(new NetworkError('offline'));
+    const next = createFlagClient({ transport: source, context: alice, store, streaming: false, pollIntervalMs: 0, logger: silent, circuitBreaker: false });
+    expect(await next.ready({ timeoutMs: 1_000 })).toMatchObject({ source: 'store' });
+    expect([next.bool('a', false), next.status.source, next.status.state]).toEqual([true, 'store', 'stale']);
+    next.close();
+  });
+});
