@@ -5,12 +5,12 @@
  */
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AuthError, FleetLeaderError, NetworkError, createFlagClient, cuttlegate, type FlagClient, type FlagClientOptions, type Transport } from '../../lib/index.js';
+import { AuthError, FleetLeaderError, NetworkError, createFlagClient, cuttlegate, type ClientStatus, type FlagClient, type FlagClientOptions, type Transport } from '../../lib/index.js';
 import { startServer, type FlagServer } from '../../lib/server/index.js';
 import { PROD_KEY, demoFlags } from '../server/fixtures.js';
 import { fleetHost } from '../../lib/client/features/fleet-host.js';
 import { FleetLink } from '../../lib/client/features/fleet-link.js';
-import type { FleetOption } from '../../lib/stores/index.js';
+import { memoryStore, type FleetOption } from '../../lib/stores/index.js';
 import { TabCoordinator } from '../../lib/stores/fleet/tab-coordinator.js';
 import { testSource, type TestSource } from '../../lib/testing/index.js';
 import { FakeOrigin } from './fake-tabs.js';
@@ -161,5 +161,31 @@ describe('what a fleet leader shares', () => {
       for (const client of clients) client.close();
       await server.close();
     }
+  });
+
+  it('a follower serving its store record never says ready with it: the leader’s heartbeat does not run ahead of the snapshot it vouches for', async () => {
+    const store = memoryStore();
+    const source = testSource({ a: true });
+    const seed = createFlagClient({ transport: source, store, streaming: false, pollIntervalMs: 0, logger: quiet });
+    await seed.ready();
+    seed.close(); // writes its record
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    source.set('a', false);
+    source.fail(new NetworkError('down'));
+    const origin = new FakeOrigin();
+    const leader = member(origin, 1, source, { store, circuitBreaker: false });
+    const led = leads(leader);
+    expect(await leader.ready()).toMatchObject({ source: 'store' });
+    await led;
+    const follower = member(origin, 2, source, { store, circuitBreaker: false });
+    expect(await follower.ready()).toMatchObject({ source: 'store' });
+    expect([follower.bool('a', false), follower.status.state, follower.status.role]).toEqual([true, 'stale', 'follower']);
+    const seen: ClientStatus[] = [];
+    follower.status$.subscribe((status) => void seen.push(status));
+    source.recover();
+    await leader.refresh();
+    await firstValueFrom(follower.status$.pipe(filter((s) => s.state === 'ready' && s.source === 'network'), timeout(3_000)));
+    expect(follower.bool('a', true)).toBe(false);
+    expect(seen.filter((s) => s.state === 'ready' && s.source !== 'network')).toEqual([]);
   });
 });

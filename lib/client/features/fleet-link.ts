@@ -78,8 +78,7 @@ export class FleetLink implements FleetHandle {
     // A follower's refresh is its leader's snapshot. With none shared yet the leader may be on its first
     // load: the call waits for it as long as a load of its own would (the client's timeout), then fails.
     const generation = this.#generation;
-    if (this.#role !== 'follower') return;
-    void this.#pull(generation, true).then((shared) => {
+    if (this.#role === 'follower') void this.#pull(generation, true).then((shared) => {
       if (shared) return;
       this.#host.scheduler.schedule(() => {
         if (this.#version === 0 && !this.#stale(generation) && this.#role === 'follower') this.#host.refused(new FleetLeaderError('fleet leader: no flags shared yet'));
@@ -149,12 +148,17 @@ export class FleetLink implements FleetHandle {
     this.#elect(this.#generation);
   }
 
-  /** A leader shares a changed health at once (a claim carries it), not on the next tick. */
+  /**
+   * A leader shares a changed health (a claim carries it) once its publishes under way are done, not on
+   * the next tick: a heartbeat never runs ahead of the snapshot it vouches for (a follower serving its
+   * store record would say `ready` with it).
+   */
   #healthChanged(status: ClientStatus): void {
     const health = asHealth(status)!;
     const changed = JSON.stringify(health) !== JSON.stringify(this.#health);
     this.#health = health;
-    if (changed && this.#role === 'leader') this.#elect(this.#generation);
+    const generation = this.#generation;
+    if (changed && this.#role === 'leader') void this.#publishing.then(() => this.#stale(generation) || this.#elect(generation));
   }
 
   /**

@@ -151,12 +151,12 @@ export class TabCoordinator implements FleetCoordinator {
   async release(scope: string, holder: string, farewell?: FleetHealth): Promise<void> {
     const state = this.#scopes.get(digest(scope));
     const lock = state?.holders.get(holder);
-    if (!state || !lock) return;
-    const leading = state.holder === holder;
-    this.#drop(state, holder, lock);
+    if (!lock) return; // (no scope here: no lock)
+    const leading = state!.holder === holder;
+    this.#drop(state!, holder, lock);
     if (farewell && leading) {
-      this.#post({ key: state.key, kind: 'farewell', health: farewell });
-      this.#farewell(state, farewell);
+      this.#post({ key: state!.key, kind: 'farewell', health: farewell });
+      this.#farewell(state!, farewell);
     }
   }
 
