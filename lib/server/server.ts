@@ -189,8 +189,12 @@ export async function startServer(options: ServerOptions = {}): Promise<FlagServ
     notifier.changed([change]);
     dashboard?.publish(change);
   };
-  /** A reload: per-flag events unless strict mode, one OFREP event when anything changed, the dashboard always. */
+  /**
+   * A reload: the streams of keys it revoked or re-scoped end, then per-flag events unless strict
+   * mode, one OFREP event when anything changed, the dashboard always.
+   */
   const applyChanges = (changes: FlagStateChange[]): FlagStateChange[] => {
+    hub.endRevoked();
     if (emitOnReload) changes.forEach((change) => hub.publish(change));
     notifier.changed(changes);
     for (const change of changes) dashboard?.publish(change);
