@@ -185,6 +185,7 @@ export async function startServer(options: ServerOptions = {}): Promise<FlagServ
     : undefined;
   /** A toggle: one event per protocol's stream, and the dashboard's. */
   const publish = (change: FlagStateChange): void => {
+    source?.overridden();
     hub.publish(change);
     notifier.changed([change]);
     dashboard?.publish(change);
@@ -314,6 +315,7 @@ export async function startServer(options: ServerOptions = {}): Promise<FlagServ
     setFlags(document) {
       const validated = validateFlagsDocument(document);
       warnAll(validated.warnings, 'flags');
+      source?.overridden();
       return applyChanges(store.replace(validated.document));
     },
     reload() {
