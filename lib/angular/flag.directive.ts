@@ -1,4 +1,4 @@
-import { ChangeDetectorRef, DestroyRef, Directive, type EmbeddedViewRef, type OnChanges, TemplateRef, ViewContainerRef, inject } from '@angular/core';
+import { ChangeDetectorRef, Directive, type EmbeddedViewRef, type OnChanges, type OnDestroy, TemplateRef, ViewContainerRef, inject } from '@angular/core';
 import type { AnyFlagKey, JsonValue } from 'flagstream';
 import type { Subscription } from 'rxjs';
 import type { AppFlagTypes } from './app-flags.js';
@@ -24,7 +24,7 @@ export interface FlagContext {
   selector: '[flag]',
   inputs: [{ name: 'flag', required: true }, 'flagElse', 'flagIs'],
 })
-export class FlagDirective implements OnChanges {
+export class FlagDirective implements OnChanges, OnDestroy {
   /** The flag key: any string, or a key of the registered {@link AppFlags}. */
   flag = '' as AnyFlagKey<AppFlagTypes>;
   /** Shown while the condition is false. */
@@ -43,10 +43,6 @@ export class FlagDirective implements OnChanges {
   #shown: TemplateRef<FlagContext> | null | undefined;
   #view: EmbeddedViewRef<FlagContext> | undefined;
 
-  constructor() {
-    inject(DestroyRef).onDestroy(() => this.#subscription?.unsubscribe());
-  }
-
   /** Narrows the template context for type-checked templates. */
   static ngTemplateContextGuard(_directive: FlagDirective, _context: unknown): _context is FlagContext {
     return true;
@@ -59,6 +55,11 @@ export class FlagDirective implements OnChanges {
       this.#subscription = this.#client.flag$(this.flag).subscribe(() => this.#render());
     }
     this.#render();
+  }
+
+  /** Ends the subscription to the flag. */
+  ngOnDestroy(): void {
+    this.#subscription?.unsubscribe();
   }
 
   #render(): void {

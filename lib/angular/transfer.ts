@@ -1,4 +1,4 @@
-import { PLATFORM_ID, TransferState, inject, makeStateKey } from '@angular/core';
+import { NgZone, PLATFORM_ID, TransferState, inject, makeStateKey } from '@angular/core';
 import { renderedSnapshot, withRenderedSnapshot, type FlagClient, type FlagClientOptions, type SnapshotJSON } from 'flagstream';
 
 /** The `TransferState` key under which a server render leaves its flag snapshot for the browser. */
@@ -27,12 +27,13 @@ export function transferStateOptions(options: FlagClientOptions): FlagClientOpti
  * together when `ready()` settles: an `identify()` later in the render, whose load may not have
  * landed when the page is serialized, must not stamp its context on the last one's flags. A render
  * whose load failed transfers nothing: it rendered defaults, and the browser client loads as usual.
- * Does nothing in a browser.
+ * The load starts outside Angular's zone, so the client's timers (a retry after a failed load) never
+ * keep a zone-based render from becoming stable. Does nothing in a browser.
  */
 export async function transferSnapshot(client: FlagClient): Promise<void> {
   if (!onServer()) return;
   const state = inject(TransferState);
-  const { ok, source } = await client.ready();
+  const { ok, source } = await inject(NgZone).runOutsideAngular(() => client.ready());
   if (ok && source === 'network') {
     const rendered = renderedSnapshot(client.snapshot, client.context);
     state.onSerialize(FLAG_SNAPSHOT_KEY, () => rendered);

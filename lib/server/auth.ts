@@ -38,3 +38,8 @@ export function isAdmin(header: string | undefined, store: FlagStore): boolean {
 export function inScope(caller: Caller, project: string, environment: string): boolean {
   return caller.kind === 'admin' || (caller.scope.project === project && caller.scope.environment === environment);
 }
+
+/** Whether a key's scope now (undefined: no longer a key) is still `scope`. */
+export function sameScope(now: KeyScope | undefined, scope: KeyScope): boolean {
+  return now?.project === scope.project && now.environment === scope.environment;
+}

@@ -149,7 +149,11 @@ const stream: Handler = async (deps, req, res, { project, environment }) => {
     res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
     return void res.end('streaming unsupported\n');
   }
-  deps.hub.open(res, project, environment, cuttlegateStream);
+  const admits = (): boolean => {
+    const now = authenticate(req.headers.authorization, store);
+    return now !== undefined && store.hasEnvironment(project, environment) && inScope(now, project, environment);
+  };
+  deps.hub.open(res, project, environment, cuttlegateStream, admits);
 };
 
 /** `PATCH …/flags/{key}` with `{"enabled":bool}`: admin key only; publishes after the state is visible. */

@@ -22,7 +22,8 @@ export interface FileSourceOptions {
 
 /** Reloads a flags file. Invalid files are never applied: the last good flags stay live. */
 export class FileSource {
-  #loadedText: string;
+  /** The text the live flags equal; undefined once a toggle or `setFlags` made them differ from any file text. */
+  #loadedText: string | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #watch: FileWatch | undefined;
   /** Why the last read failed (missing or invalid file); the next good read clears it and says the file is back. */
@@ -39,6 +40,11 @@ export class FileSource {
       this.#setProblem(error.code === 'ENOENT' ? `${this.options.file} is missing` : error.message);
     });
     return next;
+  }
+
+  /** The live flags no longer follow the file (a toggle, `setFlags`): the next read applies it even when its text is unchanged. */
+  overridden(): void {
+    this.#loadedText = undefined;
   }
 
   /** Why the file is not being served now (missing or invalid; the last good flags are), or `undefined`. */

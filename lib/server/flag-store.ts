@@ -139,7 +139,8 @@ export class FlagStore {
 
 /**
  * `[project, environment, flag]` → a canonical text of everything that affects the flag's
- * evaluation there (type, variants, default, state, rules by priority, referenced segments).
+ * evaluation there (type, variants, default, state, rules by priority with the id and position a
+ * reason names, referenced segments).
  */
 function fingerprints(document: FlagsDocument): Map<string, string> {
   const prints = new Map<string, string>();
@@ -156,9 +157,13 @@ function fingerprints(document: FlagsDocument): Map<string, string> {
 
 function fingerprint(flag: FlagDoc, environment: string, segments: ReadonlyMap<string, string[]>): string {
   const state = flag.environments?.[environment];
-  const rules = [...(state?.rules ?? [])]
-    .sort((a, b) => a.priority - b.priority)
-    .map((rule) => [
+  const rules = (state?.rules ?? [])
+    .map((rule, index) => ({ rule, index }))
+    .sort((a, b) => a.rule.priority - b.rule.priority)
+    .map(({ rule, index }) => [
+      // What a reason names: the rule's id (its `id`, else `name`, else position) and position.
+      rule.id ?? rule.name ?? null,
+      index,
       rule.priority,
       rule.enabled !== false,
       (rule.conditions ?? []).map((c) => [

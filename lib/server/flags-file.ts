@@ -258,7 +258,7 @@ class Checker {
 
   string(value: unknown, path: string, opts: { nonEmpty?: boolean } = {}): value is string {
     if (value === undefined) return false;
-    if (typeof value !== 'string') return this.fail(path, `expected a string, got ${describe(value)}`);
+    if (typeof value !== 'string') return this.fail(path, `expected a string, got ${describe(value, path)}`);
     if (opts.nonEmpty && value === '') return this.fail(path, 'must not be empty');
     return true;
   }
@@ -271,13 +271,13 @@ class Checker {
 
   array(value: unknown, path: string): value is unknown[] {
     if (value === undefined) return false;
-    if (!Array.isArray(value)) return this.fail(path, `expected an array, got ${describe(value)}`);
+    if (!Array.isArray(value)) return this.fail(path, `expected an array, got ${describe(value, path)}`);
     return true;
   }
 
   boolean(value: unknown, path: string): value is boolean {
     if (value === undefined) return false;
-    if (typeof value !== 'boolean') return this.fail(path, `expected true or false, got ${describe(value)}`);
+    if (typeof value !== 'boolean') return this.fail(path, `expected true or false, got ${describe(value, path)}`);
     return true;
   }
 
@@ -574,7 +574,11 @@ function checkCondition(check: Checker, condition: unknown, path: string, segmen
   }
 }
 
-function describe(value: unknown): string {
+/** Paths that hold credentials: their values are described by type only, never quoted. */
+const CREDENTIAL_PATH = /(^adminKey|\.apiKeys(\[\d+\])?)$/;
+
+function describe(value: unknown, path = ''): string {
+  if (CREDENTIAL_PATH.test(path) && value !== null && typeof value !== 'object') return `a ${typeof value}`;
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return 'an object';

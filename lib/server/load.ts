@@ -25,12 +25,32 @@ export function parseFlagsText(text: string, file?: string): ValidatedFlags {
   return validateFlagsDocument(value, file);
 }
 
-/** The engine's message, plus line and column when it gives a position. */
+/**
+ * V8 quotes the text around an unexpected token, up to 10 characters either side, with `...` where
+ * it cut (`Unexpected token ']', ..."0123456789",]}]"... is not valid JSON`): that text may be a key.
+ */
+const QUOTED = /, (\.\.\.)?"([\s\S]*)"(\.\.\.)? is not valid JSON$/;
+
+/**
+ * The engine's message without any text it quotes, plus line and column where it gives a position
+ * or the quote tells it (the token is 10 characters after a cut start, or 10 before a cut end).
+ */
 function describeSyntaxError(error: Error, text: string): string {
-  const position = /position (\d+)/.exec(error.message);
-  if (position === null) return error.message;
-  const before = text.slice(0, Number(position[1]));
+  const quoted = QUOTED.exec(error.message);
+  if (quoted === null) {
+    const position = /position (\d+)/.exec(error.message);
+    return position === null ? error.message : withLineAndColumn(error.message, text, Number(position[1]));
+  }
+  const [, cutStart, around = '', cutEnd] = quoted;
+  const reason = `${error.message.slice(0, quoted.index)} in JSON`;
+  const start = text.indexOf(around);
+  if (start >= 0 && cutStart !== undefined) return withLineAndColumn(reason, text, start + 10);
+  return start === 0 && cutEnd !== undefined ? withLineAndColumn(reason, text, around.length - 10) : reason;
+}
+
+function withLineAndColumn(message: string, text: string, position: number): string {
+  const before = text.slice(0, position);
   const line = before.split('\n').length;
   const column = before.length - before.lastIndexOf('\n');
-  return `${error.message} (line ${line}, column ${column})`;
+  return `${message} (line ${line}, column ${column})`;
 }

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { bearerToken, callerOf, type Caller } from './auth.js';
+import { bearerToken, callerOf, sameScope, type Caller } from './auth.js';
 import { rateLimitId, type CuttlegateSettings } from './cuttlegate-routes.js';
 import type { EvalInput } from './evaluator.js';
 import type { FlagStore } from './flag-store.js';
@@ -155,9 +155,14 @@ const single: Handler = async (deps, req, res, { flagKey }) => {
  */
 const stream: Handler = async (deps, req, res) => {
   const channel = queryOf(req).get('channel');
-  const caller = admitCaller(callerOfRequest(deps, req, channel === null ? undefined : deps.channels.keyOf(channel)), res);
+  const callerNow = (): Caller | undefined => callerOfRequest(deps, req, channel === null ? undefined : deps.channels.keyOf(channel));
+  const caller = admitCaller(callerNow(), res);
   if (caller === undefined) return;
-  deps.hub.open(res, caller.scope.project, caller.scope.environment, ofrepStream);
+  const admits = (): boolean => {
+    const now = callerNow();
+    return now?.kind === 'api-key' && sameScope(now.scope, caller.scope);
+  };
+  deps.hub.open(res, caller.scope.project, caller.scope.environment, ofrepStream, admits);
 };
 
 /** Handlers by route name. */

@@ -4,7 +4,7 @@
  * the project and environment (each key of the flags file is scoped to one).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { bearerToken, isAdmin } from './auth.js';
+import { bearerToken, isAdmin, sameScope } from './auth.js';
 import type { EvalInput } from './evaluator.js';
 import type { FlagStore, KeyScope } from './flag-store.js';
 import { jsonText, readBodyWithin, sendJson, sendJsonText } from './http.js';
@@ -114,7 +114,7 @@ const stream: Handler = async (deps, req, res) => {
       return sseFrame({ key: change.flagKey, enabled: evaluation !== undefined && isOn(evaluation) }, 'flag-changed');
     },
   };
-  deps.hub.open(res, scope.project, scope.environment, protocol);
+  deps.hub.open(res, scope.project, scope.environment, protocol, () => sameScope(keyScope(store, req, query.get('token')), scope));
 };
 
 /** `POST /api/v1/sdk/identify` `{"user":{"id","email","attributes"}}`: replaces the user's record. */

@@ -185,12 +185,17 @@ export async function startServer(options: ServerOptions = {}): Promise<FlagServ
     : undefined;
   /** A toggle: one event per protocol's stream, and the dashboard's. */
   const publish = (change: FlagStateChange): void => {
+    source?.overridden();
     hub.publish(change);
     notifier.changed([change]);
     dashboard?.publish(change);
   };
-  /** A reload: per-flag events unless strict mode, one OFREP event when anything changed, the dashboard always. */
+  /**
+   * A reload: the streams of keys it revoked or re-scoped end, then per-flag events unless strict
+   * mode, one OFREP event when anything changed, the dashboard always.
+   */
   const applyChanges = (changes: FlagStateChange[]): FlagStateChange[] => {
+    hub.endRevoked();
     if (emitOnReload) changes.forEach((change) => hub.publish(change));
     notifier.changed(changes);
     for (const change of changes) dashboard?.publish(change);
@@ -310,6 +315,7 @@ export async function startServer(options: ServerOptions = {}): Promise<FlagServ
     setFlags(document) {
       const validated = validateFlagsDocument(document);
       warnAll(validated.warnings, 'flags');
+      source?.overridden();
       return applyChanges(store.replace(validated.document));
     },
     reload() {

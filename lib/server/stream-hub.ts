@@ -28,6 +28,7 @@ interface Subscriber {
   readonly res: ServerResponse;
   readonly protocol: StreamProtocol;
   readonly heartbeat: NodeJS.Timeout;
+  readonly admits: () => boolean;
 }
 
 /** Open SSE connections; each change goes to the streams of its own project and environment. */
@@ -48,8 +49,11 @@ export class StreamHub {
     return this.#subscribers.size;
   }
 
-  /** Answer 200 `text/event-stream`, flush the headers (and the initial frame), and keep the response for events. */
-  open(res: ServerResponse, project: string, environment: string, protocol: StreamProtocol): void {
+  /**
+   * Answer 200 `text/event-stream`, flush the headers (and the initial frame), and keep the response
+   * for events. `admits` repeats the route's key check; {@link StreamHub.endRevoked} asks it again.
+   */
+  open(res: ServerResponse, project: string, environment: string, protocol: StreamProtocol, admits: () => boolean): void {
     res.writeHead(200, {
       'Content-Type': 'text/event-stream',
       'Cache-Control': 'no-cache',
@@ -59,7 +63,7 @@ export class StreamHub {
     else res.write(protocol.initial);
     const comment = `: ${protocol.heartbeat}\n\n`;
     const heartbeat = setInterval(() => res.write(comment), this.heartbeatMs ?? protocol.defaultHeartbeatMs);
-    const subscriber: Subscriber = { project, environment, res, protocol, heartbeat };
+    const subscriber: Subscriber = { project, environment, res, protocol, heartbeat, admits };
     this.#subscribers.add(subscriber);
     res.once('close', () => this.#remove(subscriber));
     for (const wake of this.#waiters) wake();
@@ -96,12 +100,25 @@ export class StreamHub {
 
   /** End every stream cleanly (EOF, no final event). Returns how many were open. */
   dropAll(): number {
-    const count = this.#subscribers.size;
-    for (const subscriber of [...this.#subscribers]) {
+    return this.#end(() => true);
+  }
+
+  /**
+   * End (EOF) the streams whose key no longer admits them to their project and environment: after a
+   * reload removed or re-scoped the key, they would carry another scope's events. The client's
+   * reconnect then gets the route's answer for the key now (401, 403, or the new scope).
+   */
+  endRevoked(): number {
+    return this.#end((subscriber) => !subscriber.admits());
+  }
+
+  #end(which: (subscriber: Subscriber) => boolean): number {
+    const ended = [...this.#subscribers].filter(which);
+    for (const subscriber of ended) {
       this.#remove(subscriber);
       subscriber.res.end();
     }
-    return count;
+    return ended.length;
   }
 
   /** Resolves once at least `count` streams are open; rejects after `timeoutMs`. */

@@ -158,4 +158,19 @@ describe('watching the flags file', () => {
     expect(await server.reload()).toEqual([{ project: 'demo', environment: 'production', flagKey: 'max-items', enabled: false }]);
     expect(await server.reload()).toEqual([]);
   });
+
+  it('a save after a toggle or setFlags sets the flags back to the file, even when its text is unchanged', async () => {
+    server = await startServer({ file, watch: false, logger: recordingLogger().logger });
+    server.toggle('demo', 'production', 'max-items', false);
+    expect(await valueKey(server, 'max-items')).toBe('25');
+    expect(server.flags.projects[0]!.flags![2]!.environments!.production!.enabled).toBe(false);
+    await writeFile(file, JSON.stringify(demoFlags(), null, 2));
+    expect(await server.reload()).toEqual([{ project: 'demo', environment: 'production', flagKey: 'max-items', enabled: true }]);
+    expect(server.flags.projects[0]!.flags![2]!.environments!.production!.enabled).toBe(true);
+    expect(await server.reload()).toEqual([]);
+    server.setFlags(edit((d) => (d.projects[0]!.flags![2]!.defaultVariant = '10')));
+    expect(await valueKey(server, 'max-items')).toBe('10');
+    expect(await server.reload()).toHaveLength(2);
+    expect(await valueKey(server, 'max-items')).toBe('25');
+  });
 });

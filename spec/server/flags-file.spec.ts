@@ -192,6 +192,31 @@ describe('reading files', () => {
     expect(() => parseFlagsText('{\n  "projects": [,]\n}', 'f.json')).toThrow(/^invalid flags file f\.json:\n  \(root\): invalid JSON: .*','/);
   });
 
+  it('never quotes a key: a JSON syntax error says where, a wrong-typed key says what type', () => {
+    const KEY = 'cg_demo_production_0123456789abcdefghijklmnopqrstuvwx';
+    const fragments = (message: string): string[] => [...Array(KEY.length - 3).keys()].map((i) => KEY.slice(i, i + 4)).filter((f) => message.includes(f));
+    // A trailing comma after the last key: the engine quotes the 10 characters before it.
+    const text = `{\n  "projects": [{ "slug": "demo", "environments": [{ "slug": "prod", "apiKeys": ["${KEY}",] }] }]\n}`;
+    let message = '';
+    try {
+      parseFlagsText(text, 'f.json');
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/invalid JSON: Unexpected token '\]'.* \(line 2, column 137\)$/);
+    expect(fragments(message)).toEqual([]);
+    const wrong = doc();
+    wrong.adminKey = 42;
+    wrong.projects[0].environments[0].apiKeys = KEY;
+    wrong.projects[0].environments[1].apiKeys = [42];
+    const issues = issuesOf(wrong).join('\n');
+    expect(issues).toContain('projects[0].environments[0].apiKeys: expected an array, got a string');
+    expect(issues).toContain('projects[0].environments[1].apiKeys[0]: expected a string, got a number');
+    expect(issues).toContain('adminKey: expected a string, got a number');
+    expect(issues).not.toContain('42');
+    expect(fragments(issues)).toEqual([]);
+  });
+
   it('accepts a byte-order mark and returns the text read', async () => {
     dir = await mkdtemp(join(tmpdir(), 'flags-'));
     const file = join(dir, 'flags.json');

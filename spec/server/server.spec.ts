@@ -447,6 +447,21 @@ describe('test hooks', () => {
     ]);
   });
 
+  it('reports a flag whose rule got another id or position, since reasons name both', async () => {
+    const s = await start();
+    const reader = await stream(s);
+    const renamed = demoFlags();
+    const rules = renamed.projects[0]!.flags![0]!.environments!.production!.rules!;
+    rules[0]!.id = 'pro-plan';
+    expect(s.setFlags(renamed)).toEqual([{ project: 'demo', environment: 'production', flagKey: 'dark-mode', enabled: true }]);
+    expect(JSON.parse((await reader.nextData())!.data!)).toMatchObject({ flag_key: 'dark-mode' });
+    const shifted = structuredClone(renamed);
+    shifted.projects[0]!.flags![0]!.environments!.production!.rules!.unshift({ priority: 9, enabled: false, variant: 'false' });
+    expect(s.setFlags(shifted).map((c) => c.flagKey)).toEqual(['dark-mode']);
+    const res = await fetch(`${s.url}/api/v1/sdk/flags?withReasons=true`, { headers: { Authorization: `Bearer ${PROD_KEY}`, 'X-User-Attributes': '{"plan":"pro"}', 'X-User-ID': 'u' } });
+    expect(((await res.json()) as { reasons: Record<string, unknown> }).reasons['dark-mode']).toEqual({ kind: 'RULE_MATCH', ruleId: 'pro-plan', ruleIndex: 1, inRollout: true });
+  });
+
   it('sends no reload events in strict mode', async () => {
     const s = await start({ emitOnReload: false });
     const reader = await stream(s);
