@@ -321,6 +321,16 @@ describe('rollgate transport against a fake server over loopback', () => {
       await firstValueFrom(c.bool$('enabled-flag').pipe(filter((v) => !v), timeout(5_000)));
     });
 
+    it('refetches on a stream event whose name it does not know: every event is a change signal (rollgate.md §12)', async () => {
+      const c = makeClient({ streaming: true });
+      await c.ready();
+      await fake.until(() => fake.openStreams === 1, 'the stream');
+      fake.set('banner-text', { value: 'Segment' }, false);
+      fake.send('segment-updated', { segment: 'beta' });
+      await firstValueFrom(c.string$('banner-text', '').pipe(filter((v) => v === 'Segment'), timeout(5_000)));
+      expect(c.status).toMatchObject({ state: 'ready', streaming: true });
+    });
+
     it('reconnects after a drop and refetches what changed in the gap', async () => {
       const c = makeClient({ streaming: true });
       await c.ready();

@@ -45,8 +45,6 @@ export interface RollgateOptions {
 
 const FLAGS_PATH = '/api/v1/sdk/flags';
 const TYPED_FLAGS_PATH = '/api/v1/sdk/v2/flags';
-/** Named stream events; every one but `init` is a change signal (`message` covers unnamed ones). */
-const STREAM_EVENTS = ['init', 'flag-changed', 'flag-update', 'flags', 'rules-full'] as const;
 /** Contexts whose ETag and last results a session remembers. */
 const CONTEXT_LIMIT = 100;
 
@@ -233,11 +231,12 @@ export function rollgate(config: RollgateOptions): Transport {
         stream(ctx: EvalContext): Observable<StreamMessage> {
           const user = ctx.userId ? `&user_id=${encodeURIComponent(ctx.userId)}` : '';
           const url = `${sseUrl}/api/v1/sdk/stream?token=${encodeURIComponent(apiKey)}${user}`;
-          return sse(runtime, { url, events: STREAM_EVENTS, watchdogMs }).pipe(
+          return sse(runtime, { url, watchdogMs }).pipe(
             // The URL carries the key: make sure no error text from below can leak it.
             catchError((error: unknown) => throwError(() => redact(error, [apiKey, encodeURIComponent(apiKey)]))),
             concatMap((signal): Observable<StreamMessage> => {
               if (signal.type === 'open') return of({ type: 'connected' });
+              // Every event but `init`, whatever its name (`flag-changed`, `flags`, one not known here), is a change signal.
               if (signal.event !== 'init') {
                 const key = changedKey(signal.data);
                 return of(key === undefined ? { type: 'changed', data: signal.data } : { type: 'changed', key, data: signal.data });
