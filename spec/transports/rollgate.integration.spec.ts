@@ -169,19 +169,36 @@ describe('rollgate transport against a fake server over loopback', () => {
       expect(c.bool('enabled-flag', true)).toBe(false);
     });
 
-    it('refetches /flags unconditionally after a change event: its ETag hashes the booleans only, so a 304 would hide a flag switched off for a user already out of its rollout', async () => {
-      await start([{ key: 'rollout', on: false, reason: { kind: 'FALLTHROUGH' } }]);
+    for (const typedEndpoint of [true, false]) {
+      it(`a change event's refetch asks in full${typedEndpoint ? '' : ' (/flags, on a server without /v2/flags)'}: the /flags ETag hashes the booleans only, so a 304 would hide a flag switched off for a user already out of its rollout`, async () => {
+        await start([{ key: 'rollout', on: false, reason: { kind: 'FALLTHROUGH' } }]);
+        fake.typedEndpoint = typedEndpoint;
+        const c = makeClient({ streaming: true });
+        await c.ready();
+        await fake.until(() => fake.openStreams === 1, 'the stream');
+        await c.refresh(); // a /flags load: its ETag is kept
+        expect(c.evaluate('rollout')).toMatchObject({ enabled: true, reason: 'FALLTHROUGH', value: false });
+        const before = fake.flagRequests.length;
+        fake.set('rollout', { reason: { kind: 'OFF' } }); // flag-changed {enabled: false}; the boolean stays false
+        await firstValueFrom(c.flags$.pipe(filter((snapshot) => snapshot.get('rollout')?.reason === 'OFF'), timeout(5_000)));
+        expect(c.evaluate('rollout')).toMatchObject({ enabled: false, reason: 'OFF', value: false });
+        expect(c.status).toMatchObject({ state: 'ready', streaming: true });
+        const refetch = fake.flagRequests.slice(before);
+        expect(refetch.map((request) => [request.path.endsWith('/v2/flags'), request.ifNoneMatch])).toEqual([[typedEndpoint, undefined]]);
+      });
+    }
+
+    it('a change event loads the typed endpoint: a boolean flag given string variations shows its string, which /flags cannot carry', async () => {
+      await start(booleanFlags);
       const c = makeClient({ streaming: true });
       await c.ready();
       await fake.until(() => fake.openStreams === 1, 'the stream');
-      await c.refresh(); // the first /flags load: its ETag is kept
-      expect(c.evaluate('rollout')).toMatchObject({ enabled: true, reason: 'FALLTHROUGH', value: false });
-      const before = fake.to('flags').length;
-      fake.set('rollout', { reason: { kind: 'OFF' } }); // flag-changed {enabled: false}; the boolean stays false
-      await firstValueFrom(c.flags$.pipe(filter((snapshot) => snapshot.get('rollout')?.reason === 'OFF'), timeout(5_000)));
-      expect(c.evaluate('rollout')).toMatchObject({ enabled: false, reason: 'OFF', value: false });
+      await c.refresh(); // booleans only: this load goes to /flags
+      expect(fake.to('flags')).toHaveLength(1);
+      fake.set('enabled-flag', { type: 'string', value: 'Blue' }); // flag-changed; still "on" in the boolean map
+      await firstValueFrom(c.string$('enabled-flag', 'default').pipe(filter((v) => v === 'Blue'), timeout(5_000)));
+      expect(c.evaluate('enabled-flag')).toMatchObject({ value: 'Blue', enabled: true });
       expect(c.status).toMatchObject({ state: 'ready', streaming: true });
-      expect(fake.to('flags').slice(before).map((request) => request.ifNoneMatch)).toEqual([undefined]);
     });
 
     it('a new flag seen on /flags is followed by one typed load, so its value is real', async () => {

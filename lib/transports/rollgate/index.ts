@@ -75,10 +75,12 @@ interface ContextState {
  * value would hide behind a 304. Therefore:
  * - a load for a new context (first load, `identify`) and every load while the flags include typed
  *   ones go to `/v2/flags`: one request, complete, so a cold start is ready after one flag request;
- * - once a typed load showed booleans only, later loads go to `/flags` with `If-None-Match`
+ * - once a typed load showed booleans only, polls and refreshes go to `/flags` with `If-None-Match`
  *   (per context): an unchanged state costs a bodiless 304; a 200 naming a flag not seen before
- *   (possibly a new typed one) is followed by one typed load. A load after a stream event or a
- *   reconnect sends no `If-None-Match`: the ETag hashes the booleans only, not the reasons;
+ *   (possibly a new typed one) is followed by one typed load;
+ * - a load after a stream event or a reconnect goes to `/v2/flags` (to `/flags` unconditionally when
+ *   the server lacks it): the boolean map cannot show a flag that turned typed, and its ETag hashes
+ *   the booleans only, not the reasons;
  * - a server without `/v2/flags` (404) is told once in the log and served from `/flags` only, until
  *   `typedReprobeMs` has passed; then `/v2/flags` is asked again.
  *
@@ -207,10 +209,11 @@ export function rollgate(config: RollgateOptions): Transport {
           const newContext = loadOptions.trigger === 'initial' || loadOptions.trigger === 'identify' || state.results === undefined;
           // After a 404 has aged out, the next load asks `/v2/flags` again whatever the state says.
           const reprobe = typedMissingUntil > 0 && typedEndpoint();
-          if (typedEndpoint() && (newContext || state.typed || reprobe)) return loadTyped(ctx, state, oneOff);
-          // The ETag hashes the booleans only: after a change signal (an event, a reconnect) a 304 could
-          // hide what changed (a flag switched off for a user already out of its rollout), so ask in full.
+          // After a change signal (an event, a reconnect) only `/v2/flags` shows every change: the
+          // boolean map cannot show a flag turned typed, and its ETag hashes the booleans only (a 304
+          // would hide a flag switched off for a user already out of its rollout).
           const signalled = loadOptions.hint !== undefined || loadOptions.trigger === 'reconnect';
+          if (typedEndpoint() && (newContext || state.typed || reprobe || signalled)) return loadTyped(ctx, state, oneOff);
           return booleanLoad(ctx, state, loadOptions.conditional !== false && !oneOff && !newContext && !signalled, oneOff);
         });
 
