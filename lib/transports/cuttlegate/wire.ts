@@ -132,9 +132,10 @@ export function bulkResults(body: unknown, where: string, receivedAt: string, te
 /**
  * What a stream frame tells the client: a `flag.state_changed` event is one `changed` message with its
  * `flag_key` and `enabled` (each left out when of the wrong type; the event is only a hint to
- * refetch), another event none; `undefined` for a frame that is not a JSON object with a string `type`.
+ * refetch), another event, or one naming another `project` or `environment` than `scope` (`[project,
+ * environment]`), none; `undefined` for a frame that is not a JSON object with a string `type`.
  */
-export function changeMessages(data: string): StreamMessage[] | undefined {
+export function changeMessages(data: string, scope: readonly string[] = []): StreamMessage[] | undefined {
   let event: unknown;
   try {
     event = JSON.parse(data);
@@ -143,7 +144,9 @@ export function changeMessages(data: string): StreamMessage[] | undefined {
   }
   if (!isRecord(event) || typeof event.type !== 'string') return undefined;
   const { flag_key: key, enabled } = event;
-  return event.type === 'flag.state_changed'
+  // An event of another environment says nothing about this one (and its `enabled` would ask for a re-check).
+  const elsewhere = [event.project, event.environment].some((slug, i) => typeof slug === 'string' && slug !== (scope[i] ?? slug));
+  return event.type === 'flag.state_changed' && !elsewhere
     ? [{ type: 'changed', key: typeof key === 'string' ? key : undefined, enabled: typeof enabled === 'boolean' ? enabled : undefined }]
     : [];
 }
