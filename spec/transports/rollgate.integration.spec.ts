@@ -388,11 +388,15 @@ describe('rollgate transport against a fake server over loopback', () => {
       fake.set('max-items', { value: 30 });
       await firstValueFrom(c.flags$.pipe(filter((s) => s.get('banner-text')?.reason === 'stale'), timeout(5_000)));
       expect(c.number('max-items', 0)).toBe(30);
-      // An init that differs from the last load on another flag, listing the held one as on.
-      fake.send('init', {
-        flags: { 'enabled-flag': false, 'disabled-flag': false, 'pro-only': true, 'banner-text': true, 'max-items': true, config: true, 'dark-banner': false },
-      });
+      // A reconnect's init that differs from the last load on another flag, listing the held one as on;
+      // the refetch after it fails once, so the init lands first.
+      fake.set('enabled-flag', { on: false }, false);
+      fake.setError({ status: 503, count: 1 });
+      const before = fake.flagRequests.length;
+      fake.dropStreams();
       await firstValueFrom(c.bool$('enabled-flag').pipe(filter((on) => !on), timeout(5_000)));
+      // The failed refetch and its retry, landed.
+      await firstValueFrom(c.status$.pipe(filter((s) => s.state === 'ready' && fake.flagRequests.length >= before + 2), timeout(5_000)));
       expect(c.evaluate('banner-text')).toMatchObject({ value: 'Welcome', reason: 'stale', source: 'network' });
       expect(c.string('banner-text', 'default')).toBe('Welcome');
       expect(c.status).toMatchObject({ state: 'ready', source: 'network' });

@@ -1,4 +1,4 @@
-import { EMPTY, Observable, catchError, concatMap, defer, map, of, switchMap, throwError } from 'rxjs';
+import { EMPTY, Observable, catchError, concatMap, defer, map, of, switchMap, tap, throwError } from 'rxjs';
 import { FlagNotFoundError, InvalidResponseError } from '../../errors.js';
 import { describeUrl, httpJson } from '../../net/http.js';
 import { sse } from '../../net/sse.js';
@@ -58,6 +58,8 @@ interface ContextState {
   invalid?: InvalidFlag[];
   /** The last typed load showed string/number/json flags. */
   typed: boolean;
+  /** The number of the latest load (the session counts them as they start) that answered for the context. */
+  answered?: number;
 }
 
 /**
@@ -108,6 +110,8 @@ export function rollgate(config: RollgateOptions): Transport {
       /** Scheduler time until which `/v2/flags` counts as missing (it answered 404); 0 = available. */
       let typedMissingUntil = 0;
       let typedMissingLogged = false;
+      /** Loads started by the session (their numbers). */
+      let loads = 0;
       const typedEndpoint = (): boolean => runtime.scheduler.now() >= typedMissingUntil;
       const now = (): string => new Date(runtime.scheduler.now()).toISOString();
       const warn = (message: string): void => logger.warn(message);
@@ -205,7 +209,8 @@ export function rollgate(config: RollgateOptions): Transport {
         defer(() => {
           // One-off loads neither use nor update the session's memory.
           const oneOff = loadOptions.oneOff === true;
-          const state = oneOff ? { typed: true } : stateFor(ctx);
+          const state: ContextState = oneOff ? { typed: true } : stateFor(ctx);
+          const number = ++loads;
           const newContext = loadOptions.trigger === 'initial' || loadOptions.trigger === 'identify' || state.results === undefined;
           // After a 404 has aged out, the next load asks `/v2/flags` again whatever the state says.
           const reprobe = typedMissingUntil > 0 && typedEndpoint();
@@ -213,8 +218,11 @@ export function rollgate(config: RollgateOptions): Transport {
           // boolean map cannot show a flag turned typed, and its ETag hashes the booleans only (a 304
           // would hide a flag switched off for a user already out of its rollout).
           const signalled = loadOptions.hint !== undefined || loadOptions.trigger === 'reconnect';
-          if (typedEndpoint() && (newContext || state.typed || reprobe || signalled)) return loadTyped(ctx, state, oneOff);
-          return booleanLoad(ctx, state, loadOptions.conditional !== false && !oneOff && !newContext && !signalled, oneOff);
+          return (
+            typedEndpoint() && (newContext || state.typed || reprobe || signalled)
+              ? loadTyped(ctx, state, oneOff)
+              : booleanLoad(ctx, state, loadOptions.conditional !== false && !oneOff && !newContext && !signalled, oneOff)
+          ).pipe(tap(() => (state.answered = Math.max(state.answered ?? 0, number))));
         });
 
       return {
@@ -238,11 +246,16 @@ export function rollgate(config: RollgateOptions): Transport {
         stream(ctx: EvalContext): Observable<StreamMessage> {
           const user = ctx.userId ? `&user_id=${encodeURIComponent(ctx.userId)}` : '';
           const url = `${sseUrl}/api/v1/sdk/stream?token=${encodeURIComponent(apiKey)}${user}`;
+          /** Loads the session had started when the stream opened. */
+          let opened = 0;
           return sse(runtime, { url, watchdogMs }).pipe(
             // The URL carries the key: make sure no error text from below can leak it.
             catchError((error: unknown) => throwError(() => redact(error, [apiKey, encodeURIComponent(apiKey)]))),
             concatMap((signal): Observable<StreamMessage> => {
-              if (signal.type === 'open') return of({ type: 'connected' });
+              if (signal.type === 'open') {
+                opened = loads;
+                return of({ type: 'connected' });
+              }
               // Every event but `init`, whatever its name (`flag-changed`, `flags`, one not known here), is a change signal.
               if (signal.event !== 'init') {
                 const key = changedKey(signal.data);
@@ -254,9 +267,11 @@ export function rollgate(config: RollgateOptions): Transport {
                 return EMPTY;
               }
               // Every connect already triggers a full refetch; an init that disagrees with the last
-              // load corrects the booleans at once (typed values wait for that refetch).
+              // load corrects the booleans at once (typed values wait for that refetch). The init
+              // tells the state at connect: once a load started after that has answered (a proxy
+              // held the frame back), it is older than the snapshot and changes nothing.
               const state = contexts.get(contextKey(ctx));
-              if (!state?.results) return EMPTY;
+              if (!state?.results || state.answered! > opened) return EMPTY;
               // A held flag's boolean cannot restore its value: it waits for a load that takes it.
               const invalid = state.invalid ?? [];
               for (const { key } of invalid) init.delete(key);
