@@ -43,14 +43,14 @@ describe('cuttlegate wire validation', () => {
     }
   });
 
-  it('puts malformed flags in invalid and applies the rest', () => {
+  it('puts malformed flags in invalid and applies the rest; a repeated key keeps its first entry', () => {
     const body = {
       flags: [good, { ...good, key: 'b', value_key: 0 }, { key: 7 }, 'junk', { ...good, key: 'a', value_key: 'false' }],
       evaluated_at: at,
     };
     const { flags, invalid } = bulkResults(body, 'POST x', 'later');
     expect(flags.map((flag) => [flag.key, flag.value])).toEqual([['a', true]]);
-    expect(invalid.map((entry) => entry.key)).toEqual(['b', '#2', '#3', 'a']);
+    expect(invalid.map((entry) => entry.key)).toEqual(['b', '#2', '#3']);
     for (const entry of invalid) expect(entry.error).toBeInstanceOf(InvalidResponseError);
   });
 

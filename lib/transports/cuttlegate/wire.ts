@@ -97,8 +97,8 @@ function typedValue(type: string, variant: string, texts?: JsonTexts): JsonValue
 
 /**
  * Maps a bulk response body. A body without a `flags` array, or whose entries are all malformed,
- * throws `InvalidResponseError`; otherwise a flag that fails validation goes to `invalid` (a keyless entry under `#<index>`; a repeated key keeps
- * its first entry) and the rest are returned.
+ * throws `InvalidResponseError`; otherwise a flag that fails validation goes to `invalid` (a keyless
+ * entry under `#<index>`), a repeated key keeps its first entry, and the rest are returned.
  */
 export function bulkResults(body: unknown, where: string, receivedAt: string, texts?: JsonTexts): { flags: EvalResult[]; invalid: InvalidFlag[] } {
   if (!isRecord(body) || !Array.isArray(body.flags)) {
@@ -110,10 +110,9 @@ export function bulkResults(body: unknown, where: string, receivedAt: string, te
   const seen = new Set<string>();
   body.flags.forEach((entry: unknown, index) => {
     const key = isRecord(entry) && typeof entry.key === 'string' && entry.key !== '' ? entry.key : `#${index}`;
-    if (seen.has(key)) {
-      invalid.push({ key, error: new InvalidResponseError(`${where}: flag ${JSON.stringify(key)} is listed twice`) });
-      return;
-    }
+    // A repeated key keeps its first entry, as on every transport: listed as rejected, the repeat
+    // would read as an error in place of that entry's value.
+    if (seen.has(key)) return;
     seen.add(key);
     try {
       flags.push(toEvalResult(entry, evaluatedAt, where, texts));
