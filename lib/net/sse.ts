@@ -18,8 +18,6 @@ export interface SseOptions {
   url: string;
   /** Request headers (e.g. `Authorization`); browser `EventSource` cannot send them, this can. */
   headers?: Record<string, string>;
-  /** Named events to report besides `message`; others are ignored. */
-  events?: readonly string[];
   /**
    * Silence (no bytes at all, heartbeats included) after which the connection counts as dead,
    * ms. 0 disables the watchdog.
@@ -32,7 +30,9 @@ export interface SseOptions {
 /**
  * One SSE connection as a cold observable: a `GET` through the runtime's `fetch` (see
  * {@link exchange}) with `Accept: text/event-stream` and the given headers, its body parsed by
- * {@link sseParser} after a `TextDecoder` (which drops a leading BOM). It never reconnects by itself and keeps no timer or socket once it ends: any
+ * {@link sseParser} after a `TextDecoder` (which drops a leading BOM). Every event is reported, whatever
+ * its name: each protocol routes on its events' data or names itself (an event it does not know is
+ * still news from the server). It never reconnects by itself and keeps no timer or socket once it ends: any
  * failure errors the observable with a typed error (a non-200 status mapped as for requests, with
  * its headers, so a 429's `Retry-After` is kept; a drop or end of stream → `NetworkError`; no
  * connection within the request timeout or silence past the watchdog → `TimeoutError`; not an event
@@ -44,7 +44,6 @@ export interface SseOptions {
 export function sse(runtime: HttpRuntime, options: SseOptions): Observable<SseSignal> {
   const { url, watchdogMs } = options;
   const where = `stream ${describeUrl(url)}`;
-  const wanted = ['message', ...(options.events ?? [])];
   const init = (): RequestInit => ({ method: 'GET', headers: { Accept: 'text/event-stream', 'Cache-Control': 'no-cache', ...options.headers } });
   const use = async (response: Response, io: Exchange<SseSignal>): Promise<never> => {
     const { status, headers } = response;
@@ -57,13 +56,7 @@ export function sse(runtime: HttpRuntime, options: SseOptions): Observable<SseSi
     const watch = (): void => io.arm(watchdogMs, `${where} silent; watchdog`);
     watch();
     io.next({ type: 'open' });
-    const feed = sseParser(
-      (event) => {
-        if (wanted.includes(event.event)) io.next({ type: 'event', ...event });
-      },
-      options.maxEventBytes,
-      where,
-    );
+    const feed = sseParser((event) => io.next({ type: 'event', ...event }), options.maxEventBytes, where);
     const decoder = new TextDecoder();
     for (let chunk; (chunk = await io.read()); ) {
       watch();

@@ -43,7 +43,7 @@ export interface TransportRuntime {
   maxResponseBytes?: number;
 }
 
-/** Why a load was started; transports may use it (OFREP sends `flagConfig*` only for `stream`). */
+/** Why a load was started; transports may use it (Rollgate reads `/v2/flags` after `reconnect`). */
 export type LoadTrigger = 'initial' | 'poll' | 'stream' | 'refresh' | 'identify' | 'reconnect';
 
 /** What the client tells a transport about one bulk load. */

@@ -61,6 +61,9 @@ export class FakeRollgate {
   readonly rawAnswers: Array<{ body: string; contentType?: string }> = [];
   /** When true, events/telemetry posts are never answered. */
   hangSinks = false;
+  /** When true, a stream's `init` (computed at connect) is written only by {@link releaseInits} (a buffering proxy). */
+  holdInit = false;
+  private readonly heldInits: Array<() => void> = [];
   /** Hanging posts whose client gave up (closed the connection). */
   abortedPosts = 0;
   private injected: InjectedError | undefined;
@@ -113,6 +116,11 @@ export class FakeRollgate {
   /** Sends one named event with JSON data to every open stream. */
   send(event: string, data: unknown): void {
     for (const stream of this.streams) stream.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  }
+
+  /** Writes the `init` frames held since {@link holdInit} was set, as computed when their streams connected. */
+  releaseInits(): void {
+    for (const write of this.heldInits.splice(0)) write();
   }
 
   /** Ends every open stream (the server just closes, as Rollgate's does). */
@@ -206,7 +214,12 @@ export class FakeRollgate {
       if (!this.streamEndpoint) return plain(res, 404, '404 page not found');
       if (request.query.get('token') !== this.apiKey) return unauthorized(res);
       res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
-      res.write(`event: init\ndata: ${JSON.stringify({ flags: this.booleans(request.query.get('user_id') ?? '') })}\n\n`);
+      const init = `event: init\ndata: ${JSON.stringify({ flags: this.booleans(request.query.get('user_id') ?? '') })}\n\n`;
+      if (this.holdInit) {
+        res.flushHeaders();
+        this.heldInits.push(() => res.write(init));
+      }
+      else res.write(init);
       this.streams.add(res);
       res.on('close', () => this.streams.delete(res));
       return;

@@ -202,6 +202,19 @@ describe('cuttlegate transport against a fake server over loopback', () => {
     }
   });
 
+  it('serves the first entry of a key the payload lists twice, as every transport does', async () => {
+    const entry = { enabled: true, value: null, reason: 'default', type: 'bool' };
+    fake.faults.push({
+      raw: JSON.stringify({ flags: [{ key: 'twice', value_key: 'true', ...entry }, { key: 'twice', value_key: 'false', ...entry }], evaluated_at: '2026-01-01T00:00:00Z' }),
+    });
+    const c = makeClient();
+    expect(await c.ready()).toMatchObject({ ok: true, source: 'network' });
+    expect(c.evaluate('twice')).toMatchObject({ value: true, variant: 'true', reason: 'default' });
+    expect(c.bool('twice')).toBe(true);
+    expect(c.status.state).toBe('ready');
+    expect(c.status.error).toBeUndefined();
+  });
+
   it('drops a slow response for the old context when identify() switches', async () => {
     const c = makeClient();
     await c.ready();

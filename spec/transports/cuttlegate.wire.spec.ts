@@ -1,4 +1,4 @@
-import { asyncScheduler, lastValueFrom } from 'rxjs';
+import { asyncScheduler, lastValueFrom, take, toArray } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, InvalidResponseError, ProjectNotFoundError, RequestError, isTerminal } from '../../lib/errors.js';
 import { FlagSnapshot, nextSnapshot } from '../../lib/client/state/snapshot.js';
@@ -8,6 +8,7 @@ import type { TransportRuntime, TransportSession } from '../../lib/transports/tr
 import type { EvalResult } from '../../lib/types.js';
 import { FakeCuttlegate } from '../support/fake-cuttlegate.js';
 import { captureLog } from '../support/log-capture.js';
+import { eventStream, realRuntime, startLoopback, type Loopback } from '../net/loopback.js';
 
 const at = '2026-01-01T00:00:00Z';
 const good = { key: 'a', enabled: true, value: null, value_key: 'true', reason: 'default', type: 'bool' };
@@ -42,14 +43,14 @@ describe('cuttlegate wire validation', () => {
     }
   });
 
-  it('puts malformed flags in invalid and applies the rest', () => {
+  it('puts malformed flags in invalid and applies the rest; a repeated key keeps its first entry', () => {
     const body = {
       flags: [good, { ...good, key: 'b', value_key: 0 }, { key: 7 }, 'junk', { ...good, key: 'a', value_key: 'false' }],
       evaluated_at: at,
     };
     const { flags, invalid } = bulkResults(body, 'POST x', 'later');
     expect(flags.map((flag) => [flag.key, flag.value])).toEqual([['a', true]]);
-    expect(invalid.map((entry) => entry.key)).toEqual(['b', '#2', '#3', 'a']);
+    expect(invalid.map((entry) => entry.key)).toEqual(['b', '#2', '#3']);
     for (const entry of invalid) expect(entry.error).toBeInstanceOf(InvalidResponseError);
   });
 
@@ -110,6 +111,26 @@ describe('cuttlegate wire validation', () => {
     ]);
     expect(changeMessages('{"type":"project.renamed"}')).toStrictEqual([]);
     for (const frame of ['{"type":1}', '[1]', 'not json']) expect(changeMessages(frame), frame).toBeUndefined();
+  });
+});
+
+describe('cuttlegate stream', () => {
+  let server: Loopback | undefined;
+  afterEach(() => server?.stop());
+
+  it('hears its own project and environment only, and unnamed events only (the wire names none): nothing else is a change or a warning', async () => {
+    const event = (project: string, environment: string, key: string): string =>
+      `data: ${JSON.stringify({ type: 'flag.state_changed', project, environment, flag_key: key, enabled: true, occurred_at: at })}\n\n`;
+    server = await startLoopback({
+      '/api/v1/projects/demo/environments/production/flags/stream': eventStream(
+        `event: ping\ndata: alive\n\n${event('demo', 'staging', 'other-env')}${event('shop', 'production', 'other-project')}${event('demo', 'production', 'own')}`,
+      ),
+    });
+    const log = captureLog();
+    const session = cuttlegate({ serverUrl: server.url, apiKey: 'cg_k', project: 'demo', environment: 'production' }).connect(realRuntime({ logger: log.logger }));
+    const messages = await lastValueFrom(session.stream!({}).pipe(take(2), toArray()));
+    expect(messages).toEqual([{ type: 'connected' }, { type: 'changed', key: 'own', enabled: true }]);
+    expect(log.lines).toEqual([]);
   });
 });
 

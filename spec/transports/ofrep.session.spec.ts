@@ -95,6 +95,17 @@ describe('the ofrep session', () => {
     expect(fake.streamRequests).toHaveLength(0);
   });
 
+  it('sends the flagConfig* of the event a load carries whatever its trigger (an event batched with a poll or a refresh), never on an unconditional load', async () => {
+    await firstValueFrom(session.load(USER, { trigger: 'initial' }));
+    const hint = { type: 'changed', data: { etag: '"cfg-9"', lastModified: 1_771_622_899 } } as const;
+    const asked = { flagConfigEtag: '"cfg-9"', flagConfigLastModified: '1771622899' };
+    for (const trigger of ['stream', 'poll', 'refresh'] as const) await firstValueFrom(session.load(USER, { trigger, hint }));
+    // A resume's refetch batched with an event: unconditional, so no If-None-Match and no flagConfig* (ofrep.md §9.5).
+    await firstValueFrom(session.load(USER, { trigger: 'stream', hint, conditional: false }));
+    expect(fake.bulkRequests.slice(1).map((request) => request.query)).toEqual([asked, asked, asked, {}]);
+    expect(fake.bulkRequests[4]!.headers['if-none-match']).toBeUndefined();
+  });
+
   it('sends If-None-Match only on conditional re-requests: not on a context\'s first load, not when told not to', async () => {
     await firstValueFrom(session.load(USER, { trigger: 'initial' }));
     expect(await firstValueFrom(session.load(USER, { trigger: 'refresh' }))).toEqual({ kind: 'unchanged' });

@@ -117,6 +117,13 @@ describe('ofrep event streams against a strict fake server over loopback', () =>
     const unnamed = valueOf(c, 'max-items', 42);
     fake.change(() => fake.set({ key: 'max-items', value: 42, reason: 'SPLIT' }));
     await unnamed;
+    // A vendor's own event name: still routed on data.type (ofrep.md §9.2).
+    fake.eventName = 'config-update';
+    const vendorNamed = valueOf(c, 'max-items', 43);
+    fake.change(() => fake.set({ key: 'max-items', value: 43, reason: 'SPLIT' }));
+    await vendorNamed;
+    expect(c.status).toMatchObject({ state: 'ready', streaming: true });
+    fake.eventName = undefined;
     await settled();
     const count = fake.bulkRequests.length;
     fake.send('{"type":"configurationChanged","etag":"x"}');

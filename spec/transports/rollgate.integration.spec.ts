@@ -169,6 +169,38 @@ describe('rollgate transport against a fake server over loopback', () => {
       expect(c.bool('enabled-flag', true)).toBe(false);
     });
 
+    for (const typedEndpoint of [true, false]) {
+      it(`a change event's refetch asks in full${typedEndpoint ? '' : ' (/flags, on a server without /v2/flags)'}: the /flags ETag hashes the booleans only, so a 304 would hide a flag switched off for a user already out of its rollout`, async () => {
+        await start([{ key: 'rollout', on: false, reason: { kind: 'FALLTHROUGH' } }]);
+        fake.typedEndpoint = typedEndpoint;
+        const c = makeClient({ streaming: true });
+        await c.ready();
+        await fake.until(() => fake.openStreams === 1, 'the stream');
+        await c.refresh(); // a /flags load: its ETag is kept
+        expect(c.evaluate('rollout')).toMatchObject({ enabled: true, reason: 'FALLTHROUGH', value: false });
+        const before = fake.flagRequests.length;
+        fake.set('rollout', { reason: { kind: 'OFF' } }); // flag-changed {enabled: false}; the boolean stays false
+        await firstValueFrom(c.flags$.pipe(filter((snapshot) => snapshot.get('rollout')?.reason === 'OFF'), timeout(5_000)));
+        expect(c.evaluate('rollout')).toMatchObject({ enabled: false, reason: 'OFF', value: false });
+        expect(c.status).toMatchObject({ state: 'ready', streaming: true });
+        const refetch = fake.flagRequests.slice(before);
+        expect(refetch.map((request) => [request.path.endsWith('/v2/flags'), request.ifNoneMatch])).toEqual([[typedEndpoint, undefined]]);
+      });
+    }
+
+    it('a change event loads the typed endpoint: a boolean flag given string variations shows its string, which /flags cannot carry', async () => {
+      await start(booleanFlags);
+      const c = makeClient({ streaming: true });
+      await c.ready();
+      await fake.until(() => fake.openStreams === 1, 'the stream');
+      await c.refresh(); // booleans only: this load goes to /flags
+      expect(fake.to('flags')).toHaveLength(1);
+      fake.set('enabled-flag', { type: 'string', value: 'Blue' }); // flag-changed; still "on" in the boolean map
+      await firstValueFrom(c.string$('enabled-flag', 'default').pipe(filter((v) => v === 'Blue'), timeout(5_000)));
+      expect(c.evaluate('enabled-flag')).toMatchObject({ value: 'Blue', enabled: true });
+      expect(c.status).toMatchObject({ state: 'ready', streaming: true });
+    });
+
     it('a new flag seen on /flags is followed by one typed load, so its value is real', async () => {
       await start(booleanFlags);
       const c = makeClient();
@@ -321,6 +353,16 @@ describe('rollgate transport against a fake server over loopback', () => {
       await firstValueFrom(c.bool$('enabled-flag').pipe(filter((v) => !v), timeout(5_000)));
     });
 
+    it('refetches on a stream event whose name it does not know: every event is a change signal (rollgate.md §12)', async () => {
+      const c = makeClient({ streaming: true });
+      await c.ready();
+      await fake.until(() => fake.openStreams === 1, 'the stream');
+      fake.set('banner-text', { value: 'Segment' }, false);
+      fake.send('segment-updated', { segment: 'beta' });
+      await firstValueFrom(c.string$('banner-text', '').pipe(filter((v) => v === 'Segment'), timeout(5_000)));
+      expect(c.status).toMatchObject({ state: 'ready', streaming: true });
+    });
+
     it('reconnects after a drop and refetches what changed in the gap', async () => {
       const c = makeClient({ streaming: true });
       await c.ready();
@@ -346,11 +388,15 @@ describe('rollgate transport against a fake server over loopback', () => {
       fake.set('max-items', { value: 30 });
       await firstValueFrom(c.flags$.pipe(filter((s) => s.get('banner-text')?.reason === 'stale'), timeout(5_000)));
       expect(c.number('max-items', 0)).toBe(30);
-      // An init that differs from the last load on another flag, listing the held one as on.
-      fake.send('init', {
-        flags: { 'enabled-flag': false, 'disabled-flag': false, 'pro-only': true, 'banner-text': true, 'max-items': true, config: true, 'dark-banner': false },
-      });
+      // A reconnect's init that differs from the last load on another flag, listing the held one as on;
+      // the refetch after it fails once, so the init lands first.
+      fake.set('enabled-flag', { on: false }, false);
+      fake.setError({ status: 503, count: 1 });
+      const before = fake.flagRequests.length;
+      fake.dropStreams();
       await firstValueFrom(c.bool$('enabled-flag').pipe(filter((on) => !on), timeout(5_000)));
+      // The failed refetch and its retry, landed.
+      await firstValueFrom(c.status$.pipe(filter((s) => s.state === 'ready' && fake.flagRequests.length >= before + 2), timeout(5_000)));
       expect(c.evaluate('banner-text')).toMatchObject({ value: 'Welcome', reason: 'stale', source: 'network' });
       expect(c.string('banner-text', 'default')).toBe('Welcome');
       expect(c.status).toMatchObject({ state: 'ready', source: 'network' });

@@ -1,7 +1,7 @@
-import { asyncScheduler, filter, firstValueFrom, lastValueFrom, type SchedulerLike } from 'rxjs';
+import { ReplaySubject, asyncScheduler, filter, firstValueFrom, lastValueFrom, takeWhile, toArray, type SchedulerLike } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rollgate } from '../../lib/transports/rollgate/index.js';
-import type { TransportSession } from '../../lib/transports/transport.js';
+import type { StreamMessage, TransportSession } from '../../lib/transports/transport.js';
 import type { EvalResult } from '../../lib/types.js';
 import { FakeRollgate } from '../support/fake-rollgate.js';
 import { captureLog } from '../support/log-capture.js';
@@ -81,6 +81,25 @@ describe('rollgate session over loopback', () => {
     expect(fake.to('flags').at(-1)?.ifNoneMatch).toBeUndefined();
     expect(result.kind).toBe('flags');
     expect(flagsOf(result as { kind: string; flags: EvalResult[] }).get('a')?.value).toBe(true);
+  });
+
+  it('ignores an init that arrives after a load started behind the stream\'s opening has landed: it is older than that load', async () => {
+    fake = await FakeRollgate.start([{ key: 'a', on: true }]);
+    const s = session();
+    const ctx = { userId: 'u1' };
+    await lastValueFrom(s.load(ctx, { trigger: 'initial' }));
+    fake.holdInit = true; // a proxy that passes the headers at once and the first frame late
+    const stream = new ReplaySubject<StreamMessage>();
+    const messages = lastValueFrom(stream.pipe(takeWhile((message) => message.type !== 'changed', true), toArray()));
+    const subscription = s.stream!(ctx).subscribe(stream);
+    await firstValueFrom(stream); // connected: the client starts its refetch only now
+    fake.set('a', { on: false }, false);
+    const reloaded = await lastValueFrom(s.load(ctx, { trigger: 'reconnect' })); // the refetch every connect starts
+    expect(flagsOf(reloaded as { kind: string; flags: EvalResult[] }).get('a')?.value).toBe(false);
+    fake.releaseInits(); // a=true, as it was when the stream connected
+    fake.send('flag-changed', { key: 'b' });
+    expect((await messages).map((message) => message.type)).toEqual(['connected', 'changed']);
+    subscription.unsubscribe();
   });
 
   it('evaluates one-off contexts through X-User-Context: no identify record is touched', async () => {

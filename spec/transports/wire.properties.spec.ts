@@ -5,6 +5,7 @@ import { bulkResults, changeMessages, toEvalResult } from '../../lib/transports/
 import { bulkFlags, parseStreamEvent } from '../../lib/transports/ofrep/wire.js';
 import { changedKey, mergeInit, parseInitFlags, v1Results, v2Results } from '../../lib/transports/rollgate/wire.js';
 import type { EvalResult } from '../../lib/types.js';
+import { isRecord } from '../../lib/transports/values.js';
 
 const AT = '2026-01-01T00:00:00Z';
 const runs = { numRuns: 300 };
@@ -99,7 +100,10 @@ describe('wire decoders under random and mutated payloads', () => {
         if (!mapped) return;
         expectWellTyped(mapped.flags);
         for (const entry of mapped.invalid) expect(entry.error).toBeInstanceOf(InvalidResponseError);
-        expect(mapped.flags.length + mapped.invalid.length).toBe((body as { flags: unknown[] }).flags.length);
+        // Every entry is a flag or rejected, but a repeated key's later entries, which are skipped.
+        const entries = (body as { flags: unknown[] }).flags;
+        const keys = entries.map((entry, index) => (isRecord(entry) && typeof entry.key === 'string' && entry.key !== '' ? entry.key : `#${index}`));
+        expect(mapped.flags.length + mapped.invalid.length).toBe(new Set(keys).size);
       }),
       runs,
     );

@@ -81,7 +81,9 @@ export function cuttlegate(config: CuttlegateOptions): Transport {
             // An array is an observable input: one message, or none.
             concatMap((signal): StreamMessage[] => {
               if (signal.type === 'open') return [{ type: 'connected' }];
-              const messages = changeMessages(signal.data);
+              // The wire names no event: a named one (a proxy's heartbeat) is not the protocol's.
+              if (signal.event !== 'message') return [];
+              const messages = changeMessages(signal.data, [project, environment]);
               if (!messages) runtime.logger.warn('cuttlegate: ignored a stream frame that is not a JSON event');
               return messages ?? [];
             }),

@@ -97,8 +97,8 @@ function typedValue(type: string, variant: string, texts?: JsonTexts): JsonValue
 
 /**
  * Maps a bulk response body. A body without a `flags` array, or whose entries are all malformed,
- * throws `InvalidResponseError`; otherwise a flag that fails validation goes to `invalid` (a keyless entry under `#<index>`; a repeated key keeps
- * its first entry) and the rest are returned.
+ * throws `InvalidResponseError`; otherwise a flag that fails validation goes to `invalid` (a keyless
+ * entry under `#<index>`), a repeated key keeps its first entry, and the rest are returned.
  */
 export function bulkResults(body: unknown, where: string, receivedAt: string, texts?: JsonTexts): { flags: EvalResult[]; invalid: InvalidFlag[] } {
   if (!isRecord(body) || !Array.isArray(body.flags)) {
@@ -110,10 +110,9 @@ export function bulkResults(body: unknown, where: string, receivedAt: string, te
   const seen = new Set<string>();
   body.flags.forEach((entry: unknown, index) => {
     const key = isRecord(entry) && typeof entry.key === 'string' && entry.key !== '' ? entry.key : `#${index}`;
-    if (seen.has(key)) {
-      invalid.push({ key, error: new InvalidResponseError(`${where}: flag ${JSON.stringify(key)} is listed twice`) });
-      return;
-    }
+    // A repeated key keeps its first entry, as on every transport: listed as rejected, the repeat
+    // would read as an error in place of that entry's value.
+    if (seen.has(key)) return;
     seen.add(key);
     try {
       flags.push(toEvalResult(entry, evaluatedAt, where, texts));
@@ -132,9 +131,10 @@ export function bulkResults(body: unknown, where: string, receivedAt: string, te
 /**
  * What a stream frame tells the client: a `flag.state_changed` event is one `changed` message with its
  * `flag_key` and `enabled` (each left out when of the wrong type; the event is only a hint to
- * refetch), another event none; `undefined` for a frame that is not a JSON object with a string `type`.
+ * refetch), another event, or one naming another `project` or `environment` than `scope` (`[project,
+ * environment]`), none; `undefined` for a frame that is not a JSON object with a string `type`.
  */
-export function changeMessages(data: string): StreamMessage[] | undefined {
+export function changeMessages(data: string, scope: readonly string[] = []): StreamMessage[] | undefined {
   let event: unknown;
   try {
     event = JSON.parse(data);
@@ -143,7 +143,9 @@ export function changeMessages(data: string): StreamMessage[] | undefined {
   }
   if (!isRecord(event) || typeof event.type !== 'string') return undefined;
   const { flag_key: key, enabled } = event;
-  return event.type === 'flag.state_changed'
+  // An event of another environment says nothing about this one (and its `enabled` would ask for a re-check).
+  const elsewhere = [event.project, event.environment].some((slug, i) => typeof slug === 'string' && slug !== (scope[i] ?? slug));
+  return event.type === 'flag.state_changed' && !elsewhere
     ? [{ type: 'changed', key: typeof key === 'string' ? key : undefined, enabled: typeof enabled === 'boolean' ? enabled : undefined }]
     : [];
 }

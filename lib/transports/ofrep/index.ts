@@ -78,7 +78,9 @@ export function ofrep(options: OfrepOptions = {}): Transport {
           // A first load of a context has no values to keep, so it asks unconditionally, as asked.
           const fresh = loadOptions.trigger === 'initial' || loadOptions.trigger === 'identify' || loadOptions.conditional === false;
           const etag = fresh ? undefined : state?.etag;
-          const url = loadOptions.trigger === 'stream' ? withFlagConfig(bulkUrl, loadOptions) : bulkUrl;
+          // The event a load carries (whatever else it was batched with) names the configuration it must
+          // reflect; an unconditional load (a first one, a resume) asks for the latest as it stands.
+          const url = fresh ? bulkUrl : withFlagConfig(bulkUrl, loadOptions);
           const where = `POST ${describeUrl(url)}`;
           const requestHeaders = etag === undefined ? headers : { ...headers, 'If-None-Match': etag };
           return httpJson(runtime, { url, method: 'POST', headers: requestHeaders, json: body, passStatuses: [400] }).pipe(
@@ -143,7 +145,7 @@ function contextKey(body: OfrepRequest): string {
   return JSON.stringify(body.context);
 }
 
-/** `?flagConfigEtag=…&flagConfigLastModified=…` from the stream event that triggered the load, each only if it said. */
+/** `?flagConfigEtag=…&flagConfigLastModified=…` from the stream event the load carries (`hint`), each only if it said. */
 function withFlagConfig(url: string, options: LoadOptions): string {
   const { etag, lastModified }: RefetchHint = options.hint?.type === 'changed' ? refetchHint(options.hint.data) : {};
   const query = new URLSearchParams();

@@ -68,13 +68,7 @@ function connection(runtime: TransportRuntime, url: string, options: ChangeStrea
   const secrets = [url, pathname + search, pathname, search].filter((part) => part.length > 1);
   const headers = options.headersFor(url);
   const ownToken = !Object.keys(headers).length;
-  return sse(runtime, {
-    url,
-    headers,
-    // Routing is on `data.type`; servers that name the event after it are heard as well.
-    events: ['refetchEvaluation'],
-    watchdogMs: options.watchdogMs,
-  }).pipe(
+  return sse(runtime, { url, headers, watchdogMs: options.watchdogMs }).pipe(
     concatMap((signal): Observable<StreamMessage> => {
       if (signal.type === 'open') return of({ type: 'connected' });
       const event = parseStreamEvent(signal.data);

@@ -1,4 +1,4 @@
-import { EMPTY, Observable, catchError, concatMap, defer, map, of, switchMap, throwError } from 'rxjs';
+import { EMPTY, Observable, catchError, concatMap, defer, map, of, switchMap, tap, throwError } from 'rxjs';
 import { FlagNotFoundError, InvalidResponseError } from '../../errors.js';
 import { describeUrl, httpJson } from '../../net/http.js';
 import { sse } from '../../net/sse.js';
@@ -45,8 +45,6 @@ export interface RollgateOptions {
 
 const FLAGS_PATH = '/api/v1/sdk/flags';
 const TYPED_FLAGS_PATH = '/api/v1/sdk/v2/flags';
-/** Named stream events; every one but `init` is a change signal (`message` covers unnamed ones). */
-const STREAM_EVENTS = ['init', 'flag-changed', 'flag-update', 'flags', 'rules-full'] as const;
 /** Contexts whose ETag and last results a session remembers. */
 const CONTEXT_LIMIT = 100;
 
@@ -60,6 +58,8 @@ interface ContextState {
   invalid?: InvalidFlag[];
   /** The last typed load showed string/number/json flags. */
   typed: boolean;
+  /** The number of the latest load (the session counts them as they start) that answered for the context. */
+  answered?: number;
 }
 
 /**
@@ -77,9 +77,12 @@ interface ContextState {
  * value would hide behind a 304. Therefore:
  * - a load for a new context (first load, `identify`) and every load while the flags include typed
  *   ones go to `/v2/flags`: one request, complete, so a cold start is ready after one flag request;
- * - once a typed load showed booleans only, later loads go to `/flags` with `If-None-Match`
+ * - once a typed load showed booleans only, polls and refreshes go to `/flags` with `If-None-Match`
  *   (per context): an unchanged state costs a bodiless 304; a 200 naming a flag not seen before
  *   (possibly a new typed one) is followed by one typed load;
+ * - a load after a stream event or a reconnect goes to `/v2/flags` (to `/flags` unconditionally when
+ *   the server lacks it): the boolean map cannot show a flag that turned typed, and its ETag hashes
+ *   the booleans only, not the reasons;
  * - a server without `/v2/flags` (404) is told once in the log and served from `/flags` only, until
  *   `typedReprobeMs` has passed; then `/v2/flags` is asked again.
  *
@@ -107,6 +110,8 @@ export function rollgate(config: RollgateOptions): Transport {
       /** Scheduler time until which `/v2/flags` counts as missing (it answered 404); 0 = available. */
       let typedMissingUntil = 0;
       let typedMissingLogged = false;
+      /** Loads started by the session (their numbers). */
+      let loads = 0;
       const typedEndpoint = (): boolean => runtime.scheduler.now() >= typedMissingUntil;
       const now = (): string => new Date(runtime.scheduler.now()).toISOString();
       const warn = (message: string): void => logger.warn(message);
@@ -204,12 +209,20 @@ export function rollgate(config: RollgateOptions): Transport {
         defer(() => {
           // One-off loads neither use nor update the session's memory.
           const oneOff = loadOptions.oneOff === true;
-          const state = oneOff ? { typed: true } : stateFor(ctx);
+          const state: ContextState = oneOff ? { typed: true } : stateFor(ctx);
+          const number = ++loads;
           const newContext = loadOptions.trigger === 'initial' || loadOptions.trigger === 'identify' || state.results === undefined;
           // After a 404 has aged out, the next load asks `/v2/flags` again whatever the state says.
           const reprobe = typedMissingUntil > 0 && typedEndpoint();
-          if (typedEndpoint() && (newContext || state.typed || reprobe)) return loadTyped(ctx, state, oneOff);
-          return booleanLoad(ctx, state, loadOptions.conditional !== false && !oneOff && !newContext, oneOff);
+          // After a change signal (an event, a reconnect) only `/v2/flags` shows every change: the
+          // boolean map cannot show a flag turned typed, and its ETag hashes the booleans only (a 304
+          // would hide a flag switched off for a user already out of its rollout).
+          const signalled = loadOptions.hint !== undefined || loadOptions.trigger === 'reconnect';
+          return (
+            typedEndpoint() && (newContext || state.typed || reprobe || signalled)
+              ? loadTyped(ctx, state, oneOff)
+              : booleanLoad(ctx, state, loadOptions.conditional !== false && !oneOff && !newContext && !signalled, oneOff)
+          ).pipe(tap(() => (state.answered = Math.max(state.answered ?? 0, number))));
         });
 
       return {
@@ -233,11 +246,17 @@ export function rollgate(config: RollgateOptions): Transport {
         stream(ctx: EvalContext): Observable<StreamMessage> {
           const user = ctx.userId ? `&user_id=${encodeURIComponent(ctx.userId)}` : '';
           const url = `${sseUrl}/api/v1/sdk/stream?token=${encodeURIComponent(apiKey)}${user}`;
-          return sse(runtime, { url, events: STREAM_EVENTS, watchdogMs }).pipe(
+          /** Loads the session had started when the stream opened. */
+          let opened = 0;
+          return sse(runtime, { url, watchdogMs }).pipe(
             // The URL carries the key: make sure no error text from below can leak it.
             catchError((error: unknown) => throwError(() => redact(error, [apiKey, encodeURIComponent(apiKey)]))),
             concatMap((signal): Observable<StreamMessage> => {
-              if (signal.type === 'open') return of({ type: 'connected' });
+              if (signal.type === 'open') {
+                opened = loads;
+                return of({ type: 'connected' });
+              }
+              // Every event but `init`, whatever its name (`flag-changed`, `flags`, one not known here), is a change signal.
               if (signal.event !== 'init') {
                 const key = changedKey(signal.data);
                 return of(key === undefined ? { type: 'changed', data: signal.data } : { type: 'changed', key, data: signal.data });
@@ -248,9 +267,11 @@ export function rollgate(config: RollgateOptions): Transport {
                 return EMPTY;
               }
               // Every connect already triggers a full refetch; an init that disagrees with the last
-              // load corrects the booleans at once (typed values wait for that refetch).
+              // load corrects the booleans at once (typed values wait for that refetch). The init
+              // tells the state at connect: once a load started after that has answered (a proxy
+              // held the frame back), it is older than the snapshot and changes nothing.
               const state = contexts.get(contextKey(ctx));
-              if (!state?.results) return EMPTY;
+              if (!state?.results || state.answered! > opened) return EMPTY;
               // A held flag's boolean cannot restore its value: it waits for a load that takes it.
               const invalid = state.invalid ?? [];
               for (const { key } of invalid) init.delete(key);
