@@ -114,7 +114,9 @@ export abstract class FlagViews {
         const upstream = (channel.upstream = new Subscription());
         upstream.add(this.viewSource$(key).subscribe({
           next: (result) => {
-            const value = kind === 'json' ? (result.value === undefined ? def : (result.value as T)) : ofType(result.value, kind, def);
+            // A missing key reads the caller's default, as the getters do (its result carries the configured one).
+            const raw = result.errorCode === 'FLAG_NOT_FOUND' ? undefined : result.value;
+            const value = kind === 'json' ? (raw === undefined ? def : (raw as T)) : ofType(raw, kind, def);
             if (channel.has && same(channel.last, value)) return;
             channel.has = true;
             channel.last = value;
