@@ -327,7 +327,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
       return;
     }
     this.storeTriedFor = context;
-    const serve = (record?: EvalResult[]): void => {
+    const serve = (record?: EvalResult[], early?: boolean): void => {
       if (this.closed || this.networkContext === context || this.gate.terminalError || context !== this.activeContext) return;
       const { bootstrap } = this.options;
       const values = record ?? (bootstrap && valueResults(bootstrap, 'bootstrap', this.report.now()));
@@ -337,10 +337,13 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
         this.apply(values || [], 'default', context);
         this.report.update({ source: record ? 'store' : values ? 'bootstrap' : 'none', state: values ? 'stale' : 'error' });
       }
+      if (early) return;
       this.nothingToServe ||= !values;
       if (values || final) this.settleReady(error);
       this.unreachable();
     };
+    // Another context's values give way now, not once the store answers (its record then replaces them).
+    if (this.options.store) serve(undefined, true);
     this.withStore((link) => void (link ? link.restore(context).then(serve) : serve()));
   }
 

@@ -136,6 +136,30 @@ describe('identify(), in virtual time', () => {
     }
   });
 
+  it('a new context whose load fails stops serving the last context’s values at once, not only once a slow store answers', async () => {
+    const source = testSource(planFlag);
+    const scheduler = new VirtualTimeScheduler(undefined, 0);
+    // A store that never answers (the client gives up on it after 5 s): it holds no record of alice.
+    const store = { save: async (): Promise<void> => undefined, load: () => new Promise<undefined>(() => undefined) };
+    const client = clientOn(source, scheduler as never, { ...asAnon, store, circuitBreaker: false });
+    const flush = async (): Promise<void> => {
+      scheduler.flush();
+      for (let i = 0; i < 5; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+    };
+    await client.ready();
+    await flush();
+    expect([client.string('plan', '?'), client.status.source, client.status.state]).toEqual(['free', 'network', 'ready']);
+    source.fail(new NetworkError('offline'));
+    const switched = await client.identify({ userId: 'alice', attributes: { plan: 'pro' } }).catch((error: unknown) => error);
+    expect(switched).toBeInstanceOf(NetworkError);
+    // identify() failed: anon's 'free' is not alice's value, whatever the store does meanwhile
+    expect([client.string('plan', '?'), client.status.source, client.status.state]).toEqual(['?', 'none', 'error']);
+    scheduler.maxFrames = 5_000;
+    await flush();
+    expect([client.string('plan', '?'), client.status.source, client.status.state]).toEqual(['?', 'none', 'error']);
+    client.close();
+  });
+
   it('keeps its context apart from every object the caller holds, nested ones included: only identify() changes what it sends', async () => {
     const tierOf = (ctx: EvalContext): string => String((ctx.attributes?.org as { tier?: string } | undefined)?.tier);
     const source = testSource({ tier: tierOf });
