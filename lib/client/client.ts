@@ -86,6 +86,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
       // A terminal error (401/403, a wrong project): every request stops; the last values stay.
       (error) => {
         this.fleet?.stopped(error); // another process leads
+        this.serveOwn(); // values kept are the context's own: an identify() this ends gets none of the last one's
         this.report.update({ state: 'error', streaming: false, error });
         this.settleReady(error, false);
         logger.error(`stopped: ${error.message}; ${this.report.serving()}`);
@@ -329,14 +330,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
     this.storeTriedFor = context;
     const serve = (record?: EvalResult[], early?: boolean): void => {
       if (this.closed || this.networkContext === context || this.gate.terminalError || context !== this.activeContext) return;
-      const { bootstrap } = this.options;
-      const values = record ?? (bootstrap && valueResults(bootstrap, 'bootstrap', this.report.now()));
-      // The values held may be another context's: they give way to this one's record, else the bootstrap, else nothing
-      // (applied as not from the network: neither saved nor shared with a fleet).
-      if (record || (this.heldFor && !sameJson(this.heldFor, context))) {
-        this.apply(values || [], 'default', context);
-        this.report.update({ source: record ? 'store' : values ? 'bootstrap' : 'none', state: values ? 'stale' : 'error' });
-      }
+      const values = this.serveOwn(record);
       if (early) return;
       this.nothingToServe ||= !values;
       if (values || final) this.settleReady(error);
@@ -345,6 +339,21 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
     // Another context's values give way now, not once the store answers (its record then replaces them).
     if (this.options.store) serve(undefined, true);
     this.withStore((link) => void (link ? link.restore(context).then(serve) : serve()));
+  }
+
+  /**
+   * The values held give way to `record` (this context's stored one), or, when they are another
+   * context's, to the bootstrap, else to nothing (applied as not from the network: neither saved nor
+   * shared with a fleet), and the status says which. Returns what is served (`undefined`: nothing).
+   */
+  private serveOwn(record?: EvalResult[]): EvalResult[] | undefined {
+    const { bootstrap } = this.options;
+    const values = record ?? (bootstrap && valueResults(bootstrap, 'bootstrap', this.report.now()));
+    if (record || (this.heldFor && !sameJson(this.heldFor, this.activeContext))) {
+      this.apply(values || [], 'default');
+      this.report.update({ source: record ? 'store' : values ? 'bootstrap' : 'none', state: values ? 'stale' : 'error' });
+    }
+    return values;
   }
 
   /**
