@@ -26,7 +26,7 @@ class Views extends FlagViews {
   flag$(key: string): Observable<EvalResult> {
     return new Observable<EvalResult>((subscriber) => {
       this.subscriptions += 1;
-      const inner = this.fanout.observe(key).subscribe(subscriber);
+      const inner = this.fanout.channel$(key).subscribe(subscriber);
       const end = this.ended.subscribe(() => subscriber.complete());
       return () => {
         this.subscriptions -= 1;
