@@ -41,7 +41,7 @@ export async function enginePath(): Promise<void> {
   const fanout = new KeyedFanout<EvalResult>((key) => current.get(key));
   let callbacks = 0;
   const subs: Subscription[] = [];
-  for (let s = 0; s < 10_000; s += 1) subs.push(fanout.observe(`flag-${s % 1_000}`).subscribe(() => (callbacks += 1)));
+  for (let s = 0; s < 10_000; s += 1) subs.push(fanout.channel$(`flag-${s % 1_000}`).subscribe(() => (callbacks += 1)));
   callbacks = 0;
   const ours = timed(200, (r) => {
     const { snapshot, changes } = nextSnapshot(current, payloads[r % 2]!);

@@ -42,7 +42,7 @@ export function createFlagClient<F extends object = UntypedFlags>(options: FlagC
  * are public for the fleet feature only: `createFlagClient` returns the {@link FlagClient} view.
  */
 class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
-  private current: FlagSnapshot = FlagSnapshot.empty;
+  private liveSnapshot: FlagSnapshot = FlagSnapshot.empty;
   loaded = false;
   /** The context whose network load the snapshot holds (not a bootstrap, a store record or another context's). */
   networkContext: EvalContext | undefined;
@@ -86,6 +86,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
       // A terminal error (401/403, a wrong project): every request stops; the last values stay.
       (error) => {
         this.fleet?.stopped(error); // another process leads
+        this.serveOwn(); // values kept are the context's own: an identify() this ends gets none of the last one's
         this.report.update({ state: 'error', streaming: false, error });
         this.settleReady(error, false);
         logger.error(`stopped: ${error.message}; ${this.report.serving()}`);
@@ -99,7 +100,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
         this.report.circuit(circuit);
         if (circuit === 'open') {
           logger.warn(`circuit breaker open: no requests for ${this.gate.openForMs} ms; ${this.report.serving()}`);
-          this.unreachable();
+          this.giveUpEarly();
         } else {
           this.readiness.retryNow();
           // (A request while the engine does not run, a fleet follower's, goes nowhere.)
@@ -118,17 +119,17 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
         this.report.loadFailed(error, this.gate.terminalError);
         if (this.gate.terminalError) return;
         this.fallBack(error, final);
-        this.unreachable();
+        this.giveUpEarly();
       },
       connected: () => this.report.streamConnected(),
       failed: (error) => void (this.closed || this.gate.terminalError || this.report.streamDown(error)),
-      paused: () => this.report.streamDown(),
+      streamPaused: () => this.report.streamDown(),
       pushed: (context, flags, invalid) => this.apply(flags, 'network', context, invalid),
       changed: () => {
         this.oneOffs?.clear();
         this.fleet?.changed();
       },
-      current: (key) => this.current.get(key),
+      current: (key) => this.liveSnapshot.get(key),
     });
     this.activeContext = options.context; // the client's own copy (resolveOptions)
     this.contexts = new BehaviorSubject<ContextSwitch>({ context: this.activeContext, first: true });
@@ -155,7 +156,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   }
 
   get snapshot(): FlagSnapshot {
-    return this.current;
+    return this.liveSnapshot;
   }
 
   get status(): ClientStatus {
@@ -167,61 +168,61 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   }
 
   all(): FlagSnapshot {
-    return this.current;
+    return this.liveSnapshot;
   }
 
   bool(key: string, def?: boolean): boolean {
-    const value = this.current.get(key)?.value;
-    return typeof value === 'boolean' ? value : (def ?? this.boolDefault(key));
+    const value = this.liveSnapshot.get(key)?.value;
+    return typeof value === 'boolean' ? value : (def ?? this.defaultFor('boolean', key));
   }
 
   string(key: string, def?: string): string {
-    return this.current.string(key, def ?? this.stringDefault(key));
+    return this.liveSnapshot.string(key, def ?? this.defaultFor('string', key));
   }
 
   number(key: string, def?: number): number {
-    return this.current.number(key, def ?? this.numberDefault(key));
+    return this.liveSnapshot.number(key, def ?? this.defaultFor('number', key));
   }
 
   json<T = JsonValue>(key: string, def?: T): T {
-    return this.current.json(key, def === undefined ? (this.jsonDefault(key) as T) : def);
+    return this.liveSnapshot.json(key, def === undefined ? this.defaultFor<T>('json', key) : def);
   }
 
   evaluate(key: string): EvalResult {
-    return this.current.get(key) ?? missingResult(key, this.defaults[key], this.report.now());
+    return this.liveSnapshot.get(key) ?? missingResult(key, this.defaults[key], this.report.now());
   }
 
   flag$(key: string): Observable<EvalResult> {
-    return this.started(() => (this.closed ? [] : this.fanout.observe(key)));
+    return this.started(() => (this.closed ? [] : this.fanout.channel$(key)));
   }
 
   ready(options: { timeoutMs?: number } = {}): Promise<ReadyResult> {
     // A closed client is not ready, whatever it was before (the mock client agrees).
     if (this.closed) return Promise.resolve(this.report.unsettledReady(0));
-    this.start();
+    this.startEngine();
     return this.readiness.wait(options.timeoutMs ?? this.options.timeoutMs);
   }
 
   identify(context: EvalContext): Promise<void> {
     const next = ownContext(context);
-    return this.command(() => {
+    return this.runCommand(() => {
       this.activeContext = next;
       this.readiness.retryNow();
       // Settled by the new context's first load (or a later one), whatever happens in between.
       const settled = this.waiters.wait();
       this.report.streamDown();
       this.contexts.next({ context: next, first: false });
-      this.start();
+      this.startEngine();
       return settled;
     });
   }
 
   refresh(): Promise<void> {
-    return this.command(() => {
+    return this.runCommand(() => {
       const refused = this.running && this.gate.admit();
       if (refused) return Promise.reject(refused);
       const settled = this.waiters.wait();
-      this.start();
+      this.startEngine();
       this.engine.request({ trigger: 'refresh' });
       this.fleet?.refresh(); // a follower's refresh is its leader's snapshot
       return settled;
@@ -232,15 +233,15 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
     const target = ownContext(context);
     // An evaluation that ends without a result (a custom transport's) rejects typed, not with rxjs's EmptyError.
     const empty = (): Error => new InvalidResponseError(`no result for ${key}`);
-    return this.command(() => firstValueFrom(this.session.evaluate(key, target).pipe(throwIfEmpty(empty))));
+    return this.runCommand(() => firstValueFrom(this.session.evaluate(key, target).pipe(throwIfEmpty(empty))));
   }
 
   snapshotFor(context: EvalContext): Promise<FlagSnapshot> {
     const target = ownContext(context);
     // The cache is a chunk of its own, loaded on the first call: most apps never make one.
-    return this.command(() =>
+    return this.runCommand(() =>
       chunk(import('./engine/snapshot-cache.js'), 'snapshotFor').then(({ SnapshotCache }) =>
-        this.command(() => (this.oneOffs ??= new SnapshotCache(this.session, this.options, this.fleet, FlagSnapshot.from, loadedResults, this.report, isTerminal)).get(target)),
+        this.runCommand(() => (this.oneOffs ??= new SnapshotCache(this.session, this.options, this.fleet, FlagSnapshot.from, loadedResults, this.report, isTerminal)).get(target)),
       ),
     );
   }
@@ -256,7 +257,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   }
 
   flush(): Promise<void> {
-    return this.command(() => this.tracking.flush());
+    return this.runCommand(() => this.tracking.flush());
   }
 
   close(): void {
@@ -284,15 +285,16 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   onLoaded(context: EvalContext, result: LoadResult): void {
     if (this.closed || context !== this.activeContext) return;
     // An unchanged payload (304) is the one the snapshot holds: what it rejected still applies.
-    const invalid = result.kind === 'flags' ? (result.invalid ?? []) : undefined;
-    const changed = result.kind === 'flags' ? this.apply(result.flags, 'network', context, invalid) : 0;
+    let invalid: InvalidFlag[] | undefined;
+    let changed = 0;
+    if (result.kind === 'flags') changed = this.apply(result.flags, 'network', context, (invalid = result.invalid ?? []));
     this.networkContext = context;
     this.report.loaded(invalid, changed);
     this.settleReady();
   }
 
   /** Starts the engine (once): the first subscription or `ready()`/`refresh()`/`identify()` does. */
-  private start(): void {
+  private startEngine(): void {
     if (this.running || this.closed || this.gate.terminalError) return;
     if (this.fleet) this.fleet.start();
     else this.runEngine();
@@ -300,11 +302,11 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
 
   /** `source()` on each subscription, starting the engine first. */
   private started<T>(source: () => ObservableInput<T>): Observable<T> {
-    return defer(() => (this.start(), source()));
+    return defer(() => (this.startEngine(), source()));
   }
 
   /** Runs a command, or rejects it once the client is closed or stopped by a terminal error. */
-  private command<T>(run: () => Promise<T>): Promise<T> {
+  private runCommand<T>(run: () => Promise<T>): Promise<T> {
     const stopped = this.closed ? new ClosedError() : this.gate.terminalError;
     return stopped ? Promise.reject(stopped) : run();
   }
@@ -327,21 +329,31 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
       return;
     }
     this.storeTriedFor = context;
+    // Another context's values give way now, not once a store answers (its record then replaces them).
+    this.serveOwn();
     const serve = (record?: EvalResult[]): void => {
       if (this.closed || this.networkContext === context || this.gate.terminalError || context !== this.activeContext) return;
-      const { bootstrap } = this.options;
-      const values = record ?? (bootstrap && valueResults(bootstrap, 'bootstrap', this.report.now()));
-      // The values held may be another context's: they give way to this one's record, else the bootstrap, else nothing
-      // (applied as not from the network: neither saved nor shared with a fleet).
-      if (record || (this.heldFor && !sameJson(this.heldFor, context))) {
-        this.apply(values || [], 'default', context);
-        this.report.update({ source: record ? 'store' : values ? 'bootstrap' : 'none', state: values ? 'stale' : 'error' });
-      }
+      const values = this.serveOwn(record);
       this.nothingToServe ||= !values;
       if (values || final) this.settleReady(error);
-      this.unreachable();
+      this.giveUpEarly();
     };
     this.withStore((link) => void (link ? link.restore(context).then(serve) : serve()));
+  }
+
+  /**
+   * The values held give way to `record` (this context's stored one), or, when they are another
+   * context's, to the bootstrap, else to nothing (applied as not from the network: neither saved nor
+   * shared with a fleet), and the status says which. Returns what is served (`undefined`: nothing).
+   */
+  private serveOwn(record?: EvalResult[]): EvalResult[] | undefined {
+    const { bootstrap } = this.options;
+    const values = record ?? (bootstrap && valueResults(bootstrap, 'bootstrap', this.report.now()));
+    if (record || (this.heldFor && !sameJson(this.heldFor, this.activeContext))) {
+      this.apply(values || [], 'default');
+      this.report.update({ source: record ? 'store' : values ? 'bootstrap' : 'none', state: values ? 'stale' : 'error' });
+    }
+    return values;
   }
 
   /**
@@ -352,11 +364,11 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   private apply(results: EvalResult[], source: ValueSource, context = this.activeContext, invalid: InvalidFlag[] = []): number {
     if (this.closed || context !== this.activeContext) return 0;
     // A rejected entry keeps its last good result for this context (marked held), else reads as an error.
-    const keep = new Set(invalid.flatMap(({ key }) => (this.heldFor === context && this.current.has(key) && !this.current.get(key)!.errorCode ? [key] : [])));
+    const keep = new Set(invalid.flatMap(({ key }) => (this.heldFor === context && this.liveSnapshot.has(key) && !this.liveSnapshot.get(key)!.errorCode ? [key] : [])));
     this.heldFor = context;
-    const { snapshot: next, changes } = FlagSnapshot.next(this.current, loadedResults(results, invalid, this.report.now(), keep), keep.size > 0 ? keep : undefined);
+    const { snapshot: next, changes } = FlagSnapshot.next(this.liveSnapshot, loadedResults(results, invalid, this.report.now(), keep), keep.size > 0 ? keep : undefined);
     const firstLoad = !this.loaded;
-    this.current = next;
+    this.liveSnapshot = next;
     this.loaded = true;
     if (changes.length > 0 || firstLoad) {
       this.oneOffs?.clear();
@@ -384,12 +396,12 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
 
   /**
    * With nothing loaded and nothing to fall back on, `ready()`s that would time out before the next
-   * load attempt resolve now (see `ReadyLatch.unreachable`). A fleet follower (or a member not yet
+   * load attempt resolve now (see `ReadyLatch.giveUpEarly`). A fleet follower (or a member not yet
    * placed) may still get values from its leader; solo and leader load themselves.
    */
-  private unreachable(): void {
+  private giveUpEarly(): void {
     const { role, source } = this.report.value;
     if ((this.fleet && role !== 'solo' && role !== 'leader') || !this.nothingToServe || source !== 'none') return;
-    this.readiness.unreachable(this.gate.openForMs, this.gate.circuit === 'open' ? this.gate.lastFailure : undefined);
+    this.readiness.giveUpEarly(this.gate.openForMs, this.gate.circuit === 'open' ? this.gate.lastFailure : undefined);
   }
 }

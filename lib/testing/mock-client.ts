@@ -186,22 +186,22 @@ class MockClient extends FlagViews implements MockFlagClient {
 
   bool(key: string, def?: boolean): boolean {
     this.reads.record(key);
-    return this.heldFlags.bool(key, def ?? this.boolDefault(key));
+    return this.heldFlags.bool(key, def ?? this.defaultFor('boolean', key));
   }
 
   string(key: string, def?: string): string {
     this.reads.record(key);
-    return this.heldFlags.string(key, def ?? this.stringDefault(key));
+    return this.heldFlags.string(key, def ?? this.defaultFor('string', key));
   }
 
   number(key: string, def?: number): number {
     this.reads.record(key);
-    return this.heldFlags.number(key, def ?? this.numberDefault(key));
+    return this.heldFlags.number(key, def ?? this.defaultFor('number', key));
   }
 
   json<T = JsonValue>(key: string, def?: T): T {
     this.reads.record(key);
-    return this.heldFlags.json(key, def === undefined ? (this.jsonDefault(key) as T) : def);
+    return this.heldFlags.json(key, def === undefined ? this.defaultFor<T>('json', key) : def);
   }
 
   evaluate(key: string): EvalResult {
@@ -309,7 +309,7 @@ class MockClient extends FlagViews implements MockFlagClient {
   }
 
   private results$(key: string): Observable<EvalResult> {
-    return this.isClosed ? EMPTY : this.fanout.observe(key);
+    return this.isClosed ? EMPTY : this.fanout.channel$(key);
   }
 
   private emitEvent(event: ClientEvent): void {

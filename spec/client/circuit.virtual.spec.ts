@@ -78,4 +78,28 @@ describe('the circuit breaker, driven by testSource in virtual time', () => {
     // (and the 33 s poll follows as usual)
     expect(loadTimes(source)).toEqual([0, 11_000, 12_000, 14_000, 18_000, 26_000, 32_000, 33_000]);
   });
+  it('a load that lands after other requests opened the circuit reads stale, not ready: none follows it while open', async () => {
+    const source = testSource({ a: 1 });
+    const ts = virtualTime();
+    source.delay(1_000);
+    const client = clientOn(source, ts);
+    void client.ready();
+    // While the first load is on its way, five one-off evaluations fail and open the circuit.
+    ts.schedule(() => {
+      source.delay(1);
+      source.fail(new ServerError(503), 5);
+      for (let i = 0; i < 5; i += 1) void client.evaluateFor('a', { userId: `u${i}` }).catch(() => undefined);
+    }, 10);
+    ts.maxFrames = 500;
+    ts.flush();
+    expect([client.status.state, client.status.circuit]).toEqual(['error', 'open']);
+    ts.maxFrames = 1_500;
+    ts.flush();
+    // the load's values are served; the status does not call them current while nothing can follow them
+    expect([client.number('a', 0), client.status.source, client.status.state, client.status.circuit]).toEqual([1, 'network', 'stale', 'open']);
+    ts.maxFrames = 40_000; // half-open at 30 s: its probes land and close it
+    ts.flush();
+    expect([client.status.state, client.status.circuit]).toEqual(['ready', 'closed']);
+    client.close();
+  });
 });

@@ -1,6 +1,6 @@
 import { VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { NetworkError, ServerError, type EvalContext } from '../../lib/index.js';
+import { AuthError, NetworkError, ServerError, type EvalContext } from '../../lib/index.js';
 import { storeScope } from '../../lib/client/features/store-scope.js';
 import { memoryStore } from '../../lib/stores/index.js';
 import { testSource, type TestSource } from '../../lib/testing/index.js';
@@ -134,6 +134,56 @@ describe('identify(), in virtual time', () => {
       expect(seen).toEqual(['free', bootstrap ? 'boot' : '?', 'pro']);
       client.close();
     }
+  });
+
+  it('a new context whose load fails stops serving the last context’s values at once, not only once a slow store answers', async () => {
+    const source = testSource(planFlag);
+    const scheduler = new VirtualTimeScheduler(undefined, 0);
+    // A store that never answers (the client gives up on it after 5 s): it holds no record of alice.
+    const store = { save: async (): Promise<void> => undefined, load: () => new Promise<undefined>(() => undefined) };
+    const client = clientOn(source, scheduler as never, { ...asAnon, store, circuitBreaker: false });
+    const flush = async (): Promise<void> => {
+      scheduler.flush();
+      for (let i = 0; i < 5; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+    };
+    await client.ready();
+    await flush();
+    expect([client.string('plan', '?'), client.status.source, client.status.state]).toEqual(['free', 'network', 'ready']);
+    source.fail(new NetworkError('offline'));
+    const switched = await client.identify({ userId: 'alice', attributes: { plan: 'pro' } }).catch((error: unknown) => error);
+    expect(switched).toBeInstanceOf(NetworkError);
+    // identify() failed: anon's 'free' is not alice's value, whatever the store does meanwhile
+    expect([client.string('plan', '?'), client.status.source, client.status.state]).toEqual(['?', 'none', 'error']);
+    scheduler.maxFrames = 5_000;
+    await flush();
+    expect([client.string('plan', '?'), client.status.source, client.status.state]).toEqual(['?', 'none', 'error']);
+    client.close();
+  });
+
+  it('an identify() that an auth error ends leaves nothing of the last context: its defaults, or the bootstrap, with the AuthError', async () => {
+    for (const bootstrap of [undefined, { plan: 'boot' }]) {
+      const source = testSource(planFlag);
+      const client = clientOn(source, virtualTime(), { context: { userId: 'root', attributes: { plan: 'admin' } }, bootstrap });
+      await client.ready();
+      expect([client.string('plan', '?'), client.status.source, client.status.state]).toEqual(['admin', 'network', 'ready']);
+      source.fail(new AuthError(401));
+      const switched = await client.identify({ userId: 'bob' }).catch((error: unknown) => error);
+      expect(switched).toBeInstanceOf(AuthError);
+      // The client stopped for good; bob's reads are not root's 'admin', and the status says what they are.
+      expect([client.string('plan', '?'), client.status.source, client.status.state]).toEqual(bootstrap ? ['boot', 'bootstrap', 'error'] : ['?', 'none', 'error']);
+      expect(client.status.error).toBeInstanceOf(AuthError);
+      client.close();
+    }
+  });
+
+  it('an auth error keeps the values of the context they are for', async () => {
+    const source = testSource(planFlag);
+    const client = clientOn(source, virtualTime(), { context: { userId: 'root', attributes: { plan: 'admin' } } });
+    await client.ready();
+    source.fail(new AuthError(401));
+    await expect(client.refresh()).rejects.toBeInstanceOf(AuthError);
+    expect([client.string('plan', '?'), client.status.source, client.status.state]).toEqual(['admin', 'network', 'error']);
+    client.close();
   });
 
   it('keeps its context apart from every object the caller holds, nested ones included: only identify() changes what it sends', async () => {

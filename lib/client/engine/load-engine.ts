@@ -116,7 +116,7 @@ export function loadEngine(session: TransportSession, options: ResolvedOptions, 
       ? streamAllowed$(options.fleet ? 0 : options.hiddenCloseMs, scheduler).pipe(
           switchMap((allowed, index) => {
             if (!allowed) {
-              host.paused();
+              host.streamPaused();
               return [];
             }
             return index ? link$.pipe(startWith<LoadOptions>({ trigger: 'reconnect', conditional: false })) : link$;

@@ -9,7 +9,7 @@ export type ReadyAnswers = Pick<ClientReporter, 'ready' | 'unsettledReady'>;
  * The promises of `ready()`: each resolves with the client's first settled outcome (network, store,
  * bootstrap, or a failure that cannot get better), or, when its own timeout runs out first or the
  * client closes, with what `unsettledReady()` says then; or early, with a failure, once nothing can
- * settle the client before its timeout (`unreachable`). Never rejects. Every answer is the reporter's.
+ * settle the client before its timeout (`giveUpEarly`). Never rejects. Every answer is the reporter's.
  */
 export interface ReadyLatch {
   /** Resolves with the outcome, or after `timeoutMs` (on the scheduler) with `unsettledReady(timeoutMs)`. */
@@ -21,7 +21,7 @@ export interface ReadyLatch {
    * is open, else the retried one), and so does every later `wait()` that would. The latch stays
    * unsettled, so a later success still readies the client; {@link retryNow} ends this early.
    */
-  unreachable(openForMs: number, circuitFailure: Error | undefined): void;
+  giveUpEarly(openForMs: number, circuitFailure: Error | undefined): void;
   /** A load attempt failed: the engine tries again in `retryInMs` (`undefined`: it does not). */
   failed(error: Error, retryInMs: number | undefined): void;
   /**
@@ -58,7 +58,7 @@ export function readyLatch(scheduler: SchedulerLike, answers: ReadyAnswers): Rea
         ),
       );
     },
-    unreachable(openForMs, circuitFailure) {
+    giveUpEarly(openForMs, circuitFailure) {
       const now = scheduler.now();
       const next = retry && retry.at > now ? retry : undefined;
       const until = Math.max(next?.at ?? now, now + openForMs);

@@ -46,7 +46,8 @@ export class ClientReporter extends StatusTracker {
   /** The state and error of a process with values: its leader's when it follows one. */
   readiness(): Pick<ClientStatus, 'state' | 'error'> {
     const { leader } = this;
-    return leader ? { state: leader.state, error: leader.error } : { state: 'ready', error: this.#latest() };
+    // A load that landed while the circuit is open (it was sent before) is not followed by any other until it closes.
+    return leader ? { state: leader.state, error: leader.error } : { state: this.value.circuit === 'open' ? 'stale' : 'ready', error: this.#latest() };
   }
 
   /**

@@ -20,7 +20,7 @@ export interface StreamHost {
   /** The stream failed; nothing is connected (the first load need not wait for it). */
   down(): void;
   /** The stream was closed on purpose (the page is hidden, the server announces no stream); no failure. */
-  paused(): void;
+  streamPaused(): void;
 }
 
 export interface StreamLinkOptions {
@@ -104,7 +104,7 @@ export function streamLink(
         return [];
       }
       if (message.type === 'idle') {
-        host.paused();
+        host.streamPaused();
         return [];
       }
       host.changed();

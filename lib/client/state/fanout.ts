@@ -7,7 +7,7 @@ import { Observable, type Subscriber } from 'rxjs';
  * delivers the newer value to everyone and ends the older push.
  */
 export class Channel<T> {
-  observable!: Observable<T>;
+  shared$!: Observable<T>;
   /** Subscriber → the push round it joined in. */
   readonly #joined = new Map<Subscriber<T>, number>();
   #round = 0;
@@ -60,8 +60,8 @@ export class KeyedFanout<T> {
   }
 
   /** The shared observable of `key`. */
-  observe(key: string): Observable<T> {
-    return (this.#channels.get(key) ?? this.#detached(key)).observable;
+  channel$(key: string): Observable<T> {
+    return (this.#channels.get(key) ?? this.#detached(key)).shared$;
   }
 
   /** Pushes a new value of `key` to its subscribers (if any). */
@@ -87,7 +87,7 @@ export class KeyedFanout<T> {
   /** A channel for `key` that registers itself (or joins the registered one) on subscription. */
   #detached(key: string): Channel<T> {
     const created = new Channel<T>();
-    created.observable = new Observable<T>((subscriber) => {
+    created.shared$ = new Observable<T>((subscriber) => {
       let live = this.#channels.get(key);
       if (!live) this.#channels.set(key, (live = created));
       live.add(subscriber);

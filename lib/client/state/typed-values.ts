@@ -7,13 +7,16 @@ import { chunk } from '../../net/chunk.js';
 /** The kinds of typed view: a `typeof` result, or any JSON value. */
 type ViewKind = 'boolean' | 'string' | 'number' | 'json';
 
+/** What a typed read of each kind but JSON gives with no default at all. */
+const ZERO = { boolean: false, string: '', number: 0 } as const;
+
 /**
  * The typed views every flag client derives from its `flag$`: `bool$`, `string$`, `number$`,
  * `json$` and `values()`, and the defaults of its synchronous getters. The client and the mock client
  * both extend it, so they narrow, fall back and drop repeats the same way.
  *
  * A read without a default uses the configured one (`defaults` option) when it has the read's type,
- * else `false`, `''`, `0` or `null` (the `…Default(key)` helpers). Typed observables are shared per
+ * else `false`, `''`, `0` or `null` (`defaultFor(kind, key)`). Typed observables are shared per
  * key, kind and default: one subscription to `flag$` narrows and de-duplicates for all subscribers.
  */
 export abstract class FlagViews {
@@ -30,19 +33,19 @@ export abstract class FlagViews {
   abstract flag$(key: string): Observable<EvalResult>;
 
   bool$(key: string, def?: boolean): Observable<boolean> {
-    return this.view('boolean', key, def ?? this.boolDefault(key));
+    return this.view('boolean', key, def ?? this.defaultFor('boolean', key));
   }
 
   string$(key: string, def?: string): Observable<string> {
-    return this.view('string', key, def ?? this.stringDefault(key));
+    return this.view('string', key, def ?? this.defaultFor('string', key));
   }
 
   number$(key: string, def?: number): Observable<number> {
-    return this.view('number', key, def ?? this.numberDefault(key));
+    return this.view('number', key, def ?? this.defaultFor('number', key));
   }
 
   json$<T = JsonValue>(key: string, def?: T): Observable<T> {
-    return this.view('json', key, def === undefined ? (this.jsonDefault(key) as T) : def);
+    return this.view('json', key, def === undefined ? this.defaultFor<T>('json', key) : def);
   }
 
   /**
@@ -52,30 +55,19 @@ export abstract class FlagViews {
    * fallback (none: any JSON value, else `null`).
    */
   values<T extends JsonValue | object>(key: string, def?: T, options: { signal?: AbortSignal } = {}): AsyncIterable<T> {
-    const fallback = (def === undefined ? this.jsonDefault(key) : def) as T;
+    const fallback = def === undefined ? this.defaultFor<T>('json', key) : def;
     const source = this.value$(key, fallback);
     // The iteration is a chunk of its own, loaded on first use: most apps never call values().
     return { [Symbol.asyncIterator]: () => deferred(chunk(import('./values-iterator.js'), 'values()').then(({ valuesIterator }) => valuesIterator(source, options.signal, sameJson))) };
   }
 
-  /** The configured boolean default of `key`, else `false`. */
-  protected boolDefault(key: string): boolean {
-    return ofType(ownValue(this.defaults, key), 'boolean', false);
-  }
-
-  /** The configured string default of `key`, else `''`. */
-  protected stringDefault(key: string): string {
-    return ofType(ownValue(this.defaults, key), 'string', '');
-  }
-
-  /** The configured number default of `key`, else `0`. */
-  protected numberDefault(key: string): number {
-    return ofType(ownValue(this.defaults, key), 'number', 0);
-  }
-
-  /** The configured default of `key` (any JSON value), else `null`. */
-  protected jsonDefault(key: string): JsonValue {
-    return ownValue(this.defaults, key) ?? null;
+  /**
+   * The default of a read of `kind` that names none: the configured one of `key` when it has that
+   * type (any JSON value for `json`), else `false`, `''`, `0` or `null`.
+   */
+  protected defaultFor<T>(kind: ViewKind, key: string): T {
+    const value = ownValue(this.defaults, key);
+    return (kind === 'json' ? (value ?? null) : ofType(value, kind, ZERO[kind])) as T;
   }
 
   /** The results the shared typed views follow (one subscription per view); `flag$` by default. */
@@ -98,10 +90,10 @@ export abstract class FlagViews {
   private view<T>(kind: ViewKind, key: string, def: T): Observable<T> {
     const id = `${kind}:${key}`;
     const found = this.views.get(id)?.get(def);
-    if (found) return found.observable as Observable<T>;
+    if (found) return found.shared$ as Observable<T>;
     const same = kind === 'json' ? sameJson : Object.is;
     const created = new ViewChannel<T>(def);
-    created.observable = new Observable<T>((subscriber) => {
+    created.shared$ = new Observable<T>((subscriber) => {
       this.viewed(key);
       let table = this.views.get(id);
       if (!table) this.views.set(id, (table = new Map()));
@@ -114,7 +106,9 @@ export abstract class FlagViews {
         const upstream = (channel.upstream = new Subscription());
         upstream.add(this.viewSource$(key).subscribe({
           next: (result) => {
-            const value = kind === 'json' ? (result.value === undefined ? def : (result.value as T)) : ofType(result.value, kind, def);
+            // A missing key (the only result from the 'default' source) reads the caller's default, as the getters do.
+            const raw = result.source === 'default' ? undefined : result.value;
+            const value = kind === 'json' ? (raw === undefined ? def : (raw as T)) : ofType(raw, kind, def);
             if (channel.has && same(channel.last, value)) return;
             channel.has = true;
             channel.last = value;
@@ -131,7 +125,7 @@ export abstract class FlagViews {
         if (channel.size === 0) this.drop(id, def, channel);
       };
     });
-    return created.observable;
+    return created.shared$;
   }
 
   /** Unregisters a view channel and ends its upstream subscription; `true` (for chaining). */

@@ -5,7 +5,7 @@ import { clientOn, virtualTime } from '../../support/virtual.js';
 
 /** Whether `key` has a registered channel: only then does `observe` return the same observable twice. */
 function registered(fanout: KeyedFanout<number>, key: string): boolean {
-  return fanout.observe(key) === fanout.observe(key);
+  return fanout.channel$(key) === fanout.channel$(key);
 }
 
 describe('KeyedFanout', () => {
@@ -13,13 +13,13 @@ describe('KeyedFanout', () => {
     let current: number | undefined;
     const fanout = new KeyedFanout<number>(() => current);
     const seen: number[] = [];
-    fanout.observe('a').subscribe((v) => seen.push(v));
+    fanout.channel$('a').subscribe((v) => seen.push(v));
     expect(seen).toEqual([]);
     current = 1;
     fanout.pushAll();
     expect(seen).toEqual([1]);
     const late: number[] = [];
-    fanout.observe('a').subscribe((v) => late.push(v));
+    fanout.channel$('a').subscribe((v) => late.push(v));
     expect(late).toEqual([1]);
   });
 
@@ -28,7 +28,7 @@ describe('KeyedFanout', () => {
     const calls = new Map<string, number>();
     for (let i = 0; i < 1_000; i += 1) {
       const key = `k${i % 100}`;
-      fanout.observe(key).subscribe(() => calls.set(key, (calls.get(key) ?? 0) + 1));
+      fanout.channel$(key).subscribe(() => calls.set(key, (calls.get(key) ?? 0) + 1));
     }
     calls.clear();
     fanout.push('k7', 1);
@@ -37,7 +37,7 @@ describe('KeyedFanout', () => {
 
   it('drops a channel with its last subscriber, and a held observable still works after that', () => {
     const fanout = new KeyedFanout<number>(() => 0);
-    const observable = fanout.observe('a');
+    const observable = fanout.channel$('a');
     observable.subscribe().unsubscribe();
     expect(registered(fanout, 'a')).toBe(false);
     const seen: number[] = [];
@@ -52,8 +52,8 @@ describe('KeyedFanout', () => {
   it('completes every subscriber', () => {
     const fanout = new KeyedFanout<number>(() => 0);
     let completed = 0;
-    fanout.observe('a').subscribe({ complete: () => (completed += 1) });
-    fanout.observe('b').subscribe({ complete: () => (completed += 1) });
+    fanout.channel$('a').subscribe({ complete: () => (completed += 1) });
+    fanout.channel$('b').subscribe({ complete: () => (completed += 1) });
     fanout.complete();
     expect(completed).toBe(2);
   });
@@ -62,10 +62,10 @@ describe('KeyedFanout', () => {
     let current = 1;
     const fanout = new KeyedFanout<number>(() => current);
     const late: number[] = [];
-    fanout.observe('a').subscribe((v) => {
-      if (v === 2) fanout.observe('a').subscribe((w) => late.push(w));
+    fanout.channel$('a').subscribe((v) => {
+      if (v === 2) fanout.channel$('a').subscribe((w) => late.push(w));
     });
-    fanout.observe('a').subscribe();
+    fanout.channel$('a').subscribe();
     current = 2;
     fanout.push('a', 2);
     expect(late).toEqual([2]);
@@ -79,14 +79,14 @@ describe('KeyedFanout', () => {
     const fanout = new KeyedFanout<number>(() => current);
     const first: number[] = [];
     const second: number[] = [];
-    fanout.observe('a').subscribe((v) => {
+    fanout.channel$('a').subscribe((v) => {
       first.push(v);
       if (v === 2) {
         current = 3;
         fanout.push('a', 3);
       }
     });
-    fanout.observe('a').subscribe((v) => second.push(v));
+    fanout.channel$('a').subscribe((v) => second.push(v));
     current = 2;
     fanout.push('a', 2);
     expect(first).toEqual([1, 2, 3]);
@@ -95,7 +95,7 @@ describe('KeyedFanout', () => {
 
   it('an observable that is never subscribed registers nothing', () => {
     const fanout = new KeyedFanout<number>(() => 0);
-    for (let i = 0; i < 100; i += 1) fanout.observe(`k${i}`);
+    for (let i = 0; i < 100; i += 1) fanout.channel$(`k${i}`);
     expect(Array.from({ length: 100 }, (_, i) => registered(fanout, `k${i}`))).not.toContain(true);
   });
 });

@@ -26,7 +26,7 @@ class Views extends FlagViews {
   flag$(key: string): Observable<EvalResult> {
     return new Observable<EvalResult>((subscriber) => {
       this.subscriptions += 1;
-      const inner = this.fanout.observe(key).subscribe(subscriber);
+      const inner = this.fanout.channel$(key).subscribe(subscriber);
       const end = this.ended.subscribe(() => subscriber.complete());
       return () => {
         this.subscriptions -= 1;
@@ -225,5 +225,31 @@ describe('value$(key, def): the view the default picks', () => {
     // a value of another type gives the default of the picked view
     expect(await firstValueFrom(mock.value$('text', 7))).toBe(7);
     mock.close();
+  });
+});
+
+describe('a caller’s default beats the configured one for a missing key, on every path', () => {
+  const defaults = { on: false, banner: 'configured', layout: { cols: 2 } };
+
+  it.each([
+    ['the real client', () => clientOn(testSource({ other: 1 }), virtualTime(), { defaults })],
+    ['the mock client', () => createMockClient({ flags: { other: 1 }, defaults })],
+  ])('%s: bool$/string$/json$/values() give the caller’s default, as bool()/string()/json() do', async (_name, make) => {
+    const c = make();
+    await c.ready();
+    const first = async <T>(values: AsyncIterable<T>): Promise<T> => {
+      const iterator = values[Symbol.asyncIterator]();
+      const step = await iterator.next();
+      await iterator.return?.();
+      return step.value as T;
+    };
+    const getters = [c.bool('on', true), c.string('banner', 'mine'), c.json('layout', { cols: 9 })];
+    expect(getters).toEqual([true, 'mine', { cols: 9 }]);
+    const views = [await firstValueFrom(c.bool$('on', true)), await firstValueFrom(c.string$('banner', 'mine')), await firstValueFrom(c.json$('layout', { cols: 9 }))];
+    expect(views).toEqual(getters);
+    expect([await first(c.values('on', true)), await first(c.values('banner', 'mine'))]).toEqual([true, 'mine']);
+    // without a default of its own, a read gets the configured one everywhere
+    expect([c.bool('on'), await firstValueFrom(c.bool$('on'))]).toEqual([false, false]);
+    c.close();
   });
 });
