@@ -28,24 +28,11 @@ export abstract class BoundProvider<Web extends boolean> {
   /** Whether the provider created the client, and so closes it. */
   private readonly owned: boolean;
   private bridge: Subscription | undefined;
+  private stopped = false;
   /** The context the provider last identified the client with (read where a lent client exposes none). */
   private identified: EvalContext | undefined;
   /** The provider's `client.identify()` still in flight, if any. */
   private switching: Promise<void> | undefined;
-  /**
-   * The key of the context whose values the client's snapshot holds, as the provider saw them land
-   * (a snapshot or `refreshed` while it follows the client, or its own switch settling); `undefined`
-   * while unknown: a lent client's snapshot already there when following starts may be another
-   * context's (a switch the app started and that has not landed).
-   * @internal
-   */
-  protected shownFor: string | undefined;
-  /** The provider's follow of the client ({@link shownFor}): from `initialize()` to `onClose()`. */
-  private following: Subscription | undefined;
-  /** Closed (no `initialize()` since the last `onClose()`): nothing is bridged. */
-  private get stopped(): boolean {
-    return !this.following;
-  }
   /**
    * The `ConfigError` of the web SDK's context while it is invalid (the server provider answers each
    * context on its own and never sets it): every resolution answers it, and the client's health is not
@@ -91,13 +78,14 @@ export abstract class BoundProvider<Web extends boolean> {
   }
 
   /**
-   * Stops following the client, ends the event bridge and drops the handlers the SDK left on `events` (an SDK
-   * that initializes the provider anew adds its own again); closes the client only if the provider created it.
+   * Ends the event bridge and drops the handlers the SDK left on `events` (an SDK that initializes the
+   * provider anew adds its own again); closes the client only if the provider created it.
    */
   async onClose(): Promise<void> {
-    this.following?.unsubscribe();
+    this.stopped = true;
+    this.invalid = undefined;
     this.bridge?.unsubscribe();
-    this.following = this.bridge = this.shownFor = this.invalid = undefined;
+    this.bridge = undefined;
     this.events.removeAllHandlers();
     if (this.owned) this.client.close();
   }
@@ -108,7 +96,8 @@ export abstract class BoundProvider<Web extends boolean> {
    * @internal
    */
   protected get knownContext(): EvalContext | undefined {
-    return (this.client as { context?: EvalContext }).context ?? this.identified;
+    const exposed = (this.client as { context?: unknown }).context;
+    return typeof exposed === 'object' && exposed !== null ? (exposed as EvalContext) : this.identified;
   }
 
   /**
@@ -117,15 +106,12 @@ export abstract class BoundProvider<Web extends boolean> {
    */
   protected async identify(context: EvalContext): Promise<void> {
     const known = this.knownContext;
-    const key = contextKey(context);
-    // The client is there when its snapshot holds it (or nothing is loaded yet: its first load is its context's);
-    // a switch to it still in flight settles this call too: the values are not there before.
-    if (known && contextKey(known) === key && (this.switching || this.shownFor === key || this.client.status.source === 'none')) return this.switching;
+    // A switch to it still in flight settles this call too: the values are not there before.
+    if (known && contextKey(known) === contextKey(context)) return this.switching;
     const switching = (this.switching = this.client.identify(context));
     try {
       await switching;
       this.identified = context;
-      this.landed();
     } finally {
       if (this.switching === switching) this.switching = undefined;
     }
@@ -176,25 +162,9 @@ export abstract class BoundProvider<Web extends boolean> {
     if (!this.stopped) this.bridge ??= bridgeEvents(this.client, this.events, () => !!this.invalid);
   }
 
-  /**
-   * An `initialize()` begins: the provider is open (again, after `onClose()`), with no invalid context
-   * of an earlier run, and follows which context the client's snapshot holds ({@link shownFor}).
-   * @internal
-   */
+  /** An `initialize()` begins: the provider is open (again, after `onClose()`), with no invalid context of an earlier run. @internal */
   protected opened(): void {
+    this.stopped = false;
     this.invalid = undefined;
-    const { client } = this;
-    if (this.following) return;
-    // A snapshot the client already has is replayed first: unknown. Every later one, and every landed load, is
-    // the client's context of that moment (it drops any other's).
-    let replay = client.status.source !== 'none';
-    const seen = (): void => void (replay ? (replay = false) : this.landed());
-    (this.following = client.flags$.subscribe(seen)).add(client.events$.subscribe((event) => void (event.type === 'refreshed' && seen())));
-  }
-
-  /** The client's values for its context of this moment have landed: the snapshot holds that context. */
-  private landed(): void {
-    const known = this.knownContext;
-    this.shownFor = known && contextKey(known);
   }
 }

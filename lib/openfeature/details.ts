@@ -61,7 +61,8 @@ function resolved<T>(result: EvalResult, key: string, defaultValue: T, type: Fla
  * (`own`; another context's answer comes from its own request), is `PROVIDER_NOT_READY`.
  */
 export function unavailable<T>(status: ClientStatus, defaultValue: T, own = true): ResolutionDetails<T> | undefined {
-  if (isTerminal(status.error)) return failure(defaultValue, ErrorCode.PROVIDER_FATAL, status.error!.message);
+  const { error } = status;
+  if (isTerminal(error)) return failure(defaultValue, ErrorCode.PROVIDER_FATAL, error!.message);
   if (status.state === 'closed') return failure(defaultValue, ErrorCode.PROVIDER_NOT_READY, 'the flag client is closed');
   if (own && status.source === 'none') return failure(defaultValue, ErrorCode.PROVIDER_NOT_READY, 'no flags loaded yet');
   return undefined;
@@ -97,8 +98,10 @@ function openFeatureCode(code: string | undefined): ErrorCode {
 /** The primitive `details` entries (OpenFeature flag metadata holds strings, numbers and booleans) and `serverReason`. */
 function metadataOf(result: EvalResult): FlagMetadata {
   const metadata: Record<string, string | number | boolean> = {};
-  for (const [name, value] of Object.entries(result.details ?? {})) {
-    if (['boolean', 'string', 'number'].includes(typeof value)) metadata[name] = value as string | number | boolean;
+  const details = result.details ?? {};
+  for (const name of Object.keys(details)) {
+    const value = details[name];
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') metadata[name] = value;
   }
   metadata.serverReason = result.reason;
   return metadata;

@@ -1,4 +1,5 @@
 import type { EvaluationContext, FlagValueType, ResolutionDetails } from '@openfeature/core';
+import { filter, merge, type Subscription } from 'rxjs';
 import { BoundProvider } from './bound-provider.js';
 import { contextKey } from '../client/context-key.js';
 import { isEmptyContext, toEvalContext } from './context.js';
@@ -17,10 +18,27 @@ import { errorDetails, toDetails, unavailable } from './details.js';
 export class FlagstreamServerProvider extends BoundProvider<false> {
   /** Tells the OpenFeature SDKs this is a server-side (dynamic context) provider. */
   readonly runsOn = 'server' as const;
+  /** The key of the context the client's snapshot holds: the client's when the snapshot last changed or a load landed. */
+  private loadedFor: string | undefined;
+  private following: Subscription | undefined;
+
   /** Waits for the client's first load. */
   initialize(): Promise<void> {
     this.opened();
+    const { client } = this;
+    // Every snapshot and landed load is the client's context of that moment (it drops any other's).
+    this.following ??= merge(client.flags$, client.events$.pipe(filter((event) => event.type === 'refreshed'))).subscribe(() => {
+      const known = this.knownContext;
+      this.loadedFor = known && contextKey(known);
+    });
     return this.settled(this.start());
+  }
+
+  /** Stops following the client, then closes it if the provider created it. */
+  override async onClose(): Promise<void> {
+    this.following?.unsubscribe();
+    this.following = undefined;
+    await super.onClose();
   }
 
   protected override async resolve<T>(flagKey: string, defaultValue: T, context: EvaluationContext | undefined, type: FlagValueType): Promise<ResolutionDetails<T>> {
@@ -30,7 +48,7 @@ export class FlagstreamServerProvider extends BoundProvider<false> {
     try {
       const target = isEmptyContext(context) ? undefined : toEvalContext(context!);
       // The context the snapshot holds (compared by value), or none, reads the snapshot; another is answered by a request of its own.
-      if (!target || contextKey(target) === this.shownFor) return this.read(flagKey, defaultValue, type);
+      if (!target || contextKey(target) === this.loadedFor) return this.read(flagKey, defaultValue, type);
       // That answer is its own load's (fresh, cached within `snapshotForMaxAgeMs`, or held with the reason `stale` in its results): the client's staleness is not its.
       return unavailable(client.status, defaultValue, false) ?? toDetails((await client.snapshotFor(target)).get(flagKey), flagKey, defaultValue, type);
     } catch (error) {

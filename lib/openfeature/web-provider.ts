@@ -23,8 +23,9 @@ export class FlagstreamWebProvider extends BoundProvider<true> {
   initialize(context?: EvaluationContext): Promise<void> {
     this.opened();
     // A transient failure to identify is reported by ready() in start(); only a terminal one (PROVIDER_FATAL) or an invalid context stops here.
+    const identified = isEmptyContext(context) ? Promise.resolve() : this.switchTo(context!, isTerminal);
     return this.settled(
-      Promise.resolve(isEmptyContext(context) || this.switchTo(context!, isTerminal)).then(
+      identified.then(
         () => this.start(),
         (error: unknown) => {
           // An invalid context still bridges the client's events: a valid one later makes the provider whole.

@@ -76,7 +76,7 @@ describe('provider events from the mock client', () => {
     }
     await WebOpenFeature.setProviderAndWait(new FlagstreamWebProvider(client));
     const events = await recordEvents(WebOpenFeature, [WebProviderEvents.ConfigurationChanged, WebProviderEvents.Stale]);
-    expect(live.count).toBe(4);
+    expect(live.count).toBe(3);
     await WebOpenFeature.close();
     expect(live.count).toBe(0);
     client.set('a', 9);

@@ -1,9 +1,8 @@
 import { ErrorCode, OpenFeature, ProviderEvents, ProviderStatus, type EvaluationContext } from '@openfeature/web-sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AuthError, createFlagClient, NetworkError, type EvalContext, type FlagClient } from '../../lib/index.js';
+import { AuthError, NetworkError, type EvalContext, type FlagClient } from '../../lib/index.js';
 import { FlagstreamWebProvider } from '../../lib/openfeature/index.js';
-import { createMockClient, testSource, type MockFlagClient } from '../../lib/testing/index.js';
-import { silent } from '../support/virtual.js';
+import { createMockClient, type MockFlagClient } from '../../lib/testing/index.js';
 import { quietLogger, recordEvents, resetOpenFeature, result } from './support.js';
 
 /** Lets the SDK's and the provider's queued reactions run (one macrotask; no time passes on purpose). */
@@ -291,40 +290,5 @@ describe('FlagstreamWebProvider (mock client)', () => {
     await OpenFeature.setProviderAndWait(new FlagstreamWebProvider(client));
     await OpenFeature.close();
     expect(client.status.state).toBe('ready');
-  });
-});
-
-/** A lent client the app switches itself (not through OpenFeature), its load for the new context still in flight. */
-describe('FlagstreamWebProvider on a lent client whose own switch has not landed', () => {
-  let client: FlagClient;
-  let switching: Promise<void>;
-
-  beforeEach(async () => {
-    OpenFeature.setLogger(quietLogger);
-    const source = testSource({ user: (context: EvalContext) => context.userId ?? 'anonymous' });
-    client = createFlagClient({ transport: source, context: { userId: 'u-1' }, streaming: false, pollIntervalMs: 0, logger: silent });
-    await client.ready();
-    source.delay(50);
-  });
-
-  afterEach(async () => {
-    await resetOpenFeature();
-    await switching;
-    client.close();
-  });
-
-  it.each([
-    ['initialized on that context', false],
-    ['asked to change to that context', true],
-  ])('%s: READY only with the new context’s values', async (_, changed) => {
-    if (changed) {
-      await OpenFeature.setContext({ targetingKey: 'u-1' });
-      await OpenFeature.setProviderAndWait(new FlagstreamWebProvider(client));
-    }
-    switching = client.identify({ userId: 'u-2' });
-    await OpenFeature.setContext({ targetingKey: 'u-2' });
-    if (!changed) await OpenFeature.setProviderAndWait(new FlagstreamWebProvider(client));
-    const of = OpenFeature.getClient();
-    expect([of.providerStatus, of.getStringValue('user', '?')]).toEqual([ProviderStatus.READY, 'u-2']);
   });
 });
