@@ -209,16 +209,23 @@ interface MergedBatch {
   checked: CheckedHint[];
 }
 
-/** The load a batch of requests needs: the context's first load wins; every event hint is kept. */
+/** Triggers by strength, strongest first: a batch holding one loads as it (above a poll or a refresh). */
+const STRONGEST: readonly LoadTrigger[] = ['initial', 'identify', 'reconnect', 'stream'];
+
+/**
+ * The load a batch of requests needs: its trigger is the strongest of its requests' (the context's
+ * first load, then a reconnect, then a stream event: a refresh batched with a reconnect is still a
+ * reconnect's load); every event hint is kept.
+ */
 function mergeBatch(batch: readonly LoadOptions[]): MergedBatch {
-  const first = batch.find((request) => request.trigger === 'initial' || request.trigger === 'identify');
+  const trigger = STRONGEST.find((strong) => batch.some((request) => request.trigger === strong)) ?? batch.at(-1)!.trigger;
   const hinted = batch.filter((request) => request.hint?.type === 'changed').pop();
-  const options: LoadOptions = { trigger: (first ?? batch.at(-1)!).trigger };
+  const options: LoadOptions = { trigger };
   if (hinted?.hint) options.hint = hinted.hint;
   if (batch.every((request) => request.recheck)) options.recheck = true;
   if (batch.some((request) => request.conditional === false)) options.conditional = false;
   const checked = batch.flatMap(({ hint, recheck }) =>
     !recheck && hint?.type === 'changed' && hint.key !== undefined && typeof hint.enabled === 'boolean' ? [hint as CheckedHint] : [],
   );
-  return { options, identify: first !== undefined, checked };
+  return { options, identify: trigger === 'initial' || trigger === 'identify', checked };
 }

@@ -107,6 +107,26 @@ describe('the load engine: no change is lost (virtual time)', () => {
     client.close();
   });
 
+  it('a retry serving a reconnect and a refresh asked during its backoff loads as a reconnect (a batch takes its strongest trigger)', () => {
+    const source = testSource({ a: 1 });
+    const scheduler = new VirtualTimeScheduler(undefined, 30_000);
+    const client = clientOn(source, scheduler as never, { streaming: true });
+    void client.ready();
+    // The reconnect's refetch fails; the refresh asked right then joins its retry.
+    client.events$.subscribe((event) => {
+      if (event.type === 'error' && event.error instanceof ServerError) void client.refresh().catch(() => undefined);
+    });
+    scheduler.schedule(() => {
+      source.fail(new ServerError(503), 1);
+      source.disconnect();
+    }, 1_000);
+    scheduler.flush();
+    const loads = source.requests.filter((r) => r.type === 'load' && r.at >= 1_000);
+    expect(loads.map((r) => (r.type === 'load' ? r.trigger : r.type))).toEqual(['reconnect', 'reconnect']);
+    expect(client.status).toMatchObject({ state: 'ready', streaming: true });
+    client.close();
+  });
+
   it('a first load refused for good (400) settles ready() at once with ok:false and the typed error', async () => {
     const source = testSource({ a: 1 });
     source.fail(new RequestError(400), 1);
