@@ -404,6 +404,19 @@ describe('rollgate transport against a fake server over loopback', () => {
       expect(c.status).toMatchObject({ state: 'ready', streaming: true });
     });
 
+    it('ignores named keepalive events (ping, heartbeat, keepalive, keep-alive): no refetch per heartbeat', async () => {
+      const c = makeClient({ streaming: true });
+      await c.ready();
+      await fake.until(() => fake.openStreams === 1, 'the stream');
+      const before = fake.flagRequests.length;
+      fake.write('event: ping\ndata: {}\n\nevent: heartbeat\ndata: {}\n\nevent: keepalive\ndata: ping\n\nevent: keep-alive\ndata:\n\n');
+      fake.set('banner-text', { value: 'After' }); // a real change event, after the heartbeats on the same stream
+      await firstValueFrom(c.string$('banner-text', '').pipe(filter((v) => v === 'After'), timeout(5_000)));
+      await c.refresh(); // lands after every load the frames above asked for
+      expect(fake.flagRequests.length - before).toBe(2); // the change event's refetch and the refresh
+      expect(c.status).toMatchObject({ state: 'ready', streaming: true });
+    });
+
     it('reconnects after a drop and refetches what changed in the gap', async () => {
       const c = makeClient({ streaming: true });
       await c.ready();
