@@ -14,10 +14,10 @@ export interface SseEvent {
 export type SseSignal = { type: 'open' } | ({ type: 'event' } & SseEvent);
 
 /**
- * Names of keepalive events (`event: ping`, `event: heartbeat` …, as proxies and some servers send):
+ * Names of keepalive events (`ping`, `heartbeat`, `keepalive`, `keep-alive`, as proxies and some servers send):
  * {@link sse} drops them, so no protocol takes one for news. They still feed the watchdog.
  */
-const HEARTBEAT_EVENTS: readonly string[] = ['ping', 'heartbeat', 'keepalive', 'keep-alive'];
+const HEARTBEAT_EVENTS = /^(ping|heartbeat|keep-?alive)$/;
 
 /** Options of one {@link sse} connection. */
 export interface SseOptions {
@@ -62,7 +62,7 @@ export function sse(runtime: HttpRuntime, options: SseOptions): Observable<SseSi
     const watch = (): void => io.arm(watchdogMs, `${where} silent; watchdog`);
     watch();
     io.next({ type: 'open' });
-    const feed = sseParser((event) => HEARTBEAT_EVENTS.includes(event.event) || io.next({ type: 'event', ...event }), options.maxEventBytes, where);
+    const feed = sseParser((event) => HEARTBEAT_EVENTS.test(event.event) || io.next({ type: 'event', ...event }), options.maxEventBytes, where);
     const decoder = new TextDecoder();
     for (let chunk; (chunk = await io.read()); ) {
       watch();
