@@ -13,6 +13,12 @@ export interface SseEvent {
 /** What an SSE connection reports: once `open`, then events. */
 export type SseSignal = { type: 'open' } | ({ type: 'event' } & SseEvent);
 
+/**
+ * Names of keepalive events (`ping`, `heartbeat`, `keepalive`, `keep-alive`, as proxies and some servers send):
+ * {@link sse} drops them, so no protocol takes one for news. They still feed the watchdog.
+ */
+const HEARTBEAT_EVENTS = /^(ping|heartbeat|keep-?alive)$/;
+
 /** Options of one {@link sse} connection. */
 export interface SseOptions {
   url: string;
@@ -30,9 +36,9 @@ export interface SseOptions {
 /**
  * One SSE connection as a cold observable: a `GET` through the runtime's `fetch` (see
  * {@link exchange}) with `Accept: text/event-stream` and the given headers, its body parsed by
- * {@link sseParser} after a `TextDecoder` (which drops a leading BOM). Every event is reported, whatever
- * its name: each protocol routes on its events' data or names itself (an event it does not know is
- * still news from the server). It never reconnects by itself and keeps no timer or socket once it ends: any
+ * {@link sseParser} after a `TextDecoder` (which drops a leading BOM). Every event but a keepalive
+ * (`HEARTBEAT_EVENTS`) is reported, whatever its name: each protocol routes on its events' data or names
+ * itself (an event it does not know is still news from the server). It never reconnects by itself and keeps no timer or socket once it ends: any
  * failure errors the observable with a typed error (a non-200 status mapped as for requests, with
  * its headers, so a 429's `Retry-After` is kept; a drop or end of stream → `NetworkError`; no
  * connection within the request timeout or silence past the watchdog → `TimeoutError`; not an event
@@ -56,7 +62,7 @@ export function sse(runtime: HttpRuntime, options: SseOptions): Observable<SseSi
     const watch = (): void => io.arm(watchdogMs, `${where} silent; watchdog`);
     watch();
     io.next({ type: 'open' });
-    const feed = sseParser((event) => io.next({ type: 'event', ...event }), options.maxEventBytes, where);
+    const feed = sseParser((event) => HEARTBEAT_EVENTS.test(event.event) || io.next({ type: 'event', ...event }), options.maxEventBytes, where);
     const decoder = new TextDecoder();
     for (let chunk; (chunk = await io.read()); ) {
       watch();

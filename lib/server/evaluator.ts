@@ -97,8 +97,13 @@ function compileEnvironment(state: FlagEnvironmentDoc, segments: SegmentIndex, h
   return { enabled: state.enabled, rules };
 }
 
+/** The id a reason names for the rule at `index` of its flag's list: its `id`, else its `name`, else its position. */
+export function ruleId(rule: RuleDoc, index: number): string {
+  return rule.id ?? rule.name ?? String(index);
+}
+
 function compileRule(rule: RuleDoc, index: number, segments: SegmentIndex, hashPrefix: number): CompiledRule {
-  const matched: MatchedRule = { id: rule.id ?? rule.name ?? String(index), index };
+  const matched: MatchedRule = { id: ruleId(rule, index), index };
   const conditions = (rule.conditions ?? []).map((condition) => compileCondition(condition, segments));
   if (rule.rollout === undefined || rule.rollout.length === 0) {
     return { matched, conditions, serve: { variant: rule.variant ?? '' } };

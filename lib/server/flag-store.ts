@@ -2,7 +2,7 @@
  * The server's live flag state: the current document, compiled for evaluation, with API key
  * lookup, runtime toggles and reloads that report which flags changed.
  */
-import { compileFlag, evaluateFlag, indexSegments, type CompiledFlag, type EvalInput, type Evaluation } from './evaluator.js';
+import { compileFlag, evaluateFlag, indexSegments, ruleId, type CompiledFlag, type EvalInput, type Evaluation } from './evaluator.js';
 import { SEGMENT_OPERATORS, variantsOf, type FlagDoc, type FlagsDocument, type ProjectDoc } from './flags-file.js';
 
 /** The project and environment an API key is scoped to. */
@@ -161,8 +161,8 @@ function fingerprint(flag: FlagDoc, environment: string, segments: ReadonlyMap<s
     .map((rule, index) => ({ rule, index }))
     .sort((a, b) => a.rule.priority - b.rule.priority)
     .map(({ rule, index }) => [
-      // What a reason names: the rule's id (its `id`, else `name`, else position) and position.
-      rule.id ?? rule.name ?? null,
+      // What a reason names: the rule's id and position.
+      ruleId(rule, index),
       index,
       rule.priority,
       rule.enabled !== false,

@@ -43,7 +43,10 @@ export interface TransportRuntime {
   maxResponseBytes?: number;
 }
 
-/** Why a load was started; transports may use it (Rollgate reads `/v2/flags` after `reconnect`). */
+/**
+ * Why a load was started; transports may use it (Rollgate reads `/v2/flags` after `reconnect`). A load
+ * serving several requests carries the strongest: `initial`/`identify`, then `reconnect`, then `stream`.
+ */
 export type LoadTrigger = 'initial' | 'poll' | 'stream' | 'refresh' | 'identify' | 'reconnect';
 
 /** What the client tells a transport about one bulk load. */

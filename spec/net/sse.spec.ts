@@ -43,6 +43,20 @@ describe('sse over loopback', () => {
     expect(server.requests[0]!.headers.authorization).toBe('Bearer k');
   });
 
+  it('drops keepalive events by name (ping, heartbeat, keepalive, keep-alive): no protocol sees them', async () => {
+    server = await startLoopback({
+      '/s': eventStream(
+        'event: ping\ndata: {}\n\nevent: heartbeat\ndata: {}\n\nevent: keepalive\ndata: ping\n\nevent: keep-alive\ndata:\n\nevent: pings\ndata: p\n\ndata: ping\n\n',
+      ),
+    });
+    const signals = await lastValueFrom(sse(realRuntime(), { url: `${server.url}/s`, watchdogMs: 0 }).pipe(take(3), toArray()));
+    expect(signals).toEqual<SseSignal[]>([
+      { type: 'open' },
+      { type: 'event', event: 'pings', data: 'p' },
+      { type: 'event', event: 'message', data: 'ping' },
+    ]);
+  });
+
   it('maps a 429 with its real headers: RateLimitError with the Retry-After wait', async () => {
     server = await startLoopback({ '/s': (_req, res) => res.writeHead(429, { 'Retry-After': '42' }).end() });
     const error = await failure(`${server.url}/s`);

@@ -115,7 +115,12 @@ export class FakeRollgate {
 
   /** Sends one named event with JSON data to every open stream. */
   send(event: string, data: unknown): void {
-    for (const stream of this.streams) stream.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    this.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  }
+
+  /** Writes raw event-stream text to every open stream. */
+  write(text: string): void {
+    for (const stream of this.streams) stream.write(text);
   }
 
   /** Writes the `init` frames held since {@link holdInit} was set, as computed when their streams connected. */

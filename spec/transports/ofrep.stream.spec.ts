@@ -138,6 +138,23 @@ describe('ofrep event streams against a strict fake server over loopback', () =>
     expect(log.lines.join('\n')).not.toContain('?');
   });
 
+  it('drops named keepalive events (ping, heartbeat, keepalive, keep-alive) silently: no warning, no refetch', async () => {
+    const c = await streaming();
+    const count = fake.bulkRequests.length;
+    for (const [name, data] of [['ping', '{}'], ['heartbeat', '{}'], ['keepalive', 'ping'], ['keep-alive', '']] as const) {
+      fake.eventName = name;
+      fake.send(data);
+    }
+    fake.eventName = undefined;
+    const updated = valueOf(c, 'max-items', 44); // a real event after the keepalives on each stream
+    fake.change(() => fake.set({ key: 'max-items', value: 44, reason: 'SPLIT' }));
+    await updated;
+    await settled();
+    expect(fake.bulkRequests.length - count).toBe(1);
+    expect(log.lines).toEqual([]);
+    expect(c.status).toMatchObject({ state: 'ready', streaming: true });
+  });
+
   it('an event-stream URL with a credential in its path shows only its origin: in warnings and in stream errors', async () => {
     const secret = 'path-secret-91ab7c';
     fake.eventStreams = [{ type: 'sse', url: `${fake.url}/ofrep/v1/sse/${secret}?channel=c1` }];

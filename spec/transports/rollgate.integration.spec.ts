@@ -188,6 +188,47 @@ describe('rollgate transport against a fake server over loopback', () => {
       });
     }
 
+    it('a reconnect refetch asks in full with boolean flags only: a reason changed during the stream gap lands', async () => {
+      await start([{ key: 'rollout', on: false, reason: { kind: 'FALLTHROUGH' } }]);
+      const c = makeClient({ streaming: true });
+      await c.ready();
+      await fake.until(() => fake.openStreams === 1, 'the stream');
+      await c.refresh(); // a /flags load: its ETag is kept
+      const before = fake.flagRequests.length;
+      fake.set('rollout', { reason: { kind: 'OFF' } }, false); // the boolean stays false: only a full load shows it
+      fake.dropStreams();
+      await firstValueFrom(c.flags$.pipe(filter((snapshot) => snapshot.get('rollout')?.reason === 'OFF'), timeout(5_000)));
+      expect(c.status).toMatchObject({ state: 'ready', streaming: true });
+      expect(fake.flagRequests.slice(before).map((request) => [request.path.slice('/api/v1/sdk/'.length), request.ifNoneMatch])).toEqual([['v2/flags', undefined]]);
+    });
+
+    it('a reconnect refetch batched with a refresh (asked during its backoff) still asks in full', async () => {
+      await start([{ key: 'rollout', on: false, reason: { kind: 'FALLTHROUGH' } }]);
+      const c = makeClient({ streaming: true });
+      await c.ready();
+      await fake.until(() => fake.openStreams === 1, 'the stream');
+      await c.refresh(); // a /flags load: its ETag is kept
+      const before = fake.flagRequests.length;
+      fake.set('rollout', { reason: { kind: 'OFF' } }, false);
+      fake.setError({ status: 503, count: 1 });
+      // The reconnect's refetch fails; a refresh asked before its retry joins that retry.
+      const refreshed = new Promise<unknown>((resolve, reject) => {
+        const sub = c.events$.subscribe((event) => {
+          if (event.type !== 'error' || !(event.error instanceof ServerError)) return;
+          sub.unsubscribe();
+          c.refresh().then(resolve, reject);
+        });
+      });
+      fake.dropStreams();
+      await refreshed;
+      expect(fake.flagRequests.slice(before).map((request) => [request.path.slice('/api/v1/sdk/'.length), request.ifNoneMatch])).toEqual([
+        ['v2/flags', undefined],
+        ['v2/flags', undefined],
+      ]);
+      expect(c.evaluate('rollout')).toMatchObject({ enabled: false, reason: 'OFF', value: false });
+      expect(c.status).toMatchObject({ state: 'ready', streaming: true });
+    });
+
     it('a change event loads the typed endpoint: a boolean flag given string variations shows its string, which /flags cannot carry', async () => {
       await start(booleanFlags);
       const c = makeClient({ streaming: true });
@@ -360,6 +401,19 @@ describe('rollgate transport against a fake server over loopback', () => {
       fake.set('banner-text', { value: 'Segment' }, false);
       fake.send('segment-updated', { segment: 'beta' });
       await firstValueFrom(c.string$('banner-text', '').pipe(filter((v) => v === 'Segment'), timeout(5_000)));
+      expect(c.status).toMatchObject({ state: 'ready', streaming: true });
+    });
+
+    it('ignores named keepalive events (ping, heartbeat, keepalive, keep-alive): no refetch per heartbeat', async () => {
+      const c = makeClient({ streaming: true });
+      await c.ready();
+      await fake.until(() => fake.openStreams === 1, 'the stream');
+      const before = fake.flagRequests.length;
+      fake.write('event: ping\ndata: {}\n\nevent: heartbeat\ndata: {}\n\nevent: keepalive\ndata: ping\n\nevent: keep-alive\ndata:\n\n');
+      fake.set('banner-text', { value: 'After' }); // a real change event, after the heartbeats on the same stream
+      await firstValueFrom(c.string$('banner-text', '').pipe(filter((v) => v === 'After'), timeout(5_000)));
+      await c.refresh(); // lands after every load the frames above asked for
+      expect(fake.flagRequests.length - before).toBe(2); // the change event's refetch and the refresh
       expect(c.status).toMatchObject({ state: 'ready', streaming: true });
     });
 

@@ -159,7 +159,8 @@ export function loadEngine(session: TransportSession, options: ResolvedOptions, 
         attempt = waiters.start();
         if (!landed) merged.options.conditional = false;
         const load$ = session.load(context, merged.options);
-        if (!merged.identify || identified || !session.identify) return load$;
+        // (A batch holding the context's first load carries its trigger: see mergeBatch.)
+        if (merged.options.trigger !== firstTrigger || identified || !session.identify) return load$;
         const identify$ = session.identify(context).pipe(
           ignoreElements(),
           tap({ complete: () => (identified = true) }),
@@ -203,22 +204,28 @@ export function loadEngine(session: TransportSession, options: ResolvedOptions, 
 /** The load a batch of requests needs (see {@link mergeBatch}). */
 interface MergedBatch {
   options: LoadOptions;
-  /** The batch holds the context's first load: identify first. */
-  identify: boolean;
   /** The event hints whose key's state the load should show. */
   checked: CheckedHint[];
 }
 
-/** The load a batch of requests needs: the context's first load wins; every event hint is kept. */
+/** Triggers by strength, strongest first: a batch holding one loads as it (above a poll or a refresh). */
+const STRONGEST: readonly LoadTrigger[] = ['initial', 'identify', 'reconnect', 'stream'];
+
+/**
+ * The load a batch of requests needs: its trigger is the strongest of its requests' (the context's
+ * first load, then a reconnect, then a stream event: a refresh batched with a reconnect is still a
+ * reconnect's load); every event hint is kept.
+ */
 function mergeBatch(batch: readonly LoadOptions[]): MergedBatch {
-  const first = batch.find((request) => request.trigger === 'initial' || request.trigger === 'identify');
-  const hinted = batch.filter((request) => request.hint?.type === 'changed').pop();
-  const options: LoadOptions = { trigger: (first ?? batch.at(-1)!).trigger };
-  if (hinted?.hint) options.hint = hinted.hint;
-  if (batch.every((request) => request.recheck)) options.recheck = true;
-  if (batch.some((request) => request.conditional === false)) options.conditional = false;
+  const trigger = STRONGEST.find((strong) => batch.some((request) => request.trigger === strong)) ?? batch.at(-1)!.trigger;
+  const options: LoadOptions = {
+    trigger,
+    hint: batch.filter((request) => request.hint?.type === 'changed').pop()?.hint,
+    recheck: batch.every((request) => request.recheck),
+    conditional: batch.every((request) => request.conditional !== false),
+  };
   const checked = batch.flatMap(({ hint, recheck }) =>
     !recheck && hint?.type === 'changed' && hint.key !== undefined && typeof hint.enabled === 'boolean' ? [hint as CheckedHint] : [],
   );
-  return { options, identify: first !== undefined, checked };
+  return { options, checked };
 }

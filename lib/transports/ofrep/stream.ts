@@ -56,7 +56,8 @@ function connections(runtime: TransportRuntime, set: readonly string[], options:
 }
 
 /**
- * One SSE connection, its frames routed on `data.type` (the SSE event name is not looked at). A URL
+ * One SSE connection, its frames routed on `data.type` (the SSE event name is not looked at; `sse` has
+ * dropped named keepalives such as `event: keepalive` / `data: ping` already, so they log nothing). A URL
  * sent none of the configured headers (another origin's) authenticates with its own token, which the
  * server may rotate: its 401/403 asks for a refetch (the answer brings the URLs to use) and fails the
  * stream with a `RequestError` the client reconnects from, not with the `AuthError` that stops it.

@@ -256,7 +256,8 @@ export function rollgate(config: RollgateOptions): Transport {
                 opened = loads;
                 return of({ type: 'connected' });
               }
-              // Every event but `init`, whatever its name (`flag-changed`, `flags`, one not known here), is a change signal.
+              // Every event but `init`, whatever its name (`flag-changed`, `flags`, one not known here), is a change
+              // signal; `sse` has dropped named keepalives (`heartbeat`, `ping`…) already.
               if (signal.event !== 'init') {
                 const key = changedKey(signal.data);
                 return of(key === undefined ? { type: 'changed', data: signal.data } : { type: 'changed', key, data: signal.data });

@@ -107,6 +107,45 @@ describe('the load engine: no change is lost (virtual time)', () => {
     client.close();
   });
 
+  it('a retry serving a reconnect and a refresh asked during its backoff loads as a reconnect (a batch takes its strongest trigger)', () => {
+    const source = testSource({ a: 1 });
+    const scheduler = new VirtualTimeScheduler(undefined, 30_000);
+    const client = clientOn(source, scheduler as never, { streaming: true });
+    void client.ready();
+    // The reconnect's refetch fails; the refresh asked right then joins its retry.
+    client.events$.subscribe((event) => {
+      if (event.type === 'error' && event.error instanceof ServerError) void client.refresh().catch(() => undefined);
+    });
+    scheduler.schedule(() => {
+      source.fail(new ServerError(503), 1);
+      source.disconnect();
+    }, 1_000);
+    scheduler.flush();
+    const loads = source.requests.filter((r) => r.type === 'load' && r.at >= 1_000);
+    expect(loads.map((r) => (r.type === 'load' ? r.trigger : r.type))).toEqual(['reconnect', 'reconnect']);
+    expect(client.status).toMatchObject({ state: 'ready', streaming: true });
+    client.close();
+  });
+
+  it('the half-open probe after an outage that began at a reconnect loads as a reconnect, not as the refresh asked next to it', () => {
+    const source = testSource({ a: 1 });
+    const scheduler = new VirtualTimeScheduler(undefined, 60_000);
+    const client = clientOn(source, scheduler as never, { streaming: true, circuitBreaker: { failureThreshold: 2, openMs: 10_000, halfOpenSuccesses: 1 } });
+    void client.ready();
+    scheduler.schedule(() => {
+      source.fail(new ServerError(503));
+      source.disconnect();
+    }, 1_000);
+    scheduler.schedule(() => source.recover(), 5_000);
+    scheduler.flush();
+    // The stream is back at 2 s; its refetch fails at 2 s and 3 s and opens the circuit; at 13 s it
+    // goes half-open and asks for a refresh, which joins the held-back retry of the reconnect's load.
+    const loads = source.requests.filter((r) => r.type === 'load' && r.at >= 1_000);
+    expect(loads.map((r) => `${r.at}:${r.type === 'load' ? r.trigger : r.type}`)).toEqual(['2000:reconnect', '3000:reconnect', '13000:reconnect']);
+    expect(client.status).toMatchObject({ state: 'ready', streaming: true, circuit: 'closed' });
+    client.close();
+  });
+
   it('a first load refused for good (400) settles ready() at once with ok:false and the typed error', async () => {
     const source = testSource({ a: 1 });
     source.fail(new RequestError(400), 1);
