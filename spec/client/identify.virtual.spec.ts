@@ -136,6 +136,29 @@ describe('identify(), in virtual time', () => {
     }
   });
 
+  it('a new context that differs only by a date is a new context: while its load fails, never the last one’s values', async () => {
+    const yearFlag = { year: (ctx: EvalContext) => String((ctx.attributes?.signedUp as Date).getUTCFullYear()) };
+    const source = testSource(yearFlag);
+    const scheduler = new VirtualTimeScheduler(undefined, 0);
+    const client = clientOn(source, scheduler as never, { context: { userId: 'u', attributes: { signedUp: new Date('2020-06-01') } }, circuitBreaker: false });
+    const settle = async (): Promise<void> => {
+      for (let step = 0; step < 20; step++) {
+        scheduler.maxFrames += 100;
+        scheduler.flush();
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      }
+    };
+    void client.ready();
+    await settle();
+    expect([client.string('year', '?'), client.status.source]).toEqual(['2020', 'network']);
+    source.fail(new NetworkError('offline'));
+    const switched = client.identify({ userId: 'u', attributes: { signedUp: new Date('2024-06-01') } }).catch((error: unknown) => error);
+    await settle();
+    expect([client.string('year', '?'), client.status.source, client.status.state]).toEqual(['?', 'none', 'error']);
+    expect(await switched).toBeInstanceOf(NetworkError);
+    client.close();
+  });
+
   it('a new context whose load fails stops serving the last context’s values at once, not only once a slow store answers', async () => {
     const source = testSource(planFlag);
     const scheduler = new VirtualTimeScheduler(undefined, 0);
