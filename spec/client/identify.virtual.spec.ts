@@ -1,6 +1,7 @@
 import { VirtualTimeScheduler } from 'rxjs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AuthError, NetworkError, ServerError, type EvalContext } from '../../lib/index.js';
+import { fleetHost } from '../../lib/client/features/fleet-host.js';
 import { storeScope } from '../../lib/client/features/store-scope.js';
 import { memoryStore } from '../../lib/stores/index.js';
 import { testSource, type TestSource } from '../../lib/testing/index.js';
@@ -231,6 +232,45 @@ describe('identify(), in virtual time', () => {
     next.attributes.tags[0]!.id = 2;
     expect(await step(client.refresh())).toBe('team');
     expect(client.context).toEqual({ userId: 'alice', attributes: { org: { tier: 'team' }, tags: [{ id: 1 }] } });
+    client.close();
+  });
+
+  it('an identify() with a context equal to the current one shares nothing again (its load changed nothing); an unequal one with the same values is shared', async () => {
+    const store = memoryStore();
+    const saves = vi.spyOn(store, 'save');
+    const published = vi.fn();
+    // A fleet member that leads at once: it runs its engine and counts what it would share.
+    const fleet = {
+      attach: (client: Parameters<typeof fleetHost>[0]) => {
+        const host = fleetHost(client);
+        return { start: () => host.engine(true), published, changed() {}, refresh() {}, snapshotFor: (_: EvalContext, load: () => Promise<never>) => load(), stopped() {}, close() {} };
+      },
+    };
+    const scheduler = new VirtualTimeScheduler(undefined, 0);
+    const client = clientOn(testSource(planFlag), scheduler as never, { ...asAnon, store, fleet });
+    const settle = async (): Promise<void> => {
+      for (let step = 0; step < 20; step++) {
+        scheduler.maxFrames += 100;
+        scheduler.flush();
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      }
+    };
+    void client.ready();
+    await settle();
+    expect([published.mock.calls.length, saves.mock.calls.length, client.status.source]).toEqual([1, 1, 'network']);
+    for (let i = 0; i < 3; i++) {
+      const identified = client.identify({ userId: 'anon' });
+      await settle();
+      await identified;
+    }
+    expect([published.mock.calls.length, saves.mock.calls.length, client.string('plan', '?')]).toEqual([1, 1, 'free']);
+    // Another context with the same values (dates told apart by their ISO text, as they are sent) is still shared.
+    for (const signedUp of ['2020-01-01', '2024-01-01']) {
+      const identified = client.identify({ userId: 'anon', attributes: { signedUp: new Date(signedUp) } });
+      await settle();
+      await identified;
+    }
+    expect([published.mock.calls.length, saves.mock.calls.length]).toEqual([3, 3]);
     client.close();
   });
 });
