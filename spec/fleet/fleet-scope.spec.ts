@@ -201,4 +201,28 @@ describe('what a fleet leader shares', () => {
   it('nor does a renewal sent while that snapshot’s publish is under way (a short lease, a slow publish)', async () => {
     await followerOfRecoveringLeader(600, 500);
   });
+  it('a follower that takes over keeps its stale state but not its last leader’s error: its own followers hear nothing wrong with a leader that is alive', async () => {
+    const origin = new FakeOrigin();
+    const source = testSource({ a: true });
+    const leader = member(origin, 1, source, { circuitBreaker: false }, 600);
+    const led = leads(leader);
+    await leader.ready();
+    await led;
+    const followers = [member(origin, 2, source, {}, 600), member(origin, 3, source, {}, 600)];
+    for (const follower of followers) expect(await follower.ready()).toMatchObject({ ok: true, source: 'network' });
+    source.fail(new NetworkError('down'));
+    await leader.refresh().catch(() => undefined);
+    const leaderFails = (s: ClientStatus): boolean => s.state === 'stale' && /^fleet leader: NetworkError/.test(s.error?.message ?? '');
+    await Promise.all(followers.map((follower) => firstValueFrom(follower.status$.pipe(filter(leaderFails), timeout(2_000)))));
+    source.recover();
+    source.delay(5_000); // the next leader's first load is under way throughout
+    leader.close();
+    const next = await Promise.race(followers.map((follower) => leads(follower).then(() => follower)));
+    const other = followers.find((follower) => follower !== next)!;
+    // Its status said "fleet leader: NetworkError …" about the leader that left, and its heartbeat passed that on:
+    // "fleet leader: FleetLeaderError: fleet leader: NetworkError …" about itself, until its first load settled.
+    const heard = await firstValueFrom(other.status$.pipe(filter((s) => s.role === 'follower' && !s.error), timeout(2_000)));
+    expect([heard.state, next.status.state, next.status.error]).toEqual(['stale', 'stale', undefined]);
+    expect([other.bool('a', false), next.bool('a', false)]).toEqual([true, true]);
+  });
 });
