@@ -378,8 +378,9 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
       for (const change of changes) this.changeSubject.next(change);
     }
     // A changed network snapshot goes to the store (debounced, off the read path) and the fleet, and so
-    // does a context's first, even when it equals the last context's: its scope's record and followers need it.
-    if (source === 'network' && (changes.length > 0 || firstLoad || context !== this.networkContext)) {
+    // does a new context's first, even when it equals the last context's: its scope's record and followers
+    // need it (an identify() with an equal context is no new context: nothing to share again).
+    if (source === 'network' && (changes.length > 0 || firstLoad || !sameJson(context, this.networkContext))) {
       this.withStore((link) => link?.save(context, next));
       this.fleet?.published(next.values());
     }

@@ -1,6 +1,7 @@
 import { VirtualTimeScheduler } from 'rxjs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AuthError, NetworkError, ServerError, type EvalContext } from '../../lib/index.js';
+import { fleetHost } from '../../lib/client/features/fleet-host.js';
 import { storeScope } from '../../lib/client/features/store-scope.js';
 import { memoryStore } from '../../lib/stores/index.js';
 import { testSource, type TestSource } from '../../lib/testing/index.js';
@@ -136,6 +137,29 @@ describe('identify(), in virtual time', () => {
     }
   });
 
+  it('a new context that differs only by a date is a new context: while its load fails, never the last one’s values', async () => {
+    const yearFlag = { year: (ctx: EvalContext) => String((ctx.attributes?.signedUp as Date).getUTCFullYear()) };
+    const source = testSource(yearFlag);
+    const scheduler = new VirtualTimeScheduler(undefined, 0);
+    const client = clientOn(source, scheduler as never, { context: { userId: 'u', attributes: { signedUp: new Date('2020-06-01') } }, circuitBreaker: false });
+    const settle = async (): Promise<void> => {
+      for (let step = 0; step < 20; step++) {
+        scheduler.maxFrames += 100;
+        scheduler.flush();
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      }
+    };
+    void client.ready();
+    await settle();
+    expect([client.string('year', '?'), client.status.source]).toEqual(['2020', 'network']);
+    source.fail(new NetworkError('offline'));
+    const switched = client.identify({ userId: 'u', attributes: { signedUp: new Date('2024-06-01') } }).catch((error: unknown) => error);
+    await settle();
+    expect([client.string('year', '?'), client.status.source, client.status.state]).toEqual(['?', 'none', 'error']);
+    expect(await switched).toBeInstanceOf(NetworkError);
+    client.close();
+  });
+
   it('a new context whose load fails stops serving the last context’s values at once, not only once a slow store answers', async () => {
     const source = testSource(planFlag);
     const scheduler = new VirtualTimeScheduler(undefined, 0);
@@ -208,6 +232,45 @@ describe('identify(), in virtual time', () => {
     next.attributes.tags[0]!.id = 2;
     expect(await step(client.refresh())).toBe('team');
     expect(client.context).toEqual({ userId: 'alice', attributes: { org: { tier: 'team' }, tags: [{ id: 1 }] } });
+    client.close();
+  });
+
+  it('an identify() with a context equal to the current one shares nothing again (its load changed nothing); an unequal one with the same values is shared', async () => {
+    const store = memoryStore();
+    const saves = vi.spyOn(store, 'save');
+    const published = vi.fn();
+    // A fleet member that leads at once: it runs its engine and counts what it would share.
+    const fleet = {
+      attach: (client: Parameters<typeof fleetHost>[0]) => {
+        const host = fleetHost(client);
+        return { start: () => host.engine(true), published, changed() {}, refresh() {}, snapshotFor: (_: EvalContext, load: () => Promise<never>) => load(), stopped() {}, close() {} };
+      },
+    };
+    const scheduler = new VirtualTimeScheduler(undefined, 0);
+    const client = clientOn(testSource(planFlag), scheduler as never, { ...asAnon, store, fleet });
+    const settle = async (): Promise<void> => {
+      for (let step = 0; step < 20; step++) {
+        scheduler.maxFrames += 100;
+        scheduler.flush();
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      }
+    };
+    void client.ready();
+    await settle();
+    expect([published.mock.calls.length, saves.mock.calls.length, client.status.source]).toEqual([1, 1, 'network']);
+    for (let i = 0; i < 3; i++) {
+      const identified = client.identify({ userId: 'anon' });
+      await settle();
+      await identified;
+    }
+    expect([published.mock.calls.length, saves.mock.calls.length, client.string('plan', '?')]).toEqual([1, 1, 'free']);
+    // Another context with the same values (dates told apart by their ISO text, as they are sent) is still shared.
+    for (const signedUp of ['2020-01-01', '2024-01-01']) {
+      const identified = client.identify({ userId: 'anon', attributes: { signedUp: new Date(signedUp) } });
+      await settle();
+      await identified;
+    }
+    expect([published.mock.calls.length, saves.mock.calls.length]).toEqual([3, 3]);
     client.close();
   });
 });

@@ -23,8 +23,12 @@ afterEach(() => {
   clients = [];
 });
 
-function member(origin: FakeOrigin, id: number, source: TestSource | Transport, options: Partial<FlagClientOptions>): FlagClient {
-  const fleet: FleetOption = { attach: (client) => new FleetLink(new TabCoordinator(origin.tab(id), { name: 'default', leaseMs: 3_000, timeoutMs: 1_000 }), fleetHost(client)) };
+/** A tab's fleet member; its coordinator's publishes each take `publishMs` more. */
+function member(origin: FakeOrigin, id: number, source: TestSource | Transport, options: Partial<FlagClientOptions>, leaseMs = 3_000, publishMs = 0): FlagClient {
+  const coordinator = new TabCoordinator(origin.tab(id), { name: 'default', leaseMs, timeoutMs: 1_000 });
+  const publish = coordinator.publish.bind(coordinator);
+  coordinator.publish = async (...args) => (await new Promise((resolve) => setTimeout(resolve, publishMs)), publish(...args));
+  const fleet: FleetOption = { attach: (client) => new FleetLink(coordinator, fleetHost(client)) };
   const client = createFlagClient({ transport: source, fleet, streaming: false, pollIntervalMs: 0, logger: quiet, ...options });
   clients.push(client);
   return client;
@@ -163,7 +167,8 @@ describe('what a fleet leader shares', () => {
     }
   });
 
-  it('a follower serving its store record never says ready with it: the leader’s heartbeat does not run ahead of the snapshot it vouches for', async () => {
+  /** A follower serving its store record (stale) while its leader's loads fail; then the leader's load succeeds. */
+  async function followerOfRecoveringLeader(leaseMs: number, publishMs: number): Promise<void> {
     const store = memoryStore();
     const source = testSource({ a: true });
     const seed = createFlagClient({ transport: source, store, streaming: false, pollIntervalMs: 0, logger: quiet });
@@ -173,11 +178,11 @@ describe('what a fleet leader shares', () => {
     source.set('a', false);
     source.fail(new NetworkError('down'));
     const origin = new FakeOrigin();
-    const leader = member(origin, 1, source, { store, circuitBreaker: false });
+    const leader = member(origin, 1, source, { store, circuitBreaker: false }, leaseMs, publishMs);
     const led = leads(leader);
     expect(await leader.ready()).toMatchObject({ source: 'store' });
     await led;
-    const follower = member(origin, 2, source, { store, circuitBreaker: false });
+    const follower = member(origin, 2, source, { store, circuitBreaker: false }, leaseMs, publishMs);
     expect(await follower.ready()).toMatchObject({ source: 'store' });
     expect([follower.bool('a', false), follower.status.state, follower.status.role]).toEqual([true, 'stale', 'follower']);
     const seen: ClientStatus[] = [];
@@ -187,5 +192,37 @@ describe('what a fleet leader shares', () => {
     await firstValueFrom(follower.status$.pipe(filter((s) => s.state === 'ready' && s.source === 'network'), timeout(3_000)));
     expect(follower.bool('a', true)).toBe(false);
     expect(seen.filter((s) => s.state === 'ready' && s.source !== 'network')).toEqual([]);
+  }
+
+  it('a follower serving its store record never says ready with it: the leader’s heartbeat does not run ahead of the snapshot it vouches for', async () => {
+    await followerOfRecoveringLeader(3_000, 0);
+  });
+
+  it('nor does a renewal sent while that snapshot’s publish is under way (a short lease, a slow publish)', async () => {
+    await followerOfRecoveringLeader(600, 500);
+  });
+  it('a follower that takes over keeps its stale state but not its last leader’s error: its own followers hear nothing wrong with a leader that is alive', async () => {
+    const origin = new FakeOrigin();
+    const source = testSource({ a: true });
+    const leader = member(origin, 1, source, { circuitBreaker: false }, 600);
+    const led = leads(leader);
+    await leader.ready();
+    await led;
+    const followers = [member(origin, 2, source, {}, 600), member(origin, 3, source, {}, 600)];
+    for (const follower of followers) expect(await follower.ready()).toMatchObject({ ok: true, source: 'network' });
+    source.fail(new NetworkError('down'));
+    await leader.refresh().catch(() => undefined);
+    const leaderFails = (s: ClientStatus): boolean => s.state === 'stale' && /^fleet leader: NetworkError/.test(s.error?.message ?? '');
+    await Promise.all(followers.map((follower) => firstValueFrom(follower.status$.pipe(filter(leaderFails), timeout(2_000)))));
+    source.recover();
+    source.delay(5_000); // the next leader's first load is under way throughout
+    leader.close();
+    const next = await Promise.race(followers.map((follower) => leads(follower).then(() => follower)));
+    const other = followers.find((follower) => follower !== next)!;
+    // Its status said "fleet leader: NetworkError …" about the leader that left, and its heartbeat passed that on:
+    // "fleet leader: FleetLeaderError: fleet leader: NetworkError …" about itself, until its first load settled.
+    const heard = await firstValueFrom(other.status$.pipe(filter((s) => s.role === 'follower' && !s.error), timeout(2_000)));
+    expect([heard.state, next.status.state, next.status.error]).toEqual(['stale', 'stale', undefined]);
+    expect([other.bool('a', false), next.bool('a', false)]).toEqual([true, true]);
   });
 });

@@ -24,10 +24,11 @@ export function fleetHost(client: FleetClient): FleetHost {
     // A follower's status follows its leader's health (`undefined`: its own again). Nothing applied
     // yet: a leader in trouble makes it `error`, else it stays `initializing`. Its own again (it leads,
     // goes solo, switches context, or its new leader is still starting), what it holds is as its last
-    // leader said until a load says otherwise: the state stays. Called only when the health changed.
+    // leader said until a load says otherwise: the state stays, the error is its own (a leader's it
+    // took over from would go out in its heartbeat). Called only when the health changed.
     mirror: (health) => {
       report.leader = health;
-      report.update(client.loaded ? (health ? report.readiness() : {}) : health && health.state !== 'ready' ? { state: 'error', error: health.error } : { state: 'initializing', error: undefined });
+      report.update(client.loaded ? (health ? report.readiness() : { error: report.readiness().error }) : health && health.state !== 'ready' ? { state: 'error', error: health.error } : { state: 'initializing', error: undefined });
     },
     received: (flags) => {
       client.oneOffs?.clear(); // every record the fleet shares is a change it learned of

@@ -38,7 +38,8 @@ export class FleetLink implements FleetHandle {
   #mirrored: string | undefined;
   /** The last farewell reported (its JSON): each is told once. */
   #farewell: string | undefined;
-  #health: FleetHealth = { state: 'initializing', since: '' };
+  /** The health claims carry (a leader's heartbeat): the client's, once the publishes before it are done. */
+  #health: FleetHealth | undefined;
   /** The generation a claim is running for, and whether another was asked for meanwhile. */
   #electing: number | undefined;
   #again = false;
@@ -149,16 +150,19 @@ export class FleetLink implements FleetHandle {
   }
 
   /**
-   * A leader shares a changed health (a claim carries it) once its publishes under way are done, not on
-   * the next tick: a heartbeat never runs ahead of the snapshot it vouches for (a follower serving its
-   * store record would say `ready` with it).
+   * The health every claim carries (a leader's heartbeat) changes once the publishes under way are done,
+   * and a leader shares a change at once: a heartbeat never runs ahead of the snapshot it vouches for (a
+   * follower serving its store record would say `ready` with it). Renewals do not wait for publishes.
    */
   #healthChanged(status: ClientStatus): void {
     const health = asHealth(status)!;
-    const changed = JSON.stringify(health) !== JSON.stringify(this.#health);
-    this.#health = health;
     const generation = this.#generation;
-    if (changed && this.#role === 'leader') void this.#publishing.then(() => this.#stale(generation) || this.#elect(generation));
+    this.#health ??= health; // the first, at start: nothing published yet
+    this.#publishing = this.#publishing.then(() => {
+      const changed = JSON.stringify(health) !== JSON.stringify(this.#health);
+      this.#health = health;
+      if (changed && this.#role === 'leader' && !this.#stale(generation)) this.#elect(generation);
+    });
   }
 
   /**
@@ -191,7 +195,7 @@ export class FleetLink implements FleetHandle {
   async #claim(generation: number): Promise<void> {
     const scope = this.#scope!;
     try {
-      const claim = await this.#call(() => this.#store.claim(scope, this.#holder, this.#health, { epoch: this.#epoch, version: this.#version, term: this.#term }));
+      const claim = await this.#call(() => this.#store.claim(scope, this.#holder, this.#health!, { epoch: this.#epoch, version: this.#version, term: this.#term }));
       if (this.#stale(generation)) {
         // A claim of a scope this process has left meanwhile (an identify(), close()) gives back what it
         // won or queued for: held by nobody who publishes, or first in line, it would keep that scope's

@@ -127,7 +127,8 @@ function sharedDetails(input: unknown): Record<string, JsonValue> | undefined {
 
 /**
  * Structural equality of JSON values; bails at the first difference. Members that are the same
- * reference (shared scalars, reused frozen parts) are not descended into.
+ * reference (shared scalars, reused frozen parts) are not descended into. Dates (as a client's copy
+ * of a context holds them) are equal when their times are.
  */
 export function sameJson(a: unknown, b: unknown): boolean {
   return a === b || (typeof a === 'object' && typeof b === 'object' && a !== null && b !== null && sameTree(a, b));
@@ -143,6 +144,7 @@ function sameTree(a: object, b: object): boolean {
     return true;
   }
   if (Array.isArray(b)) return false;
+  if (a instanceof Date || b instanceof Date) return +a === +b; // (no own keys to compare)
   // for…in (no key arrays allocated on this path of every load), over `b` first: a fresh value is read
   // through its own key cache, the frozen `a` by key.
   let count = 0;
