@@ -14,7 +14,7 @@ import { ownContext } from './own-context.js';
 import { storeAccess, type WithStore } from './features/store-access.js';
 import { readyLatch, type ReadyLatch } from './engine/ready-latch.js';
 import { clientRequestGate, type ClientRequestGate } from './engine/request-gate.js';
-import { loadedResults, missingResult, valueResults } from './state/results.js';
+import { isSnapshotJSON, loadedResults, missingResult, valueResults } from './state/results.js';
 import type { SnapshotCache } from './engine/snapshot-cache.js';
 import { FlagSnapshot } from './state/snapshot.js';
 import { sameJson } from './state/json-values.js';
@@ -343,12 +343,15 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
 
   /**
    * The values held give way to `record` (this context's stored one), or, when they are another
-   * context's, to the bootstrap, else to nothing (applied as not from the network: neither saved nor
-   * shared with a fleet), and the status says which. Returns what is served (`undefined`: nothing).
+   * context's, to the bootstrap if it is this context's, else to nothing (applied as not from the
+   * network: neither saved nor shared with a fleet), and the status says which. A bootstrap stamped
+   * with a `contextFingerprint` (a server render's) is the first context's only, as the client was
+   * created with it for that one; an unstamped one serves any. Returns what is served.
    */
   private serveOwn(record?: EvalResult[]): EvalResult[] | undefined {
-    const { bootstrap } = this.options;
-    const values = record ?? (bootstrap && valueResults(bootstrap, 'bootstrap', this.report.now()));
+    const { bootstrap, context } = this.options;
+    const own = bootstrap && (!(isSnapshotJSON(bootstrap) && bootstrap.contextFingerprint) || sameJson(context, this.activeContext));
+    const values = record ?? (own ? valueResults(bootstrap, 'bootstrap', this.report.now()) : undefined);
     if (record || (this.heldFor && !sameJson(this.heldFor, this.activeContext))) {
       this.apply(values || [], 'default');
       this.report.update({ source: record ? 'store' : values ? 'bootstrap' : 'none', state: values ? 'stale' : 'error' });
