@@ -86,9 +86,10 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
       // A terminal error (401/403, a wrong project): every request stops; the last values stay.
       (error) => {
         this.fleet?.stopped(error); // another process leads
-        this.serveOwn(); // values kept are the context's own: an identify() this ends gets none of the last one's
         this.report.update({ state: 'error', streaming: false, error });
         this.settleReady(error, false);
+        // Values kept are the context's own: an identify() this ends gets its store record, else the bootstrap, else nothing.
+        this.fallBack(error, true);
         logger.error(`stopped: ${error.message}; ${this.report.serving()}`);
         this.running?.unsubscribe();
         this.tracking.abort();
@@ -317,10 +318,11 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   }
 
   /**
-   * A load failed (not auth). The context's first failure (none of its loads landed): serve the
-   * store's record for this transport and context, else the bootstrap, else nothing (never the last
-   * context's values); nothing is served once a load for it landed, the client stopped or the context
-   * changed meanwhile. A `final` failure (no retry follows) settles `ready()` with what is served.
+   * A load failed, or a terminal error stopped the client. The context's first failure (none of its
+   * loads landed): serve the store's record for this transport and context, else the bootstrap, else
+   * nothing (never the last context's values); nothing is served once a load for it landed, the client
+   * closed or the context changed meanwhile. A `final` failure (no retry follows) settles `ready()`
+   * with what is served.
    */
   fallBack(error: Error, final: boolean): void {
     const context = this.activeContext;
@@ -332,7 +334,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
     // Another context's values give way now, not once a store answers (its record then replaces them).
     this.serveOwn();
     const serve = (record?: EvalResult[]): void => {
-      if (this.closed || this.networkContext === context || this.gate.terminalError || context !== this.activeContext) return;
+      if (this.closed || this.networkContext === context || context !== this.activeContext) return;
       const values = this.serveOwn(record);
       this.nothingToServe ||= !values;
       if (values || final) this.settleReady(error);
@@ -344,9 +346,9 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   /**
    * The values held give way to `record` (this context's stored one), or, when they are another
    * context's, to the bootstrap if it is this context's, else to nothing (applied as not from the
-   * network: neither saved nor shared with a fleet), and the status says which. A bootstrap stamped
-   * with a `contextFingerprint` (a server render's) is the first context's only, as the client was
-   * created with it for that one; an unstamped one serves any. Returns what is served.
+   * network: neither saved nor shared with a fleet), and the status says which (`error` once stopped).
+   * A bootstrap stamped with a `contextFingerprint` (a server render's) is the first context's only, as
+   * the client was created with it for that one; an unstamped one serves any. Returns what is served.
    */
   private serveOwn(record?: EvalResult[]): EvalResult[] | undefined {
     const { bootstrap, context } = this.options;
@@ -354,7 +356,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
     const values = record ?? (own ? valueResults(bootstrap, 'bootstrap', this.report.now()) : undefined);
     if (record || (this.heldFor && !sameJson(this.heldFor, this.activeContext))) {
       this.apply(values || [], 'default');
-      this.report.update({ source: record ? 'store' : values ? 'bootstrap' : 'none', state: values ? 'stale' : 'error' });
+      this.report.update({ source: record ? 'store' : values ? 'bootstrap' : 'none', state: values && !this.gate.terminalError ? 'stale' : 'error' });
     }
     return values;
   }
