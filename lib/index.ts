@@ -10,6 +10,7 @@ export { FlagSnapshot } from './client/state/snapshot.js';
 export type { SnapshotJSON, SnapshotJSONFlag, SnapshotUpdate } from './client/state/snapshot.js';
 export type { FlagClientOptions, FlagStore, StoredFlags } from './client/options.js';
 export { renderedSnapshot, withRenderedSnapshot } from './client/features/rendered-snapshot.js';
+export { isFlagNotFound } from './client/state/results.js';
 export { cuttlegate, type CuttlegateOptions } from './transports/cuttlegate/index.js';
 export { rollgate, type RollgateOptions } from './transports/rollgate/index.js';
 export { ofrep, type ChangeDetection, type OfrepOptions } from './transports/ofrep/index.js';

@@ -1,5 +1,5 @@
 import { ChangeDetectorRef, Directive, type EmbeddedViewRef, type OnChanges, type OnDestroy, TemplateRef, ViewContainerRef, inject } from '@angular/core';
-import type { AnyFlagKey, JsonValue } from 'flagstream';
+import { type AnyFlagKey, type JsonValue, isFlagNotFound } from 'flagstream';
 import type { Subscription } from 'rxjs';
 import type { AppFlagTypes } from './app-flags.js';
 import { FLAG_CLIENT } from './provide.js';
@@ -65,7 +65,7 @@ export class FlagDirective implements OnChanges, OnDestroy {
   #render(): void {
     const key = this.flag;
     const result = this.#client.evaluate(key);
-    const value = result.errorCode === 'FLAG_NOT_FOUND' ? undefined : result.value;
+    const value = isFlagNotFound(result) ? undefined : result.value;
     const on = this.flagIs === undefined ? value !== undefined && this.#client.bool(key) : value === this.flagIs;
     const wanted = on ? this.#template : (this.flagElse ?? null);
     let changed = this.#context.$implicit !== value;

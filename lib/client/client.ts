@@ -17,8 +17,8 @@ import { clientRequestGate, type ClientRequestGate } from './engine/request-gate
 import { loadedResults, missingResult, valueResults } from './state/results.js';
 import type { SnapshotCache } from './engine/snapshot-cache.js';
 import { FlagSnapshot } from './state/snapshot.js';
-import { sameJson } from './state/json-values.js';
 import { ClientReporter } from './engine/reporter.js';
+import { serveOwn } from './engine/serve-own.js';
 import { untracked, type Tracking } from './features/tracking-sink.js';
 import { FlagViews } from './state/typed-values.js';
 import { chunk } from '../net/chunk.js';
@@ -47,13 +47,13 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   /** The context whose network load the snapshot holds (not a bootstrap, a store record or another context's). */
   networkContext: EvalContext | undefined;
   /** The context whose values the snapshot holds, from any source (the first context's before anything is applied). */
-  private heldFor: EvalContext | undefined;
+  heldFor: EvalContext | undefined;
   private readonly snapshots = new BehaviorSubject<FlagSnapshot>(FlagSnapshot.empty);
   private readonly changeSubject = new Subject<FlagChange>();
   readonly report: ClientReporter;
   private readonly fanout = new KeyedFanout<EvalResult>((key) => (this.loaded ? this.evaluate(key) : undefined));
   private readonly session: TransportSession;
-  private readonly gate: ClientRequestGate;
+  readonly gate: ClientRequestGate;
   readonly waiters = loadWaiters();
   private readonly engine: LoadEngine;
   readonly contexts: BehaviorSubject<ContextSwitch>;
@@ -86,9 +86,10 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
       // A terminal error (401/403, a wrong project): every request stops; the last values stay.
       (error) => {
         this.fleet?.stopped(error); // another process leads
-        this.serveOwn(); // values kept are the context's own: an identify() this ends gets none of the last one's
         this.report.update({ state: 'error', streaming: false, error });
         this.settleReady(error, false);
+        // Values kept are the context's own: an identify() this ends gets its store record, else the bootstrap, else nothing.
+        this.fallBack(error, true);
         logger.error(`stopped: ${error.message}; ${this.report.serving()}`);
         this.running?.unsubscribe();
         this.tracking.abort();
@@ -317,10 +318,11 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   }
 
   /**
-   * A load failed (not auth). The context's first failure (none of its loads landed): serve the
-   * store's record for this transport and context, else the bootstrap, else nothing (never the last
-   * context's values); nothing is served once a load for it landed, the client stopped or the context
-   * changed meanwhile. A `final` failure (no retry follows) settles `ready()` with what is served.
+   * A load failed, or a terminal error stopped the client. The context's first failure (none of its
+   * loads landed): serve the store's record for this transport and context, else the bootstrap, else
+   * nothing (never the last context's values); nothing is served once a load for it landed, the client
+   * closed or the context changed meanwhile. A `final` failure (no retry follows) settles `ready()`
+   * with what is served.
    */
   fallBack(error: Error, final: boolean): void {
     const context = this.activeContext;
@@ -330,10 +332,10 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
     }
     this.storeTriedFor = context;
     // Another context's values give way now, not once a store answers (its record then replaces them).
-    this.serveOwn();
+    serveOwn(this);
     const serve = (record?: EvalResult[]): void => {
-      if (this.closed || this.networkContext === context || this.gate.terminalError || context !== this.activeContext) return;
-      const values = this.serveOwn(record);
+      if (this.closed || this.networkContext === context || context !== this.activeContext) return;
+      const values = serveOwn(this, record);
       this.nothingToServe ||= !values;
       if (values || final) this.settleReady(error);
       this.giveUpEarly();
@@ -342,26 +344,11 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
   }
 
   /**
-   * The values held give way to `record` (this context's stored one), or, when they are another
-   * context's, to the bootstrap, else to nothing (applied as not from the network: neither saved nor
-   * shared with a fleet), and the status says which. Returns what is served (`undefined`: nothing).
-   */
-  private serveOwn(record?: EvalResult[]): EvalResult[] | undefined {
-    const { bootstrap } = this.options;
-    const values = record ?? (bootstrap && valueResults(bootstrap, 'bootstrap', this.report.now()));
-    if (record || (this.heldFor && !sameJson(this.heldFor, this.activeContext))) {
-      this.apply(values || [], 'default');
-      this.report.update({ source: record ? 'store' : values ? 'bootstrap' : 'none', state: values ? 'stale' : 'error' });
-    }
-    return values;
-  }
-
-  /**
    * Replaces the snapshot, pushes changes to their keys only, saves network loads that changed
    * something. Entries listed in `invalid` keep their last good value if it is this context's (never
    * another context's), else read as an error (`loadedResults`). Returns the change count.
    */
-  private apply(results: EvalResult[], source: ValueSource, context = this.activeContext, invalid: InvalidFlag[] = []): number {
+  apply(results: EvalResult[], source: ValueSource, context = this.activeContext, invalid: InvalidFlag[] = []): number {
     if (this.closed || context !== this.activeContext) return 0;
     // A rejected entry keeps its last good result for this context (marked held), else reads as an error.
     const keep = new Set(invalid.flatMap(({ key }) => (this.heldFor === context && this.liveSnapshot.has(key) && !this.liveSnapshot.get(key)!.errorCode ? [key] : [])));

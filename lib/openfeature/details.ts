@@ -8,6 +8,7 @@ import {
 } from '@openfeature/core';
 import { ConfigError, FlagstreamError, isTerminal, messageOf } from '../errors.js';
 import { standardReason } from './reasons.js';
+import { isFlagNotFound } from '../client/state/results.js';
 import type { ClientStatus, EvalResult, JsonValue } from '../types.js';
 
 /** Success details per result: results are frozen and shared by snapshots, so this is a pure cache. */
@@ -24,7 +25,7 @@ const successes = new WeakMap<EvalResult, ResolutionDetails<JsonValue>>();
  * codes → `GENERAL`), all with the caller's default.
  */
 export function toDetails<T>(result: EvalResult | undefined, key: string, defaultValue: T, type: FlagValueType, stale = false): ResolutionDetails<T> {
-  if (!result || result.errorCode === ErrorCode.FLAG_NOT_FOUND) {
+  if (isFlagNotFound(result)) {
     return failure(defaultValue, ErrorCode.FLAG_NOT_FOUND, `flag not found: ${key}`);
   }
   const details = resolved(result, key, defaultValue, type);

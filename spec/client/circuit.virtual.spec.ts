@@ -102,4 +102,29 @@ describe('the circuit breaker, driven by testSource in virtual time', () => {
     expect([client.status.state, client.status.circuit]).toEqual(['ready', 'closed']);
     client.close();
   });
+  it('resetCircuit() after a load that landed while the circuit was open reads ready again: nothing else would end its stale', async () => {
+    const source = testSource({ a: 1 });
+    const ts = virtualTime();
+    source.delay(1_000);
+    const client = clientOn(source, ts); // polling off: no load follows on its own
+    void client.ready();
+    ts.schedule(() => {
+      source.delay(1);
+      source.fail(new ServerError(503), 5);
+      for (let i = 0; i < 5; i += 1) void client.evaluateFor('a', { userId: `u${i}` }).catch(() => undefined);
+    }, 10);
+    ts.maxFrames = 1_500;
+    ts.flush();
+    expect([client.status.state, client.status.circuit]).toEqual(['stale', 'open']);
+    const seen: string[] = [];
+    client.status$.subscribe((s) => seen.push(`${s.state}/${s.circuit}`));
+    client.resetCircuit();
+    ts.maxFrames = 40_000;
+    ts.flush();
+    expect([client.number('a', 0), client.status.source, client.status.state, client.status.circuit, client.status.error]).toEqual([1, 'network', 'ready', 'closed', undefined]);
+    // straight from stale/open to ready/closed, with no load sent for it
+    expect(seen).toEqual(['stale/open', 'ready/closed']);
+    expect(loadTimes(source)).toEqual([0]);
+    client.close();
+  });
 });

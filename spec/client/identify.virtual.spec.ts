@@ -13,6 +13,14 @@ const asAnon = { context: { userId: 'anon' } };
 /** A flag whose value is the plan of the context it is evaluated for. */
 const planFlag = { plan: (ctx: EvalContext) => String(ctx.attributes?.plan ?? 'free') };
 
+/** A stored record of `context` for the test source, whose `plan` is `plan`. */
+const record = (context: EvalContext, plan: string) => ({
+  version: 1 as const,
+  scope: storeScope('test', context),
+  savedAt: '2026-01-01T00:00:00.000Z',
+  flags: [{ key: 'plan', enabled: true, variant: plan, value: plan, reason: 'default', evaluatedAt: '2026-01-01T00:00:00.000Z', source: 'network' as const }],
+});
+
 const loadsOf = (source: TestSource): string[] =>
   source.requests.flatMap((r) => (r.type === 'load' ? [`${r.at}:${r.trigger}:${r.context.userId}`] : []));
 
@@ -72,12 +80,6 @@ describe('identify(), in virtual time', () => {
 
   it('a new context whose load fails is served its own stored record, never the last context’s values', async () => {
     const store = memoryStore();
-    const record = (context: EvalContext, plan: string) => ({
-      version: 1 as const,
-      scope: storeScope('test', context),
-      savedAt: '2026-01-01T00:00:00.000Z',
-      flags: [{ key: 'plan', enabled: true, variant: plan, value: plan, reason: 'default', evaluatedAt: '2026-01-01T00:00:00.000Z', source: 'network' as const }],
-    });
     const alice = { userId: 'alice', attributes: { plan: 'pro' } };
     await store.save(record(asAnon.context, 'stored-free'));
     await store.save(record(alice, 'stored-pro'));
@@ -190,11 +192,50 @@ describe('identify(), in virtual time', () => {
       const client = clientOn(source, virtualTime(), { context: { userId: 'root', attributes: { plan: 'admin' } }, bootstrap });
       await client.ready();
       expect([client.string('plan', '?'), client.status.source, client.status.state]).toEqual(['admin', 'network', 'ready']);
+      const states: string[] = [];
+      client.status$.subscribe(({ state }) => void (states.at(-1) !== state && states.push(state)));
       source.fail(new AuthError(401));
       const switched = await client.identify({ userId: 'bob' }).catch((error: unknown) => error);
       expect(switched).toBeInstanceOf(AuthError);
       // The client stopped for good; bob's reads are not root's 'admin', and the status says what they are.
       expect([client.string('plan', '?'), client.status.source, client.status.state]).toEqual(bootstrap ? ['boot', 'bootstrap', 'error'] : ['?', 'none', 'error']);
+      expect(client.status.error).toBeInstanceOf(AuthError);
+      // straight to error: no passing `stale` on the way
+      expect(states).toEqual(['ready', 'error']);
+      client.close();
+    }
+  });
+
+  it('an identify() that an auth error ends serves the new context’s stored record, also when the error comes while the store is still looking', async () => {
+    const alice = { userId: 'alice', attributes: { plan: 'pro' } };
+    // The 401 ends alice's first load, or the retry after a network failure whose store lookup is still on its way.
+    for (const networkFirst of [false, true]) {
+      const memory = memoryStore();
+      await memory.save(record(alice, 'stored-pro'));
+      let answer = (): void => undefined;
+      const answered = new Promise<void>((resolve) => (answer = resolve));
+      const store = { save: memory.save, load: (scope: string) => answered.then(() => memory.load(scope)) };
+      const source = testSource(planFlag);
+      const scheduler = new VirtualTimeScheduler(undefined, 0);
+      const client = clientOn(source, scheduler as never, { ...asAnon, store, circuitBreaker: false });
+      const settle = async (frames: number): Promise<void> => {
+        scheduler.maxFrames += frames;
+        scheduler.flush();
+        for (let i = 0; i < 5; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+      };
+      void client.ready();
+      await settle(100);
+      expect([client.string('plan', '?'), client.status.source, client.status.state]).toEqual(['free', 'network', 'ready']);
+      if (networkFirst) source.fail(new NetworkError('offline'), 1);
+      source.fail(new AuthError(401));
+      const switched = client.identify(alice).catch((error: unknown) => error);
+      await settle(2_000); // the retry (1 s) is refused, well before the store lookup times out (5 s)
+      expect(client.status.error).toBeInstanceOf(AuthError);
+      expect([client.string('plan', '?'), client.status.state]).toEqual(['?', 'error']);
+      answer();
+      await settle(0);
+      expect(await switched).toBeInstanceOf(AuthError);
+      expect([client.string('plan', '?'), client.status.source, client.status.state]).toEqual(['stored-pro', 'store', 'error']);
       expect(client.status.error).toBeInstanceOf(AuthError);
       client.close();
     }

@@ -1,6 +1,6 @@
 import { firstValueFrom, map, toArray } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ClosedError, ConfigError, FlagNotFoundError, type EvalResult, type FlagChange, type FlagClient } from '../../lib/index.js';
+import { ClosedError, ConfigError, FlagNotFoundError, isFlagNotFound, type EvalResult, type FlagChange, type FlagClient } from '../../lib/index.js';
 import { createMockClient, type MockFlagClient } from '../../lib/testing/index.js';
 import { virtualTime } from '../support/virtual.js';
 
@@ -42,6 +42,20 @@ describe('createMockClient', () => {
     expect(client.json('list', [])).toEqual(['a']);
     expect(client.evaluate('odd')).toEqual({ key: 'odd', enabled: true, variant: '', value: undefined, reason: 'mock', evaluatedAt: expect.any(String), source: 'bootstrap' });
     expect(client.json('partial', {})).toEqual({ key: 'x', enabled: true, variant: 'v', reason: 'r' });
+  });
+
+  it('a full result with source "default" is a value like any other: only FLAG_NOT_FOUND reads as missing, in getters and observables alike', async () => {
+    const at = '2026-01-01T00:00:00.000Z';
+    const client = make({
+      flags: {
+        on: { key: 'on', enabled: true, variant: 'true', value: true, reason: 'default_fallback', evaluatedAt: at, source: 'default' },
+        gone: { key: 'gone', enabled: false, variant: 'true', value: true, reason: 'not_found', evaluatedAt: at, source: 'network', errorCode: 'FLAG_NOT_FOUND' },
+      },
+    });
+    expect([client.bool('on', false), await firstValueFrom(client.bool$('on', false))]).toEqual([true, true]);
+    expect(isFlagNotFound(client.evaluate('gone'))).toBe(true);
+    expect([isFlagNotFound(client.evaluate('on')), isFlagNotFound(undefined)]).toEqual([false, true]);
+    expect(await firstValueFrom(client.bool$('gone', false))).toBe(false);
   });
 
   it('keeps full EvalResults as given, under the key they are set for', () => {

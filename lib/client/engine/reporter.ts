@@ -44,10 +44,10 @@ export class ClientReporter extends StatusTracker {
   }
 
   /** The state and error of a process with values: its leader's when it follows one. */
-  readiness(): Pick<ClientStatus, 'state' | 'error'> {
+  readiness(circuit = this.value.circuit): Pick<ClientStatus, 'state' | 'error'> {
     const { leader } = this;
     // A load that landed while the circuit is open (it was sent before) is not followed by any other until it closes.
-    return leader ? { state: leader.state, error: leader.error } : { state: this.value.circuit === 'open' ? 'stale' : 'ready', error: this.#latest() };
+    return leader ? { state: leader.state, error: leader.error } : { state: circuit === 'open' ? 'stale' : 'ready', error: this.#latest() };
   }
 
   /**
@@ -99,9 +99,15 @@ export class ClientReporter extends StatusTracker {
     if (error) this.emit({ type: 'error', error });
   }
 
-  /** A breaker transition: the status (an open circuit makes the values `stale`) and its event. */
+  /**
+   * A breaker transition: the status and its event. An open circuit makes the values `stale`; closing
+   * it ends a `stale` that only it caused (the network's values, no failed load since): the state is
+   * the readiness again, as if the load had landed now.
+   */
   circuit(circuit: CircuitState): void {
-    this.update(circuit === 'open' ? { circuit, state: this.#failing() } : { circuit });
+    const { state, source } = this.value;
+    const ownStale = circuit === 'closed' && state === 'stale' && source === 'network' && !this.#faults.has('load');
+    this.update({ circuit, ...(circuit === 'open' ? { state: this.#failing() } : ownStale && this.readiness(circuit)) });
     this.emit({ type: `circuit-${circuit}` });
   }
 

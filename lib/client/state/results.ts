@@ -18,6 +18,15 @@ export function missingResult(key: string, fallback: JsonValue | undefined, eval
 }
 
 /**
+ * Whether `result` stands for a missing key (none, or `errorCode: 'FLAG_NOT_FOUND'`): every reader
+ * (getters, typed observables, the Angular directive, the OpenFeature providers) then gives the
+ * caller's default. The one rule for it.
+ */
+export function isFlagNotFound(result: EvalResult | undefined): result is undefined | (EvalResult & { errorCode: 'FLAG_NOT_FOUND' }) {
+  return result?.errorCode === 'FLAG_NOT_FOUND' || !result;
+}
+
+/**
  * What a landed load gives the snapshot: its results, and for each entry it rejected as malformed
  * (`invalid`) not in `keep` (held at its last good result), an error result: no value, `ERROR` with
  * `PARSE_ERROR`. The server sent the flag, so it reads as unreadable, not as missing

@@ -1,6 +1,7 @@
 import { Observable, Subscription } from 'rxjs';
 import type { EvalResult, JsonValue } from '../../types.js';
 import { Channel } from './fanout.js';
+import { isFlagNotFound } from './results.js';
 import { ofType, ownRecord, ownValue, sameJson } from './json-values.js';
 import { chunk } from '../../net/chunk.js';
 
@@ -106,8 +107,8 @@ export abstract class FlagViews {
         const upstream = (channel.upstream = new Subscription());
         upstream.add(this.viewSource$(key).subscribe({
           next: (result) => {
-            // A missing key (the only result from the 'default' source) reads the caller's default, as the getters do.
-            const raw = result.source === 'default' ? undefined : result.value;
+            // A missing key reads the caller's default, as the getters do.
+            const raw = isFlagNotFound(result) ? undefined : result.value;
             const value = kind === 'json' ? (raw === undefined ? def : (raw as T)) : ofType(raw, kind, def);
             if (channel.has && same(channel.last, value)) return;
             channel.has = true;

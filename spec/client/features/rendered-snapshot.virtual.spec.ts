@@ -1,6 +1,6 @@
 import type { TestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFlagClient, renderedSnapshot, withRenderedSnapshot } from '../../../lib/index.js';
+import { AuthError, NetworkError, createFlagClient, renderedSnapshot, withRenderedSnapshot } from '../../../lib/index.js';
 import type { EvalContext, FlagClient, FlagClientOptions, ReadyResult, SnapshotJSON } from '../../../lib/index.js';
 import { testSource, type TestSource } from '../../../lib/testing/index.js';
 import type { Transport } from '../../../lib/transports/transport.js';
@@ -146,6 +146,23 @@ describe("withRenderedSnapshot: the browser uses a render's snapshot only for th
     expect(withRenderedSnapshot({ transport: source, logger: log.logger }, 'junk' as never)).toEqual({ transport: source, logger: log.logger });
     expect(withRenderedSnapshot({ transport: source, logger: log.logger }, null)).toEqual({ transport: source, logger: log.logger });
     expect(log.lines).toHaveLength(2);
+  });
+
+  it("is its context's only: another context whose load fails, or is refused, gets none of it; its own context gets it back", async () => {
+    const alice = { userId: 'alice' };
+    const rendered = await renderFor(alice);
+    for (const error of [new NetworkError('offline'), new AuthError(401)]) {
+      const source = testSource({ banner });
+      const client = clientOn(source, virtualTime(), withRenderedSnapshot({ transport: source, context: alice }, rendered));
+      clients.push(client);
+      expect(await client.ready()).toEqual({ ok: true, source: 'bootstrap' });
+      source.fail(error);
+      await expect(client.identify({ userId: 'bob' })).rejects.toBe(error);
+      expect([client.string('banner', 'none'), client.status.source, client.status.state]).toEqual(['none', 'none', 'error']);
+      if (error instanceof AuthError) continue; // stopped for good
+      await expect(client.identify(alice)).rejects.toBe(error);
+      expect([client.string('banner', 'none'), client.status.source, client.status.state]).toEqual(['hello alice', 'bootstrap', 'stale']);
+    }
   });
 
   it('a plain bootstrap is taken as given, fingerprint or not: the check is withRenderedSnapshot’s, not the core’s', async () => {
