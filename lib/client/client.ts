@@ -17,6 +17,7 @@ import { clientRequestGate, type ClientRequestGate } from './engine/request-gate
 import { loadedResults, missingResult, valueResults } from './state/results.js';
 import type { SnapshotCache } from './engine/snapshot-cache.js';
 import { FlagSnapshot } from './state/snapshot.js';
+import { sameJson } from './state/json-values.js';
 import { ClientReporter } from './engine/reporter.js';
 import { serveOwn } from './engine/serve-own.js';
 import { untracked, type Tracking } from './features/tracking-sink.js';
