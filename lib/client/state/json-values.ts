@@ -144,7 +144,6 @@ function sameTree(a: object, b: object): boolean {
     return true;
   }
   if (Array.isArray(b)) return false;
-  if (a instanceof Date || b instanceof Date) return +a === +b; // (no own keys to compare)
   // for…in (no key arrays allocated on this path of every load), over `b` first: a fresh value is read
   // through its own key cache, the frozen `a` by key.
   let count = 0;
@@ -154,6 +153,8 @@ function sameTree(a: object, b: object): boolean {
     if (!sameJson(x, (b as Record<string, unknown>)[key]) || (x === undefined && !hasOwn.call(a, key))) return false;
     count += 1;
   }
+  // `b` has no keys: a date (no own keys to compare) is equal to a date of the same time only.
+  if (count === 0 && (a instanceof Date || b instanceof Date)) return +a === +b;
   for (const key in a) if (hasOwn.call(a, key)) count -= 1;
   return count === 0;
 }
