@@ -155,10 +155,9 @@ export class FleetLink implements FleetHandle {
    */
   #healthChanged(status: ClientStatus): void {
     const health = asHealth(status)!;
-    const changed = JSON.stringify(health) !== JSON.stringify(this.#health);
-    this.#health = health;
     const generation = this.#generation;
-    if (changed && this.#role === 'leader') void this.#publishing.then(() => this.#stale(generation) || this.#elect(generation));
+    if (JSON.stringify(health) !== JSON.stringify(this.#health) && this.#role === 'leader') void this.#publishing.then(() => this.#stale(generation) || this.#elect(generation));
+    this.#health = health;
   }
 
   /**
