@@ -112,10 +112,10 @@ export class FleetLink implements FleetHandle {
   }
 
   /** Stops every activity and gives a held lease up (with a farewell: why). */
-  async #leave(farewell?: FleetHealth): Promise<void> {
+  #leave(farewell?: FleetHealth): Promise<void> {
     this.#left = true;
     for (const subscription of this.#subscriptions) subscription.unsubscribe();
-    await this.#letGo(farewell);
+    return this.#letGo(farewell);
   }
 
   /** Stops claiming and listening in the current scope and gives its lease up if held (with a farewell: why). */
