@@ -40,12 +40,11 @@ export abstract class BoundProvider<Web extends boolean> {
    * @internal
    */
   protected shownFor: string | undefined;
-  /** The provider's follow of the client ({@link shownFor}): from `initialize()` to `onClose()`. */
+  /**
+   * The provider's follow of the client ({@link shownFor}): from `initialize()` to `onClose()`. None:
+   * closed (no `initialize()` since the last `onClose()`), and nothing is bridged.
+   */
   private following: Subscription | undefined;
-  /** Closed (no `initialize()` since the last `onClose()`): nothing is bridged. */
-  private get stopped(): boolean {
-    return !this.following;
-  }
   /**
    * The `ConfigError` of the web SDK's context while it is invalid (the server provider answers each
    * context on its own and never sets it): every resolution answers it, and the client's health is not
@@ -166,14 +165,14 @@ export abstract class BoundProvider<Web extends boolean> {
    */
   protected async start(): Promise<void> {
     const result = await this.client.ready();
-    if (this.stopped) return; // closed while waiting: bridge nothing
+    if (!this.following) return; // closed while waiting: bridge nothing
     this.listen();
     if (!result.ok) throw openFeatureError(result.error ?? new Error('flags could not be loaded'));
   }
 
   /** Bridges the client's events to the provider's, once, unless closed; none is said while the context is {@link invalid}. @internal */
   protected listen(): void {
-    if (!this.stopped) this.bridge ??= bridgeEvents(this.client, this.events, () => !!this.invalid);
+    if (this.following) this.bridge ??= bridgeEvents(this.client, this.events, () => !!this.invalid);
   }
 
   /**
