@@ -381,7 +381,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
     // does a context's first, even when it equals the last context's: its scope's record and followers need it.
     if (source === 'network' && (changes.length > 0 || firstLoad || context !== this.networkContext)) {
       this.withStore((link) => link?.save(context, next));
-      this.fleet?.published(next.values());
+      this.fleet?.changed(next.values());
     }
     return changes.length;
   }

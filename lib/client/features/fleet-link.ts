@@ -65,13 +65,9 @@ export class FleetLink implements FleetHandle {
     ];
   }
 
-  published(flags?: EvalResult[]): void {
-    if (this.#role === 'leader') this.#share(flags);
-  }
-
-  changed(): void {
+  changed(flags?: EvalResult[]): void {
     // A new version, even of the same flags, moves every process's shared snapshotFor key on.
-    this.published();
+    if (this.#role === 'leader') this.#share(flags);
   }
 
   refresh(): void {
