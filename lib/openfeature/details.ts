@@ -62,9 +62,8 @@ function resolved<T>(result: EvalResult, key: string, defaultValue: T, type: Fla
  */
 export function unavailable<T>(status: ClientStatus, defaultValue: T, own = true): ResolutionDetails<T> | undefined {
   if (isTerminal(status.error)) return failure(defaultValue, ErrorCode.PROVIDER_FATAL, status.error!.message);
-  if (status.state === 'closed') return failure(defaultValue, ErrorCode.PROVIDER_NOT_READY, 'the flag client is closed');
-  if (own && status.source === 'none') return failure(defaultValue, ErrorCode.PROVIDER_NOT_READY, 'no flags loaded yet');
-  return undefined;
+  const why = status.state === 'closed' ? 'the flag client is closed' : own && status.source === 'none' && 'no flags loaded yet';
+  return why ? failure(defaultValue, ErrorCode.PROVIDER_NOT_READY, why) : undefined;
 }
 
 /** An error outcome with the caller's default and the error's code ({@link errorCodeOf}). */
