@@ -182,8 +182,8 @@ export abstract class BoundProvider<Web extends boolean> {
    */
   protected opened(): void {
     this.invalid = undefined;
-    const { client } = this;
     if (this.following) return;
+    const { client } = this;
     // A snapshot the client already has is replayed first: unknown. Every later one, and every landed load, is
     // the client's context of that moment (it drops any other's).
     let replay = client.status.source !== 'none';
