@@ -44,7 +44,7 @@ export class FleetLink implements FleetHandle {
   #again = false;
   #stopListening: (() => void) | undefined;
   #tick: Subscription | undefined;
-  #subscriptions: Subscription[] = [];
+  #subscription: Subscription | undefined;
   #publishing: Promise<unknown> = Promise.resolve();
   /** Out of the fleet: closed, or stopped by a terminal error. */
   #left = false;
@@ -58,11 +58,10 @@ export class FleetLink implements FleetHandle {
   }
 
   start(): void {
-    if (this.#subscriptions.length > 0 || this.#left) return;
-    this.#subscriptions = [
-      this.#host.status.subscribe((status) => this.#healthChanged(status)),
+    if (this.#subscription || this.#left) return;
+    (this.#subscription = this.#host.status.subscribe((status) => this.#healthChanged(status))).add(
       this.#host.contexts.subscribe(({ context }) => this.#enter(`${this.#host.identity}\n${contextKey(context)}`)),
-    ];
+    );
   }
 
   changed(flags?: EvalResult[]): void {
@@ -110,7 +109,7 @@ export class FleetLink implements FleetHandle {
   /** Stops every activity and gives a held lease up (with a farewell: why). */
   #leave(farewell?: FleetHealth): Promise<void> {
     this.#left = true;
-    for (const subscription of this.#subscriptions) subscription.unsubscribe();
+    this.#subscription?.unsubscribe();
     return this.#letGo(farewell);
   }
 
