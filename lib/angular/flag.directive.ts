@@ -63,14 +63,12 @@ export class FlagDirective implements OnChanges, OnDestroy {
   }
 
   #render(): void {
-    const key = this.flag;
-    const result = this.#client.evaluate(key);
+    const result = this.#client.evaluate(this.flag);
     const value = result.errorCode === 'FLAG_NOT_FOUND' ? undefined : result.value;
-    const on = this.flagIs === undefined ? value !== undefined && this.#client.bool(key) : value === this.flagIs;
+    const on = this.flagIs === undefined ? value !== undefined && this.#client.bool(this.flag) : value === this.flagIs;
     const wanted = on ? this.#template : (this.flagElse ?? null);
     let changed = this.#context.$implicit !== value;
-    this.#context.$implicit = value;
-    this.#context.flag = value;
+    this.#context.flag = this.#context.$implicit = value;
     if (wanted !== this.#shown || (this.#view === undefined && wanted !== null)) {
       this.#container.clear();
       this.#view = wanted ? this.#container.createEmbeddedView(wanted, this.#context) : undefined;
