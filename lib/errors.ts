@@ -174,11 +174,8 @@ export class CircuitOpenError extends FlagstreamError {
   override readonly retryable = true;
   /** `retryAfterMs`: time until the breaker lets a probe through, when known. */
   constructor(readonly retryAfterMs?: number, options?: { cause?: Error }) {
-    const reason = options?.cause ? ` after ${options.cause.message}` : '';
     super(
-      retryAfterMs === undefined
-        ? `circuit breaker is open${reason}`
-        : `circuit breaker is open for ${Math.ceil(retryAfterMs / 1000)} s more${reason}`,
+      `circuit breaker is open${retryAfterMs === undefined ? '' : ` for ${Math.ceil(retryAfterMs / 1000)} s more`}${options?.cause ? ` after ${options.cause.message}` : ''}`,
       options,
     );
   }

@@ -69,8 +69,7 @@ export class FlagDirective implements OnChanges, OnDestroy {
     const on = this.flagIs === undefined ? value !== undefined && this.#client.bool(key) : value === this.flagIs;
     const wanted = on ? this.#template : (this.flagElse ?? null);
     let changed = this.#context.$implicit !== value;
-    this.#context.$implicit = value;
-    this.#context.flag = value;
+    this.#context.flag = this.#context.$implicit = value;
     if (wanted !== this.#shown || (this.#view === undefined && wanted !== null)) {
       this.#container.clear();
       this.#view = wanted ? this.#container.createEmbeddedView(wanted, this.#context) : undefined;

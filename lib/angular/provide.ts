@@ -40,7 +40,7 @@ export interface ProvideFlagClientOptions {
  */
 export function provideFlagClient(
   source: FlagClientSource,
-  { awaitReady = false, transferState = false }: ProvideFlagClientOptions = {},
+  { awaitReady, transferState }: ProvideFlagClientOptions = {},
 ): EnvironmentProviders {
   const providers: Array<Provider | EnvironmentProviders> = [
     {
@@ -50,8 +50,7 @@ export function provideFlagClient(
         // A client has methods; options have none (a factory may return either).
         const given = typeof (made as Partial<FlagClient>).flag$ === 'function';
         if (given && transferState) throw new ConfigError('transferState', 'needs options, not a client');
-        const options = made as FlagClientOptions;
-        const client = given ? (made as FlagClient) : createFlagClient(transferState ? transferStateOptions(options) : options);
+        const client = given ? (made as FlagClient) : createFlagClient(transferState ? transferStateOptions(made as FlagClientOptions) : (made as FlagClientOptions));
         inject(DestroyRef).onDestroy(() => client.close());
         return client;
       },

@@ -39,7 +39,5 @@ export function flagStatus(options: FlagSignalOptions = {}): Signal<ClientStatus
 }
 
 function owner(caller: (...args: never[]) => unknown, options: FlagSignalOptions): Injector {
-  if (options.injector) return options.injector;
-  assertInInjectionContext(caller);
-  return inject(InjectorToken);
+  return options.injector ?? (assertInInjectionContext(caller), inject(InjectorToken));
 }

@@ -370,7 +370,7 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
     // need it (an identify() with an equal context is no new context: nothing to share again).
     if (source === 'network' && (changes.length > 0 || firstLoad || !sameJson(context, this.networkContext))) {
       this.withStore((link) => link?.save(context, next));
-      this.fleet?.published(next.values());
+      this.fleet?.changed(next.values());
     }
     return changes.length;
   }

@@ -62,11 +62,9 @@ function resolved<T>(result: EvalResult, key: string, defaultValue: T, type: Fla
  * (`own`; another context's answer comes from its own request), is `PROVIDER_NOT_READY`.
  */
 export function unavailable<T>(status: ClientStatus, defaultValue: T, own = true): ResolutionDetails<T> | undefined {
-  const { error } = status;
-  if (isTerminal(error)) return failure(defaultValue, ErrorCode.PROVIDER_FATAL, error!.message);
-  if (status.state === 'closed') return failure(defaultValue, ErrorCode.PROVIDER_NOT_READY, 'the flag client is closed');
-  if (own && status.source === 'none') return failure(defaultValue, ErrorCode.PROVIDER_NOT_READY, 'no flags loaded yet');
-  return undefined;
+  if (isTerminal(status.error)) return failure(defaultValue, ErrorCode.PROVIDER_FATAL, status.error!.message);
+  const why = status.state === 'closed' ? 'the flag client is closed' : own && status.source === 'none' && 'no flags loaded yet';
+  return why ? failure(defaultValue, ErrorCode.PROVIDER_NOT_READY, why) : undefined;
 }
 
 /** An error outcome with the caller's default and the error's code ({@link errorCodeOf}). */

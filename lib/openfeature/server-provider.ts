@@ -42,7 +42,6 @@ export class FlagstreamServerProvider extends BoundProvider<false> {
   }
 
   protected override async resolve<T>(flagKey: string, defaultValue: T, context: EvaluationContext | undefined, type: FlagValueType): Promise<ResolutionDetails<T>> {
-    const { client } = this;
     // A failure (an attribute that is not JSON data: INVALID_CONTEXT; another context's failed load) is
     // the caller's default with its code: an evaluation never throws.
     try {
@@ -50,7 +49,7 @@ export class FlagstreamServerProvider extends BoundProvider<false> {
       // The context the snapshot holds (compared by value), or none, reads the snapshot; another is answered by a request of its own.
       if (!target || contextKey(target) === this.loadedFor) return this.read(flagKey, defaultValue, type);
       // That answer is its own load's (fresh, cached within `snapshotForMaxAgeMs`, or held with the reason `stale` in its results): the client's staleness is not its.
-      return unavailable(client.status, defaultValue, false) ?? toDetails((await client.snapshotFor(target)).get(flagKey), flagKey, defaultValue, type);
+      return unavailable(this.client.status, defaultValue, false) ?? toDetails((await this.client.snapshotFor(target)).get(flagKey), flagKey, defaultValue, type);
     } catch (error) {
       return errorDetails(error, defaultValue);
     }

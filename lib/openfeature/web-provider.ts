@@ -46,10 +46,10 @@ export class FlagstreamWebProvider extends BoundProvider<true> {
   }
 
   /**
-   * Identifies the client with `context`; an invalid context, or a failure `fatal` picks, rejects with
-   * its OpenFeature error. An invalid context is answered as such until the next valid one.
+   * Identifies the client with `context`; an invalid context, or a failure `fatal` picks (without it:
+   * any), rejects with its OpenFeature error. An invalid context is answered as such until the next valid one.
    */
-  private async switchTo(context: EvaluationContext, fatal: (error: unknown) => boolean = () => true): Promise<void> {
+  private async switchTo(context: EvaluationContext, fatal?: (error: unknown) => boolean): Promise<void> {
     try {
       this.invalid = undefined;
       await this.identify(toEvalContext(context));
@@ -57,7 +57,7 @@ export class FlagstreamWebProvider extends BoundProvider<true> {
       // Set here, cleared only by the next switch: a change that fails late never clears a later one's.
       const bad = error instanceof ConfigError;
       if (bad) this.invalid = error;
-      if (bad || fatal(error)) throw openFeatureError(error);
+      if (bad || !fatal || fatal(error)) throw openFeatureError(error);
     }
   }
 }

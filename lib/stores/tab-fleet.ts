@@ -62,7 +62,6 @@ function solo(host: FleetHost): FleetHandle {
       const error = new Error('tab fleet: no Web Locks or BroadcastChannel');
       host.role('solo', { type: 'fleet-solo', at: new Date(host.scheduler.now()).toISOString(), error });
     },
-    published: none,
     changed: none,
     refresh: none,
     snapshotFor: (_context, load) => load(),

@@ -144,7 +144,7 @@ describe.skipIf(!redisAvailable)('fleet leaderships in order (one process, real 
     const before = scripts.length;
     try {
       for (let i = 0; i < 10; i += 1) {
-        leader.link.published([flag(i % 2 === 1)]);
+        leader.link.changed([flag(i % 2 === 1)]);
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
       await until(() => heard.count() === 10, 2_000, 'the 10 notices');

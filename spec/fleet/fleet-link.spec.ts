@@ -140,9 +140,9 @@ describe('FleetLink (fake time, in-memory coordinator)', () => {
   it('one leader runs the engine; followers apply each published version once, in order', async () => {
     const { a, b } = await pair(new MemoryCoordinator());
     expect([a.role(), a.seen.engine, b.role(), b.seen.engine]).toEqual(['leader', true, 'follower', false]);
-    a.link.published([flag(false)]);
-    a.link.published([flag(true)]);
-    b.link.published([flag(false)]); // a follower never publishes
+    a.link.changed([flag(false)]);
+    a.link.changed([flag(true)]);
+    b.link.changed([flag(false)]); // a follower never publishes
     await vi.advanceTimersByTimeAsync(0);
     // The leader shared what it held when it took the lease, then each change.
     expect(b.seen.received).toEqual([[flag(true)], [flag(false)], [flag(true)]]);
@@ -192,7 +192,7 @@ describe('FleetLink (fake time, in-memory coordinator)', () => {
     const { store, a, b } = await pair(new MemoryCoordinator());
     store.claims = 0;
     for (let i = 0; i < 10; i += 1) {
-      a.link.published([flag(i % 2 === 1)]);
+      a.link.changed([flag(i % 2 === 1)]);
       await vi.advanceTimersByTimeAsync(10);
     }
     expect(store.claims).toBe(0); // the first renewal is due at leaseMs / 3
@@ -208,7 +208,7 @@ describe('FleetLink (fake time, in-memory coordinator)', () => {
     expect(a.seen.warnings).toEqual(['fleet: notices not heard: subscribe refused']);
     expect(b.seen.received).toEqual([[flag(true)]]);
     expect(b.seen.mirrored.at(-1)).toEqual({ state: 'ready' });
-    a.link.published([flag(false)]);
+    a.link.changed([flag(false)]);
     await vi.advanceTimersByTimeAsync(LEASE_MS / 3);
     expect(b.seen.received.at(-1)).toEqual([flag(false)]);
     // Subscribed at its renewal: another's leadership reaches it at once again.
@@ -238,7 +238,7 @@ describe('FleetLink (fake time, in-memory coordinator)', () => {
 
   it('lost store state: whoever re-claims the absent lease republishes under a new epoch; followers apply it whatever its version', async () => {
     const { store, a, b } = await pair(new MemoryCoordinator(), [flag(false)]);
-    for (const value of [false, true, false, true]) a.link.published([flag(value)]);
+    for (const value of [false, true, false, true]) a.link.changed([flag(value)]);
     await vi.advanceTimersByTimeAsync(0);
     expect(store.records.values().next().value?.version).toBe(5);
     store.wipe();
@@ -248,8 +248,8 @@ describe('FleetLink (fake time, in-memory coordinator)', () => {
     const record = store.records.values().next().value!;
     expect(record.version).toBe(1); // a new epoch starts again at 1
     expect(follower.seen.received.at(-1)).toEqual(record.flags);
-    leader.link.published([flag(false)]);
-    leader.link.published([flag(true)]);
+    leader.link.changed([flag(false)]);
+    leader.link.changed([flag(true)]);
     await vi.advanceTimersByTimeAsync(0);
     expect(follower.seen.received.slice(-2)).toEqual([[flag(false)], [flag(true)]]);
     a.link.close();
@@ -258,7 +258,7 @@ describe('FleetLink (fake time, in-memory coordinator)', () => {
 
   it('a record of an older term than one applied (a lagging replica brought it back) is never applied: the follower claims at once instead', async () => {
     const { store, a, b } = await pair(new MemoryCoordinator());
-    a.link.published([flag(false)]);
+    a.link.changed([flag(false)]);
     await vi.advanceTimersByTimeAsync(0);
     expect(b.seen.received.at(-1)).toEqual([flag(false)]);
     const [scope] = [...store.records.keys()];
@@ -270,7 +270,7 @@ describe('FleetLink (fake time, in-memory coordinator)', () => {
     await vi.advanceTimersByTimeAsync(LEASE_MS * 2);
     expect(b.seen.received.filter((flags) => flags[0]!.value)).toEqual([[flag(true)]]); // only the first snapshot, before the change
     expect([a.role(), b.role(), b.seen.received.at(-1)]).toEqual(['leader', 'follower', [flag(false)]]);
-    a.link.published([flag(true)]); // a newer record of the current term still arrives
+    a.link.changed([flag(true)]); // a newer record of the current term still arrives
     await vi.advanceTimersByTimeAsync(0);
     expect(b.seen.received.at(-1)).toEqual([flag(true)]);
   });

@@ -70,8 +70,8 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
     expect(tabs.map((t) => [t.role(), t.seen.engine])).toEqual([['leader', true], ['follower', false], ['follower', false]]);
     // A joining tab asked and got what the leader held.
     expect(tabs[1]!.seen.received).toEqual([[flag(true)]]);
-    tabs[0]!.link.published([flag(false)]);
-    tabs[0]!.link.published([flag(true)]);
+    tabs[0]!.link.changed([flag(false)]);
+    tabs[0]!.link.changed([flag(true)]);
     await vi.advanceTimersByTimeAsync(10);
     for (const follower of tabs.slice(1)) expect(follower.seen.received).toEqual([[flag(true)], [flag(false)], [flag(true)]]);
     // Renewals keep everyone in place; the liveness asks and answers carry no snapshot (the
@@ -97,7 +97,7 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
     expect([leader.role(), follower.role()]).toEqual(['leader', 'follower']);
     const [claims, posted] = [claim.mock.calls.length, origin.posted];
     for (let i = 0; i < 10; i += 1) {
-      leader.link.published([flag(i % 2 === 1)]);
+      leader.link.changed([flag(i % 2 === 1)]);
       await vi.advanceTimersByTimeAsync(10);
     }
     expect(claim.mock.calls.length - claims).toBe(0); // the first renewal is due at leaseMs / 3
@@ -131,7 +131,7 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
     await vi.advanceTimersByTimeAsync(LEASE_MS * 5);
     expect(follower.seen.mirrored.filter((health) => health?.state !== 'ready')).toEqual([]);
     expect([follower.role(), follower.seen.engine]).toEqual(['follower', false]);
-    leader.link.published([flag(false)]);
+    leader.link.changed([flag(false)]);
     await vi.advanceTimersByTimeAsync(10);
     expect(follower.seen.received.at(-1)).toEqual([flag(false)]);
     leader.link.close();
@@ -155,7 +155,7 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
     const [next, other] = second.role() === 'leader' ? [second, third] : [third, second];
     expect(next.seen.engine).toBe(true); // it loads: a change made meanwhile reaches the fleet
     expect([first.role(), first.seen.engine, other.role(), other.seen.engine]).toEqual(['follower', false, 'follower', false]);
-    next.link.published([flag(false)]);
+    next.link.changed([flag(false)]);
     await vi.advanceTimersByTimeAsync(10);
     for (const follower of [first, other]) {
       expect(follower.seen.received.at(-1)).toEqual([flag(false)]);
@@ -179,7 +179,7 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
     await vi.advanceTimersByTimeAsync(LEASE_MS);
     expect([second.role(), third.role()].sort()).toEqual(['follower', 'leader']);
     const [next, other] = second.role() === 'leader' ? [second, third] : [third, second];
-    next.link.published([flag(false)]); // the new leader's first load found a change
+    next.link.changed([flag(false)]); // the new leader's first load found a change
     await vi.advanceTimersByTimeAsync(LEASE_MS); // the follower asks meanwhile, holding the new snapshot
     expect(other.seen.received.at(-1)).toEqual([flag(false)]);
     const applied = other.seen.received.length;
@@ -209,7 +209,7 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
     first.link.close();
     await vi.waitFor(() => expect(stealer.role()).toBe('leader'), { timeout: LEASE_MS * 2, interval: 50 });
     expect([stealer.seen.engine, other.role()]).toEqual([true, 'follower']);
-    stealer.link.published([flag(false)]); // its first load found a change
+    stealer.link.changed([flag(false)]); // its first load found a change
     await vi.advanceTimersByTimeAsync(10);
     expect(other.seen.received.at(-1)).toEqual([flag(false)]);
     const applied = other.seen.received.length;
@@ -239,7 +239,7 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
     expect([leader.role(), leader.seen.engine]).toEqual(['follower', false]);
     // Nobody answers for a lease: the follower takes the lock in turn, leads and shares a change; the deposed tab applies it.
     await vi.waitFor(() => expect(follower.role()).toBe('leader'), { timeout: LEASE_MS * 2, interval: 50 });
-    follower.link.published([flag(false)]);
+    follower.link.changed([flag(false)]);
     await vi.advanceTimersByTimeAsync(10);
     expect([leader.role(), leader.seen.engine, leader.seen.received.at(-1), leader.seen.mirrored.at(-1)]).toEqual(['follower', false, [flag(false)], { state: 'ready' }]);
     expect(leader.seen.roles).toEqual(['leader', 'follower']);
@@ -255,7 +255,7 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
     await vi.advanceTimersByTimeAsync(10);
     origin.hang(1);
     await vi.waitFor(() => expect(second.role()).toBe('leader'), { timeout: LEASE_MS * 2, interval: 50 });
-    second.link.published([flag(false)]);
+    second.link.changed([flag(false)]);
     await vi.advanceTimersByTimeAsync(10);
     origin.resume(1);
     await vi.advanceTimersByTimeAsync(10);
@@ -397,7 +397,7 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
     expect(Date.now() - closedAt).toBeLessThan(100);
     expect(second.seen.engine).toBe(true); // its first load picks up a change made meanwhile
     expect(third.role()).toBe('follower');
-    second.link.published([flag(false)]);
+    second.link.changed([flag(false)]);
     await vi.advanceTimersByTimeAsync(10);
     expect(third.seen.received.at(-1)).toEqual([flag(false)]);
     expect(first.role()).toBe('leader'); // the closed tab is gone; nothing more reaches it
@@ -414,7 +414,7 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
     origin.resume(1);
     await vi.advanceTimersByTimeAsync(LEASE_MS / 3 * 1.2);
     expect([first.role(), first.seen.engine]).toEqual(['follower', false]);
-    second.link.published([flag(false)]);
+    second.link.changed([flag(false)]);
     await vi.advanceTimersByTimeAsync(10);
     expect(first.seen.received.at(-1)).toEqual([flag(false)]);
     expect(third.seen.received.at(-1)).toEqual([flag(false)]);
@@ -452,7 +452,7 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
     }
     // The follower mirrors the next leader (here it answered the follower's ask at once: ready).
     expect(third.seen.mirrored.at(-1)).toEqual({ state: 'ready' });
-    second.link.published([flag(false)]);
+    second.link.changed([flag(false)]);
     await vi.advanceTimersByTimeAsync(10);
     expect(third.seen.received.at(-1)).toEqual([flag(false)]);
     for (const t of tabs) t.link.close();
@@ -480,7 +480,7 @@ describe('tab fleet (fake Web Locks and BroadcastChannel, fake time)', () => {
     await vi.advanceTimersByTimeAsync(20);
     expect([first.role(), second.role(), third.role()]).toEqual(['leader', 'leader', 'follower']);
     expect(origin.names()).toHaveLength(2);
-    first.link.published([flag(false)]);
+    first.link.changed([flag(false)]);
     await vi.advanceTimersByTimeAsync(10);
     expect(third.seen.received.at(-1)).toEqual([flag(false)]);
     expect(second.seen.received).toEqual([[flag(true)]]); // only what it got before it switched

@@ -186,10 +186,12 @@ export interface FleetClient {
 export interface FleetHandle {
   /** Joins the fleet (idempotent): decides the role, then runs the engine or follows. */
   start(): void;
-  /** The client applied a changed network snapshot: a leader shares it. */
-  published(flags: EvalResult[]): void;
-  /** The server announced a change (a stream event): a leader makes the fleet's shared one-off results stale. */
-  changed(): void;
+  /**
+   * The client applied a changed network snapshot (`flags`), or the server announced a change (a stream
+   * event: none given): a leader shares them (else what it holds) as a new version, even of the same
+   * flags, which makes the fleet's shared one-off results stale.
+   */
+  changed(flags?: EvalResult[]): void;
   /**
    * `refresh()` on a follower: re-read the shared snapshot and apply it; when the leader has shared
    * nothing for this scope yet, the host's `refused` fails the caller's `refresh()`. Any other

@@ -45,7 +45,7 @@ export class FleetLink implements FleetHandle {
   #again = false;
   #stopListening: (() => void) | undefined;
   #tick: Subscription | undefined;
-  #subscriptions: Subscription[] = [];
+  #subscription: Subscription | undefined;
   #publishing: Promise<unknown> = Promise.resolve();
   /** Out of the fleet: closed, or stopped by a terminal error. */
   #left = false;
@@ -59,20 +59,15 @@ export class FleetLink implements FleetHandle {
   }
 
   start(): void {
-    if (this.#subscriptions.length > 0 || this.#left) return;
-    this.#subscriptions = [
-      this.#host.status.subscribe((status) => this.#healthChanged(status)),
+    if (this.#subscription || this.#left) return;
+    (this.#subscription = this.#host.status.subscribe((status) => this.#healthChanged(status))).add(
       this.#host.contexts.subscribe(({ context }) => this.#enter(`${this.#host.identity}\n${contextKey(context)}`)),
-    ];
+    );
   }
 
-  published(flags?: EvalResult[]): void {
-    if (this.#role === 'leader') this.#share(flags);
-  }
-
-  changed(): void {
+  changed(flags?: EvalResult[]): void {
     // A new version, even of the same flags, moves every process's shared snapshotFor key on.
-    this.published();
+    if (this.#role === 'leader') this.#share(flags);
   }
 
   refresh(): void {
@@ -113,10 +108,10 @@ export class FleetLink implements FleetHandle {
   }
 
   /** Stops every activity and gives a held lease up (with a farewell: why). */
-  async #leave(farewell?: FleetHealth): Promise<void> {
+  #leave(farewell?: FleetHealth): Promise<void> {
     this.#left = true;
-    for (const subscription of this.#subscriptions) subscription.unsubscribe();
-    await this.#letGo(farewell);
+    this.#subscription?.unsubscribe();
+    return this.#letGo(farewell);
   }
 
   /** Stops claiming and listening in the current scope and gives its lease up if held (with a farewell: why). */

@@ -372,11 +372,7 @@ export class TabCoordinator implements FleetCoordinator {
   }
 
   #connect(): TabChannel {
-    if (!this.#channel) {
-      const channel = this.#platform.channel(this.#name);
-      channel.onmessage = (event) => this.#received(event.data);
-      this.#channel = channel;
-    }
+    if (!this.#channel) (this.#channel = this.#platform.channel(this.#name)).onmessage = (event) => this.#received(event.data);
     return this.#channel;
   }
 

@@ -1,5 +1,5 @@
 import { ConfigError } from '../../errors.js';
-import { numberOption } from '../../client/number-options.js';
+import { isObject, numberOption } from '../../client/number-options.js';
 import { checkKeys, requireHttpUrl } from '../config.js';
 
 /** How an {@link ofrep} client learns that flags changed. */
@@ -53,10 +53,8 @@ export function processEnv(): Record<string, string | undefined> {
 export function resolveSettings(options: OfrepOptions, env: Record<string, string | undefined>): OfrepSettings {
   const warnings: string[] = [];
   checkKeys(options, ['baseUrl', 'apiKey', 'headers', 'changeDetection', 'timeoutMs', 'watchdogMs']);
-  if (options.baseUrl === undefined && env.OFREP_ENDPOINT === undefined) {
-    throw new ConfigError('baseUrl', 'is required (or set OFREP_ENDPOINT)');
-  }
   const fromEnv = options.baseUrl === undefined;
+  if (fromEnv && env.OFREP_ENDPOINT === undefined) throw new ConfigError('baseUrl', 'is required (or set OFREP_ENDPOINT)');
   const field = fromEnv ? 'OFREP_ENDPOINT' : 'baseUrl';
   const baseUrl = requireHttpUrl(fromEnv ? env.OFREP_ENDPOINT : options.baseUrl, field);
   const parsed = new URL(baseUrl);
@@ -82,7 +80,7 @@ export function resolveSettings(options: OfrepOptions, env: Record<string, strin
     for (const [name, value] of parseEnvHeaders(env.OFREP_HEADERS, warnings)) header(name, value);
   }
   if (options.headers !== undefined) {
-    if (typeof options.headers !== 'object' || options.headers === null) throw new ConfigError('headers', 'must be an object of strings');
+    if (!isObject(options.headers)) throw new ConfigError('headers', 'must be an object of strings');
     for (const [name, value] of Object.entries(options.headers)) {
       if (!HEADER_NAME.test(name)) throw new ConfigError('headers', `${JSON.stringify(name)} is not a valid header name`);
       if (typeof value !== 'string' || /[\r\n\0]/.test(value)) throw new ConfigError('headers', `the value of ${name} must be a single-line string`);
