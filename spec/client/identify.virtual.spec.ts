@@ -284,7 +284,7 @@ describe('identify(), in virtual time', () => {
     const fleet = {
       attach: (client: Parameters<typeof fleetHost>[0]) => {
         const host = fleetHost(client);
-        return { start: () => host.engine(true), published, changed() {}, refresh() {}, snapshotFor: (_: EvalContext, load: () => Promise<never>) => load(), stopped() {}, close() {} };
+        return { start: () => host.engine(true), changed: (flags?: unknown) => void (flags && published()), refresh() {}, snapshotFor: (_: EvalContext, load: () => Promise<never>) => load(), stopped() {}, close() {} };
       },
     };
     const scheduler = new VirtualTimeScheduler(undefined, 0);
