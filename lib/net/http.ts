@@ -151,12 +151,11 @@ export function httpJson(runtime: HttpRuntime, request: HttpRequest): Observable
     }
     text += decoder.decode();
 
-    const type = headers.get('content-type') ?? '';
     let body: unknown;
     let invalid = '';
     // A 304 has no body.
     if (text.trim()) {
-      if (!/\bjson\b/i.test(type)) invalid = `expected JSON, got ${type || 'no content type'}`;
+      if (!/\bjson\b/i.test(headers.get('content-type') ?? '')) invalid = `expected JSON, got ${headers.get('content-type') || 'no content type'}`;
       else {
         try {
           body = JSON.parse(text);
