@@ -94,18 +94,16 @@ export function exchange<T>(
     };
     const read = async (): Promise<Uint8Array | undefined> => {
       try {
-        const chunk = await reader?.read();
-        return chunk?.value;
+        return (await reader?.read())?.value;
       } catch (cause) {
         throw new NetworkError(`${where}: connection lost`, { cause });
       }
     };
     arm(runtime.timeoutMs, timeoutWhat);
     const run = async (): Promise<T> => {
-      const options = init();
       let response: Response;
       try {
-        response = await runtime.fetch(url, { ...options, signal: controller.signal });
+        response = await runtime.fetch(url, { ...init(), signal: controller.signal });
       } catch (cause) {
         throw new NetworkError(`${where}: ${describeFetchFailure(cause)}`, { cause });
       }
@@ -153,13 +151,11 @@ export function httpJson(runtime: HttpRuntime, request: HttpRequest): Observable
     }
     text += decoder.decode();
 
-    const type = headers.get('content-type') ?? '';
-    const success = response.ok;
     let body: unknown;
     let invalid = '';
     // A 304 has no body.
     if (text.trim()) {
-      if (!/\bjson\b/i.test(type)) invalid = `expected JSON, got ${type || 'no content type'}`;
+      if (!/\bjson\b/i.test(headers.get('content-type') ?? '')) invalid = `expected JSON, got ${headers.get('content-type') || 'no content type'}`;
       else {
         try {
           body = JSON.parse(text);
@@ -168,11 +164,11 @@ export function httpJson(runtime: HttpRuntime, request: HttpRequest): Observable
         }
       }
     }
-    if (!success && status !== 304 && !request.passStatuses?.includes(status)) {
+    if (!response.ok && status !== 304 && !request.passStatuses?.includes(status)) {
       throw errorForStatus(status, headers, where, wireErrorCode(body), serverMessage(body));
     }
     // A passed-through error status is the caller's to judge by its code; its body is only detail.
-    if (invalid && success) throw new InvalidResponseError(`${where}: ${invalid} (HTTP ${status})`);
+    if (invalid && response.ok) throw new InvalidResponseError(`${where}: ${invalid} (HTTP ${status})`);
     return { status, headers, body, where };
   });
 }

@@ -53,12 +53,10 @@ export function sse(runtime: HttpRuntime, options: SseOptions): Observable<SseSi
   const init = (): RequestInit => ({ method: 'GET', headers: { Accept: 'text/event-stream', 'Cache-Control': 'no-cache', ...options.headers } });
   const use = async (response: Response, io: Exchange<SseSignal>): Promise<never> => {
     const { status, headers } = response;
-    const type = headers.get('content-type') ?? '';
-    const invalid = (what: string): InvalidResponseError => new InvalidResponseError(`${where}: ${what}`);
     if (!response.ok) throw errorForStatus(status, headers, where);
-    if (status !== 200 || !/^\s*text\/event-stream\b/i.test(type)) throw invalid(`expected HTTP 200 text/event-stream, got ${status} ${type || 'no content type'}`);
+    if (status !== 200 || !/^\s*text\/event-stream\b/i.test(headers.get('content-type') ?? '')) throw new InvalidResponseError(`${where}: expected HTTP 200 text/event-stream, got ${status} ${headers.get('content-type') || 'no content type'}`);
     // A fetch that cannot stream (a polyfill, React Native) answers without a body: never `open`, never a stream that ended.
-    if (!response.body) throw invalid('no readable body');
+    if (!response.body) throw new InvalidResponseError(`${where}: no readable body`);
     const watch = (): void => io.arm(watchdogMs, `${where} silent; watchdog`);
     watch();
     io.next({ type: 'open' });

@@ -53,8 +53,7 @@ export function gateSession(session: TransportSession, gate: RequestGate): Trans
  */
 export function gated<T>(gate: RequestGate, request: Observable<T>): Observable<T> {
   return defer(() => {
-    const signal = gate.signal;
-    const refusal = signal.aborted ? new ClosedError() : gate.admit();
+    const refusal = gate.signal.aborted ? new ClosedError() : gate.admit();
     if (refusal) throw refusal;
     let answered = false;
     const answer = (): void => {
@@ -73,7 +72,7 @@ export function gated<T>(gate: RequestGate, request: Observable<T>): Observable<
         throw safe;
       }),
       takeUntil(
-        fromEvent(signal, 'abort').pipe(
+        fromEvent(gate.signal, 'abort').pipe(
           map(() => {
             throw new ClosedError();
           }),
