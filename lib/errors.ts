@@ -39,9 +39,8 @@ export class FlagstreamError extends Error {
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (super[Symbol.hasInstance](value)) return true;
-    if (!Object.hasOwn(this, 'brand')) return false;
     for (let type: unknown = (value as { constructor?: unknown } | null | undefined)?.constructor; typeof type === 'function'; type = Object.getPrototypeOf(type)) {
-      if (Object.hasOwn(type, 'brand') && (type as typeof FlagstreamError).brand === this.brand) return true;
+      if (Object.hasOwn(this, 'brand') && Object.hasOwn(type, 'brand') && (type as typeof FlagstreamError).brand === this.brand) return true;
     }
     return false;
   }
