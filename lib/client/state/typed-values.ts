@@ -84,7 +84,7 @@ export abstract class FlagViews {
   /** The typed view that matches `def`'s type: `bool$`, `string$`, `number$`, else `json$`. */
   value$<T extends JsonValue | object>(key: string, def: T): Observable<T> {
     const type = typeof def;
-    return this.view(type === 'boolean' || type === 'string' || type === 'number' ? type : 'json', key, def);
+    return this.view(type in ZERO ? (type as keyof typeof ZERO) : 'json', key, def); // (no typeof answer is an Object.prototype key)
   }
 
   /** The shared view of `key` of one kind with one default; it registers on its first subscription. */
