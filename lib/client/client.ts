@@ -144,9 +144,8 @@ class ReactiveFlagClient extends FlagViews implements FlagClient, FleetClient {
     this.withStore = storeAccess(options.store, transport.identity ?? transport.kind, scheduler, logger, (error) =>
       this.report.emit({ type: 'store-error', operation: error.operation, error }),
     );
-    const dropped = (count: number): void => this.report.emit({ type: 'events-dropped', dropped: count });
     // A tracking with a telemetry sink swaps in a bool() that counts its reads.
-    this.tracking = transport.tracking?.(this.session, options, dropped, this) ?? untracked(options);
+    this.tracking = transport.tracking?.(this.session, options, (dropped) => this.report.emit({ type: 'events-dropped', dropped }), this) ?? untracked(options);
     // The fleet (its link and glue come with the option) decides whether this process runs the engine.
     this.fleet = options.fleet?.attach(this);
     if (options.bootstrap) {

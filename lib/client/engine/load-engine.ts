@@ -126,7 +126,8 @@ export function loadEngine(session: TransportSession, options: ResolvedOptions, 
     // Polls every period ± POLL_JITTER, each period drawn anew.
     const poll$ = fallback$.pipe(
       switchMap((fallback) => {
-        const period = options.pollIntervalMs > 0 ? options.pollIntervalMs : fallback ? FALLBACK_POLL_MS : 0;
+        // (The resolved interval is 0, off, or at least 1 s.)
+        const period = options.pollIntervalMs || (fallback ? FALLBACK_POLL_MS : 0);
         return period > 0
           ? defer(() => timer(period * (1 - POLL_JITTER + 2 * POLL_JITTER * backoff.random()), scheduler)).pipe(
               repeat(),
@@ -160,12 +161,9 @@ export function loadEngine(session: TransportSession, options: ResolvedOptions, 
         if (!landed) merged.options.conditional = false;
         const load$ = session.load(context, merged.options);
         // (A batch holding the context's first load carries its trigger: see mergeBatch.)
-        if (merged.options.trigger !== firstTrigger || identified || !session.identify) return load$;
-        const identify$ = session.identify(context).pipe(
-          ignoreElements(),
-          tap({ complete: () => (identified = true) }),
-        );
-        return concat(identify$, load$);
+        return merged.options.trigger !== firstTrigger || identified || !session.identify
+          ? load$
+          : concat(session.identify(context).pipe(ignoreElements(), tap({ complete: () => (identified = true) })), load$);
       });
       return attempt$.pipe(
         retryWithBackoff<LoadResult>(backoff, scheduler, {

@@ -45,15 +45,15 @@ export function readyLatch(scheduler: SchedulerLike, answers: ReadyAnswers): Rea
   let blocked: { result: ReadyResult; until: number } | undefined;
   /** When the load engine tries again after a failure (scheduler time), and why it failed. */
   let retry: { at: number; error: Error } | undefined;
-  /** Each change that may end a wait; `true` ends every wait (the client closed). */
-  const changed = new Subject<boolean>();
+  /** Each change that may end a wait; `0` ends every wait (the client closed), as a wait's own timer's 0 ends it. */
+  const changed = new Subject<number>();
   return {
     wait(timeoutMs) {
       const deadline = scheduler.now() + timeoutMs;
       // Each wait looks again at every change, and once more when its own time runs out.
       return firstValueFrom(
-        merge([false], changed, timer(timeoutMs, scheduler).pipe(map(() => true))).pipe(
-          map((end) => outcome ?? (blocked && blocked.until >= deadline ? blocked.result : end ? answers.unsettledReady(timeoutMs) : undefined)),
+        merge([1], changed, timer(timeoutMs, scheduler)).pipe(
+          map((more) => outcome ?? (blocked && blocked.until >= deadline ? blocked.result : more ? undefined : answers.unsettledReady(timeoutMs))),
           filter(Boolean),
         ),
       );
@@ -65,7 +65,7 @@ export function readyLatch(scheduler: SchedulerLike, answers: ReadyAnswers): Rea
       const error = circuitFailure ?? next?.error;
       if (outcome || !error || until <= now) return;
       blocked = { result: answers.ready(error, false), until };
-      changed.next(false);
+      changed.next(1);
     },
     failed(error, retryInMs) {
       retry = retryInMs === undefined ? undefined : { at: scheduler.now() + retryInMs, error };
@@ -77,9 +77,9 @@ export function readyLatch(scheduler: SchedulerLike, answers: ReadyAnswers): Rea
       if (outcome) return false;
       outcome = answers.ready(error, ok);
       blocked = undefined;
-      changed.next(false);
+      changed.next(1);
       return true;
     },
-    releaseAll: () => changed.next(true),
+    releaseAll: () => changed.next(0),
   };
 }
