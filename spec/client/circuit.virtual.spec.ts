@@ -79,17 +79,7 @@ describe('the circuit breaker, driven by testSource in virtual time', () => {
     expect(loadTimes(source)).toEqual([0, 11_000, 12_000, 14_000, 18_000, 26_000, 32_000, 33_000]);
   });
   it('a load that lands after other requests opened the circuit reads stale, not ready: none follows it while open', async () => {
-    const source = testSource({ a: 1 });
-    const ts = virtualTime();
-    source.delay(1_000);
-    const client = clientOn(source, ts);
-    void client.ready();
-    // While the first load is on its way, five one-off evaluations fail and open the circuit.
-    ts.schedule(() => {
-      source.delay(1);
-      source.fail(new ServerError(503), 5);
-      for (let i = 0; i < 5; i += 1) void client.evaluateFor('a', { userId: `u${i}` }).catch(() => undefined);
-    }, 10);
+    const { ts, client } = circuitOpenedUnderLoad();
     ts.maxFrames = 500;
     ts.flush();
     expect([client.status.state, client.status.circuit]).toEqual(['error', 'open']);
@@ -103,16 +93,7 @@ describe('the circuit breaker, driven by testSource in virtual time', () => {
     client.close();
   });
   it('resetCircuit() after a load that landed while the circuit was open reads ready again: nothing else would end its stale', async () => {
-    const source = testSource({ a: 1 });
-    const ts = virtualTime();
-    source.delay(1_000);
-    const client = clientOn(source, ts); // polling off: no load follows on its own
-    void client.ready();
-    ts.schedule(() => {
-      source.delay(1);
-      source.fail(new ServerError(503), 5);
-      for (let i = 0; i < 5; i += 1) void client.evaluateFor('a', { userId: `u${i}` }).catch(() => undefined);
-    }, 10);
+    const { source, ts, client } = circuitOpenedUnderLoad(); // polling off: no load follows on its own
     ts.maxFrames = 1_500;
     ts.flush();
     expect([client.status.state, client.status.circuit]).toEqual(['stale', 'open']);
@@ -128,3 +109,21 @@ describe('the circuit breaker, driven by testSource in virtual time', () => {
     client.close();
   });
 });
+
+/**
+ * A client (polling off) whose first load takes 1 s; meanwhile, at 10 ms, five one-off evaluations fail
+ * and open the circuit. Nothing has run yet: the caller flushes `ts`.
+ */
+function circuitOpenedUnderLoad(): { source: ReturnType<typeof testSource>; ts: ReturnType<typeof virtualTime>; client: ReturnType<typeof clientOn> } {
+  const source = testSource({ a: 1 });
+  const ts = virtualTime();
+  source.delay(1_000);
+  const client = clientOn(source, ts);
+  void client.ready();
+  ts.schedule(() => {
+    source.delay(1);
+    source.fail(new ServerError(503), 5);
+    for (let i = 0; i < 5; i += 1) void client.evaluateFor('a', { userId: `u${i}` }).catch(() => undefined);
+  }, 10);
+  return { source, ts, client };
+}

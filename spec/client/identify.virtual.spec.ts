@@ -21,6 +21,17 @@ const record = (context: EvalContext, plan: string) => ({
   flags: [{ key: 'plan', enabled: true, variant: plan, value: plan, reason: 'default', evaluatedAt: '2026-01-01T00:00:00.000Z', source: 'network' as const }],
 });
 
+/** Runs `scheduler` on in 100-frame steps, letting promises (a store's, the client's) settle between them. */
+const settler =
+  (scheduler: VirtualTimeScheduler, defaultSteps = 20) =>
+  async (steps = defaultSteps): Promise<void> => {
+    for (let step = 0; step < steps; step++) {
+      scheduler.maxFrames += 100;
+      scheduler.flush();
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+  };
+
 const loadsOf = (source: TestSource): string[] =>
   source.requests.flatMap((r) => (r.type === 'load' ? [`${r.at}:${r.trigger}:${r.context.userId}`] : []));
 
@@ -88,13 +99,7 @@ describe('identify(), in virtual time', () => {
     const scheduler = new VirtualTimeScheduler(undefined, 0);
     const client = clientOn(source, scheduler as never, { ...asAnon, store, circuitBreaker: false });
     // Virtual time in 100 ms steps, the store's promises settling between them (its calls time out after 5 s).
-    const settle = async (): Promise<void> => {
-      for (let step = 0; step < 100; step++) {
-        scheduler.maxFrames += 100;
-        scheduler.flush();
-        await new Promise((resolve) => setTimeout(resolve, 0));
-      }
-    };
+    const settle = settler(scheduler, 100);
     void client.ready();
     await settle();
     expect([client.string('plan', '?'), client.status.source, client.status.state]).toEqual(['stored-free', 'store', 'stale']);
@@ -110,13 +115,7 @@ describe('identify(), in virtual time', () => {
       const source = testSource(planFlag);
       const scheduler = new VirtualTimeScheduler(undefined, 0);
       const client = clientOn(source, scheduler as never, { ...asAnon, bootstrap, circuitBreaker: false });
-      const settle = async (steps = 20): Promise<void> => {
-        for (let step = 0; step < steps; step++) {
-          scheduler.maxFrames += 100;
-          scheduler.flush();
-          await new Promise((resolve) => setTimeout(resolve, 0));
-        }
-      };
+      const settle = settler(scheduler);
       const seen: string[] = [];
       client.string$('plan', '?').subscribe((plan) => seen.push(plan));
       await settle();
@@ -144,13 +143,7 @@ describe('identify(), in virtual time', () => {
     const source = testSource(yearFlag);
     const scheduler = new VirtualTimeScheduler(undefined, 0);
     const client = clientOn(source, scheduler as never, { context: { userId: 'u', attributes: { signedUp: new Date('2020-06-01') } }, circuitBreaker: false });
-    const settle = async (): Promise<void> => {
-      for (let step = 0; step < 20; step++) {
-        scheduler.maxFrames += 100;
-        scheduler.flush();
-        await new Promise((resolve) => setTimeout(resolve, 0));
-      }
-    };
+    const settle = settler(scheduler);
     void client.ready();
     await settle();
     expect([client.string('year', '?'), client.status.source]).toEqual(['2020', 'network']);
@@ -289,13 +282,7 @@ describe('identify(), in virtual time', () => {
     };
     const scheduler = new VirtualTimeScheduler(undefined, 0);
     const client = clientOn(testSource(planFlag), scheduler as never, { ...asAnon, store, fleet });
-    const settle = async (): Promise<void> => {
-      for (let step = 0; step < 20; step++) {
-        scheduler.maxFrames += 100;
-        scheduler.flush();
-        await new Promise((resolve) => setTimeout(resolve, 0));
-      }
-    };
+    const settle = settler(scheduler);
     void client.ready();
     await settle();
     expect([published.mock.calls.length, saves.mock.calls.length, client.status.source]).toEqual([1, 1, 'network']);
