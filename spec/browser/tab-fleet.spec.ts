@@ -174,8 +174,9 @@ describe.skipIf(!browserAvailable)('tabFleet() in Chromium: tabs share one strea
       console.log(`tabFleet handover (Chromium): a new leader streams ${streaming - closing} ms after the leader tab's close() began (${streaming - closed} ms after it returned)`);
       expect(flags.requests.stream).toBe(1);
       expect(streaming - closed).toBeLessThan(1_000);
-      await flags.waitForStreams(1);
-      expect(flags.streamCount).toBe(1);
+      // The closed tab's stream ends at the server once its socket closes (later on a busy machine; its
+      // stream request came before the reset, so the count above is the new leader's alone): one stays.
+      await vi.waitFor(() => expect(flags.streamCount).toBe(1), { timeout: 3_000, interval: 20 });
       await settle();
       // One tab led from then on: one stream, then its first load (started after the stream opened:
       // the change made meanwhile is not lost), and one more load for the change's event if its
