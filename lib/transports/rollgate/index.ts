@@ -222,7 +222,7 @@ export function rollgate(config: RollgateOptions): Transport {
             typedEndpoint() && (newContext || state.typed || reprobe || signalled)
               ? loadTyped(ctx, state, oneOff)
               : booleanLoad(ctx, state, loadOptions.conditional !== false && !oneOff && !newContext && !signalled, oneOff)
-          ).pipe(tap(() => (state.answered = Math.max(state.answered ?? 0, number))));
+          ).pipe(tap(() => void (state.answered! > number || (state.answered = number))));
         });
 
       return {
