@@ -2,17 +2,15 @@ import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer, type FlagServer, type ServerOptions } from '../../lib/server/index.js';
 import { ADMIN_KEY, demoFlags, envPath, OTHER_KEY, post, PROD_KEY, STAGING_KEY } from './fixtures.js';
-import { openSse, type SseReader } from './sse-reader.js';
+import { closeAll, openSse, type SseReader } from './sse-reader.js';
 
 const SECONDS_Z = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 
 let server: FlagServer | undefined;
-let streams: SseReader[] = [];
+const streams: SseReader[] = [];
 
 afterEach(async () => {
-  streams.forEach((s) => s.close());
-  streams = [];
-  await server?.close();
+  await closeAll(streams, server);
   server = undefined;
 });
 

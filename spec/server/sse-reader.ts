@@ -81,3 +81,9 @@ export async function openSse(url: string, token: string | undefined): Promise<S
     close: () => abort.abort(),
   };
 }
+
+/** Closes a spec's open streams (emptying the list) and then its server, if any: what each afterEach does. */
+export async function closeAll(streams: SseReader[], server: { close(): Promise<void> } | undefined): Promise<void> {
+  for (const stream of streams.splice(0)) stream.close();
+  await server?.close();
+}

@@ -2,15 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startServer, type FlagServer, type FlagsDocument } from '../../lib/server/index.js';
 import { envPath, PROD_KEY, STAGING_KEY } from './fixtures.js';
 import { bearer, BULK, ofrepFlags, ofrepPost } from './ofrep-fixtures.js';
-import { openSse, type SseReader } from './sse-reader.js';
+import { closeAll, openSse, type SseReader } from './sse-reader.js';
 
 let server: FlagServer | undefined;
-let streams: SseReader[] = [];
+const streams: SseReader[] = [];
 
 afterEach(async () => {
-  streams.forEach((s) => s.close());
-  streams = [];
-  await server?.close();
+  await closeAll(streams, server);
   server = undefined;
 });
 
